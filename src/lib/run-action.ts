@@ -1,0 +1,64 @@
+import * as core from "@actions/core";
+import { ConfigurationError, errorMessage } from "./errors";
+import type { InputSource } from "./inputs";
+
+export type OutputValue = string | number | boolean | object;
+
+export interface ActionResult {
+  /** Written as step outputs; objects and arrays as JSON. */
+  outputs: Record<string, OutputValue>;
+  /** Set when the step must fail after its outputs (and evidence) are written. */
+  failure?: string;
+}
+
+/** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
+export const actionInputs: InputSource = (name) => core.getInput(name);
+
+export function setOutputs(outputs: Record<string, OutputValue>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    core.setOutput(name, typeof value === "object" ? JSON.stringify(value) : String(value));
+  }
+}
+
+/**
+ * Reports an error the way codeql-action does: a user mistake is a plain
+ * message; anything else is a bug, so the stack goes to the debug log.
+ */
+export function reportFailure(step: string, error: unknown): void {
+  if (error instanceof ConfigurationError) {
+    core.setFailed(error.message);
+    return;
+  }
+  core.setFailed(`${step}: ${errorMessage(error)}`);
+  if (error instanceof Error && error.stack) core.debug(error.stack);
+}
+
+/**
+ * The whole life of a `main.ts`: read and validate inputs (nothing is created
+ * before they are all valid), run, write outputs, fail if asked to.
+ */
+export async function runAction<I>(
+  step: string,
+  readInputs: (get: InputSource) => I,
+  run: (inputs: I) => Promise<ActionResult>,
+): Promise<void> {
+  try {
+    const inputs = readInputs(actionInputs);
+    const result = await run(inputs);
+    setOutputs(result.outputs);
+    if (result.failure) core.setFailed(result.failure);
+  } catch (error) {
+    reportFailure(step, error);
+  }
+}
+
+/** A post step: every failure is prefixed with the step name so it is clear which cleanup failed. */
+export async function runPost(step: string, run: () => Promise<{ failure?: string } | undefined>): Promise<void> {
+  try {
+    const result = await run();
+    if (result?.failure) core.setFailed(`${step} (post): ${result.failure}`);
+  } catch (error) {
+    core.setFailed(`${step} (post): ${errorMessage(error)}`);
+    if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack) core.debug(error.stack);
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Runs a committed dist/ bundle the way the GitHub Actions runner does: a
+ * separate `node` process with INPUT_* variables, file commands
+ * (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_STEP_SUMMARY, GITHUB_PATH)
+ * and, for a post step, the saved state as STATE_* variables.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
+const GUARD = join(ROOT, "test/harness/loopback-guard.mjs");
+
+export interface Annotation {
+  level: "error" | "warning" | "notice" | "debug";
+  message: string;
+  file?: string;
+  line?: number;
+  title?: string;
+}
+
+export interface RunOptions {
+  inputs?: Record<string, string | number | boolean>;
+  /** Extra environment (AWS_ENDPOINT_URL, credentials, GITHUB_API_URL ...). */
+  env?: Record<string, string | undefined>;
+  /** For post steps: the state saved by main (becomes STATE_<name>). */
+  state?: Record<string, string>;
+  /** Working directory and GITHUB_WORKSPACE; a fresh temp dir by default. */
+  workspace?: string;
+  /** GITHUB_EVENT_PATH contents. */
+  event?: unknown;
+  eventName?: string;
+  /** Kill the process with SIGKILL after this many ms (crash simulation). */
+  killAfterMs?: number;
+  /** Hard limit; the process is killed and the test fails loudly. */
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  env: Record<string, string>;
+  summary: string;
+  annotations: Annotation[];
+  /** Values registered with ::add-mask:: */
+  masked: string[];
+  workspace: string;
+  runnerTemp: string;
+}
+
+/** Parses the `name=value` / `name<<DELIM\nvalue\nDELIM` file-command format. */
+export function parseFileCommand(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (line === "") continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delim] = heredoc;
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i] ?? "");
+      out[name as string] = value.join("\n");
+      continue;
+    }
+    const eq = line.indexOf("=");
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+function unescapeData(s: string): string {
+  return s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
+}
+function unescapeProperty(s: string): string {
+  return unescapeData(s).replace(/%3A/g, ":").replace(/%2C/g, ",");
+}
+
+/** Parses `::error file=a,line=3::message` workflow commands from stdout. */
+export function parseCommands(stdout: string): { annotations: Annotation[]; masked: string[] } {
+  const annotations: Annotation[] = [];
+  const masked: string[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line);
+    if (!m) continue;
+    const [, command, props = "", data = ""] = m;
+    if (command === "add-mask") {
+      masked.push(unescapeData(data));
+      continue;
+    }
+    if (command !== "error" && command !== "warning" && command !== "notice" && command !== "debug") continue;
+    const a: Annotation = { level: command, message: unescapeData(data) };
+    for (const kv of props.split(",").filter(Boolean)) {
+      const eq = kv.indexOf("=");
+      const key = kv.slice(0, eq);
+      const value = unescapeProperty(kv.slice(eq + 1));
+      if (key === "file") a.file = value;
+      else if (key === "line") a.line = Number(value);
+      else if (key === "title") a.title = value;
+    }
+    annotations.push(a);
+  }
+  return { annotations, masked };
+}
+
+export function bundlePath(name: string): string {
+  const path = join(ROOT, "dist", name, "index.js");
+  if (!existsSync(path)) throw new Error(`${path} does not exist: run \`npm run build\` first`);
+  return path;
+}
+
+export interface RunningStep {
+  child: ChildProcess;
+  result: Promise<RunResult>;
+}
+
+/** Starts a step without waiting for it (for kill tests). */
+export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
+  const workspace = opts.workspace ?? mkdtempSync(join(tmpdir(), "eas-ws-"));
+  mkdirSync(workspace, { recursive: true });
+  const runnerTemp = mkdtempSync(join(tmpdir(), "eas-rt-"));
+  const files = {
+    GITHUB_OUTPUT: join(runnerTemp, "output"),
+    GITHUB_STATE: join(runnerTemp, "state"),
+    GITHUB_ENV: join(runnerTemp, "env"),
+    GITHUB_PATH: join(runnerTemp, "path"),
+    GITHUB_STEP_SUMMARY: join(runnerTemp, "summary.md"),
+  };
+  for (const f of Object.values(files)) writeFileSync(f, "");
+  const eventPath = join(runnerTemp, "event.json");
+  writeFileSync(eventPath, JSON.stringify(opts.event ?? {}));
+
+  const env: Record<string, string> = {};
+  // Only what a runner provides, plus PATH/HOME: no developer AWS profile leaks in.
+  for (const key of ["PATH", "HOME", "LANG", "TZ", "SystemRoot"]) {
+    const v = process.env[key];
+    if (v !== undefined) env[key] = v;
+  }
+  Object.assign(env, files, {
+    GITHUB_ACTIONS: "true",
+    CI: "true",
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_OS: "Linux",
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_REPOSITORY: "octo-org/papyrus",
+    GITHUB_REPOSITORY_OWNER: "octo-org",
+    GITHUB_RUN_ID: "4242424242",
+    GITHUB_RUN_ATTEMPT: "1",
+    GITHUB_JOB: "smoke",
+    GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567",
+    GITHUB_REF: "refs/heads/main",
+    GITHUB_EVENT_NAME: opts.eventName ?? "workflow_dispatch",
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_API_URL: "http://127.0.0.1:9/unreachable-github-api",
+    GITHUB_ACTION: name,
+    AWS_ACCESS_KEY_ID: "AKIAEMULATOR00000001",
+    AWS_SECRET_ACCESS_KEY: "emulator-secret-key",
+    AWS_REGION: "us-west-2",
+    AWS_EC2_METADATA_DISABLED: "true",
+    ECS_ALB_SMOKE_RETRY_BASE_MS: "20",
+    ECS_ALB_SMOKE_RETRY_CAP_MS: "200",
+    AWS_SDK_JS_SUPPRESS_NODEJS_VERSION_WARNING: "1",
+    NODE_OPTIONS: `--import=${GUARD}`,
+  });
+  for (const [k, v] of Object.entries(opts.inputs ?? {})) {
+    env[`INPUT_${k.replace(/ /g, "_").toUpperCase()}`] = String(v);
+  }
+  for (const [k, v] of Object.entries(opts.state ?? {})) env[`STATE_${k}`] = v;
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+
+  const child = spawn(process.execPath, [bundlePath(name)], { cwd: workspace, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  const timers: NodeJS.Timeout[] = [];
+  if (opts.killAfterMs !== undefined) timers.push(setTimeout(() => child.kill("SIGKILL"), opts.killAfterMs));
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  let timedOut = false;
+  timers.push(
+    setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs),
+  );
+
+  const result = new Promise<RunResult>((resolvePromise, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      for (const t of timers) clearTimeout(t);
+      if (timedOut) {
+        reject(new Error(`${name} did not finish within ${timeoutMs} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+        return;
+      }
+      const { annotations, masked } = parseCommands(stdout);
+      resolvePromise({
+        code,
+        signal,
+        stdout,
+        stderr,
+        outputs: parseFileCommand(readFileSync(files.GITHUB_OUTPUT, "utf8")),
+        state: parseFileCommand(readFileSync(files.GITHUB_STATE, "utf8")),
+        env: parseFileCommand(readFileSync(files.GITHUB_ENV, "utf8")),
+        summary: readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"),
+        annotations,
+        masked,
+        workspace,
+        runnerTemp,
+      });
+    });
+  });
+  return { child, result };
+}
+
+/** Runs `dist/<name>/index.js` to completion. */
+export function runBundle(name: string, opts: RunOptions = {}): Promise<RunResult> {
+  return startBundle(name, opts).result;
+}
+
+/** Runs `dist/<name>-post/index.js` with the state a main step saved, in the same workspace. */
+export function runPostBundle(name: string, main: Pick<RunResult, "state" | "workspace">, opts: RunOptions = {}) {
+  return runBundle(`${name}-post`, { workspace: main.workspace, ...opts, state: { ...main.state, ...opts.state } });
+}
+
+/** The ::error:: messages, for assertions. */
+export function errors(result: RunResult): string[] {
+  return result.annotations.filter((a) => a.level === "error").map((a) => a.message);
+}
