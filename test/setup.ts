@@ -6,5 +6,5 @@ process.env.AWS_ACCESS_KEY_ID ??= "AKIAEMULATOR00000001";
 process.env.AWS_SECRET_ACCESS_KEY ??= "emulator-secret-key";
 process.env.AWS_REGION ??= "us-west-2";
 process.env.AWS_EC2_METADATA_DISABLED = "true";
-process.env.AWS_SDK_JS_SUPPRESS_NODEJS_VERSION_WARNING = "1";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 delete process.env.AWS_PROFILE;

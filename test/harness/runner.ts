@@ -165,7 +165,7 @@ export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
     AWS_EC2_METADATA_DISABLED: "true",
     ECS_ALB_SMOKE_RETRY_BASE_MS: "20",
     ECS_ALB_SMOKE_RETRY_CAP_MS: "200",
-    AWS_SDK_JS_SUPPRESS_NODEJS_VERSION_WARNING: "1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     NODE_OPTIONS: `--import=${GUARD}`,
   });
   for (const [k, v] of Object.entries(opts.inputs ?? {})) {

@@ -1,0 +1,39 @@
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "./server";
+
+let emu: RunningEmulator;
+beforeAll(async () => {
+  emu = await startEmulator({
+    scenario: { principals: { AKIACIROLE0000000001: "arn:aws:iam::123456789012:role/alb-smoke-ci" } },
+  });
+});
+afterAll(() => emu.stop());
+
+const sts = (accessKeyId = "AKIAEMULATOR00000001") =>
+  new STSClient({ endpoint: emu.endpoint, region: "us-west-2", credentials: { accessKeyId, secretAccessKey: "x" } });
+
+describe("emulator core", () => {
+  it("routes by the SigV4 credential scope and answers STS in the query protocol", async () => {
+    const id = await sts().send(new GetCallerIdentityCommand({}));
+    expect(id.Account).toBe("123456789012");
+    expect(id.Arn).toBe("arn:aws:iam::123456789012:user/emulator");
+    const role = await sts("AKIACIROLE0000000001").send(new GetCallerIdentityCommand({}));
+    expect(role.Arn).toBe("arn:aws:sts::123456789012:assumed-role/alb-smoke-ci/GitHubActions");
+  });
+
+  it("injects seeded throttling that the SDK retries, and logs every call", async () => {
+    emu.emulator.faults.configure({ seed: 7, rules: [{ service: "sts", failNth: { n: 1, code: "Throttling" } }] });
+    const before = emu.emulator.requests.length;
+    await sts().send(new GetCallerIdentityCommand({}));
+    const calls = emu.emulator.requests.slice(before);
+    expect(calls.map((c) => c.code ?? c.status)).toEqual(["Throttling", 200]);
+    emu.emulator.faults.configure({ rules: [] });
+  });
+
+  it("answers an injected AccessDenied in the query error shape", async () => {
+    emu.emulator.faults.configure({ rules: [{ service: "sts", failFrom: { code: "AccessDenied", status: 403 } }] });
+    await expect(sts().send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: "AccessDenied" });
+    emu.emulator.faults.configure({ rules: [] });
+  });
+});

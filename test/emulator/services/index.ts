@@ -1,0 +1,20 @@
+import type { ServiceFactory } from "../types";
+import { createEc2 } from "./ec2";
+import { createEcs } from "./ecs";
+import { createElbv2 } from "./elbv2";
+import { createIam } from "./iam";
+import { createRds } from "./rds";
+import { createSecretsManager } from "./secretsmanager";
+import { createSsm } from "./ssm";
+import { createSts } from "./sts";
+
+export const serviceFactories: ServiceFactory[] = [
+  createSts,
+  createIam,
+  createEc2,
+  createElbv2,
+  createEcs,
+  createSecretsManager,
+  createSsm,
+  createRds,
+];
