@@ -35,6 +35,10 @@ export interface RunOptions {
   killAfterMs?: number;
   /** Hard limit; the process is killed and the test fails loudly. */
   timeoutMs?: number;
+  /** Run this command instead of `node dist/<name>/index.js` (a workflow's `run:` step). */
+  command?: string[];
+  /** RUNNER_TEMP to share between the steps of one job; a fresh one by default. */
+  runnerTemp?: string;
 }
 
 export interface RunResult {
@@ -123,16 +127,18 @@ export interface RunningStep {
 export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
   const workspace = opts.workspace ?? mkdtempSync(join(tmpdir(), "eas-ws-"));
   mkdirSync(workspace, { recursive: true });
-  const runnerTemp = mkdtempSync(join(tmpdir(), "eas-rt-"));
+  const runnerTemp = opts.runnerTemp ?? mkdtempSync(join(tmpdir(), "eas-rt-"));
+  // The runner gives every step its own file-command files.
+  const stepFiles = mkdtempSync(join(runnerTemp, "_step-"));
   const files = {
-    GITHUB_OUTPUT: join(runnerTemp, "output"),
-    GITHUB_STATE: join(runnerTemp, "state"),
-    GITHUB_ENV: join(runnerTemp, "env"),
-    GITHUB_PATH: join(runnerTemp, "path"),
-    GITHUB_STEP_SUMMARY: join(runnerTemp, "summary.md"),
+    GITHUB_OUTPUT: join(stepFiles, "output"),
+    GITHUB_STATE: join(stepFiles, "state"),
+    GITHUB_ENV: join(stepFiles, "env"),
+    GITHUB_PATH: join(stepFiles, "path"),
+    GITHUB_STEP_SUMMARY: join(stepFiles, "summary.md"),
   };
   for (const f of Object.values(files)) writeFileSync(f, "");
-  const eventPath = join(runnerTemp, "event.json");
+  const eventPath = join(stepFiles, "event.json");
   writeFileSync(eventPath, JSON.stringify(opts.event ?? {}));
 
   const env: Record<string, string> = {};
@@ -177,7 +183,8 @@ export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
     else env[k] = v;
   }
 
-  const child = spawn(process.execPath, [bundlePath(name)], { cwd: workspace, env, stdio: ["ignore", "pipe", "pipe"] });
+  const [command, ...args] = opts.command ?? [process.execPath, bundlePath(name)];
+  const child = spawn(command as string, args, { cwd: workspace, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d) => {
