@@ -1,12 +1,838 @@
-import type { ServiceFactory } from "../types";
+/**
+ * EC2 (EC2 Query protocol, 2016-11-15): the default VPC and its subnets,
+ * security groups and their rules, network interfaces and tags. Other
+ * services reach it with `emulator.service<Ec2Service>("ec2")` to place ENIs
+ * and to ask whether security groups admit a load balancer's traffic.
+ */
+import { AwsError } from "../errors";
+import type { Emulator } from "../server";
+import type { Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import {
+  isTagFilter,
+  page,
+  passesFilters,
+  readFilters,
+  readTags,
+  type Tags,
+  tagFilterValues,
+  tagList,
+  tagsFromSpecifications,
+} from "./ec2/common";
+import {
+  Ec2State,
+  type NetworkInterface,
+  type NetworkInterfaceSpec,
+  type SecurityGroup,
+  type SecurityGroupRule,
+} from "./ec2/model";
+import { describeRule, ipPermissions, type RuleSpec, readRuleSpecs, revokedOut, ruleOut, sameRule } from "./ec2/rules";
 
-// Operations are added by the issue that implements this service.
-export const createEc2: ServiceFactory = () => ({
-  signingName: "ec2",
-  protocol: "ec2",
-  xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/",
-  iamPrefix: "ec2",
-  handlers: {},
-  reset() {},
-  snapshot: () => ({}),
-});
+export type { NetworkInterface, NetworkInterfaceSpec } from "./ec2/model";
+
+/** Scenario section `ec2`: seeded resources (not "created", so never leftovers). */
+export interface Ec2Scenario {
+  vpcs?: { id?: string; cidr?: string; isDefault?: boolean; tags?: Record<string, string> }[];
+  subnets?: {
+    id?: string;
+    vpcId?: string;
+    cidr?: string;
+    availabilityZone: string;
+    defaultForAz?: boolean;
+    tags?: Record<string, string>;
+  }[];
+  securityGroups?: {
+    id?: string;
+    name: string;
+    description?: string;
+    vpcId?: string;
+    /** `{ protocol?: "tcp", port?, fromPort?, toPort?, sourceGroupId? | cidr?, description? }` */
+    ingress?: {
+      protocol?: string;
+      port?: number;
+      fromPort?: number;
+      toPort?: number;
+      sourceGroupId?: string;
+      cidr?: string;
+      description?: string;
+    }[];
+    tags?: Record<string, string>;
+  }[];
+}
+
+const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+const tagMap = (t?: Record<string, string>): Tags => new Map(Object.entries(t ?? {}));
+
+export class Ec2Service implements ServiceModule {
+  readonly signingName = "ec2";
+  readonly protocol = "ec2" as const;
+  readonly xmlns = "http://ec2.amazonaws.com/doc/2016-11-15/";
+  readonly iamPrefix = "ec2";
+  readonly state: Ec2State;
+  readonly handlers: Record<string, Handler>;
+
+  constructor(emulator: Emulator) {
+    this.state = new Ec2State(emulator);
+    this.handlers = {
+      DescribeVpcs: (p) => this.describeVpcs(p),
+      DescribeSubnets: (p) => this.describeSubnets(p),
+      CreateSecurityGroup: (p) => this.createSecurityGroup(p),
+      DeleteSecurityGroup: (p) => this.deleteSecurityGroup(p),
+      DescribeSecurityGroups: (p) => this.describeSecurityGroups(p),
+      DescribeSecurityGroupRules: (p) => this.describeSecurityGroupRules(p),
+      AuthorizeSecurityGroupIngress: (p) => this.authorize(p, false),
+      AuthorizeSecurityGroupEgress: (p) => this.authorize(p, true),
+      RevokeSecurityGroupIngress: (p) => this.revoke(p, false),
+      RevokeSecurityGroupEgress: (p) => this.revoke(p, true),
+      DescribeNetworkInterfaces: (p) => this.describeNetworkInterfaces(p),
+      CreateTags: (p) => this.createTags(p),
+      DeleteTags: (p) => this.deleteTags(p),
+      DescribeTags: (p) => this.describeTags(p),
+    };
+  }
+
+  // ---- cross-service API -------------------------------------------------
+
+  /**
+   * Places a network interface with the given security groups in a subnet
+   * (ECS task ENIs, load balancer ENIs). Throws `InvalidSubnetID.NotFound` /
+   * `InvalidGroup.NotFound` when they do not exist.
+   */
+  addNetworkInterface(spec: NetworkInterfaceSpec): NetworkInterface {
+    return this.state.addNetworkInterface(spec);
+  }
+
+  /**
+   * Releases an ENI at once, or after `afterMs` of emulated time (scaled by
+   * the emulator's timeScale): until then it still blocks DeleteSecurityGroup.
+   */
+  removeNetworkInterface(id: string, afterMs?: number): void {
+    this.state.removeNetworkInterface(id, afterMs);
+  }
+
+  /** Whether the security group exists (ELB and ECS validate their SecurityGroups with it). */
+  securityGroupExists(id: string): boolean {
+    return this.state.securityGroupExists(id);
+  }
+
+  /**
+   * Whether any of the target's groups admits TCP `port` from one of
+   * `fromGroupIds` (or from one of `fromAddresses` through a CIDR rule).
+   * ELB health checks and forwarded requests time out when it says no.
+   */
+  allowsIngress(targetGroupIds: string[], fromGroupIds: string[], port: number, fromAddresses?: string[]): boolean {
+    return this.state.allowsIngress(targetGroupIds, fromGroupIds, port, fromAddresses);
+  }
+
+  /** The ENI that holds this private IPv4 address (a registered target's), if any. */
+  networkInterfaceByAddress(ip: string): NetworkInterface | undefined {
+    return this.state.networkInterfaceByAddress(ip);
+  }
+
+  /** A subnet by id (`InvalidSubnetID.NotFound` when absent). */
+  subnet(id: string) {
+    return this.state.subnet(id);
+  }
+
+  /** The default VPC's id. */
+  defaultVpcId(): string | undefined {
+    return this.state.defaultVpc()?.id;
+  }
+
+  // ---- module lifecycle --------------------------------------------------
+
+  reset(): void {
+    this.state.reset();
+  }
+
+  stop(): Promise<void> {
+    this.state.stop();
+    return Promise.resolve();
+  }
+
+  loadScenario(scenario: Scenario): void {
+    const section = scenario.ec2 as Ec2Scenario | undefined;
+    if (!section) return;
+    for (const v of section.vpcs ?? []) {
+      this.state.addVpc({
+        ...(v.id ? { id: v.id } : {}),
+        ...(v.cidr ? { cidr: v.cidr } : {}),
+        isDefault: v.isDefault ?? false,
+        tags: tagMap(v.tags),
+      });
+    }
+    for (const s of section.subnets ?? []) {
+      this.state.addSubnet({
+        ...(s.id ? { id: s.id } : {}),
+        vpcId: s.vpcId ?? this.defaultVpcId() ?? "",
+        ...(s.cidr ? { cidr: s.cidr } : {}),
+        availabilityZone: s.availabilityZone,
+        defaultForAz: s.defaultForAz ?? false,
+        tags: tagMap(s.tags),
+      });
+    }
+    // Groups first, then rules, so rules may reference any seeded group.
+    const seeded: [SecurityGroup, NonNullable<Ec2Scenario["securityGroups"]>[number]][] = [];
+    for (const g of section.securityGroups ?? []) {
+      const vpcId = g.vpcId ?? this.defaultVpcId() ?? "";
+      this.state.vpc(vpcId);
+      const group = this.state.addGroup({
+        ...(g.id ? { id: g.id } : {}),
+        name: g.name,
+        description: g.description ?? g.name,
+        vpcId,
+        tags: tagMap(g.tags),
+        created: false,
+      });
+      seeded.push([group, g]);
+    }
+    for (const [group, g] of seeded) {
+      for (const r of g.ingress ?? []) {
+        const protocol = r.protocol ?? "tcp";
+        const spec: RuleSpec = { isEgress: false, protocol };
+        if (protocol !== "-1") {
+          spec.fromPort = r.fromPort ?? r.port ?? 0;
+          spec.toPort = r.toPort ?? r.port ?? 65535;
+        }
+        if (r.sourceGroupId) spec.referencedGroupId = this.state.group(r.sourceGroupId).id;
+        if (r.cidr) spec.cidr = r.cidr;
+        if (r.description) spec.description = r.description;
+        group.rules.push(this.state.newRule(group.id, spec, false));
+      }
+    }
+  }
+
+  snapshot(): unknown {
+    const s = this.state;
+    return {
+      vpcs: [...s.vpcs.values()].map((v) => ({ ...v, tags: Object.fromEntries(v.tags) })),
+      subnets: [...s.subnets.values()].map(({ nextHost: _n, ...v }) => ({ ...v, tags: Object.fromEntries(v.tags) })),
+      securityGroups: [...s.groups.values()].map((g) => ({
+        ...g,
+        tags: Object.fromEntries(g.tags),
+        rules: g.rules.map((r) => ({ ...r, tags: Object.fromEntries(r.tags) })),
+      })),
+      networkInterfaces: [...s.interfaces.values()].map(({ releaseTimer, ...e }) => ({
+        ...e,
+        tags: Object.fromEntries(e.tags),
+        releasing: releaseTimer !== undefined,
+      })),
+    };
+  }
+
+  /** Security groups and rules created through the API that still exist. */
+  created(): unknown[] {
+    const out: unknown[] = [];
+    for (const g of this.state.groups.values()) {
+      if (g.created) out.push({ type: "security-group", id: g.id, name: g.name, vpcId: g.vpcId });
+      for (const r of g.rules) {
+        if (r.created) {
+          out.push({ type: "security-group-rule", id: r.id, groupId: g.id, rule: describeRule(r) });
+        }
+      }
+    }
+    return out;
+  }
+
+  resourceArns(action: string, params: Params, ctx: RequestContext): string[] {
+    const arn = (type: string, id: string) => `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/${id}`;
+    const groupArn = () => {
+      if (params.GroupId) return arn("security-group", String(params.GroupId));
+      const g = params.GroupName
+        ? [...this.state.groups.values()].find((x) => x.name === params.GroupName && x.vpcId === this.defaultVpcId())
+        : undefined;
+      return arn("security-group", g?.id ?? "*");
+    };
+    switch (action) {
+      case "CreateSecurityGroup":
+        return [arn("security-group", "*"), arn("vpc", String(params.VpcId ?? this.defaultVpcId()))];
+      case "DeleteSecurityGroup":
+      case "AuthorizeSecurityGroupIngress":
+      case "AuthorizeSecurityGroupEgress":
+      case "RevokeSecurityGroupIngress":
+      case "RevokeSecurityGroupEgress":
+        return [groupArn()];
+      case "CreateTags":
+      case "DeleteTags":
+        return asArray(params.ResourceId).map((id) => arn(resourceType(id), id));
+      default:
+        return ["*"];
+    }
+  }
+
+  // ---- VPCs and subnets ---------------------------------------------------
+
+  private describeVpcs(p: Params) {
+    const ids = asArray(p.VpcId);
+    for (const id of ids) this.state.vpc(id);
+    const filters = readFilters(
+      p,
+      (n) =>
+        ["vpc-id", "cidr", "cidr-block-association.cidr-block", "is-default", "state", "owner-id"].includes(n) ||
+        isTagFilter(n),
+    );
+    const vpcs = [...this.state.vpcs.values()].filter(
+      (v) =>
+        (ids.length === 0 || ids.includes(v.id)) &&
+        passesFilters(filters, (name) => {
+          switch (name) {
+            case "vpc-id":
+              return [v.id];
+            case "cidr":
+            case "cidr-block-association.cidr-block":
+              return [v.cidr];
+            case "is-default":
+              return [String(v.isDefault)];
+            case "state":
+              return ["available"];
+            case "owner-id":
+              return [this.state.account];
+            default:
+              return tagFilterValues(name, v.tags) ?? [];
+          }
+        }),
+    );
+    const paged = page(vpcs, p);
+    return {
+      vpcSet: paged.items.map((v) => ({
+        vpcId: v.id,
+        ownerId: this.state.account,
+        state: "available",
+        cidrBlock: v.cidr,
+        cidrBlockAssociationSet: [
+          {
+            associationId: `vpc-cidr-assoc-${v.id.slice(4)}`,
+            cidrBlock: v.cidr,
+            cidrBlockState: { state: "associated" },
+          },
+        ],
+        dhcpOptionsId: "dopt-0emulator0000000",
+        instanceTenancy: "default",
+        isDefault: v.isDefault,
+        tagSet: tagList(v.tags),
+      })),
+      nextToken: paged.nextToken,
+    };
+  }
+
+  private describeSubnets(p: Params) {
+    const ids = asArray(p.SubnetId);
+    for (const id of ids) this.state.subnet(id);
+    const filters = readFilters(
+      p,
+      (n) =>
+        [
+          "subnet-id",
+          "vpc-id",
+          "availability-zone",
+          "availability-zone-id",
+          "default-for-az",
+          "defaultForAz",
+          "cidr-block",
+          "cidrBlock",
+          "state",
+          "owner-id",
+        ].includes(n) || isTagFilter(n),
+    );
+    const subnets = [...this.state.subnets.values()].filter(
+      (s) =>
+        (ids.length === 0 || ids.includes(s.id)) &&
+        passesFilters(filters, (name) => {
+          switch (name) {
+            case "subnet-id":
+              return [s.id];
+            case "vpc-id":
+              return [s.vpcId];
+            case "availability-zone":
+              return [s.availabilityZone];
+            case "availability-zone-id":
+              return [this.state.azId(s.availabilityZone)];
+            case "default-for-az":
+            case "defaultForAz":
+              return [String(s.defaultForAz)];
+            case "cidr-block":
+            case "cidrBlock":
+              return [s.cidr];
+            case "state":
+              return ["available"];
+            case "owner-id":
+              return [this.state.account];
+            default:
+              return tagFilterValues(name, s.tags) ?? [];
+          }
+        }),
+    );
+    const paged = page(subnets, p);
+    return {
+      subnetSet: paged.items.map((s) => ({
+        subnetId: s.id,
+        subnetArn: `arn:aws:ec2:${this.state.region}:${this.state.account}:subnet/${s.id}`,
+        vpcId: s.vpcId,
+        state: "available",
+        cidrBlock: s.cidr,
+        availableIpAddressCount: 4091,
+        availabilityZone: s.availabilityZone,
+        availabilityZoneId: this.state.azId(s.availabilityZone),
+        defaultForAz: s.defaultForAz,
+        mapPublicIpOnLaunch: s.defaultForAz,
+        assignIpv6AddressOnCreation: false,
+        ownerId: this.state.account,
+        tagSet: tagList(s.tags),
+      })),
+      nextToken: paged.nextToken,
+    };
+  }
+
+  // ---- security groups ----------------------------------------------------
+
+  private groupFromParams(p: Params): SecurityGroup {
+    if (p.GroupId) return this.state.group(String(p.GroupId));
+    if (p.GroupName) return this.state.groupByName(String(p.GroupName));
+    throw new AwsError("MissingParameter", "The request must contain the parameter groupId or groupName");
+  }
+
+  private createSecurityGroup(p: Params) {
+    const name = p.GroupName === undefined ? undefined : String(p.GroupName);
+    const description = p.GroupDescription === undefined ? undefined : String(p.GroupDescription);
+    if (!name) throw new AwsError("MissingParameter", "The request must contain the parameter groupName");
+    if (description === undefined) {
+      throw new AwsError("MissingParameter", "The request must contain the parameter groupDescription");
+    }
+    if (name.length > 255 || description.length > 255) {
+      throw new AwsError(
+        "InvalidParameterValue",
+        "Value for parameter groupName or groupDescription is too long (max 255)",
+      );
+    }
+    if (/^sg-/i.test(name)) {
+      throw new AwsError("InvalidParameterValue", "Group names may not be in the format sg-*");
+    }
+    if (name === "default") {
+      throw new AwsError("InvalidGroup.Reserved", "The security group 'default' is reserved");
+    }
+    const vpcId = p.VpcId ? this.state.vpc(String(p.VpcId)).id : this.defaultVpcId();
+    if (!vpcId) throw new AwsError("VPCIdNotSpecified", "No default VPC for this user");
+    if ([...this.state.groups.values()].some((g) => g.name === name && g.vpcId === vpcId)) {
+      throw new AwsError("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`);
+    }
+    const tags = tagsFromSpecifications(p.TagSpecification, "security-group");
+    const group = this.state.addGroup({ name, description, vpcId, tags, created: true });
+    return {
+      return: true,
+      groupId: group.id,
+      securityGroupArn: this.groupArn(group),
+      tagSet: tagList(group.tags),
+    };
+  }
+
+  private groupArn(g: SecurityGroup): string {
+    return `arn:aws:ec2:${this.state.region}:${this.state.account}:security-group/${g.id}`;
+  }
+
+  private deleteSecurityGroup(p: Params) {
+    const group = this.groupFromParams(p);
+    if (group.name === "default") {
+      throw new AwsError(
+        "CannotDelete",
+        `the specified group: "${group.id}" name: "default" cannot be deleted by a user`,
+      );
+    }
+    const dependent =
+      [...this.state.interfaces.values()].some((e) => e.groups.includes(group.id)) ||
+      [...this.state.groups.values()].some(
+        (g) => g.id !== group.id && g.rules.some((r) => r.referencedGroupId === group.id),
+      );
+    if (dependent) {
+      throw new AwsError("DependencyViolation", `resource ${group.id} has a dependent object`);
+    }
+    this.state.groups.delete(group.id);
+    return { return: true, groupId: group.id };
+  }
+
+  private describeSecurityGroups(p: Params) {
+    const ids = asArray(p.GroupId);
+    const names = asArray(p.GroupName);
+    for (const id of ids) this.state.group(id);
+    for (const name of names) this.state.groupByName(name);
+    const filters = readFilters(
+      p,
+      (n) =>
+        [
+          "group-id",
+          "group-name",
+          "vpc-id",
+          "description",
+          "owner-id",
+          "ip-permission.group-id",
+          "ip-permission.cidr",
+          "ip-permission.from-port",
+          "ip-permission.to-port",
+          "ip-permission.protocol",
+          "egress.ip-permission.cidr",
+          "egress.ip-permission.group-id",
+        ].includes(n) || isTagFilter(n),
+    );
+    const defaultVpc = this.defaultVpcId();
+    const groups = [...this.state.groups.values()].filter(
+      (g) =>
+        (ids.length === 0 || ids.includes(g.id)) &&
+        (names.length === 0 || (names.includes(g.name) && g.vpcId === defaultVpc)) &&
+        passesFilters(filters, (name) => {
+          const ingress = g.rules.filter((r) => !r.isEgress);
+          const egress = g.rules.filter((r) => r.isEgress);
+          switch (name) {
+            case "group-id":
+              return [g.id];
+            case "group-name":
+              return [g.name];
+            case "vpc-id":
+              return [g.vpcId];
+            case "description":
+              return [g.description];
+            case "owner-id":
+              return [this.state.account];
+            case "ip-permission.group-id":
+              return ingress.map((r) => r.referencedGroupId);
+            case "ip-permission.cidr":
+              return ingress.map((r) => r.cidr);
+            case "ip-permission.from-port":
+              return ingress.map((r) => String(r.fromPort));
+            case "ip-permission.to-port":
+              return ingress.map((r) => String(r.toPort));
+            case "ip-permission.protocol":
+              return ingress.map((r) => r.protocol);
+            case "egress.ip-permission.cidr":
+              return egress.map((r) => r.cidr);
+            case "egress.ip-permission.group-id":
+              return egress.map((r) => r.referencedGroupId);
+            default:
+              return tagFilterValues(name, g.tags) ?? [];
+          }
+        }),
+    );
+    const paged = page(groups, p);
+    return {
+      securityGroupInfo: paged.items.map((g) => ({
+        ownerId: this.state.account,
+        groupId: g.id,
+        groupName: g.name,
+        groupDescription: g.description,
+        vpcId: g.vpcId,
+        securityGroupArn: this.groupArn(g),
+        ipPermissions: ipPermissions(
+          g.rules.filter((r) => !r.isEgress),
+          this.state.account,
+        ),
+        ipPermissionsEgress: ipPermissions(
+          g.rules.filter((r) => r.isEgress),
+          this.state.account,
+        ),
+        tagSet: tagList(g.tags),
+      })),
+      nextToken: paged.nextToken,
+    };
+  }
+
+  private allRules(): SecurityGroupRule[] {
+    return [...this.state.groups.values()].flatMap((g) => g.rules);
+  }
+
+  private describeSecurityGroupRules(p: Params) {
+    const ids = asArray(p.SecurityGroupRuleId);
+    const all = this.allRules();
+    for (const id of ids) {
+      if (!all.some((r) => r.id === id)) {
+        throw new AwsError("InvalidSecurityGroupRuleId.NotFound", `The security group rule ID '${id}' does not exist`);
+      }
+    }
+    const filters = readFilters(p, (n) => ["group-id", "security-group-rule-id"].includes(n) || isTagFilter(n));
+    const rules = all.filter(
+      (r) =>
+        (ids.length === 0 || ids.includes(r.id)) &&
+        passesFilters(filters, (name) => {
+          if (name === "group-id") return [r.groupId];
+          if (name === "security-group-rule-id") return [r.id];
+          return tagFilterValues(name, r.tags) ?? [];
+        }),
+    );
+    const paged = page(rules, p, { min: 5, max: 1000 });
+    return { securityGroupRuleSet: paged.items.map((r) => ruleOut(this.state, r)), nextToken: paged.nextToken };
+  }
+
+  private authorize(p: Params, isEgress: boolean) {
+    if (isEgress && !p.GroupId) {
+      throw new AwsError("MissingParameter", "The request must contain the parameter groupId");
+    }
+    const group = this.groupFromParams(p);
+    const specs = readRuleSpecs(p, this.state, group, isEgress);
+    const tags = tagsFromSpecifications(p.TagSpecification, "security-group-rule");
+    specs.forEach((spec, i) => {
+      const duplicate =
+        group.rules.some((r) => sameRule(r, spec)) || specs.slice(0, i).some((other) => sameRuleSpec(other, spec));
+      if (duplicate) {
+        throw new AwsError("InvalidPermission.Duplicate", `the specified rule "${describeRule(spec)}" already exists`);
+      }
+    });
+    const added = specs.map((spec) => this.state.newRule(group.id, { ...spec, tags: new Map(tags) }, true));
+    group.rules.push(...added);
+    return { return: true, securityGroupRuleSet: added.map((r) => ruleOut(this.state, r)) };
+  }
+
+  private revoke(p: Params, isEgress: boolean) {
+    const group = this.groupFromParams(p);
+    const ruleIds = asArray(p.SecurityGroupRuleId);
+    let revoked: SecurityGroupRule[];
+    const unknown: Params[] = [];
+    if (ruleIds.length > 0) {
+      revoked = ruleIds.map((id) => {
+        const rule = group.rules.find((r) => r.id === id && r.isEgress === isEgress);
+        if (!rule) {
+          throw new AwsError(
+            "InvalidSecurityGroupRuleId.NotFound",
+            `The security group rule ID '${id}' does not exist in security group '${group.id}'`,
+          );
+        }
+        return rule;
+      });
+    } else {
+      const specs = readRuleSpecs(p, this.state, group, isEgress);
+      revoked = [];
+      for (const spec of specs) {
+        const rule = group.rules.find((r) => sameRule(r, spec));
+        if (rule) revoked.push(rule);
+        else unknown.push(...ipPermissions([this.state.newRule(group.id, spec, false)], this.state.account));
+      }
+      if (revoked.length === 0) {
+        throw new AwsError("InvalidPermission.NotFound", "The specified rule does not exist in this security group.");
+      }
+    }
+    group.rules = group.rules.filter((r) => !revoked.includes(r));
+    return {
+      return: true,
+      unknownIpPermissionSet: unknown.length > 0 ? unknown : undefined,
+      revokedSecurityGroupRuleSet: revoked.map(revokedOut),
+    };
+  }
+
+  // ---- network interfaces -------------------------------------------------
+
+  private describeNetworkInterfaces(p: Params) {
+    const ids = asArray(p.NetworkInterfaceId);
+    for (const id of ids) {
+      if (!this.state.interfaces.has(id)) {
+        throw new AwsError("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`);
+      }
+    }
+    const filters = readFilters(
+      p,
+      (n) =>
+        [
+          "network-interface-id",
+          "description",
+          "group-id",
+          "group-name",
+          "vpc-id",
+          "subnet-id",
+          "availability-zone",
+          "addresses.private-ip-address",
+          "private-ip-address",
+          "requester-managed",
+          "requester-id",
+          "interface-type",
+          "status",
+          "owner-id",
+          "attachment.instance-owner-id",
+          "attachment.status",
+        ].includes(n) || isTagFilter(n),
+    );
+    const enis = [...this.state.interfaces.values()].filter(
+      (e) =>
+        (ids.length === 0 || ids.includes(e.id)) &&
+        passesFilters(filters, (name) => {
+          switch (name) {
+            case "network-interface-id":
+              return [e.id];
+            case "description":
+              return [e.description];
+            case "group-id":
+              return e.groups;
+            case "group-name":
+              return e.groups.map((g) => this.state.groups.get(g)?.name);
+            case "vpc-id":
+              return [e.vpcId];
+            case "subnet-id":
+              return [e.subnetId];
+            case "availability-zone":
+              return [e.availabilityZone];
+            case "addresses.private-ip-address":
+            case "private-ip-address":
+              return [e.privateIpAddress];
+            case "requester-managed":
+              return [String(e.requesterManaged)];
+            case "requester-id":
+              return [e.requesterId];
+            case "interface-type":
+              return [e.interfaceType];
+            case "status":
+              return [e.status];
+            case "owner-id":
+              return [this.state.account];
+            case "attachment.instance-owner-id":
+              return [e.instanceOwnerId];
+            case "attachment.status":
+              return ["attached"];
+            default:
+              return tagFilterValues(name, e.tags) ?? [];
+          }
+        }),
+    );
+    const paged = page(enis, p);
+    return {
+      networkInterfaceSet: paged.items.map((e) => this.eniOut(e)),
+      nextToken: paged.nextToken,
+    };
+  }
+
+  private eniOut(e: NetworkInterface): Params {
+    return {
+      networkInterfaceId: e.id,
+      subnetId: e.subnetId,
+      vpcId: e.vpcId,
+      availabilityZone: e.availabilityZone,
+      availabilityZoneId: this.state.azId(e.availabilityZone),
+      description: e.description,
+      ownerId: this.state.account,
+      requesterId: e.requesterId,
+      requesterManaged: e.requesterManaged,
+      status: e.status,
+      macAddress: e.macAddress,
+      privateIpAddress: e.privateIpAddress,
+      privateIpAddressesSet: [{ privateIpAddress: e.privateIpAddress, primary: true }],
+      sourceDestCheck: true,
+      interfaceType: e.interfaceType,
+      groupSet: e.groups.map((g) => ({ groupId: g, groupName: this.state.groups.get(g)?.name })),
+      attachment: {
+        attachmentId: e.attachmentId,
+        deviceIndex: 1,
+        networkCardIndex: 0,
+        instanceOwnerId: e.instanceOwnerId,
+        status: "attached",
+        deleteOnTermination: false,
+      },
+      tagSet: tagList(e.tags),
+    };
+  }
+
+  // ---- tags -----------------------------------------------------------------
+
+  private taggable(id: string): { tags: Tags; type: string } {
+    const type = resourceType(id);
+    switch (type) {
+      case "security-group":
+        return { tags: this.state.group(id).tags, type };
+      case "vpc":
+        return { tags: this.state.vpc(id).tags, type };
+      case "subnet":
+        return { tags: this.state.subnet(id).tags, type };
+      case "network-interface": {
+        const eni = this.state.interfaces.get(id);
+        if (!eni) {
+          throw new AwsError("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`);
+        }
+        return { tags: eni.tags, type };
+      }
+      case "security-group-rule": {
+        const rule = this.allRules().find((r) => r.id === id);
+        if (!rule) {
+          throw new AwsError(
+            "InvalidSecurityGroupRuleId.NotFound",
+            `The security group rule ID '${id}' does not exist`,
+          );
+        }
+        return { tags: rule.tags, type };
+      }
+      default:
+        throw new AwsError("InvalidID", `The ID '${id}' is not valid`);
+    }
+  }
+
+  private createTags(p: Params) {
+    const ids = asArray(p.ResourceId);
+    if (ids.length === 0)
+      throw new AwsError("MissingParameter", "The request must contain the parameter resourceIdSet");
+    const tags = readTags(p.Tag);
+    for (const key of tags.keys()) {
+      if (key.length > 128 || key.toLowerCase().startsWith("aws:")) {
+        throw new AwsError("InvalidParameterValue", `Tag key '${key}' is invalid`);
+      }
+    }
+    const targets = ids.map((id) => this.taggable(id));
+    for (const t of targets) {
+      for (const [k, v] of tags) t.tags.set(k, v);
+      if (t.tags.size > 50) throw new AwsError("TagLimitExceeded", "The maximum number of tags (50) was exceeded");
+    }
+    return { return: true };
+  }
+
+  private deleteTags(p: Params) {
+    const ids = asArray(p.ResourceId);
+    const tags = (p.Tag ?? []) as Params[];
+    for (const id of ids) {
+      const t = this.taggable(id);
+      if (tags.length === 0) t.tags.clear();
+      for (const tag of tags) {
+        if (tag.Value === undefined || t.tags.get(tag.Key) === String(tag.Value)) t.tags.delete(tag.Key);
+      }
+    }
+    return { return: true };
+  }
+
+  private describeTags(p: Params) {
+    const filters = readFilters(p, (n) => ["resource-id", "resource-type", "key", "value"].includes(n));
+    const all: { resourceId: string; resourceType: string; key: string; value: string }[] = [];
+    const push = (id: string, type: string, tags: Tags) => {
+      for (const [key, value] of tags) all.push({ resourceId: id, resourceType: type, key, value });
+    };
+    for (const v of this.state.vpcs.values()) push(v.id, "vpc", v.tags);
+    for (const s of this.state.subnets.values()) push(s.id, "subnet", s.tags);
+    for (const g of this.state.groups.values()) {
+      push(g.id, "security-group", g.tags);
+      for (const r of g.rules) push(r.id, "security-group-rule", r.tags);
+    }
+    for (const e of this.state.interfaces.values()) push(e.id, "network-interface", e.tags);
+    const matching = all.filter((t) =>
+      passesFilters(filters, (name) => {
+        if (name === "resource-id") return [t.resourceId];
+        if (name === "resource-type") return [t.resourceType];
+        if (name === "key") return [t.key];
+        return [t.value];
+      }),
+    );
+    const paged = page(matching, p);
+    return { tagSet: paged.items, nextToken: paged.nextToken };
+  }
+}
+
+function sameRuleSpec(a: RuleSpec, b: RuleSpec): boolean {
+  return (
+    a.isEgress === b.isEgress &&
+    a.protocol === b.protocol &&
+    a.fromPort === b.fromPort &&
+    a.toPort === b.toPort &&
+    a.cidr === b.cidr &&
+    a.referencedGroupId === b.referencedGroupId
+  );
+}
+
+function resourceType(id: string): string {
+  if (id.startsWith("sgr-")) return "security-group-rule";
+  if (id.startsWith("sg-")) return "security-group";
+  if (id.startsWith("vpc-")) return "vpc";
+  if (id.startsWith("subnet-")) return "subnet";
+  if (id.startsWith("eni-")) return "network-interface";
+  return "unknown";
+}
+
+export const createEc2 = (emulator: Emulator): Ec2Service => new Ec2Service(emulator);
+
+/** The EC2 module of a running emulator, for other services. */
+export const ec2Of = (emulator: Emulator): Ec2Service => emulator.service<Ec2Service>("ec2");
