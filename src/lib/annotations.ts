@@ -1,0 +1,115 @@
+/**
+ * Line numbers of values in a JSON file, so an `::error file=…,line=…::`
+ * annotation can point at the exact `valueFrom` a reviewer has to fix in the
+ * pull request's diff. JSON.parse keeps no positions, hence this small scanner.
+ */
+import { relative, resolve, sep } from "node:path";
+import * as core from "@actions/core";
+
+/** A path into a JSON document: `["containerDefinitions", 0, "secrets", 2, "valueFrom"]`. */
+export type JsonPath = readonly (string | number)[];
+
+export function jsonPathKey(path: JsonPath): string {
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+}
+
+/**
+ * Maps every value's path (as `jsonPathKey`) to the 1-based line where the
+ * value starts. Returns an empty map for text that is not valid JSON.
+ */
+export function jsonValueLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  let i = 0;
+  let line = 1;
+  const ws = () => {
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === "\n") line++;
+      else if (c !== " " && c !== "\t" && c !== "\r") break;
+    }
+  };
+  const str = (): string => {
+    const start = i;
+    i++; // opening quote
+    for (; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  // `{…}` or `[…]`: items separated by commas up to the closing character.
+  const sequence = (close: string, item: (n: number) => void) => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (let n = 0; ; n++) {
+      item(n);
+      ws();
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] !== close) throw new Error(`',' or '${close}' expected`);
+      i++;
+      return;
+    }
+  };
+  const value = (path: (string | number)[]): void => {
+    ws();
+    lines.set(jsonPathKey(path), line);
+    const c = text[i];
+    if (c === "{") {
+      sequence("}", () => {
+        ws();
+        if (text[i] !== '"') throw new Error("key expected");
+        const key = str();
+        ws();
+        if (text[i] !== ":") throw new Error("colon expected");
+        i++;
+        value([...path, key]);
+      });
+      return;
+    }
+    if (c === "[") {
+      sequence("]", (n) => value([...path, n]));
+      return;
+    }
+    if (c === '"') {
+      str();
+      return;
+    }
+    const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(i, i + 64));
+    if (!m) throw new Error("value expected");
+    i += m[0].length;
+  };
+  try {
+    value([]);
+  } catch {
+    return new Map();
+  }
+  return lines;
+}
+
+/** A path inside GITHUB_WORKSPACE as annotations need it (relative, forward slashes), or undefined when outside. */
+export function workspaceRelative(
+  file: string,
+  workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
+): string | undefined {
+  const rel = relative(resolve(workspace), resolve(workspace, file));
+  if (rel === "" || rel.startsWith("..") || resolve(rel) === rel) return undefined;
+  return rel.split(sep).join("/");
+}
+
+/** `::error file=…,line=…::message`; without a file, a plain error annotation. */
+export function annotateError(message: string, at?: { file: string; line?: number | undefined; title?: string }): void {
+  if (!at) {
+    core.error(message);
+    return;
+  }
+  core.error(message, {
+    file: at.file,
+    ...(at.line !== undefined ? { startLine: at.line } : {}),
+    ...(at.title ? { title: at.title } : {}),
+  });
+}

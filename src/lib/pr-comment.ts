@@ -1,0 +1,250 @@
+/**
+ * Reporting on the pull request, shared by the preflight actions.
+ *
+ * The one call an action needs is `publishReport()`:
+ *
+ *   const outcome = await publishReport({
+ *     action: "secrets-rds-drift",      // part of the hidden marker
+ *     key: secretId,                    // one sticky comment per action and key
+ *     markdown,                         // the complete report; untrusted text escaped with report-markdown.ts
+ *     comment: inputs.comment,          // the action's `comment` input
+ *     token: inputs.githubToken,        // the action's `github-token` input
+ *     prNumber: inputs.prNumber,        // optional override of the event's PR number
+ *   });
+ *
+ * It always writes the job summary; then, when `comment` is true and the
+ * event is a pull request, it updates the comment carrying the marker
+ * `<!-- ecs-alb-smoke:<action>:<key> -->` (searched across every page of the
+ * PR's comments) or creates it. It never throws because of GitHub: a fork PR,
+ * a token without `pull-requests: write`, or no PR at all give a warning and
+ * `outcome.comment` says what happened; the step's result is the caller's.
+ */
+import { readFileSync } from "node:fs";
+import * as core from "@actions/core";
+import { getOctokit } from "@actions/github";
+import { errorMessage } from "./errors";
+import { GITHUB_COMMENT_LIMIT, JOB_SUMMARY_LIMIT, truncateMarkdown } from "./report-markdown";
+import { retry, type Sleep } from "./retry";
+
+export interface PullRequestRef {
+  owner: string;
+  repo: string;
+  number: number;
+}
+
+export type CommentOutcome = "created" | "updated" | "disabled" | "no-pull-request" | "not-permitted" | "failed";
+
+export interface PublishOptions {
+  /** The action's name, e.g. `iam-simulate-preflight`. */
+  action: string;
+  /** What the report is about (task definition family, secret id): one comment per action and key. */
+  key: string;
+  /** The complete report. Untrusted text must already be escaped (`code()`, `escapeText()`). */
+  markdown: string;
+  /** The action's `comment` input. */
+  comment: boolean;
+  /** The action's `github-token` input. */
+  token: string;
+  /** Overrides the PR number of the event (the action's `pr-number` input). */
+  prNumber?: number | undefined;
+  /** Defaults to process.env (GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, ...). */
+  env?: NodeJS.ProcessEnv;
+  sleep?: Sleep;
+}
+
+export interface PublishOutcome {
+  comment: CommentOutcome;
+  commentUrl?: string;
+  /** Why there is no comment (for logs and the report). */
+  detail?: string;
+  /** The comment body was cut to fit GitHub's limit. */
+  commentTruncated: boolean;
+  summaryWritten: boolean;
+}
+
+/** The hidden line that identifies an action's sticky comment. */
+export function commentMarker(action: string, key: string): string {
+  // `-->` or a newline in a key would end the HTML comment early.
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._/:@+=-]/g, "_");
+  return `<!-- ecs-alb-smoke:${safe(action)}:${safe(key)} -->`;
+}
+
+/** The pull request of the running event (`pull_request.number`, else `issue.number`), or the override. */
+export function pullRequestFromEvent(
+  env: NodeJS.ProcessEnv = process.env,
+  override?: number,
+): PullRequestRef | undefined {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
+  if (!owner || !repo) return undefined;
+  if (override !== undefined) return { owner, repo, number: override };
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path) return undefined;
+  let payload: { pull_request?: { number?: unknown }; issue?: { number?: unknown } };
+  try {
+    payload = JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+  const number = payload?.pull_request?.number ?? payload?.issue?.number;
+  return typeof number === "number" && Number.isInteger(number) && number > 0 ? { owner, repo, number } : undefined;
+}
+
+/** The run's page: the truncation note and warnings point there. */
+export function runUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const server = env.GITHUB_SERVER_URL ?? "https://github.com";
+  const attempt = env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : "";
+  return `${server}/${env.GITHUB_REPOSITORY ?? ""}/actions/runs/${env.GITHUB_RUN_ID ?? ""}${attempt}`;
+}
+
+/** The comment body: marker first (that is how it is found again), cut below GitHub's limit. */
+export function commentBody(
+  marker: string,
+  markdown: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { body: string; truncated: boolean } {
+  const note = `> [!NOTE]\n> This report was cut to fit GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The complete report is in the [job summary of this run](${runUrl(env)}).`;
+  // A margin below the hard limit: GitHub counts some characters differently than UTF-16 length.
+  const { text, truncated } = truncateMarkdown(markdown, GITHUB_COMMENT_LIMIT - marker.length - 1 - 512, note);
+  return { body: `${marker}\n${text}`, truncated };
+}
+
+class CommentNotPermitted extends Error {}
+
+function httpStatus(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+function apiMessage(error: unknown): string {
+  const status = httpStatus(error);
+  const data = (error as { response?: { data?: { message?: unknown } } }).response?.data;
+  const message = typeof data?.message === "string" ? data.message : errorMessage(error);
+  return status ? `HTTP ${status}: ${message}` : message;
+}
+
+/**
+ * Creates or updates the comment carrying `marker`. Throws CommentNotPermitted
+ * on 401/403/404 (fork PRs, read-only tokens, private repos the token cannot
+ * see); other errors as they come.
+ */
+export async function upsertStickyComment(opts: {
+  token: string;
+  pr: PullRequestRef;
+  marker: string;
+  body: string;
+  apiUrl: string;
+  sleep?: Sleep;
+}): Promise<{ outcome: "created" | "updated"; id: number; url: string }> {
+  const octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl.replace(/\/+$/, "") });
+  const { owner, repo, number } = opts.pr;
+  // Server errors and secondary rate limits are worth another try; permission answers are not.
+  const call = <T>(fn: () => Promise<T>) =>
+    retry(fn, {
+      attempts: 4,
+      baseMs: 500,
+      maxMs: 4_000,
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      retryable: (e) => {
+        const s = httpStatus(e);
+        return s === undefined || s === 429 || s >= 500;
+      },
+    }).catch((error) => {
+      const s = httpStatus(error);
+      if (s === 401 || s === 403 || s === 404) throw new CommentNotPermitted(apiMessage(error));
+      throw new Error(apiMessage(error));
+    });
+
+  const existing = await call(async () => {
+    // Every page: on a busy PR the sticky comment can be far from the first 100.
+    for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+      owner,
+      repo,
+      issue_number: number,
+      per_page: 100,
+    })) {
+      const found = page.data.find((c) => (c.body ?? "").startsWith(opts.marker));
+      if (found) return found;
+    }
+    return undefined;
+  });
+  if (existing) {
+    const { data } = await call(() =>
+      octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: opts.body }),
+    );
+    return { outcome: "updated", id: data.id, url: data.html_url };
+  }
+  const { data } = await call(() =>
+    octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: opts.body }),
+  );
+  return { outcome: "created", id: data.id, url: data.html_url };
+}
+
+/** Writes the job summary (cut below the runner's limit); false when there is no summary file. */
+export async function writeJobSummary(markdown: string, fullReportHint: string): Promise<boolean> {
+  const { text } = truncateMarkdown(
+    markdown,
+    JOB_SUMMARY_LIMIT,
+    `> [!NOTE]\n> This summary was cut to fit the runner's 1 MiB limit. ${fullReportHint}`,
+  );
+  try {
+    await core.summary.addRaw(text, true).write();
+    return true;
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
+    return false;
+  }
+}
+
+/** Job summary always; the sticky PR comment when asked and possible. Never throws because of GitHub. */
+export async function publishReport(opts: PublishOptions): Promise<PublishOutcome> {
+  const env = opts.env ?? process.env;
+  const summaryWritten = await writeJobSummary(opts.markdown, "The complete report is in the evidence file.");
+  const result = (comment: CommentOutcome, detail?: string, extra: Partial<PublishOutcome> = {}): PublishOutcome => ({
+    comment,
+    commentTruncated: false,
+    summaryWritten,
+    ...(detail ? { detail } : {}),
+    ...extra,
+  });
+
+  if (!opts.comment) return result("disabled", "comment is false");
+  const pr = pullRequestFromEvent(env, opts.prNumber);
+  if (!pr) {
+    const detail = `the ${env.GITHUB_EVENT_NAME ?? "current"} event has no pull request number`;
+    core.warning(
+      `No pull request comment: ${detail}. The report is in the job summary. Run on 'pull_request' or set 'pr-number'.`,
+    );
+    return result("no-pull-request", detail);
+  }
+  if (opts.token.trim() === "") {
+    const detail = "github-token is empty";
+    core.warning(`No pull request comment on #${pr.number}: ${detail}. The report is in the job summary.`);
+    return result("not-permitted", detail);
+  }
+
+  const marker = commentMarker(opts.action, opts.key);
+  const { body, truncated } = commentBody(marker, opts.markdown, env);
+  try {
+    const done = await upsertStickyComment({
+      token: opts.token,
+      pr,
+      marker,
+      body,
+      apiUrl: env.GITHUB_API_URL || "https://api.github.com",
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    });
+    core.info(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
+    return result(done.outcome, undefined, { commentUrl: done.url, commentTruncated: truncated });
+  } catch (error) {
+    if (error instanceof CommentNotPermitted) {
+      core.warning(
+        `Could not comment on pull request #${pr.number} (${error.message}). This is expected for pull requests from forks and for a token without 'pull-requests: write'; the report is in the job summary. To get the comment, give the job 'permissions: pull-requests: write'.`,
+      );
+      return result("not-permitted", error.message);
+    }
+    core.warning(
+      `Could not comment on pull request #${pr.number}: ${errorMessage(error)}. The report is in the job summary.`,
+    );
+    return result("failed", errorMessage(error));
+  }
+}

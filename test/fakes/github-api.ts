@@ -1,0 +1,235 @@
+/**
+ * A loopback fake of the part of the GitHub REST API the actions use for PR
+ * comments, reached through GITHUB_API_URL like GitHub Enterprise Server:
+ *
+ *   GET   {prefix}/repos/:owner/:repo/issues/:number/comments?per_page=&page=   (Link paging)
+ *   POST  {prefix}/repos/:owner/:repo/issues/:number/comments
+ *   PATCH {prefix}/repos/:owner/:repo/issues/comments/:id
+ *
+ * `forbid` answers like GitHub does for a fork PR or a token without
+ * `pull-requests: write` (403 "Resource not accessible by integration"), or
+ * 404 for a private repository the token cannot see. Bodies longer than
+ * 65,536 characters are refused with 422 as GitHub does. Every request is
+ * recorded for assertions.
+ */
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeComment {
+  id: number;
+  issue: number;
+  body: string;
+  user: { login: string; type: string };
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  authorization: string | undefined;
+  body: unknown;
+  status: number;
+}
+
+export interface GitHubFakeOptions {
+  /** Path prefix of the API, e.g. `/api/v3` as on GitHub Enterprise Server. */
+  prefix?: string;
+  /** Default page size when the client sends no per_page (GitHub: 30). */
+  defaultPerPage?: number;
+}
+
+export type Forbid = "none" | "write" | "all";
+
+export interface GitHubFake {
+  /** The value for GITHUB_API_URL. */
+  url: string;
+  requests: RecordedRequest[];
+  comments: FakeComment[];
+  /** `write`: 403 on create/update only (fork PR, read-only token); `all`: 403 on everything. */
+  forbid: Forbid;
+  /** Status used by `forbid` (403 by default; 404 for a private repo the token cannot see). */
+  forbidStatus: 403 | 404;
+  /** Answer the next N requests with 500 (retry tests). */
+  failNext: number;
+  /** Seed a comment written by someone else (or by us in an earlier run). */
+  addComment(issue: number, body: string, login?: string): FakeComment;
+  commentsOn(issue: number): FakeComment[];
+  stop(): Promise<void>;
+}
+
+const MAX_BODY = 65_536;
+
+export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<GitHubFake> {
+  const prefix = (opts.prefix ?? "").replace(/\/+$/, "");
+  const defaultPerPage = opts.defaultPerPage ?? 30;
+  let nextId = 1000;
+  const fake: GitHubFake = {
+    url: "",
+    requests: [],
+    comments: [],
+    forbid: "none",
+    forbidStatus: 403,
+    failNext: 0,
+    addComment(issue, body, login = "someone") {
+      const now = new Date().toISOString();
+      const c: FakeComment = {
+        id: nextId++,
+        issue,
+        body,
+        user: { login, type: login.endsWith("[bot]") ? "Bot" : "User" },
+        created_at: now,
+        updated_at: now,
+      };
+      fake.comments.push(c);
+      return c;
+    },
+    commentsOn: (issue) => fake.comments.filter((c) => c.issue === issue),
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+
+  const readBody = (req: IncomingMessage) =>
+    new Promise<string>((resolve, reject) => {
+      let data = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk) => {
+        data += chunk;
+      });
+      req.on("end", () => resolve(data));
+      req.on("error", reject);
+    });
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
+    const raw = await readBody(req);
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      body = raw;
+    }
+    const record: RecordedRequest = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorization: req.headers.authorization,
+      body,
+      status: 0,
+    };
+    fake.requests.push(record);
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+      res.end(JSON.stringify(payload));
+    };
+    const base = `http://${req.headers.host}${prefix}`;
+    const view = (c: FakeComment) => ({
+      id: c.id,
+      body: c.body,
+      user: c.user,
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+      html_url: `https://github.example/octo-org/papyrus/pull/${c.issue}#issuecomment-${c.id}`,
+      url: `${base}/repos/octo-org/papyrus/issues/comments/${c.id}`,
+    });
+
+    if (!req.headers.authorization) {
+      send(401, { message: "Requires authentication" });
+      return;
+    }
+    if (fake.failNext > 0) {
+      fake.failNext--;
+      send(500, { message: "Server Error" });
+      return;
+    }
+    if (!url.pathname.startsWith(`${prefix}/`)) {
+      send(404, { message: "Not Found" });
+      return;
+    }
+    const path = url.pathname.slice(prefix.length);
+    const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(path);
+    const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(path);
+    const writing = req.method !== "GET";
+    if (fake.forbid === "all" || (fake.forbid === "write" && writing && (list || one))) {
+      send(
+        fake.forbidStatus,
+        fake.forbidStatus === 403 ? { message: "Resource not accessible by integration" } : { message: "Not Found" },
+      );
+      return;
+    }
+
+    if (list && req.method === "GET") {
+      const issue = Number(list[1]);
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page")) || defaultPerPage));
+      const page = Math.max(1, Number(url.searchParams.get("page")) || 1);
+      const all = fake.commentsOn(issue);
+      const last = Math.max(1, Math.ceil(all.length / perPage));
+      const link = (p: number, rel: string) => {
+        const u = new URL(`${base}${path}`);
+        u.searchParams.set("per_page", String(perPage));
+        u.searchParams.set("page", String(p));
+        return `<${u.toString()}>; rel="${rel}"`;
+      };
+      const links: string[] = [];
+      if (page > 1) links.push(link(page - 1, "prev"));
+      if (page < last) links.push(link(page + 1, "next"), link(last, "last"));
+      if (page > 1) links.push(link(1, "first"));
+      send(
+        200,
+        all.slice((page - 1) * perPage, page * perPage).map(view),
+        links.length ? { link: links.join(", ") } : {},
+      );
+      return;
+    }
+    if (list && req.method === "POST") {
+      const text = (body as { body?: unknown } | undefined)?.body;
+      if (typeof text !== "string" || text === "") {
+        send(422, { message: "Validation Failed", errors: [{ field: "body", code: "missing_field" }] });
+        return;
+      }
+      if (text.length > MAX_BODY) {
+        send(422, {
+          message: "Validation Failed",
+          errors: [{ message: "Body is too long (maximum is 65536 characters)" }],
+        });
+        return;
+      }
+      send(201, view(fake.addComment(Number(list[1]), text, "github-actions[bot]")));
+      return;
+    }
+    if (one && req.method === "PATCH") {
+      const c = fake.comments.find((x) => x.id === Number(one[1]));
+      const text = (body as { body?: unknown } | undefined)?.body;
+      if (!c) {
+        send(404, { message: "Not Found" });
+        return;
+      }
+      if (typeof text !== "string" || text.length > MAX_BODY) {
+        send(422, {
+          message: "Validation Failed",
+          errors: [{ message: "Body is too long (maximum is 65536 characters)" }],
+        });
+        return;
+      }
+      c.body = text;
+      c.updated_at = new Date().toISOString();
+      send(200, view(c));
+      return;
+    }
+    send(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  fake.url = `http://127.0.0.1:${port}${prefix}`;
+  return fake;
+}
+
+/** Comment requests only (what assertions usually want). */
+export function commentCalls(fake: GitHubFake): RecordedRequest[] {
+  return fake.requests.filter((r) => r.path.includes("/comments"));
+}
