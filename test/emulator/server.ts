@@ -10,7 +10,7 @@ import { AwsError } from "./errors";
 import { type FaultConfig, FaultInjector } from "./faults";
 import { credentialScope, decodeQuery, errorResponse, successResponse, type WireResponse } from "./protocol";
 import { serviceFactories } from "./services/index";
-import type { Params, RequestContext, RequestLogEntry, Scenario, ServiceModule } from "./types";
+import type { ConditionContext, Params, RequestContext, RequestLogEntry, Scenario, ServiceModule } from "./types";
 
 export interface EmulatorOptions {
   port?: number;
@@ -55,7 +55,13 @@ export function accessDenied(ctx: RequestContext, iamAction: string, resource: s
   }
 }
 
-export type Authorizer = (ctx: RequestContext, iamAction: string, resources: string[]) => Promise<void> | void;
+export type Authorizer = (
+  ctx: RequestContext,
+  iamAction: string,
+  resources: string[],
+  /** Condition keys of this request (see ServiceModule.conditionContext). */
+  conditions: ConditionContext,
+) => Promise<void> | void;
 
 export class Emulator {
   region: string;
@@ -201,7 +207,8 @@ export class Emulator {
       if (fault.error) throw fault.error;
       if (this.enforce && this.authorizer) {
         const resources = module.resourceArns?.(action, params, ctx) ?? ["*"];
-        await this.authorizer(ctx, `${module.iamPrefix}:${action}`, resources);
+        const conditions = module.conditionContext?.(action, params, ctx) ?? {};
+        await this.authorizer(ctx, `${module.iamPrefix}:${action}`, resources, conditions);
       }
       const result = await handler(params, ctx);
       response = successResponse(module.protocol, action, result, requestId, module.xmlns);

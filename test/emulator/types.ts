@@ -33,6 +33,14 @@ export interface ServiceModule {
    * (enforcement mode). Default: `*`.
    */
   resourceArns?(action: string, params: Params, ctx: RequestContext): string[];
+  /**
+   * Condition keys AWS would put in the request context for this call, for
+   * enforcement mode: `aws:RequestTag/<key>`, `aws:TagKeys`, and
+   * service-specific keys like `elasticloadbalancing:CreateAction` or
+   * `ec2:CreateAction`. Per resource ARN for `aws:ResourceTag/<key>` (keyed by
+   * the ARN returned from `resourceArns`, `*` for all).
+   */
+  conditionContext?(action: string, params: Params, ctx: RequestContext): ConditionContext;
   /** Back to a new account: drop everything (the default VPC etc. are recreated). */
   reset(): void | Promise<void>;
   /** Everything this service holds, for GET /_emulator/state. */
@@ -42,6 +50,13 @@ export interface ServiceModule {
   /** Reads its own section of a scenario. */
   loadScenario?(scenario: Scenario): void | Promise<void>;
   stop?(): Promise<void>;
+}
+
+export interface ConditionContext {
+  /** Keys that hold for the whole request (request tags, CreateAction, ...). */
+  request?: Record<string, string | string[]>;
+  /** Keys per resource ARN (aws:ResourceTag/<key> of an existing resource). */
+  perResource?: Record<string, Record<string, string | string[]>>;
 }
 
 export type ServiceFactory = (emulator: Emulator) => ServiceModule;
