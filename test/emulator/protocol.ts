@@ -103,6 +103,15 @@ export interface WireResponse {
   body: string;
 }
 
+/**
+ * JSON 1.1 timestamps are epoch seconds. A replacer sees a Date only after its
+ * toJSON() turned it into an ISO string, so it looks at the holder's raw value.
+ */
+function epochSeconds(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  return raw instanceof Date ? raw.getTime() / 1000 : value;
+}
+
 export function successResponse(
   protocol: Protocol,
   action: string,
@@ -114,7 +123,7 @@ export function successResponse(
     return {
       status: 200,
       headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId },
-      body: JSON.stringify(result ?? {}, (_k, v) => (v instanceof Date ? v.getTime() / 1000 : v)),
+      body: JSON.stringify(result ?? {}, epochSeconds),
     };
   }
   const headers = { "content-type": "text/xml", "x-amzn-requestid": requestId };
