@@ -47,6 +47,9 @@ export interface WorkflowRunOptions {
   external?: Record<string, (inputs: Record<string, string>) => Promise<{ outputs?: Record<string, string> }>>;
   onStep?: (record: StepRecord) => void;
   stepTimeoutMs?: number;
+  /** The triggering event's payload and name (GITHUB_EVENT_PATH / GITHUB_EVENT_NAME). */
+  event?: unknown;
+  eventName?: string;
 }
 
 export interface WorkflowRunResult {
@@ -113,7 +116,8 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
     workspace,
     sha: "0123456789abcdef0123456789abcdef01234567",
     ref: "refs/heads/main",
-    event_name: "workflow_dispatch",
+    event_name: opts.eventName ?? "workflow_dispatch",
+    event: (opts.event ?? {}) as Value,
     server_url: "https://github.com",
     api_url: opts.env?.GITHUB_API_URL ?? "https://api.github.com",
     token: "ghs_emulatedworkflowtoken000000000000",
@@ -139,6 +143,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
   for (const [k, v] of Object.entries({ ...(doc.env ?? {}), ...(job.env ?? {}) }))
     env[k] = interpolate(String(v), ctx());
 
+  const eventOptions = { event: opts.event ?? {}, eventName: opts.eventName ?? "workflow_dispatch" };
   const records: StepRecord[] = [];
   const posts: Array<{
     label: string;
@@ -170,6 +175,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
         env: stepEnv,
         workspace,
         runnerTemp,
+        ...eventOptions,
         timeoutMs: opts.stepTimeoutMs ?? 120_000,
       }).result;
     } else if (step.uses) {
@@ -201,6 +207,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
         env: stepEnv,
         workspace,
         runnerTemp,
+        ...eventOptions,
         timeoutMs: opts.stepTimeoutMs ?? 300_000,
       }).result;
       if (meta.runs.post) {
@@ -241,6 +248,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
       env: { ...(opts.env ?? {}), ...env },
       workspace,
       runnerTemp,
+      ...eventOptions,
       timeoutMs: opts.stepTimeoutMs ?? 300_000,
     }).result;
     summary += result.summary;
