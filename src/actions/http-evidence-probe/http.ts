@@ -1,0 +1,349 @@
+/**
+ * One HTTP exchange measured the way `curl -w` reports it, with Node's own
+ * http/https (no dependency, so behaviour behind odd proxies and TLS setups is
+ * Node's, documented and predictable). Never throws: every failure (DNS,
+ * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
+ * so the caller can write evidence before deciding anything.
+ */
+import { lookup as dnsLookup, type LookupAddress } from "node:dns";
+import http, { type IncomingMessage } from "node:http";
+import https from "node:https";
+import { isIP, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import tls, { type PeerCertificate } from "node:tls";
+import { VERSION } from "../../lib/version";
+import type { ResolveEntry } from "./inputs";
+
+export interface Timings {
+  /** Milliseconds from the start of the request, as curl's time_namelookup, time_connect, time_appconnect, time_starttransfer, time_total. */
+  dns: number | null;
+  connect: number | null;
+  tls: number | null;
+  ttfb: number | null;
+  total: number;
+}
+
+export interface ResponseHead {
+  url: string;
+  httpVersion: string;
+  status: number;
+  statusMessage: string;
+  /** Name/value pairs as received (case and order kept, as curl -i prints them). */
+  rawHeaders: string[];
+}
+
+export interface ProbeError {
+  /** Node's code (ECONNREFUSED, ENOTFOUND, DEPTH_ZERO_SELF_SIGNED_CERT, HPE_INVALID_CONSTANT) or TIMEOUT. */
+  code: string;
+  /** The exit code curl gives for the same failure (7 refused, 28 timeout, 60 certificate ...). */
+  curlExit: number;
+  /** What curl prints for it, e.g. `curl: (7) Failed to connect to 127.0.0.1 port 5000 after 0 ms: Couldn't connect to server`. */
+  message: string;
+}
+
+export interface Exchange {
+  url: string;
+  /** The address the connection went to (after --resolve or DNS). */
+  remoteAddress?: string;
+  remotePort?: number;
+  /** Redirect responses followed before the last one. */
+  redirects: ResponseHead[];
+  response?: ResponseHead & {
+    headers: Record<string, string>;
+    body: Buffer;
+    truncated: boolean;
+    contentLength?: number;
+  };
+  /** The first bytes received, kept when the reply was not HTTP. */
+  rawReply?: Buffer;
+  error?: ProbeError;
+  timings: Timings;
+}
+
+export interface ExchangeOptions {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  insecure: boolean;
+  followRedirects: boolean;
+  maxRedirects?: number;
+  resolve: ResolveEntry[];
+}
+
+const RAW_KEEP = 4096;
+const CERT_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+function bareHost(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "");
+}
+
+function defaultPort(url: URL): number {
+  return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+
+/** curl's --resolve: the first entry for this host and port (or `*`). */
+export function resolvedAddress(url: URL, entries: ResolveEntry[]): string | undefined {
+  const host = bareHost(url).toLowerCase();
+  const port = String(defaultPort(url));
+  return entries.find((e) => e.host === host && (e.port === "*" || e.port === port))?.address;
+}
+
+function curlError(
+  error: NodeJS.ErrnoException & { reason?: string },
+  ctx: { host: string; port: number; ms: number; bytes: number; connected: boolean; raw: Buffer },
+): ProbeError {
+  const code = error.code ?? "UNKNOWN";
+  const ms = Math.round(ctx.ms);
+  if (code === "TIMEOUT") {
+    return {
+      code,
+      curlExit: 28,
+      message: ctx.connected
+        ? `curl: (28) Operation timed out after ${ms} milliseconds with ${ctx.bytes} bytes received`
+        : `curl: (28) Connection timed out after ${ms} milliseconds`,
+    };
+  }
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
+    return { code, curlExit: 6, message: `curl: (6) Could not resolve host: ${ctx.host}` };
+  }
+  const connectFail = `curl: (7) Failed to connect to ${ctx.host} port ${ctx.port} after ${ms} ms`;
+  if (code === "ECONNREFUSED") return { code, curlExit: 7, message: `${connectFail}: Couldn't connect to server` };
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") {
+    return { code, curlExit: 7, message: `${connectFail}: No route to host` };
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return {
+      code,
+      curlExit: 60,
+      message: `curl: (60) SSL: no alternative certificate subject name matches target host name '${ctx.host}'`,
+    };
+  }
+  if (CERT_CODES.has(code)) {
+    const problem = code === "DEPTH_ZERO_SELF_SIGNED_CERT" ? "self-signed certificate" : error.message;
+    return { code, curlExit: 60, message: `curl: (60) SSL certificate problem: ${problem}` };
+  }
+  if (code.startsWith("ERR_SSL") || code === "EPROTO" || code.startsWith("ERR_TLS")) {
+    return { code, curlExit: 35, message: `curl: (35) TLS connect error: ${error.reason ?? error.message}` };
+  }
+  if (code.startsWith("HPE_")) {
+    const looksHttp = ctx.raw.subarray(0, 5).toString("latin1") === "HTTP/";
+    return looksHttp
+      ? { code, curlExit: 8, message: "curl: (8) Weird server reply" }
+      : { code, curlExit: 1, message: "curl: (1) Received HTTP/0.9 when not allowed" };
+  }
+  if (code === "ECONNRESET") {
+    if (ctx.bytes === 0 && error.message === "socket hang up") {
+      return { code, curlExit: 52, message: "curl: (52) Empty reply from server" };
+    }
+    return { code, curlExit: 56, message: "curl: (56) Recv failure: Connection reset by peer" };
+  }
+  if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ABORTED") {
+    return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
+  }
+  return { code, curlExit: 56, message: `curl: (56) ${error.message}` };
+}
+
+function headerMap(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = (raw[i] as string).toLowerCase();
+    out[k] = out[k] === undefined ? (raw[i + 1] as string) : `${out[k]}, ${raw[i + 1]}`;
+  }
+  return out;
+}
+
+type OneHop = Omit<Exchange, "redirects">;
+
+function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
+  const start = performance.now();
+  const since = () => Math.round((performance.now() - start) * 10) / 10;
+  const timings: Timings = { dns: null, connect: null, tls: null, ttfb: null, total: 0 };
+  const host = bareHost(url);
+  const port = defaultPort(url);
+  const pinned = resolvedAddress(url, opts.resolve);
+  // Connect to the pinned address itself (not the name): DNS is skipped, as with
+  // curl --resolve, while Host and the TLS server name stay the URL's host.
+  const connectHost = pinned ?? host;
+  const isHttps = url.protocol === "https:";
+  const headers: Record<string, string> = {
+    Host: url.host,
+    "User-Agent": `ecs-alb-smoke-http-evidence-probe/${VERSION}`,
+    Accept: "*/*",
+    ...opts.headers,
+  };
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    headers.Authorization ??= `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+  }
+  if (opts.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(opts.body));
+
+  const options: https.RequestOptions = {
+    host: connectHost,
+    port,
+    method: opts.method,
+    path: `${url.pathname}${url.search}`,
+    headers,
+    agent: false,
+    setHost: false,
+    lookup: (hostname, lookupOpts, callback) => {
+      dnsLookup(hostname, lookupOpts, (err, address, family) => {
+        timings.dns = since();
+        (callback as (e: NodeJS.ErrnoException | null, a: string | LookupAddress[], f?: number) => void)(
+          err,
+          address,
+          family,
+        );
+      });
+    },
+  };
+  if (isHttps) {
+    if (isIP(host) === 0) options.servername = host;
+    options.rejectUnauthorized = !opts.insecure;
+    options.checkServerIdentity = (_name: string, cert: PeerCertificate) => tls.checkServerIdentity(host, cert);
+  }
+
+  return new Promise<OneHop>((resolve) => {
+    let raw = Buffer.alloc(0);
+    let bytes = 0;
+    let connected = false;
+    let settled = false;
+    let socket: Socket | undefined;
+    let response: OneHop["response"];
+    const finish = (error?: NodeJS.ErrnoException) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      timings.total = since();
+      timings.dns ??= isIP(connectHost) !== 0 ? 0 : null;
+      const hop: OneHop = { url: url.href, timings };
+      if (socket?.remoteAddress) hop.remoteAddress = socket.remoteAddress;
+      else if (isIP(connectHost) !== 0) hop.remoteAddress = connectHost;
+      hop.remotePort = socket?.remotePort ?? port;
+      if (response) hop.response = response;
+      if (error) {
+        hop.error = curlError(error, { host, port, ms: timings.total, bytes, connected, raw });
+        if (error.code?.startsWith("HPE_") || (!response && raw.length > 0)) hop.rawReply = raw;
+      }
+      req.destroy();
+      resolve(hop);
+    };
+    const req = (isHttps ? https : http).request(options);
+    const timer = setTimeout(() => {
+      finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
+    }, opts.timeoutMs);
+    req.on("socket", (s: Socket) => {
+      socket = s;
+      s.on("lookup", () => {
+        timings.dns ??= since();
+      });
+      s.on("connect", () => {
+        connected = true;
+        timings.connect = since();
+      });
+      s.on("secureConnect", () => {
+        timings.tls = since();
+      });
+      s.on("data", (chunk: Buffer) => {
+        timings.ttfb ??= since();
+        bytes += chunk.length;
+        if (raw.length < RAW_KEEP) raw = Buffer.concat([raw, chunk.subarray(0, RAW_KEEP - raw.length)]);
+      });
+    });
+    req.on("error", (error) => finish(error));
+    req.on("response", (res: IncomingMessage) => {
+      timings.ttfb ??= since();
+      const contentLength = Number(res.headers["content-length"]);
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      response = {
+        url: url.href,
+        httpVersion: res.httpVersion,
+        status: res.statusCode ?? 0,
+        statusMessage: res.statusMessage ?? "",
+        rawHeaders: res.rawHeaders,
+        headers: headerMap(res.rawHeaders),
+        body: Buffer.alloc(0),
+        truncated: false,
+      };
+      if (Number.isFinite(contentLength)) response.contentLength = contentLength;
+      const current = response;
+      res.on("data", (chunk: Buffer) => {
+        const room = opts.maxBodyBytes - kept;
+        if (chunk.length > room) {
+          if (room > 0) chunks.push(chunk.subarray(0, room));
+          kept += Math.max(0, room);
+          current.truncated = true;
+          current.body = Buffer.concat(chunks);
+          finish();
+          return;
+        }
+        chunks.push(chunk);
+        kept += chunk.length;
+      });
+      res.on("end", () => {
+        current.body = Buffer.concat(chunks);
+        finish();
+      });
+      res.on("aborted", () => {
+        current.body = Buffer.concat(chunks);
+        finish(Object.assign(new Error("aborted"), { code: "ABORTED" }));
+      });
+      res.on("error", (error) => {
+        current.body = Buffer.concat(chunks);
+        finish(error);
+      });
+    });
+    req.end(opts.body);
+  });
+}
+
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
+/** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
+export async function exchange(url: URL, opts: ExchangeOptions): Promise<Exchange> {
+  const redirects: ResponseHead[] = [];
+  const max = opts.maxRedirects ?? 10;
+  let current = url;
+  let hopOpts = opts;
+  const started = performance.now();
+  for (;;) {
+    const hop = await exchangeOnce(current, hopOpts);
+    const res = hop.response;
+    const location = res?.headers.location;
+    if (!opts.followRedirects || !res || !REDIRECT.has(res.status) || location === undefined) {
+      if (redirects.length > 0) hop.timings.total = Math.round((performance.now() - started) * 10) / 10;
+      return { ...hop, redirects };
+    }
+    if (redirects.length >= max) {
+      return {
+        ...hop,
+        redirects,
+        error: { code: "TOO_MANY_REDIRECTS", curlExit: 47, message: `curl: (47) Maximum (${max}) redirects followed` },
+      };
+    }
+    redirects.push({
+      url: res.url,
+      httpVersion: res.httpVersion,
+      status: res.status,
+      statusMessage: res.statusMessage,
+      rawHeaders: res.rawHeaders,
+    });
+    current = new URL(location, current);
+    if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
+      const { body: _body, ...rest } = hopOpts;
+      hopOpts = { ...rest, method: "GET" };
+    }
+  }
+}

@@ -1,0 +1,306 @@
+import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
+import type { ActionResult } from "../../lib/run-action";
+import { curlLog } from "./curl-log";
+import { describeFailures, type ExpectationResult, evaluate, percentile } from "./expectations";
+import { type Exchange, type ExchangeOptions, exchange as httpExchange, resolvedAddress } from "./http";
+import type { ProbeInputs, ProbeSpec } from "./inputs";
+import { summaryMarkdown } from "./summary";
+
+export interface ProbeDeps {
+  exchange: (url: URL, opts: ExchangeOptions) => Promise<Exchange>;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  info: (message: string) => void;
+  annotate: (level: "error" | "warning", message: string, title: string) => void;
+  writeSummary: (markdown: string) => Promise<void>;
+  /** Evidence timestamp (UTC YYYYMMDD_HHMMSS). */
+  timestamp?: string;
+}
+
+export const defaultDeps = (): Omit<ProbeDeps, "info" | "annotate" | "writeSummary"> => ({
+  exchange: httpExchange,
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+});
+
+export interface LatencyReport {
+  samples: number;
+  errors: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  budget_p90_ms: number | null;
+  samples_ms: number[];
+}
+
+/** One probe's outcome: also the content of its `<ts>_<name>_json_line.log`. */
+export interface ProbeReport {
+  name: string;
+  result: "pass" | "fail";
+  url: string;
+  method: string;
+  resolved_address: string | null;
+  remote_port: number | null;
+  status: number | null;
+  http_version: string | null;
+  attempts: number;
+  elapsed_ms: number;
+  timings_ms: Exchange["timings"];
+  bytes: number;
+  body_truncated: boolean;
+  content_length: number | null;
+  body_sha256?: string;
+  redirects: { status: number; location: string | null }[];
+  expectations: ExpectationResult[];
+  error: { code: string; curl_exit: number; message: string } | null;
+  latency?: LatencyReport;
+  /** Why it failed, one line per reason. */
+  reasons: string[];
+  evidence: string[];
+}
+
+function redactor(secrets: string[]) {
+  const values = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+  return (text: string) => values.reduce((t, v) => t.split(v).join("***"), text);
+}
+
+/** The URL as shown in evidence: a password in it is never written. */
+function shownUrl(url: URL | string): string {
+  const u = new URL(String(url));
+  if (u.password) u.password = "***";
+  return u.href;
+}
+
+function toReport(spec: ProbeSpec, ex: Exchange, attempts: number, elapsed: number): ProbeReport {
+  const res = ex.response;
+  const expectations = res ? evaluate(spec.expect, res) : [];
+  const reasons = ex.error ? [ex.error.message] : [];
+  reasons.push(...describeFailures(expectations));
+  return {
+    name: spec.name,
+    result: reasons.length === 0 ? "pass" : "fail",
+    url: shownUrl(spec.url),
+    method: spec.method,
+    resolved_address: ex.remoteAddress ?? null,
+    remote_port: ex.remotePort ?? null,
+    status: res?.status ?? null,
+    http_version: res?.httpVersion ?? null,
+    attempts,
+    elapsed_ms: elapsed,
+    timings_ms: ex.timings,
+    bytes: res?.body.length ?? 0,
+    body_truncated: res?.truncated ?? false,
+    content_length: res?.contentLength ?? null,
+    redirects: ex.redirects.map((r) => ({
+      status: r.status,
+      location: r.rawHeaders.find((_, i, a) => i % 2 === 1 && a[i - 1]?.toLowerCase() === "location") ?? null,
+    })),
+    expectations,
+    error: ex.error ? { code: ex.error.code, curl_exit: ex.error.curlExit, message: ex.error.message } : null,
+    reasons,
+    evidence: [],
+  };
+}
+
+class ProbeEvidence {
+  constructor(
+    private readonly writer: EvidenceWriter,
+    private readonly redact: (t: string) => string,
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  /** Rewritten after every attempt, so a run killed mid-retry still leaves its last attempt. */
+  write(report: ProbeReport, ex: Exchange): void {
+    const binName = `${report.name}_body`;
+    const log = curlLog(ex, {
+      maxBodyBytes: this.maxBodyBytes,
+      binaryFileName: this.writer.path(binName, "bin").split(/[\\/]/).pop() ?? "",
+    });
+    const files = [this.writer.write(report.name, "log", this.redact(log.text))];
+    if (log.binaryBody) {
+      files.push(this.writer.write(binName, "bin", log.binaryBody));
+      report.body_sha256 = log.bodySha256 as string;
+    }
+    files.push(this.writer.path(`${report.name}_json_line`, "log"));
+    report.evidence = files;
+    const { evidence: _e, latency, ...line } = report;
+    const lineLatency = latency ? { ...latency, samples_ms: undefined } : undefined;
+    const json = JSON.stringify({ timestamp: this.writer.ts, ...line, latency: lineLatency });
+    this.writer.write(`${report.name}_json_line`, "log", `${this.redact(json)}\n`);
+  }
+}
+
+async function sampleLatency(
+  spec: ProbeSpec,
+  inputs: ProbeInputs,
+  deps: ProbeDeps,
+  opts: ExchangeOptions,
+): Promise<{ latency: LatencyReport; reasons: string[]; check?: ExpectationResult }> {
+  const totals: number[] = [];
+  let errors = 0;
+  let firstError = "";
+  for (let i = 0; i < inputs.latencySamples; i++) {
+    const ex = await deps.exchange(spec.url, opts);
+    totals.push(ex.timings.total);
+    const failed = ex.error
+      ? [ex.error.message]
+      : describeFailures(ex.response ? evaluate(spec.expect, ex.response) : []);
+    if (failed.length > 0) {
+      errors++;
+      firstError ||= failed[0] as string;
+    }
+  }
+  const sorted = [...totals].sort((a, b) => a - b);
+  const latency: LatencyReport = {
+    samples: totals.length,
+    errors,
+    p50_ms: percentile(sorted, 50),
+    p90_ms: percentile(sorted, 90),
+    p99_ms: percentile(sorted, 99),
+    max_ms: sorted[sorted.length - 1] ?? 0,
+    budget_p90_ms: inputs.latencyP90MaxMs ?? null,
+    samples_ms: totals,
+  };
+  const reasons: string[] = [];
+  if (errors > 0)
+    reasons.push(`latency sampling: ${errors} of ${totals.length} requests failed (first: ${firstError})`);
+  let check: ExpectationResult | undefined;
+  if (inputs.latencyP90MaxMs !== undefined) {
+    const pass = latency.p90_ms <= inputs.latencyP90MaxMs;
+    check = { name: "latency.p90", expected: `<= ${inputs.latencyP90MaxMs} ms`, actual: latency.p90_ms, pass };
+    if (!pass) {
+      reasons.push(
+        `latency.p90: expected at most ${inputs.latencyP90MaxMs} ms over ${totals.length} requests, got ${latency.p90_ms} ms (p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms)`,
+      );
+    }
+  }
+  return check ? { latency, reasons, check } : { latency, reasons };
+}
+
+async function runProbe(
+  spec: ProbeSpec,
+  inputs: ProbeInputs,
+  deps: ProbeDeps,
+  evidence: ProbeEvidence,
+): Promise<ProbeReport> {
+  const opts: ExchangeOptions = {
+    method: spec.method,
+    headers: spec.headers,
+    timeoutMs: inputs.timeoutMs,
+    maxBodyBytes: inputs.maxBodyBytes,
+    insecure: inputs.insecure,
+    followRedirects: inputs.followRedirects,
+    resolve: inputs.resolve,
+  };
+  if (spec.body !== undefined) opts.body = spec.body;
+  const pinned = resolvedAddress(spec.url, inputs.resolve);
+  deps.info(
+    `${spec.name}: ${spec.method} ${shownUrl(spec.url)}${pinned ? ` (resolved to ${pinned})` : ""}, expecting status ${spec.expect.statusText}`,
+  );
+  const started = deps.now();
+  const deadline = started + inputs.deadlineMs;
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    const ex = await deps.exchange(spec.url, opts);
+    const report = toReport(spec, ex, attempts, deps.now() - started);
+    // Evidence first: whatever happens next, this attempt is on disk.
+    evidence.write(report, ex);
+    const seen = ex.response ? `HTTP ${ex.response.status}` : (ex.error?.code ?? "no response");
+    deps.info(
+      `  attempt ${attempts}: ${seen} in ${ex.timings.total} ms${report.result === "pass" ? " - expectations hold" : ` - ${report.reasons.join("; ")}`}`,
+    );
+    if (report.result === "pass") {
+      if (inputs.latencySamples > 0) {
+        const sampled = await sampleLatency(spec, inputs, deps, opts);
+        report.latency = sampled.latency;
+        if (sampled.check) report.expectations.push(sampled.check);
+        report.reasons.push(...sampled.reasons);
+        if (sampled.reasons.length > 0) report.result = "fail";
+        deps.info(
+          `  latency over ${sampled.latency.samples} requests: p50 ${sampled.latency.p50_ms} ms, p90 ${sampled.latency.p90_ms} ms, p99 ${sampled.latency.p99_ms} ms`,
+        );
+        evidence.write(report, ex);
+      }
+      return report;
+    }
+    const left = deadline - deps.now();
+    if (left <= 0) return report;
+    await deps.sleep(Math.min(inputs.intervalMs, left));
+  }
+}
+
+export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionResult> {
+  const ts = deps.timestamp ?? evidenceTimestamp();
+  const writer = new EvidenceWriter(inputs.evidenceDir, ts);
+  const redact = redactor(inputs.secrets);
+  const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);
+  const startedAt = new Date(deps.now()).toISOString();
+  const reports: ProbeReport[] = [];
+  for (const spec of inputs.probes) reports.push(await runProbe(spec, inputs, deps, evidence));
+
+  const failed = reports.filter((r) => r.result === "fail");
+  const result = failed.length === 0 ? "pass" : "fail";
+  const summary = {
+    result,
+    timestamp: ts,
+    started_at: startedAt,
+    finished_at: new Date(deps.now()).toISOString(),
+    settings: {
+      timeout_seconds: inputs.timeoutMs / 1000,
+      deadline_seconds: inputs.deadlineMs / 1000,
+      interval_seconds: inputs.intervalMs / 1000,
+      max_body_bytes: inputs.maxBodyBytes,
+      follow_redirects: inputs.followRedirects,
+      insecure: inputs.insecure,
+      resolve: inputs.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
+      latency_samples: inputs.latencySamples,
+      latency_p90_max_ms: inputs.latencyP90MaxMs ?? null,
+    },
+    probes: reports,
+  };
+  const summaryPath = writer.write("probe_summary", "json", redact(`${JSON.stringify(summary, null, 2)}\n`));
+
+  const files = [...reports.flatMap((r) => r.evidence), summaryPath];
+  await deps.writeSummary(redact(summaryMarkdown(reports, result, files)));
+
+  const report = {
+    result,
+    timestamp: ts,
+    probes: reports.map((r) => ({
+      name: r.name,
+      url: r.url,
+      result: r.result,
+      status: r.status,
+      attempts: r.attempts,
+      total_ms: r.timings_ms.total,
+      error: r.error?.code ?? null,
+      reasons: r.reasons,
+      ...(r.latency
+        ? { latency: { p50_ms: r.latency.p50_ms, p90_ms: r.latency.p90_ms, p99_ms: r.latency.p99_ms } }
+        : {}),
+    })),
+  };
+  const outputs = { result, report: JSON.parse(redact(JSON.stringify(report))), "evidence-files": files.join("\n") };
+  if (failed.length === 0) {
+    deps.info(`All ${reports.length} probe(s) passed. Evidence: ${inputs.evidenceDir}`);
+    return { outputs };
+  }
+  const lines = failed.map(
+    (r) => `${r.name} (${r.url}) after ${r.attempts} attempt(s): ${redact(r.reasons.join("; "))}`,
+  );
+  for (const [i, r] of failed.entries()) {
+    deps.annotate(
+      inputs.failOn === "never" ? "warning" : "error",
+      `${lines[i]}. Evidence: ${r.evidence[0] ?? inputs.evidenceDir}`,
+      `Probe ${r.name} failed`,
+    );
+  }
+  const message = `${failed.length} of ${reports.length} probe(s) failed: ${lines.join(" | ")}. Expected every probe's expectations to hold before the deadline; the evidence files show what the service answered (${inputs.evidenceDir}).`;
+  if (inputs.failOn === "never") {
+    deps.info(`fail-on is 'never', so the step passes: ${message}`);
+    return { outputs };
+  }
+  return { outputs, failure: message };
+}
