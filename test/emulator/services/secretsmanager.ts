@@ -1,12 +1,250 @@
-import type { ServiceFactory } from "../types";
+/**
+ * Secrets Manager (JSON 1.1, `secretsmanager.*`): secrets with versions and
+ * staging labels, found by name, full ARN or partial ARN. Scenario format and
+ * limits: docs/secretsmanager.md.
+ */
+import { randomUUID } from "node:crypto";
+import type { Emulator } from "../server";
+import type { Params, Scenario, ServiceModule } from "../types";
+import { page } from "./paging";
+import {
+  invalidParameter,
+  newSuffix,
+  notFound,
+  type Secret,
+  type SecretSpec,
+  SecretStore,
+} from "./secretsmanager/store";
 
-// Operations are added by the issue that implements this service.
-export const createSecretsManager: ServiceFactory = () => ({
-  signingName: "secretsmanager",
-  protocol: "json",
-  xmlns: "",
-  iamPrefix: "secretsmanager",
-  handlers: {},
-  reset() {},
-  snapshot: () => ({}),
-});
+export interface SecretsManagerModule extends ServiceModule {
+  readonly store: SecretStore;
+  /** Creates a secret from another service (RDS-managed master passwords); returns its full ARN. */
+  createSecret(spec: Omit<SecretSpec, "seeded">, seeded?: boolean): string;
+}
+
+export interface SecretsManagerScenario {
+  secrets?: {
+    name: string;
+    /** A string, or an object stored as its JSON text. */
+    value?: string | Record<string, unknown>;
+    /** Base64, for a binary secret. */
+    binary?: string;
+    kmsKeyId?: string;
+    arnSuffix?: string;
+    description?: string;
+    tags?: Record<string, string> | { Key: string; Value: string }[];
+  }[];
+}
+
+const NAME = /^[A-Za-z0-9/_+=.@!-]{1,512}$/;
+const FILTER_KEYS = ["description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all"];
+
+function tagList(tags: Record<string, string> | { Key: string; Value: string }[] | undefined) {
+  if (!tags) return [];
+  if (Array.isArray(tags)) return tags.map((t) => ({ Key: String(t.Key), Value: String(t.Value) }));
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value: String(Value) }));
+}
+
+function secretValue(params: Params): { secretString?: string; secretBinary?: string } {
+  if (params.SecretString !== undefined && params.SecretBinary !== undefined)
+    throw invalidParameter(
+      "You can't specify both a binary secret value and a string secret value in the same secret.",
+    );
+  const out: { secretString?: string; secretBinary?: string } = {};
+  if (params.SecretString !== undefined) out.secretString = String(params.SecretString);
+  if (params.SecretBinary !== undefined) out.secretBinary = String(params.SecretBinary);
+  return out;
+}
+
+/** A ListSecrets filter value: case-insensitive prefix; a leading `!` negates it. */
+function filterMatches(candidates: string[], value: string): boolean {
+  const negate = value.startsWith("!");
+  const wanted = (negate ? value.slice(1) : value).toLowerCase();
+  const hit = candidates.some((c) => c.toLowerCase().startsWith(wanted));
+  return negate ? !hit : hit;
+}
+
+function filterCandidates(secret: Secret, key: string, region: string): string[] {
+  switch (key) {
+    case "name":
+      return [secret.name];
+    case "description":
+      return secret.description ? [secret.description] : [];
+    case "tag-key":
+      return secret.tags.map((t) => t.Key);
+    case "tag-value":
+      return secret.tags.map((t) => t.Value);
+    case "primary-region":
+      return [region];
+    case "owning-service":
+      return secret.owningService ? [secret.owningService] : [];
+    default:
+      return [secret.name, secret.description ?? "", ...secret.tags.flatMap((t) => [t.Key, t.Value])];
+  }
+}
+
+export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
+  const store = new SecretStore(() => ({ region: emulator.region, account: emulator.account }));
+  /** CreateSecret's ARN is decided when IAM evaluates the call, so the policy sees the ARN the secret gets. */
+  const pendingSuffix = new Map<string, string>();
+
+  const module: SecretsManagerModule = {
+    signingName: "secretsmanager",
+    protocol: "json",
+    iamPrefix: "secretsmanager",
+    store,
+    handlers: {
+      CreateSecret: (params) => {
+        const name = params.Name;
+        if (typeof name !== "string" || !NAME.test(name))
+          throw invalidParameter(
+            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+          );
+        const value = secretValue(params);
+        const suffix = pendingSuffix.get(name);
+        pendingSuffix.delete(name);
+        const secret = store.add({
+          name,
+          ...value,
+          ...(params.ClientRequestToken ? { versionId: String(params.ClientRequestToken) } : {}),
+          ...(params.KmsKeyId ? { kmsKeyId: String(params.KmsKeyId) } : {}),
+          ...(params.Description !== undefined ? { description: String(params.Description) } : {}),
+          ...(Array.isArray(params.Tags) ? { tags: params.Tags } : {}),
+          ...(suffix ? { arnSuffix: suffix } : {}),
+          seeded: false,
+        });
+        const version = secret.versions[0];
+        return { ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version.id } : {}) };
+      },
+      GetSecretValue: (params) => {
+        const secret = store.require(params.SecretId);
+        const version = store.version(secret, params.VersionId, params.VersionStage);
+        store.markAccessed(secret);
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: version.id,
+          ...(version.secretString !== undefined ? { SecretString: version.secretString } : {}),
+          ...(version.secretBinary !== undefined ? { SecretBinary: version.secretBinary } : {}),
+          VersionStages: version.stages,
+          CreatedDate: version.createdDate,
+        };
+      },
+      DescribeSecret: (params) => {
+        const secret = store.require(params.SecretId, true);
+        return { ...store.summary(secret), VersionIdsToStages: store.versionIdsToStages(secret) };
+      },
+      PutSecretValue: (params) => {
+        const secret = store.require(params.SecretId);
+        const value = secretValue(params);
+        if (value.secretString === undefined && value.secretBinary === undefined)
+          throw invalidParameter("You must provide either SecretString or SecretBinary.");
+        const stages: string[] =
+          Array.isArray(params.VersionStages) && params.VersionStages.length > 0
+            ? params.VersionStages
+            : ["AWSCURRENT"];
+        const version = store.putValue(secret, value, String(params.ClientRequestToken ?? randomUUID()), stages);
+        return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: version.stages };
+      },
+      ListSecrets: (params) => {
+        const filters: Params[] = Array.isArray(params.Filters) ? params.Filters : [];
+        for (const f of filters) {
+          if (!FILTER_KEYS.includes(f.Key))
+            throw invalidParameter(`Invalid filter key: ${f.Key}. Valid keys: ${FILTER_KEYS.join(", ")}.`);
+          if (!Array.isArray(f.Values) || f.Values.length === 0 || f.Values.length > 10)
+            throw invalidParameter("A filter needs 1 to 10 values.");
+        }
+        const max = params.MaxResults === undefined ? 100 : Number(params.MaxResults);
+        if (!Number.isInteger(max) || max < 1 || max > 100)
+          throw invalidParameter("MaxResults must be between 1 and 100.");
+        const secrets = [...store.secrets.values()]
+          .filter((s) => params.IncludePlannedDeletion === true || !s.deletedDate)
+          .filter((s) =>
+            filters.every((f) => {
+              const candidates = filterCandidates(s, f.Key, emulator.region);
+              return (f.Values as string[]).some((v) => filterMatches(candidates, String(v)));
+            }),
+          )
+          .sort((a, b) => (params.SortOrder === "asc" ? 1 : -1) * (a.createdDate.getTime() - b.createdDate.getTime()));
+        const result = page(secrets, {
+          token: params.NextToken,
+          max,
+          tag: "secrets",
+          badToken: () => invalidParameter("Invalid NextToken."),
+        });
+        return {
+          SecretList: result.items.map((s) => ({
+            ...store.summary(s),
+            SecretVersionsToStages: store.versionIdsToStages(s),
+          })),
+          ...(result.nextToken ? { NextToken: result.nextToken } : {}),
+        };
+      },
+      DeleteSecret: (params) => {
+        const secret = store.find(params.SecretId);
+        if (!secret) throw notFound();
+        const force = params.ForceDeleteWithoutRecovery === true;
+        if (force && params.RecoveryWindowInDays !== undefined)
+          throw invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+        const days = params.RecoveryWindowInDays === undefined ? 30 : Number(params.RecoveryWindowInDays);
+        if (!force && (!Number.isInteger(days) || days < 7 || days > 30))
+          throw invalidParameter("The recovery window must be between 7 and 30 days.");
+        const now = new Date();
+        secret.deletedDate ??= now;
+        if (force) store.secrets.delete(secret.name);
+        const deletionDate = force ? now : new Date(secret.deletedDate.getTime() + days * 86_400_000);
+        return { ARN: secret.arn, Name: secret.name, DeletionDate: deletionDate };
+      },
+    },
+    resourceArns(action, params) {
+      if (action === "ListSecrets") return ["*"];
+      if (action === "CreateSecret") {
+        const name = String(params.Name ?? "");
+        const suffix = pendingSuffix.get(name) ?? newSuffix();
+        pendingSuffix.set(name, suffix);
+        return [`${store.arnPrefix()}${name}-${suffix}`];
+      }
+      const secret = store.find(params.SecretId);
+      if (secret) return [secret.arn];
+      const id = String(params.SecretId ?? "");
+      return [id.startsWith("arn:") ? id : `${store.arnPrefix()}${id}`];
+    },
+    createSecret: (spec, seeded = true) => store.add({ ...spec, seeded }).arn,
+    reset() {
+      store.secrets.clear();
+      pendingSuffix.clear();
+    },
+    snapshot: () => ({
+      secrets: [...store.secrets.values()].map((s) => ({
+        name: s.name,
+        arn: s.arn,
+        kmsKeyId: s.kmsKeyId,
+        owningService: s.owningService,
+        deletedDate: s.deletedDate,
+        versionIdsToStages: store.versionIdsToStages(s),
+      })),
+    }),
+    created: () => [...store.secrets.values()].filter((s) => !s.seeded && !s.deletedDate).map((s) => s.arn),
+    loadScenario(scenario: Scenario) {
+      const section = scenario.secretsmanager as SecretsManagerScenario | undefined;
+      for (const s of section?.secrets ?? []) {
+        if (typeof s.name !== "string" || s.name === "")
+          throw new Error("secretsmanager scenario: every secret needs a name");
+        store.secrets.delete(s.name);
+        store.add({
+          name: s.name,
+          ...(s.value !== undefined
+            ? { secretString: typeof s.value === "string" ? s.value : JSON.stringify(s.value) }
+            : {}),
+          ...(s.binary !== undefined ? { secretBinary: s.binary } : {}),
+          ...(s.kmsKeyId ? { kmsKeyId: s.kmsKeyId } : {}),
+          ...(s.arnSuffix ? { arnSuffix: s.arnSuffix } : {}),
+          ...(s.description ? { description: s.description } : {}),
+          tags: tagList(s.tags),
+          seeded: true,
+        });
+      }
+    },
+  };
+  return module;
+}
