@@ -3,7 +3,7 @@
  * SimulatePrincipalPolicy evaluated by @cloud-copilot/iam-simulate, and the
  * authorizer behind enforcement mode. See test/emulator/docs/iam.md.
  */
-import type { Params, RequestContext, Scenario, ServiceFactory } from "../types";
+import type { ConditionContext, Params, RequestContext, Scenario, ServiceFactory } from "../types";
 import { Enforcer } from "./iam/enforce";
 import { createRoleFrom, createUserFrom, entityHandlers } from "./iam/entity-handlers";
 import { createPolicyFrom, policyHandlers } from "./iam/policy-handlers";
@@ -83,6 +83,19 @@ export const createIam: ServiceFactory = (emulator) => {
     store.findEntity("user", String(name ?? ""))?.arn ??
     store.entityArn("user", String(name ?? ""), String(path ?? "/"));
 
+  /** The resource IAM authorises each call against: the role, user or policy it names. */
+  const resourceArns = (action: string, params: Params, ctx: RequestContext): string[] => {
+    if (action === "SimulatePrincipalPolicy") return [String(params.PolicySourceArn ?? "*")];
+    if (params.RoleName !== undefined) return [roleArn(params.RoleName, params.Path)];
+    if (params.UserName !== undefined) return [userArn(params.UserName, params.Path)];
+    if (action === "GetUser") return [ctx.principalArn];
+    if (action === "CreatePolicy") {
+      return [`arn:aws:iam::${ctx.account}:policy${String(params.Path ?? "/")}${String(params.PolicyName ?? "")}`];
+    }
+    if (params.PolicyArn !== undefined) return [String(params.PolicyArn)];
+    return ["*"];
+  };
+
   return {
     signingName: "iam",
     protocol: "query",
@@ -93,17 +106,31 @@ export const createIam: ServiceFactory = (emulator) => {
       ...policyHandlers(store),
       SimulatePrincipalPolicy: (params, ctx) => simulatePrincipalPolicy(store, params, ctx),
     },
-    /** The resource IAM authorises each call against: the role, user or policy it names. */
-    resourceArns(action: string, params: Params, ctx: RequestContext): string[] {
-      if (action === "SimulatePrincipalPolicy") return [String(params.PolicySourceArn ?? "*")];
-      if (params.RoleName !== undefined) return [roleArn(params.RoleName, params.Path)];
-      if (params.UserName !== undefined) return [userArn(params.UserName, params.Path)];
-      if (action === "GetUser") return [ctx.principalArn];
-      if (action === "CreatePolicy") {
-        return [`arn:aws:iam::${ctx.account}:policy${String(params.Path ?? "/")}${String(params.PolicyName ?? "")}`];
+    resourceArns,
+    /** Request tags, the tags of the role/user named, and iam:PolicyARN for attachments. */
+    conditionContext(action: string, params: Params, ctx: RequestContext): ConditionContext {
+      const request: Record<string, string | string[]> = {};
+      const tags = Array.isArray(params.Tags) ? (params.Tags as Params[]) : [];
+      for (const t of tags) request[`aws:RequestTag/${t.Key}`] = String(t.Value ?? "");
+      if (tags.length > 0) request["aws:TagKeys"] = tags.map((t) => String(t.Key));
+      if (/^(Attach|Detach)(Role|User)Policy$/.test(action)) request["iam:PolicyARN"] = String(params.PolicyArn ?? "");
+      const named =
+        params.RoleName !== undefined
+          ? store.findEntity("role", String(params.RoleName))
+          : params.UserName !== undefined
+            ? store.findEntity("user", String(params.UserName))
+            : undefined;
+      const perResource: Record<string, Record<string, string>> = {};
+      const [resource] = resourceArns(action, params, ctx);
+      if (named && resource && named.tags.length > 0) {
+        perResource[resource] = Object.fromEntries(
+          named.tags.flatMap((t) => [
+            [`aws:ResourceTag/${t.Key}`, t.Value],
+            [`iam:ResourceTag/${t.Key}`, t.Value],
+          ]),
+        );
       }
-      if (params.PolicyArn !== undefined) return [String(params.PolicyArn)];
-      return ["*"];
+      return { request, perResource };
     },
     reset() {
       store.reset();

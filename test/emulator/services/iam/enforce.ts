@@ -6,7 +6,7 @@
  * until IAM's state changes, since every call goes through here.
  */
 import { type Authorizer, accessDenied, type Emulator } from "../../server";
-import type { RequestContext } from "../../types";
+import type { ConditionContext, RequestContext } from "../../types";
 import { type CompiledPrincipal, compilePrincipal, type Decision, evaluate } from "./evaluate";
 import type { IamStore } from "./store";
 
@@ -16,8 +16,10 @@ export function sessionArn(principalArn: string): string {
   return role ? `arn:aws:sts::${role[1]}:assumed-role/${role[2]}/GitHubActions` : principalArn;
 }
 
-function requestContext(ctx: RequestContext): Record<string, string> {
-  const now = new Date();
+type Context = Record<string, string | string[]>;
+
+/** The global keys AWS sets on every authenticated request (time keys are added per evaluation). */
+function requestContext(ctx: RequestContext): Context {
   const isRole = /:role\//.test(ctx.principalArn);
   const context: Record<string, string> = {
     "aws:PrincipalArn": ctx.principalArn,
@@ -25,8 +27,6 @@ function requestContext(ctx: RequestContext): Record<string, string> {
     "aws:PrincipalType": isRole ? "AssumedRole" : "User",
     "aws:RequestedRegion": ctx.region,
     "aws:SecureTransport": "true",
-    "aws:CurrentTime": now.toISOString(),
-    "aws:EpochTime": String(Math.floor(now.getTime() / 1000)),
   };
   const user = /:user\/(?:.*\/)?([^/]+)$/.exec(ctx.principalArn);
   if (user) context["aws:username"] = user[1] as string;
@@ -45,7 +45,7 @@ export class Enforcer {
     private readonly store: IamStore,
   ) {}
 
-  readonly authorize: Authorizer = async (ctx, iamAction, resources) => {
+  readonly authorize: Authorizer = async (ctx, iamAction, resources, conditions: ConditionContext = {}) => {
     // Unmapped keys are the default emulator user; an empty list means IAM does not authorise the call.
     if (!this.emulator.principals.has(ctx.accessKeyId) || resources.length === 0) return;
     if (this.cacheVersion !== this.store.version) {
@@ -58,12 +58,17 @@ export class Enforcer {
       principal = compilePrincipal(this.store, this.store.entityByArn(ctx.principalArn), ctx.principalArn);
       this.principals.set(ctx.principalArn, principal);
     }
+    const base = { ...requestContext(ctx), ...conditions.request };
     for (const resource of resources) {
-      const key = `${ctx.principalArn}\n${ctx.region}\n${iamAction}\n${resource}`;
+      const context: Context = { ...base, ...conditions.perResource?.["*"], ...conditions.perResource?.[resource] };
+      const key = `${iamAction}\n${resource}\n${JSON.stringify(context)}`;
       let decision = principal.timeDependent ? undefined : this.decisions.get(key);
       if (decision === undefined) {
         this.evaluations++;
-        decision = (await evaluate(principal, iamAction, resource, requestContext(ctx), ctx.account)).decision;
+        const now = new Date();
+        context["aws:CurrentTime"] = now.toISOString();
+        context["aws:EpochTime"] = String(Math.floor(now.getTime() / 1000));
+        decision = (await evaluate(principal, iamAction, resource, context, ctx.account)).decision;
         if (!principal.timeDependent) this.decisions.set(key, decision);
       }
       if (decision !== "allowed") {

@@ -1,0 +1,190 @@
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  SimulatePrincipalPolicyCommand,
+} from "@aws-sdk/client-iam";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "./server";
+import type { Scenario } from "./types";
+
+const ACCOUNT = "123456789012";
+const CI_KEY = "AKIACIROLE0000000001";
+const CI_ROLE = `arn:aws:iam::${ACCOUNT}:role/alb-smoke-ci`;
+const CI_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/alb-smoke-ci/GitHubActions`;
+const SECRETS = `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:`;
+const OIDC_TRUST = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+      Action: "sts:AssumeRoleWithWebIdentity",
+    },
+  ],
+};
+const CI_POLICY = {
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Action: ["iam:GetRole", "iam:SimulatePrincipalPolicy"], Resource: CI_ROLE },
+    { Effect: "Allow", Action: "ec2:DescribeSecurityGroups", Resource: "*" },
+    { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `${SECRETS}papyrus/*` },
+    { Effect: "Deny", Action: "secretsmanager:GetSecretValue", Resource: `${SECRETS}papyrus/admin-*` },
+  ],
+};
+
+const scenario: Scenario = {
+  principals: { [CI_KEY]: CI_ROLE },
+  iam: {
+    roles: [
+      { name: "alb-smoke-ci", trustPolicy: OIDC_TRUST, inlinePolicies: { ci: CI_POLICY } },
+      { name: "someone-else", trustPolicy: OIDC_TRUST },
+    ],
+  },
+  secretsmanager: {
+    secrets: [
+      { name: "papyrus/db", value: { password: "x" }, arnSuffix: "AbCdEf" },
+      { name: "papyrus/admin-db", value: { password: "y" }, arnSuffix: "GhIjKl" },
+      { name: "billing/db", value: { password: "z" }, arnSuffix: "MnOpQr" },
+    ],
+  },
+};
+
+let emu: RunningEmulator;
+const client = <T>(Ctor: new (cfg: object) => T, accessKeyId = CI_KEY) =>
+  new Ctor({
+    endpoint: emu.endpoint,
+    region: "us-west-2",
+    maxAttempts: 1,
+    credentials: { accessKeyId, secretAccessKey: "emulator-secret-key" },
+  });
+
+beforeAll(async () => {
+  emu = await startEmulator({ enforce: true });
+});
+afterAll(() => emu.stop());
+beforeEach(async () => {
+  await emu.emulator.reset();
+  emu.emulator.enforce = true;
+  await emu.emulator.loadScenario(scenario);
+});
+
+const denial = (action: string, resource: string) =>
+  `User: ${CI_SESSION} is not authorized to perform: ${action} on resource: ${resource}`;
+
+describe("enforcement mode", () => {
+  it("always answers sts:GetCallerIdentity, which IAM does not authorise", async () => {
+    const id = await client(STSClient).send(new GetCallerIdentityCommand({}));
+    expect(id.Arn).toBe(CI_SESSION);
+  });
+
+  it("query protocol (IAM): allows what the policy grants, refuses the rest with AccessDenied naming action and resource", async () => {
+    const iam = client(IAMClient);
+    expect((await iam.send(new GetRoleCommand({ RoleName: "alb-smoke-ci" }))).Role?.Arn).toBe(CI_ROLE);
+    await expect(iam.send(new GetRoleCommand({ RoleName: "someone-else" }))).rejects.toMatchObject({
+      name: "AccessDenied",
+      message: denial("iam:GetRole", `arn:aws:iam::${ACCOUNT}:role/someone-else`),
+      $metadata: { httpStatusCode: 403 },
+    });
+    // The call is refused before the handler runs: a role that does not exist is still AccessDenied.
+    await expect(iam.send(new GetRoleCommand({ RoleName: "ghost" }))).rejects.toMatchObject({ name: "AccessDenied" });
+    const sim = await iam.send(
+      new SimulatePrincipalPolicyCommand({ PolicySourceArn: CI_ROLE, ActionNames: ["ec2:DescribeSecurityGroups"] }),
+    );
+    expect(sim.EvaluationResults?.[0]?.EvalDecision).toBe("allowed");
+  });
+
+  it("EC2 protocol: UnauthorizedOperation for an action the policy does not grant", async () => {
+    const ec2 = client(EC2Client);
+    const groups = await ec2.send(new DescribeSecurityGroupsCommand({}));
+    expect(groups.SecurityGroups?.length).toBeGreaterThan(0);
+    const error = await ec2
+      .send(new CreateSecurityGroupCommand({ GroupName: "alb-smoke", Description: "temporary ALB" }))
+      .catch((e: Error) => e);
+    expect(error).toMatchObject({ name: "UnauthorizedOperation", $metadata: { httpStatusCode: 403 } });
+    expect((error as Error).message).toContain(
+      `is not authorized to perform: ec2:CreateSecurityGroup on resource: arn:aws:ec2:us-west-2:${ACCOUNT}:`,
+    );
+    expect((error as Error).message).toContain(CI_SESSION);
+  });
+
+  it("JSON protocol (Secrets Manager): allowed secret, implicit deny and explicit deny", async () => {
+    const sm = client(SecretsManagerClient);
+    const ok = await sm.send(new GetSecretValueCommand({ SecretId: "papyrus/db" }));
+    expect(ok.ARN).toBe(`${SECRETS}papyrus/db-AbCdEf`);
+    for (const [id, arn] of [
+      ["billing/db", `${SECRETS}billing/db-MnOpQr`],
+      ["papyrus/admin-db", `${SECRETS}papyrus/admin-db-GhIjKl`],
+    ]) {
+      await expect(sm.send(new GetSecretValueCommand({ SecretId: id }))).rejects.toMatchObject({
+        name: "AccessDeniedException",
+        message: denial("secretsmanager:GetSecretValue", arn as string),
+      });
+    }
+  });
+
+  it("applies a PutRolePolicy / DeleteRolePolicy at once, and leaves unmapped keys unrestricted", async () => {
+    const admin = client(IAMClient, "AKIAEMULATOR00000001");
+    const ec2 = client(EC2Client);
+    const create = () =>
+      ec2.send(new CreateSecurityGroupCommand({ GroupName: "alb-smoke", Description: "temporary ALB" }));
+    await expect(create()).rejects.toMatchObject({ name: "UnauthorizedOperation" });
+    await admin.send(
+      new PutRolePolicyCommand({
+        RoleName: "alb-smoke-ci",
+        PolicyName: "sg",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "ec2:CreateSecurityGroup", Resource: "*" }],
+        }),
+      }),
+    );
+    expect((await create()).GroupId).toMatch(/^sg-/);
+    await admin.send(new DeleteRolePolicyCommand({ RoleName: "alb-smoke-ci", PolicyName: "ci" }));
+    await expect(client(IAMClient).send(new GetRoleCommand({ RoleName: "alb-smoke-ci" }))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    // The default emulator user (no principal mapping) may do everything, even with enforcement on.
+    expect((await admin.send(new GetRoleCommand({ RoleName: "someone-else" }))).Role?.RoleName).toBe("someone-else");
+  });
+
+  it("is switched by POST /_emulator/config and off by default", async () => {
+    const iam = client(IAMClient);
+    const other = () => iam.send(new GetRoleCommand({ RoleName: "someone-else" }));
+    await expect(other()).rejects.toMatchObject({ name: "AccessDenied" });
+    const off = await fetch(`${emu.endpoint}/_emulator/config`, {
+      method: "POST",
+      body: JSON.stringify({ enforce: false }),
+    });
+    expect(await off.json()).toMatchObject({ enforce: false });
+    expect((await other()).Role?.RoleName).toBe("someone-else");
+    await fetch(`${emu.endpoint}/_emulator/config`, { method: "POST", body: JSON.stringify({ enforce: true }) });
+    await expect(other()).rejects.toMatchObject({ name: "AccessDenied" });
+
+    const plain = await startEmulator({ scenario });
+    try {
+      const unenforced = new IAMClient({
+        endpoint: plain.endpoint,
+        region: "us-west-2",
+        credentials: { accessKeyId: CI_KEY, secretAccessKey: "x" },
+      });
+      expect((await unenforced.send(new GetRoleCommand({ RoleName: "someone-else" }))).Role).toBeDefined();
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it("a mapped principal that IAM does not know is refused everything but GetCallerIdentity", async () => {
+    await emu.emulator.loadScenario({ principals: { AKIAGHOST00000000001: `arn:aws:iam::${ACCOUNT}:role/ghost` } });
+    const ghost = client(EC2Client, "AKIAGHOST00000000001");
+    await expect(ghost.send(new DescribeSecurityGroupsCommand({}))).rejects.toMatchObject({
+      name: "UnauthorizedOperation",
+    });
+    const id = await client(STSClient, "AKIAGHOST00000000001").send(new GetCallerIdentityCommand({}));
+    expect(id.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/ghost/GitHubActions`);
+  });
+});
