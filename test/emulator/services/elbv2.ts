@@ -1,12 +1,877 @@
-import type { ServiceFactory } from "../types";
+/**
+ * Elastic Load Balancing v2 (AWS Query, 2015-12-01): application load
+ * balancers, target groups of type ip, HTTP listeners, targets and their
+ * health, attributes and tags. Load balancers own requester-managed ENIs in
+ * EC2, answer real HTTP on a loopback address and really health-check their
+ * targets (see elbv2/health.ts and elbv2/traffic.ts).
+ */
+import { AwsError, validation } from "../errors";
+import type { Emulator } from "../server";
+import type { Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import { ec2Of } from "./ec2";
+import { hex, ipToInt } from "./ec2/common";
+import { HealthChecker, set } from "./elbv2/health";
+import {
+  applyAttributes,
+  attributesOut,
+  canonicalHostedZoneId,
+  defaultHealthCheck,
+  LISTENER_ATTRIBUTES,
+  type Listener,
+  type ListenerAction,
+  LOAD_BALANCER_ATTRIBUTES,
+  type LoadBalancer,
+  portIn,
+  readHealthCheck,
+  readTags,
+  TARGET_GROUP_ATTRIBUTES,
+  type Tags,
+  type Target,
+  type TargetGroup,
+  tagsOut,
+  targetKey,
+  validateName,
+} from "./elbv2/model";
+import { allocateAddress, releaseAddress, Traffic } from "./elbv2/traffic";
 
-// Operations are added by the issue that implements this service.
-export const createElbv2: ServiceFactory = () => ({
-  signingName: "elasticloadbalancing",
-  protocol: "query",
-  xmlns: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
-  iamPrefix: "elasticloadbalancing",
-  handlers: {},
-  reset() {},
-  snapshot: () => ({}),
-});
+/** Scenario section `elbv2`: emulated durations (seconds, before timeScale) and provisioning failures. */
+export interface Elbv2Scenario {
+  /** provisioning -> active (default 60). */
+  provisioningSeconds?: number;
+  /** How long a deleted load balancer's ENIs linger in EC2 (default 120). */
+  eniReleaseSeconds?: number;
+  /** How long a newly used target stays in `Elb.RegistrationInProgress` (default 10). */
+  registrationSeconds?: number;
+  /** Load balancer names (`*` wildcards) whose provisioning ends `failed`. */
+  failProvisioning?: string[];
+}
+
+interface Config {
+  provisioningSeconds: number;
+  eniReleaseSeconds: number;
+  registrationSeconds: number;
+  failProvisioning: string[];
+}
+
+const DEFAULT_CONFIG: Config = {
+  provisioningSeconds: 60,
+  eniReleaseSeconds: 120,
+  registrationSeconds: 10,
+  failProvisioning: [],
+};
+
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+const glob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+
+const PRIVATE_RANGES: [string, number][] = [
+  ["10.0.0.0", 8],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["100.64.0.0", 10],
+  // Loopback stands for "inside the VPC" here: the targets are local processes.
+  ["127.0.0.0", 8],
+];
+
+function privateAddress(ip: string): boolean {
+  const n = ipToInt(ip);
+  if (n === undefined) return false;
+  return PRIVATE_RANGES.some(([base, bits]) => {
+    const size = 2 ** (32 - bits);
+    const b = ipToInt(base) as number;
+    return n >= b && n < b + size;
+  });
+}
+
+export class Elbv2Service implements ServiceModule {
+  readonly signingName = "elasticloadbalancing";
+  readonly protocol = "query" as const;
+  readonly xmlns = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
+  readonly iamPrefix = "elasticloadbalancing";
+  readonly handlers: Record<string, Handler>;
+  readonly loadBalancers = new Map<string, LoadBalancer>();
+  readonly targetGroups = new Map<string, TargetGroup>();
+  readonly listeners = new Map<string, Listener>();
+  private config: Config = { ...DEFAULT_CONFIG };
+  private readonly health: HealthChecker;
+  private readonly traffic: Traffic;
+  private readonly drainTimers = new Set<NodeJS.Timeout>();
+  /** Ids chosen while computing resource ARNs for enforcement, reused by the create call. */
+  private readonly pendingIds = new WeakMap<Params, string>();
+
+  constructor(private readonly emulator: Emulator) {
+    this.health = new HealthChecker(emulator, { registrationMs: () => this.config.registrationSeconds * 1000 }, (tg) =>
+      this.usersOf(tg),
+    );
+    this.traffic = new Traffic({
+      emulator,
+      health: this.health,
+      targetGroup: (arn) => this.targetGroups.get(arn),
+      loadBalancer: (arn) => this.loadBalancers.get(arn),
+    });
+    const h: Record<string, (p: Params, ctx: RequestContext) => unknown> = {
+      CreateLoadBalancer: (p, c) => this.createLoadBalancer(p, c),
+      DescribeLoadBalancers: (p) => this.describeLoadBalancers(p),
+      DeleteLoadBalancer: (p) => this.deleteLoadBalancer(p),
+      DescribeLoadBalancerAttributes: (p) => ({ Attributes: attributesOut(this.lb(p.LoadBalancerArn).attributes) }),
+      ModifyLoadBalancerAttributes: (p) => {
+        const lb = this.lb(p.LoadBalancerArn);
+        applyAttributes("Load balancer", lb.attributes, LOAD_BALANCER_ATTRIBUTES, p.Attributes);
+        return { Attributes: attributesOut(lb.attributes) };
+      },
+      CreateTargetGroup: (p, c) => this.createTargetGroup(p, c),
+      DescribeTargetGroups: (p) => this.describeTargetGroups(p),
+      ModifyTargetGroup: (p) => {
+        const tg = this.tg(p.TargetGroupArn);
+        tg.healthCheck = readHealthCheck(p, tg.healthCheck);
+        return { TargetGroups: [this.tgOut(tg)] };
+      },
+      DeleteTargetGroup: (p) => this.deleteTargetGroup(p),
+      DescribeTargetGroupAttributes: (p) => ({ Attributes: attributesOut(this.tg(p.TargetGroupArn).attributes) }),
+      ModifyTargetGroupAttributes: (p) => {
+        const tg = this.tg(p.TargetGroupArn);
+        applyAttributes("Target group", tg.attributes, TARGET_GROUP_ATTRIBUTES, p.Attributes);
+        return { Attributes: attributesOut(tg.attributes) };
+      },
+      CreateListener: (p, c) => this.createListener(p, c),
+      DescribeListeners: (p) => this.describeListeners(p),
+      DeleteListener: (p) => this.deleteListener(p),
+      DescribeListenerAttributes: (p) => ({ Attributes: attributesOut(this.listener(p.ListenerArn).attributes) }),
+      ModifyListenerAttributes: (p) => {
+        const l = this.listener(p.ListenerArn);
+        applyAttributes("Listener", l.attributes, LISTENER_ATTRIBUTES, p.Attributes);
+        return { Attributes: attributesOut(l.attributes) };
+      },
+      RegisterTargets: (p) => this.registerTargets(p),
+      DeregisterTargets: (p) => this.deregisterTargets(p),
+      DescribeTargetHealth: (p) => this.describeTargetHealth(p),
+      AddTags: (p) => this.addTags(p),
+      RemoveTags: (p) => this.removeTags(p),
+      DescribeTags: (p) => ({
+        TagDescriptions: list(p.ResourceArns).map((arn) => ({ ResourceArn: arn, Tags: tagsOut(this.taggable(arn)) })),
+      }),
+    };
+    this.handlers = h;
+  }
+
+  // ---- lookups -------------------------------------------------------------
+
+  private lb(arn: unknown): LoadBalancer {
+    const lb = this.loadBalancers.get(String(arn));
+    if (!lb) throw new AwsError("LoadBalancerNotFound", `Load balancer '${arn}' not found`);
+    return lb;
+  }
+
+  private tg(arn: unknown): TargetGroup {
+    const tg = this.targetGroups.get(String(arn));
+    if (!tg) throw new AwsError("TargetGroupNotFound", `Target groups '${arn}' not found`);
+    return tg;
+  }
+
+  private listener(arn: unknown): Listener {
+    const l = this.listeners.get(String(arn));
+    if (!l) throw new AwsError("ListenerNotFound", `Listener '${arn}' not found`);
+    return l;
+  }
+
+  private listenersOf(lb: LoadBalancer): Listener[] {
+    return [...this.listeners.values()].filter((l) => l.loadBalancerArn === lb.arn);
+  }
+
+  /** Load balancers with a listener forwarding to the group. */
+  private usersOf(tg: TargetGroup): LoadBalancer[] {
+    const arns = new Set(
+      [...this.listeners.values()]
+        .filter((l) => l.actions.some((a) => a.type === "forward" && a.targetGroupArn === tg.arn))
+        .map((l) => l.loadBalancerArn),
+    );
+    return [...arns].map((a) => this.loadBalancers.get(a)).filter((x): x is LoadBalancer => x !== undefined);
+  }
+
+  private arnPrefix(ctx: { region: string; account: string }): string {
+    return `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}`;
+  }
+
+  private pendingId(params: Params): string {
+    let id = this.pendingIds.get(params);
+    if (!id) {
+      id = hex(16);
+      this.pendingIds.set(params, id);
+    }
+    return id;
+  }
+
+  // ---- load balancers --------------------------------------------------------
+
+  private createLoadBalancer(p: Params, ctx: RequestContext) {
+    const name = validateName("load balancer", p.Name);
+    const type = String(p.Type ?? "application");
+    if (type !== "application")
+      throw validation(`emulator: only application load balancers are emulated, not '${type}'`);
+    const scheme = String(p.Scheme ?? "internet-facing");
+    if (scheme !== "internet-facing" && scheme !== "internal") {
+      throw new AwsError("InvalidScheme", `Scheme '${scheme}' is not valid`);
+    }
+    const ipAddressType = String(p.IpAddressType ?? "ipv4");
+    if (ipAddressType !== "ipv4") throw validation("emulator: only the ipv4 address type is emulated");
+    const ec2 = ec2Of(this.emulator);
+    const subnetIds = [...list(p.Subnets), ...((p.SubnetMappings ?? []) as Params[]).map((m) => String(m.SubnetId))];
+    const subnets = subnetIds.map((id) => {
+      try {
+        return ec2.subnet(id);
+      } catch {
+        throw new AwsError("SubnetNotFound", `The subnet ID '${id}' is not valid`);
+      }
+    });
+    const zones = new Set(subnets.map((s) => s.availabilityZone));
+    if (zones.size !== subnets.length) {
+      throw validation("A load balancer cannot be attached to multiple subnets in the same Availability Zone");
+    }
+    if (zones.size < 2) {
+      throw validation("At least two subnets in two different Availability Zones must be specified");
+    }
+    const vpcId = (subnets[0] as (typeof subnets)[number]).vpcId;
+    if (subnets.some((s) => s.vpcId !== vpcId)) {
+      throw new AwsError("InvalidConfigurationRequest", "All subnets must belong to the same VPC");
+    }
+    let securityGroups = list(p.SecurityGroups);
+    for (const g of securityGroups) {
+      if (!ec2.securityGroupExists(g) || ec2.state.group(g).vpcId !== vpcId) {
+        throw new AwsError("InvalidSecurityGroup", `Security group '${g}' does not exist in VPC '${vpcId}'`);
+      }
+    }
+    if (securityGroups.length === 0) {
+      const def = [...ec2.state.groups.values()].find((g) => g.vpcId === vpcId && g.name === "default");
+      securityGroups = def ? [def.id] : [];
+    }
+    const tags = readTags(p.Tags);
+    const settings = JSON.stringify([
+      subnetIds.slice().sort(),
+      securityGroups.slice().sort(),
+      scheme,
+      type,
+      ipAddressType,
+    ]);
+    const existing = [...this.loadBalancers.values()].find((l) => l.name === name);
+    if (existing) {
+      // AWS answers an identical create with the existing load balancer.
+      if (existing.settings === settings) return { LoadBalancers: [this.lbOut(existing)] };
+      throw new AwsError("DuplicateLoadBalancerName", "A load balancer with the same name already exists");
+    }
+    const id = this.pendingId(p);
+    const lb: LoadBalancer = {
+      arn: `${this.arnPrefix(ctx)}:loadbalancer/app/${name}/${id}`,
+      id,
+      name,
+      address: allocateAddress(),
+      scheme,
+      vpcId,
+      subnets: subnets.map((s) => ({ subnetId: s.id, zoneName: s.availabilityZone })),
+      securityGroups,
+      ipAddressType,
+      state: "provisioning",
+      createdTime: new Date(),
+      tags,
+      attributes: new Map(Object.entries(LOAD_BALANCER_ATTRIBUTES)),
+      eniIds: [],
+      eniAddresses: [],
+      settings,
+    };
+    for (const s of subnets) {
+      const eni = ec2.addNetworkInterface({
+        subnetId: s.id,
+        groups: securityGroups,
+        description: `ELB app/${name}/${id}`,
+        interfaceType: "interface",
+        requesterId: "amazon-elb",
+        requesterManaged: true,
+        instanceOwnerId: "amazon-elb",
+      });
+      lb.eniIds.push(eni.id);
+      lb.eniAddresses.push(eni.privateIpAddress);
+    }
+    this.loadBalancers.set(lb.arn, lb);
+    lb.timer = setTimeout(
+      () => void this.finishProvisioning(lb),
+      this.emulator.scaled(this.config.provisioningSeconds * 1000),
+    );
+    lb.timer.unref();
+    return { LoadBalancers: [this.lbOut(lb)] };
+  }
+
+  private async finishProvisioning(lb: LoadBalancer): Promise<void> {
+    delete lb.timer;
+    if (!this.loadBalancers.has(lb.arn)) return;
+    if (this.config.failProvisioning.some((pattern) => glob(pattern).test(lb.name))) {
+      lb.state = "failed";
+      lb.stateReason = "Load balancer provisioning failed (emulator scenario: elbv2.failProvisioning)";
+      return;
+    }
+    lb.state = "active";
+    await Promise.all(this.listenersOf(lb).map((l) => this.traffic.start(l)));
+    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+  }
+
+  private lbOut(lb: LoadBalancer) {
+    return {
+      LoadBalancerArn: lb.arn,
+      DNSName: lb.address,
+      CanonicalHostedZoneId: canonicalHostedZoneId(this.emulator.region),
+      CreatedTime: lb.createdTime,
+      LoadBalancerName: lb.name,
+      Scheme: lb.scheme,
+      VpcId: lb.vpcId,
+      State: { Code: lb.state, Reason: lb.stateReason },
+      Type: "application",
+      AvailabilityZones: lb.subnets.map((s) => ({
+        ZoneName: s.zoneName,
+        SubnetId: s.subnetId,
+        LoadBalancerAddresses: [],
+      })),
+      SecurityGroups: lb.securityGroups,
+      IpAddressType: lb.ipAddressType,
+    };
+  }
+
+  private describeLoadBalancers(p: Params) {
+    const arns = list(p.LoadBalancerArns);
+    const names = list(p.Names);
+    if (arns.length > 0 && names.length > 0)
+      throw validation("Load balancer names and load balancer ARNs cannot be specified at the same time");
+    let lbs = [...this.loadBalancers.values()];
+    if (arns.length > 0) {
+      if (arns.some((a) => !this.loadBalancers.has(a)))
+        throw new AwsError("LoadBalancerNotFound", "One or more load balancers not found");
+      lbs = lbs.filter((l) => arns.includes(l.arn));
+    }
+    if (names.length > 0) {
+      const missing = names.filter((n) => !lbs.some((l) => l.name === n));
+      if (missing.length > 0)
+        throw new AwsError("LoadBalancerNotFound", `Load balancers '[${missing.join(", ")}]' not found`);
+      lbs = lbs.filter((l) => names.includes(l.name));
+    }
+    const paged = markerPage(lbs, p);
+    return { LoadBalancers: paged.items.map((l) => this.lbOut(l)), NextMarker: paged.next };
+  }
+
+  private async deleteLoadBalancer(p: Params) {
+    const lb = this.lb(p.LoadBalancerArn);
+    if (lb.attributes.get("deletion_protection.enabled") === "true") {
+      throw new AwsError(
+        "OperationNotPermitted",
+        `Load balancer '${lb.arn}' cannot be deleted because deletion protection is enabled`,
+      );
+    }
+    clearTimeout(lb.timer);
+    this.loadBalancers.delete(lb.arn);
+    for (const l of this.listenersOf(lb)) {
+      this.listeners.delete(l.arn);
+      await this.traffic.stop(l);
+    }
+    releaseAddress(lb.address);
+    const ec2 = ec2Of(this.emulator);
+    for (const eni of lb.eniIds) ec2.removeNetworkInterface(eni, this.config.eniReleaseSeconds * 1000);
+    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+    return {};
+  }
+
+  // ---- target groups ---------------------------------------------------------
+
+  private createTargetGroup(p: Params, ctx: RequestContext) {
+    const name = validateName("target group", p.Name);
+    const targetType = String(p.TargetType ?? "instance");
+    if (targetType !== "ip")
+      throw validation(`emulator: only target groups of type 'ip' are emulated, not '${targetType}'`);
+    const protocol = String(p.Protocol ?? "").toUpperCase();
+    if (!protocol) throw validation("A protocol must be specified");
+    if (protocol !== "HTTP") throw validation(`emulator: only HTTP target groups are emulated, not '${protocol}'`);
+    const port = portIn(p.Port, "port");
+    if (!p.VpcId) throw validation("A VPC ID must be specified");
+    const vpcId = String(p.VpcId);
+    if (!ec2Of(this.emulator).state.vpcs.has(vpcId)) throw validation(`The VPC ID '${vpcId}' is not found`);
+    const healthCheck = readHealthCheck(p, defaultHealthCheck());
+    const protocolVersion = String(p.ProtocolVersion ?? "HTTP1");
+    const tags = readTags(p.Tags);
+    const settings = JSON.stringify([protocol, port, vpcId, targetType, protocolVersion, healthCheck]);
+    const existing = [...this.targetGroups.values()].find((t) => t.name === name);
+    if (existing) {
+      if (existing.settings === settings) return { TargetGroups: [this.tgOut(existing)] };
+      throw new AwsError(
+        "DuplicateTargetGroupName",
+        "A target group with the same name exists, but with different settings",
+      );
+    }
+    const id = this.pendingId(p);
+    const tg: TargetGroup = {
+      arn: `${this.arnPrefix(ctx)}:targetgroup/${name}/${id}`,
+      id,
+      name,
+      protocol,
+      protocolVersion,
+      port,
+      vpcId,
+      targetType,
+      ipAddressType: "ipv4",
+      healthCheck,
+      tags,
+      attributes: new Map(Object.entries(TARGET_GROUP_ATTRIBUTES)),
+      targets: new Map(),
+      settings,
+    };
+    this.targetGroups.set(tg.arn, tg);
+    return { TargetGroups: [this.tgOut(tg)] };
+  }
+
+  private tgOut(tg: TargetGroup) {
+    const hc = tg.healthCheck;
+    return {
+      TargetGroupArn: tg.arn,
+      TargetGroupName: tg.name,
+      Protocol: tg.protocol,
+      Port: tg.port,
+      VpcId: tg.vpcId,
+      HealthCheckProtocol: hc.protocol,
+      HealthCheckPort: hc.port,
+      HealthCheckEnabled: hc.enabled,
+      HealthCheckIntervalSeconds: hc.intervalSeconds,
+      HealthCheckTimeoutSeconds: hc.timeoutSeconds,
+      HealthyThresholdCount: hc.healthyThreshold,
+      UnhealthyThresholdCount: hc.unhealthyThreshold,
+      HealthCheckPath: hc.path,
+      Matcher: { HttpCode: hc.matcher },
+      LoadBalancerArns: this.usersOf(tg).map((l) => l.arn),
+      TargetType: tg.targetType,
+      ProtocolVersion: tg.protocolVersion,
+      IpAddressType: tg.ipAddressType,
+    };
+  }
+
+  private describeTargetGroups(p: Params) {
+    const arns = list(p.TargetGroupArns);
+    const names = list(p.Names);
+    let tgs = [...this.targetGroups.values()];
+    if (p.LoadBalancerArn !== undefined) {
+      const lb = this.lb(p.LoadBalancerArn);
+      tgs = tgs.filter((t) => this.usersOf(t).includes(lb));
+    }
+    if (arns.length > 0) {
+      if (arns.some((a) => !this.targetGroups.has(a)))
+        throw new AwsError("TargetGroupNotFound", "One or more target groups not found");
+      tgs = tgs.filter((t) => arns.includes(t.arn));
+    }
+    if (names.length > 0) {
+      const missing = names.filter((n) => !tgs.some((t) => t.name === n));
+      if (missing.length > 0)
+        throw new AwsError("TargetGroupNotFound", `Target groups '[${missing.join(", ")}]' not found`);
+      tgs = tgs.filter((t) => names.includes(t.name));
+    }
+    const paged = markerPage(tgs, p);
+    return { TargetGroups: paged.items.map((t) => this.tgOut(t)), NextMarker: paged.next };
+  }
+
+  private deleteTargetGroup(p: Params) {
+    const tg = this.targetGroups.get(String(p.TargetGroupArn));
+    // Deleting a target group that does not exist succeeds, as in AWS.
+    if (!tg) return {};
+    if (this.usersOf(tg).length > 0) {
+      throw new AwsError("ResourceInUse", `Target group '${tg.arn}' is currently in use by a listener or a rule`);
+    }
+    for (const t of tg.targets.values()) this.health.stop(t);
+    this.targetGroups.delete(tg.arn);
+    return {};
+  }
+
+  // ---- listeners -------------------------------------------------------------
+
+  private readActions(p: Params, lb: LoadBalancer): ListenerAction[] {
+    const raw = (p.DefaultActions ?? []) as Params[];
+    if (raw.length === 0) throw validation("A default action must be specified");
+    return raw.map((a): ListenerAction => {
+      const type = String(a.Type ?? "");
+      if (type === "forward") {
+        const arns = [
+          ...(a.TargetGroupArn ? [String(a.TargetGroupArn)] : []),
+          ...((a.ForwardConfig?.TargetGroups ?? []) as Params[]).map((t) => String(t.TargetGroupArn)),
+        ];
+        const unique = [...new Set(arns)];
+        if (unique.length === 0) throw validation("A target group ARN must be specified for a forward action");
+        if (unique.length > 1) throw validation("emulator: forwarding to several target groups is not emulated");
+        const tg = this.tg(unique[0]);
+        if (tg.vpcId !== lb.vpcId) {
+          throw validation(`The target group '${tg.arn}' is not in the same VPC as the load balancer`);
+        }
+        const others = this.usersOf(tg).filter((o) => o.arn !== lb.arn);
+        if (others.length > 0) {
+          throw new AwsError(
+            "TargetGroupAssociationLimit",
+            `The following target groups cannot be associated with more than one load balancer: ${tg.arn}`,
+          );
+        }
+        return { type, targetGroupArn: tg.arn };
+      }
+      if (type === "fixed-response") {
+        const cfg = (a.FixedResponseConfig ?? {}) as Params;
+        const statusCode = String(cfg.StatusCode ?? "");
+        if (!/^[2-5]\d\d$/.test(statusCode)) throw validation("Fixed response status code must be 2XX, 4XX or 5XX");
+        const action: ListenerAction = { type, statusCode };
+        if (cfg.ContentType !== undefined) action.contentType = String(cfg.ContentType);
+        if (cfg.MessageBody !== undefined) action.messageBody = String(cfg.MessageBody);
+        return action;
+      }
+      throw validation(`emulator: listener action type '${type}' is not emulated (forward and fixed-response are)`);
+    });
+  }
+
+  private async createListener(p: Params, ctx: RequestContext) {
+    const lb = this.lb(p.LoadBalancerArn);
+    const protocol = String(p.Protocol ?? "HTTP").toUpperCase();
+    if (protocol !== "HTTP") {
+      throw new AwsError("UnsupportedProtocol", `emulator: only HTTP listeners are emulated, not '${protocol}'`);
+    }
+    const port = portIn(p.Port, "port");
+    if (this.listenersOf(lb).some((l) => l.port === port)) {
+      throw new AwsError("DuplicateListener", "A listener already exists on this port for this load balancer");
+    }
+    const actions = this.readActions(p, lb);
+    const tags = readTags(p.Tags);
+    const id = this.pendingId(p);
+    const listener: Listener = {
+      arn: `${this.arnPrefix(ctx)}:listener/app/${lb.name}/${lb.id}/${id}`,
+      loadBalancerArn: lb.arn,
+      port,
+      protocol,
+      actions,
+      tags,
+      attributes: new Map(Object.entries(LISTENER_ATTRIBUTES)),
+      roundRobin: 0,
+    };
+    this.listeners.set(listener.arn, listener);
+    if (lb.state === "active") await this.traffic.start(listener);
+    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+    return { Listeners: [this.listenerOut(listener)] };
+  }
+
+  private listenerOut(l: Listener) {
+    return {
+      ListenerArn: l.arn,
+      LoadBalancerArn: l.loadBalancerArn,
+      Port: l.port,
+      Protocol: l.protocol,
+      DefaultActions: l.actions.map((a) =>
+        a.type === "forward"
+          ? {
+              Type: "forward",
+              TargetGroupArn: a.targetGroupArn,
+              ForwardConfig: {
+                TargetGroups: [{ TargetGroupArn: a.targetGroupArn, Weight: 1 }],
+                TargetGroupStickinessConfig: { Enabled: false },
+              },
+            }
+          : {
+              Type: "fixed-response",
+              FixedResponseConfig: { StatusCode: a.statusCode, ContentType: a.contentType, MessageBody: a.messageBody },
+            },
+      ),
+    };
+  }
+
+  private describeListeners(p: Params) {
+    const arns = list(p.ListenerArns);
+    let listeners: Listener[];
+    if (p.LoadBalancerArn !== undefined) {
+      listeners = this.listenersOf(this.lb(p.LoadBalancerArn));
+    } else if (arns.length > 0) {
+      if (arns.some((a) => !this.listeners.has(a)))
+        throw new AwsError("ListenerNotFound", "One or more listeners not found");
+      listeners = arns.map((a) => this.listener(a));
+    } else {
+      throw validation("You must specify either listener ARNs or a load balancer ARN");
+    }
+    const paged = markerPage(listeners, p);
+    return { Listeners: paged.items.map((l) => this.listenerOut(l)), NextMarker: paged.next };
+  }
+
+  private async deleteListener(p: Params) {
+    const l = this.listener(p.ListenerArn);
+    this.listeners.delete(l.arn);
+    await this.traffic.stop(l);
+    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+    return {};
+  }
+
+  // ---- targets ------------------------------------------------------------------
+
+  private readTargets(p: Params, tg: TargetGroup): { id: string; port: number; availabilityZone?: string }[] {
+    const raw = (p.Targets ?? []) as Params[];
+    if (raw.length === 0) throw validation("At least one target must be specified");
+    return raw.map((t) => {
+      const id = String(t.Id ?? "");
+      if (ipToInt(id) === undefined) {
+        throw new AwsError("InvalidTarget", `The IP address '${id}' is not a valid IPv4 address`);
+      }
+      const port = t.Port === undefined ? tg.port : portIn(t.Port, "port");
+      const out: { id: string; port: number; availabilityZone?: string } = { id, port };
+      if (t.AvailabilityZone !== undefined) out.availabilityZone = String(t.AvailabilityZone);
+      return out;
+    });
+  }
+
+  private registerTargets(p: Params) {
+    const tg = this.tg(p.TargetGroupArn);
+    const targets = this.readTargets(p, tg);
+    for (const t of targets) {
+      if (!privateAddress(t.id)) {
+        throw new AwsError(
+          "InvalidTarget",
+          `The IP address '${t.id}' is not within the VPC CIDR or a private (RFC 1918, RFC 6598) range`,
+        );
+      }
+    }
+    if (tg.targets.size + targets.length > 1000)
+      throw new AwsError("TooManyTargets", "You've reached the limit on the number of targets");
+    for (const t of targets) {
+      const key = targetKey(t.id, t.port);
+      const existing = tg.targets.get(key);
+      if (existing && existing.state !== "draining") continue;
+      if (existing) this.health.stop(existing);
+      const target: Target = {
+        id: t.id,
+        port: t.port,
+        state: "initial",
+        successes: 0,
+        failures: 0,
+        generation: 0,
+        checking: false,
+      };
+      if (t.availabilityZone) target.availabilityZone = t.availabilityZone;
+      tg.targets.set(key, target);
+      this.health.reconcileTarget(tg, target);
+    }
+    return {};
+  }
+
+  private deregisterTargets(p: Params) {
+    const tg = this.tg(p.TargetGroupArn);
+    const targets = this.readTargets(p, tg);
+    const missing = targets.filter((t) => !tg.targets.has(targetKey(t.id, t.port)));
+    if (missing.length > 0) {
+      throw new AwsError(
+        "InvalidTarget",
+        `The following targets are not registered in target group '${tg.arn}': ${missing.map((t) => `'${t.id}:${t.port}'`).join(", ")}`,
+      );
+    }
+    const used = this.usersOf(tg).length > 0;
+    const delay = this.emulator.scaled(Number(tg.attributes.get("deregistration_delay.timeout_seconds") ?? 300) * 1000);
+    for (const t of targets) {
+      const key = targetKey(t.id, t.port);
+      const target = tg.targets.get(key) as Target;
+      if (target.state === "draining") continue;
+      this.health.stop(target);
+      if (!used || delay === 0) {
+        tg.targets.delete(key);
+        continue;
+      }
+      set(target, "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress");
+      const timer = setTimeout(() => {
+        this.drainTimers.delete(timer);
+        if (tg.targets.get(key) === target) tg.targets.delete(key);
+      }, delay);
+      timer.unref();
+      this.drainTimers.add(timer);
+    }
+    return {};
+  }
+
+  private describeTargetHealth(p: Params) {
+    const tg = this.tg(p.TargetGroupArn);
+    const hcPort = (t: { port: number }) =>
+      tg.healthCheck.port === "traffic-port" ? String(t.port) : tg.healthCheck.port;
+    const ec2 = ec2Of(this.emulator);
+    const describe = (t: Target) => {
+      const az = t.availabilityZone ?? ec2.networkInterfaceByAddress(t.id)?.availabilityZone;
+      return {
+        Target: { Id: t.id, Port: t.port, AvailabilityZone: az },
+        HealthCheckPort: hcPort(t),
+        TargetHealth: { State: t.state, Reason: t.reason, Description: t.description },
+      };
+    };
+    if (p.Targets === undefined) return { TargetHealthDescriptions: [...tg.targets.values()].map(describe) };
+    return {
+      TargetHealthDescriptions: this.readTargets(p, tg).map((t) => {
+        const target = tg.targets.get(targetKey(t.id, t.port));
+        if (target) return describe(target);
+        return {
+          Target: { Id: t.id, Port: t.port },
+          HealthCheckPort: hcPort(t),
+          TargetHealth: {
+            State: "unused",
+            Reason: "Target.NotRegistered",
+            Description: "Target is not registered to the target group",
+          },
+        };
+      }),
+    };
+  }
+
+  // ---- tags --------------------------------------------------------------------------
+
+  private taggable(arn: string): Tags {
+    if (arn.includes(":loadbalancer/")) return this.lb(arn).tags;
+    if (arn.includes(":targetgroup/")) return this.tg(arn).tags;
+    if (arn.includes(":listener/")) return this.listener(arn).tags;
+    throw validation(`'${arn}' is not a valid load balancer, target group or listener ARN`);
+  }
+
+  private addTags(p: Params) {
+    const arns = list(p.ResourceArns);
+    if (arns.length === 0) throw validation("At least one resource ARN must be specified");
+    if (arns.length > 20) throw validation("A maximum of 20 resource ARNs can be specified");
+    const tags = readTags(p.Tags);
+    const targets = arns.map((a) => this.taggable(a));
+    for (const t of targets) {
+      const merged = new Map([...t, ...tags]);
+      if (merged.size > 50) {
+        throw new AwsError(
+          "TooManyTags",
+          "The quota for the number of tags that can be assigned to a resource has been reached",
+        );
+      }
+    }
+    for (const t of targets) for (const [k, v] of tags) t.set(k, v);
+    return {};
+  }
+
+  private removeTags(p: Params) {
+    const keys = list(p.TagKeys);
+    for (const arn of list(p.ResourceArns)) {
+      const tags = this.taggable(arn);
+      for (const k of keys) tags.delete(k);
+    }
+    return {};
+  }
+
+  // ---- module lifecycle ------------------------------------------------------------
+
+  resourceArns(action: string, params: Params, ctx: RequestContext): string[] {
+    const prefix = this.arnPrefix(ctx);
+    switch (action) {
+      case "CreateLoadBalancer":
+        return [`${prefix}:loadbalancer/app/${params.Name}/${this.pendingId(params)}`];
+      case "CreateTargetGroup":
+        return [`${prefix}:targetgroup/${params.Name}/${this.pendingId(params)}`];
+      case "CreateListener": {
+        const lb = this.loadBalancers.get(String(params.LoadBalancerArn));
+        if (!lb) return [`${prefix}:listener/app/*`];
+        return [`${prefix}:listener/app/${lb.name}/${lb.id}/${this.pendingId(params)}`];
+      }
+      case "DeleteLoadBalancer":
+      case "ModifyLoadBalancerAttributes":
+        return [String(params.LoadBalancerArn)];
+      case "ModifyTargetGroup":
+      case "ModifyTargetGroupAttributes":
+      case "DeleteTargetGroup":
+      case "RegisterTargets":
+      case "DeregisterTargets":
+        return [String(params.TargetGroupArn)];
+      case "DeleteListener":
+      case "ModifyListenerAttributes":
+        return [String(params.ListenerArn)];
+      case "AddTags":
+      case "RemoveTags":
+        return list(params.ResourceArns);
+      default:
+        // Describe* are not resource-scoped in ELB's IAM.
+        return ["*"];
+    }
+  }
+
+  loadScenario(scenario: Scenario): void {
+    const section = scenario.elbv2 as Elbv2Scenario | undefined;
+    if (!section) return;
+    const known = ["provisioningSeconds", "eniReleaseSeconds", "registrationSeconds", "failProvisioning"];
+    for (const key of Object.keys(section)) {
+      if (!known.includes(key)) throw new Error(`scenario elbv2.${key} is not known (known: ${known.join(", ")})`);
+    }
+    this.config = { ...this.config, ...section } as Config;
+  }
+
+  async reset(): Promise<void> {
+    await this.stop();
+    this.loadBalancers.clear();
+    this.targetGroups.clear();
+    this.listeners.clear();
+    this.config = { ...DEFAULT_CONFIG };
+  }
+
+  async stop(): Promise<void> {
+    for (const lb of this.loadBalancers.values()) {
+      clearTimeout(lb.timer);
+      releaseAddress(lb.address);
+    }
+    for (const tg of this.targetGroups.values()) for (const t of tg.targets.values()) this.health.stop(t);
+    for (const timer of this.drainTimers) clearTimeout(timer);
+    this.drainTimers.clear();
+    await Promise.all([...this.listeners.values()].map((l) => this.traffic.stop(l)));
+  }
+
+  snapshot(): unknown {
+    return {
+      config: this.config,
+      loadBalancers: [...this.loadBalancers.values()].map((lb) => ({
+        ...this.lbOut(lb),
+        Tags: Object.fromEntries(lb.tags),
+        Attributes: Object.fromEntries(lb.attributes),
+        NetworkInterfaceIds: lb.eniIds,
+        Listeners: this.listenersOf(lb).map((l) => ({
+          ...this.listenerOut(l),
+          Tags: Object.fromEntries(l.tags),
+          Listening: l.server !== undefined,
+          BindError: l.bindError,
+        })),
+      })),
+      targetGroups: [...this.targetGroups.values()].map((tg) => ({
+        ...this.tgOut(tg),
+        Tags: Object.fromEntries(tg.tags),
+        Attributes: Object.fromEntries(tg.attributes),
+        Targets: [...tg.targets.values()].map((t) => ({
+          Id: t.id,
+          Port: t.port,
+          State: t.state,
+          Reason: t.reason,
+          Description: t.description,
+        })),
+      })),
+    };
+  }
+
+  /** Every load balancer, listener and target group still present (all are created through the API). */
+  created(): unknown[] {
+    return [
+      ...[...this.loadBalancers.values()].map((l) => ({ type: "load-balancer", arn: l.arn, name: l.name })),
+      ...[...this.listeners.values()].map((l) => ({ type: "listener", arn: l.arn, port: l.port })),
+      ...[...this.targetGroups.values()].map((t) => ({ type: "target-group", arn: t.arn, name: t.name })),
+    ];
+  }
+}
+
+/** `Marker` / `PageSize` paging (PageSize 1-400). */
+function markerPage<T>(items: T[], p: Params): { items: T[]; next?: string } {
+  const start = p.Marker ? Number(Buffer.from(String(p.Marker), "base64url").toString()) : 0;
+  if (!Number.isInteger(start) || start < 0) throw validation("The marker is not valid");
+  if (p.PageSize === undefined) return { items: items.slice(start) };
+  const size = Number(p.PageSize);
+  if (!Number.isInteger(size) || size < 1 || size > 400) {
+    throw validation(
+      `1 validation error detected: Value '${p.PageSize}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400`,
+    );
+  }
+  const next = start + size < items.length ? Buffer.from(String(start + size)).toString("base64url") : undefined;
+  return next ? { items: items.slice(start, start + size), next } : { items: items.slice(start, start + size) };
+}
+
+export const createElbv2 = (emulator: Emulator): Elbv2Service => new Elbv2Service(emulator);

@@ -1,0 +1,342 @@
+/**
+ * ELBv2's resources and AWS's rules for them: names, health-check limits,
+ * attribute keys and defaults, ARNs.
+ */
+import type { Server } from "node:http";
+import { AwsError, validation } from "../../errors";
+import type { Params } from "../../types";
+
+export type Tags = Map<string, string>;
+
+export interface LoadBalancer {
+  arn: string;
+  id: string;
+  name: string;
+  /** The loopback address it answers on; also its DNSName (there is no DNS here). */
+  address: string;
+  scheme: string;
+  vpcId: string;
+  subnets: { subnetId: string; zoneName: string }[];
+  securityGroups: string[];
+  ipAddressType: string;
+  state: "provisioning" | "active" | "failed";
+  stateReason?: string;
+  createdTime: Date;
+  tags: Tags;
+  attributes: Map<string, string>;
+  /** Its requester-managed ENIs in EC2, one per subnet. */
+  eniIds: string[];
+  /** The private addresses of those ENIs (CIDR rules on target groups see these). */
+  eniAddresses: string[];
+  settings: string;
+  timer?: NodeJS.Timeout;
+}
+
+export interface HealthCheck {
+  protocol: string;
+  port: string;
+  enabled: boolean;
+  path: string;
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+  matcher: string;
+}
+
+export type TargetState = "initial" | "healthy" | "unhealthy" | "unused" | "draining" | "unavailable";
+
+export interface Target {
+  id: string;
+  port: number;
+  availabilityZone?: string;
+  state: TargetState;
+  reason?: string;
+  description?: string;
+  successes: number;
+  failures: number;
+  /** Bumped to cancel a running health-check loop (deregistration, reset, unused). */
+  generation: number;
+  checking: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+export interface TargetGroup {
+  arn: string;
+  id: string;
+  name: string;
+  protocol: string;
+  protocolVersion: string;
+  port: number;
+  vpcId: string;
+  targetType: string;
+  ipAddressType: string;
+  healthCheck: HealthCheck;
+  tags: Tags;
+  attributes: Map<string, string>;
+  targets: Map<string, Target>;
+  settings: string;
+}
+
+export type ListenerAction =
+  | { type: "forward"; targetGroupArn: string; order?: number }
+  | { type: "fixed-response"; statusCode: string; contentType?: string; messageBody?: string; order?: number };
+
+export interface Listener {
+  arn: string;
+  loadBalancerArn: string;
+  port: number;
+  protocol: string;
+  actions: ListenerAction[];
+  tags: Tags;
+  attributes: Map<string, string>;
+  server?: Server;
+  /** Why it does not really listen (bind failure), if it does not. */
+  bindError?: string;
+  roundRobin: number;
+}
+
+export const targetKey = (id: string, port: number) => `${id}:${port}`;
+
+/** LB and target group names: AWS's exact rules. */
+export function validateName(kind: "load balancer" | "target group", name: unknown): string {
+  const label = kind === "load balancer" ? "Load balancer" : "Target group";
+  if (typeof name !== "string" || name === "") throw validation(`${label} name cannot be empty`);
+  if (name.length > 32) throw validation(`${label} name '${name}' cannot be longer than '32' characters`);
+  if (!/^[a-zA-Z0-9-]+$/.test(name)) {
+    throw validation(
+      `${label} name '${name}' can only contain characters that are alphanumeric characters or hyphens(-)`,
+    );
+  }
+  if (name.startsWith("-") || name.endsWith("-")) {
+    throw validation(`${label} name '${name}' cannot begin or end with '-'`);
+  }
+  if (kind === "load balancer" && name.toLowerCase().startsWith("internal-")) {
+    throw validation(`Load balancer name '${name}' cannot begin with 'internal-'`);
+  }
+  return name;
+}
+
+function intIn(params: Params, key: string, wire: string, min: number, max: number): number | undefined {
+  const raw = params[key];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n))
+    throw validation(`Value '${raw}' at '${wire}' failed to satisfy constraint: Member must be an integer`);
+  if (n < min) {
+    throw validation(
+      `1 validation error detected: Value '${n}' at '${wire}' failed to satisfy constraint: Member must have value greater than or equal to ${min}`,
+    );
+  }
+  if (n > max) {
+    throw validation(
+      `1 validation error detected: Value '${n}' at '${wire}' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    );
+  }
+  return n;
+}
+
+export function defaultHealthCheck(): HealthCheck {
+  return {
+    protocol: "HTTP",
+    port: "traffic-port",
+    enabled: true,
+    path: "/",
+    intervalSeconds: 30,
+    timeoutSeconds: 5,
+    healthyThreshold: 5,
+    unhealthyThreshold: 2,
+    matcher: "200",
+  };
+}
+
+function validateMatcher(code: string): string {
+  const parts = code.split(",");
+  for (const part of parts) {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(part.trim());
+    if (!m) throw validation(`Invalid health check matcher HTTP code '${code}'`);
+    for (const c of [m[1], m[2]].filter(Boolean).map(Number)) {
+      if (c < 200 || c > 499) {
+        throw validation(`Health check matcher HTTP code '${c}' must be within '200-499' inclusive`);
+      }
+    }
+    if (m[2] && Number(m[2]) < Number(m[1])) throw validation(`Invalid health check matcher HTTP code '${code}'`);
+  }
+  return code;
+}
+
+/** Applies CreateTargetGroup / ModifyTargetGroup health-check parameters over `base`, validated as AWS does. */
+export function readHealthCheck(params: Params, base: HealthCheck): HealthCheck {
+  const hc: HealthCheck = { ...base };
+  if (params.HealthCheckProtocol !== undefined) {
+    const p = String(params.HealthCheckProtocol).toUpperCase();
+    if (p !== "HTTP" && p !== "HTTPS") {
+      throw validation(`Health check protocol '${params.HealthCheckProtocol}' is not supported for this target group`);
+    }
+    if (p === "HTTPS") throw validation("emulator: HTTPS health checks are not emulated; use HTTP");
+    hc.protocol = p;
+  }
+  if (params.HealthCheckPort !== undefined) {
+    const port = String(params.HealthCheckPort);
+    if (port !== "traffic-port" && !(Number.isInteger(Number(port)) && Number(port) >= 1 && Number(port) <= 65535)) {
+      throw validation(`Health check port '${port}' must be 'traffic-port' or a number between 1 and 65535`);
+    }
+    hc.port = port;
+  }
+  if (params.HealthCheckEnabled !== undefined) {
+    hc.enabled = String(params.HealthCheckEnabled) === "true";
+    if (!hc.enabled) throw validation("Health check enabled must be true for target groups with target type 'ip'");
+  }
+  if (params.HealthCheckPath !== undefined) {
+    const path = String(params.HealthCheckPath);
+    if (path.length < 1 || path.length > 1024) {
+      throw validation("Health check path must be between 1 and 1024 characters");
+    }
+    if (!path.startsWith("/")) throw validation("Health check path must begin with a '/' character");
+    hc.path = path;
+  }
+  hc.intervalSeconds =
+    intIn(params, "HealthCheckIntervalSeconds", "healthCheckIntervalSeconds", 5, 300) ?? hc.intervalSeconds;
+  hc.timeoutSeconds =
+    intIn(params, "HealthCheckTimeoutSeconds", "healthCheckTimeoutSeconds", 2, 120) ?? hc.timeoutSeconds;
+  hc.healthyThreshold = intIn(params, "HealthyThresholdCount", "healthyThresholdCount", 2, 10) ?? hc.healthyThreshold;
+  hc.unhealthyThreshold =
+    intIn(params, "UnhealthyThresholdCount", "unhealthyThresholdCount", 2, 10) ?? hc.unhealthyThreshold;
+  const matcher = (params.Matcher as Params | undefined)?.HttpCode;
+  if (matcher !== undefined) hc.matcher = validateMatcher(String(matcher));
+  if (hc.timeoutSeconds >= hc.intervalSeconds) {
+    throw validation(
+      `Health check timeout '${hc.timeoutSeconds}' must be smaller than the interval '${hc.intervalSeconds}'`,
+    );
+  }
+  return hc;
+}
+
+/** Whether a status code satisfies a matcher like `200`, `200,302` or `200-399`. */
+export function matches(matcher: string, status: number): boolean {
+  return matcher.split(",").some((part) => {
+    const [from, to] = part.trim().split("-").map(Number);
+    return to === undefined ? status === from : status >= (from as number) && status <= to;
+  });
+}
+
+export function portIn(raw: unknown, wire: string): number {
+  const n = Number(raw);
+  if (raw === undefined) throw validation(`A port must be specified (${wire})`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw validation(
+      `1 validation error detected: Value '${raw}' at '${wire}' failed to satisfy constraint: Member must have value between 1 and 65535`,
+    );
+  }
+  return n;
+}
+
+/** Attribute keys AWS accepts, with their defaults (deregistration delay etc. in seconds). */
+export const LOAD_BALANCER_ATTRIBUTES: Record<string, string> = {
+  "access_logs.s3.enabled": "false",
+  "access_logs.s3.bucket": "",
+  "access_logs.s3.prefix": "",
+  "connection_logs.s3.enabled": "false",
+  "connection_logs.s3.bucket": "",
+  "connection_logs.s3.prefix": "",
+  "client_keep_alive.seconds": "3600",
+  "deletion_protection.enabled": "false",
+  "idle_timeout.timeout_seconds": "60",
+  "load_balancing.cross_zone.enabled": "true",
+  "routing.http.desync_mitigation_mode": "defensive",
+  "routing.http.drop_invalid_header_fields.enabled": "false",
+  "routing.http.preserve_host_header.enabled": "false",
+  "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+  "routing.http.xff_client_port.enabled": "false",
+  "routing.http.xff_header_processing.mode": "append",
+  "routing.http2.enabled": "true",
+  "waf.fail_open.enabled": "false",
+  "zonal_shift.config.enabled": "false",
+};
+
+export const TARGET_GROUP_ATTRIBUTES: Record<string, string> = {
+  "deregistration_delay.timeout_seconds": "300",
+  "load_balancing.algorithm.type": "round_robin",
+  "load_balancing.algorithm.anomaly_mitigation": "off",
+  "load_balancing.cross_zone.enabled": "use_load_balancer_configuration",
+  "slow_start.duration_seconds": "0",
+  "stickiness.enabled": "false",
+  "stickiness.type": "lb_cookie",
+  "stickiness.lb_cookie.duration_seconds": "86400",
+  "stickiness.app_cookie.cookie_name": "",
+  "stickiness.app_cookie.duration_seconds": "86400",
+  "target_group_health.dns_failover.minimum_healthy_targets.count": "1",
+  "target_group_health.dns_failover.minimum_healthy_targets.percentage": "off",
+  "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count": "1",
+  "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage": "off",
+};
+
+export const LISTENER_ATTRIBUTES: Record<string, string> = {
+  "routing.http.response.server.enabled": "true",
+  "routing.http.response.strict_transport_security.header_value": "",
+  "routing.http.response.access_control_allow_origin.header_value": "",
+  "routing.http.response.x_frame_options.header_value": "",
+};
+
+const ATTRIBUTE_RULES: Record<string, (v: string) => boolean> = {
+  "deletion_protection.enabled": (v) => v === "true" || v === "false",
+  "idle_timeout.timeout_seconds": (v) => Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 4000,
+  "deregistration_delay.timeout_seconds": (v) => Number.isInteger(Number(v)) && Number(v) >= 0 && Number(v) <= 3600,
+  "stickiness.enabled": (v) => v === "true" || v === "false",
+  "slow_start.duration_seconds": (v) =>
+    Number.isInteger(Number(v)) && (Number(v) === 0 || (Number(v) >= 30 && Number(v) <= 900)),
+  "load_balancing.algorithm.type": (v) => ["round_robin", "least_outstanding_requests", "weighted_random"].includes(v),
+  "routing.http.response.server.enabled": (v) => v === "true" || v === "false",
+};
+
+/** `Attributes.member.N.Key/Value` applied over `current`; unknown keys and bad values refused. */
+export function applyAttributes(
+  kind: "Load balancer" | "Target group" | "Listener",
+  current: Map<string, string>,
+  known: Record<string, string>,
+  list: unknown,
+): void {
+  const attrs = (Array.isArray(list) ? list : []) as Params[];
+  if (attrs.length === 0) throw validation("Attributes must contain at least one attribute");
+  const next = new Map(current);
+  for (const a of attrs) {
+    const key = String(a.Key ?? "");
+    const value = String(a.Value ?? "");
+    if (!(key in known)) throw validation(`${kind} attribute key '${key}' is not recognized`);
+    const rule = ATTRIBUTE_RULES[key];
+    if (rule && !rule(value)) throw validation(`${kind} attribute '${key}' has an invalid value '${value}'`);
+    next.set(key, value);
+  }
+  for (const [k, v] of next) current.set(k, v);
+}
+
+export const attributesOut = (m: Map<string, string>) => [...m].map(([Key, Value]) => ({ Key, Value }));
+
+/** `Tags.member.N.Key/Value`, refusing duplicate keys as AWS does. */
+export function readTags(list: unknown): Tags {
+  const tags: Tags = new Map();
+  for (const t of (Array.isArray(list) ? list : []) as Params[]) {
+    const key = String(t.Key ?? "");
+    if (!key) throw validation("A tag key must be specified");
+    if (tags.has(key)) throw new AwsError("DuplicateTagKeys", `Tag key '${key}' is duplicated`);
+    tags.set(key, String(t.Value ?? ""));
+  }
+  if (tags.size > 50)
+    throw new AwsError(
+      "TooManyTags",
+      "The quota for the number of tags that can be assigned to a resource has been reached",
+    );
+  return tags;
+}
+
+export const tagsOut = (tags: Tags) => [...tags].map(([Key, Value]) => ({ Key, Value }));
+
+const HOSTED_ZONES: Record<string, string> = {
+  "us-east-1": "Z35SXDOTRQ7X7K",
+  "us-east-2": "Z3AADJGX6KTTL2",
+  "us-west-1": "Z368ELLRRE2KJ0",
+  "us-west-2": "Z1H1FL5HABSF5",
+  "eu-west-1": "Z32O12XQLNTSW2",
+  "eu-central-1": "Z215JYRZR1TBD5",
+};
+export const canonicalHostedZoneId = (region: string) => HOSTED_ZONES[region] ?? "Z1H1FL5HABSF5";
