@@ -1,0 +1,72 @@
+import { InputError } from "../../lib/errors";
+import {
+  type InputSource,
+  readBoolean,
+  readEnum,
+  readOptionalString,
+  readRegion,
+  readString,
+  readYaml,
+} from "../../lib/inputs";
+import { type KeyMap, parseKeyMap } from "./secret";
+import { parseTaskDefinitionRef, type TaskDefinitionRef } from "./task-definition";
+
+export interface DriftInputs {
+  secretId: string;
+  target?: { kind: "instance" | "cluster"; identifier: string };
+  keyMap: KeyMap;
+  taskDefinition?: TaskDefinitionRef;
+  connectCheck: boolean;
+  comment: boolean;
+  githubToken: string;
+  failOn: "drift" | "never";
+  region: string;
+  evidenceDir: string;
+}
+
+const SECRET_ID = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
+const DB_IDENTIFIER =
+  /^(?:[A-Za-z][A-Za-z0-9-]{0,62}|arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(?:db|cluster):[A-Za-z][A-Za-z0-9-]{0,62})$/;
+
+function readIdentifier(get: InputSource, name: string): string | undefined {
+  const value = readOptionalString(get, name);
+  if (value !== undefined && !DB_IDENTIFIER.test(value)) {
+    throw new InputError(
+      name,
+      `'${value}' is not an RDS identifier (letters, digits and hyphens, starting with a letter) or ARN.`,
+    );
+  }
+  return value;
+}
+
+export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): DriftInputs {
+  const secretId = readString(get, "secret-id", { required: true });
+  if (!SECRET_ID.test(secretId)) {
+    throw new InputError("secret-id", "must be a Secrets Manager secret name or ARN (letters, digits and /_+=.@:-).");
+  }
+  const instance = readIdentifier(get, "db-instance-identifier");
+  const cluster = readIdentifier(get, "db-cluster-identifier");
+  if (instance && cluster) {
+    throw new InputError(
+      "db-cluster-identifier",
+      "cannot be set together with 'db-instance-identifier'.",
+      "Set the one the secret belongs to (or neither, to find it from the secret).",
+    );
+  }
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const taskDefinitionRaw = readOptionalString(get, "task-definition");
+  const inputs: DriftInputs = {
+    secretId,
+    keyMap: parseKeyMap(readYaml(get, "key-map")),
+    connectCheck: readBoolean(get, "connect-check", false),
+    comment: readBoolean(get, "comment", true),
+    githubToken: readString(get, "github-token"),
+    failOn: readEnum(get, "fail-on", ["drift", "never"] as const, "drift"),
+    region: readRegion(get, "aws-region", env),
+    evidenceDir: readString(get, "evidence-dir", { default: "evidence" }),
+  };
+  if (instance) inputs.target = { kind: "instance", identifier: instance };
+  if (cluster) inputs.target = { kind: "cluster", identifier: cluster };
+  if (taskDefinitionRaw) inputs.taskDefinition = parseTaskDefinitionRef(taskDefinitionRaw, workspace);
+  return inputs;
+}

@@ -1,0 +1,245 @@
+import {
+  type DBCluster,
+  type DBInstance,
+  DescribeDBClusterParametersCommand,
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBParametersCommand,
+  type Parameter,
+  type RDSClient,
+} from "@aws-sdk/client-rds";
+import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, operationError } from "../../lib/errors";
+
+export interface DbEndpoint {
+  address: string;
+  /** `instance` endpoint, cluster `writer` endpoint, cluster `reader` endpoint. */
+  role: "instance" | "writer" | "reader";
+}
+
+/** The RDS side of the comparison, instance or cluster alike. */
+export interface DbTarget {
+  kind: "instance" | "cluster";
+  identifier: string;
+  arn?: string;
+  engine: string;
+  engineVersion?: string;
+  status?: string;
+  port?: number;
+  dbName?: string;
+  masterUsername?: string;
+  endpoints: DbEndpoint[];
+  masterUserSecret?: { arn: string; status?: string };
+  parameterGroup?: { name: string; kind: "instance" | "cluster" };
+}
+
+/** How the target was chosen, for the report. */
+export type TargetSource =
+  | "db-instance-identifier input"
+  | "db-cluster-identifier input"
+  | "secret's dbInstanceIdentifier"
+  | "secret's dbClusterIdentifier"
+  | "secret's RDS tags"
+  | "endpoint equal to the secret's host";
+
+const MAX_PAGES = 200;
+
+function notFound(error: unknown, what: RegExp): boolean {
+  const code = awsErrorCode(error) ?? (error as { name?: string } | null)?.name ?? "";
+  return what.test(code);
+}
+
+export function normalizeHost(host: string): string {
+  return host.trim().toLowerCase().replace(/\.$/, "");
+}
+
+export function instanceTarget(db: DBInstance): DbTarget {
+  const target: DbTarget = {
+    kind: "instance",
+    identifier: db.DBInstanceIdentifier ?? "",
+    engine: db.Engine ?? "",
+    endpoints: db.Endpoint?.Address ? [{ address: db.Endpoint.Address, role: "instance" }] : [],
+  };
+  if (db.DBInstanceArn) target.arn = db.DBInstanceArn;
+  if (db.EngineVersion) target.engineVersion = db.EngineVersion;
+  if (db.DBInstanceStatus) target.status = db.DBInstanceStatus;
+  const port = db.Endpoint?.Port ?? db.DbInstancePort;
+  if (port) target.port = port;
+  if (db.DBName) target.dbName = db.DBName;
+  if (db.MasterUsername) target.masterUsername = db.MasterUsername;
+  if (db.MasterUserSecret?.SecretArn) {
+    target.masterUserSecret = { arn: db.MasterUserSecret.SecretArn };
+    if (db.MasterUserSecret.SecretStatus) target.masterUserSecret.status = db.MasterUserSecret.SecretStatus;
+  }
+  const group = db.DBParameterGroups?.[0]?.DBParameterGroupName;
+  if (group) target.parameterGroup = { name: group, kind: "instance" };
+  return target;
+}
+
+export function clusterTarget(db: DBCluster): DbTarget {
+  const endpoints: DbEndpoint[] = [];
+  if (db.Endpoint) endpoints.push({ address: db.Endpoint, role: "writer" });
+  if (db.ReaderEndpoint) endpoints.push({ address: db.ReaderEndpoint, role: "reader" });
+  const target: DbTarget = {
+    kind: "cluster",
+    identifier: db.DBClusterIdentifier ?? "",
+    engine: db.Engine ?? "",
+    endpoints,
+  };
+  if (db.DBClusterArn) target.arn = db.DBClusterArn;
+  if (db.EngineVersion) target.engineVersion = db.EngineVersion;
+  if (db.Status) target.status = db.Status;
+  if (db.Port) target.port = db.Port;
+  if (db.DatabaseName) target.dbName = db.DatabaseName;
+  if (db.MasterUsername) target.masterUsername = db.MasterUsername;
+  if (db.MasterUserSecret?.SecretArn) {
+    target.masterUserSecret = { arn: db.MasterUserSecret.SecretArn };
+    if (db.MasterUserSecret.SecretStatus) target.masterUserSecret.status = db.MasterUserSecret.SecretStatus;
+  }
+  if (db.DBClusterParameterGroup) target.parameterGroup = { name: db.DBClusterParameterGroup, kind: "cluster" };
+  return target;
+}
+
+export async function describeInstance(rds: RDSClient, identifier: string, source: TargetSource): Promise<DbTarget> {
+  let db: DBInstance | undefined;
+  try {
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    db = out.DBInstances?.[0];
+  } catch (error) {
+    if (!notFound(error, /DBInstanceNotFound/)) throw operationError("rds:DescribeDBInstances", error);
+  }
+  if (!db) {
+    throw new ConfigurationError(
+      `RDS instance '${identifier}' (from the ${source}) was not found in this region. Check the identifier and 'aws-region'.`,
+    );
+  }
+  // An Aurora instance endpoint: names, port and secret live on its cluster.
+  if (db.DBClusterIdentifier) {
+    const cluster = await describeCluster(rds, db.DBClusterIdentifier, source);
+    if (db.Endpoint?.Address) cluster.endpoints.push({ address: db.Endpoint.Address, role: "instance" });
+    return cluster;
+  }
+  return instanceTarget(db);
+}
+
+export async function describeCluster(rds: RDSClient, identifier: string, source: TargetSource): Promise<DbTarget> {
+  let db: DBCluster | undefined;
+  try {
+    const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
+    db = out.DBClusters?.[0];
+  } catch (error) {
+    if (!notFound(error, /DBClusterNotFound/)) throw operationError("rds:DescribeDBClusters", error);
+  }
+  if (!db) {
+    throw new ConfigurationError(
+      `RDS cluster '${identifier}' (from the ${source}) was not found in this region. Check the identifier and 'aws-region'.`,
+    );
+  }
+  return clusterTarget(db);
+}
+
+/** The instance or cluster one of whose endpoints is `host`: every page of instances, then of clusters. */
+export async function findTargetByHost(rds: RDSClient, host: string): Promise<DbTarget | undefined> {
+  const wanted = normalizeHost(host);
+  let marker: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const out = await describeFailure("rds:DescribeDBInstances", () =>
+      rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+    );
+    const hit = (out.DBInstances ?? []).find(
+      (db) => db.Endpoint?.Address && normalizeHost(db.Endpoint.Address) === wanted,
+    );
+    if (hit)
+      return hit.DBClusterIdentifier
+        ? describeInstance(rds, hit.DBInstanceIdentifier ?? "", "endpoint equal to the secret's host")
+        : instanceTarget(hit);
+    marker = out.Marker;
+    if (!marker) break;
+  }
+  marker = undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const out = await describeFailure("rds:DescribeDBClusters", () =>
+      rds.send(new DescribeDBClustersCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
+    );
+    const hit = (out.DBClusters ?? []).find((db) =>
+      [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted),
+    );
+    if (hit) return clusterTarget(hit);
+    marker = out.Marker;
+    if (!marker) break;
+  }
+  return undefined;
+}
+
+export interface ForceSsl {
+  parameterGroup?: string;
+  parameterGroupKind?: "instance" | "cluster";
+  /** `rds.force_ssl` (PostgreSQL) or `require_secure_transport` (MySQL) as read; undefined when not set. */
+  parameter?: string;
+  value?: string;
+  /** The server refuses plaintext connections. */
+  required: boolean;
+  note?: string;
+}
+
+const TLS_PARAMETERS = ["rds.force_ssl", "require_secure_transport"];
+
+function isOn(value: string | undefined): boolean {
+  return value !== undefined && ["1", "on", "true"].includes(value.trim().toLowerCase());
+}
+
+/** RDS for PostgreSQL 15 and later sets rds.force_ssl=1 by default; older majors and Aurora default to 0. */
+function defaultForceSsl(target: DbTarget): boolean {
+  const major = Number((target.engineVersion ?? "").split(".")[0]);
+  return target.engine === "postgres" && major >= 15;
+}
+
+function unsupported(error: unknown): boolean {
+  return /InvalidAction|UnknownOperation|NotImplemented|UnsupportedOperation/i.test(awsErrorCode(error) ?? "");
+}
+
+/** Reads whether the DB's parameter group forces TLS (every page of parameters). */
+export async function readForceSsl(rds: RDSClient, target: DbTarget): Promise<ForceSsl> {
+  const group = target.parameterGroup;
+  if (!group) return { required: defaultForceSsl(target), note: "the DB reports no parameter group" };
+  const operation = group.kind === "cluster" ? "rds:DescribeDBClusterParameters" : "rds:DescribeDBParameters";
+  const found = new Map<string, Parameter>();
+  let marker: string | undefined;
+  try {
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const paging = { MaxRecords: 100, ...(marker ? { Marker: marker } : {}) };
+      const out =
+        group.kind === "cluster"
+          ? await rds.send(
+              new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group.name, ...paging }),
+            )
+          : await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group.name, ...paging }));
+      for (const p of out.Parameters ?? [])
+        if (p.ParameterName && TLS_PARAMETERS.includes(p.ParameterName)) found.set(p.ParameterName, p);
+      marker = out.Marker;
+      if (!marker) break;
+    }
+  } catch (error) {
+    if (!unsupported(error)) throw operationError(operation, error);
+    return {
+      parameterGroup: group.name,
+      parameterGroupKind: group.kind,
+      required: false,
+      note: `${operation} is not available here (${errorMessage(error)}); whether TLS is forced is unknown`,
+    };
+  }
+  const base = { parameterGroup: group.name, parameterGroupKind: group.kind };
+  for (const name of TLS_PARAMETERS) {
+    const p = found.get(name);
+    if (p?.ParameterValue !== undefined)
+      return { ...base, parameter: name, value: p.ParameterValue, required: isOn(p.ParameterValue) };
+  }
+  if (defaultForceSsl(target)) {
+    return {
+      ...base,
+      parameter: "rds.force_ssl",
+      required: true,
+      note: "not set in the group: PostgreSQL 15 and later default it to 1",
+    };
+  }
+  return { ...base, required: false, note: "neither rds.force_ssl nor require_secure_transport is set in the group" };
+}

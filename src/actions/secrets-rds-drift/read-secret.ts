@@ -1,0 +1,75 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { awsErrorCode, InputError, operationError } from "../../lib/errors";
+import { type KeyMap, parseSecretString, type SecretContents, sensitiveValues } from "./secret";
+
+export interface SecretInUse {
+  arn: string;
+  name: string;
+  /** `rds` for a secret RDS manages (MasterUserSecret). */
+  owningService?: string;
+  /** `aws:rds:primaryDBInstanceArn` / `aws:rds:primaryDBClusterArn` tags RDS puts on its secrets. */
+  rdsInstanceArn?: string;
+  rdsClusterArn?: string;
+  kmsKeyId?: string;
+  contents: SecretContents;
+  /** Registered with the runner's masking; also redacted from anything this step reports. */
+  sensitive: string[];
+}
+
+function notFound(secretId: string, region: string): InputError {
+  return new InputError(
+    "secret-id",
+    `secret '${secretId}' was not found in ${region} (ResourceNotFoundException).`,
+    "Check the secret's name or ARN, and 'aws-region'. A secret scheduled for deletion is not found either.",
+  );
+}
+
+/**
+ * Describes and reads the secret. Every value is handed to `setSecret` before
+ * anything else happens with it, so not even a failure later in this step
+ * can print one.
+ */
+export async function readSecretInUse(
+  client: SecretsManagerClient,
+  secretId: string,
+  region: string,
+  keyMap: KeyMap,
+  setSecret: (value: string) => void,
+): Promise<SecretInUse> {
+  const describe = await client.send(new DescribeSecretCommand({ SecretId: secretId })).catch((error) => {
+    if (awsErrorCode(error) === "ResourceNotFoundException") throw notFound(secretId, region);
+    throw operationError("secretsmanager:DescribeSecret", error);
+  });
+  const arn = describe.ARN ?? secretId;
+  const value = await client.send(new GetSecretValueCommand({ SecretId: arn })).catch((error) => {
+    const code = awsErrorCode(error);
+    if (code === "ResourceNotFoundException") throw notFound(secretId, region);
+    if (code === "DecryptionFailure" || /kms/i.test(String((error as Error).message))) {
+      throw operationError("secretsmanager:GetSecretValue (kms:Decrypt on the secret's customer-managed key)", error);
+    }
+    throw operationError("secretsmanager:GetSecretValue", error);
+  });
+  if (value.SecretString === undefined) {
+    throw new InputError(
+      "secret-id",
+      `secret '${secretId}' holds binary data; expected a JSON string of key/value pairs.`,
+    );
+  }
+  setSecret(value.SecretString);
+  // Parsing prints nothing and its errors quote nothing, so the values are registered before any output.
+  const contents = parseSecretString(value.SecretString, secretId, keyMap);
+  const sensitive = sensitiveValues(value.SecretString, contents);
+  for (const v of sensitive) setSecret(v);
+  const secret: SecretInUse = { arn, name: describe.Name ?? secretId, contents, sensitive };
+  if (describe.OwningService) secret.owningService = describe.OwningService;
+  if (describe.KmsKeyId) secret.kmsKeyId = describe.KmsKeyId;
+  for (const tag of describe.Tags ?? []) {
+    if (tag.Key === "aws:rds:primaryDBInstanceArn" && tag.Value) secret.rdsInstanceArn = tag.Value;
+    if (tag.Key === "aws:rds:primaryDBClusterArn" && tag.Value) secret.rdsClusterArn = tag.Value;
+  }
+  return secret;
+}

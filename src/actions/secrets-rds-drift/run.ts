@@ -1,0 +1,201 @@
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { annotateError, jsonPathKey, jsonValueLines } from "../../lib/annotations";
+import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
+import { maskAccountIds, maskRdsEndpoint } from "../../lib/masking";
+import type { PublishOutcome } from "../../lib/pr-comment";
+import type { ActionResult } from "../../lib/run-action";
+import { VERSION } from "../../lib/version";
+import { compareFields, compareManagedSecret, compareTls, type DriftRow, engineFamily, parsePort } from "./compare";
+import type { DriftInputs } from "./inputs";
+import type { PgLoginOptions, PgLoginResult } from "./pg-login";
+import { readForceSsl } from "./rds";
+import { readSecretInUse } from "./read-secret";
+import { type DriftReport, driftOutput, renderMarkdown } from "./report";
+import { redactor, type SecretContents } from "./secret";
+import { resolveTarget } from "./target";
+import { loadTaskDefinition } from "./task-definition";
+import { containerTls, databaseContainers } from "./tls-env";
+
+export interface DriftDeps {
+  secrets: SecretsManagerClient;
+  rds: RDSClient;
+  ecs: () => ECSClient;
+  setSecret: (value: string) => void;
+  login: (opts: PgLoginOptions) => Promise<PgLoginResult>;
+  /** Job summary always, sticky PR comment when asked (the shared pr-comment library). */
+  publish: (markdown: string, key: string) => Promise<PublishOutcome>;
+  info: (message: string) => void;
+  warning: (message: string) => void;
+  /** Where the evidence directory is resolved from (GITHUB_WORKSPACE). */
+  workspace: string;
+  now?: () => Date;
+}
+
+/** What this step shows of anything AWS returns: RDS endpoints and account IDs masked. */
+function masked(text: string): string {
+  return maskAccountIds(maskRdsEndpoint(text));
+}
+
+/** Logs in with the secret's credentials (host, port and database from RDS where the secret has none). */
+async function connectCheck(
+  deps: DriftDeps,
+  report: DriftReport,
+  values: SecretContents["values"],
+  rds: { host: string | undefined; port: number | undefined; dbName: string | undefined },
+  showHost: (host: string) => string,
+): Promise<DriftRow> {
+  const host = values.host ?? rds.host;
+  const port = (values.port !== undefined ? parsePort(values.port) : undefined) ?? rds.port;
+  const user = values.username;
+  const password = values.password;
+  if (engineFamily(report.target.engine) !== "postgres") {
+    return {
+      field: "login",
+      verdict: "unknown",
+      drift: false,
+      detail: `connect-check speaks PostgreSQL only; this DB is ${report.target.engine}`,
+    };
+  }
+  if (!host || !port || !user || password === undefined) {
+    const lacking = [
+      !host && "host",
+      !port && "port",
+      !user && "username",
+      password === undefined && "password",
+    ].filter(Boolean);
+    return {
+      field: "login",
+      verdict: "missing",
+      drift: true,
+      detail: `cannot log in: the secret has no ${lacking.join(", ")}`,
+    };
+  }
+  const result = await deps.login({ host, port, user, password, database: values.dbname ?? rds.dbName ?? "postgres" });
+  const redact = redactor([password, user, host, ...(values.dbname ? [values.dbname] : [])]);
+  const clean: PgLoginResult = { ...result, message: redact(result.message) };
+  report.login = { ...clean, host: showHost(host), port };
+  switch (result.outcome) {
+    case "success":
+      return {
+        field: "login",
+        verdict: "matches",
+        drift: false,
+        detail: `logged in over ${result.tlsProtocol ?? "TLS"} (${result.authMethod})`,
+      };
+    case "rejected":
+      return {
+        field: "login",
+        verdict: "differs",
+        drift: true,
+        detail: `${clean.sqlstate ? `SQLSTATE ${clean.sqlstate}: ` : ""}${clean.message}`,
+      };
+    case "tls-unavailable":
+      return { field: "login", verdict: "differs", drift: true, detail: clean.message };
+    default:
+      deps.warning(
+        `connect-check could not decide (${result.outcome}): ${clean.message}. Run it from a runner that can reach the DB (same VPC or a self-hosted runner) to check the password.`,
+      );
+      return { field: "login", verdict: "unknown", drift: false, detail: `${result.outcome}: ${clean.message}` };
+  }
+}
+
+export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionResult> {
+  const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, deps.setSecret);
+  const { target, source } = await resolveTarget(deps.rds, inputs, secret);
+  deps.info(
+    `Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`,
+  );
+  const hidden = redactor(secret.sensitive);
+  // RDS-side hosts as shown: masked like evidence, and hidden outright when it equals a value of the secret (a non-RDS host).
+  const showHost = (address: string) => hidden(maskRdsEndpoint(address));
+
+  const managed = {
+    isCurrentMasterSecret: target.masterUserSecret !== undefined && target.masterUserSecret.arn === secret.arn,
+    ownedByRds: secret.owningService === "rds",
+  };
+  const rows = [
+    ...compareFields(secret.contents, target, managed, showHost),
+    ...compareManagedSecret(target, managed, masked),
+  ];
+  const ts = evidenceTimestamp(deps.now?.());
+  const report: DriftReport = {
+    action: "secrets-rds-drift",
+    version: VERSION,
+    timestamp: ts,
+    region: inputs.region,
+    result: "pass",
+    secret: { id: masked(inputs.secretId), arn: masked(secret.arn), keys: { ...secret.contents.keys } },
+    target: {
+      kind: target.kind,
+      identifier: target.identifier,
+      source,
+      engine: target.engine,
+      endpoints: target.endpoints.map((e) => ({ address: showHost(e.address), role: e.role })),
+    },
+    rows,
+  };
+  if (secret.owningService) report.secret.owningService = secret.owningService;
+  if (target.arn) report.target.arn = masked(target.arn);
+  if (target.engineVersion) report.target.engineVersion = target.engineVersion;
+  if (target.status) report.target.status = target.status;
+  if (target.port !== undefined) report.target.port = target.port;
+
+  if (inputs.taskDefinition) {
+    const td = await loadTaskDefinition(inputs.taskDefinition, deps.ecs);
+    const forceSsl = await readForceSsl(deps.rds, target);
+    const containers = databaseContainers(td.taskDefinition, secret.arn, secret.name);
+    const checks = containers.map(containerTls);
+    const row = compareTls(forceSsl, checks);
+    rows.push(row);
+    const ref = inputs.taskDefinition;
+    const name = td.file?.display ?? (ref.kind === "registered" ? ref.id : ref.display);
+    report.tls = { forceSsl, taskDefinition: masked(name), containers: checks };
+    if (row.drift && td.file) {
+      const lines = jsonValueLines(td.file.text);
+      const all = td.taskDefinition.containerDefinitions ?? [];
+      const prefix = td.file.text.includes('"taskDefinition"') ? ["taskDefinition"] : [];
+      for (const check of checks.filter((c) => c.verdict !== "matches")) {
+        const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
+        const path = [...prefix, "containerDefinitions", index];
+        const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
+        annotateError(
+          `Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`,
+          { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" },
+        );
+      }
+    }
+  }
+
+  if (inputs.connectCheck) {
+    const writer = target.endpoints.find((e) => e.role !== "reader")?.address;
+    const rds = { host: writer, port: target.port, dbName: target.dbName };
+    rows.push(await connectCheck(deps, report, secret.contents.values, rds, showHost));
+  }
+
+  const drifting = rows.filter((r) => r.drift);
+  report.result = drifting.length > 0 ? "drift" : "pass";
+  const markdown = renderMarkdown(report);
+  const published = await deps.publish(markdown, inputs.secretId);
+  report.comment = published.comment;
+
+  const evidence = new EvidenceWriter(resolveDir(deps.workspace, inputs.evidenceDir), ts);
+  const path = evidence.writeJson("secrets_rds_drift", report);
+  deps.info(`Evidence: ${path}`);
+
+  const drift = driftOutput(rows);
+  for (const row of rows) deps.info(`${row.field}: ${row.verdict}${row.detail ? ` (${row.detail})` : ""}`);
+  const outputs = { result: report.result, drift, report };
+  if (report.result === "drift" && inputs.failOn === "drift") {
+    return {
+      outputs,
+      failure: `The secret ${masked(inputs.secretId)} disagrees with RDS ${target.kind} ${target.identifier}: ${drifting.map((r) => `${r.field} ${r.verdict}`).join(", ")}. Fix the secret (or the DB/task definition) — details in the job summary and ${path}.`,
+    };
+  }
+  return { outputs };
+}
+
+function resolveDir(workspace: string, dir: string): string {
+  return dir.startsWith("/") ? dir : `${workspace.replace(/\/+$/, "")}/${dir}`;
+}

@@ -1,0 +1,27 @@
+import * as core from "@actions/core";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsClientConfig } from "../../lib/aws";
+import { publishReport } from "../../lib/pr-comment";
+import type { ActionResult } from "../../lib/run-action";
+import type { DriftInputs } from "./inputs";
+import { pgLogin } from "./pg-login";
+import { run } from "./run";
+
+/** The real dependencies of `run`: SDK clients, the runner's masking and summary, the PR comment. */
+export function runWithRunner(inputs: DriftInputs): Promise<ActionResult> {
+  const config = awsClientConfig({ region: inputs.region });
+  return run(inputs, {
+    secrets: new SecretsManagerClient(config),
+    rds: new RDSClient(config),
+    ecs: () => new ECSClient(config),
+    setSecret: core.setSecret,
+    login: pgLogin,
+    publish: (markdown, key) =>
+      publishReport({ action: "secrets-rds-drift", key, markdown, comment: inputs.comment, token: inputs.githubToken }),
+    info: core.info,
+    warning: core.warning,
+    workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+  });
+}

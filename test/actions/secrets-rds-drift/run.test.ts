@@ -1,0 +1,213 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DescribeTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import {
+  DescribeDBClustersCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBParametersCommand,
+  RDSClient,
+} from "@aws-sdk/client-rds";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { readDriftInputs } from "../../../src/actions/secrets-rds-drift/inputs";
+import type { PgLoginResult } from "../../../src/actions/secrets-rds-drift/pg-login";
+import { type DriftDeps, run } from "../../../src/actions/secrets-rds-drift/run";
+
+const secrets = mockClient(SecretsManagerClient);
+const rds = mockClient(RDSClient);
+const ecs = mockClient(ECSClient);
+
+const ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf";
+const HOST = "papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com";
+const PASSWORD = "Pw-9f8e7d6c5b4a";
+const SECRET = {
+  engine: "postgres",
+  host: HOST,
+  port: "5432",
+  dbname: "papyrus",
+  username: "papyrus_admin",
+  password: PASSWORD,
+};
+
+function instance(over: Record<string, unknown> = {}) {
+  return {
+    DBInstanceIdentifier: "papyrus-db",
+    DBInstanceArn: "arn:aws:rds:us-west-2:123456789012:db:papyrus-db",
+    Engine: "postgres",
+    EngineVersion: "16.3",
+    DBInstanceStatus: "available",
+    Endpoint: { Address: HOST, Port: 5432 },
+    DBName: "papyrus",
+    MasterUsername: "papyrus_admin",
+    DBParameterGroups: [{ DBParameterGroupName: "papyrus-pg16" }],
+    ...over,
+  };
+}
+
+let logs: string[];
+let published: string[];
+let setSecrets: string[];
+let workspace: string;
+function deps(login?: PgLoginResult): DriftDeps {
+  return {
+    secrets: new SecretsManagerClient({ region: "us-west-2" }),
+    rds: new RDSClient({ region: "us-west-2" }),
+    ecs: () => new ECSClient({ region: "us-west-2" }),
+    setSecret: (v) => setSecrets.push(v),
+    login: async () =>
+      login ?? { outcome: "success", message: "logged in", authMethod: "scram-sha-256", tlsProtocol: "TLSv1.3" },
+    publish: async (markdown) => {
+      published.push(markdown);
+      return { comment: "disabled", commentTruncated: false, summaryWritten: true };
+    },
+    info: (m) => logs.push(m),
+    warning: (m) => logs.push(`warning: ${m}`),
+    workspace,
+  };
+}
+
+const inputs = (extra: Record<string, string> = {}) =>
+  readDriftInputs((n) => ({ "secret-id": "papyrus/db", ...extra })[n] ?? "", {
+    AWS_REGION: "us-west-2",
+    GITHUB_WORKSPACE: workspace,
+  });
+
+function everything(result: unknown): string {
+  const dir = join(workspace, "evidence");
+  const files = readdirSync(dir).map((f) => readFileSync(join(dir, f), "utf8"));
+  return [JSON.stringify(result), ...files, ...published, ...logs].join("\n");
+}
+
+beforeEach(() => {
+  secrets.reset();
+  rds.reset();
+  ecs.reset();
+  logs = [];
+  published = [];
+  setSecrets = [];
+  workspace = mkdtempSync(join(tmpdir(), "eas-drift-"));
+  secrets.on(DescribeSecretCommand).resolves({ ARN, Name: "papyrus/db" });
+  secrets.on(GetSecretValueCommand).resolves({ ARN, SecretString: JSON.stringify(SECRET) });
+  rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [instance()] });
+});
+
+describe("run (SDK mocked)", () => {
+  it("finds the instance by the secret's host across pages, passes, and shows no secret value", async () => {
+    rds.on(DescribeDBInstancesCommand, { MaxRecords: 100 }).resolves({
+      DBInstances: [instance({ Endpoint: { Address: "other.c9akciq32xyz.us-west-2.rds.amazonaws.com", Port: 5432 } })],
+      Marker: "p2",
+    });
+    rds.on(DescribeDBInstancesCommand, { MaxRecords: 100, Marker: "p2" }).resolves({ DBInstances: [instance()] });
+    const result = await run(inputs({ "connect-check": "true" }), deps());
+    expect(result.failure).toBeUndefined();
+    expect(result.outputs.result).toBe("pass");
+    expect(result.outputs.drift).toEqual({
+      host: "matches",
+      port: "matches",
+      dbname: "matches",
+      username: "matches",
+      engine: "matches",
+      login: "matches",
+    });
+    expect(setSecrets).toEqual(expect.arrayContaining([PASSWORD, HOST, "papyrus_admin", "papyrus"]));
+    const all = everything(result);
+    for (const value of [PASSWORD, HOST, "papyrus_admin", "c9akciq32xyz", "123456789012"])
+      expect(all).not.toContain(value);
+    expect(all).toContain("****.****.us-west-2.rds.amazonaws.com");
+    expect(rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, "p2"]);
+  });
+
+  it("fails on drift with the fields named, and reports the wrong password's SQLSTATE with the user name hidden", async () => {
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ ...SECRET, dbInstanceIdentifier: "papyrus-db", dbname: "papyrus_v1" }),
+    });
+    const result = await run(
+      inputs({ "connect-check": "true" }),
+      deps({
+        outcome: "rejected",
+        sqlstate: "28P01",
+        severity: "FATAL",
+        message: 'password authentication failed for user "papyrus_admin"',
+      }),
+    );
+    expect(result.outputs.drift).toMatchObject({ dbname: "differs", login: "differs" });
+    expect(result.failure).toMatch(/disagrees with RDS instance papyrus-db: dbname differs, login differs/);
+    expect(published[0]).toContain("28P01");
+    expect(published[0]).toContain("password authentication failed for user &#34;&#42;&#42;&#42;&#34;");
+    expect(everything(result)).not.toContain("papyrus_admin");
+    expect(rds.commandCalls(DescribeDBInstancesCommand)[0]?.args[0].input).toEqual({
+      DBInstanceIdentifier: "papyrus-db",
+    });
+  });
+
+  it("fail-on: never reports drift without failing", async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ ...SECRET, port: 5433 }) });
+    const result = await run(inputs({ "fail-on": "never" }), deps());
+    expect(result.outputs.result).toBe("drift");
+    expect(result.failure).toBeUndefined();
+  });
+
+  it("an Aurora cluster from the input: reader endpoint matches, DescribeDBClusters used", async () => {
+    rds.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        {
+          DBClusterIdentifier: "papyrus",
+          Engine: "aurora-postgresql",
+          Endpoint: "papyrus.cluster-c9akciq32xyz.us-west-2.rds.amazonaws.com",
+          ReaderEndpoint: "papyrus.cluster-ro-c9akciq32xyz.us-west-2.rds.amazonaws.com",
+          Port: 5432,
+          DatabaseName: "papyrus",
+          MasterUsername: "papyrus_admin",
+        },
+      ],
+    });
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({
+        ...SECRET,
+        host: "papyrus.cluster-ro-c9akciq32xyz.us-west-2.rds.amazonaws.com",
+      }),
+    });
+    const result = await run(inputs({ "db-cluster-identifier": "papyrus" }), deps());
+    expect(result.outputs.result).toBe("pass");
+    expect((result.outputs.report as { target: { kind: string } }).target.kind).toBe("cluster");
+  });
+
+  it("a registered task definition without TLS while rds.force_ssl=1 is drift", async () => {
+    rds
+      .on(DescribeDBParametersCommand)
+      .resolves({ Parameters: [{ ParameterName: "rds.force_ssl", ParameterValue: "1" }] });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: {
+        family: "papyrus-task",
+        containerDefinitions: [{ name: "web", environment: [{ name: "DB_HOST", value: HOST }] }],
+      },
+    });
+    const result = await run(inputs({ "task-definition": "papyrus-task:7" }), deps());
+    expect(result.outputs.drift).toMatchObject({ tls: "missing" });
+    expect(result.failure).toMatch(/tls missing/);
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand)[0]?.args[0].input).toEqual({
+      taskDefinition: "papyrus-task:7",
+    });
+  });
+
+  it("an unknown secret is an error naming it and the input", async () => {
+    secrets.on(DescribeSecretCommand).rejects(
+      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+        name: "ResourceNotFoundException",
+        $metadata: {},
+      }),
+    );
+    await expect(run(inputs(), deps())).rejects.toThrow(
+      "Input 'secret-id': secret 'papyrus/db' was not found in us-west-2",
+    );
+  });
+
+  it("access denied on GetSecretValue names the permission", async () => {
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException", $metadata: {} }));
+    await expect(run(inputs(), deps())).rejects.toThrow(/secretsmanager:GetSecretValue was denied/);
+  });
+});
