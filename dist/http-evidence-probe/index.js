@@ -40760,6 +40760,10 @@ function exchangeOnce(url, opts) {
             if (response)
                 hop.response = response;
             if (error) {
+                // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
+                const packet = error.rawPacket;
+                if (raw.length === 0 && Buffer.isBuffer(packet))
+                    raw = packet.subarray(0, RAW_KEEP);
                 hop.error = curlError(error, { host, port, ms: timings.total, bytes, connected, raw });
                 if (error.code?.startsWith("HPE_") || (!response && raw.length > 0))
                     hop.rawReply = raw;
@@ -41485,6 +41489,9 @@ function readProbeList(get, base, defaults) {
         };
         if (item.body !== undefined) {
             spec.body = typeof item.body === "string" ? item.body : JSON.stringify(item.body);
+            const typed = Object.keys(spec.headers).some((h) => h.toLowerCase() === "content-type");
+            if (typeof item.body !== "string" && !typed)
+                spec.headers["Content-Type"] = "application/json";
         }
         return spec;
     });
@@ -41553,7 +41560,9 @@ function readProbeInputs(get) {
         uniqueNames(probes, false);
     }
     const secondsMs = (name, def, min) => Math.round(readNumber(get, name, { default: def, min, integer: false }) * 1000);
-    const timeoutMs = secondsMs("timeout-seconds", 10, 0.001);
+    const timeoutMs = secondsMs("timeout-seconds", 10, 0);
+    if (timeoutMs === 0)
+        throw new errors_InputError("timeout-seconds", "must be more than 0 (seconds per request).");
     const deadlineMs = secondsMs("deadline-seconds", 120, 0);
     const intervalMs = secondsMs("interval-seconds", 2, 0);
     const latencySamples = readNumber(get, "latency-samples", { default: 0, min: 0, max: 1000 });

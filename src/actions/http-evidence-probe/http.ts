@@ -215,7 +215,7 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
   }
 
   return new Promise<OneHop>((resolve) => {
-    let raw = Buffer.alloc(0);
+    let raw: Buffer = Buffer.alloc(0);
     let bytes = 0;
     let connected = false;
     let settled = false;
@@ -233,6 +233,9 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
       hop.remotePort = socket?.remotePort ?? port;
       if (response) hop.response = response;
       if (error) {
+        // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
+        const packet = (error as { rawPacket?: unknown }).rawPacket;
+        if (raw.length === 0 && Buffer.isBuffer(packet)) raw = packet.subarray(0, RAW_KEEP);
         hop.error = curlError(error, { host, port, ms: timings.total, bytes, connected, raw });
         if (error.code?.startsWith("HPE_") || (!response && raw.length > 0)) hop.rawReply = raw;
       }

@@ -251,6 +251,8 @@ function readProbeList(get: InputSource, base: URL | undefined, defaults: Defaul
     };
     if (item.body !== undefined) {
       spec.body = typeof item.body === "string" ? item.body : JSON.stringify(item.body);
+      const typed = Object.keys(spec.headers).some((h) => h.toLowerCase() === "content-type");
+      if (typeof item.body !== "string" && !typed) spec.headers["Content-Type"] = "application/json";
     }
     return spec;
   });
@@ -333,7 +335,8 @@ export function readProbeInputs(get: InputSource): ProbeInputs {
 
   const secondsMs = (name: string, def: number, min: number) =>
     Math.round(readNumber(get, name, { default: def, min, integer: false }) * 1000);
-  const timeoutMs = secondsMs("timeout-seconds", 10, 0.001);
+  const timeoutMs = secondsMs("timeout-seconds", 10, 0);
+  if (timeoutMs === 0) throw new InputError("timeout-seconds", "must be more than 0 (seconds per request).");
   const deadlineMs = secondsMs("deadline-seconds", 120, 0);
   const intervalMs = secondsMs("interval-seconds", 2, 0);
   const latencySamples = readNumber(get, "latency-samples", { default: 0, min: 0, max: 1000 });
