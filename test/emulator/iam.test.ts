@@ -1,15 +1,18 @@
 import {
   AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
   CreateRoleCommand,
   CreateUserCommand,
   DeletePolicyCommand,
+  DeletePolicyVersionCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DeleteUserCommand,
   DeleteUserPolicyCommand,
   DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
@@ -18,8 +21,13 @@ import {
   GetUserPolicyCommand,
   IAMClient,
   ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListPoliciesCommand,
+  ListPolicyVersionsCommand,
   ListRolePoliciesCommand,
+  ListRolesCommand,
   ListUserPoliciesCommand,
+  ListUsersCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   paginateListRolePolicies,
@@ -29,6 +37,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "./server";
+import { statementSpans } from "./services/iam/positions";
 
 const ACCOUNT = "123456789012";
 const ECS_TRUST = {
@@ -499,5 +508,99 @@ describe("SimulatePrincipalPolicy", () => {
     const state = emu.emulator.state().iam as { roles: { name: string; trustPolicy: unknown }[] };
     expect(state.roles.map((r) => r.name)).toEqual(["ecsTaskExecutionRole"]);
     expect(state.roles[0]?.trustPolicy).toEqual(ECS_TRUST);
+  });
+});
+
+describe("IAM listings, versions and user attachments", () => {
+  it("lists roles, users and policies by path and scope, and manages policy versions", async () => {
+    await createExecRole("r1");
+    await iam.send(new CreateRoleCommand({ RoleName: "r2", AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST) }));
+    const roles = await iam.send(new ListRolesCommand({ PathPrefix: "/service/" }));
+    expect(roles.Roles?.map((r) => r.RoleName)).toEqual(["r1"]);
+    expect((await iam.send(new ListRolesCommand({}))).Roles?.map((r) => r.RoleName)).toEqual(["r1", "r2"]);
+    await iam.send(
+      new UpdateAssumeRolePolicyCommand({ RoleName: "r2", PolicyDocument: JSON.stringify({ ...ECS_TRUST, Id: "v2" }) }),
+    );
+    const r2 = await iam.send(new GetRoleCommand({ RoleName: "r2" }));
+    expect(JSON.parse(decodeURIComponent(r2.Role?.AssumeRolePolicyDocument ?? "")).Id).toBe("v2");
+
+    const doc = (action: string) =>
+      JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: "*" }] });
+    const arn = `arn:aws:iam::${ACCOUNT}:policy/ops`;
+    await iam.send(new CreatePolicyCommand({ PolicyName: "ops", PolicyDocument: doc("ecs:Describe*") }));
+    const local = await iam.send(new ListPoliciesCommand({ Scope: "Local" }));
+    expect(local.Policies?.map((p) => p.Arn)).toEqual([arn]);
+    const aws = await iam.send(new ListPoliciesCommand({ Scope: "AWS", PathPrefix: "/service-role/" }));
+    expect(aws.Policies?.map((p) => p.PolicyName)).toEqual(["AmazonECSTaskExecutionRolePolicy"]);
+
+    const v2 = await iam.send(
+      new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: doc("ecs:List*"), SetAsDefault: true }),
+    );
+    expect(v2.PolicyVersion).toMatchObject({ VersionId: "v2", IsDefaultVersion: true });
+    expect((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId).toBe("v2");
+    const versions = await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }));
+    expect(versions.Versions?.map((v) => [v.VersionId, v.IsDefaultVersion])).toEqual([
+      ["v2", true],
+      ["v1", false],
+    ]);
+    await expect(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v2" }))).rejects.toMatchObject({
+      name: "DeleteConflictException",
+    });
+    await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: "v1" }));
+    await expect(
+      iam.send(
+        new CreatePolicyVersionCommand({
+          PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+          PolicyDocument: doc("*"),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "InvalidInputException" });
+
+    // The simulation uses the default version (v2 allows ecs:List*, not ecs:Describe*).
+    await iam.send(new CreateUserCommand({ UserName: "ops-user" }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: "ops-user", PolicyArn: arn }));
+    expect((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "ops-user" }))).AttachedPolicies).toEqual([
+      { PolicyName: "ops", PolicyArn: arn },
+    ]);
+    expect((await iam.send(new ListUsersCommand({}))).Users?.map((u) => u.UserName)).toEqual(["ops-user"]);
+    const sim = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/ops-user`,
+        ActionNames: ["ecs:ListClusters", "ecs:DescribeClusters"],
+        PolicyInputList: [doc("ecs:DescribeServices")],
+      }),
+    );
+    expect(sim.EvaluationResults?.map((r) => [r.EvalDecision, r.MatchedStatements?.[0]?.SourcePolicyType])).toEqual([
+      ["allowed", "user-managed"],
+      ["implicitDeny", undefined],
+    ]);
+    await iam.send(new DetachUserPolicyCommand({ UserName: "ops-user", PolicyArn: arn }));
+    expect((await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "ops-user" }))).AttachedPolicies).toEqual(
+      [],
+    );
+  });
+
+  it("places statements as AWS's own example does, for arrays and a single statement object", () => {
+    const text = [
+      "{",
+      '    "Version": "2012-10-17",',
+      '    "Statement": [',
+      "        {",
+      '            "Sid": "Grant-Access-To-CodeCommit-ListRepo",',
+      '            "Effect": "Allow",',
+      '            "Action": "codecommit:ListRepositories",',
+      '            "Resource": "*"',
+      "        }",
+      "    ]",
+      "}",
+    ].join("\n");
+    expect(statementSpans(text)).toEqual([
+      { StartPosition: { Line: 3, Column: 19 }, EndPosition: { Line: 9, Column: 10 } },
+    ]);
+    const single = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}';
+    expect(statementSpans(single)).toEqual([
+      { StartPosition: { Line: 1, Column: 37 }, EndPosition: { Line: 1, Column: 86 } },
+    ]);
+    expect(statementSpans("not json")).toEqual([]);
   });
 });
