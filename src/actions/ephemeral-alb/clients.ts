@@ -1,0 +1,33 @@
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { awsClientConfig } from "../../lib/aws";
+import { awsErrorCode } from "../../lib/errors";
+
+export interface AlbClients {
+  elb: ElasticLoadBalancingV2Client;
+  ec2: EC2Client;
+}
+
+export function albClients(region: string): AlbClients {
+  return {
+    elb: new ElasticLoadBalancingV2Client({ ...awsClientConfig({ region }) }),
+    ec2: new EC2Client({ ...awsClientConfig({ region }) }),
+  };
+}
+
+/** Error codes that mean "that resource does not exist": for a delete, the job is done. */
+const NOT_FOUND = new Set([
+  "LoadBalancerNotFound",
+  "TargetGroupNotFound",
+  "ListenerNotFound",
+  "InvalidGroup.NotFound",
+  "InvalidGroupId.NotFound",
+  "InvalidSecurityGroupRuleId.NotFound",
+  "InvalidPermission.NotFound",
+  "InvalidTarget",
+]);
+
+export function isNotFound(error: unknown): boolean {
+  const code = awsErrorCode(error) ?? (error as { code?: string } | undefined)?.code;
+  return code !== undefined && NOT_FOUND.has(code);
+}

@@ -1,0 +1,276 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeLoadBalancersCommand,
+  type Listener,
+  type LoadBalancer,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { awsErrorCode, ConfigurationError, describeFailure } from "../../lib/errors";
+import { type Clock, pollUntil, realClock } from "../../lib/retry";
+import type { AlbClients } from "./clients";
+import type { CreateInputs } from "./inputs";
+import type { AlbState, StateStore } from "./state";
+import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID, type Tag } from "./tags";
+
+export interface Created {
+  state: AlbState;
+  loadBalancer: LoadBalancer;
+  listener: Listener;
+  ingressCidrs: string[];
+}
+
+export function suiteTags(inputs: CreateInputs, base: string, now: number): Tag[] {
+  const expires = new Date(now + inputs.ttlMinutes * 60_000).toISOString();
+  return [
+    { Key: TAG_RUN_ID, Value: inputs.identity.runId },
+    { Key: TAG_EXPIRES_AT, Value: expires },
+    { Key: TAG_REPOSITORY, Value: inputs.identity.repository },
+    { Key: TAG_NAME, Value: base },
+    ...Object.entries(inputs.extraTags).map(([Key, Value]) => ({ Key, Value })),
+  ];
+}
+
+/**
+ * Creates the cycle's resources, in parallel where AWS allows: the security
+ * group and the target group at once; the load balancer as soon as its
+ * security group exists; the listener and the ingress rules while the load
+ * balancer provisions. `state` is saved after every create. When one branch
+ * fails the others are still awaited (so the saved state is complete) and the
+ * first failure is thrown.
+ */
+export async function createCycle(
+  inputs: CreateInputs,
+  ingressCidrs: string[],
+  state: AlbState,
+  clients: AlbClients,
+  store: StateStore,
+  clock: Clock = realClock,
+): Promise<Created> {
+  const { elb, ec2 } = clients;
+  const deadline = clock.now() + inputs.timeoutMs;
+  const tags = suiteTags(inputs, state.names.base, clock.now());
+  const save = (patch: Partial<AlbState>) => {
+    Object.assign(state, patch);
+    store.save(state);
+  };
+  const failures: unknown[] = [];
+  const track = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((error: unknown) => {
+      failures.push(error);
+      throw error;
+    });
+
+  const securityGroup = track(createSecurityGroup());
+  const targetGroup = track(
+    describeFailure("elasticloadbalancing:CreateTargetGroup", () =>
+      elb.send(
+        new CreateTargetGroupCommand({
+          Name: state.names.targetGroup,
+          Protocol: "HTTP",
+          Port: inputs.containerPort,
+          VpcId: inputs.vpcId,
+          TargetType: "ip",
+          HealthCheckEnabled: true,
+          HealthCheckProtocol: "HTTP",
+          HealthCheckPath: inputs.healthCheck.path,
+          HealthCheckIntervalSeconds: inputs.healthCheck.intervalSeconds,
+          // Must be shorter than the interval; AWS's minimum is 2.
+          HealthCheckTimeoutSeconds: Math.max(2, Math.min(5, inputs.healthCheck.intervalSeconds - 1)),
+          HealthyThresholdCount: inputs.healthCheck.healthyThreshold,
+          UnhealthyThresholdCount: inputs.healthCheck.unhealthyThreshold,
+          Matcher: { HttpCode: inputs.healthCheck.matcher },
+          Tags: tags,
+        }),
+      ),
+    ).then((out) => {
+      const arn = out.TargetGroups?.[0]?.TargetGroupArn;
+      if (!arn) throw new Error("CreateTargetGroup returned no target group ARN");
+      save({ targetGroupArn: arn });
+      return arn;
+    }),
+  );
+  const loadBalancer = track(
+    securityGroup.then((groupId) =>
+      describeFailure("elasticloadbalancing:CreateLoadBalancer", () =>
+        elb.send(
+          new CreateLoadBalancerCommand({
+            Name: state.names.loadBalancer,
+            Type: "application",
+            Scheme: inputs.scheme,
+            IpAddressType: "ipv4",
+            Subnets: inputs.subnetIds,
+            SecurityGroups: [groupId],
+            Tags: tags,
+          }),
+        ),
+      ).then((out) => {
+        const lb = out.LoadBalancers?.[0];
+        if (!lb?.LoadBalancerArn) throw new Error("CreateLoadBalancer returned no load balancer ARN");
+        const patch: Partial<AlbState> = { loadBalancerArn: lb.LoadBalancerArn };
+        if (lb.DNSName) patch.dnsName = lb.DNSName;
+        save(patch);
+        return lb;
+      }),
+    ),
+  );
+  const listener = track(
+    Promise.all([loadBalancer, targetGroup]).then(([lb, tgArn]) =>
+      describeFailure("elasticloadbalancing:CreateListener", () =>
+        elb.send(
+          new CreateListenerCommand({
+            LoadBalancerArn: lb.LoadBalancerArn,
+            Protocol: "HTTP",
+            Port: inputs.listenerPort,
+            DefaultActions: [{ Type: "forward", TargetGroupArn: tgArn }],
+            Tags: tags,
+          }),
+        ),
+      ).then((out) => {
+        const l = out.Listeners?.[0];
+        if (!l?.ListenerArn) throw new Error("CreateListener returned no listener ARN");
+        save({ listenerArn: l.ListenerArn });
+        return l;
+      }),
+    ),
+  );
+  const albIngress = track(
+    securityGroup.then((groupId) =>
+      describeFailure("ec2:AuthorizeSecurityGroupIngress", () =>
+        ec2.send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: groupId,
+            IpPermissions: [
+              {
+                IpProtocol: "tcp",
+                FromPort: inputs.listenerPort,
+                ToPort: inputs.listenerPort,
+                IpRanges: ingressCidrs.map((CidrIp) => ({ CidrIp, Description: "ecs-alb-smoke: runner egress" })),
+              },
+            ],
+            TagSpecifications: [{ ResourceType: "security-group-rule", Tags: tags }],
+          }),
+        ),
+      ),
+    ),
+  );
+  const taskIngress = inputs.taskSecurityGroupId
+    ? track(
+        securityGroup.then((groupId) =>
+          describeFailure("ec2:AuthorizeSecurityGroupIngress", () =>
+            ec2.send(
+              new AuthorizeSecurityGroupIngressCommand({
+                GroupId: inputs.taskSecurityGroupId,
+                IpPermissions: [
+                  {
+                    IpProtocol: "tcp",
+                    FromPort: inputs.containerPort,
+                    ToPort: inputs.containerPort,
+                    UserIdGroupPairs: [
+                      { GroupId: groupId, Description: `ecs-alb-smoke: temporary, ${state.names.base}` },
+                    ],
+                  },
+                ],
+                TagSpecifications: [{ ResourceType: "security-group-rule", Tags: tags }],
+              }),
+            ),
+          ).then((out) => {
+            const ids = (out.SecurityGroupRules ?? []).flatMap((r) =>
+              r.SecurityGroupRuleId ? [r.SecurityGroupRuleId] : [],
+            );
+            save({ taskIngressRuleIds: ids });
+          }),
+        ),
+      )
+    : Promise.resolve();
+  const active = track(loadBalancer.then((lb) => waitActive(lb, deadline)));
+
+  const settled = await Promise.allSettled([
+    securityGroup,
+    targetGroup,
+    loadBalancer,
+    listener,
+    albIngress,
+    taskIngress,
+    active,
+  ]);
+  if (failures.length > 0) throw failures[0];
+  const [, , , l, , , a] = settled;
+  if (l?.status !== "fulfilled" || a?.status !== "fulfilled")
+    throw new Error("unreachable: a branch failed without a recorded failure");
+  return { state, loadBalancer: a.value, listener: l.value, ingressCidrs };
+
+  async function createSecurityGroup(): Promise<string> {
+    const name = state.names.securityGroup;
+    let groupId: string | undefined;
+    try {
+      const out = await describeFailure("ec2:CreateSecurityGroup", () =>
+        ec2.send(
+          new CreateSecurityGroupCommand({
+            GroupName: name,
+            Description: `ecs-alb-smoke temporary ALB security group (${state.names.base})`,
+            VpcId: inputs.vpcId,
+            TagSpecifications: [{ ResourceType: "security-group", Tags: tags }],
+          }),
+        ),
+      );
+      groupId = out.GroupId;
+    } catch (error) {
+      // A retried create whose first attempt did succeed: the name is unique to
+      // this cycle, so the existing group is ours.
+      if ((error as { code?: string }).code !== "InvalidGroup.Duplicate") throw error;
+      const found = await describeFailure("ec2:DescribeSecurityGroups", () =>
+        ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [
+              { Name: "group-name", Values: [name] },
+              { Name: "vpc-id", Values: [inputs.vpcId] },
+            ],
+          }),
+        ),
+      );
+      groupId = found.SecurityGroups?.[0]?.GroupId;
+    }
+    if (!groupId) throw new Error("CreateSecurityGroup returned no group ID");
+    save({ securityGroupId: groupId });
+    return groupId;
+  }
+
+  async function waitActive(lb: LoadBalancer, until: number): Promise<LoadBalancer> {
+    return pollUntil<LoadBalancer>(
+      async () => {
+        const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
+          elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn as string] })),
+        );
+        const current = out.LoadBalancers?.[0];
+        const code = current?.State?.Code;
+        // active_impaired routes traffic (it only lacks room to scale): good enough for a smoke test.
+        if (current && (code === "active" || code === "active_impaired")) return { done: true, value: current };
+        if (code === "failed") {
+          return {
+            done: false,
+            fatal: `Load balancer ${state.names.loadBalancer} entered state '${code}'${current?.State?.Reason ? `: ${current.State.Reason}` : ""}. Check the subnets (one per Availability Zone, with free IP addresses) and the ELB service quotas.`,
+          };
+        }
+        return { done: false, detail: `state is '${code ?? "unknown"}'` };
+      },
+      {
+        timeoutMs: Math.max(0, until - clock.now()),
+        what: `load balancer ${state.names.loadBalancer} to become active`,
+        minIntervalMs: 250,
+        maxIntervalMs: 5_000,
+        clock,
+      },
+    ).catch((error: unknown) => {
+      if (awsErrorCode(error) === undefined && !(error instanceof ConfigurationError)) {
+        throw new ConfigurationError((error as Error).message);
+      }
+      throw error;
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import * as core from "@actions/core";
+import type { Clock } from "../../lib/retry";
+import type { AlbClients } from "./clients";
+import { leftoverMessage, teardownSummary } from "./report";
+import { parseState } from "./state";
+import { type CycleResources, type TeardownOptions, teardown } from "./teardown";
+
+export interface PostDeps {
+  clients: (region: string) => AlbClients;
+  summary: (markdown: string) => Promise<void>;
+  clock?: Clock;
+  teardown?: Omit<TeardownOptions, "clock">;
+}
+
+/** The post step: destroy exactly what the saved state (and the cycle's names) say exists. */
+export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ failure?: string }> {
+  const state = parseState(raw);
+  if (!state) {
+    core.info(
+      "ephemeral-alb saved no state (it failed before creating anything, or ran in sweep mode): nothing to remove.",
+    );
+    return {};
+  }
+  const res: CycleResources = {
+    region: state.region,
+    names: state.names,
+    vpcId: state.vpcId,
+    listenerArns: state.listenerArn ? [state.listenerArn] : [],
+    taskIngressRules: (state.taskIngressRuleIds ?? []).flatMap((ruleId) =>
+      state.taskSecurityGroupId ? [{ groupId: state.taskSecurityGroupId, ruleId }] : [],
+    ),
+  };
+  if (state.loadBalancerArn) res.loadBalancerArn = state.loadBalancerArn;
+  if (state.targetGroupArn) res.targetGroupArn = state.targetGroupArn;
+  if (state.securityGroupId) res.securityGroupId = state.securityGroupId;
+  if (state.taskSecurityGroupId) res.taskSecurityGroupId = state.taskSecurityGroupId;
+
+  if (state.keep) {
+    core.warning(
+      `keep: true — NOT destroying ${state.names.base} (${[res.loadBalancerArn, res.targetGroupArn, res.securityGroupId].filter(Boolean).join(", ")}). Delete it by hand or run this action with 'mode: sweep' (and 'run-id: ${state.runId}').`,
+    );
+    await deps.summary(
+      `## ephemeral-alb: ⚠️ kept \`${state.names.base}\` (keep: true)\n\nRemove it with \`mode: sweep\` and \`run-id: ${state.runId}\`.\n`,
+    );
+    return {};
+  }
+  const steps = await teardown(res, deps.clients(state.region), {
+    ...deps.teardown,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+  for (const s of steps) {
+    if (s.outcome === "left") core.error(`${s.step} ${s.id}: ${s.error ?? ""} Remove it with: ${s.command ?? ""}`);
+    else core.info(`${s.step} ${s.id}: ${s.outcome}`);
+  }
+  await deps.summary(teardownSummary(`ephemeral-alb teardown \`${state.names.base}\``, steps));
+  const failure = leftoverMessage(steps);
+  return failure ? { failure } : {};
+}

@@ -1,0 +1,202 @@
+import { InputError } from "../../lib/errors";
+import {
+  type InputSource,
+  isPlainObject,
+  readBoolean,
+  readDurationMs,
+  readEnum,
+  readList,
+  readNumber,
+  readOptionalString,
+  readRegion,
+  readString,
+  readYaml,
+} from "../../lib/inputs";
+import { defaultPrefix, prefixProblem, type RunIdentity } from "./naming";
+import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID } from "./tags";
+
+export interface HealthCheckSettings {
+  path: string;
+  matcher: string;
+  intervalSeconds: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+}
+
+export interface CreateInputs {
+  mode: "create";
+  region: string;
+  vpcId: string;
+  subnetIds: string[];
+  taskSecurityGroupId: string | undefined;
+  containerPort: number;
+  listenerPort: number;
+  healthCheck: HealthCheckSettings;
+  scheme: "internet-facing" | "internal";
+  /** `auto` (look up the runner's egress IP) or explicit CIDRs. */
+  ingressCidrs: "auto" | string[];
+  checkipUrl: string;
+  namePrefix: string;
+  identity: RunIdentity;
+  extraTags: Record<string, string>;
+  ttlMinutes: number;
+  keep: boolean;
+  timeoutMs: number;
+  evidenceDir: string;
+}
+
+export interface SweepInputs {
+  mode: "sweep";
+  region: string;
+  dryRun: boolean;
+  /** Sweep this run's resources whatever their expiry. */
+  runId: string | undefined;
+  timeoutMs: number;
+  evidenceDir: string;
+}
+
+export type Inputs = CreateInputs | SweepInputs;
+
+const RESERVED_TAGS = [TAG_RUN_ID, TAG_EXPIRES_AT, TAG_REPOSITORY, TAG_NAME];
+
+export function identityFromEnv(env: NodeJS.ProcessEnv, leg: string): RunIdentity {
+  return {
+    repository: env.GITHUB_REPOSITORY ?? "local/local",
+    runId: env.GITHUB_RUN_ID ?? "local",
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? "1",
+    job: env.GITHUB_JOB ?? "",
+    step: env.GITHUB_ACTION ?? "",
+    leg,
+  };
+}
+
+function readPort(get: InputSource, name: string, fallback: number): number {
+  return readNumber(get, name, { default: fallback, min: 1, max: 65535 });
+}
+
+function readIds(get: InputSource, name: string, pattern: RegExp, example: string): string[] {
+  const ids = readList(get, name, { commas: true });
+  for (const id of ids) {
+    if (!pattern.test(id)) throw new InputError(name, `'${id}' is not an ID like ${example}.`);
+  }
+  return ids;
+}
+
+/** Explicit CIDRs must be IPv4 CIDRs; a bare address becomes /32. */
+function readCidrs(get: InputSource): "auto" | string[] {
+  const raw = readList(get, "ingress-cidrs", { commas: true });
+  if (raw.length === 0 || (raw.length === 1 && raw[0] === "auto")) return "auto";
+  return raw.map((c) => {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(c);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || (m[5] !== undefined && Number(m[5]) > 32)) {
+      throw new InputError("ingress-cidrs", `'${c}' is not an IPv4 CIDR (like 203.0.113.7/32) or 'auto'.`);
+    }
+    return m[5] === undefined ? `${c}/32` : c;
+  });
+}
+
+function readTags(get: InputSource): Record<string, string> {
+  const value = readYaml(get, "tags");
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) throw new InputError("tags", "must be a mapping of tag keys to values (YAML or JSON).");
+  const tags: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (RESERVED_TAGS.includes(key) || key.startsWith("aws:")) {
+      throw new InputError("tags", `the key '${key}' is reserved (set by the action or by AWS).`);
+    }
+    if (key.length > 128 || String(v).length > 256) {
+      throw new InputError("tags", `'${key}' is too long (keys ≤ 128, values ≤ 256 characters).`);
+    }
+    tags[key] = String(v ?? "");
+  }
+  return tags;
+}
+
+const MATCHER = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
+
+export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): Inputs {
+  const mode = readEnum(get, "mode", ["create", "sweep"] as const, "create");
+  const region = readRegion(get, "aws-region", env);
+  const timeoutMs = readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 10_000, maxMs: 3_600_000 });
+  const evidenceDir = readString(get, "evidence-dir", { default: "evidence" });
+  if (mode === "sweep") {
+    return {
+      mode,
+      region,
+      dryRun: readBoolean(get, "dry-run", false),
+      runId: readOptionalString(get, "run-id"),
+      timeoutMs,
+      evidenceDir,
+    };
+  }
+
+  const vpcId = readString(get, "vpc-id", { required: true });
+  if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId))
+    throw new InputError("vpc-id", `'${vpcId}' is not a VPC ID like vpc-0a1b2c3d.`);
+  const subnetIds = readIds(get, "subnet-ids", /^subnet-[0-9a-f]{8,17}$/, "subnet-0a1b2c3d");
+  if (new Set(subnetIds).size < 2) {
+    throw new InputError(
+      "subnet-ids",
+      `needs at least two subnets in different Availability Zones (an Application Load Balancer requires two), got ${subnetIds.length === 0 ? "none" : subnetIds.join(", ")}.`,
+      "List one subnet per AZ, comma or newline separated.",
+    );
+  }
+  const taskSg = readOptionalString(get, "task-security-group-id");
+  if (taskSg !== undefined && !/^sg-[0-9a-f]{8,17}$/.test(taskSg)) {
+    throw new InputError("task-security-group-id", `'${taskSg}' is not a security group ID like sg-0a1b2c3d.`);
+  }
+  const path = readString(get, "health-check-path", { default: "/healthz" });
+  if (!path.startsWith("/") || path.length > 1024) {
+    throw new InputError("health-check-path", `must start with '/' (like /healthz), got '${path}'.`);
+  }
+  const matcher = readString(get, "health-check-matcher", { default: "200-399" });
+  if (!MATCHER.test(matcher)) {
+    throw new InputError("health-check-matcher", `'${matcher}' is not an HTTP code list like 200, 200-399 or 200,302.`);
+  }
+  const healthCheck: HealthCheckSettings = {
+    path,
+    matcher,
+    intervalSeconds: readNumber(get, "health-check-interval-seconds", { default: 5, min: 5, max: 300 }),
+    healthyThreshold: readNumber(get, "healthy-threshold", { default: 2, min: 2, max: 10 }),
+    unhealthyThreshold: readNumber(get, "unhealthy-threshold", { default: 2, min: 2, max: 10 }),
+  };
+  const scheme = readEnum(get, "scheme", ["internet-facing", "internal"] as const, "internet-facing");
+  const ingressCidrs = readCidrs(get);
+  if (ingressCidrs === "auto" && scheme === "internal") {
+    throw new InputError(
+      "ingress-cidrs",
+      "'auto' uses the runner's public egress IP, which cannot reach an internal load balancer.",
+      "Give the CIDRs of your self-hosted runners (for example the VPC CIDR).",
+    );
+  }
+  const repository = env.GITHUB_REPOSITORY ?? "local/local";
+  const namePrefix = readString(get, "name-prefix", { default: defaultPrefix(repository) });
+  const problem = prefixProblem(namePrefix);
+  if (problem)
+    throw new InputError("name-prefix", problem, "Choose a shorter prefix or leave it empty for the default.");
+  const checkipUrl = readString(get, "checkip-url", { default: "https://checkip.amazonaws.com" });
+  if (!/^https?:\/\/[^\s]+$/.test(checkipUrl)) {
+    throw new InputError("checkip-url", `'${checkipUrl}' is not an http(s) URL.`);
+  }
+
+  return {
+    mode,
+    region,
+    vpcId,
+    subnetIds,
+    taskSecurityGroupId: taskSg,
+    containerPort: readPort(get, "container-port", 5000),
+    listenerPort: readPort(get, "listener-port", 80),
+    healthCheck,
+    scheme,
+    ingressCidrs,
+    checkipUrl,
+    namePrefix,
+    identity: identityFromEnv(env, readString(get, "leg")),
+    extraTags: readTags(get),
+    ttlMinutes: readNumber(get, "ttl-minutes", { default: 60, min: 5, max: 10_080 }),
+    keep: readBoolean(get, "keep", false),
+    timeoutMs,
+    evidenceDir,
+  };
+}

@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+
+/** ELBv2 load balancer and target group names: at most 32 characters. */
+export const MAX_ELB_NAME = 32;
+const SUFFIXES = { loadBalancer: "-alb", targetGroup: "-tg", securityGroup: "-alb-sg" } as const;
+const HASH_LENGTH = 6;
+/** `<prefix>-<hash>-alb` must fit in 32: the longest suffix ELBv2 names carry is `-alb`. */
+export const MAX_PREFIX = MAX_ELB_NAME - 1 - HASH_LENGTH - SUFFIXES.loadBalancer.length;
+
+export interface RunIdentity {
+  repository: string;
+  runId: string;
+  runAttempt: string;
+  job: string;
+  /** The step's id within the job (GITHUB_ACTION): two ALBs in one job stay apart. */
+  step: string;
+  /** `leg` input: the matrix leg or service, so parallel legs of one job never collide. */
+  leg: string;
+}
+
+export interface ResourceNames {
+  /** `<prefix>-<hash>`: also the value of the `ecs-alb-smoke:name` tag. */
+  base: string;
+  loadBalancer: string;
+  targetGroup: string;
+  securityGroup: string;
+}
+
+/** A short, stable hash of everything that makes one cycle distinct from every other. */
+export function cycleHash(id: RunIdentity): string {
+  return createHash("sha256")
+    .update([id.repository, id.runId, id.runAttempt, id.job, id.step, id.leg].join("\n"))
+    .digest("hex")
+    .slice(0, HASH_LENGTH);
+}
+
+/**
+ * The default prefix: the repository's name reduced to what ELBv2 accepts
+ * (letters, digits, hyphens; no leading/trailing hyphen), cut to fit.
+ */
+export function defaultPrefix(repository: string): string {
+  const repoName = repository.split("/").pop() ?? "";
+  const cleaned = `eas-${repoName}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, MAX_PREFIX)
+    .replace(/-+$/, "");
+  return cleaned === "eas" || cleaned === "" ? "eas" : cleaned;
+}
+
+/** Why a prefix is unusable, or undefined when it is fine. */
+export function prefixProblem(prefix: string): string | undefined {
+  if (prefix.length > MAX_PREFIX) {
+    return `is ${prefix.length} characters; at most ${MAX_PREFIX} fit, because '-<6-char hash>-alb' is appended and ELBv2 names are limited to ${MAX_ELB_NAME}.`;
+  }
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(prefix)) {
+    return `'${prefix}' may contain only letters, digits and hyphens, and must not start or end with a hyphen.`;
+  }
+  if (prefix.toLowerCase().startsWith("internal-"))
+    return `'${prefix}' must not start with 'internal-' (reserved by ELBv2).`;
+  return undefined;
+}
+
+export function resourceNames(prefix: string, id: RunIdentity): ResourceNames {
+  const base = `${prefix}-${cycleHash(id)}`;
+  return {
+    base,
+    loadBalancer: `${base}${SUFFIXES.loadBalancer}`,
+    targetGroup: `${base}${SUFFIXES.targetGroup}`,
+    securityGroup: `${base}${SUFFIXES.securityGroup}`,
+  };
+}

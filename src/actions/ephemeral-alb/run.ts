@@ -1,0 +1,120 @@
+import * as core from "@actions/core";
+import { errorMessage } from "../../lib/errors";
+import { EvidenceWriter } from "../../lib/evidence";
+import { type Clock, realClock } from "../../lib/retry";
+import type { ActionResult } from "../../lib/run-action";
+import { runnerEgressCidr } from "./checkip";
+import type { AlbClients } from "./clients";
+import { type Created, createCycle, suiteTags } from "./create";
+import type { CreateInputs, Inputs } from "./inputs";
+import { resourceNames } from "./naming";
+import { createdSummary } from "./report";
+import type { AlbState, StateStore } from "./state";
+import { sweep } from "./sweep";
+
+export interface Deps {
+  clients: AlbClients;
+  store: StateStore;
+  summary: (markdown: string) => Promise<void>;
+  clock?: Clock;
+  egressCidr?: (url: string) => Promise<string>;
+}
+
+export function albUrl(dnsName: string, port: number): string {
+  return port === 80 ? `http://${dnsName}` : `http://${dnsName}:${port}`;
+}
+
+export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
+  if (inputs.mode === "sweep") return sweep(inputs, deps);
+  return create(inputs, deps);
+}
+
+async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
+  const clock = deps.clock ?? realClock;
+  // Resolved before anything is created: a failure here leaves nothing to clean.
+  const cidrs =
+    inputs.ingressCidrs === "auto"
+      ? [await (deps.egressCidr ?? runnerEgressCidr)(inputs.checkipUrl)]
+      : inputs.ingressCidrs;
+  const names = resourceNames(inputs.namePrefix, inputs.identity);
+  const state: AlbState = {
+    version: 1,
+    region: inputs.region,
+    vpcId: inputs.vpcId,
+    runId: inputs.identity.runId,
+    names,
+    containerPort: inputs.containerPort,
+    listenerPort: inputs.listenerPort,
+    keep: inputs.keep,
+  };
+  if (inputs.taskSecurityGroupId) state.taskSecurityGroupId = inputs.taskSecurityGroupId;
+  deps.store.save(state);
+  core.info(`Creating ${names.loadBalancer}, ${names.targetGroup} and ${names.securityGroup} in ${inputs.vpcId}.`);
+
+  let created: Created | undefined;
+  let failure: string | undefined;
+  try {
+    created = await createCycle(inputs, cidrs, state, deps.clients, deps.store, clock);
+  } catch (error) {
+    failure = `${errorMessage(error)} The post step removes what was created.`;
+  }
+
+  const evidence = new EvidenceWriter(inputs.evidenceDir);
+  const url = created?.loadBalancer.DNSName ? albUrl(created.loadBalancer.DNSName, inputs.listenerPort) : undefined;
+  const record = {
+    status: failure ? "failed" : "created",
+    failure,
+    region: inputs.region,
+    vpcId: inputs.vpcId,
+    subnetIds: inputs.subnetIds,
+    names,
+    url,
+    loadBalancer: created
+      ? {
+          arn: created.loadBalancer.LoadBalancerArn,
+          dnsName: created.loadBalancer.DNSName,
+          scheme: created.loadBalancer.Scheme,
+          state: created.loadBalancer.State?.Code,
+          availabilityZones: created.loadBalancer.AvailabilityZones?.map((z) => ({
+            zone: z.ZoneName,
+            subnet: z.SubnetId,
+          })),
+          securityGroups: created.loadBalancer.SecurityGroups,
+        }
+      : { arn: state.loadBalancerArn },
+    listener: { arn: state.listenerArn, port: inputs.listenerPort, protocol: "HTTP" },
+    targetGroup: {
+      arn: state.targetGroupArn,
+      port: inputs.containerPort,
+      protocol: "HTTP",
+      targetType: "ip",
+      healthCheck: inputs.healthCheck,
+    },
+    securityGroup: { id: state.securityGroupId, ingress: { port: inputs.listenerPort, cidrs } },
+    taskIngress: inputs.taskSecurityGroupId
+      ? { groupId: inputs.taskSecurityGroupId, port: inputs.containerPort, ruleIds: state.taskIngressRuleIds ?? [] }
+      : undefined,
+    tags: suiteTags(inputs, names.base, clock.now()),
+    keep: inputs.keep,
+  };
+  evidence.writeJson("alb_resources", record);
+  if (created) evidence.writeJson("listeners", [created.listener]);
+
+  if (inputs.keep) {
+    core.warning(
+      `keep: true — ${names.base} will NOT be destroyed by the post step. It keeps costing money until you delete it or a sweep (mode: sweep) removes it after its expiry tag (${inputs.ttlMinutes} min).`,
+    );
+  }
+  await deps.summary(createdSummary(state, url, failure));
+
+  const outputs = {
+    "dns-name": created?.loadBalancer.DNSName ?? "",
+    url: url ?? "",
+    "load-balancer-arn": state.loadBalancerArn ?? "",
+    "target-group-arn": state.targetGroupArn ?? "",
+    "listener-arn": state.listenerArn ?? "",
+    "security-group-id": state.securityGroupId ?? "",
+    resources: record,
+  };
+  return failure ? { outputs, failure } : { outputs };
+}

@@ -1,0 +1,40 @@
+import type { ResourceNames } from "./naming";
+
+/**
+ * What one cycle created, saved with `core.saveState` after every single
+ * create and before the next call, so the post step (after a failure, a
+ * cancellation or a SIGKILL) removes exactly what exists. The names are saved
+ * before anything is created: a create whose response was lost is found by
+ * name.
+ */
+export interface AlbState {
+  version: 1;
+  region: string;
+  vpcId: string;
+  runId: string;
+  names: ResourceNames;
+  containerPort: number;
+  listenerPort: number;
+  keep: boolean;
+  taskSecurityGroupId?: string;
+  securityGroupId?: string;
+  targetGroupArn?: string;
+  loadBalancerArn?: string;
+  dnsName?: string;
+  listenerArn?: string;
+  /** The temporary rule(s) in the task security group that admit the ALB security group. */
+  taskIngressRuleIds?: string[];
+}
+
+export const STATE_KEY = "alb-state";
+
+export interface StateStore {
+  save(state: AlbState): void;
+}
+
+export function parseState(raw: string): AlbState | undefined {
+  if (raw.trim() === "") return undefined;
+  const value = JSON.parse(raw) as AlbState;
+  if (value.version !== 1) throw new Error(`unknown ephemeral-alb state version ${String(value.version)}`);
+  return value;
+}

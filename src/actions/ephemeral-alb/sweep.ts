@@ -1,0 +1,208 @@
+import * as core from "@actions/core";
+import {
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  type Tag as Ec2Tag,
+} from "@aws-sdk/client-ec2";
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTagsCommand,
+  DescribeTargetGroupsCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { describeFailure } from "../../lib/errors";
+import { EvidenceWriter } from "../../lib/evidence";
+import { realClock } from "../../lib/retry";
+import type { ActionResult } from "../../lib/run-action";
+import type { AlbClients } from "./clients";
+import type { SweepInputs } from "./inputs";
+import type { ResourceNames } from "./naming";
+import { leftoverMessage, teardownSummary } from "./report";
+import type { Deps } from "./run";
+import { TAG_EXPIRES_AT, TAG_NAME, TAG_RUN_ID, tagValue } from "./tags";
+import { type CycleResources, type TeardownStep, teardown } from "./teardown";
+
+interface Tagged {
+  kind: "load balancer" | "target group" | "security group" | "ingress rule";
+  id: string;
+  groupId?: string;
+  vpcId?: string;
+  tags: { Key?: string | undefined; Value?: string | undefined }[];
+}
+
+export interface SweptCycle {
+  name: string;
+  runId: string;
+  expiresAt: string;
+  resources: { kind: string; id: string }[];
+}
+
+function namesFromBase(base: string): ResourceNames {
+  return {
+    base,
+    loadBalancer: `${base}-alb`,
+    targetGroup: `${base}-tg`,
+    securityGroup: `${base}-alb-sg`,
+  };
+}
+
+function ec2Tags(tags: Ec2Tag[] | undefined) {
+  return (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
+}
+
+/** Every resource of the region that carries the suite's run-id tag. */
+async function findTagged(clients: AlbClients): Promise<Tagged[]> {
+  const { elb, ec2 } = clients;
+  const found: Tagged[] = [];
+  const elbTags = async (arns: string[], kind: Tagged["kind"], vpcOf: Map<string, string | undefined>) => {
+    // DescribeTags takes at most 20 ARNs.
+    for (let i = 0; i < arns.length; i += 20) {
+      const out = await describeFailure("elasticloadbalancing:DescribeTags", () =>
+        elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) })),
+      );
+      for (const d of out.TagDescriptions ?? []) {
+        if (!d.ResourceArn || !tagValue(d.Tags, TAG_RUN_ID)) continue;
+        const vpcId = vpcOf.get(d.ResourceArn);
+        found.push({ kind, id: d.ResourceArn, tags: d.Tags ?? [], ...(vpcId ? { vpcId } : {}) });
+      }
+    }
+  };
+
+  const lbVpc = new Map<string, string | undefined>();
+  let marker: string | undefined;
+  do {
+    const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
+      elb.send(new DescribeLoadBalancersCommand({ ...(marker ? { Marker: marker } : {}) })),
+    );
+    for (const lb of out.LoadBalancers ?? [])
+      if (lb.LoadBalancerArn && lb.Type === "application") lbVpc.set(lb.LoadBalancerArn, lb.VpcId);
+    marker = out.NextMarker;
+  } while (marker);
+  await elbTags([...lbVpc.keys()], "load balancer", lbVpc);
+
+  const tgVpc = new Map<string, string | undefined>();
+  marker = undefined;
+  do {
+    const out = await describeFailure("elasticloadbalancing:DescribeTargetGroups", () =>
+      elb.send(new DescribeTargetGroupsCommand({ ...(marker ? { Marker: marker } : {}) })),
+    );
+    for (const tg of out.TargetGroups ?? []) if (tg.TargetGroupArn) tgVpc.set(tg.TargetGroupArn, tg.VpcId);
+    marker = out.NextMarker;
+  } while (marker);
+  await elbTags([...tgVpc.keys()], "target group", tgVpc);
+
+  let token: string | undefined;
+  do {
+    const out = await describeFailure("ec2:DescribeSecurityGroups", () =>
+      ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [{ Name: "tag-key", Values: [TAG_RUN_ID] }],
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    );
+    for (const sg of out.SecurityGroups ?? []) {
+      if (sg.GroupId)
+        found.push({
+          kind: "security group",
+          id: sg.GroupId,
+          tags: ec2Tags(sg.Tags),
+          ...(sg.VpcId ? { vpcId: sg.VpcId } : {}),
+        });
+    }
+    token = out.NextToken;
+  } while (token);
+
+  token = undefined;
+  do {
+    const out = await describeFailure("ec2:DescribeSecurityGroupRules", () =>
+      ec2.send(
+        new DescribeSecurityGroupRulesCommand({
+          Filters: [{ Name: "tag-key", Values: [TAG_RUN_ID] }],
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
+    );
+    for (const r of out.SecurityGroupRules ?? []) {
+      if (r.SecurityGroupRuleId && r.GroupId && !r.IsEgress) {
+        found.push({ kind: "ingress rule", id: r.SecurityGroupRuleId, groupId: r.GroupId, tags: ec2Tags(r.Tags) });
+      }
+    }
+    token = out.NextToken;
+  } while (token);
+  return found;
+}
+
+/**
+ * Finds the suite's resources whose expiry tag has passed (or that belong to
+ * the given run) and destroys them cycle by cycle, in the same order as the
+ * post step. `dry-run` only lists them.
+ */
+export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResult> {
+  const clock = deps.clock ?? realClock;
+  const now = clock.now();
+  const tagged = await findTagged(deps.clients);
+  const cycles = new Map<string, { info: SweptCycle; res: CycleResources }>();
+  let kept = 0;
+  for (const item of tagged) {
+    const runId = tagValue(item.tags, TAG_RUN_ID) ?? "";
+    const expiresAt = tagValue(item.tags, TAG_EXPIRES_AT) ?? "";
+    const expiry = Date.parse(expiresAt);
+    const selected = inputs.runId !== undefined ? runId === inputs.runId : Number.isFinite(expiry) && expiry <= now;
+    if (!selected) {
+      kept++;
+      continue;
+    }
+    const base = tagValue(item.tags, TAG_NAME) ?? item.id;
+    let cycle = cycles.get(base);
+    if (!cycle) {
+      const res: CycleResources = { region: inputs.region, listenerArns: [], taskIngressRules: [] };
+      if (tagValue(item.tags, TAG_NAME)) res.names = namesFromBase(base);
+      cycle = { info: { name: base, runId, expiresAt, resources: [] }, res };
+      cycles.set(base, cycle);
+    }
+    cycle.info.resources.push({ kind: item.kind, id: item.groupId ? `${item.groupId} ${item.id}` : item.id });
+    if (item.vpcId) cycle.res.vpcId = item.vpcId;
+    if (item.kind === "load balancer") cycle.res.loadBalancerArn = item.id;
+    else if (item.kind === "target group") cycle.res.targetGroupArn = item.id;
+    else if (item.kind === "security group") cycle.res.securityGroupId = item.id;
+    else if (item.groupId) cycle.res.taskIngressRules.push({ groupId: item.groupId, ruleId: item.id });
+  }
+
+  const what = inputs.runId !== undefined ? `of run ${inputs.runId}` : "past their expiry";
+  core.info(`Found ${cycles.size} cycle(s) ${what}; kept ${kept} resource(s) that are not.`);
+  const steps: TeardownStep[] = [];
+  if (!inputs.dryRun) {
+    for (const { info, res } of cycles.values()) {
+      core.info(`Sweeping ${info.name} (run ${info.runId}, expired ${info.expiresAt}).`);
+      steps.push(...(await teardown(res, deps.clients, { clock })));
+    }
+  }
+  const record = {
+    mode: "sweep",
+    dryRun: inputs.dryRun,
+    runId: inputs.runId,
+    at: new Date(now).toISOString(),
+    cycles: [...cycles.values()].map((c) => c.info),
+    kept,
+    steps,
+  };
+  new EvidenceWriter(inputs.evidenceDir).writeJson("sweep", record);
+  if (inputs.dryRun) {
+    const lines = [
+      "## ephemeral-alb sweep (dry run)",
+      "",
+      `${cycles.size} cycle(s) ${what} would be removed; ${kept} resource(s) kept.`,
+      "",
+    ];
+    for (const c of cycles.values())
+      lines.push(
+        `- \`${c.info.name}\` (run ${c.info.runId}, expires ${c.info.expiresAt}): ${c.info.resources.map((r) => r.kind).join(", ")}`,
+      );
+    await deps.summary(`${lines.join("\n")}\n`);
+  } else {
+    await deps.summary(teardownSummary("ephemeral-alb sweep", steps));
+  }
+  const failure = leftoverMessage(steps);
+  const outputs = { resources: record, "swept-count": inputs.dryRun ? 0 : cycles.size };
+  return failure ? { outputs, failure } : { outputs };
+}

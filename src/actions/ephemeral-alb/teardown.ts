@@ -1,0 +1,280 @@
+import {
+  DeleteSecurityGroupCommand,
+  DescribeNetworkInterfacesCommand,
+  RevokeSecurityGroupIngressCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  DeleteListenerCommand,
+  DeleteLoadBalancerCommand,
+  DeleteTargetGroupCommand,
+  DeregisterTargetsCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeTargetHealthCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { describeFailure, errorMessage } from "../../lib/errors";
+import { backoffMs, type Clock, pollUntil, realClock } from "../../lib/retry";
+import { type AlbClients, isNotFound } from "./clients";
+import { discover, verifyGone } from "./lookup";
+import type { ResourceNames } from "./naming";
+
+export interface IngressRule {
+  groupId: string;
+  ruleId: string;
+}
+
+/** Everything of one cycle that may exist; unknown IDs are looked up by the cycle's unique names. */
+export interface CycleResources {
+  region: string;
+  names?: ResourceNames;
+  vpcId?: string;
+  loadBalancerArn?: string;
+  targetGroupArn?: string;
+  listenerArns: string[];
+  securityGroupId?: string;
+  /** A task security group that may hold a temporary rule referencing the ALB security group. */
+  taskSecurityGroupId?: string;
+  taskIngressRules: IngressRule[];
+}
+
+export type Outcome = "deleted" | "already gone" | "left";
+
+export interface TeardownStep {
+  step: string;
+  id: string;
+  outcome: Outcome;
+  /** For `left`: the exact AWS error, naming the operation. */
+  error?: string;
+  /** For `left`: the AWS CLI command that removes it by hand. */
+  command?: string;
+}
+
+export interface TeardownOptions {
+  clock?: Clock;
+  /** How long to wait for the load balancer to disappear, and for its ENIs to be released. */
+  waitMs?: number;
+  /** How long to retry DependencyViolation on the security group (Terraform waits 15 minutes). */
+  securityGroupRetryMs?: number;
+}
+
+const WAIT_MS = 10 * 60_000;
+const SG_RETRY_MS = 15 * 60_000;
+
+/** `ELB app/<name>/<id>`: the description AWS gives a load balancer's network interfaces. */
+export function eniDescription(loadBalancerArn: string): string | undefined {
+  const m = /:loadbalancer\/(app\/[^/]+\/[^/]+)$/.exec(loadBalancerArn);
+  return m ? `ELB ${m[1]}` : undefined;
+}
+
+/**
+ * Destroys one cycle in the order its dependencies require: deregister
+ * targets, delete listeners, delete the load balancer and wait until it is
+ * gone, revoke the temporary ingress, wait for the load balancer's ENIs to be
+ * released, delete the security group (retrying DependencyViolation), delete
+ * the target group — then look once more by name. Every step is attempted even
+ * when an earlier one failed; NotFound counts as done.
+ */
+export async function teardown(
+  res: CycleResources,
+  clients: AlbClients,
+  opts: TeardownOptions = {},
+): Promise<TeardownStep[]> {
+  const { elb, ec2 } = clients;
+  const clock = opts.clock ?? realClock;
+  const waitMs = opts.waitMs ?? WAIT_MS;
+  const steps: TeardownStep[] = [];
+  const region = `--region ${res.region}`;
+
+  const attempt = async (step: string, id: string, command: string, fn: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await fn();
+      steps.push({ step, id, outcome: "deleted" });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) {
+        steps.push({ step, id, outcome: "already gone" });
+        return true;
+      }
+      steps.push({ step, id, outcome: "left", error: errorMessage(error), command });
+      return false;
+    }
+  };
+  const lookupFailed = (step: string, id: string, command: string, error: unknown) => {
+    steps.push({ step, id, outcome: "left", error: errorMessage(error), command });
+  };
+
+  await discover(res, clients, lookupFailed);
+
+  // 1. Targets: a target group with registered targets is still deletable, but
+  // deregistering first starts connection draining while the rest goes away.
+  if (res.targetGroupArn) {
+    const tg = res.targetGroupArn;
+    try {
+      const health = await describeFailure("elasticloadbalancing:DescribeTargetHealth", () =>
+        elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg })),
+      );
+      const targets = (health.TargetHealthDescriptions ?? []).flatMap((d) =>
+        d.Target?.Id ? [{ Id: d.Target.Id, Port: d.Target.Port }] : [],
+      );
+      if (targets.length > 0) {
+        const list = targets.map((t) => `Id=${t.Id}${t.Port ? `,Port=${t.Port}` : ""}`).join(" ");
+        await attempt(
+          `deregister ${targets.length} target(s)`,
+          tg,
+          `aws elbv2 deregister-targets --target-group-arn ${tg} --targets ${list} ${region}`,
+          () =>
+            describeFailure("elasticloadbalancing:DeregisterTargets", () =>
+              elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: targets })),
+            ),
+        );
+      }
+    } catch (error) {
+      if (!isNotFound(error)) {
+        lookupFailed(
+          "deregister targets",
+          tg,
+          `aws elbv2 describe-target-health --target-group-arn ${tg} ${region}`,
+          error,
+        );
+      }
+    }
+  }
+
+  // 2. Listeners (the ones we know, plus any a lost response hid from us).
+  let loadBalancerGone = res.loadBalancerArn === undefined;
+  if (res.loadBalancerArn) {
+    const lb = res.loadBalancerArn;
+    const listeners = new Set(res.listenerArns);
+    try {
+      const out = await describeFailure("elasticloadbalancing:DescribeListeners", () =>
+        elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb })),
+      );
+      for (const l of out.Listeners ?? []) if (l.ListenerArn) listeners.add(l.ListenerArn);
+    } catch (error) {
+      if (!isNotFound(error)) {
+        lookupFailed("find listeners", lb, `aws elbv2 describe-listeners --load-balancer-arn ${lb} ${region}`, error);
+      }
+    }
+    for (const arn of listeners) {
+      await attempt("delete listener", arn, `aws elbv2 delete-listener --listener-arn ${arn} ${region}`, () =>
+        describeFailure("elasticloadbalancing:DeleteListener", () =>
+          elb.send(new DeleteListenerCommand({ ListenerArn: arn })),
+        ),
+      );
+    }
+
+    // 3. The load balancer, and wait until it is really gone.
+    const command = `aws elbv2 delete-load-balancer --load-balancer-arn ${lb} ${region}`;
+    const deleted = await attempt("delete load balancer", lb, command, () =>
+      describeFailure("elasticloadbalancing:DeleteLoadBalancer", () =>
+        elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb })),
+      ),
+    );
+    if (deleted) {
+      try {
+        await pollUntil(
+          async () => {
+            try {
+              await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
+                elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb] })),
+              );
+              return { done: false, detail: "it still exists" };
+            } catch (error) {
+              if (isNotFound(error)) return { done: true, value: true };
+              throw error;
+            }
+          },
+          { timeoutMs: waitMs, what: `load balancer ${lb} to be deleted`, clock, maxIntervalMs: 5_000 },
+        );
+        loadBalancerGone = true;
+      } catch (error) {
+        lookupFailed("wait for load balancer deletion", lb, command, error);
+      }
+    }
+  }
+
+  // 4. The temporary ingress in the task security group (it references the
+  // ALB security group, which cannot be deleted while referenced).
+  for (const rule of res.taskIngressRules) {
+    await attempt(
+      "revoke temporary ingress",
+      `${rule.groupId} ${rule.ruleId}`,
+      `aws ec2 revoke-security-group-ingress --group-id ${rule.groupId} --security-group-rule-ids ${rule.ruleId} ${region}`,
+      () =>
+        describeFailure("ec2:RevokeSecurityGroupIngress", () =>
+          ec2.send(
+            new RevokeSecurityGroupIngressCommand({ GroupId: rule.groupId, SecurityGroupRuleIds: [rule.ruleId] }),
+          ),
+        ),
+    );
+  }
+
+  // 5. The load balancer's ENIs linger after it is gone; the security group
+  // cannot be deleted until they are released.
+  const description = res.loadBalancerArn ? eniDescription(res.loadBalancerArn) : undefined;
+  if (loadBalancerGone && description) {
+    try {
+      await pollUntil(
+        async () => {
+          const out = await describeFailure("ec2:DescribeNetworkInterfaces", () =>
+            ec2.send(
+              new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "description", Values: [description] }] }),
+            ),
+          );
+          const n = out.NetworkInterfaces?.length ?? 0;
+          return n === 0 ? { done: true, value: true } : { done: false, detail: `${n} still attached` };
+        },
+        {
+          timeoutMs: waitMs,
+          what: `the network interfaces '${description}' to be released`,
+          clock,
+          maxIntervalMs: 5_000,
+        },
+      );
+    } catch {
+      // Not fatal by itself: the security group delete below retries DependencyViolation.
+    }
+  }
+
+  // 6. The ALB security group.
+  if (res.securityGroupId) {
+    const sg = res.securityGroupId;
+    const retryMs = loadBalancerGone ? (opts.securityGroupRetryMs ?? SG_RETRY_MS) : 0;
+    await attempt("delete security group", sg, `aws ec2 delete-security-group --group-id ${sg} ${region}`, () =>
+      deleteSecurityGroup(sg, retryMs),
+    );
+  }
+
+  // 7. The target group (in use until the listener is gone).
+  if (res.targetGroupArn) {
+    const tg = res.targetGroupArn;
+    await attempt("delete target group", tg, `aws elbv2 delete-target-group --target-group-arn ${tg} ${region}`, () =>
+      retryCode("ResourceInUse", loadBalancerGone ? 30_000 : 0, () =>
+        describeFailure("elasticloadbalancing:DeleteTargetGroup", () =>
+          elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg })),
+        ),
+      ),
+    );
+  }
+
+  await verifyGone(res, clients, steps);
+  return steps;
+
+  async function deleteSecurityGroup(groupId: string, retryMs: number) {
+    return retryCode("DependencyViolation", retryMs, () =>
+      describeFailure("ec2:DeleteSecurityGroup", () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))),
+    );
+  }
+
+  async function retryCode<T>(code: string, budgetMs: number, fn: () => Promise<T>): Promise<T> {
+    const until = clock.now() + budgetMs;
+    for (let n = 0; ; n++) {
+      try {
+        return await fn();
+      } catch (error) {
+        if ((error as { code?: string }).code !== code || clock.now() >= until) throw error;
+        await clock.sleep(Math.min(Math.max(250, backoffMs(n, 1_000, 15_000)), Math.max(0, until - clock.now())));
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import * as core from "@actions/core";
+import { DeregisterTargetsCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { awsErrorCode, describeFailure, errorMessage } from "../../lib/errors";
+import type { RegisteredState } from "./run";
+
+const GONE = new Set(["TargetGroupNotFound", "InvalidTarget"]);
+
+/** The post step: deregister what main registered. A target group already deleted counts as done. */
+export async function deregisterFromState(
+  raw: string,
+  elb: (region: string) => ElasticLoadBalancingV2Client,
+): Promise<{ failure?: string }> {
+  if (raw.trim() === "") {
+    core.info("Nothing was registered: nothing to deregister.");
+    return {};
+  }
+  const state = JSON.parse(raw) as RegisteredState;
+  if (!state.deregister) {
+    core.info("deregister-on-post is false: leaving the targets registered.");
+    return {};
+  }
+  try {
+    await describeFailure("elasticloadbalancing:DeregisterTargets", () =>
+      elb(state.region).send(
+        new DeregisterTargetsCommand({ TargetGroupArn: state.targetGroupArn, Targets: state.targets }),
+      ),
+    );
+    core.info(`Deregistered ${state.targets.map((t) => `${t.Id}:${t.Port}`).join(", ")}.`);
+  } catch (error) {
+    const code = awsErrorCode(error) ?? (error as { code?: string }).code;
+    if (code && GONE.has(code)) {
+      core.info(`The targets are already gone (${code}).`);
+      return {};
+    }
+    const targets = state.targets.map((t) => `Id=${t.Id},Port=${t.Port}`).join(" ");
+    return {
+      failure: `${errorMessage(error)} Deregister by hand: aws elbv2 deregister-targets --target-group-arn ${state.targetGroupArn} --targets ${targets} --region ${state.region}`,
+    };
+  }
+  return {};
+}

@@ -1,0 +1,219 @@
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListTasksCommand,
+  type Task,
+} from "@aws-sdk/client-ecs";
+import { awsErrorCode, ConfigurationError, describeFailure, InputError } from "../../lib/errors";
+import type { Inputs } from "./inputs";
+
+export interface TaskTarget {
+  taskArn: string;
+  ip: string;
+  port: number;
+  deploymentId: string | undefined;
+  taskDefinitionArn: string;
+  availabilityZone: string | undefined;
+  networkInterfaceId: string | undefined;
+}
+
+export interface IgnoredTask {
+  taskArn: string;
+  lastStatus: string;
+  why: string;
+}
+
+export interface Discovery {
+  targets: TaskTarget[];
+  ignored: IgnoredTask[];
+  primaryDeploymentId: string | undefined;
+  /** Tasks seen in total (before filtering). */
+  seen: number;
+}
+
+/** DescribeTasks takes at most 100 tasks per call. */
+const DESCRIBE_CHUNK = 100;
+
+function clusterError(inputs: Inputs, error: unknown): never {
+  if (
+    awsErrorCode(error) === "ClusterNotFoundException" ||
+    (error as { code?: string }).code === "ClusterNotFoundException"
+  ) {
+    throw new InputError(
+      "cluster",
+      `cluster '${inputs.cluster}' was not found in ${inputs.region}.`,
+      "Check the cluster name and the region (aws-region / AWS_REGION).",
+    );
+  }
+  throw error;
+}
+
+/** The private IPv4 address of a task's ENI: the attachment's details, else the container's network interface. */
+export function taskIp(task: Task): string | undefined {
+  const eni = task.attachments?.find((a) => a.type === "ElasticNetworkInterface");
+  const fromAttachment = eni?.details?.find((d) => d.name === "privateIPv4Address")?.value;
+  if (fromAttachment) return fromAttachment;
+  for (const c of task.containers ?? []) {
+    for (const n of c.networkInterfaces ?? []) if (n.privateIpv4Address) return n.privateIpv4Address;
+  }
+  return undefined;
+}
+
+async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): Promise<Task[]> {
+  const tasks: Task[] = [];
+  for (let i = 0; i < arns.length; i += DESCRIBE_CHUNK) {
+    const out = await describeFailure("ecs:DescribeTasks", () =>
+      ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + DESCRIBE_CHUNK) })),
+    );
+    tasks.push(...(out.tasks ?? []));
+  }
+  return tasks;
+}
+
+export { describeTasks };
+
+/**
+ * The service's (or the given) tasks that can take traffic: RUNNING with an
+ * ATTACHED ENI that has a private IP. With `only-primary-deployment`, only
+ * tasks of the PRIMARY deployment — during a rolling deploy the old tasks are
+ * about to go away and would prove nothing about the new revision.
+ */
+export async function findRunningTasks(
+  ecs: ECSClient,
+  inputs: Inputs,
+): Promise<{ discovery: Discovery; tasks: Task[] }> {
+  let primaryDeploymentId: string | undefined;
+  let arns: string[] = inputs.taskArns;
+  try {
+    if (inputs.service !== undefined) {
+      const svc = await describeFailure("ecs:DescribeServices", () =>
+        ecs.send(new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.service as string] })),
+      );
+      const service = svc.services?.[0];
+      if (!service || service.status === "INACTIVE") {
+        throw new InputError(
+          "service",
+          `service '${inputs.service}' was not found in cluster '${inputs.cluster}'${service ? " (it is INACTIVE)" : ""}.`,
+          "Check the service name and the cluster.",
+        );
+      }
+      primaryDeploymentId = service.deployments?.find((d) => d.status === "PRIMARY")?.id;
+      arns = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await describeFailure("ecs:ListTasks", () =>
+          ecs.send(
+            new ListTasksCommand({
+              cluster: inputs.cluster,
+              serviceName: inputs.service,
+              desiredStatus: "RUNNING",
+              ...(nextToken ? { nextToken } : {}),
+            }),
+          ),
+        );
+        arns.push(...(page.taskArns ?? []));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    const tasks = arns.length > 0 ? await describeTasks(ecs, inputs.cluster, arns) : [];
+    return { discovery: await selectTargets(ecs, inputs, tasks, primaryDeploymentId), tasks };
+  } catch (error) {
+    return clusterError(inputs, error);
+  }
+}
+
+async function selectTargets(
+  ecs: ECSClient,
+  inputs: Inputs,
+  tasks: Task[],
+  primaryDeploymentId: string | undefined,
+): Promise<Discovery> {
+  const ignored: IgnoredTask[] = [];
+  const kept: { task: Task; ip: string }[] = [];
+  for (const task of tasks) {
+    const taskArn = task.taskArn ?? "?";
+    const lastStatus = task.lastStatus ?? "UNKNOWN";
+    const eni = task.attachments?.find((a) => a.type === "ElasticNetworkInterface");
+    const ip = taskIp(task);
+    if (lastStatus !== "RUNNING") ignored.push({ taskArn, lastStatus, why: `lastStatus is ${lastStatus}` });
+    else if (eni?.status !== "ATTACHED")
+      ignored.push({ taskArn, lastStatus, why: `its ENI is ${eni?.status ?? "missing"}` });
+    else if (!ip) ignored.push({ taskArn, lastStatus, why: "its ENI has no private IPv4 address" });
+    else if (inputs.onlyPrimaryDeployment && primaryDeploymentId && task.startedBy !== primaryDeploymentId) {
+      ignored.push({
+        taskArn,
+        lastStatus,
+        why: `it belongs to deployment ${task.startedBy ?? "?"}, not the PRIMARY ${primaryDeploymentId}`,
+      });
+    } else kept.push({ task, ip });
+  }
+  const ports = await containerPorts(
+    ecs,
+    inputs,
+    kept.map((k) => k.task.taskDefinitionArn ?? ""),
+  );
+  const targets = kept.map(({ task, ip }) => {
+    const eni = task.attachments?.find((a) => a.type === "ElasticNetworkInterface");
+    return {
+      taskArn: task.taskArn ?? "",
+      ip,
+      port: ports.get(task.taskDefinitionArn ?? "") ?? 0,
+      deploymentId: task.startedBy,
+      taskDefinitionArn: task.taskDefinitionArn ?? "",
+      availabilityZone: task.availabilityZone,
+      networkInterfaceId: eni?.details?.find((d) => d.name === "networkInterfaceId")?.value,
+    };
+  });
+  return { targets, ignored, primaryDeploymentId, seen: tasks.length };
+}
+
+/**
+ * The port each task definition's container listens on: `container-port`
+ * when given, else the single port mapping of `container-name` (or of the
+ * whole task definition). Several mappings and no choice made is an error
+ * that lists them: guessing would register the wrong port.
+ */
+async function containerPorts(
+  ecs: ECSClient,
+  inputs: Inputs,
+  taskDefinitionArns: string[],
+): Promise<Map<string, number>> {
+  const ports = new Map<string, number>();
+  for (const arn of new Set(taskDefinitionArns)) {
+    if (inputs.containerPort !== undefined) {
+      ports.set(arn, inputs.containerPort);
+      continue;
+    }
+    const out = await describeFailure("ecs:DescribeTaskDefinition", () =>
+      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
+    );
+    const containers = out.taskDefinition?.containerDefinitions ?? [];
+    const chosen = inputs.containerName ? containers.filter((c) => c.name === inputs.containerName) : containers;
+    if (inputs.containerName && chosen.length === 0) {
+      throw new InputError(
+        "container-name",
+        `task definition ${arn} has no container '${inputs.containerName}' (it has ${containers.map((c) => c.name).join(", ")}).`,
+      );
+    }
+    const mappings = chosen.flatMap((c) =>
+      (c.portMappings ?? []).flatMap((m) =>
+        m.containerPort ? [{ container: c.name ?? "?", port: m.containerPort }] : [],
+      ),
+    );
+    const distinct = [...new Set(mappings.map((m) => m.port))];
+    if (distinct.length === 0) {
+      throw new ConfigurationError(
+        `Task definition ${arn} has no port mapping${inputs.containerName ? ` for container '${inputs.containerName}'` : ""}, so the port to register is unknown. Set 'container-port'.`,
+      );
+    }
+    if (distinct.length > 1) {
+      throw new ConfigurationError(
+        `Task definition ${arn} maps several ports (${mappings.map((m) => `${m.container}:${m.port}`).join(", ")}). Which one serves HTTP? Set 'container-name' (or 'container-port').`,
+      );
+    }
+    ports.set(arn, distinct[0] as number);
+  }
+  return ports;
+}

@@ -1,0 +1,17 @@
+import * as core from "@actions/core";
+import { runAction } from "../../lib/run-action";
+import { registerClients } from "./clients";
+import { readInputs } from "./inputs";
+import { run, STATE_KEY } from "./run";
+
+await runAction("register-fargate-targets", readInputs, (inputs) =>
+  run(inputs, {
+    clients: registerClients(inputs.region),
+    saveState: (state) => core.saveState(STATE_KEY, JSON.stringify(state)),
+    summary: (md) =>
+      core.summary
+        .addRaw(md)
+        .write()
+        .then(() => undefined),
+  }),
+);

@@ -1,0 +1,198 @@
+import * as core from "@actions/core";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import {
+  DescribeTargetGroupsCommand,
+  type ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+  type TargetGroup,
+  type TargetHealthDescription,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, InputError } from "../../lib/errors";
+import { EvidenceWriter } from "../../lib/evidence";
+import { type Clock, realClock } from "../../lib/retry";
+import type { ActionResult } from "../../lib/run-action";
+import {
+  checkSecurityGroups,
+  findStoppedTasks,
+  healthCheckLine,
+  hint,
+  type StoppedTask,
+  stoppedLine,
+} from "./diagnose";
+import { findRunningTasks, type TaskTarget } from "./discover";
+import type { Inputs } from "./inputs";
+import { waitUntilHealthy } from "./wait";
+
+export interface Clients {
+  ecs: ECSClient;
+  elb: ElasticLoadBalancingV2Client;
+  ec2: EC2Client;
+}
+
+export interface RegisteredState {
+  region: string;
+  targetGroupArn: string;
+  targets: { Id: string; Port: number }[];
+  deregister: boolean;
+}
+
+export const STATE_KEY = "registered-targets";
+
+export interface Deps {
+  clients: Clients;
+  saveState: (state: RegisteredState) => void;
+  summary: (markdown: string) => Promise<void>;
+  clock?: Clock;
+}
+
+async function describeTargetGroup(elb: ElasticLoadBalancingV2Client, arn: string): Promise<TargetGroup> {
+  try {
+    const out = await describeFailure("elasticloadbalancing:DescribeTargetGroups", () =>
+      elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] })),
+    );
+    const tg = out.TargetGroups?.[0];
+    if (!tg) throw new InputError("target-group-arn", `target group ${arn} was not found.`);
+    return tg;
+  } catch (error) {
+    const code = awsErrorCode(error) ?? (error as { code?: string }).code;
+    if (code === "TargetGroupNotFound") {
+      throw new InputError(
+        "target-group-arn",
+        `target group ${arn} was not found.`,
+        "Pass ephemeral-alb's 'target-group-arn' output.",
+      );
+    }
+    throw error;
+  }
+}
+
+function targetLine(d: TargetHealthDescription, byIp: Map<string, TaskTarget>): string {
+  const t = byIp.get(`${d.Target?.Id}:${d.Target?.Port}`);
+  const h = d.TargetHealth;
+  return `  ${d.Target?.Id}:${d.Target?.Port}${t ? ` (task ${t.taskArn.split("/").pop()}, deployment ${t.deploymentId ?? "?"})` : ""}: ${h?.State ?? "?"}${h?.Reason ? ` ${h.Reason}` : ""}${h?.Description ? ` — ${h.Description}` : ""}`;
+}
+
+export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
+  const clock = deps.clock ?? realClock;
+  const started = clock.now();
+  const { elb } = deps.clients;
+  const evidence = new EvidenceWriter(inputs.evidenceDir);
+
+  const tg = await describeTargetGroup(elb, inputs.targetGroupArn);
+  if (tg.TargetType !== "ip") {
+    throw new InputError(
+      "target-group-arn",
+      `target group ${tg.TargetGroupName} has target type '${tg.TargetType}'; Fargate tasks (awsvpc) need type 'ip'.`,
+    );
+  }
+  const { discovery } = await findRunningTasks(deps.clients.ecs, inputs);
+  const targets = discovery.targets;
+  evidence.writeJson(
+    "tasks",
+    targets.map((t) => ({
+      taskArn: t.taskArn,
+      ip: t.ip,
+      port: t.port,
+      deployment: t.deploymentId,
+      primary: t.deploymentId !== undefined && t.deploymentId === discovery.primaryDeploymentId,
+      taskDefinitionArn: t.taskDefinitionArn,
+      availabilityZone: t.availabilityZone,
+    })),
+  );
+  for (const i of discovery.ignored) core.info(`Ignoring ${i.taskArn}: ${i.why}.`);
+  const what = inputs.service
+    ? `service '${inputs.service}' in cluster '${inputs.cluster}'`
+    : `the given tasks in '${inputs.cluster}'`;
+  if (targets.length < inputs.minTargets) {
+    const ignored =
+      discovery.ignored.length > 0
+        ? ` Ignored: ${discovery.ignored.map((i) => `${i.taskArn.split("/").pop()} (${i.why})`).join("; ")}.`
+        : "";
+    throw new ConfigurationError(
+      `Expected at least ${inputs.minTargets} RUNNING task(s) with an attached ENI for ${what}, found ${targets.length} (of ${discovery.seen} task(s) seen).${ignored} Nothing was registered. Is the service scaled to 0, or are its tasks failing to start? See 'aws ecs describe-services' events.`,
+    );
+  }
+
+  const request = targets.map((t) => ({ Id: t.ip, Port: t.port }));
+  // Saved before the call: if the step dies mid-call, the post step still deregisters.
+  deps.saveState({
+    region: inputs.region,
+    targetGroupArn: inputs.targetGroupArn,
+    targets: request,
+    deregister: inputs.deregisterOnPost,
+  });
+  await describeFailure("elasticloadbalancing:RegisterTargets", () =>
+    elb.send(new RegisterTargetsCommand({ TargetGroupArn: inputs.targetGroupArn, Targets: request })),
+  );
+  core.info(`Registered ${request.map((r) => `${r.Id}:${r.Port}`).join(", ")} in ${tg.TargetGroupName}.`);
+
+  const outputsFor = (healthy: boolean, health: TargetHealthDescription[]) => {
+    const state = new Map(health.map((d) => [`${d.Target?.Id}:${d.Target?.Port}`, d.TargetHealth?.State]));
+    return {
+      targets: targets.map((t) => ({
+        id: t.ip,
+        port: t.port,
+        taskArn: t.taskArn,
+        deployment: t.deploymentId,
+        state: state.get(`${t.ip}:${t.port}`) ?? "registered",
+      })),
+      "target-count": targets.length,
+      healthy,
+      "elapsed-seconds": Math.round((clock.now() - started) / 100) / 10,
+    };
+  };
+
+  if (!inputs.wait) {
+    await deps.summary(`## register-fargate-targets: registered ${targets.length} target(s) (not waiting)\n`);
+    return { outputs: outputsFor(false, []) };
+  }
+
+  const diagnoseClients = deps.clients;
+  const result = await waitUntilHealthy(elb, inputs.targetGroupArn, targets, {
+    timeoutMs: Math.max(0, inputs.timeoutMs - (clock.now() - started)),
+    healthCheckIntervalSeconds: tg.HealthCheckIntervalSeconds ?? 5,
+    clock,
+    stoppedTasks: () => findStoppedTasks(diagnoseClients, inputs.cluster, targets),
+  });
+  evidence.writeJson("tg_health", { targetGroupArn: inputs.targetGroupArn, TargetHealthDescriptions: result.health });
+  const byIp = new Map(targets.map((t) => [`${t.ip}:${t.port}`, t]));
+  const outputs = outputsFor(result.healthy, result.health);
+
+  if (result.healthy) {
+    await deps.summary(
+      [
+        `## register-fargate-targets: ✅ ${targets.length} target(s) healthy in ${outputs["elapsed-seconds"]}s`,
+        "",
+        "| Target | Task | Deployment | State |",
+        "| --- | --- | --- | --- |",
+        ...targets.map(
+          (t) => `| ${t.ip}:${t.port} | \`${t.taskArn.split("/").pop()}\` | ${t.deploymentId ?? ""} | healthy |`,
+        ),
+        "",
+      ].join("\n"),
+    );
+    return { outputs };
+  }
+
+  let stopped: StoppedTask[] = result.stopped;
+  if (stopped.length === 0) {
+    try {
+      stopped = await findStoppedTasks(diagnoseClients, inputs.cluster, targets);
+    } catch (error) {
+      core.warning(`Could not check whether the tasks stopped: ${errorMessage(error)}`);
+    }
+  }
+  const sg = await checkSecurityGroups(diagnoseClients, tg, targets);
+  const message = [
+    `Targets did not become healthy in target group ${tg.TargetGroupName} after ${outputs["elapsed-seconds"]}s: ${result.reason}.`,
+    "Targets:",
+    ...result.health.map((d) => targetLine(d, byIp)),
+    `Health check: ${healthCheckLine(tg)}.`,
+    sg.line,
+    ...(stopped.length > 0 ? ["Stopped tasks:", ...stopped.map((s) => `  ${stoppedLine(s)}`)] : []),
+    `Hint: ${hint(result.health, tg, sg, stopped)}`,
+  ].join("\n");
+  await deps.summary(`## register-fargate-targets: ❌ not healthy\n\n\`\`\`\n${message}\n\`\`\`\n`);
+  return { outputs, failure: message };
+}

@@ -1,0 +1,119 @@
+import {
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+  type TargetHealthDescription,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { describeFailure } from "../../lib/errors";
+import { type Clock, DeadlineExceeded, pollUntil, realClock } from "../../lib/retry";
+import type { StoppedTask } from "./diagnose";
+import type { TaskTarget } from "./discover";
+
+export type WaitResult =
+  | { healthy: true; health: TargetHealthDescription[] }
+  | { healthy: false; reason: string; health: TargetHealthDescription[]; stopped: StoppedTask[] };
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** The health-check interval: polls never need to be much more frequent than half of it. */
+  healthCheckIntervalSeconds: number;
+  clock?: Clock;
+  /** Tasks of these targets that stopped (checked now and then, and whenever a target turns unhealthy). */
+  stoppedTasks: () => Promise<StoppedTask[]>;
+}
+
+/** Reasons that cannot clear by themselves: fail as soon as a second look confirms them. */
+const HOPELESS_UNUSED = new Set(["Target.NotInUse", "Target.NotRegistered", "Target.InvalidState"]);
+/** Consecutive polls a hopeless state must persist before failing (one more describe, to confirm). */
+const CONFIRMATIONS = 2;
+/** Check for stopped tasks every this many polls even when nothing looks wrong. */
+const TASK_CHECK_EVERY = 4;
+
+function label(d: TargetHealthDescription): string {
+  return `${d.Target?.Id ?? "?"}:${d.Target?.Port ?? "?"}`;
+}
+
+/**
+ * Polls DescribeTargetHealth with short intervals that grow (so a quick
+ * success is seen quickly) until every target is healthy — confirmed by one
+ * more describe, as the ECS deploy action learned to do — or fails fast: a
+ * target unhealthy (which ELB only reports after the unhealthy threshold of
+ * failed checks) in two consecutive polls, targets `unused` because no
+ * listener uses the group, or a task stopped. Only a target that stays in its
+ * initial checks sits out the timeout.
+ */
+export async function waitUntilHealthy(
+  elb: ElasticLoadBalancingV2Client,
+  targetGroupArn: string,
+  targets: TaskTarget[],
+  opts: WaitOptions,
+): Promise<WaitResult> {
+  const clock = opts.clock ?? realClock;
+  const request = targets.map((t) => ({ Id: t.ip, Port: t.port }));
+  const streak = new Map<string, number>();
+  let health: TargetHealthDescription[] = [];
+  let polls = 0;
+  let failure: { reason: string; stopped: StoppedTask[] } | undefined;
+  const describe = async () => {
+    const out = await describeFailure("elasticloadbalancing:DescribeTargetHealth", () =>
+      elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: request })),
+    );
+    return out.TargetHealthDescriptions ?? [];
+  };
+  const allHealthy = (h: TargetHealthDescription[]) =>
+    h.length === request.length && h.every((d) => d.TargetHealth?.State === "healthy");
+
+  try {
+    await pollUntil<true>(
+      async () => {
+        polls++;
+        health = await describe();
+        if (allHealthy(health)) {
+          health = await describe();
+          if (allHealthy(health)) return { done: true, value: true };
+        }
+        let worrying = false;
+        const hopeless: string[] = [];
+        for (const d of health) {
+          const state = d.TargetHealth?.State ?? "";
+          const reason = d.TargetHealth?.Reason ?? "";
+          const bad =
+            state === "unhealthy" || state === "draining" || (state === "unused" && HOPELESS_UNUSED.has(reason));
+          const key = label(d);
+          const n = bad ? (streak.get(key) ?? 0) + 1 : 0;
+          streak.set(key, n);
+          if (bad) worrying = true;
+          if (n >= CONFIRMATIONS) hopeless.push(`${key} ${state}${reason ? ` (${reason})` : ""}`);
+        }
+        if (worrying || polls % TASK_CHECK_EVERY === 0) {
+          const stopped = await opts.stoppedTasks();
+          if (stopped.length > 0) {
+            failure = { reason: `${stopped.length} task(s) stopped while waiting`, stopped };
+            return { done: false, fatal: failure.reason };
+          }
+        }
+        if (hopeless.length > 0) {
+          failure = { reason: `target(s) cannot become healthy: ${hopeless.join(", ")}`, stopped: [] };
+          return { done: false, fatal: failure.reason };
+        }
+        const counts = new Map<string, number>();
+        for (const d of health)
+          counts.set(d.TargetHealth?.State ?? "?", (counts.get(d.TargetHealth?.State ?? "?") ?? 0) + 1);
+        return { done: false, detail: [...counts].map(([s, n]) => `${n} ${s}`).join(", ") };
+      },
+      {
+        timeoutMs: opts.timeoutMs,
+        what: "the targets to become healthy",
+        minIntervalMs: 200,
+        maxIntervalMs: Math.min(5_000, Math.max(500, (opts.healthCheckIntervalSeconds * 1000) / 2)),
+        clock,
+      },
+    );
+    return { healthy: true, health };
+  } catch (error) {
+    if (failure) return { healthy: false, reason: failure.reason, health, stopped: failure.stopped };
+    if (error instanceof DeadlineExceeded) {
+      return { healthy: false, reason: error.message, health, stopped: [] };
+    }
+    throw error;
+  }
+}
