@@ -1,0 +1,96 @@
+/**
+ * The vocabulary of the preflight: a Check is one permission a principal
+ * needs (action on resource, with context), a Finding is a problem that is
+ * not a permission (a secret that does not exist, a role ECS cannot assume).
+ */
+import type { JsonPath } from "../../lib/annotations";
+
+export type ContextValue = string | string[];
+
+export type PrincipalRole = "execution role" | "task role" | "CI role" | "extra";
+
+export interface Principal {
+  arn: string;
+  role: PrincipalRole;
+}
+
+export interface Check {
+  principal: Principal;
+  action: string;
+  resource: string;
+  context: Record<string, ContextValue>;
+  /** Why it is needed, e.g. `container web, secret DB_PASSWORD`. */
+  reasons: string[];
+  /** Where in the task definition it comes from (for annotations). */
+  sources: JsonPath[];
+}
+
+export interface Finding {
+  /** `fail` rows fail the check like a deny; `note` rows are advice. */
+  severity: "fail" | "note";
+  subject: string;
+  message: string;
+  sources: JsonPath[];
+}
+
+export type Decision = "allowed" | "implicitDeny" | "explicitDeny";
+
+export interface MatchedStatement {
+  /** Policy name (or ARN) as IAM reports it. */
+  policy: string;
+  policyType?: string;
+  /** The statement's Sid, when the policy document could be read. */
+  sid?: string;
+  /** `lines 3-9` of the policy document, as IAM reports the position. */
+  lines?: string;
+}
+
+export interface Row extends Check {
+  decision: Decision;
+  matched: MatchedStatement[];
+  missingContext: string[];
+}
+
+function checkKey(c: Pick<Check, "principal" | "action" | "resource" | "context">): string {
+  return JSON.stringify([c.principal.arn, c.action, c.resource, Object.entries(c.context).sort()]);
+}
+
+/** Collects checks, merging duplicates (one row per principal × action × resource × context). */
+export class CheckList {
+  private readonly byKey = new Map<string, Check>();
+
+  add(
+    principal: Principal,
+    action: string,
+    resource: string,
+    why: { reason: string; source?: JsonPath | undefined; context?: Record<string, ContextValue> },
+  ): void {
+    const check: Check = {
+      principal,
+      action,
+      resource,
+      context: why.context ?? {},
+      reasons: [why.reason],
+      sources: why.source ? [why.source] : [],
+    };
+    const key = checkKey(check);
+    const existing = this.byKey.get(key);
+    if (!existing) {
+      this.byKey.set(key, check);
+      return;
+    }
+    if (!existing.reasons.includes(why.reason)) existing.reasons.push(why.reason);
+    if (why.source) existing.sources.push(why.source);
+  }
+
+  all(): Check[] {
+    return [...this.byKey.values()];
+  }
+}
+
+/** Both from the same account and region as the role unless the reference says otherwise. */
+export interface Scope {
+  region: string;
+  account: string;
+  partition: string;
+}

@@ -1,0 +1,221 @@
+/**
+ * Every permission the execution role needs to start the task definition's
+ * containers, and the references that are broken before IAM even matters.
+ */
+import type { JsonPath } from "../../lib/annotations";
+import type { Lookups, SecretInfo } from "./aws-lookups";
+import type { CheckList, Finding, Principal, Scope } from "./checks";
+import {
+  classifyValueFrom,
+  customerManagedKeyArn,
+  ecrRepositoryArn,
+  type SecretReference,
+  s3Arns,
+  scopeOfArn,
+} from "./references";
+
+/** The fields of a task definition the preflight reads (the SDK's shape, loosely typed: files are user JSON). */
+export interface TaskDefinitionDoc {
+  family?: string;
+  revision?: number;
+  taskDefinitionArn?: string;
+  executionRoleArn?: string;
+  taskRoleArn?: string;
+  containerDefinitions?: ContainerDoc[];
+}
+
+interface ContainerDoc {
+  name?: string;
+  image?: string;
+  secrets?: { name?: string; valueFrom?: string }[];
+  repositoryCredentials?: { credentialsParameter?: string };
+  logConfiguration?: { logDriver?: string; options?: Record<string, string> };
+  environmentFiles?: { value?: string; type?: string }[];
+}
+
+interface Reference {
+  ref: SecretReference;
+  valueFrom: string;
+  reason: string;
+  source: JsonPath;
+}
+
+/**
+ * Adds the execution role's checks to `checks` and returns the findings.
+ * `at` is the path of the task definition inside its file (`["taskDefinition"]`
+ * for the describe-task-definition wrapper).
+ */
+export async function deriveExecutionRoleChecks(
+  td: TaskDefinitionDoc,
+  role: Principal,
+  scope: Scope,
+  lookups: Lookups,
+  checks: CheckList,
+  at: JsonPath = [],
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const references: Reference[] = [];
+  (td.containerDefinitions ?? []).forEach((c, i) => {
+    const container = c.name ?? `#${i + 1}`;
+    const path = [...at, "containerDefinitions", i];
+    const reference = (valueFrom: string | undefined, reason: string, source: JsonPath) => {
+      if (!valueFrom) return;
+      const ref = classifyValueFrom(valueFrom, scope);
+      if (ref) references.push({ ref, valueFrom, reason, source });
+      else
+        findings.push({
+          severity: "fail",
+          subject: valueFrom,
+          message: `${reason}: '${valueFrom}' is neither a Secrets Manager secret nor an SSM parameter ARN.`,
+          sources: [source],
+        });
+    };
+    (c.secrets ?? []).forEach((s, j) => {
+      const source = [...path, "secrets", j, "valueFrom"];
+      reference(s.valueFrom, `container ${container}, secret ${s.name ?? `#${j + 1}`}`, source);
+    });
+    reference(c.repositoryCredentials?.credentialsParameter, `container ${container}, private registry credentials`, [
+      ...path,
+      "repositoryCredentials",
+      "credentialsParameter",
+    ]);
+
+    const log = c.logConfiguration;
+    if (log?.logDriver === "awslogs") {
+      const options = log.options ?? {};
+      const group = options["awslogs-group"];
+      const logSource: JsonPath = [...path, "logConfiguration"];
+      if (!group) {
+        findings.push({
+          severity: "fail",
+          subject: container,
+          message: `container ${container}: the awslogs log driver needs the 'awslogs-group' option.`,
+          sources: [logSource],
+        });
+      } else {
+        const region = options["awslogs-region"] || scope.region;
+        const groupArn = `arn:${scope.partition}:logs:${region}:${scope.account}:log-group:${group}`;
+        // A stream name as ECS forms it (<prefix>/<container>/<task id>), so a policy
+        // scoped to the group, its streams or the prefix all match as they would at run time.
+        const stream = `${options["awslogs-stream-prefix"] ?? "ecs"}/${container}/0123456789abcdef0123456789abcdef`;
+        const why = { reason: `container ${container}, awslogs group ${group}`, source: logSource };
+        checks.add(role, "logs:CreateLogStream", `${groupArn}:log-stream:${stream}`, why);
+        checks.add(role, "logs:PutLogEvents", `${groupArn}:log-stream:${stream}`, why);
+        if (options["awslogs-create-group"] === "true") checks.add(role, "logs:CreateLogGroup", groupArn, why);
+      }
+    }
+
+    const repository = c.image ? ecrRepositoryArn(c.image) : undefined;
+    if (repository) {
+      const why = { reason: `container ${container}, image from ECR`, source: [...path, "image"] };
+      checks.add(role, "ecr:GetAuthorizationToken", "*", why);
+      checks.add(role, "ecr:BatchGetImage", repository, why);
+      checks.add(role, "ecr:GetDownloadUrlForLayer", repository, why);
+    }
+
+    (c.environmentFiles ?? []).forEach((f, k) => {
+      const source: JsonPath = [...path, "environmentFiles", k, "value"];
+      const arns = f.value && (f.type ?? "s3") === "s3" ? s3Arns(f.value) : undefined;
+      if (!arns) {
+        findings.push({
+          severity: "fail",
+          subject: f.value ?? "",
+          message: `container ${container}: environment file '${f.value ?? ""}' is not an S3 object ARN (arn:aws:s3:::bucket/key).`,
+          sources: [source],
+        });
+        return;
+      }
+      const why = { reason: `container ${container}, environment file`, source };
+      checks.add(role, "s3:GetObject", arns.object, why);
+      checks.add(role, "s3:GetBucketLocation", arns.bucket, why);
+    });
+  });
+
+  await resolveReferences(references, role, scope, lookups, checks, findings);
+  return findings;
+}
+
+async function resolveReferences(
+  references: Reference[],
+  role: Principal,
+  scope: Scope,
+  lookups: Lookups,
+  checks: CheckList,
+  findings: Finding[],
+): Promise<void> {
+  // Parameters first, batched per region: a plain name may also turn out to be a secret.
+  const parameters = references.filter((r) => r.ref.kind === "parameter");
+  const found = new Map<string, Map<string, { keyId?: string }>>();
+  for (const region of new Set(parameters.map((r) => r.ref.region))) {
+    const names = [
+      ...new Set(
+        parameters.filter((r) => r.ref.region === region).flatMap((r) => (r.ref as { names: string[] }).names),
+      ),
+    ];
+    found.set(region, await lookups.describeParameters(names, region));
+  }
+  const secrets = new Map<string, Promise<SecretInfo | undefined>>();
+  const describeSecret = (id: string, region: string) => {
+    const key = `${region}\n${id}`;
+    let p = secrets.get(key);
+    if (!p) {
+      p = lookups.describeSecret(id, region);
+      secrets.set(key, p);
+    }
+    return p;
+  };
+  const grantSecret = (secret: SecretInfo, r: Reference) => {
+    const why = { reason: r.reason, source: r.source };
+    checks.add(role, "secretsmanager:GetSecretValue", secret.arn, why);
+    const key = customerManagedKeyArn(secret.kmsKeyId, scopeOfArn(secret.arn, scope));
+    if (key) checks.add(role, "kms:Decrypt", key, { ...why, reason: `${r.reason} (customer managed KMS key)` });
+  };
+
+  for (const r of references) {
+    const ref = r.ref;
+    if (ref.kind === "parameter") {
+      const inRegion = found.get(ref.region);
+      const parameter = ref.names.map((n) => inRegion?.get(n)).find((p) => p !== undefined);
+      if (parameter) {
+        checks.add(role, "ssm:GetParameters", ref.arn, { reason: r.reason, source: r.source });
+        const key = customerManagedKeyArn(parameter.keyId, scopeOfArn(ref.arn, scope));
+        if (key) {
+          checks.add(role, "kms:Decrypt", key, { reason: `${r.reason} (customer managed KMS key)`, source: r.source });
+        }
+        continue;
+      }
+      const secret = ref.byName ? await describeSecret(r.valueFrom, ref.region) : undefined;
+      if (secret) {
+        grantSecret(secret, r);
+        findings.push({
+          severity: "note",
+          subject: r.valueFrom,
+          message: `${r.reason}: '${r.valueFrom}' is the name of a Secrets Manager secret, checked as ${secret.arn}. Use the secret's ARN in valueFrom: a plain name is looked up in Parameter Store first.`,
+          sources: [r.source],
+        });
+        continue;
+      }
+      findings.push({
+        severity: "fail",
+        subject: r.valueFrom,
+        message: `${r.reason}: the SSM parameter '${ref.names.at(-1)}' does not exist in ${ref.region}. ECS will fail to start the task. Create it, or fix the name in valueFrom.`,
+        sources: [r.source],
+      });
+      continue;
+    }
+    const secret = await describeSecret(ref.id, ref.region);
+    if (!secret) {
+      findings.push({
+        severity: "fail",
+        subject: r.valueFrom,
+        message: `${r.reason}: the secret '${ref.id}' does not exist in ${ref.region} (renamed or deleted?). ECS will fail to start the task. Point valueFrom at the secret's current ARN.`,
+        sources: [r.source],
+      });
+      continue;
+    }
+    if (ref.via === "ssm-reference" && ref.referenceArn) {
+      checks.add(role, "ssm:GetParameters", ref.referenceArn, { reason: r.reason, source: r.source });
+    }
+    grantSecret(secret, r);
+  }
+}

@@ -1,0 +1,177 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { InputError } from "../../lib/errors";
+import {
+  assertKnownKeys,
+  type InputSource,
+  isPlainObject,
+  readArn,
+  readBoolean,
+  readEnum,
+  readList,
+  readNumber,
+  readOptionalString,
+  readRegion,
+  readString,
+  readYaml,
+} from "../../lib/inputs";
+import type { ContextValue } from "./checks";
+import { CI_PROFILES, type CiProfileName } from "./ci-profile";
+
+/** Where the task definition comes from. */
+export type TaskDefinitionSource = { kind: "file"; path: string } | { kind: "registered"; id: string };
+
+export interface TaskRoleCheck {
+  action: string;
+  resources: string[];
+  context: Record<string, ContextValue>;
+}
+
+export interface ExtraCheck extends TaskRoleCheck {
+  /** A role/user ARN, or `execution-role` / `task-role` / `ci-role`. */
+  principal: string;
+}
+
+export interface PreflightInputs {
+  taskDefinition: TaskDefinitionSource;
+  executionRoleArn?: string;
+  taskRoleArn?: string;
+  taskRoleChecks: TaskRoleCheck[];
+  extraChecks: ExtraCheck[];
+  ciRoleArn?: string;
+  ciRoleProfile?: CiProfileName;
+  ciSecretIds: string[];
+  comment: boolean;
+  githubToken: string;
+  prNumber?: number;
+  failOn: "deny" | "never";
+  region: string;
+  evidenceDir: string;
+}
+
+const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}(:\d+)?$/;
+const FAMILY = /^[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$/;
+const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
+const RESOURCE = /^(\*|arn:aws[a-z-]*:[a-z0-9-]+:[^\s]*)$/;
+
+function readTaskDefinition(get: InputSource, workspace: string): TaskDefinitionSource {
+  const raw = readString(get, "task-definition", { required: true });
+  if (TASK_DEFINITION_ARN.test(raw)) return { kind: "registered", id: raw };
+  const path = resolve(workspace, raw);
+  if (existsSync(path)) return { kind: "file", path };
+  if (FAMILY.test(raw)) return { kind: "registered", id: raw };
+  throw new InputError(
+    "task-definition",
+    `'${raw}' is neither a file in the workspace nor a task definition family[:revision] or ARN.`,
+    "Check out the repository before this step (actions/checkout), or give the family name.",
+  );
+}
+
+function roleArn(get: InputSource, name: string): string | undefined {
+  return readArn(get, name, { service: "iam", resourcePrefix: "role/" });
+}
+
+function contextOf(input: string, where: string, raw: unknown): Record<string, ContextValue> {
+  if (raw === undefined || raw === null) return {};
+  if (!isPlainObject(raw))
+    throw new InputError(input, `${where}: 'context' must be a map of condition key to value(s).`);
+  const out: Record<string, ContextValue> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!/^[A-Za-z0-9-]+:[A-Za-z0-9/_.:*-]+$/.test(key)) {
+      throw new InputError(input, `${where}: '${key}' is not a condition key (like aws:SourceVpc).`);
+    }
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => !["string", "number", "boolean"].includes(typeof v))) {
+      throw new InputError(
+        input,
+        `${where}: the value of '${key}' must be a string, number, boolean or a list of them.`,
+      );
+    }
+    out[key] = Array.isArray(value) ? value.map(String) : String(value);
+  }
+  return out;
+}
+
+function checkOf(input: string, where: string, item: unknown, keys: readonly string[]): TaskRoleCheck {
+  if (!isPlainObject(item)) throw new InputError(input, `${where} must be a map with 'action' and 'resource'.`);
+  assertKnownKeys(input, where, item, keys);
+  const action = item.action;
+  if (typeof action !== "string" || !ACTION.test(action)) {
+    throw new InputError(
+      input,
+      `${where}: 'action' must be an IAM action like ssm:GetParameter, got '${String(action)}'.`,
+    );
+  }
+  const resource = item.resource ?? "*";
+  const resources = Array.isArray(resource) ? resource : [resource];
+  if (resources.length === 0 || resources.some((r) => typeof r !== "string" || !RESOURCE.test(r))) {
+    throw new InputError(input, `${where}: 'resource' must be '*', an ARN, or a list of ARNs.`);
+  }
+  return { action, resources: resources as string[], context: contextOf(input, where, item.context) };
+}
+
+function listOf(get: InputSource, input: string): unknown[] {
+  const raw = readYaml(get, input);
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new InputError(input, "must be a YAML list of checks (lines starting with '- ').");
+  return raw;
+}
+
+const PRINCIPAL_ALIASES = ["execution-role", "task-role", "ci-role"];
+
+export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): PreflightInputs {
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const taskRoleChecks = listOf(get, "task-role-checks").map((item, i) =>
+    checkOf("task-role-checks", `item ${i + 1}`, item, ["action", "resource", "context"]),
+  );
+  const extraChecks = listOf(get, "extra-checks").map((item, i): ExtraCheck => {
+    const check = checkOf("extra-checks", `item ${i + 1}`, item, ["principal", "action", "resource", "context"]);
+    const principal = (item as Record<string, unknown>).principal;
+    if (
+      typeof principal !== "string" ||
+      !(PRINCIPAL_ALIASES.includes(principal) || /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(principal))
+    ) {
+      throw new InputError(
+        "extra-checks",
+        `item ${i + 1}: 'principal' must be a role or user ARN, or one of ${PRINCIPAL_ALIASES.join(", ")}.`,
+      );
+    }
+    return { ...check, principal };
+  });
+  const ciRoleArn = roleArn(get, "ci-role-arn");
+  const profile = readOptionalString(get, "ci-role-profile");
+  if (profile !== undefined && !(profile in CI_PROFILES)) {
+    throw new InputError("ci-role-profile", `must be one of ${Object.keys(CI_PROFILES).join(", ")}, got '${profile}'.`);
+  }
+  if (profile && !ciRoleArn) {
+    throw new InputError(
+      "ci-role-arn",
+      "is required when 'ci-role-profile' is set.",
+      "Give the role your smoke workflow assumes.",
+    );
+  }
+  const ciSecretIds = readList(get, "ci-secret-ids", { commas: true });
+  if (ciSecretIds.length > 0 && !ciRoleArn) {
+    throw new InputError("ci-role-arn", "is required when 'ci-secret-ids' is set.");
+  }
+  const prNumber = readNumber(get, "pr-number", { default: 0, min: 0 });
+  const inputs: PreflightInputs = {
+    taskDefinition: readTaskDefinition(get, workspace),
+    taskRoleChecks,
+    extraChecks,
+    ciSecretIds,
+    comment: readBoolean(get, "comment", true),
+    githubToken: readString(get, "github-token"),
+    failOn: readEnum(get, "fail-on", ["deny", "never"] as const, "deny"),
+    region: readRegion(get, "aws-region", env),
+    evidenceDir: resolve(workspace, readString(get, "evidence-dir", { default: "evidence" })),
+  };
+  const executionRoleArn = roleArn(get, "execution-role-arn");
+  const taskRoleArn = roleArn(get, "task-role-arn");
+  if (executionRoleArn) inputs.executionRoleArn = executionRoleArn;
+  if (taskRoleArn) inputs.taskRoleArn = taskRoleArn;
+  if (ciRoleArn) inputs.ciRoleArn = ciRoleArn;
+  if (profile) inputs.ciRoleProfile = profile as CiProfileName;
+  if (prNumber > 0) inputs.prNumber = prNumber;
+  return inputs;
+}

@@ -1,0 +1,13 @@
+import { IAMClient } from "@aws-sdk/client-iam";
+import { awsClientConfig } from "../../lib/aws";
+import { runAction } from "../../lib/run-action";
+import { awsLookups } from "./aws-lookups";
+import { readPreflightInputs } from "./inputs";
+import { runPreflight } from "./run";
+import { iamSimulator } from "./simulate";
+
+runAction("iam-simulate-preflight", readPreflightInputs, (inputs) => {
+  // IAM is global: the region only picks the endpoint's signing region.
+  const iam = new IAMClient(awsClientConfig({ region: inputs.region }));
+  return runPreflight(inputs, { lookups: awsLookups(iam, inputs.region), simulator: iamSimulator(iam) });
+});

@@ -1,0 +1,139 @@
+/**
+ * The preflight's report: a JSON document (output and evidence, complete and
+ * unmasked, stays on the runner) and the markdown for the job summary and the
+ * PR comment (escaped, account IDs masked).
+ */
+import { maskAccountIds } from "../../lib/masking";
+import { code, escapeText, table } from "../../lib/report-markdown";
+import type { Finding, MatchedStatement, Row } from "./checks";
+
+export const LIMITATION =
+  "SimulatePrincipalPolicy evaluates the role's identity-based policies (and permissions boundary and SCPs) only. " +
+  "It does not evaluate resource policies (KMS key policies, secret resource policies, ECR repository policies, S3 bucket policies) " +
+  "or resource control policies (RCPs) for roles: an `allowed` row can still be denied by one of those at run time.";
+
+export interface PreflightReport {
+  result: "pass" | "fail";
+  deniedCount: number;
+  failingFindings: number;
+  taskDefinition: { family: string; revision?: number; source: string };
+  principals: { role: string; arn: string }[];
+  rows: {
+    principal: string;
+    principalRole: string;
+    action: string;
+    resource: string;
+    decision: string;
+    matchedStatements: MatchedStatement[];
+    missingContext: string[];
+    context: Row["context"];
+    neededFor: string[];
+  }[];
+  findings: { severity: string; subject: string; message: string }[];
+  simulation: { requests: number; calls: number; checks: number };
+  limitation: string;
+}
+
+export function buildReport(input: {
+  rows: Row[];
+  findings: Finding[];
+  taskDefinition: PreflightReport["taskDefinition"];
+  principals: PreflightReport["principals"];
+  simulation: { requests: number; calls: number };
+}): PreflightReport {
+  const deniedCount = input.rows.filter((r) => r.decision !== "allowed").length;
+  const failingFindings = input.findings.filter((f) => f.severity === "fail").length;
+  return {
+    result: deniedCount + failingFindings > 0 ? "fail" : "pass",
+    deniedCount,
+    failingFindings,
+    taskDefinition: input.taskDefinition,
+    principals: input.principals,
+    rows: input.rows.map((r) => ({
+      principal: r.principal.arn,
+      principalRole: r.principal.role,
+      action: r.action,
+      resource: r.resource,
+      decision: r.decision,
+      matchedStatements: r.matched,
+      missingContext: r.missingContext,
+      context: r.context,
+      neededFor: r.reasons,
+    })),
+    findings: input.findings.map((f) => ({ severity: f.severity, subject: f.subject, message: f.message })),
+    simulation: { ...input.simulation, checks: input.rows.length },
+    limitation: LIMITATION,
+  };
+}
+
+const DECISION: Record<string, string> = {
+  allowed: "✅ allowed",
+  implicitDeny: "❌ implicit deny",
+  explicitDeny: "⛔ explicit deny",
+};
+
+function statementsCell(matched: MatchedStatement[]): string {
+  if (matched.length === 0) return "none";
+  return matched
+    .map((m) => `${code(m.policy)}${m.sid ? ` ${code(m.sid)}` : ""}${m.lines ? ` (${m.lines})` : ""}`)
+    .join("<br>");
+}
+
+function rowsTable(rows: PreflightReport["rows"]): string {
+  return table(
+    ["Principal", "Action", "Resource", "Decision", "Matched statements", "Missing context", "Needed for"],
+    rows.map((r) => [
+      `${escapeText(r.principalRole)}<br>${code(r.principal.split("/").pop() ?? r.principal)}`,
+      code(r.action),
+      code(r.resource, 200),
+      DECISION[r.decision] ?? escapeText(r.decision),
+      statementsCell(r.matchedStatements),
+      r.missingContext.length > 0 ? r.missingContext.map((k) => code(k)).join("<br>") : "",
+      r.neededFor.map((n) => escapeText(n)).join("<br>"),
+    ]),
+  );
+}
+
+/** 12-digit account IDs of every ARN and ECR host in the report, to mask wherever they appear. */
+export function accountIdsIn(report: PreflightReport): string[] {
+  const text = JSON.stringify(report);
+  const ids = new Set<string>();
+  for (const m of text.matchAll(/arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/g)) ids.add(m[1] as string);
+  for (const m of text.matchAll(/\b(\d{12})\.dkr\.ecr/g)) ids.add(m[1] as string);
+  return [...ids];
+}
+
+/** The markdown for the job summary and the PR comment; account IDs masked. */
+export function reportMarkdown(report: PreflightReport): string {
+  const td = report.taskDefinition;
+  const denied = report.rows.filter((r) => r.decision !== "allowed");
+  const allowed = report.rows.filter((r) => r.decision === "allowed");
+  const failing = report.findings.filter((f) => f.severity === "fail");
+  const notes = report.findings.filter((f) => f.severity === "note");
+  const title =
+    report.result === "pass"
+      ? `### ✅ IAM preflight passed: ${report.rows.length} permission checks allowed`
+      : `### ❌ IAM preflight failed: ${report.deniedCount} denied, ${failing.length} other problem${failing.length === 1 ? "" : "s"}`;
+  const lines = [
+    title,
+    "",
+    `Task definition ${code(td.family)}${td.revision !== undefined ? ` revision ${td.revision}` : ""} from ${code(td.source)}; ` +
+      report.principals.map((p) => `${escapeText(p.role)} ${code(p.arn)}`).join(", "),
+    "",
+  ];
+  if (failing.length > 0) {
+    lines.push("#### Problems", "", ...failing.map((f) => `- ${escapeText(f.message, 600)}`), "");
+  }
+  if (denied.length > 0) lines.push("#### Denied", "", rowsTable(denied), "");
+  if (notes.length > 0) lines.push("#### Notes", "", ...notes.map((f) => `- ${escapeText(f.message, 600)}`), "");
+  if (allowed.length > 0) {
+    lines.push(`<details><summary>${allowed.length} allowed</summary>`, "", rowsTable(allowed), "", "</details>", "");
+  }
+  lines.push(
+    `> [!IMPORTANT]\n> ${LIMITATION}`,
+    "",
+    `<sub>${report.simulation.checks} checks in ${report.simulation.requests} SimulatePrincipalPolicy requests.</sub>`,
+    "",
+  );
+  return maskAccountIds(lines.join("\n"), accountIdsIn(report));
+}

@@ -1,0 +1,171 @@
+/**
+ * SimulatePrincipalPolicy for a list of checks with as few calls as IAM
+ * allows: one call per principal and context for all actions that share a
+ * resource list, at most 20 resources per call (the simulator's practical
+ * limit for per-resource results), following `Marker` pages.
+ */
+import {
+  type ContextEntry,
+  type EvaluationResult,
+  type IAMClient,
+  SimulatePrincipalPolicyCommand,
+  type SimulatePrincipalPolicyCommandInput,
+  type SimulatePrincipalPolicyCommandOutput,
+  type Statement,
+} from "@aws-sdk/client-iam";
+import { awsCall } from "./aws-lookups";
+import type { Check, ContextValue, Decision, MatchedStatement, Row } from "./checks";
+
+export const MAX_RESOURCES_PER_CALL = 20;
+
+export type Simulator = (input: SimulatePrincipalPolicyCommandInput) => Promise<SimulatePrincipalPolicyCommandOutput>;
+
+export function iamSimulator(iam: IAMClient): Simulator {
+  return (input) => awsCall("iam:SimulatePrincipalPolicy", () => iam.send(new SimulatePrincipalPolicyCommand(input)));
+}
+
+export interface SimulationCall {
+  principal: string;
+  actions: string[];
+  resources: string[];
+  context: Record<string, ContextValue>;
+}
+
+function contextEntries(context: Record<string, ContextValue>): ContextEntry[] {
+  return Object.entries(context).map(([key, value]) => ({
+    ContextKeyName: key,
+    ContextKeyValues: Array.isArray(value) ? value : [value],
+    ContextKeyType: Array.isArray(value) ? "stringList" : "string",
+  }));
+}
+
+/** Groups checks into calls: same principal and context; actions merged when their resource chunks are equal. */
+export function planCalls(checks: readonly Check[]): SimulationCall[] {
+  const groups = new Map<
+    string,
+    { principal: string; context: Record<string, ContextValue>; byAction: Map<string, string[]> }
+  >();
+  for (const c of checks) {
+    const key = JSON.stringify([c.principal.arn, Object.entries(c.context).sort()]);
+    let group = groups.get(key);
+    if (!group) {
+      group = { principal: c.principal.arn, context: c.context, byAction: new Map() };
+      groups.set(key, group);
+    }
+    const resources = group.byAction.get(c.action) ?? [];
+    if (!resources.includes(c.resource)) resources.push(c.resource);
+    group.byAction.set(c.action, resources);
+  }
+  const calls: SimulationCall[] = [];
+  for (const group of groups.values()) {
+    const byChunk = new Map<string, SimulationCall>();
+    for (const [action, resources] of group.byAction) {
+      const sorted = [...resources].sort();
+      for (let i = 0; i < sorted.length; i += MAX_RESOURCES_PER_CALL) {
+        const chunk = sorted.slice(i, i + MAX_RESOURCES_PER_CALL);
+        const key = JSON.stringify(chunk);
+        const call = byChunk.get(key);
+        if (call) call.actions.push(action);
+        else
+          byChunk.set(key, { principal: group.principal, actions: [action], resources: chunk, context: group.context });
+      }
+    }
+    calls.push(...byChunk.values());
+  }
+  return calls;
+}
+
+function matchedStatements(statements: Statement[] | undefined): MatchedStatement[] {
+  return (statements ?? []).map((s) => {
+    const start = s.StartPosition?.Line;
+    const end = s.EndPosition?.Line;
+    return {
+      policy: s.SourcePolicyId ?? "(unnamed policy)",
+      ...(s.SourcePolicyType ? { policyType: s.SourcePolicyType } : {}),
+      ...(start !== undefined
+        ? { lines: start === end || end === undefined ? `line ${start}` : `lines ${start}-${end}` }
+        : {}),
+    };
+  });
+}
+
+interface Outcome {
+  decision: Decision;
+  matched: MatchedStatement[];
+  missingContext: string[];
+}
+
+function decisionOf(raw: string | undefined): Decision {
+  return raw === "allowed" || raw === "explicitDeny" ? raw : "implicitDeny";
+}
+
+/** Per-resource outcomes of one evaluation result (IAM leaves ResourceSpecificResults out for `*`). */
+function outcomes(result: EvaluationResult): Map<string, Outcome> {
+  const out = new Map<string, Outcome>();
+  const specific = result.ResourceSpecificResults ?? [];
+  if (specific.length === 0) {
+    out.set(result.EvalResourceName ?? "*", {
+      decision: decisionOf(result.EvalDecision),
+      matched: matchedStatements(result.MatchedStatements),
+      missingContext: result.MissingContextValues ?? [],
+    });
+  }
+  for (const r of specific) {
+    out.set(r.EvalResourceName ?? "*", {
+      decision: decisionOf(r.EvalResourceDecision),
+      matched: matchedStatements(r.MatchedStatements),
+      missingContext: r.MissingContextValues ?? [],
+    });
+  }
+  return out;
+}
+
+export interface SimulationResult {
+  rows: Row[];
+  /** SimulatePrincipalPolicy requests sent (pages included, SDK retries not). */
+  requests: number;
+  calls: number;
+}
+
+/** Simulates every check; one row per check, in the order given. */
+export async function simulateChecks(
+  checks: readonly Check[],
+  simulator: Simulator,
+  opts: { maxItems?: number } = {},
+): Promise<SimulationResult> {
+  const results = new Map<string, Outcome>();
+  const keyOf = (principal: string, context: Record<string, ContextValue>, action: string, resource: string) =>
+    JSON.stringify([principal, Object.entries(context).sort(), action, resource]);
+  const calls = planCalls(checks);
+  let requests = 0;
+  for (const call of calls) {
+    let marker: string | undefined;
+    do {
+      requests++;
+      const out = await simulator({
+        PolicySourceArn: call.principal,
+        ActionNames: call.actions,
+        ResourceArns: call.resources,
+        ...(Object.keys(call.context).length > 0 ? { ContextEntries: contextEntries(call.context) } : {}),
+        ...(opts.maxItems ? { MaxItems: opts.maxItems } : {}),
+        ...(marker ? { Marker: marker } : {}),
+      });
+      for (const result of out.EvaluationResults ?? []) {
+        for (const [resource, outcome] of outcomes(result)) {
+          results.set(keyOf(call.principal, call.context, result.EvalActionName ?? "", resource), outcome);
+        }
+      }
+      marker = out.IsTruncated ? out.Marker : undefined;
+    } while (marker);
+  }
+  const rows = checks.map((c): Row => {
+    const outcome = results.get(keyOf(c.principal.arn, c.context, c.action, c.resource));
+    if (!outcome) {
+      throw new Error(
+        `SimulatePrincipalPolicy returned no result for ${c.action} on ${c.resource} (principal ${c.principal.arn}).`,
+      );
+    }
+    return { ...c, ...outcome };
+  });
+  return { rows, requests, calls: calls.length };
+}

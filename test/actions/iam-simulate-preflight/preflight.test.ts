@@ -1,0 +1,392 @@
+/**
+ * iam-simulate-preflight end to end: the committed bundle, run like the
+ * runner runs it, against the AWS emulator and the GitHub API fake.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FaultConfig } from "../../emulator/faults";
+import { type RunningEmulator, startEmulator } from "../../emulator/server";
+import type { Scenario } from "../../emulator/types";
+import { commentCalls, type GitHubFake, startGitHubFake } from "../../fakes/github-api";
+import { type RunResult, runBundle } from "../../harness/runner";
+import {
+  ACCOUNT,
+  API_KEY_SECRET,
+  CMK,
+  DB_SECRET,
+  EXECUTION_ROLE,
+  incidentTaskDefinition,
+  lineOf,
+  REGION,
+  scenario,
+  secretsPolicy,
+  taskDefinition,
+  workspaceWith,
+} from "./scenario";
+
+const TD_FILE = "deploy/task-definition.json";
+const MARKER = "<!-- ecs-alb-smoke:iam-simulate-preflight:papyrus-task -->";
+
+let emu: RunningEmulator;
+let github: GitHubFake;
+
+beforeEach(async () => {
+  github = await startGitHubFake({ prefix: "/api/v3" });
+});
+
+afterEach(async () => {
+  await github.stop();
+  await emu?.stop();
+});
+
+async function emulatorWith(s: Scenario, faults?: FaultConfig) {
+  emu = await startEmulator({ scenario: s, ...(faults ? { faults } : {}) });
+  return emu;
+}
+
+function preflight(
+  workspace: string,
+  inputs: Record<string, string> = {},
+  opts: { env?: Record<string, string>; event?: unknown } = {},
+): Promise<RunResult> {
+  return runBundle("iam-simulate-preflight", {
+    workspace,
+    inputs: { "task-definition": TD_FILE, "github-token": "ghs_preflight", ...inputs },
+    env: { AWS_ENDPOINT_URL: emu.endpoint, GITHUB_API_URL: github.url, ...opts.env },
+    event: opts.event ?? { pull_request: { number: 7 } },
+    eventName: "pull_request",
+  });
+}
+
+interface ReportRow {
+  principal: string;
+  action: string;
+  resource: string;
+  decision: string;
+  matchedStatements: { policy: string; sid?: string }[];
+  missingContext: string[];
+}
+interface Report {
+  result: string;
+  deniedCount: number;
+  rows: ReportRow[];
+  findings: { severity: string; message: string }[];
+  simulation: { requests: number; calls: number; checks: number };
+}
+const reportOf = (r: RunResult) => JSON.parse(r.outputs.report ?? "{}") as Report;
+const row = (r: RunResult, action: string, resource: string) =>
+  reportOf(r).rows.find((x) => x.action === action && x.resource === resource);
+const simulateRequests = () =>
+  emu.emulator.requests.filter((r) => r.service === "iam" && r.action === "SimulatePrincipalPolicy");
+const errorsOf = (r: RunResult) => r.annotations.filter((a) => a.level === "error");
+
+describe("iam-simulate-preflight", () => {
+  it("replays the incident: deny row, sticky comment, annotation on the valueFrom line, exit 1; fixed policy passes and updates the same comment", async () => {
+    await emulatorWith(scenario({}));
+    const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+    const fileText = readFileSync(join(workspace, TD_FILE), "utf8");
+
+    const broken = await preflight(workspace);
+    expect(broken.code).toBe(1);
+    expect(broken.outputs.result).toBe("fail");
+    expect(broken.outputs["denied-count"]).toBe("1");
+    expect(row(broken, "secretsmanager:GetSecretValue", API_KEY_SECRET)?.decision).toBe("implicitDeny");
+    const db = row(broken, "secretsmanager:GetSecretValue", DB_SECRET);
+    expect(db?.decision).toBe("allowed");
+    expect(db?.matchedStatements.map((m) => m.policy)).toEqual(["papyrus-secrets"]);
+    // The managed policy covers logs and ECR.
+    expect(row(broken, "ecr:GetAuthorizationToken", "*")?.decision).toBe("allowed");
+    expect(reportOf(broken).rows.find((x) => x.action === "logs:PutLogEvents")?.decision).toBe("allowed");
+
+    const annotation = errorsOf(broken).find((a) => a.message.includes("secretsmanager:GetSecretValue"));
+    expect(annotation?.file).toBe(TD_FILE);
+    expect(annotation?.line).toBe(lineOf(fileText, API_KEY_SECRET));
+    expect(annotation?.message).toContain("container web, secret API_KEY");
+
+    const comments = github.commentsOn(7);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body.startsWith(MARKER)).toBe(true);
+    expect(comments[0]?.body).toContain("IAM preflight failed");
+    expect(comments[0]?.body).toContain("does not evaluate resource policies");
+    // Account IDs are masked in what leaves the runner; the evidence keeps them.
+    expect(comments[0]?.body).not.toContain(ACCOUNT);
+    expect(broken.summary).not.toContain(ACCOUNT);
+    const evidence = readFileSync(broken.outputs["evidence-file"] ?? "", "utf8");
+    expect(evidence).toContain(API_KEY_SECRET);
+    expect(broken.outputs["evidence-file"]).toMatch(/evidence\/\d{8}_\d{6}_iam_preflight\.json$/);
+
+    await emu.emulator.loadScenario(scenario({ executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET]) }));
+    const fixed = await preflight(workspace);
+    expect(fixed.code).toBe(0);
+    expect(fixed.outputs.result).toBe("pass");
+    expect(fixed.outputs["denied-count"]).toBe("0");
+    expect(errorsOf(fixed)).toEqual([]);
+    const after = github.commentsOn(7);
+    expect(after).toHaveLength(1);
+    expect(after[0]?.id).toBe(comments[0]?.id);
+    expect(after[0]?.body).toContain("IAM preflight passed");
+    expect(commentCalls(github).filter((r) => r.method === "PATCH")).toHaveLength(1);
+  });
+
+  it("resolves a partial ARN with DescribeSecret and strips the JSON-key suffix", async () => {
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET]) }));
+    const partial = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:papyrus/prd/api-key`;
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([
+        {
+          name: "web",
+          secrets: [
+            { name: "API_KEY", valueFrom: partial },
+            { name: "DB_USER", valueFrom: `${DB_SECRET}:username:AWSCURRENT:` },
+            { name: "DB_PASSWORD", valueFrom: `${DB_SECRET}:password::` },
+          ],
+        },
+      ]),
+    );
+    const result = await preflight(workspace);
+    expect(result.code).toBe(0);
+    const secretRows = reportOf(result).rows.filter((r) => r.action === "secretsmanager:GetSecretValue");
+    // Both DB references collapse into one row on the secret's own ARN.
+    expect(secretRows.map((r) => r.resource).sort()).toEqual([DB_SECRET, API_KEY_SECRET].sort());
+    expect(secretRows.every((r) => r.decision === "allowed")).toBe(true);
+  });
+
+  it("reports a secret that does not exist as a failing row with an annotation on its line", async () => {
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }));
+    const gone = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:papyrus/prd/old-name-QwErTy`;
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([{ name: "web", secrets: [{ name: "OLD", valueFrom: gone }] }]),
+    );
+    const result = await preflight(workspace, { comment: "false" });
+    expect(result.code).toBe(1);
+    expect(result.outputs.result).toBe("fail");
+    expect(result.outputs["denied-count"]).toBe("0");
+    const finding = reportOf(result).findings.find((f) => f.severity === "fail");
+    expect(finding?.message).toContain("does not exist");
+    const annotation = errorsOf(result).find((a) => a.message.includes("does not exist"));
+    expect(annotation?.line).toBe(lineOf(readFileSync(join(workspace, TD_FILE), "utf8"), gone));
+    expect(github.requests).toHaveLength(0);
+  });
+
+  it("adds kms:Decrypt for a secret encrypted with a customer managed key, not for the AWS managed key", async () => {
+    await emulatorWith(
+      scenario({
+        executionPolicy: secretsPolicy(["*"]),
+        secrets: [
+          { name: "papyrus/prd/db", arnSuffix: "AbCdEf", kmsKeyId: CMK },
+          { name: "papyrus/prd/api-key", arnSuffix: "XyZ123", kmsKeyId: "alias/aws/secretsmanager" },
+        ],
+      }),
+    );
+    const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+    const result = await preflight(workspace);
+    expect(result.code).toBe(1);
+    const decrypt = reportOf(result).rows.filter((r) => r.action === "kms:Decrypt");
+    expect(decrypt.map((r) => [r.resource, r.decision])).toEqual([[CMK, "implicitDeny"]]);
+  });
+
+  it("reports an explicit deny with the statement that denies", async () => {
+    const deny = { Sid: "NeverTheApiKey", Effect: "Deny", Action: "secretsmanager:*", Resource: API_KEY_SECRET };
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"], [deny]) }));
+    const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+    const result = await preflight(workspace);
+    expect(result.code).toBe(1);
+    const denied = row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET);
+    expect(denied?.decision).toBe("explicitDeny");
+    expect(denied?.matchedStatements.map((m) => m.policy)).toEqual(["papyrus-secrets"]);
+    expect(github.commentsOn(7)[0]?.body).toContain("explicit deny");
+  });
+
+  it("survives throttling injected on IAM (SDK retry + jittered retry)", async () => {
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }), {
+      seed: 7,
+      rules: [{ service: "iam", action: "SimulatePrincipalPolicy", throttleRate: 0.6 }],
+    });
+    const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+    const result = await preflight(workspace);
+    expect(result.code).toBe(0);
+    const requests = simulateRequests();
+    expect(requests.some((r) => r.code === "Throttling")).toBe(true);
+    expect(requests.filter((r) => r.status === 200).length).toBe(reportOf(result).simulation.requests);
+  });
+
+  it("batches more than 20 resources per action into calls of at most 20", async () => {
+    const secrets = Array.from({ length: 45 }, (_, i) => ({
+      name: `papyrus/prd/s${i}`,
+      arnSuffix: `Ab${String(i).padStart(4, "0")}`,
+    }));
+    const arns = secrets.map((s) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${s.name}-${s.arnSuffix}`);
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy(arns.slice(0, 44)), secrets }));
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([{ name: "web", secrets: arns.map((a, i) => ({ name: `S${i}`, valueFrom: a })) }]),
+    );
+    const result = await preflight(workspace);
+    expect(result.code).toBe(1);
+    const report = reportOf(result);
+    expect(report.deniedCount).toBe(1);
+    expect(row(result, "secretsmanager:GetSecretValue", arns[44] as string)?.decision).toBe("implicitDeny");
+    const sizes = simulateRequests()
+      .map((r) => (r.params.ResourceArns as unknown[] | undefined)?.length ?? 0)
+      .sort((a, b) => b - a);
+    expect(Math.max(...sizes)).toBe(20);
+    // 45 secrets: 20 + 20 + 5, plus the ECR/logs calls.
+    expect(sizes.filter((n) => n === 20)).toHaveLength(2);
+    expect(report.simulation.requests).toBe(simulateRequests().length);
+  });
+
+  it("on a fork PR (403) writes the summary, warns, and keeps the deny's exit code", async () => {
+    await emulatorWith(scenario({}));
+    github.forbid = "write";
+    const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+    const result = await preflight(workspace);
+    expect(result.code).toBe(1);
+    expect(result.outputs.result).toBe("fail");
+    expect(github.commentsOn(7)).toHaveLength(0);
+    expect(result.summary).toContain("IAM preflight failed");
+    const warning = result.annotations.find((a) => a.level === "warning");
+    expect(warning?.message).toContain("Resource not accessible by integration");
+
+    await emu.emulator.loadScenario(scenario({ executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET]) }));
+    const passing = await preflight(workspace);
+    expect(passing.code).toBe(0);
+    expect(passing.annotations.filter((a) => a.level === "warning")).toHaveLength(1);
+  });
+
+  it("cuts a comment over GitHub's limit and points to the job summary", async () => {
+    const secrets = Array.from({ length: 220 }, (_, i) => ({
+      name: `papyrus/prd/secret-with-a-long-name-${i}`,
+      arnSuffix: `Zz${String(i).padStart(4, "0")}`,
+    }));
+    await emulatorWith(scenario({ secrets }));
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([
+        {
+          name: "web",
+          secrets: secrets.map((s, i) => ({
+            name: `SECRET_${i}`,
+            valueFrom: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${s.name}-${s.arnSuffix}`,
+          })),
+        },
+      ]),
+    );
+    const result = await preflight(workspace);
+    expect(result.code).toBe(1);
+    expect(reportOf(result).deniedCount).toBe(220);
+    const body = github.commentsOn(7)[0]?.body ?? "";
+    expect(body.length).toBeGreaterThan(50_000);
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain("cut to fit GitHub's 65,536-character comment limit");
+    expect(body).toContain(
+      "job summary of this run](https://github.com/octo-org/papyrus/actions/runs/4242424242/attempts/1)",
+    );
+    expect(result.summary).toContain("SECRET&#95;219");
+  });
+
+  it("renders a markdown/HTML injection attempt in a container name inert", async () => {
+    await emulatorWith(scenario({}));
+    const evil = "web<img src=x onerror=alert(1)>](https://evil.example)|**@octo-org/admins**";
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([{ name: evil, secrets: [{ name: "API_KEY", valueFrom: API_KEY_SECRET }] }]),
+    );
+    const result = await preflight(workspace);
+    expect(result.code).toBe(1);
+    const body = github.commentsOn(7)[0]?.body ?? "";
+    expect(body).toContain("container web&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;");
+    expect(body).not.toContain("<img");
+    expect(body).not.toContain("](https://evil");
+    expect(body).not.toContain("@octo-org");
+    // Every table row keeps its 7 columns.
+    const rows = body.split("\n").filter((l) => l.startsWith("| "));
+    expect(rows.every((l) => l.split(" | ").length === 7)).toBe(true);
+  });
+
+  it("checks the CI role against the alb-smoke profile before anything is created", async () => {
+    const ephemeral = JSON.parse(readFileSync("src/actions/ephemeral-alb/iam-policy.json", "utf8"));
+    const register = JSON.parse(readFileSync("src/actions/register-fargate-targets/iam-policy.json", "utf8"));
+    const withoutDelete = {
+      ...ephemeral,
+      Statement: ephemeral.Statement.filter((s: { Sid?: string }) => s.Sid !== "DeleteOnlyTheSuitesSecurityGroups"),
+    };
+    const ciTrust = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Federated: "x" }, Action: "sts:AssumeRoleWithWebIdentity" }],
+    };
+    const ciRole = (policy: unknown) => ({
+      name: "papyrus-ci",
+      trustPolicy: ciTrust,
+      inlinePolicies: { "ephemeral-alb": policy, "register-fargate-targets": register },
+    });
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]), roles: [ciRole(withoutDelete)] }));
+    const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+    const inputs = { "ci-role-arn": `arn:aws:iam::${ACCOUNT}:role/papyrus-ci`, "ci-role-profile": "alb-smoke" };
+    const missing = await preflight(workspace, inputs);
+    expect(missing.code).toBe(1);
+    const denied = reportOf(missing).rows.filter((r) => r.decision !== "allowed");
+    expect(denied.map((r) => r.action)).toEqual(["ec2:DeleteSecurityGroup"]);
+    expect(denied[0]?.principal).toBe(`arn:aws:iam::${ACCOUNT}:role/papyrus-ci`);
+
+    await emu.emulator.loadScenario(scenario({ executionPolicy: secretsPolicy(["*"]), roles: [ciRole(ephemeral)] }));
+    const complete = await preflight(workspace, inputs);
+    expect(complete.code).toBe(0);
+    const ciRows = reportOf(complete).rows.filter((r) => r.principal.endsWith(":role/papyrus-ci"));
+    expect(ciRows.length).toBeGreaterThan(20);
+  });
+
+  it("fails when the execution role does not trust ecs-tasks.amazonaws.com", async () => {
+    const s = scenario({ executionPolicy: secretsPolicy(["*"]) });
+    const roles = s.iam.roles as { name: string; trustPolicy: unknown }[];
+    (roles[0] as { trustPolicy: unknown }).trustPolicy = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
+    await emulatorWith(s);
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), { comment: "false" });
+    expect(result.code).toBe(1);
+    expect(reportOf(result).findings[0]?.message).toContain("does not trust ecs-tasks.amazonaws.com");
+    expect(errorsOf(result).some((a) => a.message.includes(EXECUTION_ROLE))).toBe(true);
+  });
+
+  it("reads a registered revision with DescribeTaskDefinition (no file, no line annotations)", async () => {
+    const s = scenario({ executionPolicy: secretsPolicy([DB_SECRET]) });
+    s.ecs = { taskDefinitions: [incidentTaskDefinition()] };
+    await emulatorWith(s);
+    const result = await preflight(workspaceWith("README.md", "x"), { "task-definition": "papyrus-task:1" });
+    expect(result.code).toBe(1);
+    expect(row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET)?.decision).toBe("implicitDeny");
+    expect(errorsOf(result).every((a) => a.file === undefined)).toBe(true);
+  });
+
+  it("fail-on: never reports the deny but passes the step", async () => {
+    await emulatorWith(scenario({}));
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), { "fail-on": "never" });
+    expect(result.code).toBe(0);
+    expect(result.outputs.result).toBe("fail");
+  });
+
+  it.each([
+    [{ "fail-on": "maybe" }, "Input 'fail-on'"],
+    [{ "task-definition": "deploy/missing.json" }, "Input 'task-definition'"],
+    [{ "task-role-checks": "- action: ssm:GetParameter\n  resource: [unclosed" }, "Input 'task-role-checks'"],
+    [{ "task-role-checks": "- action: not-an-action" }, "Input 'task-role-checks'"],
+    [{ "ci-role-profile": "alb-smoke" }, "Input 'ci-role-arn'"],
+    [
+      { "ci-role-arn": "arn:aws:iam::123456789012:role/ci", "ci-role-profile": "everything" },
+      "Input 'ci-role-profile'",
+    ],
+    [{ "execution-role-arn": "ecsTaskExecutionRole" }, "Input 'execution-role-arn'"],
+    [{ "aws-region": "mars-1" }, "Input 'aws-region'"],
+  ])("bad input %j → exit 1 naming the input, no AWS call", async (inputs, message) => {
+    await emulatorWith(scenario({}));
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), inputs);
+    expect(result.code).toBe(1);
+    expect(errorsOf(result)[0]?.message).toContain(message);
+    expect(emu.emulator.requests).toHaveLength(0);
+    expect(github.requests).toHaveLength(0);
+  });
+});
