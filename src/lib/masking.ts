@@ -153,7 +153,7 @@ function anchoredRule(anchor: string, lookBack: number, rule: MaskRule): MaskRul
 }
 
 const REGION = String.raw`[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
-const KEY_ID = String.raw`(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
+const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
 // An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
 const Q = String.raw`(?:\\?["'])?`;
 // A token boundary that also holds right after a JSON escape (`\nAKIA…` in a CloudWatch message).
@@ -213,7 +213,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
       return regexRule({
         name,
         description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
-        regex: new RegExp(String.raw`${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
+        regex: new RegExp(`${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
         replacement: SECRET_MASK,
         maxLength: 24,
       });
@@ -273,7 +273,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         name,
         description: "PEM private key bodies (the BEGIN/END lines are kept)",
         regex: new RegExp(
-          String.raw`-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY-----(?<v>${PEM_BODY}{16,16384})(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----)?`,
+          `-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY-----(?<v>${PEM_BODY}{16,16384})(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----)?`,
         ),
         replacement: (value) => (value.includes("\\n") ? "\\n****\\n" : "\n****\n"),
         maxLength: 16_500,

@@ -1,0 +1,218 @@
+import { rmSync } from "node:fs";
+import { ConfigurationError, InputError } from "../../lib/errors";
+import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
+import { builtInRules, literalRule, type MaskRule, regexRule, SECRET_MASK } from "../../lib/masking";
+import type { ActionResult } from "../../lib/run-action";
+import { commonDirectory, expandGlobs, relativeTo } from "./glob";
+import type { CustomRule, MaskInputs } from "./inputs";
+import { buildReport, type FileOutcome, findingLines, remainingOf, summaryMarkdown } from "./report";
+import type { CallerAccount } from "./secrets";
+import { expandSecretValues } from "./secrets";
+import { maskFileStream } from "./stream";
+
+export interface MaskDeps {
+  workspace: string;
+  setSecret(value: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string, where: { file: string; line: number }): void;
+  writeSummary(markdown: string): Promise<void>;
+  callerAccount(region: string): Promise<CallerAccount>;
+  fetchSecretValues(ids: readonly string[], region: string, minLength: number): Promise<string[]>;
+  uploadArtifact(
+    name: string,
+    files: string[],
+    root: string,
+    retentionDays: number | undefined,
+  ): Promise<{ id: number; size: number | undefined }>;
+  now?(): Date;
+  chunkBytes?: number;
+  pauseMs?: number;
+}
+
+// Each distinct value found is registered with the runner's log masker; a log
+// with millions of distinct tokens must not make the step's memory grow without bound.
+const MAX_REGISTERED_VALUES = 20_000;
+const MIN_REGISTERED_PIECE = 4;
+
+/** Registers a value with the log masker line by line, never a piece so short it would blank out ordinary text. */
+export function secretRegistrar(setSecret: (v: string) => void, warn: (m: string) => void) {
+  const seen = new Set<string>();
+  let warned = false;
+  return (value: string) => {
+    for (const piece of value.split(/\r?\n|\\n|\\r\\n/)) {
+      const p = piece.trim();
+      if (p.length < MIN_REGISTERED_PIECE || seen.has(p)) continue;
+      if (seen.size >= MAX_REGISTERED_VALUES) {
+        if (!warned)
+          warn(`More than ${MAX_REGISTERED_VALUES} distinct values found; only the first are masked in the job log.`);
+        warned = true;
+        return;
+      }
+      seen.add(p);
+      setSecret(p);
+    }
+  };
+}
+
+/** Latin1 view of a UTF-8 string: files are scanned byte for byte (see stream.ts). */
+const asBytes = (s: string) => Buffer.from(s, "utf8").toString("latin1");
+
+function customRule(rule: CustomRule): MaskRule {
+  return regexRule({
+    name: rule.name,
+    description: `custom rule ${rule.name}`,
+    regex: rule.regex,
+    replacement: rule.replacement,
+    maxLength: 4096,
+  });
+}
+
+export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionResult> {
+  const register = secretRegistrar(deps.setSecret, deps.warning);
+  for (const v of inputs.secretValues) register(v);
+
+  const found = expandGlobs(inputs.patterns, deps.workspace);
+  if (found.files.length === 0) {
+    throw new InputError(
+      "path",
+      `matched no files under ${deps.workspace} (patterns: ${inputs.patterns.join(", ")}).`,
+      "Paths are relative to the workspace; check that the step that writes the evidence ran first.",
+    );
+  }
+  for (const temp of found.staleTemps) {
+    rmSync(temp, { force: true });
+    deps.info(`Removed ${relativeTo(deps.workspace, temp)}, left behind by an interrupted run.`);
+  }
+
+  const accountIds = [...inputs.accountIds];
+  const caller = await deps.callerAccount(inputs.region ?? "us-east-1");
+  if (caller.account !== undefined) {
+    deps.setSecret(caller.account);
+    if (!accountIds.includes(caller.account)) accountIds.push(caller.account);
+    deps.info("The caller's own account ID (from sts:GetCallerIdentity) is masked wherever it appears.");
+  } else {
+    deps.info(
+      `Could not read the caller's account ID (${caller.reason}); only account IDs in ARNs and those listed in 'account-ids' are masked.`,
+    );
+  }
+
+  const secretValues = [...inputs.secretValues];
+  if (inputs.secretIds.length > 0) {
+    const fetched = await deps.fetchSecretValues(inputs.secretIds, inputs.region ?? "", inputs.minSecretLength);
+    for (const v of fetched) register(v);
+    secretValues.push(...fetched);
+    deps.info(`Read ${inputs.secretIds.length} secret(s) from Secrets Manager: ${fetched.length} value(s) to mask.`);
+  }
+  const forms = expandSecretValues(secretValues, inputs.minSecretLength);
+  for (const f of forms) register(f);
+
+  const rules: MaskRule[] = builtInRules({ names: inputs.rules, accountIds });
+  if (forms.length > 0) {
+    rules.push(
+      literalRule({
+        name: "secret-value",
+        description: "secret values (as is, URL-encoded, JSON-escaped, base64)",
+        values: forms.map(asBytes),
+        replacement: SECRET_MASK,
+      }),
+    );
+  }
+  rules.push(...inputs.customRules.map(customRule));
+  const ruleNames = [...new Set(rules.map((r) => r.name))];
+
+  const onValue = (v: string) => register(Buffer.from(v, "latin1").toString("utf8"));
+  const stream = { chunkBytes: deps.chunkBytes, pauseMs: deps.pauseMs } as const;
+  const outcomes: FileOutcome[] = [];
+  for (const file of found.files) {
+    const rel = relativeTo(deps.workspace, file);
+    const outcome: FileOutcome = { path: rel, bytes: 0, binary: false, rewritten: false, masked: {}, remaining: {} };
+    if (inputs.mode === "verify") {
+      const scan = await maskFileStream(file, rules, { ...opts(stream), rewrite: false, onValue });
+      Object.assign(outcome, { bytes: scan.bytes, binary: scan.binary, remaining: remainingOf(scan) });
+    } else {
+      const scan = await maskFileStream(file, rules, { ...opts(stream), rewrite: true, onValue });
+      Object.assign(outcome, { bytes: scan.bytes, binary: scan.binary, rewritten: scan.rewritten });
+      if (scan.binary) outcome.remaining = remainingOf(scan);
+      else outcome.masked = scan.counts;
+      if (inputs.mode === "mask-and-verify" && scan.rewritten) {
+        const again = await maskFileStream(file, rules, { ...opts(stream), rewrite: false, onValue });
+        outcome.remaining = remainingOf(again);
+      }
+    }
+    outcomes.push(outcome);
+  }
+
+  const timestamp = evidenceTimestamp(deps.now?.() ?? new Date());
+  const reportDir = commonDirectory(found.files);
+  const report = buildReport({
+    timestamp,
+    mode: inputs.mode,
+    rules: ruleNames,
+    files: outcomes,
+    skipped: found.symlinks.map((s) => ({
+      path: relativeTo(deps.workspace, s),
+      reason: "symbolic link: not followed, not rewritten, not uploaded",
+    })),
+  });
+  const reportPath = new EvidenceWriter(reportDir, timestamp).writeJson("mask_report", report);
+
+  const findings = findingLines(report);
+  for (const f of findings) deps.error(f.message, { file: f.file, line: f.line });
+  for (const s of report.skipped) deps.warning(`Skipped ${s.path}: ${s.reason}.`);
+  deps.info(
+    `${report.maskedCount} value(s) masked in ${outcomes.filter((o) => o.rewritten).length} of ${outcomes.length} file(s); report: ${relativeTo(deps.workspace, reportPath)}.`,
+  );
+
+  let failure: string | undefined;
+  let artifact: { name: string; id: number } | undefined;
+  if (findings.length > 0) {
+    failure =
+      `Verification found ${report.remainingCount} value(s) the rules still match, in ${new Set(findings.map((f) => f.file)).size} file(s): ` +
+      `${findings.map((f) => f.message).join("; ")}. ` +
+      (inputs.mode === "verify"
+        ? "Run this step with mode 'mask-and-verify' before publishing the evidence."
+        : "Remove or exclude those files (a '!' line in 'path') and run again.") +
+      (inputs.artifactName ? " Nothing was uploaded." : "");
+  } else if (inputs.artifactName) {
+    const files = [...found.files, reportPath];
+    try {
+      const uploaded = await deps.uploadArtifact(inputs.artifactName, files, reportDir, inputs.retentionDays);
+      artifact = { name: inputs.artifactName, id: uploaded.id };
+      deps.info(`Uploaded ${files.length} file(s) as artifact '${inputs.artifactName}' (id ${uploaded.id}).`);
+    } catch (error) {
+      throw uploadError(inputs.artifactName, error);
+    }
+  }
+  await deps.writeSummary(summaryMarkdown(report, artifact));
+
+  return {
+    outputs: {
+      result: report.result,
+      "masked-count": report.maskedCount,
+      report: reportPath,
+      "artifact-id": artifact ? String(artifact.id) : "",
+    },
+    ...(failure ? { failure } : {}),
+  };
+}
+
+function opts(s: { chunkBytes: number | undefined; pauseMs: number | undefined }) {
+  return {
+    ...(s.chunkBytes !== undefined ? { chunkBytes: s.chunkBytes } : {}),
+    ...(s.pauseMs !== undefined ? { pauseMs: s.pauseMs } : {}),
+  };
+}
+
+function uploadError(name: string, error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL/.test(message)) {
+    return new ConfigurationError(
+      `Uploading artifact '${name}' needs the Actions runtime (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL), which was not available: ${message}. ` +
+        "Run the action as a step of a GitHub Actions job (not in a 'run:' script), or leave 'artifact-name' empty and upload with actions/upload-artifact.",
+    );
+  }
+  return new ConfigurationError(
+    `Uploading artifact '${name}' failed: ${message}. The masked files are still in place.`,
+  );
+}
