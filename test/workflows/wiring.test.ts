@@ -87,7 +87,8 @@ jobs:
   a:
     runs-on: ubuntu-latest
     steps:
-      - run: echo \${{ inputs.regoin }} \${{ steps.nope.outputs.x }}
+      - run: echo \${{ inputs.regoin }}
+      - run: echo \${{ steps.nope.outputs.x }}
 `,
     );
     const problems = (await actionlint(f)).join("\n");
