@@ -40771,7 +40771,20 @@ function exchangeOnce(url, opts) {
             req.destroy();
             resolve(hop);
         };
-        const req = (isHttps ? (external_node_https_default()) : (external_node_http_default())).request(options);
+        let req;
+        try {
+            req = (isHttps ? (external_node_https_default()) : (external_node_http_default())).request(options);
+        }
+        catch (error) {
+            // Node refuses some requests before any I/O (an invalid header value, say): still data, not a crash.
+            timings.total = since();
+            resolve({
+                url: url.href,
+                timings,
+                error: curlError(error, { host, port, ms: 0, bytes: 0, connected: false, raw }),
+            });
+            return;
+        }
         const timer = setTimeout(() => {
             finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
         }, opts.timeoutMs);
@@ -41375,7 +41388,7 @@ function readHeaderMap(input, value, where) {
                 throw new errors_InputError(input, `${where}header line '${line}' is not 'Name: value'.`);
             out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
         }
-        return out;
+        return checkHeaders(input, out, where);
     }
     if (!isPlainObject(value))
         throw new errors_InputError(input, `${where}headers must be a map of name: value.`);
@@ -41385,12 +41398,18 @@ function readHeaderMap(input, value, where) {
             throw new errors_InputError(input, `${where}header '${k}' must be a plain value.`);
         out[k] = String(v);
     }
-    for (const name of Object.keys(out)) {
+    return checkHeaders(input, out, where);
+}
+function checkHeaders(input, headers, where) {
+    for (const [name, value] of Object.entries(headers)) {
         if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
             throw new errors_InputError(input, `${where}'${name}' is not a valid HTTP header name.`);
         }
+        // A line break in a value would let one header smuggle another into the request.
+        if (/[\r\n\0]/.test(value))
+            throw new errors_InputError(input, `${where}header '${name}' has a line break in its value.`);
     }
-    return out;
+    return headers;
 }
 function readJsonExpectations(input, value, where) {
     if (value === undefined || value === null || value === "")

@@ -242,7 +242,19 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
       req.destroy();
       resolve(hop);
     };
-    const req = (isHttps ? https : http).request(options);
+    let req: http.ClientRequest;
+    try {
+      req = (isHttps ? https : http).request(options);
+    } catch (error) {
+      // Node refuses some requests before any I/O (an invalid header value, say): still data, not a crash.
+      timings.total = since();
+      resolve({
+        url: url.href,
+        timings,
+        error: curlError(error as NodeJS.ErrnoException, { host, port, ms: 0, bytes: 0, connected: false, raw }),
+      });
+      return;
+    }
     const timer = setTimeout(() => {
       finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
     }, opts.timeoutMs);

@@ -116,7 +116,7 @@ function readHeaderMap(input: string, value: unknown, where: string): Record<str
       if (colon <= 0) throw new InputError(input, `${where}header line '${line}' is not 'Name: value'.`);
       out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
     }
-    return out;
+    return checkHeaders(input, out, where);
   }
   if (!isPlainObject(value)) throw new InputError(input, `${where}headers must be a map of name: value.`);
   const out: Record<string, string> = {};
@@ -125,12 +125,18 @@ function readHeaderMap(input: string, value: unknown, where: string): Record<str
       throw new InputError(input, `${where}header '${k}' must be a plain value.`);
     out[k] = String(v);
   }
-  for (const name of Object.keys(out)) {
+  return checkHeaders(input, out, where);
+}
+
+function checkHeaders(input: string, headers: Record<string, string>, where: string): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
       throw new InputError(input, `${where}'${name}' is not a valid HTTP header name.`);
     }
+    // A line break in a value would let one header smuggle another into the request.
+    if (/[\r\n\0]/.test(value)) throw new InputError(input, `${where}header '${name}' has a line break in its value.`);
   }
-  return out;
+  return headers;
 }
 
 function readJsonExpectations(input: string, value: unknown, where: string): Record<string, unknown> {

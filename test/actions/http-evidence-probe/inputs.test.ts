@@ -101,6 +101,12 @@ describe("http-evidence-probe input parsing", () => {
     ).toThrow(InputError);
   });
 
+  it("refuses a header value with a line break (header smuggling)", () => {
+    expect(() =>
+      readProbeInputs(source({ probes: '- url: http://127.0.0.1:1/\n  headers:\n    X-A: "one\\r\\nX-B: two"' })),
+    ).toThrow(/Input 'probes': item 1: header 'X-A' has a line break/);
+  });
+
   it("probe-level settings override the step-level defaults", () => {
     const inputs = readProbeInputs(
       source({

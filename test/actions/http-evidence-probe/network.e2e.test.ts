@@ -6,11 +6,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SampleApp, startHttpsSampleApp, startSampleApp } from "../../fixtures/sample-app";
+import { runBundle } from "../../harness/runner";
 import { closedPort, evidence, jsonLine, probe, report } from "./helpers";
 
 describe("http-evidence-probe on the wire", () => {
   let app: SampleApp;
-  let tlsApp: SampleApp;
+  let tlsApp: SampleApp & { cert: { certPath: string } };
   beforeAll(async () => {
     [app, tlsApp] = await Promise.all([startSampleApp(), startHttpsSampleApp()]);
   });
@@ -133,6 +134,26 @@ describe("http-evidence-probe on the wire", () => {
     expect(result.code, result.stdout).toBe(0);
     expect(jsonLine(result, "headers")).toMatchObject({ resolved_address: tlsApp.address, status: 200 });
     expect(jsonLine(result, "headers").timings_ms.dns).toBe(0);
+  });
+
+  it("a trusted CA (NODE_EXTRA_CA_CERTS) verifies fully; through resolve the certificate is checked against the URL's host", async () => {
+    const env = { NODE_EXTRA_CA_CERTS: tlsApp.cert.certPath };
+    const pinned = (host: string) =>
+      runBundle("http-evidence-probe", {
+        env,
+        inputs: {
+          url: `https://${host}:${tlsApp.port}/healthz`,
+          resolve: `${host}:${tlsApp.port}:${tlsApp.address}`,
+          "deadline-seconds": 0,
+        },
+      });
+    const good = await pinned("papyrus.internal");
+    expect(good.code, good.stdout).toBe(0);
+    const wrong = await pinned("other.internal");
+    expect(wrong.code).toBe(1);
+    expect(evidence(wrong)["healthz.log"]).toBe(
+      "curl: (60) SSL: no alternative certificate subject name matches target host name 'other.internal'\n",
+    );
   });
 
   it("connection closed without a reply, and a reply that is not HTTP: curl's errors, raw bytes kept", async () => {
