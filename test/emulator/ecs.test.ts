@@ -18,7 +18,8 @@ import {
   UpdateServiceCommand,
 } from "@aws-sdk/client-ecs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessDenied, type RunningEmulator, startEmulator } from "./server";
+import { spyAuthorizations } from "./authorizer-spy";
+import { type RunningEmulator, startEmulator } from "./server";
 import type { EcsModule } from "./services/ecs";
 
 const TASK_DEF = {
@@ -403,31 +404,41 @@ describe("ECS emulator: task definitions and deployments", () => {
 });
 
 describe("ECS emulator: enforcement resources", () => {
-  it("authorises each call on the ARN AWS evaluates and answers AccessDeniedException", async () => {
-    const seen: [string, string[]][] = [];
-    emu.emulator.enforce = true;
-    emu.emulator.authorizer = (ctx, action, resources) => {
-      seen.push([action, resources]);
-      if (action === "ecs:DescribeTasks") throw accessDenied(ctx, action, resources[0] as string);
-    };
-    try {
-      await ecs.send(new DescribeServicesCommand({ cluster: "papyrus", services: ["papyrus-task-service"] }));
-      await ecs.send(new ListTasksCommand({ cluster: "papyrus", maxResults: 1 }));
-      await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "papyrus-task" }));
-      const denied = ecs.send(new DescribeTasksCommand({ cluster: "papyrus", tasks: ["0123"] }));
-      await expect(denied).rejects.toMatchObject({ name: "AccessDeniedException" });
-      await expect(denied).rejects.toThrow(
-        /not authorized to perform: ecs:DescribeTasks on resource: arn:aws:ecs:us-west-2:123456789012:task\/papyrus\/0123/,
-      );
-    } finally {
-      emu.emulator.enforce = false;
-      emu.emulator.authorizer = undefined;
-    }
+  it("authorises each call on the ARN AWS evaluates, with ecs:cluster, and answers AccessDeniedException", async () => {
+    const seen = await spyAuthorizations(
+      emu,
+      (action) => action === "ecs:DescribeTasks",
+      async () => {
+        await ecs.send(new DescribeServicesCommand({ cluster: "papyrus", services: ["papyrus-task-service"] }));
+        await ecs.send(
+          new ListTasksCommand({ cluster: "arn:aws:ecs:us-west-2:123456789012:cluster/papyrus", maxResults: 1 }),
+        );
+        await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: "papyrus-task" }));
+        const denied = ecs.send(new DescribeTasksCommand({ cluster: "papyrus", tasks: ["0123"] }));
+        await expect(denied).rejects.toMatchObject({ name: "AccessDeniedException" });
+        await expect(denied).rejects.toThrow(
+          /not authorized to perform: ecs:DescribeTasks on resource: arn:aws:ecs:us-west-2:123456789012:task\/papyrus\/0123/,
+        );
+      },
+    );
+    const cluster = { request: { "ecs:cluster": "arn:aws:ecs:us-west-2:123456789012:cluster/papyrus" } };
     expect(seen).toEqual([
-      ["ecs:DescribeServices", ["arn:aws:ecs:us-west-2:123456789012:service/papyrus/papyrus-task-service"]],
-      ["ecs:ListTasks", ["arn:aws:ecs:us-west-2:123456789012:container-instance/papyrus/*"]],
-      ["ecs:DescribeTaskDefinition", ["*"]],
-      ["ecs:DescribeTasks", ["arn:aws:ecs:us-west-2:123456789012:task/papyrus/0123"]],
+      {
+        action: "ecs:DescribeServices",
+        resources: ["arn:aws:ecs:us-west-2:123456789012:service/papyrus/papyrus-task-service"],
+        conditions: cluster,
+      },
+      {
+        action: "ecs:ListTasks",
+        resources: ["arn:aws:ecs:us-west-2:123456789012:container-instance/papyrus/*"],
+        conditions: cluster,
+      },
+      { action: "ecs:DescribeTaskDefinition", resources: ["*"], conditions: {} },
+      {
+        action: "ecs:DescribeTasks",
+        resources: ["arn:aws:ecs:us-west-2:123456789012:task/papyrus/0123"],
+        conditions: cluster,
+      },
     ]);
   });
 

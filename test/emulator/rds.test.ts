@@ -27,7 +27,8 @@ import {
 } from "@aws-sdk/client-rds";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessDenied, type RunningEmulator, startEmulator } from "./server";
+import { spyAuthorizations } from "./authorizer-spy";
+import { type RunningEmulator, startEmulator } from "./server";
 
 const SECRET_KMS = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -458,24 +459,19 @@ describe("RDS emulator: parameter groups", () => {
 
 describe("RDS emulator: enforcement resources", () => {
   it("evaluates calls on db, cluster and pg ARNs and answers AccessDenied", async () => {
-    const seen: [string, string[]][] = [];
-    emu.emulator.enforce = true;
-    emu.emulator.authorizer = (ctx, action, resources) => {
-      seen.push([action, resources]);
-      if (action === "rds:DescribeDBParameters") throw accessDenied(ctx, action, resources[0] as string);
-    };
-    try {
-      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "papyrus-db" }));
-      await rds.send(new DescribeDBInstancesCommand({}));
-      await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: "papyrus-aurora" }));
-      await expect(
-        rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: "papyrus-pg16" })),
-      ).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-    } finally {
-      emu.emulator.enforce = false;
-      emu.emulator.authorizer = undefined;
-    }
-    expect(seen).toEqual([
+    const seen = await spyAuthorizations(
+      emu,
+      (action) => action === "rds:DescribeDBParameters",
+      async () => {
+        await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "papyrus-db" }));
+        await rds.send(new DescribeDBInstancesCommand({}));
+        await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: "papyrus-aurora" }));
+        await expect(
+          rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: "papyrus-pg16" })),
+        ).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+      },
+    );
+    expect(seen.map((a) => [a.action, a.resources])).toEqual([
       ["rds:DescribeDBInstances", ["arn:aws:rds:us-west-2:123456789012:db:papyrus-db"]],
       ["rds:DescribeDBInstances", ["arn:aws:rds:us-west-2:123456789012:db:*"]],
       ["rds:DescribeDBClusters", ["arn:aws:rds:us-west-2:123456789012:cluster:papyrus-aurora"]],

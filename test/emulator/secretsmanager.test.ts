@@ -13,7 +13,8 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessDenied, type RunningEmulator, startEmulator } from "./server";
+import { spyAuthorizations } from "./authorizer-spy";
+import { type RunningEmulator, startEmulator } from "./server";
 
 const PREFIX = "arn:aws:secretsmanager:us-west-2:123456789012:secret:";
 const KMS = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -209,32 +210,44 @@ describe("Secrets Manager emulator: writing", () => {
 });
 
 describe("Secrets Manager emulator: enforcement resources", () => {
-  it("evaluates calls on the secret's full ARN, also when named without the suffix", async () => {
-    const seen: [string, string[]][] = [];
-    emu.emulator.enforce = true;
-    emu.emulator.authorizer = (ctx, action, resources) => {
-      seen.push([action, resources]);
-      if (action === "secretsmanager:GetSecretValue" && resources[0]?.includes("api-key"))
-        throw accessDenied(ctx, action, resources[0]);
-    };
+  it("evaluates calls on the secret's full ARN, also when named without the suffix, with its tags", async () => {
     let createdArn: string | undefined;
-    try {
-      await sm.send(new GetSecretValueCommand({ SecretId: "papyrus/db" }));
-      await sm.send(new ListSecretsCommand({}));
-      createdArn = (await sm.send(new CreateSecretCommand({ Name: "enforced", SecretString: "x" }))).ARN;
-      const denied = sm.send(new GetSecretValueCommand({ SecretId: `${PREFIX}papyrus/api-key` }));
-      await expect(denied).rejects.toMatchObject({ name: "AccessDeniedException" });
-      await expect(denied).rejects.toThrow(
-        /secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:.*papyrus\/api-key-[A-Za-z0-9]{6}$/,
-      );
-    } finally {
-      emu.emulator.enforce = false;
-      emu.emulator.authorizer = undefined;
-    }
+    const seen = await spyAuthorizations(
+      emu,
+      (action, resources) => action === "secretsmanager:GetSecretValue" && Boolean(resources[0]?.includes("api-key")),
+      async () => {
+        await sm.send(new GetSecretValueCommand({ SecretId: "papyrus/db" }));
+        await sm.send(new ListSecretsCommand({}));
+        const created = await sm.send(
+          new CreateSecretCommand({ Name: "enforced", SecretString: "x", Tags: [{ Key: "run", Value: "42" }] }),
+        );
+        createdArn = created.ARN;
+        const denied = sm.send(new GetSecretValueCommand({ SecretId: `${PREFIX}papyrus/api-key` }));
+        await expect(denied).rejects.toMatchObject({ name: "AccessDeniedException" });
+        await expect(denied).rejects.toThrow(
+          /secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:.*papyrus\/api-key-[A-Za-z0-9]{6}$/,
+        );
+      },
+    );
     expect(seen.slice(0, 3)).toEqual([
-      ["secretsmanager:GetSecretValue", [`${PREFIX}papyrus/db-AbCdEf`]],
-      ["secretsmanager:ListSecrets", ["*"]],
-      ["secretsmanager:CreateSecret", [createdArn]],
+      {
+        action: "secretsmanager:GetSecretValue",
+        resources: [`${PREFIX}papyrus/db-AbCdEf`],
+        conditions: {
+          perResource: {
+            [`${PREFIX}papyrus/db-AbCdEf`]: {
+              "aws:ResourceTag/team": "web",
+              "secretsmanager:ResourceTag/team": "web",
+            },
+          },
+        },
+      },
+      { action: "secretsmanager:ListSecrets", resources: ["*"], conditions: {} },
+      {
+        action: "secretsmanager:CreateSecret",
+        resources: [createdArn],
+        conditions: { request: { "aws:TagKeys": ["run"], "aws:RequestTag/run": "42" } },
+      },
     ]);
     await sm.send(new DeleteSecretCommand({ SecretId: "enforced", ForceDeleteWithoutRecovery: true }));
   });

@@ -10,7 +10,8 @@ import {
   SSMClient,
 } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accessDenied, type RunningEmulator, startEmulator } from "./server";
+import { spyAuthorizations } from "./authorizer-spy";
+import { type RunningEmulator, startEmulator } from "./server";
 
 const KMS = "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const ARN = "arn:aws:ssm:us-west-2:123456789012:parameter/";
@@ -181,23 +182,18 @@ describe("SSM emulator: writing", () => {
 
 describe("SSM emulator: enforcement resources", () => {
   it("evaluates each call on the parameter ARN without the leading slash", async () => {
-    const seen: [string, string[]][] = [];
-    emu.emulator.enforce = true;
-    emu.emulator.authorizer = (ctx, action, resources) => {
-      seen.push([action, resources]);
-      if (action === "ssm:GetParameter") throw accessDenied(ctx, action, resources[0] as string);
-    };
-    try {
-      await ssm.send(new GetParametersCommand({ Names: ["/papyrus/db/host", "toplevel"] }));
-      await ssm.send(new DescribeParametersCommand({}));
-      await expect(ssm.send(new GetParameterCommand({ Name: "/papyrus/api-key" }))).rejects.toMatchObject({
-        name: "AccessDeniedException",
-      });
-    } finally {
-      emu.emulator.enforce = false;
-      emu.emulator.authorizer = undefined;
-    }
-    expect(seen).toEqual([
+    const seen = await spyAuthorizations(
+      emu,
+      (action) => action === "ssm:GetParameter",
+      async () => {
+        await ssm.send(new GetParametersCommand({ Names: ["/papyrus/db/host", "toplevel"] }));
+        await ssm.send(new DescribeParametersCommand({}));
+        await expect(ssm.send(new GetParameterCommand({ Name: "/papyrus/api-key" }))).rejects.toMatchObject({
+          name: "AccessDeniedException",
+        });
+      },
+    );
+    expect(seen.map((a) => [a.action, a.resources])).toEqual([
       ["ssm:GetParameters", [`${ARN}papyrus/db/host`, `${ARN}toplevel`]],
       ["ssm:DescribeParameters", ["*"]],
       ["ssm:GetParameter", [`${ARN}papyrus/api-key`]],

@@ -279,6 +279,12 @@ export function createEcs(emulator: Emulator): EcsModule {
           return ["*"];
       }
     },
+    // ecs:cluster scopes cluster-level calls in least-privilege policies ("ArnEquals": {"ecs:cluster": ...}).
+    conditionContext(action: string, params: Params) {
+      if (action === "DescribeClusters" || action.includes("TaskDefinition")) return {};
+      const ref = typeof params.cluster === "string" && params.cluster !== "" ? params.cluster : "default";
+      return { request: { "ecs:cluster": ref.startsWith("arn:") ? ref : state.arn("cluster", ref) } };
+    },
     reset() {
       state.clear();
     },

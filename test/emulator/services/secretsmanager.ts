@@ -209,6 +209,24 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
       const id = String(params.SecretId ?? "");
       return [id.startsWith("arn:") ? id : `${store.arnPrefix()}${id}`];
     },
+    // Tag conditions: aws:RequestTag/aws:TagKeys on CreateSecret, aws:ResourceTag (and the
+    // secretsmanager:ResourceTag alias) on calls about an existing secret.
+    conditionContext(action, params) {
+      if (action === "CreateSecret") {
+        const tags: Params[] = Array.isArray(params.Tags) ? params.Tags : [];
+        const request: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => String(t.Key)) };
+        for (const t of tags) request[`aws:RequestTag/${t.Key}`] = String(t.Value);
+        return { request };
+      }
+      const secret = action === "ListSecrets" ? undefined : store.find(params.SecretId);
+      if (!secret) return {};
+      const keys: Record<string, string> = {};
+      for (const t of secret.tags) {
+        keys[`aws:ResourceTag/${t.Key}`] = t.Value;
+        keys[`secretsmanager:ResourceTag/${t.Key}`] = t.Value;
+      }
+      return { perResource: { [secret.arn]: keys } };
+    },
     createSecret: (spec, seeded = true) => store.add({ ...spec, seeded }).arn,
     reset() {
       store.secrets.clear();
