@@ -11,25 +11,19 @@ export interface ManagedSecret {
   kmsKeyId: string;
 }
 
-export interface DbInstance {
+/** What instances and clusters share. */
+interface DbResource {
   id: string;
   arn: string;
   resourceId: string;
-  instanceClass: string;
   engine: string;
   engineVersion: string;
-  dbName?: string;
   masterUsername: string;
-  address: string;
   port: number;
   parameterGroup: string;
-  clusterId?: string;
   securityGroups: string[];
-  availabilityZone: string;
   storageEncrypted: boolean;
   kmsKeyId?: string;
-  publiclyAccessible: boolean;
-  caCertificate: string;
   masterUserSecret?: ManagedSecret;
   /** Fixed status (scenario), else `creating` until readyAt, then `available`. */
   status?: string;
@@ -39,27 +33,20 @@ export interface DbInstance {
   seeded: boolean;
 }
 
-export interface DbCluster {
-  id: string;
-  arn: string;
-  resourceId: string;
-  engine: string;
-  engineVersion: string;
+export interface DbInstance extends DbResource {
+  instanceClass: string;
+  dbName?: string;
+  address: string;
+  clusterId?: string;
+  availabilityZone: string;
+  publiclyAccessible: boolean;
+  caCertificate: string;
+}
+
+export interface DbCluster extends DbResource {
   databaseName?: string;
-  masterUsername: string;
   address: string;
   readerAddress: string;
-  port: number;
-  parameterGroup: string;
-  securityGroups: string[];
-  storageEncrypted: boolean;
-  kmsKeyId?: string;
-  masterUserSecret?: ManagedSecret;
-  status?: string;
-  readyAt: number;
-  createdAt: Date;
-  tags: Params[];
-  seeded: boolean;
 }
 
 /** RDS's Route 53 hosted zone per region (what Endpoint.HostedZoneId shows). */

@@ -1,8 +1,15 @@
 /** The `rds` section of a scenario (format in test/emulator/docs/rds.md). */
 import type { Params } from "../../types";
-import type { RdsState } from "./state";
+import type { ClusterSpec, InstanceSpec, RdsState } from "./state";
 
-type ManagedSecretSpec = boolean | { password?: string; kmsKeyId?: string; arnSuffix?: string };
+type ManagedSecretSpec = boolean | NonNullable<InstanceSpec["managedSecret"]>;
+
+/** A scenario entry: the spec without bookkeeping, tags as a map, `masterUserSecret` instead of `managedSecret`. */
+type Entry<T> = Omit<T, "seeded" | "managedSecret" | "tags" | "engine"> & {
+  engine?: string;
+  tags?: Record<string, string>;
+  masterUserSecret?: ManagedSecretSpec;
+};
 
 export interface RdsScenario {
   parameterGroups?: {
@@ -13,42 +20,8 @@ export interface RdsScenario {
     cluster?: boolean;
     parameters?: Record<string, string | number>;
   }[];
-  clusters?: {
-    id: string;
-    engine?: string;
-    engineVersion?: string;
-    databaseName?: string;
-    masterUsername: string;
-    address?: string;
-    readerAddress?: string;
-    port?: number;
-    parameterGroup?: string;
-    securityGroups?: string[];
-    storageEncrypted?: boolean;
-    kmsKeyId?: string;
-    status?: string;
-    tags?: Record<string, string>;
-    masterUserSecret?: ManagedSecretSpec;
-  }[];
-  instances?: {
-    id: string;
-    engine?: string;
-    engineVersion?: string;
-    instanceClass?: string;
-    dbName?: string;
-    masterUsername?: string;
-    address?: string;
-    port?: number;
-    parameterGroup?: string;
-    clusterId?: string;
-    securityGroups?: string[];
-    storageEncrypted?: boolean;
-    kmsKeyId?: string;
-    publiclyAccessible?: boolean;
-    status?: string;
-    tags?: Record<string, string>;
-    masterUserSecret?: ManagedSecretSpec;
-  }[];
+  clusters?: Entry<ClusterSpec>[];
+  instances?: Entry<InstanceSpec>[];
 }
 
 const tags = (t: Record<string, string> | undefined): Params[] =>
