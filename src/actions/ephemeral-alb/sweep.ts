@@ -129,7 +129,10 @@ async function findTagged(clients: AlbClients): Promise<Tagged[]> {
     }
     token = out.NextToken;
   } while (token);
-  return found;
+  // Rules inside the suite's own security groups go with those groups; only
+  // the temporary rules in task security groups need revoking by themselves.
+  const ownGroups = new Set(found.filter((f) => f.kind === "security group").map((f) => f.id));
+  return found.filter((f) => f.kind !== "ingress rule" || !ownGroups.has(f.groupId ?? ""));
 }
 
 /**

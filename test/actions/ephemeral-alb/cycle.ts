@@ -95,7 +95,9 @@ export async function reload(emu: RunningEmulator, s: Scenario): Promise<void> {
 }
 
 /** A loopback "checkip" service that answers with 127.0.0.1, for `ingress-cidrs: auto`. */
-export async function startCheckip(answer = "127.0.0.1"): Promise<{ url: string; hits: () => number; stop(): Promise<void> }> {
+export async function startCheckip(
+  answer = "127.0.0.1",
+): Promise<{ url: string; hits: () => number; stop(): Promise<void> }> {
   let hits = 0;
   const server: Server = createServer((_req, res) => {
     hits++;
@@ -155,7 +157,11 @@ export function runAlb(emu: RunningEmulator, inputs: Record<string, string | num
   return runBundle("ephemeral-alb", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
 }
 
-export function startAlb(emu: RunningEmulator, inputs: Record<string, string | number | boolean>, opts: RunOptions = {}) {
+export function startAlb(
+  emu: RunningEmulator,
+  inputs: Record<string, string | number | boolean>,
+  opts: RunOptions = {},
+) {
   return startBundle("ephemeral-alb", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
 }
 
@@ -163,11 +169,19 @@ export function runAlbPost(emu: RunningEmulator, main: Pick<RunResult, "state" |
   return runPostBundle("ephemeral-alb", main, { ...opts, env: { ...awsEnv(emu), ...opts.env } });
 }
 
-export function runRegister(emu: RunningEmulator, inputs: Record<string, string | number | boolean>, opts: RunOptions = {}) {
+export function runRegister(
+  emu: RunningEmulator,
+  inputs: Record<string, string | number | boolean>,
+  opts: RunOptions = {},
+) {
   return runBundle("register-fargate-targets", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
 }
 
-export function runRegisterPost(emu: RunningEmulator, main: Pick<RunResult, "state" | "workspace">, opts: RunOptions = {}) {
+export function runRegisterPost(
+  emu: RunningEmulator,
+  main: Pick<RunResult, "state" | "workspace">,
+  opts: RunOptions = {},
+) {
   return runPostBundle("register-fargate-targets", main, { ...opts, env: { ...awsEnv(emu), ...opts.env } });
 }
 

@@ -21,7 +21,11 @@ const CREATE_STEPS: { service: string; action: string; iam: string; nth?: number
   { service: "elasticloadbalancing", action: "CreateListener", iam: "elasticloadbalancing:CreateListener" },
   { service: "ec2", action: "AuthorizeSecurityGroupIngress", iam: "ec2:AuthorizeSecurityGroupIngress", nth: 1 },
   { service: "ec2", action: "AuthorizeSecurityGroupIngress", iam: "ec2:AuthorizeSecurityGroupIngress", nth: 2 },
-  { service: "elasticloadbalancing", action: "DescribeLoadBalancers", iam: "elasticloadbalancing:DescribeLoadBalancers" },
+  {
+    service: "elasticloadbalancing",
+    action: "DescribeLoadBalancers",
+    iam: "elasticloadbalancing:DescribeLoadBalancers",
+  },
 ];
 
 const base = scenario({ tasks: [] });
@@ -51,7 +55,11 @@ describe("ephemeral-alb under faults", () => {
           {
             service: step.service,
             action: step.action,
-            failNth: { n: step.nth ?? 1, code: step.service === "ec2" ? "UnauthorizedOperation" : "AccessDenied", status: 403 },
+            failNth: {
+              n: step.nth ?? 1,
+              code: step.service === "ec2" ? "UnauthorizedOperation" : "AccessDenied",
+              status: 403,
+            },
           },
         ],
       });
@@ -69,7 +77,12 @@ describe("ephemeral-alb under faults", () => {
     const services = ["ec2", "elasticloadbalancing"];
     // Every operation's first call is throttled, and a third of all calls after that.
     const actions = [
-      ...["CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress", "DeleteSecurityGroup"].map((a) => ["ec2", a]),
+      ...[
+        "CreateSecurityGroup",
+        "AuthorizeSecurityGroupIngress",
+        "RevokeSecurityGroupIngress",
+        "DeleteSecurityGroup",
+      ].map((a) => ["ec2", a]),
       ...["DescribeSecurityGroups", "DescribeSecurityGroupRules", "DescribeNetworkInterfaces"].map((a) => ["ec2", a]),
       ...[
         "CreateTargetGroup",

@@ -94,7 +94,7 @@ describe("iam-simulate-preflight", () => {
     expect(row(broken, "secretsmanager:GetSecretValue", API_KEY_SECRET)?.decision).toBe("implicitDeny");
     const db = row(broken, "secretsmanager:GetSecretValue", DB_SECRET);
     expect(db?.decision).toBe("allowed");
-    expect(db?.matchedStatements.map((m) => m.policy)).toEqual(["papyrus-secrets"]);
+    expect(db?.matchedStatements.map((m) => [m.policy, m.sid])).toEqual([["papyrus-secrets", "ReadPapyrusSecrets"]]);
     // The managed policy covers logs and ECR.
     expect(row(broken, "ecr:GetAuthorizationToken", "*")?.decision).toBe("allowed");
     expect(reportOf(broken).rows.find((x) => x.action === "logs:PutLogEvents")?.decision).toBe("allowed");
@@ -103,6 +103,8 @@ describe("iam-simulate-preflight", () => {
     expect(annotation?.file).toBe(TD_FILE);
     expect(annotation?.line).toBe(lineOf(fileText, API_KEY_SECRET));
     expect(annotation?.message).toContain("container web, secret API_KEY");
+    expect(annotation?.message).toContain("secret:papyrus/prd/api-key-XyZ123");
+    expect(broken.annotations.every((a) => !a.message.includes(ACCOUNT))).toBe(true);
 
     const comments = github.commentsOn(7);
     expect(comments).toHaveLength(1);
@@ -153,6 +155,78 @@ describe("iam-simulate-preflight", () => {
     expect(secretRows.every((r) => r.decision === "allowed")).toBe(true);
   });
 
+  it("reads SSM parameters by name (with and without the leading slash) and by ARN; CMK → kms:Decrypt; missing → failing row", async () => {
+    const param = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name}`;
+    const executionPolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "Params", Effect: "Allow", Action: "ssm:GetParameters", Resource: param("papyrus/*") },
+        { Sid: "Flags", Effect: "Allow", Action: "ssm:GetParameters", Resource: param("papyrus-flags") },
+      ],
+    };
+    await emulatorWith(
+      scenario({
+        executionPolicy,
+        ssm: {
+          parameters: [
+            { name: "/papyrus/prd/db-url", value: "postgres://db", type: "String" },
+            { name: "/papyrus/prd/token", value: "t", type: "SecureString", keyId: CMK },
+            { name: "/papyrus/prd/plain-secure", value: "t", type: "SecureString", keyId: "alias/aws/ssm" },
+            { name: "papyrus-flags", value: "a,b", type: "StringList" },
+            { name: "/other/app/key", value: "x", type: "String" },
+          ],
+        },
+      }),
+    );
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([
+        {
+          name: "web",
+          secrets: [
+            { name: "DB_URL", valueFrom: "/papyrus/prd/db-url" },
+            { name: "DB_URL_NO_SLASH", valueFrom: "papyrus/prd/db-url" },
+            { name: "TOKEN", valueFrom: param("papyrus/prd/token") },
+            { name: "PLAIN", valueFrom: "/papyrus/prd/plain-secure" },
+            { name: "FLAGS", valueFrom: "papyrus-flags" },
+            { name: "OTHER", valueFrom: param("other/app/key") },
+            { name: "GONE", valueFrom: "/papyrus/prd/renamed" },
+          ],
+        },
+      ]),
+    );
+    const result = await preflight(workspace, {
+      "task-role-checks": `- action: ssm:GetParameter\n  resource: ${param("papyrus/prd/db-url")}`,
+    });
+    expect(result.code).toBe(1);
+    const ssmRows = reportOf(result)
+      .rows.filter((r) => r.action === "ssm:GetParameters")
+      .map((r) => [r.resource, r.decision]);
+    expect(ssmRows).toEqual([
+      [param("papyrus/prd/db-url"), "allowed"],
+      [param("papyrus/prd/token"), "allowed"],
+      [param("papyrus/prd/plain-secure"), "allowed"],
+      [param("papyrus-flags"), "allowed"],
+      [param("other/app/key"), "implicitDeny"],
+    ]);
+    expect(
+      reportOf(result)
+        .rows.filter((r) => r.action === "kms:Decrypt")
+        .map((r) => r.resource),
+    ).toEqual([CMK]);
+    const taskRow = row(result, "ssm:GetParameter", param("papyrus/prd/db-url"));
+    expect(taskRow?.principal).toBe(`arn:aws:iam::${ACCOUNT}:role/papyrus-task-role`);
+    expect(taskRow?.decision).toBe("allowed");
+    const missing = reportOf(result).findings.filter((f) => f.severity === "fail");
+    expect(missing).toHaveLength(1);
+    expect(missing[0]?.message).toContain("SSM parameter '/papyrus/prd/renamed' does not exist");
+    const text = readFileSync(join(workspace, TD_FILE), "utf8");
+    expect(errorsOf(result).find((a) => a.message.includes("renamed"))?.line).toBe(
+      lineOf(text, "/papyrus/prd/renamed"),
+    );
+    expect(errorsOf(result).find((a) => a.message.includes("other/app/key"))?.line).toBe(lineOf(text, "other/app/key"));
+  });
+
   it("reports a secret that does not exist as a failing row with an annotation on its line", async () => {
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }));
     const gone = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:papyrus/prd/old-name-QwErTy`;
@@ -196,7 +270,7 @@ describe("iam-simulate-preflight", () => {
     expect(result.code).toBe(1);
     const denied = row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET);
     expect(denied?.decision).toBe("explicitDeny");
-    expect(denied?.matchedStatements.map((m) => m.policy)).toEqual(["papyrus-secrets"]);
+    expect(denied?.matchedStatements.map((m) => [m.policy, m.sid])).toEqual([["papyrus-secrets", "NeverTheApiKey"]]);
     expect(github.commentsOn(7)[0]?.body).toContain("explicit deny");
   });
 

@@ -47,7 +47,7 @@ describe("register-fargate-targets against the emulator", () => {
 
   beforeAll(async () => {
     apps = await startTasks(2);
-    [broken] = await startTasks(1, { settings: { healthzStatus: 404 } }) as [SampleApp];
+    [broken] = (await startTasks(1, { settings: { healthzStatus: 404 } })) as [SampleApp];
     emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }));
     alb = await runAlb(emu, await albInputs());
     expect(alb.code, describeRun(alb)).toBe(0);
@@ -163,7 +163,9 @@ describe("register-fargate-targets against the emulator", () => {
       const reg = await registerAndDeregister({ "timeout-seconds": 600 });
       expect(reg.code).toBe(1);
       const message = errors(reg).join("\n");
-      expect(message).toMatch(/task .* is (STOPPED|DEACTIVATING|STOPPING): Essential container in task exited; web exit code 3/);
+      expect(message).toMatch(
+        /task .* is (STOPPED|DEACTIVATING|STOPPING): Essential container in task exited; web exit code 3/,
+      );
       expect(message).toMatch(/Hint: A task stopped/);
     } finally {
       stopped = true;
@@ -190,8 +192,13 @@ describe("register-fargate-targets against the emulator", () => {
     const since = lastSeq(emu);
     const unknown = await runRegister(emu, registerInputs(tg, { cluster: "no-such-cluster" }));
     expect(unknown.code).toBe(1);
-    expect(errors(unknown).join("\n")).toMatch(/^Input 'cluster': cluster 'no-such-cluster' was not found in us-west-2/);
-    const badArn = await runRegister(emu, registerInputs("arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/x/1"));
+    expect(errors(unknown).join("\n")).toMatch(
+      /^Input 'cluster': cluster 'no-such-cluster' was not found in us-west-2/,
+    );
+    const badArn = await runRegister(
+      emu,
+      registerInputs("arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/x/1"),
+    );
     expect(badArn.code).toBe(1);
     expect(errors(badArn).join("\n")).toMatch(/^Input 'target-group-arn': .* is not a valid ARN/);
     expect(calls(emu, "RegisterTargets", since)).toBe(0);
@@ -214,7 +221,10 @@ describe("register-fargate-targets: a task security group without the ALB's ingr
     const alb = await runAlb(emu, await albInputs({ "task-security-group-id": "" }));
     expect(alb.code, describeRun(alb)).toBe(0);
     try {
-      const reg = await runRegister(emu, registerInputs(alb.outputs["target-group-arn"] as string, { "timeout-seconds": 600 }));
+      const reg = await runRegister(
+        emu,
+        registerInputs(alb.outputs["target-group-arn"] as string, { "timeout-seconds": 600 }),
+      );
       expect(reg.code).toBe(1);
       const message = errors(reg).join("\n");
       expect(message).toContain("Target.Timeout");

@@ -1,0 +1,113 @@
+import { CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { AddTagsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator/server";
+import { albInputs, describeRun, emulatorFor, leftovers, REGION, runAlb, runAlbPost, scenario } from "./cycle";
+
+const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
+
+/** Makes a kept cycle look like one from yesterday: its expiry tags move into the past. */
+interface AlbRecord {
+  loadBalancer: { arn: string };
+  targetGroup: { arn: string };
+  securityGroup: { id: string };
+  taskIngress: { ruleIds: string[] };
+}
+
+async function backdate(emu: RunningEmulator, resources: AlbRecord) {
+  const past = new Date(Date.now() - 24 * 3_600_000).toISOString();
+  const tag = [{ Key: "ecs-alb-smoke:expires-at", Value: past }];
+  const elb = new ElasticLoadBalancingV2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+  const ec2 = new EC2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+  await elb.send(
+    new AddTagsCommand({ ResourceArns: [resources.loadBalancer.arn, resources.targetGroup.arn], Tags: tag }),
+  );
+  await ec2.send(
+    new CreateTagsCommand({ Resources: [resources.securityGroup.id, ...resources.taskIngress.ruleIds], Tags: tag }),
+  );
+}
+
+function loadBalancerNames(emu: RunningEmulator): string[] {
+  const state = emu.emulator.state() as { elasticloadbalancing: { loadBalancers: { LoadBalancerName: string }[] } };
+  return state.elasticloadbalancing.loadBalancers.map((l) => l.LoadBalancerName);
+}
+
+describe("ephemeral-alb mode: sweep", () => {
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    emu = await emulatorFor(scenario({ tasks: [] }));
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  it("removes an expired leftover, keeps a fresh one; dry-run lists; run-id removes that run's", async () => {
+    const old = await runAlb(emu, await albInputs({ keep: true, leg: "old" }));
+    const fresh = await runAlb(emu, await albInputs({ keep: true, leg: "fresh" }));
+    expect(old.code, describeRun(old)).toBe(0);
+    expect(fresh.code, describeRun(fresh)).toBe(0);
+    expect(old.annotations.some((a) => a.level === "warning" && a.message.includes("will NOT be destroyed"))).toBe(
+      true,
+    );
+    // keep: true — the post steps leave everything.
+    const keptPost = await runAlbPost(emu, old);
+    expect(keptPost.code, describeRun(keptPost)).toBe(0);
+    expect(loadBalancerNames(emu)).toHaveLength(2);
+
+    const oldResources = JSON.parse(old.outputs.resources ?? "{}");
+    const freshName = JSON.parse(fresh.outputs.resources ?? "{}").names.loadBalancer;
+    await backdate(emu, oldResources);
+
+    const dry = await runAlb(emu, { mode: "sweep", "dry-run": true });
+    expect(dry.code, describeRun(dry)).toBe(0);
+    expect(dry.summary).toContain(oldResources.names.base);
+    expect(dry.summary).not.toContain(freshName.replace(/-alb$/, ""));
+    expect(loadBalancerNames(emu)).toHaveLength(2);
+
+    const sweep = await runAlb(emu, { mode: "sweep" });
+    expect(sweep.code, describeRun(sweep)).toBe(0);
+    expect(sweep.outputs["swept-count"]).toBe("1");
+    expect(loadBalancerNames(emu)).toEqual([freshName]);
+    const swept = JSON.parse(sweep.outputs.resources ?? "{}");
+    expect(swept.steps.every((s: { outcome: string }) => s.outcome !== "left")).toBe(true);
+    expect(swept.steps.map((s: { step: string }) => s.step)).toEqual(
+      expect.arrayContaining([
+        "delete load balancer",
+        "revoke temporary ingress",
+        "delete security group",
+        "delete target group",
+      ]),
+    );
+
+    const byRun = await runAlb(emu, { mode: "sweep", "run-id": "4242424242" });
+    expect(byRun.code, describeRun(byRun)).toBe(0);
+    expect(leftovers(emu)).toEqual({});
+  });
+
+  it("refuses bad inputs naming the input, before any AWS call", async () => {
+    const before = emu.emulator.requests.length;
+    const cases: [Record<string, string | number | boolean>, RegExp][] = [
+      [{ "subnet-ids": "subnet-0e5a1b2c3d4e5f601" }, /^Input 'subnet-ids': needs at least two subnets/],
+      [{ "name-prefix": "a-very-long-name-prefix-x" }, /^Input 'name-prefix': is 25 characters; at most 21 fit/],
+      [{ "vpc-id": "vpc-nope" }, /^Input 'vpc-id': 'vpc-nope' is not a VPC ID/],
+      [{ "ingress-cidrs": "10.0.0.0/33" }, /^Input 'ingress-cidrs': '10.0.0.0\/33' is not an IPv4 CIDR/],
+      [{ "health-check-path": "healthz" }, /^Input 'health-check-path': must start with '\/'/],
+      [{ mode: "destroy" }, /^Input 'mode': must be one of 'create', 'sweep'/],
+    ];
+    for (const [bad, message] of cases) {
+      const r = await runAlb(emu, await albInputs(bad));
+      expect(r.code, describeRun(r)).toBe(1);
+      expect(
+        r.annotations
+          .filter((a) => a.level === "error")
+          .map((a) => a.message)
+          .join("\n"),
+      ).toMatch(message);
+      expect(r.state).toEqual({});
+      const post = await runAlbPost(emu, r);
+      expect(post.code).toBe(0);
+    }
+    expect(emu.emulator.requests.length).toBe(before);
+    expect(leftovers(emu)).toEqual({});
+  });
+});
