@@ -72941,7 +72941,7 @@ module.exports = {
 
 
 
-const SECRET_ID = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
+const SECRET_ID = /^[A-Za-z0-9/_+=.@:!-]{1,2048}$/;
 const DB_IDENTIFIER = /^(?:[A-Za-z][A-Za-z0-9-]{0,62}|arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(?:db|cluster):[A-Za-z][A-Za-z0-9-]{0,62})$/;
 function readIdentifier(get, name) {
     const value = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .readOptionalString */ .on)(get, name);
@@ -72953,7 +72953,7 @@ function readIdentifier(get, name) {
 function readDriftInputs(get, env = process.env) {
     const secretId = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .readString */ .E3)(get, "secret-id", { required: true });
     if (!SECRET_ID.test(secretId)) {
-        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", "must be a Secrets Manager secret name or ARN (letters, digits and /_+=.@:-).");
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", "must be a Secrets Manager secret name or ARN (letters, digits and /_+=.@:!-; RDS-managed secrets are named rds!db-…).");
     }
     const instance = readIdentifier(get, "db-instance-identifier");
     const cluster = readIdentifier(get, "db-cluster-identifier");
@@ -78758,14 +78758,21 @@ function jsonPathKey(path) {
  * value starts. Returns an empty map for text that is not valid JSON.
  */
 function jsonValueLines(text) {
-    const lines = new Map();
+    return new Map([...jsonValuePositions(text)].map(([key, p]) => [key, p.line]));
+}
+/** Like `jsonValueLines`, with the column: tells apart values on one line (minified policies). */
+function jsonValuePositions(text) {
+    const positions = new Map();
     let i = 0;
     let line = 1;
+    let lineStart = 0;
     const ws = () => {
         for (; i < text.length; i++) {
             const c = text[i];
-            if (c === "\n")
+            if (c === "\n") {
                 line++;
+                lineStart = i + 1;
+            }
             else if (c !== " " && c !== "\t" && c !== "\r")
                 break;
         }
@@ -78802,7 +78809,7 @@ function jsonValueLines(text) {
     };
     const value = (path) => {
         ws();
-        lines.set(jsonPathKey(path), line);
+        positions.set(jsonPathKey(path), { line, column: i - lineStart + 1 });
         const c = text[i];
         if (c === "{") {
             sequence("}", () => {
@@ -78837,7 +78844,7 @@ function jsonValueLines(text) {
     catch {
         return new Map();
     }
-    return lines;
+    return positions;
 }
 /** A path inside GITHUB_WORKSPACE as annotations need it (relative, forward slashes), or undefined when outside. */
 function workspaceRelative(file, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
@@ -79052,7 +79059,7 @@ function anchoredRule(anchor, lookBack, rule) {
     };
 }
 const REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
-const KEY_ID = String.raw `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
+const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
 // An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
 const Q = String.raw `(?:\\?["'])?`;
 // A token boundary that also holds right after a JSON escape (`\nAKIA…` in a CloudWatch message).
@@ -79102,7 +79109,7 @@ function builtIn(name) {
             return regexRule({
                 name,
                 description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
-                regex: new RegExp(String.raw `${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
+                regex: new RegExp(`${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
                 replacement: SECRET_MASK,
                 maxLength: 24,
             });
@@ -79110,9 +79117,9 @@ function builtIn(name) {
             return regexRule({
                 name,
                 description: "40-character secret access keys after aws_secret_access_key / SecretAccessKey or next to a key ID",
-                regex: new RegExp(String.raw `(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,4}${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
+                regex: new RegExp(String.raw `(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
                 replacement: SECRET_MASK,
-                maxLength: 120,
+                maxLength: 200,
             });
         case "aws-session-token":
             return regexRule({
@@ -79150,7 +79157,7 @@ function builtIn(name) {
             return regexRule({
                 name,
                 description: "PEM private key bodies (the BEGIN/END lines are kept)",
-                regex: new RegExp(String.raw `-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY-----(?<v>${PEM_BODY}{16,16384})(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----)?`),
+                regex: new RegExp(`-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY-----(?<v>${PEM_BODY}{16,16384})(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----)?`),
                 replacement: (value) => (value.includes("\\n") ? "\\n****\\n" : "\n****\n"),
                 maxLength: 16_500,
             });
@@ -79972,10 +79979,9 @@ async function run(inputs, deps) {
         if (row.drift && td.file) {
             const lines = jsonValueLines(td.file.text);
             const all = td.taskDefinition.containerDefinitions ?? [];
-            const prefix = td.file.text.includes('"taskDefinition"') ? ["taskDefinition"] : [];
             for (const check of checks.filter((c) => c.verdict !== "matches")) {
                 const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
-                const path = [...prefix, "containerDefinitions", index];
+                const path = [...td.file.jsonPath, "containerDefinitions", index];
                 const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
                 annotateError(`Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`, { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" });
             }
@@ -80225,11 +80231,13 @@ function readTaskDefinitionFile(path, display, input = "task-definition") {
     catch (error) {
         throw new _lib_errors__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, `${display} is not valid JSON: ${error.message}`);
     }
-    const td = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(parsed) && (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(parsed.taskDefinition) ? parsed.taskDefinition : parsed;
+    const inner = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(parsed) ? parsed.taskDefinition : undefined;
+    const wrapped = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(inner);
+    const td = wrapped ? inner : parsed;
     if (!(0,_lib_inputs__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(td) || !Array.isArray(td.containerDefinitions)) {
         throw new _lib_errors__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, `${display} has no 'containerDefinitions' array: is it a task definition?`);
     }
-    return { taskDefinition: td, file: { display, text } };
+    return { taskDefinition: td, file: { display, text, jsonPath: wrapped ? ["taskDefinition"] : [] } };
 }
 async function loadTaskDefinition(ref, ecs) {
     if (ref.kind === "file")

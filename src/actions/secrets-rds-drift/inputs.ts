@@ -24,7 +24,7 @@ export interface DriftInputs {
   evidenceDir: string;
 }
 
-const SECRET_ID = /^[A-Za-z0-9/_+=.@:-]{1,2048}$/;
+const SECRET_ID = /^[A-Za-z0-9/_+=.@:!-]{1,2048}$/;
 const DB_IDENTIFIER =
   /^(?:[A-Za-z][A-Za-z0-9-]{0,62}|arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:(?:db|cluster):[A-Za-z][A-Za-z0-9-]{0,62})$/;
 
@@ -42,7 +42,10 @@ function readIdentifier(get: InputSource, name: string): string | undefined {
 export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): DriftInputs {
   const secretId = readString(get, "secret-id", { required: true });
   if (!SECRET_ID.test(secretId)) {
-    throw new InputError("secret-id", "must be a Secrets Manager secret name or ARN (letters, digits and /_+=.@:-).");
+    throw new InputError(
+      "secret-id",
+      "must be a Secrets Manager secret name or ARN (letters, digits and /_+=.@:!-; RDS-managed secrets are named rds!db-…).",
+    );
   }
   const instance = readIdentifier(get, "db-instance-identifier");
   const cluster = readIdentifier(get, "db-cluster-identifier");

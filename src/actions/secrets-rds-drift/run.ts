@@ -155,10 +155,9 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     if (row.drift && td.file) {
       const lines = jsonValueLines(td.file.text);
       const all = td.taskDefinition.containerDefinitions ?? [];
-      const prefix = td.file.text.includes('"taskDefinition"') ? ["taskDefinition"] : [];
       for (const check of checks.filter((c) => c.verdict !== "matches")) {
         const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
-        const path = [...prefix, "containerDefinitions", index];
+        const path = [...td.file.jsonPath, "containerDefinitions", index];
         const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
         annotateError(
           `Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`,

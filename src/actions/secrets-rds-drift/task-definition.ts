@@ -27,8 +27,8 @@ export function parseTaskDefinitionRef(raw: string, workspace: string, input = "
 
 export interface LoadedTaskDefinition {
   taskDefinition: TaskDefinition;
-  /** Workspace-relative path when it came from a file (for annotations), with its text. */
-  file?: { display: string; text: string };
+  /** Workspace-relative path when it came from a file (for annotations), its text, and where the task definition sits in it. */
+  file?: { display: string; text: string; jsonPath: string[] };
 }
 
 /** Reads a task definition file: plain, or the `{"taskDefinition": …}` that `aws ecs describe-task-definition` prints. */
@@ -40,11 +40,13 @@ export function readTaskDefinitionFile(path: string, display: string, input = "t
   } catch (error) {
     throw new InputError(input, `${display} is not valid JSON: ${(error as Error).message}`);
   }
-  const td = isPlainObject(parsed) && isPlainObject(parsed.taskDefinition) ? parsed.taskDefinition : parsed;
+  const inner = isPlainObject(parsed) ? parsed.taskDefinition : undefined;
+  const wrapped = isPlainObject(inner);
+  const td = wrapped ? inner : parsed;
   if (!isPlainObject(td) || !Array.isArray(td.containerDefinitions)) {
     throw new InputError(input, `${display} has no 'containerDefinitions' array: is it a task definition?`);
   }
-  return { taskDefinition: td as TaskDefinition, file: { display, text } };
+  return { taskDefinition: td as TaskDefinition, file: { display, text, jsonPath: wrapped ? ["taskDefinition"] : [] } };
 }
 
 export async function loadTaskDefinition(ref: TaskDefinitionRef, ecs: () => ECSClient): Promise<LoadedTaskDefinition> {
