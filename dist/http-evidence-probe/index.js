@@ -40594,22 +40594,12 @@ const package_namespaceObject = {"rE":"1.0.0"};
 
 const VERSION = package_namespaceObject.rE;
 
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-errors.ts
 /**
- * One HTTP exchange measured the way `curl -w` reports it, with Node's own
- * http/https (no dependency, so behaviour behind odd proxies and TLS setups is
- * Node's, documented and predictable). Never throws: every failure (DNS,
- * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
- * so the caller can write evidence before deciding anything.
+ * Node's network and TLS errors in curl's words and exit codes, so the
+ * evidence reads like the team's old `curl -si` logs and a reviewer can look
+ * the code up in curl's documentation.
  */
-
-
-
-
-
-
-
-const RAW_KEEP = 4096;
 const CERT_CODES = new Set([
     "DEPTH_ZERO_SELF_SIGNED_CERT",
     "SELF_SIGNED_CERT_IN_CHAIN",
@@ -40620,18 +40610,6 @@ const CERT_CODES = new Set([
     "CERT_NOT_YET_VALID",
     "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
-function bareHost(url) {
-    return url.hostname.replace(/^\[|\]$/g, "");
-}
-function defaultPort(url) {
-    return Number(url.port || (url.protocol === "https:" ? 443 : 80));
-}
-/** curl's --resolve: the first entry for this host and port (or `*`). */
-function resolvedAddress(url, entries) {
-    const host = bareHost(url).toLowerCase();
-    const port = String(defaultPort(url));
-    return entries.find((e) => e.host === host && (e.port === "*" || e.port === port))?.address;
-}
 function curlError(error, ctx) {
     const code = error.code ?? "UNKNOWN";
     const ms = Math.round(ctx.ms);
@@ -40683,6 +40661,36 @@ function curlError(error, ctx) {
         return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
     }
     return { code, curlExit: 56, message: `curl: (56) ${error.message}` };
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
+/**
+ * One HTTP exchange measured the way `curl -w` reports it, with Node's own
+ * http/https (no dependency, so behaviour behind odd proxies and TLS setups is
+ * Node's, documented and predictable). Never throws: every failure (DNS,
+ * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
+ * so the caller can write evidence before deciding anything.
+ */
+
+
+
+
+
+
+
+
+const RAW_KEEP = 4096;
+function bareHost(url) {
+    return url.hostname.replace(/^\[|\]$/g, "");
+}
+function defaultPort(url) {
+    return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+/** curl's --resolve: the first entry for this host and port (or `*`). */
+function resolvedAddress(url, entries) {
+    const host = bareHost(url).toLowerCase();
+    const port = String(defaultPort(url));
+    return entries.find((e) => e.host === host && (e.port === "*" || e.port === port))?.address;
 }
 function headerMap(raw) {
     const out = {};
@@ -40895,6 +40903,50 @@ async function exchange(url, opts) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/latency.ts
+// Latency sampling after a probe passes: N sequential requests, nearest-rank
+// percentiles, and the p90 budget (the team alarms on p90 > 1.5 s).
+
+async function sampleLatency(spec, inputs, deps, opts) {
+    const totals = [];
+    let errors = 0;
+    let firstError = "";
+    for (let i = 0; i < inputs.latencySamples; i++) {
+        const ex = await deps.exchange(spec.url, opts);
+        totals.push(ex.timings.total);
+        const failed = ex.error
+            ? [ex.error.message]
+            : describeFailures(ex.response ? evaluate(spec.expect, ex.response) : []);
+        if (failed.length > 0) {
+            errors++;
+            firstError ||= failed[0];
+        }
+    }
+    const sorted = [...totals].sort((a, b) => a - b);
+    const latency = {
+        samples: totals.length,
+        errors,
+        p50_ms: percentile(sorted, 50),
+        p90_ms: percentile(sorted, 90),
+        p99_ms: percentile(sorted, 99),
+        max_ms: sorted[sorted.length - 1] ?? 0,
+        budget_p90_ms: inputs.latencyP90MaxMs ?? null,
+        samples_ms: totals,
+    };
+    const reasons = [];
+    if (errors > 0)
+        reasons.push(`latency sampling: ${errors} of ${totals.length} requests failed (first: ${firstError})`);
+    let check;
+    if (inputs.latencyP90MaxMs !== undefined) {
+        const pass = latency.p90_ms <= inputs.latencyP90MaxMs;
+        check = { name: "latency.p90", expected: `<= ${inputs.latencyP90MaxMs} ms`, actual: latency.p90_ms, pass };
+        if (!pass) {
+            reasons.push(`latency.p90: expected at most ${inputs.latencyP90MaxMs} ms over ${totals.length} requests, got ${latency.p90_ms} ms (p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms)`);
+        }
+    }
+    return check ? { latency, reasons, check } : { latency, reasons };
+}
+
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/summary.ts
 /** Untrusted text (a server's reason, a URL) as inert table-cell text. */
 function cell(text, max = 160) {
@@ -40933,6 +40985,7 @@ function summaryMarkdown(reports, result, files) {
 }
 
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/run.ts
+
 
 
 
@@ -41012,45 +41065,6 @@ class ProbeEvidence {
         const json = JSON.stringify({ timestamp: this.writer.ts, ...line, latency: lineLatency });
         this.writer.write(`${report.name}_json_line`, "log", `${this.redact(json)}\n`);
     }
-}
-async function sampleLatency(spec, inputs, deps, opts) {
-    const totals = [];
-    let errors = 0;
-    let firstError = "";
-    for (let i = 0; i < inputs.latencySamples; i++) {
-        const ex = await deps.exchange(spec.url, opts);
-        totals.push(ex.timings.total);
-        const failed = ex.error
-            ? [ex.error.message]
-            : describeFailures(ex.response ? evaluate(spec.expect, ex.response) : []);
-        if (failed.length > 0) {
-            errors++;
-            firstError ||= failed[0];
-        }
-    }
-    const sorted = [...totals].sort((a, b) => a - b);
-    const latency = {
-        samples: totals.length,
-        errors,
-        p50_ms: percentile(sorted, 50),
-        p90_ms: percentile(sorted, 90),
-        p99_ms: percentile(sorted, 99),
-        max_ms: sorted[sorted.length - 1] ?? 0,
-        budget_p90_ms: inputs.latencyP90MaxMs ?? null,
-        samples_ms: totals,
-    };
-    const reasons = [];
-    if (errors > 0)
-        reasons.push(`latency sampling: ${errors} of ${totals.length} requests failed (first: ${firstError})`);
-    let check;
-    if (inputs.latencyP90MaxMs !== undefined) {
-        const pass = latency.p90_ms <= inputs.latencyP90MaxMs;
-        check = { name: "latency.p90", expected: `<= ${inputs.latencyP90MaxMs} ms`, actual: latency.p90_ms, pass };
-        if (!pass) {
-            reasons.push(`latency.p90: expected at most ${inputs.latencyP90MaxMs} ms over ${totals.length} requests, got ${latency.p90_ms} ms (p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms)`);
-        }
-    }
-    return check ? { latency, reasons, check } : { latency, reasons };
 }
 async function runProbe(spec, inputs, deps, evidence) {
     const opts = {
@@ -41326,7 +41340,8 @@ function readArn(get, name, opts) {
     return raw;
 }
 
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/inputs.ts
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/probe-list.ts
+// Parsing of probe definitions: the `probes` YAML items, URLs, headers and expectations.
 
 
 
@@ -41342,8 +41357,6 @@ const PROBE_KEYS = [
     "expect-body-contains",
     "expect-header",
 ];
-const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
 /** `/healthz` -> `healthz`, `/` -> `root`, `/api/v1/status` -> `api_v1_status`. */
 function probeNameFromPath(path) {
     const clean = path
@@ -41353,6 +41366,7 @@ function probeNameFromPath(path) {
         .replace(/^[._-]+|[._-]+$/g, "");
     return clean ? clean : "root";
 }
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 function parseUrl(input, raw, where) {
     let url;
     try {
@@ -41532,6 +41546,13 @@ function uniqueNames(probes, explicit) {
         }
     }
 }
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/inputs.ts
+
+
+
+
+const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
 function readProbeInputs(get) {
     const url = readString(get, "url");
     const baseUrl = readString(get, "base-url");

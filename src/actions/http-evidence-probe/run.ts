@@ -1,10 +1,13 @@
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import type { ActionResult } from "../../lib/run-action";
 import { curlLog } from "./curl-log";
-import { describeFailures, type ExpectationResult, evaluate, percentile } from "./expectations";
+import { describeFailures, type ExpectationResult, evaluate } from "./expectations";
 import { type Exchange, type ExchangeOptions, exchange as httpExchange, resolvedAddress } from "./http";
 import type { ProbeInputs, ProbeSpec } from "./inputs";
+import { type LatencyReport, sampleLatency } from "./latency";
 import { summaryMarkdown } from "./summary";
+
+export type { LatencyReport };
 
 export interface ProbeDeps {
   exchange: (url: URL, opts: ExchangeOptions) => Promise<Exchange>;
@@ -22,17 +25,6 @@ export const defaultDeps = (): Omit<ProbeDeps, "info" | "annotate" | "writeSumma
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
 });
-
-export interface LatencyReport {
-  samples: number;
-  errors: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  budget_p90_ms: number | null;
-  samples_ms: number[];
-}
 
 /** One probe's outcome: also the content of its `<ts>_<name>_json_line.log`. */
 export interface ProbeReport {
@@ -129,53 +121,6 @@ class ProbeEvidence {
     const json = JSON.stringify({ timestamp: this.writer.ts, ...line, latency: lineLatency });
     this.writer.write(`${report.name}_json_line`, "log", `${this.redact(json)}\n`);
   }
-}
-
-async function sampleLatency(
-  spec: ProbeSpec,
-  inputs: ProbeInputs,
-  deps: ProbeDeps,
-  opts: ExchangeOptions,
-): Promise<{ latency: LatencyReport; reasons: string[]; check?: ExpectationResult }> {
-  const totals: number[] = [];
-  let errors = 0;
-  let firstError = "";
-  for (let i = 0; i < inputs.latencySamples; i++) {
-    const ex = await deps.exchange(spec.url, opts);
-    totals.push(ex.timings.total);
-    const failed = ex.error
-      ? [ex.error.message]
-      : describeFailures(ex.response ? evaluate(spec.expect, ex.response) : []);
-    if (failed.length > 0) {
-      errors++;
-      firstError ||= failed[0] as string;
-    }
-  }
-  const sorted = [...totals].sort((a, b) => a - b);
-  const latency: LatencyReport = {
-    samples: totals.length,
-    errors,
-    p50_ms: percentile(sorted, 50),
-    p90_ms: percentile(sorted, 90),
-    p99_ms: percentile(sorted, 99),
-    max_ms: sorted[sorted.length - 1] ?? 0,
-    budget_p90_ms: inputs.latencyP90MaxMs ?? null,
-    samples_ms: totals,
-  };
-  const reasons: string[] = [];
-  if (errors > 0)
-    reasons.push(`latency sampling: ${errors} of ${totals.length} requests failed (first: ${firstError})`);
-  let check: ExpectationResult | undefined;
-  if (inputs.latencyP90MaxMs !== undefined) {
-    const pass = latency.p90_ms <= inputs.latencyP90MaxMs;
-    check = { name: "latency.p90", expected: `<= ${inputs.latencyP90MaxMs} ms`, actual: latency.p90_ms, pass };
-    if (!pass) {
-      reasons.push(
-        `latency.p90: expected at most ${inputs.latencyP90MaxMs} ms over ${totals.length} requests, got ${latency.p90_ms} ms (p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms)`,
-      );
-    }
-  }
-  return check ? { latency, reasons, check } : { latency, reasons };
 }
 
 async function runProbe(
