@@ -223,11 +223,11 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         description:
           "40-character secret access keys after aws_secret_access_key / SecretAccessKey or next to a key ID",
         regex: new RegExp(
-          String.raw`(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,4}${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+          String.raw`(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
           "i",
         ),
         replacement: SECRET_MASK,
-        maxLength: 120,
+        maxLength: 200,
       });
     case "aws-session-token":
       return regexRule({

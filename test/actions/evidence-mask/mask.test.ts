@@ -69,7 +69,7 @@ describe("evidence-mask end to end", () => {
     const report = JSON.parse(reportText);
     expect(report).toMatchObject({ mode: "mask-and-verify", result: "masked", remainingCount: 0 });
     const tf = report.files.find((f: { path: string }) => f.path === "evidence/terraform.tfstate.json");
-    expect(tf.masked).toMatchObject({ "secret-value": expect.any(Number), "account-id": 2, "rds-endpoint": 1 });
+    expect(tf.masked).toMatchObject({ "secret-value": expect.any(Number), "account-id": 1, "rds-endpoint": 1 });
     for (const text of [reportText, r.summary, ...errors(r)]) expect(plantedIn(text)).toEqual([]);
     expect(r.summary).toContain("| evidence/terraform.tfstate.json | secret-value |");
     // Every value found is masked in the job log too; multi-line values line by line, never short pieces.
@@ -107,14 +107,19 @@ describe("evidence-mask end to end", () => {
   it("reports a binary file, leaves it byte for byte, and fails because it holds a secret", async () => {
     const ws = workspace();
     writeCorpus(ws, { "evidence/a.log": () => `Authorization: Bearer ${"x1".repeat(10)}\n` });
-    const blob = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]), Buffer.from(` ${ACCESS_KEY_ID} `)]);
+    const blob = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]),
+      Buffer.from(` ${ACCESS_KEY_ID} `),
+    ]);
     writeFileSync(join(ws, "evidence/shot.png"), blob);
     writeFileSync(join(ws, "evidence/clean.bin"), Buffer.from([0, 1, 2, 3, 4]));
     const r = await runBundle("evidence-mask", { workspace: ws, inputs: { mode: "mask" } });
     expect(r.code).toBe(1);
     expect(readFileSync(join(ws, "evidence/shot.png"))).toEqual(blob);
     expect(read(ws, "evidence/a.log")).toBe("Authorization: ****\n");
-    expect(errors(r).join("\n")).toMatch(/evidence\/shot\.png:1: binary file holds 1 value\(s\) matched by rule 'aws-access-key-id'/);
+    expect(errors(r).join("\n")).toMatch(
+      /evidence\/shot\.png:1: binary file holds 1 value\(s\) matched by rule 'aws-access-key-id'/,
+    );
     expect(errors(r).join("\n")).not.toContain("clean.bin");
     expect(r.summary).toContain("evidence/shot.png (binary)");
   });
@@ -256,7 +261,9 @@ describe("evidence-mask with Secrets Manager and STS (emulator)", () => {
       env: { AWS_ENDPOINT_URL: emu.endpoint },
     });
     expect(r.code).toBe(1);
-    expect(errors(r).join("\n")).toMatch(/secretsmanager:GetSecretValue \(papyrus\/missing\) failed: ResourceNotFoundException/);
+    expect(errors(r).join("\n")).toMatch(
+      /secretsmanager:GetSecretValue \(papyrus\/missing\) failed: ResourceNotFoundException/,
+    );
     expect(read(ws, "evidence/a.log")).toBe(`key ${ACCESS_KEY_ID}\n`);
   });
 
