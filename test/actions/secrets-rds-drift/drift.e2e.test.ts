@@ -188,10 +188,62 @@ describe("secrets-rds-drift end to end (emulator)", () => {
     expect(lines[(annotation?.line ?? 0) - 1]).toContain('"environment"');
     expect(annotation?.message).toContain("Container 'web' does not require TLS");
     expect(plain(r.summary)).toContain("rds.force_ssl=1 in papyrus-pg16");
+    // The emulator puts rds.force_ssl on the second page of parameters, as AWS does.
+    expect(emu.emulator.requests.filter((q) => q.action === "DescribeDBParameters").length).toBeGreaterThanOrEqual(2);
 
     td.taskDefinition.containerDefinitions[0]?.environment.push({ name: "PGSSLMODE", value: "verify-full" });
     writeFileSync(join(workspace, "taskdef.json"), JSON.stringify(td, null, 2));
     const fixed = await drift(scenario(), { "task-definition": "taskdef.json" }, { workspace });
+    expect(fixed.code, errors(fixed).join("\n")).toBe(0);
+    expect(driftOf(fixed).tls).toBe("matches");
+  });
+
+  it("cluster parameter group forces TLS; a registered task definition (by family) with sslmode=disable is drift", async () => {
+    const writer = "papyrus.cluster-c9akciq32xyz.us-west-2.rds.amazonaws.com";
+    const taskDefinition = (env: { name: string; value: string }[]) => ({
+      family: "papyrus-task",
+      containerDefinitions: [{ name: "web", image: "papyrus:2", environment: env }],
+    });
+    const clusterScenario = (env: { name: string; value: string }[]): Scenario => ({
+      secretsmanager: {
+        secrets: [{ name: "papyrus/prd/db", value: secretValue({ host: writer, dbClusterIdentifier: "papyrus" }) }],
+      },
+      rds: {
+        parameterGroups: [
+          { name: "papyrus-aurora", family: "aurora-postgresql16", cluster: true, parameters: { "rds.force_ssl": 1 } },
+        ],
+        clusters: [
+          {
+            id: "papyrus",
+            engine: "aurora-postgresql",
+            databaseName: "papyrus",
+            masterUsername: USERNAME,
+            address: writer,
+            port: 5432,
+            parameterGroup: "papyrus-aurora",
+          },
+        ],
+      },
+      ecs: { taskDefinitions: [taskDefinition(env)] },
+    });
+    const r = await drift(
+      clusterScenario([
+        { name: "DATABASE_URL", value: `postgres://${USERNAME}:${PASSWORD}@${writer}:5432/papyrus?sslmode=disable` },
+      ]),
+      { "task-definition": "papyrus-task" },
+    );
+    expect(r.code).toBe(1);
+    expect(driftOf(r).tls).toBe("differs");
+    expect(plain(r.summary)).toContain("rds.force_ssl=1 in papyrus-aurora");
+    expect(plain(r.summary)).toContain("DATABASE_URL (sslmode=disable)");
+    expect(emu.emulator.requests.map((q) => q.action)).toEqual(
+      expect.arrayContaining(["DescribeDBClusters", "DescribeDBClusterParameters", "DescribeTaskDefinition"]),
+    );
+    expect(everythingVisible(r)).not.toContain(PASSWORD);
+
+    const fixed = await drift(clusterScenario([{ name: "PGSSLMODE", value: "require" }]), {
+      "task-definition": "papyrus-task:1",
+    });
     expect(fixed.code, errors(fixed).join("\n")).toBe(0);
     expect(driftOf(fixed).tls).toBe("matches");
   });
