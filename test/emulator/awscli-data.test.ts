@@ -1,0 +1,186 @@
+/**
+ * Fidelity of ECS, Secrets Manager, SSM and RDS against an independent
+ * client: the AWS CLI (botocore's own parsers and paginators) reads what the
+ * suite's actions read. The CLI follows nextToken/Marker by itself, so these
+ * also prove the paging tokens, and its error lines prove the error codes.
+ */
+import { execFile, spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "./server";
+import type { EcsModule } from "./services/ecs";
+
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked field by field
+type Json = Record<string, any>;
+
+const probe = spawnSync("aws", ["--version"], { encoding: "utf8" });
+const cliVersion = probe.status === 0 ? `${probe.stdout}${probe.stderr}`.trim() : undefined;
+const MISSING =
+  "The AWS CLI (`aws`) is not on PATH. These fidelity tests need it: install it with `sudo apt-get install awscli` " +
+  "(Debian/Ubuntu; .ci/run does this in CI) or from https://aws.amazon.com/cli/, then rerun.";
+
+let emu: RunningEmulator;
+
+beforeAll(async () => {
+  emu = await startEmulator({
+    scenario: {
+      ecs: {
+        taskDefinitions: [
+          {
+            family: "papyrus-task",
+            executionRoleArn: "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+            containerDefinitions: [
+              {
+                name: "web",
+                image: "papyrus:1",
+                secrets: [
+                  { name: "DB", valueFrom: "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf" },
+                ],
+              },
+            ],
+          },
+        ],
+        clusters: [
+          {
+            name: "papyrus",
+            services: [
+              {
+                name: "papyrus-task-service",
+                taskDefinition: "papyrus-task:1",
+                tasks: [
+                  { ip: "10.0.8.1", count: 130 },
+                  { ip: "10.0.9.1", lastStatus: "STOPPED", exitCode: 3 },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      secretsmanager: {
+        secrets: [
+          { name: "papyrus/db", value: { username: "app", password: "pw" }, arnSuffix: "AbCdEf", kmsKeyId: "alias/db" },
+        ],
+      },
+      ssm: { parameters: [{ name: "/papyrus/api-key", value: "k-1", keyId: "alias/ssm-key" }] },
+      rds: {
+        parameterGroups: [{ name: "papyrus-pg16", family: "postgres16", parameters: { "rds.force_ssl": "1" } }],
+        clusters: [{ id: "papyrus-aurora", databaseName: "papyrus", masterUsername: "admin" }],
+        instances: [
+          {
+            id: "papyrus-db",
+            engine: "postgres",
+            dbName: "papyrus",
+            masterUsername: "papyrus_admin",
+            address: "127.0.0.1",
+            port: 54329,
+            parameterGroup: "papyrus-pg16",
+            masterUserSecret: true,
+          },
+        ],
+      },
+    },
+  });
+});
+afterAll(() => emu?.stop());
+
+function cliEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ["PATH", "HOME", "LANG", "PYTHONPATH", "PYENV_ROOT", "PYENV_VERSION", "TMPDIR"])
+    if (process.env[key] !== undefined) env[key] = process.env[key];
+  return {
+    ...env,
+    AWS_ACCESS_KEY_ID: "AKIAEMULATOR00000001",
+    AWS_SECRET_ACCESS_KEY: "emulator-secret-key",
+    AWS_DEFAULT_REGION: "us-west-2",
+    AWS_PAGER: "",
+    AWS_CONFIG_FILE: "/nonexistent/aws-config",
+    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+    AWS_EC2_METADATA_DISABLED: "true",
+    NO_PROXY: "*",
+  };
+}
+
+/** `aws <args>` against the emulator: exit code, parsed JSON output, stderr. */
+function cli(...args: string[]): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
+  if (!cliVersion) return Promise.reject(new Error(MISSING));
+  return new Promise((resolve) => {
+    execFile(
+      "aws",
+      [...args, "--endpoint-url", emu.endpoint, "--output", "json", "--cli-read-timeout", "30"],
+      { env: cliEnv(), timeout: 60_000, encoding: "utf8" },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, json: code === 0 && stdout.trim() ? JSON.parse(stdout) : {}, stderr });
+      },
+    );
+  });
+}
+
+describe("AWS CLI reads ECS, Secrets Manager, SSM and RDS from the emulator", () => {
+  it("is installed (CI installs Debian's awscli)", () => {
+    if (!cliVersion) throw new Error(MISSING);
+    expect(cliVersion).toMatch(/^aws-cli\/[12]\./);
+  });
+
+  it("ECS: paginated list-tasks, describe-tasks of a stopped task, ClusterNotFoundException", async () => {
+    const ecs = emu.emulator.service<EcsModule>("ecs");
+    const stoppedArn = [...(ecs.state.clusters.get("papyrus")?.tasks.values() ?? [])].find(
+      (t) => t.ip === "10.0.9.1",
+    )?.arn;
+    const [running, described, missing] = await Promise.all([
+      cli("ecs", "list-tasks", "--cluster", "papyrus", "--service-name", "papyrus-task-service"),
+      cli("ecs", "describe-tasks", "--cluster", "papyrus", "--tasks", stoppedArn as string),
+      cli("ecs", "list-services", "--cluster", "ghost"),
+    ]);
+    // 130 tasks: the CLI had to follow nextToken past the 100-task page.
+    expect((running.json.taskArns as string[]).length).toBe(130);
+    const task = (described.json.tasks as Json[])[0];
+    expect(task).toMatchObject({
+      lastStatus: "STOPPED",
+      stopCode: "EssentialContainerExited",
+      group: "service:papyrus-task-service",
+      containers: [expect.objectContaining({ exitCode: 3 })],
+    });
+    expect(task?.attachments[0].details).toContainEqual({ name: "privateIPv4Address", value: "10.0.9.1" });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("(ClusterNotFoundException)");
+  });
+
+  it("Secrets Manager by partial ARN and a SecureString parameter with decryption", async () => {
+    const [value, parameter] = await Promise.all([
+      cli(
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db",
+      ),
+      cli("ssm", "get-parameter", "--name", "/papyrus/api-key", "--with-decryption"),
+    ]);
+    expect(value.json.ARN).toBe("arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf");
+    expect(JSON.parse(value.json.SecretString as string)).toEqual({ username: "app", password: "pw" });
+    expect(parameter.json.Parameter).toMatchObject({ Type: "SecureString", Value: "k-1" });
+  });
+
+  it("RDS: instance endpoint and managed secret, cluster endpoints, all parameters through Marker, DBInstanceNotFound", async () => {
+    const [instances, clusters, parameters, missing] = await Promise.all([
+      cli("rds", "describe-db-instances", "--db-instance-identifier", "papyrus-db"),
+      cli("rds", "describe-db-clusters"),
+      cli("rds", "describe-db-parameters", "--db-parameter-group-name", "papyrus-pg16"),
+      cli("rds", "describe-db-instances", "--db-instance-identifier", "ghost"),
+    ]);
+    expect((instances.json.DBInstances as Json[])[0]).toMatchObject({
+      DBName: "papyrus",
+      MasterUsername: "papyrus_admin",
+      Endpoint: { Address: "127.0.0.1", Port: 54329 },
+      DBParameterGroups: [{ DBParameterGroupName: "papyrus-pg16", ParameterApplyStatus: "in-sync" }],
+      MasterUserSecret: { SecretStatus: "active", SecretArn: expect.stringMatching(/:secret:rds!db-/) },
+    });
+    const cluster = (clusters.json.DBClusters as Json[])[0];
+    expect(cluster?.Endpoint).toMatch(/^papyrus-aurora\.cluster-[a-z0-9]{12}\.us-west-2\.rds\.amazonaws\.com$/);
+    expect(cluster?.DatabaseName).toBe("papyrus");
+    const all = parameters.json.Parameters as { ParameterName: string; ParameterValue?: string; Source: string }[];
+    expect(all.length).toBeGreaterThan(100);
+    expect(all.find((p) => p.ParameterName === "rds.force_ssl")).toMatchObject({ ParameterValue: "1", Source: "user" });
+    expect(missing.stderr).toContain("(DBInstanceNotFound)");
+    expect(missing.stderr).toContain("DBInstance ghost not found.");
+  });
+});
