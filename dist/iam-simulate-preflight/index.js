@@ -13881,17 +13881,17 @@ __webpack_unused_export__ = GetOutboundWebIdentityFederationInfo$;
 __webpack_unused_export__ = GetOutboundWebIdentityFederationInfoCommand;
 __webpack_unused_export__ = GetOutboundWebIdentityFederationInfoResponse$;
 __webpack_unused_export__ = GetPolicy$;
-__webpack_unused_export__ = GetPolicyCommand;
+exports.s4W = GetPolicyCommand;
 __webpack_unused_export__ = GetPolicyRequest$;
 __webpack_unused_export__ = GetPolicyResponse$;
 __webpack_unused_export__ = GetPolicyVersion$;
-__webpack_unused_export__ = GetPolicyVersionCommand;
+exports.G45 = GetPolicyVersionCommand;
 __webpack_unused_export__ = GetPolicyVersionRequest$;
 __webpack_unused_export__ = GetPolicyVersionResponse$;
 __webpack_unused_export__ = GetRole$;
 exports.kbp = GetRoleCommand;
 __webpack_unused_export__ = GetRolePolicy$;
-__webpack_unused_export__ = GetRolePolicyCommand;
+exports.WHQ = GetRolePolicyCommand;
 __webpack_unused_export__ = GetRolePolicyRequest$;
 __webpack_unused_export__ = GetRolePolicyResponse$;
 __webpack_unused_export__ = GetRoleRequest$;
@@ -13970,7 +13970,7 @@ __webpack_unused_export__ = ListAttachedGroupPoliciesCommand;
 __webpack_unused_export__ = ListAttachedGroupPoliciesRequest$;
 __webpack_unused_export__ = ListAttachedGroupPoliciesResponse$;
 __webpack_unused_export__ = ListAttachedRolePolicies$;
-__webpack_unused_export__ = ListAttachedRolePoliciesCommand;
+exports.wfM = ListAttachedRolePoliciesCommand;
 __webpack_unused_export__ = ListAttachedRolePoliciesRequest$;
 __webpack_unused_export__ = ListAttachedRolePoliciesResponse$;
 __webpack_unused_export__ = ListAttachedUserPolicies$;
@@ -91185,7 +91185,8 @@ function awsLookups(iam, defaultRegion) {
                     for (const p of out.Parameters ?? []) {
                         if (!p.Name)
                             continue;
-                        found.set(p.Name, {
+                        // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
+                        found.set(p.Name.replace(/^\//, ""), {
                             name: p.Name,
                             ...(p.Type ? { type: p.Type } : {}),
                             ...(p.KeyId ? { keyId: p.KeyId } : {}),
@@ -91384,7 +91385,7 @@ function readArn(get, name, opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/actions/ephemeral-alb/iam-policy.json
-const iam_policy_namespaceObject = /*#__PURE__*/JSON.parse('{"Version":"2012-10-17","Statement":[{"Sid":"DescribeWhatItCreatesAndSweeps","Effect":"Allow","Action":["elasticloadbalancing:DescribeLoadBalancers","elasticloadbalancing:DescribeTargetGroups","elasticloadbalancing:DescribeListeners","elasticloadbalancing:DescribeTargetHealth","elasticloadbalancing:DescribeTags","ec2:DescribeSecurityGroups","ec2:DescribeSecurityGroupRules","ec2:DescribeNetworkInterfaces"],"Resource":"*"},{"Sid":"CreateTaggedLoadBalancerAndTargetGroup","Effect":"Allow","Action":["elasticloadbalancing:CreateLoadBalancer","elasticloadbalancing:CreateTargetGroup"],"Resource":["arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*","arn:aws:elasticloadbalancing:*:*:targetgroup/*/*"],"Condition":{"Null":{"aws:RequestTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"TagOnlyWhileCreating","Effect":"Allow","Action":"elasticloadbalancing:AddTags","Resource":["arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*","arn:aws:elasticloadbalancing:*:*:targetgroup/*/*","arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*"],"Condition":{"StringEquals":{"elasticloadbalancing:CreateAction":["CreateLoadBalancer","CreateTargetGroup","CreateListener"]}}},{"Sid":"ManageOnlyTheSuitesLoadBalancersAndTargetGroups","Effect":"Allow","Action":["elasticloadbalancing:CreateListener","elasticloadbalancing:DeleteListener","elasticloadbalancing:DeleteLoadBalancer","elasticloadbalancing:DeleteTargetGroup","elasticloadbalancing:DeregisterTargets"],"Resource":["arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*","arn:aws:elasticloadbalancing:*:*:targetgroup/*/*","arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*"],"Condition":{"Null":{"aws:ResourceTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"CreateSecurityGroupInAnyVpc","Effect":"Allow","Action":"ec2:CreateSecurityGroup","Resource":"arn:aws:ec2:*:*:vpc/*"},{"Sid":"CreateOnlyTaggedSecurityGroups","Effect":"Allow","Action":"ec2:CreateSecurityGroup","Resource":"arn:aws:ec2:*:*:security-group/*","Condition":{"Null":{"aws:RequestTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"TagSecurityGroupsAndRulesOnlyWhileCreating","Effect":"Allow","Action":"ec2:CreateTags","Resource":["arn:aws:ec2:*:*:security-group/*","arn:aws:ec2:*:*:security-group-rule/*"],"Condition":{"StringEquals":{"ec2:CreateAction":["CreateSecurityGroup","AuthorizeSecurityGroupIngress"]}}},{"Sid":"AddTemporaryIngressToTheAlbAndTaskSecurityGroups","Effect":"Allow","Action":["ec2:AuthorizeSecurityGroupIngress","ec2:RevokeSecurityGroupIngress"],"Resource":"arn:aws:ec2:*:*:security-group/*"},{"Sid":"OnlyTaggedTemporaryRules","Effect":"Allow","Action":"ec2:AuthorizeSecurityGroupIngress","Resource":"arn:aws:ec2:*:*:security-group-rule/*","Condition":{"Null":{"aws:RequestTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"DeleteOnlyTheSuitesSecurityGroups","Effect":"Allow","Action":"ec2:DeleteSecurityGroup","Resource":"arn:aws:ec2:*:*:security-group/*","Condition":{"Null":{"aws:ResourceTag/ecs-alb-smoke:run-id":"false"}}}]}');
+const iam_policy_namespaceObject = /*#__PURE__*/JSON.parse('{"Version":"2012-10-17","Statement":[{"Sid":"DescribeWhatItCreatesAndSweeps","Effect":"Allow","Action":["elasticloadbalancing:DescribeLoadBalancers","elasticloadbalancing:DescribeTargetGroups","elasticloadbalancing:DescribeListeners","elasticloadbalancing:DescribeTargetHealth","elasticloadbalancing:DescribeTags","ec2:DescribeSecurityGroups","ec2:DescribeSecurityGroupRules","ec2:DescribeNetworkInterfaces"],"Resource":"*"},{"Sid":"CreateOnlyTaggedLoadBalancersTargetGroupsAndListeners","Effect":"Allow","Action":["elasticloadbalancing:CreateLoadBalancer","elasticloadbalancing:CreateTargetGroup","elasticloadbalancing:CreateListener"],"Resource":["arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*","arn:aws:elasticloadbalancing:*:*:targetgroup/*/*","arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*"],"Condition":{"Null":{"aws:RequestTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"TagOnlyWhileCreating","Effect":"Allow","Action":"elasticloadbalancing:AddTags","Resource":["arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*","arn:aws:elasticloadbalancing:*:*:targetgroup/*/*","arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*"],"Condition":{"StringEquals":{"elasticloadbalancing:CreateAction":["CreateLoadBalancer","CreateTargetGroup","CreateListener"]}}},{"Sid":"ManageOnlyTheSuitesLoadBalancersAndTargetGroups","Effect":"Allow","Action":["elasticloadbalancing:DeleteListener","elasticloadbalancing:DeleteLoadBalancer","elasticloadbalancing:DeleteTargetGroup","elasticloadbalancing:DeregisterTargets"],"Resource":["arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*","arn:aws:elasticloadbalancing:*:*:targetgroup/*/*","arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*"],"Condition":{"Null":{"aws:ResourceTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"CreateSecurityGroupInAnyVpc","Effect":"Allow","Action":"ec2:CreateSecurityGroup","Resource":"arn:aws:ec2:*:*:vpc/*"},{"Sid":"CreateOnlyTaggedSecurityGroups","Effect":"Allow","Action":"ec2:CreateSecurityGroup","Resource":"arn:aws:ec2:*:*:security-group/*","Condition":{"Null":{"aws:RequestTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"TagSecurityGroupsAndRulesOnlyWhileCreating","Effect":"Allow","Action":"ec2:CreateTags","Resource":["arn:aws:ec2:*:*:security-group/*","arn:aws:ec2:*:*:security-group-rule/*"],"Condition":{"StringEquals":{"ec2:CreateAction":["CreateSecurityGroup","AuthorizeSecurityGroupIngress"]}}},{"Sid":"AddTemporaryIngressToTheAlbAndTaskSecurityGroups","Effect":"Allow","Action":["ec2:AuthorizeSecurityGroupIngress","ec2:RevokeSecurityGroupIngress"],"Resource":"arn:aws:ec2:*:*:security-group/*"},{"Sid":"OnlyTaggedTemporaryRules","Effect":"Allow","Action":"ec2:AuthorizeSecurityGroupIngress","Resource":"arn:aws:ec2:*:*:security-group-rule/*","Condition":{"Null":{"aws:RequestTag/ecs-alb-smoke:run-id":"false"}}},{"Sid":"DeleteOnlyTheSuitesSecurityGroups","Effect":"Allow","Action":"ec2:DeleteSecurityGroup","Resource":"arn:aws:ec2:*:*:security-group/*","Condition":{"Null":{"aws:ResourceTag/ecs-alb-smoke:run-id":"false"}}}]}');
 ;// CONCATENATED MODULE: ./src/actions/register-fargate-targets/iam-policy.json
 const register_fargate_targets_iam_policy_namespaceObject = /*#__PURE__*/JSON.parse('{"Version":"2012-10-17","Statement":[{"Sid":"ReadTasksAndTheirServices","Effect":"Allow","Action":["ecs:DescribeTasks","ecs:DescribeServices"],"Resource":["arn:aws:ecs:*:*:task/*/*","arn:aws:ecs:*:*:service/*/*"]},{"Sid":"DescribeCallsThatAwsOnlyAuthorizesOnStar","Effect":"Allow","Action":["ecs:ListTasks","ecs:DescribeTaskDefinition","elasticloadbalancing:DescribeTargetGroups","elasticloadbalancing:DescribeTargetHealth","elasticloadbalancing:DescribeLoadBalancers","ec2:DescribeNetworkInterfaces","ec2:DescribeSecurityGroups"],"Resource":"*"},{"Sid":"RegisterOnlyIntoTheSuitesTargetGroups","Effect":"Allow","Action":["elasticloadbalancing:RegisterTargets","elasticloadbalancing:DeregisterTargets"],"Resource":"arn:aws:elasticloadbalancing:*:*:targetgroup/*/*","Condition":{"Null":{"aws:ResourceTag/ecs-alb-smoke:run-id":"false"}}}]}');
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/ci-profile.ts
@@ -91592,14 +91593,21 @@ function jsonPathKey(path) {
  * value starts. Returns an empty map for text that is not valid JSON.
  */
 function jsonValueLines(text) {
-    const lines = new Map();
+    return new Map([...jsonValuePositions(text)].map(([key, p]) => [key, p.line]));
+}
+/** Like `jsonValueLines`, with the column: tells apart values on one line (minified policies). */
+function jsonValuePositions(text) {
+    const positions = new Map();
     let i = 0;
     let line = 1;
+    let lineStart = 0;
     const ws = () => {
         for (; i < text.length; i++) {
             const c = text[i];
-            if (c === "\n")
+            if (c === "\n") {
                 line++;
+                lineStart = i + 1;
+            }
             else if (c !== " " && c !== "\t" && c !== "\r")
                 break;
         }
@@ -91636,7 +91644,7 @@ function jsonValueLines(text) {
     };
     const value = (path) => {
         ws();
-        lines.set(jsonPathKey(path), line);
+        positions.set(jsonPathKey(path), { line, column: i - lineStart + 1 });
         const c = text[i];
         if (c === "{") {
             sequence("}", () => {
@@ -91671,7 +91679,7 @@ function jsonValueLines(text) {
     catch {
         return new Map();
     }
-    return lines;
+    return positions;
 }
 /** A path inside GITHUB_WORKSPACE as annotations need it (relative, forward slashes), or undefined when outside. */
 function workspaceRelative(file, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
@@ -91763,6 +91771,326 @@ class EvidenceWriter {
     writeJson(kind, value) {
         return this.write(kind, "json", `${JSON.stringify(value, null, 2)}\n`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/lib/masking.ts
+/**
+ * Masking rules for evidence that leaves the runner (artifacts, PR comments,
+ * reports). The team's rule: RDS endpoints become
+ * `****.****.<region>.rds.amazonaws.com`, account IDs become `************`,
+ * secret values never appear.
+ *
+ * A rule finds matches in a string. Each match has a context span (what the
+ * rule needed to see, e.g. `aws_secret_access_key = `) and a value span (what
+ * is replaced). Only the value is replaced, so rules whose values do not
+ * overlap can all apply. Every replacement is chosen so that the rule does not
+ * match it again: masking twice equals masking once, and a verification scan
+ * of masked text finds nothing.
+ */
+const ACCOUNT_MASK = "************";
+const SECRET_MASK = "****";
+const RDS_MASK = "****.****.";
+/**
+ * A rule from a regular expression. The named group `v` (or `w`, in a second
+ * alternative) is the value to replace; without it the whole match is the value. The regex gets the flags
+ * `g` and `d` added.
+ */
+function regexRule(opts) {
+    const flags = new Set([...opts.regex.flags, "g", "d"]);
+    const re = new RegExp(opts.regex.source, [...flags].join(""));
+    const replace = opts.replacement;
+    return {
+        name: opts.name,
+        description: opts.description,
+        maxLength: opts.maxLength,
+        find(text, from) {
+            const out = [];
+            re.lastIndex = from;
+            for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+                const full = m[0];
+                if (full.length === 0) {
+                    re.lastIndex++;
+                    continue;
+                }
+                const span = m.indices?.groups?.v ?? m.indices?.groups?.w ?? [m.index, m.index + full.length];
+                const value = text.slice(span[0], span[1]);
+                if (value.length === 0)
+                    continue;
+                const groups = m.groups ?? {};
+                out.push({
+                    rule: opts.name,
+                    from: m.index,
+                    to: m.index + full.length,
+                    start: span[0],
+                    end: span[1],
+                    replacement: typeof replace === "string" ? expandTemplate(replace, m) : replace(value, groups),
+                });
+            }
+            return out;
+        },
+    };
+}
+/** `$&`, `$1`..`$99`, `$<name>`, `$$` as in String.prototype.replace. */
+function expandTemplate(template, m) {
+    if (!template.includes("$"))
+        return template;
+    return template.replace(/\$(\$|&|\d{1,2}|<([A-Za-z_][A-Za-z0-9_]*)>)/g, (all, token, name) => {
+        if (token === "$")
+            return "$";
+        if (token === "&")
+            return m[0];
+        if (name !== undefined)
+            return m.groups?.[name] ?? "";
+        const n = Number(token);
+        return n < m.length ? (m[n] ?? "") : all;
+    });
+}
+/**
+ * Literal values found anywhere (secret values). With `digitBoundary`, a value
+ * must not be part of a longer run of digits (account IDs).
+ */
+function literalRule(opts) {
+    const values = [...new Set(opts.values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
+    const isDigit = (c) => c >= 48 && c <= 57;
+    return {
+        name: opts.name,
+        description: opts.description,
+        maxLength: values.reduce((max, v) => Math.max(max, v.length + 2), 0),
+        find(text, from) {
+            const out = [];
+            for (const value of values) {
+                for (let i = text.indexOf(value, from); i !== -1; i = text.indexOf(value, i + 1)) {
+                    const end = i + value.length;
+                    if (opts.digitBoundary && (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(end))))
+                        continue;
+                    out.push({ rule: opts.name, from: i, to: end, start: i, end, replacement: opts.replacement });
+                }
+            }
+            return out;
+        },
+    };
+}
+/**
+ * A regex rule that is only tried near occurrences of a fixed string (an RDS
+ * endpoint always contains `.rds.amazonaws.com`): scanning a large log for the
+ * literal is far cheaper than trying the regex at every position.
+ */
+function anchoredRule(anchor, lookBack, rule) {
+    return {
+        ...rule,
+        find(text, from) {
+            const out = [];
+            let next = from;
+            for (let i = text.indexOf(anchor, from); i !== -1; i = text.indexOf(anchor, i + anchor.length)) {
+                const start = Math.max(next, i - lookBack);
+                for (const m of rule.find(text.slice(0, i + anchor.length), start)) {
+                    if (m.from <= i && m.to >= i + anchor.length) {
+                        out.push(m);
+                        next = m.to;
+                        break;
+                    }
+                }
+            }
+            return out;
+        },
+    };
+}
+const masking_REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
+const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
+// An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
+const Q = String.raw `(?:\\?["'])?`;
+// A token boundary that also holds right after a JSON escape (`\nAKIA…` in a CloudWatch message).
+const B = String.raw `(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))`;
+/** Names of the built-in rules, in the order they are documented. */
+const BUILT_IN_RULES = [
+    "account-id",
+    "rds-endpoint",
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "aws-session-token",
+    "http-auth-header",
+    "bearer-token",
+    "jwt",
+    "private-key",
+    "url-password",
+];
+function accountIdRule() {
+    // `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps.
+    return regexRule({
+        name: "account-id",
+        description: "12-digit account IDs in ARN context (arn:aws:<service>:<region>:<account>:)",
+        regex: /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/,
+        replacement: ACCOUNT_MASK,
+        maxLength: 160,
+    });
+}
+function rdsEndpointRule() {
+    // <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn.
+    const rule = regexRule({
+        name: "rds-endpoint",
+        description: "RDS endpoints become ****.****.<region>.rds.amazonaws.com (region kept)",
+        regex: new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${masking_REGION}\.rds\.amazonaws\.com`, "i"),
+        replacement: RDS_MASK,
+        maxLength: 200,
+    });
+    return anchoredRule(".rds.amazonaws.com", 160, rule);
+}
+const PEM_BODY = String.raw `(?:[A-Za-z0-9+/=\s]|\\[nr]|Proc-Type:[^\r\n\\]*|DEK-Info:[^\r\n\\]*)`;
+function builtIn(name) {
+    switch (name) {
+        case "account-id":
+            return accountIdRule();
+        case "rds-endpoint":
+            return rdsEndpointRule();
+        case "aws-access-key-id":
+            return regexRule({
+                name,
+                description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
+                regex: new RegExp(`${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
+                replacement: SECRET_MASK,
+                maxLength: 24,
+            });
+        case "aws-secret-access-key":
+            return regexRule({
+                name,
+                description: "40-character secret access keys after aws_secret_access_key / SecretAccessKey or next to a key ID",
+                regex: new RegExp(String.raw `(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
+                replacement: SECRET_MASK,
+                maxLength: 200,
+            });
+        case "aws-session-token":
+            return regexRule({
+                name,
+                description: "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)",
+                regex: new RegExp(String.raw `(?:(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})|${B}(?<w>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096}))`, "i"),
+                replacement: SECRET_MASK,
+                maxLength: 4200,
+            });
+        case "http-auth-header":
+            return regexRule({
+                name,
+                description: "values of Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Amz-Security-Token headers",
+                regex: /(?:^(?:[<>] )?[ \t]*(?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)[ \t]*:[ \t]*(?<v>(?!\*{4}[ \t]*$)[^\s](?:[^\r\n]{0,8190}[^\s])?)|["'](?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)\\?["']\s*:\s*\\?["'](?<w>(?!\*{4}\\?["'])[^"'\r\n\\]{1,8192}))/gim,
+                replacement: SECRET_MASK,
+                maxLength: 8300,
+            });
+        case "bearer-token":
+            return regexRule({
+                name,
+                description: "Bearer tokens",
+                regex: /\bbearer[ \t]+(?<v>(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{12,4096}=*)/i,
+                replacement: SECRET_MASK,
+                maxLength: 4200,
+            });
+        case "jwt":
+            return regexRule({
+                name,
+                description: "JSON Web Tokens (eyJ….eyJ….signature)",
+                regex: new RegExp(String.raw `${B}(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})`),
+                replacement: SECRET_MASK,
+                maxLength: 16_400,
+            });
+        case "private-key":
+            return regexRule({
+                name,
+                description: "PEM private key bodies (the BEGIN/END lines are kept)",
+                regex: new RegExp(`-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY-----(?<v>${PEM_BODY}{16,16384})(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----)?`),
+                replacement: (value) => (value.includes("\\n") ? "\\n****\\n" : "\n****\n"),
+                maxLength: 16_500,
+            });
+        case "url-password":
+            return regexRule({
+                name,
+                description: "passwords in scheme://user:password@host URLs (postgres, mysql, redis, mongodb, amqp, http)",
+                regex: /\b(?:postgres(?:ql)?|mysql|mariadb|redshift|rediss?|mongodb(?:\+srv)?|amqps?|https?|ftp):\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+                replacement: SECRET_MASK,
+                maxLength: 600,
+            });
+    }
+}
+/** Listed account IDs wherever they appear, with or without the console's dashes. */
+function listedAccountIdsRule(ids) {
+    const values = ids.flatMap((id) => [id, `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`]);
+    return literalRule({
+        name: "account-id",
+        description: "listed account IDs anywhere",
+        values,
+        replacement: ACCOUNT_MASK,
+        digitBoundary: true,
+    });
+}
+/** The built-in rules by name (all of them by default), plus listed account IDs. */
+function builtInRules(opts = {}) {
+    const names = opts.names ?? BUILT_IN_RULES;
+    const rules = names.map(builtIn);
+    if (names.includes("account-id") && opts.accountIds && opts.accountIds.length > 0) {
+        rules.push(listedAccountIdsRule(opts.accountIds));
+    }
+    return rules;
+}
+/**
+ * Every match of every rule from `from` on, reduced to values that do not
+ * overlap: the earliest value wins, and the longest of those starting at the
+ * same place (an Authorization header's value contains its Bearer token).
+ */
+function findMatches(text, rules, from = 0) {
+    const all = [];
+    for (const rule of rules)
+        for (const m of rule.find(text, from))
+            all.push(m);
+    if (all.length <= 1)
+        return all;
+    all.sort((a, b) => a.start - b.start || b.end - a.end);
+    const kept = [];
+    let end = -1;
+    for (const m of all) {
+        if (m.start < end)
+            continue;
+        kept.push(m);
+        end = m.end;
+    }
+    return kept;
+}
+/** `text[from, to)` with the given (sorted, non-overlapping) matches replaced. */
+function applyMatches(text, matches, from = 0, to = text.length) {
+    let out = "";
+    let pos = from;
+    for (const m of matches) {
+        if (m.start < pos || m.end > to)
+            continue;
+        out += text.slice(pos, m.start) + m.replacement;
+        pos = m.end;
+    }
+    return out + text.slice(pos, to);
+}
+/** Masks a whole string in memory; returns the text and the count per rule. */
+function maskText(text, rules) {
+    const matches = findMatches(text, rules);
+    const counts = {};
+    for (const m of matches)
+        counts[m.rule] = (counts[m.rule] ?? 0) + 1;
+    return { text: applyMatches(text, matches), counts };
+}
+/** `mydb.abc123xyz.us-west-2.rds.amazonaws.com` -> `****.****.us-west-2.rds.amazonaws.com`. */
+function maskRdsEndpoint(text) {
+    return maskText(text, [builtIn("rds-endpoint")]).text;
+}
+/** Account IDs in ARNs, and the listed IDs anywhere, become `************`. */
+function maskAccountIds(text, extraIds = []) {
+    return maskText(text, builtInRules({ names: ["account-id"], accountIds: extraIds })).text;
+}
+/** Everything the built-in rules know (and the listed account IDs and literal secret values), for PR comments and reports. */
+function maskAll(text, opts = {}) {
+    const rules = builtInRules({ accountIds: opts.accountIds ?? [] });
+    if (opts.secretValues && opts.secretValues.length > 0) {
+        rules.push(literalRule({
+            name: "secret-value",
+            description: "literal secret values",
+            values: opts.secretValues,
+            replacement: SECRET_MASK,
+        }));
+    }
+    return maskText(text, rules).text;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
@@ -97091,9 +97419,7 @@ function classifyValueFrom(valueFrom, scope) {
     const ssm = PARAMETER_ARN.exec(valueFrom);
     if (ssm) {
         const [, , region = scope.region, , path = ""] = ssm;
-        // `parameter/foo` is the ARN of both `foo` and `/foo`.
-        const names = path.indexOf("/", 1) === -1 ? [path.slice(1), path] : [path];
-        return { kind: "parameter", arn: valueFrom, names, region, byName: false };
+        return { kind: "parameter", arn: valueFrom, names: spellings(path), region, byName: false };
     }
     if (valueFrom.startsWith("arn:"))
         return undefined;
@@ -97110,11 +97436,18 @@ function classifyValueFrom(valueFrom, scope) {
     return {
         kind: "parameter",
         arn: parameterArn(valueFrom, scope),
-        names: [valueFrom],
+        names: spellings(valueFrom),
         region: scope.region,
         byName: true,
     };
 }
+/** SSM names with and without the leading slash share one ARN (`parameter/foo`): look both up. */
+function spellings(name) {
+    const bare = name.replace(/^\//, "");
+    return [`/${bare}`, bare];
+}
+/** The key parameters are matched by: the name without its leading slash. */
+const parameterKey = (name) => name.replace(/^\//, "");
 /** `/papyrus/prd/db` and `papyrus-db` → `arn:aws:ssm:<region>:<account>:parameter/papyrus/prd/db`. */
 function parameterArn(name, scope) {
     return `arn:${scope.partition}:ssm:${scope.region}:${scope.account}:parameter/${name.replace(/^\//, "")}`;
@@ -97294,7 +97627,7 @@ async function resolveReferences(references, role, scope, lookups, checks, findi
         const ref = r.ref;
         if (ref.kind === "parameter") {
             const inRegion = found.get(ref.region);
-            const parameter = ref.names.map((n) => inRegion?.get(n)).find((p) => p !== undefined);
+            const parameter = inRegion?.get(parameterKey(ref.names[0] ?? ""));
             if (parameter) {
                 checks.add(role, "ssm:GetParameters", ref.arn, { reason: r.reason, source: r.source });
                 const key = customerManagedKeyArn(parameter.keyId, scopeOfArn(ref.arn, scope));
@@ -97317,7 +97650,7 @@ async function resolveReferences(references, role, scope, lookups, checks, findi
             findings.push({
                 severity: "fail",
                 subject: r.valueFrom,
-                message: `${r.reason}: the SSM parameter '${ref.names.at(-1)}' does not exist in ${ref.region}. ECS will fail to start the task. Create it, or fix the name in valueFrom.`,
+                message: `${r.reason}: the SSM parameter '${ref.names[0]}' does not exist in ${ref.region}. ECS will fail to start the task. Create it, or fix the name in valueFrom.`,
                 sources: [r.source],
             });
             continue;
@@ -97337,326 +97670,6 @@ async function resolveReferences(references, role, scope, lookups, checks, findi
         }
         grantSecret(secret, r);
     }
-}
-
-;// CONCATENATED MODULE: ./src/lib/masking.ts
-/**
- * Masking rules for evidence that leaves the runner (artifacts, PR comments,
- * reports). The team's rule: RDS endpoints become
- * `****.****.<region>.rds.amazonaws.com`, account IDs become `************`,
- * secret values never appear.
- *
- * A rule finds matches in a string. Each match has a context span (what the
- * rule needed to see, e.g. `aws_secret_access_key = `) and a value span (what
- * is replaced). Only the value is replaced, so rules whose values do not
- * overlap can all apply. Every replacement is chosen so that the rule does not
- * match it again: masking twice equals masking once, and a verification scan
- * of masked text finds nothing.
- */
-const ACCOUNT_MASK = "************";
-const SECRET_MASK = "****";
-const RDS_MASK = "****.****.";
-/**
- * A rule from a regular expression. The named group `v` (or `w`, in a second
- * alternative) is the value to replace; without it the whole match is the value. The regex gets the flags
- * `g` and `d` added.
- */
-function regexRule(opts) {
-    const flags = new Set([...opts.regex.flags, "g", "d"]);
-    const re = new RegExp(opts.regex.source, [...flags].join(""));
-    const replace = opts.replacement;
-    return {
-        name: opts.name,
-        description: opts.description,
-        maxLength: opts.maxLength,
-        find(text, from) {
-            const out = [];
-            re.lastIndex = from;
-            for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-                const full = m[0];
-                if (full.length === 0) {
-                    re.lastIndex++;
-                    continue;
-                }
-                const span = m.indices?.groups?.v ?? m.indices?.groups?.w ?? [m.index, m.index + full.length];
-                const value = text.slice(span[0], span[1]);
-                if (value.length === 0)
-                    continue;
-                const groups = m.groups ?? {};
-                out.push({
-                    rule: opts.name,
-                    from: m.index,
-                    to: m.index + full.length,
-                    start: span[0],
-                    end: span[1],
-                    replacement: typeof replace === "string" ? expandTemplate(replace, m) : replace(value, groups),
-                });
-            }
-            return out;
-        },
-    };
-}
-/** `$&`, `$1`..`$99`, `$<name>`, `$$` as in String.prototype.replace. */
-function expandTemplate(template, m) {
-    if (!template.includes("$"))
-        return template;
-    return template.replace(/\$(\$|&|\d{1,2}|<([A-Za-z_][A-Za-z0-9_]*)>)/g, (all, token, name) => {
-        if (token === "$")
-            return "$";
-        if (token === "&")
-            return m[0];
-        if (name !== undefined)
-            return m.groups?.[name] ?? "";
-        const n = Number(token);
-        return n < m.length ? (m[n] ?? "") : all;
-    });
-}
-/**
- * Literal values found anywhere (secret values). With `digitBoundary`, a value
- * must not be part of a longer run of digits (account IDs).
- */
-function literalRule(opts) {
-    const values = [...new Set(opts.values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
-    const isDigit = (c) => c >= 48 && c <= 57;
-    return {
-        name: opts.name,
-        description: opts.description,
-        maxLength: values.reduce((max, v) => Math.max(max, v.length + 2), 0),
-        find(text, from) {
-            const out = [];
-            for (const value of values) {
-                for (let i = text.indexOf(value, from); i !== -1; i = text.indexOf(value, i + 1)) {
-                    const end = i + value.length;
-                    if (opts.digitBoundary && (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(end))))
-                        continue;
-                    out.push({ rule: opts.name, from: i, to: end, start: i, end, replacement: opts.replacement });
-                }
-            }
-            return out;
-        },
-    };
-}
-/**
- * A regex rule that is only tried near occurrences of a fixed string (an RDS
- * endpoint always contains `.rds.amazonaws.com`): scanning a large log for the
- * literal is far cheaper than trying the regex at every position.
- */
-function anchoredRule(anchor, lookBack, rule) {
-    return {
-        ...rule,
-        find(text, from) {
-            const out = [];
-            let next = from;
-            for (let i = text.indexOf(anchor, from); i !== -1; i = text.indexOf(anchor, i + anchor.length)) {
-                const start = Math.max(next, i - lookBack);
-                for (const m of rule.find(text.slice(0, i + anchor.length), start)) {
-                    if (m.from <= i && m.to >= i + anchor.length) {
-                        out.push(m);
-                        next = m.to;
-                        break;
-                    }
-                }
-            }
-            return out;
-        },
-    };
-}
-const masking_REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
-const KEY_ID = String.raw `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
-// An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
-const Q = String.raw `(?:\\?["'])?`;
-// A token boundary that also holds right after a JSON escape (`\nAKIA…` in a CloudWatch message).
-const B = String.raw `(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))`;
-/** Names of the built-in rules, in the order they are documented. */
-const BUILT_IN_RULES = [
-    "account-id",
-    "rds-endpoint",
-    "aws-access-key-id",
-    "aws-secret-access-key",
-    "aws-session-token",
-    "http-auth-header",
-    "bearer-token",
-    "jwt",
-    "private-key",
-    "url-password",
-];
-function accountIdRule() {
-    // `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps.
-    return regexRule({
-        name: "account-id",
-        description: "12-digit account IDs in ARN context (arn:aws:<service>:<region>:<account>:)",
-        regex: /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/,
-        replacement: ACCOUNT_MASK,
-        maxLength: 160,
-    });
-}
-function rdsEndpointRule() {
-    // <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn.
-    const rule = regexRule({
-        name: "rds-endpoint",
-        description: "RDS endpoints become ****.****.<region>.rds.amazonaws.com (region kept)",
-        regex: new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${masking_REGION}\.rds\.amazonaws\.com`, "i"),
-        replacement: RDS_MASK,
-        maxLength: 200,
-    });
-    return anchoredRule(".rds.amazonaws.com", 160, rule);
-}
-const PEM_BODY = String.raw `(?:[A-Za-z0-9+/=\s]|\\[nr]|Proc-Type:[^\r\n\\]*|DEK-Info:[^\r\n\\]*)`;
-function builtIn(name) {
-    switch (name) {
-        case "account-id":
-            return accountIdRule();
-        case "rds-endpoint":
-            return rdsEndpointRule();
-        case "aws-access-key-id":
-            return regexRule({
-                name,
-                description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
-                regex: new RegExp(String.raw `${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
-                replacement: SECRET_MASK,
-                maxLength: 24,
-            });
-        case "aws-secret-access-key":
-            return regexRule({
-                name,
-                description: "40-character secret access keys after aws_secret_access_key / SecretAccessKey or next to a key ID",
-                regex: new RegExp(String.raw `(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,4}${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
-                replacement: SECRET_MASK,
-                maxLength: 120,
-            });
-        case "aws-session-token":
-            return regexRule({
-                name,
-                description: "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)",
-                regex: new RegExp(String.raw `(?:(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})|${B}(?<w>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096}))`, "i"),
-                replacement: SECRET_MASK,
-                maxLength: 4200,
-            });
-        case "http-auth-header":
-            return regexRule({
-                name,
-                description: "values of Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Amz-Security-Token headers",
-                regex: /(?:^(?:[<>] )?[ \t]*(?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)[ \t]*:[ \t]*(?<v>(?!\*{4}[ \t]*$)[^\s](?:[^\r\n]{0,8190}[^\s])?)|["'](?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)\\?["']\s*:\s*\\?["'](?<w>(?!\*{4}\\?["'])[^"'\r\n\\]{1,8192}))/gim,
-                replacement: SECRET_MASK,
-                maxLength: 8300,
-            });
-        case "bearer-token":
-            return regexRule({
-                name,
-                description: "Bearer tokens",
-                regex: /\bbearer[ \t]+(?<v>(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{12,4096}=*)/i,
-                replacement: SECRET_MASK,
-                maxLength: 4200,
-            });
-        case "jwt":
-            return regexRule({
-                name,
-                description: "JSON Web Tokens (eyJ….eyJ….signature)",
-                regex: new RegExp(String.raw `${B}(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})`),
-                replacement: SECRET_MASK,
-                maxLength: 16_400,
-            });
-        case "private-key":
-            return regexRule({
-                name,
-                description: "PEM private key bodies (the BEGIN/END lines are kept)",
-                regex: new RegExp(String.raw `-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY-----(?<v>${PEM_BODY}{16,16384})(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----)?`),
-                replacement: (value) => (value.includes("\\n") ? "\\n****\\n" : "\n****\n"),
-                maxLength: 16_500,
-            });
-        case "url-password":
-            return regexRule({
-                name,
-                description: "passwords in scheme://user:password@host URLs (postgres, mysql, redis, mongodb, amqp, http)",
-                regex: /\b(?:postgres(?:ql)?|mysql|mariadb|redshift|rediss?|mongodb(?:\+srv)?|amqps?|https?|ftp):\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
-                replacement: SECRET_MASK,
-                maxLength: 600,
-            });
-    }
-}
-/** Listed account IDs wherever they appear, with or without the console's dashes. */
-function listedAccountIdsRule(ids) {
-    const values = ids.flatMap((id) => [id, `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`]);
-    return literalRule({
-        name: "account-id",
-        description: "listed account IDs anywhere",
-        values,
-        replacement: ACCOUNT_MASK,
-        digitBoundary: true,
-    });
-}
-/** The built-in rules by name (all of them by default), plus listed account IDs. */
-function builtInRules(opts = {}) {
-    const names = opts.names ?? BUILT_IN_RULES;
-    const rules = names.map(builtIn);
-    if (names.includes("account-id") && opts.accountIds && opts.accountIds.length > 0) {
-        rules.push(listedAccountIdsRule(opts.accountIds));
-    }
-    return rules;
-}
-/**
- * Every match of every rule from `from` on, reduced to values that do not
- * overlap: the earliest value wins, and the longest of those starting at the
- * same place (an Authorization header's value contains its Bearer token).
- */
-function findMatches(text, rules, from = 0) {
-    const all = [];
-    for (const rule of rules)
-        for (const m of rule.find(text, from))
-            all.push(m);
-    if (all.length <= 1)
-        return all;
-    all.sort((a, b) => a.start - b.start || b.end - a.end);
-    const kept = [];
-    let end = -1;
-    for (const m of all) {
-        if (m.start < end)
-            continue;
-        kept.push(m);
-        end = m.end;
-    }
-    return kept;
-}
-/** `text[from, to)` with the given (sorted, non-overlapping) matches replaced. */
-function applyMatches(text, matches, from = 0, to = text.length) {
-    let out = "";
-    let pos = from;
-    for (const m of matches) {
-        if (m.start < pos || m.end > to)
-            continue;
-        out += text.slice(pos, m.start) + m.replacement;
-        pos = m.end;
-    }
-    return out + text.slice(pos, to);
-}
-/** Masks a whole string in memory; returns the text and the count per rule. */
-function maskText(text, rules) {
-    const matches = findMatches(text, rules);
-    const counts = {};
-    for (const m of matches)
-        counts[m.rule] = (counts[m.rule] ?? 0) + 1;
-    return { text: applyMatches(text, matches), counts };
-}
-/** `mydb.abc123xyz.us-west-2.rds.amazonaws.com` -> `****.****.us-west-2.rds.amazonaws.com`. */
-function maskRdsEndpoint(text) {
-    return maskText(text, [builtIn("rds-endpoint")]).text;
-}
-/** Account IDs in ARNs, and the listed IDs anywhere, become `************`. */
-function maskAccountIds(text, extraIds = []) {
-    return maskText(text, builtInRules({ names: ["account-id"], accountIds: extraIds })).text;
-}
-/** Everything the built-in rules know (and the listed account IDs and literal secret values), for PR comments and reports. */
-function maskAll(text, opts = {}) {
-    const rules = builtInRules({ accountIds: opts.accountIds ?? [] });
-    if (opts.secretValues && opts.secretValues.length > 0) {
-        rules.push(literalRule({
-            name: "secret-value",
-            description: "literal secret values",
-            values: opts.secretValues,
-            replacement: SECRET_MASK,
-        }));
-    }
-    return maskText(text, rules).text;
 }
 
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/report.ts
@@ -97692,6 +97705,7 @@ function buildReport(input) {
         })),
         findings: input.findings.map((f) => ({ severity: f.severity, subject: f.subject, message: f.message })),
         simulation: { ...input.simulation, checks: input.rows.length },
+        ...(input.statementIdsUnavailable ? { statementIdsUnavailable: input.statementIdsUnavailable } : {}),
         limitation: LIMITATION,
     };
 }
@@ -97755,7 +97769,9 @@ function reportMarkdown(report) {
     if (allowed.length > 0) {
         lines.push(`<details><summary>${allowed.length} allowed</summary>`, "", rowsTable(allowed), "", "</details>", "");
     }
-    lines.push(`> [!IMPORTANT]\n> ${LIMITATION}`, "", `<sub>${report.simulation.checks} checks in ${report.simulation.requests} SimulatePrincipalPolicy requests.</sub>`, "");
+    lines.push(`> [!IMPORTANT]\n> ${LIMITATION}`, "", `<sub>${report.simulation.checks} checks in ${report.simulation.requests} SimulatePrincipalPolicy requests.${report.statementIdsUnavailable
+        ? ` Statement ids could not be read (${escapeText(report.statementIdsUnavailable, 200)}): grant iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion to see them.`
+        : ""}</sub>`, "");
     return maskAccountIds(lines.join("\n"), accountIdsIn(report));
 }
 
@@ -97815,14 +97831,22 @@ function planCalls(checks) {
 }
 function matchedStatements(statements) {
     return (statements ?? []).map((s) => {
-        const start = s.StartPosition?.Line;
-        const end = s.EndPosition?.Line;
+        const start = s.StartPosition;
+        const end = s.EndPosition;
+        const lines = start?.Line === undefined
+            ? undefined
+            : start.Line === end?.Line || end?.Line === undefined
+                ? `line ${start.Line}`
+                : `lines ${start.Line}-${end.Line}`;
+        const position = (p) => p?.Line !== undefined && p.Column !== undefined ? { line: p.Line, column: p.Column } : undefined;
+        const from = position(start);
+        const to = position(end);
         return {
             policy: s.SourcePolicyId ?? "(unnamed policy)",
             ...(s.SourcePolicyType ? { policyType: s.SourcePolicyType } : {}),
-            ...(start !== undefined
-                ? { lines: start === end || end === undefined ? `line ${start}` : `lines ${start}-${end}` }
-                : {}),
+            ...(lines ? { lines } : {}),
+            ...(from ? { start: from } : {}),
+            ...(to ? { end: to } : {}),
         };
     });
 }
@@ -97885,6 +97909,129 @@ async function simulateChecks(checks, simulator, opts = {}) {
     return { rows, requests, calls: calls.length };
 }
 
+;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/statement-ids.ts
+/**
+ * SimulatePrincipalPolicy names the matched policy and the statement's
+ * position in it, not the statement's Sid. A reviewer wants the Sid, so the
+ * preflight reads the role's policy documents (GetRolePolicy for inline
+ * policies; ListAttachedRolePolicies, GetPolicy, GetPolicyVersion for managed
+ * ones) and finds the statement at that position. Best effort: without those
+ * read permissions the rows keep the policy name and line numbers.
+ */
+
+
+
+
+const decode = (doc) => {
+    if (doc === undefined)
+        return undefined;
+    try {
+        return decodeURIComponent(doc);
+    }
+    catch {
+        return doc;
+    }
+};
+function iamPolicyReader(iam) {
+    const attached = new Map();
+    const documents = new Map();
+    const roleName = (arn) => arn.split("/").pop() ?? arn;
+    const attachedPolicies = (role) => {
+        let p = attached.get(role);
+        if (!p) {
+            p = (async () => {
+                const byName = new Map();
+                let marker;
+                do {
+                    const out = await awsCall("iam:ListAttachedRolePolicies", () => iam.send(new dist_cjs/* ListAttachedRolePoliciesCommand */.wfM({ RoleName: role, ...(marker ? { Marker: marker } : {}) })));
+                    for (const a of out.AttachedPolicies ?? [])
+                        if (a.PolicyName && a.PolicyArn)
+                            byName.set(a.PolicyName, a.PolicyArn);
+                    marker = out.IsTruncated ? out.Marker : undefined;
+                } while (marker);
+                return byName;
+            })();
+            attached.set(role, p);
+        }
+        return p;
+    };
+    const managed = async (policyArn) => {
+        const policy = await awsCall("iam:GetPolicy", () => iam.send(new dist_cjs/* GetPolicyCommand */.s4W({ PolicyArn: policyArn })));
+        const version = policy.Policy?.DefaultVersionId;
+        if (!version)
+            return undefined;
+        const out = await awsCall("iam:GetPolicyVersion", () => iam.send(new dist_cjs/* GetPolicyVersionCommand */.G45({ PolicyArn: policyArn, VersionId: version })));
+        return decode(out.PolicyVersion?.Document);
+    };
+    return (roleArn, statement) => {
+        const key = `${roleArn}\n${statement.policyType ?? ""}\n${statement.policy}`;
+        let p = documents.get(key);
+        if (!p) {
+            const role = roleName(roleArn);
+            p = (async () => {
+                if (statement.policyType === "role") {
+                    const out = await awsCall("iam:GetRolePolicy", () => iam.send(new dist_cjs/* GetRolePolicyCommand */.WHQ({ RoleName: role, PolicyName: statement.policy })));
+                    return decode(out.PolicyDocument);
+                }
+                if (statement.policyType === "aws-managed" || statement.policyType === "user-managed") {
+                    const arn = statement.policy.startsWith("arn:")
+                        ? statement.policy
+                        : (await attachedPolicies(role)).get(statement.policy);
+                    return arn ? managed(arn) : undefined;
+                }
+                return undefined;
+            })();
+            documents.set(key, p);
+        }
+        return p;
+    };
+}
+const before = (a, b) => a.line < b.line || (a.line === b.line && a.column <= b.column);
+/** The Sid (or `statement N`) of the statement that starts within [start, end] of the policy text. */
+function statementAt(text, start, end) {
+    const positions = jsonValuePositions(text);
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+    for (let i = 0; i < statements.length; i++) {
+        const at = positions.get(Array.isArray(parsed.Statement) ? `.Statement[${i}]` : ".Statement");
+        if (at && before(start, at) && before(at, end)) {
+            const sid = statements[i]?.Sid;
+            return typeof sid === "string" && sid !== "" ? sid : `statement ${i + 1}`;
+        }
+    }
+    return undefined;
+}
+/**
+ * Fills `sid` on every matched statement of the rows. Returns undefined when
+ * it worked, else why not (for one line in the report).
+ */
+async function addStatementIds(rows, read) {
+    try {
+        for (const row of rows) {
+            if (!row.principal.arn.includes(":role/"))
+                continue;
+            for (const m of row.matched) {
+                if (!m.start || !m.end)
+                    continue;
+                const text = await read(row.principal.arn, m);
+                const sid = text ? statementAt(text, m.start, m.end) : undefined;
+                if (sid)
+                    m.sid = sid;
+            }
+        }
+        return undefined;
+    }
+    catch (error) {
+        return errors_errorMessage(error);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/task-definition.ts
 
 
@@ -97920,6 +98067,8 @@ async function loadTaskDefinition(source, lookups, workspace) {
 }
 
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/run.ts
+
+
 
 
 
@@ -97968,7 +98117,9 @@ async function trustFindings(role, lookups, source) {
     ];
 }
 /** `::error file=…,line=…::` at the `valueFrom` (or other field) behind each failure, when the task definition is a file. */
-function annotateFailures(findings, rows, td, annotate) {
+function annotateFailures(findings, rows, td, accountIds, annotateRaw) {
+    // Annotations show on the pull request: account IDs masked like the comment.
+    const annotate = (message, where) => annotateRaw(maskAccountIds(message, accountIds), where);
     const at = (sources) => {
         const source = sources[0];
         if (!td.file || !source)
@@ -98049,6 +98200,7 @@ async function runPreflight(inputs, deps) {
     }
     const all = checks.all();
     const simulation = await simulateChecks(all, deps.simulator);
+    const sidProblem = deps.policyReader ? await addStatementIds(simulation.rows, deps.policyReader) : "not requested";
     const report = buildReport({
         rows: simulation.rows,
         findings,
@@ -98061,10 +98213,11 @@ async function runPreflight(inputs, deps) {
             .filter((p) => p !== undefined)
             .map((p) => ({ role: p.role, arn: p.arn })),
         simulation: { requests: simulation.requests, calls: simulation.calls },
+        ...(sidProblem ? { statementIdsUnavailable: sidProblem } : {}),
     });
     const evidence = new EvidenceWriter(inputs.evidenceDir);
     const evidenceFile = evidence.writeJson("iam_preflight", report);
-    annotateFailures(findings, simulation.rows, td, deps.annotate ?? annotateError);
+    annotateFailures(findings, simulation.rows, td, accountIdsIn(report), deps.annotate ?? annotateError);
     await (deps.publish ?? publishReport)({
         action: run_ACTION,
         key: td.doc.family ?? td.source,
@@ -98091,9 +98244,14 @@ async function runPreflight(inputs, deps) {
 
 
 
+
 runAction("iam-simulate-preflight", readPreflightInputs, (inputs) => {
     // IAM is global: the region only picks the endpoint's signing region.
     const iam = new dist_cjs/* IAMClient */.h8v(awsClientConfig({ region: inputs.region }));
-    return runPreflight(inputs, { lookups: awsLookups(iam, inputs.region), simulator: iamSimulator(iam) });
+    return runPreflight(inputs, {
+        lookups: awsLookups(iam, inputs.region),
+        simulator: iamSimulator(iam),
+        policyReader: iamPolicyReader(iam),
+    });
 });
 

@@ -18,14 +18,29 @@ export function jsonPathKey(path: JsonPath): string {
  * value starts. Returns an empty map for text that is not valid JSON.
  */
 export function jsonValueLines(text: string): Map<string, number> {
-  const lines = new Map<string, number>();
+  return new Map([...jsonValuePositions(text)].map(([key, p]) => [key, p.line]));
+}
+
+export interface TextPosition {
+  /** 1-based. */
+  line: number;
+  /** 1-based, in UTF-16 code units. */
+  column: number;
+}
+
+/** Like `jsonValueLines`, with the column: tells apart values on one line (minified policies). */
+export function jsonValuePositions(text: string): Map<string, TextPosition> {
+  const positions = new Map<string, TextPosition>();
   let i = 0;
   let line = 1;
+  let lineStart = 0;
   const ws = () => {
     for (; i < text.length; i++) {
       const c = text[i];
-      if (c === "\n") line++;
-      else if (c !== " " && c !== "\t" && c !== "\r") break;
+      if (c === "\n") {
+        line++;
+        lineStart = i + 1;
+      } else if (c !== " " && c !== "\t" && c !== "\r") break;
     }
   };
   const str = (): string => {
@@ -57,7 +72,7 @@ export function jsonValueLines(text: string): Map<string, number> {
   };
   const value = (path: (string | number)[]): void => {
     ws();
-    lines.set(jsonPathKey(path), line);
+    positions.set(jsonPathKey(path), { line, column: i - lineStart + 1 });
     const c = text[i];
     if (c === "{") {
       sequence("}", () => {
@@ -88,7 +103,7 @@ export function jsonValueLines(text: string): Map<string, number> {
   } catch {
     return new Map();
   }
-  return lines;
+  return positions;
 }
 
 /** A path inside GITHUB_WORKSPACE as annotations need it (relative, forward slashes), or undefined when outside. */

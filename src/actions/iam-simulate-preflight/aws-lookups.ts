@@ -29,7 +29,7 @@ export type RoleLookup = { exists: false } | { exists: true; trustPolicy: unknow
 export interface Lookups {
   /** undefined when the secret does not exist. */
   describeSecret(id: string, region: string): Promise<SecretInfo | undefined>;
-  /** The parameters among `names` that exist, by name. */
+  /** The parameters among `names` that exist, keyed by name without its leading slash. */
   describeParameters(names: string[], region: string): Promise<Map<string, ParameterInfo>>;
   getRole(arn: string): Promise<RoleLookup>;
   describeTaskDefinition(id: string): Promise<TaskDefinition>;
@@ -109,7 +109,8 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
           );
           for (const p of out.Parameters ?? []) {
             if (!p.Name) continue;
-            found.set(p.Name, {
+            // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
+            found.set(p.Name.replace(/^\//, ""), {
               name: p.Name,
               ...(p.Type ? { type: p.Type } : {}),
               ...(p.KeyId ? { keyId: p.KeyId } : {}),

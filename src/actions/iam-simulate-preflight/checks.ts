@@ -3,7 +3,7 @@
  * needs (action on resource, with context), a Finding is a problem that is
  * not a permission (a secret that does not exist, a role ECS cannot assume).
  */
-import type { JsonPath } from "../../lib/annotations";
+import type { JsonPath, TextPosition } from "../../lib/annotations";
 
 export type ContextValue = string | string[];
 
@@ -43,6 +43,9 @@ export interface MatchedStatement {
   sid?: string;
   /** `lines 3-9` of the policy document, as IAM reports the position. */
   lines?: string;
+  /** IAM's StartPosition / EndPosition of the statement in the policy text. */
+  start?: TextPosition;
+  end?: TextPosition;
 }
 
 export interface Row extends Check {

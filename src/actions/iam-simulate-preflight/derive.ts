@@ -9,6 +9,7 @@ import {
   classifyValueFrom,
   customerManagedKeyArn,
   ecrRepositoryArn,
+  parameterKey,
   type SecretReference,
   s3Arns,
   scopeOfArn,
@@ -175,7 +176,7 @@ async function resolveReferences(
     const ref = r.ref;
     if (ref.kind === "parameter") {
       const inRegion = found.get(ref.region);
-      const parameter = ref.names.map((n) => inRegion?.get(n)).find((p) => p !== undefined);
+      const parameter = inRegion?.get(parameterKey(ref.names[0] ?? ""));
       if (parameter) {
         checks.add(role, "ssm:GetParameters", ref.arn, { reason: r.reason, source: r.source });
         const key = customerManagedKeyArn(parameter.keyId, scopeOfArn(ref.arn, scope));
@@ -198,7 +199,7 @@ async function resolveReferences(
       findings.push({
         severity: "fail",
         subject: r.valueFrom,
-        message: `${r.reason}: the SSM parameter '${ref.names.at(-1)}' does not exist in ${ref.region}. ECS will fail to start the task. Create it, or fix the name in valueFrom.`,
+        message: `${r.reason}: the SSM parameter '${ref.names[0]}' does not exist in ${ref.region}. ECS will fail to start the task. Create it, or fix the name in valueFrom.`,
         sources: [r.source],
       });
       continue;

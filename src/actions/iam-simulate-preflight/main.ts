@@ -5,9 +5,14 @@ import { awsLookups } from "./aws-lookups";
 import { readPreflightInputs } from "./inputs";
 import { runPreflight } from "./run";
 import { iamSimulator } from "./simulate";
+import { iamPolicyReader } from "./statement-ids";
 
 runAction("iam-simulate-preflight", readPreflightInputs, (inputs) => {
   // IAM is global: the region only picks the endpoint's signing region.
   const iam = new IAMClient(awsClientConfig({ region: inputs.region }));
-  return runPreflight(inputs, { lookups: awsLookups(iam, inputs.region), simulator: iamSimulator(iam) });
+  return runPreflight(inputs, {
+    lookups: awsLookups(iam, inputs.region),
+    simulator: iamSimulator(iam),
+    policyReader: iamPolicyReader(iam),
+  });
 });

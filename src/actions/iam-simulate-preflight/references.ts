@@ -34,9 +34,7 @@ export function classifyValueFrom(valueFrom: string, scope: Scope): SecretRefere
   const ssm = PARAMETER_ARN.exec(valueFrom);
   if (ssm) {
     const [, , region = scope.region, , path = ""] = ssm;
-    // `parameter/foo` is the ARN of both `foo` and `/foo`.
-    const names = path.indexOf("/", 1) === -1 ? [path.slice(1), path] : [path];
-    return { kind: "parameter", arn: valueFrom, names, region, byName: false };
+    return { kind: "parameter", arn: valueFrom, names: spellings(path), region, byName: false };
   }
   if (valueFrom.startsWith("arn:")) return undefined;
   if (valueFrom.startsWith(SSM_SECRET_REFERENCE)) {
@@ -52,11 +50,20 @@ export function classifyValueFrom(valueFrom: string, scope: Scope): SecretRefere
   return {
     kind: "parameter",
     arn: parameterArn(valueFrom, scope),
-    names: [valueFrom],
+    names: spellings(valueFrom),
     region: scope.region,
     byName: true,
   };
 }
+
+/** SSM names with and without the leading slash share one ARN (`parameter/foo`): look both up. */
+function spellings(name: string): string[] {
+  const bare = name.replace(/^\//, "");
+  return [`/${bare}`, bare];
+}
+
+/** The key parameters are matched by: the name without its leading slash. */
+export const parameterKey = (name: string) => name.replace(/^\//, "");
 
 /** `/papyrus/prd/db` and `papyrus-db` → `arn:aws:ssm:<region>:<account>:parameter/papyrus/prd/db`. */
 export function parameterArn(name: string, scope: Scope): string {

@@ -31,6 +31,8 @@ export interface PreflightReport {
   }[];
   findings: { severity: string; subject: string; message: string }[];
   simulation: { requests: number; calls: number; checks: number };
+  /** Why matched statements show no Sid (the policy documents could not be read). */
+  statementIdsUnavailable?: string;
   limitation: string;
 }
 
@@ -40,6 +42,7 @@ export function buildReport(input: {
   taskDefinition: PreflightReport["taskDefinition"];
   principals: PreflightReport["principals"];
   simulation: { requests: number; calls: number };
+  statementIdsUnavailable?: string;
 }): PreflightReport {
   const deniedCount = input.rows.filter((r) => r.decision !== "allowed").length;
   const failingFindings = input.findings.filter((f) => f.severity === "fail").length;
@@ -62,6 +65,7 @@ export function buildReport(input: {
     })),
     findings: input.findings.map((f) => ({ severity: f.severity, subject: f.subject, message: f.message })),
     simulation: { ...input.simulation, checks: input.rows.length },
+    ...(input.statementIdsUnavailable ? { statementIdsUnavailable: input.statementIdsUnavailable } : {}),
     limitation: LIMITATION,
   };
 }
@@ -132,7 +136,11 @@ export function reportMarkdown(report: PreflightReport): string {
   lines.push(
     `> [!IMPORTANT]\n> ${LIMITATION}`,
     "",
-    `<sub>${report.simulation.checks} checks in ${report.simulation.requests} SimulatePrincipalPolicy requests.</sub>`,
+    `<sub>${report.simulation.checks} checks in ${report.simulation.requests} SimulatePrincipalPolicy requests.${
+      report.statementIdsUnavailable
+        ? ` Statement ids could not be read (${escapeText(report.statementIdsUnavailable, 200)}): grant iam:GetRolePolicy, iam:ListAttachedRolePolicies, iam:GetPolicy and iam:GetPolicyVersion to see them.`
+        : ""
+    }</sub>`,
     "",
   );
   return maskAccountIds(lines.join("\n"), accountIdsIn(report));

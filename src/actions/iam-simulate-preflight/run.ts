@@ -2,6 +2,7 @@ import { annotateError, type JsonPath, jsonPathKey } from "../../lib/annotations
 import { ConfigurationError, InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { parseArn } from "../../lib/inputs";
+import { maskAccountIds } from "../../lib/masking";
 import { type PublishOptions, type PublishOutcome, publishReport } from "../../lib/pr-comment";
 import type { ActionResult } from "../../lib/run-action";
 import type { Lookups } from "./aws-lookups";
@@ -10,8 +11,9 @@ import { addCiProfileChecks } from "./ci-profile";
 import { deriveExecutionRoleChecks } from "./derive";
 import type { PreflightInputs } from "./inputs";
 import { customerManagedKeyArn, scopeOfArn, trustsEcsTasks } from "./references";
-import { buildReport, reportMarkdown } from "./report";
+import { accountIdsIn, buildReport, reportMarkdown } from "./report";
 import { type Simulator, simulateChecks } from "./simulate";
+import { addStatementIds, type PolicyReader } from "./statement-ids";
 import { type LoadedTaskDefinition, loadTaskDefinition } from "./task-definition";
 
 export const ACTION = "iam-simulate-preflight";
@@ -19,6 +21,8 @@ export const ACTION = "iam-simulate-preflight";
 export interface PreflightDeps {
   lookups: Lookups;
   simulator: Simulator;
+  /** Reads policy documents to name the matched statements' Sids (best effort). */
+  policyReader?: PolicyReader;
   publish?: (opts: PublishOptions) => Promise<PublishOutcome>;
   annotate?: typeof annotateError;
   env?: NodeJS.ProcessEnv;
@@ -66,7 +70,15 @@ async function trustFindings(role: Principal, lookups: Lookups, source: string):
 }
 
 /** `::error file=…,line=…::` at the `valueFrom` (or other field) behind each failure, when the task definition is a file. */
-function annotateFailures(findings: Finding[], rows: Row[], td: LoadedTaskDefinition, annotate: typeof annotateError) {
+function annotateFailures(
+  findings: Finding[],
+  rows: Row[],
+  td: LoadedTaskDefinition,
+  accountIds: string[],
+  annotateRaw: typeof annotateError,
+) {
+  // Annotations show on the pull request: account IDs masked like the comment.
+  const annotate: typeof annotateError = (message, where) => annotateRaw(maskAccountIds(message, accountIds), where);
   const at = (sources: readonly JsonPath[]) => {
     const source = sources[0];
     if (!td.file || !source) return td.file ? { file: td.file.path, title: "IAM preflight" } : undefined;
@@ -162,6 +174,7 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
 
   const all = checks.all();
   const simulation = await simulateChecks(all, deps.simulator);
+  const sidProblem = deps.policyReader ? await addStatementIds(simulation.rows, deps.policyReader) : "not requested";
   const report = buildReport({
     rows: simulation.rows,
     findings,
@@ -174,11 +187,12 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
       .filter((p): p is Principal => p !== undefined)
       .map((p) => ({ role: p.role, arn: p.arn })),
     simulation: { requests: simulation.requests, calls: simulation.calls },
+    ...(sidProblem ? { statementIdsUnavailable: sidProblem } : {}),
   });
 
   const evidence = new EvidenceWriter(inputs.evidenceDir);
   const evidenceFile = evidence.writeJson("iam_preflight", report);
-  annotateFailures(findings, simulation.rows, td, deps.annotate ?? annotateError);
+  annotateFailures(findings, simulation.rows, td, accountIdsIn(report), deps.annotate ?? annotateError);
   await (deps.publish ?? publishReport)({
     action: ACTION,
     key: td.doc.family ?? td.source,

@@ -77,14 +77,24 @@ export function planCalls(checks: readonly Check[]): SimulationCall[] {
 
 function matchedStatements(statements: Statement[] | undefined): MatchedStatement[] {
   return (statements ?? []).map((s) => {
-    const start = s.StartPosition?.Line;
-    const end = s.EndPosition?.Line;
+    const start = s.StartPosition;
+    const end = s.EndPosition;
+    const lines =
+      start?.Line === undefined
+        ? undefined
+        : start.Line === end?.Line || end?.Line === undefined
+          ? `line ${start.Line}`
+          : `lines ${start.Line}-${end.Line}`;
+    const position = (p: typeof start) =>
+      p?.Line !== undefined && p.Column !== undefined ? { line: p.Line, column: p.Column } : undefined;
+    const from = position(start);
+    const to = position(end);
     return {
       policy: s.SourcePolicyId ?? "(unnamed policy)",
       ...(s.SourcePolicyType ? { policyType: s.SourcePolicyType } : {}),
-      ...(start !== undefined
-        ? { lines: start === end || end === undefined ? `line ${start}` : `lines ${start}-${end}` }
-        : {}),
+      ...(lines ? { lines } : {}),
+      ...(from ? { start: from } : {}),
+      ...(to ? { end: to } : {}),
     };
   });
 }

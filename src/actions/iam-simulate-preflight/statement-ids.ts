@@ -1,0 +1,136 @@
+/**
+ * SimulatePrincipalPolicy names the matched policy and the statement's
+ * position in it, not the statement's Sid. A reviewer wants the Sid, so the
+ * preflight reads the role's policy documents (GetRolePolicy for inline
+ * policies; ListAttachedRolePolicies, GetPolicy, GetPolicyVersion for managed
+ * ones) and finds the statement at that position. Best effort: without those
+ * read permissions the rows keep the policy name and line numbers.
+ */
+import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRolePolicyCommand,
+  type IAMClient,
+  ListAttachedRolePoliciesCommand,
+} from "@aws-sdk/client-iam";
+import { jsonValuePositions, type TextPosition } from "../../lib/annotations";
+import { errorMessage } from "../../lib/errors";
+import { awsCall } from "./aws-lookups";
+import type { MatchedStatement, Row } from "./checks";
+
+/** Reads the text of a policy a matched statement came from; undefined when it cannot be found. */
+export type PolicyReader = (roleArn: string, statement: MatchedStatement) => Promise<string | undefined>;
+
+const decode = (doc: string | undefined) => {
+  if (doc === undefined) return undefined;
+  try {
+    return decodeURIComponent(doc);
+  } catch {
+    return doc;
+  }
+};
+
+export function iamPolicyReader(iam: IAMClient): PolicyReader {
+  const attached = new Map<string, Promise<Map<string, string>>>();
+  const documents = new Map<string, Promise<string | undefined>>();
+  const roleName = (arn: string) => arn.split("/").pop() ?? arn;
+
+  const attachedPolicies = (role: string) => {
+    let p = attached.get(role);
+    if (!p) {
+      p = (async () => {
+        const byName = new Map<string, string>();
+        let marker: string | undefined;
+        do {
+          const out = await awsCall("iam:ListAttachedRolePolicies", () =>
+            iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role, ...(marker ? { Marker: marker } : {}) })),
+          );
+          for (const a of out.AttachedPolicies ?? [])
+            if (a.PolicyName && a.PolicyArn) byName.set(a.PolicyName, a.PolicyArn);
+          marker = out.IsTruncated ? out.Marker : undefined;
+        } while (marker);
+        return byName;
+      })();
+      attached.set(role, p);
+    }
+    return p;
+  };
+
+  const managed = async (policyArn: string) => {
+    const policy = await awsCall("iam:GetPolicy", () => iam.send(new GetPolicyCommand({ PolicyArn: policyArn })));
+    const version = policy.Policy?.DefaultVersionId;
+    if (!version) return undefined;
+    const out = await awsCall("iam:GetPolicyVersion", () =>
+      iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: version })),
+    );
+    return decode(out.PolicyVersion?.Document);
+  };
+
+  return (roleArn, statement) => {
+    const key = `${roleArn}\n${statement.policyType ?? ""}\n${statement.policy}`;
+    let p = documents.get(key);
+    if (!p) {
+      const role = roleName(roleArn);
+      p = (async () => {
+        if (statement.policyType === "role") {
+          const out = await awsCall("iam:GetRolePolicy", () =>
+            iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: statement.policy })),
+          );
+          return decode(out.PolicyDocument);
+        }
+        if (statement.policyType === "aws-managed" || statement.policyType === "user-managed") {
+          const arn = statement.policy.startsWith("arn:")
+            ? statement.policy
+            : (await attachedPolicies(role)).get(statement.policy);
+          return arn ? managed(arn) : undefined;
+        }
+        return undefined;
+      })();
+      documents.set(key, p);
+    }
+    return p;
+  };
+}
+
+const before = (a: TextPosition, b: TextPosition) => a.line < b.line || (a.line === b.line && a.column <= b.column);
+
+/** The Sid (or `statement N`) of the statement that starts within [start, end] of the policy text. */
+export function statementAt(text: string, start: TextPosition, end: TextPosition): string | undefined {
+  const positions = jsonValuePositions(text);
+  let parsed: { Statement?: unknown };
+  try {
+    parsed = JSON.parse(text) as { Statement?: unknown };
+  } catch {
+    return undefined;
+  }
+  const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  for (let i = 0; i < statements.length; i++) {
+    const at = positions.get(Array.isArray(parsed.Statement) ? `.Statement[${i}]` : ".Statement");
+    if (at && before(start, at) && before(at, end)) {
+      const sid = (statements[i] as { Sid?: unknown } | undefined)?.Sid;
+      return typeof sid === "string" && sid !== "" ? sid : `statement ${i + 1}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Fills `sid` on every matched statement of the rows. Returns undefined when
+ * it worked, else why not (for one line in the report).
+ */
+export async function addStatementIds(rows: Row[], read: PolicyReader): Promise<string | undefined> {
+  try {
+    for (const row of rows) {
+      if (!row.principal.arn.includes(":role/")) continue;
+      for (const m of row.matched) {
+        if (!m.start || !m.end) continue;
+        const text = await read(row.principal.arn, m);
+        const sid = text ? statementAt(text, m.start, m.end) : undefined;
+        if (sid) m.sid = sid;
+      }
+    }
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
