@@ -23,7 +23,7 @@ describe("http-evidence-probe on the wire", () => {
     const port = await closedPort();
     const result = await probe({
       url: `http://127.0.0.1:${port}/healthz`,
-      "deadline-seconds": 0.6,
+      "deadline-seconds": 1,
       "interval-seconds": 0.1,
     });
     expect(result.code).toBe(1);
