@@ -72990,7 +72990,7 @@ function readDriftInputs(get, env = process.env) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4888);
-/* harmony import */ var _runner_deps__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6206);
+/* harmony import */ var _runner_deps__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4618);
 
 
 
@@ -73001,7 +73001,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6206:
+/***/ 4618:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -78384,6 +78384,85 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
+;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/pg-wire.ts
+/** Frames backend messages (type byte, Int32 length including itself, body) from a stream. */
+class MessageReader {
+    buffer = Buffer.alloc(0);
+    waiting;
+    failure;
+    constructor(socket) {
+        socket.on("data", (chunk) => {
+            this.buffer = Buffer.concat([this.buffer, chunk]);
+            this.deliver();
+        });
+        socket.on("error", (e) => this.fail(e));
+        socket.on("close", () => this.fail(new Error("the server closed the connection")));
+    }
+    fail(error) {
+        this.failure ??= error;
+        this.deliver();
+    }
+    take() {
+        if (this.buffer.length < 5)
+            return undefined;
+        const length = this.buffer.readInt32BE(1);
+        if (length < 4 || length > 1 << 24) {
+            this.failure ??= new Error(`the server sent a message of impossible length ${length}: is this PostgreSQL?`);
+            return undefined;
+        }
+        if (this.buffer.length < 1 + length)
+            return undefined;
+        const message = { type: String.fromCharCode(this.buffer[0] ?? 0), body: this.buffer.subarray(5, 1 + length) };
+        this.buffer = this.buffer.subarray(1 + length);
+        return message;
+    }
+    deliver() {
+        if (!this.waiting)
+            return;
+        const message = this.take();
+        const resolve = this.waiting;
+        if (message) {
+            this.waiting = undefined;
+            resolve(message);
+        }
+        else if (this.failure) {
+            this.waiting = undefined;
+            resolve(this.failure);
+        }
+    }
+    next() {
+        return new Promise((resolve, reject) => {
+            this.waiting = (m) => (m instanceof Error ? reject(m) : resolve(m));
+            this.deliver();
+        });
+    }
+}
+function int32(n) {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+}
+function frontend(type, body) {
+    return Buffer.concat([Buffer.from(type), int32(body.length + 4), body]);
+}
+function cstring(s) {
+    return Buffer.concat([Buffer.from(s, "utf8"), Buffer.from([0])]);
+}
+/** ErrorResponse / NoticeResponse fields by their one-letter code (S, V, C, M, D, H ...). */
+function parseErrorFields(body) {
+    const fields = new Map();
+    let i = 0;
+    while (i < body.length && body[i] !== 0) {
+        const code = String.fromCharCode(body[i] ?? 0);
+        const end = body.indexOf(0, i + 1);
+        if (end < 0)
+            break;
+        fields.set(code, body.subarray(i + 1, end).toString("utf8"));
+        i = end + 1;
+    }
+    return fields;
+}
+
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/scram.ts
 
 const GS2_HEADER = "n,,";
@@ -78474,85 +78553,9 @@ function scramSha256Client(password, opts = {}) {
 
 
 
+
 const SSL_REQUEST_CODE = 80877103;
 const PROTOCOL_3_0 = 196608;
-/** Frames backend messages (type byte, Int32 length including itself, body) from a stream. */
-class MessageReader {
-    buffer = Buffer.alloc(0);
-    waiting;
-    failure;
-    constructor(socket) {
-        socket.on("data", (chunk) => {
-            this.buffer = Buffer.concat([this.buffer, chunk]);
-            this.deliver();
-        });
-        socket.on("error", (e) => this.fail(e));
-        socket.on("close", () => this.fail(new Error("the server closed the connection")));
-    }
-    fail(error) {
-        this.failure ??= error;
-        this.deliver();
-    }
-    take() {
-        if (this.buffer.length < 5)
-            return undefined;
-        const length = this.buffer.readInt32BE(1);
-        if (length < 4 || length > 1 << 24) {
-            this.failure ??= new Error(`the server sent a message of impossible length ${length}: is this PostgreSQL?`);
-            return undefined;
-        }
-        if (this.buffer.length < 1 + length)
-            return undefined;
-        const message = { type: String.fromCharCode(this.buffer[0] ?? 0), body: this.buffer.subarray(5, 1 + length) };
-        this.buffer = this.buffer.subarray(1 + length);
-        return message;
-    }
-    deliver() {
-        if (!this.waiting)
-            return;
-        const message = this.take();
-        const resolve = this.waiting;
-        if (message) {
-            this.waiting = undefined;
-            resolve(message);
-        }
-        else if (this.failure) {
-            this.waiting = undefined;
-            resolve(this.failure);
-        }
-    }
-    next() {
-        return new Promise((resolve, reject) => {
-            this.waiting = (m) => (m instanceof Error ? reject(m) : resolve(m));
-            this.deliver();
-        });
-    }
-}
-function int32(n) {
-    const b = Buffer.alloc(4);
-    b.writeInt32BE(n);
-    return b;
-}
-function frontend(type, body) {
-    return Buffer.concat([Buffer.from(type), int32(body.length + 4), body]);
-}
-function cstring(s) {
-    return Buffer.concat([Buffer.from(s, "utf8"), Buffer.from([0])]);
-}
-/** ErrorResponse / NoticeResponse fields by their one-letter code (S, V, C, M, D, H ...). */
-function parseErrorFields(body) {
-    const fields = new Map();
-    let i = 0;
-    while (i < body.length && body[i] !== 0) {
-        const code = String.fromCharCode(body[i] ?? 0);
-        const end = body.indexOf(0, i + 1);
-        if (end < 0)
-            break;
-        fields.set(code, body.subarray(i + 1, end).toString("utf8"));
-        i = end + 1;
-    }
-    return fields;
-}
 function rejected(body, authMethod) {
     const f = parseErrorFields(body);
     const result = {
@@ -78971,8 +78974,8 @@ function regexRule(opts) {
             re.lastIndex = from;
             for (let m = re.exec(text); m !== null; m = re.exec(text)) {
                 const full = m[0];
-                if (full.length === 0) {
-                    re.lastIndex++;
+                if (full.length === 0 || (opts.tokenStart && !startsToken(text, m.index))) {
+                    re.lastIndex = m.index + 1;
                     continue;
                 }
                 const span = m.indices?.groups?.v ?? m.indices?.groups?.w ?? [m.index, m.index + full.length];
@@ -78991,6 +78994,32 @@ function regexRule(opts) {
             }
             return out;
         },
+    };
+}
+/**
+ * True when `index` starts a token: the character before is not part of one,
+ * or is the letter of a JSON escape (`\nAKIA…` inside a CloudWatch message).
+ */
+function startsToken(text, index) {
+    if (index === 0)
+        return true;
+    const before = text.charCodeAt(index - 1);
+    const word = (before >= 48 && before <= 57) ||
+        (before >= 65 && before <= 90) ||
+        (before >= 97 && before <= 122) ||
+        before === 95 ||
+        before === 45;
+    if (!word)
+        return true;
+    return (before === 110 || before === 114 || before === 116) && text.charCodeAt(index - 2) === 92;
+}
+/** One rule name over several regexes (alternatives that each keep a literal prefix). */
+function anyOf(name, description, parts) {
+    return {
+        name,
+        description,
+        maxLength: parts.reduce((max, p) => Math.max(max, p.maxLength), 0),
+        find: (text, from) => parts.flatMap((p) => p.find(text, from)),
     };
 }
 /** `$&`, `$1`..`$99`, `$<name>`, `$$` as in String.prototype.replace. */
@@ -79062,8 +79091,6 @@ const REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
 const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
 // An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
 const Q = String.raw `(?:\\?["'])?`;
-// A token boundary that also holds right after a JSON escape (`\nAKIA…` in a CloudWatch message).
-const B = String.raw `(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))`;
 /** Names of the built-in rules, in the order they are documented. */
 const BUILT_IN_RULES = [
     "account-id",
@@ -79109,26 +79136,47 @@ function builtIn(name) {
             return regexRule({
                 name,
                 description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
-                regex: new RegExp(`${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
+                regex: new RegExp(`(?<v>${KEY_ID})(?![A-Za-z0-9])`),
                 replacement: SECRET_MASK,
                 maxLength: 24,
+                tokenStart: true,
             });
         case "aws-secret-access-key":
-            return regexRule({
-                name,
-                description: "40-character secret access keys after aws_secret_access_key / SecretAccessKey or next to a key ID",
-                regex: new RegExp(String.raw `(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
-                replacement: SECRET_MASK,
-                maxLength: 200,
-            });
+            return anyOf(name, "40-character secret access keys after aws_secret_access_key / SecretAccessKey, or next to a key ID (also as the next field)", [
+                regexRule({
+                    name,
+                    description: "after a keyword",
+                    regex: new RegExp(String.raw `(?:aws_?)?(?:secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
+                    replacement: SECRET_MASK,
+                    maxLength: 120,
+                }),
+                regexRule({
+                    name,
+                    description: "next to a key ID",
+                    regex: new RegExp(String.raw `${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`),
+                    replacement: SECRET_MASK,
+                    maxLength: 200,
+                    tokenStart: true,
+                }),
+            ]);
         case "aws-session-token":
-            return regexRule({
-                name,
-                description: "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)",
-                regex: new RegExp(String.raw `(?:(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})|${B}(?<w>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096}))`, "i"),
-                replacement: SECRET_MASK,
-                maxLength: 4200,
-            });
+            return anyOf(name, "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)", [
+                regexRule({
+                    name,
+                    description: "after a keyword",
+                    regex: new RegExp(String.raw `(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})`, "i"),
+                    replacement: SECRET_MASK,
+                    maxLength: 4200,
+                }),
+                regexRule({
+                    name,
+                    description: "by prefix",
+                    regex: /(?<v>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096})/,
+                    replacement: SECRET_MASK,
+                    maxLength: 4200,
+                    tokenStart: true,
+                }),
+            ]);
         case "http-auth-header":
             return regexRule({
                 name,
@@ -79149,7 +79197,8 @@ function builtIn(name) {
             return regexRule({
                 name,
                 description: "JSON Web Tokens (eyJ….eyJ….signature)",
-                regex: new RegExp(String.raw `${B}(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})`),
+                regex: /(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})/,
+                tokenStart: true,
                 replacement: SECRET_MASK,
                 maxLength: 16_400,
             });

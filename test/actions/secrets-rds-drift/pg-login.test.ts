@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseErrorFields, pgLogin } from "../../../src/actions/secrets-rds-drift/pg-login";
+import { pgLogin } from "../../../src/actions/secrets-rds-drift/pg-login";
+import { parseErrorFields } from "../../../src/actions/secrets-rds-drift/pg-wire";
 import { type PostgresServer, startPostgres } from "../../fixtures/postgres";
 import { makeSelfSignedCert } from "../../fixtures/tls";
 
