@@ -40297,10 +40297,10 @@ async function runPost(step, run) {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/lib/evidence.ts
@@ -40991,6 +40991,8 @@ function summaryMarkdown(reports, result, files) {
 
 
 
+
+
 const defaultDeps = () => ({
     exchange: exchange,
     now: () => Date.now(),
@@ -41113,6 +41115,15 @@ async function runProbe(spec, inputs, deps, evidence) {
 }
 async function run(inputs, deps) {
     const ts = deps.timestamp ?? evidenceTimestamp();
+    // Find out now, not after two minutes of retries, that the evidence cannot be kept.
+    try {
+        (0,external_node_fs_namespaceObject.mkdirSync)(inputs.evidenceDir, { recursive: true });
+        (0,external_node_fs_namespaceObject.accessSync)(inputs.evidenceDir, external_node_fs_namespaceObject.constants.W_OK);
+    }
+    catch (error) {
+        const code = error.code ?? String(error);
+        throw new errors_InputError("evidence-dir", `'${inputs.evidenceDir}' cannot be created or written (${code}).`, "Point it at a writable directory in the workspace.");
+    }
     const writer = new EvidenceWriter(inputs.evidenceDir, ts);
     const redact = redactor(inputs.secrets);
     const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);

@@ -1,3 +1,5 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import type { ActionResult } from "../../lib/run-action";
 import { curlLog } from "./curl-log";
@@ -178,6 +180,18 @@ async function runProbe(
 
 export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionResult> {
   const ts = deps.timestamp ?? evidenceTimestamp();
+  // Find out now, not after two minutes of retries, that the evidence cannot be kept.
+  try {
+    mkdirSync(inputs.evidenceDir, { recursive: true });
+    accessSync(inputs.evidenceDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new InputError(
+      "evidence-dir",
+      `'${inputs.evidenceDir}' cannot be created or written (${code}).`,
+      "Point it at a writable directory in the workspace.",
+    );
+  }
   const writer = new EvidenceWriter(inputs.evidenceDir, ts);
   const redact = redactor(inputs.secrets);
   const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);

@@ -1,11 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { type RunResult, runBundle } from "../../harness/runner";
 
-export function probe(inputs: Record<string, string | number | boolean>): Promise<RunResult> {
-  return runBundle("http-evidence-probe", { inputs, timeoutMs: 60_000 });
+/** Runs the committed bundle; `prepare` may put files in the fresh workspace first. */
+export function probe(
+  inputs: Record<string, string | number | boolean>,
+  prepare?: (workspace: string) => void,
+): Promise<RunResult> {
+  const workspace = mkdtempSync(join(tmpdir(), "probe-ws-"));
+  prepare?.(workspace);
+  return runBundle("http-evidence-probe", { inputs, workspace, timeoutMs: 60_000 });
 }
 
 /** The evidence files of a run, by their kind (`healthz.log`, `healthz_json_line.log`, `probe_summary.json`). */

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStatusRanges, percentile } from "../../../src/actions/http-evidence-probe/expectations";
 import { probeNameFromPath, readProbeInputs } from "../../../src/actions/http-evidence-probe/inputs";
@@ -64,6 +66,19 @@ describe("http-evidence-probe inputs (end to end: exit 1, the input named, no st
       /latency-samples/,
     ],
   ];
+
+  it("an evidence-dir that cannot be written: named before any request is sent", async () => {
+    // A regular file where the directory should be: fails for root too.
+    const result = await probe(
+      { url: "http://127.0.0.1:1/", "evidence-dir": "README-not-a-dir/evidence", "deadline-seconds": 0 },
+      (ws) => writeFileSync(join(ws, "README-not-a-dir"), "x"),
+    );
+    expect(result.code).toBe(1);
+    expect(result.annotations.find((a) => a.level === "error")?.message).toMatch(
+      /^Input 'evidence-dir': 'README-not-a-dir\/evidence' cannot be created or written \(ENOTDIR\)/,
+    );
+    expect(result.stdout).not.toContain("curl: (7)");
+  });
 
   it.each(cases)("%s", async (_what, inputs, input, message) => {
     const result = await probe(inputs);
