@@ -1,0 +1,185 @@
+/** The permission derivation as pure logic, with the AWS lookups faked. */
+import { describe, expect, it } from "vitest";
+import type { Lookups, SecretInfo } from "../../../src/actions/iam-simulate-preflight/aws-lookups";
+import { CheckList, type Principal, type Scope } from "../../../src/actions/iam-simulate-preflight/checks";
+import { deriveExecutionRoleChecks, type TaskDefinitionDoc } from "../../../src/actions/iam-simulate-preflight/derive";
+import {
+  classifyValueFrom,
+  customerManagedKeyArn,
+  ecrRepositoryArn,
+  trustsEcsTasks,
+} from "../../../src/actions/iam-simulate-preflight/references";
+import { statementAt } from "../../../src/actions/iam-simulate-preflight/statement-ids";
+
+const scope: Scope = { partition: "aws", region: "us-west-2", account: "123456789012" };
+const role: Principal = { arn: "arn:aws:iam::123456789012:role/exec", role: "execution role" };
+
+function lookups(secrets: Record<string, SecretInfo>, parameters: Record<string, string | undefined> = {}): Lookups {
+  return {
+    describeSecret: async (id) => secrets[id],
+    describeParameters: async (names) =>
+      new Map(
+        names
+          .filter((n) => n in parameters)
+          .map((n) => [n.replace(/^\//, ""), { name: n, ...(parameters[n] ? { keyId: parameters[n] } : {}) }]),
+      ),
+    getRole: async () => ({ exists: false }),
+    describeTaskDefinition: async () => {
+      throw new Error("not used");
+    },
+  };
+}
+
+describe("classifyValueFrom", () => {
+  it("strips the JSON key, version stage and version id from a secret ARN", () => {
+    const base = "arn:aws:secretsmanager:us-west-2:123456789012:secret:db-AbCdEf";
+    for (const suffix of ["", ":password::", ":password:AWSPREVIOUS:", "::AWSCURRENT:", ":password::0d9c-11ee"]) {
+      expect(classifyValueFrom(`${base}${suffix}`, scope)).toMatchObject({ kind: "secret", id: base });
+    }
+  });
+
+  it("turns SSM names and ARNs into the parameter ARN, and keeps other regions", () => {
+    expect(classifyValueFrom("/papyrus/prd/x", scope)).toMatchObject({
+      kind: "parameter",
+      arn: "arn:aws:ssm:us-west-2:123456789012:parameter/papyrus/prd/x",
+    });
+    expect(classifyValueFrom("flags", scope)).toMatchObject({
+      arn: "arn:aws:ssm:us-west-2:123456789012:parameter/flags",
+    });
+    expect(classifyValueFrom("arn:aws:ssm:eu-west-1:123456789012:parameter/a/b", scope)).toMatchObject({
+      region: "eu-west-1",
+      names: ["/a/b", "a/b"],
+    });
+    expect(classifyValueFrom("/aws/reference/secretsmanager/db", scope)).toMatchObject({
+      kind: "secret",
+      id: "db",
+      via: "ssm-reference",
+    });
+    expect(classifyValueFrom("arn:aws:s3:::bucket/key", scope)).toBeUndefined();
+  });
+});
+
+describe("helpers", () => {
+  it("knows AWS managed keys from customer managed ones", () => {
+    expect(customerManagedKeyArn(undefined, scope)).toBeUndefined();
+    expect(customerManagedKeyArn("alias/aws/secretsmanager", scope)).toBeUndefined();
+    expect(customerManagedKeyArn("arn:aws:kms:us-west-2:123456789012:alias/aws/ssm", scope)).toBeUndefined();
+    expect(customerManagedKeyArn("1111-2222", scope)).toBe("arn:aws:kms:us-west-2:123456789012:key/1111-2222");
+    expect(customerManagedKeyArn("alias/papyrus", scope)).toBe("arn:aws:kms:us-west-2:123456789012:alias/papyrus");
+  });
+
+  it("recognises private ECR images only", () => {
+    expect(ecrRepositoryArn("123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app@sha256:abc")).toBe(
+      "arn:aws:ecr:us-west-2:123456789012:repository/team/app",
+    );
+    expect(ecrRepositoryArn("public.ecr.aws/nginx/nginx:1")).toBeUndefined();
+    expect(ecrRepositoryArn("postgres:16")).toBeUndefined();
+  });
+
+  it("reads trust policies", () => {
+    const trust = (principal: unknown, action: unknown = "sts:AssumeRole") => ({
+      Statement: [{ Effect: "Allow", Principal: principal, Action: action }],
+    });
+    expect(trustsEcsTasks(trust({ Service: ["ec2.amazonaws.com", "ecs-tasks.amazonaws.com"] }))).toBe(true);
+    expect(trustsEcsTasks(trust({ Service: "ecs.amazonaws.com" }))).toBe(false);
+    expect(trustsEcsTasks(trust({ Service: "ecs-tasks.amazonaws.com" }, "sts:TagSession"))).toBe(false);
+    expect(trustsEcsTasks({})).toBe(false);
+  });
+
+  it("finds the statement at IAM's position, also in a minified policy", () => {
+    const minified = '{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow"},{"Effect":"Deny"}]}';
+    const second = minified.indexOf('{"Effect":"Deny"}');
+    expect(statementAt(minified, { line: 1, column: second }, { line: 1, column: minified.length - 1 })).toBe(
+      "statement 2",
+    );
+    expect(statementAt(minified, { line: 1, column: 38 }, { line: 1, column: 62 })).toBe("A");
+  });
+});
+
+describe("deriveExecutionRoleChecks", () => {
+  it("derives logs, ECR, S3 environment files, registry credentials and KMS", async () => {
+    const creds = "arn:aws:secretsmanager:us-west-2:123456789012:secret:dockerhub";
+    const td: TaskDefinitionDoc = {
+      containerDefinitions: [
+        {
+          name: "web",
+          image: "123456789012.dkr.ecr.us-west-2.amazonaws.com/papyrus:1",
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": "/ecs/papyrus", "awslogs-create-group": "true", "awslogs-stream-prefix": "p" },
+          },
+          environmentFiles: [{ value: "arn:aws:s3:::papyrus-config/prd.env", type: "s3" }],
+        },
+        { name: "sidecar", image: "docker.io/library/nginx:1", repositoryCredentials: { credentialsParameter: creds } },
+      ],
+    };
+    const checks = new CheckList();
+    const findings = await deriveExecutionRoleChecks(
+      td,
+      role,
+      scope,
+      lookups({ [creds]: { arn: `${creds}-QwErTy`, name: "dockerhub", kmsKeyId: "k-1" } }),
+      checks,
+    );
+    expect(findings).toEqual([]);
+    expect(checks.all().map((c) => `${c.action} ${c.resource}`)).toEqual([
+      "logs:CreateLogStream arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus:log-stream:p/web/0123456789abcdef0123456789abcdef",
+      "logs:PutLogEvents arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus:log-stream:p/web/0123456789abcdef0123456789abcdef",
+      "logs:CreateLogGroup arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus",
+      "ecr:GetAuthorizationToken *",
+      "ecr:BatchGetImage arn:aws:ecr:us-west-2:123456789012:repository/papyrus",
+      "ecr:GetDownloadUrlForLayer arn:aws:ecr:us-west-2:123456789012:repository/papyrus",
+      "s3:GetObject arn:aws:s3:::papyrus-config/prd.env",
+      "s3:GetBucketLocation arn:aws:s3:::papyrus-config",
+      `secretsmanager:GetSecretValue ${creds}-QwErTy`,
+      "kms:Decrypt arn:aws:kms:us-west-2:123456789012:key/k-1",
+    ]);
+  });
+
+  it("resolves a plain name that is a secret, with a note to use the ARN", async () => {
+    const checks = new CheckList();
+    const findings = await deriveExecutionRoleChecks(
+      { containerDefinitions: [{ name: "web", secrets: [{ name: "DB", valueFrom: "papyrus/db" }] }] },
+      role,
+      scope,
+      lookups({
+        "papyrus/db": {
+          arn: "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf",
+          name: "papyrus/db",
+        },
+      }),
+      checks,
+      ["taskDefinition"],
+    );
+    expect(checks.all().map((c) => c.action)).toEqual(["secretsmanager:GetSecretValue"]);
+    expect(checks.all()[0]?.sources).toEqual([
+      ["taskDefinition", "containerDefinitions", 0, "secrets", 0, "valueFrom"],
+    ]);
+    expect(findings.map((f) => f.severity)).toEqual(["note"]);
+  });
+
+  it("reports broken references as failing findings", async () => {
+    const checks = new CheckList();
+    const findings = await deriveExecutionRoleChecks(
+      {
+        containerDefinitions: [
+          {
+            name: "web",
+            secrets: [{ name: "X", valueFrom: "arn:aws:s3:::not/a/secret" }],
+            logConfiguration: { logDriver: "awslogs", options: {} },
+            environmentFiles: [{ value: "https://example.com/x.env", type: "s3" }],
+          },
+        ],
+      },
+      role,
+      scope,
+      lookups({}),
+      checks,
+    );
+    expect(findings.map((f) => f.message)).toEqual([
+      "container web, secret X: 'arn:aws:s3:::not/a/secret' is neither a Secrets Manager secret nor an SSM parameter ARN.",
+      "container web: the awslogs log driver needs the 'awslogs-group' option.",
+      "container web: environment file 'https://example.com/x.env' is not an S3 object ARN (arn:aws:s3:::bucket/key).",
+    ]);
+  });
+});

@@ -1,0 +1,100 @@
+/** Batching and Marker paging of SimulatePrincipalPolicy, in-process against the emulator's IAM. */
+import { IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CheckList, type Principal } from "../../../src/actions/iam-simulate-preflight/checks";
+import { planCalls, simulateChecks } from "../../../src/actions/iam-simulate-preflight/simulate";
+import { type RunningEmulator, startEmulator } from "../../emulator/server";
+import { ACCOUNT, EXECUTION_ROLE, REGION, scenario, secretsPolicy } from "./scenario";
+
+let emu: RunningEmulator;
+let iam: IAMClient;
+const role: Principal = { arn: EXECUTION_ROLE, role: "execution role" };
+const secret = (i: number) =>
+  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:s${i}-Ab${String(i).padStart(4, "0")}`;
+
+beforeAll(async () => {
+  const allowed = Array.from({ length: 24 }, (_, i) => secret(i));
+  emu = await startEmulator({ scenario: scenario({ executionPolicy: secretsPolicy(allowed) }) });
+  iam = new IAMClient({ endpoint: emu.endpoint, region: REGION });
+});
+
+afterAll(async () => {
+  iam.destroy();
+  await emu.stop();
+});
+
+function checks(n: number, actions: string[]) {
+  const list = new CheckList();
+  for (const action of actions) {
+    for (let i = 0; i < n; i++) list.add(role, action, secret(i), { reason: `S${i}` });
+  }
+  return list.all();
+}
+
+describe("planCalls", () => {
+  it("chunks resources by 20 and merges actions that share a chunk", () => {
+    const calls = planCalls(checks(45, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]));
+    expect(calls.map((c) => [c.actions.length, c.resources.length])).toEqual([
+      [2, 20],
+      [2, 20],
+      [2, 5],
+    ]);
+  });
+
+  it("keeps principals and contexts apart", () => {
+    const list = new CheckList();
+    list.add(role, "s3:GetObject", "arn:aws:s3:::b/k", { reason: "a" });
+    list.add(role, "s3:GetObject", "arn:aws:s3:::b/k", { reason: "b", context: { "aws:SourceVpc": "vpc-1" } });
+    list.add({ arn: "arn:aws:iam::123456789012:role/other", role: "extra" }, "s3:GetObject", "arn:aws:s3:::b/k", {
+      reason: "c",
+    });
+    list.add(role, "s3:GetObject", "arn:aws:s3:::b/k", { reason: "d" });
+    expect(list.all()).toHaveLength(3);
+    expect(list.all()[0]?.reasons).toEqual(["a", "d"]);
+    expect(planCalls(list.all())).toHaveLength(3);
+  });
+});
+
+describe("simulateChecks", () => {
+  it("follows Marker pages and maps every resource back to its row", async () => {
+    const all = checks(25, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "kms:Decrypt"]);
+    const before = emu.emulator.requests.length;
+    const sent: { Marker?: string; MaxItems?: number }[] = [];
+    const result = await simulateChecks(
+      all,
+      (input) => {
+        sent.push({
+          ...(input.Marker ? { Marker: input.Marker } : {}),
+          ...(input.MaxItems ? { MaxItems: input.MaxItems } : {}),
+        });
+        return iam.send(new SimulatePrincipalPolicyCommand(input));
+      },
+      { maxItems: 1 },
+    );
+    // 2 resource chunks (20 + 5), 3 actions each, one action per page.
+    expect(result.calls).toBe(2);
+    expect(result.requests).toBe(6);
+    expect(sent.filter((s) => s.Marker)).toHaveLength(4);
+    expect(emu.emulator.requests.length - before).toBe(6);
+    expect(result.rows).toHaveLength(75);
+    const get = result.rows.filter((r) => r.action === "secretsmanager:GetSecretValue");
+    expect(get.filter((r) => r.decision === "allowed").map((r) => r.resource)).toEqual(
+      Array.from({ length: 24 }, (_, i) => secret(i)),
+    );
+    expect(get.find((r) => r.resource === secret(24))?.decision).toBe("implicitDeny");
+    expect(
+      result.rows
+        .filter((r) => r.action !== "secretsmanager:GetSecretValue")
+        .every((r) => r.decision === "implicitDeny"),
+    ).toBe(true);
+  });
+
+  it("says which check IAM left without a result instead of guessing", async () => {
+    await expect(
+      simulateChecks(checks(1, ["secretsmanager:GetSecretValue"]), async () => ({
+        EvaluationResults: [],
+        $metadata: {},
+      })),
+    ).rejects.toThrow(/returned no result for secretsmanager:GetSecretValue/);
+  });
+});
