@@ -49,7 +49,8 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   for (const s of steps) {
-    if (s.outcome === "left") core.error(`${s.step} ${s.id}: ${s.error ?? ""} Remove it with: ${s.command ?? ""}`);
+    if (s.outcome === "failed") core.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
+    else if (s.outcome === "left") core.error(`${s.step} ${s.id}: ${s.error ?? ""} Remove it with: ${s.command ?? ""}`);
     else core.info(`${s.step} ${s.id}: ${s.outcome}`);
   }
   await deps.summary(teardownSummary(`ephemeral-alb teardown \`${state.names.base}\``, steps));

@@ -1,6 +1,6 @@
 import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { describeFailure } from "../../lib/errors";
+import { describeFailure, errorMessage } from "../../lib/errors";
 import { type AlbClients, isNotFound } from "./clients";
 import type { CycleResources, IngressRule, TeardownStep } from "./teardown";
 
@@ -73,8 +73,15 @@ export async function verifyGone(res: CycleResources, clients: AlbClients, steps
   const check = async (fn: () => Promise<void>) => {
     try {
       await fn();
-    } catch {
-      // A failed check adds nothing: the step that failed is already reported.
+    } catch (error) {
+      // The teardown itself may have worked, but this look could not confirm it.
+      steps.push({
+        step: "verify nothing is left",
+        id: res.names?.base ?? "",
+        outcome: "failed",
+        error: errorMessage(error),
+        command: "(see the error)",
+      });
     }
   };
   const names = res.names;

@@ -53,6 +53,11 @@ export function teardownSummary(title: string, steps: TeardownStep[]): string {
       );
     }
   }
+  const failed = steps.filter((s) => s.outcome === "failed");
+  if (failed.length > 0) {
+    lines.push("", "### Steps that failed (nothing left by them, but look)", "");
+    for (const s of failed) lines.push(`- **${s.step}** \`${cell(s.id)}\`: ${cell(s.error ?? "")}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 

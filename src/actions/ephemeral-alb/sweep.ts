@@ -177,7 +177,9 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
   if (!inputs.dryRun) {
     for (const { info, res } of cycles.values()) {
       core.info(`Sweeping ${info.name} (run ${info.runId}, expired ${info.expiresAt}).`);
-      steps.push(...(await teardown(res, deps.clients, { clock })));
+      const done = await teardown(res, deps.clients, { clock });
+      for (const s of done) if (s.outcome === "failed") core.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
+      steps.push(...done);
     }
   }
   const record = {

@@ -37,7 +37,8 @@ export interface CycleResources {
   taskIngressRules: IngressRule[];
 }
 
-export type Outcome = "deleted" | "already gone" | "left";
+/** `failed`: a step that deletes nothing (a wait, a lookup) failed; what it guards is reported on its own. */
+export type Outcome = "deleted" | "already gone" | "left" | "failed";
 
 export interface TeardownStep {
   step: string;
@@ -195,8 +196,9 @@ export async function teardown(
 
   // 4. The temporary ingress in the task security group (it references the
   // ALB security group, which cannot be deleted while referenced).
+  let rulesRevoked = true;
   for (const rule of res.taskIngressRules) {
-    await attempt(
+    rulesRevoked &&= await attempt(
       "revoke temporary ingress",
       `${rule.groupId} ${rule.ruleId}`,
       `aws ec2 revoke-security-group-ingress --group-id ${rule.groupId} --security-group-rule-ids ${rule.ruleId} ${region}`,
@@ -231,15 +233,25 @@ export async function teardown(
           maxIntervalMs: 5_000,
         },
       );
-    } catch {
-      // Not fatal by itself: the security group delete below retries DependencyViolation.
+    } catch (error) {
+      // Not fatal by itself (the security group delete below retries
+      // DependencyViolation), but a denied or failing call must be seen.
+      steps.push({
+        step: "wait for ENI release",
+        id: description,
+        outcome: "failed",
+        error: errorMessage(error),
+        command: `aws ec2 describe-network-interfaces --filters "Name=description,Values=${description}" ${region}`,
+      });
     }
   }
 
   // 6. The ALB security group.
   if (res.securityGroupId) {
     const sg = res.securityGroupId;
-    const retryMs = loadBalancerGone ? (opts.securityGroupRetryMs ?? SG_RETRY_MS) : 0;
+    // Retrying DependencyViolation only helps while something is still going
+    // away (ENIs); with the load balancer or a referencing rule still there it never clears.
+    const retryMs = loadBalancerGone && rulesRevoked ? (opts.securityGroupRetryMs ?? SG_RETRY_MS) : 0;
     await attempt("delete security group", sg, `aws ec2 delete-security-group --group-id ${sg} ${region}`, () =>
       deleteSecurityGroup(sg, retryMs),
     );

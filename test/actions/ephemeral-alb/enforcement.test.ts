@@ -1,0 +1,302 @@
+/**
+ * Enforcement mode: the ephemeral-alb and register-fargate-targets steps run
+ * as roles that hold only the documented policies (iam-policy.json) and pass;
+ * with any single action removed from a policy, the cycle fails and the
+ * failure names that permission.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  ElasticLoadBalancingV2Client,
+  RegisterTargetsCommand,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../emulator/elbv2-helpers";
+import type { RunningEmulator } from "../../emulator/server";
+import { type SampleApp, startTasks } from "../../fixtures/sample-app";
+import { errors, ROOT, type RunResult } from "../../harness/runner";
+import {
+  albInputs,
+  describeRun,
+  emulatorFor,
+  leftovers,
+  REGION,
+  registerInputs,
+  runAlb,
+  runAlbPost,
+  runRegister,
+  runRegisterPost,
+  SUBNETS,
+  scenario,
+  TASK_SG,
+  taskSpecs,
+  VPC,
+} from "./cycle";
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: unknown;
+}
+interface Policy {
+  Version: string;
+  Statement: Statement[];
+}
+
+const POLICIES = {
+  alb: JSON.parse(readFileSync(join(ROOT, "src/actions/ephemeral-alb/iam-policy.json"), "utf8")) as Policy,
+  register: JSON.parse(
+    readFileSync(join(ROOT, "src/actions/register-fargate-targets/iam-policy.json"), "utf8"),
+  ) as Policy,
+};
+const ALB_KEY = "AKIACIALBSMOKE000001";
+const REGISTER_KEY = "AKIACIREGISTER000001";
+const ALB_ROLE = "arn:aws:iam::123456789012:role/alb-smoke-ephemeral-alb";
+const REGISTER_ROLE = "arn:aws:iam::123456789012:role/alb-smoke-register";
+const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
+
+function actionsOf(policy: Policy): string[] {
+  return [...new Set(policy.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])))];
+}
+
+function without(policy: Policy, action: string): Policy {
+  const Statement = policy.Statement.flatMap((s) => {
+    const actions = (Array.isArray(s.Action) ? s.Action : [s.Action]).filter((a) => a !== action);
+    return actions.length === 0 ? [] : [{ ...s, Action: actions }];
+  });
+  return { ...policy, Statement };
+}
+
+const trust = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
+      Action: "sts:AssumeRoleWithWebIdentity",
+    },
+  ],
+};
+
+function enforcedScenario(apps: SampleApp[], albPolicy: Policy, registerPolicy: Policy) {
+  return scenario({
+    tasks: taskSpecs(apps),
+    enforce: true,
+    principals: { [ALB_KEY]: ALB_ROLE, [REGISTER_KEY]: REGISTER_ROLE },
+    extra: {
+      iam: {
+        roles: [
+          { name: "alb-smoke-ephemeral-alb", trustPolicy: trust, inlinePolicies: { "ephemeral-alb": albPolicy } },
+          {
+            name: "alb-smoke-register",
+            trustPolicy: trust,
+            inlinePolicies: { "register-fargate-targets": registerPolicy },
+          },
+        ],
+      },
+    },
+  });
+}
+
+const asAlbRole = { env: { AWS_ACCESS_KEY_ID: ALB_KEY } };
+const asRegisterRole = { env: { AWS_ACCESS_KEY_ID: REGISTER_KEY } };
+
+/** What a step is expected to do; `failing` steps must fail for the named reason, never for a denial. */
+interface Step {
+  name: string;
+  run: () => Promise<RunResult>;
+  expect?: RegExp;
+}
+
+interface Outcome {
+  completed: string[];
+  deviation?: { step: string; message: string };
+}
+
+/** Runs steps until one deviates: a step meant to pass fails, or any step reports a denied permission. */
+async function runSteps(steps: Step[]): Promise<Outcome> {
+  const completed: string[] = [];
+  for (const step of steps) {
+    const r = await step.run();
+    const message = [...errors(r), ...r.annotations.filter((a) => a.level === "warning").map((a) => a.message)].join(
+      "\n",
+    );
+    const denied = /was denied|not authorized/.test(message);
+    const ok = step.expect ? r.code === 1 && step.expect.test(message) && !denied : r.code === 0 && !denied;
+    if (!ok) return { completed, deviation: { step: step.name, message: message || describeRun(r) } };
+    completed.push(step.name);
+  }
+  return { completed };
+}
+
+/** The ephemeral-alb side: create, (targets registered by an unrestricted caller), sweep keeping it, destroy. */
+function albSteps(emu: RunningEmulator, apps: SampleApp[]): Step[] {
+  let main: RunResult | undefined;
+  return [
+    { name: "ephemeral-alb main", run: async () => (main = await runAlb(emu, await albInputs(), asAlbRole)) },
+    {
+      name: "sweep (keeps the fresh cycle)",
+      run: async () => {
+        // Targets left registered, as when register-fargate-targets' post never ran: the ALB post deregisters them.
+        const elb = new ElasticLoadBalancingV2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+        await elb.send(
+          new RegisterTargetsCommand({
+            TargetGroupArn: main?.outputs["target-group-arn"],
+            Targets: apps.map((a) => ({ Id: a.address, Port: 5000 })),
+          }),
+        );
+        return runAlb(emu, { mode: "sweep" }, asAlbRole);
+      },
+    },
+    { name: "ephemeral-alb post", run: () => runAlbPost(emu, main as RunResult, asAlbRole) },
+  ];
+}
+
+/** An ALB made by an unrestricted caller, so register-fargate-targets' policy is tested on its own. */
+async function plainAlb(emu: RunningEmulator): Promise<string> {
+  const elb = new ElasticLoadBalancingV2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+  const ec2 = new EC2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+  const tags = [{ Key: "ecs-alb-smoke:run-id", Value: "1" }];
+  const sg = await ec2.send(
+    new CreateSecurityGroupCommand({ GroupName: "plain-alb-sg", Description: "x", VpcId: VPC }),
+  );
+  await ec2.send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: TASK_SG,
+      IpPermissions: [{ IpProtocol: "tcp", FromPort: 5000, ToPort: 5000, UserIdGroupPairs: [{ GroupId: sg.GroupId }] }],
+    }),
+  );
+  const tg = await elb.send(
+    new CreateTargetGroupCommand({
+      Name: "plain-tg",
+      Protocol: "HTTP",
+      Port: 5000,
+      VpcId: VPC,
+      TargetType: "ip",
+      HealthCheckPath: "/healthz",
+      HealthCheckIntervalSeconds: 5,
+      HealthCheckTimeoutSeconds: 4,
+      HealthyThresholdCount: 2,
+      UnhealthyThresholdCount: 2,
+      Tags: tags,
+    }),
+  );
+  const lb = await elb.send(
+    new CreateLoadBalancerCommand({
+      Name: "plain-alb",
+      Subnets: SUBNETS,
+      SecurityGroups: [sg.GroupId as string],
+      Tags: tags,
+    }),
+  );
+  await elb.send(
+    new CreateListenerCommand({
+      LoadBalancerArn: lb.LoadBalancers?.[0]?.LoadBalancerArn,
+      Protocol: "HTTP",
+      Port: await freePort(),
+      DefaultActions: [{ Type: "forward", TargetGroupArn: tg.TargetGroups?.[0]?.TargetGroupArn }],
+    }),
+  );
+  return tg.TargetGroups?.[0]?.TargetGroupArn as string;
+}
+
+/** The register side: a healthy registration and its post, then a broken task whose diagnosis needs every Describe. */
+function registerSteps(emu: RunningEmulator, tg: string, broken: SampleApp): Step[] {
+  let healthy: RunResult | undefined;
+  let failing: RunResult | undefined;
+  return [
+    { name: "register main", run: async () => (healthy = await runRegister(emu, registerInputs(tg), asRegisterRole)) },
+    { name: "register post", run: () => runRegisterPost(emu, healthy as RunResult, asRegisterRole) },
+    {
+      name: "register main (broken /healthz)",
+      run: async () => {
+        const s = scenario({ tasks: [{ ip: broken.address, port: 5000 }] });
+        await emu.emulator.loadScenario({ ecs: { clusters: s.ecs.clusters } });
+        failing = await runRegister(emu, registerInputs(tg), asRegisterRole);
+        return failing;
+      },
+      expect:
+        /Target\.ResponseCodeMismatch[\s\S]*the task security group\(s\) sg-[0-9a-f]+ admit the ALB security group/,
+    },
+    { name: "register post (broken)", run: () => runRegisterPost(emu, failing as RunResult, asRegisterRole) },
+  ];
+}
+
+/** Runs jobs a few at a time: each has its own emulator, and most of a job is waiting on a bundle. */
+async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
+}
+
+describe("enforcement mode with only the documented policies", () => {
+  let apps: SampleApp[] = [];
+  let broken: SampleApp;
+  beforeAll(async () => {
+    apps = await startTasks(2);
+    [broken] = (await startTasks(1, { settings: { healthzStatus: 404 } })) as [SampleApp];
+  });
+  afterAll(async () => {
+    await Promise.all([...apps, broken].filter(Boolean).map((a) => a.stop()));
+  });
+
+  it("both actions pass with exactly iam-policy.json", async () => {
+    const emu = await emulatorFor(enforcedScenario(apps, POLICIES.alb, POLICIES.register));
+    try {
+      const alb = await runSteps(albSteps(emu, apps));
+      expect(alb.deviation).toBeUndefined();
+      expect(leftovers(emu)).toEqual({});
+      const tg = await plainAlb(emu);
+      const register = await runSteps(registerSteps(emu, tg, broken));
+      expect(register.deviation).toBeUndefined();
+      const denied = emu.emulator.requests.filter(
+        (r) => r.code === "AccessDenied" || r.code === "UnauthorizedOperation" || r.code === "AccessDeniedException",
+      );
+      expect(denied).toEqual([]);
+    } finally {
+      await emu.stop();
+    }
+  });
+
+  it("fails naming the permission when any one action is removed from either policy", async () => {
+    const jobs = [
+      ...actionsOf(POLICIES.alb).map((action) => ({ side: "alb" as const, action })),
+      ...actionsOf(POLICIES.register).map((action) => ({ side: "register" as const, action })),
+    ];
+    const results: { side: string; action: string; outcome: Outcome }[] = [];
+    await pool(jobs, 4, async ({ side, action }) => {
+      const started = Date.now();
+      const albPolicy = side === "alb" ? without(POLICIES.alb, action) : POLICIES.alb;
+      const registerPolicy = side === "register" ? without(POLICIES.register, action) : POLICIES.register;
+      const emu = await emulatorFor(enforcedScenario(apps, albPolicy, registerPolicy));
+      try {
+        const steps = side === "alb" ? albSteps(emu, apps) : registerSteps(emu, await plainAlb(emu), broken);
+        const outcome = await runSteps(steps);
+        results.push({ side, action, outcome });
+        console.log(
+          `${side} -${action}: ${outcome.deviation ? `failed at ${outcome.deviation.step}` : "PASSED"} (${Date.now() - started} ms)`,
+        );
+      } finally {
+        await emu.stop();
+      }
+    });
+    const report = results.map(
+      (r) => `${r.side} -${r.action}: ${r.outcome.deviation ? `failed at ${r.outcome.deviation.step}` : "PASSED"}`,
+    );
+    console.log(report.join("\n"));
+    expect(results).toHaveLength(jobs.length);
+    for (const r of results) {
+      expect(r.outcome.deviation, `${r.side} without ${r.action} should fail`).toBeDefined();
+      expect(r.outcome.deviation?.message, `${r.side} without ${r.action}`).toContain(r.action);
+    }
+  }, 420_000);
+});
