@@ -447,4 +447,14 @@ describe("ECS emulator: enforcement resources", () => {
     expect(state.clusters.find((c) => c.name === "papyrus")?.tasks).toHaveLength(154);
     expect(emu.emulator.leftovers().ecs).toBeUndefined();
   });
+
+  it("is emptied by a reset, task ENIs included", async () => {
+    await emu.emulator.reset();
+    expect(emu.emulator.state().ecs).toEqual({ clusters: [], taskDefinitions: [] });
+    const out = await ecs.send(new DescribeClustersCommand({ clusters: ["papyrus"] }));
+    expect(out.failures?.[0]?.reason).toBe("MISSING");
+    const ec2 = new EC2Client({ endpoint: emu.endpoint, region: "us-west-2" });
+    const enis = await ec2.send(new DescribeNetworkInterfacesCommand({}));
+    expect(enis.NetworkInterfaces).toEqual([]);
+  });
 });

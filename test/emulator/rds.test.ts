@@ -478,4 +478,16 @@ describe("RDS emulator: enforcement resources", () => {
       ["rds:DescribeDBParameters", ["arn:aws:rds:us-west-2:123456789012:pg:papyrus-pg16"]],
     ]);
   });
+
+  it("is emptied by a reset, managed secrets included, with a new endpoint part", async () => {
+    const before = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "legacy-db" })))
+      .DBInstances?.[0];
+    await emu.emulator.reset();
+    expect(emu.emulator.state().rds).toEqual({ instances: [], clusters: [], parameterGroups: [] });
+    expect(emu.emulator.state().secretsmanager).toEqual({ secrets: [] });
+    await emu.emulator.loadScenario({ rds: { instances: [{ id: "legacy-db", masterUsername: "admin" }] } });
+    const after = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "legacy-db" })))
+      .DBInstances?.[0];
+    expect(after?.Endpoint?.Address).not.toBe(before?.Endpoint?.Address);
+  });
 });
