@@ -176,7 +176,8 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
   const drifting = rows.filter((r) => r.drift);
   report.result = drifting.length > 0 ? "drift" : "pass";
   const markdown = renderMarkdown(report);
-  const published = await deps.publish(markdown, inputs.secretId);
+  // The key ends up in the comment's hidden marker: an ARN's account ID is masked there too.
+  const published = await deps.publish(markdown, masked(inputs.secretId));
   report.comment = published.comment;
 
   const evidence = new EvidenceWriter(resolveDir(deps.workspace, inputs.evidenceDir), ts);

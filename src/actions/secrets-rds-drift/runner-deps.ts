@@ -3,15 +3,31 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsClientConfig } from "../../lib/aws";
-import { publishReport } from "../../lib/pr-comment";
+import { errorMessage } from "../../lib/errors";
+import { maskAccountIds } from "../../lib/masking";
+import { publishReport, writeJobSummary } from "../../lib/pr-comment";
+import { escapeText } from "../../lib/report-markdown";
 import type { ActionResult } from "../../lib/run-action";
 import type { DriftInputs } from "./inputs";
 import { pgLogin } from "./pg-login";
 import { run } from "./run";
 
 /** The real dependencies of `run`: SDK clients, the runner's masking and summary, the PR comment. */
-export function runWithRunner(inputs: DriftInputs): Promise<ActionResult> {
+export async function runWithRunner(inputs: DriftInputs): Promise<ActionResult> {
   const config = awsClientConfig({ region: inputs.region });
+  try {
+    return await runWith(inputs, config);
+  } catch (error) {
+    // A summary even when the comparison could not be made; the message never holds a secret value.
+    await writeJobSummary(
+      `### ⚠️ secrets-rds-drift could not compare the secret with RDS\n\n${escapeText(maskAccountIds(errorMessage(error)), 2000)}`,
+      "",
+    );
+    throw error;
+  }
+}
+
+function runWith(inputs: DriftInputs, config: ReturnType<typeof awsClientConfig>): Promise<ActionResult> {
   return run(inputs, {
     secrets: new SecretsManagerClient(config),
     rds: new RDSClient(config),

@@ -59,5 +59,7 @@ describe("secrets-rds-drift: bad inputs", () => {
       "Input 'secret-id': secret 'papyrus/db-renamed' was not found in us-west-2 (ResourceNotFoundException). Check the secret's name or ARN, and 'aws-region'. A secret scheduled for deletion is not found either.",
     ]);
     expect(result.outputs).toEqual({});
+    expect(result.summary).toContain("secrets-rds-drift could not compare the secret with RDS");
+    expect(result.summary).toContain("papyrus&#47;db&#45;renamed");
   });
 });

@@ -14,11 +14,11 @@ beforeAll(async () => {
 afterAll(() => Promise.all([emu.stop(), github.stop()]));
 
 const PR = 42;
-async function onPullRequest(secret: Record<string, unknown>) {
+async function onPullRequest(secret: Record<string, unknown>, secretId = "papyrus/prd/db") {
   await emu.emulator.reset();
   await emu.emulator.loadScenario(scenario({ secret }));
   return runBundle("secrets-rds-drift", {
-    inputs: { "secret-id": "papyrus/prd/db", "github-token": "ghs_fake" },
+    inputs: { "secret-id": secretId, "github-token": "ghs_fake" },
     eventName: "pull_request",
     event: { pull_request: { number: PR } },
     env: { AWS_ENDPOINT_URL: emu.endpoint, GITHUB_API_URL: github.url },
@@ -63,5 +63,15 @@ describe("secrets-rds-drift on a pull request", () => {
     } finally {
       github.forbid = "none";
     }
+  });
+
+  it("a secret given by ARN: the account ID is masked in the comment, its marker included", async () => {
+    const arn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/prd/db-AbCdEf";
+    const r = await onPullRequest(secretValue(), arn);
+    expect(r.code, errors(r).join("\n")).toBe(0);
+    const ours = github.commentsOn(PR).filter((c) => c.body.includes("secrets-rds-drift:arn:aws:secretsmanager"));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.body).not.toContain("123456789012");
+    expect(r.summary).not.toContain("123456789012");
   });
 });
