@@ -303,7 +303,7 @@ describe("ECS emulator: tasks", () => {
     expect(out.tasks?.[0]).toMatchObject({
       lastStatus: "STOPPED",
       stopCode: "EssentialContainerExited",
-      group: "family",
+      group: "family:task",
     });
     expect(() => ecsModule.setTaskState("empty", "127.0.0.250", { lastStatus: "RUNNING" })).toThrow(/no task/);
   });

@@ -249,7 +249,10 @@ export function taskView(task: EcsTask, cluster: EcsCluster, region: string, acc
     createdAt: task.createdAt,
     desiredStatus: task.desiredStatus,
     enableExecuteCommand: false,
-    group: task.serviceName ? `service:${task.serviceName}` : "family",
+    // A standalone task's group is `family:<task definition family>`, as RunTask sets it.
+    group: task.serviceName
+      ? `service:${task.serviceName}`
+      : `family:${task.taskDefinitionArn.replace(/^.*:task-definition\//, "").replace(/:\d+$/, "")}`,
     healthStatus: task.healthStatus,
     lastStatus: task.lastStatus,
     launchType: "FARGATE",
