@@ -210,4 +210,22 @@ describe("run (SDK mocked)", () => {
       .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException", $metadata: {} }));
     await expect(run(inputs(), deps())).rejects.toThrow(/secretsmanager:GetSecretValue was denied/);
   });
+
+  it("an unreachable DB makes the login unknown with a warning, not drift", async () => {
+    const result = await run(
+      inputs({ "connect-check": "true" }),
+      deps({ outcome: "unreachable", message: "connect ETIMEDOUT" }),
+    );
+    expect(result.failure).toBeUndefined();
+    expect(result.outputs.drift).toMatchObject({ login: "unknown" });
+    expect(logs.some((l) => l.startsWith("warning: connect-check could not decide (unreachable)"))).toBe(true);
+  });
+
+  it("a host no instance or cluster has, and no identifiers: a clear error telling which input to set", async () => {
+    rds.on(DescribeDBInstancesCommand).resolves({ DBInstances: [] });
+    rds.on(DescribeDBClustersCommand).resolves({ DBClusters: [] });
+    await expect(run(inputs(), deps())).rejects.toThrow(
+      /no instance or cluster in this region has its host as an endpoint \(the host itself may have drifted\)\. Set 'db-instance-identifier' or 'db-cluster-identifier'\./,
+    );
+  });
 });
