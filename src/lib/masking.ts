@@ -48,6 +48,10 @@ export function regexRule(opts: {
   regex: RegExp;
   replacement: string | ((value: string, groups: Record<string, string | undefined>) => string);
   maxLength: number;
+  /** The match must start a token (checked outside the regex, which keeps the regex's literal-prefix scan fast). */
+  tokenStart?: boolean;
+  /** Context before the match that the regex leaves out for speed (a look-behind is tried at every position). */
+  accept?: (text: string, index: number) => boolean;
 }): MaskRule {
   const flags = new Set([...opts.regex.flags, "g", "d"]);
   const re = new RegExp(opts.regex.source, [...flags].join(""));
@@ -61,8 +65,12 @@ export function regexRule(opts: {
       re.lastIndex = from;
       for (let m = re.exec(text); m !== null; m = re.exec(text)) {
         const full = m[0];
-        if (full.length === 0) {
-          re.lastIndex++;
+        if (
+          full.length === 0 ||
+          (opts.tokenStart && !startsToken(text, m.index)) ||
+          (opts.accept && !opts.accept(text, m.index))
+        ) {
+          re.lastIndex = m.index + 1;
           continue;
         }
         const span = m.indices?.groups?.v ?? m.indices?.groups?.w ?? [m.index, m.index + full.length];
@@ -80,6 +88,33 @@ export function regexRule(opts: {
       }
       return out;
     },
+  };
+}
+
+/**
+ * True when `index` starts a token: the character before is not part of one,
+ * or is the letter of a JSON escape (`\nAKIA…` inside a CloudWatch message).
+ */
+export function startsToken(text: string, index: number): boolean {
+  if (index === 0) return true;
+  const before = text.charCodeAt(index - 1);
+  const word =
+    (before >= 48 && before <= 57) ||
+    (before >= 65 && before <= 90) ||
+    (before >= 97 && before <= 122) ||
+    before === 95 ||
+    before === 45;
+  if (!word) return true;
+  return (before === 110 || before === 114 || before === 116) && text.charCodeAt(index - 2) === 92;
+}
+
+/** One rule name over several regexes (alternatives that each keep a literal prefix). */
+function anyOf(name: string, description: string, parts: readonly MaskRule[]): MaskRule {
+  return {
+    name,
+    description,
+    maxLength: parts.reduce((max, p) => Math.max(max, p.maxLength), 0),
+    find: (text, from) => parts.flatMap((p) => p.find(text, from)),
   };
 }
 
@@ -156,8 +191,6 @@ const REGION = String.raw`[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
 const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
 // An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
 const Q = String.raw`(?:\\?["'])?`;
-// A token boundary that also holds right after a JSON escape (`\nAKIA…` in a CloudWatch message).
-const B = String.raw`(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))`;
 
 /** Names of the built-in rules, in the order they are documented. */
 export const BUILT_IN_RULES = [
@@ -201,6 +234,8 @@ function rdsEndpointRule(): MaskRule {
   return anchoredRule(".rds.amazonaws.com", 160, rule);
 }
 
+const URL_SCHEME = /(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,20}$/;
+
 const PEM_BODY = String.raw`(?:[A-Za-z0-9+/=\s]|\\[nr]|Proc-Type:[^\r\n\\]*|DEK-Info:[^\r\n\\]*)`;
 
 function builtIn(name: BuiltInRuleName): MaskRule {
@@ -213,34 +248,63 @@ function builtIn(name: BuiltInRuleName): MaskRule {
       return regexRule({
         name,
         description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
-        regex: new RegExp(`${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
+        regex: new RegExp(`(?<v>${KEY_ID})(?![A-Za-z0-9])`),
         replacement: SECRET_MASK,
         maxLength: 24,
+        tokenStart: true,
       });
     case "aws-secret-access-key":
-      return regexRule({
+      return anyOf(
         name,
-        description:
-          "40-character secret access keys after aws_secret_access_key / SecretAccessKey or next to a key ID",
-        regex: new RegExp(
-          String.raw`(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
-          "i",
-        ),
-        replacement: SECRET_MASK,
-        maxLength: 200,
-      });
+        "40-character secret access keys after aws_secret_access_key / SecretAccessKey, or next to a key ID (also as the next field)",
+        [
+          regexRule({
+            name,
+            description: "after a keyword",
+            regex: new RegExp(
+              String.raw`(?:aws_?)?(?:secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+              "i",
+            ),
+            replacement: SECRET_MASK,
+            maxLength: 120,
+          }),
+          regexRule({
+            name,
+            description: "next to a key ID",
+            regex: new RegExp(
+              String.raw`${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+            ),
+            replacement: SECRET_MASK,
+            maxLength: 200,
+            tokenStart: true,
+          }),
+        ],
+      );
     case "aws-session-token":
-      return regexRule({
+      return anyOf(
         name,
-        description:
-          "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)",
-        regex: new RegExp(
-          String.raw`(?:(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})|${B}(?<w>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096}))`,
-          "i",
-        ),
-        replacement: SECRET_MASK,
-        maxLength: 4200,
-      });
+        "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)",
+        [
+          regexRule({
+            name,
+            description: "after a keyword",
+            regex: new RegExp(
+              String.raw`(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})`,
+              "i",
+            ),
+            replacement: SECRET_MASK,
+            maxLength: 4200,
+          }),
+          regexRule({
+            name,
+            description: "by prefix",
+            regex: /(?<v>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096})/,
+            replacement: SECRET_MASK,
+            maxLength: 4200,
+            tokenStart: true,
+          }),
+        ],
+      );
     case "http-auth-header":
       return regexRule({
         name,
@@ -262,9 +326,8 @@ function builtIn(name: BuiltInRuleName): MaskRule {
       return regexRule({
         name,
         description: "JSON Web Tokens (eyJ….eyJ….signature)",
-        regex: new RegExp(
-          String.raw`${B}(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})`,
-        ),
+        regex: /(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})/,
+        tokenStart: true,
         replacement: SECRET_MASK,
         maxLength: 16_400,
       });
@@ -281,9 +344,10 @@ function builtIn(name: BuiltInRuleName): MaskRule {
     case "url-password":
       return regexRule({
         name,
-        description: "passwords in scheme://user:password@host URLs (postgres, mysql, redis, mongodb, amqp, http)",
-        regex:
-          /\b(?:postgres(?:ql)?|mysql|mariadb|redshift|rediss?|mongodb(?:\+srv)?|amqps?|https?|ftp):\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+        description: "passwords in scheme://user:password@host URLs (postgres://, mysql://, redis://, https:// …)",
+        // Anchored on "://" (rare) rather than on the scheme; the scheme is checked by `accept`.
+        regex: /:\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+        accept: (text, index) => URL_SCHEME.test(text.slice(Math.max(0, index - 24), index)),
         replacement: SECRET_MASK,
         maxLength: 600,
       });
