@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { SecretsManagerModule } from "../../emulator/services/secretsmanager";
 import type { Scenario } from "../../emulator/types";
@@ -13,7 +14,6 @@ beforeAll(async () => {
   emu = await startEmulator();
 });
 afterAll(() => emu.stop());
-beforeEach(() => emu.emulator.reset());
 
 async function drift(scn: Scenario, inputs: Record<string, string> = {}, opts: RunOptions = {}) {
   await emu.emulator.reset();
@@ -159,7 +159,7 @@ describe("secrets-rds-drift end to end (emulator)", () => {
   });
 
   it("rds.force_ssl=1 and a task definition file without TLS: drift, annotation on the container's environment", async () => {
-    const workspace = (await import("node:fs")).mkdtempSync(join((await import("node:os")).tmpdir(), "eas-ws-"));
+    const workspace = mkdtempSync(join(tmpdir(), "eas-ws-"));
     const td = {
       taskDefinition: {
         family: "papyrus-task",
