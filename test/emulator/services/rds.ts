@@ -16,7 +16,8 @@ import {
   invalidCombination,
   invalidParameterValue,
 } from "./rds/model";
-import { applyModifications, describeParameters, type ParameterGroup } from "./rds/parameters";
+import { parameterGroupHandlers } from "./rds/parameter-groups";
+import { badMarker, bool, filtersOf, list, records } from "./rds/query";
 import { loadRdsScenario, type RdsScenario } from "./rds/scenario";
 import { RdsState, validIdentifier } from "./rds/state";
 
@@ -24,119 +25,9 @@ export interface RdsModule extends ServiceModule {
   readonly state: RdsState;
 }
 
-/** Query lists arrive as arrays, or wrapped in their member name (`Filters.Filter.1`, `Parameters.Parameter.1`). */
-function list(value: unknown): Params[] {
-  if (value === undefined || value === null || value === "") return [];
-  if (Array.isArray(value)) return value;
-  if (typeof value === "object") {
-    const inner = Object.values(value as Params);
-    if (inner.length === 1 && Array.isArray(inner[0])) return inner[0];
-  }
-  return [value as Params];
-}
-
-const bool = (v: unknown) => v === true || v === "true";
-
-function records(params: Params): number {
-  const max = params.MaxRecords === undefined ? 100 : Number(params.MaxRecords);
-  if (!Number.isInteger(max) || max < 20 || max > 100)
-    throw invalidParameterValue("Invalid value for MaxRecords. Must be between 20 and 100");
-  return max;
-}
-
-function filtersOf(params: Params, known: string[]): [string, string[]][] {
-  return list(params.Filters).map((f) => {
-    const name = String(f.Name ?? "");
-    if (!known.includes(name)) throw invalidParameterValue(`Unrecognized filter name: ${name}.`);
-    return [name, list(f.Values).map(String)];
-  });
-}
-
-const badMarker = () => invalidParameterValue("Invalid marker");
-
 export function createRds(emulator: Emulator): RdsModule {
   const state = new RdsState(emulator);
   const region = () => emulator.region;
-
-  const groupView = (g: ParameterGroup) =>
-    g.kind === "db"
-      ? {
-          DBParameterGroupName: g.name,
-          DBParameterGroupFamily: g.family,
-          Description: g.description,
-          DBParameterGroupArn: state.arn("pg", g.name),
-        }
-      : {
-          DBClusterParameterGroupName: g.name,
-          DBParameterGroupFamily: g.family,
-          Description: g.description,
-          DBClusterParameterGroupArn: state.arn("cluster-pg", g.name),
-        };
-
-  const createGroup = (kind: ParameterGroup["kind"], params: Params) => {
-    const name = String(params[kind === "db" ? "DBParameterGroupName" : "DBClusterParameterGroupName"] ?? "");
-    if (!/^[A-Za-z][A-Za-z0-9-]{0,254}$/.test(name) || name.endsWith("-") || name.includes("--"))
-      throw invalidParameterValue(`The parameter group name ${name} is not valid.`);
-    if (!params.DBParameterGroupFamily) throw invalidParameterValue("DBParameterGroupFamily is required.");
-    if (!params.Description) throw invalidParameterValue("Description is required.");
-    const group = state.addGroup({
-      name: name.toLowerCase(),
-      family: String(params.DBParameterGroupFamily),
-      description: String(params.Description),
-      kind,
-      isDefault: false,
-      tags: list(params.Tags),
-      seeded: false,
-    });
-    return groupView(group);
-  };
-
-  const describeGroups = (kind: ParameterGroup["kind"], params: Params) => {
-    const nameParam = params[kind === "db" ? "DBParameterGroupName" : "DBClusterParameterGroupName"];
-    const groups =
-      nameParam !== undefined
-        ? [state.group(kind, String(nameParam).toLowerCase())]
-        : [...state.groups.values()].filter((g) => g.kind === kind);
-    const result = page(groups, { token: params.Marker, max: records(params), tag: `${kind}-pg`, badToken: badMarker });
-    return { items: result.items.map(groupView), ...(result.nextToken ? { Marker: result.nextToken } : {}) };
-  };
-
-  const groupParameters = (kind: ParameterGroup["kind"], params: Params) => {
-    const group = state.group(
-      kind,
-      String(params[kind === "db" ? "DBParameterGroupName" : "DBClusterParameterGroupName"] ?? "").toLowerCase(),
-    );
-    const source = params.Source as string | undefined;
-    if (source !== undefined && !["user", "system", "engine-default"].includes(source))
-      throw invalidParameterValue(`Invalid source: ${source}. Valid values: user, system, engine-default.`);
-    const all = describeParameters(group).filter((p) => source === undefined || p.Source === source);
-    const result = page(all, {
-      token: params.Marker,
-      max: records(params),
-      tag: `${kind}-params:${group.name}`,
-      badToken: badMarker,
-    });
-    return {
-      Parameters: xmlList("Parameter", result.items),
-      ...(result.nextToken ? { Marker: result.nextToken } : {}),
-    };
-  };
-
-  const deleteGroup = (kind: ParameterGroup["kind"], params: Params) => {
-    const group = state.group(
-      kind,
-      String(params[kind === "db" ? "DBParameterGroupName" : "DBClusterParameterGroupName"] ?? "").toLowerCase(),
-    );
-    if (group.isDefault) throw invalidParameterValue(`Default parameter group ${group.name} cannot be deleted.`);
-    const users = kind === "db" ? [...state.instances.values()] : [...state.clusters.values()];
-    if (users.some((u) => u.parameterGroup === group.name))
-      throw new AwsError(
-        "InvalidDBParameterGroupState",
-        `One or more database instances are still members of this parameter group ${group.name}, so the group cannot be deleted`,
-      );
-    state.groups.delete(`${kind}:${group.name}`);
-    return {};
-  };
 
   const managedSecret = (params: Params) => {
     const manage = bool(params.ManageMasterUserPassword);
@@ -303,30 +194,7 @@ export function createRds(emulator: Emulator): RdsModule {
         state.clusters.delete(cluster.id);
         return { DBCluster: view };
       },
-      CreateDBParameterGroup: (params) => ({ DBParameterGroup: createGroup("db", params) }),
-      CreateDBClusterParameterGroup: (params) => ({ DBClusterParameterGroup: createGroup("cluster", params) }),
-      DescribeDBParameterGroups: (params) => {
-        const { items, ...rest } = describeGroups("db", params);
-        return { DBParameterGroups: xmlList("DBParameterGroup", items), ...rest };
-      },
-      DescribeDBClusterParameterGroups: (params) => {
-        const { items, ...rest } = describeGroups("cluster", params);
-        return { DBClusterParameterGroups: xmlList("DBClusterParameterGroup", items), ...rest };
-      },
-      ModifyDBParameterGroup: (params) => {
-        const group = state.group("db", String(params.DBParameterGroupName ?? "").toLowerCase());
-        applyModifications(group, list(params.Parameters));
-        return { DBParameterGroupName: group.name };
-      },
-      ModifyDBClusterParameterGroup: (params) => {
-        const group = state.group("cluster", String(params.DBClusterParameterGroupName ?? "").toLowerCase());
-        applyModifications(group, list(params.Parameters));
-        return { DBClusterParameterGroupName: group.name };
-      },
-      DescribeDBParameters: (params) => groupParameters("db", params),
-      DescribeDBClusterParameters: (params) => groupParameters("cluster", params),
-      DeleteDBParameterGroup: (params) => deleteGroup("db", params),
-      DeleteDBClusterParameterGroup: (params) => deleteGroup("cluster", params),
+      ...parameterGroupHandlers(state),
     },
     resourceArns(action, params) {
       const id = (v: unknown) => String(v ?? "").toLowerCase();

@@ -6,81 +6,38 @@
  */
 import type { Emulator } from "../../server";
 import type { Params } from "../../types";
-import type { Ec2Service } from "../ec2";
 import { randomHex } from "../paging";
 import {
   type Deployment,
   type EcsCluster,
   type EcsService,
   type EcsTask,
-  type HealthStatus,
   newAttachmentId,
   newDeployment,
   randomMac,
-  type TaskStatus,
 } from "./model";
 import { TaskDefinitions } from "./task-definitions";
+import {
+  applyTaskPatch,
+  checkStatus,
+  type DeploymentPatch,
+  defaultAttachmentStatus,
+  ipPlus,
+  TaskEnis,
+  type TaskPatch,
+  type TaskSpec,
+} from "./tasks";
 
-/** What a scenario or a test gives to place tasks; see docs/ecs.md. */
-export interface TaskSpec {
-  ip?: string;
-  port?: number;
-  /** Place this many tasks, at `ip`, `ip`+1, ... */
-  count?: number;
-  lastStatus?: TaskStatus;
-  desiredStatus?: "RUNNING" | "STOPPED";
-  deploymentId?: string;
-  taskDefinition?: string;
-  healthStatus?: HealthStatus;
-  securityGroups?: string[];
-  subnetId?: string;
-  stoppedReason?: string;
-  stopCode?: string;
-  exitCode?: number;
-  containerName?: string;
-  attachmentStatus?: string;
-}
-
-/** What `setTaskState` can change on a running emulator. */
-export type TaskPatch = Pick<
-  TaskSpec,
-  "lastStatus" | "desiredStatus" | "healthStatus" | "stoppedReason" | "stopCode" | "exitCode" | "attachmentStatus"
->;
-
-export type DeploymentPatch = Partial<
-  Pick<Deployment, "status" | "rolloutState" | "rolloutStateReason" | "desiredCount" | "failedTasks">
->;
-
-const STATUSES: TaskStatus[] = [
-  "PROVISIONING",
-  "PENDING",
-  "ACTIVATING",
-  "RUNNING",
-  "DEACTIVATING",
-  "STOPPING",
-  "STOPPED",
-];
-
-function ipPlus(ip: string, n: number): string {
-  const parts = ip.split(".").map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new Error(`ecs scenario: task ip ${JSON.stringify(ip)} is not an IPv4 address`);
-  const value =
-    ((parts[0] as number) * 2 ** 24 +
-      (parts[1] as number) * 2 ** 16 +
-      (parts[2] as number) * 256 +
-      (parts[3] as number) +
-      n) >>>
-    0;
-  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
-}
+export type { DeploymentPatch, TaskPatch, TaskSpec } from "./tasks";
 
 export class EcsState {
   readonly clusters = new Map<string, EcsCluster>();
   readonly taskDefinitions: TaskDefinitions;
   private fallbackIp = 0;
+  private readonly enis: TaskEnis;
 
   constructor(private readonly emulator: Emulator) {
+    this.enis = new TaskEnis(emulator);
     this.taskDefinitions = new TaskDefinitions(() => ({ region: emulator.region, account: emulator.account }));
   }
 
@@ -90,24 +47,6 @@ export class EcsState {
 
   get account(): string {
     return this.emulator.account;
-  }
-
-  private ec2(): Ec2Service {
-    return this.emulator.service<Ec2Service>("ec2");
-  }
-
-  /** Where a Fargate task lands when neither the task nor its service names a subnet: a default subnet. */
-  private defaultSubnetId(): string {
-    const vpc = this.ec2().defaultVpcId();
-    const subnet = [...this.ec2().state.subnets.values()].find((s) => s.vpcId === vpc && s.defaultForAz);
-    return subnet?.id ?? "subnet-00000000";
-  }
-
-  /** The default VPC's `default` security group, as ECS uses when a service names none. */
-  private defaultSecurityGroups(): string[] {
-    const vpc = this.ec2().defaultVpcId();
-    const group = [...this.ec2().state.groups.values()].find((g) => g.vpcId === vpc && g.name === "default");
-    return group ? [group.id] : [];
   }
 
   arn(kind: string, path: string): string {
@@ -136,7 +75,7 @@ export class EcsState {
   }
 
   private dropCluster(cluster: EcsCluster): void {
-    for (const task of cluster.tasks.values()) this.releaseEni(task);
+    for (const task of cluster.tasks.values()) this.enis.release(task);
   }
 
   /** A `cluster` parameter: name or ARN, `default` when omitted. */
@@ -224,8 +163,7 @@ export class EcsState {
       const count = spec.count ?? 1;
       if (!Number.isInteger(count) || count < 1 || count > 5000)
         throw new Error(`ecs scenario: task count must be an integer from 1 to 5000, got ${spec.count}`);
-      if (spec.lastStatus !== undefined && !STATUSES.includes(spec.lastStatus))
-        throw new Error(`ecs scenario: lastStatus must be one of ${STATUSES.join(", ")}, got ${spec.lastStatus}`);
+      checkStatus(spec.lastStatus);
       const deploymentId = spec.deploymentId ?? primary?.id;
       const deployment = service?.deployments.find((d) => d.id === deploymentId);
       if (service && spec.deploymentId !== undefined && !deployment)
@@ -247,9 +185,11 @@ export class EcsState {
           deploymentId: service ? deploymentId : undefined,
           taskDefinitionArn,
           containerName,
-          subnetId: spec.subnetId ?? (awsvpc?.subnets as string[] | undefined)?.[0] ?? this.defaultSubnetId(),
+          subnetId: spec.subnetId ?? (awsvpc?.subnets as string[] | undefined)?.[0] ?? this.enis.defaultSubnetId(),
           securityGroups:
-            spec.securityGroups ?? (awsvpc?.securityGroups as string[] | undefined) ?? this.defaultSecurityGroups(),
+            spec.securityGroups ??
+            (awsvpc?.securityGroups as string[] | undefined) ??
+            this.enis.defaultSecurityGroups(),
           spec,
         });
         arns.push(task.arn);
@@ -298,7 +238,7 @@ export class EcsState {
     if (t.deploymentId !== undefined) task.deploymentId = t.deploymentId;
     if (t.spec.port !== undefined) task.port = t.spec.port;
     cluster.tasks.set(id, task);
-    this.applyPatch(task, t.spec);
+    this.patch(task, t.spec);
     return task;
   }
 
@@ -315,61 +255,12 @@ export class EcsState {
         .sort((a, b) => Number(a.lastStatus === "STOPPED") - Number(b.lastStatus === "STOPPED"))
         .find((t) => t.ip === task);
     if (!found) throw new Error(`ecs: no task ${task} in cluster ${clusterName}`);
-    this.applyPatch(found, patch);
+    this.patch(found, patch);
   }
 
-  private applyPatch(task: EcsTask, patch: TaskPatch): void {
-    const now = new Date();
-    if (patch.lastStatus !== undefined) {
-      if (!STATUSES.includes(patch.lastStatus)) throw new Error(`ecs: unknown lastStatus ${patch.lastStatus}`);
-      task.lastStatus = patch.lastStatus;
-      if (patch.attachmentStatus === undefined) task.attachmentStatus = defaultAttachmentStatus(patch.lastStatus);
-      if (patch.desiredStatus === undefined && patch.lastStatus === "STOPPED") task.desiredStatus = "STOPPED";
-    }
-    if (patch.desiredStatus !== undefined) task.desiredStatus = patch.desiredStatus;
-    if (patch.healthStatus !== undefined) task.healthStatus = patch.healthStatus;
-    if (patch.attachmentStatus !== undefined) task.attachmentStatus = patch.attachmentStatus;
-    if (patch.exitCode !== undefined) task.exitCode = patch.exitCode;
-    if (patch.stoppedReason !== undefined) task.stoppedReason = patch.stoppedReason;
-    if (patch.stopCode !== undefined) task.stopCode = patch.stopCode;
-    if (task.lastStatus === "RUNNING" && !task.startedAt) task.startedAt = now;
-    if (task.desiredStatus === "STOPPED" && !task.stoppingAt) task.stoppingAt = now;
-    if (task.lastStatus === "STOPPED") {
-      task.stoppedAt ??= now;
-      const exited = task.exitCode !== undefined;
-      task.stopCode ??= exited ? "EssentialContainerExited" : "UserInitiated";
-      task.stoppedReason ??= exited ? "Essential container in task exited" : "Task stopped by user";
-    }
-    if (task.attachmentStatus === "ATTACHED") this.placeEni(task);
-    else this.releaseEni(task);
-  }
-
-  private placeEni(task: EcsTask): void {
-    if (task.eniRegistered) return;
-    try {
-      const eni = this.ec2().addNetworkInterface({
-        id: task.networkInterfaceId,
-        subnetId: task.subnetId,
-        privateIpAddress: task.ip,
-        groups: task.securityGroups,
-        description: `arn:aws:ecs:${this.region}:${this.account}:attachment/${task.attachmentId}`,
-        interfaceType: "interface",
-        requesterManaged: true,
-        instanceOwnerId: "amazon-aws",
-      });
-      task.macAddress = eni.macAddress;
-    } catch (error) {
-      throw new Error(
-        `ecs: cannot place the ENI of task ${task.ip} (subnet ${task.subnetId}, security groups ${task.securityGroups.join(", ") || "none"}) in EC2: ${(error as Error).message}. Declare them in the scenario's ec2 section.`,
-      );
-    }
-    task.eniRegistered = true;
-  }
-
-  private releaseEni(task: EcsTask): void {
-    if (!task.eniRegistered) return;
-    this.ec2().removeNetworkInterface(task.networkInterfaceId);
-    task.eniRegistered = false;
+  private patch(task: EcsTask, patch: TaskPatch): void {
+    applyTaskPatch(task, patch);
+    this.enis.sync(task);
   }
 
   /** Changes a deployment at runtime: finish a rollout, fail it, ... */
@@ -395,7 +286,7 @@ export class EcsState {
   removeService(cluster: EcsCluster, service: EcsService): void {
     for (const task of cluster.tasks.values()) {
       if (task.serviceName === service.name && task.lastStatus !== "STOPPED")
-        this.applyPatch(task, {
+        this.patch(task, {
           lastStatus: "STOPPED",
           stopCode: "ServiceSchedulerInitiated",
           stoppedReason: "Scaling activity initiated by (deployment)",
@@ -444,10 +335,4 @@ export class EcsState {
     for (const r of this.taskDefinitions.all()) if (!r.seeded && r.status === "ACTIVE") out.push(r.arn);
     return out;
   }
-}
-
-function defaultAttachmentStatus(lastStatus: TaskStatus): string {
-  if (lastStatus === "PROVISIONING") return "PRECREATED";
-  if (lastStatus === "STOPPED") return "DELETED";
-  return "ATTACHED";
 }
