@@ -1,0 +1,180 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateTargetGroupCommand,
+  DescribeLoadBalancersCommand,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
+import { run } from "../../../src/actions/ephemeral-alb/run";
+import type { AlbState } from "../../../src/actions/ephemeral-alb/state";
+import { awsError, fakeClock } from "./aws-mocks";
+
+const elbMock = mockClient(ElasticLoadBalancingV2Client);
+const ec2Mock = mockClient(EC2Client);
+
+const LB =
+  "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/eas-papyrus-abc123-alb/50dc6c495c0c9188";
+const TG = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/eas-papyrus-abc123-tg/73e2d6bc24d8a067";
+const LISTENER =
+  "arn:aws:elasticloadbalancing:us-west-2:123456789012:listener/app/eas-papyrus-abc123-alb/50dc6c495c0c9188/f2f7dc8efc522ab2";
+
+function inputs(extra: Record<string, string> = {}) {
+  const values: Record<string, string> = {
+    "vpc-id": "vpc-0a1b2c3d",
+    "subnet-ids": "subnet-0a1b2c3d,subnet-0a1b2c3e",
+    "task-security-group-id": "sg-0a0a0a0a",
+    "ingress-cidrs": "203.0.113.7/32",
+    "evidence-dir": mkdtempSync(join(tmpdir(), "eas-unit-")),
+    ...extra,
+  };
+  return readInputs((name) => values[name] ?? "", {
+    GITHUB_REPOSITORY: "octo-org/papyrus",
+    GITHUB_RUN_ID: "42",
+    AWS_REGION: "us-west-2",
+  });
+}
+
+describe("ephemeral-alb create: state is saved after every create, before the next call", () => {
+  let saves: AlbState[];
+  let events: string[];
+  const store = {
+    save: (s: AlbState) => {
+      saves.push(structuredClone(s));
+      events.push(
+        `save ${Object.keys(s)
+          .filter((k) => /Arn$|Id$|Ids$/.test(k) && !["vpcId", "runId", "taskSecurityGroupId"].includes(k))
+          .sort()
+          .join(",")}`,
+      );
+    },
+  };
+  const saved = () => saves.at(-1) as AlbState;
+
+  beforeEach(() => {
+    saves = [];
+    events = [];
+    elbMock.reset();
+    ec2Mock.reset();
+    ec2Mock.on(CreateSecurityGroupCommand).callsFake(() => {
+      events.push("CreateSecurityGroup");
+      expect(saved().names.securityGroup).toMatch(/-alb-sg$/);
+      return { GroupId: "sg-0b0b0b0b" };
+    });
+    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
+      events.push(`Authorize ${input.GroupId}`);
+      expect(saved().securityGroupId).toBe("sg-0b0b0b0b");
+      return {
+        Return: true,
+        SecurityGroupRules: [{ SecurityGroupRuleId: input.GroupId === "sg-0a0a0a0a" ? "sgr-task" : "sgr-alb" }],
+      };
+    });
+    elbMock.on(CreateTargetGroupCommand).callsFake(() => {
+      events.push("CreateTargetGroup");
+      return { TargetGroups: [{ TargetGroupArn: TG }] };
+    });
+    elbMock.on(CreateLoadBalancerCommand).callsFake((input) => {
+      events.push("CreateLoadBalancer");
+      expect(input.SecurityGroups).toEqual(["sg-0b0b0b0b"]);
+      expect(saved().securityGroupId).toBe("sg-0b0b0b0b");
+      return {
+        LoadBalancers: [{ LoadBalancerArn: LB, DNSName: "x.elb.amazonaws.com", State: { Code: "provisioning" } }],
+      };
+    });
+    elbMock.on(CreateListenerCommand).callsFake(() => {
+      events.push("CreateListener");
+      expect(saved()).toMatchObject({ loadBalancerArn: LB, targetGroupArn: TG });
+      return { Listeners: [{ ListenerArn: LISTENER, Port: 80, Protocol: "HTTP" }] };
+    });
+    let describes = 0;
+    elbMock.on(DescribeLoadBalancersCommand).callsFake(() => {
+      events.push("DescribeLoadBalancers");
+      expect(saved().loadBalancerArn).toBe(LB);
+      describes++;
+      return {
+        LoadBalancers: [
+          {
+            LoadBalancerArn: LB,
+            DNSName: "x.elb.amazonaws.com",
+            State: { Code: describes < 3 ? "provisioning" : "active" },
+          },
+        ],
+      };
+    });
+  });
+
+  const deps = () => ({
+    clients: {
+      elb: new ElasticLoadBalancingV2Client({ region: "us-west-2" }),
+      ec2: new EC2Client({ region: "us-west-2" }),
+    },
+    store,
+    summary: async () => {},
+    clock: fakeClock(),
+  });
+
+  it("saves the names before the first call and each ID as soon as it exists", async () => {
+    const result = await run(inputs(), deps());
+    expect(result.failure).toBeUndefined();
+    expect(events[0]).toBe("save ");
+    expect(saves[0]?.names.loadBalancer).toMatch(/^eas-papyrus-[0-9a-f]{6}-alb$/);
+    // Security group and target group start together; the load balancer waits for the group only.
+    expect(events.indexOf("CreateTargetGroup")).toBeLessThan(events.indexOf("CreateLoadBalancer"));
+    expect(saved()).toMatchObject({
+      securityGroupId: "sg-0b0b0b0b",
+      targetGroupArn: TG,
+      loadBalancerArn: LB,
+      listenerArn: LISTENER,
+      taskIngressRuleIds: ["sgr-task"],
+    });
+    // One save per create (+ the first one with the names).
+    expect(saves).toHaveLength(6);
+    expect(result.outputs).toMatchObject({ url: "http://x.elb.amazonaws.com", "listener-arn": LISTENER });
+    const tags = elbMock.commandCalls(CreateLoadBalancerCommand)[0]?.args[0].input.Tags?.map((t) => t.Key);
+    expect(tags).toEqual([
+      "ecs-alb-smoke:run-id",
+      "ecs-alb-smoke:expires-at",
+      "ecs-alb-smoke:repository",
+      "ecs-alb-smoke:name",
+    ]);
+  });
+
+  it("on a denied create keeps going with the other branches, saves them, and names the operation", async () => {
+    elbMock.on(CreateLoadBalancerCommand).rejects(awsError("AccessDenied", "User: x is not authorized"));
+    const result = await run(inputs(), deps());
+    expect(result.failure).toMatch(
+      /^elasticloadbalancing:CreateLoadBalancer was denied \(AccessDenied: User: x is not authorized\)/,
+    );
+    expect(saved()).toMatchObject({
+      securityGroupId: "sg-0b0b0b0b",
+      targetGroupArn: TG,
+      taskIngressRuleIds: ["sgr-task"],
+    });
+    expect(saved().loadBalancerArn).toBeUndefined();
+    expect(elbMock.commandCalls(CreateListenerCommand)).toHaveLength(0);
+  });
+
+  it("fails fast when the load balancer's provisioning fails", async () => {
+    elbMock.on(DescribeLoadBalancersCommand).resolves({
+      LoadBalancers: [{ LoadBalancerArn: LB, State: { Code: "failed", Reason: "no capacity in us-west-2a" } }],
+    });
+    const result = await run(inputs(), deps());
+    expect(result.failure).toMatch(/entered state 'failed': no capacity in us-west-2a/);
+    expect(elbMock.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(1);
+  });
+
+  it("adopts its own security group when a retried create finds it already made", async () => {
+    ec2Mock.on(CreateSecurityGroupCommand).rejects(awsError("InvalidGroup.Duplicate"));
+    const { DescribeSecurityGroupsCommand } = await import("@aws-sdk/client-ec2");
+    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: "sg-0b0b0b0b" }] });
+    const result = await run(inputs(), deps());
+    expect(result.failure).toBeUndefined();
+    expect(saved().securityGroupId).toBe("sg-0b0b0b0b");
+  });
+});
