@@ -10,6 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "./server";
+import type { IamModule } from "./services/iam";
 import type { Scenario } from "./types";
 
 const ACCOUNT = "123456789012";
@@ -186,5 +187,35 @@ describe("enforcement mode", () => {
     });
     const id = await client(STSClient, "AKIAGHOST00000000001").send(new GetCallerIdentityCommand({}));
     expect(id.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/ghost/GitHubActions`);
+  });
+
+  it("also accepts a role's assumed-role session ARN as the principal of a key", async () => {
+    await emu.emulator.loadScenario({ principals: { AKIASESSION000000001: CI_SESSION } });
+    const iam = client(IAMClient, "AKIASESSION000000001");
+    expect((await iam.send(new GetRoleCommand({ RoleName: "alb-smoke-ci" }))).Role?.Arn).toBe(CI_ROLE);
+    await expect(iam.send(new GetRoleCommand({ RoleName: "someone-else" }))).rejects.toMatchObject({
+      name: "AccessDenied",
+      message: denial("iam:GetRole", `arn:aws:iam::${ACCOUNT}:role/someone-else`),
+    });
+  });
+
+  it("evaluates a repeated call once, and again after any IAM change", async () => {
+    const enforcer = emu.emulator.service<IamModule>("iam").enforcer;
+    const ec2 = client(EC2Client);
+    const before = enforcer.evaluations;
+    for (let i = 0; i < 5; i++) await ec2.send(new DescribeSecurityGroupsCommand({}));
+    expect(enforcer.evaluations - before).toBe(1);
+    await client(IAMClient, "AKIAEMULATOR00000001").send(
+      new PutRolePolicyCommand({
+        RoleName: "someone-else",
+        PolicyName: "unrelated",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+        }),
+      }),
+    );
+    await ec2.send(new DescribeSecurityGroupsCommand({}));
+    expect(enforcer.evaluations - before).toBe(2);
   });
 });

@@ -57,7 +57,9 @@ interface Plan {
 }
 
 function plan(seed: number): Plan {
-  const random = seededRandom(seed);
+  // Neighbouring seeds give correlated first draws from mulberry32: scramble the seed, skip a few.
+  const random = seededRandom(Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995);
+  for (let i = 0; i < 4; i++) random();
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const rules: FaultRule[] = [];
   const faults: string[] = [];
@@ -112,6 +114,9 @@ interface RunReport {
   seed: number;
   faults: string;
   mainCode: number | null;
+  registerCode: number | null | undefined;
+  /** An injected denial that no step reported (the fault never hit, or was swallowed). */
+  denialUnseen: boolean;
   killed: boolean;
   leaked: number;
   unnamed: string[];
@@ -171,6 +176,8 @@ async function oneRun(emu: RunningEmulator, base: Scenario, p: Plan): Promise<Ru
     seed: p.seed,
     faults: p.faults.join(", "),
     mainCode: main.code,
+    registerCode: register?.code,
+    denialUnseen: p.deny !== undefined && main.code === 0 && register?.code !== 1,
     killed,
     leaked,
     unnamed,
@@ -210,12 +217,17 @@ describe("fault campaign", () => {
       `fault campaign: ${reports.length} runs (seeds ${seeds[0]}..${seeds.at(-1)})`,
       `  with throttling ${count((r) => r.faults.includes("throttle"))}, 5xx ${count((r) => r.faults.includes("5xx"))}, AccessDenied ${count((r) => r.faults.includes("AccessDenied"))}, SIGKILL ${count((r) => r.killed)}`,
       `  main succeeded ${count((r) => r.mainCode === 0)}, failed ${count((r) => r.mainCode === 1)}, killed ${count((r) => r.killed)}`,
+      `  register ran ${count((r) => r.registerCode !== undefined)}, failed ${count((r) => r.registerCode === 1)}`,
+      `  injected denials no step reported: ${count((r) => r.denialUnseen)}`,
       `  leaked resources: ${leaked}`,
       `  runs whose error did not name the failing operation: ${unnamed}`,
     ];
     console.log(summary.join("\n"));
     if (process.env.ECS_ALB_SMOKE_FAULT_VERBOSE) {
-      for (const r of reports) console.log(`  seed ${r.seed}: [${r.faults}] main exit ${r.mainCode ?? "killed"}, leaked ${r.leaked}`);
+      for (const r of reports)
+        console.log(
+          `  seed ${r.seed}: [${r.faults}] main exit ${r.mainCode ?? "killed"}${r.registerCode !== undefined ? `, register exit ${r.registerCode}` : ""}, leaked ${r.leaked}`,
+        );
     }
     for (const r of reports.filter((x) => x.leaked > 0 || x.unnamed.length > 0)) {
       console.log(`seed ${r.seed} [${r.faults}] leaked ${r.leaked}; unnamed: ${r.unnamed.join(" | ")}\n${r.detail}`);
@@ -223,6 +235,7 @@ describe("fault campaign", () => {
     expect(reports).toHaveLength(seeds.length);
     expect(leaked).toBe(0);
     expect(unnamed).toBe(0);
+    expect(count((r) => r.denialUnseen)).toBe(0);
     // The mix really happened (bounded, seeded: these hold for any count the campaign is run with ≥ 30).
     if (seeds.length >= 30) {
       expect(count((r) => r.killed)).toBeGreaterThan(0);

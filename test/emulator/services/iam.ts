@@ -3,7 +3,9 @@
  * SimulatePrincipalPolicy evaluated by @cloud-copilot/iam-simulate, and the
  * authorizer behind enforcement mode. See test/emulator/docs/iam.md.
  */
-import type { ConditionContext, Params, RequestContext, Scenario, ServiceFactory } from "../types";
+
+import type { Emulator } from "../server";
+import type { ConditionContext, Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { Enforcer } from "./iam/enforce";
 import { createRoleFrom, createUserFrom, entityHandlers } from "./iam/entity-handlers";
 import { createPolicyFrom, policyHandlers } from "./iam/policy-handlers";
@@ -71,7 +73,12 @@ function loadIamScenario(store: IamStore, section: IamScenario): void {
 
 const decoded = (text: string | undefined) => (text === undefined ? undefined : (JSON.parse(text) as unknown));
 
-export const createIam: ServiceFactory = (emulator) => {
+/** The IAM module; `enforcer` exposes the enforcement cache statistics to tests. */
+export interface IamModule extends ServiceModule {
+  enforcer: Enforcer;
+}
+
+export const createIam = (emulator: Emulator): IamModule => {
   const store = new IamStore(() => emulator.account);
   const enforcer = new Enforcer(emulator, store);
   emulator.authorizer = enforcer.authorize;
@@ -97,6 +104,7 @@ export const createIam: ServiceFactory = (emulator) => {
   };
 
   return {
+    enforcer,
     signingName: "iam",
     protocol: "query",
     xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",

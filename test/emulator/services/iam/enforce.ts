@@ -20,9 +20,11 @@ type Context = Record<string, string | string[]>;
 
 /** The global keys AWS sets on every authenticated request (time keys are added per evaluation). */
 function requestContext(ctx: RequestContext): Context {
-  const isRole = /:role\//.test(ctx.principalArn);
+  const session = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(ctx.principalArn);
+  const isRole = session !== null || /:role\//.test(ctx.principalArn);
   const context: Record<string, string> = {
-    "aws:PrincipalArn": ctx.principalArn,
+    // For a role session AWS puts the role's ARN here, not the session's.
+    "aws:PrincipalArn": session ? `arn:aws:iam::${session[1]}:role/${session[2]}` : ctx.principalArn,
     "aws:PrincipalAccount": ctx.account,
     "aws:PrincipalType": isRole ? "AssumedRole" : "User",
     "aws:RequestedRegion": ctx.region,
@@ -45,6 +47,13 @@ export class Enforcer {
     private readonly store: IamStore,
   ) {}
 
+  /** A role or user ARN, or a role's assumed-role session ARN (`arn:aws:sts::<account>:assumed-role/<role>/<session>`). */
+  private entityOf(principalArn: string) {
+    const session = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(principalArn);
+    if (session && session[1] === this.store.account()) return this.store.findEntity("role", session[2] as string);
+    return this.store.entityByArn(principalArn);
+  }
+
   readonly authorize: Authorizer = async (ctx, iamAction, resources, conditions: ConditionContext = {}) => {
     // Unmapped keys are the default emulator user; an empty list means IAM does not authorise the call.
     if (!this.emulator.principals.has(ctx.accessKeyId) || resources.length === 0) return;
@@ -55,7 +64,7 @@ export class Enforcer {
     }
     let principal = this.principals.get(ctx.principalArn);
     if (!principal) {
-      principal = compilePrincipal(this.store, this.store.entityByArn(ctx.principalArn), ctx.principalArn);
+      principal = compilePrincipal(this.store, this.entityOf(ctx.principalArn), ctx.principalArn);
       this.principals.set(ctx.principalArn, principal);
     }
     const base = { ...requestContext(ctx), ...conditions.request };
