@@ -33,7 +33,7 @@ export interface MaskDeps {
 // Each distinct value found is registered with the runner's log masker; a log
 // with millions of distinct tokens must not make the step's memory grow without bound.
 const MAX_REGISTERED_VALUES = 20_000;
-const MIN_REGISTERED_PIECE = 4;
+const MIN_REGISTERED_PIECE = 3;
 
 /** Registers a value with the log masker line by line, never a piece so short it would blank out ordinary text. */
 export function secretRegistrar(setSecret: (v: string) => void, warn: (m: string) => void) {

@@ -75,7 +75,7 @@ describe("evidence-mask end to end", () => {
     // Every value found is masked in the job log too; multi-line values line by line, never short pieces.
     expect(r.masked).toContain(DB_PASSWORD);
     expect(r.masked).toContain(ACCESS_KEY_ID);
-    expect(r.masked.every((m) => m.length >= 4 && !m.includes("\n"))).toBe(true);
+    expect(r.masked.every((m) => m.length >= 3 && !m.includes("\n"))).toBe(true);
 
     // Idempotent: a second run finds nothing and rewrites nothing.
     const again = await runBundle("evidence-mask", { workspace: ws, inputs: corpusInputs });
