@@ -40414,6 +40414,9 @@ function printable(raw) {
 }
 function curlLog(ex, opts) {
     let text = "";
+    // curl -si through a proxy prints the proxy's answer to CONNECT first.
+    if (ex.proxyConnect)
+        text += head(ex.proxyConnect);
     for (const r of ex.redirects)
         text += head(r);
     const res = ex.response;
@@ -40612,6 +40615,9 @@ const CERT_CODES = new Set([
 ]);
 function curlError(error, ctx) {
     const code = error.code ?? "UNKNOWN";
+    // Through a proxy, the only connection this side makes is to the proxy.
+    const peer = ctx.proxy ? ctx.proxy.hostname.replace(/^\[|\]$/g, "") : ctx.host;
+    const peerPort = ctx.proxy ? Number(ctx.proxy.port || 80) : ctx.port;
     const ms = Math.round(ctx.ms);
     if (code === "TIMEOUT") {
         return {
@@ -40623,9 +40629,11 @@ function curlError(error, ctx) {
         };
     }
     if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
+        if (ctx.proxy)
+            return { code, curlExit: 5, message: `curl: (5) Could not resolve proxy: ${peer}` };
         return { code, curlExit: 6, message: `curl: (6) Could not resolve host: ${ctx.host}` };
     }
-    const connectFail = `curl: (7) Failed to connect to ${ctx.host} port ${ctx.port} after ${ms} ms`;
+    const connectFail = `curl: (7) Failed to connect to ${peer} port ${peerPort} after ${ms} ms`;
     if (code === "ECONNREFUSED")
         return { code, curlExit: 7, message: `${connectFail}: Couldn't connect to server` };
     if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") {
@@ -40663,6 +40671,133 @@ function curlError(error, ctx) {
     return { code, curlExit: 56, message: `curl: (56) ${error.message}` };
 }
 
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/proxy.ts
+/**
+ * HTTP proxies the way curl uses them, for self-hosted runners that reach the
+ * internet only through one: `http_proxy` (lower case only: curl ignores
+ * HTTP_PROXY, the "httpoxy" precaution) for http:// URLs, `HTTPS_PROXY` /
+ * `https_proxy` for https:// (tunnelled with CONNECT), `ALL_PROXY` as the
+ * fallback, `NO_PROXY` for exceptions; or one proxy for everything (`-x`).
+ */
+
+
+function parseProxyUrl(raw, source) {
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+    let url;
+    try {
+        url = new URL(withScheme);
+    }
+    catch {
+        throw new errors_InputError(source, `'${raw}' is not a proxy URL.`, "Use http://host:port.");
+    }
+    if (url.protocol !== "http:") {
+        throw new errors_InputError(source, `proxy scheme '${url.protocol}' is not supported; only http:// proxies are (https targets are tunnelled with CONNECT).`);
+    }
+    return url;
+}
+/**
+ * The `proxy` input: empty = the environment as curl reads it, `none` = no
+ * proxy at all, a URL = that proxy for every request (NO_PROXY still applies).
+ */
+function readProxySettings(input, value, env) {
+    const noProxy = (env.NO_PROXY ?? env.no_proxy ?? "")
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter((e) => e !== "");
+    if (value === "none")
+        return undefined;
+    if (value !== "") {
+        const url = parseProxyUrl(value, input);
+        return { http: url, https: url, noProxy };
+    }
+    const all = env.ALL_PROXY ?? env.all_proxy;
+    const httpRaw = env.http_proxy ?? all;
+    const httpsRaw = env.HTTPS_PROXY ?? env.https_proxy ?? all;
+    const settings = { noProxy };
+    if (httpRaw)
+        settings.http = parseProxyUrl(httpRaw, "http_proxy (environment)");
+    if (httpsRaw)
+        settings.https = parseProxyUrl(httpsRaw, "HTTPS_PROXY (environment)");
+    return settings.http || settings.https ? settings : undefined;
+}
+/** The proxy for this URL, or undefined when it goes direct (no proxy, or NO_PROXY matches). */
+function proxyFor(url, settings) {
+    if (!settings)
+        return undefined;
+    const proxy = url.protocol === "https:" ? settings.https : settings.http;
+    if (!proxy)
+        return undefined;
+    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    for (const entry of settings.noProxy) {
+        if (entry === "*")
+            return undefined;
+        const [name = "", port] = entry.replace(/^\[|\]$/g, "").split(/:(?=\d+$)/);
+        if (port !== undefined && port !== (url.port || (url.protocol === "https:" ? "443" : "80")))
+            continue;
+        const bare = name.replace(/^\*?\./, "");
+        if (host === bare || host.endsWith(`.${bare}`))
+            return undefined;
+    }
+    return proxy;
+}
+function proxyAuthorization(proxy) {
+    if (!proxy.username && !proxy.password)
+        return undefined;
+    const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+    return `Basic ${Buffer.from(creds).toString("base64")}`;
+}
+/** The proxy as shown in evidence: never its password. */
+function shownProxy(proxy) {
+    return `${proxy.protocol}//${proxy.host}`;
+}
+/** `CONNECT host:port` through the proxy; the proxy's answer is kept (curl -si prints it too). */
+function openTunnel(proxy, target, timeoutMs, onConnect) {
+    return new Promise((resolve) => {
+        let connected = false;
+        const headers = { Host: target };
+        const auth = proxyAuthorization(proxy);
+        if (auth)
+            headers["Proxy-Authorization"] = auth;
+        const req = external_node_http_default().request({
+            host: proxy.hostname.replace(/^\[|\]$/g, ""),
+            port: Number(proxy.port || 80),
+            method: "CONNECT",
+            path: target,
+            headers,
+            agent: false,
+        });
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })), Math.max(1, timeoutMs));
+        req.on("socket", (s) => s.on("connect", () => {
+            connected = true;
+            onConnect();
+        }));
+        req.on("error", (error) => {
+            clearTimeout(timer);
+            resolve({ error, connected });
+        });
+        req.on("connect", (res, socket) => {
+            clearTimeout(timer);
+            const head = {
+                url: `${shownProxy(proxy)} CONNECT ${target}`,
+                httpVersion: res.httpVersion,
+                status: res.statusCode ?? 0,
+                statusMessage: res.statusMessage ?? "",
+                rawHeaders: res.rawHeaders,
+            };
+            if (head.status !== 200) {
+                socket.destroy();
+                const error = Object.assign(new Error(`CONNECT tunnel failed, response ${head.status}`), {
+                    code: "PROXY_CONNECT_FAILED",
+                });
+                resolve({ error, head, connected });
+                return;
+            }
+            resolve({ socket, head });
+        });
+        req.end();
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
 /**
  * One HTTP exchange measured the way `curl -w` reports it, with Node's own
@@ -40671,6 +40806,7 @@ function curlError(error, ctx) {
  * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
  * so the caller can write evidence before deciding anything.
  */
+
 
 
 
@@ -40700,13 +40836,15 @@ function headerMap(raw) {
     }
     return out;
 }
-function exchangeOnce(url, opts) {
+async function exchangeOnce(url, opts) {
     const start = external_node_perf_hooks_.performance.now();
     const since = () => Math.round((external_node_perf_hooks_.performance.now() - start) * 10) / 10;
     const timings = { dns: null, connect: null, tls: null, ttfb: null, total: 0 };
     const host = bareHost(url);
     const port = defaultPort(url);
-    const pinned = resolvedAddress(url, opts.resolve);
+    const via = proxyFor(url, opts.proxy);
+    // Through a proxy the proxy resolves the name, as with curl: --resolve does not apply.
+    const pinned = via ? undefined : resolvedAddress(url, opts.resolve);
     // Connect to the pinned address itself (not the name): DNS is skipped, as with
     // curl --resolve, while Host and the TLS server name stay the URL's host.
     const connectHost = pinned ?? host;
@@ -40724,11 +40862,16 @@ function exchangeOnce(url, opts) {
     }
     if (opts.body !== undefined)
         headers["Content-Length"] = String(Buffer.byteLength(opts.body));
+    // Plain http through a proxy: the request line carries the absolute URL (never its credentials).
+    const forward = via !== undefined && !isHttps;
+    const proxyAuth = via ? proxyAuthorization(via) : undefined;
+    if (forward && proxyAuth)
+        headers["Proxy-Authorization"] = proxyAuth;
     const options = {
-        host: connectHost,
-        port,
+        host: forward ? bareHost(via) : connectHost,
+        port: forward ? Number(via.port || 80) : port,
         method: opts.method,
-        path: `${url.pathname}${url.search}`,
+        path: forward ? `${url.protocol}//${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`,
         headers,
         agent: false,
         setHost: false,
@@ -40745,6 +40888,40 @@ function exchangeOnce(url, opts) {
         options.rejectUnauthorized = !opts.insecure;
         options.checkServerIdentity = (_name, cert) => external_node_tls_default().checkServerIdentity(host, cert);
     }
+    const base = {};
+    // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
+    let tunnelSocket;
+    if (via)
+        base.proxy = shownProxy(via);
+    if (via && isHttps) {
+        const tunnel = await openTunnel(via, `${url.hostname}:${port}`, opts.timeoutMs, () => {
+            timings.connect ??= since();
+        });
+        if (tunnel.head)
+            base.proxyConnect = tunnel.head;
+        if ("error" in tunnel) {
+            timings.total = since();
+            const ctx = {
+                host,
+                port,
+                ms: timings.total,
+                bytes: 0,
+                connected: tunnel.connected,
+                raw: Buffer.alloc(0),
+                proxy: via,
+            };
+            return { url: url.href, timings, ...base, error: curlError(tunnel.error, ctx) };
+        }
+        const { socket } = tunnel;
+        tunnelSocket = socket;
+        options.createConnection = () => external_node_tls_default().connect({
+            socket,
+            ...(options.servername ? { servername: options.servername } : {}),
+            rejectUnauthorized: !opts.insecure,
+            checkServerIdentity: options.checkServerIdentity,
+        });
+    }
+    const timeLeft = Math.max(1, opts.timeoutMs - (external_node_perf_hooks_.performance.now() - start));
     return new Promise((resolve) => {
         let raw = Buffer.alloc(0);
         let bytes = 0;
@@ -40759,7 +40936,7 @@ function exchangeOnce(url, opts) {
             clearTimeout(timer);
             timings.total = since();
             timings.dns ??= (0,external_node_net_.isIP)(connectHost) !== 0 ? 0 : null;
-            const hop = { url: url.href, timings };
+            const hop = { url: url.href, timings, ...base };
             if (socket?.remoteAddress)
                 hop.remoteAddress = socket.remoteAddress;
             else if ((0,external_node_net_.isIP)(connectHost) !== 0)
@@ -40772,11 +40949,20 @@ function exchangeOnce(url, opts) {
                 const packet = error.rawPacket;
                 if (raw.length === 0 && Buffer.isBuffer(packet))
                     raw = packet.subarray(0, RAW_KEEP);
-                hop.error = curlError(error, { host, port, ms: timings.total, bytes, connected, raw });
+                hop.error = curlError(error, {
+                    host,
+                    port,
+                    ms: timings.total,
+                    bytes,
+                    connected,
+                    raw,
+                    ...(via ? { proxy: via } : {}),
+                });
                 if (error.code?.startsWith("HPE_") || (!response && raw.length > 0))
                     hop.rawReply = raw;
             }
             req.destroy();
+            tunnelSocket?.destroy();
             resolve(hop);
         };
         let req;
@@ -40789,13 +40975,14 @@ function exchangeOnce(url, opts) {
             resolve({
                 url: url.href,
                 timings,
+                ...base,
                 error: curlError(error, { host, port, ms: 0, bytes: 0, connected: false, raw }),
             });
             return;
         }
         const timer = setTimeout(() => {
             finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
-        }, opts.timeoutMs);
+        }, timeLeft);
         req.on("socket", (s) => {
             socket = s;
             s.on("lookup", () => {
@@ -40803,7 +40990,7 @@ function exchangeOnce(url, opts) {
             });
             s.on("connect", () => {
                 connected = true;
-                timings.connect = since();
+                timings.connect ??= since();
             });
             s.on("secureConnect", () => {
                 timings.tls = since();
@@ -40993,6 +41180,7 @@ function summaryMarkdown(reports, result, files) {
 
 
 
+
 const defaultDeps = () => ({
     exchange: exchange,
     now: () => Date.now(),
@@ -41020,6 +41208,7 @@ function toReport(spec, ex, attempts, elapsed) {
         url: shownUrl(spec.url),
         method: spec.method,
         resolved_address: ex.remoteAddress ?? null,
+        proxy: ex.proxy ?? null,
         remote_port: ex.remotePort ?? null,
         status: res?.status ?? null,
         http_version: res?.httpVersion ?? null,
@@ -41080,8 +41269,16 @@ async function runProbe(spec, inputs, deps, evidence) {
     };
     if (spec.body !== undefined)
         opts.body = spec.body;
+    if (inputs.proxy)
+        opts.proxy = inputs.proxy;
+    const via = proxyFor(spec.url, inputs.proxy);
     const pinned = resolvedAddress(spec.url, inputs.resolve);
-    deps.info(`${spec.name}: ${spec.method} ${shownUrl(spec.url)}${pinned ? ` (resolved to ${pinned})` : ""}, expecting status ${spec.expect.statusText}`);
+    const route = via
+        ? ` (through proxy ${shownProxy(via)}${pinned ? `; 'resolve' does not apply through a proxy, as with curl` : ""})`
+        : pinned
+            ? ` (resolved to ${pinned})`
+            : "";
+    deps.info(`${spec.name}: ${spec.method} ${shownUrl(spec.url)}${route}, expecting status ${spec.expect.statusText}`);
     const started = deps.now();
     const deadline = started + inputs.deadlineMs;
     let attempts = 0;
@@ -41146,6 +41343,13 @@ async function run(inputs, deps) {
             follow_redirects: inputs.followRedirects,
             insecure: inputs.insecure,
             resolve: inputs.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
+            proxy: inputs.proxy
+                ? {
+                    http: inputs.proxy.http ? shownProxy(inputs.proxy.http) : null,
+                    https: inputs.proxy.https ? shownProxy(inputs.proxy.https) : null,
+                    no_proxy: inputs.proxy.noProxy,
+                }
+                : null,
             latency_samples: inputs.latencySamples,
             latency_p90_max_ms: inputs.latencyP90MaxMs ?? null,
         },
@@ -41563,8 +41767,9 @@ function uniqueNames(probes, explicit) {
 
 
 
+
 const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
-function readProbeInputs(get) {
+function readProbeInputs(get, env = process.env) {
     const url = readString(get, "url");
     const baseUrl = readString(get, "base-url");
     const paths = readList(get, "paths");
@@ -41637,6 +41842,13 @@ function readProbeInputs(get) {
         if (latencySamples === 0) {
             throw new errors_InputError("latency-p90-max-ms", "is set but 'latency-samples' is 0, so there is nothing to compare.", "Set 'latency-samples' (e.g. 20).");
         }
+    }
+    const proxy = readProxySettings("proxy", readString(get, "proxy"), env);
+    if (proxy) {
+        inputs.proxy = proxy;
+        for (const u of [proxy.http, proxy.https])
+            if (u?.password)
+                inputs.secrets.push(decodeURIComponent(u.password));
     }
     for (const p of probes) {
         for (const [k, v] of Object.entries(p.headers))

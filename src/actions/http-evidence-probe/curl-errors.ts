@@ -26,9 +26,12 @@ const CERT_CODES = new Set([
 
 export function curlError(
   error: NodeJS.ErrnoException & { reason?: string },
-  ctx: { host: string; port: number; ms: number; bytes: number; connected: boolean; raw: Buffer },
+  ctx: { host: string; port: number; ms: number; bytes: number; connected: boolean; raw: Buffer; proxy?: URL },
 ): ProbeError {
   const code = error.code ?? "UNKNOWN";
+  // Through a proxy, the only connection this side makes is to the proxy.
+  const peer = ctx.proxy ? ctx.proxy.hostname.replace(/^\[|\]$/g, "") : ctx.host;
+  const peerPort = ctx.proxy ? Number(ctx.proxy.port || 80) : ctx.port;
   const ms = Math.round(ctx.ms);
   if (code === "TIMEOUT") {
     return {
@@ -40,9 +43,10 @@ export function curlError(
     };
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
+    if (ctx.proxy) return { code, curlExit: 5, message: `curl: (5) Could not resolve proxy: ${peer}` };
     return { code, curlExit: 6, message: `curl: (6) Could not resolve host: ${ctx.host}` };
   }
-  const connectFail = `curl: (7) Failed to connect to ${ctx.host} port ${ctx.port} after ${ms} ms`;
+  const connectFail = `curl: (7) Failed to connect to ${peer} port ${peerPort} after ${ms} ms`;
   if (code === "ECONNREFUSED") return { code, curlExit: 7, message: `${connectFail}: Couldn't connect to server` };
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") {
     return { code, curlExit: 7, message: `${connectFail}: No route to host` };

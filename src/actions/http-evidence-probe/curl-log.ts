@@ -47,6 +47,8 @@ export interface LogParts {
 
 export function curlLog(ex: Exchange, opts: { maxBodyBytes: number; binaryFileName: string }): LogParts {
   let text = "";
+  // curl -si through a proxy prints the proxy's answer to CONNECT first.
+  if (ex.proxyConnect) text += head(ex.proxyConnect);
   for (const r of ex.redirects) text += head(r);
   const res = ex.response;
   const out: LogParts = { text: "" };

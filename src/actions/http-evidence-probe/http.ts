@@ -14,6 +14,7 @@ import tls, { type PeerCertificate } from "node:tls";
 import { VERSION } from "../../lib/version";
 import { curlError, type ProbeError } from "./curl-errors";
 import type { ResolveEntry } from "./inputs";
+import { openTunnel, type ProxySettings, proxyAuthorization, proxyFor, shownProxy } from "./proxy";
 
 export type { ProbeError };
 
@@ -48,6 +49,9 @@ export interface Exchange {
     truncated: boolean;
     contentLength?: number;
   };
+  /** The proxy the request went through (no credentials), and its answer to CONNECT for https. */
+  proxy?: string;
+  proxyConnect?: ResponseHead;
   /** The first bytes received, kept when the reply was not HTTP. */
   rawReply?: Buffer;
   error?: ProbeError;
@@ -64,6 +68,7 @@ export interface ExchangeOptions {
   followRedirects: boolean;
   maxRedirects?: number;
   resolve: ResolveEntry[];
+  proxy?: ProxySettings;
 }
 
 const RAW_KEEP = 4096;
@@ -93,13 +98,15 @@ function headerMap(raw: string[]): Record<string, string> {
 
 type OneHop = Omit<Exchange, "redirects">;
 
-function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
+async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
   const start = performance.now();
   const since = () => Math.round((performance.now() - start) * 10) / 10;
   const timings: Timings = { dns: null, connect: null, tls: null, ttfb: null, total: 0 };
   const host = bareHost(url);
   const port = defaultPort(url);
-  const pinned = resolvedAddress(url, opts.resolve);
+  const via = proxyFor(url, opts.proxy);
+  // Through a proxy the proxy resolves the name, as with curl: --resolve does not apply.
+  const pinned = via ? undefined : resolvedAddress(url, opts.resolve);
   // Connect to the pinned address itself (not the name): DNS is skipped, as with
   // curl --resolve, while Host and the TLS server name stay the URL's host.
   const connectHost = pinned ?? host;
@@ -116,12 +123,16 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
     headers.Authorization ??= `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
   }
   if (opts.body !== undefined) headers["Content-Length"] = String(Buffer.byteLength(opts.body));
+  // Plain http through a proxy: the request line carries the absolute URL (never its credentials).
+  const forward = via !== undefined && !isHttps;
+  const proxyAuth = via ? proxyAuthorization(via) : undefined;
+  if (forward && proxyAuth) headers["Proxy-Authorization"] = proxyAuth;
 
   const options: https.RequestOptions = {
-    host: connectHost,
-    port,
+    host: forward ? bareHost(via) : connectHost,
+    port: forward ? Number(via.port || 80) : port,
     method: opts.method,
-    path: `${url.pathname}${url.search}`,
+    path: forward ? `${url.protocol}//${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`,
     headers,
     agent: false,
     setHost: false,
@@ -141,6 +152,39 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
     options.rejectUnauthorized = !opts.insecure;
     options.checkServerIdentity = (_name: string, cert: PeerCertificate) => tls.checkServerIdentity(host, cert);
   }
+  const base: Pick<OneHop, "proxy" | "proxyConnect"> = {};
+  // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
+  let tunnelSocket: Socket | undefined;
+  if (via) base.proxy = shownProxy(via);
+  if (via && isHttps) {
+    const tunnel = await openTunnel(via, `${url.hostname}:${port}`, opts.timeoutMs, () => {
+      timings.connect ??= since();
+    });
+    if (tunnel.head) base.proxyConnect = tunnel.head;
+    if ("error" in tunnel) {
+      timings.total = since();
+      const ctx = {
+        host,
+        port,
+        ms: timings.total,
+        bytes: 0,
+        connected: tunnel.connected,
+        raw: Buffer.alloc(0),
+        proxy: via,
+      };
+      return { url: url.href, timings, ...base, error: curlError(tunnel.error, ctx) };
+    }
+    const { socket } = tunnel;
+    tunnelSocket = socket;
+    options.createConnection = () =>
+      tls.connect({
+        socket,
+        ...(options.servername ? { servername: options.servername } : {}),
+        rejectUnauthorized: !opts.insecure,
+        checkServerIdentity: options.checkServerIdentity as NonNullable<typeof options.checkServerIdentity>,
+      });
+  }
+  const timeLeft = Math.max(1, opts.timeoutMs - (performance.now() - start));
 
   return new Promise<OneHop>((resolve) => {
     let raw: Buffer = Buffer.alloc(0);
@@ -155,7 +199,7 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
       clearTimeout(timer);
       timings.total = since();
       timings.dns ??= isIP(connectHost) !== 0 ? 0 : null;
-      const hop: OneHop = { url: url.href, timings };
+      const hop: OneHop = { url: url.href, timings, ...base };
       if (socket?.remoteAddress) hop.remoteAddress = socket.remoteAddress;
       else if (isIP(connectHost) !== 0) hop.remoteAddress = connectHost;
       hop.remotePort = socket?.remotePort ?? port;
@@ -164,10 +208,19 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
         // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
         const packet = (error as { rawPacket?: unknown }).rawPacket;
         if (raw.length === 0 && Buffer.isBuffer(packet)) raw = packet.subarray(0, RAW_KEEP);
-        hop.error = curlError(error, { host, port, ms: timings.total, bytes, connected, raw });
+        hop.error = curlError(error, {
+          host,
+          port,
+          ms: timings.total,
+          bytes,
+          connected,
+          raw,
+          ...(via ? { proxy: via } : {}),
+        });
         if (error.code?.startsWith("HPE_") || (!response && raw.length > 0)) hop.rawReply = raw;
       }
       req.destroy();
+      tunnelSocket?.destroy();
       resolve(hop);
     };
     let req: http.ClientRequest;
@@ -179,13 +232,14 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
       resolve({
         url: url.href,
         timings,
+        ...base,
         error: curlError(error as NodeJS.ErrnoException, { host, port, ms: 0, bytes: 0, connected: false, raw }),
       });
       return;
     }
     const timer = setTimeout(() => {
       finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
-    }, opts.timeoutMs);
+    }, timeLeft);
     req.on("socket", (s: Socket) => {
       socket = s;
       s.on("lookup", () => {
@@ -193,7 +247,7 @@ function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
       });
       s.on("connect", () => {
         connected = true;
-        timings.connect = since();
+        timings.connect ??= since();
       });
       s.on("secureConnect", () => {
         timings.tls = since();

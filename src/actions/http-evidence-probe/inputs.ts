@@ -16,6 +16,8 @@ import {
   uniqueNames,
 } from "./probe-list";
 
+import { type ProxySettings, readProxySettings } from "./proxy";
+
 export { probeNameFromPath };
 
 export interface Expectations {
@@ -58,13 +60,15 @@ export interface ProbeInputs {
   failOn: "any-failure" | "never";
   latencySamples: number;
   latencyP90MaxMs?: number;
+  /** From the `proxy` input or, as curl does, the environment; undefined = direct. */
+  proxy?: ProxySettings;
   /** Header values that must never reach logs or evidence (Authorization, cookies, API keys). */
   secrets: string[];
 }
 
 const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
 
-export function readProbeInputs(get: InputSource): ProbeInputs {
+export function readProbeInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): ProbeInputs {
   const url = readString(get, "url");
   const baseUrl = readString(get, "base-url");
   const paths = readList(get, "paths");
@@ -151,6 +155,11 @@ export function readProbeInputs(get: InputSource): ProbeInputs {
         "Set 'latency-samples' (e.g. 20).",
       );
     }
+  }
+  const proxy = readProxySettings("proxy", readString(get, "proxy"), env);
+  if (proxy) {
+    inputs.proxy = proxy;
+    for (const u of [proxy.http, proxy.https]) if (u?.password) inputs.secrets.push(decodeURIComponent(u.password));
   }
   for (const p of probes) {
     for (const [k, v] of Object.entries(p.headers)) if (SENSITIVE_HEADER.test(k) && v) inputs.secrets.push(v);

@@ -7,6 +7,7 @@ import { describeFailures, type ExpectationResult, evaluate } from "./expectatio
 import { type Exchange, type ExchangeOptions, exchange as httpExchange, resolvedAddress } from "./http";
 import type { ProbeInputs, ProbeSpec } from "./inputs";
 import { type LatencyReport, sampleLatency } from "./latency";
+import { proxyFor, shownProxy } from "./proxy";
 import { summaryMarkdown } from "./summary";
 
 export type { LatencyReport };
@@ -35,6 +36,8 @@ export interface ProbeReport {
   url: string;
   method: string;
   resolved_address: string | null;
+  /** The proxy the request went through, or null when it went direct. */
+  proxy: string | null;
   remote_port: number | null;
   status: number | null;
   http_version: string | null;
@@ -77,6 +80,7 @@ function toReport(spec: ProbeSpec, ex: Exchange, attempts: number, elapsed: numb
     url: shownUrl(spec.url),
     method: spec.method,
     resolved_address: ex.remoteAddress ?? null,
+    proxy: ex.proxy ?? null,
     remote_port: ex.remotePort ?? null,
     status: res?.status ?? null,
     http_version: res?.httpVersion ?? null,
@@ -141,10 +145,15 @@ async function runProbe(
     resolve: inputs.resolve,
   };
   if (spec.body !== undefined) opts.body = spec.body;
+  if (inputs.proxy) opts.proxy = inputs.proxy;
+  const via = proxyFor(spec.url, inputs.proxy);
   const pinned = resolvedAddress(spec.url, inputs.resolve);
-  deps.info(
-    `${spec.name}: ${spec.method} ${shownUrl(spec.url)}${pinned ? ` (resolved to ${pinned})` : ""}, expecting status ${spec.expect.statusText}`,
-  );
+  const route = via
+    ? ` (through proxy ${shownProxy(via)}${pinned ? `; 'resolve' does not apply through a proxy, as with curl` : ""})`
+    : pinned
+      ? ` (resolved to ${pinned})`
+      : "";
+  deps.info(`${spec.name}: ${spec.method} ${shownUrl(spec.url)}${route}, expecting status ${spec.expect.statusText}`);
   const started = deps.now();
   const deadline = started + inputs.deadlineMs;
   let attempts = 0;
@@ -214,6 +223,13 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
       follow_redirects: inputs.followRedirects,
       insecure: inputs.insecure,
       resolve: inputs.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
+      proxy: inputs.proxy
+        ? {
+            http: inputs.proxy.http ? shownProxy(inputs.proxy.http) : null,
+            https: inputs.proxy.https ? shownProxy(inputs.proxy.https) : null,
+            no_proxy: inputs.proxy.noProxy,
+          }
+        : null,
       latency_samples: inputs.latencySamples,
       latency_p90_max_ms: inputs.latencyP90MaxMs ?? null,
     },
