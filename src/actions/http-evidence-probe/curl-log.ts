@@ -4,7 +4,7 @@
  * would print an error instead, curl's own words for it.
  */
 import { createHash } from "node:crypto";
-import type { Exchange, ResponseHead } from "./http";
+import type { Exchange, ResponseHead } from "./types";
 
 const TEXTUAL =
   /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|javascript|x-www-form-urlencoded|problem\+json))/i;

@@ -1,9 +1,9 @@
 // Latency sampling after a probe passes: N sequential requests, nearest-rank
 // percentiles, and the p90 budget (the team alarms on p90 > 1.5 s).
 import { describeFailures, type ExpectationResult, evaluate, percentile } from "./expectations";
-import type { ExchangeOptions } from "./http";
 import type { ProbeInputs, ProbeSpec } from "./inputs";
 import type { ProbeDeps } from "./run";
+import type { ExchangeOptions } from "./types";
 
 export interface LatencyReport {
   samples: number;

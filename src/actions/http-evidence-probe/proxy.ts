@@ -8,7 +8,7 @@
 import http, { type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { InputError } from "../../lib/errors";
-import type { ResponseHead } from "./http";
+import type { ResponseHead } from "./types";
 
 export interface ProxySettings {
   http?: URL;

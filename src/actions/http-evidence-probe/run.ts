@@ -4,11 +4,12 @@ import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import type { ActionResult } from "../../lib/run-action";
 import { curlLog } from "./curl-log";
 import { describeFailures, type ExpectationResult, evaluate } from "./expectations";
-import { type Exchange, type ExchangeOptions, exchange as httpExchange, resolvedAddress } from "./http";
+import { exchange as httpExchange, resolvedAddress } from "./http";
 import type { ProbeInputs, ProbeSpec } from "./inputs";
 import { type LatencyReport, sampleLatency } from "./latency";
 import { proxyFor, shownProxy } from "./proxy";
 import { summaryMarkdown } from "./summary";
+import type { Exchange, ExchangeOptions } from "./types";
 
 export type { LatencyReport };
 

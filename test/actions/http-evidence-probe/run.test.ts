@@ -4,9 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Exchange, ExchangeOptions } from "../../../src/actions/http-evidence-probe/http";
 import { readProbeInputs } from "../../../src/actions/http-evidence-probe/inputs";
 import { type ProbeDeps, run } from "../../../src/actions/http-evidence-probe/run";
+import type { Exchange, ExchangeOptions } from "../../../src/actions/http-evidence-probe/types";
 
 function fakeWorld(answers: ((n: number) => Partial<Exchange>)[]) {
   let clock = 1_000_000;
