@@ -1,0 +1,382 @@
+/**
+ * ephemeral-alb + register-fargate-targets versus the script they replace,
+ * on the AWS emulator at real speed (timeScale 1: 60 s ALB provisioning, 10 s
+ * target registration, health checks every 5 s), printed side by side:
+ *
+ * 1. lag from "all targets healthy" to step success vs `aws elbv2 wait target-in-service`
+ * 2. time to failure with a broken /healthz vs the same waiter (capped)
+ * 3. create → InService critical path vs the same resources created one after another with the AWS CLI
+ * 4. AWS API calls per cycle (from the emulator's request log)
+ *
+ * `npm run bench:alb`. ECS_ALB_SMOKE_BENCH_TIMESCALE (default 1) scales the
+ * emulated delays; the CLI waiters' 15 s polling does not scale.
+ */
+import { execFile } from "node:child_process";
+import { ElasticLoadBalancingV2Client, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  albInputs,
+  CLUSTER,
+  emulatorFor,
+  REGION,
+  registerInputs,
+  runAlb,
+  runAlbPost,
+  runRegister,
+  runRegisterPost,
+  SERVICE,
+  SUBNETS,
+  scenario,
+  TASK_SG,
+  taskSpecs,
+  VPC,
+} from "../test/actions/ephemeral-alb/cycle";
+import { freePort } from "../test/emulator/elbv2-helpers";
+import type { RunningEmulator } from "../test/emulator/server";
+import { type SampleApp, startTasks } from "../test/fixtures/sample-app";
+import type { RunResult } from "../test/harness/runner";
+
+const TIME_SCALE = Number(process.env.ECS_ALB_SMOKE_BENCH_TIMESCALE ?? 1);
+const CLI_CAP_MS = 60_000;
+const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
+
+function cli(
+  emu: RunningEmulator,
+  args: string[],
+  timeoutMs = 900_000,
+): Promise<{ code: number; out: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      "aws",
+      [...args, "--endpoint-url", emu.endpoint, "--region", REGION, "--output", "json"],
+      {
+        timeout: timeoutMs,
+        encoding: "utf8",
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          AWS_PAGER: "",
+          AWS_CONFIG_FILE: "/nonexistent",
+          AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
+          AWS_EC2_METADATA_DISABLED: "true",
+          NO_PROXY: "*",
+        },
+      },
+      (error, stdout) => {
+        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+        resolve({ code, out: stdout, ms: Date.now() - started });
+      },
+    );
+  });
+}
+
+/** The moment (ms since epoch) every target of the group is healthy, watched in-process every 10 ms. */
+function watchAllHealthy(
+  emu: RunningEmulator,
+  targetGroupArn: string,
+  count: number,
+): { when: Promise<number>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const when = new Promise<number>((resolve) => {
+    timer = setInterval(() => {
+      const state = emu.emulator.state() as {
+        elasticloadbalancing: { targetGroups: { TargetGroupArn: string; Targets: { State: string }[] }[] };
+      };
+      const tg = state.elasticloadbalancing.targetGroups.find((t) => t.TargetGroupArn === targetGroupArn);
+      if (tg && tg.Targets.length === count && tg.Targets.every((t) => t.State === "healthy")) {
+        clearInterval(timer);
+        resolve(Date.now());
+      }
+    }, 10);
+  });
+  return { when, stop: () => clearInterval(timer) };
+}
+
+async function createAlb(emu: RunningEmulator, leg: string): Promise<RunResult> {
+  const alb = await runAlb(emu, await albInputs({ leg, "timeout-seconds": 900 }), { timeoutMs: 900_000 });
+  if (alb.code !== 0) throw new Error(`ephemeral-alb failed: ${alb.stdout}`);
+  return alb;
+}
+
+async function registerDirect(emu: RunningEmulator, tg: string, apps: SampleApp[]) {
+  const elb = new ElasticLoadBalancingV2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+  await elb.send(
+    new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: apps.map((a) => ({ Id: a.address, Port: 5000 })) }),
+  );
+}
+
+const targetsArg = (apps: SampleApp[]) => apps.map((a) => `Id=${a.address},Port=5000`);
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function lagToSuccess(apps: SampleApp[]) {
+  const emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }), TIME_SCALE);
+  try {
+    const [ours, theirs] = await Promise.all([createAlb(emu, "bench-lag-ours"), createAlb(emu, "bench-lag-cli")]);
+    const oursTg = ours.outputs["target-group-arn"] as string;
+    const cliTg = theirs.outputs["target-group-arn"] as string;
+    const oursWatch = watchAllHealthy(emu, oursTg, apps.length);
+    const cliWatch = watchAllHealthy(emu, cliTg, apps.length);
+    const [oursDone, cliDone] = await Promise.all([
+      runRegister(emu, registerInputs(oursTg, { "timeout-seconds": 900 }), { timeoutMs: 900_000 }).then((r) => {
+        if (r.code !== 0) throw new Error(`register failed: ${r.stdout}`);
+        return Date.now();
+      }),
+      registerDirect(emu, cliTg, apps).then(async () => {
+        const r = await cli(emu, [
+          "elbv2",
+          "wait",
+          "target-in-service",
+          "--target-group-arn",
+          cliTg,
+          "--targets",
+          ...targetsArg(apps),
+        ]);
+        if (r.code !== 0) throw new Error(`aws elbv2 wait failed (${r.code})`);
+        return Date.now();
+      }),
+    ]);
+    const ourLag = oursDone - (await oursWatch.when);
+    const cliLag = cliDone - (await cliWatch.when);
+    for (const [main, reg] of [[ours], [theirs]] as [RunResult, RunResult?][]) {
+      if (reg) await runRegisterPost(emu, reg);
+      await runAlbPost(emu, main, { timeoutMs: 900_000 });
+    }
+    return { ourLag, cliLag };
+  } finally {
+    await emu.stop();
+  }
+}
+
+async function timeToFailure(apps: SampleApp[], broken: SampleApp) {
+  const emu = await emulatorFor(scenario({ tasks: taskSpecs([broken]) }), TIME_SCALE);
+  try {
+    const [ours, theirs] = await Promise.all([createAlb(emu, "bench-fail-ours"), createAlb(emu, "bench-fail-cli")]);
+    const oursTg = ours.outputs["target-group-arn"] as string;
+    const cliTg = theirs.outputs["target-group-arn"] as string;
+    const [oursMs, cliMs] = await Promise.all([
+      (async () => {
+        const t0 = Date.now();
+        const r = await runRegister(emu, registerInputs(oursTg, { "timeout-seconds": 600 }), { timeoutMs: 900_000 });
+        if (r.code !== 1 || !r.stdout.includes("Target.ResponseCodeMismatch"))
+          throw new Error(`expected a fast failure: ${r.stdout}`);
+        return Date.now() - t0;
+      })(),
+      (async () => {
+        const t0 = Date.now();
+        await registerDirect(emu, cliTg, [broken]);
+        const r = await cli(
+          emu,
+          ["elbv2", "wait", "target-in-service", "--target-group-arn", cliTg, "--targets", ...targetsArg([broken])],
+          CLI_CAP_MS,
+        );
+        return { ms: Date.now() - t0, capped: r.code !== 0 && Date.now() - t0 >= CLI_CAP_MS - 1_000 };
+      })(),
+    ]);
+    await runAlbPost(emu, ours, { timeoutMs: 900_000 });
+    await runAlbPost(emu, theirs, { timeoutMs: 900_000 });
+    void apps;
+    return { oursMs, cliMs: cliMs.ms, capped: cliMs.capped };
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** Ours: ephemeral-alb (parallel creates) then register-fargate-targets; returns ms and the request counts per step. */
+async function oursCriticalPath(apps: SampleApp[]) {
+  const emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }), TIME_SCALE);
+  try {
+    const t0 = Date.now();
+    const alb = await createAlb(emu, "bench-path-ours");
+    const afterMain = emu.emulator.requests.length;
+    const reg = await runRegister(
+      emu,
+      registerInputs(alb.outputs["target-group-arn"] as string, { "timeout-seconds": 900 }),
+      {
+        timeoutMs: 900_000,
+      },
+    );
+    if (reg.code !== 0) throw new Error(`register failed: ${reg.stdout}`);
+    const ms = Date.now() - t0;
+    const afterRegister = emu.emulator.requests.length;
+    await runRegisterPost(emu, reg);
+    const afterRegisterPost = emu.emulator.requests.length;
+    const post = await runAlbPost(emu, alb, { timeoutMs: 900_000 });
+    if (post.code !== 0) throw new Error(`post failed: ${post.stdout}`);
+    const total = emu.emulator.requests.length;
+    const polls = emu.emulator.requests.filter((r) => /^Describe/.test(r.action)).length;
+    return {
+      ms,
+      calls: {
+        main: afterMain,
+        register: afterRegister - afterMain,
+        registerPost: afterRegisterPost - afterRegister,
+        post: total - afterRegisterPost,
+        total,
+        describes: polls,
+      },
+    };
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** The old way: the same resources, one AWS CLI command after another, waiters in between. */
+async function sequentialCriticalPath(apps: SampleApp[]) {
+  const emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }), TIME_SCALE);
+  try {
+    const t0 = Date.now();
+    const run = async (args: string[]) => {
+      const r = await cli(emu, args);
+      if (r.code !== 0) throw new Error(`aws ${args.join(" ")} failed`);
+      // biome-ignore lint/suspicious/noExplicitAny: the AWS CLI's JSON output, read field by field below
+      return r.out.trim() ? (JSON.parse(r.out) as Record<string, any>) : {};
+    };
+    const sg = await run([
+      "ec2",
+      "create-security-group",
+      "--group-name",
+      "seq-alb-sg",
+      "--description",
+      "x",
+      "--vpc-id",
+      VPC,
+    ]);
+    await run([
+      "ec2",
+      "authorize-security-group-ingress",
+      "--group-id",
+      sg.GroupId,
+      "--protocol",
+      "tcp",
+      "--port",
+      "80",
+      "--cidr",
+      "127.0.0.0/8",
+    ]);
+    await run([
+      "ec2",
+      "authorize-security-group-ingress",
+      "--group-id",
+      TASK_SG,
+      "--protocol",
+      "tcp",
+      "--port",
+      "5000",
+      "--source-group",
+      sg.GroupId,
+    ]);
+    const tg = await run([
+      "elbv2",
+      "create-target-group",
+      "--name",
+      "seq-tg",
+      "--protocol",
+      "HTTP",
+      "--port",
+      "5000",
+      "--vpc-id",
+      VPC,
+      "--target-type",
+      "ip",
+      "--health-check-path",
+      "/healthz",
+      "--health-check-interval-seconds",
+      "5",
+      "--health-check-timeout-seconds",
+      "4",
+      "--healthy-threshold-count",
+      "2",
+      "--unhealthy-threshold-count",
+      "2",
+      "--matcher",
+      "HttpCode=200-399",
+    ]);
+    const lb = await run([
+      "elbv2",
+      "create-load-balancer",
+      "--name",
+      "seq-alb",
+      "--subnets",
+      ...SUBNETS,
+      "--security-groups",
+      sg.GroupId,
+    ]);
+    const lbArn = lb.LoadBalancers[0].LoadBalancerArn;
+    await run(["elbv2", "wait", "load-balancer-available", "--load-balancer-arns", lbArn]);
+    const tgArn = tg.TargetGroups[0].TargetGroupArn;
+    await run([
+      "elbv2",
+      "create-listener",
+      "--load-balancer-arn",
+      lbArn,
+      "--protocol",
+      "HTTP",
+      "--port",
+      String(await freePort()),
+      "--default-actions",
+      `Type=forward,TargetGroupArn=${tgArn}`,
+    ]);
+    const tasks = await run([
+      "ecs",
+      "list-tasks",
+      "--cluster",
+      CLUSTER,
+      "--service-name",
+      SERVICE,
+      "--desired-status",
+      "RUNNING",
+    ]);
+    await run(["ecs", "describe-tasks", "--cluster", CLUSTER, "--tasks", ...tasks.taskArns]);
+    await run(["elbv2", "register-targets", "--target-group-arn", tgArn, "--targets", ...targetsArg(apps)]);
+    await run(["elbv2", "wait", "target-in-service", "--target-group-arn", tgArn, "--targets", ...targetsArg(apps)]);
+    return { ms: Date.now() - t0, calls: emu.emulator.requests.length };
+  } finally {
+    await emu.stop();
+  }
+}
+
+const apps = await startTasks(2);
+const [broken] = (await startTasks(1, { settings: { healthzStatus: 404 } })) as [SampleApp];
+try {
+  console.log(`ecs-alb-smoke ALB benchmarks on the emulator (timeScale ${TIME_SCALE}; 2 sample-app tasks)…`);
+  const [lag, failure, ours, sequential] = await Promise.all([
+    lagToSuccess(apps),
+    timeToFailure(apps, broken),
+    oursCriticalPath(apps),
+    sequentialCriticalPath(apps),
+  ]);
+  const rows: [string, string, string, string][] = [
+    [
+      "1. all targets healthy → step success",
+      s(lag.ourLag),
+      s(lag.cliLag),
+      `${(lag.cliLag / Math.max(lag.ourLag, 1)).toFixed(1)}× sooner`,
+    ],
+    [
+      "2. broken /healthz → step failure",
+      s(failure.oursMs),
+      `${failure.capped ? "≥ " : ""}${s(failure.cliMs)}${failure.capped ? " (capped; waiter limit 600 s)" : ""}`,
+      `≥ ${(failure.cliMs / failure.oursMs).toFixed(1)}× sooner`,
+    ],
+    [
+      "3. create → InService critical path",
+      s(ours.ms),
+      s(sequential.ms),
+      `${(sequential.ms / ours.ms).toFixed(2)}× faster`,
+    ],
+    [
+      "4. AWS API calls per cycle",
+      `${ours.calls.total} (create ${ours.calls.main}, register ${ours.calls.register}, deregister ${ours.calls.registerPost}, destroy ${ours.calls.post})`,
+      `${sequential.calls} (create + register only)`,
+      `${ours.calls.describes} of ours are Describe* polls`,
+    ],
+  ];
+  const header: [string, string, string, string] = ["benchmark", "ecs-alb-smoke", "AWS CLI script", "ratio"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+} finally {
+  await Promise.all([...apps, broken].map((a) => a.stop()));
+}
