@@ -156,19 +156,20 @@ describe("http-evidence-probe on the wire", () => {
     );
   });
 
-  it("connection closed without a reply, and a reply that is not HTTP: curl's errors, raw bytes kept", async () => {
+  it("connection reset, closed without a reply, and a reply that is not HTTP: curl's errors, raw bytes kept", async () => {
     const result = await probe({
       "base-url": app.url,
-      paths: "/reset\n/malformed",
+      paths: "/reset\n/close\n/malformed",
       "deadline-seconds": 0,
     });
     expect(result.code).toBe(1);
     const files = evidence(result);
-    expect(files["reset.log"]).toBe("curl: (52) Empty reply from server\n");
+    expect(files["reset.log"]).toBe("curl: (56) Recv failure: Connection reset by peer\n");
+    expect(files["close.log"]).toBe("curl: (52) Empty reply from server\n");
     expect(files["malformed.log"]).toContain("HELLO this is not http");
     expect(files["malformed.log"]).toMatch(/curl: \(1\) Received HTTP\/0\.9 when not allowed\n$/);
     expect(jsonLine(result, "malformed").error.code).toMatch(/^HPE_/);
-    expect(report(result).probes.map((p: { result: string }) => p.result)).toEqual(["fail", "fail"]);
+    expect(report(result).probes.map((p: { result: string }) => p.result)).toEqual(["fail", "fail", "fail"]);
   });
 
   it("probes YAML: method, headers, body, expect-header and expect-body-contains; secrets stay out of evidence", async () => {
