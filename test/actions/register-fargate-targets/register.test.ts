@@ -121,6 +121,43 @@ describe("register-fargate-targets against the emulator", () => {
     expect(calls(emu, "RegisterTargets", since)).toBe(1);
   });
 
+  it("still registers and waits with throttling on every operation", async () => {
+    await useTasks(emu, taskSpecs(apps));
+    const actions: [string, string][] = [
+      ...["DescribeServices", "ListTasks", "DescribeTasks", "DescribeTaskDefinition"].map(
+        (a) => ["ecs", a] as [string, string],
+      ),
+      ...["DescribeTargetGroups", "RegisterTargets", "DescribeTargetHealth", "DeregisterTargets"].map(
+        (a) => ["elasticloadbalancing", a] as [string, string],
+      ),
+    ];
+    emu.emulator.faults.configure({
+      seed: 11,
+      rules: [
+        // Every operation's first call is throttled, then a third of all calls.
+        ...actions.map(([service, action]) => ({
+          service,
+          action,
+          failNth: { n: 1, code: service === "ecs" ? "ThrottlingException" : "Throttling", status: 400 },
+        })),
+        { service: "ecs", throttleRate: 0.3 },
+        { service: "elasticloadbalancing", throttleRate: 0.3 },
+      ],
+    });
+    const since = lastSeq(emu);
+    try {
+      const reg = await registerAndDeregister();
+      expect(reg.code, describeRun(reg)).toBe(0);
+      expect(reg.outputs.healthy).toBe("true");
+      const throttled = new Set(
+        emu.emulator.requests.filter((r) => r.seq > since && /Throttling/.test(r.code ?? "")).map((r) => r.action),
+      );
+      expect([...throttled].sort()).toEqual(actions.map(([, a]) => a).sort());
+    } finally {
+      emu.emulator.faults.configure({ rules: [] });
+    }
+  });
+
   it("fails fast on a broken /healthz with the reason code and a hint", async () => {
     await useTasks(emu, [{ ip: broken.address, port: 5000 }]);
     const since = lastSeq(emu);
