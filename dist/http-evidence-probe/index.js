@@ -41249,6 +41249,10 @@ class ProbeEvidence {
             files.push(this.writer.write(binName, "bin", log.binaryBody));
             report.body_sha256 = log.bodySha256;
         }
+        else {
+            // An earlier attempt's binary body must not pass for this attempt's.
+            (0,external_node_fs_namespaceObject.rmSync)(this.writer.path(binName, "bin"), { force: true });
+        }
         files.push(this.writer.path(`${report.name}_json_line`, "log"));
         report.evidence = files;
         const { evidence: _e, latency, ...line } = report;

@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, rmSync } from "node:fs";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import type { ActionResult } from "../../lib/run-action";
@@ -120,6 +120,9 @@ class ProbeEvidence {
     if (log.binaryBody) {
       files.push(this.writer.write(binName, "bin", log.binaryBody));
       report.body_sha256 = log.bodySha256 as string;
+    } else {
+      // An earlier attempt's binary body must not pass for this attempt's.
+      rmSync(this.writer.path(binName, "bin"), { force: true });
     }
     files.push(this.writer.path(`${report.name}_json_line`, "log"));
     report.evidence = files;

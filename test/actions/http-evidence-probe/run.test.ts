@@ -103,6 +103,26 @@ describe("http-evidence-probe retry loop", () => {
     ]);
   });
 
+  it("a binary body of an earlier attempt does not stay behind as evidence of the last one", async () => {
+    const binary = () => ({
+      response: {
+        url: "",
+        httpVersion: "1.1",
+        status: 503,
+        statusMessage: "",
+        rawHeaders: ["content-type", "application/octet-stream"],
+        headers: { "content-type": "application/octet-stream" },
+        body: Buffer.from([0, 1, 2]),
+        truncated: false,
+      },
+    });
+    const { deps } = fakeWorld([binary, ok(200)]);
+    const { dir, parsed } = inputs({ url: "http://127.0.0.2:5000/healthz", "interval-seconds": "1" });
+    const result = await run(parsed, deps);
+    expect(result.failure).toBeUndefined();
+    expect(readdirSync(dir).some((f) => f.endsWith("_body.bin"))).toBe(false);
+  });
+
   it("deadline 0 means one attempt; every probe gets its own deadline", async () => {
     const { deps, calls } = fakeWorld([ok(500)]);
     const { parsed } = inputs({
