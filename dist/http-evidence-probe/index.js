@@ -40925,7 +40925,8 @@ async function exchangeOnce(url, opts) {
     return new Promise((resolve) => {
         let raw = Buffer.alloc(0);
         let bytes = 0;
-        let connected = false;
+        // Through a CONNECT tunnel the TCP connection already stands.
+        let connected = tunnelSocket !== undefined;
         let settled = false;
         let socket;
         let response;

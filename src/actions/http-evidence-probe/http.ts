@@ -135,7 +135,8 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
   return new Promise<OneHop>((resolve) => {
     let raw: Buffer = Buffer.alloc(0);
     let bytes = 0;
-    let connected = false;
+    // Through a CONNECT tunnel the TCP connection already stands.
+    let connected = tunnelSocket !== undefined;
     let settled = false;
     let socket: Socket | undefined;
     let response: OneHop["response"];
