@@ -32,6 +32,9 @@ function build({ input, out }) {
         "--license",
         "licenses.txt",
         "-q",
+        // Transpile only: `npm run typecheck` (tsc, strict) checks the types of
+        // the whole tree once, so one bundle never waits on another's types.
+        "-t",
       ],
       { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
     );
