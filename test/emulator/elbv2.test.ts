@@ -3,6 +3,7 @@ import {
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
   DescribeNetworkInterfacesCommand,
+  EC2Client,
 } from "@aws-sdk/client-ec2";
 import {
   AddTagsCommand,
@@ -24,6 +25,7 @@ import {
   DuplicateListenerException,
   DuplicateLoadBalancerNameException,
   DuplicateTargetGroupNameException,
+  ElasticLoadBalancingV2Client,
   InvalidSecurityGroupException,
   InvalidTargetException,
   ListenerNotFoundException,
@@ -571,5 +573,74 @@ describe("ELBv2 tags", () => {
     await expect(
       s.elb.send(new DescribeTagsCommand({ ResourceArns: [`${ARN}:loadbalancer/app/x/0123456789abcdef`] })),
     ).rejects.toBeInstanceOf(LoadBalancerNotFoundException);
+  });
+});
+
+describe("ELBv2 and EC2 under enforcement", () => {
+  it("forms AWS's resource ARNs, and a create with tags also needs AddTags / CreateTags (nothing is created on deny)", async () => {
+    const key = "AKIACIROLE0000000009";
+    const role = "arn:aws:iam::123456789012:role/alb-smoke-ci";
+    const statement = (Action: string[], Resource: string) => ({ Effect: "Allow", Action, Resource });
+    await emu.emulator.loadScenario({
+      principals: { [key]: role },
+      iam: {
+        roles: [
+          {
+            name: "alb-smoke-ci",
+            trustPolicy: { Version: "2012-10-17", Statement: [] },
+            inlinePolicies: {
+              smoke: {
+                Version: "2012-10-17",
+                Statement: [
+                  statement(["elasticloadbalancing:Describe*", "ec2:Describe*"], "*"),
+                  statement(
+                    ["elasticloadbalancing:CreateLoadBalancer"],
+                    "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/alb-smoke-*",
+                  ),
+                  statement(["ec2:CreateSecurityGroup"], "*"),
+                ],
+              },
+            },
+          },
+        ],
+      },
+    });
+    emu.emulator.enforce = true;
+    try {
+      const { ec2: adminEc2 } = clients(emu);
+      const subnets = await defaultSubnets(adminEc2);
+      const base = { endpoint: emu.endpoint, region: "us-west-2", maxAttempts: 1 };
+      const credentials = { accessKeyId: key, secretAccessKey: "x" };
+      const elb = new ElasticLoadBalancingV2Client({ ...base, credentials });
+      const ec2 = new EC2Client({ ...base, credentials });
+      // Outside the allowed name pattern: AccessDenied naming the ARN it would have had.
+      await expect(elb.send(new CreateLoadBalancerCommand({ Name: "other", Subnets: subnets }))).rejects.toMatchObject({
+        name: "AccessDenied",
+        message: expect.stringMatching(/loadbalancer\/app\/other\/[0-9a-f]{16}$/),
+      });
+      // Allowed name, but tags need elasticloadbalancing:AddTags too.
+      await expect(
+        elb.send(
+          new CreateLoadBalancerCommand({ Name: "alb-smoke-9", Subnets: subnets, Tags: [{ Key: "run", Value: "9" }] }),
+        ),
+      ).rejects.toMatchObject({
+        name: "AccessDenied",
+        message: expect.stringContaining("elasticloadbalancing:AddTags"),
+      });
+      await expect(
+        ec2.send(
+          new CreateSecurityGroupCommand({
+            GroupName: "alb-smoke-9",
+            Description: "x",
+            TagSpecifications: [{ ResourceType: "security-group", Tags: [{ Key: "run", Value: "9" }] }],
+          }),
+        ),
+      ).rejects.toMatchObject({ name: "UnauthorizedOperation", message: expect.stringContaining("ec2:CreateTags") });
+      expect(emu.emulator.leftovers()).toEqual({});
+      const lb = await elb.send(new CreateLoadBalancerCommand({ Name: "alb-smoke-9", Subnets: subnets }));
+      expect(lb.LoadBalancers?.[0]?.LoadBalancerName).toBe("alb-smoke-9");
+    } finally {
+      emu.emulator.enforce = false;
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { AwsError } from "../errors";
 import type { Emulator } from "../server";
-import type { Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
 import {
   isTagFilter,
   page,
@@ -75,12 +75,12 @@ export class Ec2Service implements ServiceModule {
     this.handlers = {
       DescribeVpcs: (p) => this.describeVpcs(p),
       DescribeSubnets: (p) => this.describeSubnets(p),
-      CreateSecurityGroup: (p) => this.createSecurityGroup(p),
+      CreateSecurityGroup: (p, ctx) => this.createSecurityGroup(p, ctx),
       DeleteSecurityGroup: (p) => this.deleteSecurityGroup(p),
       DescribeSecurityGroups: (p) => this.describeSecurityGroups(p),
       DescribeSecurityGroupRules: (p) => this.describeSecurityGroupRules(p),
-      AuthorizeSecurityGroupIngress: (p) => this.authorize(p, false),
-      AuthorizeSecurityGroupEgress: (p) => this.authorize(p, true),
+      AuthorizeSecurityGroupIngress: (p, ctx) => this.authorize(p, false, ctx),
+      AuthorizeSecurityGroupEgress: (p, ctx) => this.authorize(p, true, ctx),
       RevokeSecurityGroupIngress: (p) => this.revoke(p, false),
       RevokeSecurityGroupEgress: (p) => this.revoke(p, true),
       DescribeNetworkInterfaces: (p) => this.describeNetworkInterfaces(p),
@@ -259,6 +259,45 @@ export class Ec2Service implements ServiceModule {
     }
   }
 
+  /**
+   * TagSpecifications on a create are also an `ec2:CreateTags` (with
+   * `ec2:CreateAction`), authorized by AWS before anything is created.
+   */
+  private async authorizeTagOnCreate(ctx: RequestContext, arn: string, tags: Tags): Promise<void> {
+    const emulator = this.state.emulator;
+    if (tags.size === 0 || !emulator.enforce || !emulator.authorizer) return;
+    await emulator.authorizer(ctx, "ec2:CreateTags", [arn], {
+      request: { ...requestTagKeys(tags), "ec2:CreateAction": ctx.action },
+    });
+  }
+
+  /** Request tags of TagSpecifications / CreateTags; tags and VPC of existing security groups per ARN. */
+  conditionContext(action: string, params: Params, ctx: RequestContext): ConditionContext {
+    const request: Record<string, string | string[]> = {};
+    const specTags = new Map<string, string>();
+    for (const spec of (Array.isArray(params.TagSpecification) ? params.TagSpecification : []) as Params[]) {
+      for (const [k, v] of readTags(spec.Tag)) specTags.set(k, v);
+    }
+    const tags = action === "CreateTags" ? readTags(params.Tag) : specTags;
+    if (tags.size > 0) Object.assign(request, requestTagKeys(tags));
+    const perResource: Record<string, Record<string, string>> = {};
+    for (const arn of this.resourceArns(action, params, ctx)) {
+      const id = arn.split("/").pop() ?? "";
+      const group = this.state.groups.get(id);
+      if (!group) continue;
+      perResource[arn] = {
+        "ec2:Vpc": `arn:aws:ec2:${ctx.region}:${ctx.account}:vpc/${group.vpcId}`,
+        ...Object.fromEntries(
+          [...group.tags].flatMap(([k, v]) => [
+            [`aws:ResourceTag/${k}`, v],
+            [`ec2:ResourceTag/${k}`, v],
+          ]),
+        ),
+      };
+    }
+    return { request, perResource };
+  }
+
   // ---- VPCs and subnets ---------------------------------------------------
 
   private describeVpcs(p: Params) {
@@ -390,7 +429,7 @@ export class Ec2Service implements ServiceModule {
     throw new AwsError("MissingParameter", "The request must contain the parameter groupId or groupName");
   }
 
-  private createSecurityGroup(p: Params) {
+  private async createSecurityGroup(p: Params, ctx: RequestContext) {
     const name = p.GroupName === undefined ? undefined : String(p.GroupName);
     const description = p.GroupDescription === undefined ? undefined : String(p.GroupDescription);
     if (!name) throw new AwsError("MissingParameter", "The request must contain the parameter groupName");
@@ -415,6 +454,7 @@ export class Ec2Service implements ServiceModule {
       throw new AwsError("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`);
     }
     const tags = tagsFromSpecifications(p.TagSpecification, "security-group");
+    await this.authorizeTagOnCreate(ctx, `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group/*`, tags);
     const group = this.state.addGroup({ name, description, vpcId, tags, created: true });
     return {
       return: true,
@@ -558,7 +598,7 @@ export class Ec2Service implements ServiceModule {
     return { securityGroupRuleSet: paged.items.map((r) => ruleOut(this.state, r)), nextToken: paged.nextToken };
   }
 
-  private authorize(p: Params, isEgress: boolean) {
+  private async authorize(p: Params, isEgress: boolean, ctx: RequestContext) {
     if (isEgress && !p.GroupId) {
       throw new AwsError("MissingParameter", "The request must contain the parameter groupId");
     }
@@ -572,6 +612,7 @@ export class Ec2Service implements ServiceModule {
         throw new AwsError("InvalidPermission.Duplicate", `the specified rule "${describeRule(spec)}" already exists`);
       }
     });
+    await this.authorizeTagOnCreate(ctx, `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group-rule/*`, tags);
     const added = specs.map((spec) => this.state.newRule(group.id, { ...spec, tags: new Map(tags) }, true));
     group.rules.push(...added);
     return { return: true, securityGroupRuleSet: added.map((r) => ruleOut(this.state, r)) };
@@ -810,6 +851,12 @@ export class Ec2Service implements ServiceModule {
     const paged = page(matching, p);
     return { tagSet: paged.items, nextToken: paged.nextToken };
   }
+}
+
+function requestTagKeys(tags: Tags): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { "aws:TagKeys": [...tags.keys()] };
+  for (const [k, v] of tags) out[`aws:RequestTag/${k}`] = v;
+  return out;
 }
 
 function sameRuleSpec(a: RuleSpec, b: RuleSpec): boolean {

@@ -7,7 +7,7 @@
  */
 import { AwsError, validation } from "../errors";
 import type { Emulator } from "../server";
-import type { Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { ec2Of } from "./ec2";
 import { hex, ipToInt } from "./ec2/common";
 import { HealthChecker, set } from "./elbv2/health";
@@ -208,7 +208,7 @@ export class Elbv2Service implements ServiceModule {
 
   // ---- load balancers --------------------------------------------------------
 
-  private createLoadBalancer(p: Params, ctx: RequestContext) {
+  private async createLoadBalancer(p: Params, ctx: RequestContext) {
     const name = validateName("load balancer", p.Name);
     const type = String(p.Type ?? "application");
     if (type !== "application")
@@ -264,8 +264,10 @@ export class Elbv2Service implements ServiceModule {
       throw new AwsError("DuplicateLoadBalancerName", "A load balancer with the same name already exists");
     }
     const id = this.pendingId(p);
+    const arn = `${this.arnPrefix(ctx)}:loadbalancer/app/${name}/${id}`;
+    await this.authorizeTagOnCreate(ctx, arn, tags);
     const lb: LoadBalancer = {
-      arn: `${this.arnPrefix(ctx)}:loadbalancer/app/${name}/${id}`,
+      arn,
       id,
       name,
       address: allocateAddress(),
@@ -382,7 +384,7 @@ export class Elbv2Service implements ServiceModule {
 
   // ---- target groups ---------------------------------------------------------
 
-  private createTargetGroup(p: Params, ctx: RequestContext) {
+  private async createTargetGroup(p: Params, ctx: RequestContext) {
     const name = validateName("target group", p.Name);
     const targetType = String(p.TargetType ?? "instance");
     if (targetType !== "ip")
@@ -407,8 +409,10 @@ export class Elbv2Service implements ServiceModule {
       );
     }
     const id = this.pendingId(p);
+    const arn = `${this.arnPrefix(ctx)}:targetgroup/${name}/${id}`;
+    await this.authorizeTagOnCreate(ctx, arn, tags);
     const tg: TargetGroup = {
-      arn: `${this.arnPrefix(ctx)}:targetgroup/${name}/${id}`,
+      arn,
       id,
       name,
       protocol,
@@ -540,8 +544,10 @@ export class Elbv2Service implements ServiceModule {
     const actions = this.readActions(p, lb);
     const tags = readTags(p.Tags);
     const id = this.pendingId(p);
+    const arn = `${this.arnPrefix(ctx)}:listener/app/${lb.name}/${lb.id}/${id}`;
+    await this.authorizeTagOnCreate(ctx, arn, tags);
     const listener: Listener = {
-      arn: `${this.arnPrefix(ctx)}:listener/app/${lb.name}/${lb.id}/${id}`,
+      arn,
       loadBalancerArn: lb.arn,
       port,
       protocol,
@@ -755,6 +761,42 @@ export class Elbv2Service implements ServiceModule {
     return {};
   }
 
+  /**
+   * Creating with tags is also an `elasticloadbalancing:AddTags` on the new
+   * resource (with `elasticloadbalancing:CreateAction`), which AWS authorizes
+   * before anything is created.
+   */
+  private async authorizeTagOnCreate(ctx: RequestContext, arn: string, tags: Tags): Promise<void> {
+    if (tags.size === 0 || !this.emulator.enforce || !this.emulator.authorizer) return;
+    await this.emulator.authorizer(ctx, "elasticloadbalancing:AddTags", [arn], {
+      request: { ...requestTagKeys(tags), "elasticloadbalancing:CreateAction": ctx.action },
+    });
+  }
+
+  /** Request tags and `elasticloadbalancing:CreateAction` on creates; the tags of existing resources per ARN. */
+  conditionContext(action: string, params: Params, ctx: RequestContext): ConditionContext {
+    const request: Record<string, string | string[]> = {};
+    if (Array.isArray(params.Tags) && params.Tags.length > 0) {
+      const tags = new Map((params.Tags as Params[]).map((t) => [String(t.Key), String(t.Value ?? "")]));
+      Object.assign(request, requestTagKeys(tags));
+      if (action.startsWith("Create")) request["elasticloadbalancing:CreateAction"] = action;
+    }
+    if (action === "RemoveTags") request["aws:TagKeys"] = list(params.TagKeys);
+    const perResource: Record<string, Record<string, string>> = {};
+    for (const arn of this.resourceArns(action, params, ctx)) {
+      const tags =
+        this.loadBalancers.get(arn)?.tags ?? this.targetGroups.get(arn)?.tags ?? this.listeners.get(arn)?.tags;
+      if (!tags || tags.size === 0) continue;
+      perResource[arn] = Object.fromEntries(
+        [...tags].flatMap(([k, v]) => [
+          [`aws:ResourceTag/${k}`, v],
+          [`elasticloadbalancing:ResourceTag/${k}`, v],
+        ]),
+      );
+    }
+    return { request, perResource };
+  }
+
   // ---- module lifecycle ------------------------------------------------------------
 
   resourceArns(action: string, params: Params, ctx: RequestContext): string[] {
@@ -857,6 +899,12 @@ export class Elbv2Service implements ServiceModule {
       ...[...this.targetGroups.values()].map((t) => ({ type: "target-group", arn: t.arn, name: t.name })),
     ];
   }
+}
+
+function requestTagKeys(tags: Tags): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { "aws:TagKeys": [...tags.keys()] };
+  for (const [k, v] of tags) out[`aws:RequestTag/${k}`] = v;
+  return out;
 }
 
 /** `Marker` / `PageSize` paging (PageSize 1-400). */

@@ -103,7 +103,7 @@ export class Ec2State {
   readonly groups = new Map<string, SecurityGroup>();
   readonly interfaces = new Map<string, NetworkInterface>();
 
-  constructor(private readonly emulator: Emulator) {}
+  constructor(readonly emulator: Emulator) {}
 
   get region(): string {
     return this.emulator.region;
