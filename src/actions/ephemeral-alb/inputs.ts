@@ -67,6 +67,7 @@ export function identityFromEnv(env: NodeJS.ProcessEnv, leg: string): RunIdentit
     job: env.GITHUB_JOB ?? "",
     step: env.GITHUB_ACTION ?? "",
     leg,
+    runner: env.RUNNER_NAME ?? "",
   };
 }
 

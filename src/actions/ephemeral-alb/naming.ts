@@ -16,6 +16,12 @@ export interface RunIdentity {
   step: string;
   /** `leg` input: the matrix leg or service, so parallel legs of one job never collide. */
   leg: string;
+  /**
+   * RUNNER_NAME: jobs running at the same time run on different runners, so
+   * matrix legs stay apart even when nobody set `leg` (a reusable workflow
+   * called per leg has the same job and step ids in every leg).
+   */
+  runner: string;
 }
 
 export interface ResourceNames {
@@ -29,7 +35,7 @@ export interface ResourceNames {
 /** A short, stable hash of everything that makes one cycle distinct from every other. */
 export function cycleHash(id: RunIdentity): string {
   return createHash("sha256")
-    .update([id.repository, id.runId, id.runAttempt, id.job, id.step, id.leg].join("\n"))
+    .update([id.repository, id.runId, id.runAttempt, id.job, id.step, id.leg, id.runner].join("\n"))
     .digest("hex")
     .slice(0, HASH_LENGTH);
 }

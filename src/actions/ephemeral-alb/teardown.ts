@@ -230,7 +230,7 @@ export async function teardown(
           timeoutMs: waitMs,
           what: `the network interfaces '${description}' to be released`,
           clock,
-          maxIntervalMs: 5_000,
+          maxIntervalMs: 10_000,
         },
       );
     } catch (error) {

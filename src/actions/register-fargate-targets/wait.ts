@@ -14,7 +14,7 @@ export type WaitResult =
 
 export interface WaitOptions {
   timeoutMs: number;
-  /** The health-check interval: polls never need to be much more frequent than half of it. */
+  /** The health-check interval: polls never need to be much more frequent than a quarter of it. */
   healthCheckIntervalSeconds: number;
   clock?: Clock;
   /** Tasks of these targets that stopped (checked now and then, and whenever a target turns unhealthy). */
@@ -104,7 +104,10 @@ export async function waitUntilHealthy(
         timeoutMs: opts.timeoutMs,
         what: "the targets to become healthy",
         minIntervalMs: 200,
-        maxIntervalMs: Math.min(5_000, Math.max(500, (opts.healthCheckIntervalSeconds * 1000) / 2)),
+        // A quarter of the health-check interval: the lag after the last check that
+        // makes the targets healthy stays small, and a 10-minute wait stays well
+        // under ELB's Describe* rate limits.
+        maxIntervalMs: Math.min(5_000, Math.max(500, (opts.healthCheckIntervalSeconds * 1000) / 4)),
         clock,
       },
     );

@@ -14,6 +14,7 @@ const id: RunIdentity = {
   job: "smoke",
   step: "alb",
   leg: "",
+  runner: "GitHub Actions 7",
 };
 
 describe("resource names", () => {
@@ -40,8 +41,9 @@ describe("resource names", () => {
       { ...id, step: "alb2" },
       { ...id, leg: "admin" },
       { ...id, runId: "4243" },
+      { ...id, runner: "GitHub Actions 8" },
     ].map((v) => resourceNames("eas-papyrus", v).base);
-    expect(new Set([base, ...variants]).size).toBe(6);
+    expect(new Set([base, ...variants]).size).toBe(7);
   });
 
   it("refuse prefixes that would break the limits or the rules", () => {

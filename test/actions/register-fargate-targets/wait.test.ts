@@ -108,8 +108,8 @@ describe("waitUntilHealthy", () => {
     expect(result.healthy === false && result.reason).toMatch(
       /^Timed out after 60s waiting for the targets to become healthy: 1 initial, 1 healthy/,
     );
-    // Polls grow from 200 ms to half the health-check interval.
+    // Polls grow from 200 ms to a quarter of the health-check interval.
     expect(o.clock.slept[0]).toBe(200);
-    expect(Math.max(...o.clock.slept)).toBe(2_500);
+    expect(Math.max(...o.clock.slept)).toBe(1_250);
   });
 });
