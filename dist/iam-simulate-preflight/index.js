@@ -91471,7 +91471,9 @@ const FAMILY = /^[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$/;
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 const RESOURCE = /^(\*|arn:aws[a-z-]*:[a-z0-9-]+:[^\s]*)$/;
 function readTaskDefinition(get, workspace) {
-    const raw = readString(get, "task-definition", { required: true });
+    const raw = readString(get, "task-definition");
+    if (raw === "")
+        return undefined;
     if (TASK_DEFINITION_ARN.test(raw))
         return { kind: "registered", id: raw };
     const path = (0,external_node_path_.resolve)(workspace, raw);
@@ -91551,8 +91553,11 @@ function readPreflightInputs(get, env = process.env) {
         throw new errors_InputError("ci-role-arn", "is required when 'ci-secret-ids' is set.");
     }
     const prNumber = readNumber(get, "pr-number", { default: 0, min: 0 });
+    const taskDefinition = readTaskDefinition(get, workspace);
+    if (!taskDefinition && !ciRoleArn && taskRoleChecks.length === 0 && extraChecks.length === 0) {
+        throw new errors_InputError("task-definition", "is required unless 'ci-role-arn', 'task-role-checks' or 'extra-checks' say what to check.", "Give the task definition file (or family[:revision]) the pull request changes.");
+    }
     const inputs = {
-        taskDefinition: readTaskDefinition(get, workspace),
         taskRoleChecks,
         extraChecks,
         ciSecretIds,
@@ -91564,6 +91569,8 @@ function readPreflightInputs(get, env = process.env) {
     };
     const executionRoleArn = roleArn(get, "execution-role-arn");
     const taskRoleArn = roleArn(get, "task-role-arn");
+    if (taskDefinition)
+        inputs.taskDefinition = taskDefinition;
     if (executionRoleArn)
         inputs.executionRoleArn = executionRoleArn;
     if (taskRoleArn)
@@ -91808,8 +91815,10 @@ function regexRule(opts) {
             re.lastIndex = from;
             for (let m = re.exec(text); m !== null; m = re.exec(text)) {
                 const full = m[0];
-                if (full.length === 0) {
-                    re.lastIndex++;
+                if (full.length === 0 ||
+                    (opts.tokenStart && !startsToken(text, m.index)) ||
+                    (opts.accept && !opts.accept(text, m.index))) {
+                    re.lastIndex = m.index + 1;
                     continue;
                 }
                 const span = m.indices?.groups?.v ?? m.indices?.groups?.w ?? [m.index, m.index + full.length];
@@ -91828,6 +91837,32 @@ function regexRule(opts) {
             }
             return out;
         },
+    };
+}
+/**
+ * True when `index` starts a token: the character before is not part of one,
+ * or is the letter of a JSON escape (`\nAKIA…` inside a CloudWatch message).
+ */
+function startsToken(text, index) {
+    if (index === 0)
+        return true;
+    const before = text.charCodeAt(index - 1);
+    const word = (before >= 48 && before <= 57) ||
+        (before >= 65 && before <= 90) ||
+        (before >= 97 && before <= 122) ||
+        before === 95 ||
+        before === 45;
+    if (!word)
+        return true;
+    return (before === 110 || before === 114 || before === 116) && text.charCodeAt(index - 2) === 92;
+}
+/** One rule name over several regexes (alternatives that each keep a literal prefix). */
+function anyOf(name, description, parts) {
+    return {
+        name,
+        description,
+        maxLength: parts.reduce((max, p) => Math.max(max, p.maxLength), 0),
+        find: (text, from) => parts.flatMap((p) => p.find(text, from)),
     };
 }
 /** `$&`, `$1`..`$99`, `$<name>`, `$$` as in String.prototype.replace. */
@@ -91899,8 +91934,6 @@ const masking_REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
 const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
 // An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
 const Q = String.raw `(?:\\?["'])?`;
-// A token boundary that also holds right after a JSON escape (`\nAKIA…` in a CloudWatch message).
-const B = String.raw `(?:(?<![A-Za-z0-9_-])|(?<=\\[nrt]))`;
 /** Names of the built-in rules, in the order they are documented. */
 const BUILT_IN_RULES = [
     "account-id",
@@ -91935,6 +91968,7 @@ function rdsEndpointRule() {
     });
     return anchoredRule(".rds.amazonaws.com", 160, rule);
 }
+const URL_SCHEME = /(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,20}$/;
 const PEM_BODY = String.raw `(?:[A-Za-z0-9+/=\s]|\\[nr]|Proc-Type:[^\r\n\\]*|DEK-Info:[^\r\n\\]*)`;
 function builtIn(name) {
     switch (name) {
@@ -91946,26 +91980,47 @@ function builtIn(name) {
             return regexRule({
                 name,
                 description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
-                regex: new RegExp(`${B}(?<v>${KEY_ID})(?![A-Za-z0-9])`),
+                regex: new RegExp(`(?<v>${KEY_ID})(?![A-Za-z0-9])`),
                 replacement: SECRET_MASK,
                 maxLength: 24,
+                tokenStart: true,
             });
         case "aws-secret-access-key":
-            return regexRule({
-                name,
-                description: "40-character secret access keys after aws_secret_access_key / SecretAccessKey or next to a key ID",
-                regex: new RegExp(String.raw `(?:(?:aws_?secret_?access_?key|secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}|${B}${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q})(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
-                replacement: SECRET_MASK,
-                maxLength: 200,
-            });
+            return anyOf(name, "40-character secret access keys after aws_secret_access_key / SecretAccessKey, or next to a key ID (also as the next field)", [
+                regexRule({
+                    name,
+                    description: "after a keyword",
+                    regex: new RegExp(String.raw `(?:aws_?)?(?:secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`, "i"),
+                    replacement: SECRET_MASK,
+                    maxLength: 120,
+                }),
+                regexRule({
+                    name,
+                    description: "next to a key ID",
+                    regex: new RegExp(String.raw `${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`),
+                    replacement: SECRET_MASK,
+                    maxLength: 200,
+                    tokenStart: true,
+                }),
+            ]);
         case "aws-session-token":
-            return regexRule({
-                name,
-                description: "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)",
-                regex: new RegExp(String.raw `(?:(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})|${B}(?<w>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096}))`, "i"),
-                replacement: SECRET_MASK,
-                maxLength: 4200,
-            });
+            return anyOf(name, "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)", [
+                regexRule({
+                    name,
+                    description: "after a keyword",
+                    regex: new RegExp(String.raw `(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})`, "i"),
+                    replacement: SECRET_MASK,
+                    maxLength: 4200,
+                }),
+                regexRule({
+                    name,
+                    description: "by prefix",
+                    regex: /(?<v>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096})/,
+                    replacement: SECRET_MASK,
+                    maxLength: 4200,
+                    tokenStart: true,
+                }),
+            ]);
         case "http-auth-header":
             return regexRule({
                 name,
@@ -91986,7 +92041,8 @@ function builtIn(name) {
             return regexRule({
                 name,
                 description: "JSON Web Tokens (eyJ….eyJ….signature)",
-                regex: new RegExp(String.raw `${B}(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})`),
+                regex: /(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})/,
+                tokenStart: true,
                 replacement: SECRET_MASK,
                 maxLength: 16_400,
             });
@@ -92001,8 +92057,10 @@ function builtIn(name) {
         case "url-password":
             return regexRule({
                 name,
-                description: "passwords in scheme://user:password@host URLs (postgres, mysql, redis, mongodb, amqp, http)",
-                regex: /\b(?:postgres(?:ql)?|mysql|mariadb|redshift|rediss?|mongodb(?:\+srv)?|amqps?|https?|ftp):\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+                description: "passwords in scheme://user:password@host URLs (postgres://, mysql://, redis://, https:// …)",
+                // Anchored on "://" (rare) rather than on the scheme; the scheme is checked by `accept`.
+                regex: /:\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+                accept: (text, index) => URL_SCHEME.test(text.slice(Math.max(0, index - 24), index)),
                 replacement: SECRET_MASK,
                 maxLength: 600,
             });
@@ -97672,6 +97730,52 @@ async function resolveReferences(references, role, scope, lookups, checks, findi
     }
 }
 
+;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/principals.ts
+/** Which roles are checked, where their ARNs come from, and whether ECS can assume them. */
+
+
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+function roleFrom(input, fromTd, name, field) {
+    if (input)
+        return input;
+    if (!fromTd)
+        return undefined;
+    if (!ROLE_ARN.test(fromTd)) {
+        throw new errors_ConfigurationError(`The task definition's ${field} '${fromTd}' is not a role ARN. Use the full ARN there, or set '${name}'.`);
+    }
+    return fromTd;
+}
+/** The inputs win over the task definition; a task definition without an execution role is an error. */
+function resolvePrincipals(inputs, td) {
+    const executionArn = roleFrom(inputs.executionRoleArn, td?.doc.executionRoleArn, "execution-role-arn", "executionRoleArn");
+    if (td && !executionArn) {
+        throw new errors_InputError("execution-role-arn", `was not given and the task definition (${td.source}) has no executionRoleArn.`, "Set 'execution-role-arn' to the role ECS uses to pull images and read secrets.");
+    }
+    const taskArn = roleFrom(inputs.taskRoleArn, td?.doc.taskRoleArn, "task-role-arn", "taskRoleArn");
+    if (inputs.taskRoleChecks.length > 0 && !taskArn) {
+        throw new errors_InputError("task-role-checks", "needs a task role, but neither 'task-role-arn' nor the task definition's taskRoleArn is set.");
+    }
+    const home = parseArn(executionArn ?? taskArn ?? inputs.ciRoleArn ?? "");
+    return {
+        ...(executionArn ? { execution: { arn: executionArn, role: "execution role" } } : {}),
+        ...(taskArn ? { task: { arn: taskArn, role: "task role" } } : {}),
+        ...(inputs.ciRoleArn ? { ci: { arn: inputs.ciRoleArn, role: "CI role" } } : {}),
+        scope: { partition: home?.partition ?? "aws", region: inputs.region, account: home?.account ?? "" },
+    };
+}
+/** A role ECS must assume: it has to exist and trust `ecs-tasks.amazonaws.com`. */
+async function trustFindings(role, lookups, source) {
+    const found = await lookups.getRole(role.arn);
+    const finding = (message) => [{ severity: "fail", subject: role.arn, message, sources: [] }];
+    if (!found.exists) {
+        return finding(`The ${role.role} ${role.arn} does not exist. ECS cannot start the task; create the role or fix ${source}.`);
+    }
+    if (trustsEcsTasks(found.trustPolicy))
+        return [];
+    return finding(`The ${role.role} ${role.arn} does not trust ecs-tasks.amazonaws.com: ECS cannot assume it. Add a trust policy statement that allows sts:AssumeRole for the service principal ecs-tasks.amazonaws.com.`);
+}
+
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/report.ts
 /**
  * The preflight's report: a JSON document (output and evidence, complete and
@@ -97690,7 +97794,7 @@ function buildReport(input) {
         result: deniedCount + failingFindings > 0 ? "fail" : "pass",
         deniedCount,
         failingFindings,
-        taskDefinition: input.taskDefinition,
+        ...(input.taskDefinition ? { taskDefinition: input.taskDefinition } : {}),
         principals: input.principals,
         rows: input.rows.map((r) => ({
             principal: r.principal.arn,
@@ -97755,7 +97859,7 @@ function reportMarkdown(report) {
     const lines = [
         title,
         "",
-        `Task definition ${code(td.family)}${td.revision !== undefined ? ` revision ${td.revision}` : ""} from ${code(td.source)}; ` +
+        `${td ? `Task definition ${code(td.family)}${td.revision !== undefined ? ` revision ${td.revision}` : ""} from ${code(td.source)}; ` : ""}` +
             report.principals.map((p) => `${escapeText(p.role)} ${code(p.arn)}`).join(", "),
         "",
     ];
@@ -98081,50 +98185,20 @@ async function loadTaskDefinition(source, lookups, workspace) {
 
 
 
+
 const run_ACTION = "iam-simulate-preflight";
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
-function roleFrom(input, fromTd, name, tdField) {
-    if (input)
-        return input;
-    if (!fromTd)
-        return undefined;
-    if (!ROLE_ARN.test(fromTd)) {
-        throw new errors_ConfigurationError(`The task definition's ${tdField} '${fromTd}' is not a role ARN. Use the full ARN there, or set '${name}'.`);
-    }
-    return fromTd;
-}
-async function trustFindings(role, lookups, source) {
-    const found = await lookups.getRole(role.arn);
-    if (!found.exists) {
-        return [
-            {
-                severity: "fail",
-                subject: role.arn,
-                message: `The ${role.role} ${role.arn} does not exist. ECS cannot start the task; create the role or fix ${source}.`,
-                sources: [],
-            },
-        ];
-    }
-    if (trustsEcsTasks(found.trustPolicy))
-        return [];
-    return [
-        {
-            severity: "fail",
-            subject: role.arn,
-            message: `The ${role.role} ${role.arn} does not trust ecs-tasks.amazonaws.com: ECS cannot assume it. Add a trust policy statement that allows sts:AssumeRole for the service principal ecs-tasks.amazonaws.com.`,
-            sources: [],
-        },
-    ];
-}
 /** `::error file=…,line=…::` at the `valueFrom` (or other field) behind each failure, when the task definition is a file. */
 function annotateFailures(findings, rows, td, accountIds, annotateRaw) {
     // Annotations show on the pull request: account IDs masked like the comment.
     const annotate = (message, where) => annotateRaw(maskAccountIds(message, accountIds), where);
     const at = (sources) => {
         const source = sources[0];
-        if (!td.file || !source)
-            return td.file ? { file: td.file.path, title: "IAM preflight" } : undefined;
-        return { file: td.file.path, line: td.file.lines.get(jsonPathKey(source)), title: "IAM preflight" };
+        const file = td?.file;
+        if (!file)
+            return undefined;
+        if (!source)
+            return { file: file.path, title: "IAM preflight" };
+        return { file: file.path, line: file.lines.get(jsonPathKey(source)), title: "IAM preflight" };
     };
     for (const f of findings)
         if (f.severity === "fail")
@@ -98136,91 +98210,89 @@ function annotateFailures(findings, rows, td, accountIds, annotateRaw) {
         annotate(`The ${r.principal.role} ${r.principal.arn} ${verdict} ${r.action} on ${r.resource} (needed for ${r.reasons.join("; ")}).`, at(r.sources));
     }
 }
+/** Adds the CI role's checks: the profile's permissions and the secrets it reads. */
+async function addCiChecks(inputs, ci, scope, lookups, checks) {
+    const findings = [];
+    const ciScope = { ...scope, account: parseArn(ci.arn)?.account ?? scope.account };
+    if (inputs.ciRoleProfile)
+        addCiProfileChecks(inputs.ciRoleProfile, ci, ciScope, checks);
+    for (const id of inputs.ciSecretIds) {
+        const secret = await lookups.describeSecret(id, inputs.region);
+        if (!secret) {
+            const message = `ci-secret-ids: the secret '${id}' does not exist in ${inputs.region}.`;
+            findings.push({ severity: "fail", subject: id, message, sources: [] });
+            continue;
+        }
+        checks.add(ci, "secretsmanager:GetSecretValue", secret.arn, { reason: "evidence-mask secret-ids" });
+        const key = customerManagedKeyArn(secret.kmsKeyId, scopeOfArn(secret.arn, ciScope));
+        if (key)
+            checks.add(ci, "kms:Decrypt", key, { reason: "evidence-mask secret-ids (customer managed KMS key)" });
+    }
+    return findings;
+}
 async function runPreflight(inputs, deps) {
     const env = deps.env ?? process.env;
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const td = await loadTaskDefinition(inputs.taskDefinition, deps.lookups, workspace);
-    const executionRoleArn = roleFrom(inputs.executionRoleArn, td.doc.executionRoleArn, "execution-role-arn", "executionRoleArn");
-    if (!executionRoleArn) {
-        throw new errors_InputError("execution-role-arn", `was not given and the task definition (${td.source}) has no executionRoleArn.`, "Set 'execution-role-arn' to the role ECS uses to pull images and read secrets.");
-    }
-    const taskRoleArn = roleFrom(inputs.taskRoleArn, td.doc.taskRoleArn, "task-role-arn", "taskRoleArn");
-    if (inputs.taskRoleChecks.length > 0 && !taskRoleArn) {
-        throw new errors_InputError("task-role-checks", "needs a task role, but neither 'task-role-arn' nor the task definition's taskRoleArn is set.");
-    }
-    const arn = parseArn(executionRoleArn);
-    const scope = { partition: arn?.partition ?? "aws", region: inputs.region, account: arn?.account ?? "" };
-    const execution = { arn: executionRoleArn, role: "execution role" };
-    const task = taskRoleArn ? { arn: taskRoleArn, role: "task role" } : undefined;
-    const ci = inputs.ciRoleArn ? { arn: inputs.ciRoleArn, role: "CI role" } : undefined;
+    const td = inputs.taskDefinition
+        ? await loadTaskDefinition(inputs.taskDefinition, deps.lookups, workspace)
+        : undefined;
+    const { execution, task, ci, scope } = resolvePrincipals(inputs, td);
+    const source = td?.source ?? "the inputs";
     const checks = new CheckList();
-    const findings = [...(await trustFindings(execution, deps.lookups, td.source))];
-    if (task)
-        findings.push(...(await trustFindings(task, deps.lookups, td.source)));
-    findings.push(...(await deriveExecutionRoleChecks(td.doc, execution, scope, deps.lookups, checks, td.at)));
+    const findings = [];
+    for (const role of [execution, task])
+        if (role)
+            findings.push(...(await trustFindings(role, deps.lookups, source)));
+    if (td && execution) {
+        findings.push(...(await deriveExecutionRoleChecks(td.doc, execution, scope, deps.lookups, checks, td.at)));
+    }
     for (const c of inputs.taskRoleChecks) {
         for (const resource of c.resources) {
             checks.add(task, c.action, resource, { reason: "task-role-checks", context: c.context });
         }
     }
+    const aliases = {
+        "execution-role": execution,
+        "task-role": task,
+        "ci-role": ci,
+    };
     for (const c of inputs.extraChecks) {
-        const principal = c.principal === "execution-role"
-            ? execution
-            : c.principal === "task-role"
-                ? task
-                : c.principal === "ci-role"
-                    ? ci
-                    : { arn: c.principal, role: "extra" };
-        if (!principal) {
+        const principal = c.principal in aliases ? aliases[c.principal] : { arn: c.principal, role: "extra" };
+        if (!principal)
             throw new errors_InputError("extra-checks", `names principal '${c.principal}', which is not set.`);
-        }
-        for (const resource of c.resources)
+        for (const resource of c.resources) {
             checks.add(principal, c.action, resource, { reason: "extra-checks", context: c.context });
-    }
-    if (ci) {
-        const ciScope = { ...scope, account: parseArn(ci.arn)?.account ?? scope.account };
-        if (inputs.ciRoleProfile)
-            addCiProfileChecks(inputs.ciRoleProfile, ci, ciScope, checks);
-        for (const id of inputs.ciSecretIds) {
-            const secret = await deps.lookups.describeSecret(id, inputs.region);
-            if (!secret) {
-                findings.push({
-                    severity: "fail",
-                    subject: id,
-                    message: `ci-secret-ids: the secret '${id}' does not exist in ${inputs.region}.`,
-                    sources: [],
-                });
-                continue;
-            }
-            checks.add(ci, "secretsmanager:GetSecretValue", secret.arn, { reason: "evidence-mask secret-ids" });
-            const key = customerManagedKeyArn(secret.kmsKeyId, scopeOfArn(secret.arn, ciScope));
-            if (key)
-                checks.add(ci, "kms:Decrypt", key, { reason: "evidence-mask secret-ids (customer managed KMS key)" });
         }
     }
-    const all = checks.all();
-    const simulation = await simulateChecks(all, deps.simulator);
+    if (ci)
+        findings.push(...(await addCiChecks(inputs, ci, scope, deps.lookups, checks)));
+    const simulation = await simulateChecks(checks.all(), deps.simulator);
     const sidProblem = deps.policyReader ? await addStatementIds(simulation.rows, deps.policyReader) : "not requested";
+    const family = td?.doc.family ?? td?.source;
     const report = buildReport({
         rows: simulation.rows,
         findings,
-        taskDefinition: {
-            family: td.doc.family ?? "(no family)",
-            ...(td.doc.revision !== undefined ? { revision: td.doc.revision } : {}),
-            source: td.source,
-        },
+        ...(td
+            ? {
+                taskDefinition: {
+                    family: td.doc.family ?? "(no family)",
+                    ...(td.doc.revision !== undefined ? { revision: td.doc.revision } : {}),
+                    source: td.source,
+                },
+            }
+            : {}),
         principals: [execution, task, ci]
             .filter((p) => p !== undefined)
             .map((p) => ({ role: p.role, arn: p.arn })),
         simulation: { requests: simulation.requests, calls: simulation.calls },
         ...(sidProblem ? { statementIdsUnavailable: sidProblem } : {}),
     });
-    const evidence = new EvidenceWriter(inputs.evidenceDir);
-    const evidenceFile = evidence.writeJson("iam_preflight", report);
+    const evidenceFile = new EvidenceWriter(inputs.evidenceDir).writeJson("iam_preflight", report);
     annotateFailures(findings, simulation.rows, td, accountIdsIn(report), deps.annotate ?? annotateError);
     await (deps.publish ?? publishReport)({
         action: run_ACTION,
-        key: td.doc.family ?? td.source,
+        // One comment per task definition family; a CI-role-only check has its own.
+        key: family ?? (ci ? "ci-role" : "checks"),
         markdown: reportMarkdown(report),
         comment: inputs.comment,
         token: inputs.githubToken,
@@ -98232,7 +98304,7 @@ async function runPreflight(inputs, deps) {
         return { outputs };
     return {
         outputs,
-        failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied and ${report.failingFindings} other problem(s) for task definition ${td.doc.family ?? td.source}. See the annotations and the job summary; fix the policies or the task definition (or set fail-on: never to report only).`,
+        failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
     };
 }
 

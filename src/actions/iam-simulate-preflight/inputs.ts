@@ -33,7 +33,8 @@ export interface ExtraCheck extends TaskRoleCheck {
 }
 
 export interface PreflightInputs {
-  taskDefinition: TaskDefinitionSource;
+  /** Absent when only roles are checked (ci-role-arn, task-role-checks, extra-checks). */
+  taskDefinition?: TaskDefinitionSource;
   executionRoleArn?: string;
   taskRoleArn?: string;
   taskRoleChecks: TaskRoleCheck[];
@@ -54,8 +55,9 @@ const FAMILY = /^[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$/;
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 const RESOURCE = /^(\*|arn:aws[a-z-]*:[a-z0-9-]+:[^\s]*)$/;
 
-function readTaskDefinition(get: InputSource, workspace: string): TaskDefinitionSource {
-  const raw = readString(get, "task-definition", { required: true });
+function readTaskDefinition(get: InputSource, workspace: string): TaskDefinitionSource | undefined {
+  const raw = readString(get, "task-definition");
+  if (raw === "") return undefined;
   if (TASK_DEFINITION_ARN.test(raw)) return { kind: "registered", id: raw };
   const path = resolve(workspace, raw);
   if (existsSync(path)) return { kind: "file", path };
@@ -155,8 +157,15 @@ export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = p
     throw new InputError("ci-role-arn", "is required when 'ci-secret-ids' is set.");
   }
   const prNumber = readNumber(get, "pr-number", { default: 0, min: 0 });
+  const taskDefinition = readTaskDefinition(get, workspace);
+  if (!taskDefinition && !ciRoleArn && taskRoleChecks.length === 0 && extraChecks.length === 0) {
+    throw new InputError(
+      "task-definition",
+      "is required unless 'ci-role-arn', 'task-role-checks' or 'extra-checks' say what to check.",
+      "Give the task definition file (or family[:revision]) the pull request changes.",
+    );
+  }
   const inputs: PreflightInputs = {
-    taskDefinition: readTaskDefinition(get, workspace),
     taskRoleChecks,
     extraChecks,
     ciSecretIds,
@@ -168,6 +177,7 @@ export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = p
   };
   const executionRoleArn = roleArn(get, "execution-role-arn");
   const taskRoleArn = roleArn(get, "task-role-arn");
+  if (taskDefinition) inputs.taskDefinition = taskDefinition;
   if (executionRoleArn) inputs.executionRoleArn = executionRoleArn;
   if (taskRoleArn) inputs.taskRoleArn = taskRoleArn;
   if (ciRoleArn) inputs.ciRoleArn = ciRoleArn;

@@ -16,7 +16,8 @@ export interface PreflightReport {
   result: "pass" | "fail";
   deniedCount: number;
   failingFindings: number;
-  taskDefinition: { family: string; revision?: number; source: string };
+  /** Absent when only roles were checked (no task-definition input). */
+  taskDefinition?: { family: string; revision?: number; source: string };
   principals: { role: string; arn: string }[];
   rows: {
     principal: string;
@@ -39,7 +40,7 @@ export interface PreflightReport {
 export function buildReport(input: {
   rows: Row[];
   findings: Finding[];
-  taskDefinition: PreflightReport["taskDefinition"];
+  taskDefinition?: PreflightReport["taskDefinition"];
   principals: PreflightReport["principals"];
   simulation: { requests: number; calls: number };
   statementIdsUnavailable?: string;
@@ -50,7 +51,7 @@ export function buildReport(input: {
     result: deniedCount + failingFindings > 0 ? "fail" : "pass",
     deniedCount,
     failingFindings,
-    taskDefinition: input.taskDefinition,
+    ...(input.taskDefinition ? { taskDefinition: input.taskDefinition } : {}),
     principals: input.principals,
     rows: input.rows.map((r) => ({
       principal: r.principal.arn,
@@ -121,7 +122,7 @@ export function reportMarkdown(report: PreflightReport): string {
   const lines = [
     title,
     "",
-    `Task definition ${code(td.family)}${td.revision !== undefined ? ` revision ${td.revision}` : ""} from ${code(td.source)}; ` +
+    `${td ? `Task definition ${code(td.family)}${td.revision !== undefined ? ` revision ${td.revision}` : ""} from ${code(td.source)}; ` : ""}` +
       report.principals.map((p) => `${escapeText(p.role)} ${code(p.arn)}`).join(", "),
     "",
   ];

@@ -1,5 +1,5 @@
 import { annotateError, type JsonPath, jsonPathKey } from "../../lib/annotations";
-import { ConfigurationError, InputError } from "../../lib/errors";
+import { InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { parseArn } from "../../lib/inputs";
 import { maskAccountIds } from "../../lib/masking";
@@ -10,7 +10,8 @@ import { CheckList, type Finding, type Principal, type Row, type Scope } from ".
 import { addCiProfileChecks } from "./ci-profile";
 import { deriveExecutionRoleChecks } from "./derive";
 import type { PreflightInputs } from "./inputs";
-import { customerManagedKeyArn, scopeOfArn, trustsEcsTasks } from "./references";
+import { resolvePrincipals, trustFindings } from "./principals";
+import { customerManagedKeyArn, scopeOfArn } from "./references";
 import { accountIdsIn, buildReport, reportMarkdown } from "./report";
 import { type Simulator, simulateChecks } from "./simulate";
 import { addStatementIds, type PolicyReader } from "./statement-ids";
@@ -28,52 +29,11 @@ export interface PreflightDeps {
   env?: NodeJS.ProcessEnv;
 }
 
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
-
-function roleFrom(
-  input: string | undefined,
-  fromTd: string | undefined,
-  name: string,
-  tdField: string,
-): string | undefined {
-  if (input) return input;
-  if (!fromTd) return undefined;
-  if (!ROLE_ARN.test(fromTd)) {
-    throw new ConfigurationError(
-      `The task definition's ${tdField} '${fromTd}' is not a role ARN. Use the full ARN there, or set '${name}'.`,
-    );
-  }
-  return fromTd;
-}
-
-async function trustFindings(role: Principal, lookups: Lookups, source: string): Promise<Finding[]> {
-  const found = await lookups.getRole(role.arn);
-  if (!found.exists) {
-    return [
-      {
-        severity: "fail",
-        subject: role.arn,
-        message: `The ${role.role} ${role.arn} does not exist. ECS cannot start the task; create the role or fix ${source}.`,
-        sources: [],
-      },
-    ];
-  }
-  if (trustsEcsTasks(found.trustPolicy)) return [];
-  return [
-    {
-      severity: "fail",
-      subject: role.arn,
-      message: `The ${role.role} ${role.arn} does not trust ecs-tasks.amazonaws.com: ECS cannot assume it. Add a trust policy statement that allows sts:AssumeRole for the service principal ecs-tasks.amazonaws.com.`,
-      sources: [],
-    },
-  ];
-}
-
 /** `::error file=…,line=…::` at the `valueFrom` (or other field) behind each failure, when the task definition is a file. */
 function annotateFailures(
   findings: Finding[],
   rows: Row[],
-  td: LoadedTaskDefinition,
+  td: LoadedTaskDefinition | undefined,
   accountIds: string[],
   annotateRaw: typeof annotateError,
 ) {
@@ -81,8 +41,10 @@ function annotateFailures(
   const annotate: typeof annotateError = (message, where) => annotateRaw(maskAccountIds(message, accountIds), where);
   const at = (sources: readonly JsonPath[]) => {
     const source = sources[0];
-    if (!td.file || !source) return td.file ? { file: td.file.path, title: "IAM preflight" } : undefined;
-    return { file: td.file.path, line: td.file.lines.get(jsonPathKey(source)), title: "IAM preflight" };
+    const file = td?.file;
+    if (!file) return undefined;
+    if (!source) return { file: file.path, title: "IAM preflight" };
+    return { file: file.path, line: file.lines.get(jsonPathKey(source)), title: "IAM preflight" };
   };
   for (const f of findings) if (f.severity === "fail") annotate(f.message, at(f.sources));
   for (const r of rows) {
@@ -95,94 +57,74 @@ function annotateFailures(
   }
 }
 
+/** Adds the CI role's checks: the profile's permissions and the secrets it reads. */
+async function addCiChecks(inputs: PreflightInputs, ci: Principal, scope: Scope, lookups: Lookups, checks: CheckList) {
+  const findings: Finding[] = [];
+  const ciScope: Scope = { ...scope, account: parseArn(ci.arn)?.account ?? scope.account };
+  if (inputs.ciRoleProfile) addCiProfileChecks(inputs.ciRoleProfile, ci, ciScope, checks);
+  for (const id of inputs.ciSecretIds) {
+    const secret = await lookups.describeSecret(id, inputs.region);
+    if (!secret) {
+      const message = `ci-secret-ids: the secret '${id}' does not exist in ${inputs.region}.`;
+      findings.push({ severity: "fail", subject: id, message, sources: [] });
+      continue;
+    }
+    checks.add(ci, "secretsmanager:GetSecretValue", secret.arn, { reason: "evidence-mask secret-ids" });
+    const key = customerManagedKeyArn(secret.kmsKeyId, scopeOfArn(secret.arn, ciScope));
+    if (key) checks.add(ci, "kms:Decrypt", key, { reason: "evidence-mask secret-ids (customer managed KMS key)" });
+  }
+  return findings;
+}
+
 export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps): Promise<ActionResult> {
   const env = deps.env ?? process.env;
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const td = await loadTaskDefinition(inputs.taskDefinition, deps.lookups, workspace);
-
-  const executionRoleArn = roleFrom(
-    inputs.executionRoleArn,
-    td.doc.executionRoleArn,
-    "execution-role-arn",
-    "executionRoleArn",
-  );
-  if (!executionRoleArn) {
-    throw new InputError(
-      "execution-role-arn",
-      `was not given and the task definition (${td.source}) has no executionRoleArn.`,
-      "Set 'execution-role-arn' to the role ECS uses to pull images and read secrets.",
-    );
-  }
-  const taskRoleArn = roleFrom(inputs.taskRoleArn, td.doc.taskRoleArn, "task-role-arn", "taskRoleArn");
-  if (inputs.taskRoleChecks.length > 0 && !taskRoleArn) {
-    throw new InputError(
-      "task-role-checks",
-      "needs a task role, but neither 'task-role-arn' nor the task definition's taskRoleArn is set.",
-    );
-  }
-
-  const arn = parseArn(executionRoleArn);
-  const scope: Scope = { partition: arn?.partition ?? "aws", region: inputs.region, account: arn?.account ?? "" };
-  const execution: Principal = { arn: executionRoleArn, role: "execution role" };
-  const task: Principal | undefined = taskRoleArn ? { arn: taskRoleArn, role: "task role" } : undefined;
-  const ci: Principal | undefined = inputs.ciRoleArn ? { arn: inputs.ciRoleArn, role: "CI role" } : undefined;
+  const td = inputs.taskDefinition
+    ? await loadTaskDefinition(inputs.taskDefinition, deps.lookups, workspace)
+    : undefined;
+  const { execution, task, ci, scope } = resolvePrincipals(inputs, td);
+  const source = td?.source ?? "the inputs";
 
   const checks = new CheckList();
-  const findings: Finding[] = [...(await trustFindings(execution, deps.lookups, td.source))];
-  if (task) findings.push(...(await trustFindings(task, deps.lookups, td.source)));
-  findings.push(...(await deriveExecutionRoleChecks(td.doc, execution, scope, deps.lookups, checks, td.at)));
-
+  const findings: Finding[] = [];
+  for (const role of [execution, task]) if (role) findings.push(...(await trustFindings(role, deps.lookups, source)));
+  if (td && execution) {
+    findings.push(...(await deriveExecutionRoleChecks(td.doc, execution, scope, deps.lookups, checks, td.at)));
+  }
   for (const c of inputs.taskRoleChecks) {
     for (const resource of c.resources) {
       checks.add(task as Principal, c.action, resource, { reason: "task-role-checks", context: c.context });
     }
   }
+  const aliases: Record<string, Principal | undefined> = {
+    "execution-role": execution,
+    "task-role": task,
+    "ci-role": ci,
+  };
   for (const c of inputs.extraChecks) {
-    const principal =
-      c.principal === "execution-role"
-        ? execution
-        : c.principal === "task-role"
-          ? task
-          : c.principal === "ci-role"
-            ? ci
-            : { arn: c.principal, role: "extra" as const };
-    if (!principal) {
-      throw new InputError("extra-checks", `names principal '${c.principal}', which is not set.`);
-    }
-    for (const resource of c.resources)
+    const principal = c.principal in aliases ? aliases[c.principal] : { arn: c.principal, role: "extra" as const };
+    if (!principal) throw new InputError("extra-checks", `names principal '${c.principal}', which is not set.`);
+    for (const resource of c.resources) {
       checks.add(principal, c.action, resource, { reason: "extra-checks", context: c.context });
-  }
-  if (ci) {
-    const ciScope: Scope = { ...scope, account: parseArn(ci.arn)?.account ?? scope.account };
-    if (inputs.ciRoleProfile) addCiProfileChecks(inputs.ciRoleProfile, ci, ciScope, checks);
-    for (const id of inputs.ciSecretIds) {
-      const secret = await deps.lookups.describeSecret(id, inputs.region);
-      if (!secret) {
-        findings.push({
-          severity: "fail",
-          subject: id,
-          message: `ci-secret-ids: the secret '${id}' does not exist in ${inputs.region}.`,
-          sources: [],
-        });
-        continue;
-      }
-      checks.add(ci, "secretsmanager:GetSecretValue", secret.arn, { reason: "evidence-mask secret-ids" });
-      const key = customerManagedKeyArn(secret.kmsKeyId, scopeOfArn(secret.arn, ciScope));
-      if (key) checks.add(ci, "kms:Decrypt", key, { reason: "evidence-mask secret-ids (customer managed KMS key)" });
     }
   }
+  if (ci) findings.push(...(await addCiChecks(inputs, ci, scope, deps.lookups, checks)));
 
-  const all = checks.all();
-  const simulation = await simulateChecks(all, deps.simulator);
+  const simulation = await simulateChecks(checks.all(), deps.simulator);
   const sidProblem = deps.policyReader ? await addStatementIds(simulation.rows, deps.policyReader) : "not requested";
+  const family = td?.doc.family ?? td?.source;
   const report = buildReport({
     rows: simulation.rows,
     findings,
-    taskDefinition: {
-      family: td.doc.family ?? "(no family)",
-      ...(td.doc.revision !== undefined ? { revision: td.doc.revision } : {}),
-      source: td.source,
-    },
+    ...(td
+      ? {
+          taskDefinition: {
+            family: td.doc.family ?? "(no family)",
+            ...(td.doc.revision !== undefined ? { revision: td.doc.revision } : {}),
+            source: td.source,
+          },
+        }
+      : {}),
     principals: [execution, task, ci]
       .filter((p): p is Principal => p !== undefined)
       .map((p) => ({ role: p.role, arn: p.arn })),
@@ -190,12 +132,12 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
     ...(sidProblem ? { statementIdsUnavailable: sidProblem } : {}),
   });
 
-  const evidence = new EvidenceWriter(inputs.evidenceDir);
-  const evidenceFile = evidence.writeJson("iam_preflight", report);
+  const evidenceFile = new EvidenceWriter(inputs.evidenceDir).writeJson("iam_preflight", report);
   annotateFailures(findings, simulation.rows, td, accountIdsIn(report), deps.annotate ?? annotateError);
   await (deps.publish ?? publishReport)({
     action: ACTION,
-    key: td.doc.family ?? td.source,
+    // One comment per task definition family; a CI-role-only check has its own.
+    key: family ?? (ci ? "ci-role" : "checks"),
     markdown: reportMarkdown(report),
     comment: inputs.comment,
     token: inputs.githubToken,
@@ -207,6 +149,6 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
   if (report.result === "pass" || inputs.failOn === "never") return { outputs };
   return {
     outputs,
-    failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied and ${report.failingFindings} other problem(s) for task definition ${td.doc.family ?? td.source}. See the annotations and the job summary; fix the policies or the task definition (or set fail-on: never to report only).`,
+    failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
   };
 }

@@ -405,10 +405,16 @@ describe("iam-simulate-preflight", () => {
     expect(denied[0]?.principal).toBe(`arn:aws:iam::${ACCOUNT}:role/papyrus-ci`);
 
     await emu.emulator.loadScenario(scenario({ executionPolicy: secretsPolicy(["*"]), roles: [ciRole(ephemeral)] }));
-    const complete = await preflight(workspace, inputs);
+    // The smoke workflow's own use: only the CI role, no task definition.
+    const complete = await preflight(workspace, { ...inputs, "task-definition": "" });
     expect(complete.code).toBe(0);
-    const ciRows = reportOf(complete).rows.filter((r) => r.principal.endsWith(":role/papyrus-ci"));
+    const ciRows = reportOf(complete).rows;
     expect(ciRows.length).toBeGreaterThan(20);
+    expect(ciRows.every((r) => r.principal.endsWith(":role/papyrus-ci") && r.decision === "allowed")).toBe(true);
+    expect(github.commentsOn(7).map((c) => c.body.split("\n")[0])).toEqual([
+      MARKER,
+      "<!-- ecs-alb-smoke:iam-simulate-preflight:ci-role -->",
+    ]);
   });
 
   it("fails when the execution role does not trust ecs-tasks.amazonaws.com", async () => {
@@ -446,6 +452,7 @@ describe("iam-simulate-preflight", () => {
 
   it.each([
     [{ "fail-on": "maybe" }, "Input 'fail-on'"],
+    [{ "task-definition": "" }, "Input 'task-definition': is required unless"],
     [{ "task-definition": "deploy/missing.json" }, "Input 'task-definition'"],
     [{ "task-role-checks": "- action: ssm:GetParameter\n  resource: [unclosed" }, "Input 'task-role-checks'"],
     [{ "task-role-checks": "- action: not-an-action" }, "Input 'task-role-checks'"],
