@@ -108,6 +108,7 @@ export async function httpStack(
     matcher?: string;
     healthyThreshold?: number;
     unhealthyThreshold?: number;
+    intervalSeconds?: number;
   },
 ) {
   const { elb, ec2 } = clients(emu);
@@ -122,7 +123,7 @@ export async function httpStack(
         VpcId: vpcId,
         TargetType: "ip",
         HealthCheckPath: opts.healthCheckPath ?? "/healthz",
-        HealthCheckIntervalSeconds: 5,
+        HealthCheckIntervalSeconds: opts.intervalSeconds ?? 5,
         HealthCheckTimeoutSeconds: 2,
         HealthyThresholdCount: opts.healthyThreshold ?? 2,
         UnhealthyThresholdCount: opts.unhealthyThreshold ?? 2,

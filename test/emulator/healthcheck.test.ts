@@ -55,7 +55,8 @@ describe("real health checks", () => {
   it("a target whose /healthz answers 500 goes unhealthy (ResponseCodeMismatch) after the threshold, then healthy when it recovers", async () => {
     const target = await app();
     await target.control({ healthzStatus: 500 });
-    const s = await httpStack(emu, { name: "hc-500", unhealthyThreshold: 3, healthyThreshold: 3 });
+    // A 20 s interval (200 ms here) keeps each phase long enough for the poll to see it on a busy machine.
+    const s = await httpStack(emu, { name: "hc-500", unhealthyThreshold: 3, healthyThreshold: 3, intervalSeconds: 20 });
     await s.elb.send(
       new RegisterTargetsCommand({ TargetGroupArn: s.tgArn, Targets: [{ Id: target.address, Port: target.port }] }),
     );
@@ -70,8 +71,9 @@ describe("real health checks", () => {
     expect(unhealthy.healthzCalls).toBeGreaterThanOrEqual(3);
     expect((await get(`${s.url}/healthz`)).status).toBe(503);
 
-    await target.control({ healthzStatus: 200 });
+    // Counted before the switch: the healthy-threshold successes all come after it.
     const before = (await target.state()).counts["/healthz"] ?? 0;
+    await target.control({ healthzStatus: 200 });
     const recovering = await watch(s, target, (x) => x.state === "healthy");
     expect(recovering.map((x) => x.state)).toEqual(["unhealthy", "healthy"]);
     expect((recovering[1] as Seen).healthzCalls - before).toBeGreaterThanOrEqual(3);
