@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -541,6 +543,33 @@ describe("ELBv2 listeners and real traffic", () => {
       s.elb.send(new DescribeListenersCommand({ ListenerArns: [fixed.Listeners?.[0]?.ListenerArn as string] })),
     ).rejects.toBeInstanceOf(ListenerNotFoundException);
     expect(emu.emulator.leftovers()).toEqual({});
+  });
+});
+
+describe("ELBv2 listener that cannot bind", () => {
+  it("still creates the listener (as AWS would) and reports the bind failure in the state", async () => {
+    const s = await httpStack(emu, { name: "busy" });
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, "0.0.0.0", () => resolve()));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      const created = await s.elb.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: s.lbArn,
+          Protocol: "HTTP",
+          Port: port,
+          DefaultActions: [{ Type: "forward", TargetGroupArn: s.tgArn }],
+        }),
+      );
+      expect(created.Listeners?.[0]?.Port).toBe(port);
+      const state = emu.emulator.state().elasticloadbalancing as {
+        loadBalancers: { Listeners: { Port: number; Listening: boolean; BindError?: string }[] }[];
+      };
+      const listener = state.loadBalancers[0]?.Listeners.find((l) => l.Port === port);
+      expect(listener).toMatchObject({ Listening: false, BindError: expect.stringContaining("EADDRINUSE") });
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });
 
