@@ -7,17 +7,15 @@
 import { AwsError } from "../errors";
 import type { Emulator } from "../server";
 import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import { readTags, type Tags, tagList, tagsFromSpecifications } from "./ec2/common";
 import {
-  isTagFilter,
-  page,
-  passesFilters,
-  readFilters,
-  readTags,
-  type Tags,
-  tagFilterValues,
-  tagList,
-  tagsFromSpecifications,
-} from "./ec2/common";
+  describeNetworkInterfaces,
+  describeSecurityGroupRules,
+  describeSecurityGroups,
+  describeSubnets,
+  describeTags,
+  describeVpcs,
+} from "./ec2/describe";
 import {
   Ec2State,
   type NetworkInterface,
@@ -73,20 +71,20 @@ export class Ec2Service implements ServiceModule {
   constructor(emulator: Emulator) {
     this.state = new Ec2State(emulator);
     this.handlers = {
-      DescribeVpcs: (p) => this.describeVpcs(p),
-      DescribeSubnets: (p) => this.describeSubnets(p),
+      DescribeVpcs: (p) => describeVpcs(this.state, p),
+      DescribeSubnets: (p) => describeSubnets(this.state, p),
       CreateSecurityGroup: (p, ctx) => this.createSecurityGroup(p, ctx),
       DeleteSecurityGroup: (p) => this.deleteSecurityGroup(p),
-      DescribeSecurityGroups: (p) => this.describeSecurityGroups(p),
-      DescribeSecurityGroupRules: (p) => this.describeSecurityGroupRules(p),
+      DescribeSecurityGroups: (p) => describeSecurityGroups(this.state, p),
+      DescribeSecurityGroupRules: (p) => describeSecurityGroupRules(this.state, p),
       AuthorizeSecurityGroupIngress: (p, ctx) => this.authorize(p, false, ctx),
       AuthorizeSecurityGroupEgress: (p, ctx) => this.authorize(p, true, ctx),
       RevokeSecurityGroupIngress: (p) => this.revoke(p, false),
       RevokeSecurityGroupEgress: (p) => this.revoke(p, true),
-      DescribeNetworkInterfaces: (p) => this.describeNetworkInterfaces(p),
+      DescribeNetworkInterfaces: (p) => describeNetworkInterfaces(this.state, p),
       CreateTags: (p) => this.createTags(p),
       DeleteTags: (p) => this.deleteTags(p),
-      DescribeTags: (p) => this.describeTags(p),
+      DescribeTags: (p) => describeTags(this.state, p),
     };
   }
 
@@ -300,127 +298,6 @@ export class Ec2Service implements ServiceModule {
 
   // ---- VPCs and subnets ---------------------------------------------------
 
-  private describeVpcs(p: Params) {
-    const ids = asArray(p.VpcId);
-    for (const id of ids) this.state.vpc(id);
-    const filters = readFilters(
-      p,
-      (n) =>
-        ["vpc-id", "cidr", "cidr-block-association.cidr-block", "is-default", "state", "owner-id"].includes(n) ||
-        isTagFilter(n),
-    );
-    const vpcs = [...this.state.vpcs.values()].filter(
-      (v) =>
-        (ids.length === 0 || ids.includes(v.id)) &&
-        passesFilters(filters, (name) => {
-          switch (name) {
-            case "vpc-id":
-              return [v.id];
-            case "cidr":
-            case "cidr-block-association.cidr-block":
-              return [v.cidr];
-            case "is-default":
-              return [String(v.isDefault)];
-            case "state":
-              return ["available"];
-            case "owner-id":
-              return [this.state.account];
-            default:
-              return tagFilterValues(name, v.tags) ?? [];
-          }
-        }),
-    );
-    const paged = page(vpcs, p);
-    return {
-      vpcSet: paged.items.map((v) => ({
-        vpcId: v.id,
-        ownerId: this.state.account,
-        state: "available",
-        cidrBlock: v.cidr,
-        cidrBlockAssociationSet: [
-          {
-            associationId: `vpc-cidr-assoc-${v.id.slice(4)}`,
-            cidrBlock: v.cidr,
-            cidrBlockState: { state: "associated" },
-          },
-        ],
-        dhcpOptionsId: "dopt-0emulator0000000",
-        instanceTenancy: "default",
-        isDefault: v.isDefault,
-        tagSet: tagList(v.tags),
-      })),
-      nextToken: paged.nextToken,
-    };
-  }
-
-  private describeSubnets(p: Params) {
-    const ids = asArray(p.SubnetId);
-    for (const id of ids) this.state.subnet(id);
-    const filters = readFilters(
-      p,
-      (n) =>
-        [
-          "subnet-id",
-          "vpc-id",
-          "availability-zone",
-          "availability-zone-id",
-          "default-for-az",
-          "defaultForAz",
-          "cidr-block",
-          "cidrBlock",
-          "state",
-          "owner-id",
-        ].includes(n) || isTagFilter(n),
-    );
-    const subnets = [...this.state.subnets.values()].filter(
-      (s) =>
-        (ids.length === 0 || ids.includes(s.id)) &&
-        passesFilters(filters, (name) => {
-          switch (name) {
-            case "subnet-id":
-              return [s.id];
-            case "vpc-id":
-              return [s.vpcId];
-            case "availability-zone":
-              return [s.availabilityZone];
-            case "availability-zone-id":
-              return [this.state.azId(s.availabilityZone)];
-            case "default-for-az":
-            case "defaultForAz":
-              return [String(s.defaultForAz)];
-            case "cidr-block":
-            case "cidrBlock":
-              return [s.cidr];
-            case "state":
-              return ["available"];
-            case "owner-id":
-              return [this.state.account];
-            default:
-              return tagFilterValues(name, s.tags) ?? [];
-          }
-        }),
-    );
-    const paged = page(subnets, p);
-    return {
-      subnetSet: paged.items.map((s) => ({
-        subnetId: s.id,
-        subnetArn: `arn:aws:ec2:${this.state.region}:${this.state.account}:subnet/${s.id}`,
-        vpcId: s.vpcId,
-        state: "available",
-        cidrBlock: s.cidr,
-        availableIpAddressCount: 4091,
-        availabilityZone: s.availabilityZone,
-        availabilityZoneId: this.state.azId(s.availabilityZone),
-        defaultForAz: s.defaultForAz,
-        mapPublicIpOnLaunch: s.defaultForAz,
-        assignIpv6AddressOnCreation: false,
-        ownerId: this.state.account,
-        tagSet: tagList(s.tags),
-      })),
-      nextToken: paged.nextToken,
-    };
-  }
-
   // ---- security groups ----------------------------------------------------
 
   private groupFromParams(p: Params): SecurityGroup {
@@ -459,13 +336,9 @@ export class Ec2Service implements ServiceModule {
     return {
       return: true,
       groupId: group.id,
-      securityGroupArn: this.groupArn(group),
+      securityGroupArn: this.state.groupArn(group),
       tagSet: tagList(group.tags),
     };
-  }
-
-  private groupArn(g: SecurityGroup): string {
-    return `arn:aws:ec2:${this.state.region}:${this.state.account}:security-group/${g.id}`;
   }
 
   private deleteSecurityGroup(p: Params) {
@@ -486,116 +359,6 @@ export class Ec2Service implements ServiceModule {
     }
     this.state.groups.delete(group.id);
     return { return: true, groupId: group.id };
-  }
-
-  private describeSecurityGroups(p: Params) {
-    const ids = asArray(p.GroupId);
-    const names = asArray(p.GroupName);
-    for (const id of ids) this.state.group(id);
-    for (const name of names) this.state.groupByName(name);
-    const filters = readFilters(
-      p,
-      (n) =>
-        [
-          "group-id",
-          "group-name",
-          "vpc-id",
-          "description",
-          "owner-id",
-          "ip-permission.group-id",
-          "ip-permission.cidr",
-          "ip-permission.from-port",
-          "ip-permission.to-port",
-          "ip-permission.protocol",
-          "egress.ip-permission.cidr",
-          "egress.ip-permission.group-id",
-        ].includes(n) || isTagFilter(n),
-    );
-    const defaultVpc = this.defaultVpcId();
-    const groups = [...this.state.groups.values()].filter(
-      (g) =>
-        (ids.length === 0 || ids.includes(g.id)) &&
-        (names.length === 0 || (names.includes(g.name) && g.vpcId === defaultVpc)) &&
-        passesFilters(filters, (name) => {
-          const ingress = g.rules.filter((r) => !r.isEgress);
-          const egress = g.rules.filter((r) => r.isEgress);
-          switch (name) {
-            case "group-id":
-              return [g.id];
-            case "group-name":
-              return [g.name];
-            case "vpc-id":
-              return [g.vpcId];
-            case "description":
-              return [g.description];
-            case "owner-id":
-              return [this.state.account];
-            case "ip-permission.group-id":
-              return ingress.map((r) => r.referencedGroupId);
-            case "ip-permission.cidr":
-              return ingress.map((r) => r.cidr);
-            case "ip-permission.from-port":
-              return ingress.map((r) => String(r.fromPort));
-            case "ip-permission.to-port":
-              return ingress.map((r) => String(r.toPort));
-            case "ip-permission.protocol":
-              return ingress.map((r) => r.protocol);
-            case "egress.ip-permission.cidr":
-              return egress.map((r) => r.cidr);
-            case "egress.ip-permission.group-id":
-              return egress.map((r) => r.referencedGroupId);
-            default:
-              return tagFilterValues(name, g.tags) ?? [];
-          }
-        }),
-    );
-    const paged = page(groups, p);
-    return {
-      securityGroupInfo: paged.items.map((g) => ({
-        ownerId: this.state.account,
-        groupId: g.id,
-        groupName: g.name,
-        groupDescription: g.description,
-        vpcId: g.vpcId,
-        securityGroupArn: this.groupArn(g),
-        ipPermissions: ipPermissions(
-          g.rules.filter((r) => !r.isEgress),
-          this.state.account,
-        ),
-        ipPermissionsEgress: ipPermissions(
-          g.rules.filter((r) => r.isEgress),
-          this.state.account,
-        ),
-        tagSet: tagList(g.tags),
-      })),
-      nextToken: paged.nextToken,
-    };
-  }
-
-  private allRules(): SecurityGroupRule[] {
-    return [...this.state.groups.values()].flatMap((g) => g.rules);
-  }
-
-  private describeSecurityGroupRules(p: Params) {
-    const ids = asArray(p.SecurityGroupRuleId);
-    const all = this.allRules();
-    for (const id of ids) {
-      if (!all.some((r) => r.id === id)) {
-        throw new AwsError("InvalidSecurityGroupRuleId.NotFound", `The security group rule ID '${id}' does not exist`);
-      }
-    }
-    const filters = readFilters(p, (n) => ["group-id", "security-group-rule-id"].includes(n) || isTagFilter(n));
-    const rules = all.filter(
-      (r) =>
-        (ids.length === 0 || ids.includes(r.id)) &&
-        passesFilters(filters, (name) => {
-          if (name === "group-id") return [r.groupId];
-          if (name === "security-group-rule-id") return [r.id];
-          return tagFilterValues(name, r.tags) ?? [];
-        }),
-    );
-    const paged = page(rules, p, { min: 5, max: 1000 });
-    return { securityGroupRuleSet: paged.items.map((r) => ruleOut(this.state, r)), nextToken: paged.nextToken };
   }
 
   private async authorize(p: Params, isEgress: boolean, ctx: RequestContext) {
@@ -656,113 +419,6 @@ export class Ec2Service implements ServiceModule {
 
   // ---- network interfaces -------------------------------------------------
 
-  private describeNetworkInterfaces(p: Params) {
-    const ids = asArray(p.NetworkInterfaceId);
-    for (const id of ids) {
-      if (!this.state.interfaces.has(id)) {
-        throw new AwsError("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`);
-      }
-    }
-    const filters = readFilters(
-      p,
-      (n) =>
-        [
-          "network-interface-id",
-          "description",
-          "group-id",
-          "group-name",
-          "vpc-id",
-          "subnet-id",
-          "availability-zone",
-          "addresses.private-ip-address",
-          "private-ip-address",
-          "requester-managed",
-          "requester-id",
-          "interface-type",
-          "status",
-          "owner-id",
-          "attachment.instance-owner-id",
-          "attachment.status",
-        ].includes(n) || isTagFilter(n),
-    );
-    const enis = [...this.state.interfaces.values()].filter(
-      (e) =>
-        (ids.length === 0 || ids.includes(e.id)) &&
-        passesFilters(filters, (name) => {
-          switch (name) {
-            case "network-interface-id":
-              return [e.id];
-            case "description":
-              return [e.description];
-            case "group-id":
-              return e.groups;
-            case "group-name":
-              return e.groups.map((g) => this.state.groups.get(g)?.name);
-            case "vpc-id":
-              return [e.vpcId];
-            case "subnet-id":
-              return [e.subnetId];
-            case "availability-zone":
-              return [e.availabilityZone];
-            case "addresses.private-ip-address":
-            case "private-ip-address":
-              return [e.privateIpAddress];
-            case "requester-managed":
-              return [String(e.requesterManaged)];
-            case "requester-id":
-              return [e.requesterId];
-            case "interface-type":
-              return [e.interfaceType];
-            case "status":
-              return [e.status];
-            case "owner-id":
-              return [this.state.account];
-            case "attachment.instance-owner-id":
-              return [e.instanceOwnerId];
-            case "attachment.status":
-              return ["attached"];
-            default:
-              return tagFilterValues(name, e.tags) ?? [];
-          }
-        }),
-    );
-    const paged = page(enis, p);
-    return {
-      networkInterfaceSet: paged.items.map((e) => this.eniOut(e)),
-      nextToken: paged.nextToken,
-    };
-  }
-
-  private eniOut(e: NetworkInterface): Params {
-    return {
-      networkInterfaceId: e.id,
-      subnetId: e.subnetId,
-      vpcId: e.vpcId,
-      availabilityZone: e.availabilityZone,
-      availabilityZoneId: this.state.azId(e.availabilityZone),
-      description: e.description,
-      ownerId: this.state.account,
-      requesterId: e.requesterId,
-      requesterManaged: e.requesterManaged,
-      status: e.status,
-      macAddress: e.macAddress,
-      privateIpAddress: e.privateIpAddress,
-      privateIpAddressesSet: [{ privateIpAddress: e.privateIpAddress, primary: true }],
-      sourceDestCheck: true,
-      interfaceType: e.interfaceType,
-      groupSet: e.groups.map((g) => ({ groupId: g, groupName: this.state.groups.get(g)?.name })),
-      attachment: {
-        attachmentId: e.attachmentId,
-        deviceIndex: 1,
-        networkCardIndex: 0,
-        instanceOwnerId: e.instanceOwnerId,
-        status: "attached",
-        deleteOnTermination: false,
-      },
-      tagSet: tagList(e.tags),
-    };
-  }
-
   // ---- tags -----------------------------------------------------------------
 
   private taggable(id: string): { tags: Tags; type: string } {
@@ -782,7 +438,7 @@ export class Ec2Service implements ServiceModule {
         return { tags: eni.tags, type };
       }
       case "security-group-rule": {
-        const rule = this.allRules().find((r) => r.id === id);
+        const rule = this.state.allRules().find((r) => r.id === id);
         if (!rule) {
           throw new AwsError(
             "InvalidSecurityGroupRuleId.NotFound",
@@ -825,31 +481,6 @@ export class Ec2Service implements ServiceModule {
       }
     }
     return { return: true };
-  }
-
-  private describeTags(p: Params) {
-    const filters = readFilters(p, (n) => ["resource-id", "resource-type", "key", "value"].includes(n));
-    const all: { resourceId: string; resourceType: string; key: string; value: string }[] = [];
-    const push = (id: string, type: string, tags: Tags) => {
-      for (const [key, value] of tags) all.push({ resourceId: id, resourceType: type, key, value });
-    };
-    for (const v of this.state.vpcs.values()) push(v.id, "vpc", v.tags);
-    for (const s of this.state.subnets.values()) push(s.id, "subnet", s.tags);
-    for (const g of this.state.groups.values()) {
-      push(g.id, "security-group", g.tags);
-      for (const r of g.rules) push(r.id, "security-group-rule", r.tags);
-    }
-    for (const e of this.state.interfaces.values()) push(e.id, "network-interface", e.tags);
-    const matching = all.filter((t) =>
-      passesFilters(filters, (name) => {
-        if (name === "resource-id") return [t.resourceId];
-        if (name === "resource-type") return [t.resourceType];
-        if (name === "key") return [t.key];
-        return [t.value];
-      }),
-    );
-    const paged = page(matching, p);
-    return { tagSet: paged.items, nextToken: paged.nextToken };
   }
 }
 

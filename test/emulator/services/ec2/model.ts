@@ -261,6 +261,15 @@ export class Ec2State {
     return group;
   }
 
+  groupArn(g: SecurityGroup): string {
+    return `arn:aws:ec2:${this.region}:${this.account}:security-group/${g.id}`;
+  }
+
+  /** Every rule of every group, ingress and egress. */
+  allRules(): SecurityGroupRule[] {
+    return [...this.groups.values()].flatMap((g) => g.rules);
+  }
+
   /** Whether a security group with this id exists. */
   securityGroupExists(id: string): boolean {
     return this.groups.has(id);
