@@ -360,9 +360,9 @@ try {
   ]);
   const rows: [string, string, string, string][] = [
     [
-      "1. all targets healthy → step success",
-      s(lag.ourLag),
-      s(lag.cliLag),
+      `1. all targets healthy → step success (mean of ${LAG_OFFSETS_MS.length}, max)`,
+      `${s(lag.ourLag)} (max ${s(lag.ourMax)})`,
+      `${s(lag.cliLag)} (max ${s(lag.cliMax)})`,
       `${(lag.cliLag / Math.max(lag.ourLag, 1)).toFixed(1)}× sooner`,
     ],
     [
