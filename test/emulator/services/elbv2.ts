@@ -9,12 +9,11 @@ import { AwsError, validation } from "../errors";
 import type { Emulator } from "../server";
 import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { ec2Of } from "./ec2";
-import { hex, ipToInt } from "./ec2/common";
-import { HealthChecker, set } from "./elbv2/health";
+import { hex } from "./ec2/common";
+import { HealthChecker } from "./elbv2/health";
 import {
   applyAttributes,
   attributesOut,
-  canonicalHostedZoneId,
   defaultHealthCheck,
   LISTENER_ATTRIBUTES,
   type Listener,
@@ -26,13 +25,13 @@ import {
   readTags,
   TARGET_GROUP_ATTRIBUTES,
   type Tags,
-  type Target,
   type TargetGroup,
   tagsOut,
-  targetKey,
   validateName,
 } from "./elbv2/model";
+import { Targets } from "./elbv2/targets";
 import { allocateAddress, releaseAddress, Traffic } from "./elbv2/traffic";
+import { lbOut, listenerOut, markerPage, tgOut } from "./elbv2/wire";
 
 /** Scenario section `elbv2`: emulated durations (seconds, before timeScale) and provisioning failures. */
 export interface Elbv2Scenario {
@@ -69,25 +68,6 @@ const glob = (pattern: string) =>
       .replace(/\?/g, ".")}$`,
   );
 
-const PRIVATE_RANGES: [string, number][] = [
-  ["10.0.0.0", 8],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-  ["100.64.0.0", 10],
-  // Loopback stands for "inside the VPC" here: the targets are local processes.
-  ["127.0.0.0", 8],
-];
-
-function privateAddress(ip: string): boolean {
-  const n = ipToInt(ip);
-  if (n === undefined) return false;
-  return PRIVATE_RANGES.some(([base, bits]) => {
-    const size = 2 ** (32 - bits);
-    const b = ipToInt(base) as number;
-    return n >= b && n < b + size;
-  });
-}
-
 export class Elbv2Service implements ServiceModule {
   readonly signingName = "elasticloadbalancing";
   readonly protocol = "query" as const;
@@ -100,6 +80,7 @@ export class Elbv2Service implements ServiceModule {
   private config: Config = { ...DEFAULT_CONFIG };
   private readonly health: HealthChecker;
   private readonly traffic: Traffic;
+  private readonly targets: Targets;
   private readonly drainTimers = new Set<NodeJS.Timeout>();
   /** Ids chosen while computing resource ARNs for enforcement, reused by the create call. */
   private readonly pendingIds = new WeakMap<Params, string>();
@@ -113,6 +94,13 @@ export class Elbv2Service implements ServiceModule {
       health: this.health,
       targetGroup: (arn) => this.targetGroups.get(arn),
       loadBalancer: (arn) => this.loadBalancers.get(arn),
+    });
+    this.targets = new Targets({
+      emulator,
+      health: this.health,
+      targetGroup: (arn) => this.tg(arn),
+      usersOf: (tg) => this.usersOf(tg),
+      drainTimers: this.drainTimers,
     });
     const h: Record<string, (p: Params, ctx: RequestContext) => unknown> = {
       CreateLoadBalancer: (p, c) => this.createLoadBalancer(p, c),
@@ -147,9 +135,9 @@ export class Elbv2Service implements ServiceModule {
         applyAttributes("Listener", l.attributes, LISTENER_ATTRIBUTES, p.Attributes);
         return { Attributes: attributesOut(l.attributes) };
       },
-      RegisterTargets: (p) => this.registerTargets(p),
-      DeregisterTargets: (p) => this.deregisterTargets(p),
-      DescribeTargetHealth: (p) => this.describeTargetHealth(p),
+      RegisterTargets: (p) => this.targets.register(p),
+      DeregisterTargets: (p) => this.targets.deregister(p),
+      DescribeTargetHealth: (p) => this.targets.describeHealth(p),
       AddTags: (p) => this.addTags(p),
       RemoveTags: (p) => this.removeTags(p),
       DescribeTags: (p) => ({
@@ -260,7 +248,7 @@ export class Elbv2Service implements ServiceModule {
     const existing = [...this.loadBalancers.values()].find((l) => l.name === name);
     if (existing) {
       // AWS answers an identical create with the existing load balancer.
-      if (existing.settings === settings) return { LoadBalancers: [this.lbOut(existing)] };
+      if (existing.settings === settings) return { LoadBalancers: [lbOut(existing, this.emulator.region)] };
       throw new AwsError("DuplicateLoadBalancerName", "A load balancer with the same name already exists");
     }
     const id = this.pendingId(p);
@@ -303,7 +291,7 @@ export class Elbv2Service implements ServiceModule {
       this.emulator.scaled(this.config.provisioningSeconds * 1000),
     );
     lb.timer.unref();
-    return { LoadBalancers: [this.lbOut(lb)] };
+    return { LoadBalancers: [lbOut(lb, this.emulator.region)] };
   }
 
   private async finishProvisioning(lb: LoadBalancer): Promise<void> {
@@ -317,27 +305,6 @@ export class Elbv2Service implements ServiceModule {
     lb.state = "active";
     await Promise.all(this.listenersOf(lb).map((l) => this.traffic.start(l)));
     for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
-  }
-
-  private lbOut(lb: LoadBalancer) {
-    return {
-      LoadBalancerArn: lb.arn,
-      DNSName: lb.address,
-      CanonicalHostedZoneId: canonicalHostedZoneId(this.emulator.region),
-      CreatedTime: lb.createdTime,
-      LoadBalancerName: lb.name,
-      Scheme: lb.scheme,
-      VpcId: lb.vpcId,
-      State: { Code: lb.state, Reason: lb.stateReason },
-      Type: "application",
-      AvailabilityZones: lb.subnets.map((s) => ({
-        ZoneName: s.zoneName,
-        SubnetId: s.subnetId,
-        LoadBalancerAddresses: [],
-      })),
-      SecurityGroups: lb.securityGroups,
-      IpAddressType: lb.ipAddressType,
-    };
   }
 
   private describeLoadBalancers(p: Params) {
@@ -358,7 +325,7 @@ export class Elbv2Service implements ServiceModule {
       lbs = lbs.filter((l) => names.includes(l.name));
     }
     const paged = markerPage(lbs, p);
-    return { LoadBalancers: paged.items.map((l) => this.lbOut(l)), NextMarker: paged.next };
+    return { LoadBalancers: paged.items.map((l) => lbOut(l, this.emulator.region)), NextMarker: paged.next };
   }
 
   private async deleteLoadBalancer(p: Params) {
@@ -429,30 +396,6 @@ export class Elbv2Service implements ServiceModule {
     };
     this.targetGroups.set(tg.arn, tg);
     return { TargetGroups: [this.tgOut(tg)] };
-  }
-
-  private tgOut(tg: TargetGroup) {
-    const hc = tg.healthCheck;
-    return {
-      TargetGroupArn: tg.arn,
-      TargetGroupName: tg.name,
-      Protocol: tg.protocol,
-      Port: tg.port,
-      VpcId: tg.vpcId,
-      HealthCheckProtocol: hc.protocol,
-      HealthCheckPort: hc.port,
-      HealthCheckEnabled: hc.enabled,
-      HealthCheckIntervalSeconds: hc.intervalSeconds,
-      HealthCheckTimeoutSeconds: hc.timeoutSeconds,
-      HealthyThresholdCount: hc.healthyThreshold,
-      UnhealthyThresholdCount: hc.unhealthyThreshold,
-      HealthCheckPath: hc.path,
-      Matcher: { HttpCode: hc.matcher },
-      LoadBalancerArns: this.usersOf(tg).map((l) => l.arn),
-      TargetType: tg.targetType,
-      ProtocolVersion: tg.protocolVersion,
-      IpAddressType: tg.ipAddressType,
-    };
   }
 
   private describeTargetGroups(p: Params) {
@@ -559,31 +502,7 @@ export class Elbv2Service implements ServiceModule {
     this.listeners.set(listener.arn, listener);
     if (lb.state === "active") await this.traffic.start(listener);
     for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
-    return { Listeners: [this.listenerOut(listener)] };
-  }
-
-  private listenerOut(l: Listener) {
-    return {
-      ListenerArn: l.arn,
-      LoadBalancerArn: l.loadBalancerArn,
-      Port: l.port,
-      Protocol: l.protocol,
-      DefaultActions: l.actions.map((a) =>
-        a.type === "forward"
-          ? {
-              Type: "forward",
-              TargetGroupArn: a.targetGroupArn,
-              ForwardConfig: {
-                TargetGroups: [{ TargetGroupArn: a.targetGroupArn, Weight: 1 }],
-                TargetGroupStickinessConfig: { Enabled: false },
-              },
-            }
-          : {
-              Type: "fixed-response",
-              FixedResponseConfig: { StatusCode: a.statusCode, ContentType: a.contentType, MessageBody: a.messageBody },
-            },
-      ),
-    };
+    return { Listeners: [listenerOut(listener)] };
   }
 
   private describeListeners(p: Params) {
@@ -599,7 +518,7 @@ export class Elbv2Service implements ServiceModule {
       throw validation("You must specify either listener ARNs or a load balancer ARN");
     }
     const paged = markerPage(listeners, p);
-    return { Listeners: paged.items.map((l) => this.listenerOut(l)), NextMarker: paged.next };
+    return { Listeners: paged.items.map((l) => listenerOut(l)), NextMarker: paged.next };
   }
 
   private async deleteListener(p: Params) {
@@ -610,118 +529,11 @@ export class Elbv2Service implements ServiceModule {
     return {};
   }
 
-  // ---- targets ------------------------------------------------------------------
-
-  private readTargets(p: Params, tg: TargetGroup): { id: string; port: number; availabilityZone?: string }[] {
-    const raw = (p.Targets ?? []) as Params[];
-    if (raw.length === 0) throw validation("At least one target must be specified");
-    return raw.map((t) => {
-      const id = String(t.Id ?? "");
-      if (ipToInt(id) === undefined) {
-        throw new AwsError("InvalidTarget", `The IP address '${id}' is not a valid IPv4 address`);
-      }
-      const port = t.Port === undefined ? tg.port : portIn(t.Port, "port");
-      const out: { id: string; port: number; availabilityZone?: string } = { id, port };
-      if (t.AvailabilityZone !== undefined) out.availabilityZone = String(t.AvailabilityZone);
-      return out;
-    });
-  }
-
-  private registerTargets(p: Params) {
-    const tg = this.tg(p.TargetGroupArn);
-    const targets = this.readTargets(p, tg);
-    for (const t of targets) {
-      if (!privateAddress(t.id)) {
-        throw new AwsError(
-          "InvalidTarget",
-          `The IP address '${t.id}' is not within the VPC CIDR or a private (RFC 1918, RFC 6598) range`,
-        );
-      }
-    }
-    if (tg.targets.size + targets.length > 1000)
-      throw new AwsError("TooManyTargets", "You've reached the limit on the number of targets");
-    for (const t of targets) {
-      const key = targetKey(t.id, t.port);
-      const existing = tg.targets.get(key);
-      if (existing && existing.state !== "draining") continue;
-      if (existing) this.health.stop(existing);
-      const target: Target = {
-        id: t.id,
-        port: t.port,
-        state: "initial",
-        successes: 0,
-        failures: 0,
-        generation: 0,
-        checking: false,
-      };
-      if (t.availabilityZone) target.availabilityZone = t.availabilityZone;
-      tg.targets.set(key, target);
-      this.health.reconcileTarget(tg, target);
-    }
-    return {};
-  }
-
-  private deregisterTargets(p: Params) {
-    const tg = this.tg(p.TargetGroupArn);
-    const targets = this.readTargets(p, tg);
-    const missing = targets.filter((t) => !tg.targets.has(targetKey(t.id, t.port)));
-    if (missing.length > 0) {
-      throw new AwsError(
-        "InvalidTarget",
-        `The following targets are not registered in target group '${tg.arn}': ${missing.map((t) => `'${t.id}:${t.port}'`).join(", ")}`,
-      );
-    }
-    const used = this.usersOf(tg).length > 0;
-    const delay = this.emulator.scaled(Number(tg.attributes.get("deregistration_delay.timeout_seconds") ?? 300) * 1000);
-    for (const t of targets) {
-      const key = targetKey(t.id, t.port);
-      const target = tg.targets.get(key) as Target;
-      if (target.state === "draining") continue;
-      this.health.stop(target);
-      if (!used || delay === 0) {
-        tg.targets.delete(key);
-        continue;
-      }
-      set(target, "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress");
-      const timer = setTimeout(() => {
-        this.drainTimers.delete(timer);
-        if (tg.targets.get(key) === target) tg.targets.delete(key);
-      }, delay);
-      timer.unref();
-      this.drainTimers.add(timer);
-    }
-    return {};
-  }
-
-  private describeTargetHealth(p: Params) {
-    const tg = this.tg(p.TargetGroupArn);
-    const hcPort = (t: { port: number }) =>
-      tg.healthCheck.port === "traffic-port" ? String(t.port) : tg.healthCheck.port;
-    const ec2 = ec2Of(this.emulator);
-    const describe = (t: Target) => {
-      const az = t.availabilityZone ?? ec2.networkInterfaceByAddress(t.id)?.availabilityZone;
-      return {
-        Target: { Id: t.id, Port: t.port, AvailabilityZone: az },
-        HealthCheckPort: hcPort(t),
-        TargetHealth: { State: t.state, Reason: t.reason, Description: t.description },
-      };
-    };
-    if (p.Targets === undefined) return { TargetHealthDescriptions: [...tg.targets.values()].map(describe) };
-    return {
-      TargetHealthDescriptions: this.readTargets(p, tg).map((t) => {
-        const target = tg.targets.get(targetKey(t.id, t.port));
-        if (target) return describe(target);
-        return {
-          Target: { Id: t.id, Port: t.port },
-          HealthCheckPort: hcPort(t),
-          TargetHealth: {
-            State: "unused",
-            Reason: "Target.NotRegistered",
-            Description: "Target is not registered to the target group",
-          },
-        };
-      }),
-    };
+  private tgOut(tg: TargetGroup) {
+    return tgOut(
+      tg,
+      this.usersOf(tg).map((l) => l.arn),
+    );
   }
 
   // ---- tags --------------------------------------------------------------------------
@@ -865,12 +677,12 @@ export class Elbv2Service implements ServiceModule {
     return {
       config: this.config,
       loadBalancers: [...this.loadBalancers.values()].map((lb) => ({
-        ...this.lbOut(lb),
+        ...lbOut(lb, this.emulator.region),
         Tags: Object.fromEntries(lb.tags),
         Attributes: Object.fromEntries(lb.attributes),
         NetworkInterfaceIds: lb.eniIds,
         Listeners: this.listenersOf(lb).map((l) => ({
-          ...this.listenerOut(l),
+          ...listenerOut(l),
           Tags: Object.fromEntries(l.tags),
           Listening: l.server !== undefined,
           BindError: l.bindError,
@@ -905,21 +717,6 @@ function requestTagKeys(tags: Tags): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = { "aws:TagKeys": [...tags.keys()] };
   for (const [k, v] of tags) out[`aws:RequestTag/${k}`] = v;
   return out;
-}
-
-/** `Marker` / `PageSize` paging (PageSize 1-400). */
-function markerPage<T>(items: T[], p: Params): { items: T[]; next?: string } {
-  const start = p.Marker ? Number(Buffer.from(String(p.Marker), "base64url").toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw validation("The marker is not valid");
-  if (p.PageSize === undefined) return { items: items.slice(start) };
-  const size = Number(p.PageSize);
-  if (!Number.isInteger(size) || size < 1 || size > 400) {
-    throw validation(
-      `1 validation error detected: Value '${p.PageSize}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400`,
-    );
-  }
-  const next = start + size < items.length ? Buffer.from(String(start + size)).toString("base64url") : undefined;
-  return next ? { items: items.slice(start, start + size), next } : { items: items.slice(start, start + size) };
 }
 
 export const createElbv2 = (emulator: Emulator): Elbv2Service => new Elbv2Service(emulator);
