@@ -110,8 +110,12 @@ async function registerDirect(emu: RunningEmulator, tg: string, apps: SampleApp[
 const targetsArg = (apps: SampleApp[]) => apps.map((a) => `Id=${a.address},Port=5000`);
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** Start offsets of the trials, spread over the CLI waiter's 15 s polling period. */
-const LAG_OFFSETS_MS = [0, 5_000, 10_000];
+/**
+ * The waiter's lag depends on where the targets turn healthy within its 15 s
+ * polling period. Real registrations take 10-60 s, so each trial starts the
+ * waiter this much later after registering, to sample several phases.
+ */
+const LAG_OFFSETS_MS = [0, 4_000, 8_000, 12_000];
 
 async function lagToSuccess(apps: SampleApp[]) {
   const emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }), TIME_SCALE);
@@ -122,7 +126,6 @@ async function lagToSuccess(apps: SampleApp[]) {
           createAlb(emu, `bench-lag-ours-${i}`),
           createAlb(emu, `bench-lag-cli-${i}`),
         ]);
-        await new Promise((r) => setTimeout(r, offset));
         const oursTg = ours.outputs["target-group-arn"] as string;
         const cliTg = theirs.outputs["target-group-arn"] as string;
         const oursWatch = watchAllHealthy(emu, oursTg, apps.length);
@@ -133,6 +136,7 @@ async function lagToSuccess(apps: SampleApp[]) {
             return Date.now();
           }),
           registerDirect(emu, cliTg, apps).then(async () => {
+            await new Promise((r) => setTimeout(r, offset));
             const args = [
               "elbv2",
               "wait",
