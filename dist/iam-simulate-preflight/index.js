@@ -97654,6 +97654,16 @@ async function deriveExecutionRoleChecks(td, role, scope, lookups, checks, at = 
     await resolveReferences(references, role, scope, lookups, checks, findings);
     return findings;
 }
+const SECRET_LOOKUP_CONCURRENCY = 8;
+/** Runs `fn` over `items` with at most `limit` calls in flight; rejects on the first failure. */
+async function inParallel(items, limit, fn) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length)
+            await fn(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 async function resolveReferences(references, role, scope, lookups, checks, findings) {
     // Parameters first, batched per region: a plain name may also turn out to be a secret.
     const parameters = references.filter((r) => r.ref.kind === "parameter");
@@ -97674,6 +97684,10 @@ async function resolveReferences(references, role, scope, lookups, checks, findi
         }
         return p;
     };
+    // Resolve every secret up front, a few at a time: one DescribeSecret after
+    // another made a 100-secret task definition spend seconds on lookups alone.
+    const secretRefs = references.flatMap((r) => (r.ref.kind === "secret" ? [r.ref] : []));
+    await inParallel(secretRefs, SECRET_LOOKUP_CONCURRENCY, (ref) => describeSecret(ref.id, ref.region));
     const grantSecret = (secret, r) => {
         const why = { reason: r.reason, source: r.source };
         checks.add(role, "secretsmanager:GetSecretValue", secret.arn, why);

@@ -136,6 +136,17 @@ export async function deriveExecutionRoleChecks(
   return findings;
 }
 
+const SECRET_LOOKUP_CONCURRENCY = 8;
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; rejects on the first failure. */
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 async function resolveReferences(
   references: Reference[],
   role: Principal,
@@ -165,6 +176,10 @@ async function resolveReferences(
     }
     return p;
   };
+  // Resolve every secret up front, a few at a time: one DescribeSecret after
+  // another made a 100-secret task definition spend seconds on lookups alone.
+  const secretRefs = references.flatMap((r) => (r.ref.kind === "secret" ? [r.ref] : []));
+  await inParallel(secretRefs, SECRET_LOOKUP_CONCURRENCY, (ref) => describeSecret(ref.id, ref.region));
   const grantSecret = (secret: SecretInfo, r: Reference) => {
     const why = { reason: r.reason, source: r.source };
     checks.add(role, "secretsmanager:GetSecretValue", secret.arn, why);
