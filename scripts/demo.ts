@@ -1,0 +1,20 @@
+// `npm run demo` (the whole smoke cycle on the embedded default) and
+// `npm run demo -- --broken` (the failure path). Exit 0 only if the cycle passed
+// and the emulator holds no resource afterwards.
+import { parseArgs } from "node:util";
+import { runDemo } from "../test/demo/cycle";
+
+const { values } = parseArgs({
+  options: {
+    broken: { type: "boolean", default: false },
+    "evidence-dir": { type: "string" },
+    "out-dir": { type: "string" },
+  },
+});
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+const result = await runDemo({
+  broken: values.broken,
+  ...(values["evidence-dir"] ? { evidenceDir: values["evidence-dir"] } : {}),
+  ...(values["out-dir"] ? { outDir: values["out-dir"] } : {}),
+});
+process.exit(result.passed ? 0 : 1);
