@@ -72,6 +72,28 @@ describe("ephemeral-alb under faults", () => {
     },
   );
 
+  it("a post step that cannot delete something fails, listing the AWS error and the command, and still deletes the rest", async () => {
+    await reload(emu, base);
+    const main = await runAlb(emu, await albInputs());
+    expect(main.code, describeRun(main)).toBe(0);
+    emu.emulator.faults.configure({
+      rules: [
+        { service: "ec2", action: "DeleteSecurityGroup", failFrom: { code: "UnauthorizedOperation", status: 403 } },
+      ],
+    });
+    const post = await runAlbPost(emu, main);
+    expect(post.code).toBe(1);
+    const sg = main.outputs["security-group-id"] as string;
+    expect(post.summary).toContain("1 item(s) left behind");
+    expect(post.summary).toContain("ec2:DeleteSecurityGroup was denied (UnauthorizedOperation");
+    expect(post.summary).toContain(`aws ec2 delete-security-group --group-id ${sg} --region us-west-2`);
+    expect(post.summary).toMatch(/\| delete load balancer \| `arn:[^`]+` \| deleted \|/);
+    expect(post.summary).toMatch(/\| delete target group \| `arn:[^`]+` \| deleted \|/);
+    expect(errors(post).join("\n")).toMatch(/^ephemeral-alb \(post\): 1 item\(s\) could not be removed/m);
+    // Run again once the permission is back: idempotent, removes the rest.
+    await expectPostCleans(main);
+  });
+
   it("throttling on every operation still creates, and the post step still destroys", async () => {
     await reload(emu, base);
     const services = ["ec2", "elasticloadbalancing"];
