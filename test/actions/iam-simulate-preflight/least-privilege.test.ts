@@ -1,0 +1,119 @@
+/**
+ * The IAM policy the README documents for the preflight role is exactly
+ * enough: the bundle runs against the emulator in enforcement mode as a role
+ * holding only that policy (taken from the README itself).
+ */
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../emulator/server";
+import { runBundle } from "../../harness/runner";
+import { ACCOUNT, API_KEY_SECRET, DB_SECRET, incidentTaskDefinition, scenario, secretsPolicy } from "./scenario";
+
+const PREFLIGHT_KEY = "AKIAPREFLIGHT0000001";
+const PREFLIGHT_ROLE = `arn:aws:iam::${ACCOUNT}:role/papyrus-preflight`;
+
+interface Statement {
+  Sid: string;
+}
+
+/** The JSON policy under "## IAM policy for the preflight role" in the README, for the emulator's account. */
+function documentedPolicy(): { Version: string; Statement: Statement[] } {
+  const readme = readFileSync("actions/iam-simulate-preflight/README.md", "utf8");
+  const section = readme.slice(readme.indexOf("## IAM policy for the preflight role"));
+  const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!json) throw new Error("README has no JSON policy for the preflight role");
+  return JSON.parse(json.replaceAll("111122223333", ACCOUNT));
+}
+
+let emu: RunningEmulator;
+afterEach(async () => {
+  await emu?.stop();
+});
+
+async function runAs(policy: unknown) {
+  const readParameters = {
+    Sid: "ReadParameters",
+    Effect: "Allow",
+    Action: "ssm:GetParameters",
+    Resource: `arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/papyrus/*`,
+  };
+  const s = scenario({ executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET], [readParameters]) });
+  const td = incidentTaskDefinition();
+  (td.containerDefinitions[0] as { secrets: { name: string; valueFrom: string }[] }).secrets.push({
+    name: "DB_URL",
+    valueFrom: "/papyrus/prd/db-url",
+  });
+  s.ecs = { taskDefinitions: [td] };
+  s.ssm = { parameters: [{ name: "/papyrus/prd/db-url", value: "postgres://db", type: "String" }] };
+  s.iam.roles.push({
+    name: "papyrus-preflight",
+    trustPolicy: { Version: "2012-10-17", Statement: [] },
+    inlinePolicies: { preflight: policy },
+  });
+  s.principals = { [PREFLIGHT_KEY]: PREFLIGHT_ROLE };
+  s.enforce = true;
+  emu = await startEmulator({ scenario: s });
+  return runBundle("iam-simulate-preflight", {
+    inputs: {
+      "task-definition": "papyrus-task:1",
+      "execution-role-arn": "",
+      "task-role-checks": `- action: ssm:GetParameter\n  resource: arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/papyrus/prd/db-url`,
+      comment: "false",
+    },
+    env: { AWS_ENDPOINT_URL: emu.endpoint, AWS_ACCESS_KEY_ID: PREFLIGHT_KEY },
+  });
+}
+
+const denied = () => emu.emulator.requests.filter((r) => /AccessDenied/.test(r.code ?? ""));
+
+describe("the preflight role's documented policy", () => {
+  it("is enough for every call, Sids included", async () => {
+    const result = await runAs(documentedPolicy());
+    expect(result.stderr).toBe("");
+    expect(denied()).toEqual([]);
+    expect(result.annotations.filter((a) => a.level === "error")).toEqual([]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.outputs.report ?? "{}");
+    expect(report.statementIdsUnavailable).toBeUndefined();
+    const sids = (action: string) =>
+      report.rows
+        .find((r: { action: string }) => r.action === action)
+        ?.matchedStatements.map((m: { sid: string }) => m.sid);
+    expect(sids("secretsmanager:GetSecretValue")).toEqual(["ReadPapyrusSecrets"]);
+    // AmazonECSTaskExecutionRolePolicy has no Sids: the statement's number instead.
+    expect(sids("ecr:BatchGetImage")).toEqual(["statement 1"]);
+    const actions = new Set(emu.emulator.requests.map((r) => `${r.service}:${r.action}`));
+    for (const call of [
+      "iam:SimulatePrincipalPolicy",
+      "iam:GetRole",
+      "ecs:DescribeTaskDefinition",
+      "secretsmanager:DescribeSecret",
+      "ssm:DescribeParameters",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:GetPolicy",
+      "iam:GetPolicyVersion",
+    ]) {
+      expect(actions).toContain(call);
+    }
+  });
+
+  it("without the optional statement: the same verdict, line numbers instead of Sids, and the report says why", async () => {
+    const policy = documentedPolicy();
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== "OptionalStatementIdsInTheReport");
+    const result = await runAs(policy);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.outputs.report ?? "{}");
+    expect(report.statementIdsUnavailable).toContain("iam:");
+    expect(result.summary).toContain("Statement ids could not be read");
+  });
+
+  it("without DescribeSecret: exit 1 naming the permission to grant", async () => {
+    const policy = documentedPolicy();
+    policy.Statement = policy.Statement.filter((s) => s.Sid !== "ResolveSecretsAndTheirKeys");
+    const result = await runAs(policy);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("secretsmanager:DescribeSecret was denied");
+    expect(result.stdout).toContain("Grant the role the permission for secretsmanager:DescribeSecret");
+  });
+});
