@@ -1,7 +1,7 @@
 /**
- * The IAM policy the README documents for the preflight role is exactly
- * enough: the bundle runs against the emulator in enforcement mode as a role
- * holding only that policy (taken from the README itself).
+ * The IAM policy documented for the preflight role is exactly enough: the
+ * bundle runs against the emulator in enforcement mode as a role holding only
+ * that policy.
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,13 +16,9 @@ interface Statement {
   Sid: string;
 }
 
-/** The JSON policy under "## IAM policy for the preflight role" in the README, for the emulator's account. */
+/** The policy file the README shows (test/docs/iam-policies.test.ts keeps the two identical). */
 function documentedPolicy(): { Version: string; Statement: Statement[] } {
-  const readme = readFileSync("actions/iam-simulate-preflight/README.md", "utf8");
-  const section = readme.slice(readme.indexOf("## IAM policy for the preflight role"));
-  const json = /```json\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!json) throw new Error("README has no JSON policy for the preflight role");
-  return JSON.parse(json.replaceAll("111122223333", ACCOUNT));
+  return JSON.parse(readFileSync("src/actions/iam-simulate-preflight/iam-policy.json", "utf8"));
 }
 
 let emu: RunningEmulator;
