@@ -273,6 +273,34 @@ describe("iam-simulate-preflight", () => {
     expect(github.commentsOn(7)[0]?.body).toContain("explicit deny");
   });
 
+  it("names missing context keys, and extra-checks can supply the context", async () => {
+    const onlyFromVpce = {
+      Sid: "OnlyThroughTheEndpoint",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: API_KEY_SECRET,
+      Condition: { StringEquals: { "aws:SourceVpce": "vpce-0a1b2c3d" } },
+    };
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy([DB_SECRET], [onlyFromVpce]) }));
+    const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+    const result = await preflight(workspace, {
+      "extra-checks": [
+        "- principal: execution-role",
+        "  action: secretsmanager:GetSecretValue",
+        `  resource: ${API_KEY_SECRET}`,
+        "  context:",
+        "    aws:SourceVpce: vpce-0a1b2c3d",
+      ].join("\n"),
+    });
+    expect(result.code).toBe(1);
+    const rows = reportOf(result).rows.filter((r) => r.resource === API_KEY_SECRET);
+    expect(rows.map((r) => [r.decision, r.missingContext])).toEqual([
+      ["implicitDeny", ["aws:SourceVpce"]],
+      ["allowed", []],
+    ]);
+    expect(github.commentsOn(7)[0]?.body).toContain("<code>aws&#58;SourceVpce</code>");
+  });
+
   it("survives throttling injected on IAM (SDK retry + jittered retry)", async () => {
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }), {
       seed: 7,
