@@ -17,6 +17,7 @@ import {
   runRegisterPost,
   scenario,
   startAlb,
+  startRegister,
   taskSpecs,
 } from "../actions/ephemeral-alb/cycle";
 import { type FaultRule, seededRandom } from "../emulator/faults";
@@ -53,6 +54,8 @@ interface Plan {
   deny?: (typeof DENIABLE)[number];
   /** Kill main (ephemeral-alb) when this many AWS calls have arrived. */
   killAtCall?: number;
+  /** Kill register-fargate-targets' main at its n-th AWS call. */
+  killRegisterAtCall?: number;
   register: boolean;
 }
 
@@ -63,7 +66,7 @@ function plan(seed: number): Plan {
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const rules: FaultRule[] = [];
   const faults: string[] = [];
-  const p: Plan = { seed, faults, rules, register: random() < 0.5 };
+  const p: Plan = { seed, faults, rules, register: random() < 0.85 };
   if (random() < 0.6) {
     const rate = Math.round((0.1 + random() * 0.35) * 100) / 100;
     rules.push({ throttleRate: rate });
@@ -106,6 +109,10 @@ function plan(seed: number): Plan {
     p.killAtCall = 1 + Math.floor(random() * 10);
     faults.push(`SIGKILL at call ${p.killAtCall}`);
   }
+  if (p.register && p.deny === undefined && p.killAtCall === undefined && random() < 0.4) {
+    p.killRegisterAtCall = 1 + Math.floor(random() * 8);
+    faults.push(`SIGKILL register at call ${p.killRegisterAtCall}`);
+  }
   if (faults.length === 0) faults.push("none");
   return p;
 }
@@ -118,6 +125,7 @@ interface RunReport {
   /** An injected denial that no step reported (the fault never hit, or was swallowed). */
   denialUnseen: boolean;
   killed: boolean;
+  registerKilled: boolean;
   leaked: number;
   unnamed: string[];
   detail: string;
@@ -134,29 +142,40 @@ function unnamedErrors(r: RunResult, deny?: string): string[] {
   return named ? [] : messages;
 }
 
+/** Kills the step when the emulator has seen `atCall` more calls than `since` (bounded: 20 s of 5 ms checks). */
+async function killAt(
+  emu: RunningEmulator,
+  child: { exitCode: number | null; kill(signal: NodeJS.Signals): boolean },
+  since: number,
+  atCall: number,
+): Promise<boolean> {
+  for (let i = 0; i < 4_000 && child.exitCode === null; i++) {
+    if (emu.emulator.requests.length - since >= atCall) return child.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return false;
+}
+
 async function oneRun(emu: RunningEmulator, base: Scenario, p: Plan): Promise<RunReport> {
   await reload(emu, base);
   emu.emulator.faults.configure({ seed: p.seed, rules: p.rules });
   const unnamed: string[] = [];
   const running = startAlb(emu, await albInputs({ leg: `seed-${p.seed}` }), { timeoutMs: 120_000 });
-  let killed = false;
-  if (p.killAtCall !== undefined) {
-    for (let i = 0; i < 4_000 && running.child.exitCode === null; i++) {
-      if (emu.emulator.requests.length >= p.killAtCall) {
-        killed = running.child.kill("SIGKILL");
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
+  const killed = p.killAtCall !== undefined && (await killAt(emu, running.child, 0, p.killAtCall));
   const main = await running.result;
   unnamed.push(...unnamedErrors(main, p.deny?.iam));
 
   let register: RunResult | undefined;
+  let registerKilled = false;
   if (main.code === 0 && p.register) {
-    register = await runRegister(emu, registerInputs(main.outputs["target-group-arn"] as string), {
-      workspace: main.workspace,
-    });
+    const inputs = registerInputs(main.outputs["target-group-arn"] as string);
+    if (p.killRegisterAtCall !== undefined) {
+      const started = startRegister(emu, inputs, { workspace: main.workspace });
+      registerKilled = await killAt(emu, started.child, emu.emulator.requests.length, p.killRegisterAtCall);
+      register = await started.result;
+    } else {
+      register = await runRegister(emu, inputs, { workspace: main.workspace });
+    }
     unnamed.push(
       ...unnamedErrors(
         register,
@@ -179,6 +198,7 @@ async function oneRun(emu: RunningEmulator, base: Scenario, p: Plan): Promise<Ru
     registerCode: register?.code,
     denialUnseen: p.deny !== undefined && main.code === 0 && register?.code !== 1,
     killed,
+    registerKilled,
     leaked,
     unnamed,
     detail: leaked > 0 ? JSON.stringify(left) + post.stdout.slice(-3000) : "",
@@ -215,7 +235,7 @@ describe("fault campaign", () => {
     const unnamed = count((r) => r.unnamed.length > 0);
     const summary = [
       `fault campaign: ${reports.length} runs (seeds ${seeds[0]}..${seeds.at(-1)})`,
-      `  with throttling ${count((r) => r.faults.includes("throttle"))}, 5xx ${count((r) => r.faults.includes("5xx"))}, AccessDenied ${count((r) => r.faults.includes("AccessDenied"))}, SIGKILL ${count((r) => r.killed)}`,
+      `  with throttling ${count((r) => r.faults.includes("throttle"))}, 5xx ${count((r) => r.faults.includes("5xx"))}, AccessDenied ${count((r) => r.faults.includes("AccessDenied"))}, SIGKILL ${count((r) => r.killed)} of ephemeral-alb and ${count((r) => r.registerKilled)} of register-fargate-targets`,
       `  main succeeded ${count((r) => r.mainCode === 0)}, failed ${count((r) => r.mainCode === 1)}, killed ${count((r) => r.killed)}`,
       `  register ran ${count((r) => r.registerCode !== undefined)}, failed ${count((r) => r.registerCode === 1)}`,
       `  injected denials no step reported: ${count((r) => r.denialUnseen)}`,

@@ -177,6 +177,14 @@ export function runRegister(
   return runBundle("register-fargate-targets", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
 }
 
+export function startRegister(
+  emu: RunningEmulator,
+  inputs: Record<string, string | number | boolean>,
+  opts: RunOptions = {},
+) {
+  return startBundle("register-fargate-targets", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
+}
+
 export function runRegisterPost(
   emu: RunningEmulator,
   main: Pick<RunResult, "state" | "workspace">,
