@@ -137,7 +137,7 @@ const OPERATION = /\b(ec2|elasticloadbalancing|ecs):[A-Z][A-Za-z]+\b/;
 function unnamedErrors(r: RunResult, deny?: string): string[] {
   if (r.code === 0 || r.signal === "SIGKILL") return [];
   const messages = errors(r);
-  if (messages.length === 0) return [`exit ${r.code} without an error message`];
+  if (messages.length === 0) return [`exit ${r.code} without an error message; stderr: ${r.stderr.slice(-1500)}`];
   const named = messages.some((m) => (deny ? m.includes(deny) : OPERATION.test(m)));
   return named ? [] : messages;
 }
