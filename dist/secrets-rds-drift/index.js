@@ -73085,7 +73085,9 @@ function regexRule(opts) {
             re.lastIndex = from;
             for (let m = re.exec(text); m !== null; m = re.exec(text)) {
                 const full = m[0];
-                if (full.length === 0 || (opts.tokenStart && !startsToken(text, m.index))) {
+                if (full.length === 0 ||
+                    (opts.tokenStart && !startsToken(text, m.index)) ||
+                    (opts.accept && !opts.accept(text, m.index))) {
                     re.lastIndex = m.index + 1;
                     continue;
                 }
@@ -73236,6 +73238,7 @@ function rdsEndpointRule() {
     });
     return anchoredRule(".rds.amazonaws.com", 160, rule);
 }
+const URL_SCHEME = /(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,20}$/;
 const PEM_BODY = String.raw `(?:[A-Za-z0-9+/=\s]|\\[nr]|Proc-Type:[^\r\n\\]*|DEK-Info:[^\r\n\\]*)`;
 function builtIn(name) {
     switch (name) {
@@ -73324,8 +73327,10 @@ function builtIn(name) {
         case "url-password":
             return regexRule({
                 name,
-                description: "passwords in scheme://user:password@host URLs (postgres, mysql, redis, mongodb, amqp, http)",
-                regex: /\b(?:postgres(?:ql)?|mysql|mariadb|redshift|rediss?|mongodb(?:\+srv)?|amqps?|https?|ftp):\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+                description: "passwords in scheme://user:password@host URLs (postgres://, mysql://, redis://, https:// …)",
+                // Anchored on "://" (rare) rather than on the scheme; the scheme is checked by `accept`.
+                regex: /:\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+                accept: (text, index) => URL_SCHEME.test(text.slice(Math.max(0, index - 24), index)),
                 replacement: SECRET_MASK,
                 maxLength: 600,
             });
