@@ -4,19 +4,13 @@
  * suite's actions read. The CLI follows nextToken/Marker by itself, so these
  * also prove the paging tokens, and its error lines prove the error codes.
  */
-import { execFile, spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AWS_CLI_MISSING, awsCliVersion, runAwsCli } from "./awscli";
 import { type RunningEmulator, startEmulator } from "./server";
 import type { EcsModule } from "./services/ecs";
 
 // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, checked field by field
 type Json = Record<string, any>;
-
-const probe = spawnSync("aws", ["--version"], { encoding: "utf8" });
-const cliVersion = probe.status === 0 ? `${probe.stdout}${probe.stderr}`.trim() : undefined;
-const MISSING =
-  "The AWS CLI (`aws`) is not on PATH. These fidelity tests need it: install it with `sudo apt-get install awscli` " +
-  "(Debian/Ubuntu; .ci/run does this in CI) or from https://aws.amazon.com/cli/, then rerun.";
 
 let emu: RunningEmulator;
 
@@ -82,43 +76,16 @@ beforeAll(async () => {
 });
 afterAll(() => emu?.stop());
 
-function cliEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of ["PATH", "HOME", "LANG", "PYTHONPATH", "PYENV_ROOT", "PYENV_VERSION", "TMPDIR"])
-    if (process.env[key] !== undefined) env[key] = process.env[key];
-  return {
-    ...env,
-    AWS_ACCESS_KEY_ID: "AKIAEMULATOR00000001",
-    AWS_SECRET_ACCESS_KEY: "emulator-secret-key",
-    AWS_DEFAULT_REGION: "us-west-2",
-    AWS_PAGER: "",
-    AWS_CONFIG_FILE: "/nonexistent/aws-config",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
-    AWS_EC2_METADATA_DISABLED: "true",
-    NO_PROXY: "*",
-  };
-}
-
 /** `aws <args>` against the emulator: exit code, parsed JSON output, stderr. */
-function cli(...args: string[]): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
-  if (!cliVersion) return Promise.reject(new Error(MISSING));
-  return new Promise((resolve) => {
-    execFile(
-      "aws",
-      [...args, "--endpoint-url", emu.endpoint, "--output", "json", "--cli-read-timeout", "30"],
-      { env: cliEnv(), timeout: 60_000, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, json: code === 0 && stdout.trim() ? JSON.parse(stdout) : {}, stderr });
-      },
-    );
-  });
+async function cli(...args: string[]): Promise<{ code: number; json: Record<string, unknown>; stderr: string }> {
+  const r = await runAwsCli(emu.endpoint, args, 60_000);
+  return { code: r.code, json: r.code === 0 && r.stdout.trim() ? JSON.parse(r.stdout) : {}, stderr: r.stderr };
 }
 
 describe("AWS CLI reads ECS, Secrets Manager, SSM and RDS from the emulator", () => {
   it("is installed (CI installs Debian's awscli)", () => {
-    if (!cliVersion) throw new Error(MISSING);
-    expect(cliVersion).toMatch(/^aws-cli\/[12]\./);
+    if (!awsCliVersion) throw new Error(AWS_CLI_MISSING);
+    expect(awsCliVersion).toMatch(/^aws-cli\/[12]\./);
   });
 
   it("ECS: paginated list-tasks, describe-tasks of a stopped task, ClusterNotFoundException", async () => {

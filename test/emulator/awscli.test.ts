@@ -4,15 +4,12 @@
  * --endpoint-url, and real HTTP goes through the load balancer to a real
  * sample-app process.
  */
-import { execFile, spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SampleApp, startSampleApp } from "../fixtures/sample-app";
+import { AWS_CLI_MISSING, awsCliVersion, runAwsCli } from "./awscli";
 import { freePort, get, waitFor } from "./elbv2-helpers";
 import { type RunningEmulator, startEmulator } from "./server";
 import { ec2Of } from "./services/ec2";
-
-const cli = spawnSync("aws", ["--version"], { encoding: "utf8" });
-const cliVersion = cli.status === 0 ? `${cli.stdout}${cli.stderr}`.trim() : undefined;
 
 let emu: RunningEmulator;
 let app: SampleApp;
@@ -30,66 +27,21 @@ afterAll(async () => {
   await app?.stop();
 });
 
-function cliEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of ["PATH", "HOME", "LANG", "PYTHONPATH", "PYENV_ROOT", "PYENV_VERSION", "TMPDIR"]) {
-    if (process.env[key] !== undefined) env[key] = process.env[key];
-  }
-  return {
-    ...env,
-    AWS_ACCESS_KEY_ID: "AKIAEMULATOR00000001",
-    AWS_SECRET_ACCESS_KEY: "emulator-secret-key",
-    AWS_DEFAULT_REGION: "us-west-2",
-    AWS_REGION: "us-west-2",
-    AWS_PAGER: "",
-    AWS_CONFIG_FILE: "/nonexistent/aws-config",
-    AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
-    AWS_EC2_METADATA_DISABLED: "true",
-    NO_PROXY: "*",
-  };
-}
-
-/** Runs `aws <args> --endpoint-url <emulator> --output json` and parses the output. */
-function aws(...args: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "aws",
-      [
-        ...args,
-        "--endpoint-url",
-        emu.endpoint,
-        "--output",
-        "json",
-        "--cli-read-timeout",
-        "30",
-        "--cli-connect-timeout",
-        "5",
-      ],
-      { env: cliEnv(), timeout: 90_000, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        if (error) {
-          reject(new Error(`aws ${args.join(" ")} failed (${error.code}): ${stderr.trim()}`));
-          return;
-        }
-        resolve(stdout.trim() ? (JSON.parse(stdout) as Record<string, unknown>) : {});
-      },
-    );
-  });
+/** Runs `aws <args>` against the emulator and parses its JSON output. */
+async function aws(...args: string[]): Promise<Record<string, unknown>> {
+  const r = await runAwsCli(emu.endpoint, args);
+  if (r.code !== 0) throw new Error(`aws ${args.join(" ")} failed (${r.code}): ${r.stderr.trim()}`);
+  return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
 }
 
 describe("AWS CLI against the emulator", () => {
   it("is installed (CI installs Debian's awscli)", () => {
-    if (!cliVersion) {
-      throw new Error(
-        "The AWS CLI (`aws`) is not on PATH. This fidelity test needs it: install it with `sudo apt-get install awscli` " +
-          "(Debian/Ubuntu; .ci/run does this in CI) or from https://aws.amazon.com/cli/, then rerun.",
-      );
-    }
-    expect(cliVersion).toMatch(/^aws-cli\/[12]\./);
+    if (!awsCliVersion) throw new Error(AWS_CLI_MISSING);
+    expect(awsCliVersion).toMatch(/^aws-cli\/[12]\./);
   });
 
   it("drives the smoke flow: SG, target group, ALB, listener, register, wait target-in-service, HTTP through the ALB, delete all", async () => {
-    if (!cliVersion) throw new Error("AWS CLI missing: see the previous test for how to install it");
+    if (!awsCliVersion) throw new Error(AWS_CLI_MISSING);
     // The ECS task the app stands for: its ENI carries a task security group that does not admit the ALB yet.
     const vpcId = ec2Of(emu.emulator).defaultVpcId() as string;
     const subnetsOut = (await aws("ec2", "describe-subnets", "--filters", `Name=vpc-id,Values=${vpcId}`)) as {
