@@ -58,8 +58,8 @@ const SED_SCRIPT = [
   String.raw`s/(bearer[[:space:]]+)[A-Za-z0-9._~+/-]{12,}=*/\1****/gI`,
   String.raw`s/eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/****/g`,
   String.raw`s#(://[^:/?#@[:space:]"']{1,256}:)[^@[:space:]/"']{1,256}@#\1****@#g`,
-  String.raw`/-----BEGIN [A-Z ]*PRIVATE KEY-----/,/-----END [A-Z ]*PRIVATE KEY-----/{/-----/!s/.*/****/}`,
-  String.raw`s/Pg-p4ss!w0rd#2025/****/g`,
+  "/-----BEGIN [A-Z ]*PRIVATE KEY-----/,/-----END [A-Z ]*PRIVATE KEY-----/{/-----/!s/.*/****/}",
+  "s/Pg-p4ss!w0rd#2025/****/g",
 ].join("\n");
 
 function generate(path: string): number {

@@ -8,7 +8,7 @@ rmSync(`${root}dist`, { recursive: true, force: true });
 execFileSync(process.execPath, [`${root}scripts/build.mjs`], { cwd: root, stdio: "inherit" });
 const status = execFileSync("git", ["status", "--porcelain", "--", "dist/"], { cwd: root, encoding: "utf8" });
 if (status.trim() !== "") {
-  console.error("dist/ is out of date with src/. Run `npm run build` and commit dist/:\n" + status);
+  console.error(`dist/ is out of date with src/. Run \`npm run build\` and commit dist/:\n${status}`);
   execFileSync("git", ["--no-pager", "diff", "--stat", "--", "dist/"], { cwd: root, stdio: "inherit" });
   process.exit(1);
 }

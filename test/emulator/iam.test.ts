@@ -306,7 +306,7 @@ describe("SimulatePrincipalPolicy", () => {
     // The top level is the most restrictive decision over all resources.
     expect(result).toMatchObject({
       EvalActionName: "secretsmanager:GetSecretValue",
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM answers the resource type's ARN template
+      // IAM answers the resource type's ARN template, placeholders and all.
       EvalResourceName: "arn:${Partition}:secretsmanager:${Region}:${Account}:secret:${SecretId}",
       EvalDecision: "explicitDeny",
     });
