@@ -10,6 +10,6 @@ export default defineConfig({
     // two cores, so keep the fan-out modest.
     maxWorkers: 2,
     minWorkers: 1,
-    reporters: ["default"],
+    reporters: ["default", "./test/harness/plain-summary-reporter.ts"],
   },
 });
