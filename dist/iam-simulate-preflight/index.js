@@ -91020,10 +91020,21 @@ function reportFailure(step, error) {
         core_debug(error.stack);
 }
 /**
+ * A promise nobody awaited that rejects (a parallel create whose sibling failed
+ * first, a socket error after a response) would otherwise end the process with
+ * exit 1 and no `::error::` at all: report it like any other failure.
+ */
+function reportStrayErrors(step) {
+    const report = (error) => reportFailure(step, error);
+    process.on("unhandledRejection", report);
+    process.on("uncaughtException", report);
+}
+/**
  * The whole life of a `main.ts`: read and validate inputs (nothing is created
  * before they are all valid), run, write outputs, fail if asked to.
  */
 async function runAction(step, readInputs, run) {
+    reportStrayErrors(step);
     try {
         const inputs = readInputs(actionInputs);
         const result = await run(inputs);
@@ -91037,6 +91048,7 @@ async function runAction(step, readInputs, run) {
 }
 /** A post step: every failure is prefixed with the step name so it is clear which cleanup failed. */
 async function runPost(step, run) {
+    reportStrayErrors(`${step} (post)`);
     try {
         const result = await run();
         if (result?.failure)

@@ -34,6 +34,17 @@ export function reportFailure(step: string, error: unknown): void {
 }
 
 /**
+ * A promise nobody awaited that rejects (a parallel create whose sibling failed
+ * first, a socket error after a response) would otherwise end the process with
+ * exit 1 and no `::error::` at all: report it like any other failure.
+ */
+function reportStrayErrors(step: string): void {
+  const report = (error: unknown) => reportFailure(step, error);
+  process.on("unhandledRejection", report);
+  process.on("uncaughtException", report);
+}
+
+/**
  * The whole life of a `main.ts`: read and validate inputs (nothing is created
  * before they are all valid), run, write outputs, fail if asked to.
  */
@@ -42,6 +53,7 @@ export async function runAction<I>(
   readInputs: (get: InputSource) => I,
   run: (inputs: I) => Promise<ActionResult>,
 ): Promise<void> {
+  reportStrayErrors(step);
   try {
     const inputs = readInputs(actionInputs);
     const result = await run(inputs);
@@ -54,6 +66,7 @@ export async function runAction<I>(
 
 /** A post step: every failure is prefixed with the step name so it is clear which cleanup failed. */
 export async function runPost(step: string, run: () => Promise<{ failure?: string } | undefined>): Promise<void> {
+  reportStrayErrors(`${step} (post)`);
   try {
     const result = await run();
     if (result?.failure) core.setFailed(`${step} (post): ${result.failure}`);
