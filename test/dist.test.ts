@@ -19,9 +19,12 @@ describe("dist/", () => {
     expect(bundles).toEqual(expected.sort());
   });
 
-  it.each(bundles)("%s contains no AGPL code (the emulator's @cloud-copilot/iam-simulate stays a devDependency)", (name) => {
-    const licenses = readFileSync(join(ROOT, "dist", name, "licenses.txt"), "utf8");
-    expect(licenses).not.toMatch(/AGPL|@cloud-copilot/);
-    expect(readFileSync(join(ROOT, "dist", name, "index.js"), "utf8")).not.toContain("@cloud-copilot");
-  });
+  it.each(bundles)(
+    "%s contains no AGPL code (the emulator's @cloud-copilot/iam-simulate stays a devDependency)",
+    (name) => {
+      const licenses = readFileSync(join(ROOT, "dist", name, "licenses.txt"), "utf8");
+      expect(licenses).not.toMatch(/AGPL|@cloud-copilot/);
+      expect(readFileSync(join(ROOT, "dist", name, "index.js"), "utf8")).not.toContain("@cloud-copilot");
+    },
+  );
 });
