@@ -11,7 +11,6 @@
  * `npm run bench:alb`. ECS_ALB_SMOKE_BENCH_TIMESCALE (default 1) scales the
  * emulated delays; the CLI waiters' 15 s polling does not scale.
  */
-import { execFile } from "node:child_process";
 import { ElasticLoadBalancingV2Client, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
   albInputs,
@@ -30,6 +29,7 @@ import {
   taskSpecs,
   VPC,
 } from "../test/actions/ephemeral-alb/cycle";
+import { runAwsCli } from "../test/emulator/awscli";
 import { freePort } from "../test/emulator/elbv2-helpers";
 import type { RunningEmulator } from "../test/emulator/server";
 import { type SampleApp, startTasks } from "../test/fixtures/sample-app";
@@ -39,37 +39,15 @@ const TIME_SCALE = Number(process.env.ECS_ALB_SMOKE_BENCH_TIMESCALE ?? 1);
 const CLI_CAP_MS = 60_000;
 const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
 
-function cli(
+/** An AWS CLI command against the emulator, timed. */
+async function cli(
   emu: RunningEmulator,
   args: string[],
   timeoutMs = 900_000,
 ): Promise<{ code: number; out: string; ms: number }> {
   const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      "aws",
-      [...args, "--endpoint-url", emu.endpoint, "--region", REGION, "--output", "json"],
-      {
-        timeout: timeoutMs,
-        encoding: "utf8",
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          AWS_PAGER: "",
-          AWS_CONFIG_FILE: "/nonexistent",
-          AWS_SHARED_CREDENTIALS_FILE: "/nonexistent",
-          AWS_EC2_METADATA_DISABLED: "true",
-          NO_PROXY: "*",
-        },
-      },
-      (error, stdout) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-        resolve({ code, out: stdout, ms: Date.now() - started });
-      },
-    );
-  });
+  const r = await runAwsCli(emu.endpoint, [...args, "--region", REGION], timeoutMs);
+  return { code: r.code, out: r.stdout, ms: Date.now() - started };
 }
 
 /** The moment (ms since epoch) every target of the group is healthy, watched in-process every 10 ms. */

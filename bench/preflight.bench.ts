@@ -18,7 +18,6 @@
  * The emulator adds PREFLIGHT_BENCH_LATENCY_MS (default 40) to every call to
  * stand in for the network round trip to IAM.
  */
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,12 +36,13 @@ import {
   secretsPolicy,
   taskDefinition,
 } from "../test/actions/iam-simulate-preflight/scenario";
+import { awsCliVersion, runAwsCli } from "../test/emulator/awscli";
 import { startEmulator } from "../test/emulator/server";
 
 const SECRETS = Number(process.env.PREFLIGHT_BENCH_SECRETS ?? 100);
 const LATENCY_MS = Number(process.env.PREFLIGHT_BENCH_LATENCY_MS ?? 40);
 const THROTTLE_RATE = Number(process.env.PREFLIGHT_BENCH_THROTTLE ?? 0.3);
-const WITH_CLI = process.env.PREFLIGHT_BENCH_CLI !== "0" && spawnSync("aws", ["--version"]).status === 0;
+const WITH_CLI = process.env.PREFLIGHT_BENCH_CLI !== "0" && awsCliVersion !== undefined;
 
 const secrets = Array.from({ length: SECRETS }, (_, i) => ({
   name: `papyrus/bench/secret-${i}`,
@@ -159,39 +159,23 @@ async function sdkLoop(): Promise<number> {
   return failed;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: "ignore" });
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code));
-  });
-}
-
 async function cliLoop(endpoint: string): Promise<number> {
   let failed = 0;
   for (const arn of arns) {
     // Asynchronously: the emulator answers from this very process.
-    const status = await run(
-      "aws",
-      [
-        "iam",
-        "simulate-principal-policy",
-        "--endpoint-url",
-        endpoint,
-        "--region",
-        REGION,
-        "--policy-source-arn",
-        EXECUTION_ROLE,
-        "--action-names",
-        "secretsmanager:GetSecretValue",
-        "--resource-arns",
-        arn,
-        "--output",
-        "json",
-      ],
-      { ...process.env, AWS_PAGER: "" },
-    );
-    if (status !== 0) failed++;
+    const { code } = await runAwsCli(endpoint, [
+      "iam",
+      "simulate-principal-policy",
+      "--region",
+      REGION,
+      "--policy-source-arn",
+      EXECUTION_ROLE,
+      "--action-names",
+      "secretsmanager:GetSecretValue",
+      "--resource-arns",
+      arn,
+    ]);
+    if (code !== 0) failed++;
   }
   return failed;
 }
