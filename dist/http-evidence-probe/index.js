@@ -40385,6 +40385,56 @@ class EvidenceWriter {
     }
 }
 
+;// CONCATENATED MODULE: ./src/lib/retry.ts
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
+function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
+    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
+    return Math.floor(random() * cap);
+}
+async function retry(fn, opts) {
+    const sleep = opts.sleep ?? realSleep;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (error) {
+            if (attempt + 1 >= opts.attempts || !opts.retryable(error))
+                throw error;
+            await sleep(backoffMs(attempt, opts.baseMs ?? 200, opts.maxMs ?? 5_000, opts.random));
+        }
+    }
+}
+class DeadlineExceeded extends (/* unused pure expression or super */ null && (Error)) {
+    name = "DeadlineExceeded";
+}
+const realClock = { now: () => Date.now(), sleep: realSleep };
+/**
+ * Polls until `poll` says done, says the state can never succeed (`fatal`,
+ * which throws at once with that reason), or the deadline passes (throws with
+ * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
+ * quick success is seen quickly without hammering the API on a slow one.
+ */
+async function pollUntil(poll, opts) {
+    const clock = opts.clock ?? realClock;
+    const deadline = clock.now() + opts.timeoutMs;
+    let interval = opts.minIntervalMs ?? 250;
+    const maxInterval = opts.maxIntervalMs ?? 5_000;
+    for (;;) {
+        const outcome = await poll();
+        if (outcome.done)
+            return outcome.value;
+        if (outcome.fatal)
+            throw new Error(outcome.fatal);
+        const left = deadline - clock.now();
+        if (left <= 0) {
+            throw new DeadlineExceeded(`Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`);
+        }
+        await clock.sleep(Math.min(interval, left));
+        interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-log.ts
 /**
  * The `<ts>_<name>.log` evidence file: the last attempt as `curl -si` shows
@@ -41194,10 +41244,11 @@ function summaryMarkdown(reports, result, files) {
 
 
 
+
 const defaultDeps = () => ({
     exchange: exchange,
     now: () => Date.now(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep: realSleep,
 });
 function redactor(secrets) {
     const values = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);

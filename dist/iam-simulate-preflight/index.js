@@ -87939,6 +87939,56 @@ var __webpack_exports__ = {};
 var dist_cjs = __nccwpck_require__(6764);
 // EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
 var retry = __nccwpck_require__(3609);
+;// CONCATENATED MODULE: ./src/lib/retry.ts
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
+function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
+    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
+    return Math.floor(random() * cap);
+}
+async function retry_retry(fn, opts) {
+    const sleep = opts.sleep ?? realSleep;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (error) {
+            if (attempt + 1 >= opts.attempts || !opts.retryable(error))
+                throw error;
+            await sleep(backoffMs(attempt, opts.baseMs ?? 200, opts.maxMs ?? 5_000, opts.random));
+        }
+    }
+}
+class DeadlineExceeded extends (/* unused pure expression or super */ null && (Error)) {
+    name = "DeadlineExceeded";
+}
+const realClock = { now: () => Date.now(), sleep: realSleep };
+/**
+ * Polls until `poll` says done, says the state can never succeed (`fatal`,
+ * which throws at once with that reason), or the deadline passes (throws with
+ * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
+ * quick success is seen quickly without hammering the API on a slow one.
+ */
+async function pollUntil(poll, opts) {
+    const clock = opts.clock ?? realClock;
+    const deadline = clock.now() + opts.timeoutMs;
+    let interval = opts.minIntervalMs ?? 250;
+    const maxInterval = opts.maxIntervalMs ?? 5_000;
+    for (;;) {
+        const outcome = await poll();
+        if (outcome.done)
+            return outcome.value;
+        if (outcome.fatal)
+            throw new Error(outcome.fatal);
+        const left = deadline - clock.now();
+        if (left <= 0) {
+            throw new DeadlineExceeded(`Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`);
+        }
+        await clock.sleep(Math.min(interval, left));
+        interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
+    }
+}
+
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"1.0.0"};
 ;// CONCATENATED MODULE: ./src/lib/version.ts
@@ -87946,6 +87996,7 @@ const package_namespaceObject = {"rE":"1.0.0"};
 const VERSION = package_namespaceObject.rE;
 
 ;// CONCATENATED MODULE: ./src/lib/aws.ts
+
 
 
 /**
@@ -87963,7 +88014,7 @@ function awsClientConfig(opts) {
     return {
         region: opts.region,
         customUserAgent: `ecs-alb-smoke/${VERSION}`,
-        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => Math.floor(Math.random() * Math.min(capMs, baseMs * 2 ** attempt))),
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => backoffMs(attempt, baseMs, capMs)),
     };
 }
 
@@ -91067,56 +91118,6 @@ var client_ecs_dist_cjs = __nccwpck_require__(212);
 var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ssm/dist-cjs/index.js
 var client_ssm_dist_cjs = __nccwpck_require__(4736);
-;// CONCATENATED MODULE: ./src/lib/retry.ts
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
-function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
-    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
-    return Math.floor(random() * cap);
-}
-async function retry_retry(fn, opts) {
-    const sleep = opts.sleep ?? realSleep;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (error) {
-            if (attempt + 1 >= opts.attempts || !opts.retryable(error))
-                throw error;
-            await sleep(backoffMs(attempt, opts.baseMs ?? 200, opts.maxMs ?? 5_000, opts.random));
-        }
-    }
-}
-class DeadlineExceeded extends (/* unused pure expression or super */ null && (Error)) {
-    name = "DeadlineExceeded";
-}
-const realClock = { now: () => Date.now(), sleep: realSleep };
-/**
- * Polls until `poll` says done, says the state can never succeed (`fatal`,
- * which throws at once with that reason), or the deadline passes (throws with
- * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
- * quick success is seen quickly without hammering the API on a slow one.
- */
-async function pollUntil(poll, opts) {
-    const clock = opts.clock ?? realClock;
-    const deadline = clock.now() + opts.timeoutMs;
-    let interval = opts.minIntervalMs ?? 250;
-    const maxInterval = opts.maxIntervalMs ?? 5_000;
-    for (;;) {
-        const outcome = await poll();
-        if (outcome.done)
-            return outcome.value;
-        if (outcome.fatal)
-            throw new Error(outcome.fatal);
-        const left = deadline - clock.now();
-        if (left <= 0) {
-            throw new DeadlineExceeded(`Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`);
-        }
-        await clock.sleep(Math.min(interval, left));
-        interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/aws-lookups.ts
 /**
  * The read-only AWS calls the preflight makes besides the simulation:

@@ -1,4 +1,5 @@
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
+import { backoffMs } from "./retry";
 import { VERSION } from "./version";
 
 export interface AwsClientOptions {
@@ -23,8 +24,6 @@ export function awsClientConfig(opts: AwsClientOptions) {
   return {
     region: opts.region,
     customUserAgent: `ecs-alb-smoke/${VERSION}`,
-    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt: number) =>
-      Math.floor(Math.random() * Math.min(capMs, baseMs * 2 ** attempt)),
-    ),
+    retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt: number) => backoffMs(attempt, baseMs, capMs)),
   };
 }

@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, rmSync } from "node:fs";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
+import { realSleep } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { curlLog } from "./curl-log";
 import { describeFailures, type ExpectationResult, evaluate } from "./expectations";
@@ -27,7 +28,7 @@ export interface ProbeDeps {
 export const defaultDeps = (): Omit<ProbeDeps, "info" | "annotate" | "writeSummary"> => ({
   exchange: httpExchange,
   now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  sleep: realSleep,
 });
 
 /** One probe's outcome: also the content of its `<ts>_<name>_json_line.log`. */
