@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { awsLookups } from "../src/actions/iam-simulate-preflight/aws-lookups";
+import { preflightIamClient } from "../src/actions/iam-simulate-preflight/iam-client";
 import { readPreflightInputs } from "../src/actions/iam-simulate-preflight/inputs";
 import { runPreflight } from "../src/actions/iam-simulate-preflight/run";
 import { iamSimulator } from "../src/actions/iam-simulate-preflight/simulate";
@@ -118,17 +119,22 @@ async function preflight(): Promise<number> {
     (name) => ({ "task-definition": "task-definition.json", comment: "false", "fail-on": "never" })[name] ?? "",
   );
   inputs.evidenceDir = join(workspace, "evidence");
-  const iam = new IAMClient(awsClientConfig({ region: REGION }));
+  const iam = preflightIamClient(REGION);
   const simulate = iamSimulator(iam);
   simulationMs = 0;
   const result = await runPreflight(inputs, {
     lookups: awsLookups(iam, REGION),
-    simulator: async (input) => {
-      const started = performance.now();
-      try {
-        return await simulate(input);
-      } finally {
-        simulationMs += performance.now() - started;
+    simulator: async function* (input, pageSize) {
+      const pages = simulate(input, pageSize)[Symbol.asyncIterator]();
+      for (;;) {
+        const started = performance.now();
+        try {
+          const next = await pages.next();
+          if (next.done) return;
+          yield next.value;
+        } finally {
+          simulationMs += performance.now() - started;
+        }
       }
     },
     policyReader: iamPolicyReader(iam),

@@ -2,15 +2,17 @@
  * The read-only AWS calls the preflight makes besides the simulation:
  * DescribeSecret (full ARN and KMS key of a secret named by name or partial
  * ARN), DescribeParameters (existence and KMS key of SSM parameters), GetRole
- * (the trust policy), DescribeTaskDefinition.
+ * (the role's ARN and trust policy), DescribeTaskDefinition, and
+ * GetCallerIdentity (the account, when no ARN names it). Retries are the
+ * clients' own retry strategy (src/lib/aws.ts); nothing retries on top.
  */
 import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { DescribeParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { paginateDescribeParameters, SSMClient } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsClientConfig } from "../../lib/aws";
 import { awsErrorCode, ConfigurationError, describeFailure, OperationFailed } from "../../lib/errors";
-import { retry } from "../../lib/retry";
 
 export interface SecretInfo {
   arn: string;
@@ -24,38 +26,18 @@ export interface ParameterInfo {
   keyId?: string;
 }
 
-export type RoleLookup = { exists: false } | { exists: true; trustPolicy: unknown };
+export type RoleLookup = { exists: false } | { exists: true; arn: string; trustPolicy: unknown };
 
 export interface Lookups {
   /** undefined when the secret does not exist. */
   describeSecret(id: string, region: string): Promise<SecretInfo | undefined>;
   /** The parameters among `names` that exist, keyed by name without its leading slash. */
   describeParameters(names: string[], region: string): Promise<Map<string, ParameterInfo>>;
-  getRole(arn: string): Promise<RoleLookup>;
+  /** By ARN or by name (ECS accepts a bare role name in the task definition). */
+  getRole(arnOrName: string): Promise<RoleLookup>;
   describeTaskDefinition(id: string): Promise<TaskDefinition>;
-}
-
-const THROTTLING = new Set([
-  "Throttling",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "SlowDown",
-]);
-
-export function isThrottling(error: unknown): boolean {
-  return THROTTLING.has(awsErrorCode(error) ?? "");
-}
-
-/**
- * An AWS call with the suite's error wording and, on top of the SDK's own
- * retries, a few jittered retries for throttling that outlasts them (IAM's
- * simulation API has a low rate limit shared by the whole account).
- */
-export function awsCall<T>(operation: string, fn: () => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
-  const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
-  const maxMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
-  return describeFailure(operation, () => retry(fn, { attempts: 5, baseMs, maxMs, retryable: isThrottling }));
+  /** The account of the credentials (when no ARN of the inputs names one). */
+  callerAccount(): Promise<string>;
 }
 
 /** describeFailure wraps errors in OperationFailed, which keeps the AWS code. */
@@ -80,7 +62,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
   return {
     async describeSecret(id, region) {
       try {
-        const out = await awsCall("secretsmanager:DescribeSecret", () =>
+        const out = await describeFailure("secretsmanager:DescribeSecret", () =>
           secrets(region).send(new DescribeSecretCommand({ SecretId: id })),
         );
         if (!out.ARN) return undefined;
@@ -96,36 +78,32 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
       // The Name filter takes at most 50 values per call.
       for (let i = 0; i < names.length; i += 50) {
         const batch = names.slice(i, i + 50);
-        let token: string | undefined;
-        do {
-          const out = await awsCall("ssm:DescribeParameters", () =>
-            ssm(region).send(
-              new DescribeParametersCommand({
-                ParameterFilters: [{ Key: "Name", Option: "Equals", Values: batch }],
-                MaxResults: 50,
-                ...(token ? { NextToken: token } : {}),
-              }),
-            ),
+        await describeFailure("ssm:DescribeParameters", async () => {
+          const pages = paginateDescribeParameters(
+            { client: ssm(region), pageSize: 50 },
+            { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: batch }] },
           );
-          for (const p of out.Parameters ?? []) {
-            if (!p.Name) continue;
-            // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
-            found.set(p.Name.replace(/^\//, ""), {
-              name: p.Name,
-              ...(p.Type ? { type: p.Type } : {}),
-              ...(p.KeyId ? { keyId: p.KeyId } : {}),
-            });
+          for await (const page of pages) {
+            for (const p of page.Parameters ?? []) {
+              if (!p.Name) continue;
+              // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
+              found.set(p.Name.replace(/^\//, ""), {
+                name: p.Name,
+                ...(p.Type ? { type: p.Type } : {}),
+                ...(p.KeyId ? { keyId: p.KeyId } : {}),
+              });
+            }
           }
-          token = out.NextToken;
-        } while (token);
+        });
       }
       return found;
     },
 
-    async getRole(arn) {
-      const name = arn.split("/").pop() ?? arn;
+    async getRole(arnOrName) {
+      // GetRole takes the name only: the ARN's path is not part of it.
+      const name = arnOrName.split("/").pop() ?? arnOrName;
       try {
-        const out = await awsCall("iam:GetRole", () => iam.send(new GetRoleCommand({ RoleName: name })));
+        const out = await describeFailure("iam:GetRole", () => iam.send(new GetRoleCommand({ RoleName: name })));
         const raw = out.Role?.AssumeRolePolicyDocument ?? "{}";
         let trustPolicy: unknown;
         try {
@@ -133,7 +111,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
         } catch {
           trustPolicy = JSON.parse(raw);
         }
-        return { exists: true, trustPolicy };
+        return { exists: true, arn: out.Role?.Arn ?? arnOrName, trustPolicy };
       } catch (error) {
         if (codeOf(error) === "NoSuchEntity") return { exists: false };
         throw error;
@@ -143,7 +121,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
     async describeTaskDefinition(id) {
       const region = /^arn:/.test(id) ? (id.split(":")[3] ?? defaultRegion) : defaultRegion;
       try {
-        const out = await awsCall("ecs:DescribeTaskDefinition", () =>
+        const out = await describeFailure("ecs:DescribeTaskDefinition", () =>
           ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition: id })),
         );
         if (!out.taskDefinition) throw new ConfigurationError(`ECS returned no task definition for '${id}'.`);
@@ -156,6 +134,16 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
           );
         }
         throw error;
+      }
+    },
+
+    async callerAccount() {
+      const sts = new STSClient(awsClientConfig({ region: defaultRegion }));
+      try {
+        const out = await describeFailure("sts:GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})));
+        return out.Account ?? "";
+      } finally {
+        sts.destroy();
       }
     },
   };

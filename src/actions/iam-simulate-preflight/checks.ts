@@ -12,6 +12,8 @@ export type PrincipalRole = "execution role" | "task role" | "CI role" | "extra"
 export interface Principal {
   arn: string;
   role: PrincipalRole;
+  /** Known not to exist (GetRole said NoSuchEntity): its checks are reported, not simulated. */
+  missing?: boolean;
 }
 
 export interface Check {
@@ -33,7 +35,17 @@ export interface Finding {
   sources: JsonPath[];
 }
 
+/** IAM's EvalDecision. */
 export type Decision = "allowed" | "implicitDeny" | "explicitDeny";
+
+/**
+ * What a row means for the task, derived in `verdictOf`:
+ * - IAM's decision, when it does not hinge on a context key the preflight could not supply;
+ * - `needsContext`: not allowed, and IAM names context keys it was missing (the decision may
+ *   change with them: the row says which, it is not a plain deny);
+ * - `notSimulated`: the principal does not exist, so there is nothing to simulate.
+ */
+export type Verdict = Decision | "needsContext" | "notSimulated";
 
 export interface MatchedStatement {
   /** Policy name (or ARN) as IAM reports it. */
@@ -49,9 +61,17 @@ export interface MatchedStatement {
 }
 
 export interface Row extends Check {
-  decision: Decision;
+  /** IAM's decision; `notSimulated` when the principal does not exist. */
+  decision: Decision | "notSimulated";
+  verdict: Verdict;
   matched: MatchedStatement[];
   missingContext: string[];
+}
+
+export function verdictOf(decision: Decision | "notSimulated", missingContext: readonly string[]): Verdict {
+  // An explicit deny is final whatever the missing keys would say.
+  if (decision === "implicitDeny" && missingContext.length > 0) return "needsContext";
+  return decision;
 }
 
 function checkKey(c: Pick<Check, "principal" | "action" | "resource" | "context">): string {

@@ -1,7 +1,6 @@
-import { IAMClient } from "@aws-sdk/client-iam";
-import { awsClientConfig } from "../../lib/aws";
 import { runAction } from "../../lib/run-action";
 import { awsLookups } from "./aws-lookups";
+import { preflightIamClient } from "./iam-client";
 import { readPreflightInputs } from "./inputs";
 import { runPreflight } from "./run";
 import { iamSimulator } from "./simulate";
@@ -9,7 +8,7 @@ import { iamPolicyReader } from "./statement-ids";
 
 runAction("iam-simulate-preflight", readPreflightInputs, (inputs) => {
   // IAM is global: the region only picks the endpoint's signing region.
-  const iam = new IAMClient(awsClientConfig({ region: inputs.region }));
+  const iam = preflightIamClient(inputs.region);
   return runPreflight(inputs, {
     lookups: awsLookups(iam, inputs.region),
     simulator: iamSimulator(iam),

@@ -14,7 +14,10 @@ export const LIMITATION =
 
 export interface PreflightReport {
   result: "pass" | "fail";
+  /** Rows IAM denies (implicitly or explicitly). */
   deniedCount: number;
+  /** Rows IAM does not allow because a context key was missing ("needs context X"): failing, but not a plain deny. */
+  needsContextCount: number;
   failingFindings: number;
   /** Absent when only roles were checked (no task-definition input). */
   taskDefinition?: { family: string; revision?: number; source: string };
@@ -25,6 +28,7 @@ export interface PreflightReport {
     action: string;
     resource: string;
     decision: string;
+    verdict: Row["verdict"];
     matchedStatements: MatchedStatement[];
     missingContext: string[];
     context: Row["context"];
@@ -45,11 +49,15 @@ export function buildReport(input: {
   simulation: { requests: number; calls: number };
   statementIdsUnavailable?: string;
 }): PreflightReport {
-  const deniedCount = input.rows.filter((r) => r.decision !== "allowed").length;
+  const deniedCount = input.rows.filter((r) => r.verdict === "implicitDeny" || r.verdict === "explicitDeny").length;
+  const needsContextCount = input.rows.filter((r) => r.verdict === "needsContext").length;
   const failingFindings = input.findings.filter((f) => f.severity === "fail").length;
+  // `notSimulated` rows always come with the failing finding that says why.
+  const failing = input.rows.some((r) => r.verdict !== "allowed") || failingFindings > 0;
   return {
-    result: deniedCount + failingFindings > 0 ? "fail" : "pass",
+    result: failing ? "fail" : "pass",
     deniedCount,
+    needsContextCount,
     failingFindings,
     ...(input.taskDefinition ? { taskDefinition: input.taskDefinition } : {}),
     principals: input.principals,
@@ -59,6 +67,7 @@ export function buildReport(input: {
       action: r.action,
       resource: r.resource,
       decision: r.decision,
+      verdict: r.verdict,
       matchedStatements: r.matched,
       missingContext: r.missingContext,
       context: r.context,
@@ -71,10 +80,12 @@ export function buildReport(input: {
   };
 }
 
-const DECISION: Record<string, string> = {
+const VERDICT: Record<string, string> = {
   allowed: "✅ allowed",
   implicitDeny: "❌ implicit deny",
   explicitDeny: "⛔ explicit deny",
+  needsContext: "❔ needs context",
+  notSimulated: "➖ not simulated (principal does not exist)",
 };
 
 function statementsCell(matched: MatchedStatement[]): string {
@@ -91,7 +102,9 @@ function rowsTable(rows: PreflightReport["rows"]): string {
       `${escapeText(r.principalRole)}<br>${code(r.principal.split("/").pop() ?? r.principal)}`,
       code(r.action),
       code(r.resource, 200),
-      DECISION[r.decision] ?? escapeText(r.decision),
+      r.verdict === "needsContext"
+        ? `${VERDICT.needsContext} ${r.missingContext.map((k) => code(k)).join(", ")}`
+        : (VERDICT[r.verdict] ?? escapeText(r.verdict)),
       statementsCell(r.matchedStatements),
       r.missingContext.length > 0 ? r.missingContext.map((k) => code(k)).join("<br>") : "",
       r.neededFor.map((n) => escapeText(n)).join("<br>"),
@@ -111,14 +124,14 @@ export function accountIdsIn(report: PreflightReport): string[] {
 /** The markdown for the job summary and the PR comment; account IDs masked. */
 export function reportMarkdown(report: PreflightReport): string {
   const td = report.taskDefinition;
-  const denied = report.rows.filter((r) => r.decision !== "allowed");
-  const allowed = report.rows.filter((r) => r.decision === "allowed");
+  const denied = report.rows.filter((r) => r.verdict !== "allowed");
+  const allowed = report.rows.filter((r) => r.verdict === "allowed");
   const failing = report.findings.filter((f) => f.severity === "fail");
   const notes = report.findings.filter((f) => f.severity === "note");
   const title =
     report.result === "pass"
       ? `### ✅ IAM preflight passed: ${report.rows.length} permission checks allowed`
-      : `### ❌ IAM preflight failed: ${report.deniedCount} denied, ${failing.length} other problem${failing.length === 1 ? "" : "s"}`;
+      : `### ❌ IAM preflight failed: ${report.deniedCount} denied, ${report.needsContextCount > 0 ? `${report.needsContextCount} need context, ` : ""}${failing.length} other problem${failing.length === 1 ? "" : "s"}`;
   const lines = [
     title,
     "",

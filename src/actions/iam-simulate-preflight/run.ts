@@ -10,7 +10,7 @@ import { CheckList, type Finding, type Principal, type Row, type Scope } from ".
 import { addCiProfileChecks } from "./ci-profile";
 import { deriveExecutionRoleChecks } from "./derive";
 import type { PreflightInputs } from "./inputs";
-import { resolvePrincipals, trustFindings } from "./principals";
+import { resolvePrincipals } from "./principals";
 import { customerManagedKeyArn, scopeOfArn } from "./references";
 import { accountIdsIn, buildReport, reportMarkdown } from "./report";
 import { type Simulator, simulateChecks } from "./simulate";
@@ -48,8 +48,14 @@ function annotateFailures(
   };
   for (const f of findings) if (f.severity === "fail") annotate(f.message, at(f.sources));
   for (const r of rows) {
-    if (r.decision === "allowed") continue;
-    const verdict = r.decision === "explicitDeny" ? "is explicitly denied" : "is not allowed";
+    // A row of a principal that does not exist: the finding saying so is the annotation.
+    if (r.verdict === "allowed" || r.verdict === "notSimulated") continue;
+    const verdict =
+      r.verdict === "explicitDeny"
+        ? "is explicitly denied"
+        : r.verdict === "needsContext"
+          ? `is not allowed without the context key(s) ${r.missingContext.join(", ")} (the decision depends on them: give them under extra-checks' context to see it)`
+          : "is not allowed";
     annotate(
       `The ${r.principal.role} ${r.principal.arn} ${verdict} ${r.action} on ${r.resource} (needed for ${r.reasons.join("; ")}).`,
       at(r.sources),
@@ -82,16 +88,19 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
   const td = inputs.taskDefinition
     ? await loadTaskDefinition(inputs.taskDefinition, deps.lookups, workspace)
     : undefined;
-  const { execution, task, ci, scope } = resolvePrincipals(inputs, td);
-  const source = td?.source ?? "the inputs";
+  const { execution, task, ci, scope, findings } = await resolvePrincipals(inputs, td, deps.lookups);
 
+  // The row model: every permission needed becomes a Check (derived from the task
+  // definition, the CI profile, or the check inputs); simulateChecks turns each into
+  // a Row whose verdict comes from IAM's decision (see verdictOf), or `notSimulated`
+  // when the principal does not exist. Problems that are not permissions
+  // (missing secrets, bad references, missing roles) are Findings.
   const checks = new CheckList();
-  const findings: Finding[] = [];
-  for (const role of [execution, task]) if (role) findings.push(...(await trustFindings(role, deps.lookups, source)));
   if (td && execution) {
     findings.push(...(await deriveExecutionRoleChecks(td.doc, execution, scope, deps.lookups, checks, td.at)));
   }
-  for (const c of inputs.taskRoleChecks) {
+  // Without a usable task role (a finding says why), its checks have no principal.
+  for (const c of task ? inputs.taskRoleChecks : []) {
     for (const resource of c.resources) {
       checks.add(task as Principal, c.action, resource, { reason: "task-role-checks", context: c.context });
     }
@@ -111,6 +120,14 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
   if (ci) findings.push(...(await addCiChecks(inputs, ci, scope, deps.lookups, checks)));
 
   const simulation = await simulateChecks(checks.all(), deps.simulator);
+  for (const arn of simulation.missingPrincipals) {
+    findings.push({
+      severity: "fail",
+      subject: arn,
+      message: `The principal ${arn} does not exist (iam:SimulatePrincipalPolicy: NoSuchEntity): its checks were not simulated. Create it or fix the ARN.`,
+      sources: [],
+    });
+  }
   const sidProblem = deps.policyReader ? await addStatementIds(simulation.rows, deps.policyReader) : "not requested";
   const family = td?.doc.family ?? td?.source;
   const report = buildReport({
@@ -147,8 +164,10 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
 
   const outputs = { result: report.result, report, "denied-count": report.deniedCount, "evidence-file": evidenceFile };
   if (report.result === "pass" || inputs.failOn === "never") return { outputs };
+  const needsContext =
+    report.needsContextCount > 0 ? `, ${report.needsContextCount} undecided without context keys` : "";
   return {
     outputs,
-    failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
+    failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied${needsContext} and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
   };
 }

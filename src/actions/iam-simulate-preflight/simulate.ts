@@ -2,26 +2,40 @@
  * SimulatePrincipalPolicy for a list of checks with as few calls as IAM
  * allows: one call per principal and context for all actions that share a
  * resource list, at most 20 resources per call (the simulator's practical
- * limit for per-resource results), following `Marker` pages.
+ * limit for per-resource results), following `Marker` pages with the SDK's
+ * paginator. Throttling is the IAM client's retry strategy's business (one
+ * retry layer, see main.ts).
  */
 import {
   type ContextEntry,
   type EvaluationResult,
   type IAMClient,
-  SimulatePrincipalPolicyCommand,
+  paginateSimulatePrincipalPolicy,
   type SimulatePrincipalPolicyCommandInput,
   type SimulatePrincipalPolicyCommandOutput,
   type Statement,
 } from "@aws-sdk/client-iam";
-import { awsCall } from "./aws-lookups";
-import type { Check, ContextValue, Decision, MatchedStatement, Row } from "./checks";
+import { awsErrorCode, operationError } from "../../lib/errors";
+import { type Check, type ContextValue, type Decision, type MatchedStatement, type Row, verdictOf } from "./checks";
 
 export const MAX_RESOURCES_PER_CALL = 20;
 
-export type Simulator = (input: SimulatePrincipalPolicyCommandInput) => Promise<SimulatePrincipalPolicyCommandOutput>;
+/** The pages of one simulation (the paginator of an IAM client, in production). */
+export type Simulator = (
+  input: SimulatePrincipalPolicyCommandInput,
+  pageSize?: number,
+) => AsyncIterable<SimulatePrincipalPolicyCommandOutput>;
 
 export function iamSimulator(iam: IAMClient): Simulator {
-  return (input) => awsCall("iam:SimulatePrincipalPolicy", () => iam.send(new SimulatePrincipalPolicyCommand(input)));
+  return async function* (input, pageSize) {
+    try {
+      yield* paginateSimulatePrincipalPolicy({ client: iam, ...(pageSize ? { pageSize } : {}) }, input);
+    } catch (error) {
+      // NoSuchEntity keeps its code: simulateChecks turns it into "principal does not exist".
+      if (awsErrorCode(error) === "NoSuchEntity") throw error;
+      throw operationError("iam:SimulatePrincipalPolicy", error);
+    }
+  };
 }
 
 export interface SimulationCall {
@@ -135,9 +149,15 @@ export interface SimulationResult {
   /** SimulatePrincipalPolicy requests sent (pages included, SDK retries not). */
   requests: number;
   calls: number;
+  /** Principals IAM answered NoSuchEntity for (their rows are `notSimulated`). */
+  missingPrincipals: string[];
 }
 
-/** Simulates every check; one row per check, in the order given. */
+/**
+ * Simulates every check; one row per check, in the order given. Checks of a
+ * principal known to be missing are not sent; a principal IAM does not know
+ * (NoSuchEntity) does not stop the others from being simulated.
+ */
 export async function simulateChecks(
   checks: readonly Check[],
   simulator: Simulator,
@@ -146,36 +166,44 @@ export async function simulateChecks(
   const results = new Map<string, Outcome>();
   const keyOf = (principal: string, context: Record<string, ContextValue>, action: string, resource: string) =>
     JSON.stringify([principal, Object.entries(context).sort(), action, resource]);
-  const calls = planCalls(checks);
+  const missing = new Set(checks.filter((c) => c.principal.missing).map((c) => c.principal.arn));
+  const calls = planCalls(checks.filter((c) => !c.principal.missing));
   let requests = 0;
   for (const call of calls) {
-    let marker: string | undefined;
-    do {
-      requests++;
-      const out = await simulator({
-        PolicySourceArn: call.principal,
-        ActionNames: call.actions,
-        ResourceArns: call.resources,
-        ...(Object.keys(call.context).length > 0 ? { ContextEntries: contextEntries(call.context) } : {}),
-        ...(opts.maxItems ? { MaxItems: opts.maxItems } : {}),
-        ...(marker ? { Marker: marker } : {}),
-      });
-      for (const result of out.EvaluationResults ?? []) {
-        for (const [resource, outcome] of outcomes(result)) {
-          results.set(keyOf(call.principal, call.context, result.EvalActionName ?? "", resource), outcome);
+    if (missing.has(call.principal)) continue;
+    const input: SimulatePrincipalPolicyCommandInput = {
+      PolicySourceArn: call.principal,
+      ActionNames: call.actions,
+      ResourceArns: call.resources,
+      ...(Object.keys(call.context).length > 0 ? { ContextEntries: contextEntries(call.context) } : {}),
+    };
+    try {
+      for await (const page of simulator(input, opts.maxItems)) {
+        requests++;
+        for (const result of page.EvaluationResults ?? []) {
+          for (const [resource, outcome] of outcomes(result)) {
+            results.set(keyOf(call.principal, call.context, result.EvalActionName ?? "", resource), outcome);
+          }
         }
       }
-      marker = out.IsTruncated ? out.Marker : undefined;
-    } while (marker);
+    } catch (error) {
+      if (awsErrorCode(error) !== "NoSuchEntity") throw error;
+      requests++;
+      missing.add(call.principal);
+    }
   }
   const rows = checks.map((c): Row => {
+    if (missing.has(c.principal.arn)) {
+      return { ...c, decision: "notSimulated", verdict: "notSimulated", matched: [], missingContext: [] };
+    }
     const outcome = results.get(keyOf(c.principal.arn, c.context, c.action, c.resource));
     if (!outcome) {
       throw new Error(
         `SimulatePrincipalPolicy returned no result for ${c.action} on ${c.resource} (principal ${c.principal.arn}).`,
       );
     }
-    return { ...c, ...outcome };
+    return { ...c, ...outcome, verdict: verdictOf(outcome.decision, outcome.missingContext) };
   });
-  return { rows, requests, calls: calls.length };
+  const unknown = [...missing].filter((arn) => !checks.some((c) => c.principal.arn === arn && c.principal.missing));
+  return { rows, requests, calls: calls.length, missingPrincipals: unknown };
 }

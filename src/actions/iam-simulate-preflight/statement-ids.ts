@@ -11,11 +11,10 @@ import {
   GetPolicyVersionCommand,
   GetRolePolicyCommand,
   type IAMClient,
-  ListAttachedRolePoliciesCommand,
+  paginateListAttachedRolePolicies,
 } from "@aws-sdk/client-iam";
 import { jsonValuePositions, type TextPosition } from "../../lib/annotations";
-import { errorMessage } from "../../lib/errors";
-import { awsCall } from "./aws-lookups";
+import { describeFailure, errorMessage } from "../../lib/errors";
 import type { MatchedStatement, Row } from "./checks";
 
 /** Reads the text of a policy a matched statement came from; undefined when it cannot be found. */
@@ -38,29 +37,26 @@ export function iamPolicyReader(iam: IAMClient): PolicyReader {
   const attachedPolicies = (role: string) => {
     let p = attached.get(role);
     if (!p) {
-      p = (async () => {
+      p = describeFailure("iam:ListAttachedRolePolicies", async () => {
         const byName = new Map<string, string>();
-        let marker: string | undefined;
-        do {
-          const out = await awsCall("iam:ListAttachedRolePolicies", () =>
-            iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role, ...(marker ? { Marker: marker } : {}) })),
-          );
-          for (const a of out.AttachedPolicies ?? [])
+        for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: role })) {
+          for (const a of page.AttachedPolicies ?? [])
             if (a.PolicyName && a.PolicyArn) byName.set(a.PolicyName, a.PolicyArn);
-          marker = out.IsTruncated ? out.Marker : undefined;
-        } while (marker);
+        }
         return byName;
-      })();
+      });
       attached.set(role, p);
     }
     return p;
   };
 
   const managed = async (policyArn: string) => {
-    const policy = await awsCall("iam:GetPolicy", () => iam.send(new GetPolicyCommand({ PolicyArn: policyArn })));
+    const policy = await describeFailure("iam:GetPolicy", () =>
+      iam.send(new GetPolicyCommand({ PolicyArn: policyArn })),
+    );
     const version = policy.Policy?.DefaultVersionId;
     if (!version) return undefined;
-    const out = await awsCall("iam:GetPolicyVersion", () =>
+    const out = await describeFailure("iam:GetPolicyVersion", () =>
       iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: version })),
     );
     return decode(out.PolicyVersion?.Document);
@@ -73,7 +69,7 @@ export function iamPolicyReader(iam: IAMClient): PolicyReader {
       const role = roleName(roleArn);
       p = (async () => {
         if (statement.policyType === "role") {
-          const out = await awsCall("iam:GetRolePolicy", () =>
+          const out = await describeFailure("iam:GetRolePolicy", () =>
             iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: statement.policy })),
           );
           return decode(out.PolicyDocument);

@@ -27,6 +27,7 @@ function lookups(secrets: Record<string, SecretInfo>, parameters: Record<string,
     describeTaskDefinition: async () => {
       throw new Error("not used");
     },
+    callerAccount: async () => scope.account,
   };
 }
 

@@ -46,6 +46,18 @@ async function runAs(policy: unknown) {
     trustPolicy: { Version: "2012-10-17", Statement: [] },
     inlinePolicies: { preflight: policy },
   });
+  // A user named in extra-checks: SimulatePrincipalPolicy on users is part of the policy.
+  s.iam.users = [
+    {
+      name: "deployer",
+      inlinePolicies: {
+        deploy: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "ecs:RegisterTaskDefinition", Resource: "*" }],
+        },
+      },
+    },
+  ];
   s.principals = { [PREFLIGHT_KEY]: PREFLIGHT_ROLE };
   s.enforce = true;
   emu = await startEmulator({ scenario: s });
@@ -54,6 +66,7 @@ async function runAs(policy: unknown) {
       "task-definition": "papyrus-task:1",
       "execution-role-arn": "",
       "task-role-checks": `- action: ssm:GetParameter\n  resource: arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/papyrus/prd/db-url`,
+      "extra-checks": `- principal: arn:aws:iam::${ACCOUNT}:user/deployer\n  action: ecs:RegisterTaskDefinition`,
       comment: "false",
     },
     env: { AWS_ENDPOINT_URL: emu.endpoint, AWS_ACCESS_KEY_ID: PREFLIGHT_KEY },
@@ -104,12 +117,25 @@ describe("the preflight role's documented policy", () => {
     expect(result.summary).toContain("Statement ids could not be read");
   });
 
-  it("without DescribeSecret: exit 1 naming the permission to grant", async () => {
-    const policy = documentedPolicy();
-    policy.Statement = policy.Statement.filter((s) => s.Sid !== "ResolveSecretsAndTheirKeys");
+  // Exactly enough: without any one required statement (or with roles only), the run fails naming the permission.
+  it.each([
+    ["ResolveSecretsAndTheirKeys", "secretsmanager:DescribeSecret"],
+    ["FindParametersAndTheirKeys", "ssm:DescribeParameters"],
+    ["ReadTheTaskDefinition", "ecs:DescribeTaskDefinition"],
+    ["ReadRoles", "iam:GetRole"],
+    ["SimulateRolesAndUsers", "iam:SimulatePrincipalPolicy"],
+    ["SimulateRolesAndUsers:user", "iam:SimulatePrincipalPolicy"],
+  ])("without %s: exit 1 naming %s as the permission to grant", async (sid, permission) => {
+    const policy = documentedPolicy() as { Version: string; Statement: (Statement & { Resource?: unknown })[] };
+    const [name, narrow] = sid.split(":");
+    policy.Statement = narrow
+      ? policy.Statement.map((s) =>
+          s.Sid === name ? { ...s, Resource: (s.Resource as string[]).filter((r) => !r.includes(narrow)) } : s,
+        )
+      : policy.Statement.filter((s) => s.Sid !== name);
     const result = await runAs(policy);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("secretsmanager:DescribeSecret was denied");
-    expect(result.stdout).toContain("Grant the role the permission for secretsmanager:DescribeSecret");
+    expect(result.stdout).toContain(`${permission} was denied`);
+    expect(result.stdout).toContain(`Grant the role the permission for ${permission}`);
   });
 });

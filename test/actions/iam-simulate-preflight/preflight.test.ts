@@ -301,7 +301,7 @@ describe("iam-simulate-preflight", () => {
     expect(github.commentsOn(7)[0]?.body).toContain("<code>aws&#58;SourceVpce</code>");
   });
 
-  it("survives throttling injected on IAM (SDK retry + jittered retry)", async () => {
+  it("survives throttling injected on IAM (the IAM client's retry strategy, no second layer)", async () => {
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }), {
       seed: 7,
       rules: [{ service: "iam", action: "SimulatePrincipalPolicy", throttleRate: 0.6 }],

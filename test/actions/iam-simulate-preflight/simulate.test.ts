@@ -1,8 +1,8 @@
 /** Batching and Marker paging of SimulatePrincipalPolicy, in-process against the emulator's IAM. */
-import { IAMClient, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckList, type Principal } from "../../../src/actions/iam-simulate-preflight/checks";
-import { planCalls, simulateChecks } from "../../../src/actions/iam-simulate-preflight/simulate";
+import { iamSimulator, planCalls, simulateChecks } from "../../../src/actions/iam-simulate-preflight/simulate";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import { ACCOUNT, EXECUTION_ROLE, REGION, scenario, secretsPolicy } from "./scenario";
 
@@ -60,17 +60,20 @@ describe("simulateChecks", () => {
     const all = checks(25, ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "kms:Decrypt"]);
     const before = emu.emulator.requests.length;
     const sent: { Marker?: string; MaxItems?: number }[] = [];
-    const result = await simulateChecks(
-      all,
-      (input) => {
+    const recorded = new IAMClient({ endpoint: emu.endpoint, region: REGION });
+    recorded.middlewareStack.add(
+      (next) => (args) => {
+        const input = args.input as { Marker?: string; MaxItems?: number };
         sent.push({
           ...(input.Marker ? { Marker: input.Marker } : {}),
           ...(input.MaxItems ? { MaxItems: input.MaxItems } : {}),
         });
-        return iam.send(new SimulatePrincipalPolicyCommand(input));
+        return next(args);
       },
-      { maxItems: 1 },
+      { step: "initialize" },
     );
+    const result = await simulateChecks(all, iamSimulator(recorded), { maxItems: 1 });
+    recorded.destroy();
     // 2 resource chunks (20 + 5), 3 actions each, one action per page.
     expect(result.calls).toBe(2);
     expect(result.requests).toBe(6);
@@ -91,10 +94,9 @@ describe("simulateChecks", () => {
 
   it("says which check IAM left without a result instead of guessing", async () => {
     await expect(
-      simulateChecks(checks(1, ["secretsmanager:GetSecretValue"]), async () => ({
-        EvaluationResults: [],
-        $metadata: {},
-      })),
+      simulateChecks(checks(1, ["secretsmanager:GetSecretValue"]), async function* () {
+        yield { EvaluationResults: [], $metadata: {} };
+      }),
     ).rejects.toThrow(/returned no result for secretsmanager:GetSecretValue/);
   });
 });
