@@ -13970,7 +13970,7 @@ __webpack_unused_export__ = ListAttachedGroupPoliciesCommand;
 __webpack_unused_export__ = ListAttachedGroupPoliciesRequest$;
 __webpack_unused_export__ = ListAttachedGroupPoliciesResponse$;
 __webpack_unused_export__ = ListAttachedRolePolicies$;
-exports.wfM = ListAttachedRolePoliciesCommand;
+__webpack_unused_export__ = ListAttachedRolePoliciesCommand;
 __webpack_unused_export__ = ListAttachedRolePoliciesRequest$;
 __webpack_unused_export__ = ListAttachedRolePoliciesResponse$;
 __webpack_unused_export__ = ListAttachedUserPolicies$;
@@ -14237,7 +14237,7 @@ __webpack_unused_export__ = SimulateCustomPolicyCommand;
 __webpack_unused_export__ = SimulateCustomPolicyRequest$;
 __webpack_unused_export__ = SimulatePolicyResponse$;
 __webpack_unused_export__ = SimulatePrincipalPolicy$;
-exports.kUw = SimulatePrincipalPolicyCommand;
+__webpack_unused_export__ = SimulatePrincipalPolicyCommand;
 __webpack_unused_export__ = SimulatePrincipalPolicyRequest$;
 __webpack_unused_export__ = SortKeyType;
 __webpack_unused_export__ = SourceRoleTemplate$;
@@ -14370,7 +14370,7 @@ __webpack_unused_export__ = paginateGetGroup;
 __webpack_unused_export__ = paginateListAccessKeys;
 __webpack_unused_export__ = paginateListAccountAliases;
 __webpack_unused_export__ = paginateListAttachedGroupPolicies;
-__webpack_unused_export__ = paginateListAttachedRolePolicies;
+exports.mpN = paginateListAttachedRolePolicies;
 __webpack_unused_export__ = paginateListAttachedUserPolicies;
 __webpack_unused_export__ = paginateListEntitiesForPolicy;
 __webpack_unused_export__ = paginateListGroupPolicies;
@@ -14398,7 +14398,7 @@ __webpack_unused_export__ = paginateListUserTags;
 __webpack_unused_export__ = paginateListUsers;
 __webpack_unused_export__ = paginateListVirtualMFADevices;
 __webpack_unused_export__ = paginateSimulateCustomPolicy;
-__webpack_unused_export__ = paginateSimulatePrincipalPolicy;
+exports.sA_ = paginateSimulatePrincipalPolicy;
 __webpack_unused_export__ = waitForInstanceProfileExists;
 __webpack_unused_export__ = waitForPolicyExists;
 __webpack_unused_export__ = waitForRoleExists;
@@ -25919,7 +25919,7 @@ __webpack_unused_export__ = DescribeOpsItemsCommand;
 __webpack_unused_export__ = DescribeOpsItemsRequest$;
 __webpack_unused_export__ = DescribeOpsItemsResponse$;
 __webpack_unused_export__ = DescribeParameters$;
-exports.$hz = DescribeParametersCommand;
+__webpack_unused_export__ = DescribeParametersCommand;
 __webpack_unused_export__ = DescribeParametersRequest$;
 __webpack_unused_export__ = DescribeParametersResult$;
 __webpack_unused_export__ = DescribePatchBaselines$;
@@ -26786,7 +26786,7 @@ __webpack_unused_export__ = paginateDescribeMaintenanceWindowTasks;
 __webpack_unused_export__ = paginateDescribeMaintenanceWindows;
 __webpack_unused_export__ = paginateDescribeMaintenanceWindowsForTarget;
 __webpack_unused_export__ = paginateDescribeOpsItems;
-__webpack_unused_export__ = paginateDescribeParameters;
+exports.d8_ = paginateDescribeParameters;
 __webpack_unused_export__ = paginateDescribePatchBaselines;
 __webpack_unused_export__ = paginateDescribePatchGroups;
 __webpack_unused_export__ = paginateDescribePatchProperties;
@@ -26816,6 +26816,1414 @@ __webpack_unused_export__ = paginateListResourceDataSync;
 __webpack_unused_export__ = paginateValidateCloudConnector;
 __webpack_unused_export__ = waitForCommandExecuted;
 __webpack_unused_export__ = waitUntilCommandExecuted;
+
+
+/***/ }),
+
+/***/ 1695:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
+const { Command: $Command } = __nccwpck_require__(2658);
+__webpack_unused_export__ = $Command;
+__webpack_unused_export__ = Client;
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
+const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
+const { defaultProvider } = __nccwpck_require__(5861);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
+const { AwsQueryProtocol } = __nccwpck_require__(7288);
+const { Sha256 } = __nccwpck_require__(9542);
+
+const q = "ref";
+const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
+const _data = {
+    conditions: [
+        [c, [l]],
+        [c, p],
+        ["aws.partition", p, d],
+        [e, [{ [q]: "UseFIPS" }, b]],
+        [e, [{ [q]: "UseDualStack" }, b]],
+        [f, [m, "aws-global"]],
+        [e, [{ [q]: "UseGlobalEndpoint" }, b]],
+        [f, [m, "eu-central-1"]],
+        [e, [{ fn: g, argv: [n, "supportsDualStack"] }, b]],
+        [e, [{ fn: g, argv: [n, "supportsFIPS"] }, b]],
+        [f, [m, "ap-south-1"]],
+        [f, [m, "eu-north-1"]],
+        [f, [m, "eu-west-1"]],
+        [f, [m, "eu-west-2"]],
+        [f, [m, "eu-west-3"]],
+        [f, [m, "sa-east-1"]],
+        [f, [m, h]],
+        [f, [m, "us-east-2"]],
+        [f, [m, "us-west-2"]],
+        [f, [m, "us-west-1"]],
+        [f, [m, "ca-central-1"]],
+        [f, [m, "ap-southeast-1"]],
+        [f, [m, "ap-northeast-1"]],
+        [f, [m, "ap-southeast-2"]],
+        [f, [{ fn: g, argv: [n, "name"] }, "aws-us-gov"]]
+    ],
+    results: [
+        [a],
+        ["https://sts.amazonaws.com", { authSchemes: [{ name: i, signingName: j, signingRegion: h }] }],
+        [k, { authSchemes: [{ name: i, signingName: j, signingRegion: "{Region}" }] }],
+        [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [l, o],
+        ["https://sts-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", o],
+        [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://sts.{Region}.amazonaws.com", o],
+        ["https://sts-fips.{Region}.{PartitionResult#dnsSuffix}", o],
+        [a, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://sts.{Region}.{PartitionResult#dualStackDnsSuffix}", o],
+        [a, "DualStack is enabled but this partition does not support DualStack"],
+        [k, o],
+        [a, "Invalid Configuration: Missing Region"]
+    ]
+};
+const root = 2;
+const r = 100_000_000;
+const nodes = new Int32Array([
+    -1, 1, -1,
+    0, 30, 3,
+    1, 4, r + 14,
+    2, 5, r + 14,
+    3, 25, 6,
+    4, 24, 7,
+    5, r + 1, 8,
+    6, 9, r + 13,
+    7, r + 1, 10,
+    10, r + 1, 11,
+    11, r + 1, 12,
+    12, r + 1, 13,
+    13, r + 1, 14,
+    14, r + 1, 15,
+    15, r + 1, 16,
+    16, r + 1, 17,
+    17, r + 1, 18,
+    18, r + 1, 19,
+    19, r + 1, 20,
+    20, r + 1, 21,
+    21, r + 1, 22,
+    22, r + 1, 23,
+    23, r + 1, r + 2,
+    8, r + 11, r + 12,
+    4, 28, 26,
+    9, 27, r + 10,
+    24, r + 8, r + 9,
+    8, 29, r + 7,
+    9, r + 6, r + 7,
+    3, r + 3, 31,
+    4, r + 4, r + 5,
+]);
+const bdd = BinaryDecisionDiagram.from(nodes, root, _data.conditions, _data.results);
+
+const cache = new EndpointCache({
+    size: 50,
+    params: ["Endpoint", "Region", "UseDualStack", "UseFIPS", "UseGlobalEndpoint"],
+});
+const defaultEndpointResolver = (endpointParams, context = {}) => {
+    return cache.get(endpointParams, () => decideEndpoint(bdd, {
+        endpointParams: endpointParams,
+        logger: context.logger,
+    }));
+};
+customEndpointFunctions.aws = awsEndpointFunctions;
+
+const createEndpointRuleSetHttpAuthSchemeParametersProvider = (defaultHttpAuthSchemeParametersProvider) => async (config, context, input) => {
+    if (!input) {
+        throw new Error("Could not find `input` for `defaultEndpointRuleSetHttpAuthSchemeParametersProvider`");
+    }
+    const defaultParameters = await defaultHttpAuthSchemeParametersProvider(config, context, input);
+    const instructionsFn = getSmithyContext(context)?.commandInstance?.constructor
+        ?.getEndpointParameterInstructions;
+    if (!instructionsFn) {
+        throw new Error(`getEndpointParameterInstructions() is not defined on '${context.commandName}'`);
+    }
+    const endpointParameters = await resolveParams(input, { getEndpointParameterInstructions: instructionsFn }, config);
+    return Object.assign(defaultParameters, endpointParameters);
+};
+const _defaultSTSHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    return {
+        operation: getSmithyContext(context).operation,
+        region: await normalizeProvider(config.region)() || (() => {
+            throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })(),
+    };
+};
+const defaultSTSHttpAuthSchemeParametersProvider = createEndpointRuleSetHttpAuthSchemeParametersProvider(_defaultSTSHttpAuthSchemeParametersProvider);
+function createAwsAuthSigv4HttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+            name: "sts",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createAwsAuthSigv4aHttpAuthOption(authParameters) {
+    return {
+        schemeId: "aws.auth#sigv4a",
+        signingProperties: {
+            name: "sts",
+            region: authParameters.region,
+        },
+        propertiesExtractor: (config, context) => ({
+            signingProperties: {
+                config,
+                context,
+            },
+        }),
+    };
+}
+function createSmithyApiNoAuthHttpAuthOption(authParameters) {
+    return {
+        schemeId: "smithy.api#noAuth",
+    };
+}
+const createEndpointRuleSetHttpAuthSchemeProvider = (defaultEndpointResolver, defaultHttpAuthSchemeResolver, createHttpAuthOptionFunctions) => {
+    const endpointRuleSetHttpAuthSchemeProvider = (authParameters) => {
+        const endpoint = defaultEndpointResolver(authParameters);
+        const authSchemes = endpoint.properties?.authSchemes;
+        if (!authSchemes) {
+            return defaultHttpAuthSchemeResolver(authParameters);
+        }
+        const options = [];
+        for (const scheme of authSchemes) {
+            const { name: resolvedName, properties = {}, ...rest } = scheme;
+            const name = resolvedName.toLowerCase();
+            if (resolvedName !== name) {
+                console.warn(`HttpAuthScheme has been normalized with lowercasing: '${resolvedName}' to '${name}'`);
+            }
+            let schemeId;
+            if (name === "sigv4a") {
+                schemeId = "aws.auth#sigv4a";
+                const sigv4Present = authSchemes.find((s) => {
+                    const name = s.name.toLowerCase();
+                    return name !== "sigv4a" && name.startsWith("sigv4");
+                });
+                if (SignatureV4MultiRegion.sigv4aDependency() === "none" && sigv4Present) {
+                    continue;
+                }
+            }
+            else if (name.startsWith("sigv4")) {
+                schemeId = "aws.auth#sigv4";
+            }
+            else {
+                throw new Error(`Unknown HttpAuthScheme found in '@smithy.rules#endpointRuleSet': '${name}'`);
+            }
+            const createOption = createHttpAuthOptionFunctions[schemeId];
+            if (!createOption) {
+                throw new Error(`Could not find HttpAuthOption create function for '${schemeId}'`);
+            }
+            const option = createOption(authParameters);
+            option.schemeId = schemeId;
+            option.signingProperties = { ...(option.signingProperties || {}), ...rest, ...properties };
+            options.push(option);
+        }
+        return options;
+    };
+    return endpointRuleSetHttpAuthSchemeProvider;
+};
+const _defaultSTSHttpAuthSchemeProvider = (authParameters) => {
+    const options = [];
+    switch (authParameters.operation) {
+        case "AssumeRoleWithSAML": {
+            options.push(createSmithyApiNoAuthHttpAuthOption());
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+            break;
+        }
+        case "AssumeRoleWithWebIdentity": {
+            options.push(createSmithyApiNoAuthHttpAuthOption());
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+            break;
+        }
+        default: {
+            options.push(createAwsAuthSigv4HttpAuthOption(authParameters));
+            options.push(createAwsAuthSigv4aHttpAuthOption(authParameters));
+        }
+    }
+    return options;
+};
+const defaultSTSHttpAuthSchemeProvider = createEndpointRuleSetHttpAuthSchemeProvider(defaultEndpointResolver, _defaultSTSHttpAuthSchemeProvider, {
+    "aws.auth#sigv4": createAwsAuthSigv4HttpAuthOption,
+    "aws.auth#sigv4a": createAwsAuthSigv4aHttpAuthOption,
+    "smithy.api#noAuth": createSmithyApiNoAuthHttpAuthOption,
+});
+const resolveHttpAuthSchemeConfig = (config) => {
+    const config_0 = resolveAwsSdkSigV4Config(config);
+    const config_1 = resolveAwsSdkSigV4AConfig(config_0);
+    return Object.assign(config_1, {
+        authSchemePreference: normalizeProvider(config.authSchemePreference ?? []),
+    });
+};
+
+const resolveClientEndpointParameters = (options) => {
+    return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        useGlobalEndpoint: options.useGlobalEndpoint ?? false,
+        defaultSigningName: "sts",
+    });
+};
+const commonParams = {
+    UseGlobalEndpoint: { type: "builtInParams", name: "useGlobalEndpoint" },
+    UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+    Endpoint: { type: "builtInParams", name: "endpoint" },
+    Region: { type: "builtInParams", name: "region" },
+    UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" },
+};
+
+var version = "3.1172.0";
+var packageInfo = {
+	version: version};
+
+class STSServiceException extends ServiceException {
+    static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.sts#STSServiceException";
+    constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, STSServiceException.prototype);
+    }
+}
+
+class ExpiredTokenException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#ExpiredTokenException";
+    name = "ExpiredTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExpiredTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExpiredTokenException.prototype);
+    }
+}
+class InvalidContextAssertionException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidContextAssertionException";
+    name = "InvalidContextAssertionException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidContextAssertionException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidContextAssertionException.prototype);
+    }
+}
+class MalformedPolicyDocumentException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#MalformedPolicyDocumentException";
+    name = "MalformedPolicyDocumentException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "MalformedPolicyDocumentException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, MalformedPolicyDocumentException.prototype);
+    }
+}
+class PackedPolicyTooLargeException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#PackedPolicyTooLargeException";
+    name = "PackedPolicyTooLargeException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "PackedPolicyTooLargeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, PackedPolicyTooLargeException.prototype);
+    }
+}
+class RegionDisabledException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#RegionDisabledException";
+    name = "RegionDisabledException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "RegionDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, RegionDisabledException.prototype);
+    }
+}
+class IDPRejectedClaimException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#IDPRejectedClaimException";
+    name = "IDPRejectedClaimException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "IDPRejectedClaimException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, IDPRejectedClaimException.prototype);
+    }
+}
+class InvalidIdentityTokenException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidIdentityTokenException";
+    name = "InvalidIdentityTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidIdentityTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidIdentityTokenException.prototype);
+    }
+}
+class IDPCommunicationErrorException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#IDPCommunicationErrorException";
+    name = "IDPCommunicationErrorException";
+    $fault = "client";
+    $retryable = {};
+    constructor(opts) {
+        super({
+            name: "IDPCommunicationErrorException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, IDPCommunicationErrorException.prototype);
+    }
+}
+class InvalidAuthorizationMessageException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidAuthorizationMessageException";
+    name = "InvalidAuthorizationMessageException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidAuthorizationMessageException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidAuthorizationMessageException.prototype);
+    }
+}
+class ExpiredTradeInTokenException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#ExpiredTradeInTokenException";
+    name = "ExpiredTradeInTokenException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "ExpiredTradeInTokenException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, ExpiredTradeInTokenException.prototype);
+    }
+}
+class InsufficientSessionLifetimeException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InsufficientSessionLifetimeException";
+    name = "InsufficientSessionLifetimeException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InsufficientSessionLifetimeException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InsufficientSessionLifetimeException.prototype);
+    }
+}
+class InvalidSubjectCredentialsException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#InvalidSubjectCredentialsException";
+    name = "InvalidSubjectCredentialsException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "InvalidSubjectCredentialsException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, InvalidSubjectCredentialsException.prototype);
+    }
+}
+class JWTPayloadSizeExceededException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#JWTPayloadSizeExceededException";
+    name = "JWTPayloadSizeExceededException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "JWTPayloadSizeExceededException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, JWTPayloadSizeExceededException.prototype);
+    }
+}
+class OutboundWebIdentityFederationDisabledException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#OutboundWebIdentityFederationDisabledException";
+    name = "OutboundWebIdentityFederationDisabledException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "OutboundWebIdentityFederationDisabledException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, OutboundWebIdentityFederationDisabledException.prototype);
+    }
+}
+class SessionDurationEscalationException extends STSServiceException {
+    static shapeId = "com.amazonaws.sts#SessionDurationEscalationException";
+    name = "SessionDurationEscalationException";
+    $fault = "client";
+    constructor(opts) {
+        super({
+            name: "SessionDurationEscalationException",
+            $fault: "client",
+            ...opts,
+        });
+        Object.setPrototypeOf(this, SessionDurationEscalationException.prototype);
+    }
+}
+
+const _A = "Arn";
+const _AKI = "AccessKeyId";
+const _AP = "AssumedPrincipal";
+const _AR = "AssumeRole";
+const _ARI = "AssumedRoleId";
+const _ARR = "AssumeRoleRequest";
+const _ARRs = "AssumeRoleResponse";
+const _ARRss = "AssumeRootRequest";
+const _ARRssu = "AssumeRootResponse";
+const _ARU = "AssumedRoleUser";
+const _ARWSAML = "AssumeRoleWithSAML";
+const _ARWSAMLR = "AssumeRoleWithSAMLRequest";
+const _ARWSAMLRs = "AssumeRoleWithSAMLResponse";
+const _ARWWI = "AssumeRoleWithWebIdentity";
+const _ARWWIR = "AssumeRoleWithWebIdentityRequest";
+const _ARWWIRs = "AssumeRoleWithWebIdentityResponse";
+const _ARs = "AssumeRoot";
+const _Ac = "Account";
+const _Au = "Audience";
+const _C = "Credentials";
+const _CA = "ContextAssertion";
+const _DAM = "DecodeAuthorizationMessage";
+const _DAMR = "DecodeAuthorizationMessageRequest";
+const _DAMRe = "DecodeAuthorizationMessageResponse";
+const _DM = "DecodedMessage";
+const _DS = "DurationSeconds";
+const _E = "Expiration";
+const _EI = "ExternalId";
+const _EM = "EncodedMessage";
+const _ETE = "ExpiredTokenException";
+const _ETITE = "ExpiredTradeInTokenException";
+const _FPA = "FederatedProviderArn";
+const _FU = "FederatedUser";
+const _FUI = "FederatedUserId";
+const _GAKI = "GetAccessKeyInfo";
+const _GAKIR = "GetAccessKeyInfoRequest";
+const _GAKIRe = "GetAccessKeyInfoResponse";
+const _GCI = "GetCallerIdentity";
+const _GCIR = "GetCallerIdentityRequest";
+const _GCIRe = "GetCallerIdentityResponse";
+const _GDAT = "GetDelegatedAccessToken";
+const _GDATR = "GetDelegatedAccessTokenRequest";
+const _GDATRe = "GetDelegatedAccessTokenResponse";
+const _GFT = "GetFederationToken";
+const _GFTR = "GetFederationTokenRequest";
+const _GFTRe = "GetFederationTokenResponse";
+const _GSC = "GetScopedCredentials";
+const _GSCR = "GetScopedCredentialsRequest";
+const _GSCRe = "GetScopedCredentialsResponse";
+const _GST = "GetSessionToken";
+const _GSTR = "GetSessionTokenRequest";
+const _GSTRe = "GetSessionTokenResponse";
+const _GWIT = "GetWebIdentityToken";
+const _GWITR = "GetWebIdentityTokenRequest";
+const _GWITRe = "GetWebIdentityTokenResponse";
+const _I = "Issuer";
+const _IAME = "InvalidAuthorizationMessageException";
+const _ICAE = "InvalidContextAssertionException";
+const _IDPCEE = "IDPCommunicationErrorException";
+const _IDPRCE = "IDPRejectedClaimException";
+const _IITE = "InvalidIdentityTokenException";
+const _IP = "IdentityProvider";
+const _ISCE = "InvalidSubjectCredentialsException";
+const _ISLE = "InsufficientSessionLifetimeException";
+const _JWTPSEE = "JWTPayloadSizeExceededException";
+const _K = "Key";
+const _MPDE = "MalformedPolicyDocumentException";
+const _MSTS = "MinimumSessionTokenSize";
+const _N = "Name";
+const _NQ = "NameQualifier";
+const _OI = "OriginIdentity";
+const _OWIFDE = "OutboundWebIdentityFederationDisabledException";
+const _P = "Policy";
+const _PA = "PolicyArns";
+const _PAr = "PrincipalArn";
+const _PAro = "ProviderArn";
+const _PC = "ProvidedContexts";
+const _PCLT = "ProvidedContextsListType";
+const _PCr = "ProvidedContext";
+const _PDT = "PolicyDescriptorType";
+const _PI = "ProviderId";
+const _PPS = "PackedPolicySize";
+const _PPTLE = "PackedPolicyTooLargeException";
+const _Pr = "Provider";
+const _RA = "RoleArn";
+const _RDE = "RegionDisabledException";
+const _RSN = "RoleSessionName";
+const _S = "Subject";
+const _SA = "SigningAlgorithm";
+const _SAK = "SecretAccessKey";
+const _SAMLA = "SAMLAssertion";
+const _SAMLAT = "SAMLAssertionType";
+const _SDEE = "SessionDurationEscalationException";
+const _SFWIT = "SubjectFromWebIdentityToken";
+const _SI = "SourceIdentity";
+const _SIe = "SessionInfo";
+const _SM = "SubjectMode";
+const _SN = "SerialNumber";
+const _SPC = "ScopedPoliciesCount";
+const _SS = "ScopedSession";
+const _SSD = "ScopedSessionDescription";
+const _SSI = "ScopedSessionId";
+const _ST = "SubjectType";
+const _STS = "SessionTokenSize";
+const _STU = "SessionTokenUtilization";
+const _STe = "SessionToken";
+const _Sc = "Scope";
+const _T = "Tags";
+const _TC = "TokenCode";
+const _TCr = "TransactionContext";
+const _TIPC = "TrustedIdentityPropagationContext";
+const _TIT = "TradeInToken";
+const _TP = "TargetPrincipal";
+const _TPA = "TaskPolicyArn";
+const _TTK = "TransitiveTagKeys";
+const _Ta = "Tag";
+const _UI = "UserId";
+const _V = "Value";
+const _WIT = "WebIdentityToken";
+const _a = "arn";
+const _aKST = "accessKeySecretType";
+const _aQE = "awsQueryError";
+const _c = "client";
+const _cTT = "clientTokenType";
+const _e = "error";
+const _hE = "httpError";
+const _m = "message";
+const _oIIT = "originIdentityIssuerType";
+const _oIST = "originIdentitySubjectType";
+const _oISTT = "originIdentitySubjectTypeType";
+const _pDLT = "policyDescriptorListType";
+const _s = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+const _tCIPMT = "transactionContextIdentityProviderMapType";
+const _tCVT = "transactionContextValueType";
+const _tITT = "tradeInTokenType";
+const _tLT = "tagListType";
+const _wITT = "webIdentityTokenType";
+const n0 = "com.amazonaws.sts";
+const _s_registry = new TypeRegistry(_s);
+var STSServiceException$ = [-3, _s, "STSServiceException", 0, [], []];
+_s_registry.registerError(STSServiceException$, STSServiceException);
+const n0_registry = new TypeRegistry(n0);
+var ExpiredTokenException$ = [-3, n0, _ETE,
+    { [_aQE]: [`ExpiredTokenException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ExpiredTokenException$, ExpiredTokenException);
+var ExpiredTradeInTokenException$ = [-3, n0, _ETITE,
+    { [_aQE]: [`ExpiredTradeInTokenException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(ExpiredTradeInTokenException$, ExpiredTradeInTokenException);
+var IDPCommunicationErrorException$ = [-3, n0, _IDPCEE,
+    { [_aQE]: [`IDPCommunicationError`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(IDPCommunicationErrorException$, IDPCommunicationErrorException);
+var IDPRejectedClaimException$ = [-3, n0, _IDPRCE,
+    { [_aQE]: [`IDPRejectedClaim`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(IDPRejectedClaimException$, IDPRejectedClaimException);
+var InsufficientSessionLifetimeException$ = [-3, n0, _ISLE,
+    { [_aQE]: [`InsufficientSessionLifetime`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InsufficientSessionLifetimeException$, InsufficientSessionLifetimeException);
+var InvalidAuthorizationMessageException$ = [-3, n0, _IAME,
+    { [_aQE]: [`InvalidAuthorizationMessageException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidAuthorizationMessageException$, InvalidAuthorizationMessageException);
+var InvalidContextAssertionException$ = [-3, n0, _ICAE,
+    { [_aQE]: [`InvalidContextAssertion`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidContextAssertionException$, InvalidContextAssertionException);
+var InvalidIdentityTokenException$ = [-3, n0, _IITE,
+    { [_aQE]: [`InvalidIdentityToken`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidIdentityTokenException$, InvalidIdentityTokenException);
+var InvalidSubjectCredentialsException$ = [-3, n0, _ISCE,
+    { [_aQE]: [`InvalidSubjectCredentials`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(InvalidSubjectCredentialsException$, InvalidSubjectCredentialsException);
+var JWTPayloadSizeExceededException$ = [-3, n0, _JWTPSEE,
+    { [_aQE]: [`JWTPayloadSizeExceededException`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(JWTPayloadSizeExceededException$, JWTPayloadSizeExceededException);
+var MalformedPolicyDocumentException$ = [-3, n0, _MPDE,
+    { [_aQE]: [`MalformedPolicyDocument`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(MalformedPolicyDocumentException$, MalformedPolicyDocumentException);
+var OutboundWebIdentityFederationDisabledException$ = [-3, n0, _OWIFDE,
+    { [_aQE]: [`OutboundWebIdentityFederationDisabledException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(OutboundWebIdentityFederationDisabledException$, OutboundWebIdentityFederationDisabledException);
+var PackedPolicyTooLargeException$ = [-3, n0, _PPTLE,
+    { [_aQE]: [`PackedPolicyTooLarge`, 400], [_e]: _c, [_hE]: 400 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(PackedPolicyTooLargeException$, PackedPolicyTooLargeException);
+var RegionDisabledException$ = [-3, n0, _RDE,
+    { [_aQE]: [`RegionDisabledException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(RegionDisabledException$, RegionDisabledException);
+var SessionDurationEscalationException$ = [-3, n0, _SDEE,
+    { [_aQE]: [`SessionDurationEscalationException`, 403], [_e]: _c, [_hE]: 403 },
+    [_m],
+    [0]
+];
+n0_registry.registerError(SessionDurationEscalationException$, SessionDurationEscalationException);
+const errorTypeRegistries = [
+    _s_registry,
+    n0_registry,
+];
+var accessKeySecretType = [0, n0, _aKST, 8, 0];
+var clientTokenType = [0, n0, _cTT, 8, 0];
+var originIdentityIssuerType = [0, n0, _oIIT, 8, 0];
+var originIdentitySubjectType = [0, n0, _oIST, 8, 0];
+var originIdentitySubjectTypeType = [0, n0, _oISTT, 8, 0];
+var SAMLAssertionType = [0, n0, _SAMLAT, 8, 0];
+var tradeInTokenType = [0, n0, _tITT, 8, 0];
+var transactionContextValueType = [0, n0, _tCVT, 8, 0];
+var webIdentityTokenType = [0, n0, _wITT, 8, 0];
+var AssumedRoleUser$ = [3, n0, _ARU,
+    0,
+    [_ARI, _A],
+    [0, 0], 2
+];
+var AssumeRoleRequest$ = [3, n0, _ARR,
+    0,
+    [_RA, _RSN, _PA, _P, _DS, _T, _TTK, _EI, _SN, _TC, _SI, _PC, _MSTS],
+    [0, 0, () => policyDescriptorListType, 0, 1, () => tagListType, 64 | 0, 0, 0, 0, 0, () => ProvidedContextsListType, 1], 2
+];
+var AssumeRoleResponse$ = [3, n0, _ARRs,
+    0,
+    [_C, _ARU, _PPS, _SI, _STU, _STS],
+    [[() => Credentials$, 0], () => AssumedRoleUser$, 1, 0, 1, 1]
+];
+var AssumeRoleWithSAMLRequest$ = [3, n0, _ARWSAMLR,
+    0,
+    [_RA, _PAr, _SAMLA, _PA, _P, _DS, _MSTS],
+    [0, 0, [() => SAMLAssertionType, 0], () => policyDescriptorListType, 0, 1, 1], 3
+];
+var AssumeRoleWithSAMLResponse$ = [3, n0, _ARWSAMLRs,
+    0,
+    [_C, _ARU, _PPS, _S, _ST, _I, _Au, _NQ, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], () => AssumedRoleUser$, 1, 0, 0, 0, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
+];
+var AssumeRoleWithWebIdentityRequest$ = [3, n0, _ARWWIR,
+    0,
+    [_RA, _RSN, _WIT, _PI, _PA, _P, _DS, _MSTS],
+    [0, 0, [() => clientTokenType, 0], 0, () => policyDescriptorListType, 0, 1, 1], 3
+];
+var AssumeRoleWithWebIdentityResponse$ = [3, n0, _ARWWIRs,
+    0,
+    [_C, _SFWIT, _ARU, _PPS, _Pr, _Au, _SI, _STU, _STS, _TIPC],
+    [[() => Credentials$, 0], 0, () => AssumedRoleUser$, 1, 0, 0, 0, 1, 1, [() => TrustedIdentityPropagationContext$, 0]]
+];
+var AssumeRootRequest$ = [3, n0, _ARRss,
+    0,
+    [_TP, _TPA, _DS, _MSTS],
+    [0, () => PolicyDescriptorType$, 1, 1], 2
+];
+var AssumeRootResponse$ = [3, n0, _ARRssu,
+    0,
+    [_C, _SI, _STU, _STS],
+    [[() => Credentials$, 0], 0, 1, 1]
+];
+var Credentials$ = [3, n0, _C,
+    0,
+    [_AKI, _SAK, _STe, _E],
+    [0, [() => accessKeySecretType, 0], 0, 4], 4
+];
+var DecodeAuthorizationMessageRequest$ = [3, n0, _DAMR,
+    0,
+    [_EM],
+    [0], 1
+];
+var DecodeAuthorizationMessageResponse$ = [3, n0, _DAMRe,
+    0,
+    [_DM],
+    [0]
+];
+var FederatedUser$ = [3, n0, _FU,
+    0,
+    [_FUI, _A],
+    [0, 0], 2
+];
+var GetAccessKeyInfoRequest$ = [3, n0, _GAKIR,
+    0,
+    [_AKI],
+    [0], 1
+];
+var GetAccessKeyInfoResponse$ = [3, n0, _GAKIRe,
+    0,
+    [_Ac],
+    [0]
+];
+var GetCallerIdentityRequest$ = [3, n0, _GCIR,
+    0,
+    [],
+    []
+];
+var GetCallerIdentityResponse$ = [3, n0, _GCIRe,
+    0,
+    [_UI, _Ac, _A],
+    [0, 0, 0]
+];
+var GetDelegatedAccessTokenRequest$ = [3, n0, _GDATR,
+    0,
+    [_TIT],
+    [[() => tradeInTokenType, 0]], 1
+];
+var GetDelegatedAccessTokenResponse$ = [3, n0, _GDATRe,
+    0,
+    [_C, _PPS, _AP],
+    [[() => Credentials$, 0], 1, 0]
+];
+var GetFederationTokenRequest$ = [3, n0, _GFTR,
+    0,
+    [_N, _P, _PA, _DS, _T, _MSTS],
+    [0, 0, () => policyDescriptorListType, 1, () => tagListType, 1], 1
+];
+var GetFederationTokenResponse$ = [3, n0, _GFTRe,
+    0,
+    [_C, _FU, _PPS, _STU, _STS],
+    [[() => Credentials$, 0], () => FederatedUser$, 1, 1, 1]
+];
+var GetScopedCredentialsRequest$ = [3, n0, _GSCR,
+    0,
+    [_P, _DS, _MSTS, _SSD],
+    [0, 1, 1, 0]
+];
+var GetScopedCredentialsResponse$ = [3, n0, _GSCRe,
+    0,
+    [_C, _SIe, _STU, _STS, _SPC, _SI],
+    [[() => Credentials$, 0], () => ScopedSession$, 1, 1, 1, 0]
+];
+var GetSessionTokenRequest$ = [3, n0, _GSTR,
+    0,
+    [_DS, _SN, _TC, _MSTS],
+    [1, 0, 0, 1]
+];
+var GetSessionTokenResponse$ = [3, n0, _GSTRe,
+    0,
+    [_C, _STU, _STS],
+    [[() => Credentials$, 0], 1, 1]
+];
+var GetWebIdentityTokenRequest$ = [3, n0, _GWITR,
+    0,
+    [_Au, _SA, _DS, _Sc, _SM, _T],
+    [64 | 0, 0, 1, 0, 0, () => tagListType], 2
+];
+var GetWebIdentityTokenResponse$ = [3, n0, _GWITRe,
+    0,
+    [_WIT, _E],
+    [[() => webIdentityTokenType, 0], 4]
+];
+var OriginIdentity$ = [3, n0, _OI,
+    0,
+    [_S, _ST, _I, _FPA],
+    [[() => originIdentitySubjectType, 0], [() => originIdentitySubjectTypeType, 0], [() => originIdentityIssuerType, 0], 0]
+];
+var PolicyDescriptorType$ = [3, n0, _PDT,
+    0,
+    [_a],
+    [0]
+];
+var ProvidedContext$ = [3, n0, _PCr,
+    0,
+    [_PAro, _CA],
+    [0, 0]
+];
+var ScopedSession$ = [3, n0, _SS,
+    0,
+    [_SSI, _A],
+    [0, 0], 2
+];
+var Tag$ = [3, n0, _Ta,
+    0,
+    [_K, _V],
+    [0, 0], 2
+];
+var TransactionContext$ = [3, n0, _TCr,
+    0,
+    [_IP],
+    [[() => transactionContextIdentityProviderMapType, 0]]
+];
+var TrustedIdentityPropagationContext$ = [3, n0, _TIPC,
+    8,
+    [_OI, _TCr],
+    [[() => OriginIdentity$, 0], [() => TransactionContext$, 0]]
+];
+var policyDescriptorListType = [1, n0, _pDLT,
+    0, () => PolicyDescriptorType$
+];
+var ProvidedContextsListType = [1, n0, _PCLT,
+    0, () => ProvidedContext$
+];
+var tagListType = [1, n0, _tLT,
+    0, () => Tag$
+];
+var transactionContextIdentityProviderMapType = [2, n0, _tCIPMT,
+    0, [0,
+        0],
+    [() => transactionContextValueType,
+        0]
+];
+var AssumeRole$ = [9, n0, _AR,
+    0, () => AssumeRoleRequest$, () => AssumeRoleResponse$
+];
+var AssumeRoleWithSAML$ = [9, n0, _ARWSAML,
+    0, () => AssumeRoleWithSAMLRequest$, () => AssumeRoleWithSAMLResponse$
+];
+var AssumeRoleWithWebIdentity$ = [9, n0, _ARWWI,
+    0, () => AssumeRoleWithWebIdentityRequest$, () => AssumeRoleWithWebIdentityResponse$
+];
+var AssumeRoot$ = [9, n0, _ARs,
+    0, () => AssumeRootRequest$, () => AssumeRootResponse$
+];
+var DecodeAuthorizationMessage$ = [9, n0, _DAM,
+    0, () => DecodeAuthorizationMessageRequest$, () => DecodeAuthorizationMessageResponse$
+];
+var GetAccessKeyInfo$ = [9, n0, _GAKI,
+    0, () => GetAccessKeyInfoRequest$, () => GetAccessKeyInfoResponse$
+];
+var GetCallerIdentity$ = [9, n0, _GCI,
+    0, () => GetCallerIdentityRequest$, () => GetCallerIdentityResponse$
+];
+var GetDelegatedAccessToken$ = [9, n0, _GDAT,
+    0, () => GetDelegatedAccessTokenRequest$, () => GetDelegatedAccessTokenResponse$
+];
+var GetFederationToken$ = [9, n0, _GFT,
+    0, () => GetFederationTokenRequest$, () => GetFederationTokenResponse$
+];
+var GetScopedCredentials$ = [9, n0, _GSC,
+    0, () => GetScopedCredentialsRequest$, () => GetScopedCredentialsResponse$
+];
+var GetSessionToken$ = [9, n0, _GST,
+    0, () => GetSessionTokenRequest$, () => GetSessionTokenResponse$
+];
+var GetWebIdentityToken$ = [9, n0, _GWIT,
+    0, () => GetWebIdentityTokenRequest$, () => GetWebIdentityTokenResponse$
+];
+
+const getRuntimeConfig$1 = (config) => {
+    return {
+        apiVersion: "2011-06-15",
+        base64Decoder: config?.base64Decoder ?? fromBase64,
+        base64Encoder: config?.base64Encoder ?? toBase64,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSTSHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+                signer: new AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "aws.auth#sigv4a",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
+                signer: new AwsSdkSigV4ASigner(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new NoAuthSigner(),
+            },
+        ],
+        logger: config?.logger ?? new NoOpLogger(),
+        protocol: config?.protocol ?? AwsQueryProtocol,
+        protocolSettings: config?.protocolSettings ?? {
+            defaultNamespace: "com.amazonaws.sts",
+            errorTypeRegistries,
+            xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
+            version: "2011-06-15",
+            serviceTarget: "AWSSecurityTokenServiceV20110615",
+        },
+        serviceId: config?.serviceId ?? "STS",
+        sha256: config?.sha256 ?? Sha256,
+        signerConstructor: config?.signerConstructor ?? SignatureV4MultiRegion,
+        urlParser: config?.urlParser ?? parseUrl,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config?.utf8Encoder ?? toUtf8,
+    };
+};
+
+const getRuntimeConfig = (config) => {
+    emitWarningIfUnsupportedVersion(process.version);
+    const defaultsMode = resolveDefaultsModeConfig(config);
+    const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
+    const clientSharedValues = getRuntimeConfig$1(config);
+    emitWarningIfUnsupportedVersion$1(process.version);
+    const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger,
+    };
+    return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 300_000),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+            {
+                schemeId: "aws.auth#sigv4",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4") || (async (idProps) => await defaultProvider(idProps?.__config || {})()),
+                signer: new AwsSdkSigV4Signer(),
+            },
+            {
+                schemeId: "aws.auth#sigv4a",
+                identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4a"),
+                signer: new AwsSdkSigV4ASigner(),
+            },
+            {
+                schemeId: "smithy.api#noAuth",
+                identityProvider: (ipc) => ipc.getIdentityProvider("smithy.api#noAuth") || (async () => ({})),
+                signer: new NoAuthSigner(),
+            },
+        ],
+        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
+        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ??
+            loadConfig({
+                ...NODE_RETRY_MODE_CONFIG_OPTIONS,
+                default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE,
+            }, config),
+        sigv4aSigningRegionSet: config?.sigv4aSigningRegionSet ?? loadConfig(NODE_SIGV4A_CONFIG_OPTIONS, loaderConfig),
+        streamCollector: config?.streamCollector ?? streamCollector,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig),
+    };
+};
+
+const getHttpAuthExtensionConfiguration = (runtimeConfig) => {
+    const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+    let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+    let _credentials = runtimeConfig.credentials;
+    return {
+        setHttpAuthScheme(httpAuthScheme) {
+            const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+            if (index === -1) {
+                _httpAuthSchemes.push(httpAuthScheme);
+            }
+            else {
+                _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+            }
+        },
+        httpAuthSchemes() {
+            return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+            _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+            return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+            _credentials = credentials;
+        },
+        credentials() {
+            return _credentials;
+        },
+    };
+};
+const resolveHttpAuthRuntimeConfig = (config) => {
+    return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials(),
+    };
+};
+
+const resolveRuntimeExtensions = (runtimeConfig, extensions) => {
+    const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration(runtimeConfig), getDefaultExtensionConfiguration(runtimeConfig), getHttpHandlerExtensionConfiguration(runtimeConfig), getHttpAuthExtensionConfiguration(runtimeConfig));
+    extensions.forEach((extension) => extension.configure(extensionConfiguration));
+    return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration(extensionConfiguration), resolveDefaultRuntimeConfig(extensionConfiguration), resolveHttpHandlerRuntimeConfig(extensionConfiguration), resolveHttpAuthRuntimeConfig(extensionConfiguration));
+};
+
+class STSClient extends Client {
+    config;
+    constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters(_config_0);
+        const _config_2 = resolveUserAgentConfig(_config_1);
+        const _config_3 = resolveRetryConfig(_config_2);
+        const _config_4 = resolveRegionConfig(_config_3);
+        const _config_5 = resolveHostHeaderConfig(_config_4);
+        const _config_6 = resolveEndpointConfig(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin(this.config));
+        this.middlewareStack.use(getUserAgentPlugin(this.config));
+        this.middlewareStack.use(getRetryPlugin(this.config));
+        this.middlewareStack.use(getContentLengthPlugin(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin(this.config));
+        this.middlewareStack.use(getLoggerPlugin(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
+            httpAuthSchemeParametersProvider: defaultSTSHttpAuthSchemeParametersProvider,
+            identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
+                "aws.auth#sigv4": config.credentials,
+                "aws.auth#sigv4a": config.credentials,
+            }),
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin(this.config));
+    }
+    destroy() {
+        super.destroy();
+    }
+}
+
+const command = makeBuilder(commonParams, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
+const _ep0 = {};
+const _mw0 = (Command, cs, config, o) => [];
+
+class AssumeRoleCommand extends command(_ep0, _mw0, "AssumeRole", AssumeRole$) {
+}
+
+class AssumeRoleWithSAMLCommand extends command(_ep0, _mw0, "AssumeRoleWithSAML", AssumeRoleWithSAML$) {
+}
+
+class AssumeRoleWithWebIdentityCommand extends command(_ep0, _mw0, "AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity$) {
+}
+
+class AssumeRootCommand extends command(_ep0, _mw0, "AssumeRoot", AssumeRoot$) {
+}
+
+class DecodeAuthorizationMessageCommand extends command(_ep0, _mw0, "DecodeAuthorizationMessage", DecodeAuthorizationMessage$) {
+}
+
+class GetAccessKeyInfoCommand extends command(_ep0, _mw0, "GetAccessKeyInfo", GetAccessKeyInfo$) {
+}
+
+class GetCallerIdentityCommand extends command(_ep0, _mw0, "GetCallerIdentity", GetCallerIdentity$) {
+}
+
+class GetDelegatedAccessTokenCommand extends command(_ep0, _mw0, "GetDelegatedAccessToken", GetDelegatedAccessToken$) {
+}
+
+class GetFederationTokenCommand extends command(_ep0, _mw0, "GetFederationToken", GetFederationToken$) {
+}
+
+class GetScopedCredentialsCommand extends command(_ep0, _mw0, "GetScopedCredentials", GetScopedCredentials$) {
+}
+
+class GetSessionTokenCommand extends command(_ep0, _mw0, "GetSessionToken", GetSessionToken$) {
+}
+
+class GetWebIdentityTokenCommand extends command(_ep0, _mw0, "GetWebIdentityToken", GetWebIdentityToken$) {
+}
+
+const commands = {
+    AssumeRoleCommand,
+    AssumeRoleWithSAMLCommand,
+    AssumeRoleWithWebIdentityCommand,
+    AssumeRootCommand,
+    DecodeAuthorizationMessageCommand,
+    GetAccessKeyInfoCommand,
+    GetCallerIdentityCommand,
+    GetDelegatedAccessTokenCommand,
+    GetFederationTokenCommand,
+    GetScopedCredentialsCommand,
+    GetSessionTokenCommand,
+    GetWebIdentityTokenCommand,
+};
+class STS extends STSClient {
+}
+createAggregatedClient(commands, STS);
+
+const WebIdentityTokenSubjectModeType = {
+    AWS_IDENTITY: "AWSIdentity",
+    ORIGIN_IDENTITY: "OriginIdentity",
+};
+
+const getAccountIdFromAssumedRoleUser = (assumedRoleUser) => {
+    if (typeof assumedRoleUser?.Arn === "string") {
+        const arnComponents = assumedRoleUser.Arn.split(":");
+        if (arnComponents.length > 4 && arnComponents[4] !== "") {
+            return arnComponents[4];
+        }
+    }
+    return undefined;
+};
+const resolveRegion = async (_region, _parentRegion, credentialProviderLogger, loaderConfig = {}) => {
+    const region = typeof _region === "function" ? await _region() : _region;
+    const parentRegion = typeof _parentRegion === "function" ? await _parentRegion() : _parentRegion;
+    let stsDefaultRegion = "";
+    const resolvedRegion = region ?? parentRegion ?? (stsDefaultRegion = await stsRegionDefaultResolver(loaderConfig)());
+    credentialProviderLogger?.debug?.("@aws-sdk/client-sts::resolveRegion", "accepting first of:", `${region} (credential provider clientConfig)`, `${parentRegion} (contextual client)`, `${stsDefaultRegion} (STS default: AWS_REGION, profile region, or us-east-1)`);
+    return resolvedRegion;
+};
+const getDefaultRoleAssumer$1 = (stsOptions, STSClient) => {
+    let stsClient;
+    let closureSourceCreds;
+    return async (sourceCreds, params) => {
+        closureSourceCreds = sourceCreds;
+        if (!stsClient) {
+            const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId, } = stsOptions;
+            const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+                logger,
+                profile,
+            });
+            const isCompatibleRequestHandler = !isH2(requestHandler);
+            stsClient = new STSClient({
+                ...stsOptions,
+                userAgentAppId,
+                profile,
+                credentialDefaultProvider: () => async () => closureSourceCreds,
+                region: resolvedRegion,
+                requestHandler: isCompatibleRequestHandler ? requestHandler : undefined,
+                logger: logger,
+            });
+        }
+        const { Credentials, AssumedRoleUser } = await stsClient.send(new AssumeRoleCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new Error(`Invalid response from STS.assumeRole call with role ${params.RoleArn}`);
+        }
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const credentials = {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            ...(Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope }),
+            ...(accountId && { accountId }),
+        };
+        setCredentialFeature(credentials, "CREDENTIALS_STS_ASSUME_ROLE", "i");
+        return credentials;
+    };
+};
+const getDefaultRoleAssumerWithWebIdentity$1 = (stsOptions, STSClient) => {
+    let stsClient;
+    return async (params) => {
+        if (!stsClient) {
+            const { logger = stsOptions?.parentClientConfig?.logger, profile = stsOptions?.parentClientConfig?.profile, region, requestHandler = stsOptions?.parentClientConfig?.requestHandler, credentialProviderLogger, userAgentAppId = stsOptions?.parentClientConfig?.userAgentAppId, } = stsOptions;
+            const resolvedRegion = await resolveRegion(region, stsOptions?.parentClientConfig?.region, credentialProviderLogger, {
+                logger,
+                profile,
+            });
+            const isCompatibleRequestHandler = !isH2(requestHandler);
+            stsClient = new STSClient({
+                ...stsOptions,
+                userAgentAppId,
+                profile,
+                region: resolvedRegion,
+                requestHandler: isCompatibleRequestHandler ? requestHandler : undefined,
+                logger: logger,
+            });
+        }
+        const { Credentials, AssumedRoleUser } = await stsClient.send(new AssumeRoleWithWebIdentityCommand(params));
+        if (!Credentials || !Credentials.AccessKeyId || !Credentials.SecretAccessKey) {
+            throw new Error(`Invalid response from STS.assumeRoleWithWebIdentity call with role ${params.RoleArn}`);
+        }
+        const accountId = getAccountIdFromAssumedRoleUser(AssumedRoleUser);
+        const credentials = {
+            accessKeyId: Credentials.AccessKeyId,
+            secretAccessKey: Credentials.SecretAccessKey,
+            sessionToken: Credentials.SessionToken,
+            expiration: Credentials.Expiration,
+            ...(Credentials.CredentialScope && { credentialScope: Credentials.CredentialScope }),
+            ...(accountId && { accountId }),
+        };
+        if (accountId) {
+            setCredentialFeature(credentials, "RESOLVED_ACCOUNT_ID", "T");
+        }
+        setCredentialFeature(credentials, "CREDENTIALS_STS_ASSUME_ROLE_WEB_ID", "k");
+        return credentials;
+    };
+};
+const isH2 = (requestHandler) => {
+    return requestHandler?.metadata?.handlerProtocol === "h2";
+};
+
+const getCustomizableStsClientCtor = (baseCtor, customizations) => {
+    if (!customizations)
+        return baseCtor;
+    else
+        return class CustomizableSTSClient extends baseCtor {
+            constructor(config) {
+                super(config);
+                for (const customization of customizations) {
+                    this.middlewareStack.use(customization);
+                }
+            }
+        };
+};
+const getDefaultRoleAssumer = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumer$1(stsOptions, getCustomizableStsClientCtor(STSClient, stsPlugins));
+const getDefaultRoleAssumerWithWebIdentity = (stsOptions = {}, stsPlugins) => getDefaultRoleAssumerWithWebIdentity$1(stsOptions, getCustomizableStsClientCtor(STSClient, stsPlugins));
+const decorateDefaultCredentialProvider = (provider) => (input) => provider({
+    roleAssumer: getDefaultRoleAssumer(input),
+    roleAssumerWithWebIdentity: getDefaultRoleAssumerWithWebIdentity(input),
+    ...input,
+});
+
+__webpack_unused_export__ = AssumeRole$;
+__webpack_unused_export__ = AssumeRoleCommand;
+__webpack_unused_export__ = AssumeRoleRequest$;
+__webpack_unused_export__ = AssumeRoleResponse$;
+__webpack_unused_export__ = AssumeRoleWithSAML$;
+__webpack_unused_export__ = AssumeRoleWithSAMLCommand;
+__webpack_unused_export__ = AssumeRoleWithSAMLRequest$;
+__webpack_unused_export__ = AssumeRoleWithSAMLResponse$;
+__webpack_unused_export__ = AssumeRoleWithWebIdentity$;
+__webpack_unused_export__ = AssumeRoleWithWebIdentityCommand;
+__webpack_unused_export__ = AssumeRoleWithWebIdentityRequest$;
+__webpack_unused_export__ = AssumeRoleWithWebIdentityResponse$;
+__webpack_unused_export__ = AssumeRoot$;
+__webpack_unused_export__ = AssumeRootCommand;
+__webpack_unused_export__ = AssumeRootRequest$;
+__webpack_unused_export__ = AssumeRootResponse$;
+__webpack_unused_export__ = AssumedRoleUser$;
+__webpack_unused_export__ = Credentials$;
+__webpack_unused_export__ = DecodeAuthorizationMessage$;
+__webpack_unused_export__ = DecodeAuthorizationMessageCommand;
+__webpack_unused_export__ = DecodeAuthorizationMessageRequest$;
+__webpack_unused_export__ = DecodeAuthorizationMessageResponse$;
+__webpack_unused_export__ = ExpiredTokenException;
+__webpack_unused_export__ = ExpiredTokenException$;
+__webpack_unused_export__ = ExpiredTradeInTokenException;
+__webpack_unused_export__ = ExpiredTradeInTokenException$;
+__webpack_unused_export__ = FederatedUser$;
+__webpack_unused_export__ = GetAccessKeyInfo$;
+__webpack_unused_export__ = GetAccessKeyInfoCommand;
+__webpack_unused_export__ = GetAccessKeyInfoRequest$;
+__webpack_unused_export__ = GetAccessKeyInfoResponse$;
+__webpack_unused_export__ = GetCallerIdentity$;
+exports.zI = GetCallerIdentityCommand;
+__webpack_unused_export__ = GetCallerIdentityRequest$;
+__webpack_unused_export__ = GetCallerIdentityResponse$;
+__webpack_unused_export__ = GetDelegatedAccessToken$;
+__webpack_unused_export__ = GetDelegatedAccessTokenCommand;
+__webpack_unused_export__ = GetDelegatedAccessTokenRequest$;
+__webpack_unused_export__ = GetDelegatedAccessTokenResponse$;
+__webpack_unused_export__ = GetFederationToken$;
+__webpack_unused_export__ = GetFederationTokenCommand;
+__webpack_unused_export__ = GetFederationTokenRequest$;
+__webpack_unused_export__ = GetFederationTokenResponse$;
+__webpack_unused_export__ = GetScopedCredentials$;
+__webpack_unused_export__ = GetScopedCredentialsCommand;
+__webpack_unused_export__ = GetScopedCredentialsRequest$;
+__webpack_unused_export__ = GetScopedCredentialsResponse$;
+__webpack_unused_export__ = GetSessionToken$;
+__webpack_unused_export__ = GetSessionTokenCommand;
+__webpack_unused_export__ = GetSessionTokenRequest$;
+__webpack_unused_export__ = GetSessionTokenResponse$;
+__webpack_unused_export__ = GetWebIdentityToken$;
+__webpack_unused_export__ = GetWebIdentityTokenCommand;
+__webpack_unused_export__ = GetWebIdentityTokenRequest$;
+__webpack_unused_export__ = GetWebIdentityTokenResponse$;
+__webpack_unused_export__ = IDPCommunicationErrorException;
+__webpack_unused_export__ = IDPCommunicationErrorException$;
+__webpack_unused_export__ = IDPRejectedClaimException;
+__webpack_unused_export__ = IDPRejectedClaimException$;
+__webpack_unused_export__ = InsufficientSessionLifetimeException;
+__webpack_unused_export__ = InsufficientSessionLifetimeException$;
+__webpack_unused_export__ = InvalidAuthorizationMessageException;
+__webpack_unused_export__ = InvalidAuthorizationMessageException$;
+__webpack_unused_export__ = InvalidContextAssertionException;
+__webpack_unused_export__ = InvalidContextAssertionException$;
+__webpack_unused_export__ = InvalidIdentityTokenException;
+__webpack_unused_export__ = InvalidIdentityTokenException$;
+__webpack_unused_export__ = InvalidSubjectCredentialsException;
+__webpack_unused_export__ = InvalidSubjectCredentialsException$;
+__webpack_unused_export__ = JWTPayloadSizeExceededException;
+__webpack_unused_export__ = JWTPayloadSizeExceededException$;
+__webpack_unused_export__ = MalformedPolicyDocumentException;
+__webpack_unused_export__ = MalformedPolicyDocumentException$;
+__webpack_unused_export__ = OriginIdentity$;
+__webpack_unused_export__ = OutboundWebIdentityFederationDisabledException;
+__webpack_unused_export__ = OutboundWebIdentityFederationDisabledException$;
+__webpack_unused_export__ = PackedPolicyTooLargeException;
+__webpack_unused_export__ = PackedPolicyTooLargeException$;
+__webpack_unused_export__ = PolicyDescriptorType$;
+__webpack_unused_export__ = ProvidedContext$;
+__webpack_unused_export__ = RegionDisabledException;
+__webpack_unused_export__ = RegionDisabledException$;
+__webpack_unused_export__ = STS;
+exports.iM = STSClient;
+__webpack_unused_export__ = STSServiceException;
+__webpack_unused_export__ = STSServiceException$;
+__webpack_unused_export__ = ScopedSession$;
+__webpack_unused_export__ = SessionDurationEscalationException;
+__webpack_unused_export__ = SessionDurationEscalationException$;
+__webpack_unused_export__ = Tag$;
+__webpack_unused_export__ = TransactionContext$;
+__webpack_unused_export__ = TrustedIdentityPropagationContext$;
+__webpack_unused_export__ = WebIdentityTokenSubjectModeType;
+__webpack_unused_export__ = decorateDefaultCredentialProvider;
+__webpack_unused_export__ = errorTypeRegistries;
+__webpack_unused_export__ = getDefaultRoleAssumer;
+__webpack_unused_export__ = getDefaultRoleAssumerWithWebIdentity;
 
 
 /***/ }),
@@ -87935,89 +89343,6 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-iam/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(6764);
-// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
-var retry = __nccwpck_require__(3609);
-;// CONCATENATED MODULE: ./src/lib/retry.ts
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
-function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
-    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
-    return Math.floor(random() * cap);
-}
-async function retry_retry(fn, opts) {
-    const sleep = opts.sleep ?? realSleep;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (error) {
-            if (attempt + 1 >= opts.attempts || !opts.retryable(error))
-                throw error;
-            await sleep(backoffMs(attempt, opts.baseMs ?? 200, opts.maxMs ?? 5_000, opts.random));
-        }
-    }
-}
-class DeadlineExceeded extends (/* unused pure expression or super */ null && (Error)) {
-    name = "DeadlineExceeded";
-}
-const realClock = { now: () => Date.now(), sleep: realSleep };
-/**
- * Polls until `poll` says done, says the state can never succeed (`fatal`,
- * which throws at once with that reason), or the deadline passes (throws with
- * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
- * quick success is seen quickly without hammering the API on a slow one.
- */
-async function pollUntil(poll, opts) {
-    const clock = opts.clock ?? realClock;
-    const deadline = clock.now() + opts.timeoutMs;
-    let interval = opts.minIntervalMs ?? 250;
-    const maxInterval = opts.maxIntervalMs ?? 5_000;
-    for (;;) {
-        const outcome = await poll();
-        if (outcome.done)
-            return outcome.value;
-        if (outcome.fatal)
-            throw new Error(outcome.fatal);
-        const left = deadline - clock.now();
-        if (left <= 0) {
-            throw new DeadlineExceeded(`Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`);
-        }
-        await clock.sleep(Math.min(interval, left));
-        interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
-    }
-}
-
-;// CONCATENATED MODULE: ./package.json
-const package_namespaceObject = {"rE":"1.0.0"};
-;// CONCATENATED MODULE: ./src/lib/version.ts
-
-const VERSION = package_namespaceObject.rE;
-
-;// CONCATENATED MODULE: ./src/lib/aws.ts
-
-
-
-/**
- * Configuration every AWS client of the suite is built with. The SDK itself
- * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
- * usual credential chain. Throttling gets more attempts than the SDK default
- * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
- * `Throttling` error leaks nothing but wastes a deploy.
- */
-function awsClientConfig(opts) {
-    const env = opts.env ?? process.env;
-    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
-    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
-    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
-    return {
-        region: opts.region,
-        customUserAgent: `ecs-alb-smoke/${VERSION}`,
-        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => backoffMs(attempt, baseMs, capMs)),
-    };
-}
-
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
@@ -91113,17 +92438,104 @@ async function runPost(step, run) {
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var client_ecs_dist_cjs = __nccwpck_require__(212);
+var dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-iam/dist-cjs/index.js
+var client_iam_dist_cjs = __nccwpck_require__(6764);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js
 var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ssm/dist-cjs/index.js
 var client_ssm_dist_cjs = __nccwpck_require__(4736);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-sts/dist-cjs/index.js
+var client_sts_dist_cjs = __nccwpck_require__(1695);
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var retry = __nccwpck_require__(3609);
+;// CONCATENATED MODULE: ./src/lib/retry.ts
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
+function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
+    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
+    return Math.floor(random() * cap);
+}
+async function retry_retry(fn, opts) {
+    const sleep = opts.sleep ?? realSleep;
+    for (let attempt = 0;; attempt++) {
+        try {
+            return await fn(attempt);
+        }
+        catch (error) {
+            if (attempt + 1 >= opts.attempts || !opts.retryable(error))
+                throw error;
+            await sleep(backoffMs(attempt, opts.baseMs ?? 200, opts.maxMs ?? 5_000, opts.random));
+        }
+    }
+}
+class DeadlineExceeded extends (/* unused pure expression or super */ null && (Error)) {
+    name = "DeadlineExceeded";
+}
+const realClock = { now: () => Date.now(), sleep: realSleep };
+/**
+ * Polls until `poll` says done, says the state can never succeed (`fatal`,
+ * which throws at once with that reason), or the deadline passes (throws with
+ * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
+ * quick success is seen quickly without hammering the API on a slow one.
+ */
+async function pollUntil(poll, opts) {
+    const clock = opts.clock ?? realClock;
+    const deadline = clock.now() + opts.timeoutMs;
+    let interval = opts.minIntervalMs ?? 250;
+    const maxInterval = opts.maxIntervalMs ?? 5_000;
+    for (;;) {
+        const outcome = await poll();
+        if (outcome.done)
+            return outcome.value;
+        if (outcome.fatal)
+            throw new Error(outcome.fatal);
+        const left = deadline - clock.now();
+        if (left <= 0) {
+            throw new DeadlineExceeded(`Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`);
+        }
+        await clock.sleep(Math.min(interval, left));
+        interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
+    }
+}
+
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"1.0.0"};
+;// CONCATENATED MODULE: ./src/lib/version.ts
+
+const VERSION = package_namespaceObject.rE;
+
+;// CONCATENATED MODULE: ./src/lib/aws.ts
+
+
+
+/**
+ * Configuration every AWS client of the suite is built with. The SDK itself
+ * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
+ * usual credential chain. Throttling gets more attempts than the SDK default
+ * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
+ * `Throttling` error leaks nothing but wastes a deploy.
+ */
+function awsClientConfig(opts) {
+    const env = opts.env ?? process.env;
+    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
+    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
+    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
+    return {
+        region: opts.region,
+        customUserAgent: `ecs-alb-smoke/${VERSION}`,
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => backoffMs(attempt, baseMs, capMs)),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/aws-lookups.ts
 /**
  * The read-only AWS calls the preflight makes besides the simulation:
  * DescribeSecret (full ARN and KMS key of a secret named by name or partial
  * ARN), DescribeParameters (existence and KMS key of SSM parameters), GetRole
- * (the trust policy), DescribeTaskDefinition.
+ * (the role's ARN and trust policy), DescribeTaskDefinition, and
+ * GetCallerIdentity (the account, when no ARN names it). Retries are the
+ * clients' own retry strategy (src/lib/aws.ts); nothing retries on top.
  */
 
 
@@ -91132,26 +92544,6 @@ var client_ssm_dist_cjs = __nccwpck_require__(4736);
 
 
 
-const THROTTLING = new Set([
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "SlowDown",
-]);
-function isThrottling(error) {
-    return THROTTLING.has(awsErrorCode(error) ?? "");
-}
-/**
- * An AWS call with the suite's error wording and, on top of the SDK's own
- * retries, a few jittered retries for throttling that outlasts them (IAM's
- * simulation API has a low rate limit shared by the whole account).
- */
-function awsCall(operation, fn, env = process.env) {
-    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
-    const maxMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
-    return describeFailure(operation, () => retry_retry(fn, { attempts: 5, baseMs, maxMs, retryable: isThrottling }));
-}
 /** describeFailure wraps errors in OperationFailed, which keeps the AWS code. */
 const codeOf = (error) => (error instanceof OperationFailed ? error.code : awsErrorCode(error));
 function awsLookups(iam, defaultRegion) {
@@ -91168,11 +92560,11 @@ function awsLookups(iam, defaultRegion) {
     };
     const secrets = perRegion((region) => new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H(awsClientConfig({ region })));
     const ssm = perRegion((region) => new client_ssm_dist_cjs/* SSMClient */.jBj(awsClientConfig({ region })));
-    const ecs = perRegion((region) => new client_ecs_dist_cjs/* ECSClient */.Zgc(awsClientConfig({ region })));
+    const ecs = perRegion((region) => new dist_cjs/* ECSClient */.Zgc(awsClientConfig({ region })));
     return {
         async describeSecret(id, region) {
             try {
-                const out = await awsCall("secretsmanager:DescribeSecret", () => secrets(region).send(new client_secrets_manager_dist_cjs/* DescribeSecretCommand */.X5({ SecretId: id })));
+                const out = await describeFailure("secretsmanager:DescribeSecret", () => secrets(region).send(new client_secrets_manager_dist_cjs/* DescribeSecretCommand */.X5({ SecretId: id })));
                 if (!out.ARN)
                     return undefined;
                 return { arn: out.ARN, name: out.Name ?? id, ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}) };
@@ -91188,32 +92580,29 @@ function awsLookups(iam, defaultRegion) {
             // The Name filter takes at most 50 values per call.
             for (let i = 0; i < names.length; i += 50) {
                 const batch = names.slice(i, i + 50);
-                let token;
-                do {
-                    const out = await awsCall("ssm:DescribeParameters", () => ssm(region).send(new client_ssm_dist_cjs/* DescribeParametersCommand */.$hz({
-                        ParameterFilters: [{ Key: "Name", Option: "Equals", Values: batch }],
-                        MaxResults: 50,
-                        ...(token ? { NextToken: token } : {}),
-                    })));
-                    for (const p of out.Parameters ?? []) {
-                        if (!p.Name)
-                            continue;
-                        // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
-                        found.set(p.Name.replace(/^\//, ""), {
-                            name: p.Name,
-                            ...(p.Type ? { type: p.Type } : {}),
-                            ...(p.KeyId ? { keyId: p.KeyId } : {}),
-                        });
+                await describeFailure("ssm:DescribeParameters", async () => {
+                    const pages = (0,client_ssm_dist_cjs/* paginateDescribeParameters */.d8_)({ client: ssm(region), pageSize: 50 }, { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: batch }] });
+                    for await (const page of pages) {
+                        for (const p of page.Parameters ?? []) {
+                            if (!p.Name)
+                                continue;
+                            // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
+                            found.set(p.Name.replace(/^\//, ""), {
+                                name: p.Name,
+                                ...(p.Type ? { type: p.Type } : {}),
+                                ...(p.KeyId ? { keyId: p.KeyId } : {}),
+                            });
+                        }
                     }
-                    token = out.NextToken;
-                } while (token);
+                });
             }
             return found;
         },
-        async getRole(arn) {
-            const name = arn.split("/").pop() ?? arn;
+        async getRole(arnOrName) {
+            // GetRole takes the name only: the ARN's path is not part of it.
+            const name = arnOrName.split("/").pop() ?? arnOrName;
             try {
-                const out = await awsCall("iam:GetRole", () => iam.send(new dist_cjs/* GetRoleCommand */.kbp({ RoleName: name })));
+                const out = await describeFailure("iam:GetRole", () => iam.send(new client_iam_dist_cjs/* GetRoleCommand */.kbp({ RoleName: name })));
                 const raw = out.Role?.AssumeRolePolicyDocument ?? "{}";
                 let trustPolicy;
                 try {
@@ -91222,7 +92611,7 @@ function awsLookups(iam, defaultRegion) {
                 catch {
                     trustPolicy = JSON.parse(raw);
                 }
-                return { exists: true, trustPolicy };
+                return { exists: true, arn: out.Role?.Arn ?? arnOrName, trustPolicy };
             }
             catch (error) {
                 if (codeOf(error) === "NoSuchEntity")
@@ -91233,7 +92622,7 @@ function awsLookups(iam, defaultRegion) {
         async describeTaskDefinition(id) {
             const region = /^arn:/.test(id) ? (id.split(":")[3] ?? defaultRegion) : defaultRegion;
             try {
-                const out = await awsCall("ecs:DescribeTaskDefinition", () => ecs(region).send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: id })));
+                const out = await describeFailure("ecs:DescribeTaskDefinition", () => ecs(region).send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: id })));
                 if (!out.taskDefinition)
                     throw new errors_ConfigurationError(`ECS returned no task definition for '${id}'.`);
                 return out.taskDefinition;
@@ -91246,7 +92635,34 @@ function awsLookups(iam, defaultRegion) {
                 throw error;
             }
         },
+        async callerAccount() {
+            const sts = new client_sts_dist_cjs/* STSClient */.iM(awsClientConfig({ region: defaultRegion }));
+            try {
+                const out = await describeFailure("sts:GetCallerIdentity", () => sts.send(new client_sts_dist_cjs/* GetCallerIdentityCommand */.zI({})));
+                return out.Account ?? "";
+            }
+            finally {
+                sts.destroy();
+            }
+        },
     };
+}
+
+;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/iam-client.ts
+/**
+ * The preflight's IAM client. IAM's simulation API has a low request rate
+ * shared by the whole account, so this client gives throttling more attempts
+ * than the suite's default (the SDK's retry strategy with the suite's
+ * jittered backoff, src/lib/aws.ts). That is the only retry layer: nothing in
+ * the preflight retries on top of it (a second layer made up to 50 requests
+ * of one logical call).
+ */
+
+
+const IAM_MAX_ATTEMPTS = 15;
+function preflightIamClient(region, env = process.env) {
+    const maxAttempts = Number(env.AWS_MAX_ATTEMPTS) || IAM_MAX_ATTEMPTS;
+    return new client_iam_dist_cjs/* IAMClient */.h8v(awsClientConfig({ region, env, maxAttempts }));
 }
 
 // EXTERNAL MODULE: external "node:fs"
@@ -97435,6 +98851,12 @@ async function publishReport(opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/checks.ts
+function verdictOf(decision, missingContext) {
+    // An explicit deny is final whatever the missing keys would say.
+    if (decision === "implicitDeny" && missingContext.length > 0)
+        return "needsContext";
+    return decision;
+}
 function checkKey(c) {
     return JSON.stringify([c.principal.arn, c.action, c.resource, Object.entries(c.context).sort()]);
 }
@@ -97758,49 +99180,80 @@ async function resolveReferences(references, role, scope, lookups, checks, findi
 }
 
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/principals.ts
-/** Which roles are checked, where their ARNs come from, and whether ECS can assume them. */
 
 
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
-function roleFrom(input, fromTd, name, field) {
+// IAM role names: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html (RoleName).
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+function wanted(role, input, inputName, fromTd, field, at) {
     if (input)
-        return input;
+        return { role, ref: input, from: { input: inputName } };
     if (!fromTd)
         return undefined;
-    if (!ROLE_ARN.test(fromTd)) {
-        throw new errors_ConfigurationError(`The task definition's ${field} '${fromTd}' is not a role ARN. Use the full ARN there, or set '${name}'.`);
-    }
-    return fromTd;
+    return { role, ref: fromTd, from: { field, source: [...at, field] } };
 }
-/** The inputs win over the task definition; a task definition without an execution role is an error. */
-function resolvePrincipals(inputs, td) {
-    const executionArn = roleFrom(inputs.executionRoleArn, td?.doc.executionRoleArn, "execution-role-arn", "executionRoleArn");
-    if (td && !executionArn) {
+/**
+ * The inputs win over the task definition; a task definition without an
+ * execution role is an input error. A task definition field may hold a bare
+ * role name (ECS accepts it): GetRole turns it into the role's ARN.
+ */
+async function resolvePrincipals(inputs, td, lookups) {
+    const at = td?.at ?? [];
+    const execution = wanted("execution role", inputs.executionRoleArn, "execution-role-arn", td?.doc.executionRoleArn, "executionRoleArn", at);
+    if (td && !execution) {
         throw new errors_InputError("execution-role-arn", `was not given and the task definition (${td.source}) has no executionRoleArn.`, "Set 'execution-role-arn' to the role ECS uses to pull images and read secrets.");
     }
-    const taskArn = roleFrom(inputs.taskRoleArn, td?.doc.taskRoleArn, "task-role-arn", "taskRoleArn");
-    if (inputs.taskRoleChecks.length > 0 && !taskArn) {
+    const task = wanted("task role", inputs.taskRoleArn, "task-role-arn", td?.doc.taskRoleArn, "taskRoleArn", at);
+    if (inputs.taskRoleChecks.length > 0 && !task) {
         throw new errors_InputError("task-role-checks", "needs a task role, but neither 'task-role-arn' nor the task definition's taskRoleArn is set.");
     }
-    const home = parseArn(executionArn ?? taskArn ?? inputs.ciRoleArn ?? "");
+    const findings = [];
+    const source = td?.source ?? "the inputs";
+    const resolved = [];
+    for (const w of [execution, task]) {
+        if (!w)
+            continue;
+        const principal = await resolveEcsRole(w, lookups, source, findings);
+        if (principal)
+            resolved.push(principal);
+    }
+    const [executionPrincipal, taskPrincipal] = [execution, task].map((w) => w ? resolved.find((p) => p.role === w.role) : undefined);
+    const known = [executionPrincipal?.arn, taskPrincipal?.arn, inputs.ciRoleArn]
+        .map((a) => parseArn(a ?? ""))
+        .find((a) => a?.account);
+    // Only bare names of roles that do not exist leave the account unknown: ask STS.
+    const account = known?.account ?? (await lookups.callerAccount());
+    const partition = known?.partition ?? "aws";
+    const withArn = (p) => p && !p.arn.startsWith("arn:") ? { ...p, arn: `arn:${partition}:iam::${account}:role/${p.arn}` } : p;
+    const ex = withArn(executionPrincipal);
+    const tk = withArn(taskPrincipal);
     return {
-        ...(executionArn ? { execution: { arn: executionArn, role: "execution role" } } : {}),
-        ...(taskArn ? { task: { arn: taskArn, role: "task role" } } : {}),
+        ...(ex ? { execution: ex } : {}),
+        ...(tk ? { task: tk } : {}),
         ...(inputs.ciRoleArn ? { ci: { arn: inputs.ciRoleArn, role: "CI role" } } : {}),
-        scope: { partition: home?.partition ?? "aws", region: inputs.region, account: home?.account ?? "" },
+        scope: { partition, region: inputs.region, account },
+        findings,
     };
 }
 /** A role ECS must assume: it has to exist and trust `ecs-tasks.amazonaws.com`. */
-async function trustFindings(role, lookups, source) {
-    const found = await lookups.getRole(role.arn);
-    const finding = (message) => [{ severity: "fail", subject: role.arn, message, sources: [] }];
-    if (!found.exists) {
-        return finding(`The ${role.role} ${role.arn} does not exist. ECS cannot start the task; create the role or fix ${source}.`);
+async function resolveEcsRole(w, lookups, source, findings) {
+    const sources = "source" in w.from ? [w.from.source] : [];
+    const where = "field" in w.from ? `${source} (${w.from.field})` : `the input '${w.from.input}'`;
+    const fail = (message) => findings.push({ severity: "fail", subject: w.ref, message, sources });
+    if (!ROLE_ARN.test(w.ref) && !ROLE_NAME.test(w.ref)) {
+        fail(`The ${w.role} '${w.ref}' in ${where} is neither a role ARN nor a role name. Use the role's ARN.`);
+        return undefined;
     }
-    if (trustsEcsTasks(found.trustPolicy))
-        return [];
-    return finding(`The ${role.role} ${role.arn} does not trust ecs-tasks.amazonaws.com: ECS cannot assume it. Add a trust policy statement that allows sts:AssumeRole for the service principal ecs-tasks.amazonaws.com.`);
+    const found = await lookups.getRole(w.ref);
+    if (!found.exists) {
+        fail(`The ${w.role} ${w.ref} does not exist (iam:GetRole: NoSuchEntity). ECS cannot start the task; create the role or fix ${where}.`);
+        return { arn: w.ref, role: w.role, missing: true };
+    }
+    if (!trustsEcsTasks(found.trustPolicy)) {
+        fail(`The ${w.role} ${found.arn} does not trust ecs-tasks.amazonaws.com: ECS cannot assume it. Add a trust policy statement that allows sts:AssumeRole for the service principal ecs-tasks.amazonaws.com.`);
+    }
+    return { arn: found.arn, role: w.role };
 }
 
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/report.ts
@@ -97815,11 +99268,15 @@ const LIMITATION = "SimulatePrincipalPolicy evaluates the role's identity-based 
     "It does not evaluate resource policies (KMS key policies, secret resource policies, ECR repository policies, S3 bucket policies) " +
     "or resource control policies (RCPs) for roles: an `allowed` row can still be denied by one of those at run time.";
 function buildReport(input) {
-    const deniedCount = input.rows.filter((r) => r.decision !== "allowed").length;
+    const deniedCount = input.rows.filter((r) => r.verdict === "implicitDeny" || r.verdict === "explicitDeny").length;
+    const needsContextCount = input.rows.filter((r) => r.verdict === "needsContext").length;
     const failingFindings = input.findings.filter((f) => f.severity === "fail").length;
+    // `notSimulated` rows always come with the failing finding that says why.
+    const failing = input.rows.some((r) => r.verdict !== "allowed") || failingFindings > 0;
     return {
-        result: deniedCount + failingFindings > 0 ? "fail" : "pass",
+        result: failing ? "fail" : "pass",
         deniedCount,
+        needsContextCount,
         failingFindings,
         ...(input.taskDefinition ? { taskDefinition: input.taskDefinition } : {}),
         principals: input.principals,
@@ -97829,6 +99286,7 @@ function buildReport(input) {
             action: r.action,
             resource: r.resource,
             decision: r.decision,
+            verdict: r.verdict,
             matchedStatements: r.matched,
             missingContext: r.missingContext,
             context: r.context,
@@ -97840,10 +99298,12 @@ function buildReport(input) {
         limitation: LIMITATION,
     };
 }
-const DECISION = {
+const VERDICT = {
     allowed: "✅ allowed",
     implicitDeny: "❌ implicit deny",
     explicitDeny: "⛔ explicit deny",
+    needsContext: "❔ needs context",
+    notSimulated: "➖ not simulated (principal does not exist)",
 };
 function statementsCell(matched) {
     if (matched.length === 0)
@@ -97857,7 +99317,9 @@ function rowsTable(rows) {
         `${escapeText(r.principalRole)}<br>${code(r.principal.split("/").pop() ?? r.principal)}`,
         code(r.action),
         code(r.resource, 200),
-        DECISION[r.decision] ?? escapeText(r.decision),
+        r.verdict === "needsContext"
+            ? `${VERDICT.needsContext} ${r.missingContext.map((k) => code(k)).join(", ")}`
+            : (VERDICT[r.verdict] ?? escapeText(r.verdict)),
         statementsCell(r.matchedStatements),
         r.missingContext.length > 0 ? r.missingContext.map((k) => code(k)).join("<br>") : "",
         r.neededFor.map((n) => escapeText(n)).join("<br>"),
@@ -97876,13 +99338,13 @@ function accountIdsIn(report) {
 /** The markdown for the job summary and the PR comment; account IDs masked. */
 function reportMarkdown(report) {
     const td = report.taskDefinition;
-    const denied = report.rows.filter((r) => r.decision !== "allowed");
-    const allowed = report.rows.filter((r) => r.decision === "allowed");
+    const denied = report.rows.filter((r) => r.verdict !== "allowed");
+    const allowed = report.rows.filter((r) => r.verdict === "allowed");
     const failing = report.findings.filter((f) => f.severity === "fail");
     const notes = report.findings.filter((f) => f.severity === "note");
     const title = report.result === "pass"
         ? `### ✅ IAM preflight passed: ${report.rows.length} permission checks allowed`
-        : `### ❌ IAM preflight failed: ${report.deniedCount} denied, ${failing.length} other problem${failing.length === 1 ? "" : "s"}`;
+        : `### ❌ IAM preflight failed: ${report.deniedCount} denied, ${report.needsContextCount > 0 ? `${report.needsContextCount} need context, ` : ""}${failing.length} other problem${failing.length === 1 ? "" : "s"}`;
     const lines = [
         title,
         "",
@@ -97911,13 +99373,26 @@ function reportMarkdown(report) {
  * SimulatePrincipalPolicy for a list of checks with as few calls as IAM
  * allows: one call per principal and context for all actions that share a
  * resource list, at most 20 resources per call (the simulator's practical
- * limit for per-resource results), following `Marker` pages.
+ * limit for per-resource results), following `Marker` pages with the SDK's
+ * paginator. Throttling is the IAM client's retry strategy's business (one
+ * retry layer, see main.ts).
  */
+
 
 
 const MAX_RESOURCES_PER_CALL = 20;
 function iamSimulator(iam) {
-    return (input) => awsCall("iam:SimulatePrincipalPolicy", () => iam.send(new dist_cjs/* SimulatePrincipalPolicyCommand */.kUw(input)));
+    return async function* (input, pageSize) {
+        try {
+            yield* (0,client_iam_dist_cjs/* paginateSimulatePrincipalPolicy */.sA_)({ client: iam, ...(pageSize ? { pageSize } : {}) }, input);
+        }
+        catch (error) {
+            // NoSuchEntity keeps its code: simulateChecks turns it into "principal does not exist".
+            if (awsErrorCode(error) === "NoSuchEntity")
+                throw error;
+            throw operationError("iam:SimulatePrincipalPolicy", error);
+        }
+    };
 }
 function contextEntries(context) {
     return Object.entries(context).map(([key, value]) => ({
@@ -98004,40 +99479,55 @@ function outcomes(result) {
     }
     return out;
 }
-/** Simulates every check; one row per check, in the order given. */
+/**
+ * Simulates every check; one row per check, in the order given. Checks of a
+ * principal known to be missing are not sent; a principal IAM does not know
+ * (NoSuchEntity) does not stop the others from being simulated.
+ */
 async function simulateChecks(checks, simulator, opts = {}) {
     const results = new Map();
     const keyOf = (principal, context, action, resource) => JSON.stringify([principal, Object.entries(context).sort(), action, resource]);
-    const calls = planCalls(checks);
+    const missing = new Set(checks.filter((c) => c.principal.missing).map((c) => c.principal.arn));
+    const calls = planCalls(checks.filter((c) => !c.principal.missing));
     let requests = 0;
     for (const call of calls) {
-        let marker;
-        do {
-            requests++;
-            const out = await simulator({
-                PolicySourceArn: call.principal,
-                ActionNames: call.actions,
-                ResourceArns: call.resources,
-                ...(Object.keys(call.context).length > 0 ? { ContextEntries: contextEntries(call.context) } : {}),
-                ...(opts.maxItems ? { MaxItems: opts.maxItems } : {}),
-                ...(marker ? { Marker: marker } : {}),
-            });
-            for (const result of out.EvaluationResults ?? []) {
-                for (const [resource, outcome] of outcomes(result)) {
-                    results.set(keyOf(call.principal, call.context, result.EvalActionName ?? "", resource), outcome);
+        if (missing.has(call.principal))
+            continue;
+        const input = {
+            PolicySourceArn: call.principal,
+            ActionNames: call.actions,
+            ResourceArns: call.resources,
+            ...(Object.keys(call.context).length > 0 ? { ContextEntries: contextEntries(call.context) } : {}),
+        };
+        try {
+            for await (const page of simulator(input, opts.maxItems)) {
+                requests++;
+                for (const result of page.EvaluationResults ?? []) {
+                    for (const [resource, outcome] of outcomes(result)) {
+                        results.set(keyOf(call.principal, call.context, result.EvalActionName ?? "", resource), outcome);
+                    }
                 }
             }
-            marker = out.IsTruncated ? out.Marker : undefined;
-        } while (marker);
+        }
+        catch (error) {
+            if (awsErrorCode(error) !== "NoSuchEntity")
+                throw error;
+            requests++;
+            missing.add(call.principal);
+        }
     }
     const rows = checks.map((c) => {
+        if (missing.has(c.principal.arn)) {
+            return { ...c, decision: "notSimulated", verdict: "notSimulated", matched: [], missingContext: [] };
+        }
         const outcome = results.get(keyOf(c.principal.arn, c.context, c.action, c.resource));
         if (!outcome) {
             throw new Error(`SimulatePrincipalPolicy returned no result for ${c.action} on ${c.resource} (principal ${c.principal.arn}).`);
         }
-        return { ...c, ...outcome };
+        return { ...c, ...outcome, verdict: verdictOf(outcome.decision, outcome.missingContext) };
     });
-    return { rows, requests, calls: calls.length };
+    const unknown = [...missing].filter((arn) => !checks.some((c) => c.principal.arn === arn && c.principal.missing));
+    return { rows, requests, calls: calls.length, missingPrincipals: unknown };
 }
 
 ;// CONCATENATED MODULE: ./src/actions/iam-simulate-preflight/statement-ids.ts
@@ -98049,7 +99539,6 @@ async function simulateChecks(checks, simulator, opts = {}) {
  * ones) and finds the statement at that position. Best effort: without those
  * read permissions the rows keep the policy name and line numbers.
  */
-
 
 
 
@@ -98070,28 +99559,25 @@ function iamPolicyReader(iam) {
     const attachedPolicies = (role) => {
         let p = attached.get(role);
         if (!p) {
-            p = (async () => {
+            p = describeFailure("iam:ListAttachedRolePolicies", async () => {
                 const byName = new Map();
-                let marker;
-                do {
-                    const out = await awsCall("iam:ListAttachedRolePolicies", () => iam.send(new dist_cjs/* ListAttachedRolePoliciesCommand */.wfM({ RoleName: role, ...(marker ? { Marker: marker } : {}) })));
-                    for (const a of out.AttachedPolicies ?? [])
+                for await (const page of (0,client_iam_dist_cjs/* paginateListAttachedRolePolicies */.mpN)({ client: iam }, { RoleName: role })) {
+                    for (const a of page.AttachedPolicies ?? [])
                         if (a.PolicyName && a.PolicyArn)
                             byName.set(a.PolicyName, a.PolicyArn);
-                    marker = out.IsTruncated ? out.Marker : undefined;
-                } while (marker);
+                }
                 return byName;
-            })();
+            });
             attached.set(role, p);
         }
         return p;
     };
     const managed = async (policyArn) => {
-        const policy = await awsCall("iam:GetPolicy", () => iam.send(new dist_cjs/* GetPolicyCommand */.s4W({ PolicyArn: policyArn })));
+        const policy = await describeFailure("iam:GetPolicy", () => iam.send(new client_iam_dist_cjs/* GetPolicyCommand */.s4W({ PolicyArn: policyArn })));
         const version = policy.Policy?.DefaultVersionId;
         if (!version)
             return undefined;
-        const out = await awsCall("iam:GetPolicyVersion", () => iam.send(new dist_cjs/* GetPolicyVersionCommand */.G45({ PolicyArn: policyArn, VersionId: version })));
+        const out = await describeFailure("iam:GetPolicyVersion", () => iam.send(new client_iam_dist_cjs/* GetPolicyVersionCommand */.G45({ PolicyArn: policyArn, VersionId: version })));
         return decode(out.PolicyVersion?.Document);
     };
     return (roleArn, statement) => {
@@ -98101,7 +99587,7 @@ function iamPolicyReader(iam) {
             const role = roleName(roleArn);
             p = (async () => {
                 if (statement.policyType === "role") {
-                    const out = await awsCall("iam:GetRolePolicy", () => iam.send(new dist_cjs/* GetRolePolicyCommand */.WHQ({ RoleName: role, PolicyName: statement.policy })));
+                    const out = await describeFailure("iam:GetRolePolicy", () => iam.send(new client_iam_dist_cjs/* GetRolePolicyCommand */.WHQ({ RoleName: role, PolicyName: statement.policy })));
                     return decode(out.PolicyDocument);
                 }
                 if (statement.policyType === "aws-managed" || statement.policyType === "user-managed") {
@@ -98231,9 +99717,14 @@ function annotateFailures(findings, rows, td, accountIds, annotateRaw) {
         if (f.severity === "fail")
             annotate(f.message, at(f.sources));
     for (const r of rows) {
-        if (r.decision === "allowed")
+        // A row of a principal that does not exist: the finding saying so is the annotation.
+        if (r.verdict === "allowed" || r.verdict === "notSimulated")
             continue;
-        const verdict = r.decision === "explicitDeny" ? "is explicitly denied" : "is not allowed";
+        const verdict = r.verdict === "explicitDeny"
+            ? "is explicitly denied"
+            : r.verdict === "needsContext"
+                ? `is not allowed without the context key(s) ${r.missingContext.join(", ")} (the decision depends on them: give them under extra-checks' context to see it)`
+                : "is not allowed";
         annotate(`The ${r.principal.role} ${r.principal.arn} ${verdict} ${r.action} on ${r.resource} (needed for ${r.reasons.join("; ")}).`, at(r.sources));
     }
 }
@@ -98263,17 +99754,18 @@ async function runPreflight(inputs, deps) {
     const td = inputs.taskDefinition
         ? await loadTaskDefinition(inputs.taskDefinition, deps.lookups, workspace)
         : undefined;
-    const { execution, task, ci, scope } = resolvePrincipals(inputs, td);
-    const source = td?.source ?? "the inputs";
+    const { execution, task, ci, scope, findings } = await resolvePrincipals(inputs, td, deps.lookups);
+    // The row model: every permission needed becomes a Check (derived from the task
+    // definition, the CI profile, or the check inputs); simulateChecks turns each into
+    // a Row whose verdict comes from IAM's decision (see verdictOf), or `notSimulated`
+    // when the principal does not exist. Problems that are not permissions
+    // (missing secrets, bad references, missing roles) are Findings.
     const checks = new CheckList();
-    const findings = [];
-    for (const role of [execution, task])
-        if (role)
-            findings.push(...(await trustFindings(role, deps.lookups, source)));
     if (td && execution) {
         findings.push(...(await deriveExecutionRoleChecks(td.doc, execution, scope, deps.lookups, checks, td.at)));
     }
-    for (const c of inputs.taskRoleChecks) {
+    // Without a usable task role (a finding says why), its checks have no principal.
+    for (const c of task ? inputs.taskRoleChecks : []) {
         for (const resource of c.resources) {
             checks.add(task, c.action, resource, { reason: "task-role-checks", context: c.context });
         }
@@ -98294,6 +99786,14 @@ async function runPreflight(inputs, deps) {
     if (ci)
         findings.push(...(await addCiChecks(inputs, ci, scope, deps.lookups, checks)));
     const simulation = await simulateChecks(checks.all(), deps.simulator);
+    for (const arn of simulation.missingPrincipals) {
+        findings.push({
+            severity: "fail",
+            subject: arn,
+            message: `The principal ${arn} does not exist (iam:SimulatePrincipalPolicy: NoSuchEntity): its checks were not simulated. Create it or fix the ARN.`,
+            sources: [],
+        });
+    }
     const sidProblem = deps.policyReader ? await addStatementIds(simulation.rows, deps.policyReader) : "not requested";
     const family = td?.doc.family ?? td?.source;
     const report = buildReport({
@@ -98329,9 +99829,10 @@ async function runPreflight(inputs, deps) {
     const outputs = { result: report.result, report, "denied-count": report.deniedCount, "evidence-file": evidenceFile };
     if (report.result === "pass" || inputs.failOn === "never")
         return { outputs };
+    const needsContext = report.needsContextCount > 0 ? `, ${report.needsContextCount} undecided without context keys` : "";
     return {
         outputs,
-        failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
+        failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied${needsContext} and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
     };
 }
 
@@ -98343,10 +99844,9 @@ async function runPreflight(inputs, deps) {
 
 
 
-
 runAction("iam-simulate-preflight", readPreflightInputs, (inputs) => {
     // IAM is global: the region only picks the endpoint's signing region.
-    const iam = new dist_cjs/* IAMClient */.h8v(awsClientConfig({ region: inputs.region }));
+    const iam = preflightIamClient(inputs.region);
     return runPreflight(inputs, {
         lookups: awsLookups(iam, inputs.region),
         simulator: iamSimulator(iam),
