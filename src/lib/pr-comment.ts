@@ -15,7 +15,11 @@
  * It always writes the job summary; then, when `comment` is true and the
  * event is a pull request, it updates the comment carrying the marker
  * `<!-- ecs-alb-smoke:<action>:<key> -->` (searched across every page of the
- * PR's comments) or creates it. It never throws because of GitHub: a fork PR,
+ * PR's comments) or creates it. Only a comment written by the token's own
+ * identity is adopted: anyone can post a comment that starts with the marker,
+ * and adopting it would hand the real report to a comment its author can edit
+ * back to ✅ (or block the report with a 403). Such comments are ignored, and
+ * the job summary and a warning say so. It never throws because of GitHub: a fork PR,
  * a token without `pull-requests: write`, or no PR at all give a warning and
  * `outcome.comment` says what happened; the step's result is the caller's.
  */
@@ -23,7 +27,7 @@ import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { errorMessage } from "./errors";
-import { GITHUB_COMMENT_LIMIT, JOB_SUMMARY_LIMIT, truncateMarkdown } from "./report-markdown";
+import { code, GITHUB_COMMENT_LIMIT, JOB_SUMMARY_LIMIT, truncateMarkdown } from "./report-markdown";
 import { retry, type Sleep } from "./retry";
 
 export interface PullRequestRef {
@@ -60,6 +64,21 @@ export interface PublishOutcome {
   /** The comment body was cut to fit GitHub's limit. */
   commentTruncated: boolean;
   summaryWritten: boolean;
+  /** Comments by other authors that carry this report's marker: never adopted. */
+  impostors?: ForeignComment[];
+}
+
+/** Who the token acts as (GitHub's user id is what comment authors are compared by: logins can be renamed). */
+export interface TokenIdentity {
+  login: string;
+  id: number;
+}
+
+/** A comment that carries the marker but was written by someone other than the token's identity. */
+export interface ForeignComment {
+  id: number;
+  author: string;
+  url: string;
 }
 
 /** The hidden line that identifies an action's sticky comment. */
@@ -122,10 +141,48 @@ function apiMessage(error: unknown): string {
   return status ? `HTTP ${status}: ${message}` : message;
 }
 
+/** The one place the GitHub API client is built. */
+function githubClient(token: string, apiUrl: string) {
+  return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
+}
+type GitHubClient = ReturnType<typeof githubClient>;
+
 /**
- * Creates or updates the comment carrying `marker`. Throws CommentNotPermitted
- * on 401/403/404 (fork PRs, read-only tokens, private repos the token cannot
- * see); other errors as they come.
+ * Asks GitHub who the token is. The GraphQL `viewer` answers for every kind of
+ * token: a user's (classic or fine-grained), a GitHub App installation's and
+ * the workflow's GITHUB_TOKEN (`github-actions[bot]`). REST has no single
+ * endpoint for that: `GET /user` answers 403 "Resource not accessible by
+ * integration" for installation tokens, and `GET /app` needs the app's JWT
+ * (https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app), so
+ * `GET /user` is only the fallback for a GitHub Enterprise Server whose
+ * GraphQL endpoint is unreachable. undefined when neither answers.
+ */
+export async function tokenIdentity(
+  octokit: GitHubClient,
+  call: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+): Promise<TokenIdentity | undefined> {
+  try {
+    const data = await call(() =>
+      octokit.graphql<{ viewer?: { login?: unknown; databaseId?: unknown } }>("query { viewer { login databaseId } }"),
+    );
+    const { login, databaseId } = data.viewer ?? {};
+    if (typeof login === "string" && typeof databaseId === "number") return { login, id: databaseId };
+  } catch {
+    // Fall through to REST.
+  }
+  try {
+    const { data } = await call(() => octokit.rest.users.getAuthenticated());
+    return { login: data.login, id: data.id };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates or updates the comment carrying `marker`, adopting only one written
+ * by the token's own identity. Throws CommentNotPermitted on 401/403/404 (fork
+ * PRs, read-only tokens, private repos the token cannot see); other errors as
+ * they come.
  */
 export async function upsertStickyComment(opts: {
   token: string;
@@ -134,8 +191,14 @@ export async function upsertStickyComment(opts: {
   body: string;
   apiUrl: string;
   sleep?: Sleep;
-}): Promise<{ outcome: "created" | "updated"; id: number; url: string }> {
-  const octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl.replace(/\/+$/, "") });
+}): Promise<{
+  outcome: "created" | "updated";
+  id: number;
+  url: string;
+  identity: TokenIdentity | undefined;
+  impostors: ForeignComment[];
+}> {
+  const octokit = githubClient(opts.token, opts.apiUrl);
   const { owner, repo, number } = opts.pr;
   // Server errors and secondary rate limits are worth another try; permission answers are not.
   const call = <T>(fn: () => Promise<T>) =>
@@ -154,7 +217,10 @@ export async function upsertStickyComment(opts: {
       throw new Error(apiMessage(error));
     });
 
+  const identity = await tokenIdentity(octokit, call);
+  const impostors: ForeignComment[] = [];
   const existing = await call(async () => {
+    impostors.length = 0;
     // Every page: on a busy PR the sticky comment can be far from the first 100.
     for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
       owner,
@@ -162,8 +228,12 @@ export async function upsertStickyComment(opts: {
       issue_number: number,
       per_page: 100,
     })) {
-      const found = page.data.find((c) => (c.body ?? "").startsWith(opts.marker));
-      if (found) return found;
+      for (const c of page.data) {
+        if (!(c.body ?? "").startsWith(opts.marker)) continue;
+        // Unknown identity: adopt nothing, so a forged comment can never receive the report.
+        if (identity && c.user?.id === identity.id) return c;
+        impostors.push({ id: c.id, author: c.user?.login ?? "(deleted user)", url: c.html_url });
+      }
     }
     return undefined;
   });
@@ -171,12 +241,21 @@ export async function upsertStickyComment(opts: {
     const { data } = await call(() =>
       octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: opts.body }),
     );
-    return { outcome: "updated", id: data.id, url: data.html_url };
+    return { outcome: "updated", id: data.id, url: data.html_url, identity, impostors };
   }
   const { data } = await call(() =>
     octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: opts.body }),
   );
-  return { outcome: "created", id: data.id, url: data.html_url };
+  return { outcome: "created", id: data.id, url: data.html_url, identity, impostors };
+}
+
+/** What the summary and the log say about marker comments by other authors. */
+function impostorNotice(impostors: ForeignComment[], identity: TokenIdentity | undefined, ours: string): string {
+  const who = identity
+    ? `the token's identity ${code(identity.login)}`
+    : "the token's identity (GitHub did not say who it is)";
+  const list = impostors.map((c) => `[comment ${c.id}](${c.url}) by ${code(c.author)}`).join(", ");
+  return `${impostors.length === 1 ? "A comment" : `${impostors.length} comments`} on this pull request carry this report's marker but were not written by ${who}: ${list}. They were ignored and may be forged; the real report is ${ours}.`;
 }
 
 /** Writes the job summary (cut below the runner's limit); false when there is no summary file. */
@@ -192,6 +271,14 @@ export async function writeJobSummary(markdown: string, fullReportHint: string):
   } catch (error) {
     core.warning(`Could not write the job summary: ${errorMessage(error)}`);
     return false;
+  }
+}
+
+async function appendToSummary(markdown: string): Promise<void> {
+  try {
+    await core.summary.addRaw(markdown, true).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
   }
 }
 
@@ -234,7 +321,21 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
     });
     core.info(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
-    return result(done.outcome, undefined, { commentUrl: done.url, commentTruncated: truncated });
+    if (!done.identity) {
+      core.warning(
+        `GitHub did not say who the github-token belongs to (GraphQL viewer and GET /user both failed), so no earlier report comment on #${pr.number} was reused and a new one was posted: ${done.url}.`,
+      );
+    }
+    if (done.impostors.length > 0) {
+      const notice = impostorNotice(done.impostors, done.identity, `[this comment](${done.url})`);
+      core.warning(notice);
+      await appendToSummary(`\n> [!WARNING]\n> ${notice}\n`);
+    }
+    return result(done.outcome, undefined, {
+      commentUrl: done.url,
+      commentTruncated: truncated,
+      ...(done.impostors.length > 0 ? { impostors: done.impostors } : {}),
+    });
   } catch (error) {
     if (error instanceof CommentNotPermitted) {
       core.warning(

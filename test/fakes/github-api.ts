@@ -5,21 +5,38 @@
  *   GET   {prefix}/repos/:owner/:repo/issues/:number/comments?per_page=&page=   (Link paging)
  *   POST  {prefix}/repos/:owner/:repo/issues/:number/comments
  *   PATCH {prefix}/repos/:owner/:repo/issues/comments/:id
+ *   GET   {prefix}/user          who a user token is; 403 for installation tokens
+ *   GET   {prefix}/app           401 unless the token is an app's JWT (never, here)
+ *   POST  {graphql}/graphql      `viewer { login databaseId }` for every kind of token
  *
- * `forbid` answers like GitHub does for a fork PR or a token without
- * `pull-requests: write` (403 "Resource not accessible by integration"), or
- * 404 for a private repository the token cannot see. Bodies longer than
- * 65,536 characters are refused with 422 as GitHub does. Every request is
- * recorded for assertions.
+ * `{graphql}` is the prefix without a trailing `/v3`, as on GitHub Enterprise
+ * Server (`/api/v3` for REST, `/api/graphql`). Every token is an installation
+ * token acting as `github-actions[bot]` (user id 41898282), like a workflow's
+ * GITHUB_TOKEN, unless `asUser()` or `asApp()` says otherwise. Comments carry
+ * their author; editing another author's comment is refused with 403, as for
+ * an integration token without the right to edit it. `forbid` answers like
+ * GitHub does for a fork PR or a token without `pull-requests: write` (403
+ * "Resource not accessible by integration"), or 404 for a private repository
+ * the token cannot see. Bodies longer than 65,536 characters are refused with
+ * 422 as GitHub does. Every request is recorded for assertions.
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+
+export interface FakeUser {
+  login: string;
+  id: number;
+  type: "User" | "Bot";
+}
+
+/** The workflow's GITHUB_TOKEN acts as this bot (its real user id on github.com). */
+export const GITHUB_ACTIONS_BOT: FakeUser = { login: "github-actions[bot]", id: 41898282, type: "Bot" };
 
 export interface FakeComment {
   id: number;
   issue: number;
   body: string;
-  user: { login: string; type: string };
+  user: FakeUser;
   created_at: string;
   updated_at: string;
 }
@@ -53,8 +70,16 @@ export interface GitHubFake {
   forbidStatus: 403 | 404;
   /** Answer the next N requests with 500 (retry tests). */
   failNext: number;
-  /** Seed a comment written by someone else (or by us in an earlier run). */
+  /** GraphQL answers 502 (an Enterprise Server whose GraphQL endpoint is unreachable). */
+  graphqlDown: boolean;
+  /** Seed a comment written by someone else (or by us in an earlier run); the same login always has the same id. */
   addComment(issue: number, body: string, login?: string): FakeComment;
+  /** `token` is a user's personal access token acting as `login`. */
+  asUser(token: string, login: string): FakeUser;
+  /** `token` is another GitHub App's installation token, acting as `<slug>[bot]`. */
+  asApp(token: string, slug: string): FakeUser;
+  /** Who a token acts as. */
+  identityOf(token: string): FakeUser;
   commentsOn(issue: number): FakeComment[];
   stop(): Promise<void>;
 }
@@ -65,6 +90,19 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
   const prefix = (opts.prefix ?? "").replace(/\/+$/, "");
   const defaultPerPage = opts.defaultPerPage ?? 30;
   let nextId = 1000;
+  const users = new Map<string, FakeUser>([[GITHUB_ACTIONS_BOT.login, GITHUB_ACTIONS_BOT]]);
+  const userNamed = (login: string): FakeUser => {
+    let u = users.get(login);
+    if (!u) {
+      u = { login, id: 5_000_000 + users.size, type: login.endsWith("[bot]") ? "Bot" : "User" };
+      users.set(login, u);
+    }
+    return u;
+  };
+  // token -> identity; tokens not listed are installation tokens of GitHub Actions.
+  const tokens = new Map<string, { user: FakeUser; kind: "user" | "installation" }>();
+  const tokenOf = (authorization: string) => authorization.replace(/^(token|bearer)\s+/i, "");
+  const kindOf = (token: string) => tokens.get(token)?.kind ?? "installation";
   const fake: GitHubFake = {
     url: "",
     requests: [],
@@ -72,19 +110,24 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
     forbid: "none",
     forbidStatus: 403,
     failNext: 0,
+    graphqlDown: false,
     addComment(issue, body, login = "someone") {
       const now = new Date().toISOString();
-      const c: FakeComment = {
-        id: nextId++,
-        issue,
-        body,
-        user: { login, type: login.endsWith("[bot]") ? "Bot" : "User" },
-        created_at: now,
-        updated_at: now,
-      };
+      const c: FakeComment = { id: nextId++, issue, body, user: userNamed(login), created_at: now, updated_at: now };
       fake.comments.push(c);
       return c;
     },
+    asUser(token, login) {
+      const user = userNamed(login);
+      tokens.set(token, { user, kind: "user" });
+      return user;
+    },
+    asApp(token, slug) {
+      const user = userNamed(`${slug}[bot]`);
+      tokens.set(token, { user, kind: "installation" });
+      return user;
+    },
+    identityOf: (token) => tokens.get(token)?.user ?? GITHUB_ACTIONS_BOT,
     commentsOn: (issue) => fake.comments.filter((c) => c.issue === issue),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -143,11 +186,37 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
       send(500, { message: "Server Error" });
       return;
     }
+    const token = tokenOf(req.headers.authorization);
+    const me = fake.identityOf(token);
+    if (url.pathname === `${prefix.replace(/\/v3$/, "")}/graphql` && req.method === "POST") {
+      if (fake.graphqlDown) {
+        send(502, { message: "Bad Gateway" });
+        return;
+      }
+      const query = (body as { query?: unknown } | undefined)?.query;
+      if (typeof query === "string" && /\bviewer\s*\{/.test(query)) {
+        send(200, { data: { viewer: { login: me.login, databaseId: me.id } } });
+      } else {
+        send(200, { errors: [{ message: "the fake answers only `viewer { login databaseId }`" }] });
+      }
+      return;
+    }
     if (!url.pathname.startsWith(`${prefix}/`)) {
       send(404, { message: "Not Found" });
       return;
     }
     const path = url.pathname.slice(prefix.length);
+    if (path === "/user" && req.method === "GET") {
+      // https://docs.github.com/en/rest/users/users#get-the-authenticated-user: not for installation tokens.
+      if (kindOf(token) === "installation") send(403, { message: "Resource not accessible by integration" });
+      else send(200, { login: me.login, id: me.id, type: me.type });
+      return;
+    }
+    if (path === "/app" && req.method === "GET") {
+      // https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app: only with the app's JWT.
+      send(401, { message: "A JSON web token could not be decoded" });
+      return;
+    }
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(path);
     const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(path);
     const writing = req.method !== "GET";
@@ -195,7 +264,7 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
         });
         return;
       }
-      send(201, view(fake.addComment(Number(list[1]), text, "github-actions[bot]")));
+      send(201, view(fake.addComment(Number(list[1]), text, me.login)));
       return;
     }
     if (one && req.method === "PATCH") {
@@ -203,6 +272,10 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
       const text = (body as { body?: unknown } | undefined)?.body;
       if (!c) {
         send(404, { message: "Not Found" });
+        return;
+      }
+      if (c.user.id !== me.id) {
+        send(403, { message: "Resource not accessible by integration" });
         return;
       }
       if (typeof text !== "string" || text.length > MAX_BODY) {

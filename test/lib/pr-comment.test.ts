@@ -12,6 +12,7 @@ import {
 } from "../../src/lib/pr-comment";
 import { code, escapeText, GITHUB_COMMENT_LIMIT, table, truncateMarkdown } from "../../src/lib/report-markdown";
 import { commentCalls, type GitHubFake, startGitHubFake } from "../fakes/github-api";
+import { linkableText, renderGfm, tableRows } from "../harness/gfm";
 
 const noSleep = async () => {};
 let fake: GitHubFake;
@@ -102,7 +103,9 @@ describe("publishReport", () => {
     const ours = fake.commentsOn(7);
     expect(ours).toHaveLength(1);
     expect(ours[0]?.body).toBe(`${commentMarker("iam-simulate-preflight", "papyrus")}\nrun 2`);
-    expect(fake.requests.every((r) => r.path.startsWith("/api/v3/"))).toBe(true);
+    // REST under /api/v3, GraphQL (who the token is) at /api/graphql, as on GitHub Enterprise Server.
+    expect(fake.requests.every((r) => r.path.startsWith("/api/v3/") || r.path === "/api/graphql")).toBe(true);
+    expect(fake.requests.filter((r) => r.path === "/api/graphql")).toHaveLength(2);
     expect(fake.requests[0]?.authorization).toBe("token t0ken");
     expect(summary()).toContain("run 1");
     expect(summary()).toContain("run 2");
@@ -185,7 +188,13 @@ describe("publishReport", () => {
     fake.failNext = 2;
     const out = await publish({ pr: 2 });
     expect(out.comment).toBe("created");
-    expect(fake.requests.map((r) => `${r.method} ${r.status}`)).toEqual(["GET 500", "GET 500", "GET 200", "POST 201"]);
+    expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "POST /api/graphql 500",
+      "POST /api/graphql 500",
+      "POST /api/graphql 200",
+      "GET /api/v3/repos/octo-org/papyrus/issues/2/comments 200",
+      "POST /api/v3/repos/octo-org/papyrus/issues/2/comments 201",
+    ]);
   });
 
   it("cuts a body over GitHub's limit and points to the job summary; the fake accepts it", async () => {
@@ -203,21 +212,27 @@ describe("publishReport", () => {
     // Cut at a row boundary: every table line is complete.
     const tableLines = body.split("\n").filter((l) => l.startsWith("|"));
     expect(tableLines.every((l) => l.endsWith("|"))).toBe(true);
-    expect(summary()).toContain("secret&#45;2999");
+    expect(summary()).toContain("`secret-2999`");
   });
 });
 
 describe("report markdown", () => {
-  it("renders injection attempts inert", () => {
+  it("renders injection attempts inert, as readable code spans", () => {
     const evil = "web</code><img src=x onerror=alert(1)> [click](http://evil) | @octo-org/admins **bold** `x`\n# h";
-    const out = code(evil);
-    expect(out.startsWith("<code>")).toBe(true);
-    expect(out.endsWith("</code>")).toBe(true);
-    const inner = out.slice("<code>".length, -"</code>".length);
-    expect(inner.replace(/&#\d+;/g, "")).not.toMatch(/[<>[\]()|*`@#&\n]/);
-    expect(inner).toContain("&#60;img src&#61;x");
+    const html = renderGfm(table(["a", "b"], [[code(evil), escapeText(evil)]]));
+    expect(tableRows(html)).toHaveLength(1);
+    for (const cell of tableRows(html)[0] ?? []) {
+      expect(cell).not.toMatch(/<(img|a|strong|h1)\b/);
+      expect(linkableText(cell)).toEqual([]);
+    }
+    expect(code(evil)).toBe(
+      "``web</code><img src=x onerror=alert(1)> [click](http://evil) | @octo-org/admins **bold** `x` # h``",
+    );
     expect(escapeText("a\u202eb")).toBe("a\ufffdb");
-    expect(table(["h"], [["a|b\nc"]])).toBe("| h |\n| --- |\n| a&#124;b c |");
+    expect(table(["h"], [["a|b\nc"]])).toBe("| h |\n| --- |\n| a\\|b c |");
+    // A backslash before a pipe cannot switch the escape off and split the cell.
+    const tricky = renderGfm(table(["a", "b"], [[code("x\\|y"), escapeText("p\\\\|q")]]));
+    expect(tableRows(tricky).map((r) => r.length)).toEqual([2]);
   });
 
   it("closes an open code fence when it cuts inside one", () => {

@@ -9,6 +9,7 @@ import type { FaultConfig } from "../../emulator/faults";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { Scenario } from "../../emulator/types";
 import { commentCalls, type GitHubFake, startGitHubFake } from "../../fakes/github-api";
+import { linkableText, renderGfm, tableRows } from "../../harness/gfm";
 import { type RunResult, runBundle } from "../../harness/runner";
 import {
   ACCOUNT,
@@ -298,7 +299,7 @@ describe("iam-simulate-preflight", () => {
       ["implicitDeny", ["aws:SourceVpce"]],
       ["allowed", []],
     ]);
-    expect(github.commentsOn(7)[0]?.body).toContain("<code>aws&#58;SourceVpce</code>");
+    expect(github.commentsOn(7)[0]?.body).toContain("`aws:SourceVpce`");
   });
 
   it("survives throttling injected on IAM (the IAM client's retry strategy, no second layer)", async () => {
@@ -359,7 +360,8 @@ describe("iam-simulate-preflight", () => {
 
   it("cuts a comment over GitHub's limit and points to the job summary", async () => {
     const secrets = Array.from({ length: 220 }, (_, i) => ({
-      name: `papyrus/prd/secret-with-a-long-name-${i}`,
+      // Long enough that 220 denied rows pass GitHub's comment limit.
+      name: `papyrus/prd/secret-with-a-long-name-${"x".repeat(80)}-${i}`,
       arnSuffix: `Zz${String(i).padStart(4, "0")}`,
     }));
     await emulatorWith(scenario({ secrets }));
@@ -385,7 +387,7 @@ describe("iam-simulate-preflight", () => {
     expect(body).toContain(
       "job summary of this run](https://github.com/octo-org/papyrus/actions/runs/4242424242/attempts/1)",
     );
-    expect(result.summary).toContain("SECRET&#95;219");
+    expect(result.summary).toContain("`SECRET_219`");
   });
 
   it("renders a markdown/HTML injection attempt in a container name inert", async () => {
@@ -398,13 +400,12 @@ describe("iam-simulate-preflight", () => {
     const result = await preflight(workspace);
     expect(result.code).toBe(1);
     const body = github.commentsOn(7)[0]?.body ?? "";
-    expect(body).toContain("container web&#60;img src&#61;x onerror&#61;alert&#40;1&#41;&#62;");
-    expect(body).not.toContain("<img");
-    expect(body).not.toContain("](https://evil");
-    expect(body).not.toContain("@octo-org");
-    // Every table row keeps its 7 columns.
-    const rows = body.split("\n").filter((l) => l.startsWith("| "));
-    expect(rows.every((l) => l.split(" | ").length === 7)).toBe(true);
+    // Shown as code: literal, no image, no link, no mention; every table row keeps its 7 columns.
+    expect(body).toContain("container `web<img src=x onerror=alert(1)>](https://evil.example)\\|**@octo-org/admins**`");
+    const html = renderGfm(body);
+    expect(html).not.toMatch(/<(img|a|strong)\b/);
+    expect(linkableText(html)).toEqual([]);
+    expect(tableRows(html).every((r) => r.length === 7)).toBe(true);
   });
 
   it("checks the CI role against the alb-smoke profile before anything is created", async () => {

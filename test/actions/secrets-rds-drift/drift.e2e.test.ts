@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { SecretsManagerModule } from "../../emulator/services/secretsmanager";
 import type { Scenario } from "../../emulator/types";
+import { renderGfm, visibleText } from "../../harness/gfm";
 import { errors, type RunOptions, runBundle } from "../../harness/runner";
 import { everythingVisible, evidenceFiles, HOST, PASSWORD, scenario, secretValue, USERNAME } from "./scenario";
 
@@ -24,8 +25,8 @@ async function drift(scn: Scenario, inputs: Record<string, string> = {}, opts: R
     env: { AWS_ENDPOINT_URL: emu.endpoint, ...opts.env },
   });
 }
-/** The summary as a reader sees it: entity references decoded. */
-const plain = (markdown: string) => markdown.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
+/** The summary as a reader sees it: rendered, tags removed. */
+const plain = (markdown: string) => visibleText(renderGfm(markdown));
 const driftOf = (r: { outputs: Record<string, string> }) => JSON.parse(r.outputs.drift ?? "{}");
 
 describe("secrets-rds-drift end to end (emulator)", () => {

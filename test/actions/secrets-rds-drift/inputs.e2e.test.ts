@@ -60,6 +60,6 @@ describe("secrets-rds-drift: bad inputs", () => {
     ]);
     expect(result.outputs).toEqual({});
     expect(result.summary).toContain("secrets-rds-drift could not compare the secret with RDS");
-    expect(result.summary).toContain("papyrus&#47;db&#45;renamed");
+    expect(result.summary).toContain("'`papyrus/db-renamed`'");
   });
 });

@@ -135,7 +135,7 @@ describe("run (SDK mocked)", () => {
     expect(result.outputs.drift).toMatchObject({ dbname: "differs", login: "differs" });
     expect(result.failure).toMatch(/disagrees with RDS instance papyrus-db: dbname differs, login differs/);
     expect(published[0]).toContain("28P01");
-    expect(published[0]).toContain("password authentication failed for user &#34;&#42;&#42;&#42;&#34;");
+    expect(published[0]).toContain('password authentication failed for user "`***`"');
     expect(everything(result)).not.toContain("papyrus_admin");
     expect(rds.commandCalls(DescribeDBInstancesCommand)[0]?.args[0].input).toEqual({
       DBInstanceIdentifier: "papyrus-db",
