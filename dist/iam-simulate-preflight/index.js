@@ -98582,44 +98582,105 @@ function getOctokit(token, options, ...additionalPlugins) {
 /**
  * Markdown for reports that GitHub renders (PR comments, job summaries).
  *
- * Everything that comes from a task definition, a policy or a secret id is
- * untrusted: a container named `<img src=x onerror=…>` or `](http://evil)` must
- * show up as those characters, not as markup, and a `@team` in a name must not
- * ping anyone. So untrusted text is entity-encoded character by character
- * (CommonMark treats entity references as literal text, never as syntax, and
- * GFM splits table cells only on a literal `|`), and values are wrapped in
- * `<code>` (GitHub does not turn `@name` inside code into a mention).
+ * Everything that comes from a task definition, a policy, a secret id or an
+ * error message is untrusted: a container named `<img src=x onerror=…>` or
+ * `](http://evil)` must show up as those characters, not as markup, and a
+ * `@team`, `#123`, a commit-like hex string or a URL in a name must not ping,
+ * reference or link anything. Reviewers also read these comments raw, in
+ * e-mail notifications and through the API, so the escaping must stay
+ * readable Markdown rather than HTML entities.
+ *
+ * Both needs are met by code spans: CommonMark shows a code span's content
+ * literally (no emphasis, links, HTML or entities), GFM does not autolink
+ * inside code, and GitHub does not turn @mentions, #references or SHAs inside
+ * code into links. `code()` wraps a value in a span whose backtick fence is
+ * one longer than the longest backtick run inside
+ * (https://spec.commonmark.org/0.31.2/#code-spans); `escapeText()` leaves
+ * plain words as they are and puts every token that could be markup, a
+ * mention, a reference or an autolink into such a span.
  */
 /** GitHub rejects issue comments longer than this many characters. */
 const GITHUB_COMMENT_LIMIT = 65_536;
 /** The runner refuses step summaries larger than 1 MiB. */
 const JOB_SUMMARY_LIMIT = 1_000_000;
-// ASCII punctuation (every character markdown or HTML could treat as syntax).
-const PUNCTUATION = /[!-/:-@[-`{-~]/g;
 // C0/C1 controls and the bidirectional overrides used in "trojan source" tricks.
-const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-/** Entity-encodes untrusted text for inline use (a table cell, a sentence). Newlines become spaces. */
-function escapeText(text, maxLength = 300) {
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+function clean(text, maxLength) {
     let s = String(text)
-        .replace(/\r?\n|\r/g, " ")
+        .replace(/\r\n|\r|\n|\t/g, " ")
         .replace(INVISIBLE, "\ufffd");
     if (s.length > maxLength)
-        s = `${s.slice(0, maxLength - 1)}…`;
-    return s.replace(PUNCTUATION, (c) => `&#${c.charCodeAt(0)};`);
+        s = `${s.slice(0, Math.max(0, maxLength - 1))}…`;
+    return s;
 }
-/** An untrusted value shown as inline code: inert, no mentions, safe inside a table cell. */
+/** `s` as one inline code span (no cleaning, no cut). */
+function span(s) {
+    const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick needs a space against the fence; one that
+    // starts and ends with a space loses one on each side, so it gets one more.
+    const pad = /^[` ]|[` ]$/.test(s) && !/^ +$/.test(s) ? " " : "";
+    return `${fence}${pad}${s}${pad}${fence}`;
+}
+/** An untrusted value as inline code: literal, never a mention, a reference or a link. */
 function code(text, maxLength = 300) {
-    if (text === "")
+    const s = clean(text, maxLength);
+    if (s === "")
         return "";
-    return `<code>${escapeText(text, maxLength)}</code>`;
+    return span(s);
+}
+// Characters that can start Markdown or HTML syntax, an entity, a mention (@), a reference
+// (#, /), an autolink (:, @), math ($) or a table cell (|). A token holding one becomes a code span.
+const SYNTAX = /[`*_[\]<>|~&\\@#/:=${}]/;
+// Tokens GitHub would link without any syntax character: commit SHAs (7+ hex digits with a
+// letter or a digit run GitHub treats as one), `www.` autolinks, GH-123 references.
+const LINKABLE = /^(?:[0-9a-f]{7,40}|www\..*|gh-\d+)$/i;
+// A bare run of list or thematic-break characters could restructure the line it starts.
+const STRUCTURAL = /^(?:[-+]+|\d+[.)])$/;
+/**
+ * Untrusted text for inline use (a table cell, a sentence): plain words stay as they are,
+ * every token that could be markup, a mention, a reference or an autolink becomes a code
+ * span. Newlines become spaces.
+ */
+function escapeText(text, maxLength = 300) {
+    const tokens = clean(text, maxLength)
+        .split(" ")
+        .map((token) => {
+        if (STRUCTURAL.test(token))
+            return { lead: "", core: token, trail: "", risky: true };
+        // Sentence punctuation around a token stays outside its span ("(see `arn:aws:…`)."):
+        // alone, none of these characters is syntax.
+        const [, lead = "", core = "", trail = ""] = /^([("']*)(.*?)([)"'.,;:!?]*)$/s.exec(token) ?? [];
+        return { lead, core, trail, risky: SYNTAX.test(core) || LINKABLE.test(core) };
+    });
+    const out = [];
+    for (let i = 0; i < tokens.length; i++) {
+        const first = tokens[i];
+        if (!first.risky) {
+            out.push(`${first.lead}${first.core}${first.trail}`);
+            continue;
+        }
+        // Risky tokens in a row share one span: `web<img src=x>` rather than `web<img` `src=x>`.
+        const cores = [first.core];
+        let last = first;
+        while (last.trail === "" && tokens[i + 1]?.risky && tokens[i + 1]?.lead === "") {
+            last = tokens[++i];
+            cores.push(last.core);
+        }
+        out.push(`${first.lead}${span(cores.join(" "))}${last.trail}`);
+    }
+    return out.join(" ");
 }
 /**
  * A GFM table. Cells are trusted markdown: build them with `code()` /
- * `escapeText()` for anything untrusted. A literal `|` or newline in a cell is
- * neutralised anyway so one bad cell cannot shift the columns.
+ * `escapeText()` for anything untrusted. Every `|` is escaped as `\|`, which
+ * GFM reads as a literal pipe even inside a code span
+ * (https://github.github.com/gfm/#example-200), and backslashes right before it
+ * are doubled so that `\|` in a value cannot turn the escape off; newlines
+ * become spaces. One bad cell cannot shift the columns.
  */
 function table(headers, rows) {
-    const cell = (c) => c.replace(/\r?\n/g, " ").replace(/\|/g, "&#124;");
+    const cell = (c) => c.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
     const lines = [
         `| ${headers.map(cell).join(" | ")} |`,
         `| ${headers.map(() => "---").join(" | ")} |`,
@@ -98684,7 +98745,11 @@ function truncateMarkdown(markdown, limit, note) {
  * It always writes the job summary; then, when `comment` is true and the
  * event is a pull request, it updates the comment carrying the marker
  * `<!-- ecs-alb-smoke:<action>:<key> -->` (searched across every page of the
- * PR's comments) or creates it. It never throws because of GitHub: a fork PR,
+ * PR's comments) or creates it. Only a comment written by the token's own
+ * identity is adopted: anyone can post a comment that starts with the marker,
+ * and adopting it would hand the real report to a comment its author can edit
+ * back to ✅ (or block the report with a 403). Such comments are ignored, and
+ * the job summary and a warning say so. It never throws because of GitHub: a fork PR,
  * a token without `pull-requests: write`, or no PR at all give a warning and
  * `outcome.comment` says what happened; the step's result is the caller's.
  */
@@ -98745,13 +98810,46 @@ function apiMessage(error) {
     const message = typeof data?.message === "string" ? data.message : errors_errorMessage(error);
     return status ? `HTTP ${status}: ${message}` : message;
 }
+/** The one place the GitHub API client is built. */
+function githubClient(token, apiUrl) {
+    return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
+}
 /**
- * Creates or updates the comment carrying `marker`. Throws CommentNotPermitted
- * on 401/403/404 (fork PRs, read-only tokens, private repos the token cannot
- * see); other errors as they come.
+ * Asks GitHub who the token is. The GraphQL `viewer` answers for every kind of
+ * token: a user's (classic or fine-grained), a GitHub App installation's and
+ * the workflow's GITHUB_TOKEN (`github-actions[bot]`). REST has no single
+ * endpoint for that: `GET /user` answers 403 "Resource not accessible by
+ * integration" for installation tokens, and `GET /app` needs the app's JWT
+ * (https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app), so
+ * `GET /user` is only the fallback for a GitHub Enterprise Server whose
+ * GraphQL endpoint is unreachable. undefined when neither answers.
+ */
+async function tokenIdentity(octokit, call = (fn) => fn()) {
+    try {
+        const data = await call(() => octokit.graphql("query { viewer { login databaseId } }"));
+        const { login, databaseId } = data.viewer ?? {};
+        if (typeof login === "string" && typeof databaseId === "number")
+            return { login, id: databaseId };
+    }
+    catch {
+        // Fall through to REST.
+    }
+    try {
+        const { data } = await call(() => octokit.rest.users.getAuthenticated());
+        return { login: data.login, id: data.id };
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Creates or updates the comment carrying `marker`, adopting only one written
+ * by the token's own identity. Throws CommentNotPermitted on 401/403/404 (fork
+ * PRs, read-only tokens, private repos the token cannot see); other errors as
+ * they come.
  */
 async function upsertStickyComment(opts) {
-    const octokit = getOctokit(opts.token, { baseUrl: opts.apiUrl.replace(/\/+$/, "") });
+    const octokit = githubClient(opts.token, opts.apiUrl);
     const { owner, repo, number } = opts.pr;
     // Server errors and secondary rate limits are worth another try; permission answers are not.
     const call = (fn) => retry_retry(fn, {
@@ -98769,7 +98867,10 @@ async function upsertStickyComment(opts) {
             throw new CommentNotPermitted(apiMessage(error));
         throw new Error(apiMessage(error));
     });
+    const identity = await tokenIdentity(octokit, call);
+    const impostors = [];
     const existing = await call(async () => {
+        impostors.length = 0;
         // Every page: on a busy PR the sticky comment can be far from the first 100.
         for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, {
             owner,
@@ -98777,18 +98878,31 @@ async function upsertStickyComment(opts) {
             issue_number: number,
             per_page: 100,
         })) {
-            const found = page.data.find((c) => (c.body ?? "").startsWith(opts.marker));
-            if (found)
-                return found;
+            for (const c of page.data) {
+                if (!(c.body ?? "").startsWith(opts.marker))
+                    continue;
+                // Unknown identity: adopt nothing, so a forged comment can never receive the report.
+                if (identity && c.user?.id === identity.id)
+                    return c;
+                impostors.push({ id: c.id, author: c.user?.login ?? "(deleted user)", url: c.html_url });
+            }
         }
         return undefined;
     });
     if (existing) {
         const { data } = await call(() => octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: opts.body }));
-        return { outcome: "updated", id: data.id, url: data.html_url };
+        return { outcome: "updated", id: data.id, url: data.html_url, identity, impostors };
     }
     const { data } = await call(() => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: opts.body }));
-    return { outcome: "created", id: data.id, url: data.html_url };
+    return { outcome: "created", id: data.id, url: data.html_url, identity, impostors };
+}
+/** What the summary and the log say about marker comments by other authors. */
+function impostorNotice(impostors, identity, ours) {
+    const who = identity
+        ? `the token's identity ${code(identity.login)}`
+        : "the token's identity (GitHub did not say who it is)";
+    const list = impostors.map((c) => `[comment ${c.id}](${c.url}) by ${code(c.author)}`).join(", ");
+    return `${impostors.length === 1 ? "A comment" : `${impostors.length} comments`} on this pull request carry this report's marker but were not written by ${who}: ${list}. They were ignored and may be forged; the real report is ${ours}.`;
 }
 /** Writes the job summary (cut below the runner's limit); false when there is no summary file. */
 async function writeJobSummary(markdown, fullReportHint) {
@@ -98800,6 +98914,14 @@ async function writeJobSummary(markdown, fullReportHint) {
     catch (error) {
         warning(`Could not write the job summary: ${errors_errorMessage(error)}`);
         return false;
+    }
+}
+async function appendToSummary(markdown) {
+    try {
+        await summary.addRaw(markdown, true).write();
+    }
+    catch (error) {
+        warning(`Could not write the job summary: ${errors_errorMessage(error)}`);
     }
 }
 /** Job summary always; the sticky PR comment when asked and possible. Never throws because of GitHub. */
@@ -98838,7 +98960,19 @@ async function publishReport(opts) {
             ...(opts.sleep ? { sleep: opts.sleep } : {}),
         });
         info(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
-        return result(done.outcome, undefined, { commentUrl: done.url, commentTruncated: truncated });
+        if (!done.identity) {
+            warning(`GitHub did not say who the github-token belongs to (GraphQL viewer and GET /user both failed), so no earlier report comment on #${pr.number} was reused and a new one was posted: ${done.url}.`);
+        }
+        if (done.impostors.length > 0) {
+            const notice = impostorNotice(done.impostors, done.identity, `[this comment](${done.url})`);
+            warning(notice);
+            await appendToSummary(`\n> [!WARNING]\n> ${notice}\n`);
+        }
+        return result(done.outcome, undefined, {
+            commentUrl: done.url,
+            commentTruncated: truncated,
+            ...(done.impostors.length > 0 ? { impostors: done.impostors } : {}),
+        });
     }
     catch (error) {
         if (error instanceof CommentNotPermitted) {
