@@ -1,0 +1,264 @@
+/**
+ * A Terraform plan in JSON (`terraform show -json tfplan`, format_version
+ * 1.x): the task definitions it registers and the IAM policies their roles
+ * will have once it is applied.
+ */
+import { isPlainObject } from "../../../lib/inputs";
+import type { TaskDefinitionDoc } from "../derive";
+import { renderPolicyDocument } from "./policy-document";
+import { FOLLOW, PlanValues, type ResourceChange } from "./terraform-values";
+import {
+  emptyIam,
+  type ParsedPlan,
+  type PlannedDocument,
+  type PlannedIam,
+  type PlannedTaskDefinition,
+  type PlanScope,
+  roleEntry,
+  roleKey,
+  roleNameOfArn,
+  type Unresolved,
+} from "./types";
+
+/** A plan JSON, told apart from a task definition or a template by its top-level fields. */
+export function isTerraformPlan(doc: unknown): doc is Record<string, unknown> {
+  return (
+    isPlainObject(doc) &&
+    typeof doc.format_version === "string" &&
+    ("resource_changes" in doc || "planned_values" in doc)
+  );
+}
+
+/** Why a plan cannot be read; the caller names the input. */
+export class PlanFormatError extends Error {}
+
+const kindOf = (actions: string[]): PlannedTaskDefinition["change"] | "delete" | "read" | undefined => {
+  const a = actions.join(",");
+  if (a === "create") return "create";
+  if (a === "update") return "update";
+  if (a === "delete,create" || a === "create,delete") return "replace";
+  if (a === "no-op") return "unchanged";
+  if (a === "delete") return "delete";
+  if (a === "read") return "read";
+  return undefined;
+};
+
+export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanScope): ParsedPlan {
+  const version = String(plan.format_version);
+  if (!/^1\.\d+$/.test(version)) {
+    throw new PlanFormatError(`has format_version ${version}; the preflight reads Terraform plan JSON format 1.x.`);
+  }
+  if (plan.errored === true) throw new PlanFormatError("is the plan of a failed 'terraform plan' (errored: true).");
+  const changes = (Array.isArray(plan.resource_changes) ? plan.resource_changes : []) as ResourceChange[];
+  const values = new PlanValues(changes, plan.configuration as never, scope);
+  const unresolved: Unresolved[] = [];
+  const iam = emptyIam();
+  const document = (rc: ResourceChange, attr: string): PlannedDocument => {
+    const v = values.stringAttr(rc, attr);
+    if (v.value !== undefined) return { address: rc.address, document: v.value };
+    const ref = values.referencesOf(rc, [attr]).find((r) => r.startsWith("data.aws_iam_policy_document."));
+    const source = ref ? values.byAddress.get(dataAddress(rc, ref)) : undefined;
+    if (source) {
+      const rendered = renderPolicyDocument(source, values);
+      if (rendered.document !== undefined) return { address: rc.address, document: rendered.document };
+      if (rendered.unknown) return { address: rc.address, unknown: rendered.unknown };
+    }
+    const unknown = v.unknown ?? { at: `${rc.address}.${attr}`, reason: "not in the plan" };
+    return { address: rc.address, unknown };
+  };
+  // Managed policies first: an unchanged attachment of a policy the plan changes changes its role.
+  const managed = changes.filter((rc) => rc.mode === "managed");
+  for (const rc of managed) if (rc.type === "aws_iam_policy") collectIam(rc, values, iam, document);
+  for (const rc of managed) if (rc.type !== "aws_iam_policy") collectIam(rc, values, iam, document);
+  for (const p of iam.managedPolicies.values()) if (p.unknown) unresolved.push(p.unknown);
+  for (const role of iam.roles.values()) {
+    for (const d of role.inline.values()) if (d?.unknown) unresolved.push(d.unknown);
+  }
+
+  const all = changes.filter((rc) => rc.mode === "managed" && rc.type === "aws_ecs_task_definition");
+  const taskDefinitions: PlannedTaskDefinition[] = [];
+  for (const rc of all) {
+    const change = kindOf(rc.change.actions);
+    if (change !== "create" && change !== "update" && change !== "replace" && change !== "unchanged") continue;
+    const td = taskDefinition(rc, change, values);
+    if (change === "unchanged") {
+      const roles = [td.doc?.executionRoleArn, td.doc?.taskRoleArn].flatMap((arn) => {
+        const name = arn ? roleNameOfArn(arn) : undefined;
+        return name ? [iam.roles.get(roleKey(name))] : [];
+      });
+      if (!roles.some((r) => r?.changed)) continue;
+    }
+    taskDefinitions.push(td);
+  }
+  return {
+    format: "terraform-plan",
+    taskDefinitions,
+    iam,
+    allTaskDefinitionAddresses: all.map((rc) => rc.address),
+    placeholders: values.placeholders,
+    unresolved,
+  };
+}
+
+/** `data.aws_iam_policy_document.x.json` referenced from `rc`'s module → the data source's address. */
+function dataAddress(rc: ResourceChange, reference: string): string {
+  const m = /^(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+)/.exec(reference);
+  return `${rc.module_address ? `${rc.module_address}.` : ""}${m?.[1] ?? reference}`;
+}
+
+function taskDefinition(
+  rc: ResourceChange,
+  change: PlannedTaskDefinition["change"],
+  values: PlanValues,
+): PlannedTaskDefinition {
+  const unresolved: Unresolved[] = [];
+  const doc: TaskDefinitionDoc = {};
+  const after = rc.change.after ?? {};
+  if (typeof after.family === "string") doc.family = after.family;
+  for (const [attr, field] of [
+    ["execution_role_arn", "executionRoleArn"],
+    ["task_role_arn", "taskRoleArn"],
+  ] as const) {
+    const v = values.stringAttr(rc, attr, FOLLOW[attr]);
+    if (v.value !== undefined && v.value !== "") doc[field] = v.value;
+    if (v.unknown) unresolved.push(v.unknown);
+  }
+  const definitions = values.stringAttr(rc, "container_definitions");
+  if (definitions.value === undefined) {
+    const refs = values.referencesOf(rc, ["container_definitions"]);
+    const unknown: Unresolved = {
+      at: `${rc.address}.container_definitions`,
+      reason:
+        `container_definitions is unknown until apply${refs.length > 0 ? `: it is computed from ${refs.join(", ")}` : ""}. ` +
+        `The preflight cannot check it before apply: run it on the registered revision after apply (task-definition: ${doc.family ?? "<family>"}:<revision>).`,
+    };
+    return { address: rc.address, change, unknown, unresolved };
+  }
+  let containers: unknown;
+  try {
+    containers = JSON.parse(definitions.value);
+  } catch (error) {
+    throw new PlanFormatError(`${rc.address}: container_definitions is not JSON (${(error as Error).message}).`);
+  }
+  if (!Array.isArray(containers)) {
+    throw new PlanFormatError(`${rc.address}: container_definitions is not a JSON list of containers.`);
+  }
+  doc.containerDefinitions = containers as NonNullable<TaskDefinitionDoc["containerDefinitions"]>;
+  return { address: rc.address, change, doc, unresolved };
+}
+
+/** A role the plan does not declare: its ARN as IAM forms it, assuming path `/` (the deployed role's GetRole answer replaces it). */
+const deployedRoleArn = (values: PlanValues, name: string) =>
+  `arn:${values.scope.partition}:iam::${values.scope.account}:role/${name}`;
+
+type DocumentOf = (rc: ResourceChange, attr: string) => PlannedDocument;
+
+function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, documentOf: DocumentOf) {
+  const kind = kindOf(rc.change.actions);
+  if (kind === undefined || kind === "read") return;
+  const before = rc.change.before ?? {};
+  const roleOf = (attr: string) => values.stringAttr(rc, attr, FOLLOW[attr]).value;
+  const roleArnFor = (name: string) => {
+    const declared = [...values.byAddress.values()].find(
+      (r) => r.type === "aws_iam_role" && r.mode === "managed" && values.stringAttr(r, "name").value === name,
+    );
+    return (
+      (declared && values.stringAttr(declared, "arn").value) ??
+      (declared && values.placeholder(declared, "arn")) ??
+      deployedRoleArn(values, name)
+    );
+  };
+  switch (rc.type) {
+    case "aws_iam_role": {
+      const name = values.stringAttr(rc, "name").value ?? values.placeholder(rc, "name");
+      if (!name || kind === "delete") return;
+      const arn = values.stringAttr(rc, "arn").value ?? (values.placeholder(rc, "arn") as string);
+      const role = roleEntry(iam, name, arn);
+      role.arn = arn;
+      role.address = rc.address;
+      role.created = kind === "create" || kind === "replace";
+      if (kind === "unchanged") return;
+      role.changed = true;
+      const after = rc.change.after ?? {};
+      if (values.configures(rc, "inline_policy")) {
+        role.inlineExclusive = true;
+        for (const block of (Array.isArray(after.inline_policy) ? after.inline_policy : []) as Record<
+          string,
+          unknown
+        >[]) {
+          if (typeof block.name !== "string" || block.name === "") continue;
+          role.inline.set(
+            block.name,
+            typeof block.policy === "string"
+              ? { address: rc.address, document: block.policy }
+              : {
+                  address: rc.address,
+                  unknown: {
+                    at: `${rc.address}.inline_policy`,
+                    reason: `the policy of inline_policy '${block.name}' is unknown until apply`,
+                  },
+                },
+          );
+        }
+      }
+      if (values.configures(rc, "managed_policy_arns")) {
+        role.attachedExclusive = true;
+        for (const arn of (Array.isArray(after.managed_policy_arns) ? after.managed_policy_arns : []) as string[]) {
+          role.attached.set(arn, true);
+        }
+      }
+      if ("permissions_boundary" in after) role.boundary = (after.permissions_boundary as string | null) ?? null;
+      return;
+    }
+    case "aws_iam_role_policy": {
+      if (kind === "unchanged") return;
+      if (kind === "delete") {
+        const role = String(before.role ?? "");
+        roleEntry(iam, role, roleArnFor(role)).inline.set(String(before.name ?? ""), null);
+        roleEntry(iam, role, roleArnFor(role)).changed = true;
+        return;
+      }
+      const roleName = roleOf("role");
+      const name = values.stringAttr(rc, "name").value ?? rc.address;
+      if (!roleName) return;
+      const role = roleEntry(iam, roleName, roleArnFor(roleName));
+      role.changed = true;
+      if (kind === "replace" && typeof before.name === "string" && before.name !== name)
+        role.inline.set(before.name, null);
+      role.inline.set(name, documentOf(rc, "policy"));
+      return;
+    }
+    case "aws_iam_policy": {
+      if (kind === "unchanged" || kind === "delete") return;
+      const arn = values.stringAttr(rc, "arn").value ?? values.placeholder(rc, "arn");
+      if (!arn) return;
+      iam.managedPolicies.set(arn, documentOf(rc, "policy"));
+      // Roles that have it attached change too.
+      for (const role of iam.roles.values()) if (role.attached.get(arn)) role.changed = true;
+      return;
+    }
+    case "aws_iam_role_policy_attachment": {
+      if (kind === "unchanged") {
+        const roleName = roleOf("role");
+        const arn = roleOf("policy_arn");
+        if (roleName && arn && iam.managedPolicies.has(arn))
+          roleEntry(iam, roleName, roleArnFor(roleName)).changed = true;
+        return;
+      }
+      if (kind === "delete" || kind === "replace") {
+        const role = String(before.role ?? "");
+        const entry = roleEntry(iam, role, roleArnFor(role));
+        entry.attached.set(String(before.policy_arn ?? ""), false);
+        entry.changed = true;
+        if (kind === "delete") return;
+      }
+      const roleName = roleOf("role");
+      const arn = roleOf("policy_arn");
+      if (!roleName || !arn) return;
+      const role = roleEntry(iam, roleName, roleArnFor(roleName));
+      role.attached.set(arn, true);
+      role.changed = true;
+      return;
+    }
+  }
+}

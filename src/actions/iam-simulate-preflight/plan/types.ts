@@ -1,0 +1,121 @@
+/**
+ * What a Terraform plan or a CloudFormation template says about task
+ * definitions and the IAM policies of their roles, once it is applied. Both
+ * parsers produce these shapes; the preflight simulates them.
+ */
+import type { TaskDefinitionDoc } from "../derive";
+
+export type PlanFormat = "terraform-plan" | "cloudformation";
+
+/** Account, region and partition the placeholders and pseudo parameters are built from. */
+export interface PlanScope {
+  account: string;
+  region: string;
+  partition: string;
+}
+
+/** A value the plan does not know yet and the preflight could not stand in for. */
+export interface Unresolved {
+  /** Where: `aws_ecs_task_definition.app.container_definitions`, `TaskDef.ContainerDefinitions[0].Secrets[1].ValueFrom`. */
+  at: string;
+  /** Why, for the report: the references or the intrinsic that make it unknown. */
+  reason: string;
+}
+
+export interface PlannedTaskDefinition {
+  /** Terraform resource address (`module.app.aws_ecs_task_definition.this`) or CloudFormation logical ID. */
+  address: string;
+  /** What the plan does to it. `unchanged` ones are checked because a role of theirs gets an IAM change. */
+  change: "create" | "update" | "replace" | "unchanged";
+  /** The task definition as it will be registered; undefined when its container definitions are unknown until apply. */
+  doc?: TaskDefinitionDoc;
+  /** Set when `doc` is undefined: what makes it unknown. */
+  unknown?: Unresolved;
+  /** Values inside `doc` that are placeholders or could not be resolved. */
+  unresolved: Unresolved[];
+}
+
+/** One policy document as the plan will leave it. */
+export interface PlannedDocument {
+  /** The resource that declares it: where to edit, and where annotations point. */
+  address: string;
+  /** JSON text, or undefined when the plan does not know it yet (see `unknown`). */
+  document?: string;
+  unknown?: Unresolved;
+}
+
+/**
+ * A role's identity policies after the plan, as changes on top of what is
+ * deployed: what the plan does not mention stays as deployed.
+ */
+export interface PlannedRole {
+  /** The role's ARN: the real one, or the placeholder the plan's other resources use for it. */
+  arn: string;
+  name: string;
+  /** `aws_iam_role.exec` / the logical ID, when the plan declares the role. */
+  address?: string;
+  /** The plan creates (or replaces) the role: nothing of it is deployed yet. */
+  created: boolean;
+  /** Inline policies by name; `null` deletes one. */
+  inline: Map<string, PlannedDocument | null>;
+  /** The plan declares the complete set of inline policies (`inline_policy` blocks, `Policies`): others are removed. */
+  inlineExclusive: boolean;
+  /** Managed policy ARNs: true attaches, false detaches. The documents are in `PlannedIam.managedPolicies` or deployed. */
+  attached: Map<string, boolean>;
+  /** The plan declares the complete set of attached policies (`managed_policy_arns`, `ManagedPolicyArns`). */
+  attachedExclusive: boolean;
+  /** Permissions boundary ARN; `null` removes it; undefined leaves it as deployed. */
+  boundary?: string | null;
+  /** The plan changes any of the role's IAM policies (or the role itself). */
+  changed: boolean;
+}
+
+export interface PlannedIam {
+  /** By role name (IAM role names are unique per account, case-insensitively). */
+  roles: Map<string, PlannedRole>;
+  /** Customer managed policies whose (new) default version the plan sets, by ARN. */
+  managedPolicies: Map<string, PlannedDocument>;
+}
+
+export interface ParsedPlan {
+  format: PlanFormat;
+  taskDefinitions: PlannedTaskDefinition[];
+  iam: PlannedIam;
+  /** Every address of a task definition in the input (for "did you mean" in errors). */
+  allTaskDefinitionAddresses: string[];
+  /** The ARN each resource created by the plan stands in with, by address (consistent across the plan). */
+  placeholders: Map<string, string>;
+  /** Problems that are not about one task definition (an unknown policy document, an unresolved intrinsic). */
+  unresolved: Unresolved[];
+}
+
+export const roleKey = (name: string) => name.toLowerCase();
+
+export function emptyIam(): PlannedIam {
+  return { roles: new Map(), managedPolicies: new Map() };
+}
+
+/** The role entry for `name`, created empty on first use. */
+export function roleEntry(iam: PlannedIam, name: string, arn: string): PlannedRole {
+  const key = roleKey(name);
+  let role = iam.roles.get(key);
+  if (!role) {
+    role = {
+      arn,
+      name,
+      created: false,
+      inline: new Map(),
+      inlineExclusive: false,
+      attached: new Map(),
+      attachedExclusive: false,
+      changed: false,
+    };
+    iam.roles.set(key, role);
+  }
+  return role;
+}
+
+/** The role name in a role ARN (`arn:aws:iam::1:role/path/name` → `name`). */
+export function roleNameOfArn(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:iam::[^:]*:role\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+}

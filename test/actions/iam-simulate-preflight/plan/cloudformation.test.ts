@@ -1,0 +1,122 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Intrinsics, isUnresolvedString } from "../../../../src/actions/iam-simulate-preflight/plan/cfn-intrinsics";
+import {
+  parseCloudFormation,
+  readTemplate,
+  type TemplateText,
+} from "../../../../src/actions/iam-simulate-preflight/plan/cloudformation";
+import { detectPlannedInput } from "../../../../src/actions/iam-simulate-preflight/plan/detect";
+
+const scope = { account: "123456789012", region: "us-west-2", partition: "aws" };
+const fixtures = join(__dirname, "../../../fixtures/cloudformation");
+const template = (name: string) => readTemplate(readFileSync(join(fixtures, name), "utf8")) as TemplateText;
+const API_KEY = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-GhIjKl";
+const SHARED = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/shared-token-MnOpQr";
+const parameters = { Environment: "prd", ApiKeySecretArn: API_KEY };
+const exports = new Map([["papyrus-shared-token-arn", SHARED]]);
+const secretsOf = (td: { doc?: { containerDefinitions?: { secrets?: { valueFrom?: string }[] }[] } } | undefined) =>
+  (td?.doc?.containerDefinitions ?? []).flatMap((c) => (c.secrets ?? []).map((s) => s.valueFrom));
+
+describe("CloudFormation templates", () => {
+  it("reads YAML short-form tags and the line of each resource", () => {
+    const t = template("service.yaml");
+    expect(t.lines.get("TaskDefinition")).toBe(68);
+    const td = (t.template.Resources as Record<string, { Properties: Record<string, unknown> }>).TaskDefinition;
+    expect(td?.Properties.ExecutionRoleArn).toEqual({ "Fn::GetAtt": ["ExecutionRole", "Arn"] });
+    expect(detectPlannedInput(readFileSync(join(fixtures, "service.yaml"), "utf8"), "service.yaml")?.format).toBe(
+      "cloudformation",
+    );
+  });
+
+  it("resolves !Sub, !Ref to an in-template secret and to a parameter, !ImportValue, !If, !FindInMap", () => {
+    const p = parseCloudFormation(template("service.yaml").template, { scope, parameters, exports });
+    expect(p.unresolved).toEqual([]);
+    const [td] = p.taskDefinitions;
+    const db = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/prd/db-PLANND";
+    expect(secretsOf(td)).toEqual([
+      db,
+      API_KEY,
+      SHARED,
+      "arn:aws:ssm:us-west-2:123456789012:parameter/papyrus/prd/flags",
+    ]);
+    expect(td?.doc?.family).toBe("papyrus-prd");
+    // The in-template secret is the same placeholder in the task definition and in the role's policy.
+    const role = p.iam.roles.get("papyrus-prd-execution");
+    expect(td?.doc?.executionRoleArn).toBe(role?.arn);
+    expect(role?.inline.get("read-db-secret")?.document).toContain(db);
+    expect(role?.inline.get("read-api-key")?.address).toBe("ApiKeyPolicy");
+    expect([...(role?.attached.keys() ?? [])]).toEqual([
+      "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+    ]);
+    expect(p.placeholders.get("DbSecret")).toBe(db);
+  });
+
+  it("reports what it cannot resolve instead of guessing: a missing parameter, exports not read", () => {
+    const p = parseCloudFormation(template("service.yaml").template, { scope, parameters: { Environment: "stg" } });
+    const reasons = p.unresolved.map((u) => u.reason);
+    expect(reasons).toContain("parameter ApiKeySecretArn has no value: give it in template-parameters");
+    expect(reasons).toContain("Fn::ImportValue papyrus-shared-token-arn: exports were not read");
+    const values = secretsOf(p.taskDefinitions[0]);
+    expect(values.filter(isUnresolvedString)).toHaveLength(2);
+    // !If on the stg branch: !Select of !Split.
+    expect(values).toContain("papyrus-stg-flags");
+  });
+
+  it("with stack-name, Ref/GetAtt of deployed resources are their physical IDs", () => {
+    const p = parseCloudFormation(template("service.yaml").template, {
+      scope,
+      parameters,
+      exports,
+      stackName: "papyrus-prd",
+      stackResources: new Map([
+        ["DbSecret", "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/prd/db-XyZ123"],
+        ["ExecutionRole", "papyrus-prd-execution"],
+      ]),
+    });
+    expect(secretsOf(p.taskDefinitions[0])[0]).toBe(
+      "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/prd/db-XyZ123",
+    );
+    expect(p.iam.roles.get("papyrus-prd-execution")?.created).toBe(false);
+    expect(p.taskDefinitions[0]?.change).toBe("create");
+  });
+
+  it("a CDK-synthesized template: Fn::Join ARNs, Roles by Ref, generated names consistent across resources", () => {
+    const p = parseCloudFormation(template("cdk-synth.template.json").template, { scope, parameters: {} });
+    expect(p.unresolved).toEqual([]);
+    const [td] = p.taskDefinitions;
+    const exec = [...p.iam.roles.values()].find((r) => r.address === "TaskDefExecutionRoleB4775C97");
+    expect(td?.doc?.executionRoleArn).toBe(exec?.arn);
+    const policy = exec?.inline.get("TaskDefExecutionRoleDefaultPolicyA7D5C2E9")?.document ?? "";
+    const apiKey = p.placeholders.get("ApiKeySecret9E6DB2C4") as string;
+    expect(secretsOf(td)).toContain(apiKey);
+    expect(policy).toContain(apiKey);
+    expect(secretsOf(td)).toContain("arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf");
+  });
+
+  it("Fn::Sub and Fn::Join agree on any strings, and ${!Literal} stays literal", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string().filter((s) => !s.includes("$")),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (parts) => {
+          const t = { Resources: {}, Parameters: { P: { Type: "String" } } };
+          const i = new Intrinsics(t, { scope, parameters: { P: "value" } });
+          const joined = i.resolve({ "Fn::Join": ["${P}", parts] }, "x");
+          const sub = i.resolve({ "Fn::Sub": parts.join("${!P}") }, "x");
+          expect(sub).toBe(joined);
+          expect(i.resolve({ "Fn::Sub": parts.join("${P}") }, "x")).toBe(parts.join("value"));
+          expect(i.unresolved).toEqual([]);
+        },
+      ),
+    );
+  });
+
+  it("a YAML template with a syntax error is an error naming the problem, not a task definition", () => {
+    expect(() => detectPlannedInput("Resources:\n  A: [\n", "t.yaml")).toThrow(/t.yaml is not valid YAML/);
+  });
+});

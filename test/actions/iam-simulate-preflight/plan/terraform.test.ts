@@ -1,0 +1,148 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { detectPlannedInput, selectTaskDefinitions } from "../../../../src/actions/iam-simulate-preflight/plan/detect";
+import { PlanFormatError, parseTerraformPlan } from "../../../../src/actions/iam-simulate-preflight/plan/terraform";
+import { configAddress } from "../../../../src/actions/iam-simulate-preflight/plan/terraform-values";
+import type { ParsedPlan } from "../../../../src/actions/iam-simulate-preflight/plan/types";
+import { InputError } from "../../../../src/lib/errors";
+
+const scope = { account: "123456789012", region: "us-west-2", partition: "aws" };
+const fixtures = join(__dirname, "../../../fixtures/terraform");
+const planOf = (name: string) => JSON.parse(readFileSync(join(fixtures, name, "plan.json"), "utf8"));
+const parse = (name: string) => parseTerraformPlan(planOf(name), scope);
+const role = (p: ParsedPlan, name: string) => p.iam.roles.get(name) ?? expect.fail(`no role ${name}`);
+const secretsOf = (p: ParsedPlan, i = 0) =>
+  (p.taskDefinitions[i]?.doc?.containerDefinitions ?? []).flatMap((c) => (c.secrets ?? []).map((s) => s.valueFrom));
+const API_KEY = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-GhIjKl";
+
+describe("Terraform plan JSON (fixtures from terraform 1.11.4 + AWS provider 5.100.0)", () => {
+  it("is detected from the content; a task definition JSON is not", () => {
+    const text = readFileSync(join(fixtures, "incident/plan.json"), "utf8");
+    expect(detectPlannedInput(text, "plan.json")?.format).toBe("terraform-plan");
+    expect(detectPlannedInput(JSON.stringify({ family: "x", containerDefinitions: [] }), "td.json")).toBeUndefined();
+  });
+
+  it("incident: the replaced task definition carries the new secret, the unchanged policy is not a planned change", () => {
+    const p = parse("incident");
+    expect(p.taskDefinitions.map((t) => [t.address, t.change])).toEqual([["aws_ecs_task_definition.app", "replace"]]);
+    expect(secretsOf(p)).toContain(API_KEY);
+    expect(p.taskDefinitions[0]?.doc?.executionRoleArn).toBe("arn:aws:iam::123456789012:role/papyrus-task-execution");
+    const exec = role(p, "papyrus-task-execution");
+    expect(exec.changed).toBe(false);
+    expect(exec.inline.size).toBe(0);
+  });
+
+  it("policy-added: the inline policy's new document has the API key statement", () => {
+    const exec = role(parse("policy-added"), "papyrus-task-execution");
+    expect(exec.changed).toBe(true);
+    const doc = JSON.parse(exec.inline.get("read-secrets")?.document ?? "{}");
+    expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["ReadDbSecret", "ReadApiKey"]);
+  });
+
+  it("statement-deleted: the untouched task definition is checked because its role's policy changes", () => {
+    const p = parse("statement-deleted");
+    expect(p.taskDefinitions.map((t) => [t.address, t.change])).toEqual([["aws_ecs_task_definition.app", "unchanged"]]);
+    const doc = JSON.parse(role(p, "papyrus-task-execution").inline.get("read-secrets")?.document ?? "{}");
+    expect(JSON.stringify(doc)).not.toContain("api-key");
+  });
+
+  it("role-created: unknown role ARN and policy ARN become the placeholders the attachment and task definition share", () => {
+    const p = parse("role-created");
+    const exec = role(p, "papyrus-worker-execution");
+    expect(exec.created).toBe(true);
+    expect(p.taskDefinitions[0]?.doc?.executionRoleArn).toBe(exec.arn);
+    const policyArn = "arn:aws:iam::123456789012:policy/papyrus-worker-secrets";
+    expect(exec.attached.get(policyArn)).toBe(true);
+    expect(p.iam.managedPolicies.get(policyArn)?.document).toContain("papyrus/db-*");
+    expect(p.placeholders.get("aws_iam_role.exec")).toBe(exec.arn);
+  });
+
+  it("no-task-definition: a clear error naming the input", () => {
+    const p = parse("no-task-definition");
+    expect(() => selectTaskDefinitions(p, undefined, "plan.json")).toThrow(InputError);
+    expect(() => selectTaskDefinitions(p, undefined, "plan.json")).toThrow(
+      /Input 'task-definition': plan.json is a Terraform plan without any aws_ecs_task_definition/,
+    );
+  });
+
+  it("refuses another plan format version and an errored plan", () => {
+    expect(() => parseTerraformPlan({ ...planOf("incident"), format_version: "2.0" }, scope)).toThrow(PlanFormatError);
+    expect(() => parseTerraformPlan({ ...planOf("incident"), errored: true }, scope)).toThrow(/errored/);
+  });
+
+  it("task-definition-address selects one, and an unknown address lists the ones there are", () => {
+    const p = parse("incident");
+    expect(selectTaskDefinitions(p, "aws_ecs_task_definition.app", "plan.json")).toHaveLength(1);
+    expect(() => selectTaskDefinitions(p, "aws_ecs_task_definition.nope", "plan.json")).toThrow(
+      /Input 'task-definition-address': 'aws_ecs_task_definition.nope' is not a task definition in plan.json. It has: aws_ecs_task_definition.app/,
+    );
+  });
+
+  it("configAddress drops instance keys of resources and modules", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), { maxLength: 3 }),
+        fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/),
+        fc.array(
+          fc.oneof(
+            fc.nat().map(String),
+            fc.string().map((s) => JSON.stringify(s)),
+          ),
+          { minLength: 4, maxLength: 4 },
+        ),
+        (modules, name, keys) => {
+          const bare = [...modules.map((m) => `module.${m}`), `aws_ecs_task_definition.${name}`].join(".");
+          const keyed = [
+            ...modules.map((m, i) => `module.${m}[${keys[i % 4]}]`),
+            `aws_ecs_task_definition.${name}[${keys[3]}]`,
+          ].join(".");
+          expect(configAddress(keyed)).toBe(bare);
+        },
+      ),
+    );
+  });
+});
+
+describe("Terraform plan JSON: policy documents, created resources, modules", () => {
+  it("policy-document: the managed policy's new default version, rendered by the data source at plan time", () => {
+    const p = parse("policy-document");
+    const arn = "arn:aws:iam::123456789012:policy/papyrus-task-secrets";
+    const doc = JSON.parse(p.iam.managedPolicies.get(arn)?.document ?? "{}");
+    expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["ReadDbSecret", "ReadApiKey"]);
+    // The attachment is unchanged, but the policy it attaches changes: so does the role.
+    expect(role(p, "papyrus-task-execution").changed).toBe(true);
+    expect(p.taskDefinitions[0]?.change).toBe("replace");
+  });
+
+  it("new-secret: container_definitions unknown is reported with its references; the deferred data source renders with the placeholder", () => {
+    const p = parse("new-secret");
+    const [td] = p.taskDefinitions;
+    expect(td?.doc).toBeUndefined();
+    expect(td?.unknown?.reason).toMatch(
+      /container_definitions is unknown until apply: it is computed from aws_secretsmanager_secret.api_key.arn\. .*task-definition: papyrus-task:<revision>/,
+    );
+    const placeholder = p.placeholders.get("aws_secretsmanager_secret.api_key");
+    expect(placeholder).toBe("arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-v2-PLANND");
+    const exec = role(p, "papyrus-task-execution");
+    expect(exec.created).toBe(true);
+    expect(JSON.parse(exec.inline.get("read-secrets")?.document ?? "{}").Statement[0].Resource).toBe(placeholder);
+  });
+});
+
+describe("Terraform plan JSON: modules", () => {
+  it("checks module.app (replaced) and not module.worker (unchanged, roles untouched); the address selects", () => {
+    const p = parse("module");
+    expect(p.allTaskDefinitionAddresses).toEqual([
+      "module.app.aws_ecs_task_definition.this",
+      "module.worker.aws_ecs_task_definition.this",
+    ]);
+    expect(p.taskDefinitions.map((t) => t.address)).toEqual(["module.app.aws_ecs_task_definition.this"]);
+    expect(p.taskDefinitions[0]?.doc?.executionRoleArn).toBe("arn:aws:iam::123456789012:role/papyrus-app-execution");
+    expect(secretsOf(p)).toContain(API_KEY);
+    expect(() => selectTaskDefinitions(p, "module.worker.aws_ecs_task_definition.this", "plan.json")).toThrow(
+      /neither changed by the Terraform plan nor uses a role whose policies it changes/,
+    );
+  });
+});
