@@ -379,7 +379,9 @@ export function builtInRules(opts: { names?: readonly BuiltInRuleName[]; account
 /**
  * Every match of every rule from `from` on, reduced to values that do not
  * overlap: the earliest value wins, and the longest of those starting at the
- * same place (an Authorization header's value contains its Bearer token).
+ * same place (an Authorization header's value contains its Bearer token). A
+ * value that starts inside a kept one but reaches past it keeps its tail, so
+ * the union is masked: a secret that begins inside a token is not left half in clear.
  */
 export function findMatches(text: string, rules: readonly MaskRule[], from = 0): MaskMatch[] {
   const all: MaskMatch[] = [];
@@ -389,8 +391,8 @@ export function findMatches(text: string, rules: readonly MaskRule[], from = 0):
   const kept: MaskMatch[] = [];
   let end = -1;
   for (const m of all) {
-    if (m.start < end) continue;
-    kept.push(m);
+    if (m.end <= end) continue;
+    kept.push(m.start < end ? { ...m, start: end } : m);
     end = m.end;
   }
   return kept;

@@ -1,7 +1,7 @@
 import { DefaultArtifactClient } from "@actions/artifact";
 import * as core from "@actions/core";
 import type { MaskDeps } from "./run";
-import { callerAccount, fetchSecretValues } from "./secrets";
+import { callerAccount, fetchSecrets } from "./secrets";
 
 /** Positive integer from the environment, or undefined. */
 function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -23,7 +23,7 @@ export function runnerDeps(env: NodeJS.ProcessEnv = process.env): MaskDeps {
       if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
     },
     callerAccount,
-    fetchSecretValues: (ids, region, min) => fetchSecretValues(ids, region, min),
+    fetchSecrets: (ids, region) => fetchSecrets(ids, region),
     uploadArtifact: async (name, files, root, retentionDays) => {
       const client = new DefaultArtifactClient();
       const res = await client.uploadArtifact(name, files, root, retentionDays ? { retentionDays } : {});

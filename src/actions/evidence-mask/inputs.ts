@@ -11,6 +11,7 @@ import {
   readYaml,
 } from "../../lib/inputs";
 import { BUILT_IN_RULES, type BuiltInRuleName } from "../../lib/masking";
+import { isMaskable, MIN_MASKABLE_LENGTH } from "../../lib/secret-policy";
 
 export const MODES = ["mask", "verify", "mask-and-verify"] as const;
 export type Mode = (typeof MODES)[number];
@@ -34,6 +35,7 @@ export interface MaskInputs {
   retentionDays: number | undefined;
   /** Needed for secret-ids; otherwise optional (STS is global). */
   region: string | undefined;
+  /** Lines of a multi-line secret at least this long are masked on their own too. */
   minSecretLength: number;
 }
 
@@ -44,7 +46,7 @@ const BAD_ARTIFACT_CHARS = /["':<>|*?\r\n\\/]/;
 export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): MaskInputs {
   const patterns = readList(get, "path");
   const secretIds = readList(get, "secret-ids", { commas: true });
-  const minSecretLength = readNumber(get, "min-secret-length", { default: 6, min: 3, max: 1024 });
+  const minSecretLength = readNumber(get, "min-secret-length", { default: 6, min: MIN_MASKABLE_LENGTH, max: 1024 });
   const retention = readNumber(get, "retention-days", { default: 0, min: 0, max: 90 });
   const artifactName = readOptionalString(get, "artifact-name");
   if (artifactName !== undefined && BAD_ARTIFACT_CHARS.test(artifactName)) {
@@ -59,7 +61,7 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     rules: readRules(get),
     accountIds: readAccountIds(get),
     secretIds,
-    secretValues: readSecretValues(get, minSecretLength),
+    secretValues: readSecretValues(get),
     customRules: readCustomRules(get),
     mode: readEnum(get, "mode", MODES, "mask-and-verify"),
     artifactName,
@@ -96,20 +98,19 @@ function readAccountIds(get: InputSource): string[] {
   return [...new Set(ids)];
 }
 
-function readSecretValues(get: InputSource, minLength: number): string[] {
-  const values = get("secret-values")
-    .split(/\r?\n/)
-    .filter((v) => v.trim() !== "");
-  for (const v of values) {
-    if (v.length < minLength) {
+/** One value a line. Every one is a secret, so a short one is refused rather than left in clear. */
+function readSecretValues(get: InputSource): string[] {
+  const lines = get("secret-values").split(/\r?\n/);
+  lines.forEach((v, i) => {
+    if (v.trim() !== "" && !isMaskable(v)) {
       throw new InputError(
         "secret-values",
-        `a value is shorter than min-secret-length (${minLength}); masking it would hide unrelated text.`,
-        "Remove it or lower 'min-secret-length'.",
+        `line ${i + 1} is shorter than ${MIN_MASKABLE_LENGTH} characters: too short to mask without destroying the evidence, and never left in clear.`,
+        "Rotate that secret to a longer value, or remove the line if it is not secret.",
       );
     }
-  }
-  return values;
+  });
+  return lines.filter((v) => v.trim() !== "");
 }
 
 function readCustomRules(get: InputSource): CustomRule[] {

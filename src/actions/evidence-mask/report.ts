@@ -28,6 +28,8 @@ export interface MaskReport {
   files: FileOutcome[];
   totals: { masked: Record<string, number>; remaining: Record<string, number> };
   skipped: { path: string; reason: string }[];
+  /** Secret fields too short to mask (names only): the step fails on any. */
+  unmaskable: { secretId: string; field: string | undefined }[];
 }
 
 export function remainingOf(scan: FileScan): FileOutcome["remaining"] {
@@ -42,6 +44,7 @@ export function buildReport(opts: {
   rules: string[];
   files: FileOutcome[];
   skipped: MaskReport["skipped"];
+  unmaskable?: MaskReport["unmaskable"];
 }): MaskReport {
   const masked: Record<string, number> = {};
   const remaining: Record<string, number> = {};
@@ -51,7 +54,9 @@ export function buildReport(opts: {
   }
   const maskedCount = Object.values(masked).reduce((a, b) => a + b, 0);
   const remainingCount = Object.values(remaining).reduce((a, b) => a + b, 0);
-  const result: MaskResult = remainingCount > 0 ? "failed" : maskedCount > 0 ? "masked" : "clean";
+  const unmaskable = opts.unmaskable ?? [];
+  const result: MaskResult =
+    remainingCount > 0 || unmaskable.length > 0 ? "failed" : maskedCount > 0 ? "masked" : "clean";
   return {
     tool: "evidence-mask",
     version: VERSION,
@@ -64,6 +69,7 @@ export function buildReport(opts: {
     files: opts.files,
     totals: { masked, remaining },
     skipped: opts.skipped,
+    unmaskable,
   };
 }
 
@@ -102,6 +108,10 @@ export function summaryMarkdown(report: MaskReport, artifact: { name: string; id
     }
   }
   for (const s of report.skipped) lines.push("", `Skipped \`${s.path}\`: ${s.reason}`);
+  for (const u of report.unmaskable) {
+    const what = u.field === undefined ? "its whole value" : `field \`${u.field}\``;
+    lines.push("", `Secret \`${u.secretId}\`, ${what}: too short to mask; rotate it to a longer value.`);
+  }
   if (artifact) lines.push("", `Uploaded artifact \`${artifact.name}\` (id ${artifact.id}).`);
   return `${lines.join("\n")}\n`;
 }

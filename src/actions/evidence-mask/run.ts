@@ -1,13 +1,14 @@
 import { rmSync } from "node:fs";
-import { ConfigurationError, InputError } from "../../lib/errors";
+import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { builtInRules, literalRule, type MaskRule, regexRule, SECRET_MASK } from "../../lib/masking";
 import type { ActionResult } from "../../lib/run-action";
+import { logMaskPieces } from "../../lib/secret-policy";
 import { commonDirectory, expandGlobs, relativeTo } from "./glob";
 import type { CustomRule, MaskInputs } from "./inputs";
 import { buildReport, type FileOutcome, findingLines, remainingOf, summaryMarkdown } from "./report";
-import type { CallerAccount } from "./secrets";
-import { expandSecretValues } from "./secrets";
+import { expandSecretValues } from "./secret-forms";
+import { type CallerAccount, type FetchedSecret, planSecrets, unmaskableMessage } from "./secrets";
 import { maskFileStream } from "./stream";
 
 export interface MaskDeps {
@@ -18,7 +19,7 @@ export interface MaskDeps {
   error(message: string, where: { file: string; line: number }): void;
   writeSummary(markdown: string): Promise<void>;
   callerAccount(region: string): Promise<CallerAccount>;
-  fetchSecretValues(ids: readonly string[], region: string, minLength: number): Promise<string[]>;
+  fetchSecrets(ids: readonly string[], region: string): Promise<FetchedSecret[]>;
   uploadArtifact(
     name: string,
     files: string[],
@@ -33,16 +34,14 @@ export interface MaskDeps {
 // Each distinct value found is registered with the runner's log masker; a log
 // with millions of distinct tokens must not make the step's memory grow without bound.
 const MAX_REGISTERED_VALUES = 20_000;
-const MIN_REGISTERED_PIECE = 3;
 
 /** Registers a value with the log masker line by line, never a piece so short it would blank out ordinary text. */
 export function secretRegistrar(setSecret: (v: string) => void, warn: (m: string) => void) {
   const seen = new Set<string>();
   let warned = false;
   return (value: string) => {
-    for (const piece of value.split(/\r?\n|\\n|\\r\\n/)) {
-      const p = piece.trim();
-      if (p.length < MIN_REGISTERED_PIECE || seen.has(p)) continue;
+    for (const p of logMaskPieces(value)) {
+      if (seen.has(p)) continue;
       if (seen.size >= MAX_REGISTERED_VALUES) {
         if (!warned)
           warn(`More than ${MAX_REGISTERED_VALUES} distinct values found; only the first are masked in the job log.`);
@@ -98,11 +97,15 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   }
 
   const secretValues = [...inputs.secretValues];
+  const plan = planSecrets(
+    inputs.secretIds.length > 0 ? await deps.fetchSecrets(inputs.secretIds, inputs.region ?? "") : [],
+  );
   if (inputs.secretIds.length > 0) {
-    const fetched = await deps.fetchSecretValues(inputs.secretIds, inputs.region ?? "", inputs.minSecretLength);
-    for (const v of fetched) register(v);
-    secretValues.push(...fetched);
-    deps.info(`Read ${inputs.secretIds.length} secret(s) from Secrets Manager: ${fetched.length} value(s) to mask.`);
+    for (const v of [...plan.evidence, ...plan.logOnly]) register(v);
+    secretValues.push(...plan.evidence);
+    deps.info(
+      `Read ${inputs.secretIds.length} secret(s) from Secrets Manager: ${plan.evidence.length} value(s) to mask.`,
+    );
   }
   const forms = expandSecretValues(secretValues, inputs.minSecretLength);
   for (const f of forms) register(f);
@@ -150,6 +153,7 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
     mode: inputs.mode,
     rules: ruleNames,
     files: outcomes,
+    unmaskable: plan.unmaskable,
     skipped: found.symlinks.map((s) => ({
       path: relativeTo(deps.workspace, s),
       reason: "symbolic link: not followed, not rewritten, not uploaded",
@@ -166,7 +170,9 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
 
   let failure: string | undefined;
   let artifact: { name: string; id: number } | undefined;
-  if (findings.length > 0) {
+  if (plan.unmaskable.length > 0) {
+    failure = unmaskableMessage(plan.unmaskable) + (inputs.artifactName ? " Nothing was uploaded." : "");
+  } else if (findings.length > 0) {
     failure =
       `Verification found ${report.remainingCount} value(s) the rules still match, in ${new Set(findings.map((f) => f.file)).size} file(s): ` +
       `${findings.map((f) => f.message).join("; ")}. ` +
@@ -181,7 +187,8 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
       artifact = { name: inputs.artifactName, id: uploaded.id };
       deps.info(`Uploaded ${files.length} file(s) as artifact '${inputs.artifactName}' (id ${uploaded.id}).`);
     } catch (error) {
-      throw uploadError(inputs.artifactName, error);
+      // The masking happened: its outputs are set all the same, so a later step can still read the report.
+      failure = uploadError(inputs.artifactName, error);
     }
   }
   await deps.writeSummary(summaryMarkdown(report, artifact));
@@ -204,15 +211,13 @@ function opts(s: { chunkBytes: number | undefined; pauseMs: number | undefined }
   };
 }
 
-function uploadError(name: string, error: unknown): Error {
+function uploadError(name: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (/ACTIONS_RUNTIME_TOKEN|ACTIONS_RESULTS_URL/.test(message)) {
-    return new ConfigurationError(
+    return (
       `Uploading artifact '${name}' needs the Actions runtime (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL), which was not available: ${message}. ` +
-        "Run the action as a step of a GitHub Actions job (not in a 'run:' script), or leave 'artifact-name' empty and upload with actions/upload-artifact.",
+      "Run the action as a step of a GitHub Actions job (not in a 'run:' script), or leave 'artifact-name' empty and upload with actions/upload-artifact."
     );
   }
-  return new ConfigurationError(
-    `Uploading artifact '${name}' failed: ${message}. The masked files are still in place.`,
-  );
+  return `Uploading artifact '${name}' failed: ${message}. The masked files are still in place.`;
 }

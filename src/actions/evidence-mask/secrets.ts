@@ -2,90 +2,81 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsClientConfig } from "../../lib/aws";
 import { describeFailure, errorMessage } from "../../lib/errors";
+import { isMaskable, MIN_MASKABLE_LENGTH, PUBLIC_SECRET_KEYS, secretFields } from "../../lib/secret-policy";
 
-/**
- * Keys of an RDS-style secret whose values are not secret: masking "5432" or
- * "postgres" everywhere would ruin the evidence. The host is left to the
- * rds-endpoint rule, which keeps the region.
- */
-export const NON_SECRET_KEYS: ReadonlySet<string> = new Set(
-  [
-    "port",
-    "engine",
-    "host",
-    "hostname",
-    "dbInstanceIdentifier",
-    "dbClusterIdentifier",
-    "dbname",
-    "dbName",
-    "database",
-    "ssl",
-    "sslmode",
-    "region",
-  ].map((k) => k.toLowerCase()),
-);
-
-/**
- * The forms a secret takes in evidence: as is, URL-encoded (query strings,
- * connection URLs, form bodies), JSON-escaped once and twice (a JSON secret
- * inside Terraform state is an escaped string), and base64 (Basic auth,
- * Kubernetes secrets). Forms shorter than `minLength` are dropped.
- */
-export function secretForms(value: string, minLength: number): string[] {
-  if (value.length < minLength) return [];
-  const url = encodeURIComponent(value);
-  const strictUrl = url.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  const json = JSON.stringify(value).slice(1, -1);
-  const json2 = JSON.stringify(json).slice(1, -1);
-  const base64 = Buffer.from(value, "utf8").toString("base64").replace(/=+$/, "");
-  const base64url = Buffer.from(value, "utf8").toString("base64url");
-  const forms = [value, url, strictUrl, url.replace(/%20/g, "+"), json, json2, base64, base64url];
-  return [...new Set(forms)].filter((f) => f.length >= minLength);
+/** What Secrets Manager returned for one secret ID: never logged. */
+export interface FetchedSecret {
+  id: string;
+  secretString?: string;
+  secretBinary?: Uint8Array;
 }
 
-/** The whole secret string, and every field value of a JSON secret except the non-secret keys. */
-export function secretFieldValues(secretString: string, minLength: number): string[] {
-  const values = [secretString];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString);
-  } catch {
-    parsed = undefined;
-  }
-  const visit = (node: unknown, key: string | undefined) => {
-    if (key !== undefined && NON_SECRET_KEYS.has(key.toLowerCase())) return;
-    if (typeof node === "string" || typeof node === "number") values.push(String(node));
-    else if (Array.isArray(node)) for (const item of node) visit(item, key);
-    else if (node && typeof node === "object") for (const [k, v] of Object.entries(node)) visit(v, k);
-  };
-  if (parsed && typeof parsed === "object") visit(parsed, undefined);
-  return [...new Set(values)].filter((v) => v.length >= minLength);
+/** A field the policy calls secret but that is too short to mask: the step must fail, naming it (never its value). */
+export interface UnmaskableField {
+  secretId: string;
+  /** `password`, `replica.password`, or undefined for the whole secret string. */
+  field: string | undefined;
 }
 
-/** Every form of every secret value, ready to mask. */
-export function expandSecretValues(values: readonly string[], minLength: number): string[] {
-  return [...new Set(values.flatMap((v) => secretForms(v, minLength)))];
+export interface SecretPlan {
+  /** Values masked in the evidence (with all their forms). */
+  evidence: string[];
+  /** Values for the runner's log masker only (hosts: the evidence keeps them in the rds-endpoint shape). */
+  logOnly: string[];
+  unmaskable: UnmaskableField[];
 }
 
-/** GetSecretValue for each ID; the values (whole and per field) are returned, never logged. */
-export async function fetchSecretValues(
-  ids: readonly string[],
-  region: string,
-  minLength: number,
-  client: SecretsManagerClient = new SecretsManagerClient({ ...awsClientConfig({ region }) }),
-): Promise<string[]> {
-  const values: string[] = [];
-  for (const id of ids) {
-    const out = await describeFailure(`secretsmanager:GetSecretValue (${id})`, () =>
-      client.send(new GetSecretValueCommand({ SecretId: id })),
-    );
-    if (out.SecretString !== undefined) values.push(...secretFieldValues(out.SecretString, minLength));
-    else if (out.SecretBinary !== undefined) {
-      const bytes = Buffer.from(out.SecretBinary);
-      values.push(bytes.toString("base64"), bytes.toString("utf8"));
+/** Applies the shared secret policy to what was fetched: which values to mask, and which cannot be. */
+export function planSecrets(fetched: readonly FetchedSecret[]): SecretPlan {
+  const plan: SecretPlan = { evidence: [], logOnly: [], unmaskable: [] };
+  for (const secret of fetched) {
+    if (secret.secretString !== undefined) {
+      for (const f of secretFields(secret.secretString)) {
+        if (f.class === "identifying") plan.logOnly.push(f.value);
+        else if (f.class === "public") continue;
+        else if (isMaskable(f.value)) plan.evidence.push(f.value);
+        else plan.unmaskable.push({ secretId: secret.id, field: f.field });
+      }
+    } else if (secret.secretBinary !== undefined) {
+      const bytes = Buffer.from(secret.secretBinary);
+      if (bytes.length < MIN_MASKABLE_LENGTH) plan.unmaskable.push({ secretId: secret.id, field: undefined });
+      else plan.evidence.push(bytes.toString("base64"), bytes.toString("utf8"));
     }
   }
-  return values.filter((v) => v.length >= minLength);
+  plan.evidence = [...new Set(plan.evidence)];
+  plan.logOnly = [...new Set(plan.logOnly)];
+  return plan;
+}
+
+/** The failure for fields too short to mask: names the secret and field, never the value, and says what to do. */
+export function unmaskableMessage(fields: readonly UnmaskableField[]): string {
+  const names = fields.map((f) =>
+    f.field === undefined ? `secret '${f.secretId}' (its whole value)` : `secret '${f.secretId}' field '${f.field}'`,
+  );
+  return (
+    `${names.join(", ")}: shorter than ${MIN_MASKABLE_LENGTH} characters, too short to mask without destroying the evidence, so the evidence cannot be proven free of it. ` +
+    `Rotate the secret to a longer value (16 or more characters), or, if the field is not secret, rename it to one of ${[...PUBLIC_SECRET_KEYS].join(", ")}.`
+  );
+}
+
+/** GetSecretValue for each ID; the values are returned, never logged. */
+export async function fetchSecrets(
+  ids: readonly string[],
+  region: string,
+  client: SecretsManagerClient = new SecretsManagerClient({ ...awsClientConfig({ region }) }),
+): Promise<FetchedSecret[]> {
+  const out: FetchedSecret[] = [];
+  for (const id of ids) {
+    const res = await describeFailure(`secretsmanager:GetSecretValue (${id})`, () =>
+      client.send(new GetSecretValueCommand({ SecretId: id })),
+    );
+    out.push({
+      id,
+      ...(res.SecretString !== undefined ? { secretString: res.SecretString } : {}),
+      ...(res.SecretBinary !== undefined ? { secretBinary: res.SecretBinary } : {}),
+    });
+  }
+  return out;
 }
 
 export type CallerAccount = { account: string } | { account: undefined; reason: string };

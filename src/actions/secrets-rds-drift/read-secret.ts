@@ -4,6 +4,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode, InputError, operationError } from "../../lib/errors";
+import { logMaskPieces, logMaskValues } from "../../lib/secret-policy";
 import { type KeyMap, parseSecretString, type SecretContents, sensitiveValues } from "./secret";
 
 export interface SecretInUse {
@@ -59,11 +60,13 @@ export async function readSecretInUse(
       `secret '${secretId}' holds binary data; expected a JSON string of key/value pairs.`,
     );
   }
-  setSecret(value.SecretString);
+  for (const piece of logMaskPieces(value.SecretString)) setSecret(piece);
   // Parsing prints nothing and its errors quote nothing, so the values are registered before any output.
   const contents = parseSecretString(value.SecretString, secretId, keyMap);
   const sensitive = sensitiveValues(value.SecretString, contents);
-  for (const v of sensitive) setSecret(v);
+  // The log masker gets what the shared policy calls secret (as evidence-mask does): not dbname, port or engine, nothing under 4 characters.
+  const mappedPublic = (["engine", "port", "dbname"] as const).flatMap((f) => contents.keys[f] ?? []);
+  for (const v of logMaskValues(value.SecretString, mappedPublic)) setSecret(v);
   const secret: SecretInUse = { arn, name: describe.Name ?? secretId, contents, sensitive };
   if (describe.OwningService) secret.owningService = describe.OwningService;
   if (describe.KmsKeyId) secret.kmsKeyId = describe.KmsKeyId;

@@ -130,7 +130,7 @@ describe("evidence-mask end to end", () => {
     [{ path: "does-not-exist/**" }, "path", /matched no files/],
     [{ "account-ids": "12345" }, "account-ids", /not a 12-digit/],
     [{ mode: "scrub" }, "mode", /must be one of/],
-    [{ "secret-values": "abc" }, "secret-values", /shorter than min-secret-length/],
+    [{ "secret-values": "abc" }, "secret-values", /line 1 is shorter than 4 characters/],
     [{ "artifact-name": "a/b" }, "artifact-name", /character artifact names may not have/],
   ])("rejects bad input %o naming the input and touching nothing", async (inputs, input, problem) => {
     const ws = workspace();

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { commonDirectory, expandGlobs, globToRegExp } from "../../../src/actions/evidence-mask/glob";
-import { secretFieldValues, secretForms } from "../../../src/actions/evidence-mask/secrets";
+import { secretForms } from "../../../src/actions/evidence-mask/secret-forms";
+import { planSecrets } from "../../../src/actions/evidence-mask/secrets";
 import { maskFileStream, TEMP_SUFFIX } from "../../../src/actions/evidence-mask/stream";
 import {
   builtInRules,
@@ -98,33 +99,40 @@ describe("built-in rules", () => {
 });
 
 describe("secret forms", () => {
-  it("cover URL-encoded, JSON-escaped (once and twice) and base64 forms, dropping short ones", () => {
+  it("cover URL-encoded, JSON-escaped (once and twice) and base64 forms; nothing under 4 characters", () => {
     const forms = secretForms(API_SECRET, 6);
     expect(forms).toContain(encodeURIComponent(API_SECRET));
     expect(forms).toContain(JSON.stringify(API_SECRET).slice(1, -1));
     expect(forms).toContain(JSON.stringify(JSON.stringify(API_SECRET).slice(1, -1)).slice(1, -1));
     expect(forms).toContain(Buffer.from(API_SECRET).toString("base64").replace(/=+$/, ""));
-    expect(secretForms("5432", 6)).toEqual([]);
+    expect(secretForms("5432", 6)).toContain("5432");
+    expect(secretForms("abc", 6)).toEqual([]);
   });
 
-  it("take JSON field values but skip keys that are not secret and short values", () => {
-    const values = secretFieldValues(
-      JSON.stringify({
-        username: "papyrus_app",
-        password: DB_PASSWORD,
-        port: 5432,
-        engine: "postgres",
-        host: "papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com",
-        dbInstanceIdentifier: "papyrus-db",
-        dbname: "papyrus",
-        pin: "1234",
-      }),
-      6,
-    );
+  it("take JSON field values, however short, but skip keys that are not secret", () => {
+    const plan = planSecrets([
+      {
+        id: "papyrus/db",
+        secretString: JSON.stringify({
+          username: "papyrus_app",
+          password: DB_PASSWORD,
+          port: 5432,
+          engine: "postgres",
+          host: "papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com",
+          dbInstanceIdentifier: "papyrus-db",
+          dbname: "papyrus",
+          pin: "1234",
+        }),
+      },
+    ]);
+    const values = plan.evidence;
     expect(values).toContain("papyrus_app");
     expect(values).toContain(DB_PASSWORD);
-    expect(values.some((v) => v === "5432" || v === "postgres" || v === "papyrus-db" || v === "1234")).toBe(false);
+    expect(values).toContain("1234");
+    expect(values.some((v) => v === "5432" || v === "postgres" || v === "papyrus-db" || v === "papyrus")).toBe(false);
     expect(values.some((v) => v.startsWith("papyrus-db."))).toBe(false);
+    expect(plan.logOnly).toEqual(["papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com"]);
+    expect(plan.unmaskable).toEqual([]);
   });
 });
 

@@ -24,7 +24,7 @@ function fakeDeps(workspace: string, overrides: Partial<MaskDeps> = {}) {
       summary = md;
     },
     callerAccount: async () => ({ account: CALLER_ACCOUNT }),
-    fetchSecretValues: async () => [],
+    fetchSecrets: async () => [],
     uploadArtifact: async (name, files, root, retentionDays) => {
       uploads.push({ name, files, root, retentionDays });
       return { id: 77, size: 1 };
@@ -74,7 +74,7 @@ describe("readInputs", () => {
 });
 
 describe("secretRegistrar", () => {
-  it("registers multi-line values line by line, once each, never short pieces", () => {
+  it("registers multi-line values line by line, once each, never short pieces nor PEM armour", () => {
     const got: string[] = [];
     const register = secretRegistrar(
       (v) => got.push(v),
@@ -83,7 +83,8 @@ describe("secretRegistrar", () => {
     register("-----BEGIN KEY-----\nAbCdEf0123\nx\n");
     register("AbCdEf0123");
     register("line1\\nline2");
-    expect(got).toEqual(["-----BEGIN KEY-----", "AbCdEf0123", "line1", "line2"]);
+    register("abc\nabcd");
+    expect(got).toEqual(["AbCdEf0123", "line1", "line2", "abcd"]);
   });
 });
 
