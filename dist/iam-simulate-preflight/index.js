@@ -93518,7 +93518,9 @@ function builtInRules(opts = {}) {
 /**
  * Every match of every rule from `from` on, reduced to values that do not
  * overlap: the earliest value wins, and the longest of those starting at the
- * same place (an Authorization header's value contains its Bearer token).
+ * same place (an Authorization header's value contains its Bearer token). A
+ * value that starts inside a kept one but reaches past it keeps its tail, so
+ * the union is masked: a secret that begins inside a token is not left half in clear.
  */
 function findMatches(text, rules, from = 0) {
     const all = [];
@@ -93531,9 +93533,9 @@ function findMatches(text, rules, from = 0) {
     const kept = [];
     let end = -1;
     for (const m of all) {
-        if (m.start < end)
+        if (m.end <= end)
             continue;
-        kept.push(m);
+        kept.push(m.start < end ? { ...m, start: end } : m);
         end = m.end;
     }
     return kept;

@@ -72990,7 +72990,7 @@ function readDriftInputs(get, env = process.env) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4888);
-/* harmony import */ var _runner_deps__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4618);
+/* harmony import */ var _runner_deps__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1797);
 
 
 
@@ -73001,7 +73001,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4618:
+/***/ 1797:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -73410,7 +73410,9 @@ function builtInRules(opts = {}) {
 /**
  * Every match of every rule from `from` on, reduced to values that do not
  * overlap: the earliest value wins, and the longest of those starting at the
- * same place (an Authorization header's value contains its Bearer token).
+ * same place (an Authorization header's value contains its Bearer token). A
+ * value that starts inside a kept one but reaches past it keeps its tail, so
+ * the union is masked: a secret that begins inside a token is not left half in clear.
  */
 function findMatches(text, rules, from = 0) {
     const all = [];
@@ -73423,9 +73425,9 @@ function findMatches(text, rules, from = 0) {
     const kept = [];
     let end = -1;
     for (const m of all) {
-        if (m.start < end)
+        if (m.end <= end)
             continue;
-        kept.push(m);
+        kept.push(m.start < end ? { ...m, start: end } : m);
         end = m.end;
     }
     return kept;
@@ -79833,9 +79835,129 @@ function compareTls(forceSsl, containers) {
     };
 }
 
+// EXTERNAL MODULE: ./src/lib/inputs.ts
+var inputs = __nccwpck_require__(1662);
+;// CONCATENATED MODULE: ./src/lib/secret-policy.ts
+/**
+ * Which values of a secret are secret, for every action that reads one
+ * (evidence-mask masks them in evidence, secrets-rds-drift registers them with
+ * the runner's log masker). One policy, so that the same secret is treated the
+ * same way whichever step reads it.
+ *
+ * - public fields (port, engine, dbname, identifiers …) are never masked as
+ *   literals: masking `5432`, `postgres` or the service's own name everywhere
+ *   would ruin the evidence and blank the job log (`aurora-***ql`);
+ * - identifying fields (host) are not secret either, but they are long and
+ *   distinctive: the log masker may take them, while evidence keeps them in the
+ *   `****.****.<region>.rds.amazonaws.com` shape the rds-endpoint rule writes;
+ * - every other field is password-like and is masked however short it is,
+ *   down to MIN_MASKABLE_LENGTH; below that a value cannot be masked without
+ *   destroying unrelated text, and the step that meets one must fail instead.
+ */
+
+/** Shorter values cannot be masked without blanking ordinary text (`abc` in every word). */
+const MIN_MASKABLE_LENGTH = 4;
+const PUBLIC_SECRET_KEYS = new Set([
+    "port",
+    "engine",
+    "dbInstanceIdentifier",
+    "dbClusterIdentifier",
+    "dbname",
+    "dbName",
+    "database",
+    "ssl",
+    "sslmode",
+    "region",
+].map((k) => k.toLowerCase()));
+const IDENTIFYING_SECRET_KEYS = new Set(["host", "hostname", "endpoint"]);
+/** How a field of a JSON secret is treated; `extraPublic` holds key names a user mapped to a public field. */
+function classifyField(key, extraPublic = []) {
+    const k = key.toLowerCase();
+    if (PUBLIC_SECRET_KEYS.has(k) || extraPublic.some((p) => p.toLowerCase() === k))
+        return "public";
+    if (IDENTIFYING_SECRET_KEYS.has(k))
+        return "identifying";
+    return "secret";
+}
+/**
+ * The whole secret string and every string or number in it (a JSON secret's
+ * fields, nested ones by path), each with its class. Empty and blank values
+ * hold nothing to leak and are left out.
+ */
+function secretFields(secretString, extraPublic = []) {
+    const out = [];
+    const add = (field, value, cls) => {
+        if (value.trim() !== "")
+            out.push({ field, value, class: cls });
+    };
+    add(undefined, secretString, "secret");
+    let parsed;
+    try {
+        parsed = JSON.parse(secretString);
+    }
+    catch {
+        return out;
+    }
+    const visit = (node, path, cls) => {
+        if (typeof node === "string" || typeof node === "number")
+            add(path, String(node), cls);
+        else if (Array.isArray(node))
+            for (const [i, item] of node.entries())
+                visit(item, `${path}[${i}]`, cls);
+        else if ((0,inputs/* isPlainObject */.Qd)(node)) {
+            for (const [k, v] of Object.entries(node)) {
+                // A field nested under a public key stays public; otherwise its own name decides.
+                visit(v, path === "" ? k : `${path}.${k}`, cls === "public" ? "public" : classifyField(k, extraPublic));
+            }
+        }
+    };
+    if ((0,inputs/* isPlainObject */.Qd)(parsed) || Array.isArray(parsed))
+        visit(parsed, "", "secret");
+    return out;
+}
+/** True for a value this policy masks as a literal (evidence and log). */
+const isMaskable = (value) => value.length >= MIN_MASKABLE_LENGTH;
+// PEM armour lines name the kind of key, not the key; masking them would hide that a key was there at all.
+const PEM_ARMOUR = /^-----(?:BEGIN|END) [A-Z0-9 ]{1,64}-----$/;
+/**
+ * The lines of a multi-line value that are long enough (`minLength`, after
+ * trimming) to be masked on their own: a PEM body line or one line of a
+ * pretty-printed JSON secret may appear in evidence without the rest.
+ */
+function secretLines(value, minLength) {
+    if (!/[\r\n]/.test(value))
+        return [];
+    const lines = value
+        .split(/\r\n|\r|\n/)
+        .map((l) => l.trim())
+        .filter((l) => l.length >= Math.max(minLength, MIN_MASKABLE_LENGTH) && !PEM_ARMOUR.test(l));
+    return [...new Set(lines)];
+}
+/**
+ * What to hand the runner's log masker for one value: the value, and each of
+ * its lines (the runner masks a registered value only as a whole line set).
+ * Never a piece under MIN_MASKABLE_LENGTH, nor PEM armour.
+ */
+function logMaskPieces(value) {
+    const pieces = value
+        .split(/\r\n|\r|\n|\\r\\n|\\n/)
+        .map((p) => p.trim())
+        .filter((p) => isMaskable(p) && !PEM_ARMOUR.test(p));
+    return [...new Set(pieces)];
+}
+/**
+ * Everything of one secret the runner's log masker should know: the whole
+ * string and each non-public field, line by line, none under MIN_MASKABLE_LENGTH.
+ */
+function logMaskValues(secretString, extraPublic = []) {
+    const fields = secretFields(secretString, extraPublic).filter((f) => f.class !== "public");
+    return [...new Set(fields.flatMap((f) => logMaskPieces(f.value)))];
+}
+
 // EXTERNAL MODULE: ./src/actions/secrets-rds-drift/secret.ts
 var secrets_rds_drift_secret = __nccwpck_require__(2521);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/read-secret.ts
+
 
 
 
@@ -79866,11 +79988,14 @@ async function readSecretInUse(client, secretId, region, keyMap, setSecret) {
     if (value.SecretString === undefined) {
         throw new errors/* InputError */.dz("secret-id", `secret '${secretId}' holds binary data; expected a JSON string of key/value pairs.`);
     }
-    setSecret(value.SecretString);
+    for (const piece of logMaskPieces(value.SecretString))
+        setSecret(piece);
     // Parsing prints nothing and its errors quote nothing, so the values are registered before any output.
     const contents = (0,secrets_rds_drift_secret/* parseSecretString */.x_)(value.SecretString, secretId, keyMap);
     const sensitive = (0,secrets_rds_drift_secret/* sensitiveValues */.DJ)(value.SecretString, contents);
-    for (const v of sensitive)
+    // The log masker gets what the shared policy calls secret (as evidence-mask does): not dbname, port or engine, nothing under 4 characters.
+    const mappedPublic = ["engine", "port", "dbname"].flatMap((f) => contents.keys[f] ?? []);
+    for (const v of logMaskValues(value.SecretString, mappedPublic))
         setSecret(v);
     const secret = { arn, name: describe.Name ?? secretId, contents, sensitive };
     if (describe.OwningService)
@@ -79942,8 +80067,6 @@ function renderMarkdown(report) {
     return lines.join("\n");
 }
 
-// EXTERNAL MODULE: ./src/lib/inputs.ts
-var inputs = __nccwpck_require__(1662);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/target.ts
 
 
