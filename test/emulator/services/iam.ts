@@ -10,6 +10,7 @@ import { Enforcer } from "./iam/enforce";
 import { createRoleFrom, createUserFrom, entityHandlers } from "./iam/entity-handlers";
 import { createPolicyFrom, policyHandlers } from "./iam/policy-handlers";
 import { simulatePrincipalPolicy } from "./iam/simulate";
+import { simulateCustomPolicy } from "./iam/simulate-custom";
 import { checkPolicyDocument, documentText, type EntityKind, IamStore } from "./iam/store";
 
 export interface IamScenario {
@@ -113,6 +114,7 @@ export const createIam = (emulator: Emulator): IamModule => {
       ...entityHandlers(store),
       ...policyHandlers(store),
       SimulatePrincipalPolicy: (params, ctx) => simulatePrincipalPolicy(store, params, ctx),
+      SimulateCustomPolicy: (params, ctx) => simulateCustomPolicy(store, params, ctx),
     },
     resourceArns,
     /** Request tags, the tags of the role/user named, and iam:PolicyARN for attachments. */

@@ -1,4 +1,5 @@
 import type { ServiceFactory } from "../types";
+import { createCloudFormation } from "./cloudformation";
 import { createEc2 } from "./ec2";
 import { createEcs } from "./ecs";
 import { createElbv2 } from "./elbv2";
@@ -17,4 +18,5 @@ export const serviceFactories: ServiceFactory[] = [
   createSecretsManager,
   createSsm,
   createRds,
+  createCloudFormation,
 ];

@@ -25,7 +25,7 @@ export function contextFromEntries(entries: unknown): Record<string, string | st
   return out;
 }
 
-function maxItems(raw: unknown): number {
+export function maxItems(raw: unknown): number {
   if (raw === undefined) return 100;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 1000) {
@@ -39,10 +39,11 @@ function maxItems(raw: unknown): number {
 }
 
 /** Opaque marker: the offset plus a fingerprint of the request it belongs to. */
-const fingerprint = (parts: unknown) => createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
-const encodeMarker = (offset: number, fp: string) =>
+export const fingerprint = (parts: unknown) =>
+  createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
+export const encodeMarker = (offset: number, fp: string) =>
   Buffer.from(JSON.stringify({ o: offset, f: fp })).toString("base64");
-function decodeMarker(marker: unknown, fp: string): number {
+export function decodeMarker(marker: unknown, fp: string): number {
   if (marker === undefined || marker === "") return 0;
   try {
     const { o, f } = JSON.parse(Buffer.from(String(marker), "base64").toString("utf8")) as { o: number; f: string };
@@ -90,14 +91,7 @@ export async function simulatePrincipalPolicy(store: IamStore, params: Params, c
       );
     }
   }
-  const actions = (Array.isArray(params.ActionNames) ? params.ActionNames : []).map(String);
-  if (actions.length === 0) throw new AwsError("ValidationError", "ActionNames must contain at least one action.");
-  for (const action of actions) {
-    if (!/^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/.test(action)) {
-      throw new AwsError("InvalidInput", `Action ${action} is not valid: use the form service:Action.`);
-    }
-  }
-  const resources = (Array.isArray(params.ResourceArns) ? params.ResourceArns : []).map(String);
+  const { actions, resources } = actionsAndResources(params);
   const extra = (Array.isArray(params.PolicyInputList) ? params.PolicyInputList : []).map((doc: unknown) =>
     checkPolicyDocument(doc, "identity"),
   );
@@ -108,22 +102,56 @@ export async function simulatePrincipalPolicy(store: IamStore, params: Params, c
 
   const principal = compilePrincipal(store, entity, entity.arn, extra);
   const pageActions = actions.slice(offset, offset + limit);
+  const evaluationResults = await evaluationResultsFor(pageActions, resources, (action, resource) =>
+    evaluate(principal, action, resource, context, ctx.account),
+  );
+  const next = offset + pageActions.length;
+  const truncated = next < actions.length;
+  return {
+    EvaluationResults: evaluationResults,
+    IsTruncated: truncated,
+    ...(truncated ? { Marker: encodeMarker(next, fp) } : {}),
+  };
+}
+
+/** ActionNames and ResourceArns, validated as both simulate operations validate them. */
+export function actionsAndResources(params: Params): { actions: string[]; resources: string[] } {
+  const actions = (Array.isArray(params.ActionNames) ? params.ActionNames : []).map(String);
+  if (actions.length === 0) throw new AwsError("ValidationError", "ActionNames must contain at least one action.");
+  for (const action of actions) {
+    if (!/^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/.test(action)) {
+      throw new AwsError("InvalidInput", `Action ${action} is not valid: use the form service:Action.`);
+    }
+  }
+  const resources = (Array.isArray(params.ResourceArns) ? params.ResourceArns : []).map(String);
+  return { actions, resources };
+}
+
+/**
+ * One EvaluationResult per action: the most restrictive decision over the
+ * resources at the top, per-resource decisions in ResourceSpecificResults.
+ */
+export async function evaluationResultsFor(
+  actions: string[],
+  resources: string[],
+  evaluateOne: (action: string, resource: string) => Promise<Evaluation & { boundaryAllows?: boolean }>,
+) {
   const evaluationResults = [];
-  for (const action of pageActions) {
+  for (const action of actions) {
     if (resources.length === 0) {
-      const r = await evaluate(principal, action, "*", context, ctx.account);
+      const r = await evaluateOne(action, "*");
       evaluationResults.push({
         EvalActionName: action,
         EvalResourceName: "*",
         EvalDecision: r.decision,
         MatchedStatements: r.matched,
         MissingContextValues: r.missing,
+        ...boundaryDetail([r]),
       });
       continue;
     }
-    const perResource: Evaluation[] = [];
-    for (const resource of resources)
-      perResource.push(await evaluate(principal, action, resource, context, ctx.account));
+    const perResource: (Evaluation & { boundaryAllows?: boolean })[] = [];
+    for (const resource of resources) perResource.push(await evaluateOne(action, resource));
     const decision = perResource
       .map((r) => r.decision)
       .reduce((a, b) => (RESTRICTIVENESS[b] > RESTRICTIVENESS[a] ? b : a), "allowed" as Decision);
@@ -133,19 +161,24 @@ export async function simulatePrincipalPolicy(store: IamStore, params: Params, c
       EvalDecision: decision,
       MatchedStatements: unionStatements(perResource.filter((r) => r.decision === decision)),
       MissingContextValues: [...new Set(perResource.flatMap((r) => r.missing))],
+      ...boundaryDetail(perResource),
       ResourceSpecificResults: perResource.map((r, i) => ({
         EvalResourceName: resources[i],
         EvalResourceDecision: r.decision,
         MatchedStatements: r.matched,
         MissingContextValues: r.missing,
+        ...boundaryDetail([r]),
       })),
     });
   }
-  const next = offset + pageActions.length;
-  const truncated = next < actions.length;
+  return evaluationResults;
+}
+
+/** `PermissionsBoundaryDecisionDetail`, present only when a boundary was evaluated. */
+function boundaryDetail(results: { boundaryAllows?: boolean }[]) {
+  const evaluated = results.filter((r) => r.boundaryAllows !== undefined);
+  if (evaluated.length === 0) return {};
   return {
-    EvaluationResults: evaluationResults,
-    IsTruncated: truncated,
-    ...(truncated ? { Marker: encodeMarker(next, fp) } : {}),
+    PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: evaluated.every((r) => r.boundaryAllows) },
   };
 }

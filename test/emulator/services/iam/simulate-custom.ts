@@ -1,0 +1,90 @@
+/**
+ * SimulateCustomPolicy: the policies of the request only (no principal's
+ * stored ones), with the same evaluation as SimulatePrincipalPolicy, and a
+ * permissions boundary when `PermissionsBoundaryPolicyInputList` is given:
+ * an action is allowed only when the identity policies allow it and the
+ * boundary allows it too; an explicit deny in either wins.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+ */
+import { AwsError } from "../../errors";
+import type { Params, RequestContext } from "../../types";
+import { compilePrincipal, type Evaluation, evaluate } from "./evaluate";
+import {
+  actionsAndResources,
+  contextFromEntries,
+  decodeMarker,
+  encodeMarker,
+  evaluationResultsFor,
+  fingerprint,
+  maxItems,
+} from "./simulate";
+import { checkPolicyDocument, type IamStore } from "./store";
+
+/** The member name AWS validates in its error messages (`policyInputList`). */
+function documents(params: Params, key: string, member: string, required: boolean): string[] {
+  const raw = params[key];
+  if (raw === undefined) {
+    if (!required) return [];
+    throw new AwsError(
+      "ValidationError",
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return (Array.isArray(raw) ? raw : [raw]).map((doc: unknown) => checkPolicyDocument(doc, "identity"));
+}
+
+export async function simulateCustomPolicy(store: IamStore, params: Params, ctx: RequestContext) {
+  const identity = documents(params, "PolicyInputList", "policyInputList", true);
+  const boundary = documents(params, "PermissionsBoundaryPolicyInputList", "permissionsBoundaryPolicyInputList", false);
+  // AWS: "You can specify only the ARN of an IAM user" as CallerArn.
+  if (params.CallerArn !== undefined && !/^arn:aws:iam::\d{12}:user\//.test(String(params.CallerArn))) {
+    throw new AwsError(
+      "InvalidInput",
+      `Invalid CallerArn ${String(params.CallerArn)}: it must be the ARN of an IAM user.`,
+    );
+  }
+  for (const unsupported of ["ResourcePolicy", "ResourceHandlingOption"]) {
+    if (params[unsupported] !== undefined) {
+      throw new AwsError(
+        "InvalidInput",
+        `The emulator does not simulate ${unsupported}; see test/emulator/docs/iam.md.`,
+      );
+    }
+  }
+  const { actions, resources } = actionsAndResources(params);
+  const context = contextFromEntries(params.ContextEntries);
+  const limit = maxItems(params.MaxItems);
+  const fp = fingerprint(["custom", identity, boundary, actions, resources, params.ContextEntries ?? null]);
+  const offset = decodeMarker(params.Marker, fp);
+
+  const caller = String(params.CallerArn ?? `arn:aws:iam::${ctx.account}:user/SimulatedCaller`);
+  const principal = compilePrincipal(store, undefined, caller, identity);
+  const bounded = boundary.length > 0 ? compilePrincipal(store, undefined, caller, boundary) : undefined;
+  const evaluateOne = async (action: string, resource: string): Promise<Evaluation & { boundaryAllows?: boolean }> => {
+    const r = await evaluate(principal, action, resource, context, ctx.account);
+    if (!bounded) return r;
+    const b = await evaluate(bounded, action, resource, context, ctx.account);
+    const missing = [...new Set([...r.missing, ...b.missing])];
+    if (r.decision === "explicitDeny") return { ...r, missing, boundaryAllows: b.decision === "allowed" };
+    if (b.decision === "explicitDeny") {
+      const matched = b.matched.map((m) => ({
+        ...m,
+        SourcePolicyId: m.SourcePolicyId.replace(/^PolicyInputList/, "PermissionsBoundaryPolicyInputList"),
+      }));
+      return { ...b, matched, missing, boundaryAllows: false };
+    }
+    if (b.decision !== "allowed")
+      return { ...r, decision: "implicitDeny", matched: [], missing, boundaryAllows: false };
+    return { ...r, missing, boundaryAllows: true };
+  };
+  const pageActions = actions.slice(offset, offset + limit);
+  const evaluationResults = await evaluationResultsFor(pageActions, resources, evaluateOne);
+  const next = offset + pageActions.length;
+  const truncated = next < actions.length;
+  return {
+    EvaluationResults: evaluationResults,
+    IsTruncated: truncated,
+    ...(truncated ? { Marker: encodeMarker(next, fp) } : {}),
+  };
+}
