@@ -280,7 +280,7 @@ describe("EC2 security groups", () => {
     await expect(ec2.send(new DeleteSecurityGroupCommand({ GroupId: g }))).rejects.toMatchObject({
       name: "DependencyViolation",
     });
-    model.removeNetworkInterface(eni.id, 1_000); // 10 ms at timeScale 0.01
+    model.removeNetworkInterface(eni.id, 50_000); // 500 ms at timeScale 0.01: long enough to see it still blocking
     await expect(ec2.send(new DeleteSecurityGroupCommand({ GroupId: g }))).rejects.toMatchObject({
       name: "DependencyViolation",
     });

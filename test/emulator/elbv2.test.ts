@@ -218,7 +218,9 @@ describe("ELBv2 load balancers", () => {
     // Long enough for the DependencyViolation to be observable: 100 s x 0.01 = 1 s.
     await emu.emulator.loadScenario({ elbv2: { eniReleaseSeconds: 100 } });
     await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
-    await expect(elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }))).rejects.toBeInstanceOf(
+    // "If the load balancer does not exist or has already been deleted, the call succeeds."
+    await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+    await expect(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).rejects.toBeInstanceOf(
       LoadBalancerNotFoundException,
     );
     await expect(ec2.send(new DeleteSecurityGroupCommand({ GroupId: sg }))).rejects.toMatchObject({
@@ -501,13 +503,23 @@ describe("ELBv2 listeners and real traffic", () => {
   it("refuses duplicate ports, deleting a target group in use, and unknown listeners; deletes cleanly", async () => {
     const s = await httpStack(emu, { name: "del" });
     const port = Number(new URL(s.url).port);
+    // CreateListener is idempotent: the same settings again answer with the same listener.
+    const again = await s.elb.send(
+      new CreateListenerCommand({
+        LoadBalancerArn: s.lbArn,
+        Protocol: "HTTP",
+        Port: port,
+        DefaultActions: [{ Type: "forward", TargetGroupArn: s.tgArn }],
+      }),
+    );
+    expect(again.Listeners?.[0]?.ListenerArn).toBe(s.listenerArn);
     await expect(
       s.elb.send(
         new CreateListenerCommand({
           LoadBalancerArn: s.lbArn,
           Protocol: "HTTP",
           Port: port,
-          DefaultActions: [{ Type: "forward", TargetGroupArn: s.tgArn }],
+          DefaultActions: [{ Type: "fixed-response", FixedResponseConfig: { StatusCode: "503" } }],
         }),
       ),
     ).rejects.toBeInstanceOf(DuplicateListenerException);
@@ -665,9 +677,84 @@ describe("ELBv2 and EC2 under enforcement", () => {
           }),
         ),
       ).rejects.toMatchObject({ name: "UnauthorizedOperation", message: expect.stringContaining("ec2:CreateTags") });
+      // The account's first load balancer makes ELB create its service-linked role, as the caller.
+      await expect(
+        elb.send(new CreateLoadBalancerCommand({ Name: "alb-smoke-9", Subnets: subnets })),
+      ).rejects.toMatchObject({
+        name: "AccessDenied",
+        message: expect.stringMatching(
+          /iam:CreateServiceLinkedRole on resource: arn:aws:iam::123456789012:role\/aws-service-role\/elasticloadbalancing\.amazonaws\.com\/AWSServiceRoleForElasticLoadBalancing$/,
+        ),
+      });
       expect(emu.emulator.leftovers()).toEqual({});
+      const slr = {
+        Effect: "Allow",
+        Action: "iam:CreateServiceLinkedRole",
+        Resource: "*",
+        Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
+      };
+      const withStatements = (...extra: unknown[]) =>
+        emu.emulator.loadScenario({
+          iam: {
+            roles: [
+              {
+                name: "alb-smoke-ci",
+                trustPolicy: { Version: "2012-10-17", Statement: [] },
+                inlinePolicies: {
+                  smoke: {
+                    Version: "2012-10-17",
+                    Statement: [
+                      statement(["elasticloadbalancing:Describe*", "ec2:Describe*"], "*"),
+                      statement(
+                        ["elasticloadbalancing:CreateLoadBalancer"],
+                        "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/alb-smoke-*",
+                      ),
+                      slr,
+                      ...extra,
+                    ],
+                  },
+                },
+              },
+            ],
+          },
+        });
+      await withStatements(
+        statement(["elasticloadbalancing:CreateListener"], "arn:aws:elasticloadbalancing:*:*:listener/app/*"),
+      );
       const lb = await elb.send(new CreateLoadBalancerCommand({ Name: "alb-smoke-9", Subnets: subnets }));
       expect(lb.LoadBalancers?.[0]?.LoadBalancerName).toBe("alb-smoke-9");
+      const lbArn = lb.LoadBalancers?.[0]?.LoadBalancerArn as string;
+      const { elb: adminElb } = clients(emu);
+      const tg = await adminElb.send(
+        new CreateTargetGroupCommand({
+          Name: "alb-smoke-9-tg",
+          Protocol: "HTTP",
+          Port: 5000,
+          VpcId: lb.LoadBalancers?.[0]?.VpcId,
+          TargetType: "ip",
+        }),
+      );
+      const listener = {
+        LoadBalancerArn: lbArn,
+        Protocol: "HTTP" as const,
+        Port: await freePort(),
+        DefaultActions: [{ Type: "forward" as const, TargetGroupArn: tg.TargetGroups?.[0]?.TargetGroupArn }],
+      };
+      // CreateListener is authorized on the load balancer's ARN (Service Authorization Reference).
+      await expect(elb.send(new CreateListenerCommand(listener))).rejects.toMatchObject({
+        name: "AccessDenied",
+        message: expect.stringContaining(`elasticloadbalancing:CreateListener on resource: ${lbArn}`),
+      });
+      await withStatements(
+        statement(
+          ["elasticloadbalancing:CreateListener"],
+          "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/alb-smoke-*",
+        ),
+      );
+      const created = await elb.send(new CreateListenerCommand(listener));
+      expect(created.Listeners?.[0]?.LoadBalancerArn).toBe(lbArn);
+      await adminElb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lbArn }));
+      await adminElb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg.TargetGroups?.[0]?.TargetGroupArn }));
     } finally {
       emu.emulator.enforce = false;
     }

@@ -19,6 +19,24 @@ export interface FaultRule {
   failNth?: { n: number; code: string; status?: number; message?: string };
   /** Fail every matching call with this code (e.g. AccessDenied) from the Nth on (default 1). */
   failFrom?: { n?: number; code: string; status?: number; message?: string };
+  /**
+   * "Commit, then lose the response": the Nth matching call takes effect,
+   * then the client sees a 500 (`5xx`, the default) or a connection reset
+   * (`reset`) and retries a call that already happened.
+   */
+  loseResponseNth?: { n: number; as?: LostResponse };
+  /** 0..1: the same, at random (seeded). */
+  loseResponseRate?: number;
+}
+
+export type LostResponse = "5xx" | "reset";
+
+export interface FaultDecision {
+  latencyMs: number;
+  /** Answer with this error instead of calling the handler. */
+  error?: AwsError;
+  /** Call the handler, then lose its answer this way. */
+  loseResponse?: LostResponse;
 }
 
 export interface FaultConfig {
@@ -65,9 +83,10 @@ export class FaultInjector {
   }
 
   /** Decides the fault for one call: extra latency, and an error to answer with (or none). */
-  decide(service: string, action: string): { latencyMs: number; error?: AwsError } {
+  decide(service: string, action: string): FaultDecision {
     let latencyMs = 0;
     let error: AwsError | undefined;
+    let loseResponse: LostResponse | undefined;
     this.config.rules.forEach((rule, index) => {
       if (rule.service && rule.service !== service) return;
       if (rule.action && rule.action !== action) return;
@@ -94,8 +113,13 @@ export class FaultInjector {
           this.random() < 0.5
             ? new AwsError("InternalFailure", "Injected internal failure", 500)
             : new AwsError("ServiceUnavailable", "Injected unavailability", 503);
+      } else if (!loseResponse && rule.loseResponseNth && rule.loseResponseNth.n === n) {
+        loseResponse = rule.loseResponseNth.as ?? "5xx";
+      } else if (!loseResponse && rule.loseResponseRate && this.random() < rule.loseResponseRate) {
+        loseResponse = this.random() < 0.5 ? "5xx" : "reset";
       }
     });
-    return error ? { latencyMs, error } : { latencyMs };
+    if (error) return { latencyMs, error };
+    return loseResponse ? { latencyMs, loseResponse } : { latencyMs };
   }
 }

@@ -140,8 +140,11 @@ export class Emulator {
     return out;
   }
 
-  /** Handles one AWS API request; never throws. */
-  async handle(req: { headers: Record<string, string | string[] | undefined>; body: string }): Promise<WireResponse> {
+  /** Handles one AWS API request; never throws. `drop`: close the connection without an answer. */
+  async handle(req: {
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }): Promise<WireResponse & { drop?: boolean }> {
     const started = Date.now();
     const requestId = randomUUID();
     const authorization = req.headers.authorization;
@@ -191,7 +194,7 @@ export class Emulator {
       principalArn: this.principals.get(scope.accessKeyId) ?? this.defaultPrincipal(),
       requestId,
     };
-    let response: WireResponse;
+    let response: WireResponse & { drop?: boolean };
     let code: string | undefined;
     try {
       const handler = module.handlers[action];
@@ -212,6 +215,19 @@ export class Emulator {
       }
       const result = await handler(params, ctx);
       response = successResponse(module.protocol, action, result, requestId, module.xmlns);
+      if (fault.loseResponse) {
+        // Committed, but the caller never learns it: a 500 or a reset connection.
+        code = `LostResponse.${fault.loseResponse}`;
+        response = {
+          ...errorResponse(
+            module.protocol,
+            new AwsError("InternalFailure", "Injected fault: the call was committed, its response lost", 500),
+            requestId,
+            module.xmlns,
+          ),
+          ...(fault.loseResponse === "reset" ? { drop: true } : {}),
+        };
+      }
     } catch (error) {
       const awsError =
         error instanceof AwsError
@@ -324,6 +340,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Running
         return;
       }
       const response = await emulator.handle({ headers: req.headers, body });
+      if (response.drop) {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(response.status, response.headers);
       res.end(response.body);
     } catch (error) {

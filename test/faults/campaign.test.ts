@@ -1,6 +1,7 @@
 /**
  * The fault campaign: seeded runs of the create → register → destroy cycle
- * with throttling, 5xx, AccessDenied and SIGKILLs mixed in. Reports (and
+ * with throttling, 5xx, AccessDenied, SIGKILLs, responses lost after the
+ * call was committed, and eventually consistent security groups mixed in. Reports (and
  * requires zero of) leaked resources and failures whose message does not
  * name the failing operation. Run count: ECS_ALB_SMOKE_FAULT_RUNS (default
  * 120; CI uses 30). A failing run prints its seed; rerun just that seed with
@@ -57,6 +58,8 @@ interface Plan {
   /** Kill register-fargate-targets' main at its n-th AWS call. */
   killRegisterAtCall?: number;
   register: boolean;
+  /** EC2 eventual consistency for this run: a new security group is invisible for this long (ms, before timeScale). */
+  consistencyMs?: number;
 }
 
 function plan(seed: number): Plan {
@@ -113,6 +116,17 @@ function plan(seed: number): Plan {
     p.killRegisterAtCall = 1 + Math.floor(random() * 8);
     faults.push(`SIGKILL register at call ${p.killRegisterAtCall}`);
   }
+  // Drawn last, so the plans of earlier seeds keep their other faults.
+  if (random() < 0.35) {
+    const rate = Math.round((0.05 + random() * 0.15) * 100) / 100;
+    // Committed, then the response is lost (5xx or reset): the SDK retries a call that already happened.
+    rules.push({ loseResponseRate: rate });
+    faults.push(`lost responses ${rate}`);
+  }
+  if (random() < 0.35) {
+    p.consistencyMs = Math.round(5_000 + random() * 60_000);
+    faults.push(`new security groups invisible ${p.consistencyMs} ms`);
+  }
   if (faults.length === 0) faults.push("none");
   return p;
 }
@@ -158,6 +172,7 @@ async function killAt(
 
 async function oneRun(emu: RunningEmulator, base: Scenario, p: Plan): Promise<RunReport> {
   await reload(emu, base);
+  if (p.consistencyMs !== undefined) await emu.emulator.loadScenario({ ec2: { consistencyMs: p.consistencyMs } });
   emu.emulator.faults.configure({ seed: p.seed, rules: p.rules });
   const unnamed: string[] = [];
   const running = startAlb(emu, await albInputs({ leg: `seed-${p.seed}` }), { timeoutMs: 120_000 });
@@ -235,7 +250,7 @@ describe("fault campaign", () => {
     const unnamed = count((r) => r.unnamed.length > 0);
     const summary = [
       `fault campaign: ${reports.length} runs (seeds ${seeds[0]}..${seeds.at(-1)})`,
-      `  with throttling ${count((r) => r.faults.includes("throttle"))}, 5xx ${count((r) => r.faults.includes("5xx"))}, AccessDenied ${count((r) => r.faults.includes("AccessDenied"))}, SIGKILL ${count((r) => r.killed)} of ephemeral-alb and ${count((r) => r.registerKilled)} of register-fargate-targets`,
+      `  with throttling ${count((r) => r.faults.includes("throttle"))}, 5xx ${count((r) => r.faults.includes("5xx"))}, lost responses ${count((r) => r.faults.includes("lost responses"))}, eventual consistency ${count((r) => r.faults.includes("invisible"))}, AccessDenied ${count((r) => r.faults.includes("AccessDenied"))}, SIGKILL ${count((r) => r.killed)} of ephemeral-alb and ${count((r) => r.registerKilled)} of register-fargate-targets`,
       `  main succeeded ${count((r) => r.mainCode === 0)}, failed ${count((r) => r.mainCode === 1)}, killed ${count((r) => r.killed)}`,
       `  register ran ${count((r) => r.registerCode !== undefined)}, failed ${count((r) => r.registerCode === 1)}`,
       `  injected denials no step reported: ${count((r) => r.denialUnseen)}`,

@@ -1,8 +1,4 @@
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
-} from "@aws-sdk/client-ec2";
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -14,6 +10,7 @@ import {
 import { awsErrorCode, ConfigurationError, describeFailure } from "../../lib/errors";
 import { type Clock, pollUntil, realClock } from "../../lib/retry";
 import type { AlbClients } from "./clients";
+import { authorizeIdempotent, authorizeReferencingRule, NOT_YET_VISIBLE, retryWhileNotVisible } from "./consistency";
 import type { CreateInputs } from "./inputs";
 import type { AlbState, StateStore } from "./state";
 import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID, type Tag } from "./tags";
@@ -95,19 +92,23 @@ export async function createCycle(
       return arn;
     }),
   );
+  // Every call that names the new security group retries its propagation delay (see consistency.ts).
+  const whileNew = <T>(code: string, call: () => Promise<T>) => retryWhileNotVisible(code, clock, deadline, call);
   const loadBalancer = track(
     securityGroup.then((groupId) =>
-      describeFailure("elasticloadbalancing:CreateLoadBalancer", () =>
-        elb.send(
-          new CreateLoadBalancerCommand({
-            Name: state.names.loadBalancer,
-            Type: "application",
-            Scheme: inputs.scheme,
-            IpAddressType: "ipv4",
-            Subnets: inputs.subnetIds,
-            SecurityGroups: [groupId],
-            Tags: tags,
-          }),
+      whileNew(NOT_YET_VISIBLE.elb, () =>
+        describeFailure("elasticloadbalancing:CreateLoadBalancer", () =>
+          elb.send(
+            new CreateLoadBalancerCommand({
+              Name: state.names.loadBalancer,
+              Type: "application",
+              Scheme: inputs.scheme,
+              IpAddressType: "ipv4",
+              Subnets: inputs.subnetIds,
+              SecurityGroups: [groupId],
+              Tags: tags,
+            }),
+          ),
         ),
       ).then((out) => {
         const lb = out.LoadBalancers?.[0];
@@ -141,31 +142,31 @@ export async function createCycle(
   );
   const albIngress = track(
     securityGroup.then((groupId) =>
-      describeFailure("ec2:AuthorizeSecurityGroupIngress", () =>
-        ec2.send(
-          new AuthorizeSecurityGroupIngressCommand({
-            GroupId: groupId,
-            IpPermissions: [
-              {
-                IpProtocol: "tcp",
-                FromPort: inputs.listenerPort,
-                ToPort: inputs.listenerPort,
-                IpRanges: ingressCidrs.map((CidrIp) => ({ CidrIp, Description: "ecs-alb-smoke: runner egress" })),
-              },
-            ],
-            TagSpecifications: [{ ResourceType: "security-group-rule", Tags: tags }],
-          }),
-        ),
+      whileNew(NOT_YET_VISIBLE.ec2, () =>
+        authorizeIdempotent(clients, {
+          GroupId: groupId,
+          IpPermissions: [
+            {
+              IpProtocol: "tcp",
+              FromPort: inputs.listenerPort,
+              ToPort: inputs.listenerPort,
+              IpRanges: ingressCidrs.map((CidrIp) => ({ CidrIp, Description: "ecs-alb-smoke: runner egress" })),
+            },
+          ],
+          TagSpecifications: [{ ResourceType: "security-group-rule", Tags: tags }],
+        }),
       ),
     ),
   );
-  const taskIngress = inputs.taskSecurityGroupId
+  const taskSg = inputs.taskSecurityGroupId;
+  const taskIngress = taskSg
     ? track(
         securityGroup.then((groupId) =>
-          describeFailure("ec2:AuthorizeSecurityGroupIngress", () =>
-            ec2.send(
-              new AuthorizeSecurityGroupIngressCommand({
-                GroupId: inputs.taskSecurityGroupId,
+          whileNew(NOT_YET_VISIBLE.ec2, () =>
+            authorizeReferencingRule(
+              clients,
+              {
+                GroupId: taskSg,
                 IpPermissions: [
                   {
                     IpProtocol: "tcp",
@@ -177,14 +178,11 @@ export async function createCycle(
                   },
                 ],
                 TagSpecifications: [{ ResourceType: "security-group-rule", Tags: tags }],
-              }),
+              },
+              groupId,
+              inputs.containerPort,
             ),
-          ).then((out) => {
-            const ids = (out.SecurityGroupRules ?? []).flatMap((r) =>
-              r.SecurityGroupRuleId ? [r.SecurityGroupRuleId] : [],
-            );
-            save({ taskIngressRuleIds: ids });
-          }),
+          ).then((ids) => save({ taskIngressRuleIds: ids })),
         ),
       )
     : Promise.resolve();
@@ -222,19 +220,27 @@ export async function createCycle(
       groupId = out.GroupId;
     } catch (error) {
       // A retried create whose first attempt did succeed: the name is unique to
-      // this cycle, so the existing group is ours.
+      // this cycle, so the existing group is ours. Right after its create it may
+      // not be visible to Describe yet (eventual consistency): look again, bounded.
       if ((error as { code?: string }).code !== "InvalidGroup.Duplicate") throw error;
-      const found = await describeFailure("ec2:DescribeSecurityGroups", () =>
-        ec2.send(
-          new DescribeSecurityGroupsCommand({
-            Filters: [
-              { Name: "group-name", Values: [name] },
-              { Name: "vpc-id", Values: [inputs.vpcId] },
-            ],
-          }),
-        ),
-      );
-      groupId = found.SecurityGroups?.[0]?.GroupId;
+      groupId = await retryWhileNotVisible(NOT_YET_VISIBLE.ec2, clock, deadline, async () => {
+        const found = await describeFailure("ec2:DescribeSecurityGroups", () =>
+          ec2.send(
+            new DescribeSecurityGroupsCommand({
+              Filters: [
+                { Name: "group-name", Values: [name] },
+                { Name: "vpc-id", Values: [inputs.vpcId] },
+              ],
+            }),
+          ),
+        );
+        const id = found.SecurityGroups?.[0]?.GroupId;
+        if (!id) {
+          const message = `ec2:DescribeSecurityGroups does not show ${name} in ${inputs.vpcId}, although ec2:CreateSecurityGroup answered InvalidGroup.Duplicate.`;
+          throw Object.assign(new Error(message), { code: NOT_YET_VISIBLE.ec2 });
+        }
+        return id;
+      });
     }
     if (!groupId) throw new Error("CreateSecurityGroup returned no group ID");
     save({ securityGroupId: groupId });

@@ -96,6 +96,15 @@ function readCidrs(get: InputSource): "auto" | string[] {
   });
 }
 
+/**
+ * ELBv2's tag rules (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Tag.html):
+ * keys 1-128 and values 0-256 characters of letters, digits, spaces and `_ . : / = + - @`,
+ * and at most 50 tags per resource (EC2 allows the same 50). Checked here so a tag ELB
+ * would refuse fails the step before the security group is created.
+ */
+const ELB_TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+const MAX_TAGS = 50;
+
 function readTags(get: InputSource): Record<string, string> {
   const value = readYaml(get, "tags");
   if (value === undefined || value === null) return {};
@@ -105,10 +114,31 @@ function readTags(get: InputSource): Record<string, string> {
     if (RESERVED_TAGS.includes(key) || key.startsWith("aws:")) {
       throw new InputError("tags", `the key '${key}' is reserved (set by the action or by AWS).`);
     }
-    if (key.length > 128 || String(v).length > 256) {
-      throw new InputError("tags", `'${key}' is too long (keys ≤ 128, values ≤ 256 characters).`);
+    const text = String(v ?? "");
+    if (key.length === 0 || key.length > 128 || text.length > 256) {
+      throw new InputError("tags", `'${key}' is empty or too long (keys 1-128, values ≤ 256 characters).`);
     }
-    tags[key] = String(v ?? "");
+    for (const [what, value] of [
+      ["key", key],
+      ["value", text],
+    ] as const) {
+      if (!ELB_TAG_TEXT.test(value)) {
+        throw new InputError(
+          "tags",
+          `the ${what} '${value}' of tag '${key}' has characters Elastic Load Balancing refuses.`,
+          "Use letters, digits, spaces and _ . : / = + - @ only.",
+        );
+      }
+    }
+    tags[key] = text;
+  }
+  const count = Object.keys(tags).length;
+  if (count + RESERVED_TAGS.length > MAX_TAGS) {
+    throw new InputError(
+      "tags",
+      `${count} tags plus the action's ${RESERVED_TAGS.length} make ${count + RESERVED_TAGS.length}; AWS allows ${MAX_TAGS} per resource.`,
+      `Give at most ${MAX_TAGS - RESERVED_TAGS.length}.`,
+    );
   }
   return tags;
 }

@@ -11,6 +11,7 @@ import { resourceNames } from "./naming";
 import { createdSummary } from "./report";
 import type { AlbState, StateStore } from "./state";
 import { sweep } from "./sweep";
+import { validateNetwork } from "./validate";
 
 export interface Deps {
   clients: AlbClients;
@@ -36,6 +37,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     inputs.ingressCidrs === "auto"
       ? [await (deps.egressCidr ?? runnerEgressCidr)(inputs.checkipUrl)]
       : inputs.ingressCidrs;
+  await validateNetwork(inputs, deps.clients);
   const names = resourceNames(inputs.namePrefix, inputs.identity);
   const state: AlbState = {
     version: 1,

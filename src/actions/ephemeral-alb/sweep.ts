@@ -1,19 +1,21 @@
 import * as core from "@actions/core";
 import {
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
   type Tag as Ec2Tag,
+  paginateDescribeTags as paginateDescribeEc2Tags,
+  paginateDescribeSecurityGroupRules,
+  paginateDescribeSecurityGroups,
 } from "@aws-sdk/client-ec2";
 import {
-  DescribeLoadBalancersCommand,
   DescribeTagsCommand,
-  DescribeTargetGroupsCommand,
+  paginateDescribeLoadBalancers,
+  paginateDescribeTargetGroups,
+  type TagDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describeFailure } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
-import type { AlbClients } from "./clients";
+import { type AlbClients, isNotFound } from "./clients";
 import type { SweepInputs } from "./inputs";
 import type { ResourceNames } from "./naming";
 import { leftoverMessage, teardownSummary } from "./report";
@@ -49,86 +51,120 @@ function ec2Tags(tags: Ec2Tag[] | undefined) {
   return (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
 }
 
+/** ELBv2 DescribeTags takes at most 20 ARNs per call (API_DescribeTags.html). */
+const ELB_TAGS_CHUNK = 20;
+/** Values per EC2 filter: kept well under EC2's limit of 200. */
+const FILTER_VALUES_CHUNK = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Tags of ELB resources listed a moment ago. A resource deleted meanwhile (a
+ * concurrent run's post step) makes the whole DescribeTags call fail with its
+ * NotFound code: that chunk is then asked ARN by ARN and the gone ones are
+ * dropped, instead of aborting the sweep.
+ */
+async function elbTags(clients: AlbClients, arns: string[]): Promise<TagDescription[]> {
+  const describe = (ResourceArns: string[]) =>
+    describeFailure("elasticloadbalancing:DescribeTags", () =>
+      clients.elb.send(new DescribeTagsCommand({ ResourceArns })),
+    ).then((out) => out.TagDescriptions ?? []);
+  const found: TagDescription[] = [];
+  for (const chunk of chunks(arns, ELB_TAGS_CHUNK)) {
+    try {
+      found.push(...(await describe(chunk)));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      for (const arn of chunk) {
+        try {
+          found.push(...(await describe([arn])));
+        } catch (single) {
+          if (!isNotFound(single)) throw single;
+        }
+      }
+    }
+  }
+  return found;
+}
+
 /** Every resource of the region that carries the suite's run-id tag. */
 async function findTagged(clients: AlbClients): Promise<Tagged[]> {
   const { elb, ec2 } = clients;
   const found: Tagged[] = [];
-  const elbTags = async (arns: string[], kind: Tagged["kind"], vpcOf: Map<string, string | undefined>) => {
-    // DescribeTags takes at most 20 ARNs.
-    for (let i = 0; i < arns.length; i += 20) {
-      const out = await describeFailure("elasticloadbalancing:DescribeTags", () =>
-        elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + 20) })),
-      );
-      for (const d of out.TagDescriptions ?? []) {
-        if (!d.ResourceArn || !tagValue(d.Tags, TAG_RUN_ID)) continue;
-        const vpcId = vpcOf.get(d.ResourceArn);
-        found.push({ kind, id: d.ResourceArn, tags: d.Tags ?? [], ...(vpcId ? { vpcId } : {}) });
-      }
+  const collect = async (vpcOf: Map<string, string | undefined>, kind: Tagged["kind"]) => {
+    for (const d of await elbTags(clients, [...vpcOf.keys()])) {
+      if (!d.ResourceArn || !tagValue(d.Tags, TAG_RUN_ID)) continue;
+      const vpcId = vpcOf.get(d.ResourceArn);
+      found.push({ kind, id: d.ResourceArn, tags: d.Tags ?? [], ...(vpcId ? { vpcId } : {}) });
     }
   };
 
   const lbVpc = new Map<string, string | undefined>();
-  let marker: string | undefined;
-  do {
-    const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-      elb.send(new DescribeLoadBalancersCommand({ ...(marker ? { Marker: marker } : {}) })),
-    );
-    for (const lb of out.LoadBalancers ?? [])
-      if (lb.LoadBalancerArn && lb.Type === "application") lbVpc.set(lb.LoadBalancerArn, lb.VpcId);
-    marker = out.NextMarker;
-  } while (marker);
-  await elbTags([...lbVpc.keys()], "load balancer", lbVpc);
+  await describeFailure("elasticloadbalancing:DescribeLoadBalancers", async () => {
+    for await (const page of paginateDescribeLoadBalancers({ client: elb }, {}))
+      for (const lb of page.LoadBalancers ?? [])
+        if (lb.LoadBalancerArn && lb.Type === "application") lbVpc.set(lb.LoadBalancerArn, lb.VpcId);
+  });
+  await collect(lbVpc, "load balancer");
 
   const tgVpc = new Map<string, string | undefined>();
-  marker = undefined;
-  do {
-    const out = await describeFailure("elasticloadbalancing:DescribeTargetGroups", () =>
-      elb.send(new DescribeTargetGroupsCommand({ ...(marker ? { Marker: marker } : {}) })),
-    );
-    for (const tg of out.TargetGroups ?? []) if (tg.TargetGroupArn) tgVpc.set(tg.TargetGroupArn, tg.VpcId);
-    marker = out.NextMarker;
-  } while (marker);
-  await elbTags([...tgVpc.keys()], "target group", tgVpc);
+  await describeFailure("elasticloadbalancing:DescribeTargetGroups", async () => {
+    for await (const page of paginateDescribeTargetGroups({ client: elb }, {}))
+      for (const tg of page.TargetGroups ?? []) if (tg.TargetGroupArn) tgVpc.set(tg.TargetGroupArn, tg.VpcId);
+  });
+  await collect(tgVpc, "target group");
 
-  let token: string | undefined;
-  do {
-    const out = await describeFailure("ec2:DescribeSecurityGroups", () =>
-      ec2.send(
-        new DescribeSecurityGroupsCommand({
-          Filters: [{ Name: "tag-key", Values: [TAG_RUN_ID] }],
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
+  // `tag-key` is a documented filter of DescribeSecurityGroups.
+  await describeFailure("ec2:DescribeSecurityGroups", async () => {
+    const pages = paginateDescribeSecurityGroups(
+      { client: ec2 },
+      { Filters: [{ Name: "tag-key", Values: [TAG_RUN_ID] }] },
     );
-    for (const sg of out.SecurityGroups ?? []) {
-      if (sg.GroupId)
-        found.push({
-          kind: "security group",
-          id: sg.GroupId,
-          tags: ec2Tags(sg.Tags),
-          ...(sg.VpcId ? { vpcId: sg.VpcId } : {}),
-        });
-    }
-    token = out.NextToken;
-  } while (token);
+    for await (const page of pages)
+      for (const sg of page.SecurityGroups ?? [])
+        if (sg.GroupId)
+          found.push({
+            kind: "security group",
+            id: sg.GroupId,
+            tags: ec2Tags(sg.Tags),
+            ...(sg.VpcId ? { vpcId: sg.VpcId } : {}),
+          });
+  });
 
-  token = undefined;
-  do {
-    const out = await describeFailure("ec2:DescribeSecurityGroupRules", () =>
-      ec2.send(
-        new DescribeSecurityGroupRulesCommand({
-          Filters: [{ Name: "tag-key", Values: [TAG_RUN_ID] }],
-          ...(token ? { NextToken: token } : {}),
-        }),
-      ),
+  // DescribeSecurityGroupRules documents only `group-id`, `security-group-rule-id` and
+  // `tag:<key>` filters (API_DescribeSecurityGroupRules.html), not `tag-key`: the tagged
+  // rules come from DescribeTags (filters `resource-type` and `key`, API_DescribeTags.html),
+  // then their groups from DescribeSecurityGroupRules by rule ID.
+  const ruleIds = new Set<string>();
+  await describeFailure("ec2:DescribeTags", async () => {
+    const pages = paginateDescribeEc2Tags(
+      { client: ec2 },
+      {
+        Filters: [
+          { Name: "resource-type", Values: ["security-group-rule"] },
+          { Name: "key", Values: [TAG_RUN_ID] },
+        ],
+      },
     );
-    for (const r of out.SecurityGroupRules ?? []) {
-      if (r.SecurityGroupRuleId && r.GroupId && !r.IsEgress) {
-        found.push({ kind: "ingress rule", id: r.SecurityGroupRuleId, groupId: r.GroupId, tags: ec2Tags(r.Tags) });
-      }
-    }
-    token = out.NextToken;
-  } while (token);
+    for await (const page of pages) for (const t of page.Tags ?? []) if (t.ResourceId) ruleIds.add(t.ResourceId);
+  });
+  for (const ids of chunks([...ruleIds], FILTER_VALUES_CHUNK)) {
+    await describeFailure("ec2:DescribeSecurityGroupRules", async () => {
+      // A filter, not SecurityGroupRuleIds: a rule revoked meanwhile is simply absent.
+      const pages = paginateDescribeSecurityGroupRules(
+        { client: ec2 },
+        { Filters: [{ Name: "security-group-rule-id", Values: ids }] },
+      );
+      for await (const page of pages)
+        for (const r of page.SecurityGroupRules ?? [])
+          if (r.SecurityGroupRuleId && r.GroupId && !r.IsEgress)
+            found.push({ kind: "ingress rule", id: r.SecurityGroupRuleId, groupId: r.GroupId, tags: ec2Tags(r.Tags) });
+    });
+  }
   // Rules inside the suite's own security groups go with those groups; only
   // the temporary rules in task security groups need revoking by themselves.
   const ownGroups = new Set(found.filter((f) => f.kind === "security group").map((f) => f.id));

@@ -1,18 +1,14 @@
-import {
-  DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  type EC2Client,
-  type IpPermission,
-} from "@aws-sdk/client-ec2";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient, Task } from "@aws-sdk/client-ecs";
-import {
-  DescribeLoadBalancersCommand,
-  type ElasticLoadBalancingV2Client,
-  type TargetGroup,
-  type TargetHealthDescription,
+import type {
+  ElasticLoadBalancingV2Client,
+  TargetGroup,
+  TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { describeFailure, errorMessage } from "../../lib/errors";
 import { describeTasks, type TaskTarget } from "./discover";
+import type { SecurityGroupVerdict, ZoneVerdict } from "./network";
+
+export { admits, checkSecurityGroups, type SecurityGroupVerdict } from "./network";
 
 export interface DiagnoseClients {
   elb: ElasticLoadBalancingV2Client;
@@ -24,76 +20,6 @@ export function healthCheckLine(tg: TargetGroup): string {
   const port =
     tg.HealthCheckPort === "traffic-port" || !tg.HealthCheckPort ? "the traffic port" : `port ${tg.HealthCheckPort}`;
   return `${tg.HealthCheckProtocol ?? "HTTP"} GET ${tg.HealthCheckPath ?? "/"} on ${port}, matcher ${tg.Matcher?.HttpCode ?? "200"}, every ${tg.HealthCheckIntervalSeconds ?? "?"}s (timeout ${tg.HealthCheckTimeoutSeconds ?? "?"}s), healthy after ${tg.HealthyThresholdCount ?? "?"}, unhealthy after ${tg.UnhealthyThresholdCount ?? "?"}`;
-}
-
-/** Does any rule admit `sources` (security groups) on tcp `port`? */
-export function admits(permissions: IpPermission[], sources: string[], port: number): boolean {
-  return permissions.some((p) => {
-    const portOk =
-      p.IpProtocol === "-1" || (p.IpProtocol === "tcp" && (p.FromPort ?? 0) <= port && port <= (p.ToPort ?? 65535));
-    if (!portOk) return false;
-    if ((p.UserIdGroupPairs ?? []).some((g) => g.GroupId && sources.includes(g.GroupId))) return true;
-    return (p.IpRanges ?? []).some((r) => r.CidrIp === "0.0.0.0/0");
-  });
-}
-
-export interface SecurityGroupVerdict {
-  albGroups: string[];
-  taskGroups: string[];
-  port: number;
-  admitted: boolean | undefined;
-  line: string;
-}
-
-/** Whether the tasks' security groups admit the load balancer's on the container port. */
-export async function checkSecurityGroups(
-  clients: DiagnoseClients,
-  tg: TargetGroup,
-  targets: TaskTarget[],
-): Promise<SecurityGroupVerdict> {
-  const port = targets[0]?.port ?? tg.Port ?? 0;
-  const verdict: SecurityGroupVerdict = { albGroups: [], taskGroups: [], port, admitted: undefined, line: "" };
-  try {
-    const lbArns = tg.LoadBalancerArns ?? [];
-    if (lbArns.length === 0) {
-      verdict.line = "Security groups: not checked — the target group is not attached to any load balancer.";
-      return verdict;
-    }
-    const lbs = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-      clients.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: lbArns })),
-    );
-    verdict.albGroups = [...new Set((lbs.LoadBalancers ?? []).flatMap((lb) => lb.SecurityGroups ?? []))];
-    const eniIds = targets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : []));
-    if (eniIds.length > 0) {
-      const enis = await describeFailure("ec2:DescribeNetworkInterfaces", () =>
-        clients.ec2.send(
-          new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [...new Set(eniIds)].slice(0, 200) }),
-        ),
-      );
-      verdict.taskGroups = [
-        ...new Set(
-          (enis.NetworkInterfaces ?? []).flatMap((n) =>
-            (n.Groups ?? []).flatMap((g) => (g.GroupId ? [g.GroupId] : [])),
-          ),
-        ),
-      ];
-    }
-    if (verdict.taskGroups.length === 0 || verdict.albGroups.length === 0) {
-      verdict.line = "Security groups: could not tell which groups the tasks or the load balancer use.";
-      return verdict;
-    }
-    const groups = await describeFailure("ec2:DescribeSecurityGroups", () =>
-      clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: verdict.taskGroups })),
-    );
-    const permissions = (groups.SecurityGroups ?? []).flatMap((g) => g.IpPermissions ?? []);
-    verdict.admitted = admits(permissions, verdict.albGroups, port);
-    verdict.line = verdict.admitted
-      ? `Security groups: the task security group(s) ${verdict.taskGroups.join(", ")} admit the ALB security group(s) ${verdict.albGroups.join(", ")} on tcp/${port}.`
-      : `Security groups: the task security group(s) ${verdict.taskGroups.join(", ")} do NOT admit the ALB security group(s) ${verdict.albGroups.join(", ")} on tcp/${port} — add an ingress rule (ephemeral-alb does it when given 'task-security-group-id').`;
-  } catch (error) {
-    verdict.line = `Security groups: could not be checked (${errorMessage(error)}).`;
-  }
-  return verdict;
 }
 
 export interface StoppedTask {
@@ -148,6 +74,7 @@ export function hint(
   tg: TargetGroup,
   sg: SecurityGroupVerdict | undefined,
   stopped: StoppedTask[],
+  zones?: ZoneVerdict,
 ): string {
   const path = tg.HealthCheckPath ?? "/";
   const port = sg?.port ?? tg.Port;
@@ -158,6 +85,10 @@ export function hint(
   }
   const reasons = health.map((h) => h.TargetHealth?.Reason ?? "");
   const byReason = (r: string) => health.find((h) => h.TargetHealth?.Reason === r);
+  if (reasons.includes("Target.NotInUse") && zones && zones.outside.length > 0) {
+    const missing = [...new Set(zones.outside.map((o) => o.zone))];
+    return `${zones.outside.map((o) => `${o.target} is in ${o.zone}`).join(", ")}, which the load balancer does not enable (it has ${zones.enabled.join(", ")}) — add a subnet of ${missing.join(" and ")} to ephemeral-alb's 'subnet-ids', or run the service only in ${zones.enabled.join(", ")}.`;
+  }
   if (reasons.includes("Target.NotInUse")) {
     return "The target group is not used by any listener of a load balancer — create the listener first (ephemeral-alb does), and register into that target group.";
   }

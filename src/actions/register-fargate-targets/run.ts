@@ -12,16 +12,10 @@ import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, InputE
 import { EvidenceWriter } from "../../lib/evidence";
 import { type Clock, realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
-import {
-  checkSecurityGroups,
-  findStoppedTasks,
-  healthCheckLine,
-  hint,
-  type StoppedTask,
-  stoppedLine,
-} from "./diagnose";
+import { findStoppedTasks, healthCheckLine, hint, type StoppedTask, stoppedLine } from "./diagnose";
 import { findRunningTasks, type TaskTarget } from "./discover";
 import type { Inputs } from "./inputs";
+import { checkSecurityGroups, checkZones, loadBalancersOf } from "./network";
 import { waitUntilHealthy } from "./wait";
 
 export interface Clients {
@@ -183,7 +177,14 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
       core.warning(`Could not check whether the tasks stopped: ${errorMessage(error)}`);
     }
   }
-  const sg = await checkSecurityGroups(diagnoseClients, tg, targets);
+  let lbs: Awaited<ReturnType<typeof loadBalancersOf>> = [];
+  try {
+    lbs = await loadBalancersOf(diagnoseClients, tg);
+  } catch (error) {
+    core.warning(`Could not read the load balancer for the diagnosis: ${errorMessage(error)}`);
+  }
+  const sg = await checkSecurityGroups(diagnoseClients, tg, lbs, targets);
+  const zones = checkZones(lbs, targets, result.health);
   const message = [
     `Targets did not become healthy in target group ${tg.TargetGroupName} after ${outputs["elapsed-seconds"]}s: ${result.reason}.`,
     "Targets:",
@@ -191,7 +192,12 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
     `Health check: ${healthCheckLine(tg)}.`,
     sg.line,
     ...(stopped.length > 0 ? ["Stopped tasks:", ...stopped.map((s) => `  ${stoppedLine(s)}`)] : []),
-    `Hint: ${hint(result.health, tg, sg, stopped)}`,
+    ...(zones.outside.length > 0
+      ? [
+          `Availability Zones: the load balancer enables ${zones.enabled.join(", ")}; ${zones.outside.map((o) => `${o.target} is in ${o.zone}`).join(", ")}.`,
+        ]
+      : []),
+    `Hint: ${hint(result.health, tg, sg, stopped, zones)}`,
   ].join("\n");
   await deps.summary(`## register-fargate-targets: ❌ not healthy\n\n\`\`\`\n${message}\n\`\`\`\n`);
   return { outputs, failure: message };

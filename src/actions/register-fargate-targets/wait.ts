@@ -19,7 +19,19 @@ export interface WaitOptions {
   clock?: Clock;
   /** Tasks of these targets that stopped (checked now and then, and whenever a target turns unhealthy). */
   stoppedTasks: () => Promise<StoppedTask[]>;
+  /** How long `Target.NotRegistered` right after RegisterTargets is taken for propagation (default 60 s). */
+  registrationGraceMs?: number;
 }
+
+/**
+ * ELBv2 is eventually consistent: DescribeTargetHealth may answer
+ * `Target.NotRegistered` ("The target is not registered with the target
+ * group", API_TargetHealth.html) for a target RegisterTargets accepted a
+ * moment ago. Until a target has been seen registered, and for this long
+ * after the wait starts, that reason is not taken as final; a target seen
+ * registered and then NotRegistered really was deregistered.
+ */
+export const REGISTRATION_GRACE_MS = 60_000;
 
 /** Reasons that cannot clear by themselves: fail as soon as a second look confirms them. */
 const HOPELESS_UNUSED = new Set(["Target.NotInUse", "Target.NotRegistered", "Target.InvalidState"]);
@@ -50,6 +62,8 @@ export async function waitUntilHealthy(
   const clock = opts.clock ?? realClock;
   const request = targets.map((t) => ({ Id: t.ip, Port: t.port }));
   const streak = new Map<string, number>();
+  const seenRegistered = new Set<string>();
+  const graceUntil = clock.now() + (opts.registrationGraceMs ?? REGISTRATION_GRACE_MS);
   let health: TargetHealthDescription[] = [];
   let polls = 0;
   let failure: { reason: string; stopped: StoppedTask[] } | undefined;
@@ -76,9 +90,12 @@ export async function waitUntilHealthy(
         for (const d of health) {
           const state = d.TargetHealth?.State ?? "";
           const reason = d.TargetHealth?.Reason ?? "";
-          const bad =
-            state === "unhealthy" || state === "draining" || (state === "unused" && HOPELESS_UNUSED.has(reason));
           const key = label(d);
+          if (reason !== "Target.NotRegistered") seenRegistered.add(key);
+          const propagating = reason === "Target.NotRegistered" && !seenRegistered.has(key) && clock.now() < graceUntil;
+          const bad =
+            !propagating &&
+            (state === "unhealthy" || state === "draining" || (state === "unused" && HOPELESS_UNUSED.has(reason)));
           const n = bad ? (streak.get(key) ?? 0) + 1 : 0;
           streak.set(key, n);
           if (bad) worrying = true;

@@ -1,7 +1,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -62,6 +69,15 @@ describe("ephemeral-alb create: state is saved after every create, before the ne
     events = [];
     elbMock.reset();
     ec2Mock.reset();
+    ec2Mock.on(DescribeSubnetsCommand).resolves({
+      Subnets: [
+        { SubnetId: "subnet-0a1b2c3d", VpcId: "vpc-0a1b2c3d", AvailabilityZone: "us-west-2a" },
+        { SubnetId: "subnet-0a1b2c3e", VpcId: "vpc-0a1b2c3d", AvailabilityZone: "us-west-2b" },
+      ],
+    });
+    ec2Mock
+      .on(DescribeSecurityGroupsCommand)
+      .resolves({ SecurityGroups: [{ GroupId: "sg-0a0a0a0a", VpcId: "vpc-0a1b2c3d" }] });
     ec2Mock.on(CreateSecurityGroupCommand).callsFake(() => {
       events.push("CreateSecurityGroup");
       expect(saved().names.securityGroup).toMatch(/-alb-sg$/);
@@ -171,10 +187,155 @@ describe("ephemeral-alb create: state is saved after every create, before the ne
 
   it("adopts its own security group when a retried create finds it already made", async () => {
     ec2Mock.on(CreateSecurityGroupCommand).rejects(awsError("InvalidGroup.Duplicate"));
-    const { DescribeSecurityGroupsCommand } = await import("@aws-sdk/client-ec2");
-    ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: "sg-0b0b0b0b" }] });
+    // Not visible to Describe at first (eventual consistency), then found.
+    let lookups = 0;
+    ec2Mock.on(DescribeSecurityGroupsCommand).callsFake((input) => {
+      if (input.Filters?.[0]?.Name === "group-id")
+        return { SecurityGroups: [{ GroupId: "sg-0a0a0a0a", VpcId: "vpc-0a1b2c3d" }] };
+      return { SecurityGroups: lookups++ === 0 ? [] : [{ GroupId: "sg-0b0b0b0b" }] };
+    });
     const result = await run(inputs(), deps());
     expect(result.failure).toBeUndefined();
     expect(saved().securityGroupId).toBe("sg-0b0b0b0b");
+    expect(lookups).toBe(2);
+  });
+
+  it("retries InvalidGroup.NotFound / InvalidSecurityGroup on the calls that use the new group, and only those", async () => {
+    const notYet = { ec2: 0, elb: 0 };
+    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
+      if (notYet.ec2++ < 3)
+        throw awsError("InvalidGroup.NotFound", `The security group '${input.GroupId}' does not exist`);
+      return {
+        Return: true,
+        SecurityGroupRules: [{ SecurityGroupRuleId: input.GroupId === "sg-0a0a0a0a" ? "sgr-task" : "sgr-alb" }],
+      };
+    });
+    elbMock.on(CreateLoadBalancerCommand).callsFake(() => {
+      if (notYet.elb++ < 2) throw awsError("InvalidSecurityGroup", "Security group 'sg-0b0b0b0b' does not exist");
+      return {
+        LoadBalancers: [{ LoadBalancerArn: LB, DNSName: "x.elb.amazonaws.com", State: { Code: "provisioning" } }],
+      };
+    });
+    const d = deps();
+    const result = await run(inputs(), d);
+    expect(result.failure).toBeUndefined();
+    expect(saved()).toMatchObject({ loadBalancerArn: LB, taskIngressRuleIds: ["sgr-task"] });
+    expect(elbMock.commandCalls(CreateLoadBalancerCommand)).toHaveLength(3);
+    // CreateTargetGroup does not name the group: an InvalidGroup.NotFound-like error there is not retried.
+    elbMock.on(CreateTargetGroupCommand).rejects(awsError("InvalidGroup.NotFound"));
+    const failed = await run(inputs(), deps());
+    expect(failed.failure).toMatch(/elasticloadbalancing:CreateTargetGroup failed: InvalidGroup.NotFound/);
+    expect(elbMock.commandCalls(CreateTargetGroupCommand)).toHaveLength(2);
+  });
+
+  it("gives up on a group that never appears after about two minutes, naming the call", async () => {
+    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).rejects(awsError("InvalidGroup.NotFound"));
+    const d = deps();
+    const result = await run(inputs({ "timeout-seconds": "600" }), d);
+    expect(result.failure).toMatch(/ec2:AuthorizeSecurityGroupIngress failed: InvalidGroup.NotFound/);
+    const waited = d.clock.slept.reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(120_000);
+    expect(waited).toBeLessThan(200_000);
+  });
+
+  it("takes InvalidPermission.Duplicate on the task ingress (a retried, committed call) as success and looks the rule up", async () => {
+    ec2Mock.on(AuthorizeSecurityGroupIngressCommand).callsFake((input) => {
+      if (input.GroupId === "sg-0a0a0a0a") throw awsError("InvalidPermission.Duplicate");
+      return { Return: true, SecurityGroupRules: [{ SecurityGroupRuleId: "sgr-alb" }] };
+    });
+    ec2Mock.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [
+        {
+          SecurityGroupRuleId: "sgr-other",
+          GroupId: "sg-0a0a0a0a",
+          IsEgress: false,
+          FromPort: 5000,
+          ReferencedGroupInfo: { GroupId: "sg-0c0c0c0c" },
+        },
+        {
+          SecurityGroupRuleId: "sgr-ours",
+          GroupId: "sg-0a0a0a0a",
+          IsEgress: false,
+          FromPort: 5000,
+          ReferencedGroupInfo: { GroupId: "sg-0b0b0b0b" },
+        },
+      ],
+    });
+    const result = await run(inputs(), deps());
+    expect(result.failure).toBeUndefined();
+    expect(saved().taskIngressRuleIds).toEqual(["sgr-ours"]);
+  });
+
+  it.each([
+    [
+      "a subnet that does not exist",
+      { "subnet-ids": "subnet-0a1b2c3d,subnet-0f0f0f0f" },
+      /Input 'subnet-ids': subnet-0f0f0f0f does not exist/,
+    ],
+    [
+      "two subnets in one zone",
+      {},
+      /Input 'subnet-ids': a load balancer takes one subnet per Availability Zone/,
+      "us-west-2a",
+    ],
+    [
+      "a task security group of another VPC",
+      {},
+      /Input 'task-security-group-id': security group sg-0a0a0a0a is in vpc-0ffff000/,
+      undefined,
+      "vpc-0ffff000",
+    ],
+  ] as const)(
+    "refuses %s before creating anything",
+    async (_label, extra, message, secondZone?: string, sgVpc?: string) => {
+      if (secondZone)
+        ec2Mock.on(DescribeSubnetsCommand).resolves({
+          Subnets: [
+            { SubnetId: "subnet-0a1b2c3d", VpcId: "vpc-0a1b2c3d", AvailabilityZone: "us-west-2a" },
+            { SubnetId: "subnet-0a1b2c3e", VpcId: "vpc-0a1b2c3d", AvailabilityZone: secondZone },
+          ],
+        });
+      if (sgVpc)
+        ec2Mock
+          .on(DescribeSecurityGroupsCommand)
+          .resolves({ SecurityGroups: [{ GroupId: "sg-0a0a0a0a", VpcId: sgVpc }] });
+      await expect(run(inputs(extra), deps())).rejects.toThrow(message);
+      expect(saves).toHaveLength(0);
+      expect(ec2Mock.commandCalls(CreateSecurityGroupCommand)).toHaveLength(0);
+      expect(elbMock.commandCalls(CreateTargetGroupCommand)).toHaveLength(0);
+    },
+  );
+});
+
+describe("ephemeral-alb inputs: tags ELB would refuse", () => {
+  const read = (tags: string) =>
+    readInputs(
+      (name) =>
+        ({
+          "vpc-id": "vpc-0a1b2c3d",
+          "subnet-ids": "subnet-0a1b2c3d,subnet-0a1b2c3e",
+          "ingress-cidrs": "203.0.113.7/32",
+          tags,
+        })[name] ?? "",
+      {
+        GITHUB_REPOSITORY: "octo-org/papyrus",
+        AWS_REGION: "us-west-2",
+      },
+    );
+  it("accepts ELB's character set (unicode letters, spaces, _ . : / = + - @)", () => {
+    expect(read('{"team": "Zoë & co"}'.replace(" & ", " + "))).toMatchObject({ extraTags: { team: "Zoë + co" } });
+  });
+  it.each([
+    [
+      '{"cost#center": "1"}',
+      /the key 'cost#center' of tag 'cost#center' has characters Elastic Load Balancing refuses/,
+    ],
+    ['{"owner": "a,b"}', /the value 'a,b' of tag 'owner'/],
+    [
+      JSON.stringify(Object.fromEntries(Array.from({ length: 47 }, (_, i) => [`k${i}`, "v"]))),
+      /47 tags plus the action's 4 make 51; AWS allows 50/,
+    ],
+  ])("refuses %s", (tags, message) => {
+    expect(() => read(tags)).toThrow(message);
   });
 });

@@ -14,6 +14,8 @@ import { type RunOptions, type RunResult, runBundle, runPostBundle, startBundle 
 
 export const VPC = "vpc-0e5a1b2c3d4e5f601";
 export const SUBNETS = ["subnet-0e5a1b2c3d4e5f601", "subnet-0e5a1b2c3d4e5f602"];
+/** A third subnet (us-west-2c) of the VPC that the ALB does not use: tasks there are `Target.NotInUse`. */
+export const SUBNET_C = "subnet-0e5a1b2c3d4e5f603";
 export const TASK_SG = "sg-0e5a1b2c3d4e5f601";
 export const CLUSTER = "papyrus";
 export const SERVICE = "papyrus-task-service";
@@ -29,6 +31,7 @@ export interface TaskSpec {
   count?: number;
   exitCode?: number;
   stoppedReason?: string;
+  subnetId?: string;
 }
 
 export interface ScenarioOptions {
@@ -50,6 +53,7 @@ export function scenario(opts: ScenarioOptions): Scenario {
       subnets: [
         { id: SUBNETS[0], vpcId: VPC, cidr: "10.0.1.0/24", availabilityZone: "us-west-2a" },
         { id: SUBNETS[1], vpcId: VPC, cidr: "10.0.2.0/24", availabilityZone: "us-west-2b" },
+        { id: SUBNET_C, vpcId: VPC, cidr: "10.0.3.0/24", availabilityZone: "us-west-2c" },
       ],
       securityGroups: [{ id: TASK_SG, name: "papyrus-task-sg", vpcId: VPC, ingress: opts.taskSgIngress ?? [] }],
     },

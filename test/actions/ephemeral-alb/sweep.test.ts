@@ -1,8 +1,18 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CreateTagsCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { AddTagsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  AddTagsCommand,
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+  ElasticLoadBalancingV2Client,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
+import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { RunningEmulator } from "../../emulator/server";
-import { albInputs, describeRun, emulatorFor, leftovers, REGION, runAlb, runAlbPost, scenario } from "./cycle";
+import { albInputs, describeRun, emulatorFor, leftovers, REGION, runAlb, runAlbPost, SUBNETS, scenario } from "./cycle";
 
 const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
 
@@ -108,6 +118,49 @@ describe("ephemeral-alb mode: sweep", () => {
       expect(post.code).toBe(0);
     }
     expect(emu.emulator.requests.length).toBe(before);
+    expect(leftovers(emu)).toEqual({});
+  });
+
+  it("goes on when a resource it listed is deleted before DescribeTags (a concurrent run's post step)", async () => {
+    const kept = await runAlb(emu, await albInputs({ keep: true, leg: "concurrent" }));
+    expect(kept.code, describeRun(kept)).toBe(0);
+    const runId = JSON.parse(kept.outputs.resources ?? "{}").tags.find(
+      (t: { Key: string }) => t.Key === "ecs-alb-smoke:run-id",
+    ).Value;
+    const elb = new ElasticLoadBalancingV2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+    const ec2 = new EC2Client({ endpoint: emu.endpoint, region: REGION, credentials });
+    const other = await elb.send(new CreateLoadBalancerCommand({ Name: "someone-elses", Subnets: SUBNETS }));
+    const otherArn = other.LoadBalancers?.[0]?.LoadBalancerArn as string;
+    // The other load balancer disappears between the sweep's listing and its first DescribeTags.
+    let deleted = false;
+    elb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "DescribeTagsCommand" && !deleted) {
+          deleted = true;
+          await new ElasticLoadBalancingV2Client({ endpoint: emu.endpoint, region: REGION, credentials }).send(
+            new DeleteLoadBalancerCommand({ LoadBalancerArn: otherArn }),
+          );
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "deleteConcurrently" },
+    );
+    const values: Record<string, string> = {
+      mode: "sweep",
+      "run-id": runId,
+      "evidence-dir": mkdtempSync(join(tmpdir(), "eas-sweep-")),
+    };
+    const result = await run(
+      readInputs((name) => values[name] ?? "", { AWS_REGION: REGION }),
+      { clients: { elb, ec2 }, store: { save: () => {} }, summary: async () => {} },
+    );
+    expect(deleted).toBe(true);
+    expect(result.failure).toBeUndefined();
+    expect(result.outputs["swept-count"]).toBe(1);
+    const describeTags = emu.emulator.requests.filter(
+      (r) => r.action === "DescribeTags" && r.service === "elasticloadbalancing",
+    );
+    expect(describeTags.some((r) => r.code === "LoadBalancerNotFound")).toBe(true);
     expect(leftovers(emu)).toEqual({});
   });
 });

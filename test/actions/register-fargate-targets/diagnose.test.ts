@@ -75,11 +75,56 @@ describe("diagnosis", () => {
       ToPort: to,
       UserIdGroupPairs: [{ GroupId: group }],
     });
-    expect(admits([rule(5000, 5000, "sg-alb")], ["sg-alb"], 5000)).toBe(true);
-    expect(admits([rule(4000, 6000, "sg-alb")], ["sg-alb"], 5000)).toBe(true);
-    expect(admits([rule(80, 80, "sg-alb")], ["sg-alb"], 5000)).toBe(false);
-    expect(admits([rule(5000, 5000, "sg-other")], ["sg-alb"], 5000)).toBe(false);
-    expect(admits([{ IpProtocol: "-1", UserIdGroupPairs: [{ GroupId: "sg-alb" }] }], ["sg-alb"], 5000)).toBe(true);
+    const subnets = ["10.0.1.0/24", "10.0.2.0/24"];
+    const verdict = (rules: Parameters<typeof admits>[0], cidrs: string[] | undefined = subnets) =>
+      admits(rules, ["sg-alb"], 5000, cidrs).admitted;
+    expect(verdict([rule(5000, 5000, "sg-alb")])).toBe(true);
+    expect(verdict([rule(4000, 6000, "sg-alb")])).toBe(true);
+    expect(verdict([rule(80, 80, "sg-alb")])).toBe(false);
+    expect(verdict([rule(5000, 5000, "sg-other")])).toBe(false);
+    expect(verdict([{ IpProtocol: "-1", UserIdGroupPairs: [{ GroupId: "sg-alb" }] }])).toBe(true);
+  });
+
+  it("counts any IPv4 range covering every ALB subnet as admitting; what it cannot judge is unknown", () => {
+    const cidr = (CidrIp: string, port = 5000) => ({
+      IpProtocol: "tcp",
+      FromPort: port,
+      ToPort: port,
+      IpRanges: [{ CidrIp }],
+    });
+    const subnets = ["10.0.1.0/24", "10.0.2.0/24"];
+    const verdict = (rules: Parameters<typeof admits>[0], cidrs: string[] | undefined = subnets) =>
+      admits(rules, ["sg-alb"], 5000, cidrs);
+    expect(verdict([cidr("10.0.0.0/16")])).toMatchObject({
+      admitted: true,
+      by: expect.stringContaining("10.0.0.0/16"),
+    });
+    expect(verdict([cidr("0.0.0.0/0")]).admitted).toBe(true);
+    expect(verdict([cidr("10.0.1.0/24"), cidr("10.0.2.0/24")]).admitted).toBe(false);
+    expect(verdict([cidr("10.0.1.0/24")])).toMatchObject({
+      admitted: false,
+      why: expect.stringContaining("10.0.2.0/24"),
+    });
+    expect(verdict([cidr("10.0.0.0/16", 80)]).admitted).toBe(false);
+    expect(verdict([cidr("192.168.0.0/16")]).admitted).toBe(false);
+    expect(admits([cidr("10.0.0.0/16")], ["sg-alb"], 5000, undefined).admitted).toBeUndefined();
+    expect(
+      verdict([{ IpProtocol: "tcp", FromPort: 5000, ToPort: 5000, PrefixListIds: [{ PrefixListId: "pl-0abc" }] }]),
+    ).toMatchObject({ admitted: undefined, why: expect.stringContaining("pl-0abc") });
+  });
+
+  it("names the Availability Zone a NotInUse target is in that the load balancer does not enable", () => {
+    const notInUse = [
+      {
+        Target: { Id: "10.0.3.7", Port: 5000 },
+        TargetHealth: { State: "unused" as const, Reason: "Target.NotInUse" as const },
+      },
+    ];
+    const zones = { enabled: ["us-west-2a", "us-west-2b"], outside: [{ target: "10.0.3.7:5000", zone: "us-west-2c" }] };
+    expect(hint(notInUse, tg, sgOk, [], zones)).toBe(
+      "10.0.3.7:5000 is in us-west-2c, which the load balancer does not enable (it has us-west-2a, us-west-2b) — add a subnet of us-west-2c to ephemeral-alb's 'subnet-ids', or run the service only in us-west-2a, us-west-2b.",
+    );
+    expect(hint(notInUse, tg, sgOk, [], { enabled: zones.enabled, outside: [] })).toMatch(/not used by any listener/);
   });
 
   it("reads a task's IP from the ENI attachment, else from the container", () => {

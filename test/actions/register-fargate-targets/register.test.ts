@@ -1,3 +1,8 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator/server";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
@@ -10,12 +15,15 @@ import {
   leftovers,
   OLD,
   PRIMARY,
+  REGION,
   registerInputs,
   runAlb,
   runAlbPost,
   runRegister,
   runRegisterPost,
+  SUBNET_C,
   scenario,
+  TASK_SG,
   type TaskSpec,
   taskSpecs,
 } from "../ephemeral-alb/cycle";
@@ -175,6 +183,33 @@ describe("register-fargate-targets against the emulator", () => {
     expect(calls(emu, "DescribeTargetHealth", since)).toBeLessThan(40);
   });
 
+  it("waits out ELB's eventual consistency: Target.NotRegistered right after RegisterTargets is not fatal", async () => {
+    await useTasks(emu, taskSpecs(apps));
+    // Registrations stay invisible to DescribeTargetHealth for 1.5 s (150 s x timeScale 0.01).
+    await emu.emulator.loadScenario({ elbv2: { consistencyMs: 150_000 } });
+    try {
+      const reg = await registerAndDeregister();
+      expect(reg.code, describeRun(reg)).toBe(0);
+      expect(reg.outputs.healthy).toBe("true");
+    } finally {
+      await emu.emulator.loadScenario({ elbv2: { consistencyMs: 0 } });
+    }
+  });
+
+  it("names the Availability Zone the load balancer does not enable when a task is Target.NotInUse there", async () => {
+    const [a] = apps as [SampleApp];
+    await useTasks(emu, [{ ip: a.address, port: 5000, subnetId: SUBNET_C }]);
+    const reg = await registerAndDeregister({ "timeout-seconds": 600 });
+    expect(reg.code).toBe(1);
+    const message = errors(reg).join("\n");
+    expect(message).toContain("(Target.NotInUse)");
+    expect(message).toContain("Availability Zones: the load balancer enables us-west-2a, us-west-2b;");
+    expect(message).toContain(
+      `Hint: ${a.address}:5000 is in us-west-2c, which the load balancer does not enable (it has us-west-2a, us-west-2b) — add a subnet of us-west-2c to ephemeral-alb's 'subnet-ids'`,
+    );
+    expect(message).not.toContain("not used by any listener");
+  });
+
   it("reports a stopped task with its stoppedReason and exit code", async () => {
     const [a] = apps as [SampleApp];
     await useTasks(emu, [{ ip: a.address, port: 5000 }]);
@@ -269,6 +304,40 @@ describe("register-fargate-targets: a task security group without the ALB's ingr
       expect(message).toContain("Hint: The task security group does not admit the ALB security group on tcp/5000");
       await runRegisterPost(emu, reg);
     } finally {
+      const post = await runAlbPost(emu, alb);
+      expect(post.code, describeRun(post)).toBe(0);
+    }
+    expect(leftovers(emu)).toEqual({});
+  });
+
+  it("counts a VPC-CIDR rule as admitting the ALB (its nodes connect from the ALB subnets)", async () => {
+    const [app] = apps as [SampleApp];
+    const ec2 = new EC2Client({
+      endpoint: emu.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" },
+    });
+    const rule = { IpProtocol: "tcp", FromPort: 5000, ToPort: 5000, IpRanges: [{ CidrIp: "10.0.0.0/16" }] };
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: TASK_SG, IpPermissions: [rule] }));
+    await app.control({ healthzStatus: 404 });
+    const alb = await runAlb(emu, await albInputs({ "task-security-group-id": "" }));
+    expect(alb.code, describeRun(alb)).toBe(0);
+    try {
+      const reg = await runRegister(
+        emu,
+        registerInputs(alb.outputs["target-group-arn"] as string, { "timeout-seconds": 600 }),
+      );
+      expect(reg.code).toBe(1);
+      const message = errors(reg).join("\n");
+      expect(message).toContain("Target.ResponseCodeMismatch");
+      expect(message).toMatch(
+        /the task security group\(s\) sg-[0-9a-f]+ admit the ALB security group\(s\) sg-[0-9a-f]+ on tcp\/5000 \(a rule for 10\.0\.0\.0\/16, which covers the ALB subnets 10\.0\.1\.0\/24, 10\.0\.2\.0\/24\)/,
+      );
+      expect(message).not.toContain("do NOT admit");
+      await runRegisterPost(emu, reg);
+    } finally {
+      await app.control({ reset: true });
+      await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: TASK_SG, IpPermissions: [rule] }));
       const post = await runAlbPost(emu, alb);
       expect(post.code, describeRun(post)).toBe(0);
     }

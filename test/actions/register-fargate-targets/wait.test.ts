@@ -86,6 +86,40 @@ describe("waitUntilHealthy", () => {
     expect(result.healthy === false && result.reason).toContain("Target.NotInUse");
   });
 
+  it("takes Target.NotRegistered right after registration for propagation, not for a deregistration", async () => {
+    const notRegistered: Health = ["unused", "Target.NotRegistered"];
+    answers(
+      [notRegistered, notRegistered],
+      [notRegistered, notRegistered],
+      [notRegistered, notRegistered],
+      [["initial", "Elb.RegistrationInProgress"], notRegistered],
+      [["healthy"], ["initial", "Elb.InitialHealthChecking"]],
+      [["healthy"], ["healthy"]],
+    );
+    const result = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, opts());
+    expect(result.healthy).toBe(true);
+  });
+
+  it("fails on Target.NotRegistered once the grace period is over, or once the target was seen registered", async () => {
+    answers([["unused", "Target.NotRegistered"], ["healthy"]]);
+    const o = opts();
+    const stale = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, o);
+    expect(stale).toMatchObject({
+      healthy: false,
+      reason: expect.stringContaining("10.0.1.5:5000 unused (Target.NotRegistered)"),
+    });
+    const waited = o.clock.now() - 1_700_000_000_000;
+    expect(waited).toBeGreaterThanOrEqual(60_000);
+    expect(waited).toBeLessThan(70_000);
+
+    elbMock.reset();
+    answers([["initial"], ["initial"]], [["unused", "Target.NotRegistered"], ["initial"]]);
+    const o2 = opts();
+    const gone = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, o2);
+    expect(gone).toMatchObject({ healthy: false, reason: expect.stringContaining("Target.NotRegistered") });
+    expect(o2.clock.now() - 1_700_000_000_000).toBeLessThan(5_000);
+  });
+
   it("fails fast when a task stopped", async () => {
     answers([["initial"], ["unhealthy", "Target.Timeout"]]);
     stopped = [

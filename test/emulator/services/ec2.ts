@@ -29,6 +29,12 @@ export type { NetworkInterface, NetworkInterfaceSpec } from "./ec2/model";
 
 /** Scenario section `ec2`: seeded resources (not "created", so never leftovers). */
 export interface Ec2Scenario {
+  /**
+   * Eventual consistency: a security group created through the API is
+   * invisible to other calls (InvalidGroup.NotFound; ELB's
+   * InvalidSecurityGroup) for this many ms, scaled by timeScale.
+   */
+  consistencyMs?: number;
   vpcs?: { id?: string; cidr?: string; isDefault?: boolean; tags?: Record<string, string> }[];
   subnets?: {
     id?: string;
@@ -57,6 +63,35 @@ export interface Ec2Scenario {
   }[];
 }
 
+/**
+ * The request parameters each Describe* documents (EC2 API Reference, one page
+ * per action). Anything else is refused as EC2 refuses it (`UnknownParameter`),
+ * so a call the real API would reject never passes here.
+ */
+const DESCRIBE_PARAMETERS: Record<string, string[]> = {
+  DescribeVpcs: ["VpcId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeSubnets: ["SubnetId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeSecurityGroups: ["GroupId", "GroupName", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeSecurityGroupRules: ["SecurityGroupRuleId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeNetworkInterfaces: ["NetworkInterfaceId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeTags: ["Filter", "MaxResults", "NextToken", "DryRun"],
+};
+
+function checkDescribeParameters(action: string, p: Params): void {
+  const known = DESCRIBE_PARAMETERS[action] ?? [];
+  for (const key of Object.keys(p)) {
+    if (!known.includes(key)) throw new AwsError("UnknownParameter", `The parameter ${key} is not recognized`);
+  }
+  // "You cannot specify this parameter and the group IDs parameter in the same request."
+  // (API_DescribeSecurityGroups.html, MaxResults)
+  if (action === "DescribeSecurityGroups" && p.MaxResults !== undefined && p.GroupId !== undefined) {
+    throw new AwsError(
+      "InvalidParameterCombination",
+      "The parameter groupIds cannot be used with the parameter maxResults",
+    );
+  }
+}
+
 const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 const tagMap = (t?: Record<string, string>): Tags => new Map(Object.entries(t ?? {}));
 
@@ -70,21 +105,27 @@ export class Ec2Service implements ServiceModule {
 
   constructor(emulator: Emulator) {
     this.state = new Ec2State(emulator);
+    const described =
+      (action: string, fn: (state: Ec2State, p: Params) => unknown): Handler =>
+      (p) => {
+        checkDescribeParameters(action, p);
+        return fn(this.state, p);
+      };
     this.handlers = {
-      DescribeVpcs: (p) => describeVpcs(this.state, p),
-      DescribeSubnets: (p) => describeSubnets(this.state, p),
+      DescribeVpcs: described("DescribeVpcs", describeVpcs),
+      DescribeSubnets: described("DescribeSubnets", describeSubnets),
       CreateSecurityGroup: (p, ctx) => this.createSecurityGroup(p, ctx),
       DeleteSecurityGroup: (p) => this.deleteSecurityGroup(p),
-      DescribeSecurityGroups: (p) => describeSecurityGroups(this.state, p),
-      DescribeSecurityGroupRules: (p) => describeSecurityGroupRules(this.state, p),
+      DescribeSecurityGroups: described("DescribeSecurityGroups", describeSecurityGroups),
+      DescribeSecurityGroupRules: described("DescribeSecurityGroupRules", describeSecurityGroupRules),
       AuthorizeSecurityGroupIngress: (p, ctx) => this.authorize(p, false, ctx),
       AuthorizeSecurityGroupEgress: (p, ctx) => this.authorize(p, true, ctx),
       RevokeSecurityGroupIngress: (p) => this.revoke(p, false),
       RevokeSecurityGroupEgress: (p) => this.revoke(p, true),
-      DescribeNetworkInterfaces: (p) => describeNetworkInterfaces(this.state, p),
+      DescribeNetworkInterfaces: described("DescribeNetworkInterfaces", describeNetworkInterfaces),
       CreateTags: (p) => this.createTags(p),
       DeleteTags: (p) => this.deleteTags(p),
-      DescribeTags: (p) => describeTags(this.state, p),
+      DescribeTags: described("DescribeTags", describeTags),
     };
   }
 
@@ -150,6 +191,7 @@ export class Ec2Service implements ServiceModule {
   loadScenario(scenario: Scenario): void {
     const section = scenario.ec2 as Ec2Scenario | undefined;
     if (!section) return;
+    if (section.consistencyMs !== undefined) this.state.consistencyMs = section.consistencyMs;
     for (const v of section.vpcs ?? []) {
       this.state.addVpc({
         ...(v.id ? { id: v.id } : {}),

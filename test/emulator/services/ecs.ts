@@ -5,6 +5,7 @@
  */
 import type { Emulator } from "../server";
 import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
+import { ec2Of } from "./ec2";
 import {
   clientException,
   clusterNotFound,
@@ -58,11 +59,13 @@ export function createEcs(emulator: Emulator): EcsModule {
     if (refs.length > 100) throw invalidParameter("Tasks cannot be longer than 100.");
     const tasks: Params[] = [];
     const failures: Params[] = [];
+    // A task's availabilityZone is its subnet's (EC2 knows it; an undeclared subnet: the region's "a").
+    const zoneOf = (subnetId: string) => ec2Of(emulator).state.subnets.get(subnetId)?.availabilityZone;
     for (const ref of refs) {
       const task = state.findTask(cluster, ref);
       if (task)
         tasks.push({
-          ...taskView(task, cluster, state.region, state.account),
+          ...taskView(task, cluster, state.region, state.account, zoneOf(task.subnetId)),
           ...(includesTags(params) ? { tags: [] } : {}),
         });
       else

@@ -43,6 +43,14 @@ export interface Elbv2Scenario {
   registrationSeconds?: number;
   /** Load balancer names (`*` wildcards) whose provisioning ends `failed`. */
   failProvisioning?: string[];
+  /** The account already has ELB's service-linked role (default false: a new account). */
+  serviceLinkedRole?: boolean;
+  /**
+   * Eventual consistency: a target registered by RegisterTargets stays
+   * invisible to DescribeTargetHealth (`unused`/`Target.NotRegistered`) for
+   * this many ms, scaled by timeScale (default 0).
+   */
+  consistencyMs?: number;
 }
 
 interface Config {
@@ -50,6 +58,7 @@ interface Config {
   eniReleaseSeconds: number;
   registrationSeconds: number;
   failProvisioning: string[];
+  consistencyMs: number;
 }
 
 const DEFAULT_CONFIG: Config = {
@@ -57,6 +66,7 @@ const DEFAULT_CONFIG: Config = {
   eniReleaseSeconds: 120,
   registrationSeconds: 10,
   failProvisioning: [],
+  consistencyMs: 0,
 };
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
@@ -84,6 +94,13 @@ export class Elbv2Service implements ServiceModule {
   private readonly drainTimers = new Set<NodeJS.Timeout>();
   /** Ids chosen while computing resource ARNs for enforcement, reused by the create call. */
   private readonly pendingIds = new WeakMap<Params, string>();
+  /**
+   * Whether the account's AWSServiceRoleForElasticLoadBalancing exists (scenario
+   * `elbv2.serviceLinkedRole`). ELB creates it with the first load balancer of an
+   * account, which needs `iam:CreateServiceLinkedRole` (condition
+   * `iam:AWSServiceName`) — https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html
+   */
+  private serviceLinkedRole = false;
 
   constructor(private readonly emulator: Emulator) {
     this.health = new HealthChecker(emulator, { registrationMs: () => this.config.registrationSeconds * 1000 }, (tg) =>
@@ -101,6 +118,7 @@ export class Elbv2Service implements ServiceModule {
       targetGroup: (arn) => this.tg(arn),
       usersOf: (tg) => this.usersOf(tg),
       drainTimers: this.drainTimers,
+      consistencyMs: () => this.config.consistencyMs,
     });
     const h: Record<string, (p: Params, ctx: RequestContext) => unknown> = {
       CreateLoadBalancer: (p, c) => this.createLoadBalancer(p, c),
@@ -254,6 +272,7 @@ export class Elbv2Service implements ServiceModule {
     const id = this.pendingId(p);
     const arn = `${this.arnPrefix(ctx)}:loadbalancer/app/${name}/${id}`;
     await this.authorizeTagOnCreate(ctx, arn, tags);
+    await this.ensureServiceLinkedRole(ctx);
     const lb: LoadBalancer = {
       arn,
       id,
@@ -294,6 +313,20 @@ export class Elbv2Service implements ServiceModule {
     return { LoadBalancers: [lbOut(lb, this.emulator.region)] };
   }
 
+  private async ensureServiceLinkedRole(ctx: RequestContext): Promise<void> {
+    if (this.serviceLinkedRole) return;
+    const service = "elasticloadbalancing.amazonaws.com";
+    if (this.emulator.enforce && this.emulator.authorizer) {
+      await this.emulator.authorizer(
+        ctx,
+        "iam:CreateServiceLinkedRole",
+        [`arn:aws:iam::${ctx.account}:role/aws-service-role/${service}/AWSServiceRoleForElasticLoadBalancing`],
+        { request: { "iam:AWSServiceName": service } },
+      );
+    }
+    this.serviceLinkedRole = true;
+  }
+
   private async finishProvisioning(lb: LoadBalancer): Promise<void> {
     delete lb.timer;
     if (!this.loadBalancers.has(lb.arn)) return;
@@ -329,6 +362,9 @@ export class Elbv2Service implements ServiceModule {
   }
 
   private async deleteLoadBalancer(p: Params) {
+    // "If the load balancer does not exist or has already been deleted, the call
+    // succeeds." — https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteLoadBalancer.html
+    if (!this.loadBalancers.has(String(p.LoadBalancerArn))) return {};
     const lb = this.lb(p.LoadBalancerArn);
     if (lb.attributes.get("deletion_protection.enabled") === "true") {
       throw new AwsError(
@@ -481,10 +517,16 @@ export class Elbv2Service implements ServiceModule {
       throw new AwsError("UnsupportedProtocol", `emulator: only HTTP listeners are emulated, not '${protocol}'`);
     }
     const port = portIn(p.Port, "port");
-    if (this.listenersOf(lb).some((l) => l.port === port)) {
+    const actions = this.readActions(p, lb);
+    const existing = this.listenersOf(lb).find((l) => l.port === port);
+    if (existing) {
+      // "This operation is idempotent ... If you attempt to create multiple listeners
+      // with the same settings, each call succeeds." — API_CreateListener.html
+      if (existing.protocol === protocol && JSON.stringify(existing.actions) === JSON.stringify(actions)) {
+        return { Listeners: [listenerOut(existing)] };
+      }
       throw new AwsError("DuplicateListener", "A listener already exists on this port for this load balancer");
     }
-    const actions = this.readActions(p, lb);
     const tags = readTags(p.Tags);
     const id = this.pendingId(p);
     const arn = `${this.arnPrefix(ctx)}:listener/app/${lb.name}/${lb.id}/${id}`;
@@ -618,11 +660,12 @@ export class Elbv2Service implements ServiceModule {
         return [`${prefix}:loadbalancer/app/${params.Name}/${this.pendingId(params)}`];
       case "CreateTargetGroup":
         return [`${prefix}:targetgroup/${params.Name}/${this.pendingId(params)}`];
-      case "CreateListener": {
-        const lb = this.loadBalancers.get(String(params.LoadBalancerArn));
-        if (!lb) return [`${prefix}:listener/app/*`];
-        return [`${prefix}:listener/app/${lb.name}/${lb.id}/${this.pendingId(params)}`];
-      }
+      case "CreateListener":
+        // Authorized on the load balancer, not on the listener it creates (Service
+        // Authorization Reference, list_awselasticloadbalancingv2.html: CreateListener's
+        // resource types are loadbalancer/app/* and loadbalancer/net/*). Tagging the new
+        // listener is a separate AddTags on the listener's ARN (authorizeTagOnCreate).
+        return [String(params.LoadBalancerArn ?? `${prefix}:loadbalancer/app/*`)];
       case "DeleteLoadBalancer":
       case "ModifyLoadBalancerAttributes":
         return [String(params.LoadBalancerArn)];
@@ -647,11 +690,20 @@ export class Elbv2Service implements ServiceModule {
   loadScenario(scenario: Scenario): void {
     const section = scenario.elbv2 as Elbv2Scenario | undefined;
     if (!section) return;
-    const known = ["provisioningSeconds", "eniReleaseSeconds", "registrationSeconds", "failProvisioning"];
+    const known = [
+      "provisioningSeconds",
+      "eniReleaseSeconds",
+      "registrationSeconds",
+      "failProvisioning",
+      "consistencyMs",
+      "serviceLinkedRole",
+    ];
     for (const key of Object.keys(section)) {
       if (!known.includes(key)) throw new Error(`scenario elbv2.${key} is not known (known: ${known.join(", ")})`);
     }
-    this.config = { ...this.config, ...section } as Config;
+    const { serviceLinkedRole, ...config } = section;
+    if (serviceLinkedRole !== undefined) this.serviceLinkedRole = serviceLinkedRole;
+    this.config = { ...this.config, ...config } as Config;
   }
 
   async reset(): Promise<void> {
@@ -660,6 +712,7 @@ export class Elbv2Service implements ServiceModule {
     this.targetGroups.clear();
     this.listeners.clear();
     this.config = { ...DEFAULT_CONFIG };
+    this.serviceLinkedRole = false;
   }
 
   async stop(): Promise<void> {

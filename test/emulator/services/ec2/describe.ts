@@ -160,6 +160,7 @@ export function describeSecurityGroups(state: Ec2State, p: Params) {
   const defaultVpc = state.defaultVpc()?.id;
   const groups = [...state.groups.values()].filter(
     (g) =>
+      state.visible(g) &&
       (ids.length === 0 || ids.includes(g.id)) &&
       (names.length === 0 || (names.includes(g.name) && g.vpcId === defaultVpc)) &&
       passesFilters(filters, (name) => {
@@ -227,7 +228,9 @@ export function describeSecurityGroupRules(state: Ec2State, p: Params) {
       throw new AwsError("InvalidSecurityGroupRuleId.NotFound", `The security group rule ID '${id}' does not exist`);
     }
   }
-  const filters = readFilters(p, (n) => ["group-id", "security-group-rule-id"].includes(n) || isTagFilter(n));
+  // Documented: group-id, security-group-rule-id and tag:<key> only — not tag-key/tag-value
+  // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSecurityGroupRules.html).
+  const filters = readFilters(p, (n) => ["group-id", "security-group-rule-id"].includes(n) || n.startsWith("tag:"));
   const rules = all.filter(
     (r) =>
       (ids.length === 0 || ids.includes(r.id)) &&
@@ -350,9 +353,10 @@ export function eniOut(state: Ec2State, e: NetworkInterface): Params {
   };
 }
 
-/** DescribeTags over every taggable resource. */
+/** DescribeTags over every taggable resource (filters: API_DescribeTags.html). */
 export function describeTags(state: Ec2State, p: Params) {
   const filters = readFilters(p, (n) => ["resource-id", "resource-type", "key", "value"].includes(n));
+  const hidden = new Set([...state.groups.values()].filter((g) => !state.visible(g)).map((g) => g.id));
   const all: { resourceId: string; resourceType: string; key: string; value: string }[] = [];
   const push = (id: string, type: string, tags: Tags) => {
     for (const [key, value] of tags) all.push({ resourceId: id, resourceType: type, key, value });
@@ -360,6 +364,7 @@ export function describeTags(state: Ec2State, p: Params) {
   for (const v of state.vpcs.values()) push(v.id, "vpc", v.tags);
   for (const s of state.subnets.values()) push(s.id, "subnet", s.tags);
   for (const g of state.groups.values()) {
+    if (hidden.has(g.id)) continue;
     push(g.id, "security-group", g.tags);
     for (const r of g.rules) push(r.id, "security-group-rule", r.tags);
   }

@@ -51,6 +51,12 @@ export interface SecurityGroup {
   tags: Tags;
   rules: SecurityGroupRule[];
   created: boolean;
+  /**
+   * Until this wall-clock time (ms) a new group is invisible to every other
+   * call: EC2 answers `InvalidGroup.NotFound`, as its eventual-consistency
+   * page documents right after CreateSecurityGroup.
+   */
+  visibleAt?: number;
 }
 
 export interface NetworkInterface {
@@ -102,6 +108,15 @@ export class Ec2State {
   readonly subnets = new Map<string, Subnet>();
   readonly groups = new Map<string, SecurityGroup>();
   readonly interfaces = new Map<string, NetworkInterface>();
+  /**
+   * Eventual consistency (scenario `ec2.consistencyMs`, before timeScale):
+   * how long a security group created through the API stays invisible to
+   * other calls. "If you run a command to modify or describe the resource
+   * that you just created, its ID might not have propagated throughout the
+   * system, and you will get an error responding that the resource does not
+   * exist" — https://docs.aws.amazon.com/ec2/latest/devguide/eventual-consistency.html
+   */
+  consistencyMs = 0;
 
   constructor(readonly emulator: Emulator) {}
 
@@ -125,6 +140,7 @@ export class Ec2State {
     this.subnets.clear();
     this.groups.clear();
     this.interfaces.clear();
+    this.consistencyMs = 0;
     const vpc = this.addVpc({ cidr: "172.31.0.0/16", isDefault: true });
     this.addSubnet({ vpcId: vpc.id, cidr: "172.31.0.0/20", availabilityZone: `${this.region}a`, defaultForAz: true });
     this.addSubnet({ vpcId: vpc.id, cidr: "172.31.16.0/20", availabilityZone: `${this.region}b`, defaultForAz: true });
@@ -200,6 +216,8 @@ export class Ec2State {
       rules: [],
       created: spec.created,
     };
+    const hiddenMs = spec.created ? this.emulator.scaled(this.consistencyMs) : 0;
+    if (hiddenMs > 0) group.visibleAt = Date.now() + hiddenMs;
     // Default egress: everything out. The default group also admits itself.
     group.rules.push(this.newRule(group.id, { isEgress: true, protocol: "-1", cidr: "0.0.0.0/0" }, false));
     if (spec.selfReference) {
@@ -242,16 +260,22 @@ export class Ec2State {
     return subnet;
   }
 
+  /** Whether a new group has propagated (see `consistencyMs`). */
+  visible(group: SecurityGroup): boolean {
+    return group.visibleAt === undefined || group.visibleAt <= Date.now();
+  }
+
   group(id: string): SecurityGroup {
     const group = this.groups.get(id);
-    if (!group) throw new AwsError("InvalidGroup.NotFound", `The security group '${id}' does not exist`);
+    if (!group || !this.visible(group))
+      throw new AwsError("InvalidGroup.NotFound", `The security group '${id}' does not exist`);
     return group;
   }
 
   /** By name, in the given VPC or else the default VPC (EC2's rule for GroupName). */
   groupByName(name: string, vpcId?: string): SecurityGroup {
     const vpc = vpcId ?? this.defaultVpc()?.id;
-    const group = [...this.groups.values()].find((g) => g.name === name && g.vpcId === vpc);
+    const group = [...this.groups.values()].find((g) => g.name === name && g.vpcId === vpc && this.visible(g));
     if (!group) {
       throw new AwsError(
         "InvalidGroup.NotFound",
@@ -270,9 +294,10 @@ export class Ec2State {
     return [...this.groups.values()].flatMap((g) => g.rules);
   }
 
-  /** Whether a security group with this id exists. */
+  /** Whether a security group with this id exists and has propagated. */
   securityGroupExists(id: string): boolean {
-    return this.groups.has(id);
+    const group = this.groups.get(id);
+    return group !== undefined && this.visible(group);
   }
 
   /**

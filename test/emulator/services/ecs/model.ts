@@ -206,7 +206,13 @@ export function serviceView(service: EcsService, cluster: EcsCluster, includeTag
   return out;
 }
 
-export function taskView(task: EcsTask, cluster: EcsCluster, region: string, account: string): Params {
+export function taskView(
+  task: EcsTask,
+  cluster: EcsCluster,
+  region: string,
+  account: string,
+  availabilityZone = `${region}a`,
+): Params {
   const stopped = task.lastStatus === "STOPPED";
   const containerArn = `arn:aws:ecs:${region}:${account}:container/${cluster.name}/${task.id}/${task.containerId}`;
   const container: Params = {
@@ -240,7 +246,7 @@ export function taskView(task: EcsTask, cluster: EcsCluster, region: string, acc
       },
     ],
     attributes: [{ name: "ecs.cpu-architecture", value: "x86_64" }],
-    availabilityZone: `${region}a`,
+    availabilityZone,
     clusterArn: cluster.arn,
     connectivity: stopped ? "DISCONNECTED" : "CONNECTED",
     connectivityAt: task.createdAt,

@@ -47,6 +47,20 @@ export class HealthChecker {
       );
       return;
     }
+    // "Target.NotInUse - The target group is not used by any load balancer or the
+    // target is in an Availability Zone that is not enabled for its load balancer."
+    // — https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html
+    const zone = target.availabilityZone ?? ec2Of(this.emulator).networkInterfaceByAddress(target.id)?.availabilityZone;
+    if (zone && zone !== "all" && !users.some((lb) => lb.subnets.some((s) => s.zoneName === zone))) {
+      this.stop(target);
+      set(
+        target,
+        "unused",
+        "Target.NotInUse",
+        "Target is in an Availability Zone that is not enabled for the load balancer",
+      );
+      return;
+    }
     if (!users.some((lb) => lb.state === "active")) {
       this.stop(target);
       set(target, "initial", "Elb.RegistrationInProgress", "Target registration is in progress");

@@ -59,6 +59,8 @@ export interface Target {
   generation: number;
   checking: boolean;
   timer?: NodeJS.Timeout;
+  /** Invisible to DescribeTargetHealth until this wall-clock time (eventual consistency). */
+  visibleAt?: number;
 }
 
 export interface TargetGroup {
@@ -312,15 +314,36 @@ export function applyAttributes(
 
 export const attributesOut = (m: Map<string, string>) => [...m].map(([Key, Value]) => ({ Key, Value }));
 
-/** `Tags.member.N.Key/Value`, refusing duplicate keys as AWS does. */
+/** ELBv2 `Tag`: key 1-128, value 0-256, this character set (API_Tag.html). */
+const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** `Tags.member.N.Key/Value`, refusing duplicate keys, bad lengths and characters as AWS does. */
 export function readTags(list: unknown): Tags {
   const tags: Tags = new Map();
-  for (const t of (Array.isArray(list) ? list : []) as Params[]) {
+  const items = (Array.isArray(list) ? list : []) as Params[];
+  items.forEach((t, i) => {
     const key = String(t.Key ?? "");
+    const value = String(t.Value ?? "");
     if (!key) throw validation("A tag key must be specified");
+    for (const [field, text, max] of [
+      ["key", key, 128],
+      ["value", value, 256],
+    ] as const) {
+      const at = `tags.${i + 1}.member.${field}`;
+      if (text.length > max) {
+        throw validation(
+          `1 validation error detected: Value '${text}' at '${at}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+        );
+      }
+      if (!TAG_PATTERN.test(text)) {
+        throw validation(
+          `1 validation error detected: Value '${text}' at '${at}' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`,
+        );
+      }
+    }
     if (tags.has(key)) throw new AwsError("DuplicateTagKeys", `Tag key '${key}' is duplicated`);
-    tags.set(key, String(t.Value ?? ""));
-  }
+    tags.set(key, value);
+  });
   if (tags.size > 50)
     throw new AwsError(
       "TooManyTags",

@@ -38,6 +38,8 @@ export interface TargetDeps {
   usersOf(tg: TargetGroup): LoadBalancer[];
   /** Pending drain timers, cancelled on reset/stop. */
   drainTimers: Set<NodeJS.Timeout>;
+  /** Eventual consistency of registration (ms before timeScale). */
+  consistencyMs(): number;
 }
 
 export class Targets {
@@ -86,6 +88,8 @@ export class Targets {
         checking: false,
       };
       if (t.availabilityZone) target.availabilityZone = t.availabilityZone;
+      const hiddenMs = this.deps.emulator.scaled(this.deps.consistencyMs());
+      if (hiddenMs > 0) target.visibleAt = Date.now() + hiddenMs;
       tg.targets.set(key, target);
       this.deps.health.reconcileTarget(tg, target);
     }
@@ -139,11 +143,17 @@ export class Targets {
         TargetHealth: { State: t.state, Reason: t.reason, Description: t.description },
       };
     };
-    if (p.Targets === undefined) return { TargetHealthDescriptions: [...tg.targets.values()].map(describe) };
+    // ELBv2 is eventually consistent: right after RegisterTargets, DescribeTargetHealth
+    // may not show the target yet (Target.NotRegistered, "The target is not registered
+    // with the target group" — https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html).
+    const visible = (t: Target | undefined): t is Target =>
+      t !== undefined && (t.visibleAt === undefined || t.visibleAt <= Date.now());
+    if (p.Targets === undefined)
+      return { TargetHealthDescriptions: [...tg.targets.values()].filter(visible).map(describe) };
     return {
       TargetHealthDescriptions: this.readTargets(p, tg).map((t) => {
         const target = tg.targets.get(targetKey(t.id, t.port));
-        if (target) return describe(target);
+        if (visible(target)) return describe(target);
         return {
           Target: { Id: t.id, Port: t.port },
           HealthCheckPort: hcPort(t),
