@@ -24,6 +24,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { bundleNode } from "../test/harness/runner";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
 const MB = Number(process.env.MASK_BENCH_MB ?? process.argv[2] ?? 1024);
@@ -132,7 +133,7 @@ function runMasker(dir: string, original: string, mode: string): Measure {
     AWS_REGION: "us-west-2",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   };
-  const m = timed(process.execPath, [join(ROOT, "dist/evidence-mask/index.js")], env, join(dir, `masker-${mode}.out`));
+  const m = timed(bundleNode(), [join(ROOT, "dist/evidence-mask/index.js")], env, join(dir, `masker-${mode}.out`));
   const head = readHead(target, 4 << 20);
   rmSync(ws, { recursive: true, force: true });
   assertMasked(head, `masker ${mode}`);

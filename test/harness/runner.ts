@@ -8,9 +8,31 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { NODE24_VERSION, node24Path } from "../../scripts/node24";
 
 export const ROOT = resolve(new URL("../..", import.meta.url).pathname);
 const GUARD = join(ROOT, "test/harness/loopback-guard.mjs");
+
+let fallbackWarned = false;
+/**
+ * The node that runs bundles: the pinned Node 24 the actions declare
+ * (`runs.using: node24`), as the runner runs them. The suite's global setup
+ * installs it; in CI a missing binary fails every end-to-end test loudly
+ * rather than passing on the machine's Node 20. Elsewhere (no registry at
+ * hand) the machine's node stands in, with a warning.
+ */
+export function bundleNode(): string {
+  const path = node24Path();
+  if (existsSync(path)) return path;
+  const hint = `Node ${NODE24_VERSION} is not installed at ${path}: run \`npm run setup:node24\`.`;
+  if (process.env.CI)
+    throw new Error(`${hint} CI runs the bundles under the Node the actions declare, never the machine's.`);
+  if (!fallbackWarned) {
+    fallbackWarned = true;
+    process.stderr.write(`warning: ${hint} Bundles run under ${process.version} meanwhile.\n`);
+  }
+  return process.execPath;
+}
 
 export interface Annotation {
   level: "error" | "warning" | "notice" | "debug";
@@ -183,7 +205,7 @@ export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
     else env[k] = v;
   }
 
-  const [command, ...args] = opts.command ?? [process.execPath, bundlePath(name)];
+  const [command, ...args] = opts.command ?? [bundleNode(), bundlePath(name)];
   const child = spawn(command as string, args, { cwd: workspace, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
