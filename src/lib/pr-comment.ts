@@ -29,6 +29,7 @@ import { getOctokit } from "@actions/github";
 import { errorMessage } from "./errors";
 import { code, GITHUB_COMMENT_LIMIT, JOB_SUMMARY_LIMIT, truncateMarkdown } from "./report-markdown";
 import { retry, type Sleep } from "./retry";
+import { pullRequestsOfHead, type WorkflowRunHead, workflowRunHead } from "./workflow-run-pr";
 
 export interface PullRequestRef {
   owner: string;
@@ -141,6 +142,28 @@ function apiMessage(error: unknown): string {
   return status ? `HTTP ${status}: ${message}` : message;
 }
 
+/**
+ * Runs a GitHub call with retries on server errors and secondary rate limits
+ * (permission answers are final). Throws CommentNotPermitted on 401/403/404.
+ */
+function retryingCall(sleep?: Sleep) {
+  return <T>(fn: () => Promise<T>) =>
+    retry(fn, {
+      attempts: 4,
+      baseMs: 500,
+      maxMs: 4_000,
+      ...(sleep ? { sleep } : {}),
+      retryable: (e) => {
+        const s = httpStatus(e);
+        return s === undefined || s === 429 || s >= 500;
+      },
+    }).catch((error) => {
+      const s = httpStatus(error);
+      if (s === 401 || s === 403 || s === 404) throw new CommentNotPermitted(apiMessage(error));
+      throw new Error(apiMessage(error));
+    });
+}
+
 /** The one place the GitHub API client is built. */
 function githubClient(token: string, apiUrl: string) {
   return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
@@ -200,22 +223,7 @@ export async function upsertStickyComment(opts: {
 }> {
   const octokit = githubClient(opts.token, opts.apiUrl);
   const { owner, repo, number } = opts.pr;
-  // Server errors and secondary rate limits are worth another try; permission answers are not.
-  const call = <T>(fn: () => Promise<T>) =>
-    retry(fn, {
-      attempts: 4,
-      baseMs: 500,
-      maxMs: 4_000,
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
-      retryable: (e) => {
-        const s = httpStatus(e);
-        return s === undefined || s === 429 || s >= 500;
-      },
-    }).catch((error) => {
-      const s = httpStatus(error);
-      if (s === 401 || s === 403 || s === 404) throw new CommentNotPermitted(apiMessage(error));
-      throw new Error(apiMessage(error));
-    });
+  const call = retryingCall(opts.sleep);
 
   const identity = await tokenIdentity(octokit, call);
   const impostors: ForeignComment[] = [];
@@ -282,6 +290,37 @@ async function appendToSummary(markdown: string): Promise<void> {
   }
 }
 
+/** The PR a workflow_run event is about, from GitHub (never from the triggering run's artifact). */
+async function pullRequestOfRun(
+  env: NodeJS.ProcessEnv,
+  opts: PublishOptions,
+  head: WorkflowRunHead,
+): Promise<{ pr: PullRequestRef | undefined } | { outcome: CommentOutcome; detail: string }> {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
+  if (!owner || !repo) return { pr: undefined };
+  const what = `${head.repository}@${head.sha} (branch ${JSON.stringify(head.branch)}, run ${head.runId})`;
+  try {
+    const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com");
+    const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, retryingCall(opts.sleep));
+    if (numbers.length === 1) {
+      core.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
+      return { pr: { owner, repo, number: numbers[0] as number } };
+    }
+    const detail =
+      numbers.length === 0
+        ? `no open pull request of ${owner}/${repo} has the head ${what}; it was closed or has newer commits, so this report would be about an old commit`
+        : `${numbers.length} open pull requests (${numbers.map((n) => `#${n}`).join(", ")}) have the head ${what}; not guessing which`;
+    core.warning(`No pull request comment: ${detail}. The report is in the job summary.`);
+    return { outcome: "no-pull-request", detail };
+  } catch (error) {
+    const detail = `could not list the pull requests of ${owner}/${repo} to find the one whose head is ${what}: ${errorMessage(error)}`;
+    core.warning(
+      `No pull request comment: ${detail}. Give the job 'pull-requests: read' (or write). The report is in the job summary.`,
+    );
+    return { outcome: error instanceof CommentNotPermitted ? "not-permitted" : "failed", detail };
+  }
+}
+
 /** Job summary always; the sticky PR comment when asked and possible. Never throws because of GitHub. */
 export async function publishReport(opts: PublishOptions): Promise<PublishOutcome> {
   const env = opts.env ?? process.env;
@@ -295,7 +334,14 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
   });
 
   if (!opts.comment) return result("disabled", "comment is false");
-  const pr = pullRequestFromEvent(env, opts.prNumber);
+  const runHead = opts.prNumber === undefined ? workflowRunHead(env) : undefined;
+  if (opts.token.trim() === "" && runHead) {
+    core.warning("No pull request comment: github-token is empty. The report is in the job summary.");
+    return result("not-permitted", "github-token is empty");
+  }
+  const found = runHead ? await pullRequestOfRun(env, opts, runHead) : { pr: pullRequestFromEvent(env, opts.prNumber) };
+  if ("outcome" in found) return result(found.outcome, found.detail);
+  const { pr } = found;
   if (!pr) {
     const detail = `the ${env.GITHUB_EVENT_NAME ?? "current"} event has no pull request number`;
     core.warning(

@@ -5,6 +5,7 @@
  *   GET   {prefix}/repos/:owner/:repo/issues/:number/comments?per_page=&page=   (Link paging)
  *   POST  {prefix}/repos/:owner/:repo/issues/:number/comments
  *   PATCH {prefix}/repos/:owner/:repo/issues/comments/:id
+ *   GET   {prefix}/repos/:owner/:repo/pulls?state=&head=owner:branch   (Link paging)
  *   GET   {prefix}/user          who a user token is; 403 for installation tokens
  *   GET   {prefix}/app           401 unless the token is an app's JWT (never, here)
  *   POST  {graphql}/graphql      `viewer { login databaseId }` for every kind of token
@@ -41,6 +42,13 @@ export interface FakeComment {
   updated_at: string;
 }
 
+export interface FakePullRequest {
+  number: number;
+  state: "open" | "closed";
+  /** Where the PR's head is: `owner/name` (a fork or the base repository), branch and commit. */
+  head: { repo: string; ref: string; sha: string };
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -70,6 +78,7 @@ export interface GitHubFake {
   forbidStatus: 403 | 404;
   /** Answer the next N requests with 500 (retry tests). */
   failNext: number;
+  pullRequests: FakePullRequest[];
   /** GraphQL answers 502 (an Enterprise Server whose GraphQL endpoint is unreachable). */
   graphqlDown: boolean;
   /** Seed a comment written by someone else (or by us in an earlier run); the same login always has the same id. */
@@ -111,6 +120,7 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
     forbidStatus: 403,
     failNext: 0,
     graphqlDown: false,
+    pullRequests: [],
     addComment(issue, body, login = "someone") {
       const now = new Date().toISOString();
       const c: FakeComment = { id: nextId++, issue, body, user: userNamed(login), created_at: now, updated_at: now };
@@ -215,6 +225,31 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
     if (path === "/app" && req.method === "GET") {
       // https://docs.github.com/en/rest/apps/apps#get-the-authenticated-app: only with the app's JWT.
       send(401, { message: "A JSON web token could not be decoded" });
+      return;
+    }
+    if (/^\/repos\/[^/]+\/[^/]+\/pulls$/.test(path) && req.method === "GET") {
+      // https://docs.github.com/en/rest/pulls/pulls#list-pull-requests: `head` is `user:ref-name`.
+      const state = url.searchParams.get("state") ?? "open";
+      const head = url.searchParams.get("head");
+      const matching = fake.pullRequests.filter(
+        (p) =>
+          (state === "all" || p.state === state) &&
+          (head === null || `${p.head.repo.split("/")[0]}:${p.head.ref}` === head),
+      );
+      send(
+        200,
+        matching.map((p) => ({
+          number: p.number,
+          state: p.state,
+          head: {
+            ref: p.head.ref,
+            sha: p.head.sha,
+            label: `${p.head.repo.split("/")[0]}:${p.head.ref}`,
+            repo: { full_name: p.head.repo },
+          },
+          base: { ref: "main", repo: { full_name: "octo-org/papyrus" } },
+        })),
+      );
       return;
     }
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(path);

@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { condition, type ExpressionContext, interpolate, type Value } from "./expressions";
 import { ROOT, type RunResult, startBundle } from "./runner";
@@ -44,8 +44,11 @@ export interface WorkflowRunOptions {
   /** Environment every step gets (AWS_ENDPOINT_URL, credentials, GITHUB_API_URL ...). */
   env?: Record<string, string>;
   workspace?: string;
-  /** Stand-ins for third-party actions, by `owner/name` (without @ref). */
-  external?: Record<string, (inputs: Record<string, string>) => Promise<{ outputs?: Record<string, string> }>>;
+  /** Stand-ins for third-party actions, by `owner/name` (without @ref); they may write into the workspace. */
+  external?: Record<
+    string,
+    (inputs: Record<string, string>, job: { workspace: string }) => Promise<{ outputs?: Record<string, string> }>
+  >;
   onStep?: (record: StepRecord) => void;
   stepTimeoutMs?: number;
   /** The triggering event's payload and name (GITHUB_EVENT_PATH / GITHUB_EVENT_NAME). */
@@ -58,6 +61,8 @@ export interface WorkflowRunResult {
   outputs: Record<string, string>;
   /** The job's outcome: failure if any step failed without continue-on-error. */
   failed: boolean;
+  /** The job's own `if:` was false: no step ran. */
+  skipped: boolean;
   summary: string;
   workspace: string;
 }
@@ -79,12 +84,15 @@ function bundleName(entry: string): string {
 }
 
 export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<WorkflowRunResult> {
-  const doc = parse(readFileSync(join(ROOT, opts.workflow), "utf8")) as {
+  const doc = parse(readFileSync(resolve(ROOT, opts.workflow), "utf8")) as {
     on?: {
       workflow_call?: { inputs?: Record<string, { default?: unknown }>; outputs?: Record<string, { value: string }> };
     };
     env?: Record<string, unknown>;
-    jobs: Record<string, { steps: WorkflowStep[]; env?: Record<string, unknown>; outputs?: Record<string, string> }>;
+    jobs: Record<
+      string,
+      { steps: WorkflowStep[]; if?: string | boolean; env?: Record<string, unknown>; outputs?: Record<string, string> }
+    >;
   };
   const jobName = opts.job ?? Object.keys(doc.jobs)[0];
   const job = jobName ? doc.jobs[jobName] : undefined;
@@ -133,6 +141,8 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
   });
   for (const [k, v] of Object.entries({ ...(doc.env ?? {}), ...(job.env ?? {}) }))
     env[k] = interpolate(String(v), ctx());
+  if (!condition(job.if, ctx()))
+    return { steps: [], outputs: {}, failed: false, skipped: true, summary: "", workspace };
 
   const eventOptions = { event: opts.event ?? {}, eventName: opts.eventName ?? "workflow_dispatch" };
   const records: StepRecord[] = [];
@@ -181,7 +191,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
           if (step.id) steps[step.id] = { outputs: {}, outcome: "success", conclusion: "success" };
           continue;
         }
-        const out = await standIn(withInputs);
+        const out = await standIn(withInputs, { workspace });
         if (step.id) steps[step.id] = { outputs: out.outputs ?? {}, outcome: "success", conclusion: "success" };
         report({ label, id: step.id, phase: "main", status: "success", note: "stand-in" });
         continue;
@@ -255,5 +265,5 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
 
   const outputs: Record<string, string> = {};
   for (const [name, value] of Object.entries(job.outputs ?? {})) outputs[name] = interpolate(value, ctx());
-  return { steps: records, outputs, failed: jobFailed, summary, workspace };
+  return { steps: records, outputs, failed: jobFailed, skipped: false, summary, workspace };
 }
