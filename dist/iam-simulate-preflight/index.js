@@ -55027,7 +55027,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4655:
+/***/ 7036:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -59162,7 +59162,7 @@ const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
 const util = __nccwpck_require__(3440)
 const { channels } = __nccwpck_require__(2414)
-const Request = __nccwpck_require__(4655)
+const Request = __nccwpck_require__(7036)
 const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
@@ -98729,6 +98729,55 @@ function truncateMarkdown(markdown, limit, note) {
     return { text: `${text}${tail}`, truncated: true };
 }
 
+;// CONCATENATED MODULE: ./src/lib/workflow-run-pr.ts
+/**
+ * Which pull request a `workflow_run` event is about, asked of GitHub rather
+ * than read from anything the triggering run produced.
+ *
+ * The fork-safe pattern runs the privileged half on `workflow_run` after an
+ * unprivileged `pull_request` run. Everything that run uploaded is the fork's
+ * to write, a PR number included: taken from the artifact, it lets a fork
+ * overwrite the report on any other PR. The event itself is GitHub's: its
+ * `workflow_run.head_repository` and `head_sha` say which commit ran. Its
+ * `pull_requests` list is empty for pull requests from forks, so the PR is the
+ * open one of the base repository whose head is that repository and exactly
+ * that commit (GET /repos/{owner}/{repo}/pulls filtered by `head=owner:branch`,
+ * https://docs.github.com/en/rest/pulls/pulls#list-pull-requests). None when
+ * the PR has moved on to a newer commit or was closed: a report about an old
+ * commit is not posted.
+ */
+
+/** The triggering run's head, when the running event is `workflow_run`. */
+function workflowRunHead(env = process.env) {
+    if (env.GITHUB_EVENT_NAME !== "workflow_run" || !env.GITHUB_EVENT_PATH)
+        return undefined;
+    let run;
+    try {
+        run = JSON.parse((0,external_node_fs_.readFileSync)(env.GITHUB_EVENT_PATH, "utf8"))?.workflow_run;
+    }
+    catch {
+        return undefined;
+    }
+    const repository = run?.head_repository?.full_name;
+    const { head_sha: sha, head_branch: branch, event, id } = run ?? {};
+    if (typeof repository !== "string" || typeof sha !== "string" || typeof branch !== "string")
+        return undefined;
+    return { repository, sha, branch, event: typeof event === "string" ? event : "", runId: Number(id) };
+}
+/** Numbers of the base repository's open pull requests whose head is exactly `head`. */
+async function pullRequestsOfHead(octokit, base, head, call) {
+    const headOwner = head.repository.split("/")[0] ?? "";
+    const pulls = await call(() => octokit.paginate(octokit.rest.pulls.list, {
+        ...base,
+        state: "open",
+        head: `${headOwner}:${head.branch}`,
+        per_page: 100,
+    }));
+    return pulls
+        .filter((p) => p.head.sha === head.sha && p.head.repo?.full_name === head.repository)
+        .map((p) => p.number);
+}
+
 ;// CONCATENATED MODULE: ./src/lib/pr-comment.ts
 /**
  * Reporting on the pull request, shared by the preflight actions.
@@ -98755,6 +98804,7 @@ function truncateMarkdown(markdown, limit, note) {
  * a token without `pull-requests: write`, or no PR at all give a warning and
  * `outcome.comment` says what happened; the step's result is the caller's.
  */
+
 
 
 
@@ -98812,6 +98862,27 @@ function apiMessage(error) {
     const message = typeof data?.message === "string" ? data.message : errors_errorMessage(error);
     return status ? `HTTP ${status}: ${message}` : message;
 }
+/**
+ * Runs a GitHub call with retries on server errors and secondary rate limits
+ * (permission answers are final). Throws CommentNotPermitted on 401/403/404.
+ */
+function retryingCall(sleep) {
+    return (fn) => retry_retry(fn, {
+        attempts: 4,
+        baseMs: 500,
+        maxMs: 4_000,
+        ...(sleep ? { sleep } : {}),
+        retryable: (e) => {
+            const s = httpStatus(e);
+            return s === undefined || s === 429 || s >= 500;
+        },
+    }).catch((error) => {
+        const s = httpStatus(error);
+        if (s === 401 || s === 403 || s === 404)
+            throw new CommentNotPermitted(apiMessage(error));
+        throw new Error(apiMessage(error));
+    });
+}
 /** The one place the GitHub API client is built. */
 function githubClient(token, apiUrl) {
     return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
@@ -98853,22 +98924,7 @@ async function tokenIdentity(octokit, call = (fn) => fn()) {
 async function upsertStickyComment(opts) {
     const octokit = githubClient(opts.token, opts.apiUrl);
     const { owner, repo, number } = opts.pr;
-    // Server errors and secondary rate limits are worth another try; permission answers are not.
-    const call = (fn) => retry_retry(fn, {
-        attempts: 4,
-        baseMs: 500,
-        maxMs: 4_000,
-        ...(opts.sleep ? { sleep: opts.sleep } : {}),
-        retryable: (e) => {
-            const s = httpStatus(e);
-            return s === undefined || s === 429 || s >= 500;
-        },
-    }).catch((error) => {
-        const s = httpStatus(error);
-        if (s === 401 || s === 403 || s === 404)
-            throw new CommentNotPermitted(apiMessage(error));
-        throw new Error(apiMessage(error));
-    });
+    const call = retryingCall(opts.sleep);
     const identity = await tokenIdentity(octokit, call);
     const impostors = [];
     const existing = await call(async () => {
@@ -98926,6 +98982,31 @@ async function appendToSummary(markdown) {
         warning(`Could not write the job summary: ${errors_errorMessage(error)}`);
     }
 }
+/** The PR a workflow_run event is about, from GitHub (never from the triggering run's artifact). */
+async function pullRequestOfRun(env, opts, head) {
+    const [owner, repo] = (env.GITHUB_REPOSITORY ?? "").split("/");
+    if (!owner || !repo)
+        return { pr: undefined };
+    const what = `${head.repository}@${head.sha} (branch ${JSON.stringify(head.branch)}, run ${head.runId})`;
+    try {
+        const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com");
+        const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, retryingCall(opts.sleep));
+        if (numbers.length === 1) {
+            info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
+            return { pr: { owner, repo, number: numbers[0] } };
+        }
+        const detail = numbers.length === 0
+            ? `no open pull request of ${owner}/${repo} has the head ${what}; it was closed or has newer commits, so this report would be about an old commit`
+            : `${numbers.length} open pull requests (${numbers.map((n) => `#${n}`).join(", ")}) have the head ${what}; not guessing which`;
+        warning(`No pull request comment: ${detail}. The report is in the job summary.`);
+        return { outcome: "no-pull-request", detail };
+    }
+    catch (error) {
+        const detail = `could not list the pull requests of ${owner}/${repo} to find the one whose head is ${what}: ${errors_errorMessage(error)}`;
+        warning(`No pull request comment: ${detail}. Give the job 'pull-requests: read' (or write). The report is in the job summary.`);
+        return { outcome: error instanceof CommentNotPermitted ? "not-permitted" : "failed", detail };
+    }
+}
 /** Job summary always; the sticky PR comment when asked and possible. Never throws because of GitHub. */
 async function publishReport(opts) {
     const env = opts.env ?? process.env;
@@ -98939,7 +99020,15 @@ async function publishReport(opts) {
     });
     if (!opts.comment)
         return result("disabled", "comment is false");
-    const pr = pullRequestFromEvent(env, opts.prNumber);
+    const runHead = opts.prNumber === undefined ? workflowRunHead(env) : undefined;
+    if (opts.token.trim() === "" && runHead) {
+        warning("No pull request comment: github-token is empty. The report is in the job summary.");
+        return result("not-permitted", "github-token is empty");
+    }
+    const found = runHead ? await pullRequestOfRun(env, opts, runHead) : { pr: pullRequestFromEvent(env, opts.prNumber) };
+    if ("outcome" in found)
+        return result(found.outcome, found.detail);
+    const { pr } = found;
     if (!pr) {
         const detail = `the ${env.GITHUB_EVENT_NAME ?? "current"} event has no pull request number`;
         warning(`No pull request comment: ${detail}. The report is in the job summary. Run on 'pull_request' or set 'pr-number'.`);
