@@ -10,7 +10,14 @@
  * - it uploads the zip to that URL with the Azure Blob SDK (`BlockBlobClient.uploadStream`):
  *   `PUT <url>&comp=block&blockid=<id>` per block, then `PUT <url>&comp=blocklist`
  *   with `<BlockList><Latest>id</Latest>…</BlockList>`;
- * - it POSTs `FinalizeArtifact` with the size and `sha256:<hex>` hash, answered with `{ ok, artifact_id }`.
+ * - it POSTs `FinalizeArtifact` with the size and `sha256:<hex>` hash, answered with `{ ok, artifact_id }`;
+ * - `deleteArtifact(name)` (actions/upload-artifact's `overwrite`) POSTs `ListArtifacts` with `name_filter`,
+ *   answered with `{ artifacts: [{ workflow_run_backend_id, workflow_job_run_backend_id, database_id, name,
+ *   size, created_at, digest }] }` (every artifact of the workflow run, whichever job uploaded it), then
+ *   `DeleteArtifact` with the run, job and name, answered with `{ ok, artifact_id }` or Twirp `not_found`.
+ *
+ * Names are unique per workflow run: a second CreateArtifact of a live name is 409 `already_exists`, as
+ * the real service answers matrix legs that share a name; a deleted artifact frees its name.
  *
  * The signed URL points back at this server on 127.0.0.1 (the loopback guard
  * allows nothing else). Every upload is kept, unzipped, for assertions.
@@ -43,6 +50,9 @@ export interface UploadedArtifact {
   /** The zip's entries (directories left out). */
   files: ArtifactFile[];
   blockCount: number;
+  /** Set when DeleteArtifact removed it (it stays listed here for assertions). */
+  deleted: boolean;
+  createdAt: string;
 }
 
 export interface ArtifactRequest {
@@ -161,7 +171,7 @@ export async function startArtifactService(opts: ArtifactServiceOptions = {}): P
       if (opts.createStatus) return json(res, opts.createStatus, { code: "already_exists", msg: "artifact exists" });
       if (body.version !== 7)
         return json(res, 400, { code: "invalid_argument", msg: `unsupported version ${body.version}` });
-      if (pending.has(key) || uploaded.some((u) => u.name === body.name)) {
+      if (pending.has(key) || uploaded.some((u) => u.name === body.name && !u.deleted)) {
         return json(res, 409, {
           code: "already_exists",
           msg: "an artifact with this name already exists on the workflow run",
@@ -205,8 +215,34 @@ export async function startArtifactService(opts: ArtifactServiceOptions = {}): P
         zip: blob.data,
         files: unzip(blob.data),
         blockCount: blob.blockCount,
+        deleted: false,
+        createdAt: new Date().toISOString(),
       });
       return json(res, 200, { ok: true, artifact_id: String(p.id) });
+    }
+    if (method === "ListArtifacts") {
+      const filter = body.name_filter as { value?: string } | string | undefined;
+      const name = typeof filter === "string" ? filter : filter?.value;
+      const live = uploaded.filter((u) => !u.deleted && u.workflowRunBackendId === runId);
+      return json(res, 200, {
+        artifacts: live
+          .filter((u) => name === undefined || u.name === name)
+          .map((u) => ({
+            workflow_run_backend_id: u.workflowRunBackendId,
+            workflow_job_run_backend_id: u.workflowJobRunBackendId,
+            database_id: String(u.id),
+            name: u.name,
+            size: String(u.reportedSize),
+            created_at: u.createdAt,
+            ...(u.reportedHash ? { digest: u.reportedHash } : {}),
+          })),
+      });
+    }
+    if (method === "DeleteArtifact") {
+      const hit = uploaded.find((u) => !u.deleted && u.name === body.name && u.workflowRunBackendId === runId);
+      if (!hit) return json(res, 404, { code: "not_found", msg: `artifact ${String(body.name)} not found` });
+      hit.deleted = true;
+      return json(res, 200, { ok: true, artifact_id: String(hit.id) });
     }
     return json(res, 404, { code: "bad_route", msg: `no handler for ${method}` });
   };

@@ -1,4 +1,4 @@
-import { DefaultArtifactClient } from "@actions/artifact";
+import { ArtifactNotFoundError, DefaultArtifactClient } from "@actions/artifact";
 import * as core from "@actions/core";
 import type { MaskDeps } from "./run";
 import { callerAccount, fetchSecrets } from "./secrets";
@@ -7,6 +7,16 @@ import { callerAccount, fetchSecrets } from "./secrets";
 function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const n = Number(env[name]);
   return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** actions/upload-artifact's `overwrite`: best effort, a missing artifact is not an error and a failed delete shows up as the upload's conflict. */
+async function deleteIfExists(client: DefaultArtifactClient, name: string): Promise<void> {
+  try {
+    await client.deleteArtifact(name);
+  } catch (error) {
+    if (error instanceof ArtifactNotFoundError) core.debug(`No artifact '${name}' to overwrite.`);
+    else core.debug(`Could not delete artifact '${name}': ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /** The real runner, AWS and artifact service. */
@@ -24,12 +34,15 @@ export function runnerDeps(env: NodeJS.ProcessEnv = process.env): MaskDeps {
     },
     callerAccount,
     fetchSecrets: (ids, region) => fetchSecrets(ids, region),
-    uploadArtifact: async (name, files, root, retentionDays) => {
+    uploadArtifact: async (name, files, root, { retentionDays, overwrite }) => {
       const client = new DefaultArtifactClient();
+      if (overwrite) await deleteIfExists(client, name);
       const res = await client.uploadArtifact(name, files, root, retentionDays ? { retentionDays } : {});
       if (res.id === undefined) throw new Error("the artifact service returned no artifact ID");
-      return { id: res.id, size: res.size };
+      return { id: res.id, size: res.size, digest: res.digest };
     },
+    artifactUrl: (id) =>
+      `${env.GITHUB_SERVER_URL || "https://github.com"}/${env.GITHUB_REPOSITORY ?? ""}/actions/runs/${env.GITHUB_RUN_ID ?? ""}/artifacts/${id}`,
     ...(chunkBytes !== undefined ? { chunkBytes } : {}),
     ...(pauseMs !== undefined ? { pauseMs } : {}),
   };

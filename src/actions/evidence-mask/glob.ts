@@ -1,5 +1,5 @@
 import { lstatSync, readdirSync } from "node:fs";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { TEMP_SUFFIX } from "./stream";
 
 /**
@@ -15,7 +15,27 @@ export interface GlobResult {
   symlinks: string[];
   /** Temp files of an earlier killed run (`*.evidence-mask.tmp`). */
   staleTemps: string[];
+  /** Hidden files and folders (a name starting with `.`) left out, as actions/upload-artifact >= 4.4 does. */
+  hidden: string[];
+  /** `.git` entries: never masked or uploaded, whatever the patterns and include-hidden-files say. */
+  git: string[];
 }
+
+export interface GlobOptions {
+  /** Take hidden files and folders too (`include-hidden-files: true`); `.git` stays out regardless. */
+  includeHidden?: boolean;
+}
+
+interface Found {
+  files: string[];
+  symlinks: string[];
+  hidden: string[];
+  git: string[];
+}
+
+// The checkout's persisted token lives in .git/config: no input can put .git into an artifact.
+const isGit = (name: string) => name === ".git";
+const isHidden = (name: string) => name.startsWith(".");
 
 const MAGIC = /[*?[]/;
 
@@ -78,7 +98,7 @@ function parsePattern(line: string, root: string): Pattern {
   return { negate, base: resolve(base), regex: globToRegExp(resolve(absolute).replace(/\\/g, "/")) };
 }
 
-function walk(dir: string, out: { files: string[]; symlinks: string[] }, depth = 0): void {
+function walk(dir: string, out: Found, opts: GlobOptions, depth = 0): void {
   if (depth > 64) return;
   let entries: string[];
   try {
@@ -90,8 +110,18 @@ function walk(dir: string, out: { files: string[]; symlinks: string[] }, depth =
     const path = join(dir, name);
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (!st) continue;
+    if (isGit(name)) {
+      out.git.push(path);
+      continue;
+    }
+    // A killed run's temp file is hidden too, and must still be found to be removed.
+    const staleTemp = st.isFile() && name.endsWith(TEMP_SUFFIX);
+    if (isHidden(name) && !opts.includeHidden && !staleTemp) {
+      out.hidden.push(path);
+      continue;
+    }
     if (st.isSymbolicLink()) out.symlinks.push(path);
-    else if (st.isDirectory()) walk(path, out, depth + 1);
+    else if (st.isDirectory()) walk(path, out, opts, depth + 1);
     else if (st.isFile()) out.files.push(path);
   }
 }
@@ -107,9 +137,9 @@ function matches(regex: RegExp, path: string): boolean {
   }
 }
 
-export function expandGlobs(lines: readonly string[], root: string): GlobResult {
+export function expandGlobs(lines: readonly string[], root: string, opts: GlobOptions = {}): GlobResult {
   const patterns = lines.map((l) => parsePattern(l, root));
-  const candidates = { files: [] as string[], symlinks: [] as string[] };
+  const candidates: Found = { files: [], symlinks: [], hidden: [], git: [] };
   const walked = new Set<string>();
   for (const p of patterns) {
     if (p.negate) continue;
@@ -117,11 +147,20 @@ export function expandGlobs(lines: readonly string[], root: string): GlobResult 
     if ([...walked].some((w) => p.base === w || p.base.startsWith(`${w}${sep}`))) continue;
     const st = lstatSync(p.base, { throwIfNoEntry: false });
     if (!st) continue;
+    // A path named outright is judged as @actions/glob judges a search root: by its own name; .git anywhere in it.
+    if (relative(resolve(root), p.base).split(sep).some(isGit)) {
+      candidates.git.push(p.base);
+      continue;
+    }
+    if (p.base !== resolve(root) && isHidden(basename(p.base)) && !opts.includeHidden) {
+      candidates.hidden.push(p.base);
+      continue;
+    }
     if (st.isSymbolicLink()) candidates.symlinks.push(p.base);
     else if (st.isFile()) candidates.files.push(p.base);
     else if (st.isDirectory()) {
       walked.add(p.base);
-      walk(p.base, candidates);
+      walk(p.base, candidates, opts);
     }
   }
   const selected = (path: string) => {
@@ -137,6 +176,8 @@ export function expandGlobs(lines: readonly string[], root: string): GlobResult 
     files: all.filter((f) => !f.endsWith(TEMP_SUFFIX)),
     symlinks: unique(candidates.symlinks).filter(selected),
     staleTemps: all.filter((f) => f.endsWith(TEMP_SUFFIX)),
+    hidden: unique(candidates.hidden).filter(selected),
+    git: unique(candidates.git).filter(selected),
   };
 }
 

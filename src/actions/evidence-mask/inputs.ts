@@ -3,6 +3,7 @@ import {
   assertKnownKeys,
   type InputSource,
   isPlainObject,
+  readBoolean,
   readEnum,
   readList,
   readNumber,
@@ -15,6 +16,9 @@ import { isMaskable, MIN_MASKABLE_LENGTH } from "../../lib/secret-policy";
 
 export const MODES = ["mask", "verify", "mask-and-verify"] as const;
 export type Mode = (typeof MODES)[number];
+/** actions/upload-artifact's `if-no-files-found`. */
+export const IF_NO_FILES_FOUND = ["warn", "error", "ignore"] as const;
+export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number];
 
 export interface CustomRule {
   name: string;
@@ -33,6 +37,10 @@ export interface MaskInputs {
   mode: Mode;
   artifactName: string | undefined;
   retentionDays: number | undefined;
+  /** Delete an artifact of the same name in this run before uploading (upload-artifact's `overwrite`). */
+  overwrite: boolean;
+  includeHiddenFiles: boolean;
+  ifNoFilesFound: IfNoFilesFound;
   /** Needed for secret-ids; otherwise optional (STS is global). */
   region: string | undefined;
   /** Lines of a multi-line secret at least this long are masked on their own too. */
@@ -66,6 +74,9 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     mode: readEnum(get, "mode", MODES, "mask-and-verify"),
     artifactName,
     retentionDays: retention === 0 ? undefined : retention,
+    overwrite: readBoolean(get, "overwrite", false),
+    includeHiddenFiles: readBoolean(get, "include-hidden-files", false),
+    ifNoFilesFound: readEnum(get, "if-no-files-found", IF_NO_FILES_FOUND, "warn"),
     region:
       secretIds.length > 0
         ? readRegion(get, "aws-region", env)

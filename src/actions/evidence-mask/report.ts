@@ -89,7 +89,10 @@ export function findingLines(report: MaskReport): { file: string; line: number; 
 
 const escapeCell = (s: string) => s.replace(/\|/g, "\\|");
 
-export function summaryMarkdown(report: MaskReport, artifact: { name: string; id: number } | undefined): string {
+export function summaryMarkdown(
+  report: MaskReport,
+  artifact: { name: string; id: number; url: string; digest: string } | undefined,
+): string {
   const icon = report.result === "failed" ? "❌" : "✅";
   const lines = [
     `## evidence-mask ${icon} ${report.result}`,
@@ -112,6 +115,9 @@ export function summaryMarkdown(report: MaskReport, artifact: { name: string; id
     const what = u.field === undefined ? "its whole value" : `field \`${u.field}\``;
     lines.push("", `Secret \`${u.secretId}\`, ${what}: too short to mask; rotate it to a longer value.`);
   }
-  if (artifact) lines.push("", `Uploaded artifact \`${artifact.name}\` (id ${artifact.id}).`);
+  if (artifact) {
+    lines.push("", `Uploaded artifact [\`${artifact.name}\`](${artifact.url}) (id ${artifact.id}).`);
+    if (artifact.digest) lines.push("", `Digest: \`sha256:${artifact.digest}\``);
+  }
   return `${lines.join("\n")}\n`;
 }

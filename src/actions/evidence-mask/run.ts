@@ -4,12 +4,19 @@ import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { builtInRules, literalRule, type MaskRule, regexRule, SECRET_MASK } from "../../lib/masking";
 import type { ActionResult } from "../../lib/run-action";
 import { logMaskPieces } from "../../lib/secret-policy";
-import { commonDirectory, expandGlobs, relativeTo } from "./glob";
+import { commonDirectory, expandGlobs, type GlobResult, relativeTo } from "./glob";
 import type { CustomRule, MaskInputs } from "./inputs";
 import { buildReport, type FileOutcome, findingLines, remainingOf, summaryMarkdown } from "./report";
 import { expandSecretValues } from "./secret-forms";
 import { type CallerAccount, type FetchedSecret, planSecrets, unmaskableMessage } from "./secrets";
 import { maskFileStream } from "./stream";
+
+export interface UploadedArtifact {
+  id: number;
+  size: number | undefined;
+  /** SHA-256 of the archive, hex, as @actions/artifact reports it. */
+  digest: string | undefined;
+}
 
 export interface MaskDeps {
   workspace: string;
@@ -24,8 +31,10 @@ export interface MaskDeps {
     name: string,
     files: string[],
     root: string,
-    retentionDays: number | undefined,
-  ): Promise<{ id: number; size: number | undefined }>;
+    opts: { retentionDays: number | undefined; overwrite: boolean },
+  ): Promise<UploadedArtifact>;
+  /** `<server>/<owner>/<repo>/actions/runs/<run id>/artifacts/<id>`, as actions/upload-artifact builds it. */
+  artifactUrl(id: number): string;
   now?(): Date;
   chunkBytes?: number;
   pauseMs?: number;
@@ -71,14 +80,10 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   const register = secretRegistrar(deps.setSecret, deps.warning);
   for (const v of inputs.secretValues) register(v);
 
-  const found = expandGlobs(inputs.patterns, deps.workspace);
-  if (found.files.length === 0) {
-    throw new InputError(
-      "path",
-      `matched no files under ${deps.workspace} (patterns: ${inputs.patterns.join(", ")}).`,
-      "Paths are relative to the workspace; check that the step that writes the evidence ran first.",
-    );
-  }
+  const found = expandGlobs(inputs.patterns, deps.workspace, { includeHidden: inputs.includeHiddenFiles });
+  const leftOut = leftOutNote(found, deps.workspace);
+  if (leftOut) deps.info(leftOut);
+  if (found.files.length === 0) return noFiles(inputs, deps, leftOut);
   for (const temp of found.staleTemps) {
     rmSync(temp, { force: true });
     deps.info(`Removed ${relativeTo(deps.workspace, temp)}, left behind by an interrupted run.`);
@@ -169,7 +174,7 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   );
 
   let failure: string | undefined;
-  let artifact: { name: string; id: number } | undefined;
+  let artifact: { name: string; id: number; url: string; digest: string } | undefined;
   if (plan.unmaskable.length > 0) {
     failure = unmaskableMessage(plan.unmaskable) + (inputs.artifactName ? " Nothing was uploaded." : "");
   } else if (findings.length > 0) {
@@ -183,8 +188,16 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   } else if (inputs.artifactName) {
     const files = [...found.files, reportPath];
     try {
-      const uploaded = await deps.uploadArtifact(inputs.artifactName, files, reportDir, inputs.retentionDays);
-      artifact = { name: inputs.artifactName, id: uploaded.id };
+      const uploaded = await deps.uploadArtifact(inputs.artifactName, files, reportDir, {
+        retentionDays: inputs.retentionDays,
+        overwrite: inputs.overwrite,
+      });
+      artifact = {
+        name: inputs.artifactName,
+        id: uploaded.id,
+        url: deps.artifactUrl(uploaded.id),
+        digest: uploaded.digest ?? "",
+      };
       deps.info(`Uploaded ${files.length} file(s) as artifact '${inputs.artifactName}' (id ${uploaded.id}).`);
     } catch (error) {
       // The masking happened: its outputs are set all the same, so a later step can still read the report.
@@ -199,8 +212,50 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
       "masked-count": report.maskedCount,
       report: reportPath,
       "artifact-id": artifact ? String(artifact.id) : "",
+      "artifact-url": artifact?.url ?? "",
+      "artifact-digest": artifact?.digest ?? "",
     },
     ...(failure ? { failure } : {}),
+  };
+}
+
+/** One line on what the patterns matched but the step leaves out (hidden files, .git), or undefined. */
+function leftOutNote(found: GlobResult, workspace: string): string | undefined {
+  const parts: string[] = [];
+  if (found.hidden.length > 0) {
+    const names = found.hidden.slice(0, 5).map((h) => relativeTo(workspace, h));
+    parts.push(
+      `${found.hidden.length} hidden file(s) or folder(s) left out (${names.join(", ")}${found.hidden.length > 5 ? ", …" : ""}); set 'include-hidden-files: true' to mask and upload them`,
+    );
+  }
+  if (found.git.length > 0)
+    parts.push(".git is never masked or uploaded, whatever 'path' and 'include-hidden-files' say");
+  return parts.length > 0 ? `${parts.join(". ")}.` : undefined;
+}
+
+/** Nothing to mask: `if-no-files-found` decides, as in actions/upload-artifact. */
+async function noFiles(inputs: MaskInputs, deps: MaskDeps, leftOut: string | undefined): Promise<ActionResult> {
+  const what = `No files were found with the provided path: ${inputs.patterns.join(", ")} (relative to ${deps.workspace}).`;
+  if (inputs.ifNoFilesFound === "error") {
+    throw new InputError(
+      "path",
+      `matched no files under ${deps.workspace} (patterns: ${inputs.patterns.join(", ")}).${leftOut ? ` ${leftOut}` : ""}`,
+      "Paths are relative to the workspace; check that the step that writes the evidence ran first, or set 'if-no-files-found: warn'.",
+    );
+  }
+  const message = `${what}${inputs.artifactName ? " No artifact will be uploaded." : ""}`;
+  if (inputs.ifNoFilesFound === "warn") deps.warning(message);
+  else deps.info(message);
+  await deps.writeSummary(`## evidence-mask ✅ clean\n\n${message}\n`);
+  return {
+    outputs: {
+      result: "clean",
+      "masked-count": 0,
+      report: "",
+      "artifact-id": "",
+      "artifact-url": "",
+      "artifact-digest": "",
+    },
   };
 }
 
@@ -219,5 +274,8 @@ function uploadError(name: string, error: unknown): string {
       "Run the action as a step of a GitHub Actions job (not in a 'run:' script), or leave 'artifact-name' empty and upload with actions/upload-artifact."
     );
   }
-  return `Uploading artifact '${name}' failed: ${message}. The masked files are still in place.`;
+  const conflict = /\b409\b|already exists/i.test(message)
+    ? " An artifact of this name already exists in this workflow run: set 'overwrite: true' to replace it, or give each job (each matrix leg) its own 'artifact-name'."
+    : "";
+  return `Uploading artifact '${name}' failed: ${message}.${conflict} The masked files are still in place.`;
 }

@@ -55,7 +55,9 @@ describe("evidence-mask artifact upload (loopback artifact service)", () => {
       if (f.name !== reportName) expect(text).toBe(readFileSync(join(ws, "evidence", f.name), "utf8"));
     }
     expect(upload.reportedSize).toBe(upload.zip.length);
-    expect(r.summary).toContain(`Uploaded artifact \`smoke-evidence\` (id ${upload.id})`);
+    expect(r.summary).toContain(
+      `Uploaded artifact [\`smoke-evidence\`](https://github.com/octo-org/papyrus/actions/runs/4242424242/artifacts/${upload.id}) (id ${upload.id})`,
+    );
 
     // An independent reader agrees on the archive's contents.
     const zipPath = join(ws, "downloaded.zip");

@@ -127,7 +127,9 @@ describe("evidence-mask end to end", () => {
   it.each([
     [{ "custom-rules": "- name: ticket\n  regex: 'TKT-(\\d+'\n" }, "custom-rules", /rule 'ticket': invalid regex/],
     [{ rules: "account-id\nssn" }, "rules", /unknown rule 'ssn'/],
-    [{ path: "does-not-exist/**" }, "path", /matched no files/],
+    [{ path: "does-not-exist/**", "if-no-files-found": "error" }, "path", /matched no files/],
+    [{ "if-no-files-found": "fail" }, "if-no-files-found", /must be one of 'warn', 'error', 'ignore'/],
+    [{ "include-hidden-files": "yes" }, "include-hidden-files", /must be true or false/],
     [{ "account-ids": "12345" }, "account-ids", /not a 12-digit/],
     [{ mode: "scrub" }, "mode", /must be one of/],
     [{ "secret-values": "abc" }, "secret-values", /line 1 is shorter than 4 characters/],

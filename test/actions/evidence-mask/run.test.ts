@@ -25,10 +25,11 @@ function fakeDeps(workspace: string, overrides: Partial<MaskDeps> = {}) {
     },
     callerAccount: async () => ({ account: CALLER_ACCOUNT }),
     fetchSecrets: async () => [],
-    uploadArtifact: async (name, files, root, retentionDays) => {
+    uploadArtifact: async (name, files, root, { retentionDays }) => {
       uploads.push({ name, files, root, retentionDays });
-      return { id: 77, size: 1 };
+      return { id: 77, size: 1, digest: "ab".repeat(32) };
     },
+    artifactUrl: (id) => `https://github.com/octo-org/papyrus/actions/runs/1/artifacts/${id}`,
     now: () => new Date("2025-11-05T06:32:10Z"),
     ...overrides,
   };
@@ -109,7 +110,9 @@ describe("run", () => {
     ]);
     expect(f.secrets).toEqual(expect.arrayContaining([CALLER_ACCOUNT, ACCESS_KEY_ID]));
     expect(f.summary()).toContain("| evidence/a.log | account-id | 1 | 0 |");
-    expect(f.summary()).toContain("Uploaded artifact `ev` (id 77)");
+    expect(f.summary()).toContain(
+      "Uploaded artifact [`ev`](https://github.com/octo-org/papyrus/actions/runs/1/artifacts/77) (id 77)",
+    );
   });
 
   it("fails without uploading when a binary file holds a secret", async () => {
