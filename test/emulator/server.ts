@@ -47,6 +47,7 @@ export function accessDenied(ctx: RequestContext, iamAction: string, resource: s
     case "ec2":
       return new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403);
     case "ecs":
+    case "kms":
     case "secretsmanager":
     case "ssm":
       return new AwsError("AccessDeniedException", message, 400);

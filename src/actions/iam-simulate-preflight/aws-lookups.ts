@@ -8,6 +8,7 @@
  */
 import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { paginateDescribeParameters, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -26,6 +27,12 @@ export interface ParameterInfo {
   keyId?: string;
 }
 
+export interface KeyInfo {
+  arn: string;
+  /** `AWS` for AWS managed keys (aws/secretsmanager, aws/ssm), `CUSTOMER` otherwise. */
+  manager: string;
+}
+
 export type RoleLookup = { exists: false } | { exists: true; arn: string; trustPolicy: unknown };
 
 export interface Lookups {
@@ -36,6 +43,8 @@ export interface Lookups {
   /** By ARN or by name (ECS accepts a bare role name in the task definition). */
   getRole(arnOrName: string): Promise<RoleLookup>;
   describeTaskDefinition(id: string): Promise<TaskDefinition>;
+  /** A KMS key by key id, key ARN, alias name or alias ARN; undefined when it does not exist. */
+  describeKey(keyId: string, region: string): Promise<KeyInfo | undefined>;
   /** The account of the credentials (when no ARN of the inputs names one). */
   callerAccount(): Promise<string>;
 }
@@ -58,6 +67,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
   const secrets = perRegion((region) => new SecretsManagerClient(awsClientConfig({ region })));
   const ssm = perRegion((region) => new SSMClient(awsClientConfig({ region })));
   const ecs = perRegion((region) => new ECSClient(awsClientConfig({ region })));
+  const kms = perRegion((region) => new KMSClient(awsClientConfig({ region })));
 
   return {
     async describeSecret(id, region) {
@@ -133,6 +143,19 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
             `Task definition '${id}' could not be read: ${(error as Error).message} Check the family name and revision, and the region (${region}).`,
           );
         }
+        throw error;
+      }
+    },
+
+    async describeKey(keyId, region) {
+      try {
+        const out = await describeFailure("kms:DescribeKey", () =>
+          kms(region).send(new DescribeKeyCommand({ KeyId: keyId })),
+        );
+        const key = out.KeyMetadata;
+        return key?.Arn ? { arn: key.Arn, manager: key.KeyManager ?? "CUSTOMER" } : undefined;
+      } catch (error) {
+        if (codeOf(error) === "NotFoundException") return undefined;
         throw error;
       }
     },

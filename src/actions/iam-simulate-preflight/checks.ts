@@ -4,8 +4,9 @@
  * not a permission (a secret that does not exist, a role ECS cannot assume).
  */
 import type { JsonPath, TextPosition } from "../../lib/annotations";
+import type { ContextValue } from "./context-types";
 
-export type ContextValue = string | string[];
+export type { ContextValue } from "./context-types";
 
 export type PrincipalRole = "execution role" | "task role" | "CI role" | "extra";
 

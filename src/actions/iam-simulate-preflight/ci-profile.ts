@@ -9,6 +9,7 @@
 import ephemeralAlbPolicy from "../ephemeral-alb/iam-policy.json";
 import registerTargetsPolicy from "../register-fargate-targets/iam-policy.json";
 import type { CheckList, ContextValue, Principal, Scope } from "./checks";
+import { typedContextValue } from "./context-types";
 
 interface PolicyStatement {
   Sid?: string;
@@ -63,7 +64,9 @@ export function sampleContext(condition: PolicyStatement["Condition"]): Record<s
   for (const [operator, entries] of Object.entries(condition ?? {})) {
     for (const [key, value] of Object.entries(entries)) {
       const first = asList(value)[0] ?? "";
-      context[key] = operator === "Null" ? SAMPLE_TAG_VALUE : first;
+      // Typed as the condition key reference types the key (aws:TagKeys is a list).
+      const typed = typedContextValue(key, operator === "Null" ? SAMPLE_TAG_VALUE : first).value;
+      if (typed) context[key] = typed;
     }
   }
   return context;

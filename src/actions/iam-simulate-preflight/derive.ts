@@ -5,15 +5,8 @@
 import type { JsonPath } from "../../lib/annotations";
 import type { Lookups, SecretInfo } from "./aws-lookups";
 import type { CheckList, Finding, Principal, Scope } from "./checks";
-import {
-  classifyValueFrom,
-  customerManagedKeyArn,
-  ecrRepositoryArn,
-  parameterKey,
-  type SecretReference,
-  s3Arns,
-  scopeOfArn,
-} from "./references";
+import { addDecryptCheck } from "./kms";
+import { classifyValueFrom, ecrRepositoryArn, parameterKey, type SecretReference, s3Arns } from "./references";
 
 /** The fields of a task definition the preflight reads (the SDK's shape, loosely typed: files are user JSON). */
 export interface TaskDefinitionDoc {
@@ -180,11 +173,17 @@ async function resolveReferences(
   // another made a 100-secret task definition spend seconds on lookups alone.
   const secretRefs = references.flatMap((r) => (r.ref.kind === "secret" ? [r.ref] : []));
   await inParallel(secretRefs, SECRET_LOOKUP_CONCURRENCY, (ref) => describeSecret(ref.id, ref.region));
-  const grantSecret = (secret: SecretInfo, r: Reference) => {
+  const grantSecret = async (secret: SecretInfo, r: Reference) => {
     const why = { reason: r.reason, source: r.source };
     checks.add(role, "secretsmanager:GetSecretValue", secret.arn, why);
-    const key = customerManagedKeyArn(secret.kmsKeyId, scopeOfArn(secret.arn, scope));
-    if (key) checks.add(role, "kms:Decrypt", key, { ...why, reason: `${r.reason} (customer managed KMS key)` });
+    await addDecryptCheck(
+      { keyId: secret.kmsKeyId, resourceArn: secret.arn, via: "secretsmanager", ...why },
+      role,
+      scope,
+      lookups,
+      checks,
+      findings,
+    );
   };
 
   for (const r of references) {
@@ -194,15 +193,19 @@ async function resolveReferences(
       const parameter = inRegion?.get(parameterKey(ref.names[0] ?? ""));
       if (parameter) {
         checks.add(role, "ssm:GetParameters", ref.arn, { reason: r.reason, source: r.source });
-        const key = customerManagedKeyArn(parameter.keyId, scopeOfArn(ref.arn, scope));
-        if (key) {
-          checks.add(role, "kms:Decrypt", key, { reason: `${r.reason} (customer managed KMS key)`, source: r.source });
-        }
+        await addDecryptCheck(
+          { keyId: parameter.keyId, resourceArn: ref.arn, via: "ssm", reason: r.reason, source: r.source },
+          role,
+          scope,
+          lookups,
+          checks,
+          findings,
+        );
         continue;
       }
       const secret = ref.byName ? await describeSecret(r.valueFrom, ref.region) : undefined;
       if (secret) {
-        grantSecret(secret, r);
+        await grantSecret(secret, r);
         findings.push({
           severity: "note",
           subject: r.valueFrom,
@@ -232,6 +235,6 @@ async function resolveReferences(
     if (ref.via === "ssm-reference" && ref.referenceArn) {
       checks.add(role, "ssm:GetParameters", ref.referenceArn, { reason: r.reason, source: r.source });
     }
-    grantSecret(secret, r);
+    await grantSecret(secret, r);
   }
 }

@@ -17,6 +17,7 @@ import {
 } from "../../lib/inputs";
 import type { ContextValue } from "./checks";
 import { CI_PROFILES, type CiProfileName } from "./ci-profile";
+import { CONTEXT_KEY_TYPES, type ContextKeyType, typedContextValue } from "./context-types";
 
 /** Where the task definition comes from. */
 export type TaskDefinitionSource = { kind: "file"; path: string } | { kind: "registered"; id: string };
@@ -73,23 +74,40 @@ function roleArn(get: InputSource, name: string): string | undefined {
   return readArn(get, name, { service: "iam", resourcePrefix: "role/" });
 }
 
+/**
+ * `context:` of a check: key → value, list, or `{type, value}` (a
+ * ContextKeyType). Typed by context-types.ts; a value that is not valid for
+ * its type is refused here, as IAM would refuse it.
+ */
 function contextOf(input: string, where: string, raw: unknown): Record<string, ContextValue> {
   if (raw === undefined || raw === null) return {};
   if (!isPlainObject(raw))
     throw new InputError(input, `${where}: 'context' must be a map of condition key to value(s).`);
   const out: Record<string, ContextValue> = {};
-  for (const [key, value] of Object.entries(raw)) {
+  for (const [key, entry] of Object.entries(raw)) {
     if (!/^[A-Za-z0-9-]+:[A-Za-z0-9/_.:*-]+$/.test(key)) {
       throw new InputError(input, `${where}: '${key}' is not a condition key (like aws:SourceVpc).`);
     }
+    let explicit: ContextKeyType | undefined;
+    let value: unknown = entry;
+    if (isPlainObject(entry)) {
+      assertKnownKeys(input, `${where}, context '${key}'`, entry, ["type", "value"]);
+      if (!CONTEXT_KEY_TYPES.includes(entry.type as ContextKeyType)) {
+        throw new InputError(input, `${where}: the type of '${key}' must be one of ${CONTEXT_KEY_TYPES.join(", ")}.`);
+      }
+      explicit = entry.type as ContextKeyType;
+      value = entry.value;
+    }
     const values = Array.isArray(value) ? value : [value];
-    if (values.some((v) => !["string", "number", "boolean"].includes(typeof v))) {
+    if (values.length === 0 || values.some((v) => !["string", "number", "boolean"].includes(typeof v))) {
       throw new InputError(
         input,
         `${where}: the value of '${key}' must be a string, number, boolean or a list of them.`,
       );
     }
-    out[key] = Array.isArray(value) ? value.map(String) : String(value);
+    const typed = typedContextValue(key, value as string | number | boolean | string[], explicit);
+    if (!typed.value) throw new InputError(input, `${where}: ${typed.problem}.`, "Fix the value or its 'type:'.");
+    out[key] = typed.value;
   }
   return out;
 }

@@ -70,19 +70,6 @@ export function parameterArn(name: string, scope: Scope): string {
   return `arn:${scope.partition}:ssm:${scope.region}:${scope.account}:parameter/${name.replace(/^\//, "")}`;
 }
 
-/**
- * The key ARN `kms:Decrypt` is evaluated on, or undefined for AWS managed keys
- * (`alias/aws/secretsmanager`, `alias/aws/ssm`, or none given), which every
- * principal of the account may use through the service.
- */
-export function customerManagedKeyArn(keyId: string | undefined, owner: Scope): string | undefined {
-  if (!keyId) return undefined;
-  if (/^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias\/aws\//.test(keyId)) return undefined;
-  if (keyId.startsWith("arn:")) return keyId;
-  const base = `arn:${owner.partition}:kms:${owner.region}:${owner.account}`;
-  return keyId.startsWith("alias/") ? `${base}:${keyId}` : `${base}:key/${keyId}`;
-}
-
 /** The scope (partition, region, account) an ARN lives in, falling back to `scope`. */
 export function scopeOfArn(arn: string, scope: Scope): Scope {
   const [, partition, , region, account] = arn.split(":");

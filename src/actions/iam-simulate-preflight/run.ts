@@ -10,8 +10,8 @@ import { CheckList, type Finding, type Principal, type Row, type Scope } from ".
 import { addCiProfileChecks } from "./ci-profile";
 import { deriveExecutionRoleChecks } from "./derive";
 import type { PreflightInputs } from "./inputs";
+import { addDecryptCheck } from "./kms";
 import { resolvePrincipals } from "./principals";
-import { customerManagedKeyArn, scopeOfArn } from "./references";
 import { accountIdsIn, buildReport, reportMarkdown } from "./report";
 import { type Simulator, simulateChecks } from "./simulate";
 import { addStatementIds, type PolicyReader } from "./statement-ids";
@@ -76,8 +76,8 @@ async function addCiChecks(inputs: PreflightInputs, ci: Principal, scope: Scope,
       continue;
     }
     checks.add(ci, "secretsmanager:GetSecretValue", secret.arn, { reason: "evidence-mask secret-ids" });
-    const key = customerManagedKeyArn(secret.kmsKeyId, scopeOfArn(secret.arn, ciScope));
-    if (key) checks.add(ci, "kms:Decrypt", key, { reason: "evidence-mask secret-ids (customer managed KMS key)" });
+    const need = { keyId: secret.kmsKeyId, resourceArn: secret.arn, via: "secretsmanager" as const };
+    await addDecryptCheck({ ...need, reason: "evidence-mask secret-ids" }, ci, ciScope, lookups, checks, findings);
   }
   return findings;
 }

@@ -45,11 +45,12 @@ export interface SimulationCall {
   context: Record<string, ContextValue>;
 }
 
+/** Each entry with the type IAM reads its values as (context-types.ts decides it). */
 function contextEntries(context: Record<string, ContextValue>): ContextEntry[] {
   return Object.entries(context).map(([key, value]) => ({
     ContextKeyName: key,
-    ContextKeyValues: Array.isArray(value) ? value : [value],
-    ContextKeyType: Array.isArray(value) ? "stringList" : "string",
+    ContextKeyValues: value.values,
+    ContextKeyType: value.type,
   }));
 }
 

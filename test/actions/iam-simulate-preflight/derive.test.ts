@@ -5,7 +5,6 @@ import { CheckList, type Principal, type Scope } from "../../../src/actions/iam-
 import { deriveExecutionRoleChecks, type TaskDefinitionDoc } from "../../../src/actions/iam-simulate-preflight/derive";
 import {
   classifyValueFrom,
-  customerManagedKeyArn,
   ecrRepositoryArn,
   trustsEcsTasks,
 } from "../../../src/actions/iam-simulate-preflight/references";
@@ -28,6 +27,14 @@ function lookups(secrets: Record<string, SecretInfo>, parameters: Record<string,
       throw new Error("not used");
     },
     callerAccount: async () => scope.account,
+    // Key ids and aliases resolve to the key ARN; `alias/aws-managed` names an AWS managed key.
+    describeKey: async (keyId) =>
+      keyId === "alias/gone"
+        ? undefined
+        : {
+            arn: `arn:aws:kms:us-west-2:123456789012:key/${keyId.replace(/^alias\//, "")}`,
+            manager: keyId === "alias/aws-managed" ? "AWS" : "CUSTOMER",
+          },
   };
 }
 
@@ -61,14 +68,6 @@ describe("classifyValueFrom", () => {
 });
 
 describe("helpers", () => {
-  it("knows AWS managed keys from customer managed ones", () => {
-    expect(customerManagedKeyArn(undefined, scope)).toBeUndefined();
-    expect(customerManagedKeyArn("alias/aws/secretsmanager", scope)).toBeUndefined();
-    expect(customerManagedKeyArn("arn:aws:kms:us-west-2:123456789012:alias/aws/ssm", scope)).toBeUndefined();
-    expect(customerManagedKeyArn("1111-2222", scope)).toBe("arn:aws:kms:us-west-2:123456789012:key/1111-2222");
-    expect(customerManagedKeyArn("alias/papyrus", scope)).toBe("arn:aws:kms:us-west-2:123456789012:alias/papyrus");
-  });
-
   it("recognises private ECR images only", () => {
     expect(ecrRepositoryArn("123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app@sha256:abc")).toBe(
       "arn:aws:ecr:us-west-2:123456789012:repository/team/app",

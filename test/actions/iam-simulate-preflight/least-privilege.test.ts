@@ -33,12 +33,24 @@ async function runAs(policy: unknown) {
     Action: "ssm:GetParameters",
     Resource: `arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/papyrus/*`,
   };
-  const s = scenario({ executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET], [readParameters]) });
+  const decryptSecrets = {
+    Sid: "DecryptSecrets",
+    Effect: "Allow",
+    Action: "kms:Decrypt",
+    Resource: `arn:aws:kms:us-west-2:${ACCOUNT}:key/1111aaaa-2222-bbbb-3333-cccc4444dddd`,
+    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com" } },
+  };
+  const s = scenario({
+    executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET], [readParameters, decryptSecrets]),
+  });
   const td = incidentTaskDefinition();
   (td.containerDefinitions[0] as { secrets: { name: string; valueFrom: string }[] }).secrets.push({
     name: "DB_URL",
     valueFrom: "/papyrus/prd/db-url",
   });
+  // The DB secret is encrypted with a customer managed key named by alias: kms:DescribeKey resolves it.
+  (s.secretsmanager.secrets[0] as { kmsKeyId?: string }).kmsKeyId = "alias/papyrus-secrets";
+  s.kms = { keys: [{ id: "1111aaaa-2222-bbbb-3333-cccc4444dddd", aliases: ["alias/papyrus-secrets"] }] };
   s.ecs = { taskDefinitions: [td] };
   s.ssm = { parameters: [{ name: "/papyrus/prd/db-url", value: "postgres://db", type: "String" }] };
   s.iam.roles.push({
@@ -98,6 +110,7 @@ describe("the preflight role's documented policy", () => {
       "ecs:DescribeTaskDefinition",
       "secretsmanager:DescribeSecret",
       "ssm:DescribeParameters",
+      "kms:DescribeKey",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
       "iam:GetPolicy",
@@ -121,6 +134,7 @@ describe("the preflight role's documented policy", () => {
   it.each([
     ["ResolveSecretsAndTheirKeys", "secretsmanager:DescribeSecret"],
     ["FindParametersAndTheirKeys", "ssm:DescribeParameters"],
+    ["ResolveKmsAliasesToKeys", "kms:DescribeKey"],
     ["ReadTheTaskDefinition", "ecs:DescribeTaskDefinition"],
     ["ReadRoles", "iam:GetRole"],
     ["SimulateRolesAndUsers", "iam:SimulatePrincipalPolicy"],

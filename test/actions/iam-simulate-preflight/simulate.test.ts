@@ -2,6 +2,7 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckList, type Principal } from "../../../src/actions/iam-simulate-preflight/checks";
+import { stringValue } from "../../../src/actions/iam-simulate-preflight/context-types";
 import { iamSimulator, planCalls, simulateChecks } from "../../../src/actions/iam-simulate-preflight/simulate";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import { ACCOUNT, EXECUTION_ROLE, REGION, scenario, secretsPolicy } from "./scenario";
@@ -44,7 +45,10 @@ describe("planCalls", () => {
   it("keeps principals and contexts apart", () => {
     const list = new CheckList();
     list.add(role, "s3:GetObject", "arn:aws:s3:::b/k", { reason: "a" });
-    list.add(role, "s3:GetObject", "arn:aws:s3:::b/k", { reason: "b", context: { "aws:SourceVpc": "vpc-1" } });
+    list.add(role, "s3:GetObject", "arn:aws:s3:::b/k", {
+      reason: "b",
+      context: { "aws:SourceVpc": stringValue("vpc-1") },
+    });
     list.add({ arn: "arn:aws:iam::123456789012:role/other", role: "extra" }, "s3:GetObject", "arn:aws:s3:::b/k", {
       reason: "c",
     });

@@ -4,6 +4,7 @@ import { createEc2 } from "./ec2";
 import { createEcs } from "./ecs";
 import { createElbv2 } from "./elbv2";
 import { createIam } from "./iam";
+import { createKms } from "./kms";
 import { createRds } from "./rds";
 import { createSecretsManager } from "./secretsmanager";
 import { createSsm } from "./ssm";
@@ -19,4 +20,5 @@ export const serviceFactories: ServiceFactory[] = [
   createSsm,
   createRds,
   createCloudFormation,
+  createKms,
 ];

@@ -12,6 +12,7 @@ import {
   runSimulation,
   runUnsafeSimulation,
 } from "@cloud-copilot/iam-simulate";
+import { NEVER_KEY, withEncryptionContext } from "./encryption-context";
 import { type StatementSpan, statementSpans } from "./positions";
 import type { Entity, IamStore } from "./store";
 
@@ -112,12 +113,13 @@ function matchedStatement(principal: CompiledPrincipal, policyIndex: number, sta
  * statements whose Resource is `*` apply), as AWS's simulator does.
  */
 export async function evaluate(
-  principal: CompiledPrincipal,
+  compiled: CompiledPrincipal,
   action: string,
   resource: string,
   context: Record<string, string | string[]>,
   account: string,
 ): Promise<Evaluation> {
+  const { principal, missing: contextMissing } = withEncryptionContext(compiled, context);
   const [service = "", name = ""] = action.split(":");
   const known = (await iamServiceExists(service)) && (await iamActionExists(service, name));
   if (!known) return evaluateStatementWise(principal, action, resource, context, account);
@@ -149,7 +151,7 @@ export async function evaluate(
   const seen = new Set<string>();
   const allows: [number, number][] = [];
   const denies: [number, number][] = [];
-  const missing = new Set<string>();
+  const missing = new Set<string>(contextMissing);
   for (const analysis of analyses) {
     const identity = analysis.identityAnalysis;
     if (!identity) continue;
@@ -171,11 +173,23 @@ export async function evaluate(
     for (const s of [...identity.allowStatements, ...identity.denyStatements, ...identity.unmatchedStatements]) {
       if (!s.actionMatch || !s.resourceMatch) continue;
       for (const c of s.explain.conditions ?? []) {
-        if (c.failedBecauseMissing || c.matchedBecauseMissing) missing.add(c.conditionKeyValue);
+        if ((c.failedBecauseMissing || c.matchedBecauseMissing) && c.conditionKeyValue !== NEVER_KEY)
+          missing.add(c.conditionKeyValue);
       }
     }
   }
-  let decision: Decision = DECISIONS[response.overallResult];
+  // The identity-based policies decide, not a resource policy: SimulatePrincipalPolicy does not
+  // consult KMS key policies or other resource policies for roles
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_testing-policies.html), and the
+  // emulator models no key policies (iam-simulate alone would deny every KMS key for want of one).
+  const identity = analyses.map((a) => a.identityAnalysis?.result);
+  let decision: Decision = identity.includes("ExplicitlyDenied")
+    ? "explicitDeny"
+    : identity.includes("Allowed")
+      ? "allowed"
+      : DECISIONS[response.overallResult] === "explicitDeny"
+        ? "explicitDeny"
+        : "implicitDeny";
   if (literal) decision = denies.length > 0 ? "explicitDeny" : allows.length > 0 ? "allowed" : "implicitDeny";
   const decisive = decision === "explicitDeny" ? denies : decision === "allowed" ? allows : [];
   return {

@@ -6,21 +6,100 @@
  * MaxItems/Marker.
  */
 import { createHash } from "node:crypto";
+import { ContextKeyTypeEnum } from "@aws-sdk/client-iam";
 import { AwsError } from "../../errors";
 import type { Params, RequestContext } from "../../types";
 import { compilePrincipal, type Decision, type Evaluation, evaluate, type MatchedStatement } from "./evaluate";
 import { checkPolicyDocument, type IamStore } from "./store";
 
-const LIST_TYPES = /List$/;
 const RESTRICTIVENESS: Record<Decision, number> = { allowed: 0, implicitDeny: 1, explicitDeny: 2 };
 
-export function contextFromEntries(entries: unknown): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const entry of (Array.isArray(entries) ? entries : []) as Params[]) {
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ContextEntry.html: the valid
+// ContextKeyType values (the SDK's enum of them); IAM reads each entry's values as that type.
+const CONTEXT_KEY_TYPES: string[] = Object.values(ContextKeyTypeEnum);
+
+const VALID: Record<string, (v: string) => boolean> = {
+  string: () => true,
+  numeric: (v) => /^-?\d+(\.\d+)?$/.test(v),
+  boolean: (v) => /^(true|false)$/i.test(v),
+  ip: (v) => /^(\d{1,3})(\.\d{1,3}){3}(\/\d{1,2})?$/.test(v) || /^[0-9a-f:]*:[0-9a-f:]*(\/\d{1,3})?$/i.test(v),
+  binary: (v) => /^[A-Za-z0-9+/]*={0,2}$/.test(v),
+  date: (v) => /^\d+$/.test(v) || !Number.isNaN(Date.parse(v)),
+};
+
+export interface SimulationContext {
+  values: Record<string, string | string[]>;
+  /** Scalar type per key, lower-cased (condition key names are case-insensitive). */
+  types: Record<string, string>;
+}
+
+/** ContextEntries as IAM reads them: the type is checked against the enum, every value against the type. */
+export function contextFromEntries(entries: unknown): SimulationContext {
+  const values: Record<string, string | string[]> = {};
+  const types: Record<string, string> = {};
+  (Array.isArray(entries) ? entries : []).forEach((entry: Params, i: number) => {
     const name = String(entry.ContextKeyName ?? "");
     if (name === "") throw new AwsError("InvalidInput", "ContextKeyName is required for every context entry.");
-    const values = (Array.isArray(entry.ContextKeyValues) ? entry.ContextKeyValues : []).map(String);
-    out[name] = LIST_TYPES.test(String(entry.ContextKeyType ?? "")) ? values : (values[0] ?? "");
+    const type = entry.ContextKeyType === undefined ? "string" : String(entry.ContextKeyType);
+    if (!CONTEXT_KEY_TYPES.includes(type)) {
+      throw new AwsError(
+        "ValidationError",
+        `1 validation error detected: Value '${type}' at 'contextEntries.${i + 1}.member.contextKeyType' failed to satisfy constraint: Member must satisfy enum value set: [${CONTEXT_KEY_TYPES.join(", ")}]`,
+      );
+    }
+    const scalar = type.replace(/List$/, "");
+    const list = (Array.isArray(entry.ContextKeyValues) ? entry.ContextKeyValues : []).map(String);
+    for (const v of list) {
+      if (!VALID[scalar]?.(v)) {
+        throw new AwsError("InvalidInput", `Invalid value ${v} for context key ${name} of type ${type}.`);
+      }
+    }
+    values[name] = type.endsWith("List") ? list : (list[0] ?? "");
+    types[name.toLowerCase()] = scalar;
+  });
+  return { values, types };
+}
+
+/** The value type a condition operator compares as (`null` for Null, which only tests presence). */
+function operatorType(operator: string): string {
+  const base = operator.replace(/^For(Any|All)Values:/i, "").replace(/IfExists$/i, "");
+  if (/^Numeric/i.test(base)) return "numeric";
+  if (/^Date/i.test(base)) return "date";
+  if (/^Bool$/i.test(base)) return "boolean";
+  if (/^(Not)?IpAddress$/i.test(base)) return "ip";
+  if (/^Binary/i.test(base)) return "binary";
+  if (/^Null$/i.test(base)) return "null";
+  return "string"; // String* and Arn* compare strings
+}
+
+/**
+ * The context as the evaluation sees it: a key sent with a type other than
+ * the one a policy's operator compares (a `Bool` condition and a value sent
+ * as `string`) does not meet that condition, as IAM reads values by their
+ * ContextKeyType. Such values are made unreadable for the operator (a
+ * prefix no number, date, IP or `true` starts with). A key used with two
+ * operator types in one principal's policies is made unreadable for both.
+ */
+export function evaluationContext(context: SimulationContext, policies: { parsed: { Statement?: unknown } }[]) {
+  const used = new Map<string, Set<string>>();
+  for (const p of policies) {
+    const statements = Array.isArray(p.parsed.Statement) ? p.parsed.Statement : [p.parsed.Statement];
+    for (const s of statements as { Condition?: Record<string, Record<string, unknown>> }[]) {
+      for (const [operator, entries] of Object.entries(s?.Condition ?? {})) {
+        for (const key of Object.keys(entries ?? {})) {
+          const k = key.toLowerCase();
+          if (!used.has(k)) used.set(k, new Set());
+          used.get(k)?.add(operatorType(operator));
+        }
+      }
+    }
+  }
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(context.values)) {
+    const type = context.types[key.toLowerCase()] ?? "string";
+    const mismatch = [...(used.get(key.toLowerCase()) ?? [])].some((t) => t !== "null" && t !== type);
+    const mangle = (v: string) => `\u0000${type}:${v}`;
+    out[key] = mismatch ? (Array.isArray(value) ? value.map(mangle) : mangle(value)) : value;
   }
   return out;
 }
@@ -95,12 +174,13 @@ export async function simulatePrincipalPolicy(store: IamStore, params: Params, c
   const extra = (Array.isArray(params.PolicyInputList) ? params.PolicyInputList : []).map((doc: unknown) =>
     checkPolicyDocument(doc, "identity"),
   );
-  const context = contextFromEntries(params.ContextEntries);
+  const typed = contextFromEntries(params.ContextEntries);
   const limit = maxItems(params.MaxItems);
   const fp = fingerprint([sourceArn, actions, resources, params.ContextEntries ?? null, extra]);
   const offset = decodeMarker(params.Marker, fp);
 
   const principal = compilePrincipal(store, entity, entity.arn, extra);
+  const context = evaluationContext(typed, principal.policies);
   const pageActions = actions.slice(offset, offset + limit);
   const evaluationResults = await evaluationResultsFor(pageActions, resources, (action, resource) =>
     evaluate(principal, action, resource, context, ctx.account),

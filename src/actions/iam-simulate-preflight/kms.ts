@@ -1,0 +1,76 @@
+/**
+ * The `kms:Decrypt` row of a secret or SecureString parameter, as ECS's read
+ * through the service makes KMS evaluate it:
+ * - on the key ARN: IAM authorizes KMS by key ARN only, never by alias
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html),
+ *   so an alias (what SSM `KeyId` and Secrets Manager `KmsKeyId` often return) is
+ *   resolved with kms:DescribeKey;
+ * - not at all for AWS managed keys (`aws/secretsmanager`, `aws/ssm`, or no key
+ *   given): their key policy allows every principal of the account through the
+ *   service, so no identity policy is needed;
+ * - with the request context KMS sees: `kms:ViaService` (the service calls KMS on
+ *   the role's behalf, https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service),
+ *   `kms:CallerAccount`, and the encryption context the service sends —
+ *   `SecretARN` for Secrets Manager
+ *   (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-encryption-context),
+ *   `PARAMETER_ARN` for Parameter Store
+ *   (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html#parameter-store-encryption-context).
+ */
+import type { JsonPath } from "../../lib/annotations";
+import type { Lookups } from "./aws-lookups";
+import type { CheckList, Finding, Principal, Scope } from "./checks";
+import { stringValue } from "./context-types";
+import { scopeOfArn } from "./references";
+
+export interface DecryptNeed {
+  /** The key as the secret or parameter names it (id, ARN, alias, alias ARN), or undefined for the default key. */
+  keyId: string | undefined;
+  /** The secret's or the parameter's ARN (the encryption context, and where the key lives by default). */
+  resourceArn: string;
+  via: "secretsmanager" | "ssm";
+  reason: string;
+  source?: JsonPath | undefined;
+}
+
+const AWS_MANAGED_ALIAS = /^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias\/aws\//;
+const KEY_ARN = /^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/;
+
+export async function addDecryptCheck(
+  need: DecryptNeed,
+  role: Principal,
+  scope: Scope,
+  lookups: Lookups,
+  checks: CheckList,
+  findings: Finding[],
+): Promise<void> {
+  const { keyId } = need;
+  if (!keyId || AWS_MANAGED_ALIAS.test(keyId)) return;
+  const owner = scopeOfArn(need.resourceArn, scope);
+  let keyArn = KEY_ARN.test(keyId) ? keyId : undefined;
+  if (!keyArn) {
+    // A key id, an alias or an alias ARN: the key ARN (and whether AWS manages the key) from KMS.
+    const key = await lookups.describeKey(keyId, owner.region);
+    if (!key) {
+      findings.push({
+        severity: "fail",
+        subject: keyId,
+        message: `${need.reason}: the KMS key '${keyId}' it is encrypted with does not exist in ${owner.region} (kms:DescribeKey: NotFoundException). ECS will fail to decrypt it; re-encrypt with an existing key.`,
+        sources: need.source ? [need.source] : [],
+      });
+      return;
+    }
+    if (key.manager === "AWS") return;
+    keyArn = key.arn;
+  }
+  const roleAccount = role.arn.split(":")[4] || scope.account;
+  checks.add(role, "kms:Decrypt", keyArn, {
+    reason: `${need.reason} (customer managed KMS key)`,
+    source: need.source,
+    context: {
+      "kms:ViaService": stringValue(`${need.via}.${owner.region}.amazonaws.com`),
+      "kms:CallerAccount": stringValue(roleAccount),
+      [need.via === "secretsmanager" ? "kms:EncryptionContext:SecretARN" : "kms:EncryptionContext:PARAMETER_ARN"]:
+        stringValue(need.resourceArn),
+    },
+  });
+}

@@ -1,0 +1,195 @@
+/**
+ * AWS KMS (JSON 1.1, `TrentService.*`), as much as the preflight needs: keys
+ * and aliases from the scenario, DescribeKey (by key id, key ARN, alias name
+ * or alias ARN) and ListAliases. The AWS managed keys `aws/secretsmanager`,
+ * `aws/ssm` and `aws/rds` exist in every region (AWS creates them on first
+ * use; to a caller they are simply there).
+ *
+ * IAM authorizes KMS calls on the key ARN only, also when the call names an
+ * alias (https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html):
+ * `resourceArns` resolves the alias first. Key policies are not modelled: the
+ * emulator's enforcement and its SimulatePrincipalPolicy evaluate identity
+ * policies, and SimulatePrincipalPolicy does not consult key policies for
+ * roles in AWS either.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { AwsError } from "../errors";
+import type { Emulator } from "../server";
+import type { Params, Scenario, ServiceModule } from "../types";
+import { page } from "./paging";
+
+export interface KmsScenario {
+  keys?: { id?: string; region?: string; aliases?: string[]; description?: string }[];
+}
+
+interface Key {
+  id: string;
+  region: string;
+  manager: "AWS" | "CUSTOMER";
+  description: string;
+  created: Date;
+}
+
+interface Alias {
+  name: string;
+  region: string;
+  keyId: string;
+  created: Date;
+}
+
+export const AWS_MANAGED_ALIASES = ["alias/aws/secretsmanager", "alias/aws/ssm", "alias/aws/rds"];
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
+
+/** A stable key id per region and AWS managed alias (the same on every call, as in AWS). */
+function managedKeyId(region: string, alias: string): string {
+  const h = createHash("sha256").update(`${region}\n${alias}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function createKms(emulator: Emulator): ServiceModule {
+  const keys = new Map<string, Key>(); // `${region}/${id}`
+  const aliases = new Map<string, Alias>(); // `${region}/${name}`
+  const keyArn = (k: { region: string; id: string }) => `arn:aws:kms:${k.region}:${emulator.account}:key/${k.id}`;
+  const aliasArn = (a: { region: string; name: string }) => `arn:aws:kms:${a.region}:${emulator.account}:${a.name}`;
+
+  /** The AWS managed keys of a region, created on first sight. */
+  const ensureManaged = (region: string) => {
+    for (const name of AWS_MANAGED_ALIASES) {
+      if (aliases.has(`${region}/${name}`)) continue;
+      const id = managedKeyId(region, name);
+      keys.set(`${region}/${id}`, {
+        id,
+        region,
+        manager: "AWS",
+        description: `Default key that protects my ${name.split("/")[2]} data when no other key is defined`,
+        created: new Date(0),
+      });
+      aliases.set(`${region}/${name}`, { name, region, keyId: id, created: new Date(0) });
+    }
+  };
+
+  const notFound = (what: string) => new AwsError("NotFoundException", what);
+
+  /** DescribeKey's KeyId: key id, key ARN, alias name or alias ARN. */
+  const find = (raw: unknown, region: string): Key => {
+    const id = String(raw ?? "");
+    if (id === "")
+      throw new AwsError(
+        "ValidationException",
+        "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
+      );
+    const arn = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):(key\/.+|alias\/.+)$/.exec(id);
+    const inRegion = arn ? (arn[1] as string) : region;
+    if (arn && arn[2] !== emulator.account) throw notFound(`Key '${id}' does not exist`);
+    ensureManaged(inRegion);
+    const rest = arn ? (arn[3] as string) : id;
+    if (rest.startsWith("alias/")) {
+      const alias = aliases.get(`${inRegion}/${rest}`);
+      if (!alias) throw notFound(`Alias ${aliasArn({ region: inRegion, name: rest })} is not found.`);
+      return keys.get(`${inRegion}/${alias.keyId}`) as Key;
+    }
+    const keyId = rest.replace(/^key\//, "");
+    if (!KEY_ID.test(keyId)) throw notFound(`Invalid keyId '${id}'`);
+    const key = keys.get(`${inRegion}/${keyId}`);
+    if (!key) throw notFound(`Key '${keyArn({ region: inRegion, id: keyId })}' does not exist`);
+    return key;
+  };
+
+  const metadata = (k: Key) => ({
+    AWSAccountId: emulator.account,
+    KeyId: k.id,
+    Arn: keyArn(k),
+    CreationDate: k.created.getTime() / 1000,
+    Enabled: true,
+    Description: k.description,
+    KeyUsage: "ENCRYPT_DECRYPT",
+    KeyState: "Enabled",
+    Origin: "AWS_KMS",
+    KeyManager: k.manager,
+    CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
+    KeySpec: "SYMMETRIC_DEFAULT",
+    EncryptionAlgorithms: ["SYMMETRIC_DEFAULT"],
+    MultiRegion: false,
+  });
+
+  return {
+    signingName: "kms",
+    protocol: "json",
+    iamPrefix: "kms",
+    handlers: {
+      DescribeKey: (params, ctx) => ({ KeyMetadata: metadata(find(params.KeyId, ctx.region)) }),
+      ListAliases: (params: Params, ctx) => {
+        ensureManaged(ctx.region);
+        const limit = params.Limit === undefined ? 50 : Number(params.Limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+          throw new AwsError(
+            "ValidationException",
+            `1 validation error detected: Value '${params.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
+          );
+        }
+        const target = params.KeyId === undefined ? undefined : find(params.KeyId, ctx.region).id;
+        const list = [...aliases.values()]
+          .filter((a) => a.region === ctx.region && (target === undefined || a.keyId === target))
+          .sort((a, b) => (a.name < b.name ? -1 : 1));
+        const result = page(list, {
+          token: params.Marker,
+          max: limit,
+          tag: `aliases:${ctx.region}:${target ?? ""}`,
+          badToken: () => new AwsError("InvalidMarkerException", "Invalid marker."),
+        });
+        return {
+          Aliases: result.items.map((a) => ({
+            AliasName: a.name,
+            AliasArn: aliasArn(a),
+            TargetKeyId: a.keyId,
+            CreationDate: a.created.getTime() / 1000,
+            LastUpdatedDate: a.created.getTime() / 1000,
+          })),
+          Truncated: result.nextToken !== undefined,
+          ...(result.nextToken ? { NextMarker: result.nextToken } : {}),
+        };
+      },
+    },
+    resourceArns(action, params, ctx) {
+      if (action === "ListAliases") return ["*"];
+      try {
+        return [keyArn(find(params.KeyId, ctx.region))];
+      } catch {
+        // An unknown key: authorized on the ARN it would have (the call then fails NotFound).
+        const id = String(params.KeyId ?? "");
+        return [id.startsWith("arn:") ? id : keyArn({ region: ctx.region, id: id.replace(/^key\//, "") })];
+      }
+    },
+    reset() {
+      keys.clear();
+      aliases.clear();
+    },
+    snapshot: () => ({
+      keys: [...keys.values()].map((k) => ({ arn: keyArn(k), manager: k.manager })),
+      aliases: [...aliases.values()].map((a) => ({ name: a.name, region: a.region, target: a.keyId })),
+    }),
+    loadScenario(scenario: Scenario) {
+      const section = scenario.kms as KmsScenario | undefined;
+      for (const k of section?.keys ?? []) {
+        const region = k.region ?? emulator.region;
+        const id = k.id ?? randomUUID();
+        if (!KEY_ID.test(id)) throw new Error(`kms scenario: key id '${id}' is not a key id (a UUID)`);
+        keys.set(`${region}/${id}`, {
+          id,
+          region,
+          manager: "CUSTOMER",
+          description: k.description ?? "",
+          created: new Date(),
+        });
+        for (const name of k.aliases ?? []) {
+          if (!ALIAS_NAME.test(name) || name.startsWith("alias/aws/"))
+            throw new Error(
+              `kms scenario: '${name}' is not an alias name you can create (alias/<name>, not alias/aws/...)`,
+            );
+          aliases.set(`${region}/${name}`, { name, region, keyId: id, created: new Date() });
+        }
+      }
+    },
+  };
+}
