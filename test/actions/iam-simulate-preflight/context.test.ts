@@ -181,7 +181,7 @@ describe("kms:Decrypt as ECS's read through the service makes KMS evaluate it", 
     expect(report.deniedCount).toBe(0);
     expect(report.needsContextCount).toBe(1);
     expect(report.result).toBe("fail");
-    expect(markdown).toContain("needs context <code>aws&#58;SourceVpce</code>");
+    expect(markdown).toContain("needs context `aws:SourceVpce`");
     expect(annotations.some((a) => a.message.includes("without the context key(s) aws:SourceVpce"))).toBe(true);
   });
 

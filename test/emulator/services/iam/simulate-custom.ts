@@ -15,6 +15,7 @@ import {
   contextFromEntries,
   decodeMarker,
   encodeMarker,
+  evaluationContext,
   evaluationResultsFor,
   fingerprint,
   maxItems,
@@ -53,7 +54,7 @@ export async function simulateCustomPolicy(store: IamStore, params: Params, ctx:
     }
   }
   const { actions, resources } = actionsAndResources(params);
-  const context = contextFromEntries(params.ContextEntries);
+  const typed = contextFromEntries(params.ContextEntries);
   const limit = maxItems(params.MaxItems);
   const fp = fingerprint(["custom", identity, boundary, actions, resources, params.ContextEntries ?? null]);
   const offset = decodeMarker(params.Marker, fp);
@@ -61,6 +62,8 @@ export async function simulateCustomPolicy(store: IamStore, params: Params, ctx:
   const caller = String(params.CallerArn ?? `arn:aws:iam::${ctx.account}:user/SimulatedCaller`);
   const principal = compilePrincipal(store, undefined, caller, identity);
   const bounded = boundary.length > 0 ? compilePrincipal(store, undefined, caller, boundary) : undefined;
+  // Values read by their ContextKeyType, as for SimulatePrincipalPolicy.
+  const context = evaluationContext(typed, [...principal.policies, ...(bounded?.policies ?? [])]);
   const evaluateOne = async (action: string, resource: string): Promise<Evaluation & { boundaryAllows?: boolean }> => {
     const r = await evaluate(principal, action, resource, context, ctx.account);
     if (!bounded) return r;
