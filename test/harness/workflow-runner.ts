@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { condition, type ExpressionContext, interpolate, type Value } from "./expressions";
 import { ROOT, type RunResult, startBundle } from "./runner";
-import { suiteActionDir } from "./suite-refs";
+import { suiteActionDir, suiteWorkflow } from "./suite-refs";
 
 export interface WorkflowStep {
   id?: string;
@@ -266,4 +266,58 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
   const outputs: Record<string, string> = {};
   for (const [name, value] of Object.entries(job.outputs ?? {})) outputs[name] = interpolate(value, ctx());
   return { steps: records, outputs, failed: jobFailed, skipped: false, summary, workspace };
+}
+
+export interface CallerRunOptions extends Omit<WorkflowRunOptions, "workflow" | "inputs" | "job" | "workspace"> {
+  /** The caller, e.g. `workflows-examples/matrix-smoke.yml`, and its job that `uses:` a suite workflow. */
+  workflow: string;
+  job?: string;
+  /** Run only the first N legs of the matrix. */
+  legs?: number;
+  /** The called workflow's job to run for each leg. */
+  calledJob?: string;
+}
+
+/**
+ * Runs a caller job that `uses:` one of the suite's reusable workflows, one
+ * leg per `strategy.matrix` combination (its `include:` list, or the cross
+ * product of its axes, plus `include:` entries), each with its own workspace as on its own runner,
+ * `with:` interpolated with the leg's `matrix` context. Legs run one after
+ * the other; what they share (the run id, the artifact service) is what
+ * parallel legs share.
+ */
+export async function runCallerJob(
+  opts: CallerRunOptions,
+): Promise<{ leg: Record<string, Value>; run: WorkflowRunResult }[]> {
+  const doc = parse(readFileSync(resolve(ROOT, opts.workflow), "utf8")) as {
+    jobs: Record<
+      string,
+      { uses?: string; with?: Record<string, unknown>; strategy?: { matrix?: Record<string, unknown> } }
+    >;
+  };
+  const jobName = opts.job ?? (Object.keys(doc.jobs)[0] as string);
+  const job = doc.jobs[jobName];
+  const called = job?.uses ? suiteWorkflow(job.uses) : undefined;
+  if (!job || !called) throw new Error(`${opts.workflow} job ${jobName} does not call one of the suite's workflows`);
+  const { include, ...axes } = (job.strategy?.matrix ?? {}) as { include?: Record<string, Value>[] } & Record<
+    string,
+    Value[]
+  >;
+  let legs: Record<string, Value>[] = [{}];
+  for (const [axis, values] of Object.entries(axes))
+    legs = legs.flatMap((l) => values.map((v) => ({ ...l, [axis]: v })));
+  // Entries of `include:` add legs (the common use: a list of combinations).
+  if (include) legs = Object.keys(axes).length > 0 ? [...legs, ...include] : include;
+  const results: { leg: Record<string, Value>; run: WorkflowRunResult }[] = [];
+  for (const leg of legs.slice(0, opts.legs ?? legs.length)) {
+    const ctx: ExpressionContext = {
+      contexts: { matrix: leg, github: { run_id: "4242424242", run_attempt: "1" }, inputs: {}, vars: {}, secrets: {} },
+      jobFailed: false,
+    };
+    const inputs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(job.with ?? {})) inputs[k] = interpolate(String(v), ctx);
+    const { legs: _legs, calledJob, job: _job, ...rest } = opts;
+    results.push({ leg, run: await runWorkflowJob({ ...rest, workflow: called, job: calledJob ?? "smoke", inputs }) });
+  }
+  return results;
 }

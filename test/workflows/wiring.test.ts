@@ -1,7 +1,10 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { startEmulator } from "../emulator/server";
+import { startArtifactService } from "../fakes/artifact-service";
+import { runCallerJob } from "../harness/workflow-runner";
 import { actionlint, actionValidator, isWorkflow, ROOT, wiringProblems, yamlFiles } from "./lint";
 
 const files = yamlFiles();
@@ -103,4 +106,38 @@ jobs:
     );
     expect(actionValidator(f)).toMatch(/bogus/);
   });
+});
+
+describe("the matrix example", () => {
+  it("runs two legs against the artifact service, and each leg uploads its own evidence artifact", async () => {
+    const [emu, artifacts] = await Promise.all([startEmulator(), startArtifactService({ runId: "4242424242" })]);
+    try {
+      const legs = await runCallerJob({
+        workflow: "workflows-examples/matrix-smoke.yml",
+        legs: 2,
+        env: { AWS_ENDPOINT_URL: emu.endpoint, ...artifacts.env },
+        external: {
+          // Stands in for the OIDC step; leaves one evidence file, as a probe would, so each leg has something to upload.
+          "aws-actions/configure-aws-credentials": async (_inputs, { workspace }) => {
+            mkdirSync(join(workspace, "evidence"), { recursive: true });
+            writeFileSync(join(workspace, "evidence", "20251105_063210_healthz.log"), "HTTP/1.1 200 OK\n\nok\n");
+            return {};
+          },
+        },
+      });
+      expect(legs.map((l) => l.leg.service)).toEqual(["papyrus-task-service", "papyrus-admin-service"]);
+      for (const { run } of legs) {
+        const mask = run.steps.find((s) => s.id === "mask");
+        expect(mask?.status, mask?.result?.annotations.map((a) => a.message).join("\n")).toBe("success");
+      }
+      expect(artifacts.uploads().map((u) => u.name)).toEqual([
+        "smoke-evidence-papyrus-task-service-4242424242-1",
+        "smoke-evidence-papyrus-admin-service-4242424242-1",
+      ]);
+      expect(artifacts.requests.filter((r) => r.status === 409)).toEqual([]);
+      expect(legs.map((l) => l.run.outputs["artifact-name"])).toEqual(artifacts.uploads().map((u) => u.name));
+    } finally {
+      await Promise.all([emu.stop(), artifacts.stop()]);
+    }
+  }, 240_000);
 });
