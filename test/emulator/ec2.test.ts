@@ -409,3 +409,53 @@ describe("EC2 tags", () => {
     expect(emu.emulator.leftovers().ec2).toEqual([expect.objectContaining({ type: "security-group-rule" })]);
   });
 });
+
+describe("EC2 behaves like the real API where it is unkind", () => {
+  it("keeps a new security group invisible to other calls for ec2.consistencyMs (eventual consistency)", async () => {
+    await emu.emulator.loadScenario({ ec2: { consistencyMs: 40_000 } }); // 400 ms at timeScale 0.01
+    const g = await createGroup("fresh-sg");
+    const rule = { IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "10.0.0.0/8" }] };
+    await expect(
+      ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g, IpPermissions: [rule] })),
+    ).rejects.toMatchObject({ name: "InvalidGroup.NotFound" });
+    const listed = await ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["fresh-sg"] }] }),
+    );
+    expect(listed.SecurityGroups).toEqual([]);
+    expect(model.securityGroupExists(g)).toBe(false);
+    // The name is taken at once: a second create is a duplicate, not a second group.
+    await expect(createGroup("fresh-sg")).rejects.toMatchObject({ name: "InvalidGroup.Duplicate" });
+    for (let i = 0; i < 200 && !model.securityGroupExists(g); i++) await new Promise((r) => setTimeout(r, 10));
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g, IpPermissions: [rule] }));
+  });
+
+  it("refuses filters and parameters the API does not document", async () => {
+    await expect(
+      ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "tag-key", Values: ["x"] }] })),
+    ).rejects.toMatchObject({ name: "InvalidParameterValue", message: "The filter 'tag-key' is invalid" });
+    await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "tag:x", Values: ["*"] }] }));
+    const signed = {
+      authorization: "AWS4-HMAC-SHA256 Credential=AKIAEMULATOR00000001/20261201/us-west-2/ec2/aws4_request",
+    };
+    const unknown = await emu.emulator.handle({
+      headers: signed,
+      body: "Action=DescribeSubnets&Version=2016-11-15&Bogus=1",
+    });
+    expect([unknown.status, /<Code>UnknownParameter<\/Code>/.test(unknown.body)]).toEqual([400, true]);
+    await expect(
+      ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ["sg-0123456789abcdef0"], MaxResults: 5 })),
+    ).rejects.toMatchObject({ name: "InvalidParameterCombination" });
+  });
+
+  it("commits a call whose response it then loses (fault loseResponseNth)", async () => {
+    emu.emulator.faults.configure({
+      rules: [{ service: "ec2", action: "CreateSecurityGroup", loseResponseNth: { n: 1 } }],
+    });
+    await expect(createGroup("lost-sg")).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    const found = await ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["lost-sg"] }] }),
+    );
+    expect(found.SecurityGroups).toHaveLength(1);
+    expect(emu.emulator.requests.find((r) => r.action === "CreateSecurityGroup")?.code).toBe("LostResponse.5xx");
+  });
+});

@@ -352,6 +352,25 @@ describe("ELBv2 target groups", () => {
     expect(emu.emulator.leftovers()).toEqual({});
   });
 
+  it("hides a new registration from DescribeTargetHealth for elbv2.consistencyMs (eventual consistency)", async () => {
+    const { elb } = clients(emu);
+    await emu.emulator.loadScenario({ elbv2: { consistencyMs: 40_000 } }); // 400 ms at timeScale 0.01
+    const arn = (await elb.send(new CreateTargetGroupCommand({ Name: "eventual", ...base() }))).TargetGroups?.[0]
+      ?.TargetGroupArn as string;
+    const target = { Id: "10.0.0.5", Port: 5000 };
+    await elb.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [target] }));
+    const asked = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [target] }));
+    expect(asked.TargetHealthDescriptions?.[0]?.TargetHealth?.Reason).toBe("Target.NotRegistered");
+    expect(await targetHealth(elb, arn)).toEqual([]);
+    let reason: string | undefined = "Target.NotRegistered";
+    for (let i = 0; i < 200 && reason === "Target.NotRegistered"; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const out = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn, Targets: [target] }));
+      reason = out.TargetHealthDescriptions?.[0]?.TargetHealth?.Reason;
+    }
+    expect(reason).toBe("Target.NotInUse");
+  });
+
   it("shows targets of a group no listener uses as unused / Target.NotInUse, and refuses bad targets", async () => {
     const { elb } = clients(emu);
     const arn = (await elb.send(new CreateTargetGroupCommand({ Name: "lonely", ...base() }))).TargetGroups?.[0]
