@@ -7,6 +7,7 @@ import { logMaskPieces } from "../../lib/secret-policy";
 import { commonDirectory, expandGlobs, type GlobResult, relativeTo } from "./glob";
 import type { CustomRule, MaskInputs } from "./inputs";
 import { buildReport, type FileOutcome, findingLines, remainingOf, summaryMarkdown } from "./report";
+import { withTimeBudget } from "./rule-budget";
 import { expandSecretValues } from "./secret-forms";
 import { type CallerAccount, type FetchedSecret, planSecrets, unmaskableMessage } from "./secrets";
 import { maskFileStream } from "./stream";
@@ -38,6 +39,8 @@ export interface MaskDeps {
   now?(): Date;
   chunkBytes?: number;
   pauseMs?: number;
+  /** Time one custom rule may take to search one window of text (CUSTOM_RULE_BUDGET_MS by default). */
+  customRuleBudgetMs?: number;
 }
 
 // Each distinct value found is registered with the runner's log masker; a log
@@ -66,14 +69,15 @@ export function secretRegistrar(setSecret: (v: string) => void, warn: (m: string
 /** Latin1 view of a UTF-8 string: files are scanned byte for byte (see stream.ts). */
 const asBytes = (s: string) => Buffer.from(s, "utf8").toString("latin1");
 
-function customRule(rule: CustomRule): MaskRule {
-  return regexRule({
+function customRule(rule: CustomRule, budgetMs: number | undefined): MaskRule {
+  const compiled = regexRule({
     name: rule.name,
     description: `custom rule ${rule.name}`,
     regex: rule.regex,
     replacement: rule.replacement,
     maxLength: 4096,
   });
+  return withTimeBudget(compiled, budgetMs);
 }
 
 export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionResult> {
@@ -126,7 +130,7 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
       }),
     );
   }
-  rules.push(...inputs.customRules.map(customRule));
+  rules.push(...inputs.customRules.map((r) => customRule(r, deps.customRuleBudgetMs)));
   const ruleNames = [...new Set(rules.map((r) => r.name))];
 
   const onValue = (v: string) => register(Buffer.from(v, "latin1").toString("utf8"));
