@@ -2,26 +2,40 @@
  * `npm run demo` end to end, as a person runs it: a separate process, the
  * whole alb-smoke cycle and the preflight on the embedded default.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "../harness/runner";
 
-function demo(args: string[]) {
+/**
+ * Runs the demo as a separate process without blocking this worker: a spawnSync of a minute starves
+ * vitest's worker RPC ("Timeout calling onTaskUpdate") on a loaded machine.
+ */
+async function demo(args: string[]) {
   const evidence = mkdtempSync(join(tmpdir(), "demo-ev-"));
   const out = mkdtempSync(join(tmpdir(), "demo-out-"));
-  const run = spawnSync(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "scripts/demo.ts"), "--evidence-dir", evidence, "--out-dir", out, ...args],
-    {
-      cwd: ROOT,
-      encoding: "utf8",
-      timeout: 150_000,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    },
-  );
+  const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(ROOT, "scripts/demo.ts"), "--evidence-dir", evidence, "--out-dir", out, ...args],
+      { cwd: ROOT, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 150_000);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
   const files = existsSync(evidence) ? readdirSync(evidence).sort() : [];
   const read = (f: string) => readFileSync(join(evidence, f), "utf8");
   const allEvidence = files.map(read).join("\n");
@@ -29,8 +43,8 @@ function demo(args: string[]) {
 }
 
 describe("npm run demo", () => {
-  it("runs create -> register -> probe -> mask -> destroy on the embedded default and exits 0", () => {
-    const { run, files, out, allEvidence, read } = demo([]);
+  it("runs create -> register -> probe -> mask -> destroy on the embedded default and exits 0", async () => {
+    const { run, files, out, allEvidence, read } = await demo([]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     const kinds = files.map((f) => f.replace(/^\d{8}_\d{6}_/, ""));
     for (const kind of [
@@ -43,12 +57,32 @@ describe("npm run demo", () => {
       "tg_health.json",
       "tasks.json",
       "alb_resources.json",
+      "cloudwatch_healthz.json",
+      "cloudwatch_dbcheck.json",
     ]) {
       expect(kinds, `evidence files: ${files.join(", ")}`).toContain(kind);
     }
     const dbcheck = read(files.find((f) => f.endsWith("_dbcheck.log")) as string);
     expect(dbcheck).toMatch(/^HTTP\/1\.1 200/);
     expect(dbcheck).toContain('"inserted":true');
+    // Server-side evidence: the app's own log line for each probe, from the task that answered it.
+    for (const probe of ["healthz", "dbcheck"]) {
+      const cw = JSON.parse(read(files.find((f) => f.endsWith(`_cloudwatch_${probe}.json`)) as string));
+      expect(cw.events.length, `cloudwatch_${probe}.json`).toBeGreaterThan(0);
+      const line = JSON.parse(read(files.find((f) => f.endsWith(`_${probe}_json_line.log`)) as string));
+      expect(line.log).toMatchObject({ group: "/ecs/papyrus", matched_by: "request-id" });
+      expect(line.log.answered_by.task_id).toMatch(/^[0-9a-f]{32}$/);
+      expect(cw.events.map((e: { logStreamName: string }) => e.logStreamName)).toContain(
+        `app/papyrus-app/${line.log.answered_by.task_id}`,
+      );
+      for (const e of cw.events) {
+        const entry = JSON.parse(e.message);
+        expect(entry.route).toBe(`/${probe}`);
+        expect(line.log.request_ids).toContain(entry.request_id);
+      }
+    }
+    const dbcheckLog = JSON.parse(read(files.find((f) => f.endsWith("_cloudwatch_dbcheck.json")) as string));
+    expect(JSON.parse(dbcheckLog.events.at(-1).message).status).toBe(200);
     // Masked before anything left the runner: no account id, no RDS endpoint.
     expect(allEvidence).not.toMatch(/123456789012/);
     expect(allEvidence).not.toMatch(/papyrus-prd\.c9akciq32xyz/);
@@ -57,8 +91,8 @@ describe("npm run demo", () => {
     expect(run.stdout).toMatch(/PASS in/);
   });
 
-  it("--broken fails fast with the reason, still writes evidence, and destroys everything", () => {
-    const { run, files, out } = demo(["--broken"]);
+  it("--broken fails fast with the reason, still writes evidence, and destroys everything", async () => {
+    const { run, files, out } = await demo(["--broken"]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
     expect(run.stdout).toMatch(/Target\.ResponseCodeMismatch/);
     expect(files.some((f) => f.endsWith("_tg_health.json"))).toBe(true);

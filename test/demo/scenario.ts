@@ -20,6 +20,7 @@ export const TASK_SG = "sg-0a11ce5a11ce5a11c";
 export const CLUSTER = "papyrus";
 export const SERVICE = "papyrus-task-service";
 export const SECRET_NAME = "papyrus/prd/db";
+export const LOG_GROUP = "/ecs/papyrus";
 export const RDS_ADDRESS = `papyrus-prd.c9akciq32xyz.${REGION}.rds.amazonaws.com`;
 
 interface PolicyDocument {
@@ -38,7 +39,7 @@ function policy(path: string): PolicyDocument {
  */
 export function ciRolePolicies(): Record<string, PolicyDocument> {
   const out: Record<string, PolicyDocument> = {};
-  for (const name of ["ephemeral-alb", "register-fargate-targets", "iam-simulate-preflight"]) {
+  for (const name of ["ephemeral-alb", "register-fargate-targets", "http-evidence-probe", "iam-simulate-preflight"]) {
     out[name] = policy(`src/actions/${name}/iam-policy.json`);
   }
   // evidence-mask's policy names the caller's own secrets (actions/evidence-mask/README.md).
@@ -88,7 +89,7 @@ export function taskDefinition(db: PostgresServer) {
         ],
         logConfiguration: {
           logDriver: "awslogs",
-          options: { "awslogs-group": "/ecs/papyrus", "awslogs-region": REGION, "awslogs-stream-prefix": "app" },
+          options: { "awslogs-group": LOG_GROUP, "awslogs-region": REGION, "awslogs-stream-prefix": "app" },
         },
       },
     ],
@@ -173,6 +174,8 @@ export function demoScenario(opts: { db: PostgresServer; tasks: { address: strin
       ],
     },
     ssm: { parameters: [{ name: "/papyrus/prd/flags", value: "checkout=on", type: "String" }] },
+    // The app's log group (Terraform creates it with the service); the tasks' awslogs driver writes to it.
+    logs: { logGroups: [{ name: LOG_GROUP, retentionInDays: 30 }] },
     rds: {
       parameterGroups: [{ name: "papyrus-pg15", family: "postgres15", parameters: { "rds.force_ssl": "1" } }],
       instances: [

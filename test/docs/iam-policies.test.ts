@@ -29,6 +29,7 @@ describe("documented IAM policies", () => {
     expect(actions.sort()).toEqual(
       expect.arrayContaining([
         "ephemeral-alb",
+        "http-evidence-probe",
         "iam-simulate-preflight",
         "register-fargate-targets",
         "secrets-rds-drift",

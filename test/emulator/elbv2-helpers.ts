@@ -55,9 +55,9 @@ export interface HttpAnswer {
 }
 
 /** One plain GET with a fresh connection, bounded by `timeoutMs`. */
-export function get(url: string, timeoutMs = 10_000): Promise<HttpAnswer> {
+export function get(url: string, timeoutMs = 10_000, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { agent: false, timeout: timeoutMs, headers }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => {

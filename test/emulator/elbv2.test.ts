@@ -430,7 +430,13 @@ describe("ELBv2 listeners and real traffic", () => {
     const after = await Promise.all(apps.map(async (a) => (await a.state()).counts["/"] ?? 0));
     expect(after.map((n, i) => n - (before[i] as number))).toEqual([3, 3]);
 
-    const { headers } = JSON.parse((await get(`${s.url}/headers`)).body) as { headers: Record<string, string> };
+    const { headers } = JSON.parse(
+      (await get(`${s.url}/headers`, 10_000, { "X-Request-Id": "run-1-headers-1" })).body,
+    ) as {
+      headers: Record<string, string>;
+    };
+    // Request headers pass through unchanged (the probe's correlation id); the ALB adds its own trace id.
+    expect(headers["x-request-id"]).toBe("run-1-headers-1");
     expect(headers["x-forwarded-for"]).toBe("127.0.0.1");
     expect(headers["x-forwarded-proto"]).toBe("http");
     expect(headers["x-amzn-trace-id"]).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);

@@ -50,6 +50,7 @@ export function accessDenied(ctx: RequestContext, iamAction: string, resource: s
     case "kms":
     case "secretsmanager":
     case "ssm":
+    case "logs":
       return new AwsError("AccessDeniedException", message, 400);
     default:
       return new AwsError("AccessDenied", message, 403);

@@ -1,6 +1,7 @@
 import { InputError } from "../../lib/errors";
 import { type InputSource, readBoolean, readEnum, readList, readNumber, readString, readYaml } from "../../lib/inputs";
 import type { StatusRange } from "./expectations";
+import { type Correlation, type LogSettings, readCorrelation, readLogSettings } from "./log-inputs";
 import {
   type Defaults,
   joinUrl,
@@ -15,7 +16,6 @@ import {
   readStatus,
   uniqueNames,
 } from "./probe-list";
-
 import { type ProxySettings, readProxySettings } from "./proxy";
 
 export { probeNameFromPath };
@@ -38,6 +38,10 @@ export interface ProbeSpec {
   headers: Record<string, string>;
   body?: string;
   expect: Expectations;
+  /** Per probe, overriding the step's `expect-log`. */
+  expectLog?: boolean;
+  /** Per probe, overriding the step's `log-filter-pattern` and the default built from the path. */
+  logFilterPattern?: string;
 }
 
 export interface ResolveEntry {
@@ -64,6 +68,10 @@ export interface ProbeInputs {
   proxy?: ProxySettings;
   /** Header values that must never reach logs or evidence (Authorization, cookies, API keys). */
   secrets: string[];
+  /** The correlation header every request carries. */
+  correlation: Correlation;
+  /** The server-side evidence search; undefined when off. */
+  logs?: LogSettings;
 }
 
 const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
@@ -145,7 +153,10 @@ export function readProbeInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
     failOn: readEnum(get, "fail-on", ["any-failure", "never"] as const, "any-failure"),
     latencySamples,
     secrets: [],
+    correlation: readCorrelation(get, env),
   };
+  const logs = readLogSettings(get, env, probes);
+  if (logs) inputs.logs = logs;
   if (p90Raw !== "") {
     inputs.latencyP90MaxMs = readNumber(get, "latency-p90-max-ms", { default: 0, min: 1, integer: false });
     if (latencySamples === 0) {

@@ -15,6 +15,8 @@ const PROBE_KEYS = [
   "expect-json",
   "expect-body-contains",
   "expect-header",
+  "expect-log",
+  "log-filter-pattern",
 ] as const;
 
 /** `/healthz` -> `healthz`, `/` -> `root`, `/api/v1/status` -> `api_v1_status`. */
@@ -203,6 +205,17 @@ export function readProbeList(get: InputSource, base: URL | undefined, defaults:
             : lowerKeys(readHeaderMap("probes", item["expect-header"], where)),
       },
     };
+    if (item["expect-log"] !== undefined) {
+      if (typeof item["expect-log"] !== "boolean")
+        throw new InputError(
+          "probes",
+          `${where}expect-log must be true or false, got ${JSON.stringify(item["expect-log"])}.`,
+        );
+      spec.expectLog = item["expect-log"];
+    }
+    if (item["log-filter-pattern"] !== undefined) {
+      spec.logFilterPattern = readFilterPattern("probes", String(item["log-filter-pattern"]), where);
+    }
     if (item.body !== undefined) {
       spec.body = typeof item.body === "string" ? item.body : JSON.stringify(item.body);
       const typed = Object.keys(spec.headers).some((h) => h.toLowerCase() === "content-type");
@@ -210,6 +223,23 @@ export function readProbeList(get: InputSource, base: URL | undefined, defaults:
     }
     return spec;
   });
+}
+
+/** A CloudWatch Logs filter pattern as FilterLogEvents takes it (at most 1024 characters). */
+export function readFilterPattern(input: string, value: string, where: string): string {
+  const pattern = value.trim();
+  if (pattern.length > 1024)
+    throw new InputError(
+      input,
+      `${where}the filter pattern has ${pattern.length} characters; CloudWatch Logs takes at most 1024.`,
+    );
+  if (pattern.startsWith("{") !== pattern.endsWith("}"))
+    throw new InputError(
+      input,
+      `${where}'${pattern}' is not a filter pattern: a JSON pattern is enclosed in { }.`,
+      'Example: { $.route = "/dbcheck" }.',
+    );
+  return pattern;
 }
 
 export function lowerKeys(map: Record<string, string>): Record<string, string> {

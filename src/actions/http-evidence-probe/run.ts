@@ -8,7 +8,10 @@ import { describeFailures, type ExpectationResult, evaluate } from "./expectatio
 import { exchange as httpExchange, resolvedAddress } from "./http";
 import type { ProbeInputs, ProbeSpec } from "./inputs";
 import { type LatencyReport, sampleLatency } from "./latency";
+import { awsLogsApi, type LogsApi } from "./logs-api";
 import { proxyFor, shownProxy } from "./proxy";
+import { addServerEvidence, type LogSearch, logQuery, type ProbedRun, prepareLogSearch } from "./server-evidence";
+import type { LogReport } from "./server-logs";
 import { summaryMarkdown } from "./summary";
 import type { Exchange, ExchangeOptions } from "./types";
 
@@ -21,12 +24,15 @@ export interface ProbeDeps {
   info: (message: string) => void;
   annotate: (level: "error" | "warning", message: string, title: string) => void;
   writeSummary: (markdown: string) => Promise<void>;
+  /** CloudWatch Logs and ECS, for the server-side evidence. */
+  logsApi: (region: string) => LogsApi;
   /** Evidence timestamp (UTC YYYYMMDD_HHMMSS). */
   timestamp?: string;
 }
 
 export const defaultDeps = (): Omit<ProbeDeps, "info" | "annotate" | "writeSummary"> => ({
   exchange: httpExchange,
+  logsApi: awsLogsApi,
   now: () => Date.now(),
   sleep: realSleep,
 });
@@ -54,6 +60,8 @@ export interface ProbeReport {
   expectations: ExpectationResult[];
   error: { code: string; curl_exit: number; message: string } | null;
   latency?: LatencyReport;
+  /** The app's own log entries for this probe (server-side evidence), when the log search is on. */
+  log?: LogReport;
   /** Why it failed, one line per reason. */
   reasons: string[];
   evidence: string[];
@@ -126,6 +134,7 @@ class ProbeEvidence {
       rmSync(this.writer.path(binName, "bin"), { force: true });
     }
     files.push(this.writer.path(`${report.name}_json_line`, "log"));
+    if (report.log) files.push(report.log.evidence);
     report.evidence = files;
     const { evidence: _e, latency, ...line } = report;
     const lineLatency = latency ? { ...latency, samples_ms: undefined } : undefined;
@@ -134,12 +143,21 @@ class ProbeEvidence {
   }
 }
 
+/** The correlation header, unless the probe sets that header itself (then its own value goes out, uncorrelated). */
+function correlationHeader(spec: ProbeSpec, inputs: ProbeInputs): string | undefined {
+  const name = inputs.correlation.header;
+  if (!name) return undefined;
+  return Object.keys(spec.headers).some((h) => h.toLowerCase() === name.toLowerCase()) ? undefined : name;
+}
+
 async function runProbe(
   spec: ProbeSpec,
   inputs: ProbeInputs,
   deps: ProbeDeps,
   evidence: ProbeEvidence,
-): Promise<ProbeReport> {
+): Promise<ProbedRun> {
+  const header = correlationHeader(spec, inputs);
+  const requestIds: string[] = [];
   const opts: ExchangeOptions = {
     method: spec.method,
     headers: spec.headers,
@@ -164,6 +182,12 @@ async function runProbe(
   let attempts = 0;
   for (;;) {
     attempts++;
+    if (header) {
+      // <run-id>-<probe>-<attempt>: the app logs it, so its log line can be told from every other request's.
+      const id = `${inputs.correlation.runId}-${spec.name}-${attempts}`;
+      requestIds.push(id);
+      opts.headers = { ...spec.headers, [header]: id };
+    }
     const ex = await deps.exchange(spec.url, opts);
     const report = toReport(spec, ex, attempts, deps.now() - started);
     // Evidence first: whatever happens next, this attempt is on disk.
@@ -184,16 +208,19 @@ async function runProbe(
         );
         evidence.write(report, ex);
       }
-      return report;
+      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.now()) };
     }
     const left = deadline - deps.now();
-    if (left <= 0) return report;
+    if (left <= 0)
+      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.now()) };
     await deps.sleep(Math.min(inputs.intervalMs, left));
   }
 }
 
 export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionResult> {
   const ts = deps.timestamp ?? evidenceTimestamp();
+  // A log group that cannot be searched is known before any file or request (and fails the step if expected).
+  const search: LogSearch | undefined = await prepareLogSearch(inputs, deps);
   // Find out now, not after two minutes of retries, that the evidence cannot be kept.
   try {
     mkdirSync(inputs.evidenceDir, { recursive: true });
@@ -210,8 +237,12 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
   const redact = redactor(inputs.secrets);
   const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);
   const startedAt = new Date(deps.now()).toISOString();
-  const reports: ProbeReport[] = [];
-  for (const spec of inputs.probes) reports.push(await runProbe(spec, inputs, deps, evidence));
+  const runs: ProbedRun[] = [];
+  for (const spec of inputs.probes) runs.push(await runProbe(spec, inputs, deps, evidence));
+  if (search) {
+    await addServerEvidence(runs, search, inputs, deps, writer, redact, (r, ex) => evidence.write(r, ex));
+  }
+  const reports = runs.map((r) => r.report);
 
   const failed = reports.filter((r) => r.result === "fail");
   const result = failed.length === 0 ? "pass" : "fail";
@@ -237,6 +268,17 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
         : null,
       latency_samples: inputs.latencySamples,
       latency_p90_max_ms: inputs.latencyP90MaxMs ?? null,
+      request_id_header: inputs.correlation.header ?? null,
+      run_id: inputs.correlation.runId,
+      log_search: inputs.logs
+        ? {
+            log_group: search?.target.group ?? null,
+            source: search?.target.source ?? null,
+            log_stream_prefix: search?.target.streamPrefix ?? null,
+            wait_seconds: inputs.logs.waitMs / 1000,
+            expect_log: inputs.logs.expectLog,
+          }
+        : null,
     },
     probes: reports,
   };
@@ -257,6 +299,16 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
       total_ms: r.timings_ms.total,
       error: r.error?.code ?? null,
       reasons: r.reasons,
+      ...(r.log
+        ? {
+            log: {
+              matched_by: r.log.matched_by,
+              events: r.log.events,
+              task_ids: r.log.task_ids,
+              answered_by: r.log.answered_by?.task_id ?? r.log.answered_by?.log_stream ?? null,
+            },
+          }
+        : {}),
       ...(r.latency
         ? { latency: { p50_ms: r.latency.p50_ms, p90_ms: r.latency.p90_ms, p99_ms: r.latency.p99_ms } }
         : {}),

@@ -43,6 +43,21 @@ export function summaryMarkdown(reports: ProbeReport[], result: "pass" | "fail",
       );
     }
   }
+  const logged = reports.filter((r) => r.log);
+  if (logged.length > 0) {
+    lines.push(
+      "",
+      `Server-side evidence: the app's own log entries in ${cell(logged[0]?.log?.group ?? "")}`,
+      "",
+      "| probe | log entries | matched by | answered by (task) |",
+      "| --- | ---: | --- | --- |",
+    );
+    for (const r of logged) {
+      const l = r.log as NonNullable<ProbeReport["log"]>;
+      const task = l.answered_by?.task_id ?? l.answered_by?.log_stream ?? "";
+      lines.push(`| ${cell(r.name)} | ${l.events} | ${l.matched_by} | ${cell(task)} |`);
+    }
+  }
   lines.push(
     "",
     "<details><summary>Evidence files</summary>",

@@ -7,6 +7,7 @@
  * their READMEs, so the preflight and the documentation cannot disagree.
  */
 import ephemeralAlbPolicy from "../ephemeral-alb/iam-policy.json";
+import probePolicy from "../http-evidence-probe/iam-policy.json";
 import registerTargetsPolicy from "../register-fargate-targets/iam-policy.json";
 import type { CheckList, ContextValue, Principal, Scope } from "./checks";
 import { typedContextValue } from "./context-types";
@@ -27,6 +28,8 @@ export const CI_PROFILES = {
   "alb-smoke": [
     { action: "ephemeral-alb", policy: ephemeralAlbPolicy as PolicyDocument },
     { action: "register-fargate-targets", policy: registerTargetsPolicy as PolicyDocument },
+    // The probe's log search (server-side evidence) in the smoke cycle.
+    { action: "http-evidence-probe", policy: probePolicy as PolicyDocument },
   ],
 } as const;
 

@@ -35,6 +35,9 @@ function fakeWorld(answers: ((n: number) => Partial<Exchange>)[]) {
     info: () => {},
     annotate: () => {},
     writeSummary: async () => {},
+    logsApi: () => {
+      throw new Error("these probes search no logs");
+    },
   };
   return { deps, sleeps, calls };
 }

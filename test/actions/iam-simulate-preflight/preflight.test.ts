@@ -411,6 +411,7 @@ describe("iam-simulate-preflight", () => {
   it("checks the CI role against the alb-smoke profile before anything is created", async () => {
     const ephemeral = JSON.parse(readFileSync("src/actions/ephemeral-alb/iam-policy.json", "utf8"));
     const register = JSON.parse(readFileSync("src/actions/register-fargate-targets/iam-policy.json", "utf8"));
+    const probe = JSON.parse(readFileSync("src/actions/http-evidence-probe/iam-policy.json", "utf8"));
     const withoutDelete = {
       ...ephemeral,
       Statement: ephemeral.Statement.filter((s: { Sid?: string }) => s.Sid !== "DeleteOnlyTheSuitesSecurityGroups"),
@@ -422,7 +423,7 @@ describe("iam-simulate-preflight", () => {
     const ciRole = (policy: unknown) => ({
       name: "papyrus-ci",
       trustPolicy: ciTrust,
-      inlinePolicies: { "ephemeral-alb": policy, "register-fargate-targets": register },
+      inlinePolicies: { "ephemeral-alb": policy, "register-fargate-targets": register, "http-evidence-probe": probe },
     });
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]), roles: [ciRole(withoutDelete)] }));
     const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());

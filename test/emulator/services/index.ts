@@ -5,6 +5,7 @@ import { createEcs } from "./ecs";
 import { createElbv2 } from "./elbv2";
 import { createIam } from "./iam";
 import { createKms } from "./kms";
+import { createLogs } from "./logs";
 import { createRds } from "./rds";
 import { createSecretsManager } from "./secretsmanager";
 import { createSsm } from "./ssm";
@@ -21,4 +22,5 @@ export const serviceFactories: ServiceFactory[] = [
   createRds,
   createCloudFormation,
   createKms,
+  createLogs,
 ];
