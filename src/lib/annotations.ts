@@ -5,6 +5,7 @@
  */
 import { relative, resolve, sep } from "node:path";
 import * as core from "@actions/core";
+import { pathRoots } from "./paths";
 
 /** A path into a JSON document: `["containerDefinitions", 0, "secrets", 2, "valueFrom"]`. */
 export type JsonPath = readonly (string | number)[];
@@ -111,9 +112,12 @@ export function workspaceRelative(
   file: string,
   workspace = process.env.GITHUB_WORKSPACE ?? process.cwd(),
 ): string | undefined {
-  const rel = relative(resolve(workspace), resolve(workspace, file));
-  if (rel === "" || rel.startsWith("..") || resolve(rel) === rel) return undefined;
-  return rel.split(sep).join("/");
+  // Input paths arrive with their symlinks resolved (lib/paths.ts): compare with the real workspace too.
+  for (const root of new Set([resolve(workspace), pathRoots({ GITHUB_WORKSPACE: workspace }).workspace])) {
+    const rel = relative(root, resolve(root, file));
+    if (rel !== "" && !rel.startsWith("..") && resolve(rel) !== rel) return rel.split(sep).join("/");
+  }
+  return undefined;
 }
 
 /** `::error file=…,line=…::message`; without a file, a plain error annotation. */

@@ -12,6 +12,7 @@ import {
   readString,
   readYaml,
 } from "../../lib/inputs";
+import { readPathInput } from "../../lib/paths";
 import { defaultPrefix, prefixProblem, type RunIdentity } from "./naming";
 import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID } from "./tags";
 
@@ -149,7 +150,7 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
   const mode = readEnum(get, "mode", ["create", "sweep"] as const, "create");
   const region = readRegion(get, "aws-region", env);
   const timeoutMs = readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 10_000, maxMs: 3_600_000 });
-  const evidenceDir = readString(get, "evidence-dir", { default: "evidence" });
+  const evidenceDir = readPathInput(get, "evidence-dir", "write", { default: "evidence", env });
   if (mode === "sweep") {
     return {
       mode,

@@ -12,6 +12,7 @@ import {
   readYaml,
 } from "../../lib/inputs";
 import { BUILT_IN_RULES, type BuiltInRuleName } from "../../lib/masking";
+import { pathRoots, resolveInputPath } from "../../lib/paths";
 import { isMaskable, MIN_MASKABLE_LENGTH } from "../../lib/secret-policy";
 
 export const MODES = ["mask", "verify", "mask-and-verify"] as const;
@@ -65,7 +66,7 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     );
   }
   return {
-    patterns: patterns.length > 0 ? patterns : ["evidence/**"],
+    patterns: patternsInsideWorkspace(patterns.length > 0 ? patterns : ["evidence/**"], env),
     rules: readRules(get),
     accountIds: readAccountIds(get),
     secretIds,
@@ -168,4 +169,32 @@ function readCustomRules(get: InputSource): CustomRule[] {
     }
     return { name, regex: compiled, replacement };
   });
+}
+
+/**
+ * Files are masked in place and uploaded, so every pattern's literal part (up to
+ * the first wildcard) must stay inside the workspace, symlinks resolved: `../etc/**`,
+ * `/etc/passwd` or a link to outside are refused before anything is read.
+ * `!` lines only remove files and need no check.
+ */
+function patternsInsideWorkspace(patterns: string[], env: NodeJS.ProcessEnv): string[] {
+  const roots = pathRoots(env);
+  for (const pattern of patterns) {
+    if (pattern.startsWith("!")) continue;
+    const segments = pattern.replace(/\\/g, "/").split("/");
+    const firstMagic = segments.findIndex((s) => /[*?[]/.test(s));
+    const literal = firstMagic === -1 ? segments : segments.slice(0, firstMagic);
+    const base = literal.join("/") || (pattern.startsWith("/") ? "/" : ".");
+    try {
+      resolveInputPath("path", base, "write", roots);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      throw new InputError(
+        "path",
+        `the pattern '${pattern}' reaches outside the workspace (${roots.workspace}): evidence-mask rewrites and uploads what it matches, so it only works inside the workspace.`,
+        "Use a path relative to the workspace, like 'evidence/**'; symbolic links out of the workspace are not followed.",
+      );
+    }
+  }
+  return patterns;
 }

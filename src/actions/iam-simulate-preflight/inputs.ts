@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError } from "../../lib/errors";
 import {
@@ -15,6 +14,7 @@ import {
   readString,
   readYaml,
 } from "../../lib/inputs";
+import { entryExists, type PathRoots, pathRoots, readPathInput, resolveInputPath } from "../../lib/paths";
 import type { ContextValue } from "./checks";
 import { CI_PROFILES, type CiProfileName } from "./ci-profile";
 import { CONTEXT_KEY_TYPES, type ContextKeyType, typedContextValue } from "./context-types";
@@ -56,12 +56,14 @@ const FAMILY = /^[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$/;
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 const RESOURCE = /^(\*|arn:aws[a-z-]*:[a-z0-9-]+:[^\s]*)$/;
 
-function readTaskDefinition(get: InputSource, workspace: string): TaskDefinitionSource | undefined {
+function readTaskDefinition(get: InputSource, roots: PathRoots): TaskDefinitionSource | undefined {
   const raw = readString(get, "task-definition");
   if (raw === "") return undefined;
   if (TASK_DEFINITION_ARN.test(raw)) return { kind: "registered", id: raw };
-  const path = resolve(workspace, raw);
-  if (existsSync(path)) return { kind: "file", path };
+  const path = resolve(roots.workspace, raw);
+  if (entryExists(path)) {
+    return { kind: "file", path: resolveInputPath("task-definition", raw, "read", roots) };
+  }
   if (FAMILY.test(raw)) return { kind: "registered", id: raw };
   throw new InputError(
     "task-definition",
@@ -140,7 +142,7 @@ function listOf(get: InputSource, input: string): unknown[] {
 const PRINCIPAL_ALIASES = ["execution-role", "task-role", "ci-role"];
 
 export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): PreflightInputs {
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const roots = pathRoots(env);
   const taskRoleChecks = listOf(get, "task-role-checks").map((item, i) =>
     checkOf("task-role-checks", `item ${i + 1}`, item, ["action", "resource", "context"]),
   );
@@ -175,7 +177,7 @@ export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = p
     throw new InputError("ci-role-arn", "is required when 'ci-secret-ids' is set.");
   }
   const prNumber = readNumber(get, "pr-number", { default: 0, min: 0 });
-  const taskDefinition = readTaskDefinition(get, workspace);
+  const taskDefinition = readTaskDefinition(get, roots);
   if (!taskDefinition && !ciRoleArn && taskRoleChecks.length === 0 && extraChecks.length === 0) {
     throw new InputError(
       "task-definition",
@@ -191,7 +193,7 @@ export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = p
     githubToken: readString(get, "github-token"),
     failOn: readEnum(get, "fail-on", ["deny", "never"] as const, "deny"),
     region: readRegion(get, "aws-region", env),
-    evidenceDir: resolve(workspace, readString(get, "evidence-dir", { default: "evidence" })),
+    evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
   };
   const executionRoleArn = roleArn(get, "execution-role-arn");
   const taskRoleArn = roleArn(get, "task-role-arn");

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { type JsonPath, jsonValueLines, workspaceRelative } from "../../lib/annotations";
 import { InputError } from "../../lib/errors";
 import { isPlainObject } from "../../lib/inputs";
+import { readJsonFile } from "../../lib/json-file";
 import type { Lookups } from "./aws-lookups";
 import type { TaskDefinitionDoc } from "./derive";
 import type { TaskDefinitionSource } from "./inputs";
@@ -26,14 +26,8 @@ export async function loadTaskDefinition(
     const doc = (await lookups.describeTaskDefinition(source.id)) as TaskDefinitionDoc;
     return { doc, source: source.id, at: [] };
   }
-  const text = readFileSync(source.path, "utf8");
   const display = workspaceRelative(source.path, workspace) ?? source.path;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new InputError("task-definition", `${display} is not valid JSON: ${(error as Error).message}.`);
-  }
+  const { text, value: parsed } = readJsonFile("task-definition", source.path, display);
   const wrapped = isPlainObject(parsed) && isPlainObject(parsed.taskDefinition);
   const doc = wrapped ? (parsed as { taskDefinition: unknown }).taskDefinition : parsed;
   if (!isPlainObject(doc) || !Array.isArray(doc.containerDefinitions)) {

@@ -10,6 +10,7 @@ import {
   readRegion,
   readString,
 } from "../../lib/inputs";
+import { readPathInput } from "../../lib/paths";
 
 export interface Inputs {
   region: string;
@@ -83,6 +84,6 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     wait: readBoolean(get, "wait", true),
     timeoutMs: readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 5_000, maxMs: 3_600_000 }),
     deregisterOnPost: readBoolean(get, "deregister-on-post", true),
-    evidenceDir: readString(get, "evidence-dir", { default: "evidence" }),
+    evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
   };
 }

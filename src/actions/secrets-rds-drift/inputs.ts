@@ -8,6 +8,7 @@ import {
   readString,
   readYaml,
 } from "../../lib/inputs";
+import { pathRoots, readPathInput } from "../../lib/paths";
 import { type KeyMap, parseKeyMap } from "./secret";
 import { parseTaskDefinitionRef, type TaskDefinitionRef } from "./task-definition";
 
@@ -56,7 +57,7 @@ export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
       "Set the one the secret belongs to (or neither, to find it from the secret).",
     );
   }
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const roots = pathRoots(env);
   const taskDefinitionRaw = readOptionalString(get, "task-definition");
   const inputs: DriftInputs = {
     secretId,
@@ -66,10 +67,10 @@ export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
     githubToken: readString(get, "github-token"),
     failOn: readEnum(get, "fail-on", ["drift", "never"] as const, "drift"),
     region: readRegion(get, "aws-region", env),
-    evidenceDir: readString(get, "evidence-dir", { default: "evidence" }),
+    evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
   };
   if (instance) inputs.target = { kind: "instance", identifier: instance };
   if (cluster) inputs.target = { kind: "cluster", identifier: cluster };
-  if (taskDefinitionRaw) inputs.taskDefinition = parseTaskDefinitionRef(taskDefinitionRaw, workspace);
+  if (taskDefinitionRaw) inputs.taskDefinition = parseTaskDefinitionRef(taskDefinitionRaw, roots);
   return inputs;
 }

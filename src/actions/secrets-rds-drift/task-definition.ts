@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
 import { relative, resolve, sep } from "node:path";
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { ConfigurationError, describeFailure, InputError } from "../../lib/errors";
 import { isPlainObject } from "../../lib/inputs";
+import { readJsonFile } from "../../lib/json-file";
+import { entryExists, isInside, type PathRoots, resolveInputPath } from "../../lib/paths";
 
 /** Where the `task-definition` input points: a file in the workspace, or a registered revision. */
 export type TaskDefinitionRef = { kind: "file"; path: string; display: string } | { kind: "registered"; id: string };
@@ -10,12 +11,13 @@ export type TaskDefinitionRef = { kind: "file"; path: string; display: string } 
 const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}(:\d+)?$/;
 const FAMILY = /^[A-Za-z0-9_-]{1,255}(:\d+)?$/;
 
-export function parseTaskDefinitionRef(raw: string, workspace: string, input = "task-definition"): TaskDefinitionRef {
+export function parseTaskDefinitionRef(raw: string, roots: PathRoots, input = "task-definition"): TaskDefinitionRef {
+  const workspace = roots.workspace;
   if (TASK_DEFINITION_ARN.test(raw)) return { kind: "registered", id: raw };
-  const path = resolve(workspace, raw);
-  if (existsSync(path)) {
-    const rel = relative(resolve(workspace), path);
-    return { kind: "file", path, display: rel.startsWith("..") ? path : rel.split(sep).join("/") };
+  if (entryExists(resolve(workspace, raw))) {
+    const path = resolveInputPath(input, raw, "read", roots);
+    const rel = relative(workspace, path);
+    return { kind: "file", path, display: isInside(workspace, path) ? rel.split(sep).join("/") : path };
   }
   if (FAMILY.test(raw) && !raw.endsWith(".json")) return { kind: "registered", id: raw };
   throw new InputError(
@@ -33,13 +35,7 @@ export interface LoadedTaskDefinition {
 
 /** Reads a task definition file: plain, or the `{"taskDefinition": …}` that `aws ecs describe-task-definition` prints. */
 export function readTaskDefinitionFile(path: string, display: string, input = "task-definition"): LoadedTaskDefinition {
-  const text = readFileSync(path, "utf8");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(input, `${display} is not valid JSON: ${(error as Error).message}`);
-  }
+  const { text, value: parsed } = readJsonFile(input, path, display);
   const inner = isPlainObject(parsed) ? parsed.taskDefinition : undefined;
   const wrapped = isPlainObject(inner);
   const td = wrapped ? inner : parsed;

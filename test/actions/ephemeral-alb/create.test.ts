@@ -38,10 +38,10 @@ function inputs(extra: Record<string, string> = {}) {
     "subnet-ids": "subnet-0a1b2c3d,subnet-0a1b2c3e",
     "task-security-group-id": "sg-0a0a0a0a",
     "ingress-cidrs": "203.0.113.7/32",
-    "evidence-dir": mkdtempSync(join(tmpdir(), "eas-unit-")),
     ...extra,
   };
   return readInputs((name) => values[name] ?? "", {
+    GITHUB_WORKSPACE: mkdtempSync(join(tmpdir(), "eas-unit-")),
     GITHUB_REPOSITORY: "octo-org/papyrus",
     GITHUB_RUN_ID: "42",
     AWS_REGION: "us-west-2",

@@ -75,7 +75,7 @@ describe("http-evidence-probe inputs (end to end: exit 1, the input named, no st
     );
     expect(result.code).toBe(1);
     expect(result.annotations.find((a) => a.level === "error")?.message).toMatch(
-      /^Input 'evidence-dir': 'README-not-a-dir\/evidence' cannot be created or written \(ENOTDIR\)/,
+      /^Input 'evidence-dir': '\/.*\/README-not-a-dir\/evidence' cannot be created or written \(ENOTDIR\)/,
     );
     expect(result.stdout).not.toContain("curl: (7)");
   });

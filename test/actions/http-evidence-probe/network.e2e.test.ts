@@ -3,7 +3,6 @@
 // Evidence must be on disk whatever happened.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SampleApp, startHttpsSampleApp, startSampleApp } from "../../fixtures/sample-app";
 import { runBundle } from "../../harness/runner";
@@ -84,7 +83,7 @@ describe("http-evidence-probe on the wire", () => {
     const binPath = (result.outputs["evidence-files"] as string)
       .split("\n")
       .find((p) => p.endsWith("_binary_body.bin"));
-    const bytes = readFileSync(join(result.workspace, binPath as string));
+    const bytes = readFileSync(binPath as string);
     expect(bytes.length).toBe(1024);
     expect([...bytes.subarray(0, 4)]).toEqual([0, 1, 2, 3]);
     expect(jsonLine(result, "binary").body_sha256).toBe(createHash("sha256").update(bytes).digest("hex"));

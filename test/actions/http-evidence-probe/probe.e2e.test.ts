@@ -1,7 +1,6 @@
 // http-evidence-probe end to end: the committed bundle, run like the Actions
 // runner, against sample-app tasks backed by a real TLS PostgreSQL.
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SampleApp, startSampleApp, startTasks } from "../../fixtures/sample-app";
 import { usePostgres } from "../../fixtures/use-postgres";
@@ -66,7 +65,7 @@ describe("http-evidence-probe against the sample app and PostgreSQL", () => {
 
     const paths = (result.outputs["evidence-files"] as string).split("\n");
     expect(paths).toHaveLength(5);
-    for (const p of paths) expect(existsSync(join(result.workspace, p))).toBe(true);
+    for (const p of paths) expect(p.startsWith(`${result.workspace}/`) && existsSync(p)).toBe(true);
     expect(report(result).probes.map((p: { name: string }) => p.name)).toEqual(["healthz", "dbcheck"]);
     expect(result.summary).toContain("| probe | URL | status | attempts | total ms | expectations | result |");
     expect(result.summary).toMatch(/\| dbcheck \| .* \| 200 \| 1 \|/);

@@ -67,7 +67,7 @@ const refused = () => () => ({
 function inputs(extra: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), "probe-run-"));
   const all: Record<string, string> = { "evidence-dir": dir, ...extra };
-  return { dir, parsed: readProbeInputs((n) => all[n] ?? "") };
+  return { dir, parsed: readProbeInputs((n) => all[n] ?? "", { GITHUB_WORKSPACE: dir }) };
 }
 
 describe("http-evidence-probe retry loop", () => {

@@ -266,7 +266,7 @@ describe("inputs", () => {
       comment: true,
       failOn: "drift",
       region: "us-west-2",
-      evidenceDir: "evidence",
+      evidenceDir: "/tmp/evidence",
       keyMap: DEFAULT_KEY_MAP,
     });
   });
