@@ -22,8 +22,14 @@ interface ContainerDoc {
   name?: string;
   image?: string;
   secrets?: { name?: string; valueFrom?: string }[];
+  environment?: { name?: string; value?: string; valueFrom?: string }[];
   repositoryCredentials?: { credentialsParameter?: string };
-  logConfiguration?: { logDriver?: string; options?: Record<string, string> };
+  logConfiguration?: {
+    logDriver?: string;
+    options?: Record<string, string>;
+    secretOptions?: { name?: string; valueFrom?: string }[];
+  };
+  firelensConfiguration?: { type?: string; options?: Record<string, string> };
   environmentFiles?: { value?: string; type?: string }[];
 }
 
@@ -32,6 +38,12 @@ interface Reference {
   valueFrom: string;
   reason: string;
   source: JsonPath;
+  /**
+   * `credentials`: repositoryCredentials.credentialsParameter, which ECS reads from Secrets
+   * Manager only, by ARN or name
+   * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/private-auth.html).
+   */
+  field?: "credentials";
 }
 
 /**
@@ -52,10 +64,10 @@ export async function deriveExecutionRoleChecks(
   (td.containerDefinitions ?? []).forEach((c, i) => {
     const container = c.name ?? `#${i + 1}`;
     const path = [...at, "containerDefinitions", i];
-    const reference = (valueFrom: string | undefined, reason: string, source: JsonPath) => {
+    const reference = (valueFrom: string | undefined, reason: string, source: JsonPath, field?: "credentials") => {
       if (!valueFrom) return;
       const ref = classifyValueFrom(valueFrom, scope);
-      if (ref) references.push({ ref, valueFrom, reason, source });
+      if (ref) references.push({ ref, valueFrom, reason, source, ...(field ? { field } : {}) });
       else
         findings.push({
           severity: "fail",
@@ -68,11 +80,48 @@ export async function deriveExecutionRoleChecks(
       const source = [...path, "secrets", j, "valueFrom"];
       reference(s.valueFrom, `container ${container}, secret ${s.name ?? `#${j + 1}`}`, source);
     });
-    reference(c.repositoryCredentials?.credentialsParameter, `container ${container}, private registry credentials`, [
-      ...path,
-      "repositoryCredentials",
-      "credentialsParameter",
-    ]);
+    reference(
+      c.repositoryCredentials?.credentialsParameter,
+      `container ${container}, private registry credentials`,
+      [...path, "repositoryCredentials", "credentialsParameter"],
+      "credentials",
+    );
+    // Log router secrets are read by the execution role at task start like secrets[]
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html).
+    (c.logConfiguration?.secretOptions ?? []).forEach((s, j) => {
+      const source = [...path, "logConfiguration", "secretOptions", j, "valueFrom"];
+      reference(s.valueFrom, `container ${container}, log option ${s.name ?? `#${j + 1}`}`, source);
+    });
+    // ECS never fetches a valueFrom under environment[]: the variable is unset at run time.
+    (c.environment ?? []).forEach((e, j) => {
+      if (e.valueFrom === undefined) return;
+      findings.push({
+        severity: "note",
+        subject: container,
+        message: `container ${container}: environment variable ${e.name ?? `#${j + 1}`} has a valueFrom, which ECS ignores under environment[] (the variable will not be set from '${e.valueFrom}'). Move it to secrets[].`,
+        sources: [[...path, "environment", j]],
+      });
+    });
+    // FireLens with config-file-type s3: the execution role reads the config file at task start
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-taskdef.html).
+    const firelens = c.firelensConfiguration?.options;
+    if (firelens?.["config-file-type"] === "s3") {
+      const value = firelens["config-file-value"] ?? "";
+      const source: JsonPath = [...path, "firelensConfiguration", "options", "config-file-value"];
+      const arns = s3Arns(value);
+      if (!arns) {
+        findings.push({
+          severity: "fail",
+          subject: value,
+          message: `container ${container}: FireLens config-file-value '${value}' is not an S3 object ARN (arn:aws:s3:::bucket/key), which config-file-type s3 needs.`,
+          sources: [source],
+        });
+      } else {
+        const why = { reason: `container ${container}, FireLens config file`, source };
+        checks.add(role, "s3:GetObject", arns.object, why);
+        checks.add(role, "s3:GetBucketLocation", arns.bucket, why);
+      }
+    }
 
     const log = c.logConfiguration;
     if (log?.logDriver === "awslogs") {
@@ -188,6 +237,30 @@ async function resolveReferences(
 
   for (const r of references) {
     const ref = r.ref;
+    if (r.field === "credentials" && (ref.kind === "parameter" || ref.via === "ssm-reference")) {
+      if (ref.kind === "parameter" && !ref.byName) {
+        findings.push({
+          severity: "fail",
+          subject: r.valueFrom,
+          message: `${r.reason}: '${r.valueFrom}' is an SSM parameter, but credentialsParameter takes a Secrets Manager secret (ARN or name) only. ECS will fail to pull the image; store the credentials in Secrets Manager.`,
+          sources: [r.source],
+        });
+        continue;
+      }
+      // A name there is a Secrets Manager secret's name.
+      const secret = await describeSecret(r.valueFrom, ref.region);
+      if (!secret) {
+        findings.push({
+          severity: "fail",
+          subject: r.valueFrom,
+          message: `${r.reason}: there is no Secrets Manager secret named '${r.valueFrom}' in ${ref.region}. ECS will fail to pull the image; point credentialsParameter at the secret's ARN.`,
+          sources: [r.source],
+        });
+        continue;
+      }
+      await grantSecret(secret, r);
+      continue;
+    }
     if (ref.kind === "parameter") {
       const inRegion = found.get(ref.region);
       const parameter = inRegion?.get(parameterKey(ref.names[0] ?? ""));
@@ -203,13 +276,14 @@ async function resolveReferences(
         );
         continue;
       }
+      // ECS reads a plain name from Parameter Store only; a Secrets Manager secret needs its ARN
+      // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html).
       const secret = ref.byName ? await describeSecret(r.valueFrom, ref.region) : undefined;
       if (secret) {
-        await grantSecret(secret, r);
         findings.push({
-          severity: "note",
+          severity: "fail",
           subject: r.valueFrom,
-          message: `${r.reason}: '${r.valueFrom}' is the name of a Secrets Manager secret, checked as ${secret.arn}. Use the secret's ARN in valueFrom: a plain name is looked up in Parameter Store first.`,
+          message: `${r.reason}: '${r.valueFrom}' is not an SSM parameter; ECS reads a plain name from Parameter Store only, so the task will not start. It is the name of a Secrets Manager secret: use its ARN ${secret.arn} in valueFrom.`,
           sources: [r.source],
         });
         continue;

@@ -136,7 +136,7 @@ describe("deriveExecutionRoleChecks", () => {
     ]);
   });
 
-  it("resolves a plain name that is a secret, with a note to use the ARN", async () => {
+  it("a plain name that is not a parameter but a secret's name fails, naming the ARN to use (ECS reads names from Parameter Store only)", async () => {
     const checks = new CheckList();
     const findings = await deriveExecutionRoleChecks(
       { containerDefinitions: [{ name: "web", secrets: [{ name: "DB", valueFrom: "papyrus/db" }] }] },
@@ -151,11 +151,84 @@ describe("deriveExecutionRoleChecks", () => {
       checks,
       ["taskDefinition"],
     );
-    expect(checks.all().map((c) => c.action)).toEqual(["secretsmanager:GetSecretValue"]);
-    expect(checks.all()[0]?.sources).toEqual([
-      ["taskDefinition", "containerDefinitions", 0, "secrets", 0, "valueFrom"],
+    expect(checks.all()).toEqual([]);
+    expect(findings.map((f) => [f.severity, f.sources])).toEqual([
+      ["fail", [["taskDefinition", "containerDefinitions", 0, "secrets", 0, "valueFrom"]]],
     ]);
-    expect(findings.map((f) => f.severity)).toEqual(["note"]);
+    expect(findings[0]?.message).toContain(
+      "use its ARN arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf in valueFrom",
+    );
+  });
+
+  it("repositoryCredentials takes a Secrets Manager secret only (ARN or name); an SSM parameter fails", async () => {
+    const hub = "arn:aws:secretsmanager:us-west-2:123456789012:secret:dockerhub-QwErTy";
+    const run = (credentialsParameter: string) => {
+      const checks = new CheckList();
+      return deriveExecutionRoleChecks(
+        {
+          containerDefinitions: [
+            { name: "web", image: "docker.io/x", repositoryCredentials: { credentialsParameter } },
+          ],
+        },
+        role,
+        scope,
+        lookups(
+          { dockerhub: { arn: hub, name: "dockerhub" }, [hub]: { arn: hub, name: "dockerhub" } },
+          { dockerhub: undefined },
+        ),
+        checks,
+      ).then((findings) => ({ findings, checks: checks.all().map((c) => `${c.action} ${c.resource}`) }));
+    };
+    // A name is a secret's name there (even when a parameter of that name exists).
+    expect(await run("dockerhub")).toEqual({ findings: [], checks: [`secretsmanager:GetSecretValue ${hub}`] });
+    expect(await run(hub)).toEqual({ findings: [], checks: [`secretsmanager:GetSecretValue ${hub}`] });
+    const ssm = await run("arn:aws:ssm:us-west-2:123456789012:parameter/dockerhub");
+    expect(ssm.checks).toEqual([]);
+    expect(ssm.findings[0]?.message).toContain(
+      "credentialsParameter takes a Secrets Manager secret (ARN or name) only",
+    );
+    const missing = await run("gone");
+    expect(missing.findings[0]?.message).toContain("there is no Secrets Manager secret named 'gone'");
+  });
+
+  it("checks logConfiguration.secretOptions and FireLens S3 config files; warns on valueFrom under environment[]", async () => {
+    const token = "arn:aws:secretsmanager:us-west-2:123456789012:secret:datadog-AbCdEf";
+    const checks = new CheckList();
+    const findings = await deriveExecutionRoleChecks(
+      {
+        containerDefinitions: [
+          {
+            name: "log_router",
+            image: "docker.io/fluent-bit",
+            firelensConfiguration: {
+              type: "fluentbit",
+              options: { "config-file-type": "s3", "config-file-value": "arn:aws:s3:::papyrus-logs/fluent-bit.conf" },
+            },
+          },
+          {
+            name: "web",
+            image: "docker.io/x",
+            logConfiguration: { logDriver: "awsfirelens", secretOptions: [{ name: "apikey", valueFrom: token }] },
+            environment: [{ name: "DB_PASSWORD", valueFrom: token }],
+          },
+        ],
+      },
+      role,
+      scope,
+      lookups({ [token]: { arn: token, name: "datadog" } }),
+      checks,
+    );
+    expect(checks.all().map((c) => [`${c.action} ${c.resource}`, c.reasons])).toEqual([
+      ["s3:GetObject arn:aws:s3:::papyrus-logs/fluent-bit.conf", ["container log_router, FireLens config file"]],
+      ["s3:GetBucketLocation arn:aws:s3:::papyrus-logs", ["container log_router, FireLens config file"]],
+      [`secretsmanager:GetSecretValue ${token}`, ["container web, log option apikey"]],
+    ]);
+    expect(findings.map((f) => [f.severity, f.sources])).toEqual([
+      ["note", [["containerDefinitions", 1, "environment", 0]]],
+    ]);
+    expect(findings[0]?.message).toContain(
+      "container web: environment variable DB_PASSWORD has a valueFrom, which ECS ignores",
+    );
   });
 
   it("reports broken references as failing findings", async () => {
