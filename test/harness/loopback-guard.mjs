@@ -12,7 +12,9 @@ function allowed(host) {
 
 const connect = net.Socket.prototype.connect;
 net.Socket.prototype.connect = function guardedConnect(...args) {
-  const first = args[0];
+  // net.connect/createConnection (and so http.Agent) pass their arguments
+  // already normalized, as one array [options, callback].
+  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
   let host;
   if (first && typeof first === "object" && !Array.isArray(first)) host = first.path ? "/" : first.host;
   else if (typeof first === "string" && Number.isNaN(Number(first)))

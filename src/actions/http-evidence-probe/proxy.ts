@@ -7,42 +7,18 @@
  */
 import http, { type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
-import { InputError } from "../../lib/errors";
+import { noProxyEntries, type ProxySettings, parseProxyUrl, proxyAuthorization, shownProxy } from "../../lib/proxy";
 import type { ResponseHead } from "./types";
 
-export interface ProxySettings {
-  http?: URL;
-  https?: URL;
-  /** NO_PROXY entries, lower case: `*`, host names, `.domain` suffixes, IP addresses. */
-  noProxy: string[];
-}
-
-function parseProxyUrl(raw: string, source: string): URL {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new InputError(source, `'${raw}' is not a proxy URL.`, "Use http://host:port.");
-  }
-  if (url.protocol !== "http:") {
-    throw new InputError(
-      source,
-      `proxy scheme '${url.protocol}' is not supported; only http:// proxies are (https targets are tunnelled with CONNECT).`,
-    );
-  }
-  return url;
-}
+// The NO_PROXY matcher and proxy URL parsing are shared with the AWS clients and checkip (src/lib/proxy.ts).
+export { type ProxySettings, proxyAuthorization, proxyFor, shownProxy } from "../../lib/proxy";
 
 /**
  * The `proxy` input: empty = the environment as curl reads it, `none` = no
  * proxy at all, a URL = that proxy for every request (NO_PROXY still applies).
  */
 export function readProxySettings(input: string, value: string, env: NodeJS.ProcessEnv): ProxySettings | undefined {
-  const noProxy = (env.NO_PROXY ?? env.no_proxy ?? "")
-    .split(",")
-    .map((e) => e.trim().toLowerCase())
-    .filter((e) => e !== "");
+  const noProxy = noProxyEntries(env);
   if (value === "none") return undefined;
   if (value !== "") {
     const url = parseProxyUrl(value, input);
@@ -55,33 +31,6 @@ export function readProxySettings(input: string, value: string, env: NodeJS.Proc
   if (httpRaw) settings.http = parseProxyUrl(httpRaw, "http_proxy (environment)");
   if (httpsRaw) settings.https = parseProxyUrl(httpsRaw, "HTTPS_PROXY (environment)");
   return settings.http || settings.https ? settings : undefined;
-}
-
-/** The proxy for this URL, or undefined when it goes direct (no proxy, or NO_PROXY matches). */
-export function proxyFor(url: URL, settings: ProxySettings | undefined): URL | undefined {
-  if (!settings) return undefined;
-  const proxy = url.protocol === "https:" ? settings.https : settings.http;
-  if (!proxy) return undefined;
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  for (const entry of settings.noProxy) {
-    if (entry === "*") return undefined;
-    const [name = "", port] = entry.replace(/^\[|\]$/g, "").split(/:(?=\d+$)/);
-    if (port !== undefined && port !== (url.port || (url.protocol === "https:" ? "443" : "80"))) continue;
-    const bare = name.replace(/^\*?\./, "");
-    if (host === bare || host.endsWith(`.${bare}`)) return undefined;
-  }
-  return proxy;
-}
-
-export function proxyAuthorization(proxy: URL): string | undefined {
-  if (!proxy.username && !proxy.password) return undefined;
-  const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-  return `Basic ${Buffer.from(creds).toString("base64")}`;
-}
-
-/** The proxy as shown in evidence: never its password. */
-export function shownProxy(proxy: URL): string {
-  return `${proxy.protocol}//${proxy.host}`;
 }
 
 export type TunnelResult =
