@@ -184,6 +184,39 @@ describe("publishReport", () => {
     expect(pullRequestFromEvent(envFor({ issue: { number: 5 } }))?.number).toBe(5);
   });
 
+  it("on workflow_run: the PR is the open one whose head is the run's repository and SHA; none or two means no comment", async () => {
+    const sha = "a".repeat(40);
+    const event = {
+      workflow_run: {
+        id: 5,
+        event: "pull_request",
+        head_sha: sha,
+        head_branch: "fix",
+        head_repository: { full_name: "fork/papyrus" },
+      },
+    };
+    const env = envFor(event, { GITHUB_EVENT_NAME: "workflow_run" });
+    const run = () =>
+      publishReport({ action: "x", key: "k", markdown: "r", comment: true, token: "t", env, sleep: noSleep });
+
+    expect((await run()).comment).toBe("no-pull-request");
+    expect(warnings().join("")).toContain("no open pull request of octo-org/papyrus has the head fork/papyrus@");
+
+    // Same branch name in another fork, and a closed PR with the same head: neither is this run's PR.
+    fake.pullRequests.push(
+      { number: 3, state: "open", head: { repo: "other/papyrus", ref: "fix", sha } },
+      { number: 4, state: "closed", head: { repo: "fork/papyrus", ref: "fix", sha } },
+      { number: 5, state: "open", head: { repo: "fork/papyrus", ref: "fix", sha } },
+    );
+    expect((await run()).comment).toBe("created");
+    expect(fake.comments.map((c) => c.issue)).toEqual([5]);
+
+    fake.pullRequests.push({ number: 6, state: "open", head: { repo: "fork/papyrus", ref: "fix", sha } });
+    const ambiguous = await run();
+    expect(ambiguous.comment).toBe("no-pull-request");
+    expect(ambiguous.detail).toMatch(/2 open pull requests \(#5, #6\)/);
+  });
+
   it("retries a server error, then succeeds", async () => {
     fake.failNext = 2;
     const out = await publish({ pr: 2 });
