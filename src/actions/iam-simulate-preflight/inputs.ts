@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError } from "../../lib/errors";
 import {
@@ -49,6 +50,14 @@ export interface PreflightInputs {
   failOn: "deny" | "never";
   region: string;
   evidenceDir: string;
+  /** Plan/template inputs: which task definition (address or logical ID); all changed ones when absent. */
+  taskDefinitionAddress?: string;
+  /** Plan/template inputs: simulate the roles with the planned IAM changes applied (default true). */
+  plannedPolicies: boolean;
+  /** CloudFormation parameters (`template-parameters`). */
+  templateParameters: Record<string, string>;
+  /** The deployed CloudFormation stack, for Ref/GetAtt of its resources. */
+  stackName?: string;
 }
 
 const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}(:\d+)?$/;
@@ -139,6 +148,48 @@ function listOf(get: InputSource, input: string): unknown[] {
   return raw;
 }
 
+/** `Key=Value` lines (the AWS CLI's ParameterKey=…,ParameterValue=… shorthand too) or the CLI's parameters JSON file. */
+function readTemplateParameters(get: InputSource, workspace: string): Record<string, string> {
+  const raw = readString(get, "template-parameters");
+  if (raw === "") return {};
+  const path = resolve(workspace, raw);
+  if (!raw.includes("\n") && raw.endsWith(".json") && existsSync(path)) {
+    if (!path.startsWith(`${resolve(workspace)}/`)) {
+      throw new InputError("template-parameters", `'${raw}' is outside the workspace.`);
+    }
+    let list: unknown;
+    try {
+      list = JSON.parse(readFileSync(path, "utf8"));
+    } catch (error) {
+      throw new InputError("template-parameters", `${raw} is not valid JSON: ${(error as Error).message}.`);
+    }
+    if (!Array.isArray(list) || list.some((p) => !isPlainObject(p) || typeof p.ParameterKey !== "string")) {
+      throw new InputError(
+        "template-parameters",
+        `${raw} must be a list of {"ParameterKey": …, "ParameterValue": …} (aws cloudformation --parameters file://).`,
+      );
+    }
+    return Object.fromEntries(list.map((p) => [p.ParameterKey, String(p.ParameterValue ?? "")]));
+  }
+  const out: Record<string, string> = {};
+  for (const [i, line] of raw.split("\n").entries()) {
+    const text = line.trim();
+    if (text === "") continue;
+    const cli = /^ParameterKey=([^,]+),ParameterValue=(.*)$/.exec(text);
+    const eq = text.indexOf("=");
+    if (!cli && eq <= 0) {
+      throw new InputError(
+        "template-parameters",
+        `line ${i + 1} is not Key=Value: '${text}'.`,
+        "One parameter per line, or a parameters JSON file.",
+      );
+    }
+    const [key, value] = cli ? [cli[1] as string, cli[2] as string] : [text.slice(0, eq), text.slice(eq + 1)];
+    out[key.trim()] = value;
+  }
+  return out;
+}
+
 const PRINCIPAL_ALIASES = ["execution-role", "task-role", "ci-role"];
 
 export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): PreflightInputs {
@@ -194,7 +245,18 @@ export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = p
     failOn: readEnum(get, "fail-on", ["deny", "never"] as const, "deny"),
     region: readRegion(get, "aws-region", env),
     evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
+    plannedPolicies: readBoolean(get, "planned-policies", true),
+    templateParameters: readTemplateParameters(get, env.GITHUB_WORKSPACE || process.cwd()),
   };
+  const address = readOptionalString(get, "task-definition-address");
+  if (address) inputs.taskDefinitionAddress = address;
+  const stackName = readOptionalString(get, "stack-name");
+  if (stackName) {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$|^arn:aws[a-z-]*:cloudformation:/.test(stackName)) {
+      throw new InputError("stack-name", `'${stackName}' is not a stack name (letters, digits, hyphens) or stack ID.`);
+    }
+    inputs.stackName = stackName;
+  }
   const executionRoleArn = roleArn(get, "execution-role-arn");
   const taskRoleArn = roleArn(get, "task-role-arn");
   if (taskDefinition) inputs.taskDefinition = taskDefinition;

@@ -2,6 +2,7 @@ import { runAction } from "../../lib/run-action";
 import { awsLookups } from "./aws-lookups";
 import { preflightIamClient } from "./iam-client";
 import { readPreflightInputs } from "./inputs";
+import { awsPlanIo } from "./plan/aws-io";
 import { runPreflight } from "./run";
 import { iamSimulator } from "./simulate";
 import { iamPolicyReader } from "./statement-ids";
@@ -13,5 +14,6 @@ runAction("iam-simulate-preflight", readPreflightInputs, (inputs) => {
     lookups: awsLookups(iam, inputs.region),
     simulator: iamSimulator(iam),
     policyReader: iamPolicyReader(iam),
+    planIo: awsPlanIo(iam),
   });
 });

@@ -11,6 +11,9 @@ import { addCiProfileChecks } from "./ci-profile";
 import { deriveExecutionRoleChecks } from "./derive";
 import type { PreflightInputs } from "./inputs";
 import { addDecryptCheck } from "./kms";
+import type { PlanIo } from "./plan/aws-io";
+import { plannedInputOf } from "./plan/detect";
+import { runPlannedPreflight } from "./plan/run-planned";
 import { resolvePrincipals } from "./principals";
 import { accountIdsIn, buildReport, reportMarkdown } from "./report";
 import { type Simulator, simulateChecks } from "./simulate";
@@ -27,6 +30,8 @@ export interface PreflightDeps {
   publish?: (opts: PublishOptions) => Promise<PublishOutcome>;
   annotate?: typeof annotateError;
   env?: NodeJS.ProcessEnv;
+  /** Reads for a Terraform plan or CloudFormation template input. */
+  planIo?: PlanIo;
 }
 
 /** `::error file=…,line=…::` at the `valueFrom` (or other field) behind each failure, when the task definition is a file. */
@@ -85,6 +90,11 @@ async function addCiChecks(inputs: PreflightInputs, ci: Principal, scope: Scope,
 export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps): Promise<ActionResult> {
   const env = deps.env ?? process.env;
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  // A Terraform plan or a CloudFormation template, told from its content: the planned-state preflight.
+  const planned = plannedInputOf(inputs.taskDefinition, workspace);
+  if (planned && deps.planIo) {
+    return runPlannedPreflight(inputs, { ...deps, io: deps.planIo, env }, planned.input, planned.file);
+  }
   const td = inputs.taskDefinition
     ? await loadTaskDefinition(inputs.taskDefinition, deps.lookups, workspace)
     : undefined;

@@ -173,6 +173,7 @@ export function parseCloudFormation(template: Record<string, unknown>, ctx: CfnC
       // The template is the whole truth about the role: its inline and managed policies are exactly these.
       role.inlineExclusive = true;
       role.attachedExclusive = true;
+      if (asList(p.Policies).length > 0) role.declaredBy.push(id);
       for (const [i, policy] of asList(p.Policies).entries()) {
         const pol = policy as Record<string, unknown>;
         const policyName =
@@ -197,6 +198,7 @@ export function parseCloudFormation(template: Record<string, unknown>, ctx: CfnC
         const entry = declaredRole(role);
         entry.inline.set(name, doc);
         entry.changed = true;
+        entry.declaredBy.push(id);
       }
     }
     if (r.Type === "AWS::IAM::ManagedPolicy") {

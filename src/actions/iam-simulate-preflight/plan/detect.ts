@@ -3,7 +3,10 @@
  * JSON, a CloudFormation template (JSON or YAML), or neither (then it is read
  * as a task definition JSON, as before).
  */
+import { readFileSync } from "node:fs";
+import { workspaceRelative } from "../../../lib/annotations";
 import { InputError } from "../../../lib/errors";
+import type { TaskDefinitionSource } from "../inputs";
 import { readTemplate, type TemplateText } from "./cloudformation";
 import { isTerraformPlan } from "./terraform";
 import type { ParsedPlan, PlannedTaskDefinition } from "./types";
@@ -63,4 +66,16 @@ export function selectTaskDefinitions(
     );
   }
   return parsed.taskDefinitions;
+}
+
+/** The plan or template a `task-definition` file holds, with how to name it; undefined for anything else. */
+export function plannedInputOf(
+  source: TaskDefinitionSource | undefined,
+  workspace: string,
+): { input: PlannedInput; file: { display: string; relative?: string } } | undefined {
+  if (source?.kind !== "file") return undefined;
+  const relative = workspaceRelative(source.path, workspace);
+  const display = relative ?? source.path;
+  const input = detectPlannedInput(readFileSync(source.path, "utf8"), display);
+  return input ? { input, file: { display, ...(relative ? { relative } : {}) } } : undefined;
 }

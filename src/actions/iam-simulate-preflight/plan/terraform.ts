@@ -144,7 +144,27 @@ function taskDefinition(
     throw new PlanFormatError(`${rc.address}: container_definitions is not a JSON list of containers.`);
   }
   doc.containerDefinitions = containers as NonNullable<TaskDefinitionDoc["containerDefinitions"]>;
-  return { address: rc.address, change, doc, unresolved };
+  const before = beforeDoc(rc);
+  return { address: rc.address, change, doc, ...(before ? { before } : {}), unresolved };
+}
+
+/** The deployed task definition, from `change.before` (absent for a create). */
+function beforeDoc(rc: ResourceChange): TaskDefinitionDoc | undefined {
+  const b = rc.change.before;
+  if (!b || typeof b.container_definitions !== "string") return undefined;
+  try {
+    const containers = JSON.parse(b.container_definitions) as unknown;
+    if (!Array.isArray(containers)) return undefined;
+    return {
+      ...(typeof b.family === "string" ? { family: b.family } : {}),
+      ...(typeof b.execution_role_arn === "string" && b.execution_role_arn
+        ? { executionRoleArn: b.execution_role_arn }
+        : {}),
+      containerDefinitions: containers as NonNullable<TaskDefinitionDoc["containerDefinitions"]>,
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A role the plan does not declare: its ARN as IAM forms it, assuming path `/` (the deployed role's GetRole answer replaces it). */
@@ -211,7 +231,11 @@ function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, doc
       return;
     }
     case "aws_iam_role_policy": {
-      if (kind === "unchanged") return;
+      if (kind === "unchanged") {
+        const roleName = roleOf("role");
+        if (roleName) roleEntry(iam, roleName, roleArnFor(roleName)).declaredBy.push(rc.address);
+        return;
+      }
       if (kind === "delete") {
         const role = String(before.role ?? "");
         roleEntry(iam, role, roleArnFor(role)).inline.set(String(before.name ?? ""), null);
@@ -223,6 +247,7 @@ function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, doc
       if (!roleName) return;
       const role = roleEntry(iam, roleName, roleArnFor(roleName));
       role.changed = true;
+      role.declaredBy.push(rc.address);
       if (kind === "replace" && typeof before.name === "string" && before.name !== name)
         role.inline.set(before.name, null);
       role.inline.set(name, documentOf(rc, "policy"));

@@ -31,6 +31,8 @@ export interface PlannedTaskDefinition {
   doc?: TaskDefinitionDoc;
   /** Set when `doc` is undefined: what makes it unknown. */
   unknown?: Unresolved;
+  /** The deployed task definition this one replaces (Terraform's `change.before`), to tell new needs from old. */
+  before?: TaskDefinitionDoc;
   /** Values inside `doc` that are placeholders or could not be resolved. */
   unresolved: Unresolved[];
 }
@@ -68,6 +70,8 @@ export interface PlannedRole {
   boundary?: string | null;
   /** The plan changes any of the role's IAM policies (or the role itself). */
   changed: boolean;
+  /** Resources that declare this role's policies, changed or not: where a fix goes. */
+  declaredBy: string[];
 }
 
 export interface PlannedIam {
@@ -109,6 +113,7 @@ export function roleEntry(iam: PlannedIam, name: string, arn: string): PlannedRo
       attached: new Map(),
       attachedExclusive: false,
       changed: false,
+      declaredBy: [],
     };
     iam.roles.set(key, role);
   }

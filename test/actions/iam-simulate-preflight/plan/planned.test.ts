@@ -1,0 +1,325 @@
+/**
+ * The plan-aware preflight through the committed bundle, against the emulator:
+ * the Terraform plan fixtures (real terraform) and the CloudFormation ones.
+ * The emulator holds what is deployed (the base configurations' roles and
+ * secrets); each plan is simulated with its planned policies.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type RunningEmulator, startEmulator } from "../../../emulator/server";
+import type { Scenario } from "../../../emulator/types";
+import { type GitHubFake, startGitHubFake } from "../../../fakes/github-api";
+import { type RunResult, runBundle } from "../../../harness/runner";
+
+const ACCOUNT = "123456789012";
+const secret = (name: string) => `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:${name}`;
+const DB = secret("papyrus/db-AbCdEf");
+const API_KEY = secret("papyrus/api-key-GhIjKl");
+const TRUST = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+};
+const allowSecrets = (...patterns: string[]) => ({
+  Version: "2012-10-17",
+  Statement: patterns.map((p) => ({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secret(p) })),
+});
+const SECRETS = {
+  secrets: [
+    { name: "papyrus/db", arnSuffix: "AbCdEf", value: "pw" },
+    { name: "papyrus/api-key", arnSuffix: "GhIjKl", value: "k3y" },
+    { name: "papyrus/shared-token", arnSuffix: "MnOpQr", value: "t0k" },
+  ],
+};
+/** The deployed side of a case: one execution role with its inline policy. */
+const deployed = (
+  roles: { name: string; inline?: unknown; attached?: string[] }[],
+  extra: Scenario = {},
+): Scenario => ({
+  iam: {
+    roles: roles.map((r) => ({
+      name: r.name,
+      trustPolicy: TRUST,
+      ...(r.inline ? { inlinePolicies: { "read-secrets": r.inline } } : {}),
+      ...(r.attached ? { attachedPolicies: r.attached } : {}),
+    })),
+    ...(extra.iam ?? {}),
+  },
+  secretsmanager: SECRETS,
+  ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== "iam")),
+});
+
+let emu: RunningEmulator;
+let github: GitHubFake;
+beforeEach(async () => {
+  github = await startGitHubFake({ prefix: "/api/v3" });
+});
+afterEach(async () => {
+  await github.stop();
+  await emu?.stop();
+});
+
+/** A workspace with the case's plan.json and its .tf sources, as a checkout after `terraform show -json`. */
+function terraformWorkspace(name: string, pr = `${name}/pr`): string {
+  const workspace = mkdtempSync(join(tmpdir(), "plan-ws-"));
+  const fixtures = join(__dirname, "../../../fixtures/terraform");
+  cpSync(join(fixtures, name, "plan.json"), join(workspace, "plan.json"));
+  cpSync(join(fixtures, pr), join(workspace, "infra"), { recursive: true });
+  if (existsSync(join(fixtures, name, "modules"))) {
+    cpSync(join(fixtures, name, "modules"), join(workspace, "infra", "modules"), { recursive: true });
+  }
+  return workspace;
+}
+
+async function run(workspace: string, scenario: Scenario, inputs: Record<string, string> = {}): Promise<RunResult> {
+  emu = await startEmulator({ scenario });
+  return runBundle("iam-simulate-preflight", {
+    workspace,
+    inputs: { "task-definition": "plan.json", "github-token": "ghs_preflight", ...inputs },
+    env: { AWS_ENDPOINT_URL: emu.endpoint, GITHUB_API_URL: github.url },
+    event: { pull_request: { number: 15 } },
+    eventName: "pull_request",
+  });
+}
+
+interface PlanRow {
+  action: string;
+  resource: string;
+  decision: string;
+  deployedDecision: string;
+  change: string;
+  fixVerified: boolean;
+  fix?: { statement: { Action: string; Resource: string }; terraform?: string; cloudformation?: string; edit?: string };
+}
+const reportOf = (r: RunResult) =>
+  JSON.parse(r.outputs.report ?? "{}") as { result: string; rows: PlanRow[]; findings: { message: string }[] };
+const rowOf = (r: RunResult, resource: string) =>
+  reportOf(r).rows.find((x) => x.action === "secretsmanager:GetSecretValue" && x.resource === resource);
+const comment = () => github.commentsOn(15)[0]?.body ?? "";
+
+describe("iam-simulate-preflight with a Terraform plan (planned policies)", () => {
+  it("the incident: the new secret is denied with the planned (unchanged) policy — 'this PR breaks', annotated at the .tf block, with a proven fix", async () => {
+    const r = await run(
+      terraformWorkspace("incident"),
+      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }]),
+    );
+    expect(r.code).toBe(1);
+    const api = rowOf(r, API_KEY);
+    expect(api).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: true });
+    expect(api?.fix?.statement).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: API_KEY });
+    expect(api?.fix?.terraform).toContain('actions   = ["secretsmanager:GetSecretValue"]');
+    expect(api?.fix?.edit).toBe("aws_iam_role_policy.secrets");
+    expect(rowOf(r, DB)).toMatchObject({ decision: "allowed", deployedDecision: "allowed", change: "staysAllowed" });
+    expect(comment()).toMatch(
+      /^<!--[^\n]*-->\n\*\*this PR breaks:\*\* `secretsmanager:GetSecretValue` on `arn:aws:secretsmanager:us-west-2:\*{12}:secret:papyrus\/api-key-GhIjKl`/,
+    );
+    expect(comment()).toContain("### Proven fixes");
+    const annotation = r.annotations.find((a) => a.level === "error" && a.message.startsWith("This PR breaks"));
+    expect(annotation).toMatchObject({ file: "infra/main.tf", line: 24 });
+    expect(r.annotations.every((a) => !a.message.includes(ACCOUNT))).toBe(true);
+    // The planned state was simulated with SimulateCustomPolicy, the deployed one with SimulatePrincipalPolicy.
+    const actions = emu.emulator.requests.filter((q) => q.service === "iam").map((q) => q.action);
+    expect(actions).toContain("SimulateCustomPolicy");
+    expect(actions).toContain("SimulatePrincipalPolicy");
+  });
+
+  it("the same PR with the statement added passes, although the deployed role denies", async () => {
+    const r = await run(
+      terraformWorkspace("policy-added"),
+      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }]),
+    );
+    expect(r.code).toBe(0);
+    expect(rowOf(r, API_KEY)).toMatchObject({ decision: "allowed", deployedDecision: "implicitDeny", change: "fixes" });
+    expect(comment()).toMatch(/^<!--[^\n]*-->\n\*\*this PR fixes:\*\*/);
+  });
+
+  it("a PR that deletes the needed statement fails, although the deployed role allows; the task definition is untouched", async () => {
+    const r = await run(
+      terraformWorkspace("statement-deleted", "incident/pr"),
+      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*", "papyrus/api-key-*") }]),
+    );
+    expect(r.code).toBe(1);
+    expect(rowOf(r, API_KEY)).toMatchObject({
+      decision: "implicitDeny",
+      deployedDecision: "allowed",
+      change: "breaks",
+    });
+  });
+
+  it("a role, managed policy and attachment created by the plan: only the planned policies count", async () => {
+    const r = await run(terraformWorkspace("role-created"), deployed([]));
+    expect(rowOf(r, DB)).toMatchObject({ decision: "allowed", deployedDecision: "roleNotDeployed" });
+    expect(rowOf(r, API_KEY)).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: true });
+    expect(r.code).toBe(1);
+  });
+
+  it("a policy document data source: the managed policy's new default version allows the new secret", async () => {
+    const policyArn = `arn:aws:iam::${ACCOUNT}:policy/papyrus-task-secrets`;
+    const r = await run(
+      terraformWorkspace("policy-document"),
+      deployed([{ name: "papyrus-task-execution", attached: [policyArn] }], {
+        iam: { policies: [{ name: "papyrus-task-secrets", document: allowSecrets("papyrus/db-*") }] },
+      }),
+    );
+    expect(r.code).toBe(0);
+    expect(rowOf(r, API_KEY)).toMatchObject({ decision: "allowed", deployedDecision: "implicitDeny" });
+  });
+
+  it("container_definitions unknown until apply: a clear 'cannot check before apply' naming the references, never a pass", async () => {
+    const r = await run(terraformWorkspace("new-secret"), deployed([]));
+    expect(r.code).toBe(1);
+    const finding = reportOf(r).findings.find((f) =>
+      f.message.includes("container_definitions is unknown until apply"),
+    );
+    expect(finding?.message).toContain("aws_secretsmanager_secret.api_key.arn");
+    expect(finding?.message).toContain("task-definition: papyrus-task:<revision>");
+  });
+
+  it("a module address: module.app is checked and selected; module.worker is not", async () => {
+    const roles = ["papyrus-app-execution", "papyrus-worker-execution"].map((name) => ({
+      name,
+      inline: allowSecrets("papyrus/db-*"),
+    }));
+    const r = await run(terraformWorkspace("module"), deployed(roles), {
+      "task-definition-address": "module.app.aws_ecs_task_definition.this",
+    });
+    expect(r.code).toBe(1);
+    expect(rowOf(r, API_KEY)).toMatchObject({ change: "breaks" });
+    const annotation = r.annotations.find((a) => a.message.startsWith("This PR breaks"));
+    expect(annotation).toMatchObject({ file: "infra/modules/app/main.tf", line: 21 });
+  });
+
+  it("a plan without a task definition: a clear error naming the input", async () => {
+    const r = await run(terraformWorkspace("no-task-definition"), deployed([]));
+    expect(r.code).toBe(1);
+    expect(r.annotations.map((a) => a.message).join("\n")).toMatch(
+      /Input 'task-definition': plan.json is a Terraform plan without any aws_ecs_task_definition resource/,
+    );
+  });
+});
+
+describe("iam-simulate-preflight with a CloudFormation template", () => {
+  function cfnWorkspace(...files: string[]) {
+    const workspace = mkdtempSync(join(tmpdir(), "cfn-ws-"));
+    for (const f of files) cpSync(join(__dirname, "../../../fixtures/cloudformation", f), join(workspace, f));
+    return workspace;
+  }
+
+  it("!Sub/!ImportValue/!Ref to an in-template secret and to a parameter, resolved through ListExports; a proven YAML fix", async () => {
+    const r = await run(
+      cfnWorkspace("service.yaml", "parameters.json"),
+      {
+        ...deployed([]),
+        cloudformation: {
+          stacks: [
+            { name: "papyrus-shared", exports: { "papyrus-shared-token-arn": secret("papyrus/shared-token-MnOpQr") } },
+          ],
+        },
+        ssm: { parameters: [{ name: "/papyrus/prd/flags", value: "on" }] },
+      },
+      { "task-definition": "service.yaml", "template-parameters": "parameters.json" },
+    );
+    expect(rowOf(r, secret("papyrus/prd/db-PLANND"))).toMatchObject({ decision: "allowed" });
+    expect(rowOf(r, API_KEY)).toMatchObject({ decision: "allowed" });
+    const shared = rowOf(r, secret("papyrus/shared-token-MnOpQr"));
+    expect(shared).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: true });
+    expect(shared?.fix?.cloudformation).toContain("Action: secretsmanager:GetSecretValue");
+    expect(r.annotations.find((a) => a.message.startsWith("This PR breaks"))).toMatchObject({
+      file: "service.yaml",
+      line: 68,
+    });
+    expect(emu.emulator.requests.some((q) => q.action === "ListExports")).toBe(true);
+  });
+
+  it("a CDK-synthesized template: the DefaultPolicy attached by Ref allows the in-template secret", async () => {
+    const r = await run(cfnWorkspace("cdk-synth.template.json"), deployed([]), {
+      "task-definition": "cdk-synth.template.json",
+    });
+    const rows = reportOf(r).rows.filter((x) => x.action === "secretsmanager:GetSecretValue");
+    expect(rows.find((x) => x.resource.includes("ApiKeySecret9E6DB2C4"))).toMatchObject({ decision: "allowed" });
+    expect(rows.find((x) => x.resource === DB)).toMatchObject({ decision: "implicitDeny", change: "breaks" });
+  });
+});
+
+describe("the preflight role's documented policy with a plan or template", () => {
+  const PREFLIGHT_KEY = "AKIAPREFLIGHT0000001";
+  const policy = () =>
+    JSON.parse(readFileSync("src/actions/iam-simulate-preflight/iam-policy.json", "utf8")) as {
+      Statement: { Sid: string }[];
+    };
+  const asPreflightRole = (s: Scenario, doc: unknown): Scenario => ({
+    ...s,
+    iam: {
+      ...s.iam,
+      roles: [
+        ...(s.iam?.roles ?? []),
+        {
+          name: "papyrus-preflight",
+          trustPolicy: { Version: "2012-10-17", Statement: [] },
+          inlinePolicies: { preflight: doc },
+        },
+      ],
+    },
+    principals: { [PREFLIGHT_KEY]: `arn:aws:iam::${ACCOUNT}:role/papyrus-preflight` },
+    enforce: true,
+  });
+  async function runAs(workspace: string, s: Scenario, doc: unknown, inputs: Record<string, string>) {
+    emu = await startEmulator({ scenario: asPreflightRole(s, doc) });
+    return runBundle("iam-simulate-preflight", {
+      workspace,
+      inputs: { comment: "false", ...inputs },
+      env: { AWS_ENDPOINT_URL: emu.endpoint, AWS_ACCESS_KEY_ID: PREFLIGHT_KEY },
+    });
+  }
+  const incident = () => deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }]);
+
+  it("is enough for a plan (SimulateCustomPolicy, the deployed role's policies) and a template with a stack (ListExports, DescribeStackResources)", async () => {
+    const plan = await runAs(terraformWorkspace("incident"), incident(), policy(), { "task-definition": "plan.json" });
+    expect(emu.emulator.requests.filter((q) => /AccessDenied/.test(q.code ?? ""))).toEqual([]);
+    expect(rowOf(plan, API_KEY)).toMatchObject({ change: "breaks", fixVerified: true });
+    const actions = new Set(emu.emulator.requests.map((q) => `${q.service}:${q.action}`));
+    for (const a of [
+      "iam:SimulateCustomPolicy",
+      "iam:ListRolePolicies",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+    ]) {
+      expect(actions).toContain(a);
+    }
+    await emu.stop();
+    const workspace = mkdtempSync(join(tmpdir(), "cfn-ws-"));
+    for (const f of ["service.yaml", "parameters.json"])
+      cpSync(join(__dirname, "../../../fixtures/cloudformation", f), join(workspace, f));
+    const stack = {
+      name: "papyrus-prd",
+      resources: [
+        { logicalId: "DbSecret", physicalId: secret("papyrus/db-AbCdEf"), type: "AWS::SecretsManager::Secret" },
+      ],
+      exports: { "papyrus-shared-token-arn": secret("papyrus/shared-token-MnOpQr") },
+    };
+    const template = await runAs(
+      workspace,
+      {
+        ...deployed([]),
+        cloudformation: { stacks: [stack] },
+        ssm: { parameters: [{ name: "/papyrus/prd/flags", value: "on" }] },
+      },
+      policy(),
+      { "task-definition": "service.yaml", "template-parameters": "parameters.json", "stack-name": "papyrus-prd" },
+    );
+    expect(emu.emulator.requests.filter((q) => /AccessDenied/.test(q.code ?? ""))).toEqual([]);
+    expect(rowOf(template, DB)).toMatchObject({ decision: "allowed" });
+    expect(emu.emulator.requests.map((q) => q.action)).toEqual(
+      expect.arrayContaining(["ListExports", "DescribeStackResources"]),
+    );
+  });
+
+  it("without PlansAndTemplates: exit 1 naming iam:SimulateCustomPolicy as the permission to grant", async () => {
+    const doc = policy();
+    doc.Statement = doc.Statement.filter((s) => s.Sid !== "PlansAndTemplates");
+    const r = await runAs(terraformWorkspace("incident"), incident(), doc, { "task-definition": "plan.json" });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/iam:(SimulateCustomPolicy|ListRolePolicies) was denied/);
+  });
+});
