@@ -52,6 +52,10 @@ export interface SweepInputs {
   dryRun: boolean;
   /** Sweep this run's resources whatever their expiry. */
   runId: string | undefined;
+  /** Only cycles whose name starts with `<prefix>-`. */
+  namePrefix: string | undefined;
+  /** Only cycles whose expiry passed at least this long ago. */
+  olderThanMinutes: number | undefined;
   timeoutMs: number;
   evidenceDir: string;
 }
@@ -146,21 +150,96 @@ function readTags(get: InputSource): Record<string, string> {
 
 const MATCHER = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
 
+/**
+ * The mode each input belongs to. An input of the other mode is refused, not
+ * ignored: `dry-run: true` in create mode used to create real resources, and
+ * create inputs on a sweep used to sweep every expired cycle of the account.
+ * A test keeps this table equal to action.yml, so a new input cannot skip it.
+ */
+export const INPUT_MODES = {
+  mode: "both",
+  "aws-region": "both",
+  "timeout-seconds": "both",
+  "evidence-dir": "both",
+  "name-prefix": "both",
+  "vpc-id": "create",
+  "subnet-ids": "create",
+  "task-security-group-id": "create",
+  "container-port": "create",
+  "listener-port": "create",
+  "health-check-path": "create",
+  "health-check-matcher": "create",
+  "health-check-interval-seconds": "create",
+  "healthy-threshold": "create",
+  "unhealthy-threshold": "create",
+  scheme: "create",
+  "ingress-cidrs": "create",
+  "checkip-url": "create",
+  leg: "create",
+  tags: "create",
+  "ttl-minutes": "create",
+  keep: "create",
+  "dry-run": "sweep",
+  "run-id": "sweep",
+  "older-than-minutes": "sweep",
+} as const satisfies Record<string, "create" | "sweep" | "both">;
+
+/** Booleans of the other mode may be `false` (a workflow passing `dry-run: ${{ inputs.dry-run }}`); nothing else may be set. */
+const OFF = /^(false|False|FALSE)$/;
+
+function refuseOtherModeInputs(get: InputSource, mode: "create" | "sweep"): void {
+  const given = Object.entries(INPUT_MODES)
+    .filter(([, owner]) => owner !== "both" && owner !== mode)
+    .map(([name]) => name)
+    .filter((name) => get(name).trim() !== "" && !OFF.test(get(name).trim()));
+  const first = given[0];
+  if (first === undefined) return;
+  const other = mode === "create" ? "sweep" : "create";
+  throw new InputError(
+    first,
+    `belongs to 'mode: ${other}', but this step runs 'mode: ${mode}'${given.length > 1 ? ` (also given: ${given.slice(1).join(", ")})` : ""}; nothing was ${mode === "create" ? "created" : "swept"}.`,
+    mode === "create"
+      ? "Set 'mode: sweep' to sweep (or list with dry-run), or remove the sweep inputs from this step."
+      : "Remove the create inputs from the sweep step, and scope the sweep with 'run-id', 'name-prefix' or 'older-than-minutes'.",
+  );
+}
+
+function readSweepInputs(
+  get: InputSource,
+  base: Pick<SweepInputs, "region" | "timeoutMs" | "evidenceDir">,
+): SweepInputs {
+  const runId = readOptionalString(get, "run-id");
+  const namePrefix = readOptionalString(get, "name-prefix");
+  const problem = namePrefix !== undefined ? prefixProblem(namePrefix) : undefined;
+  if (problem) throw new InputError("name-prefix", problem);
+  const olderThan =
+    get("older-than-minutes").trim() === ""
+      ? undefined
+      : readNumber(get, "older-than-minutes", { default: 0, min: 0, max: 525_600 });
+  if (runId === undefined && namePrefix === undefined && olderThan === undefined) {
+    throw new InputError(
+      "mode",
+      "'sweep' needs a scope: nothing was swept, because a sweep without one would delete every expired cycle of every repository in the account and region.",
+      "Set 'run-id' (one run's resources), 'name-prefix' (the cycles of your workflows, like eas-papyrus) and/or 'older-than-minutes' (cycles expired at least that long ago; 0 for every expired cycle).",
+    );
+  }
+  return {
+    mode: "sweep",
+    ...base,
+    dryRun: readBoolean(get, "dry-run", false),
+    runId,
+    namePrefix,
+    olderThanMinutes: olderThan,
+  };
+}
+
 export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): Inputs {
   const mode = readEnum(get, "mode", ["create", "sweep"] as const, "create");
+  refuseOtherModeInputs(get, mode);
   const region = readRegion(get, "aws-region", env);
   const timeoutMs = readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 10_000, maxMs: 3_600_000 });
   const evidenceDir = readPathInput(get, "evidence-dir", "write", { default: "evidence", env });
-  if (mode === "sweep") {
-    return {
-      mode,
-      region,
-      dryRun: readBoolean(get, "dry-run", false),
-      runId: readOptionalString(get, "run-id"),
-      timeoutMs,
-      evidenceDir,
-    };
-  }
+  if (mode === "sweep") return readSweepInputs(get, { region, timeoutMs, evidenceDir });
 
   const vpcId = readString(get, "vpc-id", { required: true });
   if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId))

@@ -172,6 +172,34 @@ async function findTagged(clients: AlbClients): Promise<Tagged[]> {
 }
 
 /**
+ * Every scope given must hold (inputs.ts refuses a sweep with none): `run-id`
+ * takes that run's resources whatever their expiry; otherwise only expired
+ * ones, `older-than-minutes` past their expiry.
+ */
+function inScope(
+  inputs: SweepInputs,
+  item: { runId: string; name: string | undefined; expiry: number },
+  now: number,
+): boolean {
+  if (inputs.runId !== undefined && item.runId !== inputs.runId) return false;
+  if (inputs.namePrefix !== undefined && !item.name?.startsWith(`${inputs.namePrefix}-`)) return false;
+  if (inputs.runId !== undefined && inputs.olderThanMinutes === undefined) return true;
+  return Number.isFinite(item.expiry) && item.expiry <= now - (inputs.olderThanMinutes ?? 0) * 60_000;
+}
+
+function scopeDescription(inputs: SweepInputs): string {
+  return [
+    inputs.runId !== undefined ? `of run ${inputs.runId}` : "",
+    inputs.namePrefix !== undefined ? `named ${inputs.namePrefix}-*` : "",
+    inputs.runId === undefined || inputs.olderThanMinutes !== undefined
+      ? `past their expiry${inputs.olderThanMinutes ? ` by ${inputs.olderThanMinutes} min` : ""}`
+      : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+/**
  * Finds the suite's resources whose expiry tag has passed (or that belong to
  * the given run) and destroys them cycle by cycle, in the same order as the
  * post step. `dry-run` only lists them.
@@ -185,8 +213,11 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
   for (const item of tagged) {
     const runId = tagValue(item.tags, TAG_RUN_ID) ?? "";
     const expiresAt = tagValue(item.tags, TAG_EXPIRES_AT) ?? "";
-    const expiry = Date.parse(expiresAt);
-    const selected = inputs.runId !== undefined ? runId === inputs.runId : Number.isFinite(expiry) && expiry <= now;
+    const selected = inScope(
+      inputs,
+      { runId, name: tagValue(item.tags, TAG_NAME), expiry: Date.parse(expiresAt) },
+      now,
+    );
     if (!selected) {
       kept++;
       continue;
@@ -207,7 +238,7 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
     else if (item.groupId) cycle.res.taskIngressRules.push({ groupId: item.groupId, ruleId: item.id });
   }
 
-  const what = inputs.runId !== undefined ? `of run ${inputs.runId}` : "past their expiry";
+  const what = scopeDescription(inputs);
   core.info(`Found ${cycles.size} cycle(s) ${what}; kept ${kept} resource(s) that are not.`);
   const steps: TeardownStep[] = [];
   if (!inputs.dryRun) {
@@ -222,6 +253,8 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
     mode: "sweep",
     dryRun: inputs.dryRun,
     runId: inputs.runId,
+    namePrefix: inputs.namePrefix,
+    olderThanMinutes: inputs.olderThanMinutes,
     at: new Date(now).toISOString(),
     cycles: [...cycles.values()].map((c) => c.info),
     kept,

@@ -151,7 +151,7 @@ function albSteps(emu: RunningEmulator, apps: SampleApp[]): Step[] {
             Targets: apps.map((a) => ({ Id: a.address, Port: 5000 })),
           }),
         );
-        return runAlb(emu, { mode: "sweep" }, asAlbRole);
+        return runAlb(emu, { mode: "sweep", "older-than-minutes": 0 }, asAlbRole);
       },
     },
     { name: "ephemeral-alb post", run: () => runAlbPost(emu, main as RunResult, asAlbRole) },

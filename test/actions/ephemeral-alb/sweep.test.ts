@@ -68,13 +68,13 @@ describe("ephemeral-alb mode: sweep", () => {
     const freshName = JSON.parse(fresh.outputs.resources ?? "{}").names.loadBalancer;
     await backdate(emu, oldResources);
 
-    const dry = await runAlb(emu, { mode: "sweep", "dry-run": true });
+    const dry = await runAlb(emu, { mode: "sweep", "dry-run": true, "older-than-minutes": 0 });
     expect(dry.code, describeRun(dry)).toBe(0);
     expect(dry.summary).toContain(oldResources.names.base);
     expect(dry.summary).not.toContain(freshName.replace(/-alb$/, ""));
     expect(loadBalancerNames(emu)).toHaveLength(2);
 
-    const sweep = await runAlb(emu, { mode: "sweep" });
+    const sweep = await runAlb(emu, { mode: "sweep", "older-than-minutes": 0 });
     expect(sweep.code, describeRun(sweep)).toBe(0);
     expect(sweep.outputs["swept-count"]).toBe("1");
     expect(loadBalancerNames(emu)).toEqual([freshName]);
@@ -148,10 +148,12 @@ describe("ephemeral-alb mode: sweep", () => {
     const values: Record<string, string> = {
       mode: "sweep",
       "run-id": runId,
-      "evidence-dir": mkdtempSync(join(tmpdir(), "eas-sweep-")),
     };
     const result = await run(
-      readInputs((name) => values[name] ?? "", { AWS_REGION: REGION }),
+      readInputs((name) => values[name] ?? "", {
+        AWS_REGION: REGION,
+        GITHUB_WORKSPACE: mkdtempSync(join(tmpdir(), "eas-sweep-")),
+      }),
       { clients: { elb, ec2 }, store: { save: () => {} }, summary: async () => {} },
     );
     expect(deleted).toBe(true);
