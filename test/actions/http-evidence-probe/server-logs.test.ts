@@ -108,7 +108,7 @@ function inputsFor(extra: Record<string, string>, task = tasks[0] as SampleApp) 
     "deadline-seconds": "5",
     ...extra,
   };
-  return { inputs: readProbeInputs((n) => values[n] ?? "", {}), dir };
+  return { inputs: readProbeInputs((n) => values[n] ?? "", { GITHUB_WORKSPACE: dir }), dir };
 }
 
 function files(dir: string): Record<string, string> {
