@@ -14,11 +14,10 @@ import {
   actionsAndResources,
   contextFromEntries,
   decodeMarker,
-  encodeMarker,
   evaluationContext,
-  evaluationResultsFor,
   fingerprint,
   maxItems,
+  simulationPage,
 } from "./simulate";
 import { checkPolicyDocument, type IamStore } from "./store";
 
@@ -81,13 +80,5 @@ export async function simulateCustomPolicy(store: IamStore, params: Params, ctx:
       return { ...r, decision: "implicitDeny", matched: [], missing, boundaryAllows: false };
     return { ...r, missing, boundaryAllows: true };
   };
-  const pageActions = actions.slice(offset, offset + limit);
-  const evaluationResults = await evaluationResultsFor(pageActions, resources, evaluateOne);
-  const next = offset + pageActions.length;
-  const truncated = next < actions.length;
-  return {
-    EvaluationResults: evaluationResults,
-    IsTruncated: truncated,
-    ...(truncated ? { Marker: encodeMarker(next, fp) } : {}),
-  };
+  return simulationPage(actions, resources, { offset, limit, fp }, evaluateOne);
 }

@@ -181,16 +181,26 @@ export async function simulatePrincipalPolicy(store: IamStore, params: Params, c
 
   const principal = compilePrincipal(store, entity, entity.arn, extra);
   const context = evaluationContext(typed, principal.policies);
-  const pageActions = actions.slice(offset, offset + limit);
-  const evaluationResults = await evaluationResultsFor(pageActions, resources, (action, resource) =>
+  return simulationPage(actions, resources, { offset, limit, fp }, (action, resource) =>
     evaluate(principal, action, resource, context, ctx.account),
   );
-  const next = offset + pageActions.length;
+}
+
+/** One Marker page of a simulation (SimulatePrincipalPolicy and SimulateCustomPolicy page alike). */
+export async function simulationPage(
+  actions: string[],
+  resources: string[],
+  page: { offset: number; limit: number; fp: string },
+  evaluateOne: Parameters<typeof evaluationResultsFor>[2],
+) {
+  const pageActions = actions.slice(page.offset, page.offset + page.limit);
+  const evaluationResults = await evaluationResultsFor(pageActions, resources, evaluateOne);
+  const next = page.offset + pageActions.length;
   const truncated = next < actions.length;
   return {
     EvaluationResults: evaluationResults,
     IsTruncated: truncated,
-    ...(truncated ? { Marker: encodeMarker(next, fp) } : {}),
+    ...(truncated ? { Marker: encodeMarker(next, page.fp) } : {}),
   };
 }
 
