@@ -10,6 +10,8 @@ import {
   type ContextEntry,
   type EvaluationResult,
   type IAMClient,
+  type IAMPaginationConfiguration,
+  paginateSimulateCustomPolicy,
   paginateSimulatePrincipalPolicy,
   type SimulatePrincipalPolicyCommandInput,
   type SimulatePrincipalPolicyCommandOutput,
@@ -26,16 +28,40 @@ export type Simulator = (
   pageSize?: number,
 ) => AsyncIterable<SimulatePrincipalPolicyCommandOutput>;
 
+const PAGINATORS = {
+  SimulatePrincipalPolicy: paginateSimulatePrincipalPolicy,
+  SimulateCustomPolicy: paginateSimulateCustomPolicy,
+};
+type SimulationOperation = keyof typeof PAGINATORS;
+type InputOf<O extends SimulationOperation> = Parameters<(typeof PAGINATORS)[O]>[1];
+type PageOf<O extends SimulationOperation> =
+  ReturnType<(typeof PAGINATORS)[O]> extends AsyncIterable<infer P> ? P : never;
+
+/**
+ * Every page of one SimulatePrincipalPolicy or SimulateCustomPolicy request:
+ * the SDK's paginator follows `Marker` while `IsTruncated`
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html).
+ * Errors name the operation; NoSuchEntity keeps its code (simulateChecks
+ * turns it into "principal does not exist").
+ */
+export async function* simulationPages<O extends SimulationOperation>(
+  iam: IAMClient,
+  operation: O,
+  input: InputOf<O>,
+  pageSize?: number,
+): AsyncGenerator<PageOf<O>> {
+  const config: IAMPaginationConfiguration = { client: iam, ...(pageSize ? { pageSize } : {}) };
+  const paginate = PAGINATORS[operation] as (c: IAMPaginationConfiguration, i: InputOf<O>) => AsyncIterable<PageOf<O>>;
+  try {
+    yield* paginate(config, input);
+  } catch (error) {
+    if (awsErrorCode(error) === "NoSuchEntity") throw error;
+    throw operationError(`iam:${operation}`, error);
+  }
+}
+
 export function iamSimulator(iam: IAMClient): Simulator {
-  return async function* (input, pageSize) {
-    try {
-      yield* paginateSimulatePrincipalPolicy({ client: iam, ...(pageSize ? { pageSize } : {}) }, input);
-    } catch (error) {
-      // NoSuchEntity keeps its code: simulateChecks turns it into "principal does not exist".
-      if (awsErrorCode(error) === "NoSuchEntity") throw error;
-      throw operationError("iam:SimulatePrincipalPolicy", error);
-    }
-  };
+  return (input, pageSize) => simulationPages(iam, "SimulatePrincipalPolicy", input, pageSize);
 }
 
 export interface SimulationCall {

@@ -3,6 +3,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckList, type Principal } from "../../../src/actions/iam-simulate-preflight/checks";
 import { stringValue } from "../../../src/actions/iam-simulate-preflight/context-types";
+import { awsPlanIo } from "../../../src/actions/iam-simulate-preflight/plan/aws-io";
 import { iamSimulator, planCalls, simulateChecks } from "../../../src/actions/iam-simulate-preflight/simulate";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import { ACCOUNT, EXECUTION_ROLE, REGION, scenario, secretsPolicy } from "./scenario";
@@ -94,6 +95,40 @@ describe("simulateChecks", () => {
         .filter((r) => r.action !== "secretsmanager:GetSecretValue")
         .every((r) => r.decision === "implicitDeny"),
     ).toBe(true);
+  });
+
+  it("SimulateCustomPolicy goes through the same paging: every Marker page read, errors named by operation", async () => {
+    const sent: { Marker?: string }[] = [];
+    const recorded = new IAMClient({ endpoint: emu.endpoint, region: REGION });
+    recorded.middlewareStack.add(
+      (next) => (args) => {
+        const input = args.input as { Marker?: string };
+        sent.push(input.Marker ? { Marker: input.Marker } : {});
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    const io = awsPlanIo(recorded);
+    const policy = JSON.stringify(secretsPolicy([secret(0)]));
+    const input = {
+      PolicyInputList: [policy],
+      ActionNames: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "kms:Decrypt"],
+      ResourceArns: [secret(0)],
+    };
+    const pages = [];
+    for await (const page of io.simulateCustom(input, 1)) pages.push(page);
+    expect(pages).toHaveLength(3);
+    expect(sent.filter((s) => s.Marker)).toHaveLength(2);
+    expect(pages.flatMap((p) => p.EvaluationResults ?? []).map((r) => [r.EvalActionName, r.EvalDecision])).toEqual([
+      ["secretsmanager:GetSecretValue", "allowed"],
+      ["secretsmanager:DescribeSecret", "implicitDeny"],
+      ["kms:Decrypt", "implicitDeny"],
+    ]);
+    const bad = async () => {
+      for await (const _ of io.simulateCustom({ ...input, PolicyInputList: ["{not json"] })) void _;
+    };
+    await expect(bad()).rejects.toThrow(/iam:SimulateCustomPolicy/);
+    recorded.destroy();
   });
 
   it("says which check IAM left without a result instead of guessing", async () => {

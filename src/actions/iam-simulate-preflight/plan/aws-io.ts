@@ -17,11 +17,11 @@ import {
   type IAMClient,
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
-  paginateSimulateCustomPolicy,
   type SimulateCustomPolicyCommandInput,
   type SimulateCustomPolicyCommandOutput,
 } from "@aws-sdk/client-iam";
 import { awsErrorCode, operationError } from "../../../lib/errors";
+import { simulationPages } from "../simulate";
 
 export interface DeployedRole {
   exists: boolean;
@@ -107,13 +107,7 @@ export function awsPlanIo(iam: IAMClient): PlanIo {
       );
       return decoded(out.PolicyVersion?.Document);
     },
-    async *simulateCustom(input, pageSize) {
-      try {
-        yield* paginateSimulateCustomPolicy({ client: iam, ...(pageSize ? { pageSize } : {}) }, input);
-      } catch (error) {
-        throw operationError("iam:SimulateCustomPolicy", error);
-      }
-    },
+    simulateCustom: (input, pageSize) => simulationPages(iam, "SimulateCustomPolicy", input, pageSize),
     async listExports(region) {
       const exports = new Map<string, string>();
       await named("cloudformation:ListExports", async () => {
