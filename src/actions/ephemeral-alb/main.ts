@@ -1,12 +1,22 @@
 import * as core from "@actions/core";
 import { runAction } from "../../lib/run-action";
+import { requireRunnerFiles } from "../../lib/runner-files";
 import { albClients } from "./clients";
 import { readInputs } from "./inputs";
 import { run } from "./run";
 import { STATE_KEY } from "./state";
 
-await runAction("ephemeral-alb", readInputs, (inputs) =>
-  run(inputs, {
+await runAction("ephemeral-alb", readInputs, (inputs) => {
+  // Before the first AWS call: a create whose state, outputs or summary cannot be written is never started.
+  requireRunnerFiles(
+    "ephemeral-alb",
+    inputs.mode === "create"
+      ? ["GITHUB_STATE", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"]
+      : ["GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"],
+    process.env,
+    [{ name: "Input 'evidence-dir'", path: inputs.evidenceDir }],
+  );
+  return run(inputs, {
     clients: albClients(inputs.region),
     store: { save: (state) => core.saveState(STATE_KEY, JSON.stringify(state)) },
     summary: (md) =>
@@ -14,5 +24,5 @@ await runAction("ephemeral-alb", readInputs, (inputs) =>
         .addRaw(md)
         .write()
         .then(() => undefined),
-  }),
-);
+  });
+});
