@@ -191,6 +191,13 @@ function readTemplateParameters(get: InputSource, workspace: string): Record<str
 }
 
 const PRINCIPAL_ALIASES = ["execution-role", "task-role", "ci-role"];
+/**
+ * A role or user ARN as IAM forms it: the path is `/` or `/…/` of printable ASCII, the name
+ * 1-64 characters of `[\w+=,.@-]`
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html, API_CreateUser.html).
+ * The preflight's own policy grants iam:SimulatePrincipalPolicy on `role/*` and `user/*`.
+ */
+const PRINCIPAL_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)(\/[\x21-\x7e]*)?\/[\w+=,.@-]{1,64}$/;
 
 export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): PreflightInputs {
   const roots = pathRoots(env);
@@ -200,13 +207,11 @@ export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = p
   const extraChecks = listOf(get, "extra-checks").map((item, i): ExtraCheck => {
     const check = checkOf("extra-checks", `item ${i + 1}`, item, ["principal", "action", "resource", "context"]);
     const principal = (item as Record<string, unknown>).principal;
-    if (
-      typeof principal !== "string" ||
-      !(PRINCIPAL_ALIASES.includes(principal) || /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(principal))
-    ) {
+    if (typeof principal !== "string" || !(PRINCIPAL_ALIASES.includes(principal) || PRINCIPAL_ARN.test(principal))) {
       throw new InputError(
         "extra-checks",
-        `item ${i + 1}: 'principal' must be a role or user ARN, or one of ${PRINCIPAL_ALIASES.join(", ")}.`,
+        `item ${i + 1}: 'principal' ${typeof principal === "string" ? `'${principal}'` : "(missing)"} is not an IAM role or user ARN (arn:aws:iam::<12-digit account>:role/<name> or user/<name>, optionally with a path) nor one of ${PRINCIPAL_ALIASES.join(", ")}.`,
+        "Give the role's or user's ARN as IAM shows it; assumed-role session ARNs (arn:aws:sts::…) and groups are not simulated by the preflight.",
       );
     }
     return { ...check, principal };

@@ -11,6 +11,7 @@ import { ACCOUNT, API_KEY_SECRET, DB_SECRET, incidentTaskDefinition, scenario, s
 
 const PREFLIGHT_KEY = "AKIAPREFLIGHT0000001";
 const PREFLIGHT_ROLE = `arn:aws:iam::${ACCOUNT}:role/papyrus-preflight`;
+const DEPLOYER = `arn:aws:iam::${ACCOUNT}:user/deployer`;
 
 interface Statement {
   Sid: string;
@@ -26,7 +27,7 @@ afterEach(async () => {
   await emu?.stop();
 });
 
-async function runAs(policy: unknown) {
+async function runAs(policy: unknown, extraChecks = `- principal: ${DEPLOYER}\n  action: ecs:RegisterTaskDefinition`) {
   const readParameters = {
     Sid: "ReadParameters",
     Effect: "Allow",
@@ -78,7 +79,7 @@ async function runAs(policy: unknown) {
       "task-definition": "papyrus-task:1",
       "execution-role-arn": "",
       "task-role-checks": `- action: ssm:GetParameter\n  resource: arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/papyrus/prd/db-url`,
-      "extra-checks": `- principal: arn:aws:iam::${ACCOUNT}:user/deployer\n  action: ecs:RegisterTaskDefinition`,
+      "extra-checks": extraChecks,
       comment: "false",
     },
     env: { AWS_ENDPOINT_URL: emu.endpoint, AWS_ACCESS_KEY_ID: PREFLIGHT_KEY },
@@ -118,6 +119,33 @@ describe("the preflight role's documented policy", () => {
     ]) {
       expect(actions).toContain(call);
     }
+  });
+
+  it("simulates a user named in extra-checks end to end: the user's own verdicts, the call authorized on user/*", async () => {
+    const checks = [
+      `- principal: ${DEPLOYER}`,
+      "  action: ecs:RegisterTaskDefinition",
+      `- principal: ${DEPLOYER}`,
+      "  action: iam:PassRole",
+      `  resource: arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
+    ].join("\n");
+    const result = await runAs(documentedPolicy(), checks);
+    expect(denied()).toEqual([]);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.outputs.report ?? "{}");
+    const userRows = report.rows.filter((r: { principal: string }) => r.principal === DEPLOYER);
+    expect(userRows.map((r: { action: string; decision: string }) => [r.action, r.decision])).toEqual([
+      ["ecs:RegisterTaskDefinition", "allowed"],
+      ["iam:PassRole", "implicitDeny"],
+    ]);
+    // The preflight role's own SimulatePrincipalPolicy on the user, allowed by SimulateRolesAndUsers.
+    const onUser = emu.emulator.requests.filter(
+      (r) => r.action === "SimulatePrincipalPolicy" && r.params.PolicySourceArn === DEPLOYER,
+    );
+    expect(onUser.length).toBeGreaterThan(0);
+    expect(onUser.every((r) => r.status === 200 && r.principal === PREFLIGHT_ROLE)).toBe(true);
+    const annotation = result.annotations.find((a) => a.level === "error" && a.message.includes("iam:PassRole"));
+    expect(annotation?.message).toContain("user/deployer");
   });
 
   it("without the optional statement: the same verdict, line numbers instead of Sids, and the report says why", async () => {

@@ -493,12 +493,28 @@ describe("iam-simulate-preflight", () => {
     ],
     [{ "execution-role-arn": "ecsTaskExecutionRole" }, "Input 'execution-role-arn'"],
     [{ "aws-region": "mars-1" }, "Input 'aws-region'"],
-  ])("bad input %j → exit 1 naming the input, no AWS call", async (inputs, message) => {
-    await emulatorWith(scenario({}));
-    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), inputs);
-    expect(result.code).toBe(1);
-    expect(errorsOf(result)[0]?.message).toContain(message);
-    expect(emu.emulator.requests).toHaveLength(0);
-    expect(github.requests).toHaveLength(0);
-  });
+    // extra-checks principals: role or user ARNs only, in IAM's name and path syntax.
+    ...[
+      "deployer",
+      "arn:aws:iam::123456789012:group/devs",
+      "arn:aws:sts::123456789012:assumed-role/papyrus-ci/GitHubActions",
+      "arn:aws:iam::12345:user/deployer",
+      "arn:aws:iam::123456789012:user/",
+      "arn:aws:iam::123456789012:user/bad name",
+      "arn:aws:iam::123456789012:role/ci/",
+    ].map((principal): [Record<string, string>, string] => [
+      { "extra-checks": `- principal: ${JSON.stringify(principal)}\n  action: ecs:RegisterTaskDefinition` },
+      "Input 'extra-checks': item 1: 'principal'",
+    ]),
+  ] as [Record<string, string>, string][])(
+    "bad input %j → exit 1 naming the input, no AWS call",
+    async (inputs, message) => {
+      await emulatorWith(scenario({}));
+      const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), inputs);
+      expect(result.code).toBe(1);
+      expect(errorsOf(result)[0]?.message).toContain(message);
+      expect(emu.emulator.requests).toHaveLength(0);
+      expect(github.requests).toHaveLength(0);
+    },
+  );
 });
