@@ -28,7 +28,7 @@ export interface EmulatorOptions {
 }
 
 const DEFAULT_ACCOUNT = "123456789012";
-const SECRET_FIELDS = /^(SecretString|SecretBinary|Password|MasterUserPassword|Value)$/;
+const SECRET_FIELDS = /^(SecretString|SecretBinary|Password|MasterUserPassword|Value|PrivateKey)$/;
 
 function redact(params: Params): Params {
   const out: Params = {};

@@ -1,6 +1,7 @@
 /**
  * Elastic Load Balancing v2 (AWS Query, 2015-12-01): application load
- * balancers, target groups of type ip, HTTP listeners, targets and their
+ * balancers, target groups of type ip, HTTP and HTTPS listeners (TLS really
+ * terminated with an ACM certificate, see elbv2/tls.ts), targets and their
  * health, attributes and tags. Load balancers own requester-managed ENIs in
  * EC2, answer real HTTP on a loopback address and really health-check their
  * targets (see elbv2/health.ts and elbv2/traffic.ts).
@@ -8,6 +9,7 @@
 import { AwsError, validation } from "../errors";
 import type { Emulator } from "../server";
 import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import { acmOf } from "./acm";
 import { ec2Of } from "./ec2";
 import { hex } from "./ec2/common";
 import { HealthChecker } from "./elbv2/health";
@@ -30,8 +32,9 @@ import {
   validateName,
 } from "./elbv2/model";
 import { Targets } from "./elbv2/targets";
+import { DEFAULT_SSL_POLICY, SSL_POLICIES } from "./elbv2/tls";
 import { allocateAddress, releaseAddress, Traffic } from "./elbv2/traffic";
-import { lbOut, listenerOut, markerPage, tgOut } from "./elbv2/wire";
+import { lbOut, listenerOut, markerPage, readRedirect, tgOut } from "./elbv2/wire";
 
 /** Scenario section `elbv2`: emulated durations (seconds, before timeScale) and provisioning failures. */
 export interface Elbv2Scenario {
@@ -111,6 +114,7 @@ export class Elbv2Service implements ServiceModule {
       health: this.health,
       targetGroup: (arn) => this.targetGroups.get(arn),
       loadBalancer: (arn) => this.loadBalancers.get(arn),
+      certificate: (arn) => acmOf(emulator).material(arn, emulator.region),
     });
     this.targets = new Targets({
       emulator,
@@ -471,7 +475,7 @@ export class Elbv2Service implements ServiceModule {
 
   // ---- listeners -------------------------------------------------------------
 
-  private readActions(p: Params, lb: LoadBalancer): ListenerAction[] {
+  private readActions(p: Params, lb: LoadBalancer, protocol: string): ListenerAction[] {
     const raw = (p.DefaultActions ?? []) as Params[];
     if (raw.length === 0) throw validation("A default action must be specified");
     return raw.map((a): ListenerAction => {
@@ -506,23 +510,69 @@ export class Elbv2Service implements ServiceModule {
         if (cfg.MessageBody !== undefined) action.messageBody = String(cfg.MessageBody);
         return action;
       }
-      throw validation(`emulator: listener action type '${type}' is not emulated (forward and fixed-response are)`);
+      if (type === "redirect") return readRedirect((a.RedirectConfig ?? {}) as Params, protocol);
+      throw validation(
+        `emulator: listener action type '${type}' is not emulated (forward, fixed-response and redirect are)`,
+      );
     });
+  }
+
+  /**
+   * HTTPS listeners: one default certificate that ACM can serve in this
+   * region (else CertificateNotFound), and a security policy ALBs know (else
+   * SSLPolicyNotFound; the API's default when none is given). HTTP listeners
+   * take neither.
+   */
+  private readTls(p: Params, protocol: string, ctx: RequestContext): { certificateArn?: string; sslPolicy?: string } {
+    const certs = ((p.Certificates ?? []) as Params[]).map((c) => String(c.CertificateArn ?? ""));
+    if (protocol === "HTTP") {
+      if (certs.length > 0 || p.SslPolicy !== undefined) {
+        throw validation("Certificates and SslPolicy can only be specified for listeners with protocol HTTPS");
+      }
+      return {};
+    }
+    if (certs.length === 0) throw validation("A certificate must be specified for HTTPS listeners");
+    if (certs.length > 1) throw validation("You can specify only one default certificate for a listener");
+    const certificateArn = certs[0] as string;
+    if (!acmOf(this.emulator).material(certificateArn, ctx.region)) {
+      throw new AwsError("CertificateNotFound", `Certificate '${certificateArn}' not found`);
+    }
+    const sslPolicy = p.SslPolicy === undefined ? DEFAULT_SSL_POLICY : String(p.SslPolicy);
+    if (!SSL_POLICIES[sslPolicy]) throw new AwsError("SSLPolicyNotFound", `SSL policy '${sslPolicy}' not found`);
+    return { certificateArn, sslPolicy };
+  }
+
+  /** The load balancers whose listeners serve an ACM certificate (ACM's InUseBy). */
+  certificateUsers(certificateArn: string): string[] {
+    return [
+      ...new Set(
+        [...this.listeners.values()].filter((l) => l.certificateArn === certificateArn).map((l) => l.loadBalancerArn),
+      ),
+    ];
   }
 
   private async createListener(p: Params, ctx: RequestContext) {
     const lb = this.lb(p.LoadBalancerArn);
     const protocol = String(p.Protocol ?? "HTTP").toUpperCase();
-    if (protocol !== "HTTP") {
-      throw new AwsError("UnsupportedProtocol", `emulator: only HTTP listeners are emulated, not '${protocol}'`);
+    if (protocol !== "HTTP" && protocol !== "HTTPS") {
+      throw new AwsError(
+        "UnsupportedProtocol",
+        `emulator: only HTTP and HTTPS listeners are emulated, not '${protocol}'`,
+      );
     }
     const port = portIn(p.Port, "port");
-    const actions = this.readActions(p, lb);
+    const actions = this.readActions(p, lb, protocol);
+    const tls = this.readTls(p, protocol, ctx);
     const existing = this.listenersOf(lb).find((l) => l.port === port);
     if (existing) {
       // "This operation is idempotent ... If you attempt to create multiple listeners
       // with the same settings, each call succeeds." — API_CreateListener.html
-      if (existing.protocol === protocol && JSON.stringify(existing.actions) === JSON.stringify(actions)) {
+      if (
+        existing.protocol === protocol &&
+        existing.certificateArn === tls.certificateArn &&
+        existing.sslPolicy === tls.sslPolicy &&
+        JSON.stringify(existing.actions) === JSON.stringify(actions)
+      ) {
         return { Listeners: [listenerOut(existing)] };
       }
       throw new AwsError("DuplicateListener", "A listener already exists on this port for this load balancer");
@@ -537,6 +587,7 @@ export class Elbv2Service implements ServiceModule {
       port,
       protocol,
       actions,
+      ...tls,
       tags,
       attributes: new Map(Object.entries(LISTENER_ATTRIBUTES)),
       roundRobin: 0,

@@ -1,4 +1,5 @@
 import type { ServiceFactory } from "../types";
+import { createAcm } from "./acm";
 import { createCloudFormation } from "./cloudformation";
 import { createEc2 } from "./ec2";
 import { createEcs } from "./ecs";
@@ -23,4 +24,5 @@ export const serviceFactories: ServiceFactory[] = [
   createCloudFormation,
   createKms,
   createLogs,
+  createAcm,
 ];

@@ -3,6 +3,7 @@
  * attribute keys and defaults, ARNs.
  */
 import type { Server } from "node:http";
+import type { Server as HttpsServer } from "node:https";
 import { AwsError, validation } from "../../errors";
 import type { Params } from "../../types";
 
@@ -82,7 +83,18 @@ export interface TargetGroup {
 
 export type ListenerAction =
   | { type: "forward"; targetGroupArn: string; order?: number }
-  | { type: "fixed-response"; statusCode: string; contentType?: string; messageBody?: string; order?: number };
+  | { type: "fixed-response"; statusCode: string; contentType?: string; messageBody?: string; order?: number }
+  | {
+      type: "redirect";
+      /** RedirectConfig, with AWS's defaults filled in (`#{protocol}`, `#{host}`, ...). */
+      protocol: string;
+      port: string;
+      host: string;
+      path: string;
+      query: string;
+      statusCode: "HTTP_301" | "HTTP_302";
+      order?: number;
+    };
 
 export interface Listener {
   arn: string;
@@ -90,9 +102,12 @@ export interface Listener {
   port: number;
   protocol: string;
   actions: ListenerAction[];
+  /** HTTPS: the default certificate (an ACM ARN) and the security policy. */
+  certificateArn?: string;
+  sslPolicy?: string;
   tags: Tags;
   attributes: Map<string, string>;
-  server?: Server;
+  server?: Server | HttpsServer;
   /** Why it does not really listen (bind failure), if it does not. */
   bindError?: string;
   roundRobin: number;

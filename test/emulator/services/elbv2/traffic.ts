@@ -7,10 +7,13 @@
  * drops the traffic or the target does not answer within the idle timeout.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Emulator } from "../../server";
 import type { HealthChecker } from "./health";
 import type { Listener, LoadBalancer, Target, TargetGroup } from "./model";
+import { DEFAULT_SSL_POLICY, SSL_POLICIES, type TlsPolicy } from "./tls";
+import { redirectLocation } from "./wire";
 
 /** Addresses taken by load balancers of every emulator in this process. */
 const takenAddresses = new Set<string>();
@@ -61,6 +64,8 @@ export interface TrafficDeps {
   health: HealthChecker;
   targetGroup(arn: string): TargetGroup | undefined;
   loadBalancer(arn: string): LoadBalancer | undefined;
+  /** The PEM certificate (and chain) and key of an ACM certificate, if it can be served. */
+  certificate(arn: string): { cert: string; key: string } | undefined;
 }
 
 export class Traffic {
@@ -70,7 +75,29 @@ export class Traffic {
   async start(listener: Listener): Promise<void> {
     const lb = this.deps.loadBalancer(listener.loadBalancerArn);
     if (lb?.state !== "active" || listener.server) return;
-    const server = createServer((req, res) => this.handle(listener, req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.handle(listener, req, res);
+    let server: Server | HttpsServer;
+    if (listener.protocol === "HTTPS") {
+      // TLS terminated for real with the listener's ACM certificate, within its security policy's versions and ciphers.
+      const material = this.deps.certificate(listener.certificateArn as string);
+      const policy = SSL_POLICIES[listener.sslPolicy ?? DEFAULT_SSL_POLICY] as TlsPolicy;
+      if (!material) {
+        listener.bindError = `certificate ${listener.certificateArn} cannot be served`;
+        return;
+      }
+      server = createHttpsServer(
+        {
+          cert: material.cert,
+          key: material.key,
+          minVersion: policy.minVersion,
+          maxVersion: policy.maxVersion,
+          ...(policy.ciphers ? { ciphers: policy.ciphers, honorCipherOrder: true } : {}),
+        },
+        handler,
+      );
+    } else {
+      server = createServer(handler);
+    }
     listener.server = server;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -99,6 +126,27 @@ export class Traffic {
     const action = listener.actions[0];
     if (!lb || !action) {
       elbError(res, 503);
+      return;
+    }
+    if (action.type === "redirect") {
+      req.resume();
+      const url = new URL(req.url ?? "/", "http://x");
+      const location = redirectLocation(action, {
+        protocol: listener.protocol,
+        host: (req.headers.host ?? lb.address).replace(/:\d+$/, ""),
+        port: listener.port,
+        path: url.pathname,
+        query: url.search.replace(/^\?/, ""),
+      });
+      const status = action.statusCode === "HTTP_301" ? 301 : 302;
+      const body = `<html>\r\n<head><title>${status} ${status === 301 ? "Moved Permanently" : "Moved Temporarily"}</title></head>\r\n<body>\r\n<center><h1>${status} ${status === 301 ? "Moved Permanently" : "Moved Temporarily"}</h1></center>\r\n</body>\r\n</html>\r\n`;
+      res.writeHead(status, {
+        server: "awselb/2.0",
+        "content-type": "text/html",
+        "content-length": Buffer.byteLength(body),
+        location,
+      });
+      res.end(body);
       return;
     }
     if (action.type === "fixed-response") {
@@ -134,7 +182,7 @@ export class Traffic {
     const headers = {
       ...req.headers,
       "x-forwarded-for": forwardedFor,
-      "x-forwarded-proto": "http",
+      "x-forwarded-proto": listener.protocol.toLowerCase(),
       "x-forwarded-port": String(listener.port),
       "x-amzn-trace-id": traceId(),
     };
