@@ -51,7 +51,7 @@ export async function createCycle(
 ): Promise<Created> {
   const { elb, ec2 } = clients;
   const deadline = clock.now() + inputs.timeoutMs;
-  const tags = suiteTags(inputs, state.names.base, clock.now());
+  const tags = suiteTags(inputs, state.names.base, state.createdAt ?? clock.now());
   const save = (patch: Partial<AlbState>) => {
     Object.assign(state, patch);
     store.save(state);

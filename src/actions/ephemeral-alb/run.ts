@@ -11,6 +11,7 @@ import { resourceNames } from "./naming";
 import { createdSummary } from "./report";
 import type { AlbState, StateStore } from "./state";
 import { sweep } from "./sweep";
+import { TAG_EXPIRES_AT } from "./tags";
 import { validateNetwork } from "./validate";
 
 export interface Deps {
@@ -48,6 +49,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     containerPort: inputs.containerPort,
     listenerPort: inputs.listenerPort,
     keep: inputs.keep,
+    createdAt: clock.now(),
   };
   if (inputs.taskSecurityGroupId) state.taskSecurityGroupId = inputs.taskSecurityGroupId;
   deps.store.save(state);
@@ -96,7 +98,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     taskIngress: inputs.taskSecurityGroupId
       ? { groupId: inputs.taskSecurityGroupId, port: inputs.containerPort, ruleIds: state.taskIngressRuleIds ?? [] }
       : undefined,
-    tags: suiteTags(inputs, names.base, clock.now()),
+    tags: suiteTags(inputs, names.base, state.createdAt ?? clock.now()),
     keep: inputs.keep,
   };
   evidence.writeJson("alb_resources", record);
@@ -104,7 +106,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
 
   if (inputs.keep) {
     core.warning(
-      `keep: true — ${names.base} will NOT be destroyed by the post step. It keeps costing money until you delete it or a sweep (mode: sweep) removes it after its expiry tag (${inputs.ttlMinutes} min).`,
+      `keep: true — ${names.base} will NOT be destroyed by the post step. It keeps costing money until you delete it or a sweep (mode: sweep) removes it after its expiry tag: ${record.tags.find((t) => t.Key === TAG_EXPIRES_AT)?.Value} (ttl-minutes ${inputs.ttlMinutes}).`,
     );
   }
   await deps.summary(createdSummary(state, url, failure));

@@ -16,6 +16,8 @@ export interface AlbState {
   containerPort: number;
   listenerPort: number;
   keep: boolean;
+  /** When the cycle started (epoch ms): its `expires-at` tag is this plus `ttl-minutes`, on every resource and in the record. */
+  createdAt?: number;
   taskSecurityGroupId?: string;
   securityGroupId?: string;
   targetGroupArn?: string;

@@ -20,7 +20,7 @@ import type { SweepInputs } from "./inputs";
 import type { ResourceNames } from "./naming";
 import { leftoverMessage, teardownSummary } from "./report";
 import type { Deps } from "./run";
-import { TAG_EXPIRES_AT, TAG_NAME, TAG_RUN_ID, tagValue } from "./tags";
+import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID, tagValue } from "./tags";
 import { type CycleResources, type TeardownStep, teardown } from "./teardown";
 
 interface Tagged {
@@ -34,8 +34,25 @@ interface Tagged {
 export interface SweptCycle {
   name: string;
   runId: string;
+  /** `owner/name` of the repository whose run created it (the repository tag). */
+  repository: string;
   expiresAt: string;
+  /** Minutes until the expiry (negative: minutes since it passed), at the sweep's clock. */
+  expiresInMinutes: number | null;
   resources: { kind: string; id: string }[];
+}
+
+function duration(minutes: number): string {
+  const m = Math.abs(Math.round(minutes));
+  return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/** `2026-01-01T01:00:00.000Z (expired 2 h 5 min ago)`: the expiry tag, and how far it is from `now`. */
+export function expiryText(expiresAt: string, now: number): string {
+  const at = Date.parse(expiresAt);
+  if (!Number.isFinite(at)) return `an unreadable expiry tag '${expiresAt}'`;
+  const minutes = (at - now) / 60_000;
+  return `${new Date(at).toISOString()} (${minutes >= 0 ? `expires in ${duration(minutes)}` : `expired ${duration(minutes)} ago`})`;
 }
 
 function namesFromBase(base: string): ResourceNames {
@@ -227,7 +244,16 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
     if (!cycle) {
       const res: CycleResources = { region: inputs.region, listenerArns: [], taskIngressRules: [] };
       if (tagValue(item.tags, TAG_NAME)) res.names = namesFromBase(base);
-      cycle = { info: { name: base, runId, expiresAt, resources: [] }, res };
+      const at = Date.parse(expiresAt);
+      const info: SweptCycle = {
+        name: base,
+        runId,
+        repository: tagValue(item.tags, TAG_REPOSITORY) ?? "",
+        expiresAt,
+        expiresInMinutes: Number.isFinite(at) ? Math.round((at - now) / 60_000) : null,
+        resources: [],
+      };
+      cycle = { info, res };
       cycles.set(base, cycle);
     }
     cycle.info.resources.push({ kind: item.kind, id: item.groupId ? `${item.groupId} ${item.id}` : item.id });
@@ -240,10 +266,17 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
 
   const what = scopeDescription(inputs);
   core.info(`Found ${cycles.size} cycle(s) ${what}; kept ${kept} resource(s) that are not.`);
+  const owner = (c: SweptCycle) =>
+    `run ${c.runId}${c.repository ? ` of ${c.repository}` : ""}, ${expiryText(c.expiresAt, now)}`;
   const steps: TeardownStep[] = [];
-  if (!inputs.dryRun) {
+  if (inputs.dryRun) {
+    for (const { info } of cycles.values()) {
+      core.info(`Would remove ${info.name} (${owner(info)}):`);
+      for (const r of info.resources) core.info(`  ${r.kind} ${r.id}`);
+    }
+  } else {
     for (const { info, res } of cycles.values()) {
-      core.info(`Sweeping ${info.name} (run ${info.runId}, expired ${info.expiresAt}).`);
+      core.info(`Sweeping ${info.name} (${owner(info)}).`);
       const done = await teardown(res, deps.clients, { clock });
       for (const s of done) if (s.outcome === "failed") core.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
       steps.push(...done);
@@ -270,7 +303,7 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
     ];
     for (const c of cycles.values())
       lines.push(
-        `- \`${c.info.name}\` (run ${c.info.runId}, expires ${c.info.expiresAt}): ${c.info.resources.map((r) => r.kind).join(", ")}`,
+        `- \`${c.info.name}\` (${owner(c.info)}): ${c.info.resources.map((r) => `${r.kind} \`${r.id}\``).join(", ")}`,
       );
     await deps.summary(`${lines.join("\n")}\n`);
   } else {
