@@ -121,20 +121,32 @@ export function accountIdsIn(report: PreflightReport): string[] {
   return [...ids];
 }
 
-/** The markdown for the job summary and the PR comment; account IDs masked. */
-export function reportMarkdown(report: PreflightReport): string {
+/**
+ * The markdown for the job summary and the PR comment; account IDs masked.
+ * `opts.subject` names what the report is about in its title (one section per
+ * task definition of a plan); `opts.lead` goes right under the title;
+ * `opts.accountIds` masks more IDs than this report's own; `opts.section`
+ * leaves out the limitation and the request count (the caller writes them
+ * once after all sections).
+ */
+export function reportMarkdown(
+  report: PreflightReport,
+  opts: { subject?: string; lead?: string; accountIds?: string[]; section?: boolean } = {},
+): string {
   const td = report.taskDefinition;
   const denied = report.rows.filter((r) => r.verdict !== "allowed");
   const allowed = report.rows.filter((r) => r.verdict === "allowed");
   const failing = report.findings.filter((f) => f.severity === "fail");
   const notes = report.findings.filter((f) => f.severity === "note");
+  const subject = opts.subject ? `${code(opts.subject)}: ` : "";
   const title =
     report.result === "pass"
-      ? `### ✅ IAM preflight passed: ${report.rows.length} permission checks allowed`
-      : `### ❌ IAM preflight failed: ${report.deniedCount} denied, ${report.needsContextCount > 0 ? `${report.needsContextCount} need context, ` : ""}${failing.length} other problem${failing.length === 1 ? "" : "s"}`;
+      ? `### ✅ ${subject}IAM preflight passed: ${report.rows.length} permission checks allowed`
+      : `### ❌ ${subject}IAM preflight failed: ${report.deniedCount} denied, ${report.needsContextCount > 0 ? `${report.needsContextCount} need context, ` : ""}${failing.length} other problem${failing.length === 1 ? "" : "s"}`;
   const lines = [
     title,
     "",
+    ...(opts.lead ? [opts.lead, ""] : []),
     `${td ? `Task definition ${code(td.family)}${td.revision !== undefined ? ` revision ${td.revision}` : ""} from ${code(td.source)}; ` : ""}` +
       report.principals.map((p) => `${escapeText(p.role)} ${code(p.arn)}`).join(", "),
     "",
@@ -147,6 +159,7 @@ export function reportMarkdown(report: PreflightReport): string {
   if (allowed.length > 0) {
     lines.push(`<details><summary>${allowed.length} allowed</summary>`, "", rowsTable(allowed), "", "</details>", "");
   }
+  if (opts.section) return maskAccountIds(lines.join("\n"), [...accountIdsIn(report), ...(opts.accountIds ?? [])]);
   lines.push(
     `> [!IMPORTANT]\n> ${LIMITATION}`,
     "",
@@ -157,5 +170,5 @@ export function reportMarkdown(report: PreflightReport): string {
     }</sub>`,
     "",
   );
-  return maskAccountIds(lines.join("\n"), accountIdsIn(report));
+  return maskAccountIds(lines.join("\n"), [...accountIdsIn(report), ...(opts.accountIds ?? [])]);
 }

@@ -18,7 +18,7 @@ import type { Lookups } from "../aws-lookups";
 import { type Check, CheckList, type Finding, type Principal, type Row, type Scope } from "../checks";
 import { deriveExecutionRoleChecks, type TaskDefinitionDoc } from "../derive";
 import type { PreflightInputs } from "../inputs";
-import { accountIdsIn, buildReport, reportMarkdown } from "../report";
+import { accountIdsIn, buildReport, LIMITATION, reportMarkdown } from "../report";
 import { type Simulator, simulateChecks } from "../simulate";
 import type { PlanIo } from "./aws-io";
 import { isUnresolvedString } from "./cfn-intrinsics";
@@ -148,10 +148,13 @@ export async function runPlannedPreflight(
           return line && file.relative ? { file: file.relative, line } : undefined;
         };
 
-  const findings: (Finding & { at?: string })[] = [];
+  /** `at`: the task definition a finding is about; `role`: the role whose policies it is about. */
+  const findings: (Finding & { at?: string; role?: string })[] = [];
   const checks = new CheckList();
   const before = new Set<string>();
-  const rowAddress = new Map<string, string>();
+  /** Row key → the task definitions that need it (several share a role's check). */
+  const rowAddresses = new Map<string, string[]>();
+  const roleOf = new Map<string, string>();
   for (const u of parsed.unresolved)
     findings.push({ severity: "fail", subject: u.at, message: `${u.at}: ${u.reason}.`, sources: [] });
   for (const td of selected) {
@@ -185,6 +188,7 @@ export async function runPlannedPreflight(
       });
       continue;
     }
+    roleOf.set(td.address, doc.executionRoleArn);
     const role: Principal = { arn: doc.executionRoleArn, role: "execution role" };
     const own = new CheckList();
     findings.push(
@@ -193,7 +197,8 @@ export async function runPlannedPreflight(
     for (const c of own.all()) {
       for (const reason of c.reasons)
         checks.add(c.principal, c.action, c.resource, { reason: `${td.address}: ${reason}`, context: c.context });
-      rowAddress.set(keyOf(c), td.address);
+      const key = keyOf(c);
+      rowAddresses.set(key, [...(rowAddresses.get(key) ?? []), td.address]);
     }
     if (td.before?.executionRoleArn) {
       const old = new CheckList();
@@ -213,7 +218,9 @@ export async function runPlannedPreflight(
   const all = checks.all();
   const sets = new Map<string, PolicySet>();
   for (const arn of new Set(all.map((c) => c.principal.arn))) {
-    sets.set(arn, await plannedPolicySet(arn, parsed.iam, deps.io, findings));
+    const about: Finding[] = [];
+    sets.set(arn, await plannedPolicySet(arn, parsed.iam, deps.io, about));
+    findings.push(...about.map((f) => ({ ...f, role: arn })));
   }
   const deployedChecks = all.filter((c) => sets.get(c.principal.arn)?.deployed);
   const deployedRun = await simulateChecks(deployedChecks, deps.simulator);
@@ -257,11 +264,56 @@ export async function runPlannedPreflight(
     principals: [...sets.keys()].map((arn) => ({ role: "execution role", arn })),
     simulation: { requests: plannedRun.requests + deployedRun.requests, calls: plannedRun.calls + deployedRun.calls },
   });
-  const rows = report.rows.map((r, i) => ({
-    ...r,
-    ...(extras[i] as (typeof extras)[number]),
-    address: rowAddress.get(keyOf(plannedRun.rows[i] as Row)),
-  }));
+  const rows = report.rows.map((r, i) => {
+    const addresses = rowAddresses.get(keyOf(plannedRun.rows[i] as Row)) ?? [];
+    return { ...r, ...(extras[i] as (typeof extras)[number]), address: addresses[0], addresses };
+  });
+  const accountIds = accountIdsIn(report);
+
+  // One section (and one annotation) per task definition: its rows, its findings and its roles' findings.
+  const sections = selected.map((td) => {
+    const mine = (f: (typeof findings)[number]) =>
+      f.at === td.address || (f.role !== undefined && f.role === roleOf.get(td.address));
+    const indexes = rows.flatMap((r, i) => (r.addresses.includes(td.address) ? [i] : []));
+    // A row several task definitions share says, in each section, what this one needs it for.
+    const own = (reasons: string[]) => reasons.filter((x) => x.startsWith(`${td.address}: `));
+    const sectionReport = buildReport({
+      rows: indexes.map((i) => {
+        const row = plannedRun.rows[i] as Row;
+        return { ...row, reasons: own(row.reasons) };
+      }),
+      findings: findings.filter(mine),
+      taskDefinition: { family: td.doc?.family ?? td.address, source: `${td.address} in ${file.display}` },
+      principals: report.principals.filter((p) => p.arn === roleOf.get(td.address)),
+      simulation: { requests: 0, calls: 0 },
+    });
+    const sectionRows = indexes.map((i) => {
+      const row = rows[i] as (typeof rows)[number];
+      return { ...row, neededFor: own(row.neededFor) };
+    });
+    return { td, report: sectionReport, rows: sectionRows };
+  });
+  const general = findings.filter((f) => f.severity === "fail" && f.at === undefined && f.role === undefined);
+  const several = sections.length > 1;
+  const markdown = [
+    changeSummary(rows, accountIds, several),
+    ...(general.length > 0
+      ? [
+          `#### Problems with ${code(file.display)}\n\n${general.map((f) => `- ${escapeText(maskAccountIds(f.message, accountIds), 600)}`).join("\n")}`,
+        ]
+      : []),
+    ...sections.map(
+      (s) =>
+        `${reportMarkdown(s.report, {
+          subject: s.td.address,
+          accountIds,
+          section: true,
+          ...(several ? { lead: changeSummary(s.rows, accountIds, false) } : {}),
+        })}${fixesMarkdown(s.rows, accountIds)}`,
+    ),
+    `> [!IMPORTANT]\n> ${LIMITATION}`,
+    `<sub>${report.simulation.checks} checks in ${report.simulation.requests} simulation requests (SimulateCustomPolicy with the planned policies, SimulatePrincipalPolicy with the deployed ones), not counting the fix proofs.</sub>`,
+  ].join("\n\n");
   const full = {
     ...report,
     rows,
@@ -269,28 +321,30 @@ export async function runPlannedPreflight(
       format: parsed.format,
       file: file.display,
       plannedPolicies: true,
-      taskDefinitions: selected.map((t) => ({
-        address: t.address,
-        change: t.change,
-        ...(t.unknown ? { unknown: t.unknown.reason } : {}),
+      taskDefinitions: sections.map((s) => ({
+        address: s.td.address,
+        change: s.td.change,
+        ...(s.td.unknown ? { unknown: s.td.unknown.reason } : {}),
+        result: s.report.result,
+        deniedCount: s.report.deniedCount,
+        needsContextCount: s.report.needsContextCount,
+        failingFindings: s.report.failingFindings,
+        breaks: s.rows.filter((r) => r.change === "breaks").length,
       })),
       placeholders: Object.fromEntries(parsed.placeholders),
     },
   };
   const evidenceFile = new EvidenceWriter(inputs.evidenceDir).writeJson("iam_preflight", full);
-  const accountIds = accountIdsIn(report);
-  const markdown = `${changeSummary(rows, accountIds)}\n\n${reportMarkdown(report)}${fixesMarkdown(rows, accountIds)}`;
 
   const annotate = deps.annotate ?? annotateError;
   const where = (address?: string) => {
     const at = address ? locate(address) : undefined;
     return at ? { ...at, title: "IAM preflight" } : undefined;
   };
-  for (const f of findings) if (f.severity === "fail") annotate(maskAccountIds(f.message, accountIds), where(f.at));
-  for (const r of rows) {
-    if (r.change !== "breaks" && r.change !== "staysDenied") continue;
-    const msg = `${r.change === "breaks" ? "This PR breaks" : "Still denied"}: ${r.principal} is not allowed ${r.action} on ${r.resource} (needed for ${r.neededFor.join("; ")}).${r.fix ? ` Proven fix: add ${JSON.stringify(r.fix.statement)}${r.fix.edit ? ` to ${r.fix.edit}` : ""}.` : ""}`;
-    annotate(maskAccountIds(msg, accountIds), where(r.address));
+  for (const f of general) annotate(maskAccountIds(f.message, accountIds), where());
+  for (const s of sections) {
+    const message = sectionAnnotation(s.td.address, s.rows, s.report.findings);
+    if (message) annotate(maskAccountIds(message, accountIds), where(s.td.address));
   }
   await (deps.publish ?? publishReport)({
     action: ACTION,
@@ -309,10 +363,53 @@ export async function runPlannedPreflight(
   };
   if (report.result === "pass" || inputs.failOn === "never") return { outputs };
   const breaks = rows.filter((r) => r.change === "breaks").length;
+  const failingSections = sections.filter((s) => s.report.result === "fail").map((s) => s.td.address);
   return {
     outputs,
-    failure: `IAM preflight failed for the planned state of ${file.display}: ${report.deniedCount} permission check(s) denied (${breaks} broken by this change) and ${report.failingFindings} other problem(s). See the annotations and the job summary; each deny has a proven fix there.`,
+    failure: `IAM preflight failed for the planned state of ${file.display}${failingSections.length > 0 ? ` (${failingSections.join(", ")})` : ""}: ${report.deniedCount} permission check(s) denied (${breaks} broken by this change) and ${report.failingFindings} other problem(s). See the annotations and the job summary; each deny has a proven fix there.`,
   };
+}
+
+type ReportRow = {
+  change: Change;
+  principal: string;
+  action: string;
+  resource: string;
+  neededFor: string[];
+  fix?: Fix;
+  addresses: string[];
+};
+
+/**
+ * The one annotation of a task definition: what the PR breaks in it (with
+ * the proven fix), what stays denied, and its other problems. Undefined when
+ * nothing fails.
+ */
+function sectionAnnotation(
+  address: string,
+  rows: ReportRow[],
+  findings: { severity: string; message: string }[],
+): string | undefined {
+  const line = (r: ReportRow) =>
+    `- ${r.principal} is not allowed ${r.action} on ${r.resource} (needed for ${r.neededFor.join("; ")}).${r.fix ? ` Proven fix: add ${JSON.stringify(r.fix.statement)}${r.fix.edit ? ` to ${r.fix.edit}` : ""}.` : ""}`;
+  const breaks = rows.filter((r) => r.change === "breaks");
+  const stays = rows.filter((r) => r.change === "staysDenied");
+  const problems = findings.filter((f) => f.severity === "fail");
+  if (breaks.length + stays.length + problems.length === 0) return undefined;
+  const head =
+    breaks.length > 0
+      ? `This PR breaks ${address}: ${breaks.length} permission check(s) denied with the planned policies.`
+      : stays.length > 0
+        ? `Still denied in ${address}: ${stays.length} permission check(s).`
+        : `IAM preflight cannot pass ${address}: ${problems.length} problem(s).`;
+  return [
+    head,
+    ...breaks.map(line),
+    ...(stays.length > 0 && breaks.length > 0 ? ["Still denied:"] : []),
+    ...stays.map(line),
+    ...(problems.length > 0 && breaks.length + stays.length > 0 ? ["Other problems:"] : []),
+    ...problems.map((f) => `- ${f.message}`),
+  ].join("\n");
 }
 
 function withoutUnresolved(doc: TaskDefinitionDoc): TaskDefinitionDoc {
@@ -325,13 +422,14 @@ function withoutUnresolved(doc: TaskDefinitionDoc): TaskDefinitionDoc {
   };
 }
 
-type ReportRow = { change: Change; principal: string; action: string; resource: string; fix?: Fix };
-
-function changeSummary(rows: ReportRow[], accountIds: string[]): string {
+function changeSummary(rows: ReportRow[], accountIds: string[], withAddresses: boolean): string {
   const list = (change: Change) =>
     rows
       .filter((r) => r.change === change)
-      .map((r) => `${code(r.action)} on ${code(maskAccountIds(r.resource, accountIds))}`);
+      .map(
+        (r) =>
+          `${code(r.action)} on ${code(maskAccountIds(r.resource, accountIds))}${withAddresses ? ` (${r.addresses.map((a) => code(a)).join(", ")})` : ""}`,
+      );
   const line = (label: string, items: string[]) => (items.length > 0 ? `**${label}:** ${items.join(", ")}` : "");
   const lines = [
     line("this PR breaks", list("breaks")),
@@ -351,5 +449,5 @@ function fixesMarkdown(rows: ReportRow[], accountIds: string[]): string {
     const lang = fix.terraform ? "hcl" : fix.cloudformation ? "yaml" : "json";
     return `- ${escapeText(`${r.action} on ${maskAccountIds(r.resource, accountIds)}`)}${fix.edit ? ` — edit ${code(fix.edit)}` : ""} (verified: the simulation allows it with this statement added)\n\n\`\`\`${lang}\n${maskAccountIds(body, accountIds)}\n\`\`\`\n\n\`\`\`json\n${maskAccountIds(fix.policyJson, accountIds)}\n\`\`\``;
   });
-  return `\n\n### Proven fixes\n\n${blocks.join("\n\n")}\n`;
+  return `\n\n#### Proven fixes\n\n${blocks.join("\n\n")}\n`;
 }

@@ -190,6 +190,68 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     expect(annotation).toMatchObject({ file: "infra/modules/app/main.tf", line: 21 });
   });
 
+  it("several task definitions: one report section and one annotation each, the unchanged one whose shared role loses a statement included, the one with an untouched role left out", async () => {
+    const roles = [
+      { name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*", "papyrus/api-key-*") },
+      { name: "papyrus-cron-execution", inline: allowSecrets("papyrus/db-*") },
+    ];
+    const r = await run(terraformWorkspace("shared-role"), deployed(roles));
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.outputs.report ?? "{}") as {
+      plan: { taskDefinitions: { address: string; change: string; result: string; breaks: number }[] };
+      rows: (PlanRow & { addresses: string[] })[];
+    };
+    expect(report.plan.taskDefinitions).toEqual([
+      expect.objectContaining({ address: "aws_ecs_task_definition.app", change: "replace", result: "fail", breaks: 1 }),
+      expect.objectContaining({
+        address: "aws_ecs_task_definition.worker",
+        change: "unchanged",
+        result: "fail",
+        breaks: 1,
+      }),
+    ]);
+    // The API key row is needed by both task definitions; the DB row only by app.
+    expect(report.rows.find((x) => x.resource === API_KEY)?.addresses).toEqual([
+      "aws_ecs_task_definition.app",
+      "aws_ecs_task_definition.worker",
+    ]);
+    expect(report.rows.find((x) => x.resource === DB)?.addresses).toEqual(["aws_ecs_task_definition.app"]);
+    const body = comment();
+    expect(body).toMatch(
+      /^<!--[^\n]*-->\n\*\*this PR breaks:\*\* `secretsmanager:GetSecretValue` on `[^`]+api-key-GhIjKl` \(`aws_ecs_task_definition.app`, `aws_ecs_task_definition.worker`\)/,
+    );
+    const sections = body.split(/\n(?=### )/).filter((x) => x.startsWith("### "));
+    expect(sections.map((x) => x.split("\n")[0])).toEqual([
+      expect.stringMatching(/^### ❌ `aws_ecs_task_definition.app`: IAM preflight failed: 1 denied/),
+      expect.stringMatching(/^### ❌ `aws_ecs_task_definition.worker`: IAM preflight failed: 1 denied/),
+    ]);
+    expect(sections.every((x) => x.includes("#### Proven fixes"))).toBe(true);
+    expect(body).not.toContain("aws_ecs_task_definition.cron");
+    const breaks = r.annotations.filter((a) => a.level === "error" && a.message.startsWith("This PR breaks"));
+    expect(breaks.map((a) => [a.message.split(":")[0], a.file, a.line])).toEqual([
+      ["This PR breaks aws_ecs_task_definition.app", "infra/main.tf", 48],
+      ["This PR breaks aws_ecs_task_definition.worker", "infra/main.tf", 66],
+    ]);
+    expect(breaks[1]?.message).toContain("Proven fix: add");
+    expect(breaks[1]?.message).toContain(
+      "needed for aws_ecs_task_definition.worker: container worker, secret API_KEY)",
+    );
+  });
+
+  it("task-definition-address selects one of several task definitions: one section, one annotation", async () => {
+    const roles = [{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*", "papyrus/api-key-*") }];
+    const r = await run(terraformWorkspace("shared-role"), deployed(roles), {
+      "task-definition-address": "aws_ecs_task_definition.worker",
+    });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.outputs.report ?? "{}") as { plan: { taskDefinitions: { address: string }[] } };
+    expect(report.plan.taskDefinitions.map((t) => t.address)).toEqual(["aws_ecs_task_definition.worker"]);
+    expect(comment()).not.toContain("aws_ecs_task_definition.app");
+    expect(r.annotations.filter((a) => a.level === "error" && a.file).map((a) => [a.file, a.line])).toEqual([
+      ["infra/main.tf", 66],
+    ]);
+  });
+
   it("a plan without a task definition: a clear error naming the input", async () => {
     const r = await run(terraformWorkspace("no-task-definition"), deployed([]));
     expect(r.code).toBe(1);
