@@ -25,6 +25,7 @@ import {
   type Parameter,
   RDSClient,
 } from "@aws-sdk/client-rds";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spyAuthorizations } from "./authorizer-spy";
@@ -117,8 +118,16 @@ describe("RDS emulator: instances", () => {
     );
     const value = await sm.send(new GetSecretValueCommand({ SecretId: secret?.SecretArn }));
     expect(JSON.parse(value.SecretString ?? "")).toEqual({ username: "papyrus_admin", password: "real-pg-password" });
+    // Without MasterUserSecretKmsKeyId: the AWS managed key aws/secretsmanager. DescribeSecret omits KmsKeyId for it;
+    // RDS names the managed key's ARN.
     const described = await sm.send(new DescribeSecretCommand({ SecretId: secret?.SecretArn }));
-    expect(described).toMatchObject({ OwningService: "rds", KmsKeyId: secret?.KmsKeyId });
+    expect(described).toMatchObject({ OwningService: "rds" });
+    expect(described).not.toHaveProperty("KmsKeyId");
+    const kms = new KMSClient({ endpoint: emu.endpoint, region: "us-west-2" });
+    const managed = await kms.send(new DescribeKeyCommand({ KeyId: "alias/aws/secretsmanager" }));
+    kms.destroy();
+    expect(managed.KeyMetadata?.KeyManager).toBe("AWS");
+    expect(secret?.KmsKeyId).toBe(managed.KeyMetadata?.Arn);
     expect(described.Tags).toEqual([{ Key: "aws:rds:primaryDBInstanceArn", Value: db?.DBInstanceArn }]);
   });
 
@@ -279,6 +288,9 @@ describe("RDS emulator: clusters", () => {
     expect(cluster?.AvailabilityZones).toHaveLength(3);
     const secret = await sm.send(new GetSecretValueCommand({ SecretId: cluster?.MasterUserSecret?.SecretArn }));
     expect(JSON.parse(secret.SecretString ?? "").username).toBe("aurora_admin");
+    // With a key given, Secrets Manager names it too.
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: cluster?.MasterUserSecret?.SecretArn }));
+    expect(described.KmsKeyId).toBe(SECRET_KMS);
     expect(secret.Name).toMatch(/^rds!cluster-/);
     const call = rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: "ghost" }));
     await expect(call).rejects.toBeInstanceOf(DBClusterNotFoundFault);

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FaultConfig } from "../../emulator/faults";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
@@ -260,6 +261,52 @@ describe("iam-simulate-preflight", () => {
     expect(result.code).toBe(1);
     const decrypt = reportOf(result).rows.filter((r) => r.action === "kms:Decrypt");
     expect(decrypt.map((r) => [r.resource, r.decision])).toEqual([[CMK, "implicitDeny"]]);
+  });
+
+  it("RDS-managed master secrets: no kms:Decrypt without MasterUserSecretKmsKeyId (aws/secretsmanager), the key's row with it", async () => {
+    const s = scenario({ executionPolicy: secretsPolicy(["*"]) });
+    s.rds = {
+      instances: [
+        { id: "papyrus-db", engine: "postgres", masterUsername: "papyrus_admin", masterUserSecret: true },
+        { id: "reports-db", engine: "postgres", masterUsername: "reports", masterUserSecret: { kmsKeyId: CMK } },
+      ],
+    };
+    s.kms = { keys: [{ id: CMK.split("/").pop() as string }] };
+    await emulatorWith(s);
+    const rds = new RDSClient({ endpoint: emu.endpoint, region: REGION });
+    const secretOf = async (id: string) =>
+      (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]?.MasterUserSecret
+        ?.SecretArn as string;
+    const [papyrus, reports] = [await secretOf("papyrus-db"), await secretOf("reports-db")];
+    rds.destroy();
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([
+        {
+          name: "web",
+          secrets: [
+            { name: "DB_PASSWORD", valueFrom: `${papyrus}:password::` },
+            { name: "REPORTS_PASSWORD", valueFrom: `${reports}:password::` },
+          ],
+        },
+      ]),
+    );
+    const result = await preflight(workspace);
+    const report = reportOf(result);
+    expect(report.rows.filter((r) => r.action === "secretsmanager:GetSecretValue").map((r) => r.resource)).toEqual([
+      papyrus,
+      reports,
+    ]);
+    // The execution role's policy needs no kms:Decrypt for aws/secretsmanager: its key policy lets every
+    // principal of the account use it through Secrets Manager.
+    const decrypt = report.rows.filter((r) => r.action === "kms:Decrypt");
+    expect(decrypt.map((r) => [r.resource, r.decision])).toEqual([[CMK, "implicitDeny"]]);
+    expect(result.code).toBe(1);
+    expect(
+      errorsOf(result)
+        .map((a) => a.message)
+        .join("\n"),
+    ).not.toContain(papyrus.split(":").pop());
   });
 
   it("reports an explicit deny with the statement that denies", async () => {

@@ -37,15 +37,19 @@ interface Alias {
   created: Date;
 }
 
-export const AWS_MANAGED_ALIASES = ["alias/aws/secretsmanager", "alias/aws/ssm", "alias/aws/rds"];
+export const AWS_MANAGED_ALIASES = ["alias/aws/secretsmanager", "alias/aws/ssm", "alias/aws/rds"] as const;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 
 /** A stable key id per region and AWS managed alias (the same on every call, as in AWS). */
-function managedKeyId(region: string, alias: string): string {
+export function managedKeyId(region: string, alias: string): string {
   const h = createHash("sha256").update(`${region}\n${alias}`).digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/** The key ARN of an AWS managed key (`alias/aws/secretsmanager`, ...), as DescribeKey of its alias answers. */
+export const awsManagedKeyArn = (region: string, account: string, alias: (typeof AWS_MANAGED_ALIASES)[number]) =>
+  `arn:aws:kms:${region}:${account}:key/${managedKeyId(region, alias)}`;
 
 export function createKms(emulator: Emulator): ServiceModule {
   const keys = new Map<string, Key>(); // `${region}/${id}`

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { AwsError } from "../../errors";
 import type { Emulator } from "../../server";
 import type { Params } from "../../types";
+import { awsManagedKeyArn } from "../kms";
 import { randomAlphanumeric } from "../paging";
 import type { SecretsManagerModule } from "../secretsmanager";
 import {
@@ -82,8 +83,6 @@ export class RdsState {
   readonly groups = new Map<string, ParameterGroup>();
   /** The 12 characters AWS puts in every endpoint of one account and region. */
   dnsSuffix = randomAlphanumeric(12, LOWER);
-  /** The account's aws/secretsmanager key, which managed master secrets use by default. */
-  defaultSecretsKey = "";
 
   constructor(private readonly emulator: Emulator) {
     this.clear();
@@ -102,7 +101,6 @@ export class RdsState {
     this.clusters.clear();
     this.groups.clear();
     this.dnsSuffix = randomAlphanumeric(12, LOWER);
-    this.defaultSecretsKey = `arn:aws:kms:${this.region}:${this.emulator.account}:key/${randomUUID()}`;
   }
 
   private secrets(): SecretsManagerModule {
@@ -159,12 +157,18 @@ export class RdsState {
     username: string,
     spec: NonNullable<InstanceSpec["managedSecret"]>,
   ): ManagedSecret {
-    const kmsKeyId = spec.kmsKeyId ?? this.defaultSecretsKey;
     const password = spec.password ?? randomAlphanumeric(28);
+    // Without MasterUserSecretKmsKeyId RDS encrypts the secret with the AWS managed key aws/secretsmanager
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, MasterUserSecretKmsKeyId);
+    // Secrets Manager's DescribeSecret then has no KmsKeyId ("If the secret is encrypted with the AWS managed key
+    // aws/secretsmanager, this field is omitted",
+    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html), while RDS's
+    // MasterUserSecret.KmsKeyId names the key it used: that managed key's ARN.
+    const kmsKeyId = spec.kmsKeyId ?? awsManagedKeyArn(this.region, this.emulator.account, "alias/aws/secretsmanager");
     const secretArn = this.secrets().createSecret({
       name: `rds!${kind}-${randomUUID()}`,
       secretString: JSON.stringify({ username, password }),
-      kmsKeyId,
+      ...(spec.kmsKeyId !== undefined ? { kmsKeyId: spec.kmsKeyId } : {}),
       owningService: "rds",
       description: `Secret associated with primary RDS DB ${kind === "db" ? "instance" : "cluster"}: ${ownerArn}`,
       tags: [{ Key: kind === "db" ? "aws:rds:primaryDBInstanceArn" : "aws:rds:primaryDBClusterArn", Value: ownerArn }],
