@@ -1,3 +1,4 @@
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
   CreateDBClusterCommand,
   CreateDBClusterParameterGroupCommand,
@@ -25,7 +26,6 @@ import {
   type Parameter,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spyAuthorizations } from "./authorizer-spy";
