@@ -1,8 +1,10 @@
 // Bundles one ncc bundle per action entry point. Entry points are discovered,
 // never listed by hand: src/actions/<name>/main.ts -> dist/<name>/index.js and
-// src/actions/<name>/post.ts -> dist/<name>-post/index.js.
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+// src/actions/<name>/post.ts -> dist/<name>-post/index.js; the command line
+// src/cli/main.ts -> dist/cli/index.js (`node scripts/build.mjs cli`), its flags
+// regenerated first from every action.yml (scripts/cli-inputs.mjs).
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -17,6 +19,11 @@ for (const name of readdirSync(join(root, "src/actions")).sort()) {
     const input = join("src/actions", name, file);
     if (existsSync(join(root, input))) entries.push({ input, out: join("dist", `${name}${suffix}`) });
   }
+}
+
+if (only.length === 0 || only.includes("cli")) {
+  execFileSync(process.execPath, [join(root, "scripts/cli-inputs.mjs")], { stdio: "inherit" });
+  entries.push({ input: "src/cli/main.ts", out: join("dist", "cli") });
 }
 
 function build({ input, out }) {
@@ -47,6 +54,8 @@ const queue = [...entries];
 async function worker() {
   for (let e = queue.shift(); e; e = queue.shift()) {
     await build(e);
+    // The `bin` of package.json: run directly (#!/usr/bin/env node), so executable.
+    if (e.out === join("dist", "cli")) chmodSync(join(root, e.out, "index.js"), 0o755);
     console.log(`built ${e.out}/index.js`);
   }
 }

@@ -1,0 +1,266 @@
+/**
+ * What a person sees: progress lines with the elapsed time on stderr, the
+ * report (the job summary's markdown as text) on stdout, colour only on a TTY
+ * and never with NO_COLOR. Every line is masked with the secrets registered so
+ * far, as the runner masks its log.
+ *
+ * The actions' code still logs through @actions/core in places; outside a
+ * runner core writes plain lines and `::command::` lines to process.stdout.
+ * `bridgeActionsCore` turns those into this console's lines (an `::add-mask::`
+ * registers a secret and prints nothing), so stdout stays the report (or the
+ * one JSON document with --json).
+ */
+
+export interface ConsoleOptions {
+  json: boolean;
+  verbose: boolean;
+  env?: NodeJS.ProcessEnv;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  now?: () => number;
+}
+
+type Style = "bold" | "dim" | "red" | "green" | "yellow" | "cyan";
+const CODES: Record<Style, [number, number]> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+};
+
+/** https://no-color.org: NO_COLOR present and not empty disables colour; so does a stream that is not a terminal. */
+export function colourWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
+  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
+}
+
+export class CliConsole {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  private readonly secrets = new Set<string>();
+  private readonly out: (s: string) => void;
+  private readonly err: (s: string) => void;
+  private readonly colourOut: boolean;
+  private readonly colourErr: boolean;
+  private readonly now: () => number;
+  readonly started: number;
+
+  constructor(opts: ConsoleOptions) {
+    const env = opts.env ?? process.env;
+    const stdout = opts.stdout ?? process.stdout;
+    const stderr = opts.stderr ?? process.stderr;
+    // Bound now: bridgeActionsCore replaces process.stdout.write later.
+    const writeOut = stdout.write.bind(stdout);
+    const writeErr = stderr.write.bind(stderr);
+    this.out = (s) => void writeOut(s);
+    this.err = (s) => void writeErr(s);
+    this.colourOut = colourWanted(stdout, env);
+    this.colourErr = colourWanted(stderr, env);
+    this.json = opts.json;
+    this.verbose = opts.verbose;
+    this.now = opts.now ?? Date.now;
+    this.started = this.now();
+  }
+
+  addSecret(value: string): void {
+    if (value.trim() !== "") this.secrets.add(value);
+  }
+
+  mask(text: string): string {
+    let out = text;
+    // Longest first, so a secret that contains another is masked whole.
+    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
+    return out;
+  }
+
+  private paint(colour: boolean, style: Style, text: string): string {
+    if (!colour) return text;
+    const [on, off] = CODES[style];
+    return `\u001b[${on}m${text}\u001b[${off}m`;
+  }
+
+  /** Seconds since the command started, as shown in progress lines. */
+  elapsed(): string {
+    return `${((this.now() - this.started) / 1000).toFixed(1)}s`;
+  }
+
+  private line(text: string, style?: Style): void {
+    const stamp = this.paint(this.colourErr, "dim", `[${this.elapsed().padStart(7)}]`);
+    for (const l of this.mask(text).split("\n")) {
+      this.err(`${stamp} ${style ? this.paint(this.colourErr, style, l) : l}\n`);
+    }
+  }
+
+  progress(text: string): void {
+    this.line(text, "cyan");
+  }
+  info(text: string): void {
+    this.line(text);
+  }
+  warning(text: string): void {
+    this.line(`warning: ${text}`, "yellow");
+  }
+  error(text: string): void {
+    this.line(`error: ${text}`, "red");
+  }
+  debug(text: string): void {
+    if (this.verbose) this.line(`debug: ${text}`, "dim");
+  }
+
+  /** A usage error or a fatal one: plain, no timestamp. */
+  fatal(text: string): void {
+    this.err(`${this.paint(this.colourErr, "red", `ecs-alb-smoke: ${this.mask(text)}`)}\n`);
+  }
+
+  /** The report for a person (stdout); nothing with --json, whose stdout is the JSON document only. */
+  report(markdown: string): void {
+    if (this.json) return;
+    this.out(`${this.mask(markdownToText(markdown, (s, t) => this.paint(this.colourOut, s, t)))}\n`);
+  }
+
+  verdict(passed: boolean, text: string): void {
+    if (this.json) {
+      this.line(text, passed ? "green" : "red");
+      return;
+    }
+    this.out(`${this.paint(this.colourOut, passed ? "green" : "red", this.mask(text))}\n`);
+  }
+
+  /** The one JSON document of --json. */
+  document(value: unknown): void {
+    this.out(`${this.mask(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  /** Plain text on stdout (help). */
+  print(text: string): void {
+    this.out(text.endsWith("\n") ? text : `${text}\n`);
+  }
+}
+
+function unescapeCommand(s: string): string {
+  return s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
+}
+
+/** Routes what @actions/core writes to process.stdout into the console (see the file comment). */
+export function bridgeActionsCore(cons: CliConsole): void {
+  let pending = "";
+  const handle = (line: string) => {
+    const m = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
+    if (!m) {
+      cons.info(line);
+      return;
+    }
+    const data = unescapeCommand(m[2] ?? "");
+    switch (m[1]) {
+      case "add-mask":
+        cons.addSecret(data);
+        return;
+      case "warning":
+        cons.warning(data);
+        return;
+      case "error":
+        cons.error(data);
+        return;
+      case "notice":
+        cons.info(data);
+        return;
+      case "debug":
+        cons.debug(data);
+        return;
+      default:
+        // group/endgroup, save-state, set-output...: runner plumbing, nothing for a person.
+        cons.debug(line);
+    }
+  };
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    pending += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    let nl = pending.indexOf("\n");
+    while (nl >= 0) {
+      handle(pending.slice(0, nl).replace(/\r$/, ""));
+      pending = pending.slice(nl + 1);
+      nl = pending.indexOf("\n");
+    }
+    const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof process.stdout.write;
+}
+
+const stripInline = (s: string): string =>
+  s
+    .replace(/<br\s*\/?>/gi, " ")
+    .replace(/<[^>]+>/g, "")
+    .replace(/\[([^\]]*)\]\(([^)]*)\)/g, "$1 ($2)")
+    .replace(/\*\*([^*]+)\*\*/g, "$1")
+    .replace(/`([^`]*)`/g, "$1")
+    .replace(/\\([\\`*_{}[\]()#+\-.!|<>])/g, "$1")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&");
+
+function tableCells(row: string): string[] {
+  const cells: string[] = [];
+  let cell = "";
+  let code = false;
+  const body = row.trim().replace(/^\|/, "").replace(/\|$/, "");
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === "\\" && body[i + 1] === "|") {
+      cell += "|";
+      i++;
+    } else if (c === "`") {
+      code = !code;
+      cell += c;
+    } else if (c === "|" && !code) {
+      cells.push(cell);
+      cell = "";
+    } else cell += c;
+  }
+  cells.push(cell);
+  return cells.map((x) => stripInline(x.trim()));
+}
+
+/** The job summary's GitHub markdown as terminal text: headings, aligned tables, plain inline text. */
+export function markdownToText(markdown: string, paint: (s: Style, t: string) => string = (_s, t) => t): string {
+  const lines = markdown.replace(/\r\n/g, "\n").split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (/^\s*\|.*\|\s*$/.test(line) && /^\s*\|[\s:|-]+\|\s*$/.test(lines[i + 1] ?? "")) {
+      const rows = [tableCells(line)];
+      i += 2;
+      while (i < lines.length && /^\s*\|.*\|\s*$/.test(lines[i] as string)) rows.push(tableCells(lines[i++] as string));
+      i--;
+      const widths: number[] = [];
+      for (const r of rows) {
+        r.forEach((c, k) => {
+          widths[k] = Math.max(widths[k] ?? 0, [...c].length);
+        });
+      }
+      rows.forEach((r, n) => {
+        const text = r
+          .map((c, k) => c + " ".repeat((widths[k] ?? 0) - [...c].length))
+          .join("  ")
+          .trimEnd();
+        out.push(n === 0 ? paint("bold", text) : text);
+        if (n === 0) out.push(widths.map((w) => "-".repeat(w)).join("  "));
+      });
+      continue;
+    }
+    const heading = /^#{1,6}\s+(.*)$/.exec(line);
+    if (heading) {
+      out.push(paint("bold", stripInline(heading[1] as string)));
+      continue;
+    }
+    if (/^\s*<\/?(details|summary)[^>]*>\s*$/i.test(line) || /^\s*<!--.*-->\s*$/.test(line)) continue;
+    if (/^```/.test(line)) continue;
+    out.push(stripInline(line.replace(/^(\s*)[-*] /, "$1• ")));
+  }
+  return out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}

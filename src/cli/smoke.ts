@@ -1,0 +1,402 @@
+/**
+ * `ecs-alb-smoke smoke`: the root action's cycle from a terminal — preflight
+ * the credentials, create the temporary ALB, register the RUNNING tasks,
+ * probe, destroy, mask — with each step's own reader and `run`, its inputs
+ * mapped as action.yml's `with:` maps them.
+ *
+ * Nothing outlives the command: the ALB's state is kept in memory after every
+ * single create (the store ephemeral-alb saves to), and the destroy runs from
+ * it after the probe, after any error, and on the first SIGINT/SIGTERM. A
+ * create still in flight when the signal came is waited for (bounded) and
+ * destroyed too. A second signal stops at once, printing what is left and the
+ * `sweep` command that removes it.
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { albClients } from "../actions/ephemeral-alb/clients";
+import { destroyFromState } from "../actions/ephemeral-alb/destroy";
+import { readInputs as readAlbInputs } from "../actions/ephemeral-alb/inputs";
+import { run as runAlb } from "../actions/ephemeral-alb/run";
+import type { AlbState } from "../actions/ephemeral-alb/state";
+import { readInputs as readMaskInputs } from "../actions/evidence-mask/inputs";
+import { run as runMask } from "../actions/evidence-mask/run";
+import { readProbeInputs } from "../actions/http-evidence-probe/inputs";
+import { run as runProbe } from "../actions/http-evidence-probe/run";
+import { readPreflightInputs } from "../actions/iam-simulate-preflight/inputs";
+import { runPreflight } from "../actions/iam-simulate-preflight/run";
+import { registerClients } from "../actions/register-fargate-targets/clients";
+import { deregisterFromState } from "../actions/register-fargate-targets/deregister";
+import { readInputs as readRegisterInputs } from "../actions/register-fargate-targets/inputs";
+import { type RegisteredState, run as runRegister } from "../actions/register-fargate-targets/run";
+import { errorMessage, InputError } from "../lib/errors";
+import { evidenceTimestamp } from "../lib/evidence";
+import { readBoolean, readRegion } from "../lib/inputs";
+import { pathRoots, resolveInputPath } from "../lib/paths";
+import type { ActionResult, OutputValue } from "../lib/run-action";
+import type { Command } from "./commands";
+import type { CliConsole } from "./console";
+import { albDeps, maskDeps, preflightDeps, probeDeps, registerDeps } from "./deps";
+import { actionSource, type CommandSpec } from "./flags";
+
+const UPLOAD = "the command line keeps the evidence in --evidence-dir and uploads nothing.";
+
+export const SMOKE_SPEC: CommandSpec = {
+  name: "smoke",
+  action: "ecs-alb-smoke",
+  summary:
+    "The whole cycle: preflight → create the temporary ALB → register the RUNNING tasks → probe → destroy → mask; evidence in ./evidence/. Ctrl-C tears down.",
+  fixed: {
+    "artifact-name": { value: "", why: UPLOAD },
+    "artifact-retention-days": { value: "", why: UPLOAD },
+  },
+  extra: [
+    {
+      name: "evidence-dir",
+      default: "evidence",
+      description: "Folder (inside the current directory) the evidence is written to and masked in.",
+    },
+  ],
+  example:
+    "ecs-alb-smoke smoke --cluster papyrus --service papyrus-task-service --vpc-id vpc-0a1b2c3d4e5f67890 --subnet-ids subnet-0aaa1111bbbb2222c,subnet-0ddd3333eeee4444f --task-security-group-id sg-0123456789abcdef0 --secret-ids papyrus/prd/db --role-arn arn:aws:iam::123456789012:role/alb-smoke-ci",
+};
+
+/** Waited for after a signal, so a create that was in flight is destroyed too (the SDK's own retries end sooner). */
+const IN_FLIGHT_WAIT_MS = 90_000;
+const TICK_MS = Number(process.env.ECS_ALB_SMOKE_CLI_TICK_MS) || 5_000;
+const PLACEHOLDER_TG = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/placeholder/0000000000000000";
+
+/** Unique per invocation, usable as the `ecs-alb-smoke:run-id` tag and in `sweep --run-id`. */
+function newRunId(): string {
+  const random = Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0");
+  return `cli-${evidenceTimestamp().replace("_", "-")}-${random}`;
+}
+
+interface Phase {
+  name: string;
+  outcome: "success" | "failure" | "skipped" | "interrupted";
+  seconds?: number;
+  failure?: string;
+}
+
+const INTERRUPTED = Symbol("interrupted");
+
+export function whatIsLeft(state: AlbState | undefined): string[] {
+  if (!state) return [];
+  return [
+    state.listenerArn && `listener ${state.listenerArn}`,
+    state.loadBalancerArn
+      ? `load balancer ${state.loadBalancerArn}`
+      : `load balancer ${state.names.loadBalancer} (if created)`,
+    state.targetGroupArn
+      ? `target group ${state.targetGroupArn}`
+      : `target group ${state.names.targetGroup} (if created)`,
+    state.securityGroupId
+      ? `security group ${state.securityGroupId}`
+      : `security group ${state.names.securityGroup} (if created)`,
+    ...(state.taskIngressRuleIds ?? []).map((r) => `ingress rule ${r} in ${state.taskSecurityGroupId ?? "?"}`),
+  ].filter((x): x is string => Boolean(x));
+}
+
+async function targetsLine(region: string, arn: string): Promise<string | undefined> {
+  try {
+    const out = await registerClients(region).elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+    const all = out.TargetHealthDescriptions ?? [];
+    if (all.length === 0) return undefined;
+    const counts = new Map<string, number>();
+    for (const d of all) counts.set(d.TargetHealth?.State ?? "?", (counts.get(d.TargetHealth?.State ?? "?") ?? 0) + 1);
+    return `${all.length} target(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`;
+  } catch {
+    return undefined;
+  }
+}
+
+async function execute(
+  p: Parameters<Command["execute"]>[0],
+  cons: CliConsole,
+): Promise<ActionResult & { exitCode?: number }> {
+  const get = p.get;
+  const region = readRegion(get);
+  const evidenceDir = String(p.extra["evidence-dir"] ?? "evidence");
+  resolveInputPath("evidence-dir", evidenceDir, "write", pathRoots());
+  const runId = newRunId();
+  const preflightOn = readBoolean(get, "preflight", true);
+  const roleArn = get("role-arn").trim();
+  if (preflightOn && roleArn === "") {
+    throw new InputError(
+      "role-arn",
+      "is required when 'preflight' is true.",
+      "Give the ARN of the role your credentials belong to (`aws sts get-caller-identity` shows it), or --no-preflight.",
+    );
+  }
+  const common = { "aws-region": region, "evidence-dir": evidenceDir };
+  const with_ = {
+    preflight: actionSource("iam-simulate-preflight", {
+      "ci-role-arn": roleArn,
+      "ci-role-profile": "alb-smoke",
+      "ci-secret-ids": get("secret-ids"),
+      comment: "false",
+      "fail-on": "deny",
+      ...common,
+    }),
+    alb: actionSource("ephemeral-alb", {
+      "vpc-id": get("vpc-id"),
+      "subnet-ids": get("subnet-ids"),
+      "task-security-group-id": get("task-security-group-id"),
+      "container-port": get("container-port"),
+      "listener-port": get("listener-port"),
+      "health-check-path": get("health-check-path"),
+      "ingress-cidrs": get("ingress-cidrs"),
+      leg: get("service"),
+      ...common,
+    }),
+    register: (targetGroupArn: string) =>
+      actionSource("register-fargate-targets", {
+        cluster: get("cluster"),
+        service: get("service"),
+        "target-group-arn": targetGroupArn,
+        "container-port": get("container-port"),
+        "timeout-seconds": get("timeout-seconds"),
+        ...common,
+      }),
+    probe: (baseUrl: string, targetsHealthy: boolean) =>
+      actionSource("http-evidence-probe", {
+        "base-url": baseUrl,
+        probes: get("probes"),
+        "log-group": get("log-group"),
+        cluster: get("cluster"),
+        service: get("service"),
+        "log-wait-seconds": targetsHealthy ? "30" : "0",
+        "deadline-seconds": targetsHealthy ? get("probe-deadline-seconds") : "0",
+        "fail-on": "never",
+        ...common,
+      }),
+    mask: actionSource("evidence-mask", {
+      path: `${evidenceDir}/**`,
+      mode: "mask-and-verify",
+      "secret-ids": get("secret-ids"),
+      "aws-region": region,
+    }),
+  };
+  // The run's identity (names and the run-id tag): this invocation, not a workflow run.
+  const env = { ...process.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: "1", GITHUB_JOB: "smoke" };
+  // Every input is read before anything is created: a bad flag creates nothing.
+  const preflightInputs = preflightOn ? readPreflightInputs(with_.preflight, env) : undefined;
+  const albInputs = readAlbInputs(with_.alb, env);
+  readRegisterInputs(with_.register(PLACEHOLDER_TG), env);
+  readProbeInputs(with_.probe("http://placeholder.invalid", true), env);
+  const maskInputs = readMaskInputs(with_.mask, env);
+
+  let albState: AlbState | undefined;
+  let registered: RegisteredState | undefined;
+  let signalled: NodeJS.Signals | undefined;
+  let markInterrupted: () => void = () => {};
+  const interrupted = new Promise<typeof INTERRUPTED>((resolve) => {
+    markInterrupted = () => resolve(INTERRUPTED);
+  });
+  let inFlight: Promise<unknown> | undefined;
+  const sweepCommand = `ecs-alb-smoke sweep --run-id ${runId} --region ${region}`;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      const left = whatIsLeft(albState);
+      cons.error(
+        `${signal} again: stopping now, the teardown did not finish.${left.length > 0 ? `\nPossibly left in ${region}:\n${left.map((l) => `  ${l}`).join("\n")}` : ""}\nRemove it with:\n  ${sweepCommand}`,
+      );
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }
+    signalled = signal;
+    cons.warning(`${signal}: stopping and tearing down what was created (again to stop at once) …`);
+    markInterrupted();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  cons.progress(`Smoke run ${runId} in ${region} (Ctrl-C tears down what was created).`);
+  const phases: Phase[] = [];
+  const outputs: Record<string, OutputValue> = { "run-id": runId };
+  /** Runs one step; a signal ends the wait for it at once (the step itself is not cancelled). */
+  const step = async (
+    name: string,
+    label: string,
+    fn: () => Promise<ActionResult>,
+    tick?: () => Promise<string | undefined>,
+  ): Promise<ActionResult | undefined> => {
+    if (signalled) {
+      phases.push({ name, outcome: "interrupted" });
+      return undefined;
+    }
+    const started = Date.now();
+    const seconds = () => Math.round((Date.now() - started) / 1000);
+    cons.progress(`${label} …`);
+    const ticker = setInterval(async () => {
+      const extra = tick ? await tick() : undefined;
+      if (!signalled) cons.progress(`${label}${extra ? `: ${extra}` : ""} … ${seconds()} s`);
+    }, TICK_MS);
+    ticker.unref();
+    const running = fn();
+    // Only the steps that create something are waited for after a signal.
+    if (name === "alb" || name === "targets") inFlight = running.catch(() => undefined);
+    try {
+      const result = await Promise.race([running, interrupted]);
+      if (result === INTERRUPTED) {
+        phases.push({ name, outcome: "interrupted", seconds: seconds() });
+        return undefined;
+      }
+      outputs[name] = result.outputs;
+      phases.push({
+        name,
+        outcome: result.failure ? "failure" : "success",
+        seconds: seconds(),
+        ...(result.failure ? { failure: result.failure } : {}),
+      });
+      if (result.failure) cons.error(result.failure);
+      cons.progress(`${label}: ${result.failure ? "FAILED" : "done"} in ${seconds()} s`);
+      return result;
+    } catch (error) {
+      const failure = errorMessage(error);
+      phases.push({ name, outcome: "failure", seconds: seconds(), failure });
+      cons.error(failure);
+      return { outputs: {}, failure };
+    } finally {
+      clearInterval(ticker);
+    }
+  };
+  const skip = (name: string): undefined => {
+    phases.push({ name, outcome: signalled ? "interrupted" : "skipped" });
+    return undefined;
+  };
+
+  const destroyed: { failure?: string }[] = [];
+  const destroy = async () => {
+    const snapshot = JSON.stringify([albState, registered]);
+    if (registered)
+      destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
+    if (albState) {
+      destroyed.push(
+        await destroyFromState(JSON.stringify(albState), {
+          clients: albClients,
+          summary: async (md) => cons.report(md),
+        }),
+      );
+    }
+    return snapshot;
+  };
+
+  try {
+    let preflightFailed = false;
+    if (preflightInputs) {
+      const r = await step("preflight", `Preflight of ${roleArn}`, () =>
+        runPreflight(preflightInputs, preflightDeps(cons, region)),
+      );
+      preflightFailed = r?.failure !== undefined;
+    } else skip("preflight");
+
+    const alb = preflightFailed
+      ? skip("alb")
+      : await step("alb", "Creating the temporary ALB", () =>
+          runAlb(
+            albInputs,
+            albDeps(cons, region, (s) => {
+              albState = s;
+            }),
+          ),
+        );
+    const targetGroupArn = String(alb?.outputs["target-group-arn"] ?? "");
+    const url = String(alb?.outputs.url ?? "");
+    const targets =
+      targetGroupArn && !alb?.failure
+        ? await step(
+            "targets",
+            "Registering the RUNNING tasks and waiting until healthy",
+            () =>
+              runRegister(
+                readRegisterInputs(with_.register(targetGroupArn), env),
+                registerDeps(cons, region, (s) => {
+                  registered = s;
+                }),
+              ),
+            () => targetsLine(region, targetGroupArn),
+          )
+        : skip("targets");
+    const healthy = targets !== undefined && !targets.failure;
+    const probe =
+      url && !signalled
+        ? await step("probe", `Probing ${url}`, () => {
+            const inputs = readProbeInputs(with_.probe(url, healthy), env);
+            return runProbe(inputs, probeDeps(cons, inputs.secrets));
+          })
+        : skip("probe");
+
+    // The destroy (also on a signal: then a create still in flight is waited for and destroyed too).
+    if (albState || registered) {
+      cons.progress(`Destroying ${albState?.names.base ?? "the cycle"} …`);
+      const started = Date.now();
+      const before = await destroy();
+      if (signalled && inFlight) {
+        const settled = await Promise.race([
+          inFlight.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), IN_FLIGHT_WAIT_MS).unref()),
+        ]);
+        if (!settled) cons.warning(`A step was still running ${IN_FLIGHT_WAIT_MS / 1000} s after the signal.`);
+        if (JSON.stringify([albState, registered]) !== before) {
+          cons.progress("The step in flight created more: destroying it too …");
+          await destroy();
+        }
+      }
+      const failure = destroyed.map((d) => d.failure).find(Boolean);
+      phases.push({
+        name: "destroy",
+        outcome: failure ? "failure" : "success",
+        seconds: Math.round((Date.now() - started) / 1000),
+        ...(failure ? { failure: `${failure} Or remove everything with: ${sweepCommand}` } : {}),
+      });
+      cons.progress(`Destroy: ${failure ? "FAILED" : "done"} in ${Math.round((Date.now() - started) / 1000)} s`);
+    } else skip("destroy");
+
+    // Masking is local and short: it runs to the end, signal or not.
+    const wasSignalled = signalled;
+    signalled = undefined;
+    const masked = await step("mask", `Masking and verifying ${evidenceDir}/`, () =>
+      runMask(maskInputs, maskDeps(cons)),
+    );
+    signalled = wasSignalled;
+
+    const evidence = listEvidence(evidenceDir);
+    outputs.phases = phases;
+    outputs.evidence = evidence;
+    outputs["evidence-dir"] = evidenceDir;
+    outputs.result = probe?.outputs.result === "pass" ? "pass" : "fail";
+    cons.info(`evidence (masked): ${evidenceDir}/ — ${evidence.length} files`);
+    const failed = phases.find((ph) => ph.outcome === "failure");
+    if (signalled) {
+      return {
+        outputs,
+        failure: `Interrupted by ${signalled}; what was created was destroyed.`,
+        exitCode: signalled === "SIGINT" ? 130 : 143,
+      };
+    }
+    if (failed) return { outputs, failure: `The smoke test failed at '${failed.name}'.` };
+    if (probe?.outputs.result !== "pass" || masked?.failure) {
+      return {
+        outputs,
+        failure: `The service did not answer as expected through the temporary ALB (probe: ${String(probe?.outputs.result ?? "not run")}).`,
+      };
+    }
+    return { outputs };
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+function listEvidence(dir: string): string[] {
+  try {
+    return readdirSync(join(process.cwd(), dir)).sort();
+  } catch {
+    return [];
+  }
+}
+
+export const smoke: Command = { spec: SMOKE_SPEC, execute };

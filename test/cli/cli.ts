@@ -1,0 +1,82 @@
+/**
+ * Runs the bundled command line (dist/cli/index.js) as a person does in a
+ * terminal: a separate node process, no GITHUB_* variables, credentials and
+ * region from the environment, the AWS emulator through AWS_ENDPOINT_URL, and
+ * the loopback guard so nothing leaves the machine.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bundleNode, bundlePath, ROOT } from "../harness/runner";
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  cwd: string;
+}
+
+export interface CliOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  /** Called with stderr as it grows (to send a signal at a chosen moment). */
+  onStderr?: (all: string, child: ChildProcess) => void;
+}
+
+export function startCli(args: string[], opts: CliOptions = {}): { child: ChildProcess; result: Promise<CliResult> } {
+  const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), "eas-cli-"));
+  const env: Record<string, string> = {};
+  for (const key of ["PATH", "HOME", "LANG", "TZ"]) {
+    const v = process.env[key];
+    if (v !== undefined) env[key] = v;
+  }
+  Object.assign(env, {
+    AWS_ACCESS_KEY_ID: "AKIAEMULATOR00000001",
+    AWS_SECRET_ACCESS_KEY: "emulator-secret-key",
+    AWS_REGION: "us-west-2",
+    AWS_EC2_METADATA_DISABLED: "true",
+    // No shared config of the developer's machine.
+    AWS_CONFIG_FILE: join(cwd, ".no-aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(cwd, ".no-aws-credentials"),
+    ECS_ALB_SMOKE_RETRY_BASE_MS: "20",
+    ECS_ALB_SMOKE_RETRY_CAP_MS: "200",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    NODE_OPTIONS: `--import=${join(ROOT, "test/harness/loopback-guard.mjs")}`,
+  });
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const child = spawn(bundleNode(), [bundlePath("cli"), ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    stdout += d;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+    opts.onStderr?.(stderr, child);
+  });
+  const timeoutMs = opts.timeoutMs ?? 90_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) reject(new Error(`ecs-alb-smoke ${args.join(" ")} did not finish in ${timeoutMs} ms.\n${stderr}`));
+      else resolve({ code, signal, stdout, stderr, cwd });
+    });
+  });
+  return { child, result };
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).result;
+}
