@@ -246,7 +246,7 @@ export async function runPlannedPreflight(
     let fixVerified = false;
     if (denied(row) && row.verdict !== "explicitDeny") {
       const set = sets.get(row.principal.arn) as PolicySet;
-      const candidate = proposeFix(row.action, row.resource, parsed.format, set.editAt);
+      const candidate = proposeFix(row.action, row.resource, parsed.format, set.editAt, row.context);
       const proof = await simulateChecks(
         [row],
         plannedSimulator(sets, deps.io, new Map([[row.principal.arn, candidate.policyJson]])),

@@ -7,6 +7,7 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { IAMClient, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/server";
 import type { Scenario } from "../../../emulator/types";
@@ -90,7 +91,12 @@ interface PlanRow {
   deployedDecision: string;
   change: string;
   fixVerified: boolean;
-  fix?: { statement: { Action: string; Resource: string }; terraform?: string; cloudformation?: string; edit?: string };
+  fix?: {
+    statement: { Action: string; Resource: string; Condition?: unknown };
+    terraform?: string;
+    cloudformation?: string;
+    edit?: string;
+  };
 }
 const reportOf = (r: RunResult) =>
   JSON.parse(r.outputs.report ?? "{}") as { result: string; rows: PlanRow[]; findings: { message: string }[] };
@@ -122,6 +128,58 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     const actions = emu.emulator.requests.filter((q) => q.service === "iam").map((q) => q.action);
     expect(actions).toContain("SimulateCustomPolicy");
     expect(actions).toContain("SimulatePrincipalPolicy");
+  });
+
+  it("the incident with the new secret under a customer managed key: the kms:Decrypt fix carries kms:ViaService and the encryption context, and is proven", async () => {
+    const key = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1111aaaa-2222-bbbb-3333-cccc4444dddd`;
+    const secrets = {
+      secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/api-key" ? { ...x, kmsKeyId: key } : x)),
+    };
+    const r = await run(
+      terraformWorkspace("incident"),
+      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }], { secretsmanager: secrets }),
+    );
+    expect(r.code).toBe(1);
+    const decrypt = reportOf(r).rows.find((x) => x.action === "kms:Decrypt");
+    expect(decrypt).toMatchObject({ resource: key, decision: "implicitDeny", change: "breaks", fixVerified: true });
+    const condition = {
+      StringEquals: {
+        "kms:EncryptionContext:SecretARN": API_KEY,
+        "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com",
+      },
+    };
+    expect(decrypt?.fix?.statement).toMatchObject({ Action: "kms:Decrypt", Resource: key, Condition: condition });
+    expect(decrypt?.fix?.terraform).toContain(
+      '  condition {\n    test     = "StringEquals"\n    variable = "kms:ViaService"\n    values   = ["secretsmanager.us-west-2.amazonaws.com"]\n  }',
+    );
+    expect(decrypt?.fix?.terraform).toContain(
+      'Condition = { StringEquals = { "kms:EncryptionContext:SecretARN" = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-GhIjKl", "kms:ViaService" = "secretsmanager.us-west-2.amazonaws.com" } }',
+    );
+    expect(comment()).toContain('"kms:ViaService": "secretsmanager.us-west-2.amazonaws.com"');
+    // The conditions are evaluated: the same statement does not allow a read of another secret, or outside Secrets Manager.
+    const iam = new IAMClient({ endpoint: emu.endpoint, region: "us-west-2" });
+    const simulate = async (secretArn: string, via: string) =>
+      (
+        await iam.send(
+          new SimulateCustomPolicyCommand({
+            PolicyInputList: [JSON.stringify({ Version: "2012-10-17", Statement: [decrypt?.fix?.statement] })],
+            ActionNames: ["kms:Decrypt"],
+            ResourceArns: [key],
+            ContextEntries: [
+              { ContextKeyName: "kms:ViaService", ContextKeyValues: [via], ContextKeyType: "string" },
+              {
+                ContextKeyName: "kms:EncryptionContext:SecretARN",
+                ContextKeyValues: [secretArn],
+                ContextKeyType: "string",
+              },
+            ],
+          }),
+        )
+      ).EvaluationResults?.[0]?.EvalDecision;
+    expect(await simulate(API_KEY, "secretsmanager.us-west-2.amazonaws.com")).toBe("allowed");
+    expect(await simulate(DB, "secretsmanager.us-west-2.amazonaws.com")).toBe("implicitDeny");
+    expect(await simulate(API_KEY, "ssm.us-west-2.amazonaws.com")).toBe("implicitDeny");
+    iam.destroy();
   });
 
   it("the same PR with the statement added passes, although the deployed role denies", async () => {
