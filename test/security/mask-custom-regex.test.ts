@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { regexRule } from "../../src/actions/evidence-mask/engine";
 import { withTimeBudget } from "../../src/actions/evidence-mask/rule-budget";
-import { regexRule } from "../../src/lib/masking";
 import { errors, runBundle } from "../harness/runner";
 
 const EVIL = `${"a".repeat(48)}!\n`;

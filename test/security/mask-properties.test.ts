@@ -10,9 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { builtInRules, literalRule, type MaskRule, maskText } from "../../src/actions/evidence-mask/engine";
 import { asciiJson, base64Forms, expandSecretValues, secretForms } from "../../src/actions/evidence-mask/secret-forms";
 import { maskFileStream } from "../../src/actions/evidence-mask/stream";
-import { builtInRules, literalRule, type MaskRule, maskText, SECRET_MASK } from "../../src/lib/masking";
+import { SECRET_MASK } from "../../src/lib/masking";
 import { MIN_MASKABLE_LENGTH, secretLines } from "../../src/lib/secret-policy";
 
 /** The runner masks files byte for byte (latin1 view of UTF-8), as run.ts does. */

@@ -11,9 +11,9 @@ import {
   readRegion,
   readYaml,
 } from "../../lib/inputs";
-import { BUILT_IN_RULES, type BuiltInRuleName } from "../../lib/masking";
 import { pathRoots, resolveInputPath } from "../../lib/paths";
 import { isMaskable, MIN_MASKABLE_LENGTH } from "../../lib/secret-policy";
+import { BUILT_IN_RULES, type BuiltInRuleName } from "./engine";
 
 export const MODES = ["mask", "verify", "mask-and-verify"] as const;
 export type Mode = (typeof MODES)[number];

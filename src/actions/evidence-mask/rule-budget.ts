@@ -1,6 +1,6 @@
 import { createContext, Script } from "node:vm";
 import { InputError } from "../../lib/errors";
-import type { MaskRule } from "../../lib/masking";
+import type { MaskRule } from "./engine";
 
 /**
  * User-supplied regexes run on V8's backtracking engine, where `(a+)+$` on a
@@ -17,8 +17,10 @@ const context = createContext({});
 const search = new Script("find(text, from)");
 
 export function withTimeBudget(rule: MaskRule, budgetMs = CUSTOM_RULE_BUDGET_MS): MaskRule {
+  // No prefilter: every search goes through the watchdog.
+  const { prefilter: _unwatched, ...searched } = rule;
   return {
-    ...rule,
+    ...searched,
     find(text, from) {
       Object.assign(context, { find: rule.find, text, from });
       try {

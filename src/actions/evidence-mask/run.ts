@@ -1,9 +1,10 @@
 import { rmSync } from "node:fs";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
-import { builtInRules, literalRule, type MaskRule, regexRule, SECRET_MASK } from "../../lib/masking";
+import { SECRET_MASK } from "../../lib/masking";
 import type { ActionResult } from "../../lib/run-action";
 import { logMaskPieces } from "../../lib/secret-policy";
+import { builtInRules, compile, literalRule, type MaskRule, regexRule } from "./engine";
 import { commonDirectory, expandGlobs, type GlobResult, relativeTo } from "./glob";
 import type { CustomRule, MaskInputs } from "./inputs";
 import { buildReport, type FileOutcome, findingLines, remainingOf, summaryMarkdown } from "./report";
@@ -132,6 +133,7 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   }
   rules.push(...inputs.customRules.map((r) => customRule(r, deps.customRuleBudgetMs)));
   const ruleNames = [...new Set(rules.map((r) => r.name))];
+  const masker = compile(rules);
 
   const onValue = (v: string) => register(Buffer.from(v, "latin1").toString("utf8"));
   const stream = { chunkBytes: deps.chunkBytes, pauseMs: deps.pauseMs } as const;
@@ -140,15 +142,15 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
     const rel = relativeTo(deps.workspace, file);
     const outcome: FileOutcome = { path: rel, bytes: 0, binary: false, rewritten: false, masked: {}, remaining: {} };
     if (inputs.mode === "verify") {
-      const scan = await maskFileStream(file, rules, { ...opts(stream), rewrite: false, onValue });
+      const scan = await maskFileStream(file, masker, { ...opts(stream), rewrite: false, onValue });
       Object.assign(outcome, { bytes: scan.bytes, binary: scan.binary, remaining: remainingOf(scan) });
     } else {
-      const scan = await maskFileStream(file, rules, { ...opts(stream), rewrite: true, onValue });
+      const scan = await maskFileStream(file, masker, { ...opts(stream), rewrite: true, onValue });
       Object.assign(outcome, { bytes: scan.bytes, binary: scan.binary, rewritten: scan.rewritten });
       if (scan.binary) outcome.remaining = remainingOf(scan);
       else outcome.masked = scan.counts;
       if (inputs.mode === "mask-and-verify" && scan.rewritten) {
-        const again = await maskFileStream(file, rules, { ...opts(stream), rewrite: false, onValue });
+        const again = await maskFileStream(file, masker, { ...opts(stream), rewrite: false, onValue });
         outcome.remaining = remainingOf(again);
       }
     }

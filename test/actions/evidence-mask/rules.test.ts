@@ -2,19 +2,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { builtInRules, literalRule, maskAll, maskText } from "../../../src/actions/evidence-mask/engine";
 import { commonDirectory, expandGlobs, globToRegExp } from "../../../src/actions/evidence-mask/glob";
 import { secretForms } from "../../../src/actions/evidence-mask/secret-forms";
 import { planSecrets } from "../../../src/actions/evidence-mask/secrets";
 import { maskFileStream, TEMP_SUFFIX } from "../../../src/actions/evidence-mask/stream";
-import {
-  builtInRules,
-  literalRule,
-  maskAccountIds,
-  maskAll,
-  maskRdsEndpoint,
-  maskText,
-  SECRET_MASK,
-} from "../../../src/lib/masking";
+import { maskAccountIds, maskRdsEndpoint, SECRET_MASK } from "../../../src/lib/masking";
 import {
   ACCESS_KEY_ID,
   API_SECRET,

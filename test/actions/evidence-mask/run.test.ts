@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BUILT_IN_RULES } from "../../../src/actions/evidence-mask/engine";
 import { readInputs } from "../../../src/actions/evidence-mask/inputs";
 import { type MaskDeps, run, secretRegistrar } from "../../../src/actions/evidence-mask/run";
-import { BUILT_IN_RULES } from "../../../src/lib/masking";
 import { ACCESS_KEY_ID, CALLER_ACCOUNT } from "./corpus";
 
 const inputsFrom = (values: Record<string, string>) => (name: string) => values[name] ?? "";

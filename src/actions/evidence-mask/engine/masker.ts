@@ -1,0 +1,300 @@
+/**
+ * The masking engine: `compile(rules)` once, then `mask(readable, writable)`
+ * or `scan(readable)` any number of streams.
+ *
+ * Text is handled as latin1 bytes in fixed-size Buffers: every byte maps to
+ * one character and back, so bytes that are not UTF-8 survive untouched, and
+ * all built-in patterns are ASCII. Memory is one window (context + chunk +
+ * overlap) and one output buffer, whatever the stream's size.
+ *
+ * Each window is [context | pending]; matches are looked for from the start of
+ * pending. Only text up to `limit` (window end minus the overlap) is written,
+ * extended to the end of any match that starts before it; the rest is carried
+ * into the next window. As the overlap exceeds every rule's longest match, a
+ * value split across two reads is seen whole.
+ *
+ * In each window one pass of a multi-literal matcher (./matcher.ts) finds the
+ * literals of every rule that has a prefilter; those rules try their regexes
+ * only where their literals are. Rules without one (custom rules) search the
+ * window as a string, as before.
+ */
+import type { Readable, Writable } from "node:stream";
+import { mergeMatches } from "../../../lib/masking";
+import { compileLiterals, type Hits, type Matcher, newHits } from "./matcher";
+import type { MaskMatch, MaskRule, WindowView } from "./rules";
+
+// Windows stay under the size at which Node hands a latin1 string to V8 as external memory (about 1 MB),
+// which V8 collects late: a window string then lives and dies in the young generation.
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
+// Bytes of already-written text kept as look-behind context (`\b`, `(?<![0-9])`).
+const CONTEXT_BYTES = 64;
+
+export interface ScanResult {
+  bytes: number;
+  /** Matches per rule. */
+  counts: Record<string, number>;
+  /** 1-based line of the first match per rule. */
+  firstLine: Record<string, number>;
+}
+
+export interface StreamOptions {
+  /** Bytes read at a time; memory is about chunk + overlap whatever the size. */
+  chunkBytes?: number;
+  /** Called with every value found (the latin1 text a match replaces). */
+  onValue?: (value: string) => void;
+}
+
+export interface Masker {
+  readonly rules: readonly MaskRule[];
+  /** How far a window must reach past the emit point so that no match is cut in two. */
+  readonly overlap: number;
+  /** What `findMatches(text, rules, from)` returns for the window's text. */
+  matchesIn(view: WindowView, from: number): MaskMatch[];
+  /** A window-by-window session: feed it bytes, it writes masked bytes to `sink` (if any). */
+  session(sink: ((masked: Uint8Array) => Promise<void>) | undefined, opts?: StreamOptions): MaskSession;
+  /** Masks a stream into `writable`; resolves when everything is written (not ended). */
+  mask(readable: Readable | AsyncIterable<Uint8Array>, writable: Writable, opts?: StreamOptions): Promise<ScanResult>;
+  /** Counts what the rules find in a stream, writing nothing. */
+  scan(readable: Readable | AsyncIterable<Uint8Array>, opts?: StreamOptions): Promise<ScanResult>;
+}
+
+/** How far the window must reach past the emit point so that no match is cut in two. */
+export function overlapFor(rules: readonly MaskRule[]): number {
+  const longest = rules.reduce((max, r) => Math.max(max, r.maxLength), 0);
+  return Math.max(16 * 1024, 2 * longest);
+}
+
+const latin1 = (s: string) => Buffer.from(s, "latin1");
+
+export function compile(rules: readonly MaskRule[]): Masker {
+  const overlap = overlapFor(rules);
+  // One matcher for every prefilter literal; `owner[i]` is the rule of literal i, `local[i]` its index there.
+  const literals: { bytes: Uint8Array; ignoreCase: boolean }[] = [];
+  const owner: number[] = [];
+  const local: number[] = [];
+  rules.forEach((rule, r) => {
+    rule.prefilter?.literals.forEach((lit, k) => {
+      literals.push({ bytes: latin1(lit), ignoreCase: rule.prefilter?.ignoreCase ?? false });
+      owner.push(r);
+      local.push(k);
+    });
+  });
+  const matcher: Matcher = compileLiterals(literals);
+  let hits: Hits = newHits();
+  const starts: number[][] = rules.map(() => []);
+  const which: number[][] = rules.map(() => []);
+
+  const matchesIn = (view: WindowView, from: number): MaskMatch[] => {
+    hits = matcher.scan(view.bytes, from, view.length, hits);
+    return matchesFromHits(view, from, hits);
+  };
+
+  const matchesFromHits = (view: WindowView, from: number, h: Hits): MaskMatch[] => {
+    for (const s of starts) s.length = 0;
+    for (const w of which) w.length = 0;
+    for (let k = 0; k < h.count; k++) {
+      const lit = h.literal[k] as number;
+      const r = owner[lit] as number;
+      starts[r]?.push(h.start[k] as number);
+      which[r]?.push(local[lit] as number);
+    }
+    const all: MaskMatch[] = [];
+    rules.forEach((rule, r) => {
+      const found = rule.prefilter
+        ? rule.prefilter.find(view, from, starts[r] as number[], which[r] as number[])
+        : rule.find(view.text(), from);
+      for (const m of found) all.push(m);
+    });
+    return mergeMatches(all);
+  };
+
+  const masker: Masker = {
+    rules,
+    overlap,
+    matchesIn,
+    session: (sink, opts = {}) => new MaskSession(masker, matcher, matchesFromHits, sink, opts),
+    async mask(readable, writable, opts) {
+      const write = (b: Uint8Array) =>
+        new Promise<void>((resolve, reject) => {
+          // A copy: the session reuses its output buffer as soon as this resolves.
+          writable.write(Buffer.from(b), (error) => (error ? reject(error) : resolve()));
+        });
+      return feed(masker.session(write, opts), readable);
+    },
+    scan: (readable, opts) => feed(masker.session(undefined, opts), readable),
+  };
+  return masker;
+}
+
+async function feed(session: MaskSession, readable: Readable | AsyncIterable<Uint8Array>): Promise<ScanResult> {
+  for await (const chunk of readable as AsyncIterable<Uint8Array | string>) {
+    await session.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
+  }
+  return session.end();
+}
+
+type FromHits = (view: WindowView, from: number, hits: Hits) => MaskMatch[];
+
+/** One stream through the engine. Read into `window` at `length` (see `space`), then `commit`. */
+export class MaskSession {
+  readonly chunkBytes: number;
+  readonly window: Buffer;
+  /** Bytes in use in `window`. */
+  length = 0;
+  /** Start of pending text in `window` (what is before is context already written). */
+  private base = 0;
+  private readonly out: Buffer;
+  private outLength = 0;
+  private readonly hits: Hits = newHits();
+  private readonly result: ScanResult = { bytes: 0, counts: {}, firstLine: {} };
+  /** Lines before `base`. */
+  private line = 1;
+  private readonly names: Set<string>;
+  private readonly replacements = new Map<string, Buffer>();
+
+  constructor(
+    private readonly masker: Masker,
+    private readonly matcher: Matcher,
+    private readonly fromHits: FromHits,
+    private readonly sink: ((masked: Uint8Array) => Promise<void>) | undefined,
+    private readonly opts: StreamOptions,
+  ) {
+    this.chunkBytes = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+    this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.chunkBytes + masker.overlap);
+    this.out = sink ? Buffer.allocUnsafe(this.chunkBytes + CONTEXT_BYTES) : Buffer.alloc(0);
+    this.names = new Set(masker.rules.map((r) => r.name));
+  }
+
+  /** Pending bytes (not yet written). */
+  get pending(): number {
+    return this.length - this.base;
+  }
+
+  /** True when a window is full enough to be masked. */
+  get full(): boolean {
+    return this.pending >= this.chunkBytes + this.masker.overlap;
+  }
+
+  /** Bytes that can be read into `window` at `length` now. */
+  get space(): number {
+    return Math.min(this.chunkBytes, this.window.length - this.length);
+  }
+
+  commit(n: number): void {
+    this.length += n;
+    this.result.bytes += n;
+  }
+
+  /** Copies bytes in, masking each window as it fills. */
+  async push(chunk: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < chunk.length) {
+      const n = Math.min(this.window.length - this.length, chunk.length - off);
+      this.window.set(chunk.subarray(off, off + n), this.length);
+      this.commit(n);
+      off += n;
+      if (this.full) await this.process(false);
+    }
+  }
+
+  async end(): Promise<ScanResult> {
+    while (this.pending > 0) await this.process(true);
+    await this.flush();
+    return this.result;
+  }
+
+  /** Masks the window up to its limit (all of it at the end of the stream) and keeps the rest. */
+  async process(eof: boolean): Promise<void> {
+    if (this.pending === 0) return;
+    const { window, base, length } = this;
+    let text: string | undefined;
+    const view: WindowView = { bytes: window, length, text: () => (text ??= window.toString("latin1", 0, length)) };
+    const hits = this.matcher.scan(window, base, length, this.hits);
+    const limit = eof ? length : length - this.masker.overlap;
+    const kept = keepBefore(this.fromHits(view, base, hits), limit);
+    const cut = kept.cut;
+    const result = this.result;
+    let pos = base;
+    for (const m of kept.matches) {
+      result.counts[m.rule] = (result.counts[m.rule] ?? 0) + 1;
+      if (result.firstLine[m.rule] === undefined) result.firstLine[m.rule] = this.line + this.newlines(m.start);
+      this.opts.onValue?.(window.toString("latin1", m.start, m.end));
+      if (this.sink) {
+        await this.emit(window, pos, m.start);
+        await this.emitReplacement(m.replacement);
+      }
+      pos = m.end;
+    }
+    if (this.sink) await this.emit(window, pos, cut);
+    if ([...this.names].some((n) => result.firstLine[n] === undefined)) this.line += this.newlines(cut);
+    // The next window: context before the cut, then everything not yet written.
+    const keepFrom = Math.max(0, cut - CONTEXT_BYTES);
+    window.copyWithin(0, keepFrom, length);
+    this.length = length - keepFrom;
+    this.base = cut - keepFrom;
+  }
+
+  /** Newlines in window[base, to), from the counts the matcher took on its pass where one is near. */
+  private newlines(to: number): number {
+    const h = this.hits;
+    // The first hit that ends at or after `to` (ends never decrease from one hit to the next).
+    let lo = 0;
+    let hi = h.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((h.end[mid] as number) < to) lo = mid + 1;
+      else hi = mid;
+    }
+    const end = h.end[lo] as number;
+    if (lo < h.count && end - to < 64 * 1024) return (h.newlines[lo] as number) - count(this.window, to, end);
+    return count(this.window, this.base, to);
+  }
+
+  private async emit(src: Buffer, from: number, to: number): Promise<void> {
+    while (from < to) {
+      const n = Math.min(to - from, this.out.length - this.outLength);
+      src.copy(this.out, this.outLength, from, from + n);
+      this.outLength += n;
+      from += n;
+      if (this.outLength === this.out.length) await this.flush();
+    }
+  }
+
+  private async emitReplacement(replacement: string): Promise<void> {
+    let bytes = this.replacements.get(replacement);
+    if (!bytes) {
+      bytes = latin1(replacement);
+      if (this.replacements.size < 64) this.replacements.set(replacement, bytes);
+    }
+    await this.emit(bytes, 0, bytes.length);
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.sink || this.outLength === 0) return;
+    const n = this.outLength;
+    this.outLength = 0;
+    await this.sink(this.out.subarray(0, n));
+  }
+}
+
+function count(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/**
+ * The matches that start before `limit`, and the point up to which text can be
+ * written: `limit`, pushed to the end of any kept match that reaches past it.
+ */
+function keepBefore(matches: MaskMatch[], limit: number): { matches: MaskMatch[]; cut: number } {
+  const byFrom = [...matches].sort((a, b) => a.from - b.from);
+  let cut = limit;
+  const kept = new Set<MaskMatch>();
+  for (const m of byFrom) {
+    if (m.from >= cut) break;
+    kept.add(m);
+    cut = Math.max(cut, m.to);
+  }
+  return { matches: matches.filter((m) => kept.has(m)), cut };
+}

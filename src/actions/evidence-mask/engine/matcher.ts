@@ -1,0 +1,191 @@
+/**
+ * A multi-literal matcher (Aho-Corasick, compiled to a full DFA) over bytes.
+ *
+ * One pass over a Buffer finds every occurrence of every pattern, overlapping
+ * ones included, the way a naive `indexOf(p, i + 1)` loop per pattern would.
+ * ASCII letters are folded to lower case while matching; a pattern marked
+ * case-sensitive is confirmed byte for byte on the original text.
+ *
+ * The DFA table stores, for each state and byte class, the next state already
+ * multiplied by the row width, and negated (`~`) when that state ends a
+ * pattern, so the inner loop is one load, one add and one sign test per byte.
+ */
+
+export interface Literal {
+  /** The bytes to find (a latin1 view of the text). */
+  bytes: Uint8Array;
+  /** Match ASCII letters in any case. */
+  ignoreCase?: boolean;
+}
+
+/** Occurrences found by one scan: parallel arrays, in order of end position. */
+export interface Hits {
+  count: number;
+  /** Index of the literal in the list given to `compileLiterals`. */
+  literal: Int32Array;
+  /** Start offset of the occurrence in the scanned buffer. */
+  start: Int32Array;
+  /** End offset of the occurrence (non-decreasing from one hit to the next). */
+  end: Int32Array;
+  /** Newlines (byte 10) in the buffer from the scan's `from` up to `end`. */
+  newlines: Int32Array;
+}
+
+export interface Matcher {
+  readonly literals: readonly Literal[];
+  /** Longest literal, in bytes. */
+  readonly maxLength: number;
+  /**
+   * Every occurrence that starts at or after `from` and ends at or before
+   * `to`, in order of end position (then longest first), with the count of
+   * newlines before each end. `hits` is reused between scans to keep memory flat.
+   */
+  scan(buf: Uint8Array, from: number, to: number, hits?: Hits): Hits;
+}
+
+const fold = (b: number) => (b >= 65 && b <= 90 ? b + 32 : b);
+
+export function newHits(capacity = 1024): Hits {
+  return {
+    count: 0,
+    literal: new Int32Array(capacity),
+    start: new Int32Array(capacity),
+    end: new Int32Array(capacity),
+    newlines: new Int32Array(capacity),
+  };
+}
+
+function grow(h: Hits): void {
+  const n = h.literal.length * 2;
+  const literal = new Int32Array(n);
+  const start = new Int32Array(n);
+  const end = new Int32Array(n);
+  const newlines = new Int32Array(n);
+  literal.set(h.literal);
+  start.set(h.start);
+  end.set(h.end);
+  newlines.set(h.newlines);
+  h.literal = literal;
+  h.start = start;
+  h.end = end;
+  h.newlines = newlines;
+}
+
+export function compileLiterals(literals: readonly Literal[]): Matcher {
+  // Byte classes: each byte that appears (folded) in some pattern gets its own class, all others share class 0.
+  const classOf = new Uint8Array(256);
+  let classes = 1;
+  for (const lit of literals) {
+    for (const b of lit.bytes) {
+      const f = fold(b);
+      if (classOf[f] === 0) {
+        if (classes === 256) throw new Error("matcher: too many distinct bytes");
+        classOf[f] = classes++;
+      }
+    }
+  }
+  for (let b = 65; b <= 90; b++) classOf[b] = classOf[b + 32] as number;
+
+  // The trie.
+  const next: Map<number, number>[] = [new Map()];
+  const outputs: number[][] = [[]];
+  let maxLength = 0;
+  literals.forEach((lit, index) => {
+    if (lit.bytes.length === 0) return;
+    maxLength = Math.max(maxLength, lit.bytes.length);
+    let s = 0;
+    for (const b of lit.bytes) {
+      const c = classOf[fold(b)] as number;
+      let t = next[s]?.get(c);
+      if (t === undefined) {
+        t = next.length;
+        next.push(new Map());
+        outputs.push([]);
+        next[s]?.set(c, t);
+      }
+      s = t;
+    }
+    outputs[s]?.push(index);
+  });
+
+  // Failure links, breadth first; outputs inherit those of their failure state (longest first).
+  const states = next.length;
+  const stride = 1 << Math.ceil(Math.log2(classes));
+  const delta = new Int32Array(states * stride);
+  const fail = new Int32Array(states);
+  const order: number[] = [0];
+  for (let q = 0; q < order.length; q++) {
+    const s = order[q] as number;
+    for (let c = 0; c < classes; c++) {
+      const t = next[s]?.get(c);
+      if (t !== undefined) {
+        fail[t] = s === 0 ? 0 : (delta[(fail[s] as number) * stride + c] as number);
+        outputs[t] = [...(outputs[t] as number[]), ...(outputs[fail[t] as number] as number[])];
+        delta[s * stride + c] = t;
+        order.push(t);
+      } else {
+        delta[s * stride + c] = s === 0 ? 0 : (delta[(fail[s] as number) * stride + c] as number);
+      }
+    }
+  }
+  // Encode: next state pre-multiplied by the stride, negated when it has outputs.
+  for (let i = 0; i < delta.length; i++) {
+    const t = delta[i] as number;
+    delta[i] = (outputs[t] as number[]).length > 0 ? ~(t * stride) : t * stride;
+  }
+  const outStart = new Int32Array(states + 1);
+  const outList: number[] = [];
+  for (let s = 0; s < states; s++) {
+    outStart[s] = outList.length;
+    // Longest first: a state's own pattern, then those of its failure chain.
+    outList.push(...(outputs[s] as number[]));
+  }
+  outStart[states] = outList.length;
+  const outFlat = Int32Array.from(outList);
+  const lengths = Int32Array.from(literals.map((l) => l.bytes.length));
+  // Case-sensitive literals with a letter in them are confirmed: the DFA sees folded bytes.
+  const exact = literals.map((l) => !l.ignoreCase && l.bytes.some((b) => fold(b) >= 97 && fold(b) <= 122));
+  const shift = Math.log2(stride);
+
+  const confirm = (buf: Uint8Array, at: number, lit: Literal): boolean => {
+    const bytes = lit.bytes;
+    for (let k = 0; k < bytes.length; k++) if (buf[at + k] !== bytes[k]) return false;
+    return true;
+  };
+
+  return {
+    literals,
+    maxLength,
+    scan(buf, from, to, hits = newHits()) {
+      hits.count = 0;
+      if (literals.length === 0) return hits;
+      let s = 0;
+      let newlines = 0;
+      const end = Math.min(to, buf.length);
+      for (let i = from; i < end; i++) {
+        const b = buf[i] as number;
+        if (b === 10) newlines++;
+        const v = delta[s + (classOf[b] as number)] as number;
+        if (v >= 0) {
+          s = v;
+          continue;
+        }
+        s = ~v;
+        const state = s >> shift;
+        for (let o = outStart[state] as number, e = outStart[state + 1] as number; o < e; o++) {
+          const lit = outFlat[o] as number;
+          const start = i + 1 - (lengths[lit] as number);
+          if (start < from) continue;
+          if (exact[lit] && !confirm(buf, start, literals[lit] as Literal)) continue;
+          if (hits.count === hits.literal.length) grow(hits);
+          hits.literal[hits.count] = lit;
+          hits.start[hits.count] = start;
+          hits.end[hits.count] = i + 1;
+          hits.newlines[hits.count] = newlines;
+          hits.count++;
+        }
+      }
+      return hits;
+    },
+  };
+}

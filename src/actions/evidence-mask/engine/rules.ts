@@ -1,0 +1,553 @@
+/**
+ * Masking rules for evidence that leaves the runner.
+ *
+ * A rule finds matches in a string (`find`, the reference semantics). Each
+ * match has a context span (what the rule needed to see, e.g.
+ * `aws_secret_access_key = `) and a value span (what is replaced). Only the
+ * value is replaced, so rules whose values do not overlap can all apply. Every
+ * replacement is chosen so that the rule does not match it again: masking
+ * twice equals masking once, and a verification scan of masked text finds nothing.
+ *
+ * A built-in rule also has a `prefilter`: literals one of which every match
+ * contains at a known distance from its start, and a `find` that tries the
+ * regex only there. The engine (./masker.ts) finds the literals of all rules in
+ * one pass; `prefilter.find` returns exactly what `find` returns (the
+ * property tests in test/actions/evidence-mask/engine.test.ts compare them).
+ */
+import {
+  ACCOUNT_MASK,
+  ARN_ACCOUNT_ID,
+  applyMatches,
+  arnAccountIds,
+  listedAccountIdForms,
+  literalMatches,
+  literalValues,
+  type MaskMatch,
+  mergeMatches,
+  RDS_ANCHOR,
+  rdsEndpoints,
+  SECRET_MASK,
+} from "../../../lib/masking";
+
+export { applyMatches, type MaskMatch } from "../../../lib/masking";
+
+/** The window a prefilter works on: its bytes (latin1) and, built on first use, the same as a string. */
+export interface WindowView {
+  bytes: Uint8Array;
+  /** Bytes in use: `bytes` may be longer. */
+  length: number;
+  text(): string;
+}
+
+export interface Prefilter {
+  /** Literals (latin1) one of which every match contains. */
+  literals: readonly string[];
+  /** Whether ASCII letters in the literals match in any case. */
+  ignoreCase: boolean;
+  /**
+   * Every match from `from` on, given where the literals occur: `starts[k]`
+   * is the offset of an occurrence of `literals[which[k]]`, at or after `from`.
+   */
+  find(view: WindowView, from: number, starts: readonly number[], which: readonly number[]): MaskMatch[];
+}
+
+export interface MaskRule {
+  name: string;
+  description: string;
+  /** Upper bound of `to - from` for any match: how much overlap streaming needs. */
+  maxLength: number;
+  /** Every match whose context starts at or after `from` (text before `from` is look-behind context only). */
+  find(text: string, from: number): MaskMatch[];
+  prefilter?: Prefilter;
+}
+
+interface Trigger {
+  /** Literals (latin1) one of which every match contains. */
+  literals: readonly string[];
+  ignoreCase?: boolean;
+  /** Where a match may start, given an occurrence of `literals[which]` at `at` (default: at `at`). */
+  starts?: (text: string, at: number, which: number) => readonly number[];
+}
+
+/**
+ * A rule from a regular expression. The named group `v` (or `w`, in a second
+ * alternative) is the value to replace; without it the whole match is the value. The regex gets the flags
+ * `g` and `d` added.
+ */
+export function regexRule(opts: {
+  name: string;
+  description: string;
+  regex: RegExp;
+  replacement: string | ((value: string, groups: Record<string, string | undefined>) => string);
+  maxLength: number;
+  /** The match must start a token (checked outside the regex, which keeps the regex's literal-prefix scan fast). */
+  tokenStart?: boolean;
+  /** Context before the match that the regex leaves out for speed (a look-behind is tried at every position). */
+  accept?: (text: string, index: number) => boolean;
+  /** Literals every match contains, for the engine's one-pass prefilter. */
+  trigger?: Trigger;
+}): MaskRule {
+  const flags = new Set([...opts.regex.flags, "g", "d"]);
+  const re = new RegExp(opts.regex.source, [...flags].join(""));
+  const sticky = new RegExp(opts.regex.source, [...flags, "y"].join(""));
+  const replace = opts.replacement;
+  /** The match at `m`, or why not: "skip" (try again one further) or "empty" (go on after it). */
+  const accept = (text: string, m: RegExpExecArray): MaskMatch | "skip" | "empty" => {
+    const full = m[0];
+    if (
+      full.length === 0 ||
+      (opts.tokenStart && !startsToken(text, m.index)) ||
+      (opts.accept && !opts.accept(text, m.index))
+    ) {
+      return "skip";
+    }
+    const span = m.indices?.groups?.v ?? m.indices?.groups?.w ?? [m.index, m.index + full.length];
+    const value = text.slice(span[0], span[1]);
+    if (value.length === 0) return "empty";
+    return {
+      rule: opts.name,
+      from: m.index,
+      to: m.index + full.length,
+      start: span[0],
+      end: span[1],
+      replacement: typeof replace === "string" ? expandTemplate(replace, m) : replace(value, m.groups ?? {}),
+    };
+  };
+  const rule: MaskRule = {
+    name: opts.name,
+    description: opts.description,
+    maxLength: opts.maxLength,
+    find(text, from) {
+      const out: MaskMatch[] = [];
+      re.lastIndex = from;
+      for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        const got = accept(text, m);
+        if (got === "skip") re.lastIndex = m.index + 1;
+        else if (got !== "empty") out.push(got);
+      }
+      return out;
+    },
+  };
+  const trigger = opts.trigger;
+  if (trigger) {
+    rule.prefilter = {
+      literals: trigger.literals,
+      ignoreCase: trigger.ignoreCase ?? false,
+      // The global search finds the first position from lastIndex on where the regex matches; every such
+      // position is a candidate, so trying the candidates in order with a sticky regex finds the same matches.
+      find(view, from, starts, which) {
+        if (starts.length === 0) return [];
+        const text = view.text();
+        const candidates: number[] = [];
+        starts.forEach((at, k) => {
+          const list = trigger.starts ? trigger.starts(text, at, which[k] as number) : [at];
+          for (const c of list) if (c >= from) candidates.push(c);
+        });
+        candidates.sort((a, b) => a - b);
+        const out: MaskMatch[] = [];
+        let lastIndex = from;
+        let previous = -1;
+        for (const c of candidates) {
+          if (c < lastIndex || c === previous) continue;
+          previous = c;
+          sticky.lastIndex = c;
+          const m = sticky.exec(text);
+          if (m === null) continue;
+          const got = accept(text, m);
+          if (got === "skip") lastIndex = c + 1;
+          else {
+            lastIndex = c + m[0].length;
+            if (got !== "empty") out.push(got);
+          }
+        }
+        return out;
+      },
+    };
+  }
+  return rule;
+}
+
+/**
+ * True when `index` starts a token: the character before is not part of one,
+ * or is the letter of a JSON escape (`\nAKIA…` inside a CloudWatch message).
+ */
+export function startsToken(text: string, index: number): boolean {
+  if (index === 0) return true;
+  const before = text.charCodeAt(index - 1);
+  const word =
+    (before >= 48 && before <= 57) ||
+    (before >= 65 && before <= 90) ||
+    (before >= 97 && before <= 122) ||
+    before === 95 ||
+    before === 45;
+  if (!word) return true;
+  return (before === 110 || before === 114 || before === 116) && text.charCodeAt(index - 2) === 92;
+}
+
+/** One rule name over several regexes (alternatives that each keep a literal prefix). */
+function anyOf(name: string, description: string, parts: readonly MaskRule[]): MaskRule {
+  const rule: MaskRule = {
+    name,
+    description,
+    maxLength: parts.reduce((max, p) => Math.max(max, p.maxLength), 0),
+    find: (text, from) => parts.flatMap((p) => p.find(text, from)),
+  };
+  const filters = parts.map((p) => p.prefilter);
+  if (filters.every((f) => f !== undefined) && new Set(filters.map((f) => f.ignoreCase)).size === 1) {
+    // One list of literals; each part gets back the occurrences of its own.
+    const offsets: number[] = [];
+    const literals: string[] = [];
+    for (const f of filters) {
+      offsets.push(literals.length);
+      literals.push(...f.literals);
+    }
+    rule.prefilter = {
+      literals,
+      ignoreCase: filters[0]?.ignoreCase ?? false,
+      find: (view, from, starts, which) =>
+        filters.flatMap((f, p) => {
+          const lo = offsets[p] as number;
+          const hi = lo + f.literals.length;
+          const mine: number[] = [];
+          const mineWhich: number[] = [];
+          starts.forEach((s, k) => {
+            const w = which[k] as number;
+            if (w >= lo && w < hi) {
+              mine.push(s);
+              mineWhich.push(w - lo);
+            }
+          });
+          return f.find(view, from, mine, mineWhich);
+        }),
+    };
+  }
+  return rule;
+}
+
+/** `$&`, `$1`..`$99`, `$<name>`, `$$` as in String.prototype.replace. */
+export function expandTemplate(template: string, m: RegExpExecArray): string {
+  if (!template.includes("$")) return template;
+  return template.replace(/\$(\$|&|\d{1,2}|<([A-Za-z_][A-Za-z0-9_]*)>)/g, (all, token: string, name?: string) => {
+    if (token === "$") return "$";
+    if (token === "&") return m[0];
+    if (name !== undefined) return m.groups?.[name] ?? "";
+    const n = Number(token);
+    return n < m.length ? (m[n] ?? "") : all;
+  });
+}
+
+const isDigit = (c: number | undefined) => c !== undefined && c >= 48 && c <= 57;
+
+/**
+ * Literal values found anywhere (secret values). With `digitBoundary`, a value
+ * must not be part of a longer run of digits (account IDs).
+ */
+export function literalRule(opts: {
+  name: string;
+  description: string;
+  values: readonly string[];
+  replacement: string;
+  digitBoundary?: boolean;
+}): MaskRule {
+  const values = literalValues(opts.values);
+  const spec = { rule: opts.name, values, replacement: opts.replacement, digitBoundary: opts.digitBoundary ?? false };
+  // Windows are latin1 bytes: a value with a character above U+00FF can never occur in one.
+  const bytewise = values.filter((v) => !/[^\u0000-\u00ff]/.test(v));
+  const rank = new Map(values.map((v, i) => [v, i]));
+  return {
+    name: opts.name,
+    description: opts.description,
+    maxLength: values.reduce((max, v) => Math.max(max, v.length + 2), 0),
+    find: (text, from) => literalMatches(text, from, spec),
+    prefilter: {
+      literals: bytewise,
+      ignoreCase: false,
+      find(view, from, starts, which) {
+        const bytes = view.bytes;
+        const order = starts.map((_, k) => k);
+        // The order `find` gives: values longest first, each by position.
+        const r = (k: number) => rank.get(bytewise[which[k] as number] as string) as number;
+        order.sort((a, b) => r(a) - r(b) || (starts[a] as number) - (starts[b] as number));
+        const out: MaskMatch[] = [];
+        for (const k of order) {
+          const i = starts[k] as number;
+          if (i < from) continue;
+          const end = i + (bytewise[which[k] as number] as string).length;
+          if (spec.digitBoundary && (isDigit(bytes[i - 1]) || (end < view.length && isDigit(bytes[end])))) continue;
+          out.push({ rule: spec.rule, from: i, to: end, start: i, end, replacement: spec.replacement });
+        }
+        return out;
+      },
+    },
+  };
+}
+
+const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
+const KEY_ID_PREFIXES = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
+// An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
+const Q = String.raw`(?:\\?["'])?`;
+
+/** Names of the built-in rules, in the order they are documented. */
+export const BUILT_IN_RULES = [
+  "account-id",
+  "rds-endpoint",
+  "aws-access-key-id",
+  "aws-secret-access-key",
+  "aws-session-token",
+  "http-auth-header",
+  "bearer-token",
+  "jwt",
+  "private-key",
+  "url-password",
+] as const;
+export type BuiltInRuleName = (typeof BUILT_IN_RULES)[number];
+
+function accountIdRule(): MaskRule {
+  const rule = regexRule({
+    name: "account-id",
+    description: "12-digit account IDs in ARN context (arn:aws:<service>:<region>:<account>:)",
+    regex: ARN_ACCOUNT_ID,
+    replacement: ACCOUNT_MASK,
+    maxLength: 160,
+    trigger: { literals: ["arn"] },
+  });
+  // The same matches as the helper every action masks its own output with.
+  return { ...rule, find: (text, from) => arnAccountIds(text, from) };
+}
+
+function rdsEndpointRule(): MaskRule {
+  return {
+    name: "rds-endpoint",
+    description: "RDS endpoints become ****.****.<region>.rds.amazonaws.com (region kept)",
+    maxLength: 200,
+    find: (text, from) => rdsEndpoints(text, from),
+    prefilter: {
+      literals: [RDS_ANCHOR],
+      ignoreCase: false,
+      find: (view, from, starts) =>
+        starts.length === 0
+          ? []
+          : rdsEndpoints(
+              view.text(),
+              from,
+              [...starts].sort((a, b) => a - b),
+            ),
+    },
+  };
+}
+
+const URL_SCHEME = /(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,20}$/;
+
+const PEM_BODY = String.raw`(?:[A-Za-z0-9+/=\s]|\\[nr]|Proc-Type:[^\r\n\\]*|DEK-Info:[^\r\n\\]*)`;
+
+/** Offsets `at - d` for each `d` (a keyword found `d` characters into the match). */
+const back =
+  (...distances: number[]) =>
+  (_text: string, at: number) =>
+    distances.map((d) => at - d);
+
+const HEADER_NAMES = ["authorization", "cookie", "x-amz-security-token"];
+
+/**
+ * Where an http-auth-header match may start, given a header name at `at`:
+ * the start of its line (only `[<>] ` and blanks may come before the name,
+ * `proxy-` or `set-` included), or the quote before it.
+ */
+function headerStarts(text: string, at: number, which: number): number[] {
+  const names = which === 0 ? [at, at - 6] : which === 1 ? [at, at - 4] : [at];
+  const out: number[] = [];
+  for (const k of names) {
+    out.push(k - 1);
+    let j = k - 1;
+    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 60 || c === 62; c = text.charCodeAt(--j));
+    const c = text.charCodeAt(j);
+    if (j < 0 || c === 10 || c === 13) out.push(j + 1);
+  }
+  return out.filter((s) => s >= 0);
+}
+
+function builtIn(name: BuiltInRuleName): MaskRule {
+  switch (name) {
+    case "account-id":
+      return accountIdRule();
+    case "rds-endpoint":
+      return rdsEndpointRule();
+    case "aws-access-key-id":
+      return regexRule({
+        name,
+        description: "AWS access key IDs (AKIA, ASIA, ABIA, ACCA, A3T…; the gitleaks rule)",
+        regex: new RegExp(`(?<v>${KEY_ID})(?![A-Za-z0-9])`),
+        replacement: SECRET_MASK,
+        maxLength: 24,
+        tokenStart: true,
+        trigger: { literals: KEY_ID_PREFIXES },
+      });
+    case "aws-secret-access-key":
+      return anyOf(
+        name,
+        "40-character secret access keys after aws_secret_access_key / SecretAccessKey, or next to a key ID (also as the next field)",
+        [
+          regexRule({
+            name,
+            description: "after a keyword",
+            regex: new RegExp(
+              String.raw`(?:aws_?)?(?:secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+              "i",
+            ),
+            replacement: SECRET_MASK,
+            maxLength: 120,
+            trigger: { literals: ["secret"], ignoreCase: true, starts: back(4, 3, 0) },
+          }),
+          regexRule({
+            name,
+            description: "next to a key ID",
+            regex: new RegExp(
+              String.raw`${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+            ),
+            replacement: SECRET_MASK,
+            maxLength: 200,
+            tokenStart: true,
+            trigger: { literals: KEY_ID_PREFIXES, ignoreCase: true },
+          }),
+        ],
+      );
+    case "aws-session-token":
+      return anyOf(
+        name,
+        "STS session tokens (after aws_session_token / SessionToken / X-Amz-Security-Token, or by their prefix)",
+        [
+          regexRule({
+            name,
+            description: "after a keyword",
+            regex: new RegExp(
+              String.raw`(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})`,
+              "i",
+            ),
+            replacement: SECRET_MASK,
+            maxLength: 4200,
+            // `session` starts the match or follows `aws`/`aws_`; `security` follows `aws`, `aws_` or `x-amz-`.
+            trigger: {
+              literals: ["session", "security"],
+              ignoreCase: true,
+              starts: (_t, at, which) => (which === 0 ? [at - 4, at - 3, at] : [at - 6, at - 4, at - 3]),
+            },
+          }),
+          regexRule({
+            name,
+            description: "by prefix",
+            regex: /(?<v>(?:IQoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz)[A-Za-z0-9/+=%]{20,4096})/,
+            replacement: SECRET_MASK,
+            maxLength: 4200,
+            tokenStart: true,
+            trigger: { literals: ["IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz"], ignoreCase: true },
+          }),
+        ],
+      );
+    case "http-auth-header":
+      return regexRule({
+        name,
+        description: "values of Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Amz-Security-Token headers",
+        regex:
+          /(?:^(?:[<>] )?[ \t]*(?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)[ \t]*:[ \t]*(?<v>(?!\*{4}[ \t]*$)[^\s](?:[^\r\n]{0,8190}[^\s])?)|["'](?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)\\?["']\s*:\s*\\?["'](?<w>(?!\*{4}\\?["'])[^"'\r\n\\]{1,8192}))/gim,
+        replacement: SECRET_MASK,
+        maxLength: 8300,
+        trigger: { literals: HEADER_NAMES, ignoreCase: true, starts: headerStarts },
+      });
+    case "bearer-token":
+      return regexRule({
+        name,
+        description: "Bearer tokens",
+        regex: /\bbearer[ \t]+(?<v>(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{12,4096}=*)/i,
+        replacement: SECRET_MASK,
+        maxLength: 4200,
+        trigger: { literals: ["bearer"], ignoreCase: true },
+      });
+    case "jwt":
+      return regexRule({
+        name,
+        description: "JSON Web Tokens (eyJ….eyJ….signature)",
+        regex: /(?<v>eyJ[A-Za-z0-9_-]{5,4096}\.eyJ[A-Za-z0-9_-]{5,8192}\.[A-Za-z0-9_-]{0,4096})/,
+        tokenStart: true,
+        replacement: SECRET_MASK,
+        maxLength: 16_400,
+        trigger: { literals: ["eyJ"], ignoreCase: true },
+      });
+    case "private-key":
+      return regexRule({
+        name,
+        description: "PEM private key bodies (the BEGIN/END lines are kept)",
+        regex: new RegExp(
+          `-----BEGIN [A-Z0-9 ]{0,32}PRIVATE KEY-----(?<v>${PEM_BODY}{16,16384})(?:-----END [A-Z0-9 ]{0,32}PRIVATE KEY-----)?`,
+        ),
+        replacement: (value) => (value.includes("\\n") ? "\\n****\\n" : "\n****\n"),
+        maxLength: 16_500,
+        trigger: { literals: ["-----BEGIN "], ignoreCase: true },
+      });
+    case "url-password":
+      return regexRule({
+        name,
+        description: "passwords in scheme://user:password@host URLs (postgres://, mysql://, redis://, https:// …)",
+        // Anchored on "://" (rare) rather than on the scheme; the scheme is checked by `accept`.
+        regex: /:\/\/[^:/?#@\s"']{1,256}:(?<v>(?!\*{4}@)[^@\s/"']{1,256})@/,
+        accept: (text, index) => URL_SCHEME.test(text.slice(Math.max(0, index - 24), index)),
+        replacement: SECRET_MASK,
+        maxLength: 600,
+        trigger: { literals: ["://"] },
+      });
+  }
+}
+
+/** Listed account IDs wherever they appear, with or without the console's dashes. */
+export function listedAccountIdsRule(ids: readonly string[]): MaskRule {
+  return literalRule({
+    name: "account-id",
+    description: "listed account IDs anywhere",
+    values: listedAccountIdForms(ids),
+    replacement: ACCOUNT_MASK,
+    digitBoundary: true,
+  });
+}
+
+/** The built-in rules by name (all of them by default), plus listed account IDs. */
+export function builtInRules(opts: { names?: readonly BuiltInRuleName[]; accountIds?: readonly string[] } = {}) {
+  const names = opts.names ?? BUILT_IN_RULES;
+  const rules = names.map(builtIn);
+  if (names.includes("account-id") && opts.accountIds && opts.accountIds.length > 0) {
+    rules.push(listedAccountIdsRule(opts.accountIds));
+  }
+  return rules;
+}
+
+/**
+ * Every match of every rule from `from` on, reduced to values that do not
+ * overlap (see mergeMatches).
+ */
+export function findMatches(text: string, rules: readonly MaskRule[], from = 0): MaskMatch[] {
+  const all: MaskMatch[] = [];
+  for (const rule of rules) for (const m of rule.find(text, from)) all.push(m);
+  return mergeMatches(all);
+}
+
+/** Masks a whole string in memory; returns the text and the count per rule. */
+export function maskText(text: string, rules: readonly MaskRule[]): { text: string; counts: Record<string, number> } {
+  const matches = findMatches(text, rules);
+  const counts: Record<string, number> = {};
+  for (const m of matches) counts[m.rule] = (counts[m.rule] ?? 0) + 1;
+  return { text: applyMatches(text, matches), counts };
+}
+
+/** Everything the built-in rules know (and the listed account IDs and literal secret values), for PR comments and reports. */
+export function maskAll(text: string, opts: { accountIds?: readonly string[]; secretValues?: readonly string[] } = {}) {
+  const rules = builtInRules({ accountIds: opts.accountIds ?? [] });
+  if (opts.secretValues && opts.secretValues.length > 0) {
+    rules.push(
+      literalRule({
+        name: "secret-value",
+        description: "literal secret values",
+        values: opts.secretValues,
+        replacement: SECRET_MASK,
+      }),
+    );
+  }
+  return maskText(text, rules).text;
+}

@@ -1,0 +1,246 @@
+/**
+ * The masking engine: the multi-literal matcher finds exactly what a naive
+ * indexOf scan finds; each built-in rule's prefilter finds exactly what its
+ * regex finds at every position; the streaming masker writes what in-memory
+ * masking writes, whatever the chunk size.
+ */
+import { PassThrough, Readable } from "node:stream";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  BUILT_IN_RULES,
+  builtInRules,
+  compile,
+  compileLiterals,
+  findMatches,
+  literalRule,
+  type MaskRule,
+  maskText,
+  regexRule,
+} from "../../../src/actions/evidence-mask/engine";
+import { SECRET_MASK } from "../../../src/lib/masking";
+
+const bytes = (s: string) => Buffer.from(s, "latin1");
+const fold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** Every occurrence of every literal (overlapping ones too) starting in [from, to): [literal index, start] sorted. */
+function naive(hay: string, literals: { text: string; ignoreCase: boolean }[], from: number, to: number) {
+  const out: [number, number][] = [];
+  literals.forEach((lit, k) => {
+    if (lit.text.length === 0) return;
+    const h = lit.ignoreCase ? fold(hay) : hay;
+    const n = lit.ignoreCase ? fold(lit.text) : lit.text;
+    for (let i = h.indexOf(n, from); i !== -1 && i + n.length <= to; i = h.indexOf(n, i + 1)) out.push([k, i]);
+  });
+  return out.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+}
+
+// A small alphabet makes overlaps, repeats and shared prefixes common.
+const alphabet = fc.constantFrom("a", "b", "A", "B", "\n", "0", "é", "-");
+const word = (min: number, max: number) =>
+  fc.array(alphabet, { minLength: min, maxLength: max }).map((cs) => cs.join(""));
+const literalsArb = fc.array(fc.record({ text: word(1, 5), ignoreCase: fc.boolean() }), {
+  minLength: 1,
+  maxLength: 6,
+});
+
+describe("multi-literal matcher (property)", () => {
+  it("finds exactly what indexOf finds: overlapping occurrences, shared prefixes, case folding", () => {
+    fc.assert(
+      fc.property(word(0, 200), literalsArb, (hay, literals) => {
+        const m = compileLiterals(literals.map((l) => ({ bytes: bytes(l.text), ignoreCase: l.ignoreCase })));
+        const buf = bytes(hay);
+        const hits = m.scan(buf, 0, buf.length);
+        const got: [number, number][] = [];
+        for (let k = 0; k < hits.count; k++) got.push([hits.literal[k] as number, hits.start[k] as number]);
+        got.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+        expect(got).toEqual(naive(hay, literals, 0, hay.length));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("scanned in pieces with an overlap of the longest literal, finds each occurrence once, also across piece boundaries", () => {
+    fc.assert(
+      fc.property(word(0, 300), literalsArb, fc.integer({ min: 1, max: 40 }), (hay, literals, piece) => {
+        const m = compileLiterals(literals.map((l) => ({ bytes: bytes(l.text), ignoreCase: l.ignoreCase })));
+        const buf = bytes(hay);
+        const got: [number, number][] = [];
+        // Each piece is scanned up to `piece + maxLength - 1` bytes further; an occurrence counts for the piece it starts in.
+        for (let from = 0; from < buf.length; from += piece) {
+          const hits = m.scan(buf, from, Math.min(buf.length, from + piece + m.maxLength - 1));
+          for (let k = 0; k < hits.count; k++) {
+            const start = hits.start[k] as number;
+            if (start < from + piece) got.push([hits.literal[k] as number, start]);
+          }
+        }
+        got.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+        expect(got).toEqual(naive(hay, literals, 0, hay.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("counts the newlines before each occurrence's end", () => {
+    fc.assert(
+      fc.property(word(0, 200), literalsArb, fc.nat(50), (hay, literals, from) => {
+        const m = compileLiterals(literals.map((l) => ({ bytes: bytes(l.text), ignoreCase: l.ignoreCase })));
+        const buf = bytes(hay);
+        const start = Math.min(from, buf.length);
+        const hits = m.scan(buf, start, buf.length);
+        for (let k = 0; k < hits.count; k++) {
+          const end = hits.end[k] as number;
+          expect(hits.newlines[k]).toBe(hay.slice(start, end).split("\n").length - 1);
+          if (k > 0) expect(end).toBeGreaterThanOrEqual(hits.end[k - 1] as number);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+// Pieces of what the built-in rules look for, and what sits around it, glued at random.
+const FRAGMENTS = [
+  "arn:aws:iam::123456789012:role/x",
+  "arn%3Aaws%3Asts%3A%3A123456789012%3A",
+  "arn:aws-us-gov:ecs:us-gov-west-1:210987654321:task/",
+  "papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com",
+  "x.cluster-ro-abcdef123.eu-central-1.rds.amazonaws.com",
+  ".rds.amazonaws.com",
+  "AKIAIOSFODNN7EXAMPLE",
+  "ASIAY34FZKBOKMUTVV7A",
+  "A3TXIOSFODNN7EXAMPLE",
+  "aws_secret_access_key",
+  "SecretAccessKey",
+  "secretkey",
+  '"',
+  '\\"',
+  "'",
+  " = ",
+  ":",
+  ", ",
+  "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  "aws_session_token",
+  "X-Amz-Security-Token",
+  "aws_security_token",
+  "SessionToken",
+  "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLXdlc3QtMiJHMEUCIQ",
+  "FwoGZXIvYXdzEBYaDH",
+  "Authorization",
+  "authorization",
+  "Proxy-Authorization",
+  "Set-Cookie",
+  "cookie",
+  "> ",
+  "< ",
+  "\t",
+  "Bearer ",
+  "bearer\tghp_R4nd0mT0ken0123456789",
+  "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm9jdG8ifQ.c2lnbmF0dXJl",
+  "eyJ",
+  ".",
+  "-----BEGIN RSA PRIVATE KEY-----",
+  "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcOz0e3C",
+  "\\n",
+  "Proc-Type: 4,ENCRYPTED",
+  "-----END RSA PRIVATE KEY-----",
+  "postgres://app:Pg-p4ss!w0rd@db:5432/x",
+  "://",
+  "https",
+  "@",
+  "\n",
+  "\r\n",
+  " ",
+  "0123456789",
+  "****",
+  "x",
+];
+const textArb = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 30 }).map((xs) => xs.join(""));
+
+describe("prefilters (property)", () => {
+  const rules = builtInRules({ accountIds: ["123456789012"] });
+  const masker = compile(rules);
+
+  for (const rule of rules) {
+    it(`${rule.name}${rule.description === "listed account IDs anywhere" ? " (listed)" : ""}: the prefilter finds what the regex finds`, () => {
+      expect(rule.prefilter).toBeDefined();
+      const single = compile([rule]);
+      fc.assert(
+        fc.property(textArb, fc.nat(40), (text, from0) => {
+          const from = Math.min(from0, text.length);
+          const view = { bytes: bytes(text), length: text.length, text: () => text };
+          expect(single.matchesIn(view, from)).toEqual(findMatches(text, [rule], from));
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
+
+  it("all rules together, with a literal secret: the engine finds what findMatches finds", () => {
+    const all = [
+      ...rules,
+      literalRule({ name: "secret-value", description: "", values: ["Pg-p4ss!w0rd", "p4ss"], replacement: SECRET_MASK }),
+    ];
+    const engine = compile(all);
+    fc.assert(
+      fc.property(textArb, (text) => {
+        const view = { bytes: bytes(text), length: text.length, text: () => text };
+        expect(engine.matchesIn(view, 0)).toEqual(findMatches(text, all, 0));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("covers every built-in rule", () => {
+    expect(new Set(rules.map((r) => r.name))).toEqual(new Set(BUILT_IN_RULES));
+    expect(masker.rules.every((r) => r.prefilter)).toBe(true);
+  });
+});
+
+describe("streaming masker", () => {
+  const rules: MaskRule[] = [
+    ...builtInRules({ accountIds: ["123456789012"] }),
+    literalRule({ name: "secret-value", description: "", values: ["Pg-p4ss!w0rd"], replacement: SECRET_MASK }),
+    // A rule without a prefilter goes through the window as a string.
+    regexRule({ name: "ticket", description: "", regex: /TKT-(?<v>\d+)/, replacement: "#", maxLength: 64 }),
+  ];
+  const masker = compile(rules);
+
+  async function through(text: string, chunkBytes: number, pieces: number) {
+    const input = bytes(text);
+    const parts: Buffer[] = [];
+    for (let i = 0; i < input.length; i += pieces) parts.push(input.subarray(i, i + pieces));
+    const out = new PassThrough();
+    const written: Buffer[] = [];
+    out.on("data", (b: Buffer) => written.push(b));
+    const result = await masker.mask(Readable.from(parts), out, { chunkBytes });
+    return { text: Buffer.concat(written).toString("latin1"), result };
+  }
+
+  it("writes what in-memory masking writes, and counts the same, for any chunk and read size", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.constant("TKT-42 ")), { maxLength: 40 }),
+        fc.integer({ min: 16, max: 300 }),
+        fc.integer({ min: 1, max: 200 }),
+        async (parts, chunkBytes, pieces) => {
+          // Far apart: a window holds chunk + overlap bytes, so values must cross chunk boundaries to test them.
+          const text = parts.join("x".repeat(17_000));
+          const expected = maskText(text, rules);
+          const got = await through(text, chunkBytes, pieces);
+          expect(got.text).toBe(expected.text);
+          expect(got.result.counts).toEqual(expected.counts);
+          expect(got.result.bytes).toBe(text.length);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("reports the line of each rule's first match, and scan() writes nothing", async () => {
+    const text = `${"ok\n".repeat(50_000)}key AKIAIOSFODNN7EXAMPLE\n${"ok\n".repeat(10)}TKT-7 and Pg-p4ss!w0rd\n`;
+    const scan = await masker.scan(Readable.from([bytes(text)]), { chunkBytes: 4096 });
+    expect(scan.firstLine).toEqual({ "aws-access-key-id": 50_001, ticket: 50_012, "secret-value": 50_012 });
+    expect(scan.counts).toEqual({ "aws-access-key-id": 1, ticket: 1, "secret-value": 1 });
+  });
+});
