@@ -179,7 +179,12 @@ describe("prefilters (property)", () => {
   it("all rules together, with a literal secret: the engine finds what findMatches finds", () => {
     const all = [
       ...rules,
-      literalRule({ name: "secret-value", description: "", values: ["Pg-p4ss!w0rd", "p4ss"], replacement: SECRET_MASK }),
+      literalRule({
+        name: "secret-value",
+        description: "",
+        values: ["Pg-p4ss!w0rd", "p4ss"],
+        replacement: SECRET_MASK,
+      }),
     ];
     const engine = compile(all);
     fc.assert(
