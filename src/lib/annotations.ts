@@ -120,15 +120,23 @@ export function workspaceRelative(
   return undefined;
 }
 
-/** `::error file=…,line=…::message`; without a file, a plain error annotation. */
-export function annotateError(message: string, at?: { file: string; line?: number | undefined; title?: string }): void {
+type AnnotationPlace = { file: string; line?: number | undefined; title?: string };
+
+function annotate(level: "error" | "warning", message: string, at?: AnnotationPlace): void {
+  const emit = level === "error" ? core.error : core.warning;
   if (!at) {
-    core.error(message);
+    emit(message);
     return;
   }
-  core.error(message, {
+  emit(message, {
     file: at.file,
     ...(at.line !== undefined ? { startLine: at.line } : {}),
     ...(at.title ? { title: at.title } : {}),
   });
 }
+
+/** `::error file=…,line=…::message`; without a file, a plain error annotation. */
+export const annotateError = (message: string, at?: AnnotationPlace): void => annotate("error", message, at);
+
+/** `::warning file=…,line=…::message`: advice on a line that does not fail the step. */
+export const annotateWarning = (message: string, at?: AnnotationPlace): void => annotate("warning", message, at);

@@ -6,6 +6,8 @@
  */
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";
+  /** Where in a workspace file the mistake is: the failure is annotated there (`file=`, `line=`, `col=`). */
+  at?: { file: string; line?: number; column?: number };
 }
 
 /** A bad action input: names the input, says what was wrong and what to do. */

@@ -26,6 +26,16 @@ export function setOutputs(outputs: Record<string, OutputValue>): void {
  */
 export function reportFailure(step: string, error: unknown): void {
   if (error instanceof ConfigurationError) {
+    if (error.at) {
+      // setFailed's annotation, placed on the file (a pull request shows it on the line).
+      process.exitCode = core.ExitCode.Failure;
+      core.error(error.message, {
+        file: error.at.file,
+        ...(error.at.line !== undefined ? { startLine: error.at.line } : {}),
+        ...(error.at.column !== undefined ? { startColumn: error.at.column } : {}),
+      });
+      return;
+    }
     core.setFailed(error.message);
     return;
   }

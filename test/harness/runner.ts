@@ -39,6 +39,7 @@ export interface Annotation {
   message: string;
   file?: string;
   line?: number;
+  col?: number;
   title?: string;
 }
 
@@ -127,6 +128,7 @@ export function parseCommands(stdout: string): { annotations: Annotation[]; mask
       const value = unescapeProperty(kv.slice(eq + 1));
       if (key === "file") a.file = value;
       else if (key === "line") a.line = Number(value);
+      else if (key === "col") a.col = Number(value);
       else if (key === "title") a.title = value;
     }
     annotations.push(a);

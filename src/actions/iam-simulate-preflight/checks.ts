@@ -29,8 +29,11 @@ export interface Check {
 }
 
 export interface Finding {
-  /** `fail` rows fail the check like a deny; `note` rows are advice. */
-  severity: "fail" | "note";
+  /**
+   * `fail` rows fail the check like a deny; `warning` rows are annotated as warnings on the line
+   * (something ECS will silently not do) but do not fail; `note` rows are advice in the report only.
+   */
+  severity: "fail" | "warning" | "note";
   subject: string;
   message: string;
   sources: JsonPath[];

@@ -92,14 +92,15 @@ export async function deriveExecutionRoleChecks(
       const source = [...path, "logConfiguration", "secretOptions", j, "valueFrom"];
       reference(s.valueFrom, `container ${container}, log option ${s.name ?? `#${j + 1}`}`, source);
     });
-    // ECS never fetches a valueFrom under environment[]: the variable is unset at run time.
+    // ECS never fetches a valueFrom under environment[]: the variable is unset at run time
+    // (KeyValuePair has name and value only: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KeyValuePair.html).
     (c.environment ?? []).forEach((e, j) => {
       if (e.valueFrom === undefined) return;
       findings.push({
-        severity: "note",
+        severity: "warning",
         subject: container,
         message: `container ${container}: environment variable ${e.name ?? `#${j + 1}`} has a valueFrom, which ECS ignores under environment[] (the variable will not be set from '${e.valueFrom}'). Move it to secrets[].`,
-        sources: [[...path, "environment", j]],
+        sources: [[...path, "environment", j, "valueFrom"]],
       });
     });
     // FireLens with config-file-type s3: the execution role reads the config file at task start

@@ -137,7 +137,11 @@ export function reportMarkdown(
   const denied = report.rows.filter((r) => r.verdict !== "allowed");
   const allowed = report.rows.filter((r) => r.verdict === "allowed");
   const failing = report.findings.filter((f) => f.severity === "fail");
-  const notes = report.findings.filter((f) => f.severity === "note");
+  // Warnings (also annotated on their line) lead the notes.
+  const notes = [
+    ...report.findings.filter((f) => f.severity === "warning").map((f) => ({ ...f, message: `⚠️ ${f.message}` })),
+    ...report.findings.filter((f) => f.severity === "note"),
+  ];
   const subject = opts.subject ? `${code(opts.subject)}: ` : "";
   const title =
     report.result === "pass"

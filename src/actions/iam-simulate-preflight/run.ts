@@ -1,4 +1,4 @@
-import { annotateError, type JsonPath, jsonPathKey } from "../../lib/annotations";
+import { annotateError, annotateWarning, type JsonPath, jsonPathKey } from "../../lib/annotations";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { parseArn } from "../../lib/inputs";
@@ -29,6 +29,8 @@ export interface PreflightDeps {
   policyReader?: PolicyReader;
   publish?: (opts: PublishOptions) => Promise<PublishOutcome>;
   annotate?: typeof annotateError;
+  /** Warning annotations (a finding of severity `warning`). */
+  warn?: typeof annotateWarning;
   env?: NodeJS.ProcessEnv;
   /** Reads for a Terraform plan or CloudFormation template input. */
   planIo?: PlanIo;
@@ -41,9 +43,11 @@ function annotateFailures(
   td: LoadedTaskDefinition | undefined,
   accountIds: string[],
   annotateRaw: typeof annotateError,
+  warnRaw: typeof annotateWarning,
 ) {
   // Annotations show on the pull request: account IDs masked like the comment.
   const annotate: typeof annotateError = (message, where) => annotateRaw(maskAccountIds(message, accountIds), where);
+  const warn: typeof annotateWarning = (message, where) => warnRaw(maskAccountIds(message, accountIds), where);
   const at = (sources: readonly JsonPath[]) => {
     const source = sources[0];
     const file = td?.file;
@@ -51,7 +55,10 @@ function annotateFailures(
     if (!source) return { file: file.path, title: "IAM preflight" };
     return { file: file.path, line: file.lines.get(jsonPathKey(source)), title: "IAM preflight" };
   };
-  for (const f of findings) if (f.severity === "fail") annotate(f.message, at(f.sources));
+  for (const f of findings) {
+    if (f.severity === "fail") annotate(f.message, at(f.sources));
+    if (f.severity === "warning") warn(f.message, at(f.sources));
+  }
   for (const r of rows) {
     // A row of a principal that does not exist: the finding saying so is the annotation.
     if (r.verdict === "allowed" || r.verdict === "notSimulated") continue;
@@ -160,7 +167,14 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
   });
 
   const evidenceFile = new EvidenceWriter(inputs.evidenceDir).writeJson("iam_preflight", report);
-  annotateFailures(findings, simulation.rows, td, accountIdsIn(report), deps.annotate ?? annotateError);
+  annotateFailures(
+    findings,
+    simulation.rows,
+    td,
+    accountIdsIn(report),
+    deps.annotate ?? annotateError,
+    deps.warn ?? annotateWarning,
+  );
   await (deps.publish ?? publishReport)({
     action: ACTION,
     // One comment per task definition family; a CI-role-only check has its own.

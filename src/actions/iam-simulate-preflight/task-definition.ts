@@ -26,8 +26,9 @@ export async function loadTaskDefinition(
     const doc = (await lookups.describeTaskDefinition(source.id)) as TaskDefinitionDoc;
     return { doc, source: source.id, at: [] };
   }
-  const display = workspaceRelative(source.path, workspace) ?? source.path;
-  const { text, value: parsed } = readJsonFile("task-definition", source.path, display);
+  const relative = workspaceRelative(source.path, workspace);
+  const display = relative ?? source.path;
+  const { text, value: parsed } = readJsonFile("task-definition", source.path, display, relative);
   const wrapped = isPlainObject(parsed) && isPlainObject(parsed.taskDefinition);
   const doc = wrapped ? (parsed as { taskDefinition: unknown }).taskDefinition : parsed;
   if (!isPlainObject(doc) || !Array.isArray(doc.containerDefinitions)) {
@@ -36,7 +37,6 @@ export async function loadTaskDefinition(
       `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`,
     );
   }
-  const relative = workspaceRelative(source.path, workspace);
   return {
     doc: doc as TaskDefinitionDoc,
     source: display,

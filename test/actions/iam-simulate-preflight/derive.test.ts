@@ -224,7 +224,7 @@ describe("deriveExecutionRoleChecks", () => {
       [`secretsmanager:GetSecretValue ${token}`, ["container web, log option apikey"]],
     ]);
     expect(findings.map((f) => [f.severity, f.sources])).toEqual([
-      ["note", [["containerDefinitions", 1, "environment", 0]]],
+      ["warning", [["containerDefinitions", 1, "environment", 0, "valueFrom"]]],
     ]);
     expect(findings[0]?.message).toContain(
       "container web: environment variable DB_PASSWORD has a valueFrom, which ECS ignores",

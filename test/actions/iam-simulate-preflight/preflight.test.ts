@@ -309,6 +309,47 @@ describe("iam-simulate-preflight", () => {
     ).not.toContain(papyrus.split(":").pop());
   });
 
+  it("a valueFrom under environment[] is a warning annotation on its line naming the container; the step still passes", async () => {
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }));
+    const td = incidentTaskDefinition();
+    (td.containerDefinitions[0] as { environment?: unknown[] }).environment = [
+      { name: "STAGE", value: "prd" },
+      { name: "DB_PASSWORD", valueFrom: DB_SECRET },
+    ];
+    const workspace = workspaceWith(TD_FILE, td);
+    const result = await preflight(workspace, { comment: "false" });
+    expect(result.code).toBe(0);
+    const warnings = result.annotations.filter((a) => a.level === "warning");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toContain(
+      "container web: environment variable DB_PASSWORD has a valueFrom, which ECS ignores under environment[]",
+    );
+    expect(warnings[0]?.file).toBe(TD_FILE);
+    const text = readFileSync(join(workspace, TD_FILE), "utf8");
+    // The line of the misplaced valueFrom (the secrets[] one carries a JSON-key suffix).
+    expect(warnings[0]?.line).toBe(lineOf(text, `"valueFrom": "${DB_SECRET}"`));
+    expect(warnings[0]?.message).not.toContain(ACCOUNT);
+    expect(errorsOf(result)).toEqual([]);
+  });
+
+  it("invalid task-definition JSON: an error annotation on the file at the line and column, no AWS call", async () => {
+    await emulatorWith(scenario({}));
+    const workspace = workspaceWith(TD_FILE, '{\n  "family": "papyrus-task",\n  "containerDefinitions": [] x\n}\n');
+    const result = await preflight(workspace);
+    expect(result.code).toBe(1);
+    const [error] = errorsOf(result);
+    expect(error?.message).toMatch(
+      /^Input 'task-definition': deploy\/task-definition\.json is not valid JSON at line 3, column 30\b/,
+    );
+    expect([error?.file, error?.line, error?.col]).toEqual([TD_FILE, 3, 30]);
+    expect(emu.emulator.requests).toHaveLength(0);
+
+    const truncated = workspaceWith(TD_FILE, '{\n  "family": "papyrus-task",\n  "containerDefinitions": [');
+    const cut = await preflight(truncated);
+    expect(errorsOf(cut)[0]?.message).toContain("is not valid JSON: it ends too early");
+    expect([errorsOf(cut)[0]?.file, errorsOf(cut)[0]?.line]).toEqual([TD_FILE, 3]);
+  });
+
   it("reports an explicit deny with the statement that denies", async () => {
     const deny = { Sid: "NeverTheApiKey", Effect: "Deny", Action: "secretsmanager:*", Resource: API_KEY_SECRET };
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"], [deny]) }));
