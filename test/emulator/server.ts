@@ -51,6 +51,7 @@ export function accessDenied(ctx: RequestContext, iamAction: string, resource: s
     case "secretsmanager":
     case "ssm":
     case "logs":
+    case "acm":
       return new AwsError("AccessDeniedException", message, 400);
     default:
       return new AwsError("AccessDenied", message, 403);

@@ -1,3 +1,4 @@
+import { ACMClient } from "@aws-sdk/client-acm";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsClientConfig } from "../../lib/aws";
@@ -6,12 +7,15 @@ import { awsErrorCode } from "../../lib/errors";
 export interface AlbClients {
   elb: ElasticLoadBalancingV2Client;
   ec2: EC2Client;
+  /** Only read, and only with `certificate-arn` (default: a client for the step's region). */
+  acm?: ACMClient;
 }
 
 export function albClients(region: string): AlbClients {
   return {
     elb: new ElasticLoadBalancingV2Client({ ...awsClientConfig({ region }) }),
     ec2: new EC2Client({ ...awsClientConfig({ region }) }),
+    acm: new ACMClient({ ...awsClientConfig({ region }) }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import {
   CreateListenerCommand,
+  type CreateListenerCommandInput,
   CreateLoadBalancerCommand,
   CreateTargetGroupCommand,
   DescribeLoadBalancersCommand,
@@ -19,6 +20,8 @@ export interface Created {
   state: AlbState;
   loadBalancer: LoadBalancer;
   listener: Listener;
+  /** With `certificate-arn`. */
+  httpsListener?: Listener;
   ingressCidrs: string[];
 }
 
@@ -120,39 +123,66 @@ export async function createCycle(
       }),
     ),
   );
+  const https = inputs.https;
+  const createListener = (input: Omit<CreateListenerCommandInput, "Tags">, key: "listenerArn" | "httpsListenerArn") =>
+    describeFailure("elasticloadbalancing:CreateListener", () =>
+      elb.send(new CreateListenerCommand({ ...input, Tags: tags })),
+    ).then((out) => {
+      const l = out.Listeners?.[0];
+      if (!l?.ListenerArn) throw new Error("CreateListener returned no listener ARN");
+      save({ [key]: l.ListenerArn });
+      return l;
+    });
   const listener = track(
     Promise.all([loadBalancer, targetGroup]).then(([lb, tgArn]) =>
-      describeFailure("elasticloadbalancing:CreateListener", () =>
-        elb.send(
-          new CreateListenerCommand({
-            LoadBalancerArn: lb.LoadBalancerArn,
-            Protocol: "HTTP",
-            Port: inputs.listenerPort,
-            DefaultActions: [{ Type: "forward", TargetGroupArn: tgArn }],
-            Tags: tags,
-          }),
-        ),
-      ).then((out) => {
-        const l = out.Listeners?.[0];
-        if (!l?.ListenerArn) throw new Error("CreateListener returned no listener ARN");
-        save({ listenerArn: l.ListenerArn });
-        return l;
-      }),
+      createListener(
+        {
+          LoadBalancerArn: lb.LoadBalancerArn,
+          Protocol: "HTTP",
+          Port: inputs.listenerPort,
+          // redirect-http: the HTTP listener only sends clients to the HTTPS one (the ELB guide's RedirectConfig).
+          DefaultActions: https?.redirectHttp
+            ? [
+                {
+                  Type: "redirect",
+                  RedirectConfig: { Protocol: "HTTPS", Port: String(https.port), StatusCode: "HTTP_301" },
+                },
+              ]
+            : [{ Type: "forward", TargetGroupArn: tgArn }],
+        },
+        "listenerArn",
+      ),
     ),
   );
+  const httpsListener = https
+    ? track(
+        Promise.all([loadBalancer, targetGroup]).then(([lb, tgArn]) =>
+          createListener(
+            {
+              LoadBalancerArn: lb.LoadBalancerArn,
+              Protocol: "HTTPS",
+              Port: https.port,
+              Certificates: [{ CertificateArn: https.certificateArn }],
+              SslPolicy: https.sslPolicy,
+              DefaultActions: [{ Type: "forward", TargetGroupArn: tgArn }],
+            },
+            "httpsListenerArn",
+          ),
+        ),
+      )
+    : Promise.resolve(undefined);
   const albIngress = track(
     securityGroup.then((groupId) =>
       whileNew(NOT_YET_VISIBLE.ec2, () =>
         authorizeIdempotent(clients, {
           GroupId: groupId,
-          IpPermissions: [
-            {
-              IpProtocol: "tcp",
-              FromPort: inputs.listenerPort,
-              ToPort: inputs.listenerPort,
-              IpRanges: ingressCidrs.map((CidrIp) => ({ CidrIp, Description: "ecs-alb-smoke: runner egress" })),
-            },
-          ],
+          // The HTTP listener's port, and the HTTPS listener's with `certificate-arn`.
+          IpPermissions: [inputs.listenerPort, ...(https ? [https.port] : [])].map((port) => ({
+            IpProtocol: "tcp",
+            FromPort: port,
+            ToPort: port,
+            IpRanges: ingressCidrs.map((CidrIp) => ({ CidrIp, Description: "ecs-alb-smoke: runner egress" })),
+          })),
           TagSpecifications: [{ ResourceType: "security-group-rule", Tags: tags }],
         }),
       ),
@@ -196,12 +226,19 @@ export async function createCycle(
     albIngress,
     taskIngress,
     active,
+    httpsListener,
   ]);
   if (failures.length > 0) throw failures[0];
-  const [, , , l, , , a] = settled;
-  if (l?.status !== "fulfilled" || a?.status !== "fulfilled")
+  const [, , , l, , , a, h] = settled;
+  if (l?.status !== "fulfilled" || a?.status !== "fulfilled" || h?.status !== "fulfilled")
     throw new Error("unreachable: a branch failed without a recorded failure");
-  return { state, loadBalancer: a.value, listener: l.value, ingressCidrs };
+  return {
+    state,
+    loadBalancer: a.value,
+    listener: l.value,
+    ...(h.value ? { httpsListener: h.value } : {}),
+    ingressCidrs,
+  };
 
   async function createSecurityGroup(): Promise<string> {
     const name = state.names.securityGroup;

@@ -25,7 +25,7 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
     region: state.region,
     names: state.names,
     vpcId: state.vpcId,
-    listenerArns: state.listenerArn ? [state.listenerArn] : [],
+    listenerArns: [state.listenerArn, state.httpsListenerArn].filter((a): a is string => a !== undefined),
     taskIngressRules: (state.taskIngressRuleIds ?? []).flatMap((ruleId) =>
       state.taskSecurityGroupId ? [{ groupId: state.taskSecurityGroupId, ruleId }] : [],
     ),

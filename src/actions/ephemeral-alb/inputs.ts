@@ -13,6 +13,7 @@ import {
   readYaml,
 } from "../../lib/inputs";
 import { readPathInput } from "../../lib/paths";
+import { type HttpsSettings, readHttps } from "./https";
 import { defaultPrefix, prefixProblem, type RunIdentity } from "./naming";
 import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID } from "./tags";
 
@@ -32,6 +33,8 @@ export interface CreateInputs {
   taskSecurityGroupId: string | undefined;
   containerPort: number;
   listenerPort: number;
+  /** The HTTPS listener (`certificate-arn`), when asked for. */
+  https: HttpsSettings | undefined;
   healthCheck: HealthCheckSettings;
   scheme: "internet-facing" | "internal";
   /** `auto` (look up the runner's egress IP) or explicit CIDRs. */
@@ -167,6 +170,10 @@ export const INPUT_MODES = {
   "task-security-group-id": "create",
   "container-port": "create",
   "listener-port": "create",
+  "certificate-arn": "create",
+  "https-port": "create",
+  "ssl-policy": "create",
+  "redirect-http": "create",
   "health-check-path": "create",
   "health-check-matcher": "create",
   "health-check-interval-seconds": "create",
@@ -286,6 +293,7 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
   if (problem)
     throw new InputError("name-prefix", problem, "Choose a shorter prefix or leave it empty for the default.");
   const checkipUrl = readString(get, "checkip-url", { default: "https://checkip.amazonaws.com" });
+  const listenerPort = readPort(get, "listener-port", 80);
   if (!/^https?:\/\/[^\s]+$/.test(checkipUrl)) {
     throw new InputError("checkip-url", `'${checkipUrl}' is not an http(s) URL.`);
   }
@@ -297,7 +305,8 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     subnetIds,
     taskSecurityGroupId: taskSg,
     containerPort: readPort(get, "container-port", 5000),
-    listenerPort: readPort(get, "listener-port", 80),
+    listenerPort,
+    https: readHttps(get, region, listenerPort),
     healthCheck,
     scheme,
     ingressCidrs,

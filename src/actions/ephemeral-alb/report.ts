@@ -10,6 +10,7 @@ export function resourceRows(state: AlbState): [string, string][] {
     ["Load balancer", state.loadBalancerArn],
     ["DNS name", state.dnsName],
     ["Listener", state.listenerArn],
+    ["HTTPS listener", state.httpsListenerArn],
     ["Target group", state.targetGroupArn],
     ["ALB security group", state.securityGroupId],
     [

@@ -6,6 +6,7 @@ import type { ActionResult } from "../../lib/run-action";
 import { runnerEgressCidr } from "./checkip";
 import type { AlbClients } from "./clients";
 import { type Created, createCycle, suiteTags } from "./create";
+import { type CheckedCertificate, checkHttps, type HttpsSettings, httpsHost, httpsUrl } from "./https";
 import type { CreateInputs, Inputs } from "./inputs";
 import { resourceNames } from "./naming";
 import { createdSummary } from "./report";
@@ -26,6 +27,16 @@ export function albUrl(dnsName: string, port: number): string {
   return port === 80 ? `http://${dnsName}` : `http://${dnsName}:${port}`;
 }
 
+/**
+ * Where a client reaches the HTTPS listener: a URL with the certificate's
+ * host name, and the curl-style `resolve` entry that sends that name to the
+ * load balancer (whose own DNS name the certificate does not cover).
+ */
+function httpsEndpoint(https: HttpsSettings, certificate: CheckedCertificate, label: string, dnsName: string) {
+  const host = httpsHost(certificate.domainName, label);
+  return { url: httpsUrl(host, https.port), resolve: `${host}:${https.port}:${dnsName}` };
+}
+
 export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   if (inputs.mode === "sweep") return sweep(inputs, deps);
   return create(inputs, deps);
@@ -39,6 +50,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
       ? [await (deps.egressCidr ?? runnerEgressCidr)(inputs.checkipUrl)]
       : inputs.ingressCidrs;
   await validateNetwork(inputs, deps.clients);
+  const certificate = inputs.https ? await checkHttps(inputs.https, inputs.region, deps.clients) : undefined;
   const names = resourceNames(inputs.namePrefix, inputs.identity);
   const state: AlbState = {
     version: 1,
@@ -52,6 +64,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     createdAt: clock.now(),
   };
   if (inputs.taskSecurityGroupId) state.taskSecurityGroupId = inputs.taskSecurityGroupId;
+  if (inputs.https) state.httpsPort = inputs.https.port;
   deps.store.save(state);
   core.info(`Creating ${names.loadBalancer}, ${names.targetGroup} and ${names.securityGroup} in ${inputs.vpcId}.`);
 
@@ -65,6 +78,10 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
 
   const evidence = new EvidenceWriter(inputs.evidenceDir);
   const url = created?.loadBalancer.DNSName ? albUrl(created.loadBalancer.DNSName, inputs.listenerPort) : undefined;
+  const tls =
+    inputs.https && certificate && created?.loadBalancer.DNSName
+      ? httpsEndpoint(inputs.https, certificate, names.base, created.loadBalancer.DNSName)
+      : undefined;
   const record = {
     status: failure ? "failed" : "created",
     failure,
@@ -86,7 +103,23 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
           securityGroups: created.loadBalancer.SecurityGroups,
         }
       : { arn: state.loadBalancerArn },
-    listener: { arn: state.listenerArn, port: inputs.listenerPort, protocol: "HTTP" },
+    listener: {
+      arn: state.listenerArn,
+      port: inputs.listenerPort,
+      protocol: "HTTP",
+      ...(inputs.https?.redirectHttp ? { redirect: `HTTP_301 to HTTPS:${inputs.https.port}` } : {}),
+    },
+    httpsListener: inputs.https
+      ? {
+          arn: state.httpsListenerArn,
+          port: inputs.https.port,
+          protocol: "HTTPS",
+          sslPolicy: inputs.https.sslPolicy,
+          certificate,
+          url: tls?.url,
+          resolve: tls?.resolve,
+        }
+      : undefined,
     targetGroup: {
       arn: state.targetGroupArn,
       port: inputs.containerPort,
@@ -94,7 +127,10 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
       targetType: "ip",
       healthCheck: inputs.healthCheck,
     },
-    securityGroup: { id: state.securityGroupId, ingress: { port: inputs.listenerPort, cidrs } },
+    securityGroup: {
+      id: state.securityGroupId,
+      ingress: { port: inputs.listenerPort, ...(inputs.https ? { httpsPort: inputs.https.port } : {}), cidrs },
+    },
     taskIngress: inputs.taskSecurityGroupId
       ? { groupId: inputs.taskSecurityGroupId, port: inputs.containerPort, ruleIds: state.taskIngressRuleIds ?? [] }
       : undefined,
@@ -102,7 +138,8 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     keep: inputs.keep,
   };
   evidence.writeJson("alb_resources", record);
-  if (created) evidence.writeJson("listeners", [created.listener]);
+  if (created)
+    evidence.writeJson("listeners", [created.listener, ...(created.httpsListener ? [created.httpsListener] : [])]);
 
   if (inputs.keep) {
     core.warning(
@@ -117,6 +154,9 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     "load-balancer-arn": state.loadBalancerArn ?? "",
     "target-group-arn": state.targetGroupArn ?? "",
     "listener-arn": state.listenerArn ?? "",
+    "https-listener-arn": state.httpsListenerArn ?? "",
+    "https-url": tls?.url ?? "",
+    "https-resolve": tls?.resolve ?? "",
     "security-group-id": state.securityGroupId ?? "",
     resources: record,
   };

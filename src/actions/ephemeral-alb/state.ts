@@ -24,6 +24,9 @@ export interface AlbState {
   loadBalancerArn?: string;
   dnsName?: string;
   listenerArn?: string;
+  /** `certificate-arn`: the HTTPS listener's port, and its ARN once created. */
+  httpsPort?: number;
+  httpsListenerArn?: string;
   /** The temporary rule(s) in the task security group that admit the ALB security group. */
   taskIngressRuleIds?: string[];
 }

@@ -4,7 +4,8 @@
  * with any single action removed from a policy, the cycle fails and the
  * failure names that permission.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
 import {
@@ -17,6 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../emulator/elbv2-helpers";
 import type { RunningEmulator } from "../../emulator/server";
+import { albCertificate } from "../../fixtures/alb-certificate";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
 import { errors, ROOT, type RunResult } from "../../harness/runner";
 import {
@@ -84,12 +86,16 @@ const trust = {
   ],
 };
 
+/** The HTTPS listener's certificate: the cycle runs with `certificate-arn`, so its checks are enforced too. */
+const CERT = albCertificate(mkdtempSync(join(tmpdir(), "eas-enforce-")));
+
 function enforcedScenario(apps: SampleApp[], albPolicy: Policy, registerPolicy: Policy) {
   return scenario({
     tasks: taskSpecs(apps),
     enforce: true,
     principals: { [ALB_KEY]: ALB_ROLE, [REGISTER_KEY]: REGISTER_ROLE },
     extra: {
+      acm: CERT.scenario,
       iam: {
         roles: [
           { name: "alb-smoke-ephemeral-alb", trustPolicy: trust, inlinePolicies: { "ephemeral-alb": albPolicy } },
@@ -139,7 +145,15 @@ async function runSteps(steps: Step[]): Promise<Outcome> {
 function albSteps(emu: RunningEmulator, apps: SampleApp[]): Step[] {
   let main: RunResult | undefined;
   return [
-    { name: "ephemeral-alb main", run: async () => (main = await runAlb(emu, await albInputs(), asAlbRole)) },
+    {
+      name: "ephemeral-alb main",
+      run: async () =>
+        (main = await runAlb(
+          emu,
+          await albInputs({ "certificate-arn": CERT.arn, "https-port": await freePort() }),
+          asAlbRole,
+        )),
+    },
     {
       name: "sweep (keeps the fresh cycle)",
       run: async () => {

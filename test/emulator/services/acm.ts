@@ -21,8 +21,15 @@ import type { Params, Scenario, ServiceModule } from "../types";
 import { page } from "./paging";
 
 export interface AcmScenario {
-  /** Certificates ACM issued (type AMAZON_ISSUED), with no material: for status checks only. */
-  certificates?: { id?: string; region?: string; domainName: string; status: string }[];
+  /**
+   * Either certificates ACM issued (type AMAZON_ISSUED) in a fixed `status`, with no material (for status
+   * checks only), or imported ones from PEM material (`certificate`, `privateKey`, optional `chain`), checked
+   * as ImportCertificate checks them. Seeded certificates are never leftovers.
+   */
+  certificates?: (
+    | { id?: string; region?: string; domainName: string; status: string }
+    | { id?: string; region?: string; certificate: string; privateKey: string; chain?: string }
+  )[];
 }
 
 interface Certificate {
@@ -182,9 +189,34 @@ export class AcmService implements ServiceModule {
   }
 
   private importCertificate(p: Params, region: string) {
-    const certificatePem = blob(p.Certificate, "certificate");
-    const keyPem = blob(p.PrivateKey, "privateKey");
-    const chainPem = p.CertificateChain === undefined ? undefined : blob(p.CertificateChain, "certificateChain");
+    const reimport = p.CertificateArn === undefined ? undefined : this.find(p.CertificateArn, region);
+    if (reimport && p.Tags !== undefined) {
+      throw validationError("Tags cannot be specified when reimporting a certificate.");
+    }
+    const cert = this.imported(
+      {
+        certificatePem: blob(p.Certificate, "certificate"),
+        keyPem: blob(p.PrivateKey, "privateKey"),
+        chainPem: p.CertificateChain === undefined ? undefined : blob(p.CertificateChain, "certificateChain"),
+      },
+      { id: reimport?.id ?? randomUUID(), region, seeded: false },
+    );
+    if (reimport) {
+      cert.createdAt = reimport.createdAt;
+      cert.tags = reimport.tags;
+    } else {
+      for (const t of (p.Tags ?? []) as Params[]) cert.tags.set(String(t.Key), String(t.Value ?? ""));
+    }
+    this.certificates.set(this.arnOf(cert), cert);
+    return { CertificateArn: this.arnOf(cert) };
+  }
+
+  /** An imported certificate from its PEM material, checked as the import prerequisites say. */
+  private imported(
+    material: { certificatePem: string; keyPem: string; chainPem: string | undefined },
+    where: { id: string; region: string; seeded: boolean },
+  ): Certificate {
+    const { certificatePem, keyPem, chainPem } = material;
     const blocks = certificatePem.match(PEM_CERT) ?? [];
     if (blocks.length === 0)
       throw validationError("The certificate field does not contain a valid PEM-encoded certificate.");
@@ -228,16 +260,10 @@ export class AcmService implements ServiceModule {
         throw validationError("Could not validate the certificate with the certificate chain.");
       }
     }
-    const reimport = p.CertificateArn === undefined ? undefined : this.find(p.CertificateArn, region);
-    if (reimport && p.Tags !== undefined) {
-      throw validationError("Tags cannot be specified when reimporting a certificate.");
-    }
-    const id = reimport?.id ?? randomUUID();
     const sans = dnsNames(x509);
     const cn = /(?:^|\n)CN=([^\n]+)/.exec(x509.subject)?.[1];
     const cert: Certificate = {
-      id,
-      region,
+      ...where,
       type: "IMPORTED",
       domainName: cn ?? sans[0] ?? "",
       sans: sans.length > 0 ? sans : cn ? [cn] : [],
@@ -245,13 +271,11 @@ export class AcmService implements ServiceModule {
       keyPem,
       x509,
       importedAt: now,
-      createdAt: reimport?.createdAt ?? now,
-      tags: reimport?.tags ?? new Map(((p.Tags ?? []) as Params[]).map((t) => [String(t.Key), String(t.Value ?? "")])),
-      seeded: false,
+      createdAt: now,
+      tags: new Map(),
     };
     if (chainPem !== undefined) cert.chainPem = chainPem;
-    this.certificates.set(this.arnOf(cert), cert);
-    return { CertificateArn: this.arnOf(cert) };
+    return cert;
   }
 
   private list(p: Params, region: string) {
@@ -342,12 +366,21 @@ export class AcmService implements ServiceModule {
     for (const c of section?.certificates ?? []) {
       const id = c.id ?? randomUUID();
       if (!CERT_ID.test(id)) throw new Error(`acm scenario: certificate id '${id}' is not a UUID`);
+      const region = c.region ?? this.emulator.region;
+      if ("certificate" in c) {
+        const cert = this.imported(
+          { certificatePem: c.certificate, keyPem: c.privateKey, chainPem: c.chain },
+          { id, region, seeded: true },
+        );
+        this.certificates.set(this.arnOf(cert), cert);
+        continue;
+      }
       if (!(STATUSES as readonly string[]).includes(c.status)) {
         throw new Error(`acm scenario: status '${c.status}' is not one of ${STATUSES.join(", ")}`);
       }
       const cert: Certificate = {
         id,
-        region: c.region ?? this.emulator.region,
+        region,
         type: "AMAZON_ISSUED",
         domainName: c.domainName,
         sans: [c.domainName],

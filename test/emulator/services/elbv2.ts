@@ -32,7 +32,7 @@ import {
   validateName,
 } from "./elbv2/model";
 import { Targets } from "./elbv2/targets";
-import { DEFAULT_SSL_POLICY, SSL_POLICIES } from "./elbv2/tls";
+import { DEFAULT_SSL_POLICY, SSL_POLICIES, sslPolicyOut, type TlsPolicy } from "./elbv2/tls";
 import { allocateAddress, releaseAddress, Traffic } from "./elbv2/traffic";
 import { lbOut, listenerOut, markerPage, readRedirect, tgOut } from "./elbv2/wire";
 
@@ -156,6 +156,17 @@ export class Elbv2Service implements ServiceModule {
         const l = this.listener(p.ListenerArn);
         applyAttributes("Listener", l.attributes, LISTENER_ATTRIBUTES, p.Attributes);
         return { Attributes: attributesOut(l.attributes) };
+      },
+      DescribeSSLPolicies: (p) => {
+        const names = list(p.Names);
+        const unknown = names.filter((n) => !SSL_POLICIES[n]);
+        if (unknown.length > 0) throw new AwsError("SSLPolicyNotFound", `SSL policy '${unknown[0]}' not found`);
+        const chosen = names.length > 0 ? names : Object.keys(SSL_POLICIES);
+        const paged = markerPage(chosen, p);
+        return {
+          SslPolicies: paged.items.map((n) => sslPolicyOut(n, SSL_POLICIES[n] as TlsPolicy)),
+          NextMarker: paged.next,
+        };
       },
       RegisterTargets: (p) => this.targets.register(p),
       DeregisterTargets: (p) => this.targets.deregister(p),

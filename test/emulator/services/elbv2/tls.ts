@@ -77,3 +77,18 @@ export const SSL_POLICIES: Record<string, TlsPolicy> = {
   "ELBSecurityPolicy-2016-08": v("1", "1.2", EXTENDED),
   "ELBSecurityPolicy-2015-05": v("1", "1.2", EXTENDED),
 };
+
+const VERSIONS: SecureVersion[] = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+const TLS13_SUITES = ["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"];
+
+/** A policy as DescribeSSLPolicies shows it (`SslProtocols` as AWS spells them, ciphers by priority). */
+export function sslPolicyOut(name: string, p: TlsPolicy) {
+  const versions = VERSIONS.slice(VERSIONS.indexOf(p.minVersion), VERSIONS.indexOf(p.maxVersion) + 1);
+  const ciphers = [...(p.maxVersion === "TLSv1.3" ? TLS13_SUITES : []), ...(p.ciphers?.split(":") ?? [])];
+  return {
+    Name: name,
+    SslProtocols: versions,
+    Ciphers: ciphers.map((c, i) => ({ Name: c, Priority: i + 1 })),
+    SupportedLoadBalancerTypes: ["application", "network"],
+  };
+}
