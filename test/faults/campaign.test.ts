@@ -201,7 +201,9 @@ async function oneRun(emu: RunningEmulator, base: Scenario, p: Plan): Promise<Ru
   // Post steps run under throttling and 5xx too, but nobody revokes their permissions.
   emu.emulator.faults.configure({ seed: p.seed + 1, rules: p.rules.filter((r) => !r.failNth) });
   if (register) unnamed.push(...unnamedErrors(await runRegisterPost(emu, register)));
-  const post = await runAlbPost(emu, main);
+  // A kill while CreateSecurityGroup was in flight leaves the post step unable to tell "never created"
+  // from "not propagated yet": it looks by name until two minutes after the create began (see delete-security-group.ts).
+  const post = await runAlbPost(emu, main, { timeoutMs: 240_000 });
   unnamed.push(...unnamedErrors(post));
   emu.emulator.faults.configure({ rules: [] });
   const left = emu.emulator.leftovers();

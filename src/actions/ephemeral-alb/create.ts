@@ -25,6 +25,20 @@ export interface Created {
   ingressCidrs: string[];
 }
 
+/** Throttling: the SDK's retries of a call can end on it, and an earlier attempt may have committed. */
+const THROTTLED = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingException", "RequestThrottled"]);
+
+/**
+ * EC2's last answer to CreateSecurityGroup says no group was made: a client
+ * error that is not throttling. (An earlier attempt that committed and lost
+ * its answer would make the retry answer InvalidGroup.Duplicate instead.)
+ */
+function refused(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
+  const code = awsErrorCode(error) ?? "";
+  return status >= 400 && status < 500 && !THROTTLED.has(code) && code !== "InvalidGroup.Duplicate";
+}
+
 export function suiteTags(inputs: CreateInputs, base: string, now: number): Tag[] {
   const expires = new Date(now + inputs.ttlMinutes * 60_000).toISOString();
   return [
@@ -245,14 +259,21 @@ export async function createCycle(
     let groupId: string | undefined;
     try {
       const out = await describeFailure("ec2:CreateSecurityGroup", () =>
-        ec2.send(
-          new CreateSecurityGroupCommand({
-            GroupName: name,
-            Description: `ecs-alb-smoke temporary ALB security group (${state.names.base})`,
-            VpcId: inputs.vpcId,
-            TagSpecifications: [{ ResourceType: "security-group", Tags: tags }],
+        ec2
+          .send(
+            new CreateSecurityGroupCommand({
+              GroupName: name,
+              Description: `ecs-alb-smoke temporary ALB security group (${state.names.base})`,
+              VpcId: inputs.vpcId,
+              TagSpecifications: [{ ResourceType: "security-group", Tags: tags }],
+            }),
+          )
+          .catch((error: unknown) => {
+            // Refused: no group exists, so the post step need not wait out
+            // EC2's propagation window for one.
+            if (refused(error)) save({ securityGroupRefused: true });
+            throw error;
           }),
-        ),
       );
       groupId = out.GroupId;
     } catch (error) {

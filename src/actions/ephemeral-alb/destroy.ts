@@ -34,6 +34,10 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
   if (state.targetGroupArn) res.targetGroupArn = state.targetGroupArn;
   if (state.securityGroupId) res.securityGroupId = state.securityGroupId;
   if (state.taskSecurityGroupId) res.taskSecurityGroupId = state.taskSecurityGroupId;
+  if (state.createdAt !== undefined && !state.securityGroupRefused) res.createdAt = state.createdAt;
+  // A load balancer or a task ingress rule that names the group was created: EC2 already showed it.
+  if (state.securityGroupId && (state.loadBalancerArn || state.taskIngressRuleIds?.length))
+    res.securityGroupSeen = true;
 
   if (state.keep) {
     core.warning(

@@ -16,8 +16,15 @@ export interface AlbState {
   containerPort: number;
   listenerPort: number;
   keep: boolean;
-  /** When the cycle started (epoch ms): its `expires-at` tag is this plus `ttl-minutes`, on every resource and in the record. */
+  /**
+   * When the cycle started (epoch ms), saved before the first create: its
+   * `expires-at` tag is this plus `ttl-minutes`, on every resource and in the
+   * record; and the teardown does not trust a NotFound for the new security
+   * group until EC2's propagation window after this has passed.
+   */
   createdAt?: number;
+  /** EC2 refused CreateSecurityGroup outright: there is no group to wait for. */
+  securityGroupRefused?: boolean;
   taskSecurityGroupId?: string;
   securityGroupId?: string;
   targetGroupArn?: string;

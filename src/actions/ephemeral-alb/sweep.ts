@@ -260,8 +260,11 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
     if (item.vpcId) cycle.res.vpcId = item.vpcId;
     if (item.kind === "load balancer") cycle.res.loadBalancerArn = item.id;
     else if (item.kind === "target group") cycle.res.targetGroupArn = item.id;
-    else if (item.kind === "security group") cycle.res.securityGroupId = item.id;
-    else if (item.groupId) cycle.res.taskIngressRules.push({ groupId: item.groupId, ruleId: item.id });
+    else if (item.kind === "security group") {
+      cycle.res.securityGroupId = item.id;
+      // Found by a Describe: it has propagated, so a NotFound on its delete means it is gone.
+      cycle.res.securityGroupSeen = true;
+    } else if (item.groupId) cycle.res.taskIngressRules.push({ groupId: item.groupId, ruleId: item.id });
   }
 
   const what = scopeDescription(inputs);

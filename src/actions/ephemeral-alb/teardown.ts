@@ -1,8 +1,4 @@
-import {
-  DeleteSecurityGroupCommand,
-  DescribeNetworkInterfacesCommand,
-  RevokeSecurityGroupIngressCommand,
-} from "@aws-sdk/client-ec2";
+import { DescribeNetworkInterfacesCommand, RevokeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import {
   DeleteListenerCommand,
   DeleteLoadBalancerCommand,
@@ -15,6 +11,7 @@ import {
 import { describeFailure, errorMessage } from "../../lib/errors";
 import { backoffMs, type Clock, pollUntil, realClock } from "../../lib/retry";
 import { type AlbClients, isNotFound } from "./clients";
+import { deleteSecurityGroupConfirmed, findNewSecurityGroup, visibleBy } from "./delete-security-group";
 import { discover, verifyGone } from "./lookup";
 import type { ResourceNames } from "./naming";
 
@@ -35,6 +32,10 @@ export interface CycleResources {
   /** A task security group that may hold a temporary rule referencing the ALB security group. */
   taskSecurityGroupId?: string;
   taskIngressRules: IngressRule[];
+  /** When the create began (epoch ms): until its propagation window passes, a NotFound for the new group proves nothing. */
+  createdAt?: number;
+  /** A call has already seen the security group, so it has propagated (a NotFound for it is a delete). */
+  securityGroupSeen?: boolean;
 }
 
 /** `failed`: a step that deletes nothing (a wait, a lookup) failed; what it guards is reported on its own. */
@@ -246,15 +247,35 @@ export async function teardown(
     }
   }
 
-  // 6. The ALB security group.
+  // 6. The ALB security group. A new one may still be invisible (EC2's
+  // eventual consistency): look by name until its window has passed, and
+  // take a NotFound for "gone" only when Describe confirms it (see delete-security-group.ts).
+  const window = { visibleBy: visibleBy(res.createdAt, clock), seen: res.securityGroupSeen ?? false };
+  if (!res.securityGroupId && res.names && res.vpcId && res.createdAt !== undefined) {
+    const { securityGroup } = res.names;
+    const command = `aws ec2 describe-security-groups --filters Name=group-name,Values=${securityGroup} ${region}`;
+    try {
+      const found = await findNewSecurityGroup(clients, securityGroup, res.vpcId, window, clock);
+      if (found) {
+        res.securityGroupId = found;
+        window.seen = true;
+      } else steps.push({ step: "find security group", id: securityGroup, outcome: "already gone" });
+    } catch (error) {
+      lookupFailed("find security group", securityGroup, command, error);
+    }
+  }
   if (res.securityGroupId) {
     const sg = res.securityGroupId;
     // Retrying DependencyViolation only helps while something is still going
     // away (ENIs); with the load balancer or a referencing rule still there it never clears.
     const retryMs = loadBalancerGone && rulesRevoked ? (opts.securityGroupRetryMs ?? SG_RETRY_MS) : 0;
-    await attempt("delete security group", sg, `aws ec2 delete-security-group --group-id ${sg} ${region}`, () =>
-      deleteSecurityGroup(sg, retryMs),
-    );
+    const command = `aws ec2 delete-security-group --group-id ${sg} ${region}`;
+    try {
+      const outcome = await deleteSecurityGroupConfirmed(clients, sg, window, retryMs, clock);
+      steps.push({ step: "delete security group", id: sg, outcome });
+    } catch (error) {
+      steps.push({ step: "delete security group", id: sg, outcome: "left", error: errorMessage(error), command });
+    }
   }
 
   // 7. The target group (in use until the listener is gone).
@@ -271,12 +292,6 @@ export async function teardown(
 
   await verifyGone(res, clients, steps);
   return steps;
-
-  async function deleteSecurityGroup(groupId: string, retryMs: number) {
-    return retryCode("DependencyViolation", retryMs, () =>
-      describeFailure("ec2:DeleteSecurityGroup", () => ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }))),
-    );
-  }
 
   async function retryCode<T>(code: string, budgetMs: number, fn: () => Promise<T>): Promise<T> {
     const until = clock.now() + budgetMs;

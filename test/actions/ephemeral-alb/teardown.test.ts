@@ -188,6 +188,38 @@ describe("ephemeral-alb teardown", () => {
     expect(steps.find((s) => s.step === "delete security group")?.outcome).toBe("deleted");
   });
 
+  it("does not take a new group's NotFound for gone: retries until Describe shows it, then deletes it", async () => {
+    const clock = fakeClock();
+    let visible = false;
+    let deletes = 0;
+    ec2Mock.on(DescribeSecurityGroupsCommand).callsFake((input) => {
+      if (input.GroupIds && !visible) throw awsError("InvalidGroup.NotFound");
+      return { SecurityGroups: input.GroupIds && visible ? [{ GroupId: "sg-0b0b0b0b" }] : [] };
+    });
+    ec2Mock.on(DeleteSecurityGroupCommand).callsFake(() => {
+      deletes++;
+      // Propagated after the third try: EC2 then answers the delete.
+      if (deletes === 3) visible = true;
+      if (deletes <= 3) throw awsError("InvalidGroup.NotFound");
+    });
+    const steps = await teardown({ ...resources(), createdAt: clock.now() }, clients(), { clock });
+    expect(deletes).toBe(4);
+    expect(steps.find((s) => s.step === "delete security group")?.outcome).toBe("deleted");
+  });
+
+  it("a delete that keeps answering NotFound while Describe shows the group is reported as left", async () => {
+    const clock = fakeClock();
+    ec2Mock.on(DescribeSecurityGroupsCommand).callsFake((input) => ({
+      SecurityGroups: input.GroupIds ? [{ GroupId: "sg-0b0b0b0b" }] : [],
+    }));
+    ec2Mock.on(DeleteSecurityGroupCommand).rejects(awsError("InvalidGroup.NotFound"));
+    const steps = await teardown({ ...resources(), createdAt: clock.now() }, clients(), { clock });
+    const sg = steps.find((s) => s.step === "delete security group");
+    expect(sg?.outcome).toBe("left");
+    expect(sg?.error).toMatch(/^ec2:DeleteSecurityGroup failed: InvalidGroup.NotFound.*still failing after \d+s/);
+    expect(sg?.command).toBe("aws ec2 delete-security-group --group-id sg-0b0b0b0b --region us-west-2");
+  });
+
   it("finds by name what the saved state does not know (a create whose answer was lost)", async () => {
     const partial: CycleResources = { ...resources(), listenerArns: [], taskIngressRules: [] };
     delete partial.loadBalancerArn;
