@@ -1,5 +1,6 @@
 import { ACMClient } from "@aws-sdk/client-acm";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsClientConfig } from "../../lib/aws";
 import { awsErrorCode } from "../../lib/errors";
@@ -9,6 +10,8 @@ export interface AlbClients {
   ec2: EC2Client;
   /** Only read, and only with `certificate-arn` (default: a client for the step's region). */
   acm?: ACMClient;
+  /** Only to read the container port from the service's task definition (`cluster`/`service` given). */
+  ecs?: ECSClient;
 }
 
 export function albClients(region: string): AlbClients {
@@ -16,6 +19,7 @@ export function albClients(region: string): AlbClients {
     elb: new ElasticLoadBalancingV2Client({ ...awsClientConfig({ region }) }),
     ec2: new EC2Client({ ...awsClientConfig({ region }) }),
     acm: new ACMClient({ ...awsClientConfig({ region }) }),
+    ecs: new ECSClient({ ...awsClientConfig({ region }) }),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   readYaml,
 } from "../../lib/inputs";
 import { readPathInput } from "../../lib/paths";
+import { CLUSTER_ARN, ECS_NAME, SERVICE_ARN } from "../../lib/task-port";
 import { type HttpsSettings, readHttps } from "./https";
 import { defaultPrefix, prefixProblem, type RunIdentity } from "./naming";
 import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID } from "./tags";
@@ -31,7 +32,12 @@ export interface CreateInputs {
   vpcId: string;
   subnetIds: string[];
   taskSecurityGroupId: string | undefined;
+  /** The port the target group and the task ingress use: `container-port`, else the service's task definition's, else 5000. */
   containerPort: number;
+  /** Whether `container-port` was given (else it is the default, until the service's task definition says otherwise). */
+  containerPortGiven: boolean;
+  /** The service whose task definition gives the container port. */
+  service: { cluster: string; service: string; containerName: string | undefined } | undefined;
   listenerPort: number;
   /** The HTTPS listener (`certificate-arn`), when asked for. */
   https: HttpsSettings | undefined;
@@ -81,6 +87,36 @@ export function identityFromEnv(env: NodeJS.ProcessEnv, leg: string): RunIdentit
 
 function readPort(get: InputSource, name: string, fallback: number): number {
   return readNumber(get, name, { default: fallback, min: 1, max: 65535 });
+}
+
+function readService(get: InputSource): CreateInputs["service"] {
+  const cluster = readOptionalString(get, "cluster");
+  const service = readOptionalString(get, "service");
+  const containerName = readOptionalString(get, "container-name");
+  if (cluster === undefined && service === undefined) {
+    if (containerName !== undefined) {
+      throw new InputError(
+        "container-name",
+        "needs 'cluster' and 'service' (the task definition it names a container of).",
+      );
+    }
+    return undefined;
+  }
+  if (cluster === undefined || service === undefined) {
+    const missing = cluster === undefined ? "cluster" : "service";
+    throw new InputError(
+      missing,
+      `is required with '${missing === "cluster" ? "service" : "cluster"}' (the container port is read from the service's task definition).`,
+      "Give both, or neither.",
+    );
+  }
+  if (!ECS_NAME.test(cluster) && !CLUSTER_ARN.test(cluster)) {
+    throw new InputError("cluster", `'${cluster}' is neither a cluster name nor a cluster ARN.`);
+  }
+  if (!ECS_NAME.test(service) && !SERVICE_ARN.test(service)) {
+    throw new InputError("service", `'${service}' is neither a service name nor a service ARN.`);
+  }
+  return { cluster, service, containerName };
 }
 
 function readIds(get: InputSource, name: string, pattern: RegExp, example: string): string[] {
@@ -169,6 +205,9 @@ export const INPUT_MODES = {
   "subnet-ids": "create",
   "task-security-group-id": "create",
   "container-port": "create",
+  cluster: "create",
+  service: "create",
+  "container-name": "create",
   "listener-port": "create",
   "certificate-arn": "create",
   "https-port": "create",
@@ -307,6 +346,8 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     containerPort: readPort(get, "container-port", 5000),
     listenerPort,
     https: readHttps(get, region, listenerPort),
+    containerPortGiven: get("container-port").trim() !== "",
+    service: readService(get),
     healthCheck,
     scheme,
     ingressCidrs,

@@ -12,6 +12,12 @@ export function resourceRows(state: AlbState): [string, string][] {
     ["Listener", state.listenerArn],
     ["HTTPS listener", state.httpsListenerArn],
     ["Target group", state.targetGroupArn],
+    [
+      "Container port",
+      state.targetGroupArn
+        ? `${state.containerPort}${state.containerPortSource ? ` (${state.containerPortSource})` : ""}`
+        : undefined,
+    ],
     ["ALB security group", state.securityGroupId],
     [
       "Temporary task ingress",

@@ -9,6 +9,7 @@ import { type Created, createCycle, suiteTags } from "./create";
 import { type CheckedCertificate, checkHttps, type HttpsSettings, httpsHost, httpsUrl } from "./https";
 import type { CreateInputs, Inputs } from "./inputs";
 import { resourceNames } from "./naming";
+import { resolveContainerPort } from "./port";
 import { createdSummary } from "./report";
 import type { AlbState, StateStore } from "./state";
 import { sweep } from "./sweep";
@@ -42,8 +43,10 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   return create(inputs, deps);
 }
 
-async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
+async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
   const clock = deps.clock ?? realClock;
+  const port = await resolveContainerPort(given, deps.clients);
+  const inputs: CreateInputs = { ...given, containerPort: port.port };
   // Resolved before anything is created: a failure here leaves nothing to clean.
   const cidrs =
     inputs.ingressCidrs === "auto"
@@ -59,6 +62,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     runId: inputs.identity.runId,
     names,
     containerPort: inputs.containerPort,
+    containerPortSource: port.source,
     listenerPort: inputs.listenerPort,
     keep: inputs.keep,
     createdAt: clock.now(),
@@ -123,6 +127,7 @@ async function create(inputs: CreateInputs, deps: Deps): Promise<ActionResult> {
     targetGroup: {
       arn: state.targetGroupArn,
       port: inputs.containerPort,
+      portSource: port.source,
       protocol: "HTTP",
       targetType: "ip",
       healthCheck: inputs.healthCheck,

@@ -14,6 +14,8 @@ export interface AlbState {
   runId: string;
   names: ResourceNames;
   containerPort: number;
+  /** Where containerPort came from (the service's task definition, the input, the default). */
+  containerPortSource?: string;
   listenerPort: number;
   keep: boolean;
   /**

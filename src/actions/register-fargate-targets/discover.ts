@@ -1,12 +1,12 @@
 import {
   DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   type ECSClient,
   ListTasksCommand,
   type Task,
 } from "@aws-sdk/client-ecs";
-import { awsErrorCode, ConfigurationError, describeFailure, InputError } from "../../lib/errors";
+import { awsErrorCode, describeFailure, InputError } from "../../lib/errors";
+import { taskDefinitionPort } from "../../lib/task-port";
 import type { Inputs } from "./inputs";
 
 export interface TaskTarget {
@@ -172,8 +172,7 @@ async function selectTargets(
 /**
  * The port each task definition's container listens on: `container-port`
  * when given, else the single port mapping of `container-name` (or of the
- * whole task definition). Several mappings and no choice made is an error
- * that lists them: guessing would register the wrong port.
+ * whole task definition); see taskDefinitionPort.
  */
 async function containerPorts(
   ecs: ECSClient,
@@ -182,38 +181,7 @@ async function containerPorts(
 ): Promise<Map<string, number>> {
   const ports = new Map<string, number>();
   for (const arn of new Set(taskDefinitionArns)) {
-    if (inputs.containerPort !== undefined) {
-      ports.set(arn, inputs.containerPort);
-      continue;
-    }
-    const out = await describeFailure("ecs:DescribeTaskDefinition", () =>
-      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
-    );
-    const containers = out.taskDefinition?.containerDefinitions ?? [];
-    const chosen = inputs.containerName ? containers.filter((c) => c.name === inputs.containerName) : containers;
-    if (inputs.containerName && chosen.length === 0) {
-      throw new InputError(
-        "container-name",
-        `task definition ${arn} has no container '${inputs.containerName}' (it has ${containers.map((c) => c.name).join(", ")}).`,
-      );
-    }
-    const mappings = chosen.flatMap((c) =>
-      (c.portMappings ?? []).flatMap((m) =>
-        m.containerPort ? [{ container: c.name ?? "?", port: m.containerPort }] : [],
-      ),
-    );
-    const distinct = [...new Set(mappings.map((m) => m.port))];
-    if (distinct.length === 0) {
-      throw new ConfigurationError(
-        `Task definition ${arn} has no port mapping${inputs.containerName ? ` for container '${inputs.containerName}'` : ""}, so the port to register is unknown. Set 'container-port'.`,
-      );
-    }
-    if (distinct.length > 1) {
-      throw new ConfigurationError(
-        `Task definition ${arn} maps several ports (${mappings.map((m) => `${m.container}:${m.port}`).join(", ")}). Which one serves HTTP? Set 'container-name' (or 'container-port').`,
-      );
-    }
-    ports.set(arn, distinct[0] as number);
+    ports.set(arn, inputs.containerPort ?? (await taskDefinitionPort(ecs, arn, inputs.containerName)).port);
   }
   return ports;
 }

@@ -11,6 +11,7 @@ import {
   readString,
 } from "../../lib/inputs";
 import { readPathInput } from "../../lib/paths";
+import { CLUSTER_ARN, ECS_NAME as NAME, SERVICE_ARN } from "../../lib/task-port";
 
 export interface Inputs {
   region: string;
@@ -28,9 +29,6 @@ export interface Inputs {
   evidenceDir: string;
 }
 
-const NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
-const SERVICE_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]{1,255}$/;
 const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/([A-Za-z0-9_-]+\/)?[a-f0-9]{32}$/;
 
 export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): Inputs {

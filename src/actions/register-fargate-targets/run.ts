@@ -61,6 +61,26 @@ async function describeTargetGroup(elb: ElasticLoadBalancingV2Client, arn: strin
   }
 }
 
+/**
+ * The target group's port is the one ephemeral-alb opened in the task security
+ * group (and its health checks' traffic port): tasks registered on another
+ * port are never reached, which used to end in a Target.Timeout whose hint
+ * blamed a task-security-group-id that was given. Refused before registering.
+ */
+function portsAgree(tg: TargetGroup, targets: TaskTarget[], inputs: Inputs): void {
+  const off = targets.filter((t) => tg.Port !== undefined && t.port !== tg.Port);
+  const first = off[0];
+  if (!first) return;
+  const ports = [...new Set(off.map((t) => t.port))].join(", ");
+  const from =
+    inputs.containerPort !== undefined
+      ? "this step's container-port input"
+      : `task definition ${first.taskDefinitionArn.split("/").pop()}`;
+  throw new ConfigurationError(
+    `Target group ${tg.TargetGroupName} uses port ${tg.Port}, but the tasks listen on ${ports} (${from}). Nothing was registered: the load balancer would health-check port ${ports} while the temporary ingress rule admits it on ${tg.Port}, and the targets would end in Target.Timeout. Give ephemeral-alb 'cluster' and 'service' (it then takes the port from the task definition), or set its 'container-port' to ${first.port}.`,
+  );
+}
+
 function targetLine(d: TargetHealthDescription, byIp: Map<string, TaskTarget>): string {
   const t = byIp.get(`${d.Target?.Id}:${d.Target?.Port}`);
   const h = d.TargetHealth;
@@ -107,6 +127,8 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
       `Expected at least ${inputs.minTargets} RUNNING task(s) with an attached ENI for ${what}, found ${targets.length} (of ${discovery.seen} task(s) seen).${ignored} Nothing was registered. Is the service scaled to 0, or are its tasks failing to start? See 'aws ecs describe-services' events.`,
     );
   }
+
+  portsAgree(tg, targets, inputs);
 
   const request = targets.map((t) => ({ Id: t.ip, Port: t.port }));
   // Saved before the call: if the step dies mid-call, the post step still deregisters.

@@ -42,6 +42,8 @@ export interface ScenarioOptions {
   enforce?: boolean;
   principals?: Record<string, string>;
   extra?: Record<string, unknown>;
+  /** The containerPort of the task definitions' port mapping (default 5000). */
+  containerPort?: number;
 }
 
 export function scenario(opts: ScenarioOptions): Scenario {
@@ -61,11 +63,15 @@ export function scenario(opts: ScenarioOptions): Scenario {
       taskDefinitions: [
         {
           family: "papyrus-task",
-          containerDefinitions: [{ name: "web", image: "papyrus:1", portMappings: [{ containerPort: 5000 }] }],
+          containerDefinitions: [
+            { name: "web", image: "papyrus:1", portMappings: [{ containerPort: opts.containerPort ?? 5000 }] },
+          ],
         },
         {
           family: "papyrus-task",
-          containerDefinitions: [{ name: "web", image: "papyrus:2", portMappings: [{ containerPort: 5000 }] }],
+          containerDefinitions: [
+            { name: "web", image: "papyrus:2", portMappings: [{ containerPort: opts.containerPort ?? 5000 }] },
+          ],
         },
       ],
       clusters: [

@@ -23,6 +23,7 @@ import { type SampleApp, startTasks } from "../../fixtures/sample-app";
 import { errors, ROOT, type RunResult } from "../../harness/runner";
 import {
   albInputs,
+  CLUSTER,
   describeRun,
   emulatorFor,
   leftovers,
@@ -32,6 +33,7 @@ import {
   runAlbPost,
   runRegister,
   runRegisterPost,
+  SERVICE,
   SUBNETS,
   scenario,
   TASK_SG,
@@ -147,10 +149,16 @@ function albSteps(emu: RunningEmulator, apps: SampleApp[]): Step[] {
   return [
     {
       name: "ephemeral-alb main",
+      // cluster/service: the container port comes from the service's task definition (ecs:Describe*).
       run: async () =>
         (main = await runAlb(
           emu,
-          await albInputs({ "certificate-arn": CERT.arn, "https-port": await freePort() }),
+          await albInputs({
+            "certificate-arn": CERT.arn,
+            "https-port": await freePort(),
+            cluster: CLUSTER,
+            service: SERVICE,
+          }),
           asAlbRole,
         )),
     },
