@@ -7,7 +7,7 @@
  * and what it fixes. Every deny comes with a statement proven to allow it.
  */
 import type { SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
-import { annotateError } from "../../../lib/annotations";
+import { annotateError, annotateWarning } from "../../../lib/annotations";
 import { InputError } from "../../../lib/errors";
 import { EvidenceWriter } from "../../../lib/evidence";
 import { maskAccountIds } from "../../../lib/masking";
@@ -38,6 +38,7 @@ export interface PlannedDeps {
   io: PlanIo;
   publish?: typeof publishReport;
   annotate?: typeof annotateError;
+  warn?: typeof annotateWarning;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -123,8 +124,11 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan): Lookups {
   const planned = new Set(parsed.placeholders.values());
   return {
     ...lookups,
-    describeSecret: async (id, region) =>
-      planned.has(id) ? { arn: id, name: id.replace(/^.*:secret:/, "") } : lookups.describeSecret(id, region),
+    describeSecret: async (id, region) => {
+      if (!planned.has(id)) return lookups.describeSecret(id, region);
+      const kmsKeyId = parsed.plannedSecretKeys?.get(id);
+      return { arn: id, name: id.replace(/^.*:secret:/, ""), ...(kmsKeyId ? { kmsKeyId } : {}) };
+    },
   };
 }
 
@@ -173,6 +177,15 @@ export async function runPlannedPreflight(
         severity: "fail",
         subject: u.at,
         message: `${u.at}: ${u.reason}. It is not checked.`,
+        sources: [],
+        at: td.address,
+      });
+    }
+    if (td.fromReferences) {
+      findings.push({
+        severity: "note",
+        subject: td.address,
+        message: `${td.address}: ${td.fromReferences.reason}`,
         sources: [],
         at: td.address,
       });
@@ -345,6 +358,13 @@ export async function runPlannedPreflight(
   for (const s of sections) {
     const message = sectionAnnotation(s.td.address, s.rows, s.report.findings);
     if (message) annotate(maskAccountIds(message, accountIds), where(s.td.address));
+    // Checked through its references only: never a silent pass.
+    if (s.td.fromReferences) {
+      (deps.warn ?? annotateWarning)(
+        maskAccountIds(`${s.td.address}: ${s.td.fromReferences.reason}`, accountIds),
+        where(s.td.address),
+      );
+    }
   }
   await (deps.publish ?? publishReport)({
     action: ACTION,

@@ -117,18 +117,24 @@ export class PlanValues {
     return { unknown: { at, reason } };
   }
 
-  /** `aws_iam_role.exec.arn` (relative to `from`'s module) as known or as placeholder. */
-  referencedString(from: ResourceChange, reference: string, depth = 0): string | undefined {
+  /** The resource a reference (`aws_iam_role.exec.arn`, relative to `from`'s module) points at. */
+  target(from: ResourceChange, reference: string): ResourceChange | undefined {
     const m = REFERENCE.exec(reference);
     if (!m) return undefined;
-    const [, data, type, name, attr] = m;
+    const [, data, type, name] = m;
     const module = moduleOf(from);
     const address = `${module ? `${module}.` : ""}${data ? "data." : ""}${type}.${name}`;
-    const target = this.byAddress.get(address) ?? this.byAddress.get(`${address}[0]`);
-    if (!target) return undefined;
-    const value = this.stringAttr(target, attr as string, FOLLOW[attr as string], depth + 1);
+    return this.byAddress.get(address) ?? this.byAddress.get(`${address}[0]`);
+  }
+
+  /** `aws_iam_role.exec.arn` (relative to `from`'s module) as known or as placeholder. */
+  referencedString(from: ResourceChange, reference: string, depth = 0): string | undefined {
+    const attr = REFERENCE.exec(reference)?.[4];
+    const target = this.target(from, reference);
+    if (!target || !attr) return undefined;
+    const value = this.stringAttr(target, attr, FOLLOW[attr], depth + 1);
     if (value.value !== undefined) return value.value;
-    return this.placeholder(target, attr as string);
+    return this.placeholder(target, attr);
   }
 
   /**
@@ -167,7 +173,13 @@ export class PlanValues {
         return undefined;
     }
     const value =
-      attr === "arn" ? arn : (attr === "id" || attr === "name") && byName ? byName : attr === "id" ? arn : undefined;
+      attr === "arn" || (attr === "key_id" && rc.type === "aws_kms_key")
+        ? arn
+        : (attr === "id" || attr === "name") && byName
+          ? byName
+          : attr === "id"
+            ? arn
+            : undefined;
     if (value !== undefined) this.placeholders.set(rc.address, arn);
     return value;
   }

@@ -90,12 +90,22 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
     }
     taskDefinitions.push(td);
   }
+  // The KMS key of each secret the plan creates and a task definition or policy refers to (kms:Decrypt rows).
+  const plannedSecretKeys = new Map<string, string>();
+  for (const rc of changes) {
+    const arn = values.placeholders.get(rc.address);
+    if (rc.type !== "aws_secretsmanager_secret" || !arn) continue;
+    const key = values.stringAttr(rc, "kms_key_id", /\.(arn|id|key_id)$/);
+    if (key.value) plannedSecretKeys.set(arn, key.value);
+    else if (key.unknown) unresolved.push(key.unknown);
+  }
   return {
     format: "terraform-plan",
     taskDefinitions,
     iam,
     allTaskDefinitionAddresses: all.map((rc) => rc.address),
     placeholders: values.placeholders,
+    plannedSecretKeys,
     unresolved,
   };
 }
@@ -126,6 +136,8 @@ function taskDefinition(
   const definitions = values.stringAttr(rc, "container_definitions");
   if (definitions.value === undefined) {
     const refs = values.referencesOf(rc, ["container_definitions"]);
+    const fromReferences = secretsFromReferences(rc, refs, values, doc);
+    if (fromReferences) return { address: rc.address, change, ...fromReferences, unresolved };
     const unknown: Unresolved = {
       at: `${rc.address}.container_definitions`,
       reason:
@@ -146,6 +158,59 @@ function taskDefinition(
   doc.containerDefinitions = containers as NonNullable<TaskDefinitionDoc["containerDefinitions"]>;
   const before = beforeDoc(rc);
   return { address: rc.address, change, doc, ...(before ? { before } : {}), unresolved };
+}
+
+const SECRET_TYPES = new Set(["aws_secretsmanager_secret", "aws_ssm_parameter"]);
+/** References that are known when Terraform plans (they never make a value unknown, but the plan does not show them). */
+const PLAN_TIME = /^(var|local|path|terraform|each|count)\./;
+
+/**
+ * Container definitions unknown until apply, rebuilt from their references
+ * when the only unknown ones are secrets or parameters (their ARNs, or
+ * placeholders for the ones the plan creates, the same strings the policies'
+ * references to them get): the task definition needs each of them, as
+ * `secrets[].valueFrom`. The plan shows the references of an expression, not
+ * its shape, so the rest of the definitions (images, log configuration,
+ * literal ARNs) stays unseen: `fromReferences.reason` says so. Any other
+ * unknown reference (an ECR repository URL the plan creates, ...): undefined.
+ */
+function secretsFromReferences(
+  rc: ResourceChange,
+  refs: string[],
+  values: PlanValues,
+  known: TaskDefinitionDoc,
+): Pick<PlannedTaskDefinition, "doc" | "fromReferences"> | undefined {
+  const secrets: { name: string; valueFrom: string }[] = [];
+  for (const ref of refs) {
+    if (PLAN_TIME.test(ref)) continue;
+    const target = values.target(rc, ref);
+    if (!target) return undefined;
+    const attr = ref.slice(ref.lastIndexOf(".") + 1);
+    if (SECRET_TYPES.has(target.type) && ["arn", "id", "name"].includes(attr)) {
+      const known = values.stringAttr(target, attr).value;
+      const value = known ?? values.referencedString(rc, ref);
+      if (value === undefined) return undefined;
+      secrets.push({
+        name:
+          known === undefined
+            ? `${ref} (a placeholder ARN: this plan creates ${target.address}; the policies that reference it get the same ARN)`
+            : ref,
+        valueFrom: value,
+      });
+      continue;
+    }
+    // Known attributes of other resources do not make the definitions unknown; unknown ones hide what they hold.
+    if (target.change.after_unknown?.[attr] === true || !(attr in (target.change.after ?? {}))) return undefined;
+  }
+  if (secrets.length === 0) return undefined;
+  const reason =
+    `container_definitions is unknown until apply (it is computed from ${refs.join(", ")}): the preflight checked the secrets and parameters these references name, ` +
+    `with the placeholder ARN of each one the plan creates (the same ARN its policies' references get), but it cannot see the rest of the definitions (images, log configuration, literal ARNs). ` +
+    `Run it on the registered revision after apply (task-definition: ${known.family ?? "<family>"}:<revision>) for the complete check.`;
+  return {
+    doc: { ...known, containerDefinitions: [{ name: "(container_definitions, unknown until apply)", secrets }] },
+    fromReferences: { references: refs, reason },
+  };
 }
 
 /** The deployed task definition, from `change.before` (absent for a create). */

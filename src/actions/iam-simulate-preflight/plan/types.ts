@@ -35,6 +35,13 @@ export interface PlannedTaskDefinition {
   before?: TaskDefinitionDoc;
   /** Values inside `doc` that are placeholders or could not be resolved. */
   unresolved: Unresolved[];
+  /**
+   * Set when `doc` was rebuilt from the references of container definitions
+   * that are unknown until apply (`jsonencode([...aws_secretsmanager_secret.x.arn...])`):
+   * `doc` then holds only the secrets and parameters those references name,
+   * and this says what the preflight cannot see.
+   */
+  fromReferences?: { references: string[]; reason: string };
 }
 
 /** One policy document as the plan will leave it. */
@@ -89,6 +96,8 @@ export interface ParsedPlan {
   allTaskDefinitionAddresses: string[];
   /** The ARN each resource created by the plan stands in with, by address (consistent across the plan). */
   placeholders: Map<string, string>;
+  /** The KMS key of each secret the plan creates, by its placeholder ARN (absent: the AWS managed key). */
+  plannedSecretKeys?: Map<string, string>;
   /** Problems that are not about one task definition (an unknown policy document, an unresolved intrinsic). */
   unresolved: Unresolved[];
 }

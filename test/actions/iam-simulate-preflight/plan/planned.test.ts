@@ -225,13 +225,48 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
   });
 
   it("container_definitions unknown until apply: a clear 'cannot check before apply' naming the references, never a pass", async () => {
-    const r = await run(terraformWorkspace("new-secret"), deployed([]));
+    const r = await run(terraformWorkspace("definitions-unknown"), deployed([]));
     expect(r.code).toBe(1);
     const finding = reportOf(r).findings.find((f) =>
       f.message.includes("container_definitions is unknown until apply"),
     );
-    expect(finding?.message).toContain("aws_secretsmanager_secret.api_key.arn");
+    expect(finding?.message).toContain("aws_ecr_repository.app.repository_url");
     expect(finding?.message).toContain("task-definition: papyrus-task:<revision>");
+    expect(r.annotations.find((a) => a.level === "error" && a.file)).toMatchObject({ file: "infra/main.tf", line: 16 });
+  });
+
+  it("a new secret created by the plan, referenced by the task definition and the policy: checked with one placeholder ARN on both sides, said in the row, with a warning that the rest is unseen", async () => {
+    const r = await run(terraformWorkspace("new-secret"), deployed([]));
+    const placeholder = secret("papyrus/api-key-v2-PLANND");
+    const row = rowOf(r, placeholder) as PlanRow & { neededFor: string[] };
+    expect(row).toMatchObject({ decision: "allowed", deployedDecision: "roleNotDeployed" });
+    expect(row.neededFor[0]).toMatch(
+      /^aws_ecs_task_definition.app: container \(container_definitions, unknown until apply\), secret aws_secretsmanager_secret.api_key.arn \(a placeholder ARN: this plan creates aws_secretsmanager_secret.api_key; the policies that reference it get the same ARN\)/,
+    );
+    expect(r.code).toBe(0);
+    expect(r.annotations.find((a) => a.level === "warning" && a.file)).toMatchObject({
+      file: "infra/main.tf",
+      line: 28,
+      message: expect.stringContaining("cannot see the rest of the definitions"),
+    });
+    expect(comment()).toContain("#### Notes");
+  });
+
+  it("a new secret under a new KMS key: kms:Decrypt on the key's placeholder is denied, with a proven fix conditioned on the secret's placeholder", async () => {
+    const r = await run(terraformWorkspace("new-secret-kms"), deployed([]));
+    expect(r.code).toBe(1);
+    const placeholder = secret("papyrus/api-key-v3-PLANND");
+    expect(rowOf(r, placeholder)).toMatchObject({ decision: "allowed" });
+    const decrypt = reportOf(r).rows.find((x) => x.action === "kms:Decrypt");
+    expect(decrypt).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: true });
+    expect(decrypt?.resource).toMatch(/^arn:aws:kms:us-west-2:123456789012:key\/00000000-0000-4000-8000-/);
+    expect(decrypt?.fix?.statement.Condition).toEqual({
+      StringEquals: {
+        "kms:EncryptionContext:SecretARN": placeholder,
+        "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com",
+      },
+    });
+    expect(decrypt?.fix?.edit).toBe("aws_iam_role_policy.secrets");
   });
 
   it("a module address: module.app is checked and selected; module.worker is not", async () => {

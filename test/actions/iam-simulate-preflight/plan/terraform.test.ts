@@ -116,18 +116,41 @@ describe("Terraform plan JSON: policy documents, created resources, modules", ()
     expect(p.taskDefinitions[0]?.change).toBe("replace");
   });
 
-  it("new-secret: container_definitions unknown is reported with its references; the deferred data source renders with the placeholder", () => {
+  it("new-secret: container_definitions unknown until apply is rebuilt from its references, with the placeholder the deferred data source renders too", () => {
     const p = parse("new-secret");
     const [td] = p.taskDefinitions;
-    expect(td?.doc).toBeUndefined();
-    expect(td?.unknown?.reason).toMatch(
-      /container_definitions is unknown until apply: it is computed from aws_secretsmanager_secret.api_key.arn\. .*task-definition: papyrus-task:<revision>/,
-    );
     const placeholder = p.placeholders.get("aws_secretsmanager_secret.api_key");
     expect(placeholder).toBe("arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-v2-PLANND");
+    expect(td?.unknown).toBeUndefined();
+    expect(secretsOf(p)).toEqual([placeholder]);
+    expect(td?.doc?.executionRoleArn).toBe("arn:aws:iam::123456789012:role/papyrus-task-execution");
+    expect(td?.doc?.containerDefinitions?.[0]?.secrets?.[0]?.name).toMatch(
+      /^aws_secretsmanager_secret.api_key.arn \(a placeholder ARN: this plan creates aws_secretsmanager_secret.api_key;/,
+    );
+    expect(td?.fromReferences?.references).toEqual(["aws_secretsmanager_secret.api_key.arn"]);
+    expect(td?.fromReferences?.reason).toMatch(
+      /cannot see the rest of the definitions.*task-definition: papyrus-task:<revision>/,
+    );
     const exec = role(p, "papyrus-task-execution");
     expect(exec.created).toBe(true);
     expect(JSON.parse(exec.inline.get("read-secrets")?.document ?? "{}").Statement[0].Resource).toBe(placeholder);
+  });
+
+  it("new-secret-kms: the planned secret's KMS key is the key's placeholder ARN", () => {
+    const p = parse("new-secret-kms");
+    const secret = p.placeholders.get("aws_secretsmanager_secret.api_key") as string;
+    const key = p.placeholders.get("aws_kms_key.secrets");
+    expect(key).toMatch(/^arn:aws:kms:us-west-2:123456789012:key\/00000000-0000-4000-8000-[0-9a-f]{12}$/);
+    expect(p.plannedSecretKeys?.get(secret)).toBe(key);
+    expect(secretsOf(p)).toEqual([secret]);
+  });
+
+  it("definitions-unknown: an unknown reference that is not a secret (an ECR repository URL) leaves the task definition uncheckable, naming it", () => {
+    const [td] = parse("definitions-unknown").taskDefinitions;
+    expect(td?.doc).toBeUndefined();
+    expect(td?.unknown?.reason).toMatch(
+      /container_definitions is unknown until apply: it is computed from aws_ecr_repository.app.repository_url\. .*task-definition: papyrus-task:<revision>/,
+    );
   });
 });
 
