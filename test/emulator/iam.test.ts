@@ -8,6 +8,7 @@ import {
   DeletePolicyCommand,
   DeletePolicyVersionCommand,
   DeleteRoleCommand,
+  DeleteRolePermissionsBoundaryCommand,
   DeleteRolePolicyCommand,
   DeleteUserCommand,
   DeleteUserPolicyCommand,
@@ -28,7 +29,9 @@ import {
   ListRolesCommand,
   ListUserPoliciesCommand,
   ListUsersCommand,
+  PutRolePermissionsBoundaryCommand,
   PutRolePolicyCommand,
+  PutUserPermissionsBoundaryCommand,
   PutUserPolicyCommand,
   paginateListRolePolicies,
   paginateSimulatePrincipalPolicy,
@@ -443,6 +446,116 @@ describe("SimulatePrincipalPolicy", () => {
     ).rejects.toMatchObject({ name: "InvalidInputException" });
     await expect(simulate({ PolicySourceArn: role, ActionNames: actions, MaxItems: 0 })).rejects.toMatchObject({
       name: "ValidationError",
+    });
+  });
+
+  it("honours a role's or user's permissions boundary: allowed only where identity policies and boundary both allow", async () => {
+    const boundary = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: "db-only",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn("papyrus/db-*") },
+          ],
+        }),
+      }),
+    );
+    const boundaryArn = boundary.Policy?.Arn as string;
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: "bounded",
+        AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST),
+        PermissionsBoundary: boundaryArn,
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({ RoleName: "bounded", PolicyName: "secrets", PolicyDocument: EXEC_POLICY }),
+    );
+    expect((await iam.send(new GetRoleCommand({ RoleName: "bounded" }))).Role?.PermissionsBoundary).toEqual({
+      PermissionsBoundaryType: "PermissionsBoundaryPolicy",
+      PermissionsBoundaryArn: boundaryArn,
+    });
+    const resources = [secretArn("papyrus/db-AbCdEf"), secretArn("papyrus/api-key-XyZ123")];
+    const decisions = async () => {
+      const out = await simulate({
+        PolicySourceArn: `arn:aws:iam::${ACCOUNT}:role/bounded`,
+        ActionNames: ["secretsmanager:GetSecretValue"],
+        ResourceArns: resources,
+      });
+      return (out.EvaluationResults?.[0]?.ResourceSpecificResults ?? []).map((r) => [
+        r.EvalResourceDecision,
+        r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary,
+        r.MatchedStatements?.length ?? 0,
+      ]);
+    };
+    // The identity policy allows both; the boundary only the DB secret.
+    expect(await decisions()).toEqual([
+      ["allowed", true, 1],
+      ["implicitDeny", false, 0],
+    ]);
+    // A boundary given in the request replaces the stored one.
+    const given = await simulate({
+      PolicySourceArn: `arn:aws:iam::${ACCOUNT}:role/bounded`,
+      ActionNames: ["secretsmanager:GetSecretValue"],
+      ResourceArns: resources,
+      PermissionsBoundaryPolicyInputList: [
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "secretsmanager:*", Resource: "*" }],
+        }),
+      ],
+    });
+    expect(given.EvaluationResults?.[0]?.EvalDecision).toBe("allowed");
+    // A wider boundary lets the identity policy decide; removing it too.
+    await iam.send(
+      new PutRolePermissionsBoundaryCommand({
+        RoleName: "bounded",
+        PermissionsBoundary: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+      }),
+    );
+    expect((await decisions()).map((d) => d[0])).toEqual(["implicitDeny", "implicitDeny"]);
+    await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: "bounded" }));
+    expect((await decisions()).map((d) => [d[0], d[1]])).toEqual([
+      ["allowed", undefined],
+      ["allowed", undefined],
+    ]);
+    await expect(iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: "bounded" }))).rejects.toMatchObject({
+      name: "NoSuchEntityException",
+    });
+    await expect(
+      iam.send(
+        new PutRolePermissionsBoundaryCommand({
+          RoleName: "bounded",
+          PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/ghost`,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "NoSuchEntityException" });
+    // Users too.
+    await iam.send(new CreateUserCommand({ UserName: "ops" }));
+    await iam.send(new PutUserPolicyCommand({ UserName: "ops", PolicyName: "secrets", PolicyDocument: EXEC_POLICY }));
+    await iam.send(new PutUserPermissionsBoundaryCommand({ UserName: "ops", PermissionsBoundary: boundaryArn }));
+    const user = await simulate({
+      PolicySourceArn: `arn:aws:iam::${ACCOUNT}:user/ops`,
+      ActionNames: ["secretsmanager:GetSecretValue"],
+      ResourceArns: resources,
+    });
+    expect(user.EvaluationResults?.[0]?.ResourceSpecificResults?.map((r) => r.EvalResourceDecision)).toEqual([
+      "allowed",
+      "implicitDeny",
+    ]);
+    // A role without a boundary may not be created with an unknown one (nothing is left behind).
+    await expect(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: "never",
+          AssumeRolePolicyDocument: JSON.stringify(ECS_TRUST),
+          PermissionsBoundary: `arn:aws:iam::${ACCOUNT}:policy/ghost`,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "NoSuchEntityException" });
+    await expect(iam.send(new GetRoleCommand({ RoleName: "never" }))).rejects.toMatchObject({
+      name: "NoSuchEntityException",
     });
   });
 

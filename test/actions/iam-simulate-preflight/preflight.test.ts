@@ -350,6 +350,28 @@ describe("iam-simulate-preflight", () => {
     expect([errorsOf(cut)[0]?.file, errorsOf(cut)[0]?.line]).toEqual([TD_FILE, 3]);
   });
 
+  it("a permissions boundary on the execution role caps its policy: the secret the policy allows but the boundary does not is a deny row", async () => {
+    const s = scenario({ executionPolicy: secretsPolicy(["*"]) });
+    const boundary = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: ["ecr:*", "logs:*"], Resource: "*" },
+        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: DB_SECRET },
+      ],
+    };
+    s.iam.policies = [{ name: "papyrus-boundary", document: boundary }];
+    (s.iam.roles[0] as { permissionsBoundary?: string }).permissionsBoundary =
+      `arn:aws:iam::${ACCOUNT}:policy/papyrus-boundary`;
+    await emulatorWith(s);
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), { comment: "false" });
+    expect(result.code).toBe(1);
+    expect(row(result, "secretsmanager:GetSecretValue", DB_SECRET)?.decision).toBe("allowed");
+    const capped = row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET);
+    // The identity policy allows every secret: only the boundary denies (no statement matches, as IAM reports it).
+    expect([capped?.decision, capped?.matchedStatements]).toEqual(["implicitDeny", []]);
+    expect(reportOf(result).rows.filter((r) => r.decision !== "allowed")).toHaveLength(1);
+  });
+
   it("reports an explicit deny with the statement that denies", async () => {
     const deny = { Sid: "NeverTheApiKey", Effect: "Deny", Action: "secretsmanager:*", Resource: API_KEY_SECRET };
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"], [deny]) }));

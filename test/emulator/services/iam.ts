@@ -21,8 +21,16 @@ export interface IamScenario {
     trustPolicy: unknown;
     inlinePolicies?: Record<string, unknown>;
     attachedPolicies?: string[];
+    /** A managed policy ARN (of `policies` or AWS managed), set as the permissions boundary. */
+    permissionsBoundary?: string;
   }[];
-  users?: { name: string; path?: string; inlinePolicies?: Record<string, unknown>; attachedPolicies?: string[] }[];
+  users?: {
+    name: string;
+    path?: string;
+    inlinePolicies?: Record<string, unknown>;
+    attachedPolicies?: string[];
+    permissionsBoundary?: string;
+  }[];
   policies?: { name: string; path?: string; description?: string; document: unknown }[];
 }
 
@@ -66,6 +74,7 @@ function loadIamScenario(store: IamStore, section: IamScenario): void {
         store.putInline(entity, name, checkPolicyDocument(documentText(doc), "identity"));
       }
       for (const arn of spec.attachedPolicies ?? []) store.attach(entity, arn);
+      if (spec.permissionsBoundary !== undefined) store.setBoundary(entity, spec.permissionsBoundary);
     } catch (error) {
       throw where(`${kind}s (${spec.name ?? `#${i}`})`, error);
     }
@@ -124,6 +133,9 @@ export const createIam = (emulator: Emulator): IamModule => {
       for (const t of tags) request[`aws:RequestTag/${t.Key}`] = String(t.Value ?? "");
       if (tags.length > 0) request["aws:TagKeys"] = tags.map((t) => String(t.Key));
       if (/^(Attach|Detach)(Role|User)Policy$/.test(action)) request["iam:PolicyARN"] = String(params.PolicyArn ?? "");
+      // The boundary a create or Put*PermissionsBoundary sets (Service Authorization Reference, IAM condition keys).
+      if (params.PermissionsBoundary !== undefined)
+        request["iam:PermissionsBoundary"] = String(params.PermissionsBoundary);
       const named =
         params.RoleName !== undefined
           ? store.findEntity("role", String(params.RoleName))
@@ -156,6 +168,7 @@ export const createIam = (emulator: Emulator): IamModule => {
         trustPolicy: decoded(r.trustPolicy),
         inlinePolicies: Object.fromEntries([...r.inline].map(([n, d]) => [n, decoded(d)])),
         attachedPolicies: r.attached,
+        permissionsBoundary: r.permissionsBoundary,
       })),
       users: [...store.users.values()].map((u) => ({
         name: u.name,

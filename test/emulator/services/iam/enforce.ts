@@ -7,7 +7,7 @@
  */
 import { type Authorizer, accessDenied, type Emulator } from "../../server";
 import type { ConditionContext, RequestContext } from "../../types";
-import { type CompiledPrincipal, compilePrincipal, type Decision, evaluate } from "./evaluate";
+import { type CompiledPrincipal, compileBoundary, compilePrincipal, type Decision, evaluateBounded } from "./evaluate";
 import type { IamStore } from "./store";
 
 /** The ARN a role's caller has in AWS: its assumed-role session (as STS GetCallerIdentity reports it). */
@@ -37,7 +37,10 @@ function requestContext(ctx: RequestContext): Context {
 
 export class Enforcer {
   private cacheVersion = -1;
-  private readonly principals = new Map<string, CompiledPrincipal>();
+  private readonly principals = new Map<
+    string,
+    { principal: CompiledPrincipal; boundary: CompiledPrincipal | undefined }
+  >();
   private readonly decisions = new Map<string, Decision>();
   /** Evaluations actually run (the rest were answered from the cache): for tests and benchmarks. */
   evaluations = 0;
@@ -62,23 +65,30 @@ export class Enforcer {
       this.decisions.clear();
       this.cacheVersion = this.store.version;
     }
-    let principal = this.principals.get(ctx.principalArn);
-    if (!principal) {
-      principal = compilePrincipal(this.store, this.entityOf(ctx.principalArn), ctx.principalArn);
-      this.principals.set(ctx.principalArn, principal);
+    let compiled = this.principals.get(ctx.principalArn);
+    if (!compiled) {
+      const entity = this.entityOf(ctx.principalArn);
+      compiled = {
+        principal: compilePrincipal(this.store, entity, ctx.principalArn),
+        boundary: compileBoundary(this.store, entity, ctx.principalArn),
+      };
+      this.principals.set(ctx.principalArn, compiled);
     }
+    const { principal, boundary } = compiled;
+    const timeDependent = principal.timeDependent || boundary?.timeDependent === true;
     const base = { ...requestContext(ctx), ...conditions.request };
     for (const resource of resources) {
       const context: Context = { ...base, ...conditions.perResource?.["*"], ...conditions.perResource?.[resource] };
       const key = `${iamAction}\n${resource}\n${JSON.stringify(context)}`;
-      let decision = principal.timeDependent ? undefined : this.decisions.get(key);
+      let decision = timeDependent ? undefined : this.decisions.get(key);
       if (decision === undefined) {
         this.evaluations++;
         const now = new Date();
         context["aws:CurrentTime"] = now.toISOString();
         context["aws:EpochTime"] = String(Math.floor(now.getTime() / 1000));
-        decision = (await evaluate(principal, iamAction, resource, context, ctx.account)).decision;
-        if (!principal.timeDependent) this.decisions.set(key, decision);
+        // The identity policies capped by the principal's permissions boundary.
+        decision = (await evaluateBounded(principal, boundary, iamAction, resource, context, ctx.account)).decision;
+        if (!timeDependent) this.decisions.set(key, decision);
       }
       if (decision !== "allowed") {
         throw accessDenied({ ...ctx, principalArn: sessionArn(ctx.principalArn) }, iamAction, resource);

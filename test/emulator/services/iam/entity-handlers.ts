@@ -43,12 +43,24 @@ export function createRoleFrom(store: IamStore, params: Params, viaApi: boolean)
     }
     fields.maxSessionDuration = seconds;
   }
-  return store.createEntity("role", fields, tagsFrom(params), viaApi);
+  return withBoundary(store, params, store.createEntity("role", fields, tagsFrom(params), viaApi));
+}
+
+/** `PermissionsBoundary` of CreateRole/CreateUser: a managed policy ARN (unknown → NoSuchEntity, as IAM). */
+function withBoundary(store: IamStore, params: Params, entity: Entity): Entity {
+  if (params.PermissionsBoundary === undefined) return entity;
+  try {
+    store.setBoundary(entity, params.PermissionsBoundary);
+  } catch (error) {
+    store.entities(entity.kind).delete(entity.name.toLowerCase());
+    throw error;
+  }
+  return entity;
 }
 
 export function createUserFrom(store: IamStore, params: Params, viaApi: boolean): Entity {
   const fields = { name: checkName(params.UserName, "userName", 64), path: checkPath(params.Path) };
-  return store.createEntity("user", fields, tagsFrom(params), viaApi);
+  return withBoundary(store, params, store.createEntity("user", fields, tagsFrom(params), viaApi));
 }
 
 function policyHandlers(store: IamStore, kind: EntityKind): Record<string, Handler> {
@@ -76,6 +88,18 @@ function policyHandlers(store: IamStore, kind: EntityKind): Record<string, Handl
       const e = entity(p);
       e.inline.delete(inline(e, inlineName(p))[0]);
       store.changed();
+      return {};
+    },
+    [`Put${noun}PermissionsBoundary`]: (p) => {
+      store.setBoundary(entity(p), p.PermissionsBoundary ?? "");
+      return {};
+    },
+    [`Delete${noun}PermissionsBoundary`]: (p) => {
+      const e = entity(p);
+      if (!e.permissionsBoundary) {
+        throw new AwsError("NoSuchEntity", `The ${kind} ${e.name} does not have a permissions boundary.`, 404);
+      }
+      store.setBoundary(e, undefined);
       return {};
     },
     [`Attach${noun}Policy`]: (p) => {

@@ -24,6 +24,7 @@ export function roleShape(role: Entity, detail = true) {
     MaxSessionDuration: role.maxSessionDuration ?? 3600,
     Tags: detail && role.tags.length > 0 ? role.tags : undefined,
     RoleLastUsed: detail ? {} : undefined,
+    PermissionsBoundary: boundaryShape(role),
   };
 }
 
@@ -35,8 +36,15 @@ export function userShape(user: Entity, detail = true) {
     Arn: user.arn,
     CreateDate: user.createDate,
     Tags: detail && user.tags.length > 0 ? user.tags : undefined,
+    PermissionsBoundary: boundaryShape(user),
   };
 }
+
+/** AttachedPermissionsBoundary, when the role or user has one. */
+const boundaryShape = (e: Entity) =>
+  e.permissionsBoundary
+    ? { PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: e.permissionsBoundary }
+    : undefined;
 
 export function policyShape(policy: ManagedPolicy, attachmentCount: number, detail = true) {
   return {

@@ -9,9 +9,10 @@
  */
 import { AwsError } from "../../errors";
 import type { Params, RequestContext } from "../../types";
-import { compilePrincipal, type Evaluation, evaluate } from "./evaluate";
+import { compileBoundary, compilePrincipal, evaluateBounded } from "./evaluate";
 import {
   actionsAndResources,
+  boundaryInput,
   contextFromEntries,
   decodeMarker,
   evaluationContext,
@@ -22,10 +23,9 @@ import {
 import { checkPolicyDocument, type IamStore } from "./store";
 
 /** The member name AWS validates in its error messages (`policyInputList`). */
-function documents(params: Params, key: string, member: string, required: boolean): string[] {
+function documents(params: Params, key: string, member: string): string[] {
   const raw = params[key];
   if (raw === undefined) {
-    if (!required) return [];
     throw new AwsError(
       "ValidationError",
       `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
@@ -35,8 +35,8 @@ function documents(params: Params, key: string, member: string, required: boolea
 }
 
 export async function simulateCustomPolicy(store: IamStore, params: Params, ctx: RequestContext) {
-  const identity = documents(params, "PolicyInputList", "policyInputList", true);
-  const boundary = documents(params, "PermissionsBoundaryPolicyInputList", "permissionsBoundaryPolicyInputList", false);
+  const identity = documents(params, "PolicyInputList", "policyInputList");
+  const boundary = boundaryInput(params);
   // AWS: "You can specify only the ARN of an IAM user" as CallerArn.
   if (params.CallerArn !== undefined && !/^arn:aws:iam::\d{12}:user\//.test(String(params.CallerArn))) {
     throw new AwsError(
@@ -55,30 +55,16 @@ export async function simulateCustomPolicy(store: IamStore, params: Params, ctx:
   const { actions, resources } = actionsAndResources(params);
   const typed = contextFromEntries(params.ContextEntries);
   const limit = maxItems(params.MaxItems);
-  const fp = fingerprint(["custom", identity, boundary, actions, resources, params.ContextEntries ?? null]);
+  const fp = fingerprint(["custom", identity, boundary ?? null, actions, resources, params.ContextEntries ?? null]);
   const offset = decodeMarker(params.Marker, fp);
 
   const caller = String(params.CallerArn ?? `arn:aws:iam::${ctx.account}:user/SimulatedCaller`);
   const principal = compilePrincipal(store, undefined, caller, identity);
-  const bounded = boundary.length > 0 ? compilePrincipal(store, undefined, caller, boundary) : undefined;
+  // Its statements are reported as PermissionsBoundaryPolicyInputList.1.
+  const bounded = compileBoundary(store, undefined, caller, boundary);
   // Values read by their ContextKeyType, as for SimulatePrincipalPolicy.
   const context = evaluationContext(typed, [...principal.policies, ...(bounded?.policies ?? [])]);
-  const evaluateOne = async (action: string, resource: string): Promise<Evaluation & { boundaryAllows?: boolean }> => {
-    const r = await evaluate(principal, action, resource, context, ctx.account);
-    if (!bounded) return r;
-    const b = await evaluate(bounded, action, resource, context, ctx.account);
-    const missing = [...new Set([...r.missing, ...b.missing])];
-    if (r.decision === "explicitDeny") return { ...r, missing, boundaryAllows: b.decision === "allowed" };
-    if (b.decision === "explicitDeny") {
-      const matched = b.matched.map((m) => ({
-        ...m,
-        SourcePolicyId: m.SourcePolicyId.replace(/^PolicyInputList/, "PermissionsBoundaryPolicyInputList"),
-      }));
-      return { ...b, matched, missing, boundaryAllows: false };
-    }
-    if (b.decision !== "allowed")
-      return { ...r, decision: "implicitDeny", matched: [], missing, boundaryAllows: false };
-    return { ...r, missing, boundaryAllows: true };
-  };
-  return simulationPage(actions, resources, { offset, limit, fp }, evaluateOne);
+  return simulationPage(actions, resources, { offset, limit, fp }, (action, resource) =>
+    evaluateBounded(principal, bounded, action, resource, context, ctx.account),
+  );
 }

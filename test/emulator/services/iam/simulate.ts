@@ -9,7 +9,14 @@ import { createHash } from "node:crypto";
 import { ContextKeyTypeEnum } from "@aws-sdk/client-iam";
 import { AwsError } from "../../errors";
 import type { Params, RequestContext } from "../../types";
-import { compilePrincipal, type Decision, type Evaluation, evaluate, type MatchedStatement } from "./evaluate";
+import {
+  compileBoundary,
+  compilePrincipal,
+  type Decision,
+  type Evaluation,
+  evaluateBounded,
+  type MatchedStatement,
+} from "./evaluate";
 import { checkPolicyDocument, type IamStore } from "./store";
 
 const RESTRICTIVENESS: Record<Decision, number> = { allowed: 0, implicitDeny: 1, explicitDeny: 2 };
@@ -162,7 +169,7 @@ export async function simulatePrincipalPolicy(store: IamStore, params: Params, c
       404,
     );
   }
-  for (const unsupported of ["ResourcePolicy", "PermissionsBoundaryPolicyInputList", "ResourceHandlingOption"]) {
+  for (const unsupported of ["ResourcePolicy", "ResourceHandlingOption"]) {
     if (params[unsupported] !== undefined) {
       throw new AwsError(
         "InvalidInput",
@@ -174,16 +181,35 @@ export async function simulatePrincipalPolicy(store: IamStore, params: Params, c
   const extra = (Array.isArray(params.PolicyInputList) ? params.PolicyInputList : []).map((doc: unknown) =>
     checkPolicyDocument(doc, "identity"),
   );
+  const given = boundaryInput(params);
   const typed = contextFromEntries(params.ContextEntries);
   const limit = maxItems(params.MaxItems);
-  const fp = fingerprint([sourceArn, actions, resources, params.ContextEntries ?? null, extra]);
+  const fp = fingerprint([sourceArn, actions, resources, params.ContextEntries ?? null, extra, given ?? null]);
   const offset = decodeMarker(params.Marker, fp);
 
   const principal = compilePrincipal(store, entity, entity.arn, extra);
-  const context = evaluationContext(typed, principal.policies);
+  // The role's or user's permissions boundary caps its identity policies (a boundary given in the
+  // request replaces it, as the API reference says: one boundary is in effect at a time).
+  const boundary = compileBoundary(store, entity, entity.arn, given);
+  const context = evaluationContext(typed, [...principal.policies, ...(boundary?.policies ?? [])]);
   return simulationPage(actions, resources, { offset, limit, fp }, (action, resource) =>
-    evaluate(principal, action, resource, context, ctx.account),
+    evaluateBounded(principal, boundary, action, resource, context, ctx.account),
   );
+}
+
+/**
+ * `PermissionsBoundaryPolicyInputList`: at most one document, validated as an identity policy
+ * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html: "You can input only
+ * one permissions boundary when you pass a policy to this operation").
+ */
+export function boundaryInput(params: Params): string | undefined {
+  const raw = params.PermissionsBoundaryPolicyInputList;
+  if (raw === undefined) return undefined;
+  const docs = Array.isArray(raw) ? raw : [raw];
+  if (docs.length !== 1) {
+    throw new AwsError("InvalidInput", "You can input only one permissions boundary when you pass a policy.");
+  }
+  return checkPolicyDocument(docs[0], "identity");
 }
 
 /** One Marker page of a simulation (SimulatePrincipalPolicy and SimulateCustomPolicy page alike). */

@@ -31,6 +31,8 @@ export interface Entity {
   inline: Map<string, string>;
   /** ARNs of attached managed policies, in attachment order. */
   attached: string[];
+  /** The managed policy set as permissions boundary (PermissionsBoundary on create, Put*PermissionsBoundary). */
+  permissionsBoundary?: string;
   /** Created through the API (not by a scenario): counted as a leftover. */
   viaApi: boolean;
 }
@@ -289,6 +291,13 @@ export class IamStore {
     this.policies.set(policy.arn, policy);
     this.changed();
     return policy;
+  }
+
+  /** Sets (or with undefined, removes) a role's or user's permissions boundary: a managed policy that exists. */
+  setBoundary(entity: Entity, policyArn: unknown): void {
+    if (policyArn === undefined) delete entity.permissionsBoundary;
+    else entity.permissionsBoundary = this.policy(policyArn).arn;
+    this.changed();
   }
 
   attachmentCount(policyArn: string): number {
