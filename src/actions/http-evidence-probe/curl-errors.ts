@@ -11,6 +11,8 @@ export interface ProbeError {
   curlExit: number;
   /** What curl prints for it, e.g. `curl: (7) Failed to connect to 127.0.0.1 port 5000 after 0 ms: Couldn't connect to server`. */
   message: string;
+  /** What to do, where the suite can tell more than curl does (a refused certificate's CA); never in the `.log`. */
+  hint?: string;
 }
 
 const CERT_CODES = new Set([

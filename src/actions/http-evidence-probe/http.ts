@@ -10,11 +10,12 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { isIP, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import tls, { type PeerCertificate } from "node:tls";
+import tls, { type PeerCertificate, type TLSSocket } from "node:tls";
 import { VERSION } from "../../lib/version";
 import { curlError } from "./curl-errors";
 import type { ResolveEntry } from "./inputs";
 import { openTunnel, proxyAuthorization, proxyFor, shownProxy } from "./proxy";
+import { presentedChain, type TlsInfo, tlsInfo } from "./tls-info";
 import type { Exchange, ExchangeOptions, ResponseHead, Timings } from "./types";
 
 const RAW_KEEP = 4096;
@@ -97,6 +98,7 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
     if (isIP(host) === 0) options.servername = host;
     options.rejectUnauthorized = !opts.insecure;
     options.checkServerIdentity = (_name: string, cert: PeerCertificate) => tls.checkServerIdentity(host, cert);
+    if (opts.ca) options.ca = opts.ca;
   }
   const base: Pick<OneHop, "proxy" | "proxyConnect"> = {};
   // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
@@ -128,11 +130,13 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
         ...(options.servername ? { servername: options.servername } : {}),
         rejectUnauthorized: !opts.insecure,
         checkServerIdentity: options.checkServerIdentity as NonNullable<typeof options.checkServerIdentity>,
+        ...(opts.ca ? { ca: opts.ca } : {}),
       });
   }
   const timeLeft = Math.max(1, opts.timeoutMs - (performance.now() - start));
+  let negotiated: TlsInfo | undefined;
 
-  return new Promise<OneHop>((resolve) => {
+  const hop = await new Promise<OneHop>((resolve) => {
     let raw: Buffer = Buffer.alloc(0);
     let bytes = 0;
     // Through a CONNECT tunnel the TCP connection already stands.
@@ -151,6 +155,7 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
       else if (isIP(connectHost) !== 0) hop.remoteAddress = connectHost;
       hop.remotePort = socket?.remotePort ?? port;
       if (response) hop.response = response;
+      if (negotiated) hop.tls = negotiated;
       if (error) {
         // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
         const packet = (error as { rawPacket?: unknown }).rawPacket;
@@ -198,6 +203,7 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
       });
       s.on("secureConnect", () => {
         timings.tls = since();
+        negotiated = tlsInfo(s as TLSSocket, (s as TLSSocket).authorized);
       });
       s.on("data", (chunk: Buffer) => {
         timings.ttfb ??= since();
@@ -251,6 +257,42 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
     });
     req.end(opts.body);
   });
+  if (isHttps && !via && hop.error && CERTIFICATE_REFUSED.has(hop.error.code)) {
+    await explainCertificate(hop, connectHost, port, options.servername, Math.min(5_000, opts.timeoutMs));
+  }
+  return hop;
+}
+
+/** Certificate failures a look at the presented chain can explain. */
+const CERTIFICATE_REFUSED = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
+/**
+ * A refused certificate, explained: which CA the chain ends at (to trust with
+ * `ca-file`) or which names the certificate is for, read by a handshake that
+ * sends nothing; the certificate also goes into the evidence (`tls`).
+ */
+async function explainCertificate(
+  hop: OneHop,
+  address: string,
+  port: number,
+  servername: string | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  const seen = await presentedChain(address, port, servername, timeoutMs);
+  const error = hop.error;
+  if (!seen || !error) return;
+  hop.tls = seen;
+  error.hint =
+    error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+      ? `the certificate is for ${seen.subject_alt_names ?? seen.subject ?? "no name"}: ask for one of those names, with 'resolve' pointing it at this address`
+      : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
 }
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);

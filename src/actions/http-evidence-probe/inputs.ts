@@ -18,6 +18,7 @@ import {
   uniqueNames,
 } from "./probe-list";
 import { type ProxySettings, readProxySettings } from "./proxy";
+import { readCaFile, trustedCas } from "./tls-info";
 
 export { probeNameFromPath };
 
@@ -61,6 +62,9 @@ export interface ProbeInputs {
   maxBodyBytes: number;
   followRedirects: boolean;
   insecure: boolean;
+  /** `ca-file`: the CAs https requests trust (the default store plus the file's), and the file. */
+  ca?: string[];
+  caFile?: string;
   evidenceDir: string;
   failOn: "any-failure" | "never";
   latencySamples: number;
@@ -156,6 +160,11 @@ export function readProbeInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
     secrets: [],
     correlation: readCorrelation(get, env),
   };
+  const caFile = readCaFile(get, env);
+  if (caFile) {
+    inputs.ca = trustedCas(caFile.pems);
+    inputs.caFile = caFile.path;
+  }
   const logs = readLogSettings(get, env, probes);
   if (logs) inputs.logs = logs;
   if (p90Raw !== "") {

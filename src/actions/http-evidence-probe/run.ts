@@ -13,6 +13,7 @@ import { proxyFor, shownProxy } from "./proxy";
 import { addServerEvidence, type LogSearch, logQuery, type ProbedRun, prepareLogSearch } from "./server-evidence";
 import type { LogReport } from "./server-logs";
 import { summaryMarkdown } from "./summary";
+import type { TlsInfo } from "./tls-info";
 import type { Exchange, ExchangeOptions } from "./types";
 
 export type { LatencyReport };
@@ -58,7 +59,9 @@ export interface ProbeReport {
   body_sha256?: string;
   redirects: { status: number; location: string | null }[];
   expectations: ExpectationResult[];
-  error: { code: string; curl_exit: number; message: string } | null;
+  error: { code: string; curl_exit: number; message: string; hint?: string } | null;
+  /** https: TLS version, cipher and the server certificate (subject, issuer, expiry, fingerprint); null for http. */
+  tls: TlsInfo | null;
   latency?: LatencyReport;
   /** The app's own log entries for this probe (server-side evidence), when the log search is on. */
   log?: LogReport;
@@ -82,7 +85,7 @@ function shownUrl(url: URL | string): string {
 function toReport(spec: ProbeSpec, ex: Exchange, attempts: number, elapsed: number): ProbeReport {
   const res = ex.response;
   const expectations = res ? evaluate(spec.expect, res) : [];
-  const reasons = ex.error ? [ex.error.message] : [];
+  const reasons = ex.error ? [ex.error.hint ? `${ex.error.message} (${ex.error.hint})` : ex.error.message] : [];
   reasons.push(...describeFailures(expectations));
   return {
     name: spec.name,
@@ -105,7 +108,15 @@ function toReport(spec: ProbeSpec, ex: Exchange, attempts: number, elapsed: numb
       location: r.rawHeaders.find((_, i, a) => i % 2 === 1 && a[i - 1]?.toLowerCase() === "location") ?? null,
     })),
     expectations,
-    error: ex.error ? { code: ex.error.code, curl_exit: ex.error.curlExit, message: ex.error.message } : null,
+    error: ex.error
+      ? {
+          code: ex.error.code,
+          curl_exit: ex.error.curlExit,
+          message: ex.error.message,
+          ...(ex.error.hint ? { hint: ex.error.hint } : {}),
+        }
+      : null,
+    tls: ex.tls ?? null,
     reasons,
     evidence: [],
   };
@@ -167,6 +178,7 @@ async function runProbe(
     followRedirects: inputs.followRedirects,
     resolve: inputs.resolve,
   };
+  if (inputs.ca) opts.ca = inputs.ca;
   if (spec.body !== undefined) opts.body = spec.body;
   if (inputs.proxy) opts.proxy = inputs.proxy;
   const via = proxyFor(spec.url, inputs.proxy);
@@ -258,6 +270,7 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
       max_body_bytes: inputs.maxBodyBytes,
       follow_redirects: inputs.followRedirects,
       insecure: inputs.insecure,
+      ca_file: inputs.caFile ?? null,
       resolve: inputs.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
       proxy: inputs.proxy
         ? {

@@ -2,6 +2,7 @@
 import type { ProbeError } from "./curl-errors";
 import type { ResolveEntry } from "./inputs";
 import type { ProxySettings } from "./proxy";
+import type { TlsInfo } from "./tls-info";
 
 export type { ProbeError };
 
@@ -42,6 +43,8 @@ export interface Exchange {
   /** The first bytes received, kept when the reply was not HTTP. */
   rawReply?: Buffer;
   error?: ProbeError;
+  /** https: the negotiated TLS and the server certificate (also, read by a second handshake, for one that did not verify). */
+  tls?: TlsInfo;
   timings: Timings;
 }
 
@@ -52,6 +55,8 @@ export interface ExchangeOptions {
   timeoutMs: number;
   maxBodyBytes: number;
   insecure: boolean;
+  /** The CAs https requests trust (default store plus `ca-file`); undefined = Node's default. */
+  ca?: string[];
   followRedirects: boolean;
   maxRedirects?: number;
   resolve: ResolveEntry[];
