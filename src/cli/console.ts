@@ -113,6 +113,11 @@ export class CliConsole {
     this.err(`${this.paint(this.colourErr, "red", `ecs-alb-smoke: ${this.mask(text)}`)}\n`);
   }
 
+  /** Lines to copy and paste (commands), on stderr without timestamps. */
+  plain(text: string): void {
+    this.err(`${this.mask(text)}\n`);
+  }
+
   /** The report for a person (stdout); nothing with --json, whose stdout is the JSON document only. */
   report(markdown: string): void {
     if (this.json) return;

@@ -201,8 +201,9 @@ async function execute(
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
       const left = whatIsLeft(albState);
-      cons.error(
-        `${signal} again: stopping now, the teardown did not finish.${left.length > 0 ? `\nPossibly left in ${region}:\n${left.map((l) => `  ${l}`).join("\n")}` : ""}\nRemove it with:\n  ${sweepCommand}`,
+      cons.error(`${signal} again: stopping now, the teardown did not finish.`);
+      cons.plain(
+        `${left.length > 0 ? `Possibly left in ${region}:\n${left.map((l) => `  ${l}`).join("\n")}\n` : ""}Remove it with:\n  ${sweepCommand}`,
       );
       process.exit(signal === "SIGINT" ? 130 : 143);
     }
@@ -222,8 +223,9 @@ async function execute(
     label: string,
     fn: () => Promise<ActionResult>,
     tick?: () => Promise<string | undefined>,
+    interruptible = true,
   ): Promise<ActionResult | undefined> => {
-    if (signalled) {
+    if (signalled && interruptible) {
       phases.push({ name, outcome: "interrupted" });
       return undefined;
     }
@@ -239,7 +241,7 @@ async function execute(
     // Only the steps that create something are waited for after a signal.
     if (name === "alb" || name === "targets") inFlight = running.catch(() => undefined);
     try {
-      const result = await Promise.race([running, interrupted]);
+      const result = interruptible ? await Promise.race([running, interrupted]) : await running;
       if (result === INTERRUPTED) {
         phases.push({ name, outcome: "interrupted", seconds: seconds() });
         return undefined;
@@ -269,19 +271,39 @@ async function execute(
   };
 
   const destroyed: { failure?: string }[] = [];
-  const destroy = async () => {
-    const snapshot = JSON.stringify([albState, registered]);
-    if (registered)
-      destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
-    if (albState) {
-      destroyed.push(
-        await destroyFromState(JSON.stringify(albState), {
-          clients: albClients,
-          summary: async (md) => cons.report(md),
-        }),
-      );
+  /** IDs a destroy pass already removed: a later pass (for a create that was in flight) skips them. */
+  const gone = new Set<string>();
+  const idsOf = (st: AlbState) =>
+    [
+      st.listenerArn,
+      st.loadBalancerArn,
+      st.targetGroupArn,
+      st.securityGroupId,
+      ...(st.taskIngressRuleIds ?? []),
+    ].filter((x): x is string => Boolean(x));
+  /** One destroy pass over what is not gone yet; false when there was nothing new to destroy. */
+  const destroy = async (): Promise<boolean> => {
+    const first = gone.size === 0 && destroyed.length === 0;
+    if (!albState || (!first && idsOf(albState).every((id) => gone.has(id)))) {
+      if (first && registered)
+        destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
+      return first;
     }
-    return snapshot;
+    if (first && registered) {
+      destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
+    }
+    const st: AlbState = structuredClone(albState);
+    // Already removed: left out, so the teardown looks them up by name (finding only a newer one).
+    if (st.listenerArn && gone.has(st.listenerArn)) delete st.listenerArn;
+    if (st.loadBalancerArn && gone.has(st.loadBalancerArn)) delete st.loadBalancerArn;
+    if (st.targetGroupArn && gone.has(st.targetGroupArn)) delete st.targetGroupArn;
+    if (st.securityGroupId && gone.has(st.securityGroupId)) delete st.securityGroupId;
+    st.taskIngressRuleIds = (st.taskIngressRuleIds ?? []).filter((id) => !gone.has(id));
+    for (const id of idsOf(st)) gone.add(id);
+    destroyed.push(
+      await destroyFromState(JSON.stringify(st), { clients: albClients, summary: async (md) => cons.report(md) }),
+    );
+    return true;
   };
 
   try {
@@ -333,17 +355,19 @@ async function execute(
     if (albState || registered) {
       cons.progress(`Destroying ${albState?.names.base ?? "the cycle"} …`);
       const started = Date.now();
-      const before = await destroy();
-      if (signalled && inFlight) {
+      await destroy();
+      // A step in flight when the signal came may still create something: wait for it (bounded) and destroy that too.
+      for (let pass = 0; signalled && inFlight && pass < 3; pass++) {
         const settled = await Promise.race([
           inFlight.then(() => true),
           new Promise<boolean>((r) => setTimeout(() => r(false), IN_FLIGHT_WAIT_MS).unref()),
         ]);
         if (!settled) cons.warning(`A step was still running ${IN_FLIGHT_WAIT_MS / 1000} s after the signal.`);
-        if (JSON.stringify([albState, registered]) !== before) {
-          cons.progress("The step in flight created more: destroying it too …");
+        if (albState && !idsOf(albState).every((id) => gone.has(id))) {
+          cons.progress("The step in flight created more: destroying that too …");
           await destroy();
         }
+        if (settled) break;
       }
       const failure = destroyed.map((d) => d.failure).find(Boolean);
       phases.push({
@@ -356,12 +380,13 @@ async function execute(
     } else skip("destroy");
 
     // Masking is local and short: it runs to the end, signal or not.
-    const wasSignalled = signalled;
-    signalled = undefined;
-    const masked = await step("mask", `Masking and verifying ${evidenceDir}/`, () =>
-      runMask(maskInputs, maskDeps(cons)),
+    const masked = await step(
+      "mask",
+      `Masking and verifying ${evidenceDir}/`,
+      () => runMask(maskInputs, maskDeps(cons)),
+      undefined,
+      false,
     );
-    signalled = wasSignalled;
 
     const evidence = listEvidence(evidenceDir);
     outputs.phases = phases;
@@ -373,7 +398,7 @@ async function execute(
     if (signalled) {
       return {
         outputs,
-        failure: `Interrupted by ${signalled}; what was created was destroyed.`,
+        failure: `Interrupted by ${signalled}; ${phases.some((ph) => ph.name === "destroy" && ph.outcome === "failure") ? `the destroy failed: run ${sweepCommand}` : "what was created was destroyed"}.`,
         exitCode: signalled === "SIGINT" ? 130 : 143,
       };
     }
