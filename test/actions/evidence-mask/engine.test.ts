@@ -154,8 +154,29 @@ const FRAGMENTS = [
   "0123456789",
   "****",
   "x",
+  // Whole matches of each rule, in the shapes evidence holds them.
+  "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+  'AWSSecretKey:"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+  "awssecretaccesskey=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ",
+  "AKIAIOSFODNN7EXAMPLE, wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+  'ASIAY34FZKBOKMUTVV7A","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+  "aws_session_token=IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLXdlc3QtMiJHMEUCIQ\n",
+  "AWS_SECURITY_TOKEN: FwoGZXIvYXdzEBYaDHabcdefghijklmnop\n",
+  "x-amz-security-token=FQoGZXIvYXdzEBYaDHabcdefghijklmnop&",
+  "awssessiontoken = abcdefghijklmnop1234\n",
+  "\nAuthorization: Basic dXNlcjpwYXNz\n",
+  "\r> Cookie: sid=abc123\r\n",
+  "\n< \tSet-Cookie: a=b; Path=/\n",
+  "\n  proxy-authorization:Bearer abcdefghijkl1\n",
+  '{"set-cookie": "sid=abc"}',
+  '\\"Proxy-Authorization\\": \\"Basic abc\\"',
+  "'x-amz-security-token':'tok123'",
+  "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn\n-----END RSA PRIVATE KEY-----\n",
+  "-----BEGIN PRIVATE KEY-----\\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn\\n-----END PRIVATE KEY-----",
+  "redis://default:s3cr3tpass@cache:6379",
+  " https://u:p@h ",
 ];
-const textArb = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 30 }).map((xs) => xs.join(""));
+const textArb = fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 24 }).map((xs) => xs.join(""));
 
 describe("prefilters (property)", () => {
   const rules = builtInRules({ accountIds: ["123456789012"] });

@@ -145,6 +145,7 @@ export class MaskSession {
   private base = 0;
   private readonly out: Buffer;
   private outLength = 0;
+  private readonly queued: Buffer[] = [];
   private readonly hits: Hits = newHits();
   private readonly result: ScanResult = { bytes: 0, counts: {}, firstLine: {} };
   /** Lines before `base`. */
@@ -161,7 +162,7 @@ export class MaskSession {
   ) {
     this.chunkBytes = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.chunkBytes + masker.overlap);
-    this.out = sink ? Buffer.allocUnsafe(this.chunkBytes + CONTEXT_BYTES) : Buffer.alloc(0);
+    this.out = sink ? Buffer.allocUnsafe(this.window.length) : Buffer.alloc(0);
     this.names = new Set(masker.rules.map((r) => r.name));
   }
 
@@ -206,12 +207,16 @@ export class MaskSession {
   /** Masks the window up to its limit (all of it at the end of the stream) and keeps the rest. */
   async process(eof: boolean): Promise<void> {
     if (this.pending === 0) return;
+    // Everything up to the writes is synchronous: the window's matches are garbage before the first await.
+    this.maskWindow(eof);
+    await this.flush();
+  }
+
+  /** Counts and masks the window up to its limit into the output buffer(s), then keeps the rest. */
+  private maskWindow(eof: boolean): void {
     const { window, base, length } = this;
-    let text: string | undefined;
-    const view: WindowView = { bytes: window, length, text: () => (text ??= window.toString("latin1", 0, length)) };
-    const hits = this.matcher.scan(window, base, length, this.hits);
     const limit = eof ? length : length - this.masker.overlap;
-    const kept = keepBefore(this.fromHits(view, base, hits), limit);
+    const kept = keepBefore(this.matches(), limit);
     const cut = kept.cut;
     const result = this.result;
     let pos = base;
@@ -220,18 +225,30 @@ export class MaskSession {
       if (result.firstLine[m.rule] === undefined) result.firstLine[m.rule] = this.line + this.newlines(m.start);
       this.opts.onValue?.(window.toString("latin1", m.start, m.end));
       if (this.sink) {
-        await this.emit(window, pos, m.start);
-        await this.emitReplacement(m.replacement);
+        this.emit(window, pos, m.start);
+        this.emitReplacement(m.replacement);
       }
       pos = m.end;
     }
-    if (this.sink) await this.emit(window, pos, cut);
+    if (this.sink) this.emit(window, pos, cut);
     if ([...this.names].some((n) => result.firstLine[n] === undefined)) this.line += this.newlines(cut);
     // The next window: context before the cut, then everything not yet written.
     const keepFrom = Math.max(0, cut - CONTEXT_BYTES);
     window.copyWithin(0, keepFrom, length);
     this.length = length - keepFrom;
     this.base = cut - keepFrom;
+  }
+
+  /**
+   * The window's matches. Synchronous, so that the window's string (built
+   * only if a regex needs it) is garbage before the first write is awaited:
+   * it then dies young instead of reaching the old generation.
+   */
+  private matches(): MaskMatch[] {
+    const { window, base, length } = this;
+    let text: string | undefined;
+    const view: WindowView = { bytes: window, length, text: () => (text ??= window.toString("latin1", 0, length)) };
+    return this.fromHits(view, base, this.matcher.scan(window, base, length, this.hits));
   }
 
   /** Newlines in window[base, to), from the counts the matcher took on its pass where one is near. */
@@ -250,27 +267,33 @@ export class MaskSession {
     return count(this.window, this.base, to);
   }
 
-  private async emit(src: Buffer, from: number, to: number): Promise<void> {
+  private emit(src: Buffer, from: number, to: number): void {
     while (from < to) {
       const n = Math.min(to - from, this.out.length - this.outLength);
       src.copy(this.out, this.outLength, from, from + n);
       this.outLength += n;
       from += n;
-      if (this.outLength === this.out.length) await this.flush();
+      // Replacements longer than their values can overfill a window's output: the excess waits in copies.
+      if (this.outLength === this.out.length) {
+        this.queued.push(Buffer.from(this.out));
+        this.outLength = 0;
+      }
     }
   }
 
-  private async emitReplacement(replacement: string): Promise<void> {
+  private emitReplacement(replacement: string): void {
     let bytes = this.replacements.get(replacement);
     if (!bytes) {
       bytes = latin1(replacement);
       if (this.replacements.size < 64) this.replacements.set(replacement, bytes);
     }
-    await this.emit(bytes, 0, bytes.length);
+    this.emit(bytes, 0, bytes.length);
   }
 
   private async flush(): Promise<void> {
-    if (!this.sink || this.outLength === 0) return;
+    if (!this.sink) return;
+    for (let b = this.queued.shift(); b; b = this.queued.shift()) await this.sink(b);
+    if (this.outLength === 0) return;
     const n = this.outLength;
     this.outLength = 0;
     await this.sink(this.out.subarray(0, n));
