@@ -1,4 +1,4 @@
-import { ArtifactNotFoundError, DefaultArtifactClient } from "@actions/artifact";
+import type { DefaultArtifactClient } from "@actions/artifact";
 import * as core from "@actions/core";
 import type { MaskDeps } from "./run";
 import { callerAccount, fetchSecrets } from "./secrets";
@@ -11,6 +11,7 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /** actions/upload-artifact's `overwrite`: best effort, a missing artifact is not an error and a failed delete shows up as the upload's conflict. */
 async function deleteIfExists(client: DefaultArtifactClient, name: string): Promise<void> {
+  const { ArtifactNotFoundError } = await import("@actions/artifact");
   try {
     await client.deleteArtifact(name);
   } catch (error) {
@@ -35,6 +36,9 @@ export function runnerDeps(env: NodeJS.ProcessEnv = process.env): MaskDeps {
     callerAccount,
     fetchSecrets: (ids, region) => fetchSecrets(ids, region),
     uploadArtifact: async (name, files, root, { retentionDays, overwrite }) => {
+      // Loaded only to upload: the artifact client and its Azure storage stack are most of the bundle,
+      // and a step that only masks would otherwise carry them in memory throughout.
+      const { DefaultArtifactClient } = await import("@actions/artifact");
       const client = new DefaultArtifactClient();
       if (overwrite) await deleteIfExists(client, name);
       const res = await client.uploadArtifact(name, files, root, retentionDays ? { retentionDays } : {});

@@ -135,7 +135,13 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   const ruleNames = [...new Set(rules.map((r) => r.name))];
   const masker = compile(rules);
 
-  const onValue = (v: string) => register(Buffer.from(v, "latin1").toString("utf8"));
+  // The same value found again (a password on every line) is already registered: skip decoding it again.
+  const registered = new Set<string>();
+  const onValue = (v: string) => {
+    if (registered.has(v)) return;
+    if (registered.size < MAX_REGISTERED_VALUES) registered.add(v);
+    register(Buffer.from(v, "latin1").toString("utf8"));
+  };
   const stream = { chunkBytes: deps.chunkBytes, pauseMs: deps.pauseMs } as const;
   const outcomes: FileOutcome[] = [];
   for (const file of found.files) {
