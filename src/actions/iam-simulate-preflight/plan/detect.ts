@@ -3,7 +3,7 @@
  * JSON, a CloudFormation template (JSON or YAML), or neither (then it is read
  * as a task definition JSON, as before).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { workspaceRelative } from "../../../lib/annotations";
 import { InputError } from "../../../lib/errors";
 import type { TaskDefinitionSource } from "../inputs";
@@ -68,6 +68,14 @@ export function selectTaskDefinitions(
   return parsed.taskDefinitions;
 }
 
+/**
+ * The largest `task-definition` file read (64 MiB): a plan JSON is data from
+ * whoever wrote the pull request; past this it is refused before it is read,
+ * so a crafted file cannot make the runner parse gigabytes. A task definition
+ * is at most 64 KiB (ECS quota) and the plan of a large configuration a few MiB.
+ */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
 /** The plan or template a `task-definition` file holds, with how to name it; undefined for anything else. */
 export function plannedInputOf(
   source: TaskDefinitionSource | undefined,
@@ -76,6 +84,14 @@ export function plannedInputOf(
   if (source?.kind !== "file") return undefined;
   const relative = workspaceRelative(source.path, workspace);
   const display = relative ?? source.path;
+  const size = statSync(source.path, { throwIfNoEntry: false })?.size ?? 0;
+  if (size > MAX_INPUT_BYTES) {
+    throw new InputError(
+      "task-definition",
+      `${display} is ${(size / 1024 / 1024).toFixed(0)} MiB; the preflight reads files up to ${MAX_INPUT_BYTES / 1024 / 1024} MiB.`,
+      "Pass the plan of the configuration that declares the task definition (split the root module, or plan it alone), or the task definition itself.",
+    );
+  }
   const input = detectPlannedInput(readFileSync(source.path, "utf8"), display);
   return input ? { input, file: { display, ...(relative ? { relative } : {}) } } : undefined;
 }

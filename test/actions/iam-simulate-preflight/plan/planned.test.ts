@@ -4,7 +4,7 @@
  * The emulator holds what is deployed (the base configurations' roles and
  * secrets); each plan is simulated with its planned policies.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IAMClient, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
@@ -343,6 +343,19 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     expect(r.annotations.filter((a) => a.level === "error" && a.file).map((a) => [a.file, a.line])).toEqual([
       ["infra/main.tf", 66],
     ]);
+  });
+
+  it("a file over 64 MiB is refused naming the input, before it is read and before any AWS call", async () => {
+    const workspace = mkdtempSync(join(tmpdir(), "plan-ws-"));
+    // Sparse: the size is there, the bytes are not (nothing to read or write).
+    writeFileSync(join(workspace, "plan.json"), "");
+    truncateSync(join(workspace, "plan.json"), 64 * 1024 * 1024 + 1);
+    const r = await run(workspace, deployed([]));
+    expect(r.code).toBe(1);
+    expect(r.annotations.map((a) => a.message).join("\n")).toMatch(
+      /Input 'task-definition': plan.json is 64 MiB; the preflight reads files up to 64 MiB/,
+    );
+    expect(emu.emulator.requests).toEqual([]);
   });
 
   it("a plan without a task definition: a clear error naming the input", async () => {
