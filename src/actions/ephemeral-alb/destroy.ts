@@ -1,26 +1,23 @@
 import * as core from "@actions/core";
 import type { Clock } from "../../lib/retry";
 import type { AlbClients } from "./clients";
+import type { CycleFiles } from "./cycle-file";
+import { verifyGone } from "./lookup";
 import { leftoverMessage, teardownSummary } from "./report";
-import { parseState } from "./state";
-import { type CycleResources, type TeardownOptions, teardown } from "./teardown";
+import { type AlbState, parseState } from "./state";
+import { type CycleResources, type TeardownOptions, type TeardownStep, teardown } from "./teardown";
 
 export interface PostDeps {
   clients: (region: string) => AlbClients;
   summary: (markdown: string) => Promise<void>;
   clock?: Clock;
   teardown?: Omit<TeardownOptions, "clock">;
+  /** The job's cycle files (RUNNER_TEMP): a cycle `mode: destroy` already removed is only looked at. */
+  cycles?: CycleFiles;
 }
 
-/** The post step: destroy exactly what the saved state (and the cycle's names) say exists. */
-export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ failure?: string }> {
-  const state = parseState(raw);
-  if (!state) {
-    core.info(
-      "ephemeral-alb saved no state (it failed before creating anything, or ran in sweep mode): nothing to remove.",
-    );
-    return {};
-  }
+/** What a saved state says may exist (unknown IDs are looked up by the cycle's names). */
+export function resourcesOf(state: AlbState): CycleResources {
   const res: CycleResources = {
     region: state.region,
     names: state.names,
@@ -38,6 +35,37 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
   // A load balancer or a task ingress rule that names the group was created: EC2 already showed it.
   if (state.securityGroupId && (state.loadBalancerArn || state.taskIngressRuleIds?.length))
     res.securityGroupSeen = true;
+  return res;
+}
+
+/** The post step: destroy exactly what the saved state (and the cycle's names) say exists. */
+export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ failure?: string }> {
+  const state = parseState(raw);
+  if (!state) {
+    core.info(
+      "ephemeral-alb saved no state (it failed before creating anything, or ran in sweep mode): nothing to remove.",
+    );
+    return {};
+  }
+  const res = resourcesOf(state);
+  const destroyed = deps.cycles?.read(state.names.base)?.destroyed;
+  if (destroyed) {
+    // The safety net still looks, by name: a marker alone (any step can write RUNNER_TEMP) never hides a leftover.
+    const still: TeardownStep[] = [];
+    await verifyGone(res, deps.clients(state.region), still);
+    if (still.length === 0) {
+      core.info(
+        `${state.names.base} was destroyed by 'mode: destroy' at ${destroyed.at} (proof: ${destroyed.evidence}), and nothing of it is left: nothing to do.`,
+      );
+      await deps.summary(
+        `## ephemeral-alb teardown \`${state.names.base}\`: ✅ already destroyed by \`mode: destroy\` (${destroyed.at}); nothing left\n`,
+      );
+      return {};
+    }
+    core.warning(
+      `${state.names.base} was marked destroyed at ${destroyed.at}, but a look finds: ${still.map((s) => `${s.step} ${s.id}`).join("; ")}. Tearing it down.`,
+    );
+  }
 
   if (state.keep) {
     core.warning(

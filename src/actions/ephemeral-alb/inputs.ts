@@ -14,6 +14,7 @@ import {
 } from "../../lib/inputs";
 import { readPathInput } from "../../lib/paths";
 import { CLUSTER_ARN, ECS_NAME, SERVICE_ARN } from "../../lib/task-port";
+import { type JobIdentity, jobIdentity } from "./cycle-file";
 import { type HttpsSettings, readHttps } from "./https";
 import { defaultPrefix, prefixProblem, type RunIdentity } from "./naming";
 import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID } from "./tags";
@@ -69,7 +70,19 @@ export interface SweepInputs {
   evidenceDir: string;
 }
 
-export type Inputs = CreateInputs | SweepInputs;
+/** `mode: destroy`: this job's cycles, from the create step's state file in RUNNER_TEMP. */
+export interface DestroyInputs {
+  mode: "destroy";
+  region: string;
+  /** Only the cycles whose name starts with `<prefix>-`. */
+  namePrefix: string | undefined;
+  runnerTemp: string;
+  job: JobIdentity;
+  timeoutMs: number;
+  evidenceDir: string;
+}
+
+export type Inputs = CreateInputs | SweepInputs | DestroyInputs;
 
 const RESERVED_TAGS = [TAG_RUN_ID, TAG_EXPIRES_AT, TAG_REPOSITORY, TAG_NAME];
 
@@ -190,7 +203,8 @@ function readTags(get: InputSource): Record<string, string> {
 const MATCHER = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
 
 /**
- * The mode each input belongs to. An input of the other mode is refused, not
+ * The mode each input belongs to (`both`: every mode; `mode: destroy` takes
+ * only those). An input of another mode is refused, not
  * ignored: `dry-run: true` in create mode used to create real resources, and
  * create inputs on a sweep used to sweep every expired cycle of the account.
  * A test keeps this table equal to action.yml, so a new input cannot skip it.
@@ -233,21 +247,54 @@ export const INPUT_MODES = {
 /** Booleans of the other mode may be `false` (a workflow passing `dry-run: ${{ inputs.dry-run }}`); nothing else may be set. */
 const OFF = /^(false|False|FALSE)$/;
 
-function refuseOtherModeInputs(get: InputSource, mode: "create" | "sweep"): void {
+type Mode = "create" | "sweep" | "destroy";
+
+function refuseOtherModeInputs(get: InputSource, mode: Mode): void {
   const given = Object.entries(INPUT_MODES)
     .filter(([, owner]) => owner !== "both" && owner !== mode)
-    .map(([name]) => name)
-    .filter((name) => get(name).trim() !== "" && !OFF.test(get(name).trim()));
-  const first = given[0];
+    .filter(([name]) => get(name).trim() !== "" && !OFF.test(get(name).trim()));
+  const [first] = given;
   if (first === undefined) return;
-  const other = mode === "create" ? "sweep" : "create";
+  const [name, owner] = first;
+  const done = { create: "created", sweep: "swept", destroy: "destroyed" }[mode];
+  const hint = {
+    create: "Set 'mode: sweep' to sweep (or list with dry-run), or remove the sweep inputs from this step.",
+    sweep:
+      "Remove the create inputs from the sweep step, and scope the sweep with 'run-id', 'name-prefix' or 'older-than-minutes'.",
+    destroy:
+      "Remove them: 'mode: destroy' takes what to destroy from the create step of this job (its state in RUNNER_TEMP), not from inputs.",
+  }[mode];
   throw new InputError(
-    first,
-    `belongs to 'mode: ${other}', but this step runs 'mode: ${mode}'${given.length > 1 ? ` (also given: ${given.slice(1).join(", ")})` : ""}; nothing was ${mode === "create" ? "created" : "swept"}.`,
-    mode === "create"
-      ? "Set 'mode: sweep' to sweep (or list with dry-run), or remove the sweep inputs from this step."
-      : "Remove the create inputs from the sweep step, and scope the sweep with 'run-id', 'name-prefix' or 'older-than-minutes'.",
+    name,
+    `belongs to 'mode: ${owner}', but this step runs 'mode: ${mode}'${
+      given.length > 1
+        ? ` (also given: ${given
+            .slice(1)
+            .map(([n]) => n)
+            .join(", ")})`
+        : ""
+    }; nothing was ${done}.`,
+    hint,
   );
+}
+
+function readDestroyInputs(
+  get: InputSource,
+  env: NodeJS.ProcessEnv,
+  base: Pick<DestroyInputs, "region" | "timeoutMs" | "evidenceDir">,
+): DestroyInputs {
+  const namePrefix = readOptionalString(get, "name-prefix");
+  const problem = namePrefix !== undefined ? prefixProblem(namePrefix) : undefined;
+  if (problem) throw new InputError("name-prefix", problem);
+  const runnerTemp = env.RUNNER_TEMP ?? "";
+  if (runnerTemp === "") {
+    throw new InputError(
+      "mode",
+      "'destroy' reads the create step's state from RUNNER_TEMP, which is not set (this is not an Actions runner); nothing was destroyed.",
+      "Run it as a step of the job that created the ALB, or remove leftovers with 'mode: sweep' and 'run-id'.",
+    );
+  }
+  return { mode: "destroy", ...base, namePrefix, runnerTemp, job: jobIdentity(env) };
 }
 
 function readSweepInputs(
@@ -280,12 +327,13 @@ function readSweepInputs(
 }
 
 export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): Inputs {
-  const mode = readEnum(get, "mode", ["create", "sweep"] as const, "create");
+  const mode = readEnum(get, "mode", ["create", "sweep", "destroy"] as const, "create");
   refuseOtherModeInputs(get, mode);
   const region = readRegion(get, "aws-region", env);
   const timeoutMs = readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 10_000, maxMs: 3_600_000 });
   const evidenceDir = readPathInput(get, "evidence-dir", "write", { default: "evidence", env });
   if (mode === "sweep") return readSweepInputs(get, { region, timeoutMs, evidenceDir });
+  if (mode === "destroy") return readDestroyInputs(get, env, { region, timeoutMs, evidenceDir });
 
   const vpcId = readString(get, "vpc-id", { required: true });
   if (!/^vpc-[0-9a-f]{8,17}$/.test(vpcId))

@@ -4,7 +4,7 @@ import { requireRunnerFiles } from "../../lib/runner-files";
 import { albClients } from "./clients";
 import { readInputs } from "./inputs";
 import { run } from "./run";
-import { STATE_KEY } from "./state";
+import { runnerStateStore } from "./state";
 
 await runAction("ephemeral-alb", readInputs, (inputs) => {
   // Before the first AWS call: a create whose state, outputs or summary cannot be written is never started.
@@ -18,7 +18,7 @@ await runAction("ephemeral-alb", readInputs, (inputs) => {
   );
   return run(inputs, {
     clients: albClients(inputs.region),
-    store: { save: (state) => core.saveState(STATE_KEY, JSON.stringify(state)) },
+    store: runnerStateStore(process.env),
     summary: (md) =>
       core.summary
         .addRaw(md)

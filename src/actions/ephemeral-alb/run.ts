@@ -6,6 +6,7 @@ import type { ActionResult } from "../../lib/run-action";
 import { runnerEgressCidr } from "./checkip";
 import type { AlbClients } from "./clients";
 import { type Created, createCycle, suiteTags } from "./create";
+import { destroyCycles } from "./destroy-mode";
 import { type CheckedCertificate, checkHttps, type HttpsSettings, httpsHost, httpsUrl } from "./https";
 import type { CreateInputs, Inputs } from "./inputs";
 import { resourceNames } from "./naming";
@@ -40,6 +41,7 @@ function httpsEndpoint(https: HttpsSettings, certificate: CheckedCertificate, la
 
 export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   if (inputs.mode === "sweep") return sweep(inputs, deps);
+  if (inputs.mode === "destroy") return destroyCycles(inputs, deps);
   return create(inputs, deps);
 }
 

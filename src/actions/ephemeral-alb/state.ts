@@ -1,3 +1,5 @@
+import * as core from "@actions/core";
+import { CycleFiles, jobIdentity } from "./cycle-file";
 import type { ResourceNames } from "./naming";
 
 /**
@@ -44,6 +46,21 @@ export const STATE_KEY = "alb-state";
 
 export interface StateStore {
   save(state: AlbState): void;
+}
+
+/**
+ * Saves for the post step (GITHUB_STATE) and, where the runner gives a
+ * RUNNER_TEMP, for a later `mode: destroy` step of the job (see cycle-file.ts).
+ */
+export function runnerStateStore(env: NodeJS.ProcessEnv): StateStore {
+  const files = env.RUNNER_TEMP ? new CycleFiles(env.RUNNER_TEMP) : undefined;
+  const { job, runAttempt } = jobIdentity(env);
+  return {
+    save(state) {
+      core.saveState(STATE_KEY, JSON.stringify(state));
+      files?.write({ state, job, runAttempt });
+    },
+  };
 }
 
 export function parseState(raw: string): AlbState | undefined {
