@@ -6,13 +6,14 @@
  * then the preflight workflow on a pull request. Writes the masked evidence,
  * the job summaries and the PR-comment markdown to disk.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { startArtifactService } from "../fakes/artifact-service";
 import { startGitHubFake } from "../fakes/github-api";
+import { albCertificate } from "../fixtures/alb-certificate";
 import { type PostgresServer, startPostgres } from "../fixtures/postgres";
 import { type SampleApp, startTasks } from "../fixtures/sample-app";
 import { shipTaskLogs } from "../fixtures/sample-app-awslogs";
@@ -35,6 +36,11 @@ import {
 export interface DemoOptions {
   /** Make every task's /healthz answer 500: the failure path. */
   broken?: boolean;
+  /**
+   * The HTTPS variant: the ALB also gets an HTTPS listener with an ACM certificate issued by a throwaway CA,
+   * and the probes go over HTTPS trusting that CA (`ca-certificate`).
+   */
+  https?: boolean;
   /** Where the masked evidence goes (default `<repo>/evidence`). */
   evidenceDir?: string;
   /** Where summaries, the PR comment and the emulator's request log go (default `<repo>/.demo`). */
@@ -107,10 +113,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       // The incident: the health-check path is not served properly.
       await Promise.all(tasks.map((t) => t.control({ healthzStatus: 500 })));
     }
+    const cert = opts.https
+      ? albCertificate(mkdtempSync(join(tmpdir(), "eas-demo-ca-")), { region: REGION })
+      : undefined;
     const emu: RunningEmulator = await startEmulator({
       region: REGION,
       timeScale: 0.02,
-      scenario: demoScenario({ db, tasks: tasks.map((t) => ({ address: t.address, port: t.port })) }),
+      scenario: {
+        ...demoScenario({ db, tasks: tasks.map((t) => ({ address: t.address, port: t.port })) }),
+        ...(cert ? { acm: cert.scenario } : {}),
+      },
     });
     cleanups.push(() => emu.stop());
     // ECS's awslogs driver: each task's stdout (one JSON line per request) goes to /ecs/papyrus, a second late.
@@ -136,7 +148,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const workspace = mkdtempSync(join(tmpdir(), "eas-demo-"));
     cleanups.push(async () => rmSync(workspace, { recursive: true, force: true }));
 
-    log(`\nalb-smoke.yml, job smoke (${opts.broken ? "broken /healthz" : "healthy service"}):`);
+    const https = cert
+      ? {
+          "certificate-arn": cert.arn,
+          // Port 443 needs root, as 80 does.
+          "https-port": 18443,
+          "ca-certificate": readFileSync(cert.caPath, "utf8"),
+        }
+      : {};
+    log(
+      `\nalb-smoke.yml, job smoke (${opts.broken ? "broken /healthz" : "healthy service"}${cert ? `, HTTPS as ${cert.host} with a test CA's certificate` : ""}):`,
+    );
     const smoke = await runWorkflowJob({
       workflow: ".github/workflows/alb-smoke.yml",
       job: "smoke",
@@ -156,6 +178,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         "ingress-cidrs": "127.0.0.0/8",
         "secret-ids": SECRET_NAME,
         "timeout-seconds": 60,
+        ...https,
       },
       external: { "aws-actions/configure-aws-credentials": async () => ({}) },
       onStep: (r) => log(stepLine(r)),

@@ -91,6 +91,36 @@ describe("npm run demo", () => {
     expect(run.stdout).toMatch(/PASS in/);
   });
 
+  it("--https: the probes go over HTTPS to the ALB's HTTPS listener, and their JSON lines hold the TLS facts", async () => {
+    const { run, files, out, read } = await demo(["--https"]);
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    for (const probe of ["healthz", "dbcheck"]) {
+      const line = JSON.parse(read(files.find((f) => f.endsWith(`_${probe}_json_line.log`)) as string));
+      expect(line).toMatchObject({ result: "pass", status: 200, url: `https://papyrus.smoke.test:18443/${probe}` });
+      expect(line.tls).toMatchObject({
+        version: "TLSv1.3",
+        cipher: expect.stringMatching(/^TLS_/),
+        subject: "CN=papyrus.smoke.test",
+        issuer: "CN=ecs-alb-smoke test CA",
+        valid_to: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        fingerprint256: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/),
+        verified: true,
+      });
+    }
+    const listeners = JSON.parse(read(files.find((f) => f.endsWith("_listeners.json")) as string));
+    expect(listeners.map((l: { Protocol: string; Port: number }) => `${l.Protocol}:${l.Port}`)).toEqual([
+      "HTTP:18080",
+      "HTTPS:18443",
+    ]);
+    const resources = JSON.parse(read(files.find((f) => f.endsWith("_alb_resources.json")) as string));
+    expect(resources.httpsListener).toMatchObject({
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      certificate: { domainName: "papyrus.smoke.test", status: "ISSUED" },
+    });
+    expect(JSON.parse(readFileSync(join(out, "emulator-leftovers.json"), "utf8"))).toEqual({});
+    expect(run.stdout).toMatch(/PASS in/);
+  });
+
   it("--broken fails fast with the reason, still writes evidence, and destroys everything", async () => {
     const { run, files, out } = await demo(["--broken"]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
