@@ -19,6 +19,8 @@ export interface SecretInfo {
   arn: string;
   name: string;
   kmsKeyId?: string;
+  /** DescribeSecret's VersionIdsToStages: the versions that carry a staging label. */
+  versions?: Record<string, string[]>;
 }
 
 export interface ParameterInfo {
@@ -76,7 +78,12 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
           secrets(region).send(new DescribeSecretCommand({ SecretId: id })),
         );
         if (!out.ARN) return undefined;
-        return { arn: out.ARN, name: out.Name ?? id, ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}) };
+        return {
+          arn: out.ARN,
+          name: out.Name ?? id,
+          ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}),
+          ...(out.VersionIdsToStages ? { versions: out.VersionIdsToStages } : {}),
+        };
       } catch (error) {
         if (codeOf(error) === "ResourceNotFoundException") return undefined;
         throw error;

@@ -15,6 +15,7 @@ export interface TaskDefinitionDoc {
   taskDefinitionArn?: string;
   executionRoleArn?: string;
   taskRoleArn?: string;
+  requiresCompatibilities?: string[];
   containerDefinitions?: ContainerDoc[];
 }
 
@@ -61,31 +62,36 @@ export async function deriveExecutionRoleChecks(
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
   const references: Reference[] = [];
+  const fargate = (td.requiresCompatibilities ?? []).includes("FARGATE");
   (td.containerDefinitions ?? []).forEach((c, i) => {
     const container = c.name ?? `#${i + 1}`;
     const path = [...at, "containerDefinitions", i];
-    const reference = (valueFrom: string | undefined, reason: string, source: JsonPath, field?: "credentials") => {
-      if (!valueFrom) return;
-      const ref = classifyValueFrom(valueFrom, scope);
-      if (ref) references.push({ ref, valueFrom, reason, source, ...(field ? { field } : {}) });
-      else
-        findings.push({
-          severity: "fail",
-          subject: valueFrom,
-          message: `${reason}: '${valueFrom}' is neither a Secrets Manager secret nor an SSM parameter ARN.`,
-          sources: [source],
-        });
+    const reference = (valueFrom: unknown, reason: string, source: JsonPath, field?: "credentials") => {
+      const fail = (message: string) =>
+        findings.push({ severity: "fail", subject: String(valueFrom ?? ""), message, sources: [source] });
+      if (typeof valueFrom !== "string" || valueFrom === "") {
+        fail(`${reason}: ${field ? "credentialsParameter" : "valueFrom"} is missing or empty; ECS requires it.`);
+        return;
+      }
+      const ref = classifyValueFrom(valueFrom, scope, field === "credentials" ? "credentials" : "secret");
+      if (ref.kind === "rejected") {
+        fail(`${reason}: '${valueFrom}' is not a reference ECS accepts: ${ref.problem}. ECS will not start the task.`);
+        return;
+      }
+      references.push({ ref, valueFrom, reason, source, ...(field ? { field } : {}) });
     };
     (c.secrets ?? []).forEach((s, j) => {
       const source = [...path, "secrets", j, "valueFrom"];
       reference(s.valueFrom, `container ${container}, secret ${s.name ?? `#${j + 1}`}`, source);
     });
-    reference(
-      c.repositoryCredentials?.credentialsParameter,
-      `container ${container}, private registry credentials`,
-      [...path, "repositoryCredentials", "credentialsParameter"],
-      "credentials",
-    );
+    if (c.repositoryCredentials !== undefined) {
+      reference(
+        c.repositoryCredentials?.credentialsParameter,
+        `container ${container}, private registry credentials`,
+        [...path, "repositoryCredentials", "credentialsParameter"],
+        "credentials",
+      );
+    }
     // Log router secrets are read by the execution role at task start like secrets[]
     // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html).
     (c.logConfiguration?.secretOptions ?? []).forEach((s, j) => {
@@ -126,27 +132,14 @@ export async function deriveExecutionRoleChecks(
 
     const log = c.logConfiguration;
     if (log?.logDriver === "awslogs") {
-      const options = log.options ?? {};
-      const group = options["awslogs-group"];
-      const logSource: JsonPath = [...path, "logConfiguration"];
-      if (!group) {
-        findings.push({
-          severity: "fail",
-          subject: container,
-          message: `container ${container}: the awslogs log driver needs the 'awslogs-group' option.`,
-          sources: [logSource],
-        });
-      } else {
-        const region = options["awslogs-region"] || scope.region;
-        const groupArn = `arn:${scope.partition}:logs:${region}:${scope.account}:log-group:${group}`;
-        // A stream name as ECS forms it (<prefix>/<container>/<task id>), so a policy
-        // scoped to the group, its streams or the prefix all match as they would at run time.
-        const stream = `${options["awslogs-stream-prefix"] ?? "ecs"}/${container}/0123456789abcdef0123456789abcdef`;
-        const why = { reason: `container ${container}, awslogs group ${group}`, source: logSource };
-        checks.add(role, "logs:CreateLogStream", `${groupArn}:log-stream:${stream}`, why);
-        checks.add(role, "logs:PutLogEvents", `${groupArn}:log-stream:${stream}`, why);
-        if (options["awslogs-create-group"] === "true") checks.add(role, "logs:CreateLogGroup", groupArn, why);
-      }
+      awslogsChecks(
+        log.options ?? {},
+        { container, source: [...path, "logConfiguration"], fargate },
+        role,
+        scope,
+        checks,
+        findings,
+      );
     }
 
     const repository = c.image ? ecrRepositoryArn(c.image) : undefined;
@@ -177,6 +170,72 @@ export async function deriveExecutionRoleChecks(
 
   await resolveReferences(references, role, scope, lookups, checks, findings);
   return findings;
+}
+
+/** Go's strconv.ParseBool, which Docker's awslogs driver reads `awslogs-create-group` with. */
+function goBool(value: string): boolean | undefined {
+  if (["1", "t", "T", "TRUE", "true", "True"].includes(value)) return true;
+  if (["0", "f", "F", "FALSE", "false", "False"].includes(value)) return false;
+  return undefined;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/**
+ * The awslogs driver's permissions, with ECS's defaults and rules
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html):
+ * - `awslogs-group` is required;
+ * - `awslogs-region` defaults to the task's region;
+ * - `awslogs-stream-prefix` is required on Fargate; with it the stream is `<prefix>/<container>/<task id>`,
+ *   without it (EC2) the Docker container id — either known only at run time, so the stream part of the
+ *   ARN is `*` and the row says what ECS will name it;
+ * - `awslogs-create-group` (a Go boolean) needs `logs:CreateLogGroup`;
+ * - `mode` is `blocking` or `non-blocking`; `awslogs-datetime-format` and `awslogs-multiline-pattern` exclude
+ *   each other.
+ */
+function awslogsChecks(
+  options: Record<string, string>,
+  where: { container: string; source: JsonPath; fargate: boolean },
+  role: Principal,
+  scope: Scope,
+  checks: CheckList,
+  findings: Finding[],
+): void {
+  const { container, source } = where;
+  const problems: string[] = [];
+  const group = options["awslogs-group"];
+  if (!group) problems.push("the 'awslogs-group' option is required");
+  const region = options["awslogs-region"] ?? scope.region;
+  if (!REGION.test(region)) problems.push(`'awslogs-region' '${region}' is not an AWS region`);
+  const prefix = options["awslogs-stream-prefix"];
+  if (where.fargate && !prefix) problems.push("'awslogs-stream-prefix' is required on Fargate");
+  const createGroup = options["awslogs-create-group"];
+  const create = createGroup === undefined ? false : goBool(createGroup);
+  if (create === undefined) problems.push(`'awslogs-create-group' '${createGroup}' is not true or false`);
+  const mode = options.mode;
+  if (mode !== undefined && mode !== "blocking" && mode !== "non-blocking")
+    problems.push(`'mode' '${mode}' is neither blocking nor non-blocking`);
+  if (options["awslogs-datetime-format"] !== undefined && options["awslogs-multiline-pattern"] !== undefined)
+    problems.push("'awslogs-datetime-format' and 'awslogs-multiline-pattern' cannot both be set");
+  if (problems.length > 0) {
+    findings.push({
+      severity: "fail",
+      subject: container,
+      message: `container ${container}: the awslogs log configuration is not one ECS accepts: ${problems.join("; ")}. The container will not start.`,
+      sources: [source],
+    });
+    return;
+  }
+  const groupArn = `arn:${scope.partition}:logs:${region}:${scope.account}:log-group:${group}`;
+  const stream = prefix ? `${prefix}/${container}/*` : "*";
+  const regionNote = options["awslogs-region"] === undefined ? `, in the task's region ${region}` : "";
+  const streamNote = prefix
+    ? `stream ${prefix}/${container}/<task id>, the task id known only at run time`
+    : "stream named after the Docker container id, known only at run time";
+  const why = { reason: `container ${container}, awslogs group ${group}${regionNote} (${streamNote})`, source };
+  checks.add(role, "logs:CreateLogStream", `${groupArn}:log-stream:${stream}`, why);
+  checks.add(role, "logs:PutLogEvents", `${groupArn}:log-stream:${stream}`, why);
+  if (create) checks.add(role, "logs:CreateLogGroup", groupArn, why);
 }
 
 const SECRET_LOOKUP_CONCURRENCY = 8;
@@ -306,6 +365,25 @@ async function resolveReferences(
         sources: [r.source],
       });
       continue;
+    }
+    const stage = ref.versionStage;
+    if (stage && secret.versions && !Object.values(secret.versions).some((stages) => stages.includes(stage))) {
+      findings.push({
+        severity: "fail",
+        subject: r.valueFrom,
+        message: `${r.reason}: no version of the secret ${secret.arn} carries the staging label '${stage}', so ECS's GetSecretValue will fail and the task will not start. Fix the version stage in valueFrom (or leave it empty for AWSCURRENT).`,
+        sources: [r.source],
+      });
+      continue;
+    }
+    if (ref.versionId && secret.versions && !(ref.versionId in secret.versions)) {
+      // GetSecretValue still reads a version without labels until Secrets Manager deletes it.
+      findings.push({
+        severity: "note",
+        subject: r.valueFrom,
+        message: `${r.reason}: the version '${ref.versionId}' is not among the secret's versions with a staging label; a version without labels is deprecated and Secrets Manager may delete it, after which the task will not start.`,
+        sources: [r.source],
+      });
     }
     if (ref.via === "ssm-reference" && ref.referenceArn) {
       checks.add(role, "ssm:GetParameters", ref.referenceArn, { reason: r.reason, source: r.source });

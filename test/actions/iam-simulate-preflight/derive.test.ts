@@ -38,32 +38,106 @@ function lookups(secrets: Record<string, SecretInfo>, parameters: Record<string,
   };
 }
 
-describe("classifyValueFrom", () => {
-  it("strips the JSON key, version stage and version id from a secret ARN", () => {
-    const base = "arn:aws:secretsmanager:us-west-2:123456789012:secret:db-AbCdEf";
-    for (const suffix of ["", ":password::", ":password:AWSPREVIOUS:", "::AWSCURRENT:", ":password::0d9c-11ee"]) {
-      expect(classifyValueFrom(`${base}${suffix}`, scope)).toMatchObject({ kind: "secret", id: base });
-    }
+// Each case cites where the rule comes from: the ECS developer guide's examples
+// (specifying-sensitive-data-secrets: "Example referencing a full secret", "... a specific key", "... a specific
+// secret version", "... a specific key and version staging label"), its rule that the optional fields need their
+// colons, that a version stage excludes a version id, and the ECS agent's getASMParametersFromInput (exactly 2 or
+// 5 resource fields); secrets-envvar-ssm-paramstore (a name in the task's region, another region by full ARN);
+// private-auth (credentialsParameter: a secret's ARN or name).
+const SM = "arn:aws:secretsmanager:us-west-2:123456789012:secret:appauthexample-AbCdEf";
+const VERSION = "9d4cb84b-ad69-40c0-a0ab-cead3EXAMPLE";
+const TASK_REGION_PARAMETER = "arn:aws:ssm:us-west-2:123456789012:parameter/";
+
+describe("classifyValueFrom: references as ECS parses them", () => {
+  it.each([
+    ["guide: full secret", SM, "secret", { kind: "secret", id: SM, region: "us-west-2" }],
+    ["guide: a specific key", `${SM}:username1::`, "secret", { kind: "secret", id: SM, jsonKey: "username1" }],
+    ["guide: a version stage", `${SM}::AWSPREVIOUS:`, "secret", { id: SM, versionStage: "AWSPREVIOUS" }],
+    ["guide: a version id", `${SM}:::${VERSION}`, "secret", { id: SM, versionId: VERSION }],
+    [
+      "guide: key and stage",
+      `${SM}:username1:AWSPREVIOUS:`,
+      "secret",
+      { id: SM, jsonKey: "username1", versionStage: "AWSPREVIOUS" },
+    ],
+    [
+      "guide: key and version id",
+      `${SM}:username1::${VERSION}`,
+      "secret",
+      { jsonKey: "username1", versionId: VERSION },
+    ],
+    ["all three empty", `${SM}:::`, "secret", { kind: "secret", id: SM }],
+    [
+      "partial ARN (no suffix)",
+      "arn:aws:secretsmanager:us-west-2:123456789012:secret:appauthexample",
+      "secret",
+      { kind: "secret", id: "arn:aws:secretsmanager:us-west-2:123456789012:secret:appauthexample" },
+    ],
+    [
+      "a secret in another region, by ARN",
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+      "secret",
+      { kind: "secret", region: "eu-west-1" },
+    ],
+    [
+      "parameter store: a name",
+      "/papyrus/prd/x",
+      "secret",
+      { kind: "parameter", arn: `${TASK_REGION_PARAMETER}papyrus/prd/x` },
+    ],
+    [
+      "parameter store: a name without slash",
+      "flags",
+      "secret",
+      { arn: `${TASK_REGION_PARAMETER}flags`, byName: true },
+    ],
+    [
+      "parameter store: another region needs the ARN",
+      "arn:aws:ssm:eu-west-1:123456789012:parameter/a/b",
+      "secret",
+      { kind: "parameter", region: "eu-west-1", names: ["/a/b", "a/b"], byName: false },
+    ],
+    [
+      "parameter store: a Secrets Manager reference",
+      "/aws/reference/secretsmanager/db",
+      "secret",
+      { kind: "secret", id: "db", via: "ssm-reference" },
+    ],
+    ["private-auth: secret ARN", SM, "credentials", { kind: "secret", id: SM }],
+    ["private-auth: secret name", "dockerhub", "credentials", { kind: "parameter", byName: true }],
+    [
+      "private-auth: an SSM ARN is classified for its own failure",
+      "arn:aws:ssm:us-west-2:123456789012:parameter/dockerhub",
+      "credentials",
+      { kind: "parameter", byName: false },
+    ],
+  ] as const)("%s: %s", (_case, valueFrom, field, expected) => {
+    expect(classifyValueFrom(valueFrom, scope, field)).toMatchObject(expected);
   });
 
-  it("turns SSM names and ARNs into the parameter ARN, and keeps other regions", () => {
-    expect(classifyValueFrom("/papyrus/prd/x", scope)).toMatchObject({
-      kind: "parameter",
-      arn: "arn:aws:ssm:us-west-2:123456789012:parameter/papyrus/prd/x",
-    });
-    expect(classifyValueFrom("flags", scope)).toMatchObject({
-      arn: "arn:aws:ssm:us-west-2:123456789012:parameter/flags",
-    });
-    expect(classifyValueFrom("arn:aws:ssm:eu-west-1:123456789012:parameter/a/b", scope)).toMatchObject({
-      region: "eu-west-1",
-      names: ["/a/b", "a/b"],
-    });
-    expect(classifyValueFrom("/aws/reference/secretsmanager/db", scope)).toMatchObject({
-      kind: "secret",
-      id: "db",
-      via: "ssm-reference",
-    });
-    expect(classifyValueFrom("arn:aws:s3:::bucket/key", scope)).toBeUndefined();
+  it.each([
+    ["guide: the colons are required", `${SM}:username1`, "secret", "1 field(s) after the secret name"],
+    ["guide: the colons are required", `${SM}:username1:AWSPREVIOUS`, "secret", "2 field(s) after the secret name"],
+    ["agent: 5 fields or 2", `${SM}:a:AWSCURRENT::extra`, "secret", "4 field(s) after the secret name"],
+    ["guide: a stage excludes a version id", `${SM}::AWSPREVIOUS:${VERSION}`, "secret", "names both the version stage"],
+    ["no secret name", "arn:aws:secretsmanager:us-west-2:123456789012:secret:", "secret", "is not a secret name"],
+    ["neither service", "arn:aws:s3:::bucket/key", "secret", "neither a Secrets Manager secret ARN nor an SSM"],
+    ["not a parameter name", "db password", "secret", "ECS reads it as an SSM parameter name"],
+    ["not a parameter name", "db:password", "secret", "ECS reads it as an SSM parameter name"],
+    ["white space ECS keeps", " flags", "secret", "leading or trailing white space"],
+    ["empty parameter name", "arn:aws:ssm:us-west-2:123456789012:parameter/", "secret", "is not an SSM parameter name"],
+    [
+      "private-auth: whole secret only",
+      `${SM}:username::`,
+      "credentials",
+      "without :json-key:version-stage:version-id",
+    ],
+    ["private-auth: not a secret", "arn:aws:s3:::bucket/creds", "credentials", "is not a Secrets Manager secret ARN"],
+    ["private-auth: not a secret name", "docker hub", "credentials", "is not a Secrets Manager secret name"],
+  ] as const)("refused (%s): %s", (_case, valueFrom, field, problem) => {
+    const parsed = classifyValueFrom(valueFrom, scope, field);
+    expect(parsed.kind).toBe("rejected");
+    expect((parsed as { problem: string }).problem).toContain(problem);
   });
 });
 
@@ -123,8 +197,8 @@ describe("deriveExecutionRoleChecks", () => {
     );
     expect(findings).toEqual([]);
     expect(checks.all().map((c) => `${c.action} ${c.resource}`)).toEqual([
-      "logs:CreateLogStream arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus:log-stream:p/web/0123456789abcdef0123456789abcdef",
-      "logs:PutLogEvents arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus:log-stream:p/web/0123456789abcdef0123456789abcdef",
+      "logs:CreateLogStream arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus:log-stream:p/web/*",
+      "logs:PutLogEvents arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus:log-stream:p/web/*",
       "logs:CreateLogGroup arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus",
       "ecr:GetAuthorizationToken *",
       "ecr:BatchGetImage arn:aws:ecr:us-west-2:123456789012:repository/papyrus",
@@ -250,9 +324,141 @@ describe("deriveExecutionRoleChecks", () => {
       checks,
     );
     expect(findings.map((f) => f.message)).toEqual([
-      "container web, secret X: 'arn:aws:s3:::not/a/secret' is neither a Secrets Manager secret nor an SSM parameter ARN.",
-      "container web: the awslogs log driver needs the 'awslogs-group' option.",
+      "container web, secret X: 'arn:aws:s3:::not/a/secret' is not a reference ECS accepts: it is neither a Secrets Manager secret ARN nor an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>). ECS will not start the task.",
+      "container web: the awslogs log configuration is not one ECS accepts: the 'awslogs-group' option is required. The container will not start.",
       "container web: environment file 'https://example.com/x.env' is not an S3 object ARN (arn:aws:s3:::bucket/key).",
     ]);
+  });
+});
+
+// The awslogs options as ECS documents them (developer guide, using_awslogs): the group is required, the region
+// defaults to the task's, the stream prefix is required on Fargate and names the stream
+// <prefix>/<container>/<task id> (else the Docker container id), create-group needs logs:CreateLogGroup.
+describe("awslogs: ECS's defaults and rules", () => {
+  const GROUP = "arn:aws:logs:us-west-2:123456789012:log-group:/ecs/papyrus";
+  const derive = async (options: Record<string, string>, compatibilities?: string[]) => {
+    const checks = new CheckList();
+    const findings = await deriveExecutionRoleChecks(
+      {
+        ...(compatibilities ? { requiresCompatibilities: compatibilities } : {}),
+        containerDefinitions: [{ name: "web", logConfiguration: { logDriver: "awslogs", options } }],
+      },
+      role,
+      scope,
+      lookups({}),
+      checks,
+    );
+    return {
+      checks: checks.all().map((c) => `${c.action} ${c.resource}`),
+      reasons: checks.all().flatMap((c) => c.reasons),
+      problems: findings.map((f) => f.message),
+    };
+  };
+
+  it.each([
+    [
+      "prefix and region given",
+      { "awslogs-group": "/ecs/papyrus", "awslogs-region": "eu-west-1", "awslogs-stream-prefix": "app" },
+      ["FARGATE"],
+      [
+        "logs:CreateLogStream arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/papyrus:log-stream:app/web/*",
+        "logs:PutLogEvents arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/papyrus:log-stream:app/web/*",
+      ],
+      "stream app/web/<task id>, the task id known only at run time",
+    ],
+    [
+      "no region: the task's",
+      { "awslogs-group": "/ecs/papyrus", "awslogs-stream-prefix": "app" },
+      ["FARGATE"],
+      [`logs:CreateLogStream ${GROUP}:log-stream:app/web/*`, `logs:PutLogEvents ${GROUP}:log-stream:app/web/*`],
+      "in the task's region us-west-2",
+    ],
+    [
+      "no prefix on EC2: the container id",
+      { "awslogs-group": "/ecs/papyrus" },
+      ["EC2"],
+      [`logs:CreateLogStream ${GROUP}:log-stream:*`, `logs:PutLogEvents ${GROUP}:log-stream:*`],
+      "stream named after the Docker container id, known only at run time",
+    ],
+    [
+      "create-group True (a Go boolean)",
+      { "awslogs-group": "/ecs/papyrus", "awslogs-stream-prefix": "app", "awslogs-create-group": "True" },
+      ["FARGATE"],
+      [
+        `logs:CreateLogStream ${GROUP}:log-stream:app/web/*`,
+        `logs:PutLogEvents ${GROUP}:log-stream:app/web/*`,
+        `logs:CreateLogGroup ${GROUP}`,
+      ],
+      "awslogs group /ecs/papyrus",
+    ],
+    [
+      "create-group false",
+      { "awslogs-group": "/ecs/papyrus", "awslogs-stream-prefix": "app", "awslogs-create-group": "false" },
+      ["FARGATE"],
+      [`logs:CreateLogStream ${GROUP}:log-stream:app/web/*`, `logs:PutLogEvents ${GROUP}:log-stream:app/web/*`],
+      "awslogs group /ecs/papyrus",
+    ],
+  ])("%s", async (_case, options, compatibilities, expected, reason) => {
+    const out = await derive(options, compatibilities);
+    expect(out.problems).toEqual([]);
+    expect(out.checks).toEqual(expected);
+    expect(out.reasons.every((r) => r.includes(reason))).toBe(true);
+  });
+
+  it.each([
+    ["no group", { "awslogs-stream-prefix": "app" }, "the 'awslogs-group' option is required"],
+    ["no prefix on Fargate", { "awslogs-group": "/ecs/papyrus" }, "'awslogs-stream-prefix' is required on Fargate"],
+    ["not a region", { "awslogs-group": "g", "awslogs-stream-prefix": "a", "awslogs-region": "mars" }, "'mars' is not"],
+    [
+      "create-group not a boolean",
+      { "awslogs-group": "g", "awslogs-stream-prefix": "a", "awslogs-create-group": "yes" },
+      "'awslogs-create-group' 'yes' is not true or false",
+    ],
+    ["mode", { "awslogs-group": "g", "awslogs-stream-prefix": "a", mode: "fast" }, "'mode' 'fast' is neither"],
+    [
+      "datetime-format with multiline-pattern",
+      {
+        "awslogs-group": "g",
+        "awslogs-stream-prefix": "a",
+        "awslogs-datetime-format": "%Y",
+        "awslogs-multiline-pattern": "^x",
+      },
+      "cannot both be set",
+    ],
+  ])("refused: %s → a failing row, no check", async (_case, options, problem) => {
+    const out = await derive(options, ["FARGATE"]);
+    expect(out.checks).toEqual([]);
+    expect(out.problems).toHaveLength(1);
+    expect(out.problems[0]).toContain(problem);
+  });
+});
+
+describe("secret versions as ECS asks for them", () => {
+  const arn = "arn:aws:secretsmanager:us-west-2:123456789012:secret:db-AbCdEf";
+  const derive = async (valueFrom: string) => {
+    const checks = new CheckList();
+    const findings = await deriveExecutionRoleChecks(
+      { containerDefinitions: [{ name: "web", secrets: [{ name: "DB", valueFrom }] }] },
+      role,
+      scope,
+      lookups({ [arn]: { arn, name: "db", versions: { v1: ["AWSCURRENT"], v0: ["AWSPREVIOUS"] } } }),
+      checks,
+    );
+    return { checks: checks.all().map((c) => c.action), findings: findings.map((f) => [f.severity, f.message]) };
+  };
+
+  it("a stage the secret has: checked; one it does not have: a failing row (GetSecretValue would fail)", async () => {
+    expect(await derive(`${arn}::AWSPREVIOUS:`)).toEqual({ checks: ["secretsmanager:GetSecretValue"], findings: [] });
+    const pending = await derive(`${arn}::AWSPENDING:`);
+    expect(pending.checks).toEqual([]);
+    expect(pending.findings).toEqual([
+      ["fail", expect.stringContaining(`no version of the secret ${arn} carries the staging label 'AWSPENDING'`)],
+    ]);
+  });
+
+  it("a version id without a staging label: checked, with a note that it may be deleted", async () => {
+    const out = await derive(`${arn}:::v9`);
+    expect(out.checks).toEqual(["secretsmanager:GetSecretValue"]);
+    expect(out.findings).toEqual([["note", expect.stringContaining("the version 'v9' is not among")]]);
   });
 });

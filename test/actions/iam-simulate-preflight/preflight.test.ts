@@ -372,6 +372,79 @@ describe("iam-simulate-preflight", () => {
     expect(reportOf(result).rows.filter((r) => r.decision !== "allowed")).toHaveLength(1);
   });
 
+  it("references ECS would refuse are failing rows on their lines; awslogs streams are simulated as ECS names them", async () => {
+    const logGroup = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/ecs/papyrus`;
+    const s = scenario({
+      executionPolicy: secretsPolicy(
+        ["*"],
+        [
+          {
+            Sid: "WebStreamsOnly",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${logGroup}:log-stream:web/web/*`,
+          },
+        ],
+      ),
+    });
+    (s.iam.roles[0] as { attachedPolicies?: string[] }).attachedPolicies = [];
+    await emulatorWith(s);
+    const awslogs = (prefix: string) => ({
+      logDriver: "awslogs",
+      options: { "awslogs-group": "/ecs/papyrus", "awslogs-stream-prefix": prefix },
+    });
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([
+        {
+          name: "web",
+          image: "docker.io/library/nginx:1",
+          secrets: [
+            { name: "NO_COLONS", valueFrom: `${DB_SECRET}:password` },
+            { name: "STAGE_AND_ID", valueFrom: `${API_KEY_SECRET}::AWSPREVIOUS:0d9c-11ee` },
+            { name: "NOT_A_NAME", valueFrom: "papyrus db password" },
+            { name: "FINE", valueFrom: `${DB_SECRET}:password::` },
+          ],
+          logConfiguration: awslogs("web"),
+        },
+        { name: "worker", image: "docker.io/library/nginx:1", logConfiguration: awslogs("jobs") },
+      ]),
+    );
+    const result = await preflight(workspace, { comment: "false" });
+    expect(result.code).toBe(1);
+    const text = readFileSync(join(workspace, TD_FILE), "utf8");
+    const refused = errorsOf(result).filter((a) => a.message.includes("is not a reference ECS accepts"));
+    expect(refused.map((a) => [a.line, a.file])).toEqual([
+      [lineOf(text, `${DB_SECRET}:password"`), TD_FILE],
+      [lineOf(text, "0d9c-11ee"), TD_FILE],
+      [lineOf(text, "papyrus db password"), TD_FILE],
+    ]);
+    expect(refused[0]?.message).toContain("ECS takes none or exactly three");
+    expect(refused[1]?.message).toContain("names both the version stage 'AWSPREVIOUS' and the version id '0d9c-11ee'");
+    // Nothing normalised into a checkable row: only the well-formed reference is simulated.
+    expect(
+      reportOf(result)
+        .rows.filter((r) => r.action === "secretsmanager:GetSecretValue")
+        .map((r) => r.resource),
+    ).toEqual([DB_SECRET]);
+    // No awslogs-region: the task's region; the stream's task id is unknown before run time.
+    const logs = reportOf(result)
+      .rows.filter((r) => r.action.startsWith("logs:"))
+      .map((r) => [r.action, r.resource, r.decision]);
+    expect(logs).toEqual([
+      ["logs:CreateLogStream", `${logGroup}:log-stream:web/web/*`, "allowed"],
+      ["logs:PutLogEvents", `${logGroup}:log-stream:web/web/*`, "allowed"],
+      ["logs:CreateLogStream", `${logGroup}:log-stream:jobs/worker/*`, "implicitDeny"],
+      ["logs:PutLogEvents", `${logGroup}:log-stream:jobs/worker/*`, "implicitDeny"],
+    ]);
+    const worker = reportOf(result).rows.find((r) => r.resource.endsWith("jobs/worker/*")) as unknown as {
+      neededFor: string[];
+    };
+    expect(worker.neededFor).toEqual([
+      `container worker, awslogs group /ecs/papyrus, in the task's region ${REGION} (stream jobs/worker/<task id>, the task id known only at run time)`,
+    ]);
+  });
+
   it("reports an explicit deny with the statement that denies", async () => {
     const deny = { Sid: "NeverTheApiKey", Effect: "Deny", Action: "secretsmanager:*", Resource: API_KEY_SECRET };
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"], [deny]) }));
