@@ -230,7 +230,9 @@ export async function createCycle(
         ),
       )
     : Promise.resolve();
-  const active = track(loadBalancer.then((lb) => waitActive(lb, deadline)));
+  // wait-until-active: false returns as soon as everything exists: register-fargate-targets registers
+  // during provisioning and waits for the load balancer to be active and the targets healthy.
+  const active = inputs.waitUntilActive ? track(loadBalancer.then((lb) => waitActive(lb, deadline))) : loadBalancer;
 
   const settled = await Promise.allSettled([
     securityGroup,

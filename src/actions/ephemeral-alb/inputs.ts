@@ -52,6 +52,8 @@ export interface CreateInputs {
   extraTags: Record<string, string>;
   ttlMinutes: number;
   keep: boolean;
+  /** false: outputs as soon as the load balancer, target group and listener exist (still provisioning). */
+  waitUntilActive: boolean;
   timeoutMs: number;
   evidenceDir: string;
 }
@@ -239,6 +241,7 @@ export const INPUT_MODES = {
   tags: "create",
   "ttl-minutes": "create",
   keep: "create",
+  "wait-until-active": "create",
   "dry-run": "sweep",
   "run-id": "sweep",
   "older-than-minutes": "sweep",
@@ -405,6 +408,7 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     extraTags: readTags(get),
     ttlMinutes: readNumber(get, "ttl-minutes", { default: 60, min: 5, max: 10_080 }),
     keep: readBoolean(get, "keep", false),
+    waitUntilActive: readBoolean(get, "wait-until-active", true),
     timeoutMs,
     evidenceDir,
   };

@@ -2,6 +2,7 @@ import * as core from "@actions/core";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import {
+  DescribeLoadBalancersCommand,
   DescribeTargetGroupsCommand,
   type ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
@@ -16,7 +17,7 @@ import { findStoppedTasks, healthCheckLine, hint, type StoppedTask, stoppedLine 
 import { findRunningTasks, type TaskTarget } from "./discover";
 import type { Inputs } from "./inputs";
 import { checkSecurityGroups, checkZones, loadBalancersOf } from "./network";
-import { waitUntilHealthy } from "./wait";
+import { type LoadBalancerStatus, waitUntilHealthy } from "./wait";
 
 export interface Clients {
   ecs: ECSClient;
@@ -79,6 +80,17 @@ function portsAgree(tg: TargetGroup, targets: TaskTarget[], inputs: Inputs): voi
   throw new ConfigurationError(
     `Target group ${tg.TargetGroupName} uses port ${tg.Port}, but the tasks listen on ${ports} (${from}). Nothing was registered: the load balancer would health-check port ${ports} while the temporary ingress rule admits it on ${tg.Port}, and the targets would end in Target.Timeout. Give ephemeral-alb 'cluster' and 'service' (it then takes the port from the task definition), or set its 'container-port' to ${first.port}.`,
   );
+}
+
+async function loadBalancerStates(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<LoadBalancerStatus[]> {
+  const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
+    elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns })),
+  );
+  return (out.LoadBalancers ?? []).map((lb) => ({
+    name: lb.LoadBalancerName ?? lb.LoadBalancerArn ?? "?",
+    code: lb.State?.Code ?? "unknown",
+    reason: lb.State?.Reason,
+  }));
 }
 
 function targetLine(d: TargetHealthDescription, byIp: Map<string, TaskTarget>): string {
@@ -170,6 +182,8 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
     healthCheckIntervalSeconds: tg.HealthCheckIntervalSeconds ?? 5,
     clock,
     stoppedTasks: () => findStoppedTasks(diagnoseClients, inputs.cluster, targets),
+    ...(tg.LoadBalancerArns?.length ? { loadBalancers: () => loadBalancerStates(elb, tg.LoadBalancerArns ?? []) } : {}),
+    log: (line) => core.info(line),
   });
   evidence.writeJson("tg_health", { targetGroupArn: inputs.targetGroupArn, TargetHealthDescriptions: result.health });
   const byIp = new Map(targets.map((t) => [`${t.ip}:${t.port}`, t]));
@@ -189,6 +203,12 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
       ].join("\n"),
     );
     return { outputs };
+  }
+
+  if (result.loadBalancerFailed) {
+    const message = `Targets cannot become healthy in target group ${tg.TargetGroupName}: ${result.reason}. Nothing is wrong with the tasks; re-run once the cause is fixed.`;
+    await deps.summary(`## register-fargate-targets: ❌ load balancer failed\n\n\`\`\`\n${message}\n\`\`\`\n`);
+    return { outputs, failure: message };
   }
 
   let stopped: StoppedTask[] = result.stopped;

@@ -10,7 +10,14 @@ import type { TaskTarget } from "./discover";
 
 export type WaitResult =
   | { healthy: true; health: TargetHealthDescription[] }
-  | { healthy: false; reason: string; health: TargetHealthDescription[]; stopped: StoppedTask[] };
+  | {
+      healthy: false;
+      reason: string;
+      health: TargetHealthDescription[];
+      stopped: StoppedTask[];
+      /** The load balancer ended `failed`: nothing about the targets is wrong. */
+      loadBalancerFailed?: true;
+    };
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -21,7 +28,25 @@ export interface WaitOptions {
   stoppedTasks: () => Promise<StoppedTask[]>;
   /** How long `Target.NotRegistered` right after RegisterTargets is taken for propagation (default 60 s). */
   registrationGraceMs?: number;
+  /**
+   * The states of the load balancers that use the group, asked on every poll
+   * until all are active: targets registered while a load balancer provisions
+   * (ephemeral-alb `wait-until-active: false`) wait for it, and `failed` ends
+   * the wait at once, with AWS's reason.
+   */
+  loadBalancers?: () => Promise<LoadBalancerStatus[]>;
+  /** Progress lines for the log (the load balancer still provisioning, then active). */
+  log?: (line: string) => void;
 }
+
+export interface LoadBalancerStatus {
+  name: string;
+  code: string;
+  reason?: string | undefined;
+}
+
+/** active_impaired routes traffic (it only lacks room to scale). */
+const ROUTING = new Set(["active", "active_impaired"]);
 
 /**
  * ELBv2 is eventually consistent: DescribeTargetHealth may answer
@@ -66,7 +91,10 @@ export async function waitUntilHealthy(
   const graceUntil = clock.now() + (opts.registrationGraceMs ?? REGISTRATION_GRACE_MS);
   let health: TargetHealthDescription[] = [];
   let polls = 0;
-  let failure: { reason: string; stopped: StoppedTask[] } | undefined;
+  let failure: { reason: string; stopped: StoppedTask[]; loadBalancerFailed?: true } | undefined;
+  let lbsActive = opts.loadBalancers === undefined;
+  const started = clock.now();
+  let provisioning = "";
   const describe = async () => {
     const out = await describeFailure("elasticloadbalancing:DescribeTargetHealth", () =>
       elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: request })),
@@ -80,6 +108,28 @@ export async function waitUntilHealthy(
     await pollUntil<true>(
       async () => {
         polls++;
+        if (!lbsActive && opts.loadBalancers) {
+          const lbs = await opts.loadBalancers();
+          const failed = lbs.find((lb) => lb.code === "failed");
+          if (failed) {
+            failure = {
+              reason: `load balancer ${failed.name} entered state 'failed'${failed.reason ? `: ${failed.reason}` : ""} (check the subnets have free IP addresses and the ELB quotas)`,
+              stopped: [],
+              loadBalancerFailed: true,
+            };
+            return { done: false, fatal: failure.reason };
+          }
+          lbsActive = lbs.every((lb) => ROUTING.has(lb.code));
+          const states = lbs.map((lb) => `${lb.name} ${lb.code}`).join(", ");
+          if (!lbsActive && provisioning === "") {
+            opts.log?.(
+              `Registered while load balancer ${states}: waiting for it to be active and the targets healthy.`,
+            );
+          } else if (lbsActive && provisioning !== "") {
+            opts.log?.(`Load balancer ${states} after ${Math.round((clock.now() - started) / 100) / 10}s of waiting.`);
+          }
+          provisioning = lbsActive ? "" : `load balancer ${states}; `;
+        }
         health = await describe();
         if (allHealthy(health)) {
           health = await describe();
@@ -115,7 +165,7 @@ export async function waitUntilHealthy(
         const counts = new Map<string, number>();
         for (const d of health)
           counts.set(d.TargetHealth?.State ?? "?", (counts.get(d.TargetHealth?.State ?? "?") ?? 0) + 1);
-        return { done: false, detail: [...counts].map(([s, n]) => `${n} ${s}`).join(", ") };
+        return { done: false, detail: `${provisioning}${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}` };
       },
       {
         timeoutMs: opts.timeoutMs,
@@ -130,7 +180,7 @@ export async function waitUntilHealthy(
     );
     return { healthy: true, health };
   } catch (error) {
-    if (failure) return { healthy: false, reason: failure.reason, health, stopped: failure.stopped };
+    if (failure) return { healthy: false, health, ...failure };
     if (error instanceof DeadlineExceeded) {
       return { healthy: false, reason: error.message, health, stopped: [] };
     }

@@ -135,9 +135,13 @@ describe("register-fargate-targets against the emulator", () => {
       ...["DescribeServices", "ListTasks", "DescribeTasks", "DescribeTaskDefinition"].map(
         (a) => ["ecs", a] as [string, string],
       ),
-      ...["DescribeTargetGroups", "RegisterTargets", "DescribeTargetHealth", "DeregisterTargets"].map(
-        (a) => ["elasticloadbalancing", a] as [string, string],
-      ),
+      ...[
+        "DescribeTargetGroups",
+        "DescribeLoadBalancers",
+        "RegisterTargets",
+        "DescribeTargetHealth",
+        "DeregisterTargets",
+      ].map((a) => ["elasticloadbalancing", a] as [string, string]),
     ];
     emu.emulator.faults.configure({
       seed: 11,

@@ -73,7 +73,12 @@ export class HealthChecker {
     target.failures = 0;
     set(target, "initial", "Elb.RegistrationInProgress", "Target registration is in progress");
     const generation = target.generation;
-    this.schedule(target, this.emulator.scaled(this.options.registrationMs()), () => {
+    // The registration phase runs from RegisterTargets, also while the load balancer provisions; the
+    // checks start once it is over and the load balancer is active ("The critical path at the physical
+    // limit": registration overlaps provisioning, AWS starts health checks when the LB becomes active).
+    const registration = this.emulator.scaled(this.options.registrationMs());
+    const left = Math.max(0, (target.registeredAt ?? Date.now()) + registration - Date.now());
+    this.schedule(target, left, () => {
       if (target.generation !== generation) return;
       set(target, "initial", "Elb.InitialHealthChecking", "Initial health checks in progress");
       void this.loop(tg, target, generation);

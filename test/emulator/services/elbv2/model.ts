@@ -62,6 +62,8 @@ export interface Target {
   timer?: NodeJS.Timeout;
   /** Invisible to DescribeTargetHealth until this wall-clock time (eventual consistency). */
   visibleAt?: number;
+  /** Wall-clock time of RegisterTargets: the registration phase runs from here, also while the load balancer provisions. */
+  registeredAt?: number;
 }
 
 export interface TargetGroup {

@@ -86,6 +86,7 @@ export class Targets {
         failures: 0,
         generation: 0,
         checking: false,
+        registeredAt: Date.now(),
       };
       if (t.availabilityZone) target.availabilityZone = t.availabilityZone;
       const hiddenMs = this.deps.emulator.scaled(this.deps.consistencyMs());

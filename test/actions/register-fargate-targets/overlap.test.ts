@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningEmulator } from "../../emulator/server";
+import { type SampleApp, startTasks } from "../../fixtures/sample-app";
+import { errors } from "../../harness/runner";
+import {
+  albInputs,
+  describeRun,
+  emulatorFor,
+  leftovers,
+  registerInputs,
+  runAlb,
+  runAlbPost,
+  runRegister,
+  runRegisterPost,
+  scenario,
+  taskSpecs,
+} from "../ephemeral-alb/cycle";
+
+interface ElbState {
+  elasticloadbalancing: { loadBalancers: { LoadBalancerArn: string; State: { Code: string } }[] };
+}
+
+function lbState(emu: RunningEmulator, arn: string): string | undefined {
+  const state = emu.emulator.state() as unknown as ElbState;
+  return state.elasticloadbalancing.loadBalancers.find((l) => l.LoadBalancerArn === arn)?.State.Code;
+}
+
+/**
+ * The overlapped cycle: ephemeral-alb `wait-until-active: false` hands over
+ * while the load balancer provisions; register-fargate-targets registers at
+ * once and waits for the load balancer and then the targets.
+ */
+describe("wait-until-active: false → register during provisioning", () => {
+  let apps: SampleApp[] = [];
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    apps = await startTasks(2);
+  });
+  afterAll(async () => {
+    await emu?.stop();
+    await Promise.all(apps.map((a) => a.stop()));
+  });
+
+  it("ephemeral-alb returns while provisioning; register waits for active and healthy", async () => {
+    // 1000 s provisioning at timeScale 0.01: 10 s, longer than both steps take to start.
+    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: { provisioningSeconds: 1000 } } }));
+    const alb = await runAlb(emu, await albInputs({ "wait-until-active": false }));
+    try {
+      expect(alb.code, describeRun(alb)).toBe(0);
+      const lb = alb.outputs["load-balancer-arn"] as string;
+      for (const o of ["load-balancer-arn", "target-group-arn", "listener-arn", "url", "security-group-id"])
+        expect(alb.outputs[o], o).not.toBe("");
+      expect(JSON.parse(alb.outputs.resources ?? "{}").loadBalancer.state).toBe("provisioning");
+      expect(lbState(emu, lb)).toBe("provisioning");
+      expect(JSON.parse(alb.state["alb-state"] ?? "{}").listenerArn).toBe(alb.outputs["listener-arn"]);
+
+      const before = emu.emulator.requests.length;
+      const reg = await runRegister(emu, registerInputs(alb.outputs["target-group-arn"] as string));
+      expect(reg.code, describeRun(reg)).toBe(0);
+      expect(reg.outputs.healthy).toBe("true");
+      const calls = emu.emulator.requests.slice(before).map((r) => r.action);
+      // It registered at once and watched the load balancer until active.
+      expect(calls.indexOf("RegisterTargets")).toBeLessThan(calls.lastIndexOf("DescribeLoadBalancers"));
+      expect(reg.stdout).toMatch(/Registered while load balancer \S+-alb provisioning: waiting for it to be active/);
+      expect(reg.stdout).toMatch(/Load balancer \S+-alb active after [\d.]+s of waiting\./);
+      expect(lbState(emu, lb)).toBe("active");
+      expect((await runRegisterPost(emu, reg)).code).toBe(0);
+    } finally {
+      expect((await runAlbPost(emu, alb)).code).toBe(0);
+    }
+    expect(leftovers(emu)).toEqual({});
+    await emu.stop();
+  });
+
+  it("a load balancer that ends 'failed' fails register at once, naming the state and AWS's reason", async () => {
+    emu = await emulatorFor(
+      scenario({
+        tasks: taskSpecs(apps),
+        extra: { elbv2: { provisioningSeconds: 300, failProvisioning: ["*"] } },
+      }),
+    );
+    const alb = await runAlb(emu, await albInputs({ "wait-until-active": false }));
+    try {
+      expect(alb.code, describeRun(alb)).toBe(0);
+      // timeout-seconds 600, but the harness kills the step after 60 s: a wait that sat it out fails here.
+      const reg = await runRegister(
+        emu,
+        registerInputs(alb.outputs["target-group-arn"] as string, { "timeout-seconds": 600 }),
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      expect(reg.code, describeRun(reg)).toBe(1);
+      const message = errors(reg).join("\n");
+      expect(message).toMatch(
+        /load balancer \S+-alb entered state 'failed': Load balancer provisioning failed \(emulator scenario: elbv2\.failProvisioning\)/,
+      );
+      expect(message).not.toMatch(/Hint:|task-security-group-id|timed out/);
+      expect((await runRegisterPost(emu, reg)).code).toBe(0);
+    } finally {
+      expect((await runAlbPost(emu, alb)).code).toBe(0);
+    }
+    expect(leftovers(emu)).toEqual({});
+  });
+});
