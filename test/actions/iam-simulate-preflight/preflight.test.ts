@@ -445,6 +445,31 @@ describe("iam-simulate-preflight", () => {
     ]);
   });
 
+  it("a version stage no version of the secret carries is a failing row (DescribeSecret's VersionIdsToStages)", async () => {
+    await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }));
+    const workspace = workspaceWith(
+      TD_FILE,
+      taskDefinition([
+        {
+          name: "web",
+          image: "docker.io/library/nginx:1",
+          secrets: [
+            { name: "CURRENT", valueFrom: `${API_KEY_SECRET}::AWSCURRENT:` },
+            { name: "PENDING", valueFrom: `${DB_SECRET}:password:AWSPENDING:` },
+          ],
+        },
+      ]),
+    );
+    const result = await preflight(workspace, { comment: "false" });
+    expect(result.code).toBe(1);
+    expect(row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET)?.decision).toBe("allowed");
+    expect(row(result, "secretsmanager:GetSecretValue", DB_SECRET)).toBeUndefined();
+    const [error] = errorsOf(result);
+    expect(error?.message).toContain("no version of the secret");
+    expect(error?.message).toContain("carries the staging label 'AWSPENDING'");
+    expect(error?.line).toBe(lineOf(readFileSync(join(workspace, TD_FILE), "utf8"), "AWSPENDING"));
+  });
+
   it("reports an explicit deny with the statement that denies", async () => {
     const deny = { Sid: "NeverTheApiKey", Effect: "Deny", Action: "secretsmanager:*", Resource: API_KEY_SECRET };
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"], [deny]) }));
