@@ -158,7 +158,9 @@ export async function runPlannedPreflight(
   const before = new Set<string>();
   /** Row key → the task definitions that need it (several share a role's check). */
   const rowAddresses = new Map<string, string[]>();
-  const roleOf = new Map<string, string>();
+  /** Task definition address → its roles' ARNs. */
+  const roleOf = new Map<string, string[]>();
+  const roleKinds = new Map<string, Principal["role"]>();
   for (const u of parsed.unresolved)
     findings.push({ severity: "fail", subject: u.at, message: `${u.at}: ${u.reason}.`, sources: [] });
   for (const td of selected) {
@@ -191,6 +193,19 @@ export async function runPlannedPreflight(
       });
     }
     const doc = withoutUnresolved(td.doc);
+    // task-role-checks against the task role as the plan leaves it (a PR may change only its policies).
+    if (doc.taskRoleArn) {
+      const task: Principal = { arn: doc.taskRoleArn, role: "task role" };
+      roleOf.set(td.address, [...(roleOf.get(td.address) ?? []), task.arn]);
+      for (const c of inputs.taskRoleChecks) {
+        for (const resource of c.resources) {
+          checks.add(task, c.action, resource, { reason: `${td.address}: task-role-checks`, context: c.context });
+          const key = keyOf({ principal: task, action: c.action, resource });
+          rowAddresses.set(key, [...(rowAddresses.get(key) ?? []), td.address]);
+          if (td.change !== "create") before.add(key);
+        }
+      }
+    }
     if (!doc.executionRoleArn) {
       findings.push({
         severity: "fail",
@@ -201,7 +216,7 @@ export async function runPlannedPreflight(
       });
       continue;
     }
-    roleOf.set(td.address, doc.executionRoleArn);
+    roleOf.set(td.address, [...(roleOf.get(td.address) ?? []), doc.executionRoleArn]);
     const role: Principal = { arn: doc.executionRoleArn, role: "execution role" };
     const own = new CheckList();
     findings.push(
@@ -230,6 +245,7 @@ export async function runPlannedPreflight(
 
   const all = checks.all();
   const sets = new Map<string, PolicySet>();
+  for (const c of all) roleKinds.set(c.principal.arn, c.principal.role);
   for (const arn of new Set(all.map((c) => c.principal.arn))) {
     const about: Finding[] = [];
     sets.set(arn, await plannedPolicySet(arn, parsed.iam, deps.io, about));
@@ -274,7 +290,7 @@ export async function runPlannedPreflight(
     rows: plannedRun.rows,
     findings,
     taskDefinition: { family: selected.map((t) => t.doc?.family ?? t.address).join(", "), source: file.display },
-    principals: [...sets.keys()].map((arn) => ({ role: "execution role", arn })),
+    principals: [...sets.keys()].map((arn) => ({ role: roleKinds.get(arn) ?? "execution role", arn })),
     simulation: { requests: plannedRun.requests + deployedRun.requests, calls: plannedRun.calls + deployedRun.calls },
   });
   const rows = report.rows.map((r, i) => {
@@ -286,7 +302,7 @@ export async function runPlannedPreflight(
   // One section (and one annotation) per task definition: its rows, its findings and its roles' findings.
   const sections = selected.map((td) => {
     const mine = (f: (typeof findings)[number]) =>
-      f.at === td.address || (f.role !== undefined && f.role === roleOf.get(td.address));
+      f.at === td.address || (f.role !== undefined && (roleOf.get(td.address) ?? []).includes(f.role));
     const indexes = rows.flatMap((r, i) => (r.addresses.includes(td.address) ? [i] : []));
     // A row several task definitions share says, in each section, what this one needs it for.
     const own = (reasons: string[]) => reasons.filter((x) => x.startsWith(`${td.address}: `));
@@ -297,7 +313,7 @@ export async function runPlannedPreflight(
       }),
       findings: findings.filter(mine),
       taskDefinition: { family: td.doc?.family ?? td.address, source: `${td.address} in ${file.display}` },
-      principals: report.principals.filter((p) => p.arn === roleOf.get(td.address)),
+      principals: report.principals.filter((p) => (roleOf.get(td.address) ?? []).includes(p.arn)),
       simulation: { requests: 0, calls: 0 },
     });
     const sectionRows = indexes.map((i) => {

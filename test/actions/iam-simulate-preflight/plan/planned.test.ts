@@ -358,6 +358,54 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     expect(emu.emulator.requests).toEqual([]);
   });
 
+  it("a PR that only narrows the task role's policy: the unchanged task definition is checked, task-role-checks against the planned task role", async () => {
+    const assets = (resource: string) => ({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: resource }],
+    });
+    const r = await run(
+      terraformWorkspace("task-role"),
+      deployed([], {
+        iam: {
+          roles: [
+            {
+              name: "papyrus-task-execution",
+              trustPolicy: TRUST,
+              inlinePolicies: { "read-secrets": allowSecrets("papyrus/db-*") },
+            },
+            {
+              name: "papyrus-task",
+              trustPolicy: TRUST,
+              inlinePolicies: { "read-assets": assets("arn:aws:s3:::papyrus-assets/*") },
+            },
+          ],
+        },
+      }),
+      { "task-role-checks": "- action: s3:GetObject\n  resource: arn:aws:s3:::papyrus-assets/private/report.csv" },
+    );
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.outputs.report ?? "{}") as {
+      plan: { taskDefinitions: { address: string; change: string }[] };
+      principals: { role: string; arn: string }[];
+      rows: (PlanRow & { principal: string })[];
+    };
+    expect(report.plan.taskDefinitions).toEqual([
+      expect.objectContaining({ address: "aws_ecs_task_definition.app", change: "unchanged" }),
+    ]);
+    expect(report.principals).toContainEqual({ role: "task role", arn: `arn:aws:iam::${ACCOUNT}:role/papyrus-task` });
+    const row = report.rows.find((x) => x.action === "s3:GetObject");
+    expect(row).toMatchObject({
+      principal: `arn:aws:iam::${ACCOUNT}:role/papyrus-task`,
+      resource: "arn:aws:s3:::papyrus-assets/private/report.csv",
+      decision: "implicitDeny",
+      deployedDecision: "allowed",
+      change: "breaks",
+      fixVerified: true,
+    });
+    expect(row?.fix?.edit).toBe("aws_iam_role_policy.assets");
+    expect(rowOf(r, DB)).toMatchObject({ decision: "allowed", deployedDecision: "allowed", change: "staysAllowed" });
+  });
+
   it("a plan without a task definition: a clear error naming the input", async () => {
     const r = await run(terraformWorkspace("no-task-definition"), deployed([]));
     expect(r.code).toBe(1);
