@@ -260,23 +260,23 @@ export async function createCycle(
     const name = state.names.securityGroup;
     let groupId: string | undefined;
     try {
-      const out = await describeFailure("ec2:CreateSecurityGroup", () =>
-        ec2
-          .send(
+      const out = await describeFailure("ec2:CreateSecurityGroup", async () => {
+        try {
+          return await ec2.send(
             new CreateSecurityGroupCommand({
               GroupName: name,
               Description: `ecs-alb-smoke temporary ALB security group (${state.names.base})`,
               VpcId: inputs.vpcId,
               TagSpecifications: [{ ResourceType: "security-group", Tags: tags }],
             }),
-          )
-          .catch((error: unknown) => {
-            // Refused: no group exists, so the post step need not wait out
-            // EC2's propagation window for one.
-            if (refused(error)) save({ securityGroupRefused: true });
-            throw error;
-          }),
-      );
+          );
+        } catch (error) {
+          // Refused: no group exists, so the post step need not wait out
+          // EC2's propagation window for one.
+          if (refused(error)) save({ securityGroupRefused: true });
+          throw error;
+        }
+      });
       groupId = out.GroupId;
     } catch (error) {
       // A retried create whose first attempt did succeed: the name is unique to
