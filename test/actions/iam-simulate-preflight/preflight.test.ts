@@ -16,6 +16,7 @@ import {
   ACCOUNT,
   API_KEY_SECRET,
   CMK,
+  type Container,
   DB_SECRET,
   incidentTaskDefinition,
   lineOf,
@@ -81,6 +82,13 @@ const row = (r: RunResult, action: string, resource: string) =>
 const simulateRequests = () =>
   emu.emulator.requests.filter((r) => r.service === "iam" && r.action === "SimulatePrincipalPolicy");
 const errorsOf = (r: RunResult) => r.annotations.filter((a) => a.level === "error");
+const NGINX = "docker.io/library/nginx:1";
+/** A workspace whose task definition has a container `web` (a public image: no ECR rows) with these secrets. */
+const webWorkspace = (
+  secrets: NonNullable<Container["secrets"]>,
+  web: Partial<Container> = {},
+  others: Container[] = [],
+) => workspaceWith(TD_FILE, taskDefinition([{ name: "web", image: NGINX, secrets, ...web }, ...others]));
 
 describe("iam-simulate-preflight", () => {
   it("replays the incident: deny row, sticky comment, annotation on the valueFrom line, exit 1; fixed policy passes and updates the same comment", async () => {
@@ -393,22 +401,15 @@ describe("iam-simulate-preflight", () => {
       logDriver: "awslogs",
       options: { "awslogs-group": "/ecs/papyrus", "awslogs-stream-prefix": prefix },
     });
-    const workspace = workspaceWith(
-      TD_FILE,
-      taskDefinition([
-        {
-          name: "web",
-          image: "docker.io/library/nginx:1",
-          secrets: [
-            { name: "NO_COLONS", valueFrom: `${DB_SECRET}:password` },
-            { name: "STAGE_AND_ID", valueFrom: `${API_KEY_SECRET}::AWSPREVIOUS:0d9c-11ee` },
-            { name: "NOT_A_NAME", valueFrom: "papyrus db password" },
-            { name: "FINE", valueFrom: `${DB_SECRET}:password::` },
-          ],
-          logConfiguration: awslogs("web"),
-        },
-        { name: "worker", image: "docker.io/library/nginx:1", logConfiguration: awslogs("jobs") },
-      ]),
+    const workspace = webWorkspace(
+      [
+        { name: "NO_COLONS", valueFrom: `${DB_SECRET}:password` },
+        { name: "STAGE_AND_ID", valueFrom: `${API_KEY_SECRET}::AWSPREVIOUS:0d9c-11ee` },
+        { name: "NOT_A_NAME", valueFrom: "papyrus db password" },
+        { name: "FINE", valueFrom: `${DB_SECRET}:password::` },
+      ],
+      { logConfiguration: awslogs("web") },
+      [{ name: "worker", image: NGINX, logConfiguration: awslogs("jobs") }],
     );
     const result = await preflight(workspace, { comment: "false" });
     expect(result.code).toBe(1);
@@ -447,19 +448,10 @@ describe("iam-simulate-preflight", () => {
 
   it("a version stage no version of the secret carries is a failing row (DescribeSecret's VersionIdsToStages)", async () => {
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"]) }));
-    const workspace = workspaceWith(
-      TD_FILE,
-      taskDefinition([
-        {
-          name: "web",
-          image: "docker.io/library/nginx:1",
-          secrets: [
-            { name: "CURRENT", valueFrom: `${API_KEY_SECRET}::AWSCURRENT:` },
-            { name: "PENDING", valueFrom: `${DB_SECRET}:password:AWSPENDING:` },
-          ],
-        },
-      ]),
-    );
+    const workspace = webWorkspace([
+      { name: "CURRENT", valueFrom: `${API_KEY_SECRET}::AWSCURRENT:` },
+      { name: "PENDING", valueFrom: `${DB_SECRET}:password:AWSPENDING:` },
+    ]);
     const result = await preflight(workspace, { comment: "false" });
     expect(result.code).toBe(1);
     expect(row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET)?.decision).toBe("allowed");
