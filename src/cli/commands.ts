@@ -15,7 +15,7 @@ import { run as runDrift } from "../actions/secrets-rds-drift/run";
 import type { ActionResult } from "../lib/run-action";
 import type { CliConsole } from "./console";
 import { albDeps, driftDeps, maskDeps, preflightDeps, probeDeps } from "./deps";
-import type { CommandSpec, ParsedCommand } from "./flags";
+import { type CommandSpec, type ParsedCommand, TERMINAL_ACCOUNT_IDS } from "./flags";
 
 export interface Command {
   spec: CommandSpec;
@@ -35,6 +35,7 @@ const preflight: Command = {
       comment: { value: "false", why: NO_PR },
       "github-token": { value: "", why: NO_PR },
       "pr-number": { value: "", why: NO_PR },
+      ...TERMINAL_ACCOUNT_IDS,
     },
     example: "ecs-alb-smoke preflight --task-definition ecs/task-definitions/papyrus-task.json",
   },
@@ -50,7 +51,11 @@ const drift: Command = {
     name: "drift",
     action: "secrets-rds-drift",
     summary: "Compare a database secret (host, port, dbname, username, TLS) with the real RDS instance or cluster.",
-    fixed: { comment: { value: "false", why: NO_PR }, "github-token": { value: "", why: NO_PR } },
+    fixed: {
+      comment: { value: "false", why: NO_PR },
+      "github-token": { value: "", why: NO_PR },
+      ...TERMINAL_ACCOUNT_IDS,
+    },
     example: "ecs-alb-smoke drift --secret-id papyrus/prd/db --task-definition ecs/task-definitions/papyrus-task.json",
   },
   async execute(p, cons) {
@@ -66,6 +71,7 @@ const probe: Command = {
     action: "http-evidence-probe",
     summary:
       "Probe URLs like `curl -si`, with retries and expectations; the evidence files are written before the verdict.",
+    fixed: { ...TERMINAL_ACCOUNT_IDS },
     example: "ecs-alb-smoke probe --url http://my-alb-123.us-west-2.elb.amazonaws.com/healthz",
   },
   async execute(p, cons) {
@@ -86,6 +92,7 @@ const mask: Command = {
       "artifact-name": { value: "", why: UPLOAD },
       overwrite: { value: "false", why: UPLOAD },
       "retention-days": { value: "", why: UPLOAD },
+      ...TERMINAL_ACCOUNT_IDS,
     },
     example: "ecs-alb-smoke mask --path 'evidence/**' --secret-ids papyrus/prd/db",
   },
@@ -102,7 +109,7 @@ const sweep: Command = {
     action: "ephemeral-alb",
     summary:
       "Delete what killed smoke runs left (ALB, target group, listener, security groups, task-SG ingress) in a scope: --run-id, --name-prefix and/or --older-than-minutes; --dry-run only lists.",
-    fixed: { mode: { value: "sweep", why: "this command is ephemeral-alb's sweep mode." } },
+    fixed: { mode: { value: "sweep", why: "this command is ephemeral-alb's sweep mode." }, ...TERMINAL_ACCOUNT_IDS },
     example: "ecs-alb-smoke sweep --run-id cli-20251105-063210-3f2a --dry-run",
   },
   async execute(p, cons) {

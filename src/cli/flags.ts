@@ -45,6 +45,17 @@ export interface CommandSpec {
   example: string;
 }
 
+/**
+ * `mask-account-ids` is about job summaries, annotations and PR comments that
+ * others read; a command line writes to the terminal of whoever runs it.
+ */
+export const TERMINAL_ACCOUNT_IDS = {
+  "mask-account-ids": {
+    value: "false",
+    why: "the report goes to your terminal, not to a job summary or a comment: ARNs are shown in full.",
+  },
+} as const;
+
 /** Flags every command takes. */
 export const COMMON_FLAGS: CliFlag[] = [
   { name: "profile", description: "AWS profile of the shared config/credentials files (sets AWS_PROFILE)." },

@@ -37,7 +37,7 @@ import type { ActionResult, OutputValue } from "../lib/run-action";
 import type { Command } from "./commands";
 import type { CliConsole } from "./console";
 import { albDeps, maskDeps, preflightDeps, probeDeps, registerDeps } from "./deps";
-import { actionSource, type CommandSpec } from "./flags";
+import { actionSource, type CommandSpec, TERMINAL_ACCOUNT_IDS } from "./flags";
 
 const UPLOAD = "the command line keeps the evidence in --evidence-dir and uploads nothing.";
 
@@ -49,6 +49,7 @@ export const SMOKE_SPEC: CommandSpec = {
   fixed: {
     "artifact-name": { value: "", why: UPLOAD },
     "artifact-retention-days": { value: "", why: UPLOAD },
+    ...TERMINAL_ACCOUNT_IDS,
   },
   extra: [
     {

@@ -4,7 +4,7 @@
  * pull request's diff. JSON.parse keeps no positions, hence this small scanner.
  */
 import { relative, resolve, sep } from "node:path";
-import * as core from "@actions/core";
+import { annotate } from "./job-report";
 import { pathRoots } from "./paths";
 
 /** A path into a JSON document: `["containerDefinitions", 0, "secrets", 2, "valueFrom"]`. */
@@ -122,13 +122,12 @@ export function workspaceRelative(
 
 type AnnotationPlace = { file: string; line?: number | undefined; title?: string };
 
-function annotate(level: "error" | "warning", message: string, at?: AnnotationPlace): void {
-  const emit = level === "error" ? core.error : core.warning;
+function annotateAt(level: "error" | "warning", message: string, at?: AnnotationPlace): void {
   if (!at) {
-    emit(message);
+    annotate(level, message);
     return;
   }
-  emit(message, {
+  annotate(level, message, {
     file: at.file,
     ...(at.line !== undefined ? { startLine: at.line } : {}),
     ...(at.title ? { title: at.title } : {}),
@@ -136,7 +135,7 @@ function annotate(level: "error" | "warning", message: string, at?: AnnotationPl
 }
 
 /** `::error file=…,line=…::message`; without a file, a plain error annotation. */
-export const annotateError = (message: string, at?: AnnotationPlace): void => annotate("error", message, at);
+export const annotateError = (message: string, at?: AnnotationPlace): void => annotateAt("error", message, at);
 
 /** `::warning file=…,line=…::message`: advice on a line that does not fail the step. */
-export const annotateWarning = (message: string, at?: AnnotationPlace): void => annotate("warning", message, at);
+export const annotateWarning = (message: string, at?: AnnotationPlace): void => annotateAt("warning", message, at);

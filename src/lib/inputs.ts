@@ -26,12 +26,12 @@ const TRUE = new Set(["true", "True", "TRUE"]);
 const FALSE = new Set(["false", "False", "FALSE"]);
 
 /** Only the YAML 1.2 core-schema spellings of true/false, as @actions/core does. */
-export function readBoolean(get: InputSource, name: string, fallback: boolean): boolean {
+export function readBoolean(get: InputSource, name: string, fallback: boolean, fix?: string): boolean {
   const value = get(name).trim();
   if (value === "") return fallback;
   if (TRUE.has(value)) return true;
   if (FALSE.has(value)) return false;
-  throw new InputError(name, `must be true or false, got '${value}'.`);
+  throw new InputError(name, `must be true or false, got '${value}'.`, fix);
 }
 
 export interface NumberOptions {

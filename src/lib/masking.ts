@@ -165,3 +165,31 @@ export function maskAccountIds(text: string, extraIds: readonly string[] = []): 
   }
   return applyMatches(text, mergeMatches(all));
 }
+
+// Where a report says a 12-digit number is an account ID: an ARN, an ECR registry host, or a keyword
+// (`Account`, `AccountId`, `account-id`, `OwnerId`, `aws:SourceAccount`, `kms:CallerAccount` …) right before it.
+const ACCOUNT_ID_CONTEXTS: readonly RegExp[] = [
+  ARN_ACCOUNT_ID,
+  /(?<![0-9])(?<v>\d{12})\.dkr\.ecr(?:-fips)?\./g,
+  /\b(?:account(?:[-_ ]?ids?)?|owner(?:[-_ ]?id)?|(?:source|principal|resource|caller)[-_ ]?account)\\?["'`]?[ \t]*[:=]?[ \t]*\\?["'`]?(?<v>\d{12}|\d{4}-\d{4}-\d{4})(?![0-9])/gi,
+];
+
+/** The 12-digit account IDs a text names as such (in ARNs, ECR registry hosts, after an account keyword), dashes removed. */
+export function accountIdsNamedIn(text: string): string[] {
+  const ids = new Set<string>();
+  for (const re of ACCOUNT_ID_CONTEXTS)
+    for (const m of text.matchAll(re)) ids.add((m.groups?.v ?? "").replace(/-/g, ""));
+  return [...ids];
+}
+
+/**
+ * Account IDs in text that people other than the job's log readers see (job
+ * summaries, annotations, PR comments): every ID the text names as one, and
+ * every ID in `known`, becomes `************` wherever it appears, as
+ * evidence-mask writes it. The IDs found are added to `known`, so an ID named
+ * in one message is masked in the next one too, even standing alone.
+ */
+export function maskAccountIdsForReport(text: string, known: Set<string>): string {
+  for (const id of accountIdsNamedIn(text)) known.add(id);
+  return maskAccountIds(text, [...known]);
+}

@@ -27,6 +27,7 @@ import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { errorMessage } from "./errors";
+import { annotate, forReport, writeSummary } from "./job-report";
 import { code, GITHUB_COMMENT_LIMIT, JOB_SUMMARY_LIMIT, truncateMarkdown } from "./report-markdown";
 import { retry, type Sleep } from "./retry";
 import { pullRequestsOfHead, type WorkflowRunHead, workflowRunHead } from "./workflow-run-pr";
@@ -224,6 +225,10 @@ export async function upsertStickyComment(opts: {
   const octokit = githubClient(opts.token, opts.apiUrl);
   const { owner, repo, number } = opts.pr;
   const call = retryingCall(opts.sleep);
+  // The body as people may see it (account IDs masked unless mask-account-ids is false); then the
+  // marker the same way, so the comment written is found again by it.
+  const body = forReport(opts.body);
+  const marker = forReport(opts.marker);
 
   const identity = await tokenIdentity(octokit, call);
   const impostors: ForeignComment[] = [];
@@ -237,7 +242,7 @@ export async function upsertStickyComment(opts: {
       per_page: 100,
     })) {
       for (const c of page.data) {
-        if (!(c.body ?? "").startsWith(opts.marker)) continue;
+        if (!(c.body ?? "").startsWith(marker)) continue;
         // Unknown identity: adopt nothing, so a forged comment can never receive the report.
         if (identity && c.user?.id === identity.id) return c;
         impostors.push({ id: c.id, author: c.user?.login ?? "(deleted user)", url: c.html_url });
@@ -247,13 +252,11 @@ export async function upsertStickyComment(opts: {
   });
   if (existing) {
     const { data } = await call(() =>
-      octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body: opts.body }),
+      octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body }),
     );
     return { outcome: "updated", id: data.id, url: data.html_url, identity, impostors };
   }
-  const { data } = await call(() =>
-    octokit.rest.issues.createComment({ owner, repo, issue_number: number, body: opts.body }),
-  );
+  const { data } = await call(() => octokit.rest.issues.createComment({ owner, repo, issue_number: number, body }));
   return { outcome: "created", id: data.id, url: data.html_url, identity, impostors };
 }
 
@@ -274,19 +277,18 @@ export async function writeJobSummary(markdown: string, fullReportHint: string):
     `> [!NOTE]\n> This summary was cut to fit the runner's 1 MiB limit. ${fullReportHint}`,
   );
   try {
-    await core.summary.addRaw(text, true).write();
-    return true;
+    return await writeSummary(text, true);
   } catch (error) {
-    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
+    annotate("warning", `Could not write the job summary: ${errorMessage(error)}`);
     return false;
   }
 }
 
 async function appendToSummary(markdown: string): Promise<void> {
   try {
-    await core.summary.addRaw(markdown, true).write();
+    await writeSummary(markdown, true);
   } catch (error) {
-    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
+    annotate("warning", `Could not write the job summary: ${errorMessage(error)}`);
   }
 }
 
@@ -310,11 +312,12 @@ async function pullRequestOfRun(
       numbers.length === 0
         ? `no open pull request of ${owner}/${repo} has the head ${what}; it was closed or has newer commits, so this report would be about an old commit`
         : `${numbers.length} open pull requests (${numbers.map((n) => `#${n}`).join(", ")}) have the head ${what}; not guessing which`;
-    core.warning(`No pull request comment: ${detail}. The report is in the job summary.`);
+    annotate("warning", `No pull request comment: ${detail}. The report is in the job summary.`);
     return { outcome: "no-pull-request", detail };
   } catch (error) {
     const detail = `could not list the pull requests of ${owner}/${repo} to find the one whose head is ${what}: ${errorMessage(error)}`;
-    core.warning(
+    annotate(
+      "warning",
       `No pull request comment: ${detail}. Give the job 'pull-requests: read' (or write). The report is in the job summary.`,
     );
     return { outcome: error instanceof CommentNotPermitted ? "not-permitted" : "failed", detail };
@@ -336,7 +339,7 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
   if (!opts.comment) return result("disabled", "comment is false");
   const runHead = opts.prNumber === undefined ? workflowRunHead(env) : undefined;
   if (opts.token.trim() === "" && runHead) {
-    core.warning("No pull request comment: github-token is empty. The report is in the job summary.");
+    annotate("warning", "No pull request comment: github-token is empty. The report is in the job summary.");
     return result("not-permitted", "github-token is empty");
   }
   const found = runHead ? await pullRequestOfRun(env, opts, runHead) : { pr: pullRequestFromEvent(env, opts.prNumber) };
@@ -344,14 +347,15 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
   const { pr } = found;
   if (!pr) {
     const detail = `the ${env.GITHUB_EVENT_NAME ?? "current"} event has no pull request number`;
-    core.warning(
+    annotate(
+      "warning",
       `No pull request comment: ${detail}. The report is in the job summary. Run on 'pull_request' or set 'pr-number'.`,
     );
     return result("no-pull-request", detail);
   }
   if (opts.token.trim() === "") {
     const detail = "github-token is empty";
-    core.warning(`No pull request comment on #${pr.number}: ${detail}. The report is in the job summary.`);
+    annotate("warning", `No pull request comment on #${pr.number}: ${detail}. The report is in the job summary.`);
     return result("not-permitted", detail);
   }
 
@@ -368,13 +372,14 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
     });
     core.info(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
     if (!done.identity) {
-      core.warning(
+      annotate(
+        "warning",
         `GitHub did not say who the github-token belongs to (GraphQL viewer and GET /user both failed), so no earlier report comment on #${pr.number} was reused and a new one was posted: ${done.url}.`,
       );
     }
     if (done.impostors.length > 0) {
       const notice = impostorNotice(done.impostors, done.identity, `[this comment](${done.url})`);
-      core.warning(notice);
+      annotate("warning", notice);
       await appendToSummary(`\n> [!WARNING]\n> ${notice}\n`);
     }
     return result(done.outcome, undefined, {
@@ -384,12 +389,14 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
     });
   } catch (error) {
     if (error instanceof CommentNotPermitted) {
-      core.warning(
+      annotate(
+        "warning",
         `Could not comment on pull request #${pr.number} (${error.message}). This is expected for pull requests from forks and for a token without 'pull-requests: write'; the report is in the job summary. To get the comment, give the job 'permissions: pull-requests: write'.`,
       );
       return result("not-permitted", error.message);
     }
-    core.warning(
+    annotate(
+      "warning",
       `Could not comment on pull request #${pr.number}: ${errorMessage(error)}. The report is in the job summary.`,
     );
     return result("failed", errorMessage(error));

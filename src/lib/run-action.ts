@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { ConfigurationError, errorMessage } from "./errors";
 import type { InputSource } from "./inputs";
+import { annotate, configureJobReport, failStep } from "./job-report";
 
 export type OutputValue = string | number | boolean | object;
 
@@ -29,17 +30,17 @@ export function reportFailure(step: string, error: unknown): void {
     if (error.at) {
       // setFailed's annotation, placed on the file (a pull request shows it on the line).
       process.exitCode = core.ExitCode.Failure;
-      core.error(error.message, {
+      annotate("error", error.message, {
         file: error.at.file,
         ...(error.at.line !== undefined ? { startLine: error.at.line } : {}),
         ...(error.at.column !== undefined ? { startColumn: error.at.column } : {}),
       });
       return;
     }
-    core.setFailed(error.message);
+    failStep(error.message);
     return;
   }
-  core.setFailed(`${step}: ${errorMessage(error)}`);
+  failStep(`${step}: ${errorMessage(error)}`);
   if (error instanceof Error && error.stack) core.debug(error.stack);
 }
 
@@ -56,7 +57,9 @@ function reportStrayErrors(step: string): void {
 
 /**
  * The whole life of a `main.ts`: read and validate inputs (nothing is created
- * before they are all valid), run, write outputs, fail if asked to.
+ * before they are all valid; `mask-account-ids` first, for every action, so
+ * that whatever the step writes to its summary and annotations is masked as
+ * asked), run, write outputs, fail if asked to.
  */
 export async function runAction<I>(
   step: string,
@@ -65,10 +68,11 @@ export async function runAction<I>(
 ): Promise<void> {
   reportStrayErrors(step);
   try {
+    configureJobReport(actionInputs);
     const inputs = readInputs(actionInputs);
     const result = await run(inputs);
     setOutputs(result.outputs);
-    if (result.failure) core.setFailed(result.failure);
+    if (result.failure) failStep(result.failure);
   } catch (error) {
     reportFailure(step, error);
   }
@@ -78,10 +82,15 @@ export async function runAction<I>(
 export async function runPost(step: string, run: () => Promise<{ failure?: string } | undefined>): Promise<void> {
   reportStrayErrors(`${step} (post)`);
   try {
+    configureJobReport(actionInputs);
+  } catch {
+    // A bad value already failed the main step, which then created nothing: masking stays on.
+  }
+  try {
     const result = await run();
-    if (result?.failure) core.setFailed(`${step} (post): ${result.failure}`);
+    if (result?.failure) failStep(`${step} (post): ${result.failure}`);
   } catch (error) {
-    core.setFailed(`${step} (post): ${errorMessage(error)}`);
+    failStep(`${step} (post): ${errorMessage(error)}`);
     if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack) core.debug(error.stack);
   }
 }

@@ -46,6 +46,8 @@ export interface DemoOptions {
   /** Where summaries, the PR comment and the emulator's request log go (default `<repo>/.demo`). */
   outDir?: string;
   log?: (line: string) => void;
+  /** Extra inputs for both workflows (e.g. `mask-account-ids`). */
+  inputs?: Record<string, string | number | boolean>;
 }
 
 export interface DemoResult {
@@ -179,6 +181,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         "secret-ids": SECRET_NAME,
         "timeout-seconds": 60,
         ...https,
+        ...opts.inputs,
       },
       external: { "aws-actions/configure-aws-credentials": async () => ({}) },
       onStep: (r) => log(stepLine(r)),
@@ -207,6 +210,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         "role-to-assume": PREFLIGHT_ROLE_ARN,
         "task-definition": "ecs/task-definitions/papyrus-task.json",
         "db-secret-id": SECRET_NAME,
+        ...opts.inputs,
       },
       external: {
         "aws-actions/configure-aws-credentials": async () => ({}),

@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { annotate } from "../../lib/job-report";
 import type { Clock } from "../../lib/retry";
 import type { AlbClients } from "./clients";
 import type { CycleFiles } from "./cycle-file";
@@ -68,7 +69,8 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
   }
 
   if (state.keep) {
-    core.warning(
+    annotate(
+      "warning",
       `keep: true — NOT destroying ${state.names.base} (${[res.loadBalancerArn, res.targetGroupArn, res.securityGroupId].filter(Boolean).join(", ")}). Delete it by hand or run this action with 'mode: sweep' (and 'run-id: ${state.runId}').`,
     );
     await deps.summary(
@@ -81,8 +83,9 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
   for (const s of steps) {
-    if (s.outcome === "failed") core.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
-    else if (s.outcome === "left") core.error(`${s.step} ${s.id}: ${s.error ?? ""} Remove it with: ${s.command ?? ""}`);
+    if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
+    else if (s.outcome === "left")
+      annotate("error", `${s.step} ${s.id}: ${s.error ?? ""} Remove it with: ${s.command ?? ""}`);
     else core.info(`${s.step} ${s.id}: ${s.outcome}`);
   }
   await deps.summary(teardownSummary(`ephemeral-alb teardown \`${state.names.base}\``, steps));

@@ -217,6 +217,8 @@ export const INPUT_MODES = {
   "timeout-seconds": "both",
   "evidence-dir": "both",
   "name-prefix": "both",
+  // Read by runAction for every action (lib/job-report.ts).
+  "mask-account-ids": "both",
   "vpc-id": "create",
   "subnet-ids": "create",
   "task-security-group-id": "create",

@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { writeSummary } from "../../lib/job-report";
 import { runAction } from "../../lib/run-action";
 import { requireRunnerFiles } from "../../lib/runner-files";
 import { albClients } from "./clients";
@@ -19,10 +20,8 @@ await runAction("ephemeral-alb", readInputs, (inputs) => {
   return run(inputs, {
     clients: albClients(inputs.region),
     store: runnerStateStore(process.env),
-    summary: (md) =>
-      core.summary
-        .addRaw(md)
-        .write()
-        .then(() => undefined),
+    summary: async (md) => {
+      await writeSummary(md);
+    },
   });
 });

@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { writeSummary } from "../../lib/job-report";
 import { runPost } from "../../lib/run-action";
 import { albClients } from "./clients";
 import { CycleFiles } from "./cycle-file";
@@ -9,10 +10,8 @@ await runPost("ephemeral-alb", () =>
   destroyFromState(core.getState(STATE_KEY), {
     clients: (region) => albClients(region),
     ...(process.env.RUNNER_TEMP ? { cycles: new CycleFiles(process.env.RUNNER_TEMP) } : {}),
-    summary: (md) =>
-      core.summary
-        .addRaw(md)
-        .write()
-        .then(() => undefined),
+    summary: async (md) => {
+      await writeSummary(md);
+    },
   }),
 );

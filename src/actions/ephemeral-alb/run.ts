@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { errorMessage } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
+import { annotate } from "../../lib/job-report";
 import { type Clock, realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { runnerEgressCidr } from "./checkip";
@@ -149,7 +150,8 @@ async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
     evidence.writeJson("listeners", [created.listener, ...(created.httpsListener ? [created.httpsListener] : [])]);
 
   if (inputs.keep) {
-    core.warning(
+    annotate(
+      "warning",
       `keep: true — ${names.base} will NOT be destroyed by the post step. It keeps costing money until you delete it or a sweep (mode: sweep) removes it after its expiry tag: ${record.tags.find((t) => t.Key === TAG_EXPIRES_AT)?.Value} (ttl-minutes ${inputs.ttlMinutes}).`,
     );
   }

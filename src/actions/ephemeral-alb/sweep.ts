@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describeFailure } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
+import { annotate } from "../../lib/job-report";
 import { realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { type AlbClients, isNotFound } from "./clients";
@@ -281,7 +282,7 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
     for (const { info, res } of cycles.values()) {
       core.info(`Sweeping ${info.name} (${owner(info)}).`);
       const done = await teardown(res, deps.clients, { clock });
-      for (const s of done) if (s.outcome === "failed") core.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
+      for (const s of done) if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
       steps.push(...done);
     }
   }

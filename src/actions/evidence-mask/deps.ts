@@ -1,5 +1,6 @@
 import type { DefaultArtifactClient } from "@actions/artifact";
 import * as core from "@actions/core";
+import { annotate, writeSummary } from "../../lib/job-report";
 import type { MaskDeps } from "./run";
 import { callerAccount, fetchSecrets } from "./secrets";
 
@@ -28,10 +29,10 @@ export function runnerDeps(env: NodeJS.ProcessEnv = process.env): MaskDeps {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     setSecret: core.setSecret,
     info: core.info,
-    warning: (m) => core.warning(m),
-    error: (m, where) => core.error(m, { file: where.file, startLine: where.line, title: "evidence-mask" }),
+    warning: (m) => annotate("warning", m),
+    error: (m, where) => annotate("error", m, { file: where.file, startLine: where.line, title: "evidence-mask" }),
     writeSummary: async (markdown) => {
-      if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+      await writeSummary(markdown);
     },
     callerAccount,
     fetchSecrets: (ids, region) => fetchSecrets(ids, region),

@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { annotate, writeSummary } from "../../lib/job-report";
 import type { ProbeInputs } from "./inputs";
 import { defaultDeps, type ProbeDeps } from "./run";
 
@@ -8,10 +9,9 @@ export function actionDeps(inputs: ProbeInputs): ProbeDeps {
   return {
     ...defaultDeps(),
     info: (message) => core.info(message),
-    annotate: (level, message, title) => (level === "error" ? core.error : core.warning)(message, { title }),
+    annotate: (level, message, title) => annotate(level, message, { title }),
     writeSummary: async (markdown) => {
-      if (!process.env.GITHUB_STEP_SUMMARY) return;
-      await core.summary.addRaw(markdown).write();
+      await writeSummary(markdown);
     },
   };
 }

@@ -3,7 +3,6 @@
  * unmasked, stays on the runner) and the markdown for the job summary and the
  * PR comment (escaped, account IDs masked).
  */
-import { maskAccountIds } from "../../lib/masking";
 import { code, escapeText, table } from "../../lib/report-markdown";
 import type { Finding, MatchedStatement, Row } from "./checks";
 
@@ -112,26 +111,17 @@ function rowsTable(rows: PreflightReport["rows"]): string {
   );
 }
 
-/** 12-digit account IDs of every ARN and ECR host in the report, to mask wherever they appear. */
-export function accountIdsIn(report: PreflightReport): string[] {
-  const text = JSON.stringify(report);
-  const ids = new Set<string>();
-  for (const m of text.matchAll(/arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/g)) ids.add(m[1] as string);
-  for (const m of text.matchAll(/\b(\d{12})\.dkr\.ecr/g)) ids.add(m[1] as string);
-  return [...ids];
-}
-
 /**
- * The markdown for the job summary and the PR comment; account IDs masked.
+ * The markdown for the job summary and the PR comment (account IDs are
+ * masked where they are written: lib/job-report.ts, as `mask-account-ids` says).
  * `opts.subject` names what the report is about in its title (one section per
  * task definition of a plan); `opts.lead` goes right under the title;
- * `opts.accountIds` masks more IDs than this report's own; `opts.section`
- * leaves out the limitation and the request count (the caller writes them
- * once after all sections).
+ * `opts.section` leaves out the limitation and the request count (the caller
+ * writes them once after all sections).
  */
 export function reportMarkdown(
   report: PreflightReport,
-  opts: { subject?: string; lead?: string; accountIds?: string[]; section?: boolean } = {},
+  opts: { subject?: string; lead?: string; section?: boolean } = {},
 ): string {
   const td = report.taskDefinition;
   const denied = report.rows.filter((r) => r.verdict !== "allowed");
@@ -163,7 +153,7 @@ export function reportMarkdown(
   if (allowed.length > 0) {
     lines.push(`<details><summary>${allowed.length} allowed</summary>`, "", rowsTable(allowed), "", "</details>", "");
   }
-  if (opts.section) return maskAccountIds(lines.join("\n"), [...accountIdsIn(report), ...(opts.accountIds ?? [])]);
+  if (opts.section) return lines.join("\n");
   lines.push(
     `> [!IMPORTANT]\n> ${LIMITATION}`,
     "",
@@ -174,5 +164,5 @@ export function reportMarkdown(
     }</sub>`,
     "",
   );
-  return maskAccountIds(lines.join("\n"), [...accountIdsIn(report), ...(opts.accountIds ?? [])]);
+  return lines.join("\n");
 }

@@ -2,7 +2,6 @@ import { annotateError, annotateWarning, type JsonPath, jsonPathKey } from "../.
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { parseArn } from "../../lib/inputs";
-import { maskAccountIds } from "../../lib/masking";
 import { type PublishOptions, type PublishOutcome, publishReport } from "../../lib/pr-comment";
 import type { ActionResult } from "../../lib/run-action";
 import type { Lookups } from "./aws-lookups";
@@ -15,7 +14,7 @@ import type { PlanIo } from "./plan/aws-io";
 import { plannedInputOf } from "./plan/detect";
 import { runPlannedPreflight } from "./plan/run-planned";
 import { resolvePrincipals } from "./principals";
-import { accountIdsIn, buildReport, reportMarkdown } from "./report";
+import { buildReport, reportMarkdown } from "./report";
 import { type Simulator, simulateChecks } from "./simulate";
 import { addStatementIds, type PolicyReader } from "./statement-ids";
 import { type LoadedTaskDefinition, loadTaskDefinition } from "./task-definition";
@@ -41,13 +40,9 @@ function annotateFailures(
   findings: Finding[],
   rows: Row[],
   td: LoadedTaskDefinition | undefined,
-  accountIds: string[],
-  annotateRaw: typeof annotateError,
-  warnRaw: typeof annotateWarning,
+  annotate: typeof annotateError,
+  warn: typeof annotateWarning,
 ) {
-  // Annotations show on the pull request: account IDs masked like the comment.
-  const annotate: typeof annotateError = (message, where) => annotateRaw(maskAccountIds(message, accountIds), where);
-  const warn: typeof annotateWarning = (message, where) => warnRaw(maskAccountIds(message, accountIds), where);
   const at = (sources: readonly JsonPath[]) => {
     const source = sources[0];
     const file = td?.file;
@@ -167,14 +162,7 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
   });
 
   const evidenceFile = new EvidenceWriter(inputs.evidenceDir).writeJson("iam_preflight", report);
-  annotateFailures(
-    findings,
-    simulation.rows,
-    td,
-    accountIdsIn(report),
-    deps.annotate ?? annotateError,
-    deps.warn ?? annotateWarning,
-  );
+  annotateFailures(findings, simulation.rows, td, deps.annotate ?? annotateError, deps.warn ?? annotateWarning);
   await (deps.publish ?? publishReport)({
     action: ACTION,
     // One comment per task definition family; a CI-role-only check has its own.

@@ -1,4 +1,5 @@
 import * as core from "@actions/core";
+import { writeSummary } from "../../lib/job-report";
 import { runAction } from "../../lib/run-action";
 import { registerClients } from "./clients";
 import { readInputs } from "./inputs";
@@ -8,10 +9,8 @@ await runAction("register-fargate-targets", readInputs, (inputs) =>
   run(inputs, {
     clients: registerClients(inputs.region),
     saveState: (state) => core.saveState(STATE_KEY, JSON.stringify(state)),
-    summary: (md) =>
-      core.summary
-        .addRaw(md)
-        .write()
-        .then(() => undefined),
+    summary: async (md) => {
+      await writeSummary(md);
+    },
   }),
 );

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
+import { annotate } from "../../lib/job-report";
 import { type Clock, realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { findStoppedTasks, healthCheckLine, hint, type StoppedTask, stoppedLine } from "./diagnose";
@@ -216,14 +217,14 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
     try {
       stopped = await findStoppedTasks(diagnoseClients, inputs.cluster, targets);
     } catch (error) {
-      core.warning(`Could not check whether the tasks stopped: ${errorMessage(error)}`);
+      annotate("warning", `Could not check whether the tasks stopped: ${errorMessage(error)}`);
     }
   }
   let lbs: Awaited<ReturnType<typeof loadBalancersOf>> = [];
   try {
     lbs = await loadBalancersOf(diagnoseClients, tg);
   } catch (error) {
-    core.warning(`Could not read the load balancer for the diagnosis: ${errorMessage(error)}`);
+    annotate("warning", `Could not read the load balancer for the diagnosis: ${errorMessage(error)}`);
   }
   const sg = await checkSecurityGroups(diagnoseClients, tg, lbs, targets);
   const zones = checkZones(lbs, targets, result.health);

@@ -155,11 +155,7 @@ export function compareFields(
 }
 
 /** The RDS-managed master secret rows: only when RDS manages the password or the secret belongs to RDS. */
-export function compareManagedSecret(
-  target: DbTarget,
-  managed: ManagedSecretState,
-  maskArn: (arn: string) => string,
-): DriftRow[] {
+export function compareManagedSecret(target: DbTarget, managed: ManagedSecretState): DriftRow[] {
   const current = target.masterUserSecret;
   if (!current && !managed.ownedByRds) return [];
   if (!current) {
@@ -178,7 +174,7 @@ export function compareManagedSecret(
         field: "master-secret",
         verdict: "differs",
         drift: true,
-        rds: maskArn(current.arn),
+        rds: current.arn,
         detail: `the ${target.kind}'s current master user secret is another secret${managed.ownedByRds ? " (this one is stale)" : ""}`,
       },
     ];

@@ -4,7 +4,7 @@ import type { PgLoginResult } from "./pg-login";
 import type { ForceSsl } from "./rds";
 import type { ContainerTls } from "./tls-env";
 
-/** Everything this step found; masked before it leaves (outputs, evidence, summary, comment). */
+/** Everything this step found; the evidence and the output mask its account IDs, the summary and the comment are masked where they are written (lib/job-report.ts). */
 export interface DriftReport {
   action: "secrets-rds-drift";
   version: string;

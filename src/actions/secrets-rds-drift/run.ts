@@ -33,9 +33,18 @@ export interface DriftDeps {
   now?: () => Date;
 }
 
-/** What this step shows of anything AWS returns: RDS endpoints and account IDs masked. */
+/** What this step logs of anything AWS returns: RDS endpoints and account IDs masked. */
 function masked(text: string): string {
   return maskAccountIds(maskRdsEndpoint(text));
+}
+
+/**
+ * The report as evidence and output: account IDs masked like evidence-mask
+ * does. The summary and the comment are rendered from the report itself and
+ * masked where they are written (lib/job-report.ts), as `mask-account-ids` says.
+ */
+function maskedReport(report: DriftReport): DriftReport {
+  return JSON.parse(maskAccountIds(JSON.stringify(report))) as DriftReport;
 }
 
 /** Logs in with the secret's credentials (host, port and database from RDS where the secret has none). */
@@ -115,10 +124,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     isCurrentMasterSecret: target.masterUserSecret !== undefined && target.masterUserSecret.arn === secret.arn,
     ownedByRds: secret.owningService === "rds",
   };
-  const rows = [
-    ...compareFields(secret.contents, target, managed, showHost),
-    ...compareManagedSecret(target, managed, masked),
-  ];
+  const rows = [...compareFields(secret.contents, target, managed, showHost), ...compareManagedSecret(target, managed)];
   const ts = evidenceTimestamp(deps.now?.());
   const report: DriftReport = {
     action: "secrets-rds-drift",
@@ -126,7 +132,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     timestamp: ts,
     region: inputs.region,
     result: "pass",
-    secret: { id: masked(inputs.secretId), arn: masked(secret.arn), keys: { ...secret.contents.keys } },
+    secret: { id: inputs.secretId, arn: secret.arn, keys: { ...secret.contents.keys } },
     target: {
       kind: target.kind,
       identifier: target.identifier,
@@ -137,7 +143,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     rows,
   };
   if (secret.owningService) report.secret.owningService = secret.owningService;
-  if (target.arn) report.target.arn = masked(target.arn);
+  if (target.arn) report.target.arn = target.arn;
   if (target.engineVersion) report.target.engineVersion = target.engineVersion;
   if (target.status) report.target.status = target.status;
   if (target.port !== undefined) report.target.port = target.port;
@@ -151,7 +157,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     rows.push(row);
     const ref = inputs.taskDefinition;
     const name = td.file?.display ?? (ref.kind === "registered" ? ref.id : ref.display);
-    report.tls = { forceSsl, taskDefinition: masked(name), containers: checks };
+    report.tls = { forceSsl, taskDefinition: name, containers: checks };
     if (row.drift && td.file) {
       const lines = jsonValueLines(td.file.text);
       const all = td.taskDefinition.containerDefinitions ?? [];
@@ -181,16 +187,16 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
   report.comment = published.comment;
 
   const evidence = new EvidenceWriter(resolveDir(deps.workspace, inputs.evidenceDir), ts);
-  const path = evidence.writeJson("secrets_rds_drift", report);
+  const path = evidence.writeJson("secrets_rds_drift", maskedReport(report));
   deps.info(`Evidence: ${path}`);
 
   const drift = driftOutput(rows);
   for (const row of rows) deps.info(`${row.field}: ${row.verdict}${row.detail ? ` (${row.detail})` : ""}`);
-  const outputs = { result: report.result, drift, report };
+  const outputs = { result: report.result, drift, report: maskedReport(report) };
   if (report.result === "drift" && inputs.failOn === "drift") {
     return {
       outputs,
-      failure: `The secret ${masked(inputs.secretId)} disagrees with RDS ${target.kind} ${target.identifier}: ${drifting.map((r) => `${r.field} ${r.verdict}`).join(", ")}. Fix the secret (or the DB/task definition) — details in the job summary and ${path}.`,
+      failure: `The secret ${inputs.secretId} disagrees with RDS ${target.kind} ${target.identifier}: ${drifting.map((r) => `${r.field} ${r.verdict}`).join(", ")}. Fix the secret (or the DB/task definition) — details in the job summary and ${path}.`,
     };
   }
   return { outputs };

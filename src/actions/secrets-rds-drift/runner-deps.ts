@@ -4,7 +4,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsClientConfig } from "../../lib/aws";
 import { errorMessage } from "../../lib/errors";
-import { maskAccountIds } from "../../lib/masking";
+import { annotate } from "../../lib/job-report";
 import { publishReport, writeJobSummary } from "../../lib/pr-comment";
 import { escapeText } from "../../lib/report-markdown";
 import type { ActionResult } from "../../lib/run-action";
@@ -20,7 +20,7 @@ export async function runWithRunner(inputs: DriftInputs): Promise<ActionResult> 
   } catch (error) {
     // A summary even when the comparison could not be made; the message never holds a secret value.
     await writeJobSummary(
-      `### ⚠️ secrets-rds-drift could not compare the secret with RDS\n\n${escapeText(maskAccountIds(errorMessage(error)), 2000)}`,
+      `### ⚠️ secrets-rds-drift could not compare the secret with RDS\n\n${escapeText(errorMessage(error), 2000)}`,
       "",
     );
     throw error;
@@ -37,7 +37,7 @@ function runWith(inputs: DriftInputs, config: ReturnType<typeof awsClientConfig>
     publish: (markdown, key) =>
       publishReport({ action: "secrets-rds-drift", key, markdown, comment: inputs.comment, token: inputs.githubToken }),
     info: core.info,
-    warning: core.warning,
+    warning: (message) => annotate("warning", message),
     workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
   });
 }

@@ -135,18 +135,18 @@ describe("managed master secret", () => {
   };
   it("current and active matches; not active differs; another secret is stale", () => {
     expect(
-      compareManagedSecret(managedTarget, { isCurrentMasterSecret: true, ownedByRds: true }, (s) => s).map(
-        (r) => r.verdict,
-      ),
+      compareManagedSecret(managedTarget, { isCurrentMasterSecret: true, ownedByRds: true }).map((r) => r.verdict),
     ).toEqual(["matches", "matches"]);
     const rotating = { ...managedTarget, masterUserSecret: { ...managedTarget.masterUserSecret, status: "rotating" } };
-    expect(
-      compareManagedSecret(rotating, { isCurrentMasterSecret: true, ownedByRds: true }, (s) => s)[1],
-    ).toMatchObject({ field: "master-secret-status", verdict: "differs", rds: "rotating" });
-    expect(compareManagedSecret(managedTarget, { isCurrentMasterSecret: false, ownedByRds: true }, (s) => s)).toEqual([
+    expect(compareManagedSecret(rotating, { isCurrentMasterSecret: true, ownedByRds: true })[1]).toMatchObject({
+      field: "master-secret-status",
+      verdict: "differs",
+      rds: "rotating",
+    });
+    expect(compareManagedSecret(managedTarget, { isCurrentMasterSecret: false, ownedByRds: true })).toEqual([
       expect.objectContaining({ field: "master-secret", verdict: "differs", detail: expect.stringContaining("stale") }),
     ]);
-    expect(compareManagedSecret(instance, notManaged, (s) => s)).toEqual([]);
+    expect(compareManagedSecret(instance, notManaged)).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { readDriftInputs } from "../../../src/actions/secrets-rds-drift/inputs";
 import type { PgLoginResult } from "../../../src/actions/secrets-rds-drift/pg-login";
 import { type DriftDeps, run } from "../../../src/actions/secrets-rds-drift/run";
+import { forReport } from "../../../src/lib/job-report";
 
 const secrets = mockClient(SecretsManagerClient);
 const rds = mockClient(RDSClient);
@@ -59,7 +60,8 @@ function deps(login?: PgLoginResult): DriftDeps {
     login: async () =>
       login ?? { outcome: "success", message: "logged in", authMethod: "scram-sha-256", tlsProtocol: "TLSv1.3" },
     publish: async (markdown) => {
-      published.push(markdown);
+      // As publishReport writes it: through the job-report seam, which masks account IDs.
+      published.push(forReport(markdown));
       return { comment: "disabled", commentTruncated: false, summaryWritten: true };
     },
     info: (m) => logs.push(m),

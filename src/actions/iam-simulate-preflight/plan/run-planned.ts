@@ -10,7 +10,6 @@ import type { SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
 import { annotateError, annotateWarning } from "../../../lib/annotations";
 import { InputError } from "../../../lib/errors";
 import { EvidenceWriter } from "../../../lib/evidence";
-import { maskAccountIds } from "../../../lib/masking";
 import { publishReport } from "../../../lib/pr-comment";
 import { code, escapeText } from "../../../lib/report-markdown";
 import type { ActionResult } from "../../../lib/run-action";
@@ -18,7 +17,7 @@ import type { Lookups } from "../aws-lookups";
 import { type Check, CheckList, type Finding, type Principal, type Row, type Scope } from "../checks";
 import { deriveExecutionRoleChecks, type TaskDefinitionDoc } from "../derive";
 import type { PreflightInputs } from "../inputs";
-import { accountIdsIn, buildReport, LIMITATION, reportMarkdown } from "../report";
+import { buildReport, LIMITATION, reportMarkdown } from "../report";
 import { type Simulator, simulateChecks } from "../simulate";
 import type { PlanIo } from "./aws-io";
 import { isUnresolvedString } from "./cfn-intrinsics";
@@ -297,7 +296,6 @@ export async function runPlannedPreflight(
     const addresses = rowAddresses.get(keyOf(plannedRun.rows[i] as Row)) ?? [];
     return { ...r, ...(extras[i] as (typeof extras)[number]), address: addresses[0], addresses };
   });
-  const accountIds = accountIdsIn(report);
 
   // One section (and one annotation) per task definition: its rows, its findings and its roles' findings.
   const sections = selected.map((td) => {
@@ -325,20 +323,19 @@ export async function runPlannedPreflight(
   const general = findings.filter((f) => f.severity === "fail" && f.at === undefined && f.role === undefined);
   const several = sections.length > 1;
   const markdown = [
-    changeSummary(rows, accountIds, several),
+    changeSummary(rows, several),
     ...(general.length > 0
       ? [
-          `#### Problems with ${code(file.display)}\n\n${general.map((f) => `- ${escapeText(maskAccountIds(f.message, accountIds), 600)}`).join("\n")}`,
+          `#### Problems with ${code(file.display)}\n\n${general.map((f) => `- ${escapeText(f.message, 600)}`).join("\n")}`,
         ]
       : []),
     ...sections.map(
       (s) =>
         `${reportMarkdown(s.report, {
           subject: s.td.address,
-          accountIds,
           section: true,
-          ...(several ? { lead: changeSummary(s.rows, accountIds, false) } : {}),
-        })}${fixesMarkdown(s.rows, accountIds)}`,
+          ...(several ? { lead: changeSummary(s.rows, false) } : {}),
+        })}${fixesMarkdown(s.rows)}`,
     ),
     `> [!IMPORTANT]\n> ${LIMITATION}`,
     `<sub>${report.simulation.checks} checks in ${report.simulation.requests} simulation requests (SimulateCustomPolicy with the planned policies, SimulatePrincipalPolicy with the deployed ones), not counting the fix proofs.</sub>`,
@@ -370,16 +367,13 @@ export async function runPlannedPreflight(
     const at = address ? locate(address) : undefined;
     return at ? { ...at, title: "IAM preflight" } : undefined;
   };
-  for (const f of general) annotate(maskAccountIds(f.message, accountIds), where());
+  for (const f of general) annotate(f.message, where());
   for (const s of sections) {
     const message = sectionAnnotation(s.td.address, s.rows, s.report.findings);
-    if (message) annotate(maskAccountIds(message, accountIds), where(s.td.address));
+    if (message) annotate(message, where(s.td.address));
     // Checked through its references only: never a silent pass.
     if (s.td.fromReferences) {
-      (deps.warn ?? annotateWarning)(
-        maskAccountIds(`${s.td.address}: ${s.td.fromReferences.reason}`, accountIds),
-        where(s.td.address),
-      );
+      (deps.warn ?? annotateWarning)(`${s.td.address}: ${s.td.fromReferences.reason}`, where(s.td.address));
     }
   }
   await (deps.publish ?? publishReport)({
@@ -458,13 +452,13 @@ function withoutUnresolved(doc: TaskDefinitionDoc): TaskDefinitionDoc {
   };
 }
 
-function changeSummary(rows: ReportRow[], accountIds: string[], withAddresses: boolean): string {
+function changeSummary(rows: ReportRow[], withAddresses: boolean): string {
   const list = (change: Change) =>
     rows
       .filter((r) => r.change === change)
       .map(
         (r) =>
-          `${code(r.action)} on ${code(maskAccountIds(r.resource, accountIds))}${withAddresses ? ` (${r.addresses.map((a) => code(a)).join(", ")})` : ""}`,
+          `${code(r.action)} on ${code(r.resource)}${withAddresses ? ` (${r.addresses.map((a) => code(a)).join(", ")})` : ""}`,
       );
   const line = (label: string, items: string[]) => (items.length > 0 ? `**${label}:** ${items.join(", ")}` : "");
   const lines = [
@@ -476,14 +470,14 @@ function changeSummary(rows: ReportRow[], accountIds: string[], withAddresses: b
   return lines.length > 0 ? lines.join("  \n") : "This PR changes no permission the task definitions need.";
 }
 
-function fixesMarkdown(rows: ReportRow[], accountIds: string[]): string {
+function fixesMarkdown(rows: ReportRow[]): string {
   const fixes = rows.filter((r) => r.fix);
   if (fixes.length === 0) return "";
   const blocks = fixes.map((r) => {
     const fix = r.fix as Fix;
     const body = fix.terraform ?? fix.cloudformation ?? fix.policyJson;
     const lang = fix.terraform ? "hcl" : fix.cloudformation ? "yaml" : "json";
-    return `- ${escapeText(`${r.action} on ${maskAccountIds(r.resource, accountIds)}`)}${fix.edit ? ` — edit ${code(fix.edit)}` : ""} (verified: the simulation allows it with this statement added)\n\n\`\`\`${lang}\n${maskAccountIds(body, accountIds)}\n\`\`\`\n\n\`\`\`json\n${maskAccountIds(fix.policyJson, accountIds)}\n\`\`\``;
+    return `- ${escapeText(`${r.action} on ${r.resource}`)}${fix.edit ? ` — edit ${code(fix.edit)}` : ""} (verified: the simulation allows it with this statement added)\n\n\`\`\`${lang}\n${body}\n\`\`\`\n\n\`\`\`json\n${fix.policyJson}\n\`\`\``;
   });
   return `\n\n#### Proven fixes\n\n${blocks.join("\n\n")}\n`;
 }

@@ -1,0 +1,177 @@
+/**
+ * Issue 10 §8, kept from coming back: every job summary, annotation, step
+ * failure and PR comment is written through src/lib/job-report.ts, where
+ * account IDs are masked (`mask-account-ids`). No other file in src/ may
+ * write one; every action and both reusable workflows declare the input and
+ * hand it to each of the suite's steps; a bad value fails every action before
+ * anything happens.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { albInputs, registerInputs } from "../actions/ephemeral-alb/cycle";
+import { incidentTaskDefinition, workspaceWith } from "../actions/iam-simulate-preflight/scenario";
+import { type RunningEmulator, startEmulator } from "../emulator/server";
+import { ROOT, runBundle } from "../harness/runner";
+
+/** Every action of the suite, as the repository holds them: a new one is covered without editing this test. */
+const ACTIONS = readdirSync(join(ROOT, "actions")).sort();
+const SEAM = "src/lib/job-report.ts";
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** The code of a file without its comments (a comment may name `core.summary`). */
+function code(file: string): string {
+  return readFileSync(file, "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/^\s*\/\/.*$/gm, "");
+}
+
+/** Ways to reach the summary, an annotation, a step failure or a comment body without the seam. */
+const BYPASSES: [string, RegExp][] = [
+  ["@actions/core's summary, annotations or setFailed", /\bcore\s*\.\s*(?:summary|error|warning|notice|setFailed)\b/],
+  [
+    "a named import of them",
+    /import\s*\{[^}]*\b(?:summary|error|warning|notice|setFailed)\b[^}]*\}\s*from\s*["']@actions\/core["']/,
+  ],
+  // Reading the path in order to write to it (runner-files.ts only checks, by name, that the file is writable).
+  ["the summary file itself", /\benv(?:\.GITHUB_STEP_SUMMARY|\[\s*["'`]GITHUB_STEP_SUMMARY)/],
+  [
+    "a workflow command written by hand",
+    /["'`]::(?:error|warning|notice)\b|issueCommand|issue\(\s*["'](?:error|warning)/,
+  ],
+  ["@actions/core's internals", /@actions\/core\/lib\//],
+];
+
+describe("one seam writes every summary, annotation and comment", () => {
+  const files = sources(join(ROOT, "src")).map((f) => relative(ROOT, f));
+
+  it.each(BYPASSES)("no file but the seam uses %s", (_what, pattern) => {
+    const offenders = files.filter((f) => f !== SEAM && pattern.test(code(join(ROOT, f))));
+    expect(offenders).toEqual([]);
+  });
+
+  it("the guard finds a bypass (it would have found the ones before the fix)", () => {
+    const before = [
+      "core.summary.addRaw(md).write()",
+      "(level === 'error' ? core.error : core.warning)(message, { title })",
+      'import { warning } from "@actions/core";',
+      "if (env.GITHUB_STEP_SUMMARY) await write(x);",
+      "console.log(`::warning::${m}`)",
+    ];
+    for (const line of before)
+      expect(
+        BYPASSES.some(([, p]) => p.test(line)),
+        line,
+      ).toBe(true);
+  });
+
+  it("comments are created and updated only in pr-comment.ts, with the body and marker passed through the seam", () => {
+    const offenders = files.filter((f) => /\.(?:createComment|updateComment)\s*\(/.test(code(join(ROOT, f))));
+    expect(offenders).toEqual(["src/lib/pr-comment.ts"]);
+    const prComment = code(join(ROOT, "src/lib/pr-comment.ts"));
+    expect(prComment).toContain("const body = forReport(opts.body);");
+    expect(prComment).toContain("const marker = forReport(opts.marker);");
+    expect(prComment).not.toMatch(/(?:create|update)Comment\([^)]*opts\.body/);
+  });
+});
+
+describe("the mask-account-ids input", () => {
+  const yaml = (path: string) => parse(readFileSync(join(ROOT, path), "utf8"));
+
+  it.each(ACTIONS)("%s declares it (default true) and documents it in its README", (name) => {
+    const action = yaml(`actions/${name}/action.yml`);
+    expect(action.inputs["mask-account-ids"]).toMatchObject({ required: false, default: "true" });
+    expect(action.inputs["mask-account-ids"].description).toMatch(/Outputs always carry the real ARNs/);
+    const readme = readFileSync(join(ROOT, "actions", name, "README.md"), "utf8");
+    expect(readme).toMatch(/\| `mask-account-ids` \| `true` \| .*`\*{12}`.*GITHUB_OUTPUT.*\|/);
+  });
+
+  it.each(["action.yml", ".github/workflows/alb-smoke.yml", ".github/workflows/preflight.yml"])(
+    "%s declares it and hands it to every one of the suite's steps",
+    (file) => {
+      const doc = yaml(file) as ActionDoc & WorkflowDoc;
+      const composite = file === "action.yml";
+      const declared = (composite ? doc.inputs : doc.on.workflow_call.inputs)["mask-account-ids"];
+      expect(String(declared?.default)).toBe("true");
+      const steps = composite ? doc.runs.steps : Object.values(doc.jobs).flatMap((j) => j.steps ?? []);
+      const suiteSteps = steps.filter((s) => (s.uses ?? "").includes("ecs-alb-smoke/ecs-alb-smoke/actions/"));
+      expect(suiteSteps.length).toBeGreaterThan(0);
+      for (const step of suiteSteps) {
+        expect(step.with?.["mask-account-ids"], step.uses).toBe("${{ inputs.mask-account-ids }}");
+      }
+    },
+  );
+
+  it("the root README's security notes explain it", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(readme).toMatch(/mask-account-ids: false/);
+    expect(readme).toMatch(/outputs[^.]*keep the real ARNs/i);
+  });
+});
+
+interface Step {
+  uses?: string;
+  with?: Record<string, string>;
+}
+interface ActionDoc {
+  inputs: Record<string, { default?: unknown }>;
+  runs: { steps: Step[] };
+}
+interface WorkflowDoc {
+  on: { workflow_call: { inputs: Record<string, { default?: unknown }> } };
+  jobs: Record<string, { steps?: Step[] }>;
+}
+
+describe("mask-account-ids: maybe", () => {
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    emu = await startEmulator();
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  const TG = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/tg/73e2d6bc24d8a067";
+  const inputsOf: Record<string, () => Promise<Record<string, string | number | boolean>>> = {
+    "ephemeral-alb": () => albInputs(),
+    "register-fargate-targets": async () => registerInputs(TG),
+    "http-evidence-probe": async () => ({ "base-url": "http://127.0.0.1:9", "log-group": "off" }),
+    "iam-simulate-preflight": async () => ({ "task-definition": "deploy/task-definition.json", comment: false }),
+    "secrets-rds-drift": async () => ({ "secret-id": "papyrus/prd/db", comment: false }),
+    "evidence-mask": async () => ({ path: "deploy/**", "artifact-name": "evidence" }),
+  };
+
+  it("covers every action", () => {
+    expect(Object.keys(inputsOf).sort()).toEqual(ACTIONS);
+  });
+
+  it.each(ACTIONS)("%s fails before anything happens, naming the input and what to do", async (name) => {
+    const before = emu.emulator.requests.length;
+    const workspace = workspaceWith("deploy/task-definition.json", incidentTaskDefinition());
+    const r = await runBundle(name, {
+      workspace,
+      inputs: { ...(await inputsOf[name]?.()), "mask-account-ids": "maybe" },
+      env: { AWS_ENDPOINT_URL: emu.endpoint },
+    });
+    expect(r.code).toBe(1);
+    const errors = r.annotations.filter((a) => a.level === "error").map((a) => a.message);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^Input 'mask-account-ids': must be true or false, got 'maybe'\. Leave it out \(account IDs are masked\), or set false/,
+    );
+    expect(r.stdout).not.toMatch(/^\s+at /m);
+    expect(r.outputs).toEqual({});
+    expect(r.state).toEqual({});
+    expect(r.summary).toBe("");
+    expect(emu.emulator.requests.length).toBe(before);
+    expect(readdirSync(workspace).sort()).toEqual(["deploy"]);
+  });
+});
