@@ -1,6 +1,7 @@
 import * as core from "@actions/core";
 import { ConfigurationError, errorMessage } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
+import { annotate } from "../../lib/job-report";
 import { realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { CycleFiles } from "./cycle-file";
@@ -61,7 +62,8 @@ export async function destroyCycles(inputs: DestroyInputs, deps: Deps): Promise<
   const allSteps: TeardownStep[] = [];
   for (const { cycle, res } of plans) {
     const { state } = cycle;
-    if (state.keep) core.warning(`keep: true on ${state.names.base} is overridden: 'mode: destroy' was asked for.`);
+    if (state.keep)
+      annotate("warning", `keep: true on ${state.names.base} is overridden: 'mode: destroy' was asked for.`);
     core.info(`Destroying ${state.names.base} (created by this job's create step).`);
     const steps = await teardown(res, deps.clients, { clock, waitMs: inputs.timeoutMs });
     const proofs = await proveGone(res, deps.clients, steps, clock);
@@ -87,8 +89,8 @@ export async function destroyCycles(inputs: DestroyInputs, deps: Deps): Promise<
     if (left.length === 0)
       files.markDestroyed(state.names.base, { at: new Date(clock.now()).toISOString(), evidence: evidenceFile });
     for (const s of steps) {
-      if (s.outcome === "left") core.error(`${s.step} ${s.id}: ${s.error ?? ""}`);
-      else if (s.outcome === "failed") core.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
+      if (s.outcome === "left") annotate("error", `${s.step} ${s.id}: ${s.error ?? ""}`);
+      else if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
     }
     for (const p of proofs) core.info(`${p.resource} ${p.id}: ${p.delete.outcome}; ${describeLine(p)}`);
   }

@@ -63,7 +63,8 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
       );
       return {};
     }
-    core.warning(
+    annotate(
+      "warning",
       `${state.names.base} was marked destroyed at ${destroyed.at}, but a look finds: ${still.map((s) => `${s.step} ${s.id}`).join("; ")}. Tearing it down.`,
     );
   }
