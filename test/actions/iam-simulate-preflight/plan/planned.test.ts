@@ -448,6 +448,21 @@ describe("iam-simulate-preflight with a CloudFormation template", () => {
     expect(emu.emulator.requests.some((q) => q.action === "ListExports")).toBe(true);
   });
 
+  it("two task definitions in a template: one section and one annotation each, at each resource's line", async () => {
+    const r = await run(cfnWorkspace("two-task-definitions.yaml"), deployed([]), {
+      "task-definition": "two-task-definitions.yaml",
+    });
+    expect(r.code).toBe(1);
+    const body = comment();
+    expect(body).toMatch(/### ✅ `AppTaskDefinition`: IAM preflight passed/);
+    expect(body).toMatch(/### ❌ `WorkerTaskDefinition`: IAM preflight failed: 1 denied/);
+    const errors = r.annotations.filter((a) => a.level === "error" && a.file);
+    expect(errors.map((a) => [a.message.split(":")[0], a.file, a.line])).toEqual([
+      ["This PR breaks WorkerTaskDefinition", "two-task-definitions.yaml", 45],
+    ]);
+    expect(errors[0]?.message).toContain("Proven fix: add");
+  });
+
   it("a CDK-synthesized template: the DefaultPolicy attached by Ref allows the in-template secret", async () => {
     const r = await run(cfnWorkspace("cdk-synth.template.json"), deployed([]), {
       "task-definition": "cdk-synth.template.json",
