@@ -114,6 +114,74 @@ async function targetsLine(region: string, arn: string): Promise<string | undefi
   }
 }
 
+export interface StepContext {
+  region: string;
+  evidenceDir: string;
+  roleArn: string;
+  /** ephemeral-alb's outputs, once it ran. */
+  targetGroupArn: string;
+  baseUrl: string;
+  /** register-fargate-targets succeeded. */
+  targetsHealthy: boolean;
+}
+
+/**
+ * Each step's inputs, as the root action.yml's `with:` gives them (a test
+ * compares the two). Not passed: the upload's inputs (nothing is uploaded);
+ * added: `evidence-dir` (--evidence-dir).
+ */
+export function smokeStepInputs(get: (name: string) => string, c: StepContext) {
+  const common = { "aws-region": c.region, "evidence-dir": c.evidenceDir };
+  return {
+    preflight: {
+      "ci-role-arn": c.roleArn,
+      "ci-role-profile": "alb-smoke",
+      "ci-secret-ids": get("secret-ids"),
+      comment: "false",
+      "fail-on": "deny",
+      ...common,
+    },
+    alb: {
+      "vpc-id": get("vpc-id"),
+      "subnet-ids": get("subnet-ids"),
+      "task-security-group-id": get("task-security-group-id"),
+      "container-port": get("container-port"),
+      cluster: get("cluster"),
+      service: get("service"),
+      "listener-port": get("listener-port"),
+      "health-check-path": get("health-check-path"),
+      "ingress-cidrs": get("ingress-cidrs"),
+      leg: get("service"),
+      ...common,
+    },
+    targets: {
+      cluster: get("cluster"),
+      service: get("service"),
+      "target-group-arn": c.targetGroupArn,
+      "container-port": get("container-port"),
+      "timeout-seconds": get("timeout-seconds"),
+      ...common,
+    },
+    probe: {
+      "base-url": c.baseUrl,
+      probes: get("probes"),
+      "log-group": get("log-group"),
+      cluster: get("cluster"),
+      service: get("service"),
+      "log-wait-seconds": c.targetsHealthy ? "30" : "0",
+      "deadline-seconds": c.targetsHealthy ? get("probe-deadline-seconds") : "0",
+      "fail-on": "never",
+      ...common,
+    },
+    mask: {
+      path: `${c.evidenceDir}/**`,
+      mode: "mask-and-verify",
+      "secret-ids": get("secret-ids"),
+      "aws-region": c.region,
+    },
+  };
+}
+
 async function execute(
   p: Parameters<Command["execute"]>[0],
   cons: CliConsole,
@@ -132,54 +200,16 @@ async function execute(
       "Give the ARN of the role your credentials belong to (`aws sts get-caller-identity` shows it), or --no-preflight.",
     );
   }
-  const common = { "aws-region": region, "evidence-dir": evidenceDir };
+  const steps = (targetGroupArn: string, baseUrl: string, targetsHealthy: boolean) =>
+    smokeStepInputs(get, { region, evidenceDir, roleArn, targetGroupArn, baseUrl, targetsHealthy });
   const with_ = {
-    preflight: actionSource("iam-simulate-preflight", {
-      "ci-role-arn": roleArn,
-      "ci-role-profile": "alb-smoke",
-      "ci-secret-ids": get("secret-ids"),
-      comment: "false",
-      "fail-on": "deny",
-      ...common,
-    }),
-    alb: actionSource("ephemeral-alb", {
-      "vpc-id": get("vpc-id"),
-      "subnet-ids": get("subnet-ids"),
-      "task-security-group-id": get("task-security-group-id"),
-      "container-port": get("container-port"),
-      "listener-port": get("listener-port"),
-      "health-check-path": get("health-check-path"),
-      "ingress-cidrs": get("ingress-cidrs"),
-      leg: get("service"),
-      ...common,
-    }),
+    preflight: actionSource("iam-simulate-preflight", steps("", "", true).preflight),
+    alb: actionSource("ephemeral-alb", steps("", "", true).alb),
     register: (targetGroupArn: string) =>
-      actionSource("register-fargate-targets", {
-        cluster: get("cluster"),
-        service: get("service"),
-        "target-group-arn": targetGroupArn,
-        "container-port": get("container-port"),
-        "timeout-seconds": get("timeout-seconds"),
-        ...common,
-      }),
+      actionSource("register-fargate-targets", steps(targetGroupArn, "", true).targets),
     probe: (baseUrl: string, targetsHealthy: boolean) =>
-      actionSource("http-evidence-probe", {
-        "base-url": baseUrl,
-        probes: get("probes"),
-        "log-group": get("log-group"),
-        cluster: get("cluster"),
-        service: get("service"),
-        "log-wait-seconds": targetsHealthy ? "30" : "0",
-        "deadline-seconds": targetsHealthy ? get("probe-deadline-seconds") : "0",
-        "fail-on": "never",
-        ...common,
-      }),
-    mask: actionSource("evidence-mask", {
-      path: `${evidenceDir}/**`,
-      mode: "mask-and-verify",
-      "secret-ids": get("secret-ids"),
-      "aws-region": region,
-    }),
+      actionSource("http-evidence-probe", steps("", baseUrl, targetsHealthy).probe),
+    mask: actionSource("evidence-mask", steps("", "", true).mask),
   };
   // The run's identity (names and the run-id tag): this invocation, not a workflow run.
   const env = { ...process.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: "1", GITHUB_JOB: "smoke" };
@@ -272,7 +302,7 @@ async function execute(
   };
 
   const destroyed: { failure?: string }[] = [];
-  /** IDs a destroy pass already removed: a later pass (for a create that was in flight) skips them. */
+  /** IDs known to a destroy pass: a later pass (for a create that was in flight) runs only if there are others. */
   const gone = new Set<string>();
   const idsOf = (st: AlbState) =>
     [
@@ -283,28 +313,34 @@ async function execute(
       ...(st.taskIngressRuleIds ?? []),
     ].filter((x): x is string => Boolean(x));
   /** One destroy pass over what is not gone yet; false when there was nothing new to destroy. */
-  const destroy = async (): Promise<boolean> => {
-    const first = gone.size === 0 && destroyed.length === 0;
-    if (!albState || (!first && idsOf(albState).every((id) => gone.has(id)))) {
-      if (first && registered)
+  let passes = 0;
+  const destroy = async (): Promise<void> => {
+    const first = passes++ === 0;
+    if (!albState) {
+      if (first && registered) {
         destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
-      return first;
+      }
+      return;
+    }
+    const st: AlbState = structuredClone(albState);
+    const known = idsOf(st);
+    if (!first) {
+      // A later pass: what the in flight create added may be what the first pass already found by name and
+      // removed, so the ARNs are left out and the teardown looks the cycle up by its names (finding only what
+      // exists now); only rules the first pass did not revoke are named.
+      delete st.listenerArn;
+      delete st.loadBalancerArn;
+      delete st.targetGroupArn;
+      delete st.securityGroupId;
+      st.taskIngressRuleIds = (st.taskIngressRuleIds ?? []).filter((id) => !gone.has(id));
     }
     if (first && registered) {
       destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
     }
-    const st: AlbState = structuredClone(albState);
-    // Already removed: left out, so the teardown looks them up by name (finding only a newer one).
-    if (st.listenerArn && gone.has(st.listenerArn)) delete st.listenerArn;
-    if (st.loadBalancerArn && gone.has(st.loadBalancerArn)) delete st.loadBalancerArn;
-    if (st.targetGroupArn && gone.has(st.targetGroupArn)) delete st.targetGroupArn;
-    if (st.securityGroupId && gone.has(st.securityGroupId)) delete st.securityGroupId;
-    st.taskIngressRuleIds = (st.taskIngressRuleIds ?? []).filter((id) => !gone.has(id));
-    for (const id of idsOf(st)) gone.add(id);
     destroyed.push(
       await destroyFromState(JSON.stringify(st), { clients: albClients, summary: async (md) => cons.report(md) }),
     );
-    return true;
+    for (const id of known) gone.add(id);
   };
 
   try {

@@ -1,0 +1,100 @@
+/**
+ * What a person sees: colour only on a terminal and never with NO_COLOR,
+ * secrets masked in every line, the job summary's markdown as aligned text,
+ * and @actions/core's workflow commands turned into console lines.
+ */
+import { describe, expect, it } from "vitest";
+import { CliConsole, colourWanted, markdownToText } from "../../src/cli/console";
+
+function fakeStream(isTTY: boolean) {
+  const chunks: string[] = [];
+  const stream = { isTTY, write: (s: string) => chunks.push(s) > 0 } as unknown as NodeJS.WriteStream;
+  return { stream, text: () => chunks.join("") };
+}
+
+describe("CliConsole", () => {
+  it("colours only a TTY, and not with NO_COLOR or TERM=dumb", () => {
+    expect(colourWanted({ isTTY: true }, {})).toBe(true);
+    expect(colourWanted({ isTTY: false }, {})).toBe(false);
+    expect(colourWanted({}, {})).toBe(false);
+    expect(colourWanted({ isTTY: true }, { NO_COLOR: "1" })).toBe(false);
+    // no-color.org: an empty NO_COLOR does not disable colour.
+    expect(colourWanted({ isTTY: true }, { NO_COLOR: "" })).toBe(true);
+    expect(colourWanted({ isTTY: true }, { TERM: "dumb" })).toBe(false);
+
+    const tty = fakeStream(true);
+    const err = fakeStream(true);
+    new CliConsole({ json: false, verbose: false, env: {}, stdout: tty.stream, stderr: err.stream }).verdict(
+      true,
+      "ok",
+    );
+    expect(tty.text()).toContain("\u001b[32mok\u001b[39m");
+    const plain = fakeStream(true);
+    new CliConsole({
+      json: false,
+      verbose: false,
+      env: { NO_COLOR: "1" },
+      stdout: plain.stream,
+      stderr: err.stream,
+    }).verdict(true, "ok");
+    expect(plain.text()).toBe("ok\n");
+  });
+
+  it("prefixes progress with the elapsed time and masks registered secrets everywhere", () => {
+    let now = 1_000;
+    const out = fakeStream(false);
+    const err = fakeStream(false);
+    const cons = new CliConsole({
+      json: false,
+      verbose: false,
+      env: {},
+      stdout: out.stream,
+      stderr: err.stream,
+      now: () => now,
+    });
+    cons.addSecret("hunter2-long");
+    now = 43_500;
+    cons.progress("Creating the ALB with hunter2-long");
+    cons.report("password: hunter2-long");
+    expect(err.text()).toBe("[  42.5s] Creating the ALB with ***\n");
+    expect(out.text()).toBe("password: ***\n");
+  });
+
+  it("--json: the report is not printed, stdout is the document only", () => {
+    const out = fakeStream(false);
+    const err = fakeStream(false);
+    const cons = new CliConsole({ json: true, verbose: false, env: {}, stdout: out.stream, stderr: err.stream });
+    cons.report("## a report");
+    cons.verdict(false, "smoke: FAIL");
+    cons.document({ result: "fail" });
+    expect(JSON.parse(out.text())).toEqual({ result: "fail" });
+    expect(err.text()).toContain("smoke: FAIL");
+  });
+});
+
+describe("markdownToText", () => {
+  it("aligns a GFM table, keeps escaped pipes and code spans, drops markup", () => {
+    const md = [
+      "### ✅ ephemeral-alb: created `eas-x`",
+      "",
+      "| Resource | ID |",
+      "| --- | --- |",
+      "| Load balancer | `arn:aws:elasticloadbalancing:…/app/eas-x-alb/1` |",
+      "| Rule \\| note | **sg-1** |",
+      "",
+      "<details><summary>more</summary>",
+      "- one [link](https://example.test)",
+    ].join("\n");
+    expect(markdownToText(md).split("\n")).toEqual([
+      "✅ ephemeral-alb: created eas-x",
+      "",
+      "Resource       ID",
+      `${"-".repeat(13)}  ${"-".repeat([..."arn:aws:elasticloadbalancing:…/app/eas-x-alb/1"].length)}`,
+      "Load balancer  arn:aws:elasticloadbalancing:…/app/eas-x-alb/1",
+      "Rule | note    sg-1",
+      "",
+      "more",
+      "• one link (https://example.test)",
+    ]);
+  });
+});

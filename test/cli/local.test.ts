@@ -1,0 +1,116 @@
+/**
+ * `probe` and `mask` from a terminal, and credentials the way the AWS CLI
+ * finds them (a named profile of the shared files, its region).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { incidentTaskDefinition, scenario, workspaceWith } from "../actions/iam-simulate-preflight/scenario";
+import { type RunningEmulator, startEmulator } from "../emulator/server";
+import { type SampleApp, startSampleApp } from "../fixtures/sample-app";
+import { runCli } from "./cli";
+
+let app: SampleApp;
+beforeAll(async () => {
+  app = await startSampleApp();
+}, 30_000);
+afterAll(async () => {
+  await app?.stop();
+});
+
+describe("ecs-alb-smoke probe", () => {
+  it("writes the curl -si evidence and exits 0; --json carries the rows of probe_summary.json", async () => {
+    const r = await runCli(["probe", "--url", `${app.url}/healthz`, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { result: string; outputs: { report: { probes: unknown[] } } };
+    expect(doc.result).toBe("pass");
+    const files = readdirSync(join(r.cwd, "evidence"));
+    expect(files.some((f) => /^\d{8}_\d{6}_healthz\.log$/.test(f))).toBe(true);
+    const summary = files.find((f) => f.endsWith("_probe_summary.json")) as string;
+    const onDisk = JSON.parse(readFileSync(join(r.cwd, "evidence", summary), "utf8")) as { probes: unknown[] };
+    expect(doc.outputs.report.probes).toEqual(onDisk.probes);
+    const log = readFileSync(join(r.cwd, "evidence", files.find((f) => f.endsWith("_healthz.log")) as string), "utf8");
+    expect(log).toMatch(/^HTTP\/1\.1 200 OK\r?\n/);
+  });
+
+  it("exits 1 when an expectation fails, with the table on stdout", async () => {
+    const r = await runCli([
+      "probe",
+      "--url",
+      `${app.url}/healthz`,
+      "--expect-status",
+      "404",
+      "--deadline-seconds",
+      "0",
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^healthz +http:\/\/[\d.]+:\d+\/healthz +200 /m);
+    expect(r.stdout).toContain("probe: FAIL");
+  });
+});
+
+describe("ecs-alb-smoke mask", () => {
+  it("masks the evidence in place and verifies it; verify alone fails on an unmasked file", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "eas-cli-mask-"));
+    mkdirSync(join(cwd, "evidence"));
+    const file = join(cwd, "evidence", "20251105_063210_alb_resources.json");
+    const text =
+      '{"arn":"arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/x/1","db":"papyrus-prd.c9akciq32xyz.us-west-2.rds.amazonaws.com"}\n';
+    writeFileSync(file, text);
+    // No AWS at all: the caller's account cannot be read, ARNs are masked anyway.
+    const env = { AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
+
+    const verify = await runCli(["mask", "--mode", "verify"], { cwd, env });
+    expect(verify.code, verify.stderr).toBe(1);
+    expect(readFileSync(file, "utf8")).toBe(text);
+
+    const masked = await runCli(["mask"], { cwd, env });
+    expect(masked.code, masked.stderr).toBe(0);
+    const after = readFileSync(file, "utf8");
+    expect(after).not.toContain("123456789012");
+    expect(after).toContain("****.****.us-west-2.rds.amazonaws.com");
+    expect(readdirSync(join(cwd, "evidence")).some((f) => f.endsWith("_mask_report.json"))).toBe(true);
+    expect(masked.stdout).toContain("mask: PASS");
+  });
+});
+
+describe("credentials and region from the SDK's default chain", () => {
+  let emu: RunningEmulator;
+  beforeAll(async () => {
+    emu = await startEmulator({ scenario: scenario({}) });
+  });
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  it("--profile picks a profile of the shared files, and its region is used", async () => {
+    const cwd = workspaceWith("td.json", incidentTaskDefinition());
+    writeFileSync(
+      join(cwd, "aws-credentials"),
+      "[papyrus]\naws_access_key_id = AKIAEMULATOR00000001\naws_secret_access_key = from-the-profile\n",
+    );
+    writeFileSync(join(cwd, "aws-config"), "[profile papyrus]\nregion = us-west-2\n");
+    const env = {
+      AWS_ENDPOINT_URL: emu.endpoint,
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_REGION: undefined,
+      AWS_SHARED_CREDENTIALS_FILE: join(cwd, "aws-credentials"),
+      AWS_CONFIG_FILE: join(cwd, "aws-config"),
+    };
+    const without = await runCli(["preflight", "--task-definition", "td.json"], { cwd, env });
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain("Input 'aws-region': no AWS region was given");
+
+    const r = await runCli(["preflight", "--task-definition", "td.json", "--profile", "papyrus", "--json"], {
+      cwd,
+      env,
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { outputs: { report: { rows: { resource: string }[] } } };
+    expect(doc.outputs.report.rows.some((x) => x.resource.startsWith("arn:aws:secretsmanager:us-west-2:"))).toBe(true);
+    const calls = emu.emulator.requests.filter((q) => q.service === "iam");
+    expect(calls.length).toBeGreaterThan(0);
+  });
+});
