@@ -151,6 +151,8 @@ export function smokeStepInputs(get: (name: string) => string, c: StepContext) {
       "listener-port": get("listener-port"),
       "health-check-path": get("health-check-path"),
       "ingress-cidrs": get("ingress-cidrs"),
+      // The register step waits for the load balancer to be active, registering while it provisions.
+      "wait-until-active": "false",
       leg: get("service"),
       ...common,
     },

@@ -23,13 +23,16 @@ describe("ecs-alb-smoke probe", () => {
   it("writes the curl -si evidence and exits 0; --json carries the rows of probe_summary.json", async () => {
     const r = await runCli(["probe", "--url", `${app.url}/healthz`, "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { result: string; outputs: { report: { probes: unknown[] } } };
+    type Row = { name: string; result: string; status: number };
+    const doc = JSON.parse(r.stdout) as { result: string; outputs: { report: { probes: Row[] } } };
     expect(doc.result).toBe("pass");
     const files = readdirSync(join(r.cwd, "evidence"));
     expect(files.some((f) => /^\d{8}_\d{6}_healthz\.log$/.test(f))).toBe(true);
     const summary = files.find((f) => f.endsWith("_probe_summary.json")) as string;
-    const onDisk = JSON.parse(readFileSync(join(r.cwd, "evidence", summary), "utf8")) as { probes: unknown[] };
-    expect(doc.outputs.report.probes).toEqual(onDisk.probes);
+    const onDisk = JSON.parse(readFileSync(join(r.cwd, "evidence", summary), "utf8")) as { probes: Row[] };
+    const rows = (list: Row[]) => list.map((p) => [p.name, p.result, p.status]);
+    expect(rows(doc.outputs.report.probes)).toEqual([["healthz", "pass", 200]]);
+    expect(rows(doc.outputs.report.probes)).toEqual(rows(onDisk.probes));
     const log = readFileSync(join(r.cwd, "evidence", files.find((f) => f.endsWith("_healthz.log")) as string), "utf8");
     expect(log).toMatch(/^HTTP\/1\.1 200 OK\r?\n/);
   });
