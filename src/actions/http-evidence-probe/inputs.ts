@@ -1,3 +1,4 @@
+import { readCaFile } from "../../lib/ca-file";
 import { InputError } from "../../lib/errors";
 import { type InputSource, readBoolean, readEnum, readList, readNumber, readString, readYaml } from "../../lib/inputs";
 import { readPathInput } from "../../lib/paths";
@@ -18,7 +19,7 @@ import {
   uniqueNames,
 } from "./probe-list";
 import { type ProxySettings, readProxySettings } from "./proxy";
-import { readCaFile, trustedCas } from "./tls-info";
+import { trustedCas } from "./tls-info";
 
 export { probeNameFromPath };
 
