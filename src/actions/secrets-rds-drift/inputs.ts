@@ -1,3 +1,4 @@
+import { readCaFile } from "../../lib/ca-file";
 import { InputError } from "../../lib/errors";
 import {
   type InputSource,
@@ -9,6 +10,7 @@ import {
   readYaml,
 } from "../../lib/inputs";
 import { pathRoots, readPathInput } from "../../lib/paths";
+import { SSL_MODES, type SslMode } from "./pg-login";
 import { type KeyMap, parseKeyMap } from "./secret";
 import { parseTaskDefinitionRef, type TaskDefinitionRef } from "./task-definition";
 
@@ -18,6 +20,10 @@ export interface DriftInputs {
   keyMap: KeyMap;
   taskDefinition?: TaskDefinitionRef;
   connectCheck: boolean;
+  /** How connect-check checks the server's certificate (libpq's meanings). */
+  sslmode: SslMode;
+  /** PEM certificates trusted besides the RDS certificate authorities. */
+  caFile?: { path: string; pems: string[] };
   comment: boolean;
   githubToken: string;
   failOn: "drift" | "never";
@@ -38,6 +44,19 @@ function readIdentifier(get: InputSource, name: string): string | undefined {
     );
   }
   return value;
+}
+
+/** libpq's sslmode names; the ones that could send the credentials in plaintext are refused. */
+function readSslMode(get: InputSource): SslMode {
+  const raw = get("sslmode").trim();
+  if (raw === "disable" || raw === "allow" || raw === "prefer") {
+    throw new InputError(
+      "sslmode",
+      `'${raw}' would allow the login without TLS; connect-check never sends the credentials unencrypted.`,
+      "Use verify-full (the default), verify-ca, or require (encrypted, certificate not checked).",
+    );
+  }
+  return readEnum(get, "sslmode", SSL_MODES, "verify-full");
 }
 
 export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): DriftInputs {
@@ -63,6 +82,7 @@ export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
     secretId,
     keyMap: parseKeyMap(readYaml(get, "key-map")),
     connectCheck: readBoolean(get, "connect-check", false),
+    sslmode: readSslMode(get),
     comment: readBoolean(get, "comment", true),
     githubToken: readString(get, "github-token"),
     failOn: readEnum(get, "fail-on", ["drift", "never"] as const, "drift"),
@@ -71,6 +91,8 @@ export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
   };
   if (instance) inputs.target = { kind: "instance", identifier: instance };
   if (cluster) inputs.target = { kind: "cluster", identifier: cluster };
+  const caFile = readCaFile(get, env);
+  if (caFile) inputs.caFile = caFile;
   if (taskDefinitionRaw) inputs.taskDefinition = parseTaskDefinitionRef(taskDefinitionRaw, roots);
   return inputs;
 }

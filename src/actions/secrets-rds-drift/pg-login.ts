@@ -1,15 +1,17 @@
-import { createHash } from "node:crypto";
-import { isIP, type Socket, connect as tcpConnect } from "node:net";
-import { type TLSSocket, connect as tlsConnect } from "node:tls";
-import { cstring, frontend, int32, MessageReader, parseErrorFields } from "./pg-wire";
-import { scramSha256Client } from "./scram";
+import type { TLSSocket } from "node:tls";
+import pg from "pg";
 
 /**
- * A PostgreSQL login and nothing more: SSLRequest, startup, authentication
- * (SCRAM-SHA-256, md5 or cleartext, only ever inside TLS), then Terminate.
- * It answers the one question the team's rollbacks raised — do the secret's
- * credentials still open this database? — without a driver in the bundle.
+ * A PostgreSQL login and nothing more, through node-postgres (`pg`): TLS
+ * always (the credentials are never sent in plaintext), the server's
+ * certificate checked as `sslmode` says, authentication (SCRAM-SHA-256, md5
+ * or cleartext, all inside TLS), then the connection is closed. It answers the
+ * one question the team's rollbacks raised: do the secret's credentials still
+ * open this database?
  */
+export type SslMode = "require" | "verify-ca" | "verify-full";
+export const SSL_MODES = ["verify-full", "verify-ca", "require"] as const satisfies readonly SslMode[];
+
 export interface PgLoginOptions {
   host: string;
   port: number;
@@ -17,11 +19,23 @@ export interface PgLoginOptions {
   password: string;
   database: string;
   timeoutMs?: number;
-  /** PEM CA bundle to verify the server certificate; without it TLS is used unverified, as `sslmode=require`. */
-  ca?: string;
+  /**
+   * What libpq's sslmode means: `require` encrypts without checking the
+   * certificate; `verify-ca` checks its chain against `ca`; `verify-full`
+   * also checks that it names `host`. Default `verify-full`.
+   */
+  sslmode?: SslMode;
+  /** PEM certificates of the authorities trusted for verify-ca / verify-full (instead of Node's store). */
+  ca?: string[];
 }
 
-export type PgLoginOutcome = "success" | "rejected" | "unreachable" | "tls-unavailable" | "failed";
+export type PgLoginOutcome =
+  | "success"
+  | "rejected"
+  | "unreachable"
+  | "tls-unavailable"
+  | "certificate-rejected"
+  | "failed";
 
 export interface PgLoginResult {
   outcome: PgLoginOutcome;
@@ -33,88 +47,104 @@ export interface PgLoginResult {
   /** The authentication method the server asked for. */
   authMethod?: "scram-sha-256" | "md5" | "password" | "trust";
   tlsProtocol?: string;
+  sslmode?: SslMode;
   certificateVerified?: boolean;
   serverVersion?: string;
 }
 
-const SSL_REQUEST_CODE = 80877103;
-const PROTOCOL_3_0 = 196608;
+/** Node's codes for a certificate that did not verify (tls.TLSSocket.authorizationError and checkServerIdentity). */
+const CERTIFICATE_CODES =
+  /^(?:ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(?:GET_ISSUER_CERT(?:_LOCALLY)?|VERIFY_LEAF_SIGNATURE|DECRYPT_CERT_SIGNATURE)|CERT_[A-Z_]+|INVALID_CA|HOSTNAME_MISMATCH)$/;
 
-function rejected(body: Buffer, authMethod?: PgLoginResult["authMethod"]): PgLoginResult {
-  const f = parseErrorFields(body);
-  const result: PgLoginResult = {
-    outcome: "rejected",
-    message: f.get("M") ?? "the server refused the login without a message",
-    severity: f.get("V") ?? f.get("S") ?? "FATAL",
-  };
-  const sqlstate = f.get("C");
-  if (sqlstate) result.sqlstate = sqlstate;
-  if (authMethod) result.authMethod = authMethod;
-  return result;
+function sslOptions(opts: PgLoginOptions): pg.ClientConfig["ssl"] {
+  const mode = opts.sslmode ?? "verify-full";
+  if (mode === "require") return { rejectUnauthorized: false };
+  const trust = { rejectUnauthorized: true, ...(opts.ca ? { ca: opts.ca } : {}) };
+  // verify-ca: the chain is checked, the name is not (libpq's meaning).
+  return mode === "verify-ca" ? { ...trust, checkServerIdentity: () => undefined } : trust;
 }
 
-function md5Password(user: string, password: string, salt: Buffer): string {
-  const inner = createHash("md5")
-    .update(password + user)
-    .digest("hex");
-  return `md5${createHash("md5")
-    .update(Buffer.concat([Buffer.from(inner), salt]))
-    .digest("hex")}`;
+function certificateAdvice(mode: SslMode): string {
+  return mode === "verify-full"
+    ? "the certificate must chain to an RDS certificate authority (or to one in ca-file) and name the host"
+    : "the certificate must chain to an RDS certificate authority (or to one in ca-file)";
 }
 
-function openTcp(host: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect({ host, port });
-    socket.once("connect", () => {
-      socket.off("error", reject);
-      resolve(socket);
-    });
-    socket.once("error", reject);
-  });
-}
-
-/** Sends SSLRequest; resolves the TLS socket, or undefined when the server answers 'N'. */
-function startTls(socket: Socket, opts: PgLoginOptions): Promise<TLSSocket | undefined> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => reject(e);
-    socket.once("error", onError);
-    socket.once("data", (answer: Buffer) => {
-      socket.off("error", onError);
-      // More than the one answer byte would be injected plaintext (CVE-2021-23214): refuse it.
-      if (answer.length !== 1) return reject(new Error("the server sent data before the TLS handshake"));
-      if (answer[0] === 0x4e /* N */) return resolve(undefined);
-      if (answer[0] !== 0x53 /* S */) {
-        return reject(
-          new Error(
-            `the server answered the TLS request with '${String.fromCharCode(answer[0] ?? 0)}': is this PostgreSQL?`,
-          ),
-        );
-      }
-      const tls = tlsConnect({
-        socket,
-        ...(isIP(opts.host) ? {} : { servername: opts.host }),
-        ...(opts.ca ? { ca: opts.ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),
-      });
-      tls.once("secureConnect", () => {
-        tls.off("error", reject);
-        resolve(tls);
-      });
-      tls.once("error", reject);
-    });
-    socket.write(Buffer.concat([int32(8), int32(SSL_REQUEST_CODE)]));
-  });
+function classify(error: unknown, mode: SslMode, connected: boolean): PgLoginResult {
+  const e = error as { code?: unknown; message?: unknown; severity?: unknown };
+  const code = typeof e.code === "string" ? e.code : undefined;
+  const message = typeof e.message === "string" ? e.message : String(error);
+  if (error instanceof pg.DatabaseError) {
+    const result: PgLoginResult = {
+      outcome: "rejected",
+      message: message || "the server refused the login without a message",
+      severity: error.severity ?? "FATAL",
+    };
+    if (error.code) result.sqlstate = error.code;
+    return result;
+  }
+  if (message === "The server does not support SSL connections") {
+    return {
+      outcome: "tls-unavailable",
+      message: "the server does not accept TLS connections; the credentials were not sent",
+    };
+  }
+  if (code && CERTIFICATE_CODES.test(code)) {
+    return {
+      outcome: "certificate-rejected",
+      message: `the server's certificate did not verify (${code}: ${message}) with sslmode ${mode}: ${certificateAdvice(mode)}. Give its CA in 'ca-file', or set 'sslmode: require' to encrypt without verifying. The credentials were not sent`,
+    };
+  }
+  if (!connected) return { outcome: "unreachable", message };
+  return { outcome: "failed", message };
 }
 
 export async function pgLogin(opts: PgLoginOptions): Promise<PgLoginResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  let socket: Socket | undefined;
-  let stream: Socket | TLSSocket | undefined;
+  const sslmode = opts.sslmode ?? "verify-full";
+  const client = new pg.Client({
+    host: opts.host,
+    port: opts.port,
+    user: opts.user,
+    password: opts.password,
+    database: opts.database,
+    application_name: "ecs-alb-smoke secrets-rds-drift",
+    ssl: sslOptions(opts),
+  });
+  // An error after the outcome is known (a reset while closing) must not crash the step.
+  client.on("error", () => {});
+  const con = client.connection;
+  let connected = false;
+  let authMethod: PgLoginResult["authMethod"];
+  let serverVersion: string | undefined;
+  con.once("connect", () => {
+    connected = true;
+  });
+  con.once("authenticationCleartextPassword", () => {
+    authMethod = "password";
+  });
+  con.once("authenticationMD5Password", () => {
+    authMethod = "md5";
+  });
+  con.once("authenticationSASL", () => {
+    authMethod = "scram-sha-256";
+  });
+  con.on("parameterStatus", (m: { parameterName?: string; parameterValue?: string }) => {
+    if (m.parameterName === "server_version" && m.parameterValue) serverVersion = m.parameterValue;
+  });
+  const tlsFacts = (): Pick<PgLoginResult, "tlsProtocol" | "sslmode" | "certificateVerified"> => {
+    const stream = con.stream as Partial<TLSSocket>;
+    const protocol = typeof stream.getProtocol === "function" ? stream.getProtocol() : null;
+    return protocol ? { tlsProtocol: protocol, sslmode, certificateVerified: sslmode !== "require" } : { sslmode };
+  };
+  const withAuth = (r: PgLoginResult): PgLoginResult => (authMethod ? { ...r, authMethod } : r);
+
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<PgLoginResult>((resolve) => {
     timer = setTimeout(
       () =>
         resolve(
-          stream
+          connected
             ? { outcome: "failed", message: `the login did not finish within ${timeoutMs} ms` }
             : { outcome: "unreachable", message: `no TCP connection within ${timeoutMs} ms` },
         ),
@@ -123,108 +153,25 @@ export async function pgLogin(opts: PgLoginOptions): Promise<PgLoginResult> {
   });
   const attempt = (async (): Promise<PgLoginResult> => {
     try {
-      socket = await openTcp(opts.host, opts.port);
-      // Errors surface on the TLS stream that wraps it; an unheard one would crash the step.
-      socket.on("error", () => {});
+      await client.connect();
     } catch (error) {
-      return { outcome: "unreachable", message: (error as Error).message };
+      return { ...tlsFacts(), ...withAuth(classify(error, sslmode, connected)) };
     }
-    let tls: TLSSocket | undefined;
-    try {
-      tls = await startTls(socket, opts);
-    } catch (error) {
-      return { outcome: "failed", message: `TLS handshake failed: ${(error as Error).message}` };
-    }
-    if (!tls) {
-      return {
-        outcome: "tls-unavailable",
-        message: "the server does not accept TLS connections; the credentials were not sent",
-      };
-    }
-    stream = tls;
-    tls.on("error", () => {});
-    const base = { tlsProtocol: tls.getProtocol() ?? "TLS", certificateVerified: opts.ca !== undefined };
-    try {
-      return { ...base, ...(await authenticate(tls, opts)) };
-    } catch (error) {
-      return { ...base, outcome: "failed", message: (error as Error).message };
-    }
+    const ok: PgLoginResult = {
+      outcome: "success",
+      message: "logged in",
+      ...tlsFacts(),
+      authMethod: authMethod ?? "trust",
+    };
+    if (serverVersion) ok.serverVersion = serverVersion;
+    return ok;
   })();
   try {
     return await Promise.race([attempt, deadline]);
   } finally {
     clearTimeout(timer);
-    stream?.destroy();
-    socket?.destroy();
+    // Terminate politely when logged in; otherwise the socket is simply dropped.
+    await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())]);
+    con.stream.destroy();
   }
-}
-
-async function authenticate(tls: TLSSocket, opts: PgLoginOptions): Promise<PgLoginResult> {
-  const reader = new MessageReader(tls);
-  const startup = Buffer.concat([
-    int32(PROTOCOL_3_0),
-    cstring("user"),
-    cstring(opts.user),
-    cstring("database"),
-    cstring(opts.database),
-    cstring("application_name"),
-    cstring("ecs-alb-smoke secrets-rds-drift"),
-    Buffer.from([0]),
-  ]);
-  tls.write(Buffer.concat([int32(startup.length + 4), startup]));
-
-  let authMethod: PgLoginResult["authMethod"];
-  let scram: ReturnType<typeof scramSha256Client> | undefined;
-  let serverVersion: string | undefined;
-  for (let i = 0; i < 200; i++) {
-    const { type, body } = await reader.next();
-    if (type === "E") return rejected(body, authMethod);
-    if (type === "S") {
-      const [name, value] = body.toString("utf8").split("\0");
-      if (name === "server_version" && value) serverVersion = value;
-      continue;
-    }
-    if (type === "Z") {
-      tls.write(frontend("X", Buffer.alloc(0)));
-      const ok: PgLoginResult = { outcome: "success", message: "logged in", authMethod: authMethod ?? "trust" };
-      if (serverVersion) ok.serverVersion = serverVersion;
-      return ok;
-    }
-    if (type !== "R") continue; // BackendKeyData, NoticeResponse, NegotiateProtocolVersion
-    const code = body.readInt32BE(0);
-    switch (code) {
-      case 0: // AuthenticationOk: wait for ReadyForQuery (the database may still be refused)
-        break;
-      case 3:
-        authMethod = "password";
-        tls.write(frontend("p", cstring(opts.password)));
-        break;
-      case 5:
-        authMethod = "md5";
-        tls.write(frontend("p", cstring(md5Password(opts.user, opts.password, body.subarray(4, 8)))));
-        break;
-      case 10: {
-        const mechanisms = body.subarray(4).toString("utf8").split("\0").filter(Boolean);
-        if (!mechanisms.includes("SCRAM-SHA-256")) {
-          throw new Error(`the server offers only ${mechanisms.join(", ")}; this check speaks SCRAM-SHA-256`);
-        }
-        authMethod = "scram-sha-256";
-        scram = scramSha256Client(opts.password);
-        const first = Buffer.from(scram.clientFirstMessage, "utf8");
-        tls.write(frontend("p", Buffer.concat([cstring("SCRAM-SHA-256"), int32(first.length), first])));
-        break;
-      }
-      case 11:
-        if (!scram) throw new Error("the server sent a SCRAM challenge without starting SCRAM");
-        tls.write(frontend("p", Buffer.from(scram.clientFinal(body.subarray(4).toString("utf8")), "utf8")));
-        break;
-      case 12:
-        if (!scram) throw new Error("the server sent a SCRAM final message without starting SCRAM");
-        scram.verifyServerFinal(body.subarray(4).toString("utf8"));
-        break;
-      default:
-        throw new Error(`the server asked for authentication method ${code}, which this check does not speak`);
-    }
-  }
-  throw new Error("the server kept talking without finishing the login");
 }

