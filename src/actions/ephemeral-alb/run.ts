@@ -2,6 +2,7 @@ import * as core from "@actions/core";
 import { errorMessage } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { annotate } from "../../lib/job-report";
+import { KEPT_TARGET_GROUPS_ENV, keptTargetGroups } from "../../lib/kept";
 import { type Clock, realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { runnerEgressCidr } from "./checkip";
@@ -155,6 +156,10 @@ async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
       `keep: true — ${names.base} will NOT be destroyed by the post step. It keeps costing money until you delete it or a sweep (mode: sweep) removes it after its expiry tag: ${record.tags.find((t) => t.Key === TAG_EXPIRES_AT)?.Value} (ttl-minutes ${inputs.ttlMinutes}).`,
     );
   }
+  if (inputs.keep && state.targetGroupArn) {
+    // register-fargate-targets' post step reads this and leaves the targets registered (src/lib/kept.ts).
+    core.exportVariable(KEPT_TARGET_GROUPS_ENV, [...keptTargetGroups(), state.targetGroupArn].join(","));
+  }
   await deps.summary(createdSummary(state, url, failure));
 
   const outputs = {
@@ -168,6 +173,7 @@ async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
     "https-resolve": tls?.resolve ?? "",
     "security-group-id": state.securityGroupId ?? "",
     resources: record,
+    keep: inputs.keep,
   };
   return failure ? { outputs, failure } : { outputs };
 }

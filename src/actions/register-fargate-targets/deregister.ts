@@ -16,7 +16,11 @@ export async function deregisterFromState(
   }
   const state = JSON.parse(raw) as RegisteredState;
   if (!state.deregister) {
-    core.info("deregister-on-post is false: leaving the targets registered.");
+    core.info(
+      state.kept
+        ? `keep: leaving ${state.targets.map((t) => `${t.Id}:${t.Port}`).join(", ")} registered in the kept ALB's target group; the sweep that removes the ALB (ephemeral-alb mode: sweep) removes them with it.`
+        : "deregister-on-post is false: leaving the targets registered.",
+    );
     return {};
   }
   try {

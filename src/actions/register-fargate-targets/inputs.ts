@@ -26,6 +26,8 @@ export interface Inputs {
   wait: boolean;
   timeoutMs: number;
   deregisterOnPost: boolean;
+  /** true: the post step leaves the targets registered (a kept ALB); unset: kept when ephemeral-alb kept this target group. */
+  keep: boolean | undefined;
   evidenceDir: string;
 }
 
@@ -82,6 +84,7 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     wait: readBoolean(get, "wait", true),
     timeoutMs: readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 5_000, maxMs: 3_600_000 }),
     deregisterOnPost: readBoolean(get, "deregister-on-post", true),
+    keep: get("keep").trim() === "" ? undefined : readBoolean(get, "keep", false),
     evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
   };
 }

@@ -12,6 +12,7 @@ import {
 import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { annotate } from "../../lib/job-report";
+import { keptTargetGroups } from "../../lib/kept";
 import { type Clock, realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { findStoppedTasks, healthCheckLine, hint, type StoppedTask, stoppedLine } from "./diagnose";
@@ -31,6 +32,8 @@ export interface RegisteredState {
   targetGroupArn: string;
   targets: { Id: string; Port: number }[];
   deregister: boolean;
+  /** The targets stay because the ALB is kept (`keep`, or ephemeral-alb's `keep: true` in this job). */
+  kept?: boolean;
 }
 
 export const STATE_KEY = "registered-targets";
@@ -144,12 +147,19 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   portsAgree(tg, targets, inputs);
 
   const request = targets.map((t) => ({ Id: t.ip, Port: t.port }));
+  const kept = inputs.keep ?? keptTargetGroups().includes(inputs.targetGroupArn);
+  if (kept) {
+    core.info(
+      `keep: the ALB of ${tg.TargetGroupName} is kept${inputs.keep === undefined ? " (ephemeral-alb keep: true in this job)" : ""}: the post step leaves the targets registered.`,
+    );
+  }
   // Saved before the call: if the step dies mid-call, the post step still deregisters.
   deps.saveState({
     region: inputs.region,
     targetGroupArn: inputs.targetGroupArn,
     targets: request,
-    deregister: inputs.deregisterOnPost,
+    deregister: inputs.deregisterOnPost && !kept,
+    kept,
   });
   await describeFailure("elasticloadbalancing:RegisterTargets", () =>
     elb.send(new RegisterTargetsCommand({ TargetGroupArn: inputs.targetGroupArn, Targets: request })),

@@ -42,8 +42,8 @@ describe("wait-until-active: false → register during provisioning", () => {
   });
 
   it("ephemeral-alb returns while provisioning; register waits for active and healthy", async () => {
-    // 1000 s provisioning at timeScale 0.01: 10 s, longer than both steps take to start.
-    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: { provisioningSeconds: 1000 } } }));
+    // 3000 s provisioning at timeScale 0.01: 30 s, longer than both steps take to start on a loaded machine.
+    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: { provisioningSeconds: 3000 } } }));
     const alb = await runAlb(emu, await albInputs({ "wait-until-active": false }));
     try {
       expect(alb.code, describeRun(alb)).toBe(0);
