@@ -59,6 +59,7 @@ describe("npm run demo", () => {
       "alb_resources.json",
       "cloudwatch_healthz.json",
       "cloudwatch_dbcheck.json",
+      "alb_destroy.json",
     ]) {
       expect(kinds, `evidence files: ${files.join(", ")}`).toContain(kind);
     }
@@ -80,6 +81,26 @@ describe("npm run demo", () => {
         expect(entry.route).toBe(`/${probe}`);
         expect(line.log.request_ids).toContain(entry.request_id);
       }
+    }
+    // Proof of the teardown inside the artifact: every resource deleted, and a Describe by its ID shows it gone.
+    const destroyed = JSON.parse(read(files.find((f) => f.endsWith("_alb_destroy.json")) as string));
+    expect(destroyed.cycles.map((c: { status: string }) => c.status)).toEqual(["destroyed"]);
+    const proofs = destroyed.cycles[0].resources as {
+      resource: string;
+      delete: { outcome: string };
+      describe: { answer: { code?: string } };
+      gone: boolean;
+    }[];
+    expect(proofs.map((p) => p.resource).sort()).toEqual([
+      "listener",
+      "load balancer",
+      "security group",
+      "target group",
+      "task ingress rule",
+    ]);
+    for (const p of proofs) {
+      expect(p, p.resource).toMatchObject({ delete: { outcome: "deleted" }, gone: true });
+      expect(p.describe.answer.code, p.resource).toMatch(/NotFound$/);
     }
     const dbcheckLog = JSON.parse(read(files.find((f) => f.endsWith("_cloudwatch_dbcheck.json")) as string));
     expect(JSON.parse(dbcheckLog.events.at(-1).message).status).toBe(200);
@@ -127,6 +148,7 @@ describe("npm run demo", () => {
     expect(run.stdout).toMatch(/Target\.ResponseCodeMismatch/);
     expect(files.some((f) => f.endsWith("_tg_health.json"))).toBe(true);
     expect(files.some((f) => f.endsWith("_healthz.log"))).toBe(true);
+    expect(files.some((f) => f.endsWith("_alb_destroy.json"))).toBe(true);
     expect(JSON.parse(readFileSync(join(out, "emulator-leftovers.json"), "utf8"))).toEqual({});
     expect(run.stdout).toMatch(/FAIL in/);
   });

@@ -44,7 +44,7 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
   const state = parseState(raw);
   if (!state) {
     core.info(
-      "ephemeral-alb saved no state (it failed before creating anything, or ran in sweep mode): nothing to remove.",
+      "ephemeral-alb saved no state (it failed before creating anything, or ran in sweep or destroy mode): nothing to remove.",
     );
     return {};
   }
