@@ -131,7 +131,11 @@ export interface StepContext {
  * added: `evidence-dir` (--evidence-dir).
  */
 export function smokeStepInputs(get: (name: string) => string, c: StepContext) {
-  const common = { "aws-region": c.region, "evidence-dir": c.evidenceDir };
+  const common = {
+    "aws-region": c.region,
+    "evidence-dir": c.evidenceDir,
+    "mask-account-ids": get("mask-account-ids"),
+  };
   return {
     preflight: {
       "ci-role-arn": c.roleArn,
@@ -180,6 +184,7 @@ export function smokeStepInputs(get: (name: string) => string, c: StepContext) {
       mode: "mask-and-verify",
       "secret-ids": get("secret-ids"),
       "aws-region": c.region,
+      "mask-account-ids": get("mask-account-ids"),
     },
   };
 }
