@@ -16,6 +16,8 @@ describe("dist/", () => {
       if (existsSync(join(ROOT, "src/actions", name, "main.ts"))) expected.push(name);
       if (existsSync(join(ROOT, "src/actions", name, "post.ts"))) expected.push(`${name}-post`);
     }
+    // The command line (src/cli/main.ts) is bundled like the actions, into dist/cli.
+    if (existsSync(join(ROOT, "src/cli/main.ts"))) expected.push("cli");
     expect(bundles).toEqual(expected.sort());
   });
 

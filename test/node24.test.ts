@@ -14,7 +14,10 @@ import { scenario, taskDefinition, workspaceWith } from "./actions/iam-simulate-
 import { type RunningEmulator, startEmulator } from "./emulator/server";
 import { bundleNode, ROOT, runBundle } from "./harness/runner";
 
-const bundles = readdirSync(join(ROOT, "dist")).sort();
+// The actions' bundles; the command line (dist/cli) has its own case below.
+const bundles = readdirSync(join(ROOT, "dist"))
+  .filter((name) => name !== "cli")
+  .sort();
 
 let emu: RunningEmulator | undefined;
 afterEach(async () => {
@@ -53,6 +56,25 @@ describe("bundles run under the Node the actions declare", () => {
     }
     expect(result.stderr).not.toMatch(/SyntaxError|ERR_[A-Z_]+|DeprecationWarning|Warning:/);
     expect(result.stdout).not.toMatch(/\n\s+at /);
+  });
+
+  it("the command line loads under Node 24 and a bad flag is a usage error (exit 2), not a crash", () => {
+    let code = 0;
+    let stderr = "";
+    try {
+      execFileSync(bundleNode(), [join(ROOT, "dist/cli/index.js"), "preflight", "--no-such-flag"], {
+        encoding: "utf8",
+        stdio: "pipe",
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      });
+    } catch (error) {
+      const e = error as { status: number; stderr: string };
+      code = e.status;
+      stderr = e.stderr;
+    }
+    expect(code, stderr).toBe(2);
+    expect(stderr).toMatch(/no-such-flag/);
+    expect(stderr).not.toMatch(/SyntaxError|ERR_[A-Z_]+|DeprecationWarning|Warning:|\n\s+at /);
   });
 
   it("AWS calls under Node 24 succeed without the SDK's Node-version support warning", async () => {

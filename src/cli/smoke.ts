@@ -121,6 +121,8 @@ export interface StepContext {
   /** ephemeral-alb's outputs, once it ran. */
   targetGroupArn: string;
   baseUrl: string;
+  /** ephemeral-alb's `https-resolve` output (with certificate-arn), else "". */
+  resolve?: string;
   /** register-fargate-targets succeeded. */
   targetsHealthy: boolean;
 }
@@ -155,6 +157,8 @@ export function smokeStepInputs(get: (name: string) => string, c: StepContext) {
       "listener-port": get("listener-port"),
       "health-check-path": get("health-check-path"),
       "ingress-cidrs": get("ingress-cidrs"),
+      "certificate-arn": get("certificate-arn"),
+      "https-port": get("https-port"),
       // The register step waits for the load balancer to be active, registering while it provisions.
       "wait-until-active": "false",
       leg: get("service"),
@@ -169,7 +173,10 @@ export function smokeStepInputs(get: (name: string) => string, c: StepContext) {
       ...common,
     },
     probe: {
+      // With certificate-arn: the HTTPS URL (https-url), verifying the certificate's name while connecting to the ALB.
       "base-url": c.baseUrl,
+      resolve: c.resolve ?? "",
+      "ca-file": get("ca-file"),
       probes: get("probes"),
       "log-group": get("log-group"),
       cluster: get("cluster"),
@@ -207,15 +214,15 @@ async function execute(
       "Give the ARN of the role your credentials belong to (`aws sts get-caller-identity` shows it), or --no-preflight.",
     );
   }
-  const steps = (targetGroupArn: string, baseUrl: string, targetsHealthy: boolean) =>
-    smokeStepInputs(get, { region, evidenceDir, roleArn, targetGroupArn, baseUrl, targetsHealthy });
+  const steps = (targetGroupArn: string, baseUrl: string, targetsHealthy: boolean, resolve = "") =>
+    smokeStepInputs(get, { region, evidenceDir, roleArn, targetGroupArn, baseUrl, resolve, targetsHealthy });
   const with_ = {
     preflight: actionSource("iam-simulate-preflight", steps("", "", true).preflight),
     alb: actionSource("ephemeral-alb", steps("", "", true).alb),
     register: (targetGroupArn: string) =>
       actionSource("register-fargate-targets", steps(targetGroupArn, "", true).targets),
-    probe: (baseUrl: string, targetsHealthy: boolean) =>
-      actionSource("http-evidence-probe", steps("", baseUrl, targetsHealthy).probe),
+    probe: (baseUrl: string, targetsHealthy: boolean, resolve = "") =>
+      actionSource("http-evidence-probe", steps("", baseUrl, targetsHealthy, resolve).probe),
     mask: actionSource("evidence-mask", steps("", "", true).mask),
   };
   // The run's identity (names and the run-id tag): this invocation, not a workflow run.
@@ -370,7 +377,9 @@ async function execute(
           ),
         );
     const targetGroupArn = String(alb?.outputs["target-group-arn"] ?? "");
-    const url = String(alb?.outputs.url ?? "");
+    // As action.yml: `steps.alb.outputs.https-url || steps.alb.outputs.url`, with `https-resolve`.
+    const url = String(alb?.outputs["https-url"] || alb?.outputs.url || "");
+    const resolve = String(alb?.outputs["https-resolve"] ?? "");
     const targets =
       targetGroupArn && !alb?.failure
         ? await step(
@@ -390,7 +399,7 @@ async function execute(
     const probe =
       url && !signalled
         ? await step("probe", `Probing ${url}`, () => {
-            const inputs = readProbeInputs(with_.probe(url, healthy), env);
+            const inputs = readProbeInputs(with_.probe(url, healthy, resolve), env);
             return runProbe(inputs, probeDeps(cons, inputs.secrets));
           })
         : skip("probe");

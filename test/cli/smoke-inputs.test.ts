@@ -31,7 +31,8 @@ const context = (targetsHealthy: boolean) => ({
   evidenceDir: "evidence",
   roleArn: "<role-arn>",
   targetGroupArn: "<steps.alb.outputs.target-group-arn>",
-  baseUrl: "<steps.alb.outputs.url>",
+  baseUrl: "<steps.alb.outputs.https-url || steps.alb.outputs.url>",
+  resolve: "<steps.alb.outputs.https-resolve>",
   targetsHealthy,
 });
 
@@ -39,7 +40,8 @@ const context = (targetsHealthy: boolean) => ({
 function expected(value: string, targetsHealthy: boolean): string {
   const input = /^\$\{\{ inputs\.([\w-]+) \}\}$/.exec(value);
   if (input) return get(input[1] as string);
-  const output = /^\$\{\{ (steps\.[\w-]+\.outputs\.[\w-]+) \}\}$/.exec(value);
+  // `a || b` of step outputs: smoke computes it the same way (https-url, else url).
+  const output = /^\$\{\{ (steps\.[\w-]+\.outputs\.[\w-]+(?: \|\| steps\.[\w-]+\.outputs\.[\w-]+)?) \}\}$/.exec(value);
   if (output) return `<${output[1]}>`;
   const healthy = /^\$\{\{ steps\.targets\.outcome == 'success' && (.+) \|\| 0 \}\}$/.exec(value);
   if (healthy) {

@@ -143,11 +143,16 @@ export interface CycleOptions {
 }
 
 export async function albInputs(extra: Record<string, string | number | boolean> = {}) {
+  // Two free ports asked for one after the other can be the same one (the OS
+  // hands back a port just closed): the listener port must differ from a given
+  // https-port, or the action rightly refuses the pair. Bounded: 10 tries.
+  let listenerPort = await freePort();
+  for (let i = 0; i < 10 && String(listenerPort) === String(extra["https-port"]); i++) listenerPort = await freePort();
   return {
     "vpc-id": VPC,
     "subnet-ids": SUBNETS.join(","),
     "task-security-group-id": TASK_SG,
-    "listener-port": await freePort(),
+    "listener-port": listenerPort,
     "ingress-cidrs": "127.0.0.0/8",
     leg: uniqueLeg(),
     "timeout-seconds": 60,

@@ -102,7 +102,7 @@ describe("ephemeral-alb mode: sweep", () => {
       [{ "vpc-id": "vpc-nope" }, /^Input 'vpc-id': 'vpc-nope' is not a VPC ID/],
       [{ "ingress-cidrs": "10.0.0.0/33" }, /^Input 'ingress-cidrs': '10.0.0.0\/33' is not an IPv4 CIDR/],
       [{ "health-check-path": "healthz" }, /^Input 'health-check-path': must start with '\/'/],
-      [{ mode: "destroy" }, /^Input 'mode': must be one of 'create', 'sweep'/],
+      [{ mode: "scrub" }, /^Input 'mode': must be one of 'create', 'sweep', 'destroy'/],
     ];
     for (const [bad, message] of cases) {
       const r = await runAlb(emu, await albInputs(bad));
