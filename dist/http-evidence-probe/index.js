@@ -1,7 +1,7 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 303:
+/***/ 2684:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
@@ -73207,7 +73207,7 @@ var schema = __nccwpck_require__(896);
 var schema$1 = __nccwpck_require__(3559);
 var binary = __nccwpck_require__(6083);
 var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(2684);
+var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var schema$2 = __nccwpck_require__(5913);
 var set = __nccwpck_require__(1528);
@@ -73628,7 +73628,7 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 2684:
+/***/ 303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -73815,7 +73815,7 @@ var bool = __nccwpck_require__(8398);
 var float = __nccwpck_require__(5782);
 var int = __nccwpck_require__(873);
 var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(2684);
+var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var set = __nccwpck_require__(1528);
 var timestamp = __nccwpck_require__(4371);
@@ -75562,7 +75562,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -78373,7 +78373,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -78381,7 +78381,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -78389,7 +78389,7 @@ function warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -78492,6 +78492,8 @@ function getIDToken(aud) {
  */
 class errors_ConfigurationError extends Error {
     name = "ConfigurationError";
+    /** Where in a workspace file the mistake is: the failure is annotated there (`file=`, `line=`, `col=`). */
+    at;
 }
 /** A bad action input: names the input, says what was wrong and what to do. */
 class errors_InputError extends errors_ConfigurationError {
@@ -78567,7 +78569,373 @@ class OperationFailed extends errors_ConfigurationError {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/lib/inputs.ts
+
+
+function readString(get, name, opts = {}) {
+    const value = get(name).trim();
+    if (value !== "")
+        return value;
+    if (opts.default !== undefined)
+        return opts.default;
+    if (opts.required)
+        throw new errors_InputError(name, "is required but was empty.", `Set '${name}' in the step's 'with:'.`);
+    return "";
+}
+function readOptionalString(get, name) {
+    const value = get(name).trim();
+    return value === "" ? undefined : value;
+}
+const TRUE = new Set(["true", "True", "TRUE"]);
+const FALSE = new Set(["false", "False", "FALSE"]);
+/** Only the YAML 1.2 core-schema spellings of true/false, as @actions/core does. */
+function readBoolean(get, name, fallback, fix) {
+    const value = get(name).trim();
+    if (value === "")
+        return fallback;
+    if (TRUE.has(value))
+        return true;
+    if (FALSE.has(value))
+        return false;
+    throw new errors_InputError(name, `must be true or false, got '${value}'.`, fix);
+}
+function readNumber(get, name, opts) {
+    const raw = get(name).trim();
+    if (raw === "")
+        return opts.default;
+    const value = Number(raw);
+    const integer = opts.integer ?? true;
+    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || !/^-?[0-9.eE+]+$/.test(raw)) {
+        throw new errors_InputError(name, `must be ${integer ? "a whole number" : "a number"}, got '${raw}'.`);
+    }
+    if (opts.min !== undefined && value < opts.min) {
+        throw new errors_InputError(name, `must be at least ${opts.min}, got ${raw}.`);
+    }
+    if (opts.max !== undefined && value > opts.max) {
+        throw new errors_InputError(name, `must be at most ${opts.max}, got ${raw}.`);
+    }
+    return value;
+}
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** A duration in seconds, or with a unit (`500ms`, `30s`, `5m`, `1h`); returns milliseconds. */
+function readDurationMs(get, name, opts) {
+    const raw = get(name).trim();
+    if (raw === "")
+        return opts.defaultMs;
+    const m = DURATION.exec(raw);
+    if (!m)
+        throw new InputError(name, `must be a duration in seconds (e.g. 30) or with a unit (500ms, 30s, 5m), got '${raw}'.`);
+    const ms = Number(m[1]) * (UNIT_MS[m[2] ?? "s"] ?? 1000);
+    if (opts.minMs !== undefined && ms < opts.minMs)
+        throw new InputError(name, `must be at least ${opts.minMs / 1000}s, got '${raw}'.`);
+    if (opts.maxMs !== undefined && ms > opts.maxMs)
+        throw new InputError(name, `must be at most ${opts.maxMs / 1000}s, got '${raw}'.`);
+    return ms;
+}
+function readEnum(get, name, allowed, fallback) {
+    const raw = get(name).trim();
+    if (raw === "")
+        return fallback;
+    if (allowed.includes(raw))
+        return raw;
+    throw new errors_InputError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(", ")}, got '${raw}'.`);
+}
+/** One item per line (and, when `commas`, also comma separated); blank lines and `#` comments dropped. */
+function readList(get, name, opts = {}) {
+    const raw = get(name);
+    const parts = opts.commas ? raw.split(/[\n,]/) : raw.split("\n");
+    return parts.map((p) => p.trim()).filter((p) => p !== "" && !p.startsWith("#"));
+}
+/** Parses YAML (JSON is YAML too); errors name the input and the line. */
+function readYaml(get, name) {
+    const raw = get(name);
+    if (raw.trim() === "")
+        return undefined;
+    try {
+        return (0,dist/* parse */.qg)(raw, { strict: true, uniqueKeys: true });
+    }
+    catch (error) {
+        const msg = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw new errors_InputError(name, `is not valid YAML: ${msg}`, "Check indentation and quoting.");
+    }
+}
+/** Rejects keys a YAML object may not have, naming the input, the item and the allowed keys. */
+function assertKnownKeys(input, where, obj, allowed) {
+    for (const key of Object.keys(obj)) {
+        if (!allowed.includes(key)) {
+            throw new errors_InputError(input, `${where} has unknown key '${key}'.`, `Allowed keys: ${allowed.join(", ")}.`);
+        }
+    }
+}
+function isPlainObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1}$/;
+/** `aws-region` input, else AWS_REGION / AWS_DEFAULT_REGION. */
+function readRegion(get, name = "aws-region", env = process.env) {
+    const region = get(name).trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || "";
+    if (region === "") {
+        throw new errors_InputError(name, "no AWS region was given and neither AWS_REGION nor AWS_DEFAULT_REGION is set.", "Set 'aws-region' or run aws-actions/configure-aws-credentials first.");
+    }
+    if (!REGION.test(region))
+        throw new errors_InputError(name, `'${region}' is not an AWS region name (like us-west-2).`);
+    return region;
+}
+const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$/;
+function parseArn(arn) {
+    const m = ARN.exec(arn);
+    if (!m)
+        return undefined;
+    return {
+        partition: arn.split(":")[1] ?? "aws",
+        service: m[1] ?? "",
+        region: m[2] ?? "",
+        account: m[3] ?? "",
+        resource: m[4] ?? "",
+    };
+}
+/** An ARN of the given service (and resource prefix, e.g. `targetgroup/`). */
+function readArn(get, name, opts) {
+    const raw = get(name).trim();
+    if (raw === "") {
+        if (opts.required)
+            throw new InputError(name, "is required but was empty.");
+        return undefined;
+    }
+    const arn = parseArn(raw);
+    if (!arn || arn.service !== opts.service || (opts.resourcePrefix && !arn.resource.startsWith(opts.resourcePrefix))) {
+        const example = `arn:aws:${opts.service}:<region>:<account>:${opts.resourcePrefix ?? ""}...`;
+        throw new InputError(name, `'${raw}' is not a valid ARN of the expected kind (${example}).`);
+    }
+    return raw;
+}
+
+;// CONCATENATED MODULE: ./src/lib/masking.ts
+/**
+ * What every action masks in what it writes (PR comments, reports, logs), and
+ * the pieces the evidence-mask rule engine
+ * (src/actions/evidence-mask/engine/) builds its account-ID and RDS rules
+ * from. The team's rule: RDS endpoints become
+ * `****.****.<region>.rds.amazonaws.com`, account IDs become `************`,
+ * secret values never appear.
+ *
+ * A match has a context span (what had to be seen, e.g. `arn:aws:iam::`) and
+ * a value span (what is replaced). Only the value is replaced, and every
+ * replacement is chosen so that the same pattern does not match it again.
+ */
+const ACCOUNT_MASK = "************";
+const SECRET_MASK = "****";
+const RDS_MASK = "****.****.";
+const masking_REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
+/** `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps. */
+const ARN_ACCOUNT_ID = /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/dg;
+/** <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn. */
+const RDS_ENDPOINT = new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${masking_REGION}\.rds\.amazonaws\.com`, "dgi");
+/** Every RDS endpoint contains this: the regex is only tried near it (far cheaper than at every position). */
+const RDS_ANCHOR = ".rds.amazonaws.com";
+const RDS_LOOK_BACK = 160;
+/** Account IDs in ARNs from `from` on. */
+function arnAccountIds(text, from, rule = "account-id") {
+    const out = [];
+    const re = new RegExp(ARN_ACCOUNT_ID);
+    re.lastIndex = from;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+        out.push({ rule, from: m.index, to: m.index + m[0].length, start, end, replacement: ACCOUNT_MASK });
+    }
+    return out;
+}
+/**
+ * RDS endpoints around each occurrence of RDS_ANCHOR at or after `from`
+ * (`anchors`: their offsets, when already known; otherwise they are looked up).
+ */
+function rdsEndpoints(text, from, anchors) {
+    const out = [];
+    const re = new RegExp(RDS_ENDPOINT);
+    let next = from;
+    let previous = -Infinity;
+    const each = (i) => {
+        // As an indexOf loop sees them: occurrences that do not overlap the one before.
+        if (i < from || i < previous + RDS_ANCHOR.length)
+            return;
+        previous = i;
+        const upTo = text.slice(0, i + RDS_ANCHOR.length);
+        re.lastIndex = Math.max(next, i - RDS_LOOK_BACK);
+        for (let m = re.exec(upTo); m !== null; m = re.exec(upTo)) {
+            const to = m.index + m[0].length;
+            if (m.index <= i && to >= i + RDS_ANCHOR.length) {
+                const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+                out.push({ rule: "rds-endpoint", from: m.index, to, start, end, replacement: RDS_MASK });
+                next = to;
+                break;
+            }
+        }
+    };
+    if (anchors)
+        for (const i of anchors)
+            each(i);
+    else
+        for (let i = text.indexOf(RDS_ANCHOR, from); i !== -1; i = text.indexOf(RDS_ANCHOR, i + RDS_ANCHOR.length))
+            each(i);
+    return out;
+}
+/** Listed account IDs, with or without the console's dashes: the literal values to look for (digit-bounded). */
+function listedAccountIdForms(ids) {
+    return ids.flatMap((id) => [id, `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`]);
+}
+const isDigit = (c) => c >= 48 && c <= 57;
+/**
+ * Every occurrence of each value from `from` on (values longest first, each
+ * in order). With `digitBoundary`, a value must not be part of a longer run of digits.
+ */
+function literalMatches(text, from, opts) {
+    const out = [];
+    for (const value of opts.values) {
+        for (let i = text.indexOf(value, from); i !== -1; i = text.indexOf(value, i + 1)) {
+            const end = i + value.length;
+            if (opts.digitBoundary && (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(end))))
+                continue;
+            out.push({ rule: opts.rule, from: i, to: end, start: i, end, replacement: opts.replacement });
+        }
+    }
+    return out;
+}
+/** The literal values of a rule: unique, non-empty, longest first. */
+function literalValues(values) {
+    return [...new Set(values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
+}
+/**
+ * Matches (in rule order) reduced to values that do not overlap: the earliest
+ * value wins, and the longest of those starting at the same place (an
+ * Authorization header's value contains its Bearer token). A value that starts
+ * inside a kept one but reaches past it keeps its tail, so the union is
+ * masked: a secret that begins inside a token is not left half in clear.
+ */
+function mergeMatches(all) {
+    if (all.length <= 1)
+        return all;
+    all.sort((a, b) => a.start - b.start || b.end - a.end);
+    const kept = [];
+    let end = -1;
+    for (const m of all) {
+        if (m.end <= end)
+            continue;
+        kept.push(m.start < end ? { ...m, start: end } : m);
+        end = m.end;
+    }
+    return kept;
+}
+/** `text[from, to)` with the given (sorted, non-overlapping) matches replaced. */
+function applyMatches(text, matches, from = 0, to = text.length) {
+    let out = "";
+    let pos = from;
+    for (const m of matches) {
+        if (m.start < pos || m.end > to)
+            continue;
+        out += text.slice(pos, m.start) + m.replacement;
+        pos = m.end;
+    }
+    return out + text.slice(pos, to);
+}
+/** `mydb.abc123xyz.us-west-2.rds.amazonaws.com` -> `****.****.us-west-2.rds.amazonaws.com`. */
+function maskRdsEndpoint(text) {
+    return applyMatches(text, mergeMatches(rdsEndpoints(text, 0)));
+}
+/** Account IDs in ARNs, and the listed IDs anywhere, become `************`. */
+function maskAccountIds(text, extraIds = []) {
+    const all = arnAccountIds(text, 0);
+    if (extraIds.length > 0) {
+        const values = literalValues(listedAccountIdForms(extraIds));
+        all.push(...literalMatches(text, 0, { rule: "account-id", values, replacement: ACCOUNT_MASK, digitBoundary: true }));
+    }
+    return applyMatches(text, mergeMatches(all));
+}
+// Where a report says a 12-digit number is an account ID: an ARN, an ECR registry host, or a keyword
+// (`Account`, `AccountId`, `account-id`, `OwnerId`, `aws:SourceAccount`, `kms:CallerAccount` …) right before it.
+const ACCOUNT_ID_CONTEXTS = [
+    ARN_ACCOUNT_ID,
+    /(?<![0-9])(?<v>\d{12})\.dkr\.ecr(?:-fips)?\./g,
+    /\b(?:account(?:[-_ ]?ids?)?|owner(?:[-_ ]?id)?|(?:source|principal|resource|caller)[-_ ]?account)\\?["'`]?[ \t]*[:=]?[ \t]*\\?["'`]?(?<v>\d{12}|\d{4}-\d{4}-\d{4})(?![0-9])/gi,
+];
+/** The 12-digit account IDs a text names as such (in ARNs, ECR registry hosts, after an account keyword), dashes removed. */
+function accountIdsNamedIn(text) {
+    const ids = new Set();
+    for (const re of ACCOUNT_ID_CONTEXTS)
+        for (const m of text.matchAll(re))
+            ids.add((m.groups?.v ?? "").replace(/-/g, ""));
+    return [...ids];
+}
+/**
+ * Account IDs in text that people other than the job's log readers see (job
+ * summaries, annotations, PR comments): every ID the text names as one, and
+ * every ID in `known`, becomes `************` wherever it appears, as
+ * evidence-mask writes it. The IDs found are added to `known`, so an ID named
+ * in one message is masked in the next one too, even standing alone.
+ */
+function maskAccountIdsForReport(text, known) {
+    for (const id of accountIdsNamedIn(text))
+        known.add(id);
+    return maskAccountIds(text, [...known]);
+}
+
+;// CONCATENATED MODULE: ./src/lib/job-report.ts
+/**
+ * The one way anything reaches the places people other than the job's own
+ * log readers see: the job summary, annotations (`::error::`, `::warning::`,
+ * `::notice::`, the step's failure) and the pull request comment
+ * (`pr-comment.ts` passes the body through `forReport`). A job summary is
+ * shown to everyone who can read the run, before evidence-mask has run;
+ * annotations show on the pull request.
+ *
+ * Account IDs are masked here, as evidence-mask writes them (`************`),
+ * unless the step's `mask-account-ids` input is `false` (a private repository
+ * where copy-pastable ARNs matter more). Outputs are not masked: later steps
+ * need the real ARNs. Nothing in `src/` writes a summary, an annotation or a
+ * comment any other way (test/security/report-seam.test.ts checks it).
+ */
+
+
+
+const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
+let job_report_maskAccountIds = true;
+/** Account IDs named (in an ARN, after `Account` …) in anything written so far: masked wherever they appear next. */
+const knownAccountIds = new Set();
+/**
+ * Reads `mask-account-ids` (strict true/false, default true). A bad value
+ * throws the input error; masking stays on meanwhile, so the error itself
+ * and anything after it are masked.
+ */
+function job_report_configureJobReport(get) {
+    job_report_maskAccountIds = true;
+    job_report_maskAccountIds = readBoolean(get, MASK_ACCOUNT_IDS_INPUT, true, "Leave it out (account IDs are masked), or set false in a private repository to show full ARNs in summaries, annotations and comments.");
+}
+/** Text as it may be shown in a summary, an annotation or a comment. */
+function forReport(text) {
+    return job_report_maskAccountIds ? maskAccountIdsForReport(text, knownAccountIds) : text;
+}
+/** Appends to the job summary; false (nothing written) when the runner gave no summary file. */
+async function writeSummary(markdown, addEol = false) {
+    if (!process.env.GITHUB_STEP_SUMMARY)
+        return false;
+    await summary.addRaw(forReport(markdown), addEol).write();
+    return true;
+}
+const WRITERS = { error: error, warning: warning, notice: notice };
+/** An annotation (`::error file=…,line=…,title=…::message`). */
+function annotate(level, message, props = {}) {
+    const masked = props.title !== undefined ? { ...props, title: forReport(props.title) } : props;
+    WRITERS[level](forReport(message), masked);
+}
+/** Fails the step with an error annotation. */
+function job_report_failStep(message) {
+    setFailed(forReport(message));
+}
+
 ;// CONCATENATED MODULE: ./src/lib/run-action.ts
+
 
 
 /** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
@@ -78583,10 +78951,20 @@ function setOutputs(outputs) {
  */
 function reportFailure(step, error) {
     if (error instanceof errors_ConfigurationError) {
-        setFailed(error.message);
+        if (error.at) {
+            // setFailed's annotation, placed on the file (a pull request shows it on the line).
+            process.exitCode = ExitCode.Failure;
+            annotate("error", error.message, {
+                file: error.at.file,
+                ...(error.at.line !== undefined ? { startLine: error.at.line } : {}),
+                ...(error.at.column !== undefined ? { startColumn: error.at.column } : {}),
+            });
+            return;
+        }
+        job_report_failStep(error.message);
         return;
     }
-    setFailed(`${step}: ${errors_errorMessage(error)}`);
+    job_report_failStep(`${step}: ${errors_errorMessage(error)}`);
     if (error instanceof Error && error.stack)
         core_debug(error.stack);
 }
@@ -78602,16 +78980,19 @@ function reportStrayErrors(step) {
 }
 /**
  * The whole life of a `main.ts`: read and validate inputs (nothing is created
- * before they are all valid), run, write outputs, fail if asked to.
+ * before they are all valid; `mask-account-ids` first, for every action, so
+ * that whatever the step writes to its summary and annotations is masked as
+ * asked), run, write outputs, fail if asked to.
  */
 async function runAction(step, readInputs, run) {
     reportStrayErrors(step);
     try {
+        job_report_configureJobReport(actionInputs);
         const inputs = readInputs(actionInputs);
         const result = await run(inputs);
         setOutputs(result.outputs);
         if (result.failure)
-            setFailed(result.failure);
+            job_report_failStep(result.failure);
     }
     catch (error) {
         reportFailure(step, error);
@@ -78621,12 +79002,18 @@ async function runAction(step, readInputs, run) {
 async function runPost(step, run) {
     reportStrayErrors(`${step} (post)`);
     try {
+        configureJobReport(actionInputs);
+    }
+    catch {
+        // A bad value already failed the main step, which then created nothing: masking stays on.
+    }
+    try {
         const result = await run();
         if (result?.failure)
-            core.setFailed(`${step} (post): ${result.failure}`);
+            failStep(`${step} (post): ${result.failure}`);
     }
     catch (error) {
-        core.setFailed(`${step} (post): ${errorMessage(error)}`);
+        failStep(`${step} (post): ${errorMessage(error)}`);
         if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack)
             core.debug(error.stack);
     }
@@ -79057,7 +79444,7 @@ function curlError(error, ctx) {
 }
 
 // EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
-var dist = __nccwpck_require__(1970);
+var http_proxy_agent_dist = __nccwpck_require__(1970);
 // EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
 var https_proxy_agent_dist = __nccwpck_require__(3669);
 ;// CONCATENATED MODULE: ./src/lib/proxy.ts
@@ -79185,7 +79572,7 @@ class RunnerProxyAgent extends (external_node_http_default()).Agent {
         if (!agent) {
             agent = this.secure
                 ? new https_proxy_agent_dist.HttpsProxyAgent(proxy, { keepAlive: true })
-                : new dist.HttpProxyAgent(proxy, { keepAlive: true });
+                : new http_proxy_agent_dist.HttpProxyAgent(proxy, { keepAlive: true });
             this.viaProxy.set(proxy.href, agent);
         }
         return agent;
@@ -79308,6 +79695,75 @@ function openTunnel(proxy, target, timeoutMs, onConnect) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/tls-info.ts
+/**
+ * What the probe records of an https connection: the negotiated TLS version
+ * and cipher and the server certificate (subject, issuer, validity,
+ * fingerprint), as `curl -v` shows them. On a certificate the probe does not
+ * trust, a second handshake that sends nothing (never an HTTP request) reads
+ * the chain the server presented, so the failure can name the CA to trust.
+ */
+
+/** `{ CN: "a", O: ["b", "c"] }` -> `CN=a,O=b,O=c`. */
+function dn(name) {
+    if (!name)
+        return null;
+    const parts = Object.entries(name).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x}`));
+    return parts.length > 0 ? parts.join(",") : null;
+}
+const isoDate = (text) => (text ? new Date(text).toISOString() : null);
+function tlsInfo(socket, verified) {
+    const cert = socket.getPeerCertificate(false);
+    const has = cert && Object.keys(cert).length > 0;
+    return {
+        version: socket.getProtocol() ?? null,
+        cipher: socket.getCipher()?.name ?? null,
+        subject: has ? dn(cert.subject) : null,
+        issuer: has ? dn(cert.issuer) : null,
+        subject_alt_names: has ? (cert.subjectaltname ?? null) : null,
+        valid_from: has ? isoDate(cert.valid_from) : null,
+        valid_to: has ? isoDate(cert.valid_to) : null,
+        serial: has ? (cert.serialNumber ?? null) : null,
+        fingerprint256: has ? (cert.fingerprint256 ?? null) : null,
+        verified,
+    };
+}
+/** The issuer of the last certificate the server sent (its chain's root, or the CA above it). */
+function rootIssuer(cert) {
+    let current = cert;
+    for (let i = 0; i < 10 && current.issuerCertificate && current.issuerCertificate !== current; i++) {
+        current = current.issuerCertificate;
+    }
+    return dn(current.issuer);
+}
+/**
+ * One handshake to `host:port` that accepts any certificate, only to read
+ * what the server presents; it is ended as soon as the handshake completes,
+ * before a byte of application data. Undefined when it cannot connect.
+ */
+function presentedChain(host, port, servername, timeoutMs) {
+    return new Promise((resolve) => {
+        const socket = external_node_tls_default().connect({ host, port, rejectUnauthorized: false, ...(servername ? { servername } : {}) });
+        const done = (info) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(info);
+        };
+        const timer = setTimeout(() => done(undefined), timeoutMs);
+        socket.once("secureConnect", () => {
+            const info = tlsInfo(socket, false);
+            info.chain_root_issuer = rootIssuer(socket.getPeerCertificate(true));
+            done(info);
+        });
+        socket.once("error", () => done(undefined));
+    });
+}
+/** The CAs every https request trusts: Node's default store, plus `ca-file` (as NODE_EXTRA_CA_CERTS adds). */
+function trustedCas(extra) {
+    const defaults = external_node_tls_default().getCACertificates?.("default");
+    return [...(defaults ?? (external_node_tls_default()).rootCertificates), ...extra];
+}
+
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
 /**
  * One HTTP exchange measured the way `curl -w` reports it, with Node's own
@@ -79316,6 +79772,7 @@ function openTunnel(proxy, target, timeoutMs, onConnect) {
  * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
  * so the caller can write evidence before deciding anything.
  */
+
 
 
 
@@ -79397,6 +79854,8 @@ async function exchangeOnce(url, opts) {
             options.servername = host;
         options.rejectUnauthorized = !opts.insecure;
         options.checkServerIdentity = (_name, cert) => external_node_tls_default().checkServerIdentity(host, cert);
+        if (opts.ca)
+            options.ca = opts.ca;
     }
     const base = {};
     // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
@@ -79429,10 +79888,12 @@ async function exchangeOnce(url, opts) {
             ...(options.servername ? { servername: options.servername } : {}),
             rejectUnauthorized: !opts.insecure,
             checkServerIdentity: options.checkServerIdentity,
+            ...(opts.ca ? { ca: opts.ca } : {}),
         });
     }
     const timeLeft = Math.max(1, opts.timeoutMs - (external_node_perf_hooks_.performance.now() - start));
-    return new Promise((resolve) => {
+    let negotiated;
+    const hop = await new Promise((resolve) => {
         let raw = Buffer.alloc(0);
         let bytes = 0;
         // Through a CONNECT tunnel the TCP connection already stands.
@@ -79455,6 +79916,8 @@ async function exchangeOnce(url, opts) {
             hop.remotePort = socket?.remotePort ?? port;
             if (response)
                 hop.response = response;
+            if (negotiated)
+                hop.tls = negotiated;
             if (error) {
                 // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
                 const packet = error.rawPacket;
@@ -79505,6 +79968,7 @@ async function exchangeOnce(url, opts) {
             });
             s.on("secureConnect", () => {
                 timings.tls = since();
+                negotiated = tlsInfo(s, s.authorized);
             });
             s.on("data", (chunk) => {
                 timings.ttfb ??= since();
@@ -79561,6 +80025,35 @@ async function exchangeOnce(url, opts) {
         });
         req.end(opts.body);
     });
+    if (isHttps && !via && hop.error && CERTIFICATE_REFUSED.has(hop.error.code)) {
+        await explainCertificate(hop, connectHost, port, options.servername, Math.min(5_000, opts.timeoutMs));
+    }
+    return hop;
+}
+/** Certificate failures a look at the presented chain can explain. */
+const CERTIFICATE_REFUSED = new Set([
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+/**
+ * A refused certificate, explained: which CA the chain ends at (to trust with
+ * `ca-file`) or which names the certificate is for, read by a handshake that
+ * sends nothing; the certificate also goes into the evidence (`tls`).
+ */
+async function explainCertificate(hop, address, port, servername, timeoutMs) {
+    const seen = await presentedChain(address, port, servername, timeoutMs);
+    const error = hop.error;
+    if (!seen || !error)
+        return;
+    hop.tls = seen;
+    error.hint =
+        error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+            ? `the certificate is for ${seen.subject_alt_names ?? seen.subject ?? "no name"}: ask for one of those names, with 'resolve' pointing it at this address`
+            : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
 }
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 /** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
@@ -79646,7 +80139,7 @@ async function sampleLatency(spec, inputs, deps, opts) {
 }
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(303);
+var dist_cjs = __nccwpck_require__(2684);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var client_ecs_dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
@@ -79726,150 +80219,6 @@ function awsLogsApi(region, overrides = {}) {
             return { family: td?.family ?? "", revision: td?.revision ?? 0, containers: td?.containerDefinitions ?? [] };
         },
     };
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var yaml_dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/lib/inputs.ts
-
-
-function readString(get, name, opts = {}) {
-    const value = get(name).trim();
-    if (value !== "")
-        return value;
-    if (opts.default !== undefined)
-        return opts.default;
-    if (opts.required)
-        throw new errors_InputError(name, "is required but was empty.", `Set '${name}' in the step's 'with:'.`);
-    return "";
-}
-function readOptionalString(get, name) {
-    const value = get(name).trim();
-    return value === "" ? undefined : value;
-}
-const TRUE = new Set(["true", "True", "TRUE"]);
-const FALSE = new Set(["false", "False", "FALSE"]);
-/** Only the YAML 1.2 core-schema spellings of true/false, as @actions/core does. */
-function readBoolean(get, name, fallback) {
-    const value = get(name).trim();
-    if (value === "")
-        return fallback;
-    if (TRUE.has(value))
-        return true;
-    if (FALSE.has(value))
-        return false;
-    throw new errors_InputError(name, `must be true or false, got '${value}'.`);
-}
-function readNumber(get, name, opts) {
-    const raw = get(name).trim();
-    if (raw === "")
-        return opts.default;
-    const value = Number(raw);
-    const integer = opts.integer ?? true;
-    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || !/^-?[0-9.eE+]+$/.test(raw)) {
-        throw new errors_InputError(name, `must be ${integer ? "a whole number" : "a number"}, got '${raw}'.`);
-    }
-    if (opts.min !== undefined && value < opts.min) {
-        throw new errors_InputError(name, `must be at least ${opts.min}, got ${raw}.`);
-    }
-    if (opts.max !== undefined && value > opts.max) {
-        throw new errors_InputError(name, `must be at most ${opts.max}, got ${raw}.`);
-    }
-    return value;
-}
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** A duration in seconds, or with a unit (`500ms`, `30s`, `5m`, `1h`); returns milliseconds. */
-function readDurationMs(get, name, opts) {
-    const raw = get(name).trim();
-    if (raw === "")
-        return opts.defaultMs;
-    const m = DURATION.exec(raw);
-    if (!m)
-        throw new InputError(name, `must be a duration in seconds (e.g. 30) or with a unit (500ms, 30s, 5m), got '${raw}'.`);
-    const ms = Number(m[1]) * (UNIT_MS[m[2] ?? "s"] ?? 1000);
-    if (opts.minMs !== undefined && ms < opts.minMs)
-        throw new InputError(name, `must be at least ${opts.minMs / 1000}s, got '${raw}'.`);
-    if (opts.maxMs !== undefined && ms > opts.maxMs)
-        throw new InputError(name, `must be at most ${opts.maxMs / 1000}s, got '${raw}'.`);
-    return ms;
-}
-function readEnum(get, name, allowed, fallback) {
-    const raw = get(name).trim();
-    if (raw === "")
-        return fallback;
-    if (allowed.includes(raw))
-        return raw;
-    throw new errors_InputError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(", ")}, got '${raw}'.`);
-}
-/** One item per line (and, when `commas`, also comma separated); blank lines and `#` comments dropped. */
-function readList(get, name, opts = {}) {
-    const raw = get(name);
-    const parts = opts.commas ? raw.split(/[\n,]/) : raw.split("\n");
-    return parts.map((p) => p.trim()).filter((p) => p !== "" && !p.startsWith("#"));
-}
-/** Parses YAML (JSON is YAML too); errors name the input and the line. */
-function readYaml(get, name) {
-    const raw = get(name);
-    if (raw.trim() === "")
-        return undefined;
-    try {
-        return (0,yaml_dist/* parse */.qg)(raw, { strict: true, uniqueKeys: true });
-    }
-    catch (error) {
-        const msg = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        throw new errors_InputError(name, `is not valid YAML: ${msg}`, "Check indentation and quoting.");
-    }
-}
-/** Rejects keys a YAML object may not have, naming the input, the item and the allowed keys. */
-function assertKnownKeys(input, where, obj, allowed) {
-    for (const key of Object.keys(obj)) {
-        if (!allowed.includes(key)) {
-            throw new errors_InputError(input, `${where} has unknown key '${key}'.`, `Allowed keys: ${allowed.join(", ")}.`);
-        }
-    }
-}
-function isPlainObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1}$/;
-/** `aws-region` input, else AWS_REGION / AWS_DEFAULT_REGION. */
-function readRegion(get, name = "aws-region", env = process.env) {
-    const region = get(name).trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || "";
-    if (region === "") {
-        throw new errors_InputError(name, "no AWS region was given and neither AWS_REGION nor AWS_DEFAULT_REGION is set.", "Set 'aws-region' or run aws-actions/configure-aws-credentials first.");
-    }
-    if (!REGION.test(region))
-        throw new errors_InputError(name, `'${region}' is not an AWS region name (like us-west-2).`);
-    return region;
-}
-const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$/;
-function parseArn(arn) {
-    const m = ARN.exec(arn);
-    if (!m)
-        return undefined;
-    return {
-        partition: arn.split(":")[1] ?? "aws",
-        service: m[1] ?? "",
-        region: m[2] ?? "",
-        account: m[3] ?? "",
-        resource: m[4] ?? "",
-    };
-}
-/** An ARN of the given service (and resource prefix, e.g. `targetgroup/`). */
-function readArn(get, name, opts) {
-    const raw = get(name).trim();
-    if (raw === "") {
-        if (opts.required)
-            throw new InputError(name, "is required but was empty.");
-        return undefined;
-    }
-    const arn = parseArn(raw);
-    if (!arn || arn.service !== opts.service || (opts.resourcePrefix && !arn.resource.startsWith(opts.resourcePrefix))) {
-        const example = `arn:aws:${opts.service}:<region>:<account>:${opts.resourcePrefix ?? ""}...`;
-        throw new InputError(name, `'${raw}' is not a valid ARN of the expected kind (${example}).`);
-    }
-    return raw;
 }
 
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/probe-list.ts
@@ -80535,7 +80884,7 @@ function shownUrl(url) {
 function toReport(spec, ex, attempts, elapsed) {
     const res = ex.response;
     const expectations = res ? evaluate(spec.expect, res) : [];
-    const reasons = ex.error ? [ex.error.message] : [];
+    const reasons = ex.error ? [ex.error.hint ? `${ex.error.message} (${ex.error.hint})` : ex.error.message] : [];
     reasons.push(...describeFailures(expectations));
     return {
         name: spec.name,
@@ -80558,7 +80907,15 @@ function toReport(spec, ex, attempts, elapsed) {
             location: r.rawHeaders.find((_, i, a) => i % 2 === 1 && a[i - 1]?.toLowerCase() === "location") ?? null,
         })),
         expectations,
-        error: ex.error ? { code: ex.error.code, curl_exit: ex.error.curlExit, message: ex.error.message } : null,
+        error: ex.error
+            ? {
+                code: ex.error.code,
+                curl_exit: ex.error.curlExit,
+                message: ex.error.message,
+                ...(ex.error.hint ? { hint: ex.error.hint } : {}),
+            }
+            : null,
+        tls: ex.tls ?? null,
         reasons,
         evidence: [],
     };
@@ -80617,6 +80974,8 @@ async function runProbe(spec, inputs, deps, evidence) {
         followRedirects: inputs.followRedirects,
         resolve: inputs.resolve,
     };
+    if (inputs.ca)
+        opts.ca = inputs.ca;
     if (spec.body !== undefined)
         opts.body = spec.body;
     if (inputs.proxy)
@@ -80704,6 +81063,7 @@ async function run(inputs, deps) {
             max_body_bytes: inputs.maxBodyBytes,
             follow_redirects: inputs.followRedirects,
             insecure: inputs.insecure,
+            ca_file: inputs.caFile ?? null,
             resolve: inputs.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
             proxy: inputs.proxy
                 ? {
@@ -80778,6 +81138,7 @@ async function run(inputs, deps) {
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/deps.ts
 
 
+
 /** The real world: Node's HTTP, the clock, and the runner's log, annotations and job summary. */
 function actionDeps(inputs) {
     for (const secret of inputs.secrets)
@@ -80785,11 +81146,9 @@ function actionDeps(inputs) {
     return {
         ...defaultDeps(),
         info: (message) => info(message),
-        annotate: (level, message, title) => (level === "error" ? error : warning)(message, { title }),
+        annotate: (level, message, title) => annotate(level, message, { title }),
         writeSummary: async (markdown) => {
-            if (!process.env.GITHUB_STEP_SUMMARY)
-                return;
-            await summary.addRaw(markdown).write();
+            await writeSummary(markdown);
         },
     };
 }
@@ -80892,7 +81251,48 @@ function readPathInput(get, name, access, opts) {
     return resolveInputPath(name, readString(get, name, { default: opts.default }), access, pathRoots(opts.env));
 }
 
+;// CONCATENATED MODULE: ./src/lib/ca-file.ts
+
+
+
+
+
+/**
+ * `ca-file`: PEM certificates (a CA bundle) to trust besides an action's
+ * default authorities (http-evidence-probe: Node's store; secrets-rds-drift:
+ * the RDS CAs). A path input like every other: inside the workspace or
+ * RUNNER_TEMP, checked before anything is read.
+ */
+function readCaFile(get, env) {
+    const raw = readString(get, "ca-file");
+    if (raw === "")
+        return undefined;
+    const path = resolveInputPath("ca-file", raw, "read", pathRoots(env));
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(path, "utf8");
+    }
+    catch (error) {
+        throw new errors_InputError("ca-file", `'${raw}' cannot be read (${error.code ?? error}).`, "Give the PEM file of the CA that signed the server's certificate.");
+    }
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (pems.length === 0) {
+        throw new errors_InputError("ca-file", `'${raw}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+    }
+    for (const [i, pem] of pems.entries()) {
+        try {
+            new external_node_crypto_.X509Certificate(pem);
+        }
+        catch {
+            throw new errors_InputError("ca-file", `certificate ${i + 1} of '${raw}' is not a valid X.509 certificate.`);
+        }
+    }
+    return { path, pems };
+}
+
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/inputs.ts
+
+
 
 
 
@@ -80970,6 +81370,11 @@ function readProbeInputs(get, env = process.env) {
         secrets: [],
         correlation: readCorrelation(get, env),
     };
+    const caFile = readCaFile(get, env);
+    if (caFile) {
+        inputs.ca = trustedCas(caFile.pems);
+        inputs.caFile = caFile.path;
+    }
     const logs = readLogSettings(get, env, probes);
     if (logs)
         inputs.logs = logs;
