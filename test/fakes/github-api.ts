@@ -6,6 +6,7 @@
  *   POST  {prefix}/repos/:owner/:repo/issues/:number/comments
  *   PATCH {prefix}/repos/:owner/:repo/issues/comments/:id
  *   GET   {prefix}/repos/:owner/:repo/pulls?state=&head=owner:branch   (Link paging)
+ *   POST  {prefix}/repos/:owner/:repo/pulls   refused for GitHub Actions' token unless `actionsMayCreatePullRequests`
  *   GET   {prefix}/user          who a user token is; 403 for installation tokens
  *   GET   {prefix}/app           401 unless the token is an app's JWT (never, here)
  *   POST  {graphql}/graphql      `viewer { login databaseId }` for every kind of token
@@ -47,6 +48,9 @@ export interface FakePullRequest {
   state: "open" | "closed";
   /** Where the PR's head is: `owner/name` (a fork or the base repository), branch and commit. */
   head: { repo: string; ref: string; sha: string };
+  title?: string;
+  base?: string;
+  user?: FakeUser;
 }
 
 export interface RecordedRequest {
@@ -79,6 +83,15 @@ export interface GitHubFake {
   /** Answer the next N requests with 500 (retry tests). */
   failNext: number;
   pullRequests: FakePullRequest[];
+  /**
+   * The repository setting Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to create
+   * and approve pull requests". Off by default, as in a new repository since GitHub's change of 2022-05-03: the
+   * workflow's GITHUB_TOKEN then gets 403 "GitHub Actions is not permitted to create or approve pull requests."
+   * from POST /pulls, whatever `permissions:` the job has. Other tokens are not affected.
+   */
+  actionsMayCreatePullRequests: boolean;
+  /** Branches of the repository (a stand-in for `git push` adds to it); a pull request's head must be one. */
+  branches: string[];
   /** GraphQL answers 502 (an Enterprise Server whose GraphQL endpoint is unreachable). */
   graphqlDown: boolean;
   /** Seed a comment written by someone else (or by us in an earlier run); the same login always has the same id. */
@@ -120,6 +133,8 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
     forbidStatus: 403,
     failNext: 0,
     graphqlDown: false,
+    actionsMayCreatePullRequests: false,
+    branches: ["main"],
     pullRequests: [],
     addComment(issue, body, login = "someone") {
       const now = new Date().toISOString();
@@ -250,6 +265,54 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
           base: { ref: "main", repo: { full_name: "octo-org/papyrus" } },
         })),
       );
+      return;
+    }
+    if (/^\/repos\/[^/]+\/[^/]+\/pulls$/.test(path) && req.method === "POST") {
+      // https://docs.github.com/en/rest/pulls/pulls#create-a-pull-request
+      if (fake.forbid !== "none") {
+        send(fake.forbidStatus, {
+          message: fake.forbidStatus === 403 ? "Resource not accessible by integration" : "Not Found",
+        });
+        return;
+      }
+      if (me.id === GITHUB_ACTIONS_BOT.id && !fake.actionsMayCreatePullRequests) {
+        send(403, {
+          message: "GitHub Actions is not permitted to create or approve pull requests.",
+          documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+          status: "403",
+        });
+        return;
+      }
+      const { title, head, base } = (body ?? {}) as { title?: unknown; head?: unknown; base?: unknown };
+      const invalid = (field: string) =>
+        send(422, {
+          message: "Validation Failed",
+          errors: [{ resource: "PullRequest", field, code: "invalid" }],
+          documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request",
+        });
+      if (typeof title !== "string" || title === "") return invalid("title");
+      if (typeof base !== "string" || !fake.branches.includes(base)) return invalid("base");
+      if (typeof head !== "string" || !fake.branches.includes(head)) return invalid("head");
+      if (fake.pullRequests.some((p) => p.state === "open" && p.head.ref === head)) {
+        send(422, {
+          message: "Validation Failed",
+          errors: [
+            { resource: "PullRequest", code: "custom", message: `A pull request already exists for octo-org:${head}.` },
+          ],
+        });
+        return;
+      }
+      const number = 1 + Math.max(0, ...fake.pullRequests.map((p) => p.number));
+      const pr: FakePullRequest = {
+        number,
+        state: "open",
+        head: { repo: "octo-org/papyrus", ref: head, sha: "0123456789abcdef0123456789abcdef01234567" },
+        title,
+        base,
+        user: me,
+      };
+      fake.pullRequests.push(pr);
+      send(201, { number, state: "open", title, html_url: `https://github.example/octo-org/papyrus/pull/${number}` });
       return;
     }
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(path);

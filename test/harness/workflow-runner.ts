@@ -44,7 +44,10 @@ export interface WorkflowRunOptions {
   /** Environment every step gets (AWS_ENDPOINT_URL, credentials, GITHUB_API_URL ...). */
   env?: Record<string, string>;
   workspace?: string;
-  /** Stand-ins for third-party actions, by `owner/name` (without @ref); they may write into the workspace. */
+  /**
+   * Stand-ins for third-party actions, by `owner/name` (without @ref); they may write into the workspace. A stand-in
+   * that throws fails its step (its message becomes an `error` annotation, as the action's `core.setFailed` would).
+   */
   external?: Record<
     string,
     (inputs: Record<string, string>, job: { workspace: string }) => Promise<{ outputs?: Record<string, string> }>
@@ -54,6 +57,8 @@ export interface WorkflowRunOptions {
   /** The triggering event's payload and name (GITHUB_EVENT_PATH / GITHUB_EVENT_NAME). */
   event?: unknown;
   eventName?: string;
+  /** The `needs` context: outputs and result of the jobs this one depends on. */
+  needs?: Record<string, { outputs: Record<string, string>; result: "success" | "failure" | "skipped" }>;
 }
 
 export interface WorkflowRunResult {
@@ -115,6 +120,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
     workspace,
     sha: "0123456789abcdef0123456789abcdef01234567",
     ref: "refs/heads/main",
+    ref_name: "main",
     event_name: opts.eventName ?? "workflow_dispatch",
     event: (opts.event ?? {}) as Value,
     server_url: "https://github.com",
@@ -134,6 +140,7 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
       runner: { temp: runnerTemp, os: "Linux" },
       job: { status: jobFailed ? "failure" : "success" },
       vars: {},
+      needs: (opts.needs ?? {}) as unknown as Value,
       matrix: {},
       strategy: {},
     },
@@ -191,7 +198,22 @@ export async function runWorkflowJob(opts: WorkflowRunOptions): Promise<Workflow
           if (step.id) steps[step.id] = { outputs: {}, outcome: "success", conclusion: "success" };
           continue;
         }
-        const out = await standIn(withInputs, { workspace });
+        let out: { outputs?: Record<string, string> };
+        try {
+          out = await standIn(withInputs, { workspace });
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e);
+          if (!step["continue-on-error"]) jobFailed = true;
+          if (step.id) {
+            steps[step.id] = {
+              outputs: {},
+              outcome: "failure",
+              conclusion: step["continue-on-error"] ? "success" : "failure",
+            };
+          }
+          report({ label, id: step.id, phase: "main", status: "failure", note: `stand-in failed: ${message}` });
+          continue;
+        }
         if (step.id) steps[step.id] = { outputs: out.outputs ?? {}, outcome: "success", conclusion: "success" };
         report({ label, id: step.id, phase: "main", status: "success", note: "stand-in" });
         continue;
