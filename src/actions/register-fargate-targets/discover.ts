@@ -2,7 +2,7 @@ import {
   DescribeServicesCommand,
   DescribeTasksCommand,
   type ECSClient,
-  ListTasksCommand,
+  paginateListTasks,
   type Task,
 } from "@aws-sdk/client-ecs";
 import { awsErrorCode, describeFailure, InputError } from "../../lib/errors";
@@ -101,21 +101,13 @@ export async function findRunningTasks(
       }
       primaryDeploymentId = service.deployments?.find((d) => d.status === "PRIMARY")?.id;
       arns = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await describeFailure("ecs:ListTasks", () =>
-          ecs.send(
-            new ListTasksCommand({
-              cluster: inputs.cluster,
-              serviceName: inputs.service,
-              desiredStatus: "RUNNING",
-              ...(nextToken ? { nextToken } : {}),
-            }),
-          ),
+      await describeFailure("ecs:ListTasks", async () => {
+        const pages = paginateListTasks(
+          { client: ecs },
+          { cluster: inputs.cluster, serviceName: inputs.service, desiredStatus: "RUNNING" },
         );
-        arns.push(...(page.taskArns ?? []));
-        nextToken = page.nextToken;
-      } while (nextToken);
+        for await (const page of pages) arns.push(...(page.taskArns ?? []));
+      });
     }
     const tasks = arns.length > 0 ? await describeTasks(ecs, inputs.cluster, arns) : [];
     return { discovery: await selectTargets(ecs, inputs, tasks, primaryDeploymentId), tasks };

@@ -1,11 +1,13 @@
 import {
   type DBCluster,
   type DBInstance,
-  DescribeDBClusterParametersCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
-  DescribeDBParametersCommand,
   type Parameter,
+  paginateDescribeDBClusterParameters,
+  paginateDescribeDBClusters,
+  paginateDescribeDBInstances,
+  paginateDescribeDBParameters,
   type RDSClient,
 } from "@aws-sdk/client-rds";
 import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, operationError } from "../../lib/errors";
@@ -41,7 +43,8 @@ export type TargetSource =
   | "secret's RDS tags"
   | "endpoint equal to the secret's host";
 
-const MAX_PAGES = 200;
+/** MaxRecords of every Describe* page (RDS allows 20 to 100). */
+const PAGE_SIZE = 100;
 
 function notFound(error: unknown, what: RegExp): boolean {
   const code = awsErrorCode(error) ?? (error as { name?: string } | null)?.name ?? "";
@@ -137,37 +140,33 @@ export async function describeCluster(rds: RDSClient, identifier: string, source
   return clusterTarget(db);
 }
 
-/** The instance or cluster one of whose endpoints is `host`: every page of instances, then of clusters. */
+/** The instance or cluster one of whose endpoints is `host`: the pages of instances, then of clusters, until a hit. */
 export async function findTargetByHost(rds: RDSClient, host: string): Promise<DbTarget | undefined> {
   const wanted = normalizeHost(host);
-  let marker: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await describeFailure("rds:DescribeDBInstances", () =>
-      rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
-    );
-    const hit = (out.DBInstances ?? []).find(
-      (db) => db.Endpoint?.Address && normalizeHost(db.Endpoint.Address) === wanted,
-    );
-    if (hit)
-      return hit.DBClusterIdentifier
-        ? describeInstance(rds, hit.DBInstanceIdentifier ?? "", "endpoint equal to the secret's host")
-        : instanceTarget(hit);
-    marker = out.Marker;
-    if (!marker) break;
-  }
-  marker = undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const out = await describeFailure("rds:DescribeDBClusters", () =>
-      rds.send(new DescribeDBClustersCommand({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })),
-    );
-    const hit = (out.DBClusters ?? []).find((db) =>
-      [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted),
-    );
-    if (hit) return clusterTarget(hit);
-    marker = out.Marker;
-    if (!marker) break;
-  }
-  return undefined;
+  const paging = { client: rds, pageSize: PAGE_SIZE };
+  const hit = await describeFailure("rds:DescribeDBInstances", async () => {
+    for await (const page of paginateDescribeDBInstances(paging, {})) {
+      const found = (page.DBInstances ?? []).find(
+        (db) => db.Endpoint?.Address && normalizeHost(db.Endpoint.Address) === wanted,
+      );
+      if (found) return found;
+    }
+    return undefined;
+  });
+  if (hit)
+    return hit.DBClusterIdentifier
+      ? describeInstance(rds, hit.DBInstanceIdentifier ?? "", "endpoint equal to the secret's host")
+      : instanceTarget(hit);
+  const cluster = await describeFailure("rds:DescribeDBClusters", async () => {
+    for await (const page of paginateDescribeDBClusters(paging, {})) {
+      const found = (page.DBClusters ?? []).find((db) =>
+        [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted),
+      );
+      if (found) return found;
+    }
+    return undefined;
+  });
+  return cluster ? clusterTarget(cluster) : undefined;
 }
 
 export interface ForceSsl {
@@ -203,21 +202,15 @@ export async function readForceSsl(rds: RDSClient, target: DbTarget): Promise<Fo
   if (!group) return { required: defaultForceSsl(target), note: "the DB reports no parameter group" };
   const operation = group.kind === "cluster" ? "rds:DescribeDBClusterParameters" : "rds:DescribeDBParameters";
   const found = new Map<string, Parameter>();
-  let marker: string | undefined;
+  const paging = { client: rds, pageSize: PAGE_SIZE };
   try {
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const paging = { MaxRecords: 100, ...(marker ? { Marker: marker } : {}) };
-      const out =
-        group.kind === "cluster"
-          ? await rds.send(
-              new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group.name, ...paging }),
-            )
-          : await rds.send(new DescribeDBParametersCommand({ DBParameterGroupName: group.name, ...paging }));
-      for (const p of out.Parameters ?? [])
+    const pages =
+      group.kind === "cluster"
+        ? paginateDescribeDBClusterParameters(paging, { DBClusterParameterGroupName: group.name })
+        : paginateDescribeDBParameters(paging, { DBParameterGroupName: group.name });
+    for await (const page of pages)
+      for (const p of page.Parameters ?? [])
         if (p.ParameterName && TLS_PARAMETERS.includes(p.ParameterName)) found.set(p.ParameterName, p);
-      marker = out.Marker;
-      if (!marker) break;
-    }
   } catch (error) {
     if (!unsupported(error)) throw operationError(operation, error);
     return {

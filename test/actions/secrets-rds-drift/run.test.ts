@@ -97,11 +97,19 @@ beforeEach(() => {
 
 describe("run (SDK mocked)", () => {
   it("finds the instance by the secret's host across pages, passes, and shows no secret value", async () => {
-    rds.on(DescribeDBInstancesCommand, { MaxRecords: 100 }).resolves({
-      DBInstances: [instance({ Endpoint: { Address: "other.c9akciq32xyz.us-west-2.rds.amazonaws.com", Port: 5432 } })],
-      Marker: "p2",
+    // Markers as sent: the SDK's paginator reuses one input object, so the call history shows only the last one.
+    const markers: (string | undefined)[] = [];
+    rds.on(DescribeDBInstancesCommand, { MaxRecords: 100 }).callsFake((input: { Marker?: string }) => {
+      markers.push(input.Marker);
+      return input.Marker === "p2"
+        ? { DBInstances: [instance()] }
+        : {
+            DBInstances: [
+              instance({ Endpoint: { Address: "other.c9akciq32xyz.us-west-2.rds.amazonaws.com", Port: 5432 } }),
+            ],
+            Marker: "p2",
+          };
     });
-    rds.on(DescribeDBInstancesCommand, { MaxRecords: 100, Marker: "p2" }).resolves({ DBInstances: [instance()] });
     const result = await run(inputs({ "connect-check": "true" }), deps());
     expect(result.failure).toBeUndefined();
     expect(result.outputs.result).toBe("pass");
@@ -120,7 +128,7 @@ describe("run (SDK mocked)", () => {
     for (const value of [PASSWORD, HOST, "papyrus_admin", "c9akciq32xyz", "123456789012"])
       expect(all).not.toContain(value);
     expect(all).toContain("****.****.us-west-2.rds.amazonaws.com");
-    expect(rds.commandCalls(DescribeDBInstancesCommand).map((c) => c.args[0].input.Marker)).toEqual([undefined, "p2"]);
+    expect(markers).toEqual([undefined, "p2"]);
   });
 
   it("fails on drift with the fields named, and reports the wrong password's SQLSTATE with the user name hidden", async () => {
