@@ -32,7 +32,7 @@ export interface MaskReport {
   unmaskable: { secretId: string; field: string | undefined }[];
 }
 
-export function remainingOf(scan: FileScan): FileOutcome["remaining"] {
+export function remainingOf(scan: Pick<FileScan, "counts" | "firstLine">): FileOutcome["remaining"] {
   const out: FileOutcome["remaining"] = {};
   for (const [rule, count] of Object.entries(scan.counts)) out[rule] = { count, line: scan.firstLine[rule] ?? 1 };
   return out;

@@ -151,14 +151,13 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
       const scan = await maskFileStream(file, masker, { ...opts(stream), rewrite: false, onValue });
       Object.assign(outcome, { bytes: scan.bytes, binary: scan.binary, remaining: remainingOf(scan) });
     } else {
-      const scan = await maskFileStream(file, masker, { ...opts(stream), rewrite: true, onValue });
+      const verify = inputs.mode === "mask-and-verify";
+      const scan = await maskFileStream(file, masker, { ...opts(stream), rewrite: true, verify, onValue });
       Object.assign(outcome, { bytes: scan.bytes, binary: scan.binary, rewritten: scan.rewritten });
       if (scan.binary) outcome.remaining = remainingOf(scan);
       else outcome.masked = scan.counts;
-      if (inputs.mode === "mask-and-verify" && scan.rewritten) {
-        const again = await maskFileStream(file, masker, { ...opts(stream), rewrite: false, onValue });
-        outcome.remaining = remainingOf(again);
-      }
+      // The masked bytes were scanned as they were written (the verification pass, without reading them back).
+      if (scan.rewritten && scan.verified) outcome.remaining = remainingOf(scan.verified);
     }
     outcomes.push(outcome);
   }

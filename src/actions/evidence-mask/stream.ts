@@ -14,6 +14,12 @@ export interface StreamOptions {
   chunkBytes?: number;
   /** Write the masked text back (atomically). False: only count (verify). */
   rewrite: boolean;
+  /**
+   * With `rewrite`: also scan the masked bytes as they are written (the
+   * verification of `mask-and-verify`), in the same pass instead of reading
+   * the rewritten file back. The result is in `FileScan.verified`.
+   */
+  verify?: boolean;
   /** Called with every value found (the text a match replaces), for core.setSecret. */
   onValue?: (value: string) => void;
   /** Test-only: pause after each written chunk so a test can kill the process mid-rewrite. */
@@ -29,6 +35,8 @@ export interface FileScan {
   /** 1-based line of the first match per rule. */
   firstLine: Record<string, number>;
   rewritten: boolean;
+  /** With `verify`: what the rules still find in the masked bytes (those written, when `rewritten`). */
+  verified?: { counts: Record<string, number>; firstLine: Record<string, number> };
 }
 
 /**
@@ -49,15 +57,19 @@ export async function maskFileStream(
   try {
     const stat = await input.stat();
     result.bytes = stat.size;
+    const sessionOpts = {
+      ...(opts.chunkBytes !== undefined ? { chunkBytes: opts.chunkBytes } : {}),
+      ...(opts.onValue ? { onValue: opts.onValue } : {}),
+    };
+    // The verification reads what is written, as it is written: the same bytes the rename publishes.
+    const verifier = opts.rewrite && opts.verify ? masker.session(undefined, sessionOpts) : undefined;
     const sink = async (masked: Uint8Array) => {
       if (!output) return;
+      if (verifier) await verifier.push(masked);
       await output.write(masked);
       if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     };
-    const session = masker.session(opts.rewrite ? sink : undefined, {
-      ...(opts.chunkBytes !== undefined ? { chunkBytes: opts.chunkBytes } : {}),
-      ...(opts.onValue ? { onValue: opts.onValue } : {}),
-    });
+    const session = masker.session(opts.rewrite ? sink : undefined, sessionOpts);
     let sniffed = false;
     for (;;) {
       const { bytesRead } = await input.read(session.window, session.length, session.space, null);
@@ -78,6 +90,10 @@ export async function maskFileStream(
     result.counts = scan.counts;
     result.firstLine = scan.firstLine;
     const total = Object.values(scan.counts).reduce((a, b) => a + b, 0);
+    if (verifier) {
+      const again = await verifier.end();
+      result.verified = { counts: again.counts, firstLine: again.firstLine };
+    }
     if (output && tempPath) {
       if (total > 0) {
         await output.chmod(stat.mode & 0o7777);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { builtInRules, literalRule, maskAll, maskText } from "../../../src/actions/evidence-mask/engine";
+import { builtInRules, literalRule, maskAll, maskText, regexRule } from "../../../src/actions/evidence-mask/engine";
 import { commonDirectory, expandGlobs, globToRegExp } from "../../../src/actions/evidence-mask/glob";
 import { secretForms } from "../../../src/actions/evidence-mask/secret-forms";
 import { planSecrets } from "../../../src/actions/evidence-mask/secrets";
@@ -147,6 +147,33 @@ describe("streaming", () => {
     }
     expect(statSync(file).mode & 0o777).toBe(0o640);
     expect(readdirSync(d)).toEqual(["big.log"]);
+  });
+
+  it("verifies in the same pass: the masked bytes as written are scanned, as a read-back scan would", async () => {
+    const d = dir();
+    const file = join(d, "big.log");
+    // A rule whose replacement it matches again: the verification must find every one, at the first line.
+    const sticky = regexRule({
+      name: "ticket",
+      description: "test",
+      regex: /tkt-[0-9]+/,
+      replacement: "tkt-0",
+      maxLength: 32,
+    });
+    const original = `head\n${bigLog(60_000)}tkt-12 tkt-345\n`;
+    for (const chunkBytes of [97, 4093]) {
+      writeFileSync(file, original);
+      const scan = await maskFileStream(file, [...rules(), sticky], { rewrite: true, verify: true, chunkBytes });
+      const readBack = await maskFileStream(file, [...rules(), sticky], { rewrite: false, chunkBytes });
+      expect(scan.verified).toEqual({ counts: readBack.counts, firstLine: readBack.firstLine });
+      expect(scan.verified?.counts).toEqual({ ticket: 2 });
+      expect(scan.verified?.firstLine.ticket).toBe(original.split("\n").length - 1);
+    }
+    // Nothing the built-in rules mask is found again.
+    writeFileSync(file, original);
+    const clean = await maskFileStream(file, rules(), { rewrite: true, verify: true, chunkBytes: 4093 });
+    expect(clean.rewritten).toBe(true);
+    expect(clean.verified).toEqual({ counts: {}, firstLine: {} });
   });
 
   it("reports the first line of each rule, and leaves a file without matches untouched", async () => {

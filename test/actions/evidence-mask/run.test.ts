@@ -115,6 +115,19 @@ describe("run", () => {
     );
   });
 
+  it("mask-and-verify fails without uploading when the masked bytes still match a rule, naming file and line", async () => {
+    const ws = mkdtempSync(join(tmpdir(), "mask-run-"));
+    mkdirSync(join(ws, "evidence"));
+    writeFileSync(join(ws, "evidence/a.log"), `one\ntwo\nticket tkt-12 key ${ACCESS_KEY_ID}\n`);
+    const f = fakeDeps(ws);
+    const customRules = "- name: ticket\n  regex: 'tkt-[0-9]+'\n  replacement: tkt-0\n";
+    const result = await run(readInputs(inputsFrom({ "artifact-name": "ev", "custom-rules": customRules }), {}), f.deps);
+    expect(result.outputs.result).toBe("failed");
+    expect(readFileSync(join(ws, "evidence/a.log"), "utf8")).toBe("one\ntwo\nticket tkt-0 key ****\n");
+    expect(result.failure).toMatch(/Verification found 1 value\(s\).*evidence\/a\.log:3.*ticket.*Nothing was uploaded/);
+    expect(f.uploads).toEqual([]);
+  });
+
   it("fails without uploading when a binary file holds a secret", async () => {
     const ws = mkdtempSync(join(tmpdir(), "mask-run-"));
     mkdirSync(join(ws, "evidence"));
