@@ -121,7 +121,10 @@ describe("run", () => {
     writeFileSync(join(ws, "evidence/a.log"), `one\ntwo\nticket tkt-12 key ${ACCESS_KEY_ID}\n`);
     const f = fakeDeps(ws);
     const customRules = "- name: ticket\n  regex: 'tkt-[0-9]+'\n  replacement: tkt-0\n";
-    const result = await run(readInputs(inputsFrom({ "artifact-name": "ev", "custom-rules": customRules }), {}), f.deps);
+    const result = await run(
+      readInputs(inputsFrom({ "artifact-name": "ev", "custom-rules": customRules }), {}),
+      f.deps,
+    );
     expect(result.outputs.result).toBe("failed");
     expect(readFileSync(join(ws, "evidence/a.log"), "utf8")).toBe("one\ntwo\nticket tkt-0 key ****\n");
     expect(result.failure).toMatch(/Verification found 1 value\(s\).*evidence\/a\.log:3.*ticket.*Nothing was uploaded/);
