@@ -6,16 +6,19 @@
  *
  * Nothing outlives the command: the ALB's state is kept in memory after every
  * single create (the store ephemeral-alb saves to), and the destroy runs from
- * it after the probe, after any error, and on the first SIGINT/SIGTERM. A
+ * it after the probe, after any error, and on the first SIGINT/SIGTERM: as
+ * ephemeral-alb's own `mode: destroy` (the workflow's destroy step), from a
+ * cycle file in a private temporary RUNNER_TEMP, so the proof it writes,
+ * `<ts>_alb_destroy.json`, is the workflow's. A
  * create still in flight when the signal came is waited for (bounded) and
  * destroyed too. A second signal stops at once, printing what is left and the
  * `sweep` command that removes it.
  */
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { albClients } from "../actions/ephemeral-alb/clients";
-import { destroyFromState } from "../actions/ephemeral-alb/destroy";
+import { CycleFiles } from "../actions/ephemeral-alb/cycle-file";
 import { readInputs as readAlbInputs } from "../actions/ephemeral-alb/inputs";
 import { run as runAlb } from "../actions/ephemeral-alb/run";
 import type { AlbState } from "../actions/ephemeral-alb/state";
@@ -186,6 +189,13 @@ export function smokeStepInputs(get: (name: string) => string, c: StepContext) {
       "fail-on": "never",
       ...common,
     },
+    // The composite's `mode: destroy` step (it has no id in action.yml).
+    destroy: {
+      mode: "destroy",
+      "aws-region": c.region,
+      "mask-account-ids": get("mask-account-ids"),
+      "evidence-dir": c.evidenceDir,
+    },
     mask: {
       path: `${c.evidenceDir}/**`,
       mode: "mask-and-verify",
@@ -223,6 +233,7 @@ async function execute(
       actionSource("register-fargate-targets", steps(targetGroupArn, "", true).targets),
     probe: (baseUrl: string, targetsHealthy: boolean, resolve = "") =>
       actionSource("http-evidence-probe", steps("", baseUrl, targetsHealthy, resolve).probe),
+    destroy: actionSource("ephemeral-alb", steps("", "", true).destroy),
     mask: actionSource("evidence-mask", steps("", "", true).mask),
   };
   // The run's identity (names and the run-id tag): this invocation, not a workflow run.
@@ -233,6 +244,15 @@ async function execute(
   readRegisterInputs(with_.register(PLACEHOLDER_TG), env);
   readProbeInputs(with_.probe("http://placeholder.invalid", true), env);
   const maskInputs = readMaskInputs(with_.mask, env);
+  // `mode: destroy` reads the cycle from RUNNER_TEMP: a private folder of this invocation, removed at the end.
+  const runnerTemp = mkdtempSync(join(tmpdir(), "ecs-alb-smoke-"));
+  let destroyInputs: ReturnType<typeof readAlbInputs>;
+  try {
+    destroyInputs = readAlbInputs(with_.destroy, { ...env, RUNNER_TEMP: runnerTemp });
+  } catch (error) {
+    rmSync(runnerTemp, { recursive: true, force: true });
+    throw error;
+  }
 
   let albState: AlbState | undefined;
   let registered: RegisteredState | undefined;
@@ -351,9 +371,15 @@ async function execute(
     if (first && registered) {
       destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
     }
-    destroyed.push(
-      await destroyFromState(JSON.stringify(st), { clients: albClients, summary: async (md) => cons.report(md) }),
-    );
+    // As the create step's store writes it on a runner; a fresh record per pass (not marked destroyed).
+    new CycleFiles(runnerTemp).write({ state: st, job: env.GITHUB_JOB, runAttempt: env.GITHUB_RUN_ATTEMPT });
+    try {
+      const result = await runAlb(destroyInputs, albDeps(cons, region));
+      outputs.destroy = result.outputs;
+      destroyed.push(result);
+    } catch (error) {
+      destroyed.push({ failure: errorMessage(error) });
+    }
     for (const id of known) gone.add(id);
   };
 
@@ -466,6 +492,7 @@ async function execute(
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    rmSync(runnerTemp, { recursive: true, force: true });
   }
 }
 

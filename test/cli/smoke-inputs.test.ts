@@ -18,8 +18,10 @@ interface Step {
   with?: Record<string, string | number | boolean>;
 }
 const doc = parse(readFileSync(join(ROOT, "action.yml"), "utf8")) as { runs: { steps: Step[] } };
-// The composite's \`mode: destroy\` step is not mapped: smoke destroys from the state it keeps in memory (also on a signal).
-const actionSteps = doc.runs.steps.filter((s) => s.uses?.includes("/actions/") && s.with?.mode !== "destroy");
+// The composite's \`mode: destroy\` step has no id: smoke calls it \`destroy\`.
+const actionSteps = doc.runs.steps
+  .filter((s) => s.uses?.includes("/actions/"))
+  .map((s) => (s.id === undefined && s.with?.mode === "destroy" ? { ...s, id: "destroy" } : s));
 /** Inputs the command line does not pass: nothing is uploaded (README, "From a terminal"). */
 const NOT_PASSED: Record<string, string[]> = { mask: ["artifact-name", "retention-days"] };
 /** Inputs only the command line passes: --evidence-dir. */
@@ -54,8 +56,8 @@ function expected(value: string, targetsHealthy: boolean): string {
 }
 
 describe("smoke's steps get the root action.yml's with:", () => {
-  it("covers the composite's five action steps", () => {
-    expect(actionSteps.map((s) => s.id)).toEqual(["preflight", "alb", "targets", "probe", "mask"]);
+  it("covers the composite's six action steps", () => {
+    expect(actionSteps.map((s) => s.id)).toEqual(["preflight", "alb", "targets", "probe", "destroy", "mask"]);
   });
 
   it.each([true, false])("every with: entry (targets healthy: %s)", (healthy) => {

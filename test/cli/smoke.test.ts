@@ -2,7 +2,8 @@
  * `ecs-alb-smoke smoke` end to end, through the bundled CLI as a separate
  * process: the embedded default (two sample-app tasks, a real PostgreSQL, the
  * emulator with IAM enforcement on and the CI role holding only the documented
- * policies). The whole cycle passes with the workflow's evidence kinds; SIGINT
+ * policies). The whole cycle passes with the workflow's evidence kinds (the
+ * destroy proof included); SIGINT
  * at seeded moments leaves nothing in the emulator; a second SIGINT names the
  * sweep command, and that command removes what was left.
  */
@@ -122,6 +123,21 @@ describe("ecs-alb-smoke smoke", () => {
     expect(all).not.toContain(ACCOUNT);
     expect(all).not.toContain(db.password);
     expect(`${r.stdout}${r.stderr}`).not.toContain(db.password);
+    // The destroy proof of ephemeral-alb's `mode: destroy`: every resource of the cycle deleted and shown gone.
+    const proofFile = files.find((f) => f.endsWith("_alb_destroy.json")) as string;
+    const proof = JSON.parse(readFileSync(join(r.cwd, "evidence", proofFile), "utf8")) as {
+      mode: string;
+      cycles: { status: string; resources: { resource: string; gone: boolean }[] }[];
+    };
+    expect(proof.mode).toBe("destroy");
+    expect(proof.cycles.map((c) => c.status)).toEqual(["destroyed"]);
+    expect(proof.cycles[0]?.resources.map((x) => [x.resource, x.gone]).sort()).toEqual([
+      ["listener", true],
+      ["load balancer", true],
+      ["security group", true],
+      ["target group", true],
+      ["task ingress rule", true],
+    ]);
 
     // The same cycle as the alb-smoke workflow runs it (emulator emptied by the CLI's teardown).
     const artifacts = await startArtifactService();
@@ -152,10 +168,8 @@ describe("ecs-alb-smoke smoke", () => {
         external: { "aws-actions/configure-aws-credentials": async () => ({}) },
       });
       expect(job.failed).toBe(false);
-      // The one known difference: smoke destroys from the state it keeps in memory (also on a signal) and does
-      // not yet write the workflow's destroy proof, alb_destroy.json (README, "From a terminal").
-      const workflowKinds = kinds(evidenceOf(job.workspace)).filter((k) => k !== "alb_destroy.json");
-      expect(kinds(evidenceOf(job.workspace))).toContain("alb_destroy.json");
+      const workflowKinds = kinds(evidenceOf(job.workspace));
+      expect(workflowKinds).toContain("alb_destroy.json");
       expect(workflowKinds).toContain("mask_report.json");
       expect(kinds(files)).toEqual(workflowKinds);
     } finally {
@@ -210,6 +224,10 @@ describe("ecs-alb-smoke smoke", () => {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toContain("smoke: FAIL");
       expect(r.stderr).toMatch(/Registering the RUNNING tasks and waiting until healthy: FAILED/);
+      // While it waits, a line per tick with the targets' states and the elapsed time.
+      expect(r.stderr).toMatch(
+        /^\[ *\d+\.\ds\] Registering the RUNNING tasks and waiting until healthy: 2 target\(s\): \d+ \w+(, \d+ \w+)* … \d+ s$/m,
+      );
       expect(r.stderr).toMatch(/Destroy: done/);
       expect(emu.emulator.leftovers()).toEqual({});
       const files = kinds(evidenceOf(r.cwd));
@@ -270,6 +288,8 @@ describe("ecs-alb-smoke smoke interrupted", () => {
       expect(emu.emulator.leftovers()).toEqual({});
       const files = evidenceOf(r.cwd);
       expect(kinds(files)).toContain("mask_report.json");
+      // The destroy ran as the workflow's `mode: destroy`: its proof is in the evidence.
+      expect(kinds(files)).toContain("alb_destroy.json");
       const all = files.map((f) => readFileSync(join(r.cwd, "evidence", f), "utf8")).join("\n");
       expect(all).not.toContain(ACCOUNT);
     },
