@@ -24,7 +24,14 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Called with stderr as it grows (to send a signal at a chosen moment). */
   onStderr?: (all: string, child: ChildProcess) => void;
+  /**
+   * Run it on a terminal: a pseudo-terminal of util-linux `script`, whose
+   * output (the CLI's stdout and stderr, both on the terminal) is `stdout`.
+   */
+  tty?: boolean;
 }
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 export function startCli(args: string[], opts: CliOptions = {}): { child: ChildProcess; result: Promise<CliResult> } {
   const cwd = opts.cwd ?? mkdtempSync(join(tmpdir(), "eas-cli-"));
@@ -50,7 +57,14 @@ export function startCli(args: string[], opts: CliOptions = {}): { child: ChildP
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  const child = spawn(bundleNode(), [bundlePath("cli"), ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const command = [bundleNode(), bundlePath("cli"), ...args];
+  const child = opts.tty
+    ? spawn("script", ["-q", "-e", "-c", command.map(shellQuote).join(" "), "/dev/null"], {
+        cwd,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+    : spawn(command[0] as string, command.slice(1), { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout?.setEncoding("utf8").on("data", (d: string) => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentTaskDefinition, scenario, workspaceWith } from "../actions/iam-simulate-preflight/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { type SampleApp, startSampleApp } from "../fixtures/sample-app";
-import { runCli } from "./cli";
+import { type CliResult, runCli } from "./cli";
 
 let app: SampleApp;
 beforeAll(async () => {
@@ -51,6 +51,24 @@ describe("ecs-alb-smoke probe", () => {
     expect(r.stdout).toMatch(/^healthz +http:\/\/[\d.]+:\d+\/healthz +200 /m);
     expect(r.stdout).toContain("probe: FAIL");
   });
+
+  it("colours on a terminal only, and never with NO_COLOR (https://no-color.org)", async () => {
+    const args = ["probe", "--url", `${app.url}/healthz`];
+    const tty = await runCli(args, { tty: true });
+    expect(tty.code, tty.stdout).toBe(0);
+    // The verdict in green, the elapsed-time stamps dimmed, the progress in cyan.
+    expect(tty.stdout).toContain("\u001b[32mprobe: PASS in ");
+    expect(tty.stdout).toMatch(/\u001b\[2m\[ *\d+\.\ds\]\u001b\[22m \u001b\[36mProbing 1 URL/);
+
+    const noColor = await runCli(args, { tty: true, env: { NO_COLOR: "1" } });
+    expect(noColor.code, noColor.stdout).toBe(0);
+    expect(noColor.stdout).toContain("probe: PASS in ");
+    expect(noColor.stdout).not.toContain("\u001b[");
+
+    const pipe = await runCli(args);
+    expect(pipe.code, pipe.stderr).toBe(0);
+    expect(`${pipe.stdout}${pipe.stderr}`).not.toContain("\u001b[");
+  });
 });
 
 describe("ecs-alb-smoke mask", () => {
@@ -87,6 +105,13 @@ describe("credentials and region from the SDK's default chain", () => {
     await emu?.stop();
   });
 
+  /** The preflight's --json ran in that region: exit 1 on the incident, its secret rows' ARNs in the region. */
+  const expectRowsIn = (r: CliResult, region: string) => {
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { outputs: { report: { rows: { resource: string }[] } } };
+    expect(doc.outputs.report.rows.some((x) => x.resource.startsWith(`arn:aws:secretsmanager:${region}:`))).toBe(true);
+  };
+
   it("--profile picks a profile of the shared files, and its region is used", async () => {
     const cwd = workspaceWith("td.json", incidentTaskDefinition());
     writeFileSync(
@@ -110,10 +135,25 @@ describe("credentials and region from the SDK's default chain", () => {
       cwd,
       env,
     });
-    expect(r.code, r.stderr).toBe(1);
-    const doc = JSON.parse(r.stdout) as { outputs: { report: { rows: { resource: string }[] } } };
-    expect(doc.outputs.report.rows.some((x) => x.resource.startsWith("arn:aws:secretsmanager:us-west-2:"))).toBe(true);
+    expectRowsIn(r, "us-west-2");
     const calls = emu.emulator.requests.filter((q) => q.service === "iam");
     expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it("--region gives the region when neither the environment nor a profile does; it may not contradict --aws-region", async () => {
+    const cwd = workspaceWith("td.json", incidentTaskDefinition());
+    const env = { AWS_ENDPOINT_URL: emu.endpoint, AWS_REGION: undefined };
+    const r = await runCli(["preflight", "--task-definition", "td.json", "--region", "us-west-2", "--json"], {
+      cwd,
+      env,
+    });
+    expectRowsIn(r, "us-west-2");
+
+    const both = await runCli(
+      ["preflight", "--task-definition", "td.json", "--region", "us-west-2", "--aws-region", "eu-west-1"],
+      { cwd, env },
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("--region and --aws-region name different regions: give one.");
   });
 });
