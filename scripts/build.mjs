@@ -2,10 +2,13 @@
 // never listed by hand: src/actions/<name>/main.ts -> dist/<name>/index.js and
 // src/actions/<name>/post.ts -> dist/<name>-post/index.js; the command line
 // src/cli/main.ts -> dist/cli/index.js (`node scripts/build.mjs cli`), its flags
-// regenerated first from every action.yml (scripts/cli-inputs.mjs).
+// regenerated first from every action.yml (scripts/cli-inputs.mjs). A full build
+// records what it was built from in dist/build-inputs.json (scripts/dist-inputs.mjs);
+// the tests refuse a dist/ whose record does not match src/.
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { recordDistInputs } from "./dist-inputs.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -60,3 +63,8 @@ async function worker() {
   }
 }
 await Promise.all([worker(), worker()]);
+// Only a build of every bundle stands for all of src/; a partial one leaves the record as it was.
+if (only.length === 0) {
+  recordDistInputs(root);
+  console.log("recorded dist/build-inputs.json");
+}

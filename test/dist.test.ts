@@ -1,13 +1,19 @@
 /**
  * The committed bundles: one per action entry point, each declaring node24 in
- * its action.yml, and none carrying the emulator's AGPL IAM simulator.
+ * its action.yml, and none carrying the emulator's AGPL IAM simulator; and the
+ * record of what they were built from, which the harness compares with src/.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { distInputsHash, RECORD, recordDistInputs, staleDistMessage } from "../scripts/dist-inputs.mjs";
 import { ROOT } from "./harness/runner";
 
-const bundles = readdirSync(join(ROOT, "dist")).sort();
+const bundles = readdirSync(join(ROOT, "dist"), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 
 describe("dist/", () => {
   it("has a bundle for every main.ts and post.ts, and nothing else", () => {
@@ -19,6 +25,8 @@ describe("dist/", () => {
     // The command line (src/cli/main.ts) is bundled like the actions, into dist/cli.
     if (existsSync(join(ROOT, "src/cli/main.ts"))) expected.push("cli");
     expect(bundles).toEqual(expected.sort());
+    const files = readdirSync(join(ROOT, "dist"), { withFileTypes: true }).filter((e) => !e.isDirectory());
+    expect(files.map((e) => e.name)).toEqual(["build-inputs.json"]);
   });
 
   it.each(bundles)(
@@ -29,4 +37,78 @@ describe("dist/", () => {
       expect(readFileSync(join(ROOT, "dist", name, "index.js"), "utf8")).not.toContain("@cloud-copilot");
     },
   );
+});
+
+describe("dist/build-inputs.json", () => {
+  /** A scratch project with the build's inputs: src/, tsconfig.json, scripts/build.mjs, package-lock.json. */
+  function scratch(): string {
+    const root = mkdtempSync(join(tmpdir(), "dist-inputs-"));
+    mkdirSync(join(root, "src/lib"), { recursive: true });
+    mkdirSync(join(root, "scripts"));
+    mkdirSync(join(root, "dist"));
+    writeFileSync(join(root, "src/lib/a.ts"), "export const a = 1;\n");
+    writeFileSync(join(root, "tsconfig.json"), "{}\n");
+    writeFileSync(join(root, "scripts/build.mjs"), "// build\n");
+    const lock = {
+      packages: {
+        "": { name: "x" },
+        "node_modules/yaml": { version: "2.9.1", integrity: "sha512-a" },
+        "node_modules/vitest": { version: "3.2.7", integrity: "sha512-b", dev: true },
+      },
+    };
+    writeFileSync(join(root, "package-lock.json"), JSON.stringify(lock));
+    return root;
+  }
+
+  it("is what the repository's dist/ was built from: the harness accepts it", () => {
+    expect(JSON.parse(readFileSync(join(ROOT, RECORD), "utf8"))).toEqual({ sha256: distInputsHash(ROOT) });
+    expect(staleDistMessage(ROOT)).toBeUndefined();
+  });
+
+  it("is refused, saying to run `npm run build`, when missing or when any input changed since the build", () => {
+    const root = scratch();
+    try {
+      expect(staleDistMessage(root)).toMatch(/has no dist\/build-inputs\.json.*Run `npm run build`/);
+      recordDistInputs(root);
+      expect(staleDistMessage(root)).toBeUndefined();
+      const built = distInputsHash(root);
+      for (const [file, edit] of [
+        ["src/lib/a.ts", "export const a = 2;\n"],
+        ["src/lib/new.ts", "export {};\n"],
+        ["tsconfig.json", '{ "compilerOptions": {} }\n'],
+        ["scripts/build.mjs", "// build 2\n"],
+      ] as const) {
+        const before = existsSync(join(root, file)) ? readFileSync(join(root, file)) : undefined;
+        writeFileSync(join(root, file), edit);
+        expect(staleDistMessage(root), file).toMatch(
+          /built from other sources than the current src\/.*`npm run build`/,
+        );
+        if (before) writeFileSync(join(root, file), before);
+        else rmSync(join(root, file));
+        expect(distInputsHash(root), file).toBe(built);
+      }
+      // A renamed file with the same content is a different input.
+      cpSync(join(root, "src/lib/a.ts"), join(root, "src/lib/b.ts"));
+      rmSync(join(root, "src/lib/a.ts"));
+      expect(distInputsHash(root)).not.toBe(built);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("follows the bundled packages of package-lock.json, not the devDependencies", () => {
+    const root = scratch();
+    try {
+      const built = distInputsHash(root);
+      const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
+      lock.packages["node_modules/vitest"].version = "3.2.8";
+      writeFileSync(join(root, "package-lock.json"), JSON.stringify(lock));
+      expect(distInputsHash(root)).toBe(built);
+      lock.packages["node_modules/yaml"].version = "2.9.2";
+      writeFileSync(join(root, "package-lock.json"), JSON.stringify(lock));
+      expect(distInputsHash(root)).not.toBe(built);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
