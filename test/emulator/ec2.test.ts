@@ -353,6 +353,11 @@ describe("EC2 network interfaces", () => {
       if (!token) break;
     }
     expect(new Set(seen).size).toBe(7);
+    // A token is opaque and belongs to its listing: DescribeSecurityGroups refuses one of DescribeNetworkInterfaces.
+    const first = await ec2.send(new DescribeNetworkInterfacesCommand({ MaxResults: 5 }));
+    await expect(
+      ec2.send(new DescribeSecurityGroupsCommand({ MaxResults: 5, NextToken: first.NextToken })),
+    ).rejects.toMatchObject({ name: "InvalidParameterValue", message: "Invalid NextToken" });
     await expect(
       ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ["eni-0000000000000000f"] })),
     ).rejects.toMatchObject({ name: "InvalidNetworkInterfaceID.NotFound" });

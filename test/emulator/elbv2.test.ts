@@ -182,6 +182,13 @@ describe("ELBv2 load balancers", () => {
     await expect(elb.send(new DescribeLoadBalancersCommand({ PageSize: 401 }))).rejects.toMatchObject({
       name: "ValidationError",
     });
+    // A marker is opaque and belongs to its listing: another Describe* refuses it, and so does a made-up one.
+    await expect(
+      elb.send(new DescribeTargetGroupsCommand({ PageSize: 2, Marker: first.NextMarker })),
+    ).rejects.toMatchObject({ name: "ValidationError", message: "The marker is not valid" });
+    await expect(
+      elb.send(new DescribeLoadBalancersCommand({ Marker: Buffer.from("2").toString("base64url") })),
+    ).rejects.toMatchObject({ name: "ValidationError" });
   });
 
   it("modifies attributes, honours deletion protection, and keeps its ENIs (DependencyViolation) for a while after delete", async () => {

@@ -13,3 +13,11 @@ export class AwsError extends Error {
 }
 
 export const validation = (message: string) => new AwsError("ValidationError", message);
+
+/**
+ * Access denied as the AWS Query services answer it (IAM, STS, ELBv2, RDS, CloudFormation): `AccessDenied`, 403.
+ * Each service names its own in `ServiceModule.accessDenied`.
+ */
+export const queryAccessDenied = (message: string): AwsError => new AwsError("AccessDenied", message, 403);
+/** Access denied as the JSON 1.1 services answer it (ECS, KMS, Secrets Manager, SSM, CloudWatch Logs, ACM). */
+export const jsonAccessDenied = (message: string): AwsError => new AwsError("AccessDeniedException", message, 400);

@@ -40,22 +40,10 @@ function redact(params: Params): Params {
   return out;
 }
 
-/** The access-denied error in the shape and wording each service really uses. */
+/** The access-denied error of the called service, in the shape and wording it really uses (its module's own). */
 export function accessDenied(ctx: RequestContext, iamAction: string, resource: string): AwsError {
   const message = `User: ${ctx.principalArn} is not authorized to perform: ${iamAction} on resource: ${resource}`;
-  switch (ctx.service) {
-    case "ec2":
-      return new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403);
-    case "ecs":
-    case "kms":
-    case "secretsmanager":
-    case "ssm":
-    case "logs":
-    case "acm":
-      return new AwsError("AccessDeniedException", message, 400);
-    default:
-      return new AwsError("AccessDenied", message, 403);
-  }
+  return ctx.emulator.service(ctx.service).accessDenied(message);
 }
 
 export type Authorizer = (

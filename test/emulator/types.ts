@@ -1,3 +1,4 @@
+import type { AwsError } from "./errors";
 import type { Protocol } from "./protocol";
 import type { Emulator } from "./server";
 
@@ -28,6 +29,12 @@ export interface ServiceModule {
   /** The IAM action prefix (`elasticloadbalancing`, `ec2`, `ecs`, ...). */
   iamPrefix: string;
   handlers: Record<string, Handler>;
+  /**
+   * The error this service answers when IAM denies a call, in its own code, status and wording; `message` is
+   * "User: <arn> is not authorized to perform: <action> on resource: <arn>". Usually `queryAccessDenied` or
+   * `jsonAccessDenied` from errors.ts; EC2 has its own.
+   */
+  accessDenied(message: string): AwsError;
   /**
    * The resource ARNs IAM would evaluate this call against, as AWS forms them
    * (enforcement mode). Default: `*`.

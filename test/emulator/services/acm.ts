@@ -15,7 +15,7 @@
  * (`PENDING_VALIDATION`, `EXPIRED`, ...) to test a caller's checks.
  */
 import { createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
-import { AwsError } from "../errors";
+import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, Scenario, ServiceModule } from "../types";
 import { page } from "./paging";
@@ -100,6 +100,7 @@ export class AcmService implements ServiceModule {
   readonly signingName = "acm";
   readonly protocol = "json" as const;
   readonly iamPrefix = "acm";
+  readonly accessDenied = jsonAccessDenied;
   readonly handlers;
   private readonly certificates = new Map<string, Certificate>(); // by ARN
 

@@ -4,7 +4,7 @@
  * DescribeStackResources (Ref/GetAtt of a template's resources). Stacks come
  * from the scenario (`cloudformation.stacks`). See test/emulator/docs/cloudformation.md.
  */
-import { validation } from "../errors";
+import { queryAccessDenied, validation } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { type CloudFormationScenario, StackStore } from "./cloudformation/stacks";
@@ -65,6 +65,7 @@ export const createCloudFormation = (emulator: Emulator): ServiceModule => {
     protocol: "query",
     xmlns: "http://cloudformation.amazonaws.com/doc/2010-05-15/",
     iamPrefix: "cloudformation",
+    accessDenied: queryAccessDenied,
     handlers: {
       ListExports: (params) => {
         const all = [...store.stacks.values()].flatMap((s) =>

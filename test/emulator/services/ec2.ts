@@ -100,6 +100,9 @@ export class Ec2Service implements ServiceModule {
   readonly protocol = "ec2" as const;
   readonly xmlns = "http://ec2.amazonaws.com/doc/2016-11-15/";
   readonly iamPrefix = "ec2";
+  /** EC2's own: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. …". */
+  readonly accessDenied = (message: string): AwsError =>
+    new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403);
   readonly state: Ec2State;
   readonly handlers: Record<string, Handler>;
 

@@ -3,6 +3,7 @@
  * with their deployments, Fargate tasks with ENI attachments, task
  * definitions. Scenario format and runtime methods: docs/ecs.md.
  */
+import { jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { ec2Of } from "./ec2";
@@ -109,6 +110,7 @@ export function createEcs(emulator: Emulator): EcsModule {
     signingName: "ecs",
     protocol: "json",
     iamPrefix: "ecs",
+    accessDenied: jsonAccessDenied,
     state,
     handlers: {
       DescribeClusters: (params) => {

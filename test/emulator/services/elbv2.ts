@@ -6,7 +6,7 @@
  * EC2, answer real HTTP on a loopback address and really health-check their
  * targets (see elbv2/health.ts and elbv2/traffic.ts).
  */
-import { AwsError, validation } from "../errors";
+import { AwsError, queryAccessDenied, validation } from "../errors";
 import type { Emulator } from "../server";
 import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { acmOf } from "./acm";
@@ -86,6 +86,7 @@ export class Elbv2Service implements ServiceModule {
   readonly protocol = "query" as const;
   readonly xmlns = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
   readonly iamPrefix = "elasticloadbalancing";
+  readonly accessDenied = queryAccessDenied;
   readonly handlers: Record<string, Handler>;
   readonly loadBalancers = new Map<string, LoadBalancer>();
   readonly targetGroups = new Map<string, TargetGroup>();
@@ -162,7 +163,7 @@ export class Elbv2Service implements ServiceModule {
         const unknown = names.filter((n) => !SSL_POLICIES[n]);
         if (unknown.length > 0) throw new AwsError("SSLPolicyNotFound", `SSL policy '${unknown[0]}' not found`);
         const chosen = names.length > 0 ? names : Object.keys(SSL_POLICIES);
-        const paged = markerPage(chosen, p);
+        const paged = markerPage("DescribeSSLPolicies", chosen, p);
         return {
           SslPolicies: paged.items.map((n) => sslPolicyOut(n, SSL_POLICIES[n] as TlsPolicy)),
           NextMarker: paged.next,
@@ -372,7 +373,7 @@ export class Elbv2Service implements ServiceModule {
         throw new AwsError("LoadBalancerNotFound", `Load balancers '[${missing.join(", ")}]' not found`);
       lbs = lbs.filter((l) => names.includes(l.name));
     }
-    const paged = markerPage(lbs, p);
+    const paged = markerPage("DescribeLoadBalancers", lbs, p);
     return { LoadBalancers: paged.items.map((l) => lbOut(l, this.emulator.region)), NextMarker: paged.next };
   }
 
@@ -468,7 +469,7 @@ export class Elbv2Service implements ServiceModule {
         throw new AwsError("TargetGroupNotFound", `Target groups '[${missing.join(", ")}]' not found`);
       tgs = tgs.filter((t) => names.includes(t.name));
     }
-    const paged = markerPage(tgs, p);
+    const paged = markerPage("DescribeTargetGroups", tgs, p);
     return { TargetGroups: paged.items.map((t) => this.tgOut(t)), NextMarker: paged.next };
   }
 
@@ -621,7 +622,7 @@ export class Elbv2Service implements ServiceModule {
     } else {
       throw validation("You must specify either listener ARNs or a load balancer ARN");
     }
-    const paged = markerPage(listeners, p);
+    const paged = markerPage("DescribeListeners", listeners, p);
     return { Listeners: paged.items.map((l) => listenerOut(l)), NextMarker: paged.next };
   }
 

@@ -4,6 +4,7 @@
  * authorizer behind enforcement mode. See test/emulator/docs/iam.md.
  */
 
+import { queryAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { ConditionContext, Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { Enforcer } from "./iam/enforce";
@@ -119,6 +120,7 @@ export const createIam = (emulator: Emulator): IamModule => {
     protocol: "query",
     xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
     iamPrefix: "iam",
+    accessDenied: queryAccessDenied,
     handlers: {
       ...entityHandlers(store),
       ...policyHandlers(store),

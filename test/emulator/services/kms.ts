@@ -13,7 +13,7 @@
  * roles in AWS either.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { AwsError } from "../errors";
+import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, Scenario, ServiceModule } from "../types";
 import { page } from "./paging";
@@ -121,6 +121,7 @@ export function createKms(emulator: Emulator): ServiceModule {
     signingName: "kms",
     protocol: "json",
     iamPrefix: "kms",
+    accessDenied: jsonAccessDenied,
     handlers: {
       DescribeKey: (params, ctx) => ({ KeyMetadata: metadata(find(params.KeyId, ctx.region)) }),
       ListAliases: (params: Params, ctx) => {

@@ -4,6 +4,7 @@
  * with filter patterns, partial pages and an ingestion delay. Format and
  * limits: docs/logs.md.
  */
+import { jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, Scenario, ServiceModule } from "../types";
 import { compileFilterPattern } from "./logs/filter-pattern";
@@ -73,6 +74,7 @@ export function createLogs(emulator: Emulator): LogsModule {
     signingName: "logs",
     protocol: "json",
     iamPrefix: "logs",
+    accessDenied: jsonAccessDenied,
     store,
     handlers: {
       CreateLogGroup: (params) => {

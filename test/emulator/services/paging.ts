@@ -1,6 +1,6 @@
 /**
- * Small helpers the ECS, Secrets Manager, SSM and RDS emulators share:
- * opaque paging tokens and AWS-looking random identifiers.
+ * Small helpers every service shares: paging with opaque tokens and
+ * AWS-looking random identifiers.
  */
 import { randomBytes } from "node:crypto";
 import type { AwsError } from "../errors";
@@ -19,12 +19,16 @@ export function randomAlphanumeric(chars: number, alphabet = ALPHANUMERIC): stri
 }
 
 /**
- * One page of `items`. Tokens are opaque (base64 of the offset and a tag, so a
- * token from another listing is refused as AWS refuses it).
+ * One page of `items`, the one paging helper of every service (EC2's `MaxResults`/`NextToken`, ELB's
+ * `PageSize`/`Marker`, RDS's `MaxRecords`/`Marker`, the JSON services' `maxResults`/`nextToken` ...). Tokens are
+ * opaque (base64 of the offset and a tag naming the listing, so a token from another listing, or one that points past
+ * the end, is refused as AWS refuses it, with the service's own `badToken` error). `max` undefined: the rest of the
+ * list in one page (the services whose page size is optional); each service validates its own size parameter first,
+ * with its own wording.
  */
 export function page<T>(
   items: T[],
-  opts: { token?: unknown; max: number; tag: string; badToken: () => AwsError },
+  opts: { token?: unknown; max: number | undefined; tag: string; badToken: () => AwsError },
 ): { items: T[]; nextToken?: string } {
   let start = 0;
   if (opts.token !== undefined && opts.token !== null && opts.token !== "") {
@@ -32,6 +36,7 @@ export function page<T>(
     if (!decoded || decoded.tag !== opts.tag || decoded.offset > items.length) throw opts.badToken();
     start = decoded.offset;
   }
+  if (opts.max === undefined) return { items: items.slice(start) };
   const end = start + opts.max;
   const out: { items: T[]; nextToken?: string } = { items: items.slice(start, end) };
   if (end < items.length) out.nextToken = Buffer.from(JSON.stringify({ t: opts.tag, o: end })).toString("base64");

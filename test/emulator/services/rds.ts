@@ -3,7 +3,7 @@
  * cluster parameter groups with real parameters, master-user secrets managed
  * in Secrets Manager. Scenario format: docs/rds.md.
  */
-import { AwsError } from "../errors";
+import { AwsError, queryAccessDenied } from "../errors";
 import { xmlList } from "../protocol";
 import type { Emulator } from "../server";
 import type { Params, Scenario, ServiceModule } from "../types";
@@ -43,6 +43,7 @@ export function createRds(emulator: Emulator): RdsModule {
     protocol: "query",
     xmlns: "http://rds.amazonaws.com/doc/2014-10-31/",
     iamPrefix: "rds",
+    accessDenied: queryAccessDenied,
     state,
     handlers: {
       CreateDBInstance: (params) => {

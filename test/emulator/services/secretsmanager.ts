@@ -3,7 +3,9 @@
  * staging labels, found by name, full ARN or partial ARN. Scenario format and
  * limits: docs/secretsmanager.md.
  */
+
 import { randomUUID } from "node:crypto";
+import { jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, Scenario, ServiceModule } from "../types";
 import { page } from "./paging";
@@ -92,6 +94,7 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
     signingName: "secretsmanager",
     protocol: "json",
     iamPrefix: "secretsmanager",
+    accessDenied: jsonAccessDenied,
     store,
     handlers: {
       CreateSecret: (params) => {

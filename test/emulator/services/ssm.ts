@@ -2,7 +2,7 @@
  * SSM Parameter Store (JSON 1.1, `AmazonSSM.*`): String, StringList and
  * SecureString parameters with versions. Scenario format: docs/ssm.md.
  */
-import { AwsError } from "../errors";
+import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, Scenario, ServiceModule } from "../types";
 import { page } from "./paging";
@@ -93,6 +93,7 @@ export function createSsm(emulator: Emulator): SsmModule {
     signingName: "ssm",
     protocol: "json",
     iamPrefix: "ssm",
+    accessDenied: jsonAccessDenied,
     store,
     handlers: {
       GetParameter: (params) => ({ Parameter: store.view(require(params.Name), params.WithDecryption === true) }),

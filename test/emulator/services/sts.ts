@@ -1,3 +1,4 @@
+import { queryAccessDenied } from "../errors";
 import type { ServiceFactory } from "../types";
 
 /** STS: who is calling. The principal comes from the scenario's access-key map. */
@@ -6,6 +7,7 @@ export const createSts: ServiceFactory = () => ({
   protocol: "query",
   xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
   iamPrefix: "sts",
+  accessDenied: queryAccessDenied,
   handlers: {
     GetCallerIdentity: (_params, ctx) => {
       // A role's caller identity is its assumed-role session, as with OIDC in GitHub Actions.

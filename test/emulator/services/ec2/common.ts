@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { AwsError } from "../../errors";
 import type { Params } from "../../types";
+import { page } from "../paging";
 
 /** `sg-0a1b2c3d4e5f60718`: AWS's 17-hex-digit resource ids. */
 export function ec2Id(prefix: string): string {
@@ -100,25 +101,32 @@ export function tagFilterValues(name: string, tags: Tags): string[] | undefined 
 
 export const isTagFilter = (name: string) => name.startsWith("tag:") || name === "tag-key" || name === "tag-value";
 
-/** `MaxResults` / `NextToken` paging over an already-filtered list. */
-export function page<T>(
+/**
+ * EC2's `MaxResults` / `NextToken` paging over an already-filtered list (`tag`: the Describe* action), through the
+ * one paging helper; EC2's own wording for a bad size or token.
+ */
+export function ec2Page<T>(
+  tag: string,
   items: T[],
   params: Params,
   limits: { min: number; max: number } = { min: 5, max: 1000 },
 ): { items: T[]; nextToken?: string } {
-  const start = params.NextToken ? Number(Buffer.from(String(params.NextToken), "base64url").toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw new AwsError("InvalidParameterValue", "Invalid NextToken");
-  if (params.MaxResults === undefined) return { items: items.slice(start) };
-  const max = Number(params.MaxResults);
-  if (!Number.isInteger(max) || max < limits.min || max > limits.max) {
-    throw new AwsError(
-      "InvalidParameterValue",
-      `Value ( ${params.MaxResults} ) for parameter maxResults is invalid. Parameter must be between ${limits.min} and ${limits.max}.`,
-    );
+  let max: number | undefined;
+  if (params.MaxResults !== undefined) {
+    max = Number(params.MaxResults);
+    if (!Number.isInteger(max) || max < limits.min || max > limits.max) {
+      throw new AwsError(
+        "InvalidParameterValue",
+        `Value ( ${params.MaxResults} ) for parameter maxResults is invalid. Parameter must be between ${limits.min} and ${limits.max}.`,
+      );
+    }
   }
-  const slice = items.slice(start, start + max);
-  const next = start + max < items.length ? Buffer.from(String(start + max)).toString("base64url") : undefined;
-  return next ? { items: slice, nextToken: next } : { items: slice };
+  return page(items, {
+    token: params.NextToken,
+    max,
+    tag,
+    badToken: () => new AwsError("InvalidParameterValue", "Invalid NextToken"),
+  });
 }
 
 export function ipToInt(ip: string): number | undefined {

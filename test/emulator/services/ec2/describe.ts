@@ -4,7 +4,7 @@
  */
 import { AwsError } from "../../errors";
 import type { Params } from "../../types";
-import { isTagFilter, page, passesFilters, readFilters, type Tags, tagFilterValues, tagList } from "./common";
+import { ec2Page, isTagFilter, passesFilters, readFilters, type Tags, tagFilterValues, tagList } from "./common";
 import type { Ec2State, NetworkInterface } from "./model";
 import { ipPermissions, ruleOut } from "./rules";
 
@@ -41,7 +41,7 @@ export function describeVpcs(state: Ec2State, p: Params) {
         }
       }),
   );
-  const paged = page(vpcs, p);
+  const paged = ec2Page("DescribeVpcs", vpcs, p);
   return {
     vpcSet: paged.items.map((v) => ({
       vpcId: v.id,
@@ -112,7 +112,7 @@ export function describeSubnets(state: Ec2State, p: Params) {
         }
       }),
   );
-  const paged = page(subnets, p);
+  const paged = ec2Page("DescribeSubnets", subnets, p);
   return {
     subnetSet: paged.items.map((s) => ({
       subnetId: s.id,
@@ -196,7 +196,7 @@ export function describeSecurityGroups(state: Ec2State, p: Params) {
         }
       }),
   );
-  const paged = page(groups, p);
+  const paged = ec2Page("DescribeSecurityGroups", groups, p);
   return {
     securityGroupInfo: paged.items.map((g) => ({
       ownerId: state.account,
@@ -240,7 +240,7 @@ export function describeSecurityGroupRules(state: Ec2State, p: Params) {
         return tagFilterValues(name, r.tags) ?? [];
       }),
   );
-  const paged = page(rules, p, { min: 5, max: 1000 });
+  const paged = ec2Page("DescribeSecurityGroupRules", rules, p, { min: 5, max: 1000 });
   return { securityGroupRuleSet: paged.items.map((r) => ruleOut(state, r)), nextToken: paged.nextToken };
 }
 
@@ -315,7 +315,7 @@ export function describeNetworkInterfaces(state: Ec2State, p: Params) {
         }
       }),
   );
-  const paged = page(enis, p);
+  const paged = ec2Page("DescribeNetworkInterfaces", enis, p);
   return {
     networkInterfaceSet: paged.items.map((e) => eniOut(state, e)),
     nextToken: paged.nextToken,
@@ -377,6 +377,6 @@ export function describeTags(state: Ec2State, p: Params) {
       return [t.value];
     }),
   );
-  const paged = page(matching, p);
+  const paged = ec2Page("DescribeTags", matching, p);
   return { tagSet: paged.items, nextToken: paged.nextToken };
 }

@@ -1,6 +1,7 @@
 /** ELBv2 resources as the wire shows them (LoadBalancer, TargetGroup, Listener), and Marker paging. */
 import { validation } from "../../errors";
 import type { Params } from "../../types";
+import { page } from "../paging";
 import {
   canonicalHostedZoneId,
   type Listener,
@@ -149,17 +150,20 @@ export function redirectLocation(
   return `${protocol}://${fill(a.host)}${defaultPort ? "" : `:${port}`}${fill(a.path)}${query ? `?${query}` : ""}`;
 }
 
-/** `Marker` / `PageSize` paging (PageSize 1-400). */
-export function markerPage<T>(items: T[], p: Params): { items: T[]; next?: string } {
-  const start = p.Marker ? Number(Buffer.from(String(p.Marker), "base64url").toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw validation("The marker is not valid");
-  if (p.PageSize === undefined) return { items: items.slice(start) };
-  const size = Number(p.PageSize);
-  if (!Number.isInteger(size) || size < 1 || size > 400) {
-    throw validation(
-      `1 validation error detected: Value '${p.PageSize}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400`,
-    );
+/**
+ * ELB's `PageSize` / `Marker` paging (`tag`: the Describe* action), through the one paging helper; ELB's own wording
+ * for a bad size or marker. Without `PageSize`, everything in one page.
+ */
+export function markerPage<T>(tag: string, items: T[], p: Params): { items: T[]; next?: string } {
+  let size: number | undefined;
+  if (p.PageSize !== undefined) {
+    size = Number(p.PageSize);
+    if (!Number.isInteger(size) || size < 1 || size > 400) {
+      throw validation(
+        `1 validation error detected: Value '${p.PageSize}' at 'pageSize' failed to satisfy constraint: Member must have value between 1 and 400`,
+      );
+    }
   }
-  const next = start + size < items.length ? Buffer.from(String(start + size)).toString("base64url") : undefined;
-  return next ? { items: items.slice(start, start + size), next } : { items: items.slice(start, start + size) };
+  const paged = page(items, { token: p.Marker, max: size, tag, badToken: () => validation("The marker is not valid") });
+  return paged.nextToken ? { items: paged.items, next: paged.nextToken } : { items: paged.items };
 }
