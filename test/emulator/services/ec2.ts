@@ -103,7 +103,8 @@ export class Ec2Service implements ServiceModule {
   /** EC2's own: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. …". */
   readonly accessDenied = (message: string): AwsError =>
     new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403);
-  readonly state: Ec2State;
+  /** EC2's internal state: other services go through the cross-service functions below, never through it. */
+  private readonly state: Ec2State;
   readonly handlers: Record<string, Handler>;
 
   constructor(emulator: Emulator) {
@@ -178,6 +179,31 @@ export class Ec2Service implements ServiceModule {
   /** The default VPC's id. */
   defaultVpcId(): string | undefined {
     return this.state.defaultVpc()?.id;
+  }
+
+  /** Whether the VPC exists (ELB's CreateTargetGroup validates `VpcId` with it). */
+  vpcExists(id: string): boolean {
+    return this.state.vpcs.has(id);
+  }
+
+  /** The VPC of a security group, or undefined when it does not exist (or is not visible yet). */
+  securityGroupVpcId(id: string): string | undefined {
+    return this.state.securityGroupExists(id) ? this.state.group(id).vpcId : undefined;
+  }
+
+  /** The `default` security group of a VPC (what ELB and ECS use when a request names none). */
+  defaultSecurityGroupId(vpcId: string): string | undefined {
+    return [...this.state.groups.values()].find((g) => g.vpcId === vpcId && g.name === "default")?.id;
+  }
+
+  /** The Availability Zone of a subnet, or undefined when EC2 does not know it. */
+  subnetZone(id: string): string | undefined {
+    return this.state.subnets.get(id)?.availabilityZone;
+  }
+
+  /** The default subnet of a VPC's first zone that has one (where a Fargate task without a subnet lands). */
+  defaultSubnetId(vpcId: string): string | undefined {
+    return [...this.state.subnets.values()].find((s) => s.vpcId === vpcId && s.defaultForAz)?.id;
   }
 
   // ---- module lifecycle --------------------------------------------------

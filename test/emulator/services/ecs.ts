@@ -61,7 +61,7 @@ export function createEcs(emulator: Emulator): EcsModule {
     const tasks: Params[] = [];
     const failures: Params[] = [];
     // A task's availabilityZone is its subnet's (EC2 knows it; an undeclared subnet: the region's "a").
-    const zoneOf = (subnetId: string) => ec2Of(emulator).state.subnets.get(subnetId)?.availabilityZone;
+    const zoneOf = (subnetId: string) => ec2Of(emulator).subnetZone(subnetId);
     for (const ref of refs) {
       const task = state.findTask(cluster, ref);
       if (task)

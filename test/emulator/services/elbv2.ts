@@ -263,13 +263,13 @@ export class Elbv2Service implements ServiceModule {
     }
     let securityGroups = list(p.SecurityGroups);
     for (const g of securityGroups) {
-      if (!ec2.securityGroupExists(g) || ec2.state.group(g).vpcId !== vpcId) {
+      if (ec2.securityGroupVpcId(g) !== vpcId) {
         throw new AwsError("InvalidSecurityGroup", `Security group '${g}' does not exist in VPC '${vpcId}'`);
       }
     }
     if (securityGroups.length === 0) {
-      const def = [...ec2.state.groups.values()].find((g) => g.vpcId === vpcId && g.name === "default");
-      securityGroups = def ? [def.id] : [];
+      const def = ec2.defaultSecurityGroupId(vpcId);
+      securityGroups = def ? [def] : [];
     }
     const tags = readTags(p.Tags);
     const settings = JSON.stringify([
@@ -414,7 +414,7 @@ export class Elbv2Service implements ServiceModule {
     const port = portIn(p.Port, "port");
     if (!p.VpcId) throw validation("A VPC ID must be specified");
     const vpcId = String(p.VpcId);
-    if (!ec2Of(this.emulator).state.vpcs.has(vpcId)) throw validation(`The VPC ID '${vpcId}' is not found`);
+    if (!ec2Of(this.emulator).vpcExists(vpcId)) throw validation(`The VPC ID '${vpcId}' is not found`);
     const healthCheck = readHealthCheck(p, defaultHealthCheck());
     const protocolVersion = String(p.ProtocolVersion ?? "HTTP1");
     const tags = readTags(p.Tags);

@@ -112,15 +112,14 @@ export class TaskEnis {
   /** Where a Fargate task lands when neither the task nor its service names a subnet: a default subnet. */
   defaultSubnetId(): string {
     const vpc = this.ec2().defaultVpcId();
-    const subnet = [...this.ec2().state.subnets.values()].find((s) => s.vpcId === vpc && s.defaultForAz);
-    return subnet?.id ?? "subnet-00000000";
+    return (vpc ? this.ec2().defaultSubnetId(vpc) : undefined) ?? "subnet-00000000";
   }
 
   /** The default VPC's `default` security group, as ECS uses when a service names none. */
   defaultSecurityGroups(): string[] {
     const vpc = this.ec2().defaultVpcId();
-    const group = [...this.ec2().state.groups.values()].find((g) => g.vpcId === vpc && g.name === "default");
-    return group ? [group.id] : [];
+    const group = vpc ? this.ec2().defaultSecurityGroupId(vpc) : undefined;
+    return group ? [group] : [];
   }
 
   /** Places or releases the task's ENI to match its attachment status. */
