@@ -3,6 +3,8 @@
  * finds them (a named profile of the shared files, its region).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -138,6 +140,56 @@ describe("credentials and region from the SDK's default chain", () => {
     expectRowsIn(r, "us-west-2");
     const calls = emu.emulator.requests.filter((q) => q.service === "iam");
     expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it("CloudShell's container credentials (AWS_CONTAINER_CREDENTIALS_FULL_URI and its token) when nothing else is given", async () => {
+    // CloudShell serves the session's credentials on a local endpoint; the SDK's chain fetches them with the token.
+    const TOKEN = "cloudshell-auth-token";
+    const KEY = "ASIACLOUDSHELL000001";
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      if (req.headers.authorization !== TOKEN) {
+        res.writeHead(401).end();
+        return;
+      }
+      const expiration = new Date(Date.now() + 3_600_000).toISOString();
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          AccessKeyId: KEY,
+          SecretAccessKey: "cloudshell-secret",
+          Token: "session",
+          Expiration: expiration,
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const role = "arn:aws:iam::123456789012:role/cloudshell-operator";
+    await emu.emulator.loadScenario({ principals: { [KEY]: role } });
+    try {
+      const cwd = workspaceWith("td.json", incidentTaskDefinition());
+      const since = emu.emulator.requests.length;
+      const r = await runCli(["preflight", "--task-definition", "td.json", "--json"], {
+        cwd,
+        env: {
+          AWS_ENDPOINT_URL: emu.endpoint,
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/credentials`,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN: TOKEN,
+        },
+      });
+      expectRowsIn(r, "us-west-2");
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((h) => h === TOKEN)).toBe(true);
+      const calls = emu.emulator.requests.slice(since);
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.every((q) => q.principal === role)).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 
   it("--region gives the region when neither the environment nor a profile does; it may not contradict --aws-region", async () => {
