@@ -118,10 +118,14 @@ export class CliConsole {
     this.err(`${this.mask(text)}\n`);
   }
 
-  /** The report for a person (stdout); nothing with --json, whose stdout is the JSON document only. */
+  /**
+   * The report for a person (stdout), long collapsed blocks folded unless
+   * --verbose; nothing with --json, whose stdout is the JSON document only.
+   */
   report(markdown: string): void {
     if (this.json) return;
-    this.out(`${this.mask(markdownToText(markdown, (s, t) => this.paint(this.colourOut, s, t)))}\n`);
+    const paint = (s: Style, t: string) => this.paint(this.colourOut, s, t);
+    this.out(`${this.mask(markdownToText(markdown, paint, this.verbose ? undefined : FOLD_LINES))}\n`);
   }
 
   verdict(passed: boolean, text: string): void {
@@ -228,12 +232,49 @@ function tableCells(row: string): string[] {
   return cells.map((x) => stripInline(x.trim()));
 }
 
-/** The job summary's GitHub markdown as terminal text: headings, aligned tables, plain inline text. */
-export function markdownToText(markdown: string, paint: (s: Style, t: string) => string = (_s, t) => t): string {
+/** A collapsed `<details>` block longer than this is folded on a terminal unless --verbose (GitHub shows it closed). */
+export const FOLD_LINES = 12;
+
+/** The index of the line closing the `<details>` opened at `start` (nested ones counted), else the last line. */
+function detailsEnd(lines: string[], start: number): number {
+  let open = 0;
+  for (let i = start; i < lines.length; i++) {
+    open += ((lines[i] as string).match(/<details\b/gi) ?? []).length;
+    open -= ((lines[i] as string).match(/<\/details>/gi) ?? []).length;
+    if (open <= 0) return i;
+  }
+  return lines.length - 1;
+}
+
+/**
+ * The job summary's GitHub markdown as terminal text: headings, aligned
+ * tables, plain inline text. With `fold`, a `<details>` block of more than
+ * that many lines (table rows, else non-empty lines) is one line: its summary
+ * and how much is not shown.
+ */
+export function markdownToText(
+  markdown: string,
+  paint: (s: Style, t: string) => string = (_s, t) => t,
+  fold?: number,
+): string {
   const lines = markdown.replace(/\r\n/g, "\n").split("\n");
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
+    if (fold !== undefined && /^\s*<details\b/i.test(line)) {
+      const end = detailsEnd(lines, i);
+      const body = lines.slice(i + 1, end).filter((l) => l.trim() !== "" && !/^\s*<\/?(details|summary)\b/i.test(l));
+      const tableRows = body.filter((l) => /^\s*\|.*\|\s*$/.test(l) && !/^\s*\|[\s:|-]+\|\s*$/.test(l));
+      const count = tableRows.length > 0 ? tableRows.length - 1 : body.length;
+      if (count > fold) {
+        const summary = stripInline(
+          /<summary>(.*?)<\/summary>/i.exec(lines.slice(i, end + 1).join(" "))?.[1] ?? "Details",
+        );
+        out.push(`${summary} (${count} ${tableRows.length > 0 ? "rows" : "lines"} not shown; --verbose shows them)`);
+        i = end;
+        continue;
+      }
+    }
     if (/^\s*\|.*\|\s*$/.test(line) && /^\s*\|[\s:|-]+\|\s*$/.test(lines[i + 1] ?? "")) {
       const rows = [tableCells(line)];
       i += 2;
@@ -253,6 +294,18 @@ export function markdownToText(markdown: string, paint: (s: Style, t: string) =>
         out.push(n === 0 ? paint("bold", text) : text);
         if (n === 0) out.push(widths.map((w) => "-".repeat(w)).join("  "));
       });
+      continue;
+    }
+    // GitHub's alerts (`> [!IMPORTANT]`) and quotes: a label, then the text indented.
+    const alert = /^\s*>\s?\[!(\w+)\]\s*$/.exec(line);
+    if (alert) {
+      const word = (alert[1] as string).toLowerCase();
+      out.push(paint("bold", `${word[0]?.toUpperCase()}${word.slice(1)}:`));
+      continue;
+    }
+    const quote = /^\s*>\s?(.*)$/.exec(line);
+    if (quote) {
+      out.push(`  ${stripInline(quote[1] as string)}`);
       continue;
     }
     const heading = /^#{1,6}\s+(.*)$/.exec(line);

@@ -4,7 +4,7 @@
  * and @actions/core's workflow commands turned into console lines.
  */
 import { describe, expect, it } from "vitest";
-import { CliConsole, colourWanted, markdownToText } from "../../src/cli/console";
+import { CliConsole, colourWanted, FOLD_LINES, markdownToText } from "../../src/cli/console";
 
 function fakeStream(isTTY: boolean) {
   const chunks: string[] = [];
@@ -96,5 +96,76 @@ describe("markdownToText", () => {
       "more",
       "• one link (https://example.test)",
     ]);
+  });
+
+  it("turns GitHub's alerts and quotes into a label and indented text", () => {
+    const md = ["> [!IMPORTANT]", "> Simulation does **not** evaluate `resource policies`.", "", "> a quote"].join(
+      "\n",
+    );
+    expect(markdownToText(md).split("\n")).toEqual([
+      "Important:",
+      "  Simulation does not evaluate resource policies.",
+      "",
+      "  a quote",
+    ]);
+  });
+
+  it("folds a collapsed block longer than the limit to its summary, and keeps a short one", () => {
+    const rows = Array.from({ length: 5 }, (_, n) => `| s3:GetObject${n} | ✅ allowed |`);
+    const md = [
+      "Result",
+      "",
+      "<details><summary>5 allowed</summary>",
+      "",
+      "| Action | Decision |",
+      "| --- | --- |",
+      ...rows,
+      "",
+      "</details>",
+      "",
+      "<details><summary>Evidence files</summary>",
+      "",
+      "- a.log",
+      "- b.json",
+      "</details>",
+      "after",
+    ].join("\n");
+    expect(markdownToText(md, undefined, 3).split("\n")).toEqual([
+      "Result",
+      "",
+      "5 allowed (5 rows not shown; --verbose shows them)",
+      "",
+      "Evidence files",
+      "",
+      "• a.log",
+      "• b.json",
+      "after",
+    ]);
+    // Without a limit (--verbose) every row is there.
+    expect(
+      markdownToText(md)
+        .split("\n")
+        .filter((l) => l.startsWith("s3:GetObject")),
+    ).toHaveLength(5);
+  });
+
+  it("the console folds unless --verbose", () => {
+    const md = [
+      "<details><summary>many</summary>",
+      "",
+      ...Array.from({ length: FOLD_LINES + 1 }, (_, n) => `- ${n}`),
+      "</details>",
+    ].join("\n");
+    for (const verbose of [false, true]) {
+      const out = fakeStream(false);
+      new CliConsole({ json: false, verbose, env: {}, stdout: out.stream, stderr: fakeStream(false).stream }).report(
+        md,
+      );
+      expect(out.text()).toBe(
+        verbose
+          ? `many\n\n${Array.from({ length: FOLD_LINES + 1 }, (_, n) => `• ${n}`).join("\n")}\n`
+          : `many (${FOLD_LINES + 1} lines not shown; --verbose shows them)\n`,
+      );
+    }
   });
 });
