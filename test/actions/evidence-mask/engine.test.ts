@@ -16,6 +16,8 @@ import {
   literalRule,
   type MaskRule,
   maskText,
+  newHits,
+  newScanState,
   regexRule,
 } from "../../../src/actions/evidence-mask/engine";
 import { SECRET_MASK } from "../../../src/lib/masking";
@@ -76,6 +78,32 @@ describe("multi-literal matcher (property)", () => {
         }
         got.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
         expect(got).toEqual(naive(hay, literals, 0, hay.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("resumed piece by piece, finds what one scan finds, each byte scanned once, newlines counted from the start", () => {
+    fc.assert(
+      fc.property(word(0, 300), literalsArb, fc.array(fc.nat(300), { maxLength: 8 }), (hay, literals, cuts) => {
+        const m = compileLiterals(literals.map((l) => ({ bytes: bytes(l.text), ignoreCase: l.ignoreCase })));
+        const buf = bytes(hay);
+        const at = newScanState();
+        const hits = newHits(4);
+        const bounds = [...new Set([0, ...cuts.map((c) => Math.min(c, buf.length)), buf.length])].sort((a, b) => a - b);
+        for (let i = 1; i < bounds.length; i++)
+          m.resume(buf, bounds[i - 1] as number, bounds[i] as number, at, hits, 0);
+        const whole = m.scan(buf, 0, buf.length);
+        expect(hits.count).toBe(whole.count);
+        for (let k = 0; k < hits.count; k++) {
+          expect([hits.literal[k], hits.start[k], hits.end[k], hits.newlines[k]]).toEqual([
+            whole.literal[k],
+            whole.start[k],
+            whole.end[k],
+            whole.newlines[k],
+          ]);
+        }
+        expect(at.newlines).toBe(hay.split("\n").length - 1);
       }),
       { numRuns: 300 },
     );
@@ -257,6 +285,38 @@ describe("streaming masker", () => {
           expect(got.text).toBe(expected.text);
           expect(got.result.counts).toEqual(expected.counts);
           expect(got.result.bytes).toBe(text.length);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("reports each rule's first line as the whole text has it, for any chunk and read size", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.constant("TKT-42 ")), { maxLength: 30 }),
+        fc.array(fc.nat(9_000), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 16, max: 300 }),
+        fc.integer({ min: 1, max: 200 }),
+        async (parts, gaps, chunkBytes, pieces) => {
+          // Lines of varying length between the values, so that windows end anywhere in a line.
+          const text = parts
+            .map(
+              (p, i) =>
+                `${"y\n".repeat((gaps[i % gaps.length] as number) % 700)}${"x".repeat(gaps[i % gaps.length] as number)}${p}`,
+            )
+            .join("\n");
+          const expected: Record<string, number> = {};
+          for (const m of findMatches(text, rules)) {
+            const line = text.slice(0, m.start).split("\n").length;
+            expected[m.rule] = Math.min(expected[m.rule] ?? line, line);
+          }
+          const input = bytes(text);
+          const reads: Buffer[] = [];
+          for (let i = 0; i < input.length; i += pieces) reads.push(input.subarray(i, i + pieces));
+          const scan = await masker.scan(Readable.from(reads), { chunkBytes });
+          expect(scan.firstLine).toEqual(expected);
+          expect((await through(text, chunkBytes, pieces)).result.firstLine).toEqual(expected);
         },
       ),
       { numRuns: 25 },

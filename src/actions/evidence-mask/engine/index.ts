@@ -15,7 +15,15 @@ export {
   type ScanResult,
   type StreamOptions,
 } from "./masker";
-export { compileLiterals, type Hits, type Literal, type Matcher } from "./matcher";
+export {
+  compileLiterals,
+  type Hits,
+  type Literal,
+  type Matcher,
+  newHits,
+  newScanState,
+  type ScanState,
+} from "./matcher";
 export {
   applyMatches,
   BUILT_IN_RULES,

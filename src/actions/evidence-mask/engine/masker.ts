@@ -20,7 +20,7 @@
  */
 import type { Readable, Writable } from "node:stream";
 import { mergeMatches } from "../../../lib/masking";
-import { compileLiterals, type Hits, type Matcher, newHits } from "./matcher";
+import { compileLiterals, type Hits, type Matcher, newHits, newScanState } from "./matcher";
 import type { MaskMatch, MaskRule, WindowView } from "./rules";
 
 // Windows stay under the size at which Node hands a latin1 string to V8 as external memory (about 1 MB),
@@ -93,6 +93,8 @@ export function compile(rules: readonly MaskRule[]): Masker {
     for (const s of starts) s.length = 0;
     for (const w of which) w.length = 0;
     for (let k = 0; k < h.count; k++) {
+      // A streaming session's hits may still hold occurrences in text already written.
+      if ((h.start[k] as number) < from) continue;
       const lit = h.literal[k] as number;
       const r = owner[lit] as number;
       starts[r]?.push(h.start[k] as number);
@@ -146,11 +148,12 @@ export class MaskSession {
   private readonly out: Buffer;
   private outLength = 0;
   private readonly queued: Buffer[] = [];
+  /** Occurrences of the literals in `window` from `base` on, found as the bytes arrived. */
   private readonly hits: Hits = newHits();
+  /** The matcher's place in the stream: `window[0, scanned)` has been scanned. */
+  private readonly at = newScanState();
+  private scanned = 0;
   private readonly result: ScanResult = { bytes: 0, counts: {}, firstLine: {} };
-  /** Lines before `base`. */
-  private line = 1;
-  private readonly names: Set<string>;
   private readonly replacements = new Map<string, Buffer>();
 
   constructor(
@@ -163,7 +166,6 @@ export class MaskSession {
     this.chunkBytes = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.chunkBytes + masker.overlap);
     this.out = sink ? Buffer.allocUnsafe(this.window.length) : Buffer.alloc(0);
-    this.names = new Set(masker.rules.map((r) => r.name));
   }
 
   /** Pending bytes (not yet written). */
@@ -222,7 +224,7 @@ export class MaskSession {
     let pos = base;
     for (const m of kept.matches) {
       result.counts[m.rule] = (result.counts[m.rule] ?? 0) + 1;
-      if (result.firstLine[m.rule] === undefined) result.firstLine[m.rule] = this.line + this.newlines(m.start);
+      if (result.firstLine[m.rule] === undefined) result.firstLine[m.rule] = this.lineAt(m.start);
       this.opts.onValue?.(window.toString("latin1", m.start, m.end));
       if (this.sink) {
         this.emit(window, pos, m.start);
@@ -231,12 +233,28 @@ export class MaskSession {
       pos = m.end;
     }
     if (this.sink) this.emit(window, pos, cut);
-    if ([...this.names].some((n) => result.firstLine[n] === undefined)) this.line += this.newlines(cut);
     // The next window: context before the cut, then everything not yet written.
     const keepFrom = Math.max(0, cut - CONTEXT_BYTES);
     window.copyWithin(0, keepFrom, length);
     this.length = length - keepFrom;
     this.base = cut - keepFrom;
+    this.scanned -= keepFrom;
+    this.keepHits(cut, keepFrom);
+  }
+
+  /** Keeps the occurrences that start at or after `cut` (already scanned: the next window needs them), moved by `shift`. */
+  private keepHits(cut: number, shift: number): void {
+    const h = this.hits;
+    let n = 0;
+    for (let k = 0; k < h.count; k++) {
+      if ((h.start[k] as number) < cut) continue;
+      h.literal[n] = h.literal[k] as number;
+      h.start[n] = (h.start[k] as number) - shift;
+      h.end[n] = (h.end[k] as number) - shift;
+      h.newlines[n] = h.newlines[k] as number;
+      n++;
+    }
+    h.count = n;
   }
 
   /**
@@ -248,23 +266,15 @@ export class MaskSession {
     const { window, base, length } = this;
     let text: string | undefined;
     const view: WindowView = { bytes: window, length, text: () => (text ??= window.toString("latin1", 0, length)) };
-    return this.fromHits(view, base, this.matcher.scan(window, base, length, this.hits));
+    // Only the bytes that arrived since the last window are scanned: the carried ones were, and their hits are kept.
+    this.matcher.resume(window, this.scanned, length, this.at, this.hits, base);
+    this.scanned = length;
+    return this.fromHits(view, base, this.hits);
   }
 
-  /** Newlines in window[base, to), from the counts the matcher took on its pass where one is near. */
-  private newlines(to: number): number {
-    const h = this.hits;
-    // The first hit that ends at or after `to` (ends never decrease from one hit to the next).
-    let lo = 0;
-    let hi = h.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((h.end[mid] as number) < to) lo = mid + 1;
-      else hi = mid;
-    }
-    const end = h.end[lo] as number;
-    if (lo < h.count && end - to < 64 * 1024) return (h.newlines[lo] as number) - count(this.window, to, end);
-    return count(this.window, this.base, to);
+  /** 1-based line of `window[pos]`: the newlines the matcher counted, less those from `pos` to where it is. */
+  private lineAt(pos: number): number {
+    return 1 + this.at.newlines - count(this.window, pos, this.scanned);
   }
 
   private emit(src: Buffer, from: number, to: number): void {

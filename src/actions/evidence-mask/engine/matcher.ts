@@ -31,6 +31,14 @@ export interface Hits {
   newlines: Int32Array;
 }
 
+/** Where a streaming scan stands: the automaton's state and the newlines seen so far. */
+export interface ScanState {
+  state: number;
+  newlines: number;
+}
+
+export const newScanState = (): ScanState => ({ state: 0, newlines: 0 });
+
 export interface Matcher {
   readonly literals: readonly Literal[];
   /** Longest literal, in bytes. */
@@ -41,6 +49,14 @@ export interface Matcher {
    * newlines before each end. `hits` is reused between scans to keep memory flat.
    */
   scan(buf: Uint8Array, from: number, to: number, hits?: Hits): Hits;
+  /**
+   * Goes on scanning a stream from where `at` left it: `buf[from, to)` are the
+   * bytes that follow those already scanned. Occurrences that start at or
+   * after `minStart` (an offset in `buf`; earlier bytes may be gone) are
+   * appended to `hits`, `newlines` there counting from the stream's start.
+   * Each byte of a stream is scanned once, whatever the windows it passes through.
+   */
+  resume(buf: Uint8Array, from: number, to: number, at: ScanState, hits: Hits, minStart: number): void;
 }
 
 const fold = (b: number) => (b >= 65 && b <= 90 ? b + 32 : b);
@@ -153,38 +169,49 @@ export function compileLiterals(literals: readonly Literal[]): Matcher {
     return true;
   };
 
+  const run = (buf: Uint8Array, from: number, to: number, at: ScanState, hits: Hits, minStart: number) => {
+    if (literals.length === 0) {
+      // Nothing to find, but the lines are still counted.
+      for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) at.newlines++;
+      return;
+    }
+    let s = at.state;
+    let newlines = at.newlines;
+    const end = Math.min(to, buf.length);
+    for (let i = from; i < end; i++) {
+      const b = buf[i] as number;
+      if (b === 10) newlines++;
+      const v = delta[s + (classOf[b] as number)] as number;
+      if (v >= 0) {
+        s = v;
+        continue;
+      }
+      s = ~v;
+      const state = s >> shift;
+      for (let o = outStart[state] as number, e = outStart[state + 1] as number; o < e; o++) {
+        const lit = outFlat[o] as number;
+        const start = i + 1 - (lengths[lit] as number);
+        if (start < minStart) continue;
+        if (exact[lit] && !confirm(buf, start, literals[lit] as Literal)) continue;
+        if (hits.count === hits.literal.length) grow(hits);
+        hits.literal[hits.count] = lit;
+        hits.start[hits.count] = start;
+        hits.end[hits.count] = i + 1;
+        hits.newlines[hits.count] = newlines;
+        hits.count++;
+      }
+    }
+    at.state = s;
+    at.newlines = newlines;
+  };
+
   return {
     literals,
     maxLength,
+    resume: run,
     scan(buf, from, to, hits = newHits()) {
       hits.count = 0;
-      if (literals.length === 0) return hits;
-      let s = 0;
-      let newlines = 0;
-      const end = Math.min(to, buf.length);
-      for (let i = from; i < end; i++) {
-        const b = buf[i] as number;
-        if (b === 10) newlines++;
-        const v = delta[s + (classOf[b] as number)] as number;
-        if (v >= 0) {
-          s = v;
-          continue;
-        }
-        s = ~v;
-        const state = s >> shift;
-        for (let o = outStart[state] as number, e = outStart[state + 1] as number; o < e; o++) {
-          const lit = outFlat[o] as number;
-          const start = i + 1 - (lengths[lit] as number);
-          if (start < from) continue;
-          if (exact[lit] && !confirm(buf, start, literals[lit] as Literal)) continue;
-          if (hits.count === hits.literal.length) grow(hits);
-          hits.literal[hits.count] = lit;
-          hits.start[hits.count] = start;
-          hits.end[hits.count] = i + 1;
-          hits.newlines[hits.count] = newlines;
-          hits.count++;
-        }
-      }
+      run(buf, from, to, newScanState(), hits, from);
       return hits;
     },
   };
