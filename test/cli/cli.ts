@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundleNode, bundlePath, ROOT } from "../harness/runner";
+import { bundleNode, bundlePath, bundleProcessEnv, ROOT } from "../harness/runner";
 
 export interface CliResult {
   code: number | null;
@@ -52,6 +52,7 @@ export function startCli(args: string[], opts: CliOptions = {}): { child: ChildP
     ECS_ALB_SMOKE_RETRY_CAP_MS: "200",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     NODE_OPTIONS: `--import=${join(ROOT, "test/harness/loopback-guard.mjs")}`,
+    ...bundleProcessEnv(),
   });
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === undefined) delete env[k];
