@@ -1,17 +1,21 @@
 /**
  * iam-simulate-preflight end to end: the committed bundle, run like the
- * runner runs it, against the AWS emulator and the GitHub API fake.
+ * runner runs it, against the AWS emulator and the GitHub API fake; bad
+ * inputs through the input reader and run in process (./in-process.ts).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readPreflightInputs } from "../../../src/actions/iam-simulate-preflight/inputs";
+import { ConfigurationError } from "../../../src/lib/errors";
 import type { FaultConfig } from "../../emulator/faults";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { Scenario } from "../../emulator/types";
 import { commentCalls, type GitHubFake, startGitHubFake } from "../../fakes/github-api";
 import { linkableText, renderGfm, tableRows } from "../../harness/gfm";
 import { type RunResult, runBundle } from "../../harness/runner";
+import { preflightInProcess } from "./in-process";
 import {
   ACCOUNT,
   API_KEY_SECRET,
@@ -707,14 +711,23 @@ describe("iam-simulate-preflight", () => {
       "Input 'extra-checks': item 1: 'principal'",
     ]),
   ] as [Record<string, string>, string][])(
-    "bad input %j → exit 1 naming the input, no AWS call",
+    "bad input %j → a user error (exit 1) naming the input, no AWS call",
     async (inputs, message) => {
+      // In process (the input reader and run, as main.ts wires them): what only the bundle shows, the exit
+      // code of a ConfigurationError and its ::error:: line, is test/lib/run-action.test.ts's.
       await emulatorWith(scenario({}));
-      const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), inputs);
-      expect(result.code).toBe(1);
-      expect(errorsOf(result)[0]?.message).toContain(message);
+      const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
+      const all = { "github-token": "ghs_preflight", ...inputs };
+      const error = await preflightInProcess(emu, workspace, all).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toContain(message);
       expect(emu.emulator.requests).toHaveLength(0);
-      expect(github.requests).toHaveLength(0);
+      // Refused by the reader itself, before any client exists: so no GitHub call either.
+      const get = (name: string) => ({ "task-definition": TD_FILE, ...all })[name] ?? "";
+      expect(() => readPreflightInputs(get, { ...process.env, GITHUB_WORKSPACE: workspace })).toThrow(message);
     },
   );
 });
