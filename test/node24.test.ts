@@ -14,9 +14,10 @@ import { scenario, taskDefinition, workspaceWith } from "./actions/iam-simulate-
 import { type RunningEmulator, startEmulator } from "./emulator/server";
 import { bundleNode, ROOT, runBundle } from "./harness/runner";
 
-// The actions' bundles; the command line (dist/cli) has its own case below.
-const bundles = readdirSync(join(ROOT, "dist"))
-  .filter((name) => name !== "cli")
+// The actions' bundles (the folders of dist/, not its build-inputs.json); the command line (dist/cli) has its own case below.
+const bundles = readdirSync(join(ROOT, "dist"), { withFileTypes: true })
+  .filter((e) => e.isDirectory() && e.name !== "cli")
+  .map((e) => e.name)
   .sort();
 
 let emu: RunningEmulator | undefined;
