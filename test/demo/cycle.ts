@@ -6,6 +6,7 @@
  * then the preflight workflow on a pull request. Writes the masked evidence,
  * the job summaries and the PR-comment markdown to disk.
  */
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -17,7 +18,7 @@ import { albCertificate } from "../fixtures/alb-certificate";
 import { type PostgresServer, startPostgres } from "../fixtures/postgres";
 import { type SampleApp, startTasks } from "../fixtures/sample-app";
 import { shipTaskLogs } from "../fixtures/sample-app-awslogs";
-import { ROOT } from "../harness/runner";
+import { bundleNode, bundlePath, ROOT } from "../harness/runner";
 import { runWorkflowJob, type StepRecord } from "../harness/workflow-runner";
 import {
   CI_ACCESS_KEY,
@@ -48,6 +49,65 @@ export interface DemoOptions {
   log?: (line: string) => void;
   /** Extra inputs for both workflows (e.g. `mask-account-ids`). */
   inputs?: Record<string, string | number | boolean>;
+  /**
+   * Run the smoke cycle through the command line (`node dist/cli/index.js smoke`, its output shown as it
+   * comes) instead of the alb-smoke workflow's job: the same steps and evidence, from a terminal.
+   */
+  cli?: boolean;
+}
+
+interface SmokeRun {
+  failed: boolean;
+  outputs: Record<string, string>;
+  summary: string;
+  steps: StepRecord[];
+}
+
+/**
+ * `ecs-alb-smoke smoke` as a person runs it in a terminal: the workflow's inputs as flags (`role-to-assume`
+ * is the `--role-arn` to preflight, `ca-certificate` a `--ca-file`), each line of its output logged as it comes.
+ */
+async function cliSmoke(
+  workspace: string,
+  env: Record<string, string>,
+  inputs: Record<string, string | number | boolean>,
+  log: (line: string) => void,
+): Promise<SmokeRun> {
+  const flags: string[] = [];
+  for (const [name, value] of Object.entries(inputs)) {
+    if (name === "role-to-assume") flags.push("--role-arn", String(value));
+    else if (name === "ca-certificate") {
+      writeFileSync(join(workspace, "alb-ca.pem"), String(value));
+      flags.push("--ca-file", "alb-ca.pem");
+    } else flags.push(`--${name}`, String(value));
+  }
+  const child = spawn(bundleNode(), [bundlePath("cli"), "smoke", ...flags], {
+    cwd: workspace,
+    // A terminal's environment: the AWS variables only, no runner's.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      ...Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([k]) => k.startsWith("AWS_"))),
+      NO_COLOR: "1",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  const lines = (stream: NodeJS.ReadableStream, keep: boolean) => {
+    let pending = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (d: string) => {
+      if (keep) stdout += d;
+      pending += d;
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      for (const l of parts) log(`  | ${l}`);
+    });
+  };
+  lines(child.stdout, true);
+  lines(child.stderr, false);
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { failed: code !== 0, outputs: { result: code === 0 ? "pass" : "fail" }, summary: stdout, steps: [] };
 }
 
 export interface DemoResult {
@@ -159,33 +219,36 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         }
       : {};
     log(
-      `\nalb-smoke.yml, job smoke (${opts.broken ? "broken /healthz" : "healthy service"}${cert ? `, HTTPS as ${cert.host} with a test CA's certificate` : ""}):`,
+      `\n${opts.cli ? "ecs-alb-smoke smoke (the command line)" : "alb-smoke.yml, job smoke"} (${opts.broken ? "broken /healthz" : "healthy service"}${cert ? `, HTTPS as ${cert.host} with a test CA's certificate` : ""}):`,
     );
-    const smoke = await runWorkflowJob({
-      workflow: ".github/workflows/alb-smoke.yml",
-      job: "smoke",
-      workspace,
-      env,
-      inputs: {
-        "aws-region": REGION,
-        "role-to-assume": CI_ROLE_ARN,
-        cluster: CLUSTER,
-        service: SERVICE,
-        "vpc-id": vpc.vpcId,
-        "subnet-ids": vpc.subnetIds.join(","),
-        "task-security-group-id": TASK_SG,
-        // Port 80 needs root; the emulated ALB listens on its own loopback address.
-        "listener-port": 18080,
-        // No internet here to look up the runner's egress IP.
-        "ingress-cidrs": "127.0.0.0/8",
-        "secret-ids": SECRET_NAME,
-        "timeout-seconds": 60,
-        ...https,
-        ...opts.inputs,
-      },
-      external: { "aws-actions/configure-aws-credentials": async () => ({}) },
-      onStep: (r) => log(stepLine(r)),
-    });
+    const smokeInputs = {
+      "aws-region": REGION,
+      "role-to-assume": CI_ROLE_ARN,
+      cluster: CLUSTER,
+      service: SERVICE,
+      "vpc-id": vpc.vpcId,
+      "subnet-ids": vpc.subnetIds.join(","),
+      "task-security-group-id": TASK_SG,
+      // Port 80 needs root; the emulated ALB listens on its own loopback address.
+      "listener-port": 18080,
+      // No internet here to look up the runner's egress IP.
+      "ingress-cidrs": "127.0.0.0/8",
+      "secret-ids": SECRET_NAME,
+      "timeout-seconds": 60,
+      ...https,
+    };
+    const smoke: SmokeRun = opts.cli
+      ? // The command line sets mask-account-ids itself (its report goes to the terminal of whoever runs it).
+        await cliSmoke(workspace, env, smokeInputs, log)
+      : await runWorkflowJob({
+          workflow: ".github/workflows/alb-smoke.yml",
+          job: "smoke",
+          workspace,
+          env,
+          inputs: { ...smokeInputs, ...opts.inputs },
+          external: { "aws-actions/configure-aws-credentials": async () => ({}) },
+          onStep: (r) => log(stepLine(r)),
+        });
 
     // The evidence as it would be downloaded from the artifact: masked and verified.
     const produced = join(workspace, "evidence");

@@ -112,6 +112,26 @@ describe("npm run demo", () => {
     expect(run.stdout).toMatch(/PASS in/);
   });
 
+  it("--cli: the same cycle through ecs-alb-smoke smoke, its terminal output shown, the workflow's evidence kinds", async () => {
+    const { run, files, out } = await demo(["--cli"]);
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toContain("ecs-alb-smoke smoke (the command line)");
+    expect(run.stdout).toMatch(/^ {2}\| \[ *\d+\.\ds\] Creating the temporary ALB …$/m);
+    expect(run.stdout).toMatch(/^ {2}\| smoke: PASS in /m);
+    const kinds = files.map((f) => f.replace(/^\d{8}_\d{6}_/, "")).sort();
+    for (const kind of [
+      "iam_preflight.json",
+      "alb_resources.json",
+      "tg_health.json",
+      "dbcheck.log",
+      "alb_destroy.json",
+    ])
+      expect(kinds).toContain(kind);
+    expect(kinds).toContain("mask_report.json");
+    expect(JSON.parse(readFileSync(join(out, "emulator-leftovers.json"), "utf8"))).toEqual({});
+    expect(run.stdout).toMatch(/PASS in/);
+  });
+
   it("--https: the probes go over HTTPS to the ALB's HTTPS listener, and their JSON lines hold the TLS facts", async () => {
     const { run, files, out, read } = await demo(["--https"]);
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
