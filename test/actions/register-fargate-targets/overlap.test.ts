@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator/server";
+import type { Elbv2Service } from "../../emulator/services/elbv2";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
 import { errors } from "../../harness/runner";
 import {
@@ -13,6 +14,7 @@ import {
   runRegister,
   runRegisterPost,
   scenario,
+  startRegister,
   taskSpecs,
 } from "../ephemeral-alb/cycle";
 
@@ -23,6 +25,18 @@ interface ElbState {
 function lbState(emu: RunningEmulator, arn: string): string | undefined {
   const state = emu.emulator.state() as unknown as ElbState;
   return state.elasticloadbalancing.loadBalancers.find((l) => l.LoadBalancerArn === arn)?.State.Code;
+}
+
+/** Resolves once the step has called RegisterTargets and then DescribeLoadBalancers (at most 60 s). */
+async function watchingAfterRegister(emu: RunningEmulator, from: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const calls = emu.emulator.requests.slice(from).map((r) => r.action);
+    const registered = calls.indexOf("RegisterTargets");
+    if (registered >= 0 && calls.indexOf("DescribeLoadBalancers", registered) > registered) return;
+    if (Date.now() > deadline) throw new Error(`register did not watch the load balancer: ${calls.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**
@@ -42,8 +56,9 @@ describe("wait-until-active: false → register during provisioning", () => {
   });
 
   it("ephemeral-alb returns while provisioning; register waits for active and healthy", async () => {
-    // 3000 s provisioning at timeScale 0.01: 30 s, longer than both steps take to start on a loaded machine.
-    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: { provisioningSeconds: 3000 } } }));
+    // Provisioning that would outlast the test (10^4 s at timeScale 0.01): the load balancer becomes active
+    // when register has registered and is watching it, however long the steps take to start.
+    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: { provisioningSeconds: 1e6 } } }));
     const alb = await runAlb(emu, await albInputs({ "wait-until-active": false }));
     try {
       expect(alb.code, describeRun(alb)).toBe(0);
@@ -55,7 +70,10 @@ describe("wait-until-active: false → register during provisioning", () => {
       expect(JSON.parse(alb.state["alb-state"] ?? "{}").listenerArn).toBe(alb.outputs["listener-arn"]);
 
       const before = emu.emulator.requests.length;
-      const reg = await runRegister(emu, registerInputs(alb.outputs["target-group-arn"] as string));
+      const step = startRegister(emu, registerInputs(alb.outputs["target-group-arn"] as string));
+      await watchingAfterRegister(emu, before);
+      await emu.emulator.service<Elbv2Service>("elasticloadbalancing").finishProvisioningNow(lb);
+      const reg = await step.result;
       expect(reg.code, describeRun(reg)).toBe(0);
       expect(reg.outputs.healthy).toBe("true");
       const calls = emu.emulator.requests.slice(before).map((r) => r.action);

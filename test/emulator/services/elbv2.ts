@@ -343,6 +343,17 @@ export class Elbv2Service implements ServiceModule {
     this.serviceLinkedRole = true;
   }
 
+  /**
+   * Ends a load balancer's provisioning now, as its timer would: for a test that holds it in `provisioning`
+   * (a long `provisioningSeconds`) until the step under test has shown what it does meanwhile.
+   */
+  async finishProvisioningNow(arn: string): Promise<void> {
+    const lb = this.loadBalancers.get(arn);
+    if (lb?.state !== "provisioning") throw new Error(`emulator: no load balancer ${arn} is provisioning`);
+    clearTimeout(lb.timer);
+    await this.finishProvisioning(lb);
+  }
+
   private async finishProvisioning(lb: LoadBalancer): Promise<void> {
     delete lb.timer;
     if (!this.loadBalancers.has(lb.arn)) return;
