@@ -34,12 +34,21 @@ function hash(s: string): number {
   return h;
 }
 
+/** How the Terraform fix is written: the form of the policy to edit, and references for placeholder ARNs. */
+export interface TerraformStyle {
+  /** `jsonencode`: the policy is `jsonencode({ Statement = [...] })`; `policy-document`: an `aws_iam_policy_document`. */
+  form?: "jsonencode" | "policy-document";
+  /** The HCL reference to write for a value (`aws_secretsmanager_secret.x.arn` for its placeholder ARN), if any. */
+  reference?: (value: string) => string | undefined;
+}
+
 export function proposeFix(
   action: string,
   resource: string,
   format: "terraform-plan" | "cloudformation",
   edit?: string,
   context: Record<string, ContextValue> = {},
+  style: TerraformStyle = {},
 ): Fix {
   const conditions = Object.entries(context)
     .filter(([key, value]) => CONDITION_KEYS.test(key) && value.type === "string" && value.values.length > 0)
@@ -62,15 +71,17 @@ export function proposeFix(
   const policyJson = JSON.stringify({ Version: "2012-10-17", Statement: [statement] }, null, 2);
   const fix: Fix = { statement, policyJson, ...(edit ? { edit } : {}) };
   if (format === "terraform-plan") {
-    const hclList = (v: ContextValue) => `[${v.values.map((x) => JSON.stringify(x)).join(", ")}]`;
+    // A placeholder ARN (a resource this plan creates) is written as the reference to it.
+    const hcl = (value: string) => style.reference?.(value) ?? JSON.stringify(value);
+    const hclList = (v: ContextValue) => `[${v.values.map(hcl).join(", ")}]`;
     const hclCondition = conditions.length
-      ? `, Condition = { StringEquals = { ${conditions.map(([k, v]) => `${JSON.stringify(k)} = ${v.values.length === 1 ? JSON.stringify(v.values[0]) : hclList(v)}`).join(", ")} } }`
+      ? `, Condition = { StringEquals = { ${conditions.map(([k, v]) => `${JSON.stringify(k)} = ${v.values.length === 1 ? hcl(v.values[0] as string) : hclList(v)}`).join(", ")} } }`
       : "";
-    fix.terraform = [
+    const block = [
       "statement {",
       `  sid       = ${JSON.stringify(statement.Sid)}`,
       `  actions   = [${JSON.stringify(action)}]`,
-      `  resources = [${JSON.stringify(resource)}]`,
+      `  resources = [${hcl(resource)}]`,
       ...conditions.flatMap(([key, v]) => [
         "  condition {",
         '    test     = "StringEquals"',
@@ -79,10 +90,20 @@ export function proposeFix(
         "  }",
       ]),
       "}",
-      "",
-      "# or, in a jsonencode({ Statement = [...] }) policy:",
-      `{ Sid = ${JSON.stringify(statement.Sid)}, Effect = "Allow", Action = ${JSON.stringify(action)}, Resource = ${JSON.stringify(resource)}${hclCondition} }`,
-    ].join("\n");
+    ];
+    const json = `{ Sid = ${JSON.stringify(statement.Sid)}, Effect = "Allow", Action = ${JSON.stringify(action)}, Resource = ${hcl(resource)}${hclCondition} }`;
+    const target = edit ? ` of ${edit}` : "";
+    // The form the policy to edit is written in comes first; the other one after it.
+    fix.terraform =
+      style.form === "jsonencode"
+        ? [
+            `# add to the Statement list of the jsonencode({ ... }) policy${target}:`,
+            json,
+            "",
+            "# or, in an aws_iam_policy_document data source:",
+            ...block,
+          ].join("\n")
+        : [...block, "", "# or, in a jsonencode({ Statement = [...] }) policy:", json].join("\n");
   } else {
     fix.cloudformation = stringify([statement]).trimEnd();
   }

@@ -26,7 +26,7 @@ import type { PlannedInput } from "./detect";
 import { selectTaskDefinitions } from "./detect";
 import { type Fix, proposeFix } from "./fix";
 import { type PolicySet, plannedPolicySet } from "./policy-set";
-import { type Locate, terraformLocator } from "./source-lines";
+import { type Locate, terraformBlocks, terraformLocator } from "./source-lines";
 import { PlanFormatError, parseTerraformPlan } from "./terraform";
 import type { ParsedPlan } from "./types";
 
@@ -50,9 +50,16 @@ export interface PlannedFile {
 type Change = "breaks" | "fixes" | "staysDenied" | "staysAllowed";
 const ACTION = "iam-simulate-preflight";
 
-async function parse(planned: PlannedInput, inputs: PreflightInputs, io: PlanIo, scope: Scope, display: string) {
+async function parse(
+  planned: PlannedInput,
+  inputs: PreflightInputs,
+  io: PlanIo,
+  scope: Scope,
+  display: string,
+  workspace: string,
+) {
   try {
-    if (planned.format === "terraform-plan") return parseTerraformPlan(planned.plan, scope);
+    if (planned.format === "terraform-plan") return parseTerraformPlan(planned.plan, scope, terraformBlocks(workspace));
     const exports = importsExports(planned.template) ? await io.listExports(scope.region) : undefined;
     let stackResources: Map<string, string> | undefined;
     if (inputs.stackName) {
@@ -140,7 +147,7 @@ export async function runPlannedPreflight(
   const env = deps.env ?? process.env;
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   const scope: Scope = { account: await deps.lookups.callerAccount(), region: inputs.region, partition: "aws" };
-  const parsed = await parse(planned, inputs, deps.io, scope, file.display);
+  const parsed = await parse(planned, inputs, deps.io, scope, file.display, workspace);
   const selected = selectTaskDefinitions(parsed, inputs.taskDefinitionAddress, file.display);
   const lookups = plannedLookups(deps.lookups, parsed);
   const locate: Locate =
@@ -178,6 +185,15 @@ export async function runPlannedPreflight(
         severity: "fail",
         subject: u.at,
         message: `${u.at}: ${u.reason}. It is not checked.`,
+        sources: [],
+        at: td.address,
+      });
+    }
+    if (td.evaluatedFrom) {
+      findings.push({
+        severity: "note",
+        subject: td.address,
+        message: `${td.address}: ${td.evaluatedFrom}`,
         sources: [],
         at: td.address,
       });
@@ -247,7 +263,13 @@ export async function runPlannedPreflight(
   for (const c of all) roleKinds.set(c.principal.arn, c.principal.role);
   for (const arn of new Set(all.map((c) => c.principal.arn))) {
     const about: Finding[] = [];
-    sets.set(arn, await plannedPolicySet(arn, parsed.iam, deps.io, about));
+    const set = await plannedPolicySet(arn, parsed.iam, deps.io, about);
+    sets.set(arn, set);
+    // Policies evaluated from the .tf source (unknown in the plan): the report says so, with the placeholders.
+    for (const address of new Set(set.sources)) {
+      const note = parsed.evaluatedFrom?.get(address);
+      if (note) about.push({ severity: "note", subject: address, message: `${note}.`, sources: [] });
+    }
     findings.push(...about.map((f) => ({ ...f, role: arn })));
   }
   const deployedChecks = all.filter((c) => sets.get(c.principal.arn)?.deployed);
@@ -274,7 +296,11 @@ export async function runPlannedPreflight(
     let fixVerified = false;
     if (denied(row) && row.verdict !== "explicitDeny") {
       const set = sets.get(row.principal.arn) as PolicySet;
-      const candidate = proposeFix(row.action, row.resource, parsed.format, set.editAt, row.context);
+      const form = set.editAt ? parsed.policyForms?.get(set.editAt) : undefined;
+      const candidate = proposeFix(row.action, row.resource, parsed.format, set.editAt, row.context, {
+        ...(form ? { form } : {}),
+        reference: (value) => referenceTo(parsed, value, set.editAt),
+      });
       const proof = await simulateChecks(
         [row],
         plannedSimulator(sets, deps.io, new Map([[row.principal.arn, candidate.policyJson]])),
@@ -480,4 +506,21 @@ function fixesMarkdown(rows: ReportRow[]): string {
     return `- ${escapeText(`${r.action} on ${r.resource}`)}${fix.edit ? ` — edit ${code(fix.edit)}` : ""} (verified: the simulation allows it with this statement added)\n\n\`\`\`${lang}\n${body}\n\`\`\`\n\n\`\`\`json\n${fix.policyJson}\n\`\`\``;
   });
   return `\n\n#### Proven fixes\n\n${blocks.join("\n\n")}\n`;
+}
+
+/**
+ * The Terraform reference for a placeholder ARN in a fix
+ * (`aws_secretsmanager_secret.token.arn` for the token's placeholder), when
+ * the resource is in the same module as the policy to edit: a placeholder is
+ * not the ARN the resource will get.
+ */
+function referenceTo(parsed: ParsedPlan, value: string, edit: string | undefined): string | undefined {
+  const moduleOf = (address: string) => /^((?:module\.[^.]+(?:\[[^\]]*\])?\.)*)/.exec(address)?.[1] ?? "";
+  for (const [address, arn] of parsed.placeholders) {
+    if (arn !== value || parsed.format !== "terraform-plan") continue;
+    const module = moduleOf(address);
+    if (edit !== undefined && moduleOf(edit) !== module) return undefined;
+    return `${address.slice(module.length)}.arn`;
+  }
+  return undefined;
 }

@@ -6,7 +6,8 @@
  * workspace.
  */
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
+import { type HclBlock, HclUnsupported, parseHclFile } from "./hcl";
 
 const SKIP = new Set([".git", ".terraform", "node_modules", "dist"]);
 const MAX_DEPTH = 6;
@@ -50,5 +51,56 @@ export function terraformLocator(workspace: string): Locate {
       if (i >= 0) return { file: relative(workspace, f.path), line: i + 1 };
     }
     return undefined;
+  };
+}
+
+/** A resource block found in the workspace, parsed. */
+export interface SourceBlock {
+  /** Workspace-relative path of the `.tf` file. */
+  file: string;
+  block: HclBlock;
+  /** The `locals` of the block's directory (its module), by name. */
+  locals: () => Map<string, { file: string; text: string; line: number }>;
+}
+
+export type FindBlocks = (address: string) => SourceBlock[];
+
+/**
+ * Every `resource`/`data` block of the workspace's `.tf` files that can be
+ * the one of `address` (same type and name; several when modules repeat
+ * names: the caller tells them apart by the plan's references). Files the
+ * reader cannot parse are left out.
+ */
+export function terraformBlocks(workspace: string): FindBlocks {
+  let parsed: { file: string; dir: string; blocks: HclBlock[] }[] | undefined;
+  const load = () =>
+    (parsed ??= tfFiles(workspace).flatMap((path) => {
+      try {
+        return [
+          { file: relative(workspace, path), dir: dirname(path), blocks: parseHclFile(readFileSync(path, "utf8")) },
+        ];
+      } catch (error) {
+        if (error instanceof HclUnsupported) return [];
+        throw error;
+      }
+    }));
+  const localsOf = (dir: string) => {
+    const out = new Map<string, { file: string; text: string; line: number }>();
+    for (const f of load().filter((x) => x.dir === dir)) {
+      for (const b of f.blocks.filter((x) => x.type === "locals")) {
+        for (const [name, a] of b.attributes) out.set(name, { file: f.file, ...a });
+      }
+    }
+    return out;
+  };
+  return (address) => {
+    const m = /(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_-]+)(?:\[[^\]]*\])?$/.exec(address);
+    if (!m) return [];
+    const type = m[1] ? "data" : "resource";
+    return load().flatMap((f) =>
+      f.blocks
+        .filter((b) => b.type === type && b.labels[0] === m[2] && b.labels[1] === m[3])
+        .map((block) => ({ file: f.file, block, locals: () => localsOf(f.dir) })),
+    );
   };
 }

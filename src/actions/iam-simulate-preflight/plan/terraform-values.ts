@@ -96,7 +96,8 @@ export class PlanValues {
    * says which attribute it is set from (`execution_role_arn = aws_iam_role.x.arn`)
    * — the value or placeholder of that one reference. The plan shows only the
    * references of an expression, not its shape, so nothing else is followed:
-   * `jsonencode([... aws_secretsmanager_secret.x.arn ...])` stays unknown.
+   * `jsonencode([... aws_secretsmanager_secret.x.arn ...])` stays unknown here (terraform-source.ts
+   * evaluates it from the `.tf` source).
    */
   stringAttr(rc: ResourceChange, attr: string, follow?: RegExp, depth = 0): { value?: string; unknown?: Unresolved } {
     const after = rc.change.after ?? {};

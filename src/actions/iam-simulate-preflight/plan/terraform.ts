@@ -6,6 +6,15 @@
 import { isPlainObject } from "../../../lib/inputs";
 import type { TaskDefinitionDoc } from "../derive";
 import { renderPolicyDocument } from "./policy-document";
+import type { FindBlocks } from "./source-lines";
+import {
+  attributePath,
+  evaluateAttribute,
+  type PlanSource,
+  type PolicyForm,
+  planSource,
+  unknownAttribute,
+} from "./terraform-source";
 import { FOLLOW, PlanValues, type ResourceChange } from "./terraform-values";
 import {
   emptyIam,
@@ -43,7 +52,12 @@ const kindOf = (actions: string[]): PlannedTaskDefinition["change"] | "delete" |
   return undefined;
 };
 
-export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanScope): ParsedPlan {
+/**
+ * `find`: the resource blocks of the workspace's `.tf` files, to evaluate
+ * what the plan leaves unknown (policies and container definitions written
+ * with jsonencode over resources the plan creates); without it they stay unknown.
+ */
+export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanScope, find?: FindBlocks): ParsedPlan {
   const version = String(plan.format_version);
   if (!/^1\.\d+$/.test(version)) {
     throw new PlanFormatError(`has format_version ${version}; the preflight reads Terraform plan JSON format 1.x.`);
@@ -51,25 +65,58 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
   if (plan.errored === true) throw new PlanFormatError("is the plan of a failed 'terraform plan' (errored: true).");
   const changes = (Array.isArray(plan.resource_changes) ? plan.resource_changes : []) as ResourceChange[];
   const values = new PlanValues(changes, plan.configuration as never, scope);
+  const source = find ? planSource(plan, find) : undefined;
   const unresolved: Unresolved[] = [];
   const iam = emptyIam();
-  const document = (rc: ResourceChange, attr: string): PlannedDocument => {
-    const v = values.stringAttr(rc, attr);
-    if (v.value !== undefined) return { address: rc.address, document: v.value };
-    const ref = values.referencesOf(rc, [attr]).find((r) => r.startsWith("data.aws_iam_policy_document."));
-    const source = ref ? values.byAddress.get(dataAddress(rc, ref)) : undefined;
-    if (source) {
-      const rendered = renderPolicyDocument(source, values);
+  const policyForms = new Map<string, PolicyForm>();
+  const evaluatedFrom = new Map<string, string>();
+  const document = (rc: ResourceChange, path: (string | number)[], known?: string): PlannedDocument => {
+    const attr = String(path[path.length - 1]);
+    const refs = values.referencesOf(rc, path);
+    const ref = refs.find((r) => r.startsWith("data.aws_iam_policy_document."));
+    if (ref) policyForms.set(rc.address, "policy-document");
+    const v = known !== undefined ? { value: known } : path.length === 1 ? values.stringAttr(rc, attr) : {};
+    if (v.value !== undefined) {
+      if (!ref && source) {
+        const form = evaluateAttribute(rc, path, values, source).form;
+        if (form) policyForms.set(rc.address, form);
+      }
+      return { address: rc.address, document: v.value };
+    }
+    const data = ref ? values.byAddress.get(dataAddress(rc, ref)) : undefined;
+    if (data) {
+      const rendered = renderPolicyDocument(data, values);
       if (rendered.document !== undefined) return { address: rc.address, document: rendered.document };
       if (rendered.unknown) return { address: rc.address, unknown: rendered.unknown };
     }
-    const unknown = v.unknown ?? { at: `${rc.address}.${attr}`, reason: "not in the plan" };
-    return { address: rc.address, unknown };
+    // jsonencode({ … aws_secretsmanager_secret.x.arn … }): the plan has only its references; the .tf source has it.
+    const evaluated = evaluateAttribute(rc, path, values, source);
+    if (evaluated.form) policyForms.set(rc.address, evaluated.form);
+    if (typeof evaluated.value === "string" && isJsonObject(evaluated.value)) {
+      evaluatedFrom.set(
+        rc.address,
+        `${attributePath(rc, path)} is unknown until apply (it is computed from ${refs.join(", ")}): the preflight evaluated it from ${evaluated.from}${placeholdersIn(evaluated.value, values)}`,
+      );
+      return { address: rc.address, document: evaluated.value };
+    }
+    const why = evaluated.why ?? "it does not evaluate to a JSON policy document";
+    return { address: rc.address, unknown: unknownAttribute(rc, path, values, why) };
   };
   // Managed policies first: an unchanged attachment of a policy the plan changes changes its role.
   const managed = changes.filter((rc) => rc.mode === "managed");
   for (const rc of managed) if (rc.type === "aws_iam_policy") collectIam(rc, values, iam, document);
   for (const rc of managed) if (rc.type !== "aws_iam_policy") collectIam(rc, values, iam, document);
+  // How each policy is written (also the unchanged ones, where a fix may go): the fix takes the same form.
+  for (const rc of managed) {
+    if (policyForms.has(rc.address) || kindOf(rc.change.actions) === "delete") continue;
+    if (rc.type === "aws_iam_role_policy" || rc.type === "aws_iam_policy") {
+      const known = values.stringAttr(rc, "policy").value;
+      if (known !== undefined) document(rc, ["policy"], known);
+    } else if (rc.type === "aws_iam_role" && values.configures(rc, "inline_policy")) {
+      const form = evaluateAttribute(rc, ["inline_policy", 0, "policy"], values, source).form;
+      if (form) policyForms.set(rc.address, form);
+    }
+  }
   for (const p of iam.managedPolicies.values()) if (p.unknown) unresolved.push(p.unknown);
   for (const role of iam.roles.values()) {
     for (const d of role.inline.values()) if (d?.unknown) unresolved.push(d.unknown);
@@ -80,7 +127,7 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
   for (const rc of all) {
     const change = kindOf(rc.change.actions);
     if (change !== "create" && change !== "update" && change !== "replace" && change !== "unchanged") continue;
-    const td = taskDefinition(rc, change, values);
+    const td = taskDefinition(rc, change, values, source);
     if (change === "unchanged") {
       const roles = [td.doc?.executionRoleArn, td.doc?.taskRoleArn].flatMap((arn) => {
         const name = arn ? roleNameOfArn(arn) : undefined;
@@ -103,6 +150,8 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
     format: "terraform-plan",
     taskDefinitions,
     iam,
+    policyForms,
+    evaluatedFrom,
     allTaskDefinitionAddresses: all.map((rc) => rc.address),
     placeholders: values.placeholders,
     plannedSecretKeys,
@@ -116,10 +165,28 @@ function dataAddress(rc: ResourceChange, reference: string): string {
   return `${rc.module_address ? `${rc.module_address}.` : ""}${m?.[1] ?? reference}`;
 }
 
+/** Whether a string is a JSON object (a policy document). */
+function isJsonObject(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return isPlainObject(v);
+  } catch {
+    return false;
+  }
+}
+
+/** `, with the placeholder ARNs of …` for the placeholders a value holds (said in the report). */
+function placeholdersIn(text: string, values: PlanValues): string {
+  const used = [...values.placeholders].filter(([, arn]) => text.includes(arn));
+  if (used.length === 0) return "";
+  return `, with the placeholder ARN of ${used.map(([address, arn]) => `${address} (${arn})`).join(", ")}, created by this plan`;
+}
+
 function taskDefinition(
   rc: ResourceChange,
   change: PlannedTaskDefinition["change"],
   values: PlanValues,
+  source?: PlanSource,
 ): PlannedTaskDefinition {
   const unresolved: Unresolved[] = [];
   const doc: TaskDefinitionDoc = {};
@@ -134,21 +201,31 @@ function taskDefinition(
     if (v.unknown) unresolved.push(v.unknown);
   }
   const definitions = values.stringAttr(rc, "container_definitions");
-  if (definitions.value === undefined) {
+  let text = definitions.value;
+  let evaluatedFrom: string | undefined;
+  if (text === undefined) {
     const refs = values.referencesOf(rc, ["container_definitions"]);
-    const fromReferences = secretsFromReferences(rc, refs, values, doc);
-    if (fromReferences) return { address: rc.address, change, ...fromReferences, unresolved };
-    const unknown: Unresolved = {
-      at: `${rc.address}.container_definitions`,
-      reason:
-        `container_definitions is unknown until apply${refs.length > 0 ? `: it is computed from ${refs.join(", ")}` : ""}. ` +
-        `The preflight cannot check it before apply: run it on the registered revision after apply (task-definition: ${doc.family ?? "<family>"}:<revision>).`,
-    };
-    return { address: rc.address, change, unknown, unresolved };
+    // jsonencode([… valueFrom = aws_secretsmanager_secret.x.arn …]): evaluated from the .tf source.
+    const evaluated = evaluateAttribute(rc, ["container_definitions"], values, source);
+    if (typeof evaluated.value === "string" && Array.isArray(safeJson(evaluated.value))) {
+      text = evaluated.value;
+      evaluatedFrom = `container_definitions is unknown until apply (it is computed from ${refs.join(", ")}): the preflight evaluated it from ${evaluated.from}${placeholdersIn(text, values)}.`;
+    } else {
+      const fromReferences = secretsFromReferences(rc, refs, values, doc, evaluated.why);
+      if (fromReferences) return { address: rc.address, change, ...fromReferences, unresolved };
+      const unknown: Unresolved = {
+        at: `${rc.address}.container_definitions`,
+        reason:
+          `container_definitions is unknown until apply${refs.length > 0 ? `: it is computed from ${refs.join(", ")}` : ""}` +
+          `${evaluated.why && source ? ` (the preflight could not evaluate it from the .tf source: ${evaluated.why})` : ""}. ` +
+          `The preflight cannot check it before apply: run it on the registered revision after apply (task-definition: ${doc.family ?? "<family>"}:<revision>).`,
+      };
+      return { address: rc.address, change, unknown, unresolved };
+    }
   }
   let containers: unknown;
   try {
-    containers = JSON.parse(definitions.value);
+    containers = JSON.parse(text);
   } catch (error) {
     throw new PlanFormatError(`${rc.address}: container_definitions is not JSON (${(error as Error).message}).`);
   }
@@ -157,7 +234,14 @@ function taskDefinition(
   }
   doc.containerDefinitions = containers as NonNullable<TaskDefinitionDoc["containerDefinitions"]>;
   const before = beforeDoc(rc);
-  return { address: rc.address, change, doc, ...(before ? { before } : {}), unresolved };
+  return {
+    address: rc.address,
+    change,
+    doc,
+    ...(before ? { before } : {}),
+    ...(evaluatedFrom ? { evaluatedFrom } : {}),
+    unresolved,
+  };
 }
 
 const SECRET_TYPES = new Set(["aws_secretsmanager_secret", "aws_ssm_parameter"]);
@@ -179,6 +263,7 @@ function secretsFromReferences(
   refs: string[],
   values: PlanValues,
   known: TaskDefinitionDoc,
+  why?: string,
 ): Pick<PlannedTaskDefinition, "doc" | "fromReferences"> | undefined {
   const secrets: { name: string; valueFrom: string }[] = [];
   for (const ref of refs) {
@@ -205,7 +290,7 @@ function secretsFromReferences(
   if (secrets.length === 0) return undefined;
   const reason =
     `container_definitions is unknown until apply (it is computed from ${refs.join(", ")}): the preflight checked the secrets and parameters these references name, ` +
-    `with the placeholder ARN of each one the plan creates (the same ARN its policies' references get), but it cannot see the rest of the definitions (images, log configuration, literal ARNs). ` +
+    `with the placeholder ARN of each one the plan creates (the same ARN its policies' references get), but it cannot see the rest of the definitions (images, log configuration, literal ARNs)${why ? `: it could not evaluate them from the .tf source (${why})` : ""}. ` +
     `Run it on the registered revision after apply (task-definition: ${known.family ?? "<family>"}:<revision>) for the complete check.`;
   return {
     doc: { ...known, containerDefinitions: [{ name: "(container_definitions, unknown until apply)", secrets }] },
@@ -236,7 +321,15 @@ function beforeDoc(rc: ResourceChange): TaskDefinitionDoc | undefined {
 const deployedRoleArn = (values: PlanValues, name: string) =>
   `arn:${values.scope.partition}:iam::${values.scope.account}:role/${name}`;
 
-type DocumentOf = (rc: ResourceChange, attr: string) => PlannedDocument;
+type DocumentOf = (rc: ResourceChange, path: (string | number)[], known?: string) => PlannedDocument;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, documentOf: DocumentOf) {
   const kind = kindOf(rc.change.actions);
@@ -272,17 +365,22 @@ function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, doc
           unknown
         >[]) {
           if (typeof block.name !== "string" || block.name === "") continue;
+          // A set in the plan, in configuration order in `configuration`: matched by name.
+          const index = inlinePolicyIndex(values, rc, block.name);
+          const known = typeof block.policy === "string" ? block.policy : undefined;
           role.inline.set(
             block.name,
-            typeof block.policy === "string"
-              ? { address: rc.address, document: block.policy }
-              : {
-                  address: rc.address,
-                  unknown: {
-                    at: `${rc.address}.inline_policy`,
-                    reason: `the policy of inline_policy '${block.name}' is unknown until apply`,
+            index !== undefined
+              ? documentOf(rc, ["inline_policy", index, "policy"], known)
+              : known !== undefined
+                ? { address: rc.address, document: known }
+                : {
+                    address: rc.address,
+                    unknown: {
+                      at: `${rc.address}.inline_policy`,
+                      reason: `the policy of inline_policy '${block.name}' is unknown until apply`,
+                    },
                   },
-                },
           );
         }
       }
@@ -315,14 +413,14 @@ function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, doc
       role.declaredBy.push(rc.address);
       if (kind === "replace" && typeof before.name === "string" && before.name !== name)
         role.inline.set(before.name, null);
-      role.inline.set(name, documentOf(rc, "policy"));
+      role.inline.set(name, documentOf(rc, ["policy"]));
       return;
     }
     case "aws_iam_policy": {
       if (kind === "unchanged" || kind === "delete") return;
       const arn = values.stringAttr(rc, "arn").value ?? values.placeholder(rc, "arn");
       if (!arn) return;
-      iam.managedPolicies.set(arn, documentOf(rc, "policy"));
+      iam.managedPolicies.set(arn, documentOf(rc, ["policy"]));
       // Roles that have it attached change too.
       for (const role of iam.roles.values()) if (role.attached.get(arn)) role.changed = true;
       return;
@@ -351,4 +449,16 @@ function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, doc
       return;
     }
   }
+}
+
+/** The index of the `inline_policy` block named `name` in the configuration (its order in the .tf source). */
+function inlinePolicyIndex(values: PlanValues, rc: ResourceChange, name: string): number | undefined {
+  for (let i = 0; i < 64; i++) {
+    const expression = values.expression(rc, ["inline_policy", i]) as
+      | { name?: { constant_value?: unknown } }
+      | undefined;
+    if (!expression) return undefined;
+    if (expression.name?.constant_value === name) return i;
+  }
+  return undefined;
 }

@@ -42,6 +42,8 @@ export interface PlannedTaskDefinition {
    * and this says what the preflight cannot see.
    */
   fromReferences?: { references: string[]; reason: string };
+  /** Set when the container definitions, unknown in the plan, were evaluated from the `.tf` source: says so, with the placeholders. */
+  evaluatedFrom?: string;
 }
 
 /** One policy document as the plan will leave it. */
@@ -98,6 +100,10 @@ export interface ParsedPlan {
   placeholders: Map<string, string>;
   /** The KMS key of each secret the plan creates, by its placeholder ARN (absent: the AWS managed key). */
   plannedSecretKeys?: Map<string, string>;
+  /** How each policy resource's policy is written in the `.tf` source (Terraform), so a fix takes the same form. */
+  policyForms?: Map<string, "jsonencode" | "policy-document">;
+  /** Policies unknown in the plan that were evaluated from the `.tf` source, by address: what the report says about it. */
+  evaluatedFrom?: Map<string, string>;
   /** Problems that are not about one task definition (an unknown policy document, an unresolved intrinsic). */
   unresolved: Unresolved[];
 }

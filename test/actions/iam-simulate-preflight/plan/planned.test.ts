@@ -92,7 +92,7 @@ interface PlanRow {
   change: string;
   fixVerified: boolean;
   fix?: {
-    statement: { Action: string; Resource: string; Condition?: unknown };
+    statement: { Sid: string; Action: string; Resource: string; Condition?: unknown };
     terraform?: string;
     cloudformation?: string;
     edit?: string;
@@ -103,6 +103,7 @@ const reportOf = (r: RunResult) =>
 const rowOf = (r: RunResult, resource: string) =>
   reportOf(r).rows.find((x) => x.action === "secretsmanager:GetSecretValue" && x.resource === resource);
 const comment = () => github.commentsOn(15)[0]?.body ?? "";
+const findingsOf = (r: RunResult) => reportOf(r).findings.map((f) => f.message);
 
 describe("iam-simulate-preflight with a Terraform plan (planned policies)", () => {
   it("the incident: the new secret is denied with the planned (unchanged) policy — 'this PR breaks', annotated at the .tf block, with a proven fix", async () => {
@@ -115,6 +116,11 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     expect(api).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: true });
     expect(api?.fix?.statement).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: API_KEY });
     expect(api?.fix?.terraform).toContain('actions   = ["secretsmanager:GetSecretValue"]');
+    // The policy is written as jsonencode({ ... }) in the .tf file: the fix leads with that form.
+    expect(api?.fix?.terraform?.split("\n").slice(0, 2)).toEqual([
+      "# add to the Statement list of the jsonencode({ ... }) policy of aws_iam_role_policy.secrets:",
+      `{ Sid = "${api?.fix?.statement.Sid}", Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = "${API_KEY}" }`,
+    ]);
     expect(api?.fix?.edit).toBe("aws_iam_role_policy.secrets");
     expect(rowOf(r, DB)).toMatchObject({ decision: "allowed", deployedDecision: "allowed", change: "staysAllowed" });
     expect(comment()).toMatch(
@@ -235,8 +241,36 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     expect(r.annotations.find((a) => a.level === "error" && a.file)).toMatchObject({ file: "infra/main.tf", line: 16 });
   });
 
-  it("a new secret created by the plan, referenced by the task definition and the policy: checked with one placeholder ARN on both sides, said in the row, with a warning that the rest is unseen", async () => {
+  it("a new secret created by the plan, referenced by the task definition and the policy: container_definitions evaluated from the .tf block, one placeholder ARN on both sides", async () => {
     const r = await run(terraformWorkspace("new-secret"), deployed([]));
+    const placeholder = secret("papyrus/api-key-v2-PLANND");
+    const row = rowOf(r, placeholder) as PlanRow & { neededFor: string[] };
+    expect(row).toMatchObject({ decision: "allowed", deployedDecision: "roleNotDeployed" });
+    expect(row.neededFor).toEqual(["aws_ecs_task_definition.app: container app, secret API_KEY"]);
+    expect(r.code).toBe(0);
+    // Evaluated, not rebuilt from references: no warning that the rest is unseen, a note saying where it was read.
+    expect(r.annotations.filter((a) => a.level === "warning" && a.file)).toEqual([]);
+    expect(findingsOf(r)).toContainEqual(
+      expect.stringContaining(
+        "container_definitions is unknown until apply (it is computed from aws_secretsmanager_secret.api_key.arn): the preflight evaluated it from infra/main.tf:35, with the placeholder ARN of aws_secretsmanager_secret.api_key (arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-v2-PLANND)",
+      ),
+    );
+    expect(comment()).toContain("#### Notes");
+    expect(reportOf(r).rows.map((x) => x.action)).toContain("secretsmanager:GetSecretValue");
+  });
+
+  it("a new secret, container_definitions not evaluable from the .tf block (a for expression): checked through its references with one placeholder ARN on both sides, said in the row, with a warning that the rest is unseen", async () => {
+    const workspace = terraformWorkspace("new-secret");
+    const tf = join(workspace, "infra", "main.tf");
+    const source = readFileSync(tf, "utf8");
+    writeFileSync(
+      tf,
+      source
+        .replace("container_definitions = jsonencode([{", "container_definitions = jsonencode([for c in [{")
+        .replace("}])\n}", "}] : c])\n}"),
+    );
+    expect(readFileSync(tf, "utf8")).toContain(": c])");
+    const r = await run(workspace, deployed([]));
     const placeholder = secret("papyrus/api-key-v2-PLANND");
     const row = rowOf(r, placeholder) as PlanRow & { neededFor: string[] };
     expect(row).toMatchObject({ decision: "allowed", deployedDecision: "roleNotDeployed" });
@@ -249,6 +283,9 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
       line: 28,
       message: expect.stringContaining("cannot see the rest of the definitions"),
     });
+    expect(r.annotations.find((a) => a.level === "warning" && a.file)?.message).toContain(
+      "it could not evaluate them from the .tf source (infra/main.tf:35 uses a for expression (line 35), which the preflight does not evaluate)",
+    );
     expect(comment()).toContain("#### Notes");
   });
 
@@ -267,6 +304,69 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
       },
     });
     expect(decrypt?.fix?.edit).toBe("aws_iam_role_policy.secrets");
+  });
+
+  it("new secrets referenced from jsonencode policies (aws_iam_role_policy, inline_policy, aws_iam_policy) and container definitions: evaluated from the .tf blocks with one placeholder ARN per secret; the missing statement is denied with a jsonencode fix naming the secret's reference", async () => {
+    const r = await run(terraformWorkspace("jsonencode-new-secret"), deployed([]));
+    expect(r.code).toBe(1);
+    const apiKey = secret("papyrus/api-key-v4-PLANND");
+    const token = secret("papyrus/token-v4-PLANND");
+    const report = JSON.parse(r.outputs.report ?? "{}") as {
+      rows: (PlanRow & { principal: string; addresses: string[] })[];
+      plan: { placeholders: Record<string, string>; taskDefinitions: { address: string; result: string }[] };
+    };
+    expect(report.plan.placeholders).toMatchObject({
+      "aws_secretsmanager_secret.api_key": apiKey,
+      "aws_secretsmanager_secret.token": token,
+    });
+    const row = (role: string, resource: string) =>
+      report.rows.find((x) => x.principal === `arn:aws:iam::${ACCOUNT}:role/${role}` && x.resource === resource);
+    // aws_iam_role_policy with Resource = aws_secretsmanager_secret.api_key.arn, and a literal ARN with the account from a data source.
+    expect(row("papyrus-app-execution", apiKey)).toMatchObject({
+      decision: "allowed",
+      deployedDecision: "roleNotDeployed",
+    });
+    expect(row("papyrus-app-execution", DB)).toMatchObject({ decision: "allowed" });
+    // An aws_iam_role inline_policy block and an aws_iam_policy, both jsonencode over a planned secret's ARN.
+    expect(row("papyrus-worker-execution", token)).toMatchObject({ decision: "allowed" });
+    expect(row("papyrus-cron-execution", apiKey)).toMatchObject({ decision: "allowed" });
+    // The app's TOKEN ("${aws_secretsmanager_secret.token.arn}") is not in its policy: this PR breaks it.
+    const denied = row("papyrus-app-execution", token);
+    expect(denied).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: true });
+    expect(denied?.fix?.statement).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: token });
+    expect(denied?.fix?.edit).toBe("aws_iam_role_policy.app");
+    expect(denied?.fix?.terraform?.split("\n").slice(0, 2)).toEqual([
+      "# add to the Statement list of the jsonencode({ ... }) policy of aws_iam_role_policy.app:",
+      `{ Sid = "${denied?.fix?.statement.Sid}", Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = aws_secretsmanager_secret.token.arn }`,
+    ]);
+    expect(report.plan.taskDefinitions.map((t) => [t.address, t.result])).toEqual([
+      ["aws_ecs_task_definition.app", "fail"],
+      ["aws_ecs_task_definition.cron", "pass"],
+      ["aws_ecs_task_definition.worker", "pass"],
+    ]);
+    const body = comment();
+    expect(body).toMatch(
+      /^<!--[^\n]*-->\n\*\*this PR breaks:\*\* `secretsmanager:GetSecretValue` on `[^`]+token-v4-PLANND`/,
+    );
+    const notes = findingsOf(r);
+    expect(notes).toContainEqual(
+      expect.stringMatching(
+        /^aws_iam_role_policy.app.policy is unknown until apply \(it is computed from aws_secretsmanager_secret.api_key.arn, data.aws_caller_identity.current.account_id\): the preflight evaluated it from infra\/main.tf:32, with the placeholder ARN of aws_secretsmanager_secret.api_key /,
+      ),
+    );
+    expect(notes).toContainEqual(
+      expect.stringMatching(
+        /^aws_iam_role.worker.inline_policy\[0\].policy is unknown until apply .*infra\/main.tf:76/,
+      ),
+    );
+    expect(notes).toContainEqual(
+      expect.stringMatching(/^aws_iam_policy.cron.policy is unknown until apply .*infra\/main.tf:109/),
+    );
+    expect(body).toContain("#### Notes");
+    expect(body).not.toContain("cannot see the rest of the definitions");
+    expect(reportOf(r).findings.filter((f) => /could not evaluate/.test(f.message))).toEqual([]);
+    const breaks = r.annotations.filter((a) => a.level === "error" && a.message.startsWith("This PR breaks"));
+    expect(breaks.map((a) => [a.file, a.line])).toEqual([["infra/main.tf", 51]]);
   });
 
   it("a module address: module.app is checked and selected; module.worker is not", async () => {

@@ -1,8 +1,10 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detectPlannedInput, selectTaskDefinitions } from "../../../../src/actions/iam-simulate-preflight/plan/detect";
+import { terraformBlocks } from "../../../../src/actions/iam-simulate-preflight/plan/source-lines";
 import { PlanFormatError, parseTerraformPlan } from "../../../../src/actions/iam-simulate-preflight/plan/terraform";
 import { configAddress } from "../../../../src/actions/iam-simulate-preflight/plan/terraform-values";
 import type { ParsedPlan } from "../../../../src/actions/iam-simulate-preflight/plan/types";
@@ -166,6 +168,132 @@ describe("Terraform plan JSON: modules", () => {
     expect(secretsOf(p)).toContain(API_KEY);
     expect(() => selectTaskDefinitions(p, "module.worker.aws_ecs_task_definition.this", "plan.json")).toThrow(
       /neither changed by the Terraform plan nor uses a role whose policies it changes/,
+    );
+  });
+});
+
+describe("Terraform plan JSON: jsonencode policies and definitions over resources the plan creates, from the .tf source", () => {
+  const NAME = "jsonencode-new-secret";
+  const API = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-v4-PLANND";
+  const TOKEN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/token-v4-PLANND";
+  /** The case's .tf files in a temporary directory, edited by `edit`. */
+  const source = (edit: (tf: string) => string = (tf) => tf) => {
+    const dir = mkdtempSync(join(tmpdir(), "tf-src-"));
+    cpSync(join(fixtures, NAME, "pr"), dir, { recursive: true });
+    const tf = join(dir, "main.tf");
+    writeFileSync(tf, edit(readFileSync(tf, "utf8")));
+    return terraformBlocks(dir);
+  };
+  const inline = (p: ParsedPlan, roleName: string, policy: string) => role(p, roleName).inline.get(policy);
+  /** The plan parsed with the app policy's first `Resource = …` written otherwise in the .tf file. */
+  const withAppResource = (expression: string) =>
+    parseTerraformPlan(
+      planOf(NAME),
+      scope,
+      source((tf) => tf.replace("Resource = aws_secretsmanager_secret.api_key.arn", `Resource = ${expression}`)),
+    );
+
+  it("evaluates aws_iam_role_policy, inline_policy and aws_iam_policy, and the container definitions, with the same placeholder per secret", () => {
+    const p = parseTerraformPlan(planOf(NAME), scope, source());
+    expect(p.unresolved).toEqual([]);
+    expect(JSON.parse(inline(p, "papyrus-app-execution", "read-secrets")?.document ?? "{}")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "ReadApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: API },
+        {
+          Sid: "ReadDbSecret",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          // data.aws_caller_identity.current.account_id, read at plan time (prior_state).
+          Resource: ["arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-*"],
+        },
+      ],
+    });
+    expect(
+      JSON.parse(inline(p, "papyrus-worker-execution", "read-token")?.document ?? "{}").Statement[0].Resource,
+    ).toEqual([TOKEN]);
+    const cron = p.iam.managedPolicies.get("arn:aws:iam::123456789012:policy/papyrus-cron-secrets");
+    expect(JSON.parse(cron?.document ?? "{}").Statement[0].Resource).toBe(API);
+    const app = p.taskDefinitions.find((t) => t.address === "aws_ecs_task_definition.app");
+    expect(app?.fromReferences).toBeUndefined();
+    expect(app?.doc?.containerDefinitions).toEqual([
+      {
+        name: "app",
+        image: "public.ecr.aws/docker/library/python:3.12-slim",
+        essential: true,
+        portMappings: [{ containerPort: 5000, protocol: "tcp" }],
+        secrets: [
+          { name: "API_KEY", valueFrom: API },
+          { name: "TOKEN", valueFrom: TOKEN },
+          { name: "DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf" },
+        ],
+      },
+    ]);
+    expect(app?.evaluatedFrom).toMatch(/^container_definitions is unknown until apply .*evaluated it from main.tf:58/);
+    expect(p.placeholders.get("aws_secretsmanager_secret.api_key")).toBe(API);
+    expect(p.placeholders.get("aws_secretsmanager_secret.token")).toBe(TOKEN);
+    expect(Object.fromEntries(p.policyForms ?? [])).toEqual({
+      "aws_iam_policy.cron": "jsonencode",
+      "aws_iam_role.worker": "jsonencode",
+      "aws_iam_role_policy.app": "jsonencode",
+    });
+  });
+
+  it("without the .tf files they stay unknown, naming the references", () => {
+    const p = parseTerraformPlan(planOf(NAME), scope);
+    expect(inline(p, "papyrus-app-execution", "read-secrets")?.unknown?.reason).toMatch(
+      /^unknown until apply: it is computed from aws_secretsmanager_secret.api_key.arn, data.aws_caller_identity.current.account_id/,
+    );
+    expect(p.taskDefinitions.every((t) => t.fromReferences !== undefined)).toBe(true);
+  });
+
+  it("what the reader does not evaluate stays unknown, naming the references and the construct", () => {
+    const p = withAppResource('true ? aws_secretsmanager_secret.api_key.arn : ""');
+    expect(inline(p, "papyrus-app-execution", "read-secrets")?.unknown).toEqual({
+      at: "aws_iam_role_policy.app.policy",
+      reason:
+        "unknown until apply: it is computed from aws_secretsmanager_secret.api_key.arn, data.aws_caller_identity.current.account_id; the preflight could not evaluate it from the .tf source (main.tf:32 uses a conditional expression (line 39), which the preflight does not evaluate)",
+    });
+    // The other policies are unaffected.
+    expect(inline(p, "papyrus-worker-execution", "read-token")?.document).toContain(TOKEN);
+  });
+
+  it("a .tf block whose references are not the plan's (a stale or unrelated file) is not used", () => {
+    const p = withAppResource("aws_secretsmanager_secret.token.arn");
+    expect(inline(p, "papyrus-app-execution", "read-secrets")?.unknown?.reason).toMatch(
+      /could not evaluate it from the .tf source \(no resource block for it in the workspace's .tf files has the references the plan lists \(aws_secretsmanager_secret.api_key.arn, data.aws_caller_identity.current.account_id\)\)$/,
+    );
+  });
+
+  it("a local value is evaluated from the locals next to the block; a missing or sensitive value is not", () => {
+    const withLocal = (tf: string) =>
+      tf
+        .replace("locals {", 'locals {\n  token_arn = "${aws_secretsmanager_secret.token.arn}"')
+        .replace("Resource = [aws_secretsmanager_secret.token.arn]", "Resource = [local.token_arn]");
+    const plan = planOf(NAME);
+    // The plan as Terraform would list the references of `[local.token_arn]`.
+    const worker = plan.configuration.root_module.resources.find(
+      (r: { address: string }) => r.address === "aws_iam_role.worker",
+    );
+    worker.expressions.inline_policy[0].policy.references = ["local.token_arn"];
+    const p = parseTerraformPlan(plan, scope, source(withLocal));
+    expect(
+      JSON.parse(inline(p, "papyrus-worker-execution", "read-token")?.document ?? "{}").Statement[0].Resource,
+    ).toEqual([TOKEN]);
+    const missing = parseTerraformPlan(
+      plan,
+      scope,
+      source((tf) => withLocal(tf).replace("token_arn =", "other =")),
+    );
+    expect(inline(missing, "papyrus-worker-execution", "read-token")?.unknown?.reason).toContain(
+      "local.token_arn is not in the .tf files next to main.tf",
+    );
+    // A sensitive value is never read into a document (it could reach the report).
+    const sensitive = planOf(NAME);
+    sensitive.prior_state.values.root_module.resources[0].sensitive_values = { account_id: true };
+    const hidden = parseTerraformPlan(sensitive, scope, source());
+    expect(inline(hidden, "papyrus-app-execution", "read-secrets")?.unknown?.reason).toContain(
+      "data.aws_caller_identity.current.account_id is sensitive: the preflight does not read it",
     );
   });
 });
