@@ -29,43 +29,8 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
   }
 }
 
-export type PollOutcome<T> = { done: true; value: T } | { done: false; fatal?: string; detail?: string };
-
-export class DeadlineExceeded extends Error {
-  override name = "DeadlineExceeded";
-}
-
 export interface Clock {
   now(): number;
   sleep: Sleep;
 }
 export const realClock: Clock = { now: () => Date.now(), sleep: realSleep };
-
-/**
- * Polls until `poll` says done, says the state can never succeed (`fatal`,
- * which throws at once with that reason), or the deadline passes (throws with
- * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
- * quick success is seen quickly without hammering the API on a slow one.
- */
-export async function pollUntil<T>(
-  poll: () => Promise<PollOutcome<T>>,
-  opts: { timeoutMs: number; what: string; minIntervalMs?: number; maxIntervalMs?: number; clock?: Clock },
-): Promise<T> {
-  const clock = opts.clock ?? realClock;
-  const deadline = clock.now() + opts.timeoutMs;
-  let interval = opts.minIntervalMs ?? 250;
-  const maxInterval = opts.maxIntervalMs ?? 5_000;
-  for (;;) {
-    const outcome = await poll();
-    if (outcome.done) return outcome.value;
-    if (outcome.fatal) throw new Error(outcome.fatal);
-    const left = deadline - clock.now();
-    if (left <= 0) {
-      throw new DeadlineExceeded(
-        `Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`,
-      );
-    }
-    await clock.sleep(Math.min(interval, left));
-    interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
-  }
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffMs, type Clock, DeadlineExceeded, pollUntil, retry } from "../../src/lib/retry";
+import { backoffMs, type Clock, retry } from "../../src/lib/retry";
 
 /** A clock whose sleep advances time instantly: tests never wait. */
 function fakeClock(): Clock & { slept: number[] } {
@@ -56,44 +56,5 @@ describe("retry", () => {
       ),
     ).rejects.toThrow("Throttling");
     expect(calls).toBe(3);
-  });
-});
-
-describe("pollUntil", () => {
-  it("returns as soon as the state is reached, with growing intervals", async () => {
-    const clock = fakeClock();
-    let n = 0;
-    const v = await pollUntil(async () => (++n >= 4 ? { done: true, value: n } : { done: false }), {
-      timeoutMs: 60_000,
-      what: "targets",
-      minIntervalMs: 100,
-      clock,
-    });
-    expect(v).toBe(4);
-    expect(clock.slept).toEqual([100, 150, 225]);
-  });
-
-  it("fails fast on a state that can never succeed, naming the reason", async () => {
-    const clock = fakeClock();
-    await expect(
-      pollUntil(async () => ({ done: false, fatal: "load balancer state is failed" }), {
-        timeoutMs: 60_000,
-        what: "ALB",
-        clock,
-      }),
-    ).rejects.toThrow("load balancer state is failed");
-    expect(clock.slept).toEqual([]);
-  });
-
-  it("gives up at the deadline with the last detail", async () => {
-    const clock = fakeClock();
-    const error = await pollUntil(async () => ({ done: false, detail: "2 targets initial" }), {
-      timeoutMs: 5_000,
-      what: "healthy targets",
-      clock,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DeadlineExceeded);
-    expect((error as Error).message).toBe("Timed out after 5s waiting for healthy targets: 2 targets initial");
-    expect(clock.now()).toBe(5_000);
   });
 });

@@ -4,7 +4,7 @@ import {
   paginateDescribeSecurityGroupRules,
 } from "@aws-sdk/client-ec2";
 import { describeFailure } from "../../lib/errors";
-import { backoffMs, type Clock } from "../../lib/retry";
+import { done, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 
 /**
@@ -30,27 +30,34 @@ function codeOf(error: unknown): string | undefined {
 }
 
 /**
- * Runs `call` and retries it, with backoff, while it fails with `code` — only
- * that code, only until `budgetMs` (and the step's deadline) has passed; then
- * the last error is thrown as it was.
+ * Runs `call` and retries it, with the waiter's backoff, while it fails with
+ * `code` — only that code, only until `budgetMs` (and the step's deadline,
+ * epoch ms) has passed; then the last error is thrown as it was.
  */
 export async function retryWhileNotVisible<T>(
   code: string,
-  clock: Clock,
   deadline: number,
   call: () => Promise<T>,
   budgetMs = NEW_GROUP_RETRY_MS,
 ): Promise<T> {
-  const until = Math.min(deadline, clock.now() + budgetMs);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const left = until - clock.now();
-      if (codeOf(error) !== code || left <= 0) throw error;
-      await clock.sleep(Math.min(left, Math.max(500, backoffMs(attempt, 1_000, 10_000))));
-    }
-  }
+  const waited = await waitFor<T, unknown>(
+    {
+      what: `a new security group to propagate (${code})`,
+      timeoutMs: Math.min(deadline - Date.now(), budgetMs),
+      minDelayMs: 500,
+      maxDelayMs: 10_000,
+    },
+    async () => {
+      try {
+        return done(await call());
+      } catch (error) {
+        if (codeOf(error) !== code) throw error;
+        return notYet(code, error);
+      }
+    },
+  );
+  if (waited.state === WaiterState.SUCCESS) return waited.value;
+  throw waited.seen;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   type LoadBalancer,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsErrorCode, ConfigurationError, describeFailure } from "../../lib/errors";
-import { type Clock, pollUntil, realClock } from "../../lib/retry";
+import { done, hopeless, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 import { authorizeIdempotent, authorizeReferencingRule, NOT_YET_VISIBLE, retryWhileNotVisible } from "./consistency";
 import type { CreateInputs } from "./inputs";
@@ -64,11 +64,10 @@ export async function createCycle(
   state: AlbState,
   clients: AlbClients,
   store: StateStore,
-  clock: Clock = realClock,
 ): Promise<Created> {
   const { elb, ec2 } = clients;
-  const deadline = clock.now() + inputs.timeoutMs;
-  const tags = suiteTags(inputs, state.names.base, state.createdAt ?? clock.now());
+  const deadline = Date.now() + inputs.timeoutMs;
+  const tags = suiteTags(inputs, state.names.base, state.createdAt ?? Date.now());
   const save = (patch: Partial<AlbState>) => {
     Object.assign(state, patch);
     store.save(state);
@@ -110,7 +109,7 @@ export async function createCycle(
     }),
   );
   // Every call that names the new security group retries its propagation delay (see consistency.ts).
-  const whileNew = <T>(code: string, call: () => Promise<T>) => retryWhileNotVisible(code, clock, deadline, call);
+  const whileNew = <T>(code: string, call: () => Promise<T>) => retryWhileNotVisible(code, deadline, call);
   const loadBalancer = track(
     securityGroup.then((groupId) =>
       whileNew(NOT_YET_VISIBLE.elb, () =>
@@ -283,7 +282,7 @@ export async function createCycle(
       // this cycle, so the existing group is ours. Right after its create it may
       // not be visible to Describe yet (eventual consistency): look again, bounded.
       if ((error as { code?: string }).code !== "InvalidGroup.Duplicate") throw error;
-      groupId = await retryWhileNotVisible(NOT_YET_VISIBLE.ec2, clock, deadline, async () => {
+      groupId = await retryWhileNotVisible(NOT_YET_VISIBLE.ec2, deadline, async () => {
         const found = await describeFailure("ec2:DescribeSecurityGroups", () =>
           ec2.send(
             new DescribeSecurityGroupsCommand({
@@ -307,8 +306,15 @@ export async function createCycle(
     return groupId;
   }
 
+  /** Until the load balancer is active; `failed` ends the wait at once with AWS's reason. */
   async function waitActive(lb: LoadBalancer, until: number): Promise<LoadBalancer> {
-    return pollUntil<LoadBalancer>(
+    const waited = await waitFor<LoadBalancer>(
+      {
+        what: `load balancer ${state.names.loadBalancer} to become active`,
+        timeoutMs: until - Date.now(),
+        minDelayMs: 250,
+        maxDelayMs: 5_000,
+      },
       async () => {
         const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
           elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn as string] })),
@@ -316,27 +322,17 @@ export async function createCycle(
         const current = out.LoadBalancers?.[0];
         const code = current?.State?.Code;
         // active_impaired routes traffic (it only lacks room to scale): good enough for a smoke test.
-        if (current && (code === "active" || code === "active_impaired")) return { done: true, value: current };
+        if (current && (code === "active" || code === "active_impaired")) return done(current);
         if (code === "failed") {
-          return {
-            done: false,
-            fatal: `Load balancer ${state.names.loadBalancer} entered state '${code}'${current?.State?.Reason ? `: ${current.State.Reason}` : ""}. Check the subnets (one per Availability Zone, with free IP addresses) and the ELB service quotas.`,
-          };
+          return hopeless(
+            `Load balancer ${state.names.loadBalancer} entered state '${code}'${current?.State?.Reason ? `: ${current.State.Reason}` : ""}. Check the subnets (one per Availability Zone, with free IP addresses) and the ELB service quotas.`,
+          );
         }
-        return { done: false, detail: `state is '${code ?? "unknown"}'` };
+        return notYet(`state is '${code ?? "unknown"}'`);
       },
-      {
-        timeoutMs: Math.max(0, until - clock.now()),
-        what: `load balancer ${state.names.loadBalancer} to become active`,
-        minIntervalMs: 250,
-        maxIntervalMs: 5_000,
-        clock,
-      },
-    ).catch((error: unknown) => {
-      if (awsErrorCode(error) === undefined && !(error instanceof ConfigurationError)) {
-        throw new ConfigurationError((error as Error).message);
-      }
-      throw error;
-    });
+      elb,
+    );
+    if (waited.state === WaiterState.SUCCESS) return waited.value;
+    throw new ConfigurationError(waited.reason);
   }
 }

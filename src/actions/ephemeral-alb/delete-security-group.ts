@@ -1,6 +1,6 @@
 import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { describeFailure } from "../../lib/errors";
-import { backoffMs, type Clock } from "../../lib/retry";
+import { done, hopeless, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 import { NEW_GROUP_RETRY_MS } from "./consistency";
 import { findSecurityGroup } from "./lookup";
@@ -32,9 +32,9 @@ function codeOf(error: unknown): string | undefined {
 }
 
 /** When the create of a cycle began, the window in which its new group may still be invisible ends here. */
-export function visibleBy(createdAt: number | undefined, clock: Clock): number {
+export function visibleBy(createdAt: number | undefined): number {
   // No record of the create (a state from before this field): assume it was just now.
-  return (createdAt ?? clock.now()) + NEW_GROUP_RETRY_MS;
+  return (createdAt ?? Date.now()) + NEW_GROUP_RETRY_MS;
 }
 
 /** DescribeSecurityGroups by ID: whether EC2 shows the group now. */
@@ -50,65 +50,75 @@ export async function securityGroupVisible(clients: AlbClients, groupId: string)
   }
 }
 
+/** The waits below end by their own deadlines; the waiter's is this much later, so it never ends them first. */
+const SLACK_MS = 30_000;
+
 /**
  * Deletes the group, retrying DependencyViolation (the load balancer's ENIs
  * are being released) for `dependencyRetryMs` and an unconfirmed NotFound
- * until the window has passed, with backoff. Resolves "deleted" or "already
- * gone" (confirmed by Describe); anything else throws the last error, so a
- * group that stays is always reported.
+ * until the window has passed, with the waiter's backoff. Resolves "deleted"
+ * or "already gone" (confirmed by Describe); anything else throws the last
+ * error, so a group that stays is always reported.
  */
 export async function deleteSecurityGroupConfirmed(
   clients: AlbClients,
   groupId: string,
   window: NewGroupWindow,
   dependencyRetryMs: number,
-  clock: Clock,
 ): Promise<"deleted" | "already gone"> {
-  const start = clock.now();
+  const start = Date.now();
   const dependencyUntil = start + dependencyRetryMs;
   // A delete that answers NotFound while Describe still shows the group (a
   // delete propagating) is retried as long as a new group's propagation.
   const notFoundUntil = Math.max(window.visibleBy, start + NEW_GROUP_RETRY_MS);
   let seen = window.seen;
-  for (let attempt = 0; ; attempt++) {
-    let until: number;
-    try {
-      await describeFailure("ec2:DeleteSecurityGroup", () =>
-        clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
-      );
-      return "deleted";
-    } catch (error) {
-      const code = codeOf(error);
-      if (code === "DependencyViolation") {
-        // Only an existing (propagated) group has dependencies.
-        seen = true;
-        until = dependencyUntil;
-      } else if (code !== undefined && NOT_FOUND_CODES.has(code)) {
-        const askedAt = clock.now();
-        if (await securityGroupVisible(clients, groupId)) {
-          seen = true;
-          until = notFoundUntil;
-        } else {
-          if (seen || askedAt >= window.visibleBy) return "already gone";
-          until = window.visibleBy;
-        }
-      } else throw error;
-      if (clock.now() >= until) {
-        throw Object.assign(
-          new Error(
-            `${(error as Error).message} (still failing after ${Math.round((clock.now() - start) / 1000)}s of retries)`,
-          ),
-          { code },
+  const waited = await waitFor<"deleted" | "already gone">(
+    {
+      what: `security group ${groupId} to be deleted`,
+      timeoutMs: Math.max(dependencyUntil, notFoundUntil) - start + SLACK_MS,
+      minDelayMs: 1_000,
+      maxDelayMs: 15_000,
+    },
+    async () => {
+      let until: number;
+      try {
+        await describeFailure("ec2:DeleteSecurityGroup", () =>
+          clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
         );
+        return done("deleted");
+      } catch (error) {
+        const code = codeOf(error);
+        if (code === "DependencyViolation") {
+          // Only an existing (propagated) group has dependencies.
+          seen = true;
+          until = dependencyUntil;
+        } else if (code !== undefined && NOT_FOUND_CODES.has(code)) {
+          const askedAt = Date.now();
+          if (await securityGroupVisible(clients, groupId)) {
+            seen = true;
+            until = notFoundUntil;
+          } else {
+            if (seen || askedAt >= window.visibleBy) return done("already gone");
+            until = window.visibleBy;
+          }
+        } else throw error;
+        if (Date.now() >= until) {
+          return hopeless(
+            `${(error as Error).message} (still failing after ${Math.round((Date.now() - start) / 1000)}s of retries)`,
+          );
+        }
+        return notYet(code);
       }
-    }
-    await clock.sleep(Math.min(Math.max(250, backoffMs(attempt, 1_000, 15_000)), Math.max(1, until - clock.now())));
-  }
+    },
+    clients.ec2,
+  );
+  if (waited.state === WaiterState.SUCCESS) return waited.value;
+  throw new Error(waited.reason);
 }
 
 /**
  * The group by its unique name when the saved state has no ID (the create's
- * answer never arrived): polls until the window has passed, since a new
+ * answer never arrived): looks until the window has passed, since a new
  * group may be invisible to Describe too. Undefined: Describe confirms that
  * no such group exists after the window.
  */
@@ -117,14 +127,21 @@ export async function findNewSecurityGroup(
   name: string,
   vpcId: string,
   window: NewGroupWindow,
-  clock: Clock,
 ): Promise<string | undefined> {
-  for (let attempt = 0; ; attempt++) {
-    const askedAt = clock.now();
-    const id = await findSecurityGroup(clients, name, vpcId);
-    if (id || askedAt >= window.visibleBy) return id;
-    await clock.sleep(
-      Math.min(Math.max(250, backoffMs(attempt, 1_000, 10_000)), Math.max(1, window.visibleBy - clock.now())),
-    );
-  }
+  const waited = await waitFor<string | undefined>(
+    {
+      what: `security group ${name} to be visible or its propagation window to pass`,
+      timeoutMs: window.visibleBy - Date.now() + SLACK_MS,
+      minDelayMs: 1_000,
+      maxDelayMs: 10_000,
+    },
+    async () => {
+      const askedAt = Date.now();
+      const id = await findSecurityGroup(clients, name, vpcId);
+      return id || askedAt >= window.visibleBy ? done(id) : notYet("not visible yet");
+    },
+    clients.ec2,
+  );
+  if (waited.state === WaiterState.SUCCESS) return waited.value;
+  throw new Error(waited.reason);
 }

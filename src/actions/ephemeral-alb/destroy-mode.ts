@@ -65,8 +65,8 @@ export async function destroyCycles(inputs: DestroyInputs, deps: Deps): Promise<
     if (state.keep)
       annotate("warning", `keep: true on ${state.names.base} is overridden: 'mode: destroy' was asked for.`);
     core.info(`Destroying ${state.names.base} (created by this job's create step).`);
-    const steps = await teardown(res, deps.clients, { clock, waitMs: inputs.timeoutMs });
-    const proofs = await proveGone(res, deps.clients, steps, clock);
+    const steps = await teardown(res, deps.clients, { waitMs: inputs.timeoutMs });
+    const proofs = await proveGone(res, deps.clients, steps);
     for (const p of proofs.filter((x) => !x.gone)) {
       steps.push({
         step: `${p.resource} not shown gone`,

@@ -1,6 +1,5 @@
 import * as core from "@actions/core";
 import { annotate } from "../../lib/job-report";
-import type { Clock } from "../../lib/retry";
 import type { AlbClients } from "./clients";
 import type { CycleFiles } from "./cycle-file";
 import { verifyGone } from "./lookup";
@@ -11,8 +10,7 @@ import { type CycleResources, type TeardownOptions, type TeardownStep, teardown 
 export interface PostDeps {
   clients: (region: string) => AlbClients;
   summary: (markdown: string) => Promise<void>;
-  clock?: Clock;
-  teardown?: Omit<TeardownOptions, "clock">;
+  teardown?: TeardownOptions;
   /** The job's cycle files (RUNNER_TEMP): a cycle `mode: destroy` already removed is only looked at. */
   cycles?: CycleFiles;
 }
@@ -79,10 +77,7 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
     );
     return {};
   }
-  const steps = await teardown(res, deps.clients(state.region), {
-    ...deps.teardown,
-    ...(deps.clock ? { clock: deps.clock } : {}),
-  });
+  const steps = await teardown(res, deps.clients(state.region), deps.teardown);
   for (const s of steps) {
     if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
     else if (s.outcome === "left")

@@ -5,7 +5,7 @@ import {
   DescribeTargetGroupsCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsErrorCode, errorMessage } from "../../lib/errors";
-import { backoffMs, type Clock } from "../../lib/retry";
+import { done, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 import type { CycleResources, TeardownStep } from "./teardown";
 
@@ -119,12 +119,7 @@ function targets(res: CycleResources, clients: AlbClients): Target[] {
  * is asked again with backoff for up to a minute (a delete propagating), then
  * recorded as not gone.
  */
-export async function proveGone(
-  res: CycleResources,
-  clients: AlbClients,
-  steps: TeardownStep[],
-  clock: Clock,
-): Promise<GoneProof[]> {
+export async function proveGone(res: CycleResources, clients: AlbClients, steps: TeardownStep[]): Promise<GoneProof[]> {
   const proofs: GoneProof[] = [];
   // Listeners the teardown found on the load balancer count too, not only the ones the state knew.
   const listenerArns = [
@@ -132,24 +127,35 @@ export async function proveGone(
   ];
   for (const t of targets({ ...res, listenerArns }, clients)) {
     const step = steps.find((s) => s.step === t.deleteStep && s.id === t.id);
-    const until = clock.now() + PROOF_WAIT_MS;
-    let describe: GoneProof["describe"];
-    let gone = false;
-    for (let attempt = 0; ; attempt++) {
-      const at = new Date(clock.now()).toISOString();
-      try {
-        const found = await t.send();
-        gone = found.length === 0;
-        describe = { call: t.describeCall, request: t.request, answer: { found }, at };
-      } catch (error) {
-        const code = awsErrorCode(error) ?? "";
-        gone = /NotFound$/.test(code);
-        describe = { call: t.describeCall, request: t.request, answer: { code, message: errorMessage(error) }, at };
-        if (!gone) break;
-      }
-      if (gone || clock.now() >= until) break;
-      await clock.sleep(Math.min(Math.max(250, backoffMs(attempt, 1_000, 10_000)), until - clock.now()));
-    }
+    type Describe = GoneProof["describe"];
+    // Gone (NotFound, or nothing listed) or an error that is not NotFound ends the look; still listed waits.
+    const waited = await waitFor<{ gone: boolean; describe: Describe }, Describe>(
+      {
+        what: `${t.resource} ${t.id} to be shown gone`,
+        timeoutMs: PROOF_WAIT_MS,
+        minDelayMs: 1_000,
+        maxDelayMs: 10_000,
+      },
+      async () => {
+        const at = new Date().toISOString();
+        try {
+          const found = await t.send();
+          const describe = { call: t.describeCall, request: t.request, answer: { found }, at };
+          return found.length === 0 ? done({ gone: true, describe }) : notYet("still listed", describe);
+        } catch (error) {
+          const code = awsErrorCode(error) ?? "";
+          const describe = {
+            call: t.describeCall,
+            request: t.request,
+            answer: { code, message: errorMessage(error) },
+            at,
+          };
+          return done({ gone: /NotFound$/.test(code), describe });
+        }
+      },
+    );
+    const { gone, describe } =
+      waited.state === WaiterState.SUCCESS ? waited.value : { gone: false, describe: waited.seen as Describe };
     proofs.push({
       resource: t.resource,
       id: t.id,

@@ -79,7 +79,7 @@ async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
   let created: Created | undefined;
   let failure: string | undefined;
   try {
-    created = await createCycle(inputs, cidrs, state, deps.clients, deps.store, clock);
+    created = await createCycle(inputs, cidrs, state, deps.clients, deps.store);
   } catch (error) {
     failure = `${errorMessage(error)} The post step removes what was created.`;
   }

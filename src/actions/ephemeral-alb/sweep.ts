@@ -281,7 +281,7 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
   } else {
     for (const { info, res } of cycles.values()) {
       core.info(`Sweeping ${info.name} (${owner(info)}).`);
-      const done = await teardown(res, deps.clients, { clock });
+      const done = await teardown(res, deps.clients);
       for (const s of done) if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
       steps.push(...done);
     }

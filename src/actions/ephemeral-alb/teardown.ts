@@ -9,7 +9,7 @@ import {
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describeFailure, errorMessage } from "../../lib/errors";
-import { backoffMs, type Clock, pollUntil, realClock } from "../../lib/retry";
+import { done, type Look, notYet, WaiterState, waitFor } from "../../lib/wait";
 import { type AlbClients, isNotFound } from "./clients";
 import { deleteSecurityGroupConfirmed, findNewSecurityGroup, visibleBy } from "./delete-security-group";
 import { discover, verifyGone } from "./lookup";
@@ -52,7 +52,6 @@ export interface TeardownStep {
 }
 
 export interface TeardownOptions {
-  clock?: Clock;
   /** How long to wait for the load balancer to disappear, and for its ENIs to be released. */
   waitMs?: number;
   /** How long to retry DependencyViolation on the security group (Terraform waits 15 minutes). */
@@ -82,7 +81,6 @@ export async function teardown(
   opts: TeardownOptions = {},
 ): Promise<TeardownStep[]> {
   const { elb, ec2 } = clients;
-  const clock = opts.clock ?? realClock;
   const waitMs = opts.waitMs ?? WAIT_MS;
   const steps: TeardownStep[] = [];
   const region = `--region ${res.region}`;
@@ -174,20 +172,12 @@ export async function teardown(
     );
     if (deleted) {
       try {
-        await pollUntil(
-          async () => {
-            try {
-              await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-                elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb] })),
-              );
-              return { done: false, detail: "it still exists" };
-            } catch (error) {
-              if (isNotFound(error)) return { done: true, value: true };
-              throw error;
-            }
-          },
-          { timeoutMs: waitMs, what: `load balancer ${lb} to be deleted`, clock, maxIntervalMs: 5_000 },
+        const waited = await waitFor(
+          { what: `load balancer ${lb} to be deleted`, timeoutMs: waitMs, minDelayMs: 250, maxDelayMs: 5_000 },
+          () => loadBalancerDeleted(elb, lb),
+          elb,
         );
+        if (waited.state !== WaiterState.SUCCESS) throw new Error(waited.reason);
         loadBalancerGone = true;
       } catch (error) {
         lookupFailed("wait for load balancer deletion", lb, command, error);
@@ -217,23 +207,17 @@ export async function teardown(
   const description = res.loadBalancerArn ? eniDescription(res.loadBalancerArn) : undefined;
   if (loadBalancerGone && description) {
     try {
-      await pollUntil(
-        async () => {
-          const out = await describeFailure("ec2:DescribeNetworkInterfaces", () =>
-            ec2.send(
-              new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "description", Values: [description] }] }),
-            ),
-          );
-          const n = out.NetworkInterfaces?.length ?? 0;
-          return n === 0 ? { done: true, value: true } : { done: false, detail: `${n} still attached` };
-        },
+      const waited = await waitFor(
         {
-          timeoutMs: waitMs,
           what: `the network interfaces '${description}' to be released`,
-          clock,
-          maxIntervalMs: 10_000,
+          timeoutMs: waitMs,
+          minDelayMs: 250,
+          maxDelayMs: 10_000,
         },
+        () => interfacesReleased(ec2, description),
+        ec2,
       );
+      if (waited.state !== WaiterState.SUCCESS) throw new Error(waited.reason);
     } catch (error) {
       // Not fatal by itself (the security group delete below retries
       // DependencyViolation), but a denied or failing call must be seen.
@@ -250,12 +234,12 @@ export async function teardown(
   // 6. The ALB security group. A new one may still be invisible (EC2's
   // eventual consistency): look by name until its window has passed, and
   // take a NotFound for "gone" only when Describe confirms it (see delete-security-group.ts).
-  const window = { visibleBy: visibleBy(res.createdAt, clock), seen: res.securityGroupSeen ?? false };
+  const window = { visibleBy: visibleBy(res.createdAt), seen: res.securityGroupSeen ?? false };
   if (!res.securityGroupId && res.names && res.vpcId && res.createdAt !== undefined) {
     const { securityGroup } = res.names;
     const command = `aws ec2 describe-security-groups --filters Name=group-name,Values=${securityGroup} ${region}`;
     try {
-      const found = await findNewSecurityGroup(clients, securityGroup, res.vpcId, window, clock);
+      const found = await findNewSecurityGroup(clients, securityGroup, res.vpcId, window);
       if (found) {
         res.securityGroupId = found;
         window.seen = true;
@@ -271,7 +255,7 @@ export async function teardown(
     const retryMs = loadBalancerGone && rulesRevoked ? (opts.securityGroupRetryMs ?? SG_RETRY_MS) : 0;
     const command = `aws ec2 delete-security-group --group-id ${sg} ${region}`;
     try {
-      const outcome = await deleteSecurityGroupConfirmed(clients, sg, window, retryMs, clock);
+      const outcome = await deleteSecurityGroupConfirmed(clients, sg, window, retryMs);
       steps.push({ step: "delete security group", id: sg, outcome });
     } catch (error) {
       steps.push({ step: "delete security group", id: sg, outcome: "left", error: errorMessage(error), command });
@@ -293,15 +277,49 @@ export async function teardown(
   await verifyGone(res, clients, steps);
   return steps;
 
+  /** `fn` again, with the waiter's backoff, while it fails with `code`, for `budgetMs`; then its last error. */
   async function retryCode<T>(code: string, budgetMs: number, fn: () => Promise<T>): Promise<T> {
-    const until = clock.now() + budgetMs;
-    for (let n = 0; ; n++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if ((error as { code?: string }).code !== code || clock.now() >= until) throw error;
-        await clock.sleep(Math.min(Math.max(250, backoffMs(n, 1_000, 15_000)), Math.max(0, until - clock.now())));
-      }
-    }
+    const waited = await waitFor<T, unknown>(
+      { what: `the ${code} to clear`, timeoutMs: budgetMs, minDelayMs: 1_000, maxDelayMs: 15_000 },
+      async () => {
+        try {
+          return done(await fn());
+        } catch (error) {
+          if ((error as { code?: string }).code !== code) throw error;
+          return notYet(code, error);
+        }
+      },
+      elb,
+    );
+    if (waited.state === WaiterState.SUCCESS) return waited.value;
+    throw waited.seen;
   }
+}
+
+/**
+ * The acceptors of the SDK's `waitUntilLoadBalancersDeleted` (NotFound:
+ * deleted; still listed: retry), except that any other error ends the wait at
+ * once: the SDK's waiter retries every error, so a denied DescribeLoadBalancers
+ * would sit out the whole timeout.
+ */
+export async function loadBalancerDeleted(elb: AlbClients["elb"], arn: string): Promise<Look<true>> {
+  try {
+    const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
+      elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
+    );
+    const codes = (out.LoadBalancers ?? []).map((l) => l.State?.Code ?? "unknown");
+    return codes.length === 0 ? done(true) : notYet(`it still exists (${codes.join(", ")})`);
+  } catch (error) {
+    if (isNotFound(error)) return done(true);
+    throw error;
+  }
+}
+
+/** The load balancer's network interfaces (described `ELB app/<name>/<id>`) are gone. */
+export async function interfacesReleased(ec2: AlbClients["ec2"], description: string): Promise<Look<true>> {
+  const out = await describeFailure("ec2:DescribeNetworkInterfaces", () =>
+    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "description", Values: [description] }] })),
+  );
+  const n = out.NetworkInterfaces?.length ?? 0;
+  return n === 0 ? done(true) : notYet(`${n} still attached`);
 }

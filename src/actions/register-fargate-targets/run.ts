@@ -191,7 +191,6 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   const result = await waitUntilHealthy(elb, inputs.targetGroupArn, targets, {
     timeoutMs: Math.max(0, inputs.timeoutMs - (clock.now() - started)),
     healthCheckIntervalSeconds: tg.HealthCheckIntervalSeconds ?? 5,
-    clock,
     stoppedTasks: () => findStoppedTasks(diagnoseClients, inputs.cluster, targets),
     ...(tg.LoadBalancerArns?.length ? { loadBalancers: () => loadBalancerStates(elb, tg.LoadBalancerArns ?? []) } : {}),
     log: (line) => core.info(line),

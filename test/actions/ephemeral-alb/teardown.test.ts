@@ -18,7 +18,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type CycleResources, eniDescription, teardown } from "../../../src/actions/ephemeral-alb/teardown";
 import { awsError, fakeClock } from "./aws-mocks";
 
@@ -62,6 +62,9 @@ function record(name: string) {
 describe("ephemeral-alb teardown", () => {
   let lbExists: boolean;
   let enisLeft: number;
+  afterEach(() => {
+    vi.useRealTimers();
+  });
   beforeEach(() => {
     calls = [];
     lbExists = true;
@@ -102,7 +105,8 @@ describe("ephemeral-alb teardown", () => {
   });
 
   it("destroys in dependency order and reports everything deleted", async () => {
-    const steps = await teardown(resources(), clients(), { clock: fakeClock() });
+    fakeClock();
+    const steps = await teardown(resources(), clients());
     const order = calls.filter((c) => !c.startsWith("Describe") || c === "DescribeNetworkInterfaces");
     expect(order).toEqual([
       "DeregisterTargets",
@@ -139,7 +143,8 @@ describe("ephemeral-alb teardown", () => {
     ec2Mock.on(DeleteSecurityGroupCommand).rejects(awsError("InvalidGroup.NotFound"));
     elbMock.on(DeleteTargetGroupCommand).rejects(awsError("TargetGroupNotFound"));
     lbExists = false;
-    const steps = await teardown(resources(), clients(), { clock: fakeClock() });
+    fakeClock();
+    const steps = await teardown(resources(), clients());
     expect(steps.filter((s) => s.outcome === "left")).toEqual([]);
     expect(steps.filter((s) => s.outcome === "already gone").map((s) => s.step)).toEqual([
       "delete listener",
@@ -163,7 +168,7 @@ describe("ephemeral-alb teardown", () => {
       .on(DeleteTargetGroupCommand)
       .rejects(awsError("ResourceInUse", "Target group is currently in use by a listener or a rule"));
     const clock = fakeClock();
-    const steps = await teardown(resources(), clients(), { clock });
+    const steps = await teardown(resources(), clients());
     const left = steps.filter((s) => s.outcome === "left");
     expect(left.map((s) => s.step)).toEqual(["delete load balancer", "delete security group", "delete target group"]);
     expect(left[0]?.error).toMatch(/^elasticloadbalancing:DeleteLoadBalancer was denied \(AccessDenied/);
@@ -182,8 +187,8 @@ describe("ephemeral-alb teardown", () => {
       attempts++;
       if (attempts < 4) throw awsError("DependencyViolation");
     });
-    const clock = fakeClock();
-    const steps = await teardown(resources(), clients(), { clock, securityGroupRetryMs: 15 * 60_000 });
+    fakeClock();
+    const steps = await teardown(resources(), clients(), { securityGroupRetryMs: 15 * 60_000 });
     expect(attempts).toBe(4);
     expect(steps.find((s) => s.step === "delete security group")?.outcome).toBe("deleted");
   });
@@ -202,7 +207,7 @@ describe("ephemeral-alb teardown", () => {
       if (deletes === 3) visible = true;
       if (deletes <= 3) throw awsError("InvalidGroup.NotFound");
     });
-    const steps = await teardown({ ...resources(), createdAt: clock.now() }, clients(), { clock });
+    const steps = await teardown({ ...resources(), createdAt: clock.now() }, clients());
     expect(deletes).toBe(4);
     expect(steps.find((s) => s.step === "delete security group")?.outcome).toBe("deleted");
   });
@@ -213,7 +218,7 @@ describe("ephemeral-alb teardown", () => {
       SecurityGroups: input.GroupIds ? [{ GroupId: "sg-0b0b0b0b" }] : [],
     }));
     ec2Mock.on(DeleteSecurityGroupCommand).rejects(awsError("InvalidGroup.NotFound"));
-    const steps = await teardown({ ...resources(), createdAt: clock.now() }, clients(), { clock });
+    const steps = await teardown({ ...resources(), createdAt: clock.now() }, clients());
     const sg = steps.find((s) => s.step === "delete security group");
     expect(sg?.outcome).toBe("left");
     expect(sg?.error).toMatch(/^ec2:DeleteSecurityGroup failed: InvalidGroup.NotFound.*still failing after \d+s/);
@@ -262,7 +267,8 @@ describe("ephemeral-alb teardown", () => {
     ec2Mock.on(RevokeSecurityGroupIngressCommand).callsFake(() => {
       ruleExists = false;
     });
-    const steps = await teardown(partial, clients(), { clock: fakeClock() });
+    fakeClock();
+    const steps = await teardown(partial, clients());
     expect(steps.filter((s) => s.outcome === "deleted").map((s) => s.id)).toEqual([
       TG,
       LISTENER,

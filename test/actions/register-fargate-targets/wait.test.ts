@@ -4,7 +4,7 @@ import {
   type TargetHealthStateEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StoppedTask } from "../../../src/actions/register-fargate-targets/diagnose";
 import type { TaskTarget } from "../../../src/actions/register-fargate-targets/discover";
 import { waitUntilHealthy } from "../../../src/actions/register-fargate-targets/wait";
@@ -38,15 +38,17 @@ function answers(...polls: Health[][]) {
 
 describe("waitUntilHealthy", () => {
   let stopped: StoppedTask[];
-  const opts = () => ({
-    timeoutMs: 600_000,
-    healthCheckIntervalSeconds: 5,
-    clock: fakeClock(),
-    stoppedTasks: async () => stopped,
-  });
+  let clock: ReturnType<typeof fakeClock>;
+  const opts = () => {
+    clock = fakeClock();
+    return { timeoutMs: 600_000, healthCheckIntervalSeconds: 5, stoppedTasks: async () => stopped };
+  };
   beforeEach(() => {
     elbMock.reset();
     stopped = [];
+  });
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
   it("succeeds once every target is healthy, confirmed by one more describe", async () => {
@@ -73,7 +75,7 @@ describe("waitUntilHealthy", () => {
       reason: "target(s) cannot become healthy: 10.0.2.6:5000 unhealthy (Target.ResponseCodeMismatch)",
     });
     expect(elbMock.commandCalls(DescribeTargetHealthCommand)).toHaveLength(3);
-    expect(o.clock.now() - 1_700_000_000_000).toBeLessThan(10_000);
+    expect(clock.now() - 1_700_000_000_000).toBeLessThan(10_000);
   });
 
   it("fails fast when no listener uses the target group", async () => {
@@ -108,7 +110,7 @@ describe("waitUntilHealthy", () => {
       healthy: false,
       reason: expect.stringContaining("10.0.1.5:5000 unused (Target.NotRegistered)"),
     });
-    const waited = o.clock.now() - 1_700_000_000_000;
+    const waited = clock.now() - 1_700_000_000_000;
     expect(waited).toBeGreaterThanOrEqual(60_000);
     expect(waited).toBeLessThan(70_000);
 
@@ -117,7 +119,7 @@ describe("waitUntilHealthy", () => {
     const o2 = opts();
     const gone = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, o2);
     expect(gone).toMatchObject({ healthy: false, reason: expect.stringContaining("Target.NotRegistered") });
-    expect(o2.clock.now() - 1_700_000_000_000).toBeLessThan(5_000);
+    expect(clock.now() - 1_700_000_000_000).toBeLessThan(5_000);
   });
 
   it("fails fast when a task stopped", async () => {
@@ -143,7 +145,7 @@ describe("waitUntilHealthy", () => {
       /^Timed out after 60s waiting for the targets to become healthy: 1 initial, 1 healthy/,
     );
     // Polls grow from 200 ms to a quarter of the health-check interval.
-    expect(o.clock.slept[0]).toBe(200);
-    expect(Math.max(...o.clock.slept)).toBe(1_250);
+    expect(clock.slept[0]).toBe(200);
+    expect(Math.max(...clock.slept)).toBe(1_250);
   });
 });

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { done, hopeless, notYet, WaiterState, waitFor } from "../../src/lib/wait";
+import { fakeClock } from "../actions/ephemeral-alb/aws-mocks";
+
+const START = 1_700_000_000_000;
+
+describe("waitFor (the SDK's createWaiter with the suite's acceptors)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("returns the value as soon as the look says done, with delays that grow from min to max", async () => {
+    const clock = fakeClock(START);
+    let n = 0;
+    const waited = await waitFor(
+      { what: "targets", timeoutMs: 600_000, minDelayMs: 100, maxDelayMs: 1_000 },
+      async () => (++n >= 12 ? done(n) : notYet(`${n} looks`)),
+    );
+    expect(waited).toEqual({ state: WaiterState.SUCCESS, value: 12 });
+    expect(clock.slept).toHaveLength(11);
+    expect(clock.slept[0]).toBe(100);
+    expect(Math.min(...clock.slept)).toBeGreaterThanOrEqual(100);
+    expect(Math.max(...clock.slept)).toBe(1_000);
+  });
+
+  it("fails fast on a state that can never succeed, with the reason and what it saw as the waiter's result", async () => {
+    const clock = fakeClock(START);
+    const waited = await waitFor({ what: "ALB", timeoutMs: 60_000, minDelayMs: 250, maxDelayMs: 5_000 }, async () =>
+      hopeless("load balancer state is failed", { code: "failed" }),
+    );
+    expect(waited).toEqual({
+      state: WaiterState.FAILURE,
+      reason: "load balancer state is failed",
+      seen: { code: "failed" },
+    });
+    expect(clock.slept).toEqual([]);
+  });
+
+  it("gives up at the deadline, never before it, with the last detail and what it saw", async () => {
+    const clock = fakeClock(START);
+    let n = 0;
+    const waited = await waitFor(
+      { what: "healthy targets", timeoutMs: 5_000, minDelayMs: 200, maxDelayMs: 1_000 },
+      async () => notYet(`${++n} look(s): 2 targets initial`, n),
+    );
+    expect(waited).toEqual({
+      state: WaiterState.TIMEOUT,
+      reason: `Timed out after 5s waiting for healthy targets: ${n} look(s): 2 targets initial`,
+      seen: n,
+    });
+    expect(clock.now() - START).toBeGreaterThanOrEqual(5_000);
+    expect(clock.now() - START).toBeLessThanOrEqual(6_000);
+  });
+
+  it("looks once when there is no time (a zero budget), and throws a look's error at once", async () => {
+    const clock = fakeClock(START);
+    let n = 0;
+    const once = await waitFor({ what: "x", timeoutMs: 0, minDelayMs: 1_000, maxDelayMs: 15_000 }, async () => {
+      n++;
+      return notYet("ResourceInUse", "last error");
+    });
+    expect(once).toMatchObject({ state: WaiterState.TIMEOUT, seen: "last error" });
+    expect(n).toBe(1);
+    expect(clock.slept).toEqual([]);
+    const denied = Object.assign(new Error("User is not authorized"), { name: "AccessDenied" });
+    await expect(
+      waitFor({ what: "x", timeoutMs: 60_000, minDelayMs: 250, maxDelayMs: 5_000 }, async () => {
+        throw denied;
+      }),
+    ).rejects.toBe(denied);
+    expect(clock.now() - START).toBe(0);
+  });
+});
