@@ -6,6 +6,7 @@
 import { relative, resolve, sep } from "node:path";
 import { annotate } from "./job-report";
 import { pathRoots } from "./paths";
+import type { Log } from "./run-action";
 
 /** A path into a JSON document: `["containerDefinitions", 0, "secrets", 2, "valueFrom"]`. */
 export type JsonPath = readonly (string | number)[];
@@ -121,21 +122,25 @@ export function workspaceRelative(
 }
 
 type AnnotationPlace = { file: string; line?: number | undefined; title?: string };
+export type Annotator = (message: string, at?: AnnotationPlace) => void;
 
-function annotateAt(level: "error" | "warning", message: string, at?: AnnotationPlace): void {
-  if (!at) {
-    annotate(level, message);
-    return;
-  }
-  annotate(level, message, {
-    file: at.file,
-    ...(at.line !== undefined ? { startLine: at.line } : {}),
-    ...(at.title ? { title: at.title } : {}),
-  });
+/** Annotations of one level at a place in a file, written by `write` (the seam's `log.annotation`). */
+export function annotatorFor(write: Log["annotation"], level: "error" | "warning"): Annotator {
+  return (message, at) => {
+    if (!at) {
+      write(level, message);
+      return;
+    }
+    write(level, message, {
+      file: at.file,
+      ...(at.line !== undefined ? { startLine: at.line } : {}),
+      ...(at.title ? { title: at.title } : {}),
+    });
+  };
 }
 
 /** `::error file=…,line=…::message`; without a file, a plain error annotation. */
-export const annotateError = (message: string, at?: AnnotationPlace): void => annotateAt("error", message, at);
+export const annotateError: Annotator = annotatorFor(annotate, "error");
 
 /** `::warning file=…,line=…::message`: advice on a line that does not fail the step. */
-export const annotateWarning = (message: string, at?: AnnotationPlace): void => annotateAt("warning", message, at);
+export const annotateWarning: Annotator = annotatorFor(annotate, "warning");

@@ -12,9 +12,11 @@
  * need the real ARNs. Nothing in `src/` writes a summary, an annotation or a
  * comment any other way (test/security/report-seam.test.ts checks it).
  */
+import { statSync } from "node:fs";
 import * as core from "@actions/core";
 import { type InputSource, readBoolean } from "./inputs";
 import { maskAccountIdsForReport } from "./masking";
+import { truncateMarkdown } from "./report-markdown";
 
 export const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
 
@@ -42,10 +44,48 @@ export function forReport(text: string): string {
   return maskAccountIds ? maskAccountIdsForReport(text, knownAccountIds) : text;
 }
 
-/** Appends to the job summary; false (nothing written) when the runner gave no summary file. */
-export async function writeSummary(markdown: string, addEol = false): Promise<boolean> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return false;
-  await core.summary.addRaw(forReport(markdown), addEol).write();
+/**
+ * The runner refuses a step summary file larger than 1 MiB ("$GITHUB_STEP_SUMMARY
+ * upload aborted, supports content up to a size of 1024k") and then shows none
+ * of it; the size is the file's, in bytes, across every write of the step.
+ */
+export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+
+const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
+
+/**
+ * `markdown` cut to at most `room` UTF-8 bytes (see truncateMarkdown: whole
+ * lines, so never part of a character or of a table row; open fences and
+ * `<details>` closed) with a note saying it was cut; "" when even the note does
+ * not fit.
+ */
+export function fitSummary(markdown: string, room: number, hint = ""): { text: string; truncated: boolean } {
+  if (utf8Bytes(markdown) <= room) return { text: markdown, truncated: false };
+  const note = `> [!NOTE]\n> This summary was cut to fit the runner's 1 MiB step summary limit.${hint ? ` ${hint}` : ""}`;
+  try {
+    return truncateMarkdown(markdown, room, note, utf8Bytes);
+  } catch {
+    return { text: "", truncated: true };
+  }
+}
+
+/**
+ * Appends to the job summary, cut (and saying so) where the step's summary
+ * would pass 1 MiB; false (nothing written) when the runner gave no summary
+ * file. `hint` tells the reader where the complete report is.
+ */
+export async function writeSummary(markdown: string, addEol = false, hint = ""): Promise<boolean> {
+  const path = process.env.GITHUB_STEP_SUMMARY;
+  if (!path) return false;
+  let used = 0;
+  try {
+    used = statSync(path).size;
+  } catch {
+    // Not created yet: the first write creates it.
+  }
+  const { text } = fitSummary(`${forReport(markdown)}${addEol ? "\n" : ""}`, STEP_SUMMARY_LIMIT_BYTES - used, hint);
+  if (text === "") return false;
+  await core.summary.addRaw(text).write();
   return true;
 }
 

@@ -24,12 +24,12 @@
  * `outcome.comment` says what happened; the step's result is the caller's.
  */
 import { readFileSync } from "node:fs";
-import * as core from "@actions/core";
 import { getOctokit } from "@actions/github";
 import { errorMessage } from "./errors";
 import { annotate, forReport, writeSummary } from "./job-report";
-import { code, GITHUB_COMMENT_LIMIT, JOB_SUMMARY_LIMIT, truncateMarkdown } from "./report-markdown";
+import { code, GITHUB_COMMENT_LIMIT, truncateMarkdown } from "./report-markdown";
 import { retry, type Sleep } from "./retry";
+import type { Log } from "./run-action";
 import { pullRequestsOfHead, type WorkflowRunHead, workflowRunHead } from "./workflow-run-pr";
 
 export interface PullRequestRef {
@@ -56,6 +56,8 @@ export interface PublishOptions {
   /** Defaults to process.env (GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, ...). */
   env?: NodeJS.ProcessEnv;
   sleep?: Sleep;
+  /** The step's log (the seam's): where the comment went. */
+  log?: Pick<Log, "info">;
 }
 
 export interface PublishOutcome {
@@ -269,15 +271,10 @@ function impostorNotice(impostors: ForeignComment[], identity: TokenIdentity | u
   return `${impostors.length === 1 ? "A comment" : `${impostors.length} comments`} on this pull request carry this report's marker but were not written by ${who}: ${list}. They were ignored and may be forged; the real report is ${ours}.`;
 }
 
-/** Writes the job summary (cut below the runner's limit); false when there is no summary file. */
+/** Writes the job summary (the seam cuts it below the runner's 1 MiB limit); false when there is no summary file. */
 export async function writeJobSummary(markdown: string, fullReportHint: string): Promise<boolean> {
-  const { text } = truncateMarkdown(
-    markdown,
-    JOB_SUMMARY_LIMIT,
-    `> [!NOTE]\n> This summary was cut to fit the runner's 1 MiB limit. ${fullReportHint}`,
-  );
   try {
-    return await writeSummary(text, true);
+    return await writeSummary(markdown, true, fullReportHint);
   } catch (error) {
     annotate("warning", `Could not write the job summary: ${errorMessage(error)}`);
     return false;
@@ -305,7 +302,7 @@ async function pullRequestOfRun(
     const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com");
     const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, retryingCall(opts.sleep));
     if (numbers.length === 1) {
-      core.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
+      opts.log?.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
       return { pr: { owner, repo, number: numbers[0] as number } };
     }
     const detail =
@@ -370,7 +367,9 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
       apiUrl: env.GITHUB_API_URL || "https://api.github.com",
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
     });
-    core.info(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
+    opts.log?.info(
+      `${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`,
+    );
     if (!done.identity) {
       annotate(
         "warning",

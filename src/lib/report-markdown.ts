@@ -21,8 +21,6 @@
 
 /** GitHub rejects issue comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
-/** The runner refuses step summaries larger than 1 MiB. */
-export const JOB_SUMMARY_LIMIT = 1_000_000;
 
 // C0/C1 controls and the bidirectional overrides used in "trojan source" tricks.
 const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
@@ -114,16 +112,23 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 }
 
 /**
- * Cuts markdown to at most `limit` characters at a line boundary, closing an
- * open code fence and `<details>` blocks, and appends `note` (which the
- * caller uses to point at the complete report). Returns the text unchanged
- * when it fits.
+ * Cuts markdown to at most `limit` (as `measure` counts: UTF-16 code units by
+ * default, UTF-8 bytes for a job summary) at a line boundary, so that no
+ * character and no table row is ever cut in half; closes an open code fence
+ * and `<details>` blocks, drops a table header left without its delimiter row,
+ * and appends `note` (which the caller uses to point at the complete report).
+ * Returns the text unchanged when it fits.
  */
-export function truncateMarkdown(markdown: string, limit: number, note: string): { text: string; truncated: boolean } {
-  if (markdown.length <= limit) return { text: markdown, truncated: false };
+export function truncateMarkdown(
+  markdown: string,
+  limit: number,
+  note: string,
+  measure: (s: string) => number = (s) => s.length,
+): { text: string; truncated: boolean } {
+  if (measure(markdown) <= limit) return { text: markdown, truncated: false };
   const tail = `\n\n${note}\n`;
-  // Room for the note, a closing fence and a few closing </details> tags.
-  const budget = limit - tail.length - 64;
+  // Room for the note, a closing fence and up to 8 closing </details> tags.
+  const budget = limit - measure(tail) - measure(`\n\`\`\`${"\n\n</details>".repeat(8)}`);
   if (budget <= 0) throw new Error(`limit ${limit} is too small for the truncation note`);
   const lines = markdown.split("\n");
   const kept: string[] = [];
@@ -131,14 +136,24 @@ export function truncateMarkdown(markdown: string, limit: number, note: string):
   let inFence = false;
   let openDetails = 0;
   for (const line of lines) {
-    if (used + line.length + 1 > budget) break;
+    const size = measure(line) + 1;
+    if (used + size > budget) break;
     kept.push(line);
-    used += line.length + 1;
+    used += size;
     if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
     if (!inFence) {
       openDetails += (line.match(/<details\b/gi) ?? []).length;
       openDetails -= (line.match(/<\/details>/gi) ?? []).length;
     }
+  }
+  // A table's header row without the delimiter row after it is no table: drop it.
+  if (
+    !inFence &&
+    /^\s*\|/.test(kept.at(-1) ?? "") &&
+    !/^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(kept.at(-1) ?? "")
+  ) {
+    const before = kept.at(-2);
+    if (before === undefined || !/^\s*\|/.test(before)) kept.pop();
   }
   let text = kept.join("\n");
   if (inFence) text += "\n```";

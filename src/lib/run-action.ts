@@ -1,7 +1,18 @@
+/**
+ * The seam between the runner and the actions: the only module (with
+ * job-report.ts, which masks and writes what people see) that talks to
+ * `@actions/core`. Every action's `run(inputs, deps)` gets the same
+ * `ActionDeps` — a logger, the job summary, a versioned state store for its
+ * post step, outputs, the clock — built here for the runner
+ * (`runnerDeps()`), by the command line for a terminal, and by
+ * test/harness/fake-deps.ts for tests. test/security/report-seam.test.ts
+ * checks that no other file under src/ imports `@actions/core`.
+ */
 import * as core from "@actions/core";
 import { ConfigurationError, errorMessage } from "./errors";
 import type { InputSource } from "./inputs";
-import { annotate, configureJobReport, failStep } from "./job-report";
+import { type AnnotationLevel, annotate, configureJobReport, failStep, writeSummary } from "./job-report";
+import { type Clock, realClock } from "./retry";
 
 export type OutputValue = string | number | boolean | object;
 
@@ -12,13 +23,122 @@ export interface ActionResult {
   failure?: string;
 }
 
+/** Where an annotation points (a pull request shows it on the line) and its title. */
+export interface AnnotationAt {
+  title?: string;
+  file?: string;
+  startLine?: number;
+  startColumn?: number;
+}
+
+/** The step's log. Annotations (warning, error, annotation) are masked as job-report masks them. */
+export interface Log {
+  info(message: string): void;
+  /** Shown only with step debug logging on. */
+  debug(message: string): void;
+  /** A warning annotation. */
+  warning(message: string, at?: AnnotationAt): void;
+  /** An error annotation (the step's result is the caller's). */
+  error(message: string, at?: AnnotationAt): void;
+  annotation(level: AnnotationLevel, message: string, at?: AnnotationAt): void;
+  /** A value the log masks (`***`) from now on: `::add-mask::`. */
+  secret(value: string): void;
+}
+
+/** The job summary: appended to, cut (and saying so) at the runner's 1 MiB step summary limit. */
+export interface SummaryWriter {
+  /** false when nothing was written (no summary file). `hint` says where the complete report is when it is cut. */
+  write(markdown: string, opts?: { hint?: string }): Promise<boolean>;
+}
+
+/** A state a post step reads back: the version says which shape it has. */
+export interface Versioned {
+  version: number;
+}
+
+/** What a main step leaves for its post step (GITHUB_STATE on a runner). */
+export interface StateStore {
+  save(key: string, value: Versioned): void;
+  /**
+   * The saved value, undefined when nothing was saved; throws when it was
+   * saved with another version (a post step never guesses at a shape it does
+   * not know).
+   */
+  load<T extends Versioned>(key: string, version: T["version"]): T | undefined;
+}
+
+/** What later steps see: outputs, and environment variables for the rest of the job. */
+export interface Outputs {
+  set(name: string, value: OutputValue): void;
+  exportVariable(name: string, value: string): void;
+}
+
+/** The same for every action's `run`. */
+export interface ActionDeps {
+  log: Log;
+  summary: SummaryWriter;
+  state: StateStore;
+  outputs: Outputs;
+  clock: Clock;
+}
+
 /** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
 export const actionInputs: InputSource = (name) => core.getInput(name);
 
-export function setOutputs(outputs: Record<string, OutputValue>): void {
-  for (const [name, value] of Object.entries(outputs)) {
-    core.setOutput(name, typeof value === "object" ? JSON.stringify(value) : String(value));
+/** The JSON of a saved state, checked for its version (shared by the runner's store and the fakes). */
+export function parseVersioned<T extends Versioned>(key: string, raw: string, version: number): T | undefined {
+  if (raw.trim() === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new Error(`the saved state '${key}' is not JSON; nothing was done. Re-run the job.`);
   }
+  const found = (value as Partial<Versioned> | null)?.version;
+  if (found !== version) {
+    throw new Error(
+      `the saved state '${key}' has version ${JSON.stringify(found)}, but this step reads version ${version}: main and post steps of different releases of the action? Nothing was done; remove what the main step created by hand (or with ephemeral-alb's 'mode: sweep'), and pin one release.`,
+    );
+  }
+  return value as T;
+}
+
+/** A state store in memory (the command line's, whose teardown reads it in the same process; the tests'). */
+export function memoryState(saved = new Map<string, string>()): StateStore & { saved: Map<string, string> } {
+  return {
+    saved,
+    save: (key, value) => void saved.set(key, JSON.stringify(value)),
+    load: (key, version) => parseVersioned(key, saved.get(key) ?? "", version),
+  };
+}
+
+function outputText(value: OutputValue): string {
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+/** The runner's: @actions/core for the log, state and outputs; job-report for what people see (masked). */
+export function runnerDeps(): ActionDeps {
+  const annotation = (level: AnnotationLevel, message: string, at: AnnotationAt = {}) => annotate(level, message, at);
+  return {
+    log: {
+      info: (message) => core.info(message),
+      debug: (message) => core.debug(message),
+      warning: (message, at) => annotation("warning", message, at),
+      error: (message, at) => annotation("error", message, at),
+      annotation,
+      secret: (value) => core.setSecret(value),
+    },
+    summary: { write: (markdown, opts) => writeSummary(markdown, false, opts?.hint) },
+    state: {
+      save: (key, value) => core.saveState(key, JSON.stringify(value)),
+      load: (key, version) => parseVersioned(key, core.getState(key), version),
+    },
+    outputs: {
+      set: (name, value) => core.setOutput(name, outputText(value)),
+      exportVariable: (name, value) => core.exportVariable(name, value),
+    },
+    clock: realClock,
+  };
 }
 
 /**
@@ -59,19 +179,20 @@ function reportStrayErrors(step: string): void {
  * The whole life of a `main.ts`: read and validate inputs (nothing is created
  * before they are all valid; `mask-account-ids` first, for every action, so
  * that whatever the step writes to its summary and annotations is masked as
- * asked), run, write outputs, fail if asked to.
+ * asked), run with the runner's deps, write outputs, fail if asked to.
  */
 export async function runAction<I>(
   step: string,
   readInputs: (get: InputSource) => I,
-  run: (inputs: I) => Promise<ActionResult>,
+  run: (inputs: I, deps: ActionDeps) => Promise<ActionResult>,
 ): Promise<void> {
   reportStrayErrors(step);
   try {
     configureJobReport(actionInputs);
     const inputs = readInputs(actionInputs);
-    const result = await run(inputs);
-    setOutputs(result.outputs);
+    const deps = runnerDeps();
+    const result = await run(inputs, deps);
+    for (const [name, value] of Object.entries(result.outputs)) deps.outputs.set(name, value);
     if (result.failure) failStep(result.failure);
   } catch (error) {
     reportFailure(step, error);
@@ -79,7 +200,10 @@ export async function runAction<I>(
 }
 
 /** A post step: every failure is prefixed with the step name so it is clear which cleanup failed. */
-export async function runPost(step: string, run: () => Promise<{ failure?: string } | undefined>): Promise<void> {
+export async function runPost(
+  step: string,
+  run: (deps: ActionDeps) => Promise<{ failure?: string } | undefined>,
+): Promise<void> {
   reportStrayErrors(`${step} (post)`);
   try {
     configureJobReport(actionInputs);
@@ -87,7 +211,7 @@ export async function runPost(step: string, run: () => Promise<{ failure?: strin
     // A bad value already failed the main step, which then created nothing: masking stays on.
   }
   try {
-    const result = await run();
+    const result = await run(runnerDeps());
     if (result?.failure) failStep(`${step} (post): ${result.failure}`);
   } catch (error) {
     failStep(`${step} (post): ${errorMessage(error)}`);
