@@ -39,6 +39,7 @@ import {
 } from "../test/actions/iam-simulate-preflight/scenario";
 import { awsCliVersion, runAwsCli } from "../test/emulator/awscli";
 import { startEmulator } from "../test/emulator/server";
+import { fakeDeps } from "../test/harness/fake-deps";
 
 const SECRETS = Number(process.env.PREFLIGHT_BENCH_SECRETS ?? 100);
 const LATENCY_MS = Number(process.env.PREFLIGHT_BENCH_LATENCY_MS ?? 40);
@@ -123,6 +124,7 @@ async function preflight(): Promise<number> {
   const simulate = iamSimulator(iam);
   simulationMs = 0;
   const result = await runPreflight(inputs, {
+    ...fakeDeps(),
     lookups: awsLookups(iam, REGION),
     simulator: async function* (input, pageSize) {
       const pages = simulate(input, pageSize)[Symbol.asyncIterator]();

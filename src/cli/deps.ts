@@ -21,12 +21,19 @@ import type { PreflightDeps } from "../actions/iam-simulate-preflight/run";
 import { iamSimulator } from "../actions/iam-simulate-preflight/simulate";
 import { iamPolicyReader } from "../actions/iam-simulate-preflight/statement-ids";
 import { registerClients } from "../actions/register-fargate-targets/clients";
-import type { Deps as RegisterDeps, RegisteredState } from "../actions/register-fargate-targets/run";
+import type { PostDeps as RegisterPostDeps } from "../actions/register-fargate-targets/deregister";
+import {
+  STATE_KEY as REGISTER_STATE_KEY,
+  type Deps as RegisterDeps,
+  type RegisteredState,
+} from "../actions/register-fargate-targets/run";
 import { pgLogin } from "../actions/secrets-rds-drift/pg-login";
 import type { DriftDeps } from "../actions/secrets-rds-drift/run";
 import { awsClientConfig } from "../lib/aws";
 import { ConfigurationError } from "../lib/errors";
 import type { PublishOutcome } from "../lib/pr-comment";
+import { realClock } from "../lib/retry";
+import { type ActionDeps, type AnnotationAt, memoryState } from "../lib/run-action";
 import type { CliConsole } from "./console";
 
 /** No pull request from a terminal: the report is printed instead of commented. */
@@ -35,11 +42,55 @@ function printed(cons: CliConsole, markdown: string): PublishOutcome {
   return { comment: "disabled", detail: "command line", commentTruncated: false, summaryWritten: true };
 }
 
-const summaryTo = (cons: CliConsole) => async (markdown: string) => cons.report(markdown);
+/** The seam for a terminal: the log and the summary to the console, state in memory, outputs collected by the caller. */
+export function cliSeam(cons: CliConsole, onSave: (key: string, value: unknown) => void = () => {}): ActionDeps {
+  const state = memoryState();
+  // An annotation's place becomes the line's prefix (`deploy/td.json:12: …`).
+  const placed = (message: string, at?: AnnotationAt) =>
+    at?.file ? `${at.file}${at.startLine ? `:${at.startLine}` : ""}: ${message}` : message;
+  const annotation = (level: "error" | "warning" | "notice", message: string, at?: AnnotationAt) =>
+    level === "error"
+      ? cons.error(placed(message, at))
+      : level === "warning"
+        ? cons.warning(placed(message, at))
+        : cons.info(placed(message, at));
+  return {
+    log: {
+      info: (m) => cons.info(m),
+      debug: (m) => cons.debug(m),
+      warning: (m, at) => annotation("warning", m, at),
+      error: (m, at) => annotation("error", m, at),
+      annotation,
+      secret: (v) => cons.addSecret(v),
+    },
+    summary: {
+      write: async (markdown) => {
+        cons.report(markdown);
+        return true;
+      },
+    },
+    state: {
+      save: (key, value) => {
+        state.save(key, value);
+        onSave(key, structuredClone(value));
+      },
+      load: (key, version) => state.load(key, version),
+    },
+    outputs: {
+      set: () => {},
+      // As core.exportVariable does for the rest of the process (register reads the kept target groups from it).
+      exportVariable: (name, value) => {
+        process.env[name] = value;
+      },
+    },
+    clock: realClock,
+  };
+}
 
 export function preflightDeps(cons: CliConsole, region: string): PreflightDeps {
   const iam = preflightIamClient(region);
   return {
+    ...cliSeam(cons),
     lookups: awsLookups(iam, region),
     simulator: iamSimulator(iam),
     policyReader: iamPolicyReader(iam),
@@ -52,36 +103,25 @@ export function preflightDeps(cons: CliConsole, region: string): PreflightDeps {
 export function driftDeps(cons: CliConsole, region: string): DriftDeps {
   const config = awsClientConfig({ region });
   return {
+    ...cliSeam(cons),
     secrets: new SecretsManagerClient(config),
     rds: new RDSClient(config),
     ecs: () => new ECSClient(config),
-    setSecret: (v) => cons.addSecret(v),
     login: pgLogin,
     publish: async (markdown) => printed(cons, markdown),
-    info: (m) => cons.info(m),
-    warning: (m) => cons.warning(m),
     workspace: process.cwd(),
   };
 }
 
 export function probeDeps(cons: CliConsole, secrets: readonly string[]): ProbeDeps {
   for (const s of secrets) cons.addSecret(s);
-  return {
-    ...probeDefaults(),
-    info: (m) => cons.info(m),
-    annotate: (level, message) => (level === "error" ? cons.error(message) : cons.warning(message)),
-    writeSummary: summaryTo(cons),
-  };
+  return { ...cliSeam(cons), ...probeDefaults() };
 }
 
 export function maskDeps(cons: CliConsole): MaskDeps {
   return {
+    ...cliSeam(cons),
     workspace: process.cwd(),
-    setSecret: (v) => cons.addSecret(v),
-    info: (m) => cons.info(m),
-    warning: (m) => cons.warning(m),
-    error: (m, where) => cons.error(`${where.file}:${where.line}: ${m}`),
-    writeSummary: summaryTo(cons),
     callerAccount,
     fetchSecrets: (ids, region) => fetchSecrets(ids, region),
     uploadArtifact: async () => {
@@ -94,12 +134,22 @@ export function maskDeps(cons: CliConsole): MaskDeps {
 /** ephemeral-alb with its state in memory (the CLI's teardown reads it, not a post step). */
 export function albDeps(cons: CliConsole, region: string, onState: (state: AlbState) => void = () => {}): AlbDeps {
   return {
+    ...cliSeam(cons),
     clients: albClients(region),
     store: { save: (state) => onState(structuredClone(state)) },
-    summary: summaryTo(cons),
   };
 }
 
 export function registerDeps(cons: CliConsole, region: string, onState: (s: RegisteredState) => void): RegisterDeps {
-  return { clients: registerClients(region), saveState: (s) => onState(structuredClone(s)), summary: summaryTo(cons) };
+  return {
+    ...cliSeam(cons, (key, value) => key === REGISTER_STATE_KEY && onState(value as RegisteredState)),
+    clients: registerClients(region),
+  };
+}
+
+/** register-fargate-targets' deregistration of what the command line registered. */
+export function registerPostDeps(cons: CliConsole, state: RegisteredState): RegisterPostDeps {
+  const seam = cliSeam(cons);
+  seam.state.save(REGISTER_STATE_KEY, state);
+  return { ...seam, elb: (r) => registerClients(r).elb };
 }

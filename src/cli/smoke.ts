@@ -39,7 +39,7 @@ import { pathRoots, resolveInputPath } from "../lib/paths";
 import type { ActionResult, OutputValue } from "../lib/run-action";
 import type { Command } from "./commands";
 import type { CliConsole } from "./console";
-import { albDeps, maskDeps, preflightDeps, probeDeps, registerDeps } from "./deps";
+import { albDeps, maskDeps, preflightDeps, probeDeps, registerDeps, registerPostDeps } from "./deps";
 import { actionSource, type CommandSpec, TERMINAL_ACCOUNT_IDS } from "./flags";
 
 const UPLOAD = "the command line keeps the evidence in --evidence-dir and uploads nothing.";
@@ -352,7 +352,7 @@ async function execute(
     const first = passes++ === 0;
     if (!albState) {
       if (first && registered) {
-        destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
+        destroyed.push(await deregisterFromState(registerPostDeps(cons, registered)));
       }
       return;
     }
@@ -369,7 +369,7 @@ async function execute(
       st.taskIngressRuleIds = (st.taskIngressRuleIds ?? []).filter((id) => !gone.has(id));
     }
     if (first && registered) {
-      destroyed.push(await deregisterFromState(JSON.stringify(registered), (r) => registerClients(r).elb));
+      destroyed.push(await deregisterFromState(registerPostDeps(cons, registered)));
     }
     // As the create step's store writes it on a runner; a fresh record per pass (not marked destroyed).
     new CycleFiles(runnerTemp).write({ state: st, job: env.GITHUB_JOB, runAttempt: env.GITHUB_RUN_ATTEMPT });

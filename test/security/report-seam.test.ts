@@ -83,6 +83,49 @@ describe("one seam writes every summary, annotation and comment", () => {
   });
 });
 
+/** The runner seam (issue 12 §1): the only files that may talk to @actions/core. */
+const RUNNER_SEAM = ["src/lib/job-report.ts", "src/lib/run-action.ts"];
+/** An import or require of @actions/core (or a file inside it), static or dynamic. */
+const IMPORTS_CORE =
+  /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']@actions\/core(?:\/[^"']*)?["']/m;
+
+describe("one seam between the runner and the actions", () => {
+  const files = sources(join(ROOT, "src")).map((f) => relative(ROOT, f));
+
+  it("no file under src/ but the seam imports @actions/core", () => {
+    const offenders = files.filter((f) => !RUNNER_SEAM.includes(f) && IMPORTS_CORE.test(code(join(ROOT, f))));
+    expect(offenders).toEqual([]);
+    for (const seam of RUNNER_SEAM) expect(IMPORTS_CORE.test(code(join(ROOT, seam))), seam).toBe(true);
+  });
+
+  it("the guard finds an import of @actions/core in any form", () => {
+    for (const line of [
+      'import * as core from "@actions/core";',
+      "import { info } from '@actions/core';",
+      'const core = await import("@actions/core");',
+      'const { summary } = require("@actions/core/lib/summary");',
+      'import type { AnnotationProperties } from "@actions/core";',
+    ])
+      expect(IMPORTS_CORE.test(line), line).toBe(true);
+    expect(IMPORTS_CORE.test('import { annotate } from "../../lib/job-report";')).toBe(false);
+  });
+
+  it.each(ACTIONS)("%s's entry points are the same few lines: inputs, the seam's deps, run", (name) => {
+    const dir = join(ROOT, "src/actions", name);
+    const main = code(join(dir, "main.ts"));
+    expect(main).toMatch(
+      /^await runAction\(\s*"[a-z-]+",\s*\w+,\s*(?:\w+|\(inputs, seam\) =>\s*\w+\(inputs, actionDeps\([^)]*\)\),?)\s*\);$/m,
+    );
+    expect(main.split("\n").filter((l) => l.trim() !== "").length).toBeLessThanOrEqual(7);
+    const post = join(dir, "post.ts");
+    if (readdirSync(dir).includes("post.ts")) {
+      const text = code(post);
+      expect(text).toMatch(/^await runPost\("[a-z-]+", \(seam\) => \w+\(postDeps\(seam\)\)\);$/m);
+      expect(text.split("\n").filter((l) => l.trim() !== "").length).toBeLessThanOrEqual(4);
+    }
+  });
+});
+
 describe("the mask-account-ids input", () => {
   const yaml = (path: string) => parse(readFileSync(join(ROOT, path), "utf8"));
 

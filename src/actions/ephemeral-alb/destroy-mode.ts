@@ -1,8 +1,5 @@
-import * as core from "@actions/core";
 import { ConfigurationError, errorMessage } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
-import { annotate } from "../../lib/job-report";
-import { realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { CycleFiles } from "./cycle-file";
 import { resourcesOf } from "./destroy";
@@ -22,7 +19,7 @@ import { type TeardownStep, teardown } from "./teardown";
  * masked and uploaded, so the artifact holds the proof of the teardown.
  */
 export async function destroyCycles(inputs: DestroyInputs, deps: Deps): Promise<ActionResult> {
-  const clock = deps.clock ?? realClock;
+  const { clock, log } = deps;
   const files = new CycleFiles(inputs.runnerTemp);
   const all = files.ofJob(inputs.job);
   const cycles = all.filter(
@@ -62,9 +59,8 @@ export async function destroyCycles(inputs: DestroyInputs, deps: Deps): Promise<
   const allSteps: TeardownStep[] = [];
   for (const { cycle, res } of plans) {
     const { state } = cycle;
-    if (state.keep)
-      annotate("warning", `keep: true on ${state.names.base} is overridden: 'mode: destroy' was asked for.`);
-    core.info(`Destroying ${state.names.base} (created by this job's create step).`);
+    if (state.keep) log.warning(`keep: true on ${state.names.base} is overridden: 'mode: destroy' was asked for.`);
+    log.info(`Destroying ${state.names.base} (created by this job's create step).`);
     const steps = await teardown(res, deps.clients, { waitMs: inputs.timeoutMs });
     const proofs = await proveGone(res, deps.clients, steps);
     for (const p of proofs.filter((x) => !x.gone)) {
@@ -89,14 +85,14 @@ export async function destroyCycles(inputs: DestroyInputs, deps: Deps): Promise<
     if (left.length === 0)
       files.markDestroyed(state.names.base, { at: new Date(clock.now()).toISOString(), evidence: evidenceFile });
     for (const s of steps) {
-      if (s.outcome === "left") annotate("error", `${s.step} ${s.id}: ${s.error ?? ""}`);
-      else if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
+      if (s.outcome === "left") log.error(`${s.step} ${s.id}: ${s.error ?? ""}`);
+      else if (s.outcome === "failed") log.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
     }
-    for (const p of proofs) core.info(`${p.resource} ${p.id}: ${p.delete.outcome}; ${describeLine(p)}`);
+    for (const p of proofs) log.info(`${p.resource} ${p.id}: ${p.delete.outcome}; ${describeLine(p)}`);
   }
   const record = { mode: "destroy", cycles: records };
   evidence.writeJson("alb_destroy", record);
-  await deps.summary(
+  await deps.summary.write(
     teardownSummary(
       `ephemeral-alb destroy ${plans.map((p) => `\`${p.cycle.state.names.base}\``).join(", ")}`,
       allSteps,

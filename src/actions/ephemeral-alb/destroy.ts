@@ -1,15 +1,13 @@
-import * as core from "@actions/core";
-import { annotate } from "../../lib/job-report";
+import type { ActionDeps } from "../../lib/run-action";
 import type { AlbClients } from "./clients";
 import type { CycleFiles } from "./cycle-file";
 import { verifyGone } from "./lookup";
 import { leftoverMessage, teardownSummary } from "./report";
-import { type AlbState, parseState } from "./state";
+import { type AlbState, loadState } from "./state";
 import { type CycleResources, type TeardownOptions, type TeardownStep, teardown } from "./teardown";
 
-export interface PostDeps {
+export interface PostDeps extends ActionDeps {
   clients: (region: string) => AlbClients;
-  summary: (markdown: string) => Promise<void>;
   teardown?: TeardownOptions;
   /** The job's cycle files (RUNNER_TEMP): a cycle `mode: destroy` already removed is only looked at. */
   cycles?: CycleFiles;
@@ -38,10 +36,11 @@ export function resourcesOf(state: AlbState): CycleResources {
 }
 
 /** The post step: destroy exactly what the saved state (and the cycle's names) say exists. */
-export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ failure?: string }> {
-  const state = parseState(raw);
+export async function destroyFromState(deps: PostDeps): Promise<{ failure?: string }> {
+  const { log } = deps;
+  const state = loadState(deps.state);
   if (!state) {
-    core.info(
+    log.info(
       "ephemeral-alb saved no state (it failed before creating anything, or ran in sweep or destroy mode): nothing to remove.",
     );
     return {};
@@ -53,38 +52,35 @@ export async function destroyFromState(raw: string, deps: PostDeps): Promise<{ f
     const still: TeardownStep[] = [];
     await verifyGone(res, deps.clients(state.region), still);
     if (still.length === 0) {
-      core.info(
+      log.info(
         `${state.names.base} was destroyed by 'mode: destroy' at ${destroyed.at} (proof: ${destroyed.evidence}), and nothing of it is left: nothing to do.`,
       );
-      await deps.summary(
+      await deps.summary.write(
         `## ephemeral-alb teardown \`${state.names.base}\`: ✅ already destroyed by \`mode: destroy\` (${destroyed.at}); nothing left\n`,
       );
       return {};
     }
-    annotate(
-      "warning",
+    log.warning(
       `${state.names.base} was marked destroyed at ${destroyed.at}, but a look finds: ${still.map((s) => `${s.step} ${s.id}`).join("; ")}. Tearing it down.`,
     );
   }
 
   if (state.keep) {
-    annotate(
-      "warning",
+    log.warning(
       `keep: true — NOT destroying ${state.names.base} (${[res.loadBalancerArn, res.targetGroupArn, res.securityGroupId].filter(Boolean).join(", ")}). Delete it by hand or run this action with 'mode: sweep' (and 'run-id: ${state.runId}').`,
     );
-    await deps.summary(
+    await deps.summary.write(
       `## ephemeral-alb: ⚠️ kept \`${state.names.base}\` (keep: true)\n\nRemove it with \`mode: sweep\` and \`run-id: ${state.runId}\`.\n`,
     );
     return {};
   }
   const steps = await teardown(res, deps.clients(state.region), deps.teardown);
   for (const s of steps) {
-    if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
-    else if (s.outcome === "left")
-      annotate("error", `${s.step} ${s.id}: ${s.error ?? ""} Remove it with: ${s.command ?? ""}`);
-    else core.info(`${s.step} ${s.id}: ${s.outcome}`);
+    if (s.outcome === "failed") log.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
+    else if (s.outcome === "left") log.error(`${s.step} ${s.id}: ${s.error ?? ""} Remove it with: ${s.command ?? ""}`);
+    else log.info(`${s.step} ${s.id}: ${s.outcome}`);
   }
-  await deps.summary(teardownSummary(`ephemeral-alb teardown \`${state.names.base}\``, steps));
+  await deps.summary.write(teardownSummary(`ephemeral-alb teardown \`${state.names.base}\``, steps));
   const failure = leftoverMessage(steps);
   return failure ? { failure } : {};
 }

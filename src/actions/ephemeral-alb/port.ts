@@ -1,7 +1,7 @@
-import * as core from "@actions/core";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { awsClientConfig } from "../../lib/aws";
 import { InputError } from "../../lib/errors";
+import type { Log } from "../../lib/run-action";
 import { servicePort } from "../../lib/task-port";
 import type { AlbClients } from "./clients";
 import type { CreateInputs } from "./inputs";
@@ -19,9 +19,13 @@ export interface ResolvedPort {
  * ended in Target.Timeout. A `container-port` that disagrees with the task
  * definition is refused before anything is created.
  */
-export async function resolveContainerPort(inputs: CreateInputs, clients: AlbClients): Promise<ResolvedPort> {
+export async function resolveContainerPort(
+  inputs: CreateInputs,
+  clients: AlbClients,
+  log: Pick<Log, "info">,
+): Promise<ResolvedPort> {
   const resolved = await resolve(inputs, clients);
-  core.info(`Container port ${resolved.port}: ${resolved.source}.`);
+  log.info(`Container port ${resolved.port}: ${resolved.source}.`);
   return resolved;
 }
 

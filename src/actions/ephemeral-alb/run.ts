@@ -1,10 +1,7 @@
-import * as core from "@actions/core";
 import { errorMessage } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
-import { annotate } from "../../lib/job-report";
 import { KEPT_TARGET_GROUPS_ENV, keptTargetGroups } from "../../lib/kept";
-import { type Clock, realClock } from "../../lib/retry";
-import type { ActionResult } from "../../lib/run-action";
+import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { runnerEgressCidr } from "./checkip";
 import type { AlbClients } from "./clients";
 import { type Created, createCycle, suiteTags } from "./create";
@@ -19,11 +16,10 @@ import { sweep } from "./sweep";
 import { TAG_EXPIRES_AT } from "./tags";
 import { validateNetwork } from "./validate";
 
-export interface Deps {
+export interface Deps extends ActionDeps {
   clients: AlbClients;
+  /** Saves the cycle after every create (the seam's state for the post step, and RUNNER_TEMP for `mode: destroy`). */
   store: StateStore;
-  summary: (markdown: string) => Promise<void>;
-  clock?: Clock;
   egressCidr?: (url: string) => Promise<string>;
 }
 
@@ -48,8 +44,8 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
 }
 
 async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
-  const clock = deps.clock ?? realClock;
-  const port = await resolveContainerPort(given, deps.clients);
+  const { clock, log } = deps;
+  const port = await resolveContainerPort(given, deps.clients, log);
   const inputs: CreateInputs = { ...given, containerPort: port.port };
   // Resolved before anything is created: a failure here leaves nothing to clean.
   const cidrs =
@@ -74,7 +70,7 @@ async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
   if (inputs.taskSecurityGroupId) state.taskSecurityGroupId = inputs.taskSecurityGroupId;
   if (inputs.https) state.httpsPort = inputs.https.port;
   deps.store.save(state);
-  core.info(`Creating ${names.loadBalancer}, ${names.targetGroup} and ${names.securityGroup} in ${inputs.vpcId}.`);
+  log.info(`Creating ${names.loadBalancer}, ${names.targetGroup} and ${names.securityGroup} in ${inputs.vpcId}.`);
 
   let created: Created | undefined;
   let failure: string | undefined;
@@ -151,16 +147,15 @@ async function create(given: CreateInputs, deps: Deps): Promise<ActionResult> {
     evidence.writeJson("listeners", [created.listener, ...(created.httpsListener ? [created.httpsListener] : [])]);
 
   if (inputs.keep) {
-    annotate(
-      "warning",
+    log.warning(
       `keep: true — ${names.base} will NOT be destroyed by the post step. It keeps costing money until you delete it or a sweep (mode: sweep) removes it after its expiry tag: ${record.tags.find((t) => t.Key === TAG_EXPIRES_AT)?.Value} (ttl-minutes ${inputs.ttlMinutes}).`,
     );
   }
   if (inputs.keep && state.targetGroupArn) {
     // register-fargate-targets' post step reads this and leaves the targets registered (src/lib/kept.ts).
-    core.exportVariable(KEPT_TARGET_GROUPS_ENV, [...keptTargetGroups(), state.targetGroupArn].join(","));
+    deps.outputs.exportVariable(KEPT_TARGET_GROUPS_ENV, [...keptTargetGroups(), state.targetGroupArn].join(","));
   }
-  await deps.summary(createdSummary(state, url, failure));
+  await deps.summary.write(createdSummary(state, url, failure));
 
   const outputs = {
     "dns-name": created?.loadBalancer.DNSName ?? "",

@@ -1,9 +1,9 @@
-import * as core from "@actions/core";
+import type { StateStore as SavedState } from "../../lib/run-action";
 import { CycleFiles, jobIdentity } from "./cycle-file";
 import type { ResourceNames } from "./naming";
 
 /**
- * What one cycle created, saved with `core.saveState` after every single
+ * What one cycle created, saved in the step's state (GITHUB_STATE) after every single
  * create and before the next call, so the post step (after a failure, a
  * cancellation or a SIGKILL) removes exactly what exists. The names are saved
  * before anything is created: a create whose response was lost is found by
@@ -49,23 +49,21 @@ export interface StateStore {
 }
 
 /**
- * Saves for the post step (GITHUB_STATE) and, where the runner gives a
+ * Saves for the post step (the seam's state) and, where the runner gives a
  * RUNNER_TEMP, for a later `mode: destroy` step of the job (see cycle-file.ts).
  */
-export function runnerStateStore(env: NodeJS.ProcessEnv): StateStore {
+export function runnerStateStore(saved: SavedState, env: NodeJS.ProcessEnv): StateStore {
   const files = env.RUNNER_TEMP ? new CycleFiles(env.RUNNER_TEMP) : undefined;
   const { job, runAttempt } = jobIdentity(env);
   return {
     save(state) {
-      core.saveState(STATE_KEY, JSON.stringify(state));
+      saved.save(STATE_KEY, state);
       files?.write({ state, job, runAttempt });
     },
   };
 }
 
-export function parseState(raw: string): AlbState | undefined {
-  if (raw.trim() === "") return undefined;
-  const value = JSON.parse(raw) as AlbState;
-  if (value.version !== 1) throw new Error(`unknown ephemeral-alb state version ${String(value.version)}`);
-  return value;
+/** What the main step saved; undefined when it saved nothing; throws on a state of another version. */
+export function loadState(saved: SavedState): AlbState | undefined {
+  return saved.load<AlbState>(STATE_KEY, 1);
 }

@@ -1,4 +1,3 @@
-import * as core from "@actions/core";
 import {
   type Tag as Ec2Tag,
   paginateDescribeTags as paginateDescribeEc2Tags,
@@ -13,8 +12,6 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describeFailure } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
-import { annotate } from "../../lib/job-report";
-import { realClock } from "../../lib/retry";
 import type { ActionResult } from "../../lib/run-action";
 import { type AlbClients, isNotFound } from "./clients";
 import type { SweepInputs } from "./inputs";
@@ -223,7 +220,7 @@ function scopeDescription(inputs: SweepInputs): string {
  * post step. `dry-run` only lists them.
  */
 export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResult> {
-  const clock = deps.clock ?? realClock;
+  const { clock, log } = deps;
   const now = clock.now();
   const tagged = await findTagged(deps.clients);
   const cycles = new Map<string, { info: SweptCycle; res: CycleResources }>();
@@ -269,20 +266,20 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
   }
 
   const what = scopeDescription(inputs);
-  core.info(`Found ${cycles.size} cycle(s) ${what}; kept ${kept} resource(s) that are not.`);
+  log.info(`Found ${cycles.size} cycle(s) ${what}; kept ${kept} resource(s) that are not.`);
   const owner = (c: SweptCycle) =>
     `run ${c.runId}${c.repository ? ` of ${c.repository}` : ""}, ${expiryText(c.expiresAt, now)}`;
   const steps: TeardownStep[] = [];
   if (inputs.dryRun) {
     for (const { info } of cycles.values()) {
-      core.info(`Would remove ${info.name} (${owner(info)}):`);
-      for (const r of info.resources) core.info(`  ${r.kind} ${r.id}`);
+      log.info(`Would remove ${info.name} (${owner(info)}):`);
+      for (const r of info.resources) log.info(`  ${r.kind} ${r.id}`);
     }
   } else {
     for (const { info, res } of cycles.values()) {
-      core.info(`Sweeping ${info.name} (${owner(info)}).`);
+      log.info(`Sweeping ${info.name} (${owner(info)}).`);
       const done = await teardown(res, deps.clients);
-      for (const s of done) if (s.outcome === "failed") annotate("warning", `${s.step} ${s.id}: ${s.error ?? ""}`);
+      for (const s of done) if (s.outcome === "failed") log.warning(`${s.step} ${s.id}: ${s.error ?? ""}`);
       steps.push(...done);
     }
   }
@@ -309,9 +306,9 @@ export async function sweep(inputs: SweepInputs, deps: Deps): Promise<ActionResu
       lines.push(
         `- \`${c.info.name}\` (${owner(c.info)}): ${c.info.resources.map((r) => `${r.kind} \`${r.id}\``).join(", ")}`,
       );
-    await deps.summary(`${lines.join("\n")}\n`);
+    await deps.summary.write(`${lines.join("\n")}\n`);
   } else {
-    await deps.summary(teardownSummary("ephemeral-alb sweep", steps));
+    await deps.summary.write(teardownSummary("ephemeral-alb sweep", steps));
   }
   const failure = leftoverMessage(steps);
   const outputs = { resources: record, "swept-count": inputs.dryRun ? 0 : cycles.size };

@@ -1,6 +1,5 @@
 import type { DefaultArtifactClient } from "@actions/artifact";
-import * as core from "@actions/core";
-import { annotate, writeSummary } from "../../lib/job-report";
+import type { ActionDeps, Log } from "../../lib/run-action";
 import type { MaskDeps } from "./run";
 import { callerAccount, fetchSecrets } from "./secrets";
 
@@ -11,29 +10,23 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 /** actions/upload-artifact's `overwrite`: best effort, a missing artifact is not an error and a failed delete shows up as the upload's conflict. */
-async function deleteIfExists(client: DefaultArtifactClient, name: string): Promise<void> {
+async function deleteIfExists(client: DefaultArtifactClient, name: string, log: Log): Promise<void> {
   const { ArtifactNotFoundError } = await import("@actions/artifact");
   try {
     await client.deleteArtifact(name);
   } catch (error) {
-    if (error instanceof ArtifactNotFoundError) core.debug(`No artifact '${name}' to overwrite.`);
-    else core.debug(`Could not delete artifact '${name}': ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof ArtifactNotFoundError) log.debug(`No artifact '${name}' to overwrite.`);
+    else log.debug(`Could not delete artifact '${name}': ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 /** The real runner, AWS and artifact service. */
-export function runnerDeps(env: NodeJS.ProcessEnv = process.env): MaskDeps {
+export function actionDeps(seam: ActionDeps, env: NodeJS.ProcessEnv = process.env): MaskDeps {
   const chunkBytes = envNumber(env, "ECS_ALB_SMOKE_MASK_CHUNK_BYTES");
   const pauseMs = envNumber(env, "ECS_ALB_SMOKE_MASK_TEST_PAUSE_MS");
   return {
+    ...seam,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    setSecret: core.setSecret,
-    info: core.info,
-    warning: (m) => annotate("warning", m),
-    error: (m, where) => annotate("error", m, { file: where.file, startLine: where.line, title: "evidence-mask" }),
-    writeSummary: async (markdown) => {
-      await writeSummary(markdown);
-    },
     callerAccount,
     fetchSecrets: (ids, region) => fetchSecrets(ids, region),
     uploadArtifact: async (name, files, root, { retentionDays, overwrite }) => {
@@ -41,7 +34,7 @@ export function runnerDeps(env: NodeJS.ProcessEnv = process.env): MaskDeps {
       // and a step that only masks would otherwise carry them in memory throughout.
       const { DefaultArtifactClient } = await import("@actions/artifact");
       const client = new DefaultArtifactClient();
-      if (overwrite) await deleteIfExists(client, name);
+      if (overwrite) await deleteIfExists(client, name, seam.log);
       const res = await client.uploadArtifact(name, files, root, retentionDays ? { retentionDays } : {});
       if (res.id === undefined) throw new Error("the artifact service returned no artifact ID");
       return { id: res.id, size: res.size, digest: res.digest };

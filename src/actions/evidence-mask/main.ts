@@ -1,10 +1,6 @@
 import { runAction } from "../../lib/run-action";
-import { runnerDeps } from "./deps";
+import { actionDeps } from "./deps";
 import { readInputs } from "./inputs";
 import { run } from "./run";
 
-runAction(
-  "evidence-mask",
-  (get) => readInputs(get),
-  (inputs) => run(inputs, runnerDeps()),
-);
+await runAction("evidence-mask", readInputs, (inputs, seam) => run(inputs, actionDeps(seam)));

@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { SECRET_MASK } from "../../lib/masking";
-import type { ActionResult } from "../../lib/run-action";
+import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { logMaskPieces } from "../../lib/secret-policy";
 import { builtInRules, compile, literalRule, type MaskRule, regexRule } from "./engine";
 import { commonDirectory, expandGlobs, type GlobResult, relativeTo } from "./glob";
@@ -20,13 +20,8 @@ export interface UploadedArtifact {
   digest: string | undefined;
 }
 
-export interface MaskDeps {
+export interface MaskDeps extends ActionDeps {
   workspace: string;
-  setSecret(value: string): void;
-  info(message: string): void;
-  warning(message: string): void;
-  error(message: string, where: { file: string; line: number }): void;
-  writeSummary(markdown: string): Promise<void>;
   callerAccount(region: string): Promise<CallerAccount>;
   fetchSecrets(ids: readonly string[], region: string): Promise<FetchedSecret[]>;
   uploadArtifact(
@@ -37,7 +32,6 @@ export interface MaskDeps {
   ): Promise<UploadedArtifact>;
   /** `<server>/<owner>/<repo>/actions/runs/<run id>/artifacts/<id>`, as actions/upload-artifact builds it. */
   artifactUrl(id: number): string;
-  now?(): Date;
   chunkBytes?: number;
   pauseMs?: number;
   /** Time one custom rule may take to search one window of text (CUSTOM_RULE_BUDGET_MS by default). */
@@ -82,26 +76,29 @@ function customRule(rule: CustomRule, budgetMs: number | undefined): MaskRule {
 }
 
 export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionResult> {
-  const register = secretRegistrar(deps.setSecret, deps.warning);
+  const register = secretRegistrar(
+    (v) => deps.log.secret(v),
+    (m) => deps.log.warning(m),
+  );
   for (const v of inputs.secretValues) register(v);
 
   const found = expandGlobs(inputs.patterns, deps.workspace, { includeHidden: inputs.includeHiddenFiles });
   const leftOut = leftOutNote(found, deps.workspace);
-  if (leftOut) deps.info(leftOut);
+  if (leftOut) deps.log.info(leftOut);
   if (found.files.length === 0) return noFiles(inputs, deps, leftOut);
   for (const temp of found.staleTemps) {
     rmSync(temp, { force: true });
-    deps.info(`Removed ${relativeTo(deps.workspace, temp)}, left behind by an interrupted run.`);
+    deps.log.info(`Removed ${relativeTo(deps.workspace, temp)}, left behind by an interrupted run.`);
   }
 
   const accountIds = [...inputs.accountIds];
   const caller = await deps.callerAccount(inputs.region ?? "us-east-1");
   if (caller.account !== undefined) {
-    deps.setSecret(caller.account);
+    deps.log.secret(caller.account);
     if (!accountIds.includes(caller.account)) accountIds.push(caller.account);
-    deps.info("The caller's own account ID (from sts:GetCallerIdentity) is masked wherever it appears.");
+    deps.log.info("The caller's own account ID (from sts:GetCallerIdentity) is masked wherever it appears.");
   } else {
-    deps.info(
+    deps.log.info(
       `Could not read the caller's account ID (${caller.reason}); only account IDs in ARNs and those listed in 'account-ids' are masked.`,
     );
   }
@@ -113,7 +110,7 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   if (inputs.secretIds.length > 0) {
     for (const v of [...plan.evidence, ...plan.logOnly]) register(v);
     secretValues.push(...plan.evidence);
-    deps.info(
+    deps.log.info(
       `Read ${inputs.secretIds.length} secret(s) from Secrets Manager: ${plan.evidence.length} value(s) to mask.`,
     );
   }
@@ -162,7 +159,7 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
     outcomes.push(outcome);
   }
 
-  const timestamp = evidenceTimestamp(deps.now?.() ?? new Date());
+  const timestamp = evidenceTimestamp(new Date(deps.clock.now()));
   const reportDir = commonDirectory(found.files);
   const report = buildReport({
     timestamp,
@@ -178,9 +175,9 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
   const reportPath = new EvidenceWriter(reportDir, timestamp).writeJson("mask_report", report);
 
   const findings = findingLines(report);
-  for (const f of findings) deps.error(f.message, { file: f.file, line: f.line });
-  for (const s of report.skipped) deps.warning(`Skipped ${s.path}: ${s.reason}.`);
-  deps.info(
+  for (const f of findings) deps.log.error(f.message, { file: f.file, startLine: f.line, title: "evidence-mask" });
+  for (const s of report.skipped) deps.log.warning(`Skipped ${s.path}: ${s.reason}.`);
+  deps.log.info(
     `${report.maskedCount} value(s) masked in ${outcomes.filter((o) => o.rewritten).length} of ${outcomes.length} file(s); report: ${relativeTo(deps.workspace, reportPath)}.`,
   );
 
@@ -209,13 +206,13 @@ export async function run(inputs: MaskInputs, deps: MaskDeps): Promise<ActionRes
         url: deps.artifactUrl(uploaded.id),
         digest: uploaded.digest ?? "",
       };
-      deps.info(`Uploaded ${files.length} file(s) as artifact '${inputs.artifactName}' (id ${uploaded.id}).`);
+      deps.log.info(`Uploaded ${files.length} file(s) as artifact '${inputs.artifactName}' (id ${uploaded.id}).`);
     } catch (error) {
       // The masking happened: its outputs are set all the same, so a later step can still read the report.
       failure = uploadError(inputs.artifactName, error);
     }
   }
-  await deps.writeSummary(summaryMarkdown(report, artifact));
+  await deps.summary.write(summaryMarkdown(report, artifact));
 
   return {
     outputs: {
@@ -255,9 +252,9 @@ async function noFiles(inputs: MaskInputs, deps: MaskDeps, leftOut: string | und
     );
   }
   const message = `${what}${inputs.artifactName ? " No artifact will be uploaded." : ""}`;
-  if (inputs.ifNoFilesFound === "warn") deps.warning(message);
-  else deps.info(message);
-  await deps.writeSummary(`## evidence-mask ✅ clean\n\n${message}\n`);
+  if (inputs.ifNoFilesFound === "warn") deps.log.warning(message);
+  else deps.log.info(message);
+  await deps.summary.write(`## evidence-mask ✅ clean\n\n${message}\n`);
   return {
     outputs: {
       result: "clean",

@@ -1,17 +1,9 @@
-import * as core from "@actions/core";
-import { annotate, writeSummary } from "../../lib/job-report";
+import type { ActionDeps } from "../../lib/run-action";
 import type { ProbeInputs } from "./inputs";
 import { defaultDeps, type ProbeDeps } from "./run";
 
-/** The real world: Node's HTTP, the clock, and the runner's log, annotations and job summary. */
-export function actionDeps(inputs: ProbeInputs): ProbeDeps {
-  for (const secret of inputs.secrets) core.setSecret(secret);
-  return {
-    ...defaultDeps(),
-    info: (message) => core.info(message),
-    annotate: (level, message, title) => annotate(level, message, { title }),
-    writeSummary: async (markdown) => {
-      await writeSummary(markdown);
-    },
-  };
+/** The real world: Node's HTTP and CloudWatch Logs; the seam's log, annotations, summary and clock. */
+export function actionDeps(inputs: ProbeInputs, seam: ActionDeps): ProbeDeps {
+  for (const secret of inputs.secrets) seam.log.secret(secret);
+  return { ...seam, ...defaultDeps() };
 }

@@ -1,8 +1,7 @@
 import { accessSync, constants, mkdirSync, rmSync } from "node:fs";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
-import { realSleep } from "../../lib/retry";
-import type { ActionResult } from "../../lib/run-action";
+import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { curlLog } from "./curl-log";
 import { describeFailures, type ExpectationResult, evaluate } from "./expectations";
 import { exchange as httpExchange, resolvedAddress } from "./http";
@@ -18,24 +17,17 @@ import type { Exchange, ExchangeOptions } from "./types";
 
 export type { LatencyReport };
 
-export interface ProbeDeps {
+export interface ProbeDeps extends ActionDeps {
   exchange: (url: URL, opts: ExchangeOptions) => Promise<Exchange>;
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-  info: (message: string) => void;
-  annotate: (level: "error" | "warning", message: string, title: string) => void;
-  writeSummary: (markdown: string) => Promise<void>;
   /** CloudWatch Logs and ECS, for the server-side evidence. */
   logsApi: (region: string) => LogsApi;
   /** Evidence timestamp (UTC YYYYMMDD_HHMMSS). */
   timestamp?: string;
 }
 
-export const defaultDeps = (): Omit<ProbeDeps, "info" | "annotate" | "writeSummary"> => ({
+export const defaultDeps = (): Omit<ProbeDeps, keyof ActionDeps> => ({
   exchange: httpExchange,
   logsApi: awsLogsApi,
-  now: () => Date.now(),
-  sleep: realSleep,
 });
 
 /** One probe's outcome: also the content of its `<ts>_<name>_json_line.log`. */
@@ -188,8 +180,10 @@ async function runProbe(
     : pinned
       ? ` (resolved to ${pinned})`
       : "";
-  deps.info(`${spec.name}: ${spec.method} ${shownUrl(spec.url)}${route}, expecting status ${spec.expect.statusText}`);
-  const started = deps.now();
+  deps.log.info(
+    `${spec.name}: ${spec.method} ${shownUrl(spec.url)}${route}, expecting status ${spec.expect.statusText}`,
+  );
+  const started = deps.clock.now();
   const deadline = started + inputs.deadlineMs;
   let attempts = 0;
   for (;;) {
@@ -201,11 +195,11 @@ async function runProbe(
       opts.headers = { ...spec.headers, [header]: id };
     }
     const ex = await deps.exchange(spec.url, opts);
-    const report = toReport(spec, ex, attempts, deps.now() - started);
+    const report = toReport(spec, ex, attempts, deps.clock.now() - started);
     // Evidence first: whatever happens next, this attempt is on disk.
     evidence.write(report, ex);
     const seen = ex.response ? `HTTP ${ex.response.status}` : (ex.error?.code ?? "no response");
-    deps.info(
+    deps.log.info(
       `  attempt ${attempts}: ${seen} in ${ex.timings.total} ms${report.result === "pass" ? " - expectations hold" : ` - ${report.reasons.join("; ")}`}`,
     );
     if (report.result === "pass") {
@@ -215,17 +209,17 @@ async function runProbe(
         if (sampled.check) report.expectations.push(sampled.check);
         report.reasons.push(...sampled.reasons);
         if (sampled.reasons.length > 0) report.result = "fail";
-        deps.info(
+        deps.log.info(
           `  latency over ${sampled.latency.samples} requests: p50 ${sampled.latency.p50_ms} ms, p90 ${sampled.latency.p90_ms} ms, p99 ${sampled.latency.p99_ms} ms`,
         );
         evidence.write(report, ex);
       }
-      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.now()) };
+      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.clock.now()) };
     }
-    const left = deadline - deps.now();
+    const left = deadline - deps.clock.now();
     if (left <= 0)
-      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.now()) };
-    await deps.sleep(Math.min(inputs.intervalMs, left));
+      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.clock.now()) };
+    await deps.clock.sleep(Math.min(inputs.intervalMs, left));
   }
 }
 
@@ -248,7 +242,7 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
   const writer = new EvidenceWriter(inputs.evidenceDir, ts);
   const redact = redactor(inputs.secrets);
   const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);
-  const startedAt = new Date(deps.now()).toISOString();
+  const startedAt = new Date(deps.clock.now()).toISOString();
   const runs: ProbedRun[] = [];
   for (const spec of inputs.probes) runs.push(await runProbe(spec, inputs, deps, evidence));
   if (search) {
@@ -262,7 +256,7 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
     result,
     timestamp: ts,
     started_at: startedAt,
-    finished_at: new Date(deps.now()).toISOString(),
+    finished_at: new Date(deps.clock.now()).toISOString(),
     settings: {
       timeout_seconds: inputs.timeoutMs / 1000,
       deadline_seconds: inputs.deadlineMs / 1000,
@@ -298,7 +292,7 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
   const summaryPath = writer.write("probe_summary", "json", redact(`${JSON.stringify(summary, null, 2)}\n`));
 
   const files = [...reports.flatMap((r) => r.evidence), summaryPath];
-  await deps.writeSummary(redact(summaryMarkdown(reports, result, files)));
+  await deps.summary.write(redact(summaryMarkdown(reports, result, files)));
 
   const report = {
     result,
@@ -329,22 +323,22 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
   };
   const outputs = { result, report: JSON.parse(redact(JSON.stringify(report))), "evidence-files": files.join("\n") };
   if (failed.length === 0) {
-    deps.info(`All ${reports.length} probe(s) passed. Evidence: ${inputs.evidenceDir}`);
+    deps.log.info(`All ${reports.length} probe(s) passed. Evidence: ${inputs.evidenceDir}`);
     return { outputs };
   }
   const lines = failed.map(
     (r) => `${r.name} (${r.url}) after ${r.attempts} attempt(s): ${redact(r.reasons.join("; "))}`,
   );
   for (const [i, r] of failed.entries()) {
-    deps.annotate(
+    deps.log.annotation(
       inputs.failOn === "never" ? "warning" : "error",
       `${lines[i]}. Evidence: ${r.evidence[0] ?? inputs.evidenceDir}`,
-      `Probe ${r.name} failed`,
+      { title: `Probe ${r.name} failed` },
     );
   }
   const message = `${failed.length} of ${reports.length} probe(s) failed: ${lines.join(" | ")}. Expected every probe's expectations to hold before the deadline; the evidence files show what the service answered (${inputs.evidenceDir}).`;
   if (inputs.failOn === "never") {
-    deps.info(`fail-on is 'never', so the step passes: ${message}`);
+    deps.log.info(`fail-on is 'never', so the step passes: ${message}`);
     return { outputs };
   }
   return { outputs, failure: message };

@@ -43,21 +43,21 @@ export function logQuery(inputs: ProbeInputs, spec: ProbeSpec, requestIds: strin
 export async function prepareLogSearch(inputs: ProbeInputs, deps: ProbeDeps): Promise<LogSearch | undefined> {
   if (!inputs.logs) return undefined;
   const api = deps.logsApi(inputs.logs.region);
-  const target = await resolveLogTarget(inputs.logs, api, deps.now());
+  const target = await resolveLogTarget(inputs.logs, api, deps.clock.now());
   if ("message" in target) {
     if (inputs.probes.some((p) => expectsLog(inputs, p))) {
       const why = "(expect-log is true: every probe needs the app's log entry.)";
       if (target.input) throw new InputError(target.input, target.message, why);
       throw new ConfigurationError(`${target.message} ${why}`);
     }
-    deps.annotate(
+    deps.log.annotation(
       "warning",
       `${target.message} The probes run without server-side evidence (set expect-log: true to make this an error).`,
-      "No CloudWatch Logs evidence",
+      { title: "No CloudWatch Logs evidence" },
     );
     return undefined;
   }
-  deps.info(
+  deps.log.info(
     `Server-side evidence: log group ${target.group} (${target.source})${target.streamPrefix ? `, streams ${target.streamPrefix}*` : ""}`,
   );
   return { target, api };
@@ -78,13 +78,13 @@ export async function addServerEvidence(
   rewrite: (report: ProbeReport, exchange: Exchange) => void,
 ): Promise<void> {
   const waitMs = inputs.logs?.waitMs ?? 0;
-  deps.info(`Looking for the probes' log entries in ${search.target.group} (waiting up to ${waitMs / 1000} s) ...`);
+  deps.log.info(`Looking for the probes' log entries in ${search.target.group} (waiting up to ${waitMs / 1000} s) ...`);
   const results = await searchProbeLogs(
     runs.map((r) => r.query),
     search.target,
     waitMs,
     search.api,
-    deps,
+    deps.clock,
   );
   for (const [i, result] of results.entries()) {
     const run = runs[i] as ProbedRun;
@@ -97,11 +97,13 @@ export async function addServerEvidence(
         run.report.result = "fail";
         run.report.reasons.push(message);
       } else {
-        deps.annotate("warning", `${run.report.name}: ${message}.`, `No log entry for probe ${run.report.name}`);
+        deps.log.annotation("warning", `${run.report.name}: ${message}.`, {
+          title: `No log entry for probe ${run.report.name}`,
+        });
       }
     }
     const task = log.answered_by?.task_id ?? log.answered_by?.log_stream;
-    deps.info(
+    deps.log.info(
       `  ${run.report.name}: ${log.events} log entr${log.events === 1 ? "y" : "ies"} (${log.matched_by})${task ? `, answered by task ${task}` : ""} -> ${file}`,
     );
     rewrite(run.report, run.exchange);

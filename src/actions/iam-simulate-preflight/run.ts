@@ -1,9 +1,9 @@
-import { annotateError, annotateWarning, type JsonPath, jsonPathKey } from "../../lib/annotations";
+import { type Annotator, annotatorFor, type JsonPath, jsonPathKey } from "../../lib/annotations";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { parseArn } from "../../lib/inputs";
 import { type PublishOptions, type PublishOutcome, publishReport } from "../../lib/pr-comment";
-import type { ActionResult } from "../../lib/run-action";
+import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import type { Lookups } from "./aws-lookups";
 import { CheckList, type Finding, type Principal, type Row, type Scope } from "./checks";
 import { addCiProfileChecks } from "./ci-profile";
@@ -21,15 +21,15 @@ import { type LoadedTaskDefinition, loadTaskDefinition } from "./task-definition
 
 export const ACTION = "iam-simulate-preflight";
 
-export interface PreflightDeps {
+export interface PreflightDeps extends ActionDeps {
   lookups: Lookups;
   simulator: Simulator;
   /** Reads policy documents to name the matched statements' Sids (best effort). */
   policyReader?: PolicyReader;
   publish?: (opts: PublishOptions) => Promise<PublishOutcome>;
-  annotate?: typeof annotateError;
+  annotate?: Annotator;
   /** Warning annotations (a finding of severity `warning`). */
-  warn?: typeof annotateWarning;
+  warn?: Annotator;
   env?: NodeJS.ProcessEnv;
   /** Reads for a Terraform plan or CloudFormation template input. */
   planIo?: PlanIo;
@@ -40,8 +40,8 @@ function annotateFailures(
   findings: Finding[],
   rows: Row[],
   td: LoadedTaskDefinition | undefined,
-  annotate: typeof annotateError,
-  warn: typeof annotateWarning,
+  annotate: Annotator,
+  warn: Annotator,
 ) {
   const at = (sources: readonly JsonPath[]) => {
     const source = sources[0];
@@ -162,7 +162,13 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
   });
 
   const evidenceFile = new EvidenceWriter(inputs.evidenceDir).writeJson("iam_preflight", report);
-  annotateFailures(findings, simulation.rows, td, deps.annotate ?? annotateError, deps.warn ?? annotateWarning);
+  annotateFailures(
+    findings,
+    simulation.rows,
+    td,
+    deps.annotate ?? annotatorFor(deps.log.annotation, "error"),
+    deps.warn ?? annotatorFor(deps.log.annotation, "warning"),
+  );
   await (deps.publish ?? publishReport)({
     action: ACTION,
     // One comment per task definition family; a CI-role-only check has its own.
@@ -172,6 +178,7 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
     token: inputs.githubToken,
     prNumber: inputs.prNumber,
     env,
+    log: deps.log,
   });
 
   const outputs = { result: report.result, report, "denied-count": report.deniedCount, "evidence-file": evidenceFile };

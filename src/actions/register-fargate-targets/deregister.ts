@@ -1,26 +1,28 @@
-import * as core from "@actions/core";
 import {
   DeregisterTargetsCommand,
   DescribeTargetGroupsCommand,
   type ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsErrorCode, describeFailure, errorMessage, isAccessDenied, OperationFailed } from "../../lib/errors";
-import type { RegisteredState } from "./run";
+import type { ActionDeps } from "../../lib/run-action";
+import { type RegisteredState, STATE_KEY } from "./run";
 
 const GONE = new Set(["TargetGroupNotFound", "InvalidTarget"]);
 
+export interface PostDeps extends ActionDeps {
+  elb: (region: string) => ElasticLoadBalancingV2Client;
+}
+
 /** The post step: deregister what main registered. A target group already deleted counts as done. */
-export async function deregisterFromState(
-  raw: string,
-  elb: (region: string) => ElasticLoadBalancingV2Client,
-): Promise<{ failure?: string }> {
-  if (raw.trim() === "") {
-    core.info("Nothing was registered: nothing to deregister.");
+export async function deregisterFromState(deps: PostDeps): Promise<{ failure?: string }> {
+  const { log, elb } = deps;
+  const state = deps.state.load<RegisteredState>(STATE_KEY, 1);
+  if (!state) {
+    log.info("Nothing was registered: nothing to deregister.");
     return {};
   }
-  const state = JSON.parse(raw) as RegisteredState;
   if (!state.deregister) {
-    core.info(
+    log.info(
       state.kept
         ? `keep: leaving ${state.targets.map((t) => `${t.Id}:${t.Port}`).join(", ")} registered in the kept ALB's target group; the sweep that removes the ALB (ephemeral-alb mode: sweep) removes them with it.`
         : "deregister-on-post is false: leaving the targets registered.",
@@ -33,18 +35,18 @@ export async function deregisterFromState(
         new DeregisterTargetsCommand({ TargetGroupArn: state.targetGroupArn, Targets: state.targets }),
       ),
     );
-    core.info(`Deregistered ${state.targets.map((t) => `${t.Id}:${t.Port}`).join(", ")}.`);
+    log.info(`Deregistered ${state.targets.map((t) => `${t.Id}:${t.Port}`).join(", ")}.`);
   } catch (error) {
     const code = awsErrorCode(error) ?? (error as { code?: string }).code;
     if (code && GONE.has(code)) {
-      core.info(`The targets are already gone (${code}).`);
+      log.info(`The targets are already gone (${code}).`);
       return {};
     }
     // The policy allows DeregisterTargets only on a target group tagged by the suite; on one already
     // deleted (ephemeral-alb's 'mode: destroy' ran first) there is no tag to match, so AWS answers
     // AccessDenied. Only if a Describe confirms the target group is gone is that "done".
     if (denied(error) && (await targetGroupGone(elb(state.region), state.targetGroupArn))) {
-      core.info(`The target group ${state.targetGroupArn} is already deleted: nothing to deregister.`);
+      log.info(`The target group ${state.targetGroupArn} is already deleted: nothing to deregister.`);
       return {};
     }
     const targets = state.targets.map((t) => `Id=${t.Id},Port=${t.Port}`).join(" ");

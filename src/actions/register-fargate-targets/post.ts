@@ -1,9 +1,5 @@
-import * as core from "@actions/core";
 import { runPost } from "../../lib/run-action";
-import { registerClients } from "./clients";
+import { postDeps } from "./deps";
 import { deregisterFromState } from "./deregister";
-import { STATE_KEY } from "./run";
 
-await runPost("register-fargate-targets", () =>
-  deregisterFromState(core.getState(STATE_KEY), (region) => registerClients(region).elb),
-);
+await runPost("register-fargate-targets", (seam) => deregisterFromState(postDeps(seam)));

@@ -1,4 +1,3 @@
-import * as core from "@actions/core";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import {
@@ -11,10 +10,8 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
-import { annotate } from "../../lib/job-report";
 import { keptTargetGroups } from "../../lib/kept";
-import { type Clock, realClock } from "../../lib/retry";
-import type { ActionResult } from "../../lib/run-action";
+import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { findStoppedTasks, healthCheckLine, hint, type StoppedTask, stoppedLine } from "./diagnose";
 import { findRunningTasks, type TaskTarget } from "./discover";
 import type { Inputs } from "./inputs";
@@ -28,6 +25,7 @@ export interface Clients {
 }
 
 export interface RegisteredState {
+  version: 1;
   region: string;
   targetGroupArn: string;
   targets: { Id: string; Port: number }[];
@@ -38,11 +36,8 @@ export interface RegisteredState {
 
 export const STATE_KEY = "registered-targets";
 
-export interface Deps {
+export interface Deps extends ActionDeps {
   clients: Clients;
-  saveState: (state: RegisteredState) => void;
-  summary: (markdown: string) => Promise<void>;
-  clock?: Clock;
 }
 
 async function describeTargetGroup(elb: ElasticLoadBalancingV2Client, arn: string): Promise<TargetGroup> {
@@ -104,7 +99,7 @@ function targetLine(d: TargetHealthDescription, byIp: Map<string, TaskTarget>): 
 }
 
 export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
-  const clock = deps.clock ?? realClock;
+  const { clock, log } = deps;
   const started = clock.now();
   const { elb } = deps.clients;
   const evidence = new EvidenceWriter(inputs.evidenceDir);
@@ -130,7 +125,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
       availabilityZone: t.availabilityZone,
     })),
   );
-  for (const i of discovery.ignored) core.info(`Ignoring ${i.taskArn}: ${i.why}.`);
+  for (const i of discovery.ignored) log.info(`Ignoring ${i.taskArn}: ${i.why}.`);
   const what = inputs.service
     ? `service '${inputs.service}' in cluster '${inputs.cluster}'`
     : `the given tasks in '${inputs.cluster}'`;
@@ -149,22 +144,24 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   const request = targets.map((t) => ({ Id: t.ip, Port: t.port }));
   const kept = inputs.keep ?? keptTargetGroups().includes(inputs.targetGroupArn);
   if (kept) {
-    core.info(
+    log.info(
       `keep: the ALB of ${tg.TargetGroupName} is kept${inputs.keep === undefined ? " (ephemeral-alb keep: true in this job)" : ""}: the post step leaves the targets registered.`,
     );
   }
   // Saved before the call: if the step dies mid-call, the post step still deregisters.
-  deps.saveState({
+  const saved: RegisteredState = {
+    version: 1,
     region: inputs.region,
     targetGroupArn: inputs.targetGroupArn,
     targets: request,
     deregister: inputs.deregisterOnPost && !kept,
     kept,
-  });
+  };
+  deps.state.save(STATE_KEY, saved);
   await describeFailure("elasticloadbalancing:RegisterTargets", () =>
     elb.send(new RegisterTargetsCommand({ TargetGroupArn: inputs.targetGroupArn, Targets: request })),
   );
-  core.info(`Registered ${request.map((r) => `${r.Id}:${r.Port}`).join(", ")} in ${tg.TargetGroupName}.`);
+  log.info(`Registered ${request.map((r) => `${r.Id}:${r.Port}`).join(", ")} in ${tg.TargetGroupName}.`);
 
   const outputsFor = (healthy: boolean, health: TargetHealthDescription[]) => {
     const state = new Map(health.map((d) => [`${d.Target?.Id}:${d.Target?.Port}`, d.TargetHealth?.State]));
@@ -183,7 +180,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   };
 
   if (!inputs.wait) {
-    await deps.summary(`## register-fargate-targets: registered ${targets.length} target(s) (not waiting)\n`);
+    await deps.summary.write(`## register-fargate-targets: registered ${targets.length} target(s) (not waiting)\n`);
     return { outputs: outputsFor(false, []) };
   }
 
@@ -193,14 +190,14 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
     healthCheckIntervalSeconds: tg.HealthCheckIntervalSeconds ?? 5,
     stoppedTasks: () => findStoppedTasks(diagnoseClients, inputs.cluster, targets),
     ...(tg.LoadBalancerArns?.length ? { loadBalancers: () => loadBalancerStates(elb, tg.LoadBalancerArns ?? []) } : {}),
-    log: (line) => core.info(line),
+    log: (line) => log.info(line),
   });
   evidence.writeJson("tg_health", { targetGroupArn: inputs.targetGroupArn, TargetHealthDescriptions: result.health });
   const byIp = new Map(targets.map((t) => [`${t.ip}:${t.port}`, t]));
   const outputs = outputsFor(result.healthy, result.health);
 
   if (result.healthy) {
-    await deps.summary(
+    await deps.summary.write(
       [
         `## register-fargate-targets: ✅ ${targets.length} target(s) healthy in ${outputs["elapsed-seconds"]}s`,
         "",
@@ -217,7 +214,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
 
   if (result.loadBalancerFailed) {
     const message = `Targets cannot become healthy in target group ${tg.TargetGroupName}: ${result.reason}. Nothing is wrong with the tasks; re-run once the cause is fixed.`;
-    await deps.summary(`## register-fargate-targets: ❌ load balancer failed\n\n\`\`\`\n${message}\n\`\`\`\n`);
+    await deps.summary.write(`## register-fargate-targets: ❌ load balancer failed\n\n\`\`\`\n${message}\n\`\`\`\n`);
     return { outputs, failure: message };
   }
 
@@ -226,14 +223,14 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
     try {
       stopped = await findStoppedTasks(diagnoseClients, inputs.cluster, targets);
     } catch (error) {
-      annotate("warning", `Could not check whether the tasks stopped: ${errorMessage(error)}`);
+      log.warning(`Could not check whether the tasks stopped: ${errorMessage(error)}`);
     }
   }
   let lbs: Awaited<ReturnType<typeof loadBalancersOf>> = [];
   try {
     lbs = await loadBalancersOf(diagnoseClients, tg);
   } catch (error) {
-    annotate("warning", `Could not read the load balancer for the diagnosis: ${errorMessage(error)}`);
+    log.warning(`Could not read the load balancer for the diagnosis: ${errorMessage(error)}`);
   }
   const sg = await checkSecurityGroups(diagnoseClients, tg, lbs, targets);
   const zones = checkZones(lbs, targets, result.health);
@@ -251,6 +248,6 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
       : []),
     `Hint: ${hint(result.health, tg, sg, stopped, zones)}`,
   ].join("\n");
-  await deps.summary(`## register-fargate-targets: ❌ not healthy\n\n\`\`\`\n${message}\n\`\`\`\n`);
+  await deps.summary.write(`## register-fargate-targets: ❌ not healthy\n\n\`\`\`\n${message}\n\`\`\`\n`);
   return { outputs, failure: message };
 }

@@ -6,7 +6,7 @@ import { annotateError, jsonPathKey, jsonValueLines } from "../../lib/annotation
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { maskAccountIds, maskRdsEndpoint } from "../../lib/masking";
 import type { PublishOutcome } from "../../lib/pr-comment";
-import type { ActionResult } from "../../lib/run-action";
+import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { VERSION } from "../../lib/version";
 import { compareFields, compareManagedSecret, compareTls, type DriftRow, engineFamily, parsePort } from "./compare";
 import type { DriftInputs } from "./inputs";
@@ -19,19 +19,15 @@ import { resolveTarget } from "./target";
 import { loadTaskDefinition } from "./task-definition";
 import { containerTls, databaseContainers } from "./tls-env";
 
-export interface DriftDeps {
+export interface DriftDeps extends ActionDeps {
   secrets: SecretsManagerClient;
   rds: RDSClient;
   ecs: () => ECSClient;
-  setSecret: (value: string) => void;
   login: (opts: PgLoginOptions) => Promise<PgLoginResult>;
   /** Job summary always, sticky PR comment when asked (the shared pr-comment library). */
   publish: (markdown: string, key: string) => Promise<PublishOutcome>;
-  info: (message: string) => void;
-  warning: (message: string) => void;
   /** Where the evidence directory is resolved from (GITHUB_WORKSPACE). */
   workspace: string;
-  now?: () => Date;
 }
 
 /** What this step logs of anything AWS returns: RDS endpoints and account IDs masked. */
@@ -107,7 +103,7 @@ async function connectCheck(
     case "certificate-rejected":
       return { field: "login", verdict: "differs", drift: true, detail: clean.message };
     default:
-      deps.warning(
+      deps.log.warning(
         `connect-check could not decide (${result.outcome}): ${clean.message}. Run it from a runner that can reach the DB (same VPC or a self-hosted runner) to check the password.`,
       );
       return { field: "login", verdict: "unknown", drift: false, detail: `${result.outcome}: ${clean.message}` };
@@ -115,9 +111,11 @@ async function connectCheck(
 }
 
 export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionResult> {
-  const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, deps.setSecret);
+  const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, (v) =>
+    deps.log.secret(v),
+  );
   const { target, source } = await resolveTarget(deps.rds, inputs, secret);
-  deps.info(
+  deps.log.info(
     `Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`,
   );
   const hidden = redactor(secret.sensitive);
@@ -129,7 +127,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     ownedByRds: secret.owningService === "rds",
   };
   const rows = [...compareFields(secret.contents, target, managed, showHost), ...compareManagedSecret(target, managed)];
-  const ts = evidenceTimestamp(deps.now?.());
+  const ts = evidenceTimestamp(new Date(deps.clock.now()));
   const report: DriftReport = {
     action: "secrets-rds-drift",
     version: VERSION,
@@ -195,10 +193,10 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
 
   const evidence = new EvidenceWriter(resolveDir(deps.workspace, inputs.evidenceDir), ts);
   const path = evidence.writeJson("secrets_rds_drift", maskedReport(report));
-  deps.info(`Evidence: ${path}`);
+  deps.log.info(`Evidence: ${path}`);
 
   const drift = driftOutput(rows);
-  for (const row of rows) deps.info(`${row.field}: ${row.verdict}${row.detail ? ` (${row.detail})` : ""}`);
+  for (const row of rows) deps.log.info(`${row.field}: ${row.verdict}${row.detail ? ` (${row.detail})` : ""}`);
   const outputs = { result: report.result, drift, report: maskedReport(report) };
   if (report.result === "drift" && inputs.failOn === "drift") {
     // An untrusted certificate is no disagreement of the secret's: say what it is and what to do first.

@@ -21,6 +21,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { AlbState } from "../../../src/actions/ephemeral-alb/state";
+import { fakeDeps } from "../../harness/fake-deps";
 import { awsError, fakeClock } from "./aws-mocks";
 
 const elbMock = mockClient(ElasticLoadBalancingV2Client);
@@ -129,13 +130,12 @@ describe("ephemeral-alb create: state is saved after every create, before the ne
   });
 
   const deps = () => ({
+    ...fakeDeps({ clock: fakeClock() }),
     clients: {
       elb: new ElasticLoadBalancingV2Client({ region: "us-west-2" }),
       ec2: new EC2Client({ region: "us-west-2" }),
     },
     store,
-    summary: async () => {},
-    clock: fakeClock(),
   });
 
   it("saves the names before the first call and each ID as soon as it exists", async () => {

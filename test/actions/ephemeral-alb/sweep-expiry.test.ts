@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeTagsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { AlbState } from "../../../src/actions/ephemeral-alb/state";
 import type { Clock } from "../../../src/lib/retry";
 import type { RunningEmulator } from "../../emulator/server";
+import { fakeDeps } from "../../harness/fake-deps";
 import { albInputs, emulatorFor, REGION, scenario } from "./cycle";
 
 const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
@@ -42,28 +43,16 @@ describe("ephemeral-alb sweep dry-run: what exists, whose run, when it expires (
   });
 
   async function sweep(values: Record<string, string>, at: number) {
-    let summary = "";
-    const log: string[] = [];
-    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      log.push(String(chunk));
-      return true;
-    });
-    try {
-      const result = await run(
-        readInputs((n) => values[n] ?? "", env()),
-        {
-          clients: { elb, ec2 },
-          store: { save: () => {} },
-          summary: async (md) => {
-            summary += md;
-          },
-          clock: clockAt(at),
-        },
-      );
-      return { result, summary, log: log.join("") };
-    } finally {
-      spy.mockRestore();
-    }
+    const seam = fakeDeps({ clock: clockAt(at) });
+    const result = await run(
+      readInputs((n) => values[n] ?? "", env()),
+      {
+        ...seam,
+        clients: { elb, ec2 },
+        store: { save: () => {} },
+      },
+    );
+    return { result, summary: seam.summaryText(), log: seam.logText() };
   }
 
   it("prints each resource, the run and repository, and the expiry tag's time and distance", async () => {
@@ -74,10 +63,9 @@ describe("ephemeral-alb sweep dry-run: what exists, whose run, when it expires (
     const result = await run(
       readInputs((n) => values[n] ?? "", env()),
       {
+        ...fakeDeps({ clock }),
         clients: { elb, ec2 },
         store: { save: (s) => (state = structuredClone(s)) },
-        summary: async () => {},
-        clock,
       },
     );
     expect(result.failure).toBeUndefined();

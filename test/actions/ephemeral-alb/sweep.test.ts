@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { RunningEmulator } from "../../emulator/server";
+import { fakeDeps } from "../../harness/fake-deps";
 import { albInputs, describeRun, emulatorFor, leftovers, REGION, runAlb, runAlbPost, SUBNETS, scenario } from "./cycle";
 
 const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
@@ -154,7 +155,7 @@ describe("ephemeral-alb mode: sweep", () => {
         AWS_REGION: REGION,
         GITHUB_WORKSPACE: mkdtempSync(join(tmpdir(), "eas-sweep-")),
       }),
-      { clients: { elb, ec2 }, store: { save: () => {} }, summary: async () => {} },
+      { ...fakeDeps(), clients: { elb, ec2 }, store: { save: () => {} } },
     );
     expect(deleted).toBe(true);
     expect(result.failure).toBeUndefined();

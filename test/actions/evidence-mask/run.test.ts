@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { BUILT_IN_RULES } from "../../../src/actions/evidence-mask/engine";
 import { readInputs } from "../../../src/actions/evidence-mask/inputs";
 import { type MaskDeps, run, secretRegistrar } from "../../../src/actions/evidence-mask/run";
+import { fakeDeps as seamDeps } from "../../harness/fake-deps";
 import { ACCESS_KEY_ID, CALLER_ACCOUNT } from "./corpus";
 
 const inputsFrom = (values: Record<string, string>) => (name: string) => values[name] ?? "";
@@ -14,15 +15,23 @@ function fakeDeps(workspace: string, overrides: Partial<MaskDeps> = {}) {
   const secrets: string[] = [];
   const uploads: { name: string; files: string[]; root: string; retentionDays: number | undefined }[] = [];
   let summary = "";
+  const seam = seamDeps({ clock: { now: () => Date.parse("2025-11-05T06:32:10Z"), sleep: async () => {} } });
   const deps: MaskDeps = {
-    workspace,
-    setSecret: (v) => secrets.push(v),
-    info: (m) => log.push(`info ${m}`),
-    warning: (m) => log.push(`warning ${m}`),
-    error: (m, where) => log.push(`error ${where.file}:${where.line} ${m}`),
-    writeSummary: async (md) => {
-      summary = md;
+    ...seam,
+    log: {
+      ...seam.log,
+      secret: (v) => secrets.push(v),
+      info: (m) => log.push(`info ${m}`),
+      warning: (m) => log.push(`warning ${m}`),
+      error: (m, where) => log.push(`error ${where?.file}:${where?.startLine} ${m}`),
     },
+    summary: {
+      write: async (md) => {
+        summary = md;
+        return true;
+      },
+    },
+    workspace,
     callerAccount: async () => ({ account: CALLER_ACCOUNT }),
     fetchSecrets: async () => [],
     uploadArtifact: async (name, files, root, { retentionDays }) => {
@@ -30,7 +39,6 @@ function fakeDeps(workspace: string, overrides: Partial<MaskDeps> = {}) {
       return { id: 77, size: 1, digest: "ab".repeat(32) };
     },
     artifactUrl: (id) => `https://github.com/octo-org/papyrus/actions/runs/1/artifacts/${id}`,
-    now: () => new Date("2025-11-05T06:32:10Z"),
     ...overrides,
   };
   return { deps, log, secrets, uploads, summary: () => summary };

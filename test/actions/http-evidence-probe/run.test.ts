@@ -7,18 +7,23 @@ import { describe, expect, it } from "vitest";
 import { readProbeInputs } from "../../../src/actions/http-evidence-probe/inputs";
 import { type ProbeDeps, run } from "../../../src/actions/http-evidence-probe/run";
 import type { Exchange, ExchangeOptions } from "../../../src/actions/http-evidence-probe/types";
+import { fakeDeps } from "../../harness/fake-deps";
 
 function fakeWorld(answers: ((n: number) => Partial<Exchange>)[]) {
   let clock = 1_000_000;
   const sleeps: number[] = [];
   const calls: { url: string; opts: ExchangeOptions }[] = [];
   const deps: ProbeDeps = {
+    ...fakeDeps({
+      clock: {
+        now: () => clock,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          clock += ms;
+        },
+      },
+    }),
     timestamp: "20251105_063210",
-    now: () => clock,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock += ms;
-    },
     exchange: async (url, opts) => {
       calls.push({ url: url.href, opts });
       clock += 50;
@@ -32,9 +37,6 @@ function fakeWorld(answers: ((n: number) => Partial<Exchange>)[]) {
         ...answer,
       };
     },
-    info: () => {},
-    annotate: () => {},
-    writeSummary: async () => {},
     logsApi: () => {
       throw new Error("these probes search no logs");
     },

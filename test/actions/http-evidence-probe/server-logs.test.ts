@@ -12,6 +12,7 @@ import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { EcsModule } from "../../emulator/services/ecs";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
 import { type AwsLogsDriver, shipTaskLogs } from "../../fixtures/sample-app-awslogs";
+import { fakeDeps } from "../../harness/fake-deps";
 
 const REGION = "us-west-2";
 let emu: RunningEmulator;
@@ -79,6 +80,7 @@ function world() {
   const annotations: { level: string; message: string }[] = [];
   const info: string[] = [];
   const summary: string[] = [];
+  const seam = fakeDeps();
   const deps: ProbeDeps = {
     exchange,
     logsApi: (region) =>
@@ -86,12 +88,17 @@ function world() {
         endpoint: emu.endpoint,
         credentials: { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" },
       }),
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    info: (m) => info.push(m),
-    annotate: (level, message) => annotations.push({ level, message }),
-    writeSummary: async (markdown) => {
-      summary.push(markdown);
+    ...seam,
+    log: {
+      ...seam.log,
+      info: (m) => info.push(m),
+      annotation: (level, message) => annotations.push({ level, message }),
+    },
+    summary: {
+      write: async (markdown) => {
+        summary.push(markdown);
+        return true;
+      },
     },
   };
   return { deps, annotations, info, summary };

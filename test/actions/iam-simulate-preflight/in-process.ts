@@ -13,6 +13,7 @@ import { iamSimulator } from "../../../src/actions/iam-simulate-preflight/simula
 import { iamPolicyReader } from "../../../src/actions/iam-simulate-preflight/statement-ids";
 import type { ActionResult } from "../../../src/lib/run-action";
 import type { RunningEmulator } from "../../emulator/server";
+import { fakeDeps } from "../../harness/fake-deps";
 import { REGION } from "./scenario";
 
 export const TD_FILE = "deploy/task-definition.json";
@@ -45,6 +46,7 @@ export async function preflightInProcess(
   let markdown = "";
   try {
     const result = await runPreflight(parsed, {
+      ...fakeDeps(),
       lookups: awsLookups(iam, REGION),
       simulator: iamSimulator(iam),
       policyReader: iamPolicyReader(iam),

@@ -15,6 +15,7 @@ import { readDriftInputs } from "../../../src/actions/secrets-rds-drift/inputs";
 import type { PgLoginResult } from "../../../src/actions/secrets-rds-drift/pg-login";
 import { type DriftDeps, run } from "../../../src/actions/secrets-rds-drift/run";
 import { forReport } from "../../../src/lib/job-report";
+import { fakeDeps } from "../../harness/fake-deps";
 
 const secrets = mockClient(SecretsManagerClient);
 const rds = mockClient(RDSClient);
@@ -52,11 +53,18 @@ let published: string[];
 let setSecrets: string[];
 let workspace: string;
 function deps(login?: PgLoginResult): DriftDeps {
+  const seam = fakeDeps();
   return {
+    ...seam,
+    log: {
+      ...seam.log,
+      secret: (v) => setSecrets.push(v),
+      info: (m) => logs.push(m),
+      warning: (m) => logs.push(`warning: ${m}`),
+    },
     secrets: new SecretsManagerClient({ region: "us-west-2" }),
     rds: new RDSClient({ region: "us-west-2" }),
     ecs: () => new ECSClient({ region: "us-west-2" }),
-    setSecret: (v) => setSecrets.push(v),
     login: async () =>
       login ?? { outcome: "success", message: "logged in", authMethod: "scram-sha-256", tlsProtocol: "TLSv1.3" },
     publish: async (markdown) => {
@@ -64,8 +72,6 @@ function deps(login?: PgLoginResult): DriftDeps {
       published.push(forReport(markdown));
       return { comment: "disabled", commentTruncated: false, summaryWritten: true };
     },
-    info: (m) => logs.push(m),
-    warning: (m) => logs.push(`warning: ${m}`),
     workspace,
   };
 }

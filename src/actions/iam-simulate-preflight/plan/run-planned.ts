@@ -7,12 +7,12 @@
  * and what it fixes. Every deny comes with a statement proven to allow it.
  */
 import type { SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
-import { annotateError, annotateWarning } from "../../../lib/annotations";
+import { type Annotator, annotatorFor } from "../../../lib/annotations";
 import { InputError } from "../../../lib/errors";
 import { EvidenceWriter } from "../../../lib/evidence";
 import { publishReport } from "../../../lib/pr-comment";
 import { code, escapeText } from "../../../lib/report-markdown";
-import type { ActionResult } from "../../../lib/run-action";
+import type { ActionDeps, ActionResult } from "../../../lib/run-action";
 import type { Lookups } from "../aws-lookups";
 import { type Check, CheckList, type Finding, type Principal, type Row, type Scope } from "../checks";
 import { deriveExecutionRoleChecks, type TaskDefinitionDoc } from "../derive";
@@ -30,14 +30,14 @@ import { type Locate, terraformBlocks, terraformLocator } from "./source-lines";
 import { PlanFormatError, parseTerraformPlan } from "./terraform";
 import type { ParsedPlan } from "./types";
 
-export interface PlannedDeps {
+export interface PlannedDeps extends ActionDeps {
   lookups: Lookups;
   /** SimulatePrincipalPolicy: the deployed decision. */
   simulator: Simulator;
   io: PlanIo;
   publish?: typeof publishReport;
-  annotate?: typeof annotateError;
-  warn?: typeof annotateWarning;
+  annotate?: Annotator;
+  warn?: Annotator;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -388,7 +388,7 @@ export async function runPlannedPreflight(
   };
   const evidenceFile = new EvidenceWriter(inputs.evidenceDir).writeJson("iam_preflight", full);
 
-  const annotate = deps.annotate ?? annotateError;
+  const annotate = deps.annotate ?? annotatorFor(deps.log.annotation, "error");
   const where = (address?: string) => {
     const at = address ? locate(address) : undefined;
     return at ? { ...at, title: "IAM preflight" } : undefined;
@@ -399,7 +399,10 @@ export async function runPlannedPreflight(
     if (message) annotate(message, where(s.td.address));
     // Checked through its references only: never a silent pass.
     if (s.td.fromReferences) {
-      (deps.warn ?? annotateWarning)(`${s.td.address}: ${s.td.fromReferences.reason}`, where(s.td.address));
+      (deps.warn ?? annotatorFor(deps.log.annotation, "warning"))(
+        `${s.td.address}: ${s.td.fromReferences.reason}`,
+        where(s.td.address),
+      );
     }
   }
   await (deps.publish ?? publishReport)({
@@ -410,6 +413,7 @@ export async function runPlannedPreflight(
     token: inputs.githubToken,
     prNumber: inputs.prNumber,
     env,
+    log: deps.log,
   });
   const outputs = {
     result: report.result,
