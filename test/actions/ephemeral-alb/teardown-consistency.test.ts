@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resourceNames } from "../../../src/actions/ephemeral-alb/naming";
 import type { AlbState } from "../../../src/actions/ephemeral-alb/state";
 import type { RunningEmulator } from "../../emulator/server";
+import type { Ec2Service } from "../../emulator/services/ec2";
 import {
   describeRun,
   emulatorFor,
@@ -62,8 +63,11 @@ describe("ephemeral-alb post step: a security group created a moment ago", () =>
     await emu?.stop();
   });
 
-  /** Main was killed right after its CreateSecurityGroup: the group exists, invisible for 5 s (500 s x 0.01: longer than a bundle takes to start). */
-  async function createInvisibleGroup(state: AlbState, consistencyMs = 500_000): Promise<string> {
+  /**
+   * Main was killed right after its CreateSecurityGroup: the group exists, invisible (for 10^4 s at timeScale
+   * 0.01 unless `consistencyMs` says otherwise, or until `visibleAfter` makes it visible).
+   */
+  async function createInvisibleGroup(state: AlbState, consistencyMs = 1e9): Promise<string> {
     await reload(emu, base);
     await emu.emulator.loadScenario({ ec2: { consistencyMs } });
     const out = await ec2.send(
@@ -77,13 +81,26 @@ describe("ephemeral-alb post step: a security group created a moment ago", () =>
       state: { "alb-state": JSON.stringify(state) },
       workspace: mkdtempSync(join(tmpdir(), "eas-post-")),
     });
+
+  /** The post step, with the group made visible once the step has been answered `failed` (at most 60 s in). */
+  async function postWithGroupVisibleAfter(state: AlbState, id: string, failed: () => boolean) {
+    const from = emu.emulator.requests.length;
+    const result = post(state);
+    const deadline = Date.now() + 60_000;
+    while (!failed() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(emu.emulator.requests.length, "the post step met the invisible group").toBeGreaterThan(from);
+    emu.emulator.service<Ec2Service>("ec2").propagateNow(id);
+    return result;
+  }
   const calls = (action: string) =>
     emu.emulator.requests.filter((r) => r.action === action).map((r) => String(r.code ?? r.status));
 
   it("with its ID saved: retries the delete through InvalidGroup.NotFound until the group has propagated", async () => {
     const state = killedState(uniqueLeg(), Date.now());
     state.securityGroupId = await createInvisibleGroup(state);
-    const result = await post(state);
+    const result = await postWithGroupVisibleAfter(state, state.securityGroupId, () =>
+      calls("DeleteSecurityGroup").includes("InvalidGroup.NotFound"),
+    );
     expect(result.code, describeRun(result)).toBe(0);
     const deletes = calls("DeleteSecurityGroup");
     expect(deletes[0]).toBe("InvalidGroup.NotFound");
@@ -95,7 +112,9 @@ describe("ephemeral-alb post step: a security group created a moment ago", () =>
   it("with no ID saved (the create's answer never arrived): looks by name until the window has passed", async () => {
     const state = killedState(uniqueLeg(), Date.now());
     const id = await createInvisibleGroup(state);
-    const result = await post(state);
+    const looks = calls("DescribeSecurityGroups").length;
+    // Made visible after the post step's first look by name found nothing.
+    const result = await postWithGroupVisibleAfter(state, id, () => calls("DescribeSecurityGroups").length > looks);
     expect(result.code, describeRun(result)).toBe(0);
     expect(calls("DeleteSecurityGroup").at(-1)).toBe("200");
     expect(result.stdout).toContain(`delete security group ${id}: deleted`);

@@ -152,6 +152,16 @@ export class Ec2Service implements ServiceModule {
     this.state.removeNetworkInterface(id, afterMs);
   }
 
+  /**
+   * Ends a new security group's propagation delay (`consistencyMs`) now: for a test that keeps it invisible
+   * until the step under test has met its NotFound, however long the step takes to start.
+   */
+  propagateNow(groupId: string): void {
+    const group = this.state.groups.get(groupId);
+    if (!group) throw new Error(`emulator: no security group ${groupId}`);
+    delete group.visibleAt;
+  }
+
   /** Whether the security group exists (ELB and ECS validate their SecurityGroups with it). */
   securityGroupExists(id: string): boolean {
     return this.state.securityGroupExists(id);
