@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsClientConfig } from "../../lib/aws";
 import { describeFailure, errorMessage } from "../../lib/errors";
@@ -63,8 +63,11 @@ export function unmaskableMessage(fields: readonly UnmaskableField[]): string {
 export async function fetchSecrets(
   ids: readonly string[],
   region: string,
-  client: SecretsManagerClient = new SecretsManagerClient({ ...awsClientConfig({ region }) }),
+  given?: SecretsManagerClient,
 ): Promise<FetchedSecret[]> {
+  // Loaded only when there are secret IDs: a step that masks without them does not carry the client in memory.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+  const client = given ?? new SecretsManagerClient({ ...awsClientConfig({ region }) });
   const out: FetchedSecret[] = [];
   for (const id of ids) {
     const res = await describeFailure(`secretsmanager:GetSecretValue (${id})`, () =>
