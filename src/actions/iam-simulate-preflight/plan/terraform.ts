@@ -104,8 +104,8 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
   };
   // Managed policies first: an unchanged attachment of a policy the plan changes changes its role.
   const managed = changes.filter((rc) => rc.mode === "managed");
-  for (const rc of managed) if (rc.type === "aws_iam_policy") collectIam(rc, values, iam, document);
-  for (const rc of managed) if (rc.type !== "aws_iam_policy") collectIam(rc, values, iam, document);
+  for (const rc of managed) if (rc.type === "aws_iam_policy") collectIam(rc, values, iam, document, source, unresolved);
+  for (const rc of managed) if (rc.type !== "aws_iam_policy") collectIam(rc, values, iam, document, source, unresolved);
   // How each policy is written (also the unchanged ones, where a fix may go): the fix takes the same form.
   for (const rc of managed) {
     if (policyForms.has(rc.address) || kindOf(rc.change.actions) === "delete") continue;
@@ -331,7 +331,14 @@ function safeJson(text: string): unknown {
   }
 }
 
-function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, documentOf: DocumentOf) {
+function collectIam(
+  rc: ResourceChange,
+  values: PlanValues,
+  iam: PlannedIam,
+  documentOf: DocumentOf,
+  source: PlanSource | undefined,
+  unresolved: Unresolved[],
+) {
   const kind = kindOf(rc.change.actions);
   if (kind === undefined || kind === "read") return;
   const before = rc.change.before ?? {};
@@ -386,11 +393,27 @@ function collectIam(rc: ResourceChange, values: PlanValues, iam: PlannedIam, doc
       }
       if (values.configures(rc, "managed_policy_arns")) {
         role.attachedExclusive = true;
-        for (const arn of (Array.isArray(after.managed_policy_arns) ? after.managed_policy_arns : []) as string[]) {
-          role.attached.set(arn, true);
+        const flags = rc.change.after_unknown?.managed_policy_arns;
+        let arns = (Array.isArray(after.managed_policy_arns) ? after.managed_policy_arns : []) as unknown[];
+        if (flags === true || (Array.isArray(flags) && flags.includes(true))) {
+          // ARNs of policies this plan creates: the list as the .tf source writes it, with their placeholders.
+          const evaluated = evaluateAttribute(rc, ["managed_policy_arns"], values, source);
+          if (Array.isArray(evaluated.value) && evaluated.value.every((x) => typeof x === "string")) {
+            arns = evaluated.value;
+          } else {
+            arns = [];
+            unresolved.push(
+              unknownAttribute(rc, ["managed_policy_arns"], values, evaluated.why ?? "not a list of ARNs"),
+            );
+          }
         }
+        for (const arn of arns as string[]) role.attached.set(arn, true);
       }
-      if ("permissions_boundary" in after) role.boundary = (after.permissions_boundary as string | null) ?? null;
+      if (values.configures(rc, "permissions_boundary")) {
+        const boundary = values.stringAttr(rc, "permissions_boundary", FOLLOW.policy_arn);
+        if (boundary.unknown) unresolved.push(boundary.unknown);
+        role.boundary = boundary.value ?? null;
+      } else if ("permissions_boundary" in after) role.boundary = (after.permissions_boundary as string | null) ?? null;
       return;
     }
     case "aws_iam_role_policy": {

@@ -198,6 +198,16 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     expect(comment()).toMatch(/^<!--[^\n]*-->\n\*\*this PR fixes:\*\*/);
   });
 
+  it("planned-policies: false simulates the roles as deployed: the statement the PR adds does not count", async () => {
+    const r = await run(
+      terraformWorkspace("policy-added"),
+      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }]),
+      { "planned-policies": "false" },
+    );
+    expect(r.code).toBe(1);
+    expect(rowOf(r, API_KEY)).toMatchObject({ decision: "implicitDeny", deployedDecision: "implicitDeny" });
+  });
+
   it("a PR that deletes the needed statement fails, although the deployed role allows; the task definition is untouched", async () => {
     const r = await run(
       terraformWorkspace("statement-deleted", "incident/pr"),
@@ -216,6 +226,19 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     expect(rowOf(r, DB)).toMatchObject({ decision: "allowed", deployedDecision: "roleNotDeployed" });
     expect(rowOf(r, API_KEY)).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: true });
     expect(r.code).toBe(1);
+  });
+
+  it("a role created with managed_policy_arns and a permissions_boundary naming policies the plan creates: the placeholders attach them, and the boundary denies what the policy allows", async () => {
+    const r = await run(terraformWorkspace("role-exclusive"), deployed([]));
+    expect(r.code).toBe(1);
+    expect(rowOf(r, DB)).toMatchObject({ decision: "allowed", deployedDecision: "roleNotDeployed" });
+    const api = rowOf(r, API_KEY);
+    expect(api).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: false });
+    expect(api?.fix).toBeUndefined();
+    const custom = emu.emulator.requests.filter((q) => q.action === "SimulateCustomPolicy");
+    expect(custom.length).toBeGreaterThan(0);
+    expect(custom.every((q) => JSON.stringify(q.params).includes("papyrus/db-*"))).toBe(true);
+    expect(reportOf(r).findings.filter((f) => /unknown until apply/.test(f.message))).toEqual([]);
   });
 
   it("a policy document data source: the managed policy's new default version allows the new secret", async () => {
@@ -561,6 +584,24 @@ describe("iam-simulate-preflight with a CloudFormation template", () => {
       ["This PR breaks WorkerTaskDefinition", "two-task-definitions.yaml", 45],
     ]);
     expect(errors[0]?.message).toContain("Proven fix: add");
+  });
+
+  it("a role's Policies, ManagedPolicyArns and PermissionsBoundary, a ManagedPolicy and a RolePolicy, with template-parameters as Key=Value lines: the boundary denies what the RolePolicy grants, and no fix is claimed", async () => {
+    const r = await run(cfnWorkspace("iam-forms.yaml"), deployed([]), {
+      "task-definition": "iam-forms.yaml",
+      "template-parameters": `DbSecretArn=${DB}\n`,
+    });
+    expect(r.code).toBe(1);
+    // Policies (read-db, the parameter's ARN), the attached ManagedPolicy, both inside the boundary.
+    expect(rowOf(r, DB)).toMatchObject({ decision: "allowed", deployedDecision: "roleNotDeployed" });
+    expect(rowOf(r, API_KEY)).toMatchObject({ decision: "allowed" });
+    // The RolePolicy allows the shared token, the boundary does not: denied, and a statement added cannot fix it.
+    const shared = rowOf(r, secret("papyrus/shared-token-MnOpQr"));
+    expect(shared).toMatchObject({ decision: "implicitDeny", change: "breaks", fixVerified: false });
+    expect(shared?.fix).toBeUndefined();
+    const custom = emu.emulator.requests.filter((q) => q.action === "SimulateCustomPolicy");
+    expect(custom.length).toBeGreaterThan(0);
+    expect(custom.every((q) => JSON.stringify(q).includes("PermissionsBoundaryPolicyInputList"))).toBe(true);
   });
 
   it("a CDK-synthesized template: the DefaultPolicy attached by Ref allows the in-template secret", async () => {
