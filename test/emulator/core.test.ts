@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "./server";
+import { operations } from "./types";
 
 let emu: RunningEmulator;
 beforeAll(async () => {
@@ -35,5 +36,23 @@ describe("emulator core", () => {
     emu.emulator.faults.configure({ rules: [{ service: "sts", failFrom: { code: "AccessDenied", status: 403 } }] });
     await expect(sts().send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: "AccessDenied" });
     emu.emulator.faults.configure({ rules: [] });
+  });
+});
+
+describe("operations(handlers, iam)", () => {
+  const handler = () => ({});
+  it("joins each handler with its IAM record", () => {
+    const resources = () => ["arn:aws:sts::123456789012:x"];
+    const ops = operations({ A: handler, B: handler }, { A: { resources }, B: {} });
+    expect(ops.A).toEqual({ handler, resources });
+    expect(ops.B).toEqual({ handler });
+  });
+  it("refuses a handler without its IAM record, and a record without its handler", () => {
+    expect(() =>
+      operations({ A: handler, B: handler } as Record<string, () => object>, { A: {} } as Record<string, object>),
+    ).toThrow("operations without an IAM record: [B]");
+    expect(() =>
+      operations({ A: handler } as Record<string, () => object>, { A: {}, C: {} } as Record<string, object>),
+    ).toThrow("IAM records without a handler: [C]");
   });
 });

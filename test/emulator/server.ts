@@ -50,7 +50,7 @@ export type Authorizer = (
   ctx: RequestContext,
   iamAction: string,
   resources: string[],
-  /** Condition keys of this request (see ServiceModule.conditionContext). */
+  /** Condition keys of this request (see Operation.conditions). */
   conditions: ConditionContext,
 ) => Promise<void> | void;
 
@@ -188,8 +188,8 @@ export class Emulator {
     let response: WireResponse & { drop?: boolean };
     let code: string | undefined;
     try {
-      const handler = module.handlers[action];
-      if (!handler) {
+      const operation = Object.hasOwn(module.operations, action) ? module.operations[action] : undefined;
+      if (!operation) {
         throw new AwsError(
           module.protocol === "json" ? "UnknownOperationException" : "InvalidAction",
           `The action ${action} is not valid for this web service (emulator: not implemented).`,
@@ -200,11 +200,11 @@ export class Emulator {
       if (latency > 0) await new Promise((r) => setTimeout(r, latency));
       if (fault.error) throw fault.error;
       if (this.enforce && this.authorizer) {
-        const resources = module.resourceArns?.(action, params, ctx) ?? ["*"];
-        const conditions = module.conditionContext?.(action, params, ctx) ?? {};
+        const resources = operation.resources?.(params, ctx) ?? ["*"];
+        const conditions = operation.conditions?.(params, ctx, resources) ?? {};
         await this.authorizer(ctx, `${module.iamPrefix}:${action}`, resources, conditions);
       }
-      const result = await handler(params, ctx);
+      const result = await operation.handler(params, ctx);
       response = successResponse(module.protocol, action, result, requestId, module.xmlns);
       if (fault.loseResponse) {
         // Committed, but the caller never learns it: a 500 or a reset connection.

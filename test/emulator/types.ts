@@ -28,26 +28,14 @@ export interface ServiceModule {
   xmlns?: string;
   /** The IAM action prefix (`elasticloadbalancing`, `ec2`, `ecs`, ...). */
   iamPrefix: string;
-  handlers: Record<string, Handler>;
+  /** Every operation the service answers, by its API name; anything else is "not implemented". */
+  operations: Record<string, Operation>;
   /**
    * The error this service answers when IAM denies a call, in its own code, status and wording; `message` is
    * "User: <arn> is not authorized to perform: <action> on resource: <arn>". Usually `queryAccessDenied` or
    * `jsonAccessDenied` from errors.ts; EC2 has its own.
    */
   accessDenied(message: string): AwsError;
-  /**
-   * The resource ARNs IAM would evaluate this call against, as AWS forms them
-   * (enforcement mode). Default: `*`.
-   */
-  resourceArns?(action: string, params: Params, ctx: RequestContext): string[];
-  /**
-   * Condition keys AWS would put in the request context for this call, for
-   * enforcement mode: `aws:RequestTag/<key>`, `aws:TagKeys`, and
-   * service-specific keys like `elasticloadbalancing:CreateAction` or
-   * `ec2:CreateAction`. Per resource ARN for `aws:ResourceTag/<key>` (keyed by
-   * the ARN returned from `resourceArns`, `*` for all).
-   */
-  conditionContext?(action: string, params: Params, ctx: RequestContext): ConditionContext;
   /** Back to a new account: drop everything (the default VPC etc. are recreated). */
   reset(): void | Promise<void>;
   /** Everything this service holds, for GET /_emulator/state. */
@@ -57,6 +45,22 @@ export interface ServiceModule {
   /** Reads its own section of a scenario. */
   loadScenario?(scenario: Scenario): void | Promise<void>;
   stop?(): Promise<void>;
+}
+
+/** One operation: what it does, and how IAM sees it under enforcement. */
+export interface Operation {
+  handler: Handler;
+  /**
+   * The resource ARNs IAM evaluates this call on, as AWS forms them (the Service Authorization Reference's resource
+   * types for the action). Default `*`.
+   */
+  resources?(params: Params, ctx: RequestContext): string[];
+  /**
+   * Condition keys AWS puts in the request context for this call: `aws:RequestTag/<key>`, `aws:TagKeys`,
+   * service-specific keys like `elasticloadbalancing:CreateAction` or `ecs:cluster`, and per resource ARN (one of
+   * `resources`) `aws:ResourceTag/<key>` of an existing resource. Default none.
+   */
+  conditions?(params: Params, ctx: RequestContext, resources: string[]): ConditionContext;
 }
 
 export interface ConditionContext {
@@ -88,4 +92,23 @@ export interface RequestLogEntry {
   status: number;
   code?: string;
   latencyMs: number;
+}
+
+/**
+ * A service's operations: its handlers, each joined with its record of how IAM sees it (resources, condition keys;
+ * `{}` for `*` and none). Every handler needs its record, so a new operation cannot leave out its authorization.
+ */
+export function operations<K extends string>(
+  handlers: Record<K, Handler>,
+  iam: Record<K, Omit<Operation, "handler">>,
+): Record<string, Operation> {
+  const missing = Object.keys(handlers).filter((name) => !Object.hasOwn(iam, name));
+  const extra = Object.keys(iam).filter((name) => !Object.hasOwn(handlers, name));
+  if (missing.length > 0 || extra.length > 0)
+    throw new Error(
+      `emulator: operations without an IAM record: [${missing}]; IAM records without a handler: [${extra}]`,
+    );
+  return Object.fromEntries(
+    (Object.keys(handlers) as K[]).map((name) => [name, { ...iam[name], handler: handlers[name] }]),
+  );
 }

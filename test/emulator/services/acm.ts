@@ -17,7 +17,7 @@
 import { createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
 import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { Params, Scenario, ServiceModule } from "../types";
+import type { Operation, Params, Scenario, ServiceModule } from "../types";
 import { page } from "./paging";
 
 export interface AcmScenario {
@@ -101,24 +101,39 @@ export class AcmService implements ServiceModule {
   readonly protocol = "json" as const;
   readonly iamPrefix = "acm";
   readonly accessDenied = jsonAccessDenied;
-  readonly handlers;
+  readonly operations: Record<string, Operation>;
   private readonly certificates = new Map<string, Certificate>(); // by ARN
 
   constructor(private readonly emulator: Emulator) {
-    this.handlers = {
-      ImportCertificate: (p: Params, ctx: { region: string }) => this.importCertificate(p, ctx.region),
-      DescribeCertificate: (p: Params, ctx: { region: string }) => ({
-        Certificate: this.detail(this.find(p.CertificateArn, ctx.region)),
-      }),
-      ListCertificates: (p: Params, ctx: { region: string }) => this.list(p, ctx.region),
-      DeleteCertificate: (p: Params, ctx: { region: string }) => {
-        const cert = this.find(p.CertificateArn, ctx.region);
-        const users = this.inUseBy(this.arnOf(cert));
-        if (users.length > 0) {
-          throw new AwsError("ResourceInUseException", `Certificate ${this.arnOf(cert)} in use by ${users.join(", ")}`);
-        }
-        this.certificates.delete(this.arnOf(cert));
-        return {};
+    const certificate = (p: Params) => [String(p.CertificateArn ?? "*")];
+    this.operations = {
+      ImportCertificate: {
+        handler: (p, ctx) => this.importCertificate(p, ctx.region),
+        // A new certificate: the certificate resource type with a wildcard; a re-import: that certificate.
+        resources: (p, ctx) =>
+          p.CertificateArn === undefined
+            ? [`arn:aws:acm:${ctx.region}:${this.emulator.account}:certificate/*`]
+            : certificate(p),
+      },
+      DescribeCertificate: {
+        handler: (p, ctx) => ({ Certificate: this.detail(this.find(p.CertificateArn, ctx.region)) }),
+        resources: certificate,
+      },
+      ListCertificates: { handler: (p, ctx) => this.list(p, ctx.region) },
+      DeleteCertificate: {
+        handler: (p, ctx) => {
+          const cert = this.find(p.CertificateArn, ctx.region);
+          const users = this.inUseBy(this.arnOf(cert));
+          if (users.length > 0) {
+            throw new AwsError(
+              "ResourceInUseException",
+              `Certificate ${this.arnOf(cert)} in use by ${users.join(", ")}`,
+            );
+          }
+          this.certificates.delete(this.arnOf(cert));
+          return {};
+        },
+        resources: certificate,
       },
     };
   }
@@ -333,14 +348,6 @@ export class AcmService implements ServiceModule {
     const c = this.certificates.get(arn);
     if (!c || c.region !== region || !c.certificatePem || !c.keyPem || this.status(c) !== "ISSUED") return undefined;
     return { cert: c.chainPem ? `${c.certificatePem}\n${c.chainPem}` : c.certificatePem, key: c.keyPem };
-  }
-
-  resourceArns(action: string, params: Params, ctx: { region: string }): string[] {
-    if (action === "ListCertificates") return ["*"];
-    if (action === "ImportCertificate" && params.CertificateArn === undefined) {
-      return [`arn:aws:acm:${ctx.region}:${this.emulator.account}:certificate/*`];
-    }
-    return [String(params.CertificateArn ?? "*")];
   }
 
   reset(): void {

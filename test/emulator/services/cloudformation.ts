@@ -66,21 +66,26 @@ export const createCloudFormation = (emulator: Emulator): ServiceModule => {
     xmlns: "http://cloudformation.amazonaws.com/doc/2010-05-15/",
     iamPrefix: "cloudformation",
     accessDenied: queryAccessDenied,
-    handlers: {
-      ListExports: (params) => {
-        const all = [...store.stacks.values()].flatMap((s) =>
-          [...s.exports].map(([Name, Value]) => ({ ExportingStackId: s.id, Name, Value })),
-        );
-        const result = page(all, { token: params.NextToken, max: EXPORTS_PAGE, tag: "exports", badToken });
-        return { Exports: result.items, ...(result.nextToken ? { NextToken: result.nextToken } : {}) };
+    operations: {
+      // ListExports has no resource type (`*`).
+      ListExports: {
+        handler: (params) => {
+          const all = [...store.stacks.values()].flatMap((s) =>
+            [...s.exports].map(([Name, Value]) => ({ ExportingStackId: s.id, Name, Value })),
+          );
+          const result = page(all, { token: params.NextToken, max: EXPORTS_PAGE, tag: "exports", badToken });
+          return { Exports: result.items, ...(result.nextToken ? { NextToken: result.nextToken } : {}) };
+        },
       },
-      DescribeStackResources: describeStackResources,
-    },
-    /** DescribeStackResources is authorized on the stack; ListExports has no resource type (`*`). */
-    resourceArns(action: string, params: Params, ctx: RequestContext) {
-      if (action !== "DescribeStackResources" || params.StackName === undefined) return ["*"];
-      const name = String(params.StackName);
-      return [store.find(name)?.id ?? `arn:aws:cloudformation:${ctx.region}:${ctx.account}:stack/${name}/*`];
+      // Authorized on the stack.
+      DescribeStackResources: {
+        handler: describeStackResources,
+        resources(params: Params, ctx: RequestContext) {
+          if (params.StackName === undefined) return ["*"];
+          const name = String(params.StackName);
+          return [store.find(name)?.id ?? `arn:aws:cloudformation:${ctx.region}:${ctx.account}:stack/${name}/*`];
+        },
+      },
     },
     reset() {
       store.stacks.clear();

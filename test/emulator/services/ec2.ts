@@ -6,7 +6,16 @@
  */
 import { AwsError } from "../errors";
 import type { Emulator } from "../server";
-import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import {
+  type ConditionContext,
+  type Handler,
+  type Operation,
+  operations,
+  type Params,
+  type RequestContext,
+  type Scenario,
+  type ServiceModule,
+} from "../types";
 import { readTags, type Tags, tagList, tagsFromSpecifications } from "./ec2/common";
 import {
   describeNetworkInterfaces,
@@ -95,6 +104,16 @@ function checkDescribeParameters(action: string, p: Params): void {
 const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 const tagMap = (t?: Record<string, string>): Tags => new Map(Object.entries(t ?? {}));
 
+const arn = (ctx: RequestContext, type: string, id: string) => `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/${id}`;
+/** The tags of a request's TagSpecifications. */
+function specTags(params: Params): Tags {
+  const tags: Tags = new Map();
+  for (const spec of (Array.isArray(params.TagSpecification) ? params.TagSpecification : []) as Params[]) {
+    for (const [k, v] of readTags(spec.Tag)) tags.set(k, v);
+  }
+  return tags;
+}
+
 export class Ec2Service implements ServiceModule {
   readonly signingName = "ec2";
   readonly protocol = "ec2" as const;
@@ -105,7 +124,7 @@ export class Ec2Service implements ServiceModule {
     new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403);
   /** EC2's internal state: other services go through the cross-service functions below, never through it. */
   private readonly state: Ec2State;
-  readonly handlers: Record<string, Handler>;
+  readonly operations: Record<string, Operation>;
 
   constructor(emulator: Emulator) {
     this.state = new Ec2State(emulator);
@@ -115,22 +134,56 @@ export class Ec2Service implements ServiceModule {
         checkDescribeParameters(action, p);
         return fn(this.state, p);
       };
-    this.handlers = {
-      DescribeVpcs: described("DescribeVpcs", describeVpcs),
-      DescribeSubnets: described("DescribeSubnets", describeSubnets),
-      CreateSecurityGroup: (p, ctx) => this.createSecurityGroup(p, ctx),
-      DeleteSecurityGroup: (p) => this.deleteSecurityGroup(p),
-      DescribeSecurityGroups: described("DescribeSecurityGroups", describeSecurityGroups),
-      DescribeSecurityGroupRules: described("DescribeSecurityGroupRules", describeSecurityGroupRules),
-      AuthorizeSecurityGroupIngress: (p, ctx) => this.authorize(p, false, ctx),
-      AuthorizeSecurityGroupEgress: (p, ctx) => this.authorize(p, true, ctx),
-      RevokeSecurityGroupIngress: (p) => this.revoke(p, false),
-      RevokeSecurityGroupEgress: (p) => this.revoke(p, true),
-      DescribeNetworkInterfaces: described("DescribeNetworkInterfaces", describeNetworkInterfaces),
-      CreateTags: (p) => this.createTags(p),
-      DeleteTags: (p) => this.deleteTags(p),
-      DescribeTags: described("DescribeTags", describeTags),
+    // Where each call is authorized (Service Authorization Reference, Amazon EC2) and its condition keys: request tags
+    // (TagSpecifications, or CreateTags' Tag) and, per existing security group, its tags and ec2:Vpc.
+    const tagged = {
+      conditions: (p: Params, ctx: RequestContext, r: string[]) => this.conditions(ctx, r, specTags(p)),
     };
+    const onGroup = { resources: (p: Params, ctx: RequestContext) => [this.groupArn(p, ctx)], ...tagged };
+    const onResources = {
+      resources: (p: Params, ctx: RequestContext) => asArray(p.ResourceId).map((id) => arn(ctx, resourceType(id), id)),
+    };
+    this.operations = operations(
+      {
+        DescribeVpcs: described("DescribeVpcs", describeVpcs),
+        DescribeSubnets: described("DescribeSubnets", describeSubnets),
+        CreateSecurityGroup: (p, ctx) => this.createSecurityGroup(p, ctx),
+        DeleteSecurityGroup: (p) => this.deleteSecurityGroup(p),
+        DescribeSecurityGroups: described("DescribeSecurityGroups", describeSecurityGroups),
+        DescribeSecurityGroupRules: described("DescribeSecurityGroupRules", describeSecurityGroupRules),
+        AuthorizeSecurityGroupIngress: (p, ctx) => this.authorize(p, false, ctx),
+        AuthorizeSecurityGroupEgress: (p, ctx) => this.authorize(p, true, ctx),
+        RevokeSecurityGroupIngress: (p) => this.revoke(p, false),
+        RevokeSecurityGroupEgress: (p) => this.revoke(p, true),
+        DescribeNetworkInterfaces: described("DescribeNetworkInterfaces", describeNetworkInterfaces),
+        CreateTags: (p) => this.createTags(p),
+        DeleteTags: (p) => this.deleteTags(p),
+        DescribeTags: described("DescribeTags", describeTags),
+      },
+      {
+        // Describe* are authorized on `*`.
+        DescribeVpcs: {},
+        DescribeSubnets: {},
+        CreateSecurityGroup: {
+          resources: (p, ctx) => [
+            arn(ctx, "security-group", "*"),
+            arn(ctx, "vpc", String(p.VpcId ?? this.defaultVpcId())),
+          ],
+          ...tagged,
+        },
+        DeleteSecurityGroup: onGroup,
+        DescribeSecurityGroups: {},
+        DescribeSecurityGroupRules: {},
+        AuthorizeSecurityGroupIngress: onGroup,
+        AuthorizeSecurityGroupEgress: onGroup,
+        RevokeSecurityGroupIngress: onGroup,
+        RevokeSecurityGroupEgress: onGroup,
+        DescribeNetworkInterfaces: {},
+        CreateTags: { ...onResources, conditions: (p, ctx, r) => this.conditions(ctx, r, readTags(p.Tag)) },
+        DeleteTags: { ...onResources, ...tagged },
+        DescribeTags: {},
+      },
+    );
   }
 
   // ---- cross-service API -------------------------------------------------
@@ -312,30 +365,13 @@ export class Ec2Service implements ServiceModule {
     return out;
   }
 
-  resourceArns(action: string, params: Params, ctx: RequestContext): string[] {
-    const arn = (type: string, id: string) => `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/${id}`;
-    const groupArn = () => {
-      if (params.GroupId) return arn("security-group", String(params.GroupId));
-      const g = params.GroupName
-        ? [...this.state.groups.values()].find((x) => x.name === params.GroupName && x.vpcId === this.defaultVpcId())
-        : undefined;
-      return arn("security-group", g?.id ?? "*");
-    };
-    switch (action) {
-      case "CreateSecurityGroup":
-        return [arn("security-group", "*"), arn("vpc", String(params.VpcId ?? this.defaultVpcId()))];
-      case "DeleteSecurityGroup":
-      case "AuthorizeSecurityGroupIngress":
-      case "AuthorizeSecurityGroupEgress":
-      case "RevokeSecurityGroupIngress":
-      case "RevokeSecurityGroupEgress":
-        return [groupArn()];
-      case "CreateTags":
-      case "DeleteTags":
-        return asArray(params.ResourceId).map((id) => arn(resourceType(id), id));
-      default:
-        return ["*"];
-    }
+  /** A security group named by GroupId, or by GroupName in the default VPC (`*` when there is none). */
+  private groupArn(params: Params, ctx: RequestContext): string {
+    if (params.GroupId) return arn(ctx, "security-group", String(params.GroupId));
+    const g = params.GroupName
+      ? [...this.state.groups.values()].find((x) => x.name === params.GroupName && x.vpcId === this.defaultVpcId())
+      : undefined;
+    return arn(ctx, "security-group", g?.id ?? "*");
   }
 
   /**
@@ -350,22 +386,17 @@ export class Ec2Service implements ServiceModule {
     });
   }
 
-  /** Request tags of TagSpecifications / CreateTags; tags and VPC of existing security groups per ARN. */
-  conditionContext(action: string, params: Params, ctx: RequestContext): ConditionContext {
+  /** The request's tags; the tags and VPC of each existing security group among `resources`. */
+  private conditions(ctx: RequestContext, resources: string[], tags: Tags): ConditionContext {
     const request: Record<string, string | string[]> = {};
-    const specTags = new Map<string, string>();
-    for (const spec of (Array.isArray(params.TagSpecification) ? params.TagSpecification : []) as Params[]) {
-      for (const [k, v] of readTags(spec.Tag)) specTags.set(k, v);
-    }
-    const tags = action === "CreateTags" ? readTags(params.Tag) : specTags;
     if (tags.size > 0) Object.assign(request, requestTagKeys(tags));
     const perResource: Record<string, Record<string, string>> = {};
-    for (const arn of this.resourceArns(action, params, ctx)) {
-      const id = arn.split("/").pop() ?? "";
+    for (const resource of resources) {
+      const id = resource.split("/").pop() ?? "";
       const group = this.state.groups.get(id);
       if (!group) continue;
-      perResource[arn] = {
-        "ec2:Vpc": `arn:aws:ec2:${ctx.region}:${ctx.account}:vpc/${group.vpcId}`,
+      perResource[resource] = {
+        "ec2:Vpc": arn(ctx, "vpc", group.vpcId),
         ...Object.fromEntries(
           [...group.tags].flatMap(([k, v]) => [
             [`aws:ResourceTag/${k}`, v],

@@ -5,7 +5,7 @@
  */
 import { jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
+import type { Operation, Params, Scenario, ServiceModule } from "../types";
 import { ec2Of } from "./ec2";
 import {
   clientException,
@@ -106,14 +106,22 @@ export function createEcs(emulator: Emulator): EcsModule {
     return { taskArns: result.items, ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
   };
 
-  const module: EcsModule = {
-    signingName: "ecs",
-    protocol: "json",
-    iamPrefix: "ecs",
-    accessDenied: jsonAccessDenied,
-    state,
-    handlers: {
-      DescribeClusters: (params) => {
+  // Where each call is authorized (Service Authorization Reference, Amazon ECS) and `ecs:cluster`, which scopes
+  // cluster-level calls in least-privilege policies ("ArnEquals": {"ecs:cluster": ...}).
+  const clusterNameOf = (params: Params) =>
+    state.findCluster(params.cluster)?.name ??
+    (typeof params.cluster === "string" && params.cluster !== ""
+      ? params.cluster.replace(/^arn:.*:cluster\//, "")
+      : "default");
+  const serviceArn = (params: Params, ref: unknown) =>
+    String(ref).startsWith("arn:") ? String(ref) : state.arn("service", `${clusterNameOf(params)}/${String(ref)}`);
+  const clusterCondition = (params: Params) => {
+    const ref = typeof params.cluster === "string" && params.cluster !== "" ? params.cluster : "default";
+    return { request: { "ecs:cluster": ref.startsWith("arn:") ? ref : state.arn("cluster", ref) } };
+  };
+  const operations: Record<string, Operation> = {
+    DescribeClusters: {
+      handler: (params) => {
         const refs: unknown[] =
           Array.isArray(params.clusters) && params.clusters.length > 0 ? params.clusters : ["default"];
         if (refs.length > 100) throw invalidParameter("Clusters cannot be longer than 100.");
@@ -130,7 +138,14 @@ export function createEcs(emulator: Emulator): EcsModule {
         }
         return { clusters, failures };
       },
-      ListServices: (params) => {
+      resources(params) {
+        const refs: unknown[] =
+          Array.isArray(params.clusters) && params.clusters.length > 0 ? params.clusters : ["default"];
+        return refs.map((r) => (String(r).startsWith("arn:") ? String(r) : state.arn("cluster", String(r))));
+      },
+    },
+    ListServices: {
+      handler: (params) => {
         const cluster = requireCluster(state, params.cluster);
         const services = [...cluster.services.values()].filter(
           (s) => params.launchType === undefined || s.launchType === params.launchType,
@@ -146,7 +161,10 @@ export function createEcs(emulator: Emulator): EcsModule {
         );
         return { serviceArns: result.items, ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
       },
-      DescribeServices: (params) => {
+      conditions: clusterCondition,
+    },
+    DescribeServices: {
+      handler: (params) => {
         const cluster = requireCluster(state, params.cluster);
         const refs = params.services;
         if (!Array.isArray(refs) || refs.length === 0) throw invalidParameter("Services cannot be empty.");
@@ -164,13 +182,35 @@ export function createEcs(emulator: Emulator): EcsModule {
         }
         return { services, failures };
       },
-      ListTasks: listTasks,
-      DescribeTasks: describeTasks,
-      RegisterTaskDefinition: (params, ctx) => {
+      resources: (params) =>
+        Array.isArray(params.services) ? params.services.map((ref: unknown) => serviceArn(params, ref)) : ["*"],
+      conditions: clusterCondition,
+    },
+    // AWS documents ListTasks on the container-instance resource, scoped by the ecs:cluster condition.
+    ListTasks: {
+      handler: listTasks,
+      resources: (params) => [state.arn("container-instance", `${clusterNameOf(params)}/*`)],
+      conditions: clusterCondition,
+    },
+    DescribeTasks: {
+      handler: describeTasks,
+      resources: (params) =>
+        Array.isArray(params.tasks)
+          ? params.tasks.map((t: unknown) =>
+              String(t).startsWith("arn:") ? String(t) : state.arn("task", `${clusterNameOf(params)}/${String(t)}`),
+            )
+          : ["*"],
+      conditions: clusterCondition,
+    },
+    // Task definitions: `*`, no ecs:cluster.
+    RegisterTaskDefinition: {
+      handler: (params, ctx) => {
         const record = state.taskDefinitions.register(params, ctx.principalArn, false);
         return { taskDefinition: state.taskDefinitions.view(record), tags: record.tags };
       },
-      DescribeTaskDefinition: (params) => {
+    },
+    DescribeTaskDefinition: {
+      handler: (params) => {
         if (typeof params.taskDefinition !== "string" || params.taskDefinition === "")
           throw clientException("TaskDefinition cannot be null or empty.");
         const record = state.taskDefinitions.resolve(params.taskDefinition);
@@ -180,7 +220,9 @@ export function createEcs(emulator: Emulator): EcsModule {
           ...(includesTags(params) ? { tags: record.tags } : {}),
         };
       },
-      DeregisterTaskDefinition: (params) => {
+    },
+    DeregisterTaskDefinition: {
+      handler: (params) => {
         const ref = String(params.taskDefinition ?? "");
         const record = /:\d+$/.test(ref) ? state.taskDefinitions.resolve(ref) : undefined;
         if (!record) throw clientException("The specified task definition does not exist.");
@@ -188,7 +230,9 @@ export function createEcs(emulator: Emulator): EcsModule {
         record.deregisteredAt = new Date();
         return { taskDefinition: state.taskDefinitions.view(record) };
       },
-      CreateService: (params, ctx) => {
+    },
+    CreateService: {
+      handler: (params, ctx) => {
         const cluster = requireCluster(state, params.cluster);
         const name = params.serviceName;
         if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,255}$/.test(name))
@@ -212,7 +256,11 @@ export function createEcs(emulator: Emulator): EcsModule {
         });
         return { service: serviceView(service, cluster, false) };
       },
-      UpdateService: (params) => {
+      resources: (params) => [serviceArn(params, params.serviceName)],
+      conditions: clusterCondition,
+    },
+    UpdateService: {
+      handler: (params) => {
         const cluster = requireCluster(state, params.cluster);
         const service = state.findService(cluster, params.service);
         if (!service) throw serviceNotFound();
@@ -237,7 +285,11 @@ export function createEcs(emulator: Emulator): EcsModule {
         if (redeploy) state.startDeployment(service);
         return { service: serviceView(service, cluster, false) };
       },
-      DeleteService: (params) => {
+      resources: (params) => [serviceArn(params, params.service)],
+      conditions: clusterCondition,
+    },
+    DeleteService: {
+      handler: (params) => {
         const cluster = requireCluster(state, params.cluster);
         const service = state.findService(cluster, params.service);
         if (!service) throw serviceNotFound();
@@ -247,49 +299,17 @@ export function createEcs(emulator: Emulator): EcsModule {
         state.removeService(cluster, service);
         return { service: view };
       },
+      resources: (params) => [serviceArn(params, params.service)],
+      conditions: clusterCondition,
     },
-    resourceArns(action: string, params: Params, _ctx: RequestContext): string[] {
-      const cluster = state.findCluster(params.cluster);
-      const clusterName =
-        cluster?.name ??
-        (typeof params.cluster === "string" && params.cluster !== ""
-          ? params.cluster.replace(/^arn:.*:cluster\//, "")
-          : "default");
-      const serviceArn = (ref: unknown) =>
-        String(ref).startsWith("arn:") ? String(ref) : state.arn("service", `${clusterName}/${String(ref)}`);
-      switch (action) {
-        case "DescribeClusters": {
-          const refs: unknown[] =
-            Array.isArray(params.clusters) && params.clusters.length > 0 ? params.clusters : ["default"];
-          return refs.map((r) => (String(r).startsWith("arn:") ? String(r) : state.arn("cluster", String(r))));
-        }
-        case "DescribeServices":
-          return Array.isArray(params.services) ? params.services.map(serviceArn) : ["*"];
-        case "CreateService":
-          return [serviceArn(params.serviceName)];
-        case "UpdateService":
-        case "DeleteService":
-          return [serviceArn(params.service)];
-        case "DescribeTasks":
-          return Array.isArray(params.tasks)
-            ? params.tasks.map((t: unknown) =>
-                String(t).startsWith("arn:") ? String(t) : state.arn("task", `${clusterName}/${String(t)}`),
-              )
-            : ["*"];
-        // AWS documents ListTasks on the container-instance resource, scoped by the ecs:cluster condition.
-        case "ListTasks":
-          return [state.arn("container-instance", `${clusterName}/*`)];
-        default:
-          // ListServices, RegisterTaskDefinition, DescribeTaskDefinition, DeregisterTaskDefinition: `*`.
-          return ["*"];
-      }
-    },
-    // ecs:cluster scopes cluster-level calls in least-privilege policies ("ArnEquals": {"ecs:cluster": ...}).
-    conditionContext(action: string, params: Params) {
-      if (action === "DescribeClusters" || action.includes("TaskDefinition")) return {};
-      const ref = typeof params.cluster === "string" && params.cluster !== "" ? params.cluster : "default";
-      return { request: { "ecs:cluster": ref.startsWith("arn:") ? ref : state.arn("cluster", ref) } };
-    },
+  };
+  const module: EcsModule = {
+    signingName: "ecs",
+    protocol: "json",
+    iamPrefix: "ecs",
+    accessDenied: jsonAccessDenied,
+    state,
+    operations,
     reset() {
       state.clear();
     },

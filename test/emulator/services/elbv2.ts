@@ -8,7 +8,16 @@
  */
 import { AwsError, queryAccessDenied, validation } from "../errors";
 import type { Emulator } from "../server";
-import type { ConditionContext, Handler, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import {
+  type ConditionContext,
+  type Handler,
+  type Operation,
+  operations,
+  type Params,
+  type RequestContext,
+  type Scenario,
+  type ServiceModule,
+} from "../types";
 import { acmOf } from "./acm";
 import { ec2Of } from "./ec2";
 import { hex } from "./ec2/common";
@@ -87,7 +96,7 @@ export class Elbv2Service implements ServiceModule {
   readonly xmlns = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
   readonly iamPrefix = "elasticloadbalancing";
   readonly accessDenied = queryAccessDenied;
-  readonly handlers: Record<string, Handler>;
+  readonly operations: Record<string, Operation>;
   readonly loadBalancers = new Map<string, LoadBalancer>();
   readonly targetGroups = new Map<string, TargetGroup>();
   readonly listeners = new Map<string, Listener>();
@@ -125,7 +134,7 @@ export class Elbv2Service implements ServiceModule {
       drainTimers: this.drainTimers,
       consistencyMs: () => this.config.consistencyMs,
     });
-    const h: Record<string, (p: Params, ctx: RequestContext) => unknown> = {
+    const handlers: Record<string, Handler> = {
       CreateLoadBalancer: (p, c) => this.createLoadBalancer(p, c),
       DescribeLoadBalancers: (p) => this.describeLoadBalancers(p),
       DeleteLoadBalancer: (p) => this.deleteLoadBalancer(p),
@@ -178,7 +187,63 @@ export class Elbv2Service implements ServiceModule {
         TagDescriptions: list(p.ResourceArns).map((arn) => ({ ResourceArn: arn, Tags: tagsOut(this.taggable(arn)) })),
       }),
     };
-    this.handlers = h;
+    // Where each call is authorized (Service Authorization Reference, Elastic Load Balancing V2; Describe* are not
+    // resource-scoped) and its condition keys: request tags and elasticloadbalancing:CreateAction on creates, the
+    // tags of each existing resource named.
+    const tagged = { conditions: (p: Params, _c: RequestContext, r: string[]) => this.conditions(p, r, undefined) };
+    const on = (key: "LoadBalancerArn" | "TargetGroupArn" | "ListenerArn") => ({
+      resources: (p: Params) => [String(p[key])],
+      ...tagged,
+    });
+    const create = (action: string) => ({
+      conditions: (p: Params, _c: RequestContext, r: string[]) => this.conditions(p, r, action),
+    });
+    const onResources = { resources: (p: Params) => list(p.ResourceArns) };
+    const iam: Record<string, Omit<Operation, "handler">> = {
+      CreateLoadBalancer: {
+        resources: (p, ctx) => [`${this.arnPrefix(ctx)}:loadbalancer/app/${p.Name}/${this.pendingId(p)}`],
+        ...create("CreateLoadBalancer"),
+      },
+      DescribeLoadBalancers: {},
+      DeleteLoadBalancer: on("LoadBalancerArn"),
+      DescribeLoadBalancerAttributes: {},
+      ModifyLoadBalancerAttributes: on("LoadBalancerArn"),
+      CreateTargetGroup: {
+        resources: (p, ctx) => [`${this.arnPrefix(ctx)}:targetgroup/${p.Name}/${this.pendingId(p)}`],
+        ...create("CreateTargetGroup"),
+      },
+      DescribeTargetGroups: {},
+      ModifyTargetGroup: on("TargetGroupArn"),
+      DeleteTargetGroup: on("TargetGroupArn"),
+      DescribeTargetGroupAttributes: {},
+      ModifyTargetGroupAttributes: on("TargetGroupArn"),
+      // Authorized on the load balancer, not on the listener it creates (Service Authorization Reference,
+      // list_awselasticloadbalancingv2.html: CreateListener's resource types are loadbalancer/app/* and
+      // loadbalancer/net/*). Tagging the new listener is a separate AddTags on the listener's ARN
+      // (authorizeTagOnCreate).
+      CreateListener: {
+        resources: (p, ctx) => [String(p.LoadBalancerArn ?? `${this.arnPrefix(ctx)}:loadbalancer/app/*`)],
+        ...create("CreateListener"),
+      },
+      DescribeListeners: {},
+      DeleteListener: on("ListenerArn"),
+      DescribeListenerAttributes: {},
+      ModifyListenerAttributes: on("ListenerArn"),
+      DescribeSSLPolicies: {},
+      RegisterTargets: on("TargetGroupArn"),
+      DeregisterTargets: on("TargetGroupArn"),
+      DescribeTargetHealth: {},
+      AddTags: { ...onResources, ...tagged },
+      RemoveTags: {
+        ...onResources,
+        conditions: (p, _c, r) => {
+          const context = this.conditions(p, r, undefined);
+          return { ...context, request: { ...context.request, "aws:TagKeys": list(p.TagKeys) } };
+        },
+      },
+      DescribeTags: {},
+    };
+    this.operations = operations(handlers, iam);
   }
 
   // ---- lookups -------------------------------------------------------------
@@ -701,17 +766,16 @@ export class Elbv2Service implements ServiceModule {
     });
   }
 
-  /** Request tags and `elasticloadbalancing:CreateAction` on creates; the tags of existing resources per ARN. */
-  conditionContext(action: string, params: Params, ctx: RequestContext): ConditionContext {
+  /** Request tags (and `elasticloadbalancing:CreateAction` on a create); the tags of existing resources per ARN. */
+  private conditions(params: Params, resources: string[], createAction: string | undefined): ConditionContext {
     const request: Record<string, string | string[]> = {};
     if (Array.isArray(params.Tags) && params.Tags.length > 0) {
       const tags = new Map((params.Tags as Params[]).map((t) => [String(t.Key), String(t.Value ?? "")]));
       Object.assign(request, requestTagKeys(tags));
-      if (action.startsWith("Create")) request["elasticloadbalancing:CreateAction"] = action;
+      if (createAction) request["elasticloadbalancing:CreateAction"] = createAction;
     }
-    if (action === "RemoveTags") request["aws:TagKeys"] = list(params.TagKeys);
     const perResource: Record<string, Record<string, string>> = {};
-    for (const arn of this.resourceArns(action, params, ctx)) {
+    for (const arn of resources) {
       const tags =
         this.loadBalancers.get(arn)?.tags ?? this.targetGroups.get(arn)?.tags ?? this.listeners.get(arn)?.tags;
       if (!tags || tags.size === 0) continue;
@@ -726,40 +790,6 @@ export class Elbv2Service implements ServiceModule {
   }
 
   // ---- module lifecycle ------------------------------------------------------------
-
-  resourceArns(action: string, params: Params, ctx: RequestContext): string[] {
-    const prefix = this.arnPrefix(ctx);
-    switch (action) {
-      case "CreateLoadBalancer":
-        return [`${prefix}:loadbalancer/app/${params.Name}/${this.pendingId(params)}`];
-      case "CreateTargetGroup":
-        return [`${prefix}:targetgroup/${params.Name}/${this.pendingId(params)}`];
-      case "CreateListener":
-        // Authorized on the load balancer, not on the listener it creates (Service
-        // Authorization Reference, list_awselasticloadbalancingv2.html: CreateListener's
-        // resource types are loadbalancer/app/* and loadbalancer/net/*). Tagging the new
-        // listener is a separate AddTags on the listener's ARN (authorizeTagOnCreate).
-        return [String(params.LoadBalancerArn ?? `${prefix}:loadbalancer/app/*`)];
-      case "DeleteLoadBalancer":
-      case "ModifyLoadBalancerAttributes":
-        return [String(params.LoadBalancerArn)];
-      case "ModifyTargetGroup":
-      case "ModifyTargetGroupAttributes":
-      case "DeleteTargetGroup":
-      case "RegisterTargets":
-      case "DeregisterTargets":
-        return [String(params.TargetGroupArn)];
-      case "DeleteListener":
-      case "ModifyListenerAttributes":
-        return [String(params.ListenerArn)];
-      case "AddTags":
-      case "RemoveTags":
-        return list(params.ResourceArns);
-      default:
-        // Describe* are not resource-scoped in ELB's IAM.
-        return ["*"];
-    }
-  }
 
   loadScenario(scenario: Scenario): void {
     const section = scenario.elbv2 as Elbv2Scenario | undefined;

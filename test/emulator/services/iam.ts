@@ -6,7 +6,7 @@
 
 import { queryAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { ConditionContext, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import type { ConditionContext, Handler, Operation, Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { Enforcer } from "./iam/enforce";
 import { createRoleFrom, createUserFrom, entityHandlers } from "./iam/entity-handlers";
 import { createPolicyFrom, policyHandlers } from "./iam/policy-handlers";
@@ -114,6 +114,35 @@ export const createIam = (emulator: Emulator): IamModule => {
     return ["*"];
   };
 
+  /** Request tags, the tags of the role/user named, and iam:PolicyARN for attachments. */
+  const conditionContext = (action: string, params: Params, ctx: RequestContext): ConditionContext => {
+    const request: Record<string, string | string[]> = {};
+    const tags = Array.isArray(params.Tags) ? (params.Tags as Params[]) : [];
+    for (const t of tags) request[`aws:RequestTag/${t.Key}`] = String(t.Value ?? "");
+    if (tags.length > 0) request["aws:TagKeys"] = tags.map((t) => String(t.Key));
+    if (/^(Attach|Detach)(Role|User)Policy$/.test(action)) request["iam:PolicyARN"] = String(params.PolicyArn ?? "");
+    // The boundary a create or Put*PermissionsBoundary sets (Service Authorization Reference, IAM condition keys).
+    if (params.PermissionsBoundary !== undefined)
+      request["iam:PermissionsBoundary"] = String(params.PermissionsBoundary);
+    const named =
+      params.RoleName !== undefined
+        ? store.findEntity("role", String(params.RoleName))
+        : params.UserName !== undefined
+          ? store.findEntity("user", String(params.UserName))
+          : undefined;
+    const perResource: Record<string, Record<string, string>> = {};
+    const [resource] = resourceArns(action, params, ctx);
+    if (named && resource && named.tags.length > 0) {
+      perResource[resource] = Object.fromEntries(
+        named.tags.flatMap((t) => [
+          [`aws:ResourceTag/${t.Key}`, t.Value],
+          [`iam:ResourceTag/${t.Key}`, t.Value],
+        ]),
+      );
+    }
+    return { request, perResource };
+  };
+
   return {
     enforcer,
     signingName: "iam",
@@ -121,41 +150,23 @@ export const createIam = (emulator: Emulator): IamModule => {
     xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
     iamPrefix: "iam",
     accessDenied: queryAccessDenied,
-    handlers: {
-      ...entityHandlers(store),
-      ...policyHandlers(store),
-      SimulatePrincipalPolicy: (params, ctx) => simulatePrincipalPolicy(store, params, ctx),
-      SimulateCustomPolicy: (params, ctx) => simulateCustomPolicy(store, params, ctx),
-    },
-    resourceArns,
-    /** Request tags, the tags of the role/user named, and iam:PolicyARN for attachments. */
-    conditionContext(action: string, params: Params, ctx: RequestContext): ConditionContext {
-      const request: Record<string, string | string[]> = {};
-      const tags = Array.isArray(params.Tags) ? (params.Tags as Params[]) : [];
-      for (const t of tags) request[`aws:RequestTag/${t.Key}`] = String(t.Value ?? "");
-      if (tags.length > 0) request["aws:TagKeys"] = tags.map((t) => String(t.Key));
-      if (/^(Attach|Detach)(Role|User)Policy$/.test(action)) request["iam:PolicyARN"] = String(params.PolicyArn ?? "");
-      // The boundary a create or Put*PermissionsBoundary sets (Service Authorization Reference, IAM condition keys).
-      if (params.PermissionsBoundary !== undefined)
-        request["iam:PermissionsBoundary"] = String(params.PermissionsBoundary);
-      const named =
-        params.RoleName !== undefined
-          ? store.findEntity("role", String(params.RoleName))
-          : params.UserName !== undefined
-            ? store.findEntity("user", String(params.UserName))
-            : undefined;
-      const perResource: Record<string, Record<string, string>> = {};
-      const [resource] = resourceArns(action, params, ctx);
-      if (named && resource && named.tags.length > 0) {
-        perResource[resource] = Object.fromEntries(
-          named.tags.flatMap((t) => [
-            [`aws:ResourceTag/${t.Key}`, t.Value],
-            [`iam:ResourceTag/${t.Key}`, t.Value],
-          ]),
-        );
-      }
-      return { request, perResource };
-    },
+    // IAM authorizes every operation on the entity it names (role, user, policy; SimulatePrincipalPolicy on its
+    // PolicySourceArn), so one rule serves every record.
+    operations: Object.fromEntries(
+      Object.entries<Handler>({
+        ...entityHandlers(store),
+        ...policyHandlers(store),
+        SimulatePrincipalPolicy: (params, ctx) => simulatePrincipalPolicy(store, params, ctx),
+        SimulateCustomPolicy: (params, ctx) => simulateCustomPolicy(store, params, ctx),
+      }).map(([action, handler]): [string, Operation] => [
+        action,
+        {
+          handler,
+          resources: (params, ctx) => resourceArns(action, params, ctx),
+          conditions: (params, ctx) => conditionContext(action, params, ctx),
+        },
+      ]),
+    ),
     reset() {
       store.reset();
     },

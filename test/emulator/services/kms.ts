@@ -7,7 +7,7 @@
  *
  * IAM authorizes KMS calls on the key ARN only, also when the call names an
  * alias (https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html):
- * `resourceArns` resolves the alias first. Key policies are not modelled: the
+ * The operations' `resources` resolve the alias first. Key policies are not modelled: the
  * emulator's enforcement and its SimulatePrincipalPolicy evaluate identity
  * policies, and SimulatePrincipalPolicy does not consult key policies for
  * roles in AWS either.
@@ -15,7 +15,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { Params, Scenario, ServiceModule } from "../types";
+import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
+import { operations } from "../types";
 import { page } from "./paging";
 
 export interface KmsScenario {
@@ -117,47 +118,9 @@ export function createKms(emulator: Emulator): ServiceModule {
     MultiRegion: false,
   });
 
-  return {
-    signingName: "kms",
-    protocol: "json",
-    iamPrefix: "kms",
-    accessDenied: jsonAccessDenied,
-    handlers: {
-      DescribeKey: (params, ctx) => ({ KeyMetadata: metadata(find(params.KeyId, ctx.region)) }),
-      ListAliases: (params: Params, ctx) => {
-        ensureManaged(ctx.region);
-        const limit = params.Limit === undefined ? 50 : Number(params.Limit);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-          throw new AwsError(
-            "ValidationException",
-            `1 validation error detected: Value '${params.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
-          );
-        }
-        const target = params.KeyId === undefined ? undefined : find(params.KeyId, ctx.region).id;
-        const list = [...aliases.values()]
-          .filter((a) => a.region === ctx.region && (target === undefined || a.keyId === target))
-          .sort((a, b) => (a.name < b.name ? -1 : 1));
-        const result = page(list, {
-          token: params.Marker,
-          max: limit,
-          tag: `aliases:${ctx.region}:${target ?? ""}`,
-          badToken: () => new AwsError("InvalidMarkerException", "Invalid marker."),
-        });
-        return {
-          Aliases: result.items.map((a) => ({
-            AliasName: a.name,
-            AliasArn: aliasArn(a),
-            TargetKeyId: a.keyId,
-            CreationDate: a.created.getTime() / 1000,
-            LastUpdatedDate: a.created.getTime() / 1000,
-          })),
-          Truncated: result.nextToken !== undefined,
-          ...(result.nextToken ? { NextMarker: result.nextToken } : {}),
-        };
-      },
-    },
-    resourceArns(action, params, ctx) {
-      if (action === "ListAliases") return ["*"];
+  /** Calls about a key are authorized on the key's ARN, also when they name an alias (alias authorization). */
+  const onKey = {
+    resources(params: Params, ctx: RequestContext) {
       try {
         return [keyArn(find(params.KeyId, ctx.region))];
       } catch {
@@ -166,6 +129,50 @@ export function createKms(emulator: Emulator): ServiceModule {
         return [id.startsWith("arn:") ? id : keyArn({ region: ctx.region, id: id.replace(/^key\//, "") })];
       }
     },
+  };
+
+  return {
+    signingName: "kms",
+    protocol: "json",
+    iamPrefix: "kms",
+    accessDenied: jsonAccessDenied,
+    operations: operations(
+      {
+        DescribeKey: (params, ctx) => ({ KeyMetadata: metadata(find(params.KeyId, ctx.region)) }),
+        ListAliases: (params: Params, ctx) => {
+          ensureManaged(ctx.region);
+          const limit = params.Limit === undefined ? 50 : Number(params.Limit);
+          if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+            throw new AwsError(
+              "ValidationException",
+              `1 validation error detected: Value '${params.Limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
+            );
+          }
+          const target = params.KeyId === undefined ? undefined : find(params.KeyId, ctx.region).id;
+          const list = [...aliases.values()]
+            .filter((a) => a.region === ctx.region && (target === undefined || a.keyId === target))
+            .sort((a, b) => (a.name < b.name ? -1 : 1));
+          const result = page(list, {
+            token: params.Marker,
+            max: limit,
+            tag: `aliases:${ctx.region}:${target ?? ""}`,
+            badToken: () => new AwsError("InvalidMarkerException", "Invalid marker."),
+          });
+          return {
+            Aliases: result.items.map((a) => ({
+              AliasName: a.name,
+              AliasArn: aliasArn(a),
+              TargetKeyId: a.keyId,
+              CreationDate: a.created.getTime() / 1000,
+              LastUpdatedDate: a.created.getTime() / 1000,
+            })),
+            Truncated: result.nextToken !== undefined,
+            ...(result.nextToken ? { NextMarker: result.nextToken } : {}),
+          };
+        },
+      },
+      { DescribeKey: onKey, ListAliases: {} },
+    ),
     reset() {
       keys.clear();
       aliases.clear();

@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { Params, Scenario, ServiceModule } from "../types";
+import type { ConditionContext, Params, Scenario, ServiceModule } from "../types";
+import { operations } from "../types";
 import { page } from "./paging";
 import {
   invalidParameter,
@@ -90,146 +91,162 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
   /** CreateSecret's ARN is decided when IAM evaluates the call, so the policy sees the ARN the secret gets. */
   const pendingSuffix = new Map<string, string>();
 
+  // Where each call is authorized, and its tag conditions: aws:RequestTag/aws:TagKeys on CreateSecret,
+  // aws:ResourceTag (and the secretsmanager:ResourceTag alias) on calls about an existing secret.
+  /** CreateSecret: the ARN the secret will get (its suffix is decided now and kept for the create). */
+  const newSecretArn = (params: Params) => {
+    const name = String(params.Name ?? "");
+    const suffix = pendingSuffix.get(name) ?? newSuffix();
+    pendingSuffix.set(name, suffix);
+    return [`${store.arnPrefix()}${name}-${suffix}`];
+  };
+  const secretArn = (params: Params) => {
+    const secret = store.find(params.SecretId);
+    if (secret) return [secret.arn];
+    const id = String(params.SecretId ?? "");
+    return [id.startsWith("arn:") ? id : `${store.arnPrefix()}${id}`];
+  };
+  const requestTags = (params: Params): ConditionContext => {
+    const tags: Params[] = Array.isArray(params.Tags) ? params.Tags : [];
+    const request: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => String(t.Key)) };
+    for (const t of tags) request[`aws:RequestTag/${t.Key}`] = String(t.Value);
+    return { request };
+  };
+  const secretTags = (params: Params): ConditionContext => {
+    const secret = store.find(params.SecretId);
+    if (!secret) return {};
+    const keys: Record<string, string> = {};
+    for (const t of secret.tags) {
+      keys[`aws:ResourceTag/${t.Key}`] = t.Value;
+      keys[`secretsmanager:ResourceTag/${t.Key}`] = t.Value;
+    }
+    return { perResource: { [secret.arn]: keys } };
+  };
+  const aboutASecret = { resources: secretArn, conditions: secretTags };
+
   const module: SecretsManagerModule = {
     signingName: "secretsmanager",
     protocol: "json",
     iamPrefix: "secretsmanager",
     accessDenied: jsonAccessDenied,
     store,
-    handlers: {
-      CreateSecret: (params) => {
-        const name = params.Name;
-        if (typeof name !== "string" || !NAME.test(name))
-          throw invalidParameter(
-            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
-          );
-        const value = secretValue(params);
-        const suffix = pendingSuffix.get(name);
-        pendingSuffix.delete(name);
-        const secret = store.add({
-          name,
-          ...value,
-          ...(params.ClientRequestToken ? { versionId: String(params.ClientRequestToken) } : {}),
-          ...(params.KmsKeyId ? { kmsKeyId: String(params.KmsKeyId) } : {}),
-          ...(params.Description !== undefined ? { description: String(params.Description) } : {}),
-          ...(Array.isArray(params.Tags) ? { tags: params.Tags } : {}),
-          ...(suffix ? { arnSuffix: suffix } : {}),
-          seeded: false,
-        });
-        const version = secret.versions[0];
-        return { ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version.id } : {}) };
+    operations: operations(
+      {
+        CreateSecret: (params) => {
+          const name = params.Name;
+          if (typeof name !== "string" || !NAME.test(name))
+            throw invalidParameter(
+              "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+            );
+          const value = secretValue(params);
+          const suffix = pendingSuffix.get(name);
+          pendingSuffix.delete(name);
+          const secret = store.add({
+            name,
+            ...value,
+            ...(params.ClientRequestToken ? { versionId: String(params.ClientRequestToken) } : {}),
+            ...(params.KmsKeyId ? { kmsKeyId: String(params.KmsKeyId) } : {}),
+            ...(params.Description !== undefined ? { description: String(params.Description) } : {}),
+            ...(Array.isArray(params.Tags) ? { tags: params.Tags } : {}),
+            ...(suffix ? { arnSuffix: suffix } : {}),
+            seeded: false,
+          });
+          const version = secret.versions[0];
+          return { ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version.id } : {}) };
+        },
+        GetSecretValue: (params) => {
+          const secret = store.require(params.SecretId);
+          const version = store.version(secret, params.VersionId, params.VersionStage);
+          store.markAccessed(secret);
+          return {
+            ARN: secret.arn,
+            Name: secret.name,
+            VersionId: version.id,
+            ...(version.secretString !== undefined ? { SecretString: version.secretString } : {}),
+            ...(version.secretBinary !== undefined ? { SecretBinary: version.secretBinary } : {}),
+            VersionStages: version.stages,
+            CreatedDate: version.createdDate,
+          };
+        },
+        DescribeSecret: (params) => {
+          const secret = store.require(params.SecretId, true);
+          return { ...store.summary(secret), VersionIdsToStages: store.versionIdsToStages(secret) };
+        },
+        PutSecretValue: (params) => {
+          const secret = store.require(params.SecretId);
+          const value = secretValue(params);
+          if (value.secretString === undefined && value.secretBinary === undefined)
+            throw invalidParameter("You must provide either SecretString or SecretBinary.");
+          const stages: string[] =
+            Array.isArray(params.VersionStages) && params.VersionStages.length > 0
+              ? params.VersionStages
+              : ["AWSCURRENT"];
+          const version = store.putValue(secret, value, String(params.ClientRequestToken ?? randomUUID()), stages);
+          return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: version.stages };
+        },
+        ListSecrets: (params) => {
+          const filters: Params[] = Array.isArray(params.Filters) ? params.Filters : [];
+          for (const f of filters) {
+            if (!FILTER_KEYS.includes(f.Key))
+              throw invalidParameter(`Invalid filter key: ${f.Key}. Valid keys: ${FILTER_KEYS.join(", ")}.`);
+            if (!Array.isArray(f.Values) || f.Values.length === 0 || f.Values.length > 10)
+              throw invalidParameter("A filter needs 1 to 10 values.");
+          }
+          const max = params.MaxResults === undefined ? 100 : Number(params.MaxResults);
+          if (!Number.isInteger(max) || max < 1 || max > 100)
+            throw invalidParameter("MaxResults must be between 1 and 100.");
+          const secrets = [...store.secrets.values()]
+            .filter((s) => params.IncludePlannedDeletion === true || !s.deletedDate)
+            .filter((s) =>
+              filters.every((f) => {
+                const candidates = filterCandidates(s, f.Key, emulator.region);
+                return (f.Values as string[]).some((v) => filterMatches(candidates, String(v)));
+              }),
+            )
+            .sort(
+              (a, b) => (params.SortOrder === "asc" ? 1 : -1) * (a.createdDate.getTime() - b.createdDate.getTime()),
+            );
+          const result = page(secrets, {
+            token: params.NextToken,
+            max,
+            tag: "secrets",
+            badToken: () => invalidParameter("Invalid NextToken."),
+          });
+          return {
+            SecretList: result.items.map((s) => ({
+              ...store.summary(s),
+              SecretVersionsToStages: store.versionIdsToStages(s),
+            })),
+            ...(result.nextToken ? { NextToken: result.nextToken } : {}),
+          };
+        },
+        DeleteSecret: (params) => {
+          const secret = store.find(params.SecretId);
+          if (!secret) throw notFound();
+          const force = params.ForceDeleteWithoutRecovery === true;
+          if (force && params.RecoveryWindowInDays !== undefined)
+            throw invalidParameter(
+              "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+            );
+          const days = params.RecoveryWindowInDays === undefined ? 30 : Number(params.RecoveryWindowInDays);
+          if (!force && (!Number.isInteger(days) || days < 7 || days > 30))
+            throw invalidParameter("The recovery window must be between 7 and 30 days.");
+          const now = new Date();
+          secret.deletedDate ??= now;
+          if (force) store.secrets.delete(secret.name);
+          const deletionDate = force ? now : new Date(secret.deletedDate.getTime() + days * 86_400_000);
+          return { ARN: secret.arn, Name: secret.name, DeletionDate: deletionDate };
+        },
       },
-      GetSecretValue: (params) => {
-        const secret = store.require(params.SecretId);
-        const version = store.version(secret, params.VersionId, params.VersionStage);
-        store.markAccessed(secret);
-        return {
-          ARN: secret.arn,
-          Name: secret.name,
-          VersionId: version.id,
-          ...(version.secretString !== undefined ? { SecretString: version.secretString } : {}),
-          ...(version.secretBinary !== undefined ? { SecretBinary: version.secretBinary } : {}),
-          VersionStages: version.stages,
-          CreatedDate: version.createdDate,
-        };
+      {
+        CreateSecret: { resources: newSecretArn, conditions: requestTags },
+        GetSecretValue: aboutASecret,
+        DescribeSecret: aboutASecret,
+        PutSecretValue: aboutASecret,
+        ListSecrets: {},
+        DeleteSecret: aboutASecret,
       },
-      DescribeSecret: (params) => {
-        const secret = store.require(params.SecretId, true);
-        return { ...store.summary(secret), VersionIdsToStages: store.versionIdsToStages(secret) };
-      },
-      PutSecretValue: (params) => {
-        const secret = store.require(params.SecretId);
-        const value = secretValue(params);
-        if (value.secretString === undefined && value.secretBinary === undefined)
-          throw invalidParameter("You must provide either SecretString or SecretBinary.");
-        const stages: string[] =
-          Array.isArray(params.VersionStages) && params.VersionStages.length > 0
-            ? params.VersionStages
-            : ["AWSCURRENT"];
-        const version = store.putValue(secret, value, String(params.ClientRequestToken ?? randomUUID()), stages);
-        return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: version.stages };
-      },
-      ListSecrets: (params) => {
-        const filters: Params[] = Array.isArray(params.Filters) ? params.Filters : [];
-        for (const f of filters) {
-          if (!FILTER_KEYS.includes(f.Key))
-            throw invalidParameter(`Invalid filter key: ${f.Key}. Valid keys: ${FILTER_KEYS.join(", ")}.`);
-          if (!Array.isArray(f.Values) || f.Values.length === 0 || f.Values.length > 10)
-            throw invalidParameter("A filter needs 1 to 10 values.");
-        }
-        const max = params.MaxResults === undefined ? 100 : Number(params.MaxResults);
-        if (!Number.isInteger(max) || max < 1 || max > 100)
-          throw invalidParameter("MaxResults must be between 1 and 100.");
-        const secrets = [...store.secrets.values()]
-          .filter((s) => params.IncludePlannedDeletion === true || !s.deletedDate)
-          .filter((s) =>
-            filters.every((f) => {
-              const candidates = filterCandidates(s, f.Key, emulator.region);
-              return (f.Values as string[]).some((v) => filterMatches(candidates, String(v)));
-            }),
-          )
-          .sort((a, b) => (params.SortOrder === "asc" ? 1 : -1) * (a.createdDate.getTime() - b.createdDate.getTime()));
-        const result = page(secrets, {
-          token: params.NextToken,
-          max,
-          tag: "secrets",
-          badToken: () => invalidParameter("Invalid NextToken."),
-        });
-        return {
-          SecretList: result.items.map((s) => ({
-            ...store.summary(s),
-            SecretVersionsToStages: store.versionIdsToStages(s),
-          })),
-          ...(result.nextToken ? { NextToken: result.nextToken } : {}),
-        };
-      },
-      DeleteSecret: (params) => {
-        const secret = store.find(params.SecretId);
-        if (!secret) throw notFound();
-        const force = params.ForceDeleteWithoutRecovery === true;
-        if (force && params.RecoveryWindowInDays !== undefined)
-          throw invalidParameter("You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
-        const days = params.RecoveryWindowInDays === undefined ? 30 : Number(params.RecoveryWindowInDays);
-        if (!force && (!Number.isInteger(days) || days < 7 || days > 30))
-          throw invalidParameter("The recovery window must be between 7 and 30 days.");
-        const now = new Date();
-        secret.deletedDate ??= now;
-        if (force) store.secrets.delete(secret.name);
-        const deletionDate = force ? now : new Date(secret.deletedDate.getTime() + days * 86_400_000);
-        return { ARN: secret.arn, Name: secret.name, DeletionDate: deletionDate };
-      },
-    },
-    resourceArns(action, params) {
-      if (action === "ListSecrets") return ["*"];
-      if (action === "CreateSecret") {
-        const name = String(params.Name ?? "");
-        const suffix = pendingSuffix.get(name) ?? newSuffix();
-        pendingSuffix.set(name, suffix);
-        return [`${store.arnPrefix()}${name}-${suffix}`];
-      }
-      const secret = store.find(params.SecretId);
-      if (secret) return [secret.arn];
-      const id = String(params.SecretId ?? "");
-      return [id.startsWith("arn:") ? id : `${store.arnPrefix()}${id}`];
-    },
-    // Tag conditions: aws:RequestTag/aws:TagKeys on CreateSecret, aws:ResourceTag (and the
-    // secretsmanager:ResourceTag alias) on calls about an existing secret.
-    conditionContext(action, params) {
-      if (action === "CreateSecret") {
-        const tags: Params[] = Array.isArray(params.Tags) ? params.Tags : [];
-        const request: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => String(t.Key)) };
-        for (const t of tags) request[`aws:RequestTag/${t.Key}`] = String(t.Value);
-        return { request };
-      }
-      const secret = action === "ListSecrets" ? undefined : store.find(params.SecretId);
-      if (!secret) return {};
-      const keys: Record<string, string> = {};
-      for (const t of secret.tags) {
-        keys[`aws:ResourceTag/${t.Key}`] = t.Value;
-        keys[`secretsmanager:ResourceTag/${t.Key}`] = t.Value;
-      }
-      return { perResource: { [secret.arn]: keys } };
-    },
+    ),
     createSecret: (spec, seeded = true) => store.add({ ...spec, seeded }).arn,
     reset() {
       store.secrets.clear();

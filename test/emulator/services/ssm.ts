@@ -5,6 +5,7 @@
 import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { Params, Scenario, ServiceModule } from "../types";
+import { operations } from "../types";
 import { page } from "./paging";
 import {
   PARAMETER_TYPES,
@@ -89,114 +90,123 @@ export function createSsm(emulator: Emulator): SsmModule {
     return found;
   };
 
+  // Parameters are authorized on their ARN (GetParameters on each name); DescribeParameters on `*`.
+  const parameterArn = (name: unknown) => store.arn(parameterKey(String(name)).key);
+  const named = { resources: (params: Params) => [parameterArn(params.Name)] };
+
   const module: SsmModule = {
     signingName: "ssm",
     protocol: "json",
     iamPrefix: "ssm",
     accessDenied: jsonAccessDenied,
     store,
-    handlers: {
-      GetParameter: (params) => ({ Parameter: store.view(require(params.Name), params.WithDecryption === true) }),
-      GetParameters: (params) => {
-        const names: unknown[] = Array.isArray(params.Names) ? params.Names : [];
-        if (names.length === 0 || names.length > 10)
-          throw validation(
-            "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and 10",
-          );
-        const found: Params[] = [];
-        const invalid: string[] = [];
-        for (const name of names) {
-          const hit = store.find(name);
-          if (hit) found.push(store.view(hit, params.WithDecryption === true));
-          else invalid.push(String(name));
-        }
-        return { Parameters: found, InvalidParameters: invalid };
+    operations: operations(
+      {
+        GetParameter: (params) => ({ Parameter: store.view(require(params.Name), params.WithDecryption === true) }),
+        GetParameters: (params) => {
+          const names: unknown[] = Array.isArray(params.Names) ? params.Names : [];
+          if (names.length === 0 || names.length > 10)
+            throw validation(
+              "1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and 10",
+            );
+          const found: Params[] = [];
+          const invalid: string[] = [];
+          for (const name of names) {
+            const hit = store.find(name);
+            if (hit) found.push(store.view(hit, params.WithDecryption === true));
+            else invalid.push(String(name));
+          }
+          return { Parameters: found, InvalidParameters: invalid };
+        },
+        PutParameter: (params, ctx) => {
+          const name = validateName(params.Name);
+          const value = params.Value;
+          if (typeof value !== "string" || value.length === 0)
+            throw validation(
+              "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
+            );
+          const tier = String(params.Tier ?? "Standard");
+          if (tier === "Standard" && value.length > 4096)
+            throw validation(
+              "Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.",
+            );
+          const existing = store.parameters.get(parameterKey(name).key);
+          if (existing && params.Overwrite !== true)
+            throw new AwsError(
+              "ParameterAlreadyExists",
+              "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+            );
+          if (existing && Array.isArray(params.Tags) && params.Tags.length > 0)
+            throw validation(
+              "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
+            );
+          const type = (params.Type ?? existing?.versions[existing.versions.length - 1]?.type) as
+            | ParameterType
+            | undefined;
+          if (type === undefined) throw validation("A parameter type is required when you create a parameter.");
+          if (!PARAMETER_TYPES.includes(type)) throw validation(`Parameter type ${type} is not valid.`);
+          if (params.KeyId !== undefined && type !== "SecureString")
+            throw validation("KeyId is required for SecureString type parameter only.");
+          if (typeof params.AllowedPattern === "string" && !new RegExp(params.AllowedPattern).test(value))
+            throw validation(`Parameter value, cannot be validated against allowedPattern: ${params.AllowedPattern}`);
+          const parameter = store.put({
+            name,
+            value,
+            type,
+            ...(params.KeyId !== undefined ? { keyId: String(params.KeyId) } : {}),
+            ...(params.Description !== undefined ? { description: String(params.Description) } : {}),
+            ...(Array.isArray(params.Tags) ? { tags: params.Tags } : {}),
+            tier,
+            ...(params.DataType !== undefined ? { dataType: String(params.DataType) } : {}),
+            user: ctx.principalArn,
+            seeded: false,
+          });
+          return { Version: parameter.versions[parameter.versions.length - 1]?.version, Tier: parameter.tier };
+        },
+        DescribeParameters: (params) => {
+          if (Array.isArray(params.Filters) && Array.isArray(params.ParameterFilters))
+            throw validation("You can use either Filters or ParameterFilters in a single request.");
+          const tests = [
+            ...(Array.isArray(params.Filters) ? params.Filters.map((f: Params) => parameterFilter(f, true)) : []),
+            ...(Array.isArray(params.ParameterFilters)
+              ? params.ParameterFilters.map((f: Params) => parameterFilter(f, false))
+              : []),
+          ];
+          const max = params.MaxResults === undefined ? 50 : Number(params.MaxResults);
+          if (!Number.isInteger(max) || max < 1 || max > 50)
+            throw validation(
+              "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50",
+            );
+          const matches = [...store.parameters.values()]
+            .filter((p) => tests.every((t) => t(p)))
+            .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+          const result = page(matches, {
+            token: params.NextToken,
+            max,
+            tag: "parameters",
+            badToken: () => new AwsError("InvalidNextToken", "The specified token isn't valid."),
+          });
+          return {
+            Parameters: result.items.map((p) => store.metadata(p)),
+            ...(result.nextToken ? { NextToken: result.nextToken } : {}),
+          };
+        },
+        DeleteParameter: (params) => {
+          const { parameter } = require(params.Name);
+          store.parameters.delete(parameterKey(parameter.name).key);
+          return {};
+        },
       },
-      PutParameter: (params, ctx) => {
-        const name = validateName(params.Name);
-        const value = params.Value;
-        if (typeof value !== "string" || value.length === 0)
-          throw validation(
-            "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 1",
-          );
-        const tier = String(params.Tier ?? "Standard");
-        if (tier === "Standard" && value.length > 4096)
-          throw validation(
-            "Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier.",
-          );
-        const existing = store.parameters.get(parameterKey(name).key);
-        if (existing && params.Overwrite !== true)
-          throw new AwsError(
-            "ParameterAlreadyExists",
-            "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
-          );
-        if (existing && Array.isArray(params.Tags) && params.Tags.length > 0)
-          throw validation(
-            "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.",
-          );
-        const type = (params.Type ?? existing?.versions[existing.versions.length - 1]?.type) as
-          | ParameterType
-          | undefined;
-        if (type === undefined) throw validation("A parameter type is required when you create a parameter.");
-        if (!PARAMETER_TYPES.includes(type)) throw validation(`Parameter type ${type} is not valid.`);
-        if (params.KeyId !== undefined && type !== "SecureString")
-          throw validation("KeyId is required for SecureString type parameter only.");
-        if (typeof params.AllowedPattern === "string" && !new RegExp(params.AllowedPattern).test(value))
-          throw validation(`Parameter value, cannot be validated against allowedPattern: ${params.AllowedPattern}`);
-        const parameter = store.put({
-          name,
-          value,
-          type,
-          ...(params.KeyId !== undefined ? { keyId: String(params.KeyId) } : {}),
-          ...(params.Description !== undefined ? { description: String(params.Description) } : {}),
-          ...(Array.isArray(params.Tags) ? { tags: params.Tags } : {}),
-          tier,
-          ...(params.DataType !== undefined ? { dataType: String(params.DataType) } : {}),
-          user: ctx.principalArn,
-          seeded: false,
-        });
-        return { Version: parameter.versions[parameter.versions.length - 1]?.version, Tier: parameter.tier };
+      {
+        GetParameter: named,
+        GetParameters: {
+          resources: (params) => (Array.isArray(params.Names) ? params.Names.map(parameterArn) : ["*"]),
+        },
+        PutParameter: named,
+        DescribeParameters: {},
+        DeleteParameter: named,
       },
-      DescribeParameters: (params) => {
-        if (Array.isArray(params.Filters) && Array.isArray(params.ParameterFilters))
-          throw validation("You can use either Filters or ParameterFilters in a single request.");
-        const tests = [
-          ...(Array.isArray(params.Filters) ? params.Filters.map((f: Params) => parameterFilter(f, true)) : []),
-          ...(Array.isArray(params.ParameterFilters)
-            ? params.ParameterFilters.map((f: Params) => parameterFilter(f, false))
-            : []),
-        ];
-        const max = params.MaxResults === undefined ? 50 : Number(params.MaxResults);
-        if (!Number.isInteger(max) || max < 1 || max > 50)
-          throw validation(
-            "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50",
-          );
-        const matches = [...store.parameters.values()]
-          .filter((p) => tests.every((t) => t(p)))
-          .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        const result = page(matches, {
-          token: params.NextToken,
-          max,
-          tag: "parameters",
-          badToken: () => new AwsError("InvalidNextToken", "The specified token isn't valid."),
-        });
-        return {
-          Parameters: result.items.map((p) => store.metadata(p)),
-          ...(result.nextToken ? { NextToken: result.nextToken } : {}),
-        };
-      },
-      DeleteParameter: (params) => {
-        const { parameter } = require(params.Name);
-        store.parameters.delete(parameterKey(parameter.name).key);
-        return {};
-      },
-    },
-    resourceArns(action, params) {
-      const arnOf = (name: unknown) => store.arn(parameterKey(String(name)).key);
-      if (action === "GetParameters") return Array.isArray(params.Names) ? params.Names.map(arnOf) : ["*"];
-      if (action === "DescribeParameters") return ["*"];
-      return [arnOf(params.Name)];
-    },
+    ),
     reset() {
       store.parameters.clear();
     },
