@@ -22,13 +22,13 @@ import { acmOf } from "./acm";
 import { ec2Of } from "./ec2";
 import { hex } from "./ec2/common";
 import { HealthChecker } from "./elbv2/health";
+import { type ListenerDeps, readActions, readTls } from "./elbv2/listener-request";
 import {
   applyAttributes,
   attributesOut,
   defaultHealthCheck,
   LISTENER_ATTRIBUTES,
   type Listener,
-  type ListenerAction,
   LOAD_BALANCER_ATTRIBUTES,
   type LoadBalancer,
   portIn,
@@ -41,9 +41,9 @@ import {
   validateName,
 } from "./elbv2/model";
 import { Targets } from "./elbv2/targets";
-import { DEFAULT_SSL_POLICY, SSL_POLICIES, sslPolicyOut, type TlsPolicy } from "./elbv2/tls";
+import { SSL_POLICIES, sslPolicyOut, type TlsPolicy } from "./elbv2/tls";
 import { allocateAddress, releaseAddress, Traffic } from "./elbv2/traffic";
-import { lbOut, listenerOut, markerPage, readRedirect, tgOut } from "./elbv2/wire";
+import { lbOut, listenerOut, markerPage, tgOut } from "./elbv2/wire";
 
 /** Scenario section `elbv2`: emulated durations (seconds, before timeScale) and provisioning failures. */
 export interface Elbv2Scenario {
@@ -563,73 +563,6 @@ export class Elbv2Service implements ServiceModule {
 
   // ---- listeners -------------------------------------------------------------
 
-  private readActions(p: Params, lb: LoadBalancer, protocol: string): ListenerAction[] {
-    const raw = (p.DefaultActions ?? []) as Params[];
-    if (raw.length === 0) throw validation("A default action must be specified");
-    return raw.map((a): ListenerAction => {
-      const type = String(a.Type ?? "");
-      if (type === "forward") {
-        const arns = [
-          ...(a.TargetGroupArn ? [String(a.TargetGroupArn)] : []),
-          ...((a.ForwardConfig?.TargetGroups ?? []) as Params[]).map((t) => String(t.TargetGroupArn)),
-        ];
-        const unique = [...new Set(arns)];
-        if (unique.length === 0) throw validation("A target group ARN must be specified for a forward action");
-        if (unique.length > 1) throw validation("emulator: forwarding to several target groups is not emulated");
-        const tg = this.tg(unique[0]);
-        if (tg.vpcId !== lb.vpcId) {
-          throw validation(`The target group '${tg.arn}' is not in the same VPC as the load balancer`);
-        }
-        const others = this.usersOf(tg).filter((o) => o.arn !== lb.arn);
-        if (others.length > 0) {
-          throw new AwsError(
-            "TargetGroupAssociationLimit",
-            `The following target groups cannot be associated with more than one load balancer: ${tg.arn}`,
-          );
-        }
-        return { type, targetGroupArn: tg.arn };
-      }
-      if (type === "fixed-response") {
-        const cfg = (a.FixedResponseConfig ?? {}) as Params;
-        const statusCode = String(cfg.StatusCode ?? "");
-        if (!/^[2-5]\d\d$/.test(statusCode)) throw validation("Fixed response status code must be 2XX, 4XX or 5XX");
-        const action: ListenerAction = { type, statusCode };
-        if (cfg.ContentType !== undefined) action.contentType = String(cfg.ContentType);
-        if (cfg.MessageBody !== undefined) action.messageBody = String(cfg.MessageBody);
-        return action;
-      }
-      if (type === "redirect") return readRedirect((a.RedirectConfig ?? {}) as Params, protocol);
-      throw validation(
-        `emulator: listener action type '${type}' is not emulated (forward, fixed-response and redirect are)`,
-      );
-    });
-  }
-
-  /**
-   * HTTPS listeners: one default certificate that ACM can serve in this
-   * region (else CertificateNotFound), and a security policy ALBs know (else
-   * SSLPolicyNotFound; the API's default when none is given). HTTP listeners
-   * take neither.
-   */
-  private readTls(p: Params, protocol: string, ctx: RequestContext): { certificateArn?: string; sslPolicy?: string } {
-    const certs = ((p.Certificates ?? []) as Params[]).map((c) => String(c.CertificateArn ?? ""));
-    if (protocol === "HTTP") {
-      if (certs.length > 0 || p.SslPolicy !== undefined) {
-        throw validation("Certificates and SslPolicy can only be specified for listeners with protocol HTTPS");
-      }
-      return {};
-    }
-    if (certs.length === 0) throw validation("A certificate must be specified for HTTPS listeners");
-    if (certs.length > 1) throw validation("You can specify only one default certificate for a listener");
-    const certificateArn = certs[0] as string;
-    if (!acmOf(this.emulator).material(certificateArn, ctx.region)) {
-      throw new AwsError("CertificateNotFound", `Certificate '${certificateArn}' not found`);
-    }
-    const sslPolicy = p.SslPolicy === undefined ? DEFAULT_SSL_POLICY : String(p.SslPolicy);
-    if (!SSL_POLICIES[sslPolicy]) throw new AwsError("SSLPolicyNotFound", `SSL policy '${sslPolicy}' not found`);
-    return { certificateArn, sslPolicy };
-  }
-
   /** The load balancers whose listeners serve an ACM certificate (ACM's InUseBy). */
   certificateUsers(certificateArn: string): string[] {
     return [
@@ -649,8 +582,13 @@ export class Elbv2Service implements ServiceModule {
       );
     }
     const port = portIn(p.Port, "port");
-    const actions = this.readActions(p, lb, protocol);
-    const tls = this.readTls(p, protocol, ctx);
+    const deps: ListenerDeps = {
+      targetGroup: (arn) => this.tg(arn),
+      usersOf: (tg) => this.usersOf(tg),
+      certificateServable: (arn) => acmOf(this.emulator).material(arn, ctx.region) !== undefined,
+    };
+    const actions = readActions(p, lb, protocol, deps);
+    const tls = readTls(p, protocol, deps);
     const existing = this.listenersOf(lb).find((l) => l.port === port);
     if (existing) {
       // "This operation is idempotent ... If you attempt to create multiple listeners
