@@ -25,10 +25,11 @@
  */
 import { readFileSync } from "node:fs";
 import { getOctokit } from "@actions/github";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
 import { errorMessage } from "./errors";
 import { annotate, forReport, writeSummary } from "./job-report";
 import { code, GITHUB_COMMENT_LIMIT, truncateMarkdown } from "./report-markdown";
-import { retry, type Sleep } from "./retry";
 import type { Log } from "./run-action";
 import { pullRequestsOfHead, type WorkflowRunHead, workflowRunHead } from "./workflow-run-pr";
 
@@ -55,7 +56,8 @@ export interface PublishOptions {
   prNumber?: number | undefined;
   /** Defaults to process.env (GITHUB_API_URL, GITHUB_REPOSITORY, GITHUB_EVENT_PATH, ...). */
   env?: NodeJS.ProcessEnv;
-  sleep?: Sleep;
+  /** Base of the GitHub client's retry and rate-limit waits (default 1000 ms; tests make it 0). */
+  retryAfterBaseMs?: number;
   /** The step's log (the seam's): where the comment went. */
   log?: Pick<Log, "info">;
 }
@@ -146,30 +148,62 @@ function apiMessage(error: unknown): string {
 }
 
 /**
- * Runs a GitHub call with retries on server errors and secondary rate limits
- * (permission answers are final). Throws CommentNotPermitted on 401/403/404.
+ * Runs a GitHub call (the client retries it, see githubClient) and names what
+ * failed: CommentNotPermitted on 401/403/404, an Error with GitHub's message otherwise.
  */
-function retryingCall(sleep?: Sleep) {
-  return <T>(fn: () => Promise<T>) =>
-    retry(fn, {
-      attempts: 4,
-      baseMs: 500,
-      maxMs: 4_000,
-      ...(sleep ? { sleep } : {}),
-      retryable: (e) => {
-        const s = httpStatus(e);
-        return s === undefined || s === 429 || s >= 500;
-      },
-    }).catch((error) => {
-      const s = httpStatus(error);
-      if (s === 401 || s === 403 || s === 404) throw new CommentNotPermitted(apiMessage(error));
-      throw new Error(apiMessage(error));
-    });
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const s = httpStatus(error);
+    if (s === 401 || s === 403 || s === 404) throw new CommentNotPermitted(apiMessage(error));
+    throw new Error(apiMessage(error));
+  }
 }
 
-/** The one place the GitHub API client is built. */
-function githubClient(token: string, apiUrl: string) {
-  return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
+/** Rate-limit retries the throttling plugin makes per request, when GitHub asks to wait at most MAX_RATE_WAIT_S. */
+const RATE_LIMIT_RETRIES = 2;
+const MAX_RATE_WAIT_S = 60;
+
+/**
+ * The one place the GitHub API client is built, with Octokit's own retry and
+ * throttling plugins (the ones octokit.js ships with): server errors and
+ * network failures are retried by @octokit/plugin-retry (3 retries, waiting
+ * 1 s, 4 s, 9 s: `retryAfterBaseMs` times the square of the retry); primary
+ * and secondary rate limits by @octokit/plugin-throttling, which also spaces
+ * writes as GitHub's best practices ask, waiting as long as GitHub's
+ * `retry-after` or reset says (up to a minute, twice). 429 is left to the
+ * throttling plugin so that the two never retry the same answer.
+ */
+function githubClient(token: string, apiUrl: string, retryAfterBaseMs = 1_000) {
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
+      const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_WAIT_S;
+      annotate(
+        "warning",
+        `GitHub ${kind} on ${options.method ?? ""} ${options.url ?? ""}: ${retrying ? `retrying in ${retryAfter}s` : "giving up"}.`,
+      );
+      return retrying;
+    };
+  return getOctokit(
+    token,
+    {
+      baseUrl: apiUrl.replace(/\/+$/, ""),
+      retry: {
+        doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+        retries: 3,
+        retryAfterBaseValue: retryAfterBaseMs,
+      },
+      throttle: {
+        onRateLimit: onLimit("rate limit"),
+        onSecondaryRateLimit: onLimit("secondary rate limit"),
+        retryAfterBaseValue: retryAfterBaseMs,
+      },
+    },
+    retry,
+    throttling,
+  );
 }
 type GitHubClient = ReturnType<typeof githubClient>;
 
@@ -216,7 +250,7 @@ export async function upsertStickyComment(opts: {
   marker: string;
   body: string;
   apiUrl: string;
-  sleep?: Sleep;
+  retryAfterBaseMs?: number;
 }): Promise<{
   outcome: "created" | "updated";
   id: number;
@@ -224,9 +258,8 @@ export async function upsertStickyComment(opts: {
   identity: TokenIdentity | undefined;
   impostors: ForeignComment[];
 }> {
-  const octokit = githubClient(opts.token, opts.apiUrl);
+  const octokit = githubClient(opts.token, opts.apiUrl, opts.retryAfterBaseMs);
   const { owner, repo, number } = opts.pr;
-  const call = retryingCall(opts.sleep);
   // The body as people may see it (account IDs masked unless mask-account-ids is false); then the
   // marker the same way, so the comment written is found again by it.
   const body = forReport(opts.body);
@@ -299,8 +332,8 @@ async function pullRequestOfRun(
   if (!owner || !repo) return { pr: undefined };
   const what = `${head.repository}@${head.sha} (branch ${JSON.stringify(head.branch)}, run ${head.runId})`;
   try {
-    const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com");
-    const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, retryingCall(opts.sleep));
+    const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com", opts.retryAfterBaseMs);
+    const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, call);
     if (numbers.length === 1) {
       opts.log?.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
       return { pr: { owner, repo, number: numbers[0] as number } };
@@ -365,7 +398,7 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
       marker,
       body,
       apiUrl: env.GITHUB_API_URL || "https://api.github.com",
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.retryAfterBaseMs !== undefined ? { retryAfterBaseMs: opts.retryAfterBaseMs } : {}),
     });
     opts.log?.info(
       `${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`,

@@ -82,6 +82,11 @@ export interface GitHubFake {
   forbidStatus: 403 | 404;
   /** Answer the next N requests with 500 (retry tests). */
   failNext: number;
+  /**
+   * The next this many requests answer GitHub's secondary rate limit: 403 "You have exceeded a secondary rate
+   * limit" with `retry-after: 1` (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+   */
+  secondaryLimitNext: number;
   pullRequests: FakePullRequest[];
   /**
    * The repository setting Settings → Actions → General → Workflow permissions → "Allow GitHub Actions to create
@@ -132,6 +137,7 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
     forbid: "none",
     forbidStatus: 403,
     failNext: 0,
+    secondaryLimitNext: 0,
     graphqlDown: false,
     actionsMayCreatePullRequests: false,
     branches: ["main"],
@@ -209,6 +215,15 @@ export async function startGitHubFake(opts: GitHubFakeOptions = {}): Promise<Git
     if (fake.failNext > 0) {
       fake.failNext--;
       send(500, { message: "Server Error" });
+      return;
+    }
+    if (fake.secondaryLimitNext > 0) {
+      fake.secondaryLimitNext--;
+      send(
+        403,
+        { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." },
+        { "retry-after": "1" },
+      );
       return;
     }
     const token = tokenOf(req.headers.authorization);

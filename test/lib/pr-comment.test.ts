@@ -14,7 +14,8 @@ import { code, escapeText, GITHUB_COMMENT_LIMIT, table, truncateMarkdown } from 
 import { commentCalls, type GitHubFake, startGitHubFake } from "../fakes/github-api";
 import { linkableText, renderGfm, tableRows } from "../harness/gfm";
 
-const noSleep = async () => {};
+/** The GitHub client's retries without their waits. */
+const noWait = 0;
 let fake: GitHubFake;
 let dir: string;
 let stdout: string[];
@@ -69,7 +70,7 @@ function publish(opts: Partial<PublishOptions> & { pr?: number; event?: unknown 
     comment: true,
     token: "t",
     env: envFor(event ?? (pr !== undefined ? { pull_request: { number: pr } } : {})),
-    sleep: noSleep,
+    retryAfterBaseMs: noWait,
     ...rest,
   });
 }
@@ -87,7 +88,7 @@ describe("publishReport", () => {
       comment: true,
       token: "t0ken",
       env,
-      sleep: noSleep,
+      retryAfterBaseMs: noWait,
     });
     expect(first.comment).toBe("created");
     const second = await publishReport({
@@ -97,7 +98,7 @@ describe("publishReport", () => {
       comment: true,
       token: "t0ken",
       env,
-      sleep: noSleep,
+      retryAfterBaseMs: noWait,
     });
     expect(second.comment).toBe("updated");
     const ours = fake.commentsOn(7);
@@ -124,7 +125,7 @@ describe("publishReport", () => {
       comment: true,
       token: "t",
       env: envFor({ pull_request: { number: 7 } }),
-      sleep: noSleep,
+      retryAfterBaseMs: noWait,
     });
     expect(out.comment).toBe("updated");
     expect(old.body).toBe(`${marker}\nnew report`);
@@ -140,7 +141,15 @@ describe("publishReport", () => {
   it("keeps one comment per action and key", async () => {
     const env = envFor({ pull_request: { number: 3 } });
     for (const key of ["a", "b", "a"]) {
-      await publishReport({ action: "x", key, markdown: key, comment: true, token: "t", env, sleep: noSleep });
+      await publishReport({
+        action: "x",
+        key,
+        markdown: key,
+        comment: true,
+        token: "t",
+        env,
+        retryAfterBaseMs: noWait,
+      });
     }
     expect(fake.commentsOn(3).map((c) => c.body)).toEqual([
       `${commentMarker("x", "a")}\na`,
@@ -197,7 +206,7 @@ describe("publishReport", () => {
     };
     const env = envFor(event, { GITHUB_EVENT_NAME: "workflow_run" });
     const run = () =>
-      publishReport({ action: "x", key: "k", markdown: "r", comment: true, token: "t", env, sleep: noSleep });
+      publishReport({ action: "x", key: "k", markdown: "r", comment: true, token: "t", env, retryAfterBaseMs: noWait });
 
     expect((await run()).comment).toBe("no-pull-request");
     expect(warnings().join("")).toContain("no open pull request of octo-org/papyrus has the head fork/papyrus@");
@@ -228,6 +237,28 @@ describe("publishReport", () => {
       "GET /api/v3/repos/octo-org/papyrus/issues/2/comments 200",
       "POST /api/v3/repos/octo-org/papyrus/issues/2/comments 201",
     ]);
+  });
+
+  it("waits out a secondary rate limit as GitHub's retry-after says (the throttling plugin), then succeeds", async () => {
+    fake.secondaryLimitNext = 2;
+    const out = await publish({ pr: 3 });
+    expect(out.comment).toBe("created");
+    expect(fake.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "POST /api/graphql 403",
+      "POST /api/graphql 403",
+      "POST /api/graphql 200",
+      "GET /api/v3/repos/octo-org/papyrus/issues/3/comments 200",
+      "POST /api/v3/repos/octo-org/papyrus/issues/3/comments 201",
+    ]);
+    expect(warnings().join("")).toMatch(/GitHub secondary rate limit on POST \S*\/graphql: retrying in 1s/);
+  });
+
+  it("gives up on a rate limit after two retries: a 403 that is not a permission answer fails the comment, never the step", async () => {
+    fake.secondaryLimitNext = 100;
+    const out = await publish({ pr: 3 });
+    expect(out.comment).not.toBe("created");
+    expect(fake.comments).toHaveLength(0);
+    expect(warnings().join("")).toContain("giving up");
   });
 
   it("cuts a body over GitHub's limit and points to the job summary; the fake accepts it", async () => {
