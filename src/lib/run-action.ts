@@ -58,7 +58,7 @@ export interface Versioned {
 
 /** What a main step leaves for its post step (GITHUB_STATE on a runner). */
 export interface StateStore {
-  save(key: string, value: Versioned): void;
+  save<T extends Versioned>(key: string, value: T): void;
   /**
    * The saved value, undefined when nothing was saved; throws when it was
    * saved with another version (a post step never guesses at a shape it does

@@ -3,6 +3,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { destroyFromState } from "../../src/actions/ephemeral-alb/destroy";
+import { deregisterFromState } from "../../src/actions/register-fargate-targets/deregister";
+import { memoryState, parseVersioned } from "../../src/lib/run-action";
+import { fakeDeps } from "../harness/fake-deps";
 import { ROOT } from "../harness/runner";
 
 /** Runs a tiny entry point through tsx, as a bundle would run, and returns what the runner sees. */
@@ -46,5 +50,38 @@ describe("runAction", () => {
     );
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("::error::demo: stray socket error");
+  });
+});
+
+describe("the seam's versioned state store", () => {
+  it("gives back what was saved, nothing when nothing was, and refuses a version it does not read", () => {
+    const store = memoryState();
+    expect(store.load("k", 1)).toBeUndefined();
+    store.save("k", { version: 1, region: "us-west-2" });
+    expect(store.load<{ version: 1; region: string }>("k", 1)).toEqual({ version: 1, region: "us-west-2" });
+    expect(() => store.load("k", 2)).toThrow(
+      /^the saved state 'k' has version 1, but this step reads version 2: main and post steps of different releases/,
+    );
+    expect(() => parseVersioned("k", '{"region":"x"}', 1)).toThrow(
+      /has version undefined, but this step reads version 1/,
+    );
+    expect(() => parseVersioned("k", "{not json", 1)).toThrow(/the saved state 'k' is not JSON/);
+  });
+
+  it("both post steps fail clearly on a state of an unknown version, before any AWS call", async () => {
+    const alb = fakeDeps();
+    alb.state.save("alb-state", { version: 2 });
+    const albClients = () => {
+      throw new Error("no AWS call expected");
+    };
+    await expect(destroyFromState({ ...alb, clients: albClients })).rejects.toThrow(
+      /the saved state 'alb-state' has version 2, but this step reads version 1/,
+    );
+    const reg = fakeDeps();
+    reg.state.save("registered-targets", { version: 7 });
+    await expect(deregisterFromState({ ...reg, elb: albClients })).rejects.toThrow(
+      /the saved state 'registered-targets' has version 7, but this step reads version 1/,
+    );
+    expect([...alb.lines, ...reg.lines]).toEqual([]);
   });
 });
