@@ -33,44 +33,10 @@ import {
   type SecurityGroupRule,
 } from "./ec2/model";
 import { describeRule, ipPermissions, type RuleSpec, readRuleSpecs, revokedOut, ruleOut, sameRule } from "./ec2/rules";
+import { type Ec2Scenario, loadEc2Scenario } from "./ec2/scenario";
 
 export type { NetworkInterface, NetworkInterfaceSpec } from "./ec2/model";
-
-/** Scenario section `ec2`: seeded resources (not "created", so never leftovers). */
-export interface Ec2Scenario {
-  /**
-   * Eventual consistency: a security group created through the API is
-   * invisible to other calls (InvalidGroup.NotFound; ELB's
-   * InvalidSecurityGroup) for this many ms, scaled by timeScale.
-   */
-  consistencyMs?: number;
-  vpcs?: { id?: string; cidr?: string; isDefault?: boolean; tags?: Record<string, string> }[];
-  subnets?: {
-    id?: string;
-    vpcId?: string;
-    cidr?: string;
-    availabilityZone: string;
-    defaultForAz?: boolean;
-    tags?: Record<string, string>;
-  }[];
-  securityGroups?: {
-    id?: string;
-    name: string;
-    description?: string;
-    vpcId?: string;
-    /** `{ protocol?: "tcp", port?, fromPort?, toPort?, sourceGroupId? | cidr?, description? }` */
-    ingress?: {
-      protocol?: string;
-      port?: number;
-      fromPort?: number;
-      toPort?: number;
-      sourceGroupId?: string;
-      cidr?: string;
-      description?: string;
-    }[];
-    tags?: Record<string, string>;
-  }[];
-}
+export type { Ec2Scenario } from "./ec2/scenario";
 
 /**
  * The request parameters each Describe* documents (EC2 API Reference, one page
@@ -102,7 +68,6 @@ function checkDescribeParameters(action: string, p: Params): void {
 }
 
 const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
-const tagMap = (t?: Record<string, string>): Tags => new Map(Object.entries(t ?? {}));
 
 const arn = (ctx: RequestContext, type: string, id: string) => `arn:aws:ec2:${ctx.region}:${ctx.account}:${type}/${id}`;
 /** The tags of a request's TagSpecifications. */
@@ -282,55 +247,7 @@ export class Ec2Service implements ServiceModule {
 
   loadScenario(scenario: Scenario): void {
     const section = scenario.ec2 as Ec2Scenario | undefined;
-    if (!section) return;
-    if (section.consistencyMs !== undefined) this.state.consistencyMs = section.consistencyMs;
-    for (const v of section.vpcs ?? []) {
-      this.state.addVpc({
-        ...(v.id ? { id: v.id } : {}),
-        ...(v.cidr ? { cidr: v.cidr } : {}),
-        isDefault: v.isDefault ?? false,
-        tags: tagMap(v.tags),
-      });
-    }
-    for (const s of section.subnets ?? []) {
-      this.state.addSubnet({
-        ...(s.id ? { id: s.id } : {}),
-        vpcId: s.vpcId ?? this.defaultVpcId() ?? "",
-        ...(s.cidr ? { cidr: s.cidr } : {}),
-        availabilityZone: s.availabilityZone,
-        defaultForAz: s.defaultForAz ?? false,
-        tags: tagMap(s.tags),
-      });
-    }
-    // Groups first, then rules, so rules may reference any seeded group.
-    const seeded: [SecurityGroup, NonNullable<Ec2Scenario["securityGroups"]>[number]][] = [];
-    for (const g of section.securityGroups ?? []) {
-      const vpcId = g.vpcId ?? this.defaultVpcId() ?? "";
-      this.state.vpc(vpcId);
-      const group = this.state.addGroup({
-        ...(g.id ? { id: g.id } : {}),
-        name: g.name,
-        description: g.description ?? g.name,
-        vpcId,
-        tags: tagMap(g.tags),
-        created: false,
-      });
-      seeded.push([group, g]);
-    }
-    for (const [group, g] of seeded) {
-      for (const r of g.ingress ?? []) {
-        const protocol = r.protocol ?? "tcp";
-        const spec: RuleSpec = { isEgress: false, protocol };
-        if (protocol !== "-1") {
-          spec.fromPort = r.fromPort ?? r.port ?? 0;
-          spec.toPort = r.toPort ?? r.port ?? 65535;
-        }
-        if (r.sourceGroupId) spec.referencedGroupId = this.state.group(r.sourceGroupId).id;
-        if (r.cidr) spec.cidr = r.cidr;
-        if (r.description) spec.description = r.description;
-        group.rules.push(this.state.newRule(group.id, spec, false));
-      }
-    }
+    if (section) loadEc2Scenario(this.state, section);
   }
 
   snapshot(): unknown {
