@@ -10,6 +10,7 @@ import {
   paginateDescribeTargetGroups,
   type TagDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { chunks } from "../../lib/chunks";
 import { describeFailure } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import type { ActionResult } from "../../lib/run-action";
@@ -70,12 +71,6 @@ function ec2Tags(tags: Ec2Tag[] | undefined) {
 const ELB_TAGS_CHUNK = 20;
 /** Values per EC2 filter: kept well under EC2's limit of 200. */
 const FILTER_VALUES_CHUNK = 100;
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Tags of ELB resources listed a moment ago. A resource deleted meanwhile (a

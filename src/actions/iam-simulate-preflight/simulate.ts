@@ -17,6 +17,7 @@ import {
   type SimulatePrincipalPolicyCommandOutput,
   type Statement,
 } from "@aws-sdk/client-iam";
+import { chunks } from "../../lib/chunks";
 import { awsErrorCode, operationError } from "../../lib/errors";
 import { type Check, type ContextValue, type Decision, type MatchedStatement, type Row, verdictOf } from "./checks";
 
@@ -102,8 +103,7 @@ export function planCalls(checks: readonly Check[]): SimulationCall[] {
     const byChunk = new Map<string, SimulationCall>();
     for (const [action, resources] of group.byAction) {
       const sorted = [...resources].sort();
-      for (let i = 0; i < sorted.length; i += MAX_RESOURCES_PER_CALL) {
-        const chunk = sorted.slice(i, i + MAX_RESOURCES_PER_CALL);
+      for (const chunk of chunks(sorted, MAX_RESOURCES_PER_CALL)) {
         const key = JSON.stringify(chunk);
         const call = byChunk.get(key);
         if (call) call.actions.push(action);
