@@ -377,6 +377,11 @@ async function execute(
       const result = await runAlb(destroyInputs, albDeps(cons, region));
       outputs.destroy = result.outputs;
       destroyed.push(result);
+      // What the pass found by name (a create in flight may have added it) and proved gone counts as gone too,
+      // so a later pass runs only for what is really new (it would otherwise wait out EC2's propagation window).
+      const proof = result.outputs.resources as { cycles?: { resources?: { id: string; gone: boolean }[] }[] };
+      for (const r of (proof.cycles ?? []).flatMap((c) => c.resources ?? []))
+        if (r.gone) for (const id of r.id.split(" ")) gone.add(id);
     } catch (error) {
       destroyed.push({ failure: errorMessage(error) });
     }
