@@ -29,7 +29,7 @@ import {
 } from "../actions/register-fargate-targets/run";
 import { pgLogin } from "../actions/secrets-rds-drift/pg-login";
 import type { DriftDeps } from "../actions/secrets-rds-drift/run";
-import { awsClientConfig } from "../lib/aws";
+import { awsClientConfig, withOperationNames } from "../lib/aws";
 import { ConfigurationError } from "../lib/errors";
 import type { PublishOutcome } from "../lib/pr-comment";
 import { realClock } from "../lib/retry";
@@ -104,9 +104,9 @@ export function driftDeps(cons: CliConsole, region: string): DriftDeps {
   const config = awsClientConfig({ region });
   return {
     ...cliSeam(cons),
-    secrets: new SecretsManagerClient(config),
-    rds: new RDSClient(config),
-    ecs: () => new ECSClient(config),
+    secrets: withOperationNames(new SecretsManagerClient(config)),
+    rds: withOperationNames(new RDSClient(config)),
+    ecs: () => withOperationNames(new ECSClient(config)),
     login: pgLogin,
     publish: async (markdown) => printed(cons, markdown),
     workspace: process.cwd(),

@@ -1,5 +1,7 @@
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { HandlerExecutionContext, InitializeHandler, MetadataBearer, MiddlewareStack } from "@smithy/types";
+import { operationError } from "./errors";
 import { runnerProxyAgents } from "./proxy";
 import { backoffMs } from "./retry";
 import { VERSION } from "./version";
@@ -38,4 +40,67 @@ export function awsClientConfig(opts: AwsClientOptions) {
       ? { requestHandler: new NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
       : {}),
   };
+}
+
+/** The IAM service prefix of each SDK client the suite uses (the `svc` of `svc:Action`). */
+const SERVICE_PREFIX: Record<string, string> = {
+  ACMClient: "acm",
+  CloudFormationClient: "cloudformation",
+  CloudWatchLogsClient: "logs",
+  EC2Client: "ec2",
+  ECSClient: "ecs",
+  ElasticLoadBalancingV2Client: "elasticloadbalancing",
+  IAMClient: "iam",
+  KMSClient: "kms",
+  RDSClient: "rds",
+  SSMClient: "ssm",
+  SecretsManagerClient: "secretsmanager",
+  STSClient: "sts",
+};
+
+/** `ElasticLoadBalancingV2Client` + `DescribeTargetGroupsCommand` -> `elasticloadbalancing:DescribeTargetGroups`. */
+export function operationName(clientName: string | undefined, commandName: string | undefined): string {
+  const client = clientName ?? "";
+  const prefix = SERVICE_PREFIX[client] ?? client.replace(/Client$/, "").toLowerCase();
+  return `${prefix || "aws"}:${(commandName ?? "unknown").replace(/Command$/, "")}`;
+}
+
+const MIDDLEWARE_NAME = "ecsAlbSmokeOperationErrors";
+
+/**
+ * Every failed call names its operation as the IAM action, with the SDK's
+ * error kept as `cause` (src/lib/errors.ts `operationError` decides whether
+ * it is the user's to fix). It sits at the top of the `initialize` step,
+ * outside the SDK's retry loop (`finalizeRequest`), so retried attempts are
+ * named once, by their last error.
+ */
+function operationErrors<Input extends object, Output extends MetadataBearer>(
+  next: InitializeHandler<Input, Output>,
+  context: HandlerExecutionContext,
+): InitializeHandler<Input, Output> {
+  return async (args) => {
+    try {
+      return await next(args);
+    } catch (error) {
+      throw operationError(operationName(context.clientName, context.commandName), error);
+    }
+  };
+}
+
+/**
+ * Attaches the operation-naming middleware to a client (idempotent) and
+ * returns it: every SDK client the suite creates goes through here.
+ */
+export function withOperationNames<
+  I extends object,
+  O extends MetadataBearer,
+  C extends { middlewareStack: MiddlewareStack<I, O> },
+>(client: C): C {
+  client.middlewareStack.add(operationErrors, {
+    step: "initialize",
+    priority: "high",
+    name: MIDDLEWARE_NAME,
+    override: true,
+  });
+  return client;
 }

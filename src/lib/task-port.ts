@@ -1,10 +1,11 @@
 import {
+  ClusterNotFoundException,
   DescribeServicesCommand,
   type DescribeServicesCommandOutput,
   DescribeTaskDefinitionCommand,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
-import { awsErrorCode, ConfigurationError, describeFailure, InputError } from "./errors";
+import { awsException, ConfigurationError, InputError } from "./errors";
 
 /** ECS names and ARNs as the cluster, service inputs take them. */
 export const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -28,9 +29,7 @@ export async function taskDefinitionPort(
   taskDefinition: string,
   containerName: string | undefined,
 ): Promise<ContainerPort> {
-  const out = await describeFailure("ecs:DescribeTaskDefinition", () =>
-    ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-  );
+  const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
   const arn = out.taskDefinition?.taskDefinitionArn ?? taskDefinition;
   const containers = out.taskDefinition?.containerDefinitions ?? [];
   const chosen = containerName ? containers.filter((c) => c.name === containerName) : containers;
@@ -69,12 +68,9 @@ export async function servicePort(
 ): Promise<ContainerPort> {
   let out: DescribeServicesCommandOutput;
   try {
-    out = await describeFailure("ecs:DescribeServices", () =>
-      ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
-    );
+    out = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
   } catch (error) {
-    const code = awsErrorCode(error) ?? (error as { code?: string }).code;
-    if (code === "ClusterNotFoundException") {
+    if (awsException(error) instanceof ClusterNotFoundException) {
       throw new InputError("cluster", `cluster '${cluster}' was not found.`, "Check the cluster name and the region.");
     }
     throw error;

@@ -2,7 +2,7 @@ import { ACMClient } from "@aws-sdk/client-acm";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsClientConfig } from "../../lib/aws";
+import { awsClientConfig, withOperationNames } from "../../lib/aws";
 import { awsErrorCode } from "../../lib/errors";
 
 export interface AlbClients {
@@ -16,10 +16,10 @@ export interface AlbClients {
 
 export function albClients(region: string): AlbClients {
   return {
-    elb: new ElasticLoadBalancingV2Client({ ...awsClientConfig({ region }) }),
-    ec2: new EC2Client({ ...awsClientConfig({ region }) }),
-    acm: new ACMClient({ ...awsClientConfig({ region }) }),
-    ecs: new ECSClient({ ...awsClientConfig({ region }) }),
+    elb: withOperationNames(new ElasticLoadBalancingV2Client(awsClientConfig({ region }))),
+    ec2: withOperationNames(new EC2Client(awsClientConfig({ region }))),
+    acm: withOperationNames(new ACMClient(awsClientConfig({ region }))),
+    ecs: withOperationNames(new ECSClient(awsClientConfig({ region }))),
   };
 }
 
@@ -36,6 +36,6 @@ const NOT_FOUND = new Set([
 ]);
 
 export function isNotFound(error: unknown): boolean {
-  const code = awsErrorCode(error) ?? (error as { code?: string } | undefined)?.code;
+  const code = awsErrorCode(error);
   return code !== undefined && NOT_FOUND.has(code);
 }

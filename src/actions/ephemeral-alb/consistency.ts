@@ -3,7 +3,7 @@ import {
   type AuthorizeSecurityGroupIngressCommandInput,
   paginateDescribeSecurityGroupRules,
 } from "@aws-sdk/client-ec2";
-import { describeFailure } from "../../lib/errors";
+import { awsErrorCode } from "../../lib/errors";
 import { done, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 
@@ -24,10 +24,6 @@ export const NOT_YET_VISIBLE = {
   ec2: "InvalidGroup.NotFound",
   elb: "InvalidSecurityGroup",
 } as const;
-
-function codeOf(error: unknown): string | undefined {
-  return (error as { code?: string } | undefined)?.code;
-}
 
 /**
  * Runs `call` and retries it, with the waiter's backoff, while it fails with
@@ -51,7 +47,7 @@ export async function retryWhileNotVisible<T>(
       try {
         return done(await call());
       } catch (error) {
-        if (codeOf(error) !== code) throw error;
+        if (awsErrorCode(error) !== code) throw error;
         return notYet(code, error);
       }
     },
@@ -75,30 +71,26 @@ export async function authorizeReferencingRule(
   port: number,
 ): Promise<string[]> {
   try {
-    const out = await describeFailure("ec2:AuthorizeSecurityGroupIngress", () =>
-      clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(input)),
-    );
+    const out = await clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
     return (out.SecurityGroupRules ?? []).flatMap((r) => (r.SecurityGroupRuleId ? [r.SecurityGroupRuleId] : []));
   } catch (error) {
-    if (codeOf(error) !== "InvalidPermission.Duplicate") throw error;
+    if (awsErrorCode(error) !== "InvalidPermission.Duplicate") throw error;
     const ids: string[] = [];
     const pages = paginateDescribeSecurityGroupRules(
       { client: clients.ec2 },
       { Filters: [{ Name: "group-id", Values: [input.GroupId] }] },
     );
-    await describeFailure("ec2:DescribeSecurityGroupRules", async () => {
-      for await (const page of pages) {
-        for (const r of page.SecurityGroupRules ?? []) {
-          if (
-            !r.IsEgress &&
-            r.ReferencedGroupInfo?.GroupId === sourceGroupId &&
-            r.FromPort === port &&
-            r.SecurityGroupRuleId
-          )
-            ids.push(r.SecurityGroupRuleId);
-        }
+    for await (const page of pages) {
+      for (const r of page.SecurityGroupRules ?? []) {
+        if (
+          !r.IsEgress &&
+          r.ReferencedGroupInfo?.GroupId === sourceGroupId &&
+          r.FromPort === port &&
+          r.SecurityGroupRuleId
+        )
+          ids.push(r.SecurityGroupRuleId);
       }
-    });
+    }
     return ids;
   }
 }
@@ -109,10 +101,8 @@ export async function authorizeIdempotent(
   input: AuthorizeSecurityGroupIngressCommandInput,
 ): Promise<void> {
   try {
-    await describeFailure("ec2:AuthorizeSecurityGroupIngress", () =>
-      clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(input)),
-    );
+    await clients.ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
   } catch (error) {
-    if (codeOf(error) !== "InvalidPermission.Duplicate") throw error;
+    if (awsErrorCode(error) !== "InvalidPermission.Duplicate") throw error;
   }
 }

@@ -8,7 +8,7 @@ import {
   type Listener,
   type LoadBalancer,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsErrorCode, ConfigurationError, describeFailure } from "../../lib/errors";
+import { awsErrorCode, awsErrorStatus, ConfigurationError } from "../../lib/errors";
 import { done, hopeless, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 import { authorizeIdempotent, authorizeReferencingRule, NOT_YET_VISIBLE, retryWhileNotVisible } from "./consistency";
@@ -34,7 +34,7 @@ const THROTTLED = new Set(["RequestLimitExceeded", "Throttling", "ThrottlingExce
  * its answer would make the retry answer InvalidGroup.Duplicate instead.)
  */
 function refused(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode ?? 0;
+  const status = awsErrorStatus(error);
   const code = awsErrorCode(error) ?? "";
   return status >= 400 && status < 500 && !THROTTLED.has(code) && code !== "InvalidGroup.Duplicate";
 }
@@ -81,8 +81,8 @@ export async function createCycle(
 
   const securityGroup = track(createSecurityGroup());
   const targetGroup = track(
-    describeFailure("elasticloadbalancing:CreateTargetGroup", () =>
-      elb.send(
+    elb
+      .send(
         new CreateTargetGroupCommand({
           Name: state.names.targetGroup,
           Protocol: "HTTP",
@@ -100,31 +100,29 @@ export async function createCycle(
           Matcher: { HttpCode: inputs.healthCheck.matcher },
           Tags: tags,
         }),
-      ),
-    ).then((out) => {
-      const arn = out.TargetGroups?.[0]?.TargetGroupArn;
-      if (!arn) throw new Error("CreateTargetGroup returned no target group ARN");
-      save({ targetGroupArn: arn });
-      return arn;
-    }),
+      )
+      .then((out) => {
+        const arn = out.TargetGroups?.[0]?.TargetGroupArn;
+        if (!arn) throw new Error("CreateTargetGroup returned no target group ARN");
+        save({ targetGroupArn: arn });
+        return arn;
+      }),
   );
   // Every call that names the new security group retries its propagation delay (see consistency.ts).
   const whileNew = <T>(code: string, call: () => Promise<T>) => retryWhileNotVisible(code, deadline, call);
   const loadBalancer = track(
     securityGroup.then((groupId) =>
       whileNew(NOT_YET_VISIBLE.elb, () =>
-        describeFailure("elasticloadbalancing:CreateLoadBalancer", () =>
-          elb.send(
-            new CreateLoadBalancerCommand({
-              Name: state.names.loadBalancer,
-              Type: "application",
-              Scheme: inputs.scheme,
-              IpAddressType: "ipv4",
-              Subnets: inputs.subnetIds,
-              SecurityGroups: [groupId],
-              Tags: tags,
-            }),
-          ),
+        elb.send(
+          new CreateLoadBalancerCommand({
+            Name: state.names.loadBalancer,
+            Type: "application",
+            Scheme: inputs.scheme,
+            IpAddressType: "ipv4",
+            Subnets: inputs.subnetIds,
+            SecurityGroups: [groupId],
+            Tags: tags,
+          }),
         ),
       ).then((out) => {
         const lb = out.LoadBalancers?.[0];
@@ -138,9 +136,7 @@ export async function createCycle(
   );
   const https = inputs.https;
   const createListener = (input: Omit<CreateListenerCommandInput, "Tags">, key: "listenerArn" | "httpsListenerArn") =>
-    describeFailure("elasticloadbalancing:CreateListener", () =>
-      elb.send(new CreateListenerCommand({ ...input, Tags: tags })),
-    ).then((out) => {
+    elb.send(new CreateListenerCommand({ ...input, Tags: tags })).then((out) => {
       const l = out.Listeners?.[0];
       if (!l?.ListenerArn) throw new Error("CreateListener returned no listener ARN");
       save({ [key]: l.ListenerArn });
@@ -259,39 +255,35 @@ export async function createCycle(
     const name = state.names.securityGroup;
     let groupId: string | undefined;
     try {
-      const out = await describeFailure("ec2:CreateSecurityGroup", async () => {
-        try {
-          return await ec2.send(
-            new CreateSecurityGroupCommand({
-              GroupName: name,
-              Description: `ecs-alb-smoke temporary ALB security group (${state.names.base})`,
-              VpcId: inputs.vpcId,
-              TagSpecifications: [{ ResourceType: "security-group", Tags: tags }],
-            }),
-          );
-        } catch (error) {
+      const out = await ec2
+        .send(
+          new CreateSecurityGroupCommand({
+            GroupName: name,
+            Description: `ecs-alb-smoke temporary ALB security group (${state.names.base})`,
+            VpcId: inputs.vpcId,
+            TagSpecifications: [{ ResourceType: "security-group", Tags: tags }],
+          }),
+        )
+        .catch((error: unknown) => {
           // Refused: no group exists, so the post step need not wait out
           // EC2's propagation window for one.
           if (refused(error)) save({ securityGroupRefused: true });
           throw error;
-        }
-      });
+        });
       groupId = out.GroupId;
     } catch (error) {
       // A retried create whose first attempt did succeed: the name is unique to
       // this cycle, so the existing group is ours. Right after its create it may
       // not be visible to Describe yet (eventual consistency): look again, bounded.
-      if ((error as { code?: string }).code !== "InvalidGroup.Duplicate") throw error;
+      if (awsErrorCode(error) !== "InvalidGroup.Duplicate") throw error;
       groupId = await retryWhileNotVisible(NOT_YET_VISIBLE.ec2, deadline, async () => {
-        const found = await describeFailure("ec2:DescribeSecurityGroups", () =>
-          ec2.send(
-            new DescribeSecurityGroupsCommand({
-              Filters: [
-                { Name: "group-name", Values: [name] },
-                { Name: "vpc-id", Values: [inputs.vpcId] },
-              ],
-            }),
-          ),
+        const found = await ec2.send(
+          new DescribeSecurityGroupsCommand({
+            Filters: [
+              { Name: "group-name", Values: [name] },
+              { Name: "vpc-id", Values: [inputs.vpcId] },
+            ],
+          }),
         );
         const id = found.SecurityGroups?.[0]?.GroupId;
         if (!id) {
@@ -316,8 +308,8 @@ export async function createCycle(
         maxDelayMs: 5_000,
       },
       async () => {
-        const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-          elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn as string] })),
+        const out = await elb.send(
+          new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn as string] }),
         );
         const current = out.LoadBalancers?.[0];
         const code = current?.State?.Code;

@@ -1,5 +1,5 @@
 import { DeleteSecurityGroupCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
-import { describeFailure } from "../../lib/errors";
+import { awsErrorCode } from "../../lib/errors";
 import { done, hopeless, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 import { NEW_GROUP_RETRY_MS } from "./consistency";
@@ -27,10 +27,6 @@ export interface NewGroupWindow {
 
 const NOT_FOUND_CODES = new Set(["InvalidGroup.NotFound", "InvalidGroupId.NotFound"]);
 
-function codeOf(error: unknown): string | undefined {
-  return (error as { code?: string } | undefined)?.code;
-}
-
 /** When the create of a cycle began, the window in which its new group may still be invisible ends here. */
 export function visibleBy(createdAt: number | undefined): number {
   // No record of the create (a state from before this field): assume it was just now.
@@ -40,12 +36,10 @@ export function visibleBy(createdAt: number | undefined): number {
 /** DescribeSecurityGroups by ID: whether EC2 shows the group now. */
 export async function securityGroupVisible(clients: AlbClients, groupId: string): Promise<boolean> {
   try {
-    const out = await describeFailure("ec2:DescribeSecurityGroups", () =>
-      clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] })),
-    );
+    const out = await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
     return (out.SecurityGroups ?? []).some((g) => g.GroupId === groupId);
   } catch (error) {
-    if (NOT_FOUND_CODES.has(codeOf(error) ?? "")) return false;
+    if (NOT_FOUND_CODES.has(awsErrorCode(error) ?? "")) return false;
     throw error;
   }
 }
@@ -82,12 +76,10 @@ export async function deleteSecurityGroupConfirmed(
     async () => {
       let until: number;
       try {
-        await describeFailure("ec2:DeleteSecurityGroup", () =>
-          clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId })),
-        );
+        await clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: groupId }));
         return done("deleted");
       } catch (error) {
-        const code = codeOf(error);
+        const code = awsErrorCode(error);
         if (code === "DependencyViolation") {
           // Only an existing (propagated) group has dependencies.
           seen = true;

@@ -6,10 +6,17 @@
  * after the load balancer, target group and security group already exist);
  * the security policy is one ELB knows (else SSLPolicyNotFound, equally late).
  */
-import { ACMClient, type CertificateDetail, DescribeCertificateCommand } from "@aws-sdk/client-acm";
-import { DescribeSSLPoliciesCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsClientConfig } from "../../lib/aws";
-import { describeFailure, InputError } from "../../lib/errors";
+import {
+  ACMClient,
+  type CertificateDetail,
+  DescribeCertificateCommand,
+  InvalidArnException,
+  ResourceNotFoundException,
+  ValidationException,
+} from "@aws-sdk/client-acm";
+import { DescribeSSLPoliciesCommand, SSLPolicyNotFoundException } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { awsClientConfig, withOperationNames } from "../../lib/aws";
+import { awsException, errorMessage, InputError } from "../../lib/errors";
 import { type InputSource, readBoolean, readNumber, readString } from "../../lib/inputs";
 import type { AlbClients } from "./clients";
 
@@ -100,26 +107,21 @@ export async function checkHttps(
   const arn = https.certificateArn;
   let detail: CertificateDetail;
   try {
-    const out = await describeFailure("acm:DescribeCertificate", () =>
-      (clients.acm ?? new ACMClient(awsClientConfig({ region }))).send(
-        new DescribeCertificateCommand({ CertificateArn: arn }),
-      ),
+    const out = await (clients.acm ?? withOperationNames(new ACMClient(awsClientConfig({ region })))).send(
+      new DescribeCertificateCommand({ CertificateArn: arn }),
     );
     detail = out.Certificate ?? {};
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ResourceNotFoundException") {
+    if (awsException(error) instanceof ResourceNotFoundException) {
       throw new InputError(
         "certificate-arn",
         `${arn} does not exist in ${region} (acm:DescribeCertificate: ResourceNotFoundException); nothing was created.`,
         `List the region's certificates with: aws acm list-certificates --region ${region}`,
       );
     }
-    if (code === "ValidationException" || code === "InvalidArnException") {
-      throw new InputError(
-        "certificate-arn",
-        `ACM refuses '${arn}' (${(error as Error).message}); nothing was created.`,
-      );
+    const cause = awsException(error);
+    if (cause instanceof ValidationException || cause instanceof InvalidArnException) {
+      throw new InputError("certificate-arn", `ACM refuses '${arn}' (${errorMessage(cause)}); nothing was created.`);
     }
     throw error;
   }
@@ -138,11 +140,9 @@ export async function checkHttps(
     );
   }
   try {
-    await describeFailure("elasticloadbalancing:DescribeSSLPolicies", () =>
-      clients.elb.send(new DescribeSSLPoliciesCommand({ Names: [https.sslPolicy] })),
-    );
+    await clients.elb.send(new DescribeSSLPoliciesCommand({ Names: [https.sslPolicy] }));
   } catch (error) {
-    if ((error as { code?: string }).code !== "SSLPolicyNotFound") throw error;
+    if (!(awsException(error) instanceof SSLPolicyNotFoundException)) throw error;
     throw new InputError(
       "ssl-policy",
       `'${https.sslPolicy}' is not a security policy Elastic Load Balancing knows (SSLPolicyNotFound); nothing was created.`,

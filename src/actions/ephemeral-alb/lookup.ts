@@ -1,6 +1,6 @@
 import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { DescribeLoadBalancersCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { describeFailure, errorMessage } from "../../lib/errors";
+import { errorMessage } from "../../lib/errors";
 import { type AlbClients, isNotFound } from "./clients";
 import type { CycleResources, IngressRule, TeardownStep } from "./teardown";
 
@@ -144,9 +144,7 @@ export async function verifyGone(res: CycleResources, clients: AlbClients, steps
 
 export async function findLoadBalancer(clients: AlbClients, name: string): Promise<string | undefined> {
   try {
-    const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-      clients.elb.send(new DescribeLoadBalancersCommand({ Names: [name] })),
-    );
+    const out = await clients.elb.send(new DescribeLoadBalancersCommand({ Names: [name] }));
     return out.LoadBalancers?.[0]?.LoadBalancerArn;
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -156,9 +154,7 @@ export async function findLoadBalancer(clients: AlbClients, name: string): Promi
 
 export async function findTargetGroup(clients: AlbClients, name: string): Promise<string | undefined> {
   try {
-    const out = await describeFailure("elasticloadbalancing:DescribeTargetGroups", () =>
-      clients.elb.send(new DescribeTargetGroupsCommand({ Names: [name] })),
-    );
+    const out = await clients.elb.send(new DescribeTargetGroupsCommand({ Names: [name] }));
     return out.TargetGroups?.[0]?.TargetGroupArn;
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -167,15 +163,13 @@ export async function findTargetGroup(clients: AlbClients, name: string): Promis
 }
 
 export async function findSecurityGroup(clients: AlbClients, name: string, vpcId: string): Promise<string | undefined> {
-  const out = await describeFailure("ec2:DescribeSecurityGroups", () =>
-    clients.ec2.send(
-      new DescribeSecurityGroupsCommand({
-        Filters: [
-          { Name: "group-name", Values: [name] },
-          { Name: "vpc-id", Values: [vpcId] },
-        ],
-      }),
-    ),
+  const out = await clients.ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: "group-name", Values: [name] },
+        { Name: "vpc-id", Values: [vpcId] },
+      ],
+    }),
   );
   return out.SecurityGroups?.[0]?.GroupId;
 }
@@ -186,8 +180,8 @@ export async function findReferencingRules(
   referenced: string,
 ): Promise<IngressRule[]> {
   try {
-    const out = await describeFailure("ec2:DescribeSecurityGroupRules", () =>
-      clients.ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: [groupId] }] })),
+    const out = await clients.ec2.send(
+      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: [groupId] }] }),
     );
     return (out.SecurityGroupRules ?? []).flatMap((r) =>
       !r.IsEgress && r.ReferencedGroupInfo?.GroupId === referenced && r.SecurityGroupRuleId && r.GroupId

@@ -1,6 +1,6 @@
 import { DescribeSecurityGroupsCommand } from "@aws-sdk/client-ec2";
 import { DescribeTagsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { ConfigurationError, describeFailure } from "../../lib/errors";
+import { ConfigurationError } from "../../lib/errors";
 import { type AlbClients, isNotFound } from "./clients";
 import { TAG_NAME, TAG_RUN_ID, tagValue } from "./tags";
 import type { CycleResources } from "./teardown";
@@ -32,9 +32,7 @@ export async function checkOwnership(res: CycleResources, runId: string, clients
   ] as const) {
     if (!arn) continue;
     try {
-      const out = await describeFailure("elasticloadbalancing:DescribeTags", () =>
-        clients.elb.send(new DescribeTagsCommand({ ResourceArns: [arn] })),
-      );
+      const out = await clients.elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }));
       const tags = out.TagDescriptions?.[0]?.Tags;
       if (!ours(tags)) refuse(what, arn, untagged(tags));
     } catch (error) {
@@ -44,9 +42,7 @@ export async function checkOwnership(res: CycleResources, runId: string, clients
   const sg = res.securityGroupId;
   if (sg) {
     try {
-      const out = await describeFailure("ec2:DescribeSecurityGroups", () =>
-        clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sg] })),
-      );
+      const out = await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [sg] }));
       const group = out.SecurityGroups?.[0];
       if (group && !ours(group.Tags)) refuse("security group", sg, untagged(group.Tags));
     } catch (error) {

@@ -11,7 +11,6 @@ import {
   type TagDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { chunks } from "../../lib/chunks";
-import { describeFailure } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import type { ActionResult } from "../../lib/run-action";
 import { type AlbClients, isNotFound } from "./clients";
@@ -80,9 +79,7 @@ const FILTER_VALUES_CHUNK = 100;
  */
 async function elbTags(clients: AlbClients, arns: string[]): Promise<TagDescription[]> {
   const describe = (ResourceArns: string[]) =>
-    describeFailure("elasticloadbalancing:DescribeTags", () =>
-      clients.elb.send(new DescribeTagsCommand({ ResourceArns })),
-    ).then((out) => out.TagDescriptions ?? []);
+    clients.elb.send(new DescribeTagsCommand({ ResourceArns })).then((out) => out.TagDescriptions ?? []);
   const found: TagDescription[] = [];
   for (const chunk of chunks(arns, ELB_TAGS_CHUNK)) {
     try {
@@ -114,22 +111,18 @@ async function findTagged(clients: AlbClients): Promise<Tagged[]> {
   };
 
   const lbVpc = new Map<string, string | undefined>();
-  await describeFailure("elasticloadbalancing:DescribeLoadBalancers", async () => {
-    for await (const page of paginateDescribeLoadBalancers({ client: elb }, {}))
-      for (const lb of page.LoadBalancers ?? [])
-        if (lb.LoadBalancerArn && lb.Type === "application") lbVpc.set(lb.LoadBalancerArn, lb.VpcId);
-  });
+  for await (const page of paginateDescribeLoadBalancers({ client: elb }, {}))
+    for (const lb of page.LoadBalancers ?? [])
+      if (lb.LoadBalancerArn && lb.Type === "application") lbVpc.set(lb.LoadBalancerArn, lb.VpcId);
   await collect(lbVpc, "load balancer");
 
   const tgVpc = new Map<string, string | undefined>();
-  await describeFailure("elasticloadbalancing:DescribeTargetGroups", async () => {
-    for await (const page of paginateDescribeTargetGroups({ client: elb }, {}))
-      for (const tg of page.TargetGroups ?? []) if (tg.TargetGroupArn) tgVpc.set(tg.TargetGroupArn, tg.VpcId);
-  });
+  for await (const page of paginateDescribeTargetGroups({ client: elb }, {}))
+    for (const tg of page.TargetGroups ?? []) if (tg.TargetGroupArn) tgVpc.set(tg.TargetGroupArn, tg.VpcId);
   await collect(tgVpc, "target group");
 
   // `tag-key` is a documented filter of DescribeSecurityGroups.
-  await describeFailure("ec2:DescribeSecurityGroups", async () => {
+  {
     const pages = paginateDescribeSecurityGroups(
       { client: ec2 },
       { Filters: [{ Name: "tag-key", Values: [TAG_RUN_ID] }] },
@@ -143,14 +136,14 @@ async function findTagged(clients: AlbClients): Promise<Tagged[]> {
             tags: ec2Tags(sg.Tags),
             ...(sg.VpcId ? { vpcId: sg.VpcId } : {}),
           });
-  });
+  }
 
   // DescribeSecurityGroupRules documents only `group-id`, `security-group-rule-id` and
   // `tag:<key>` filters (API_DescribeSecurityGroupRules.html), not `tag-key`: the tagged
   // rules come from DescribeTags (filters `resource-type` and `key`, API_DescribeTags.html),
   // then their groups from DescribeSecurityGroupRules by rule ID.
   const ruleIds = new Set<string>();
-  await describeFailure("ec2:DescribeTags", async () => {
+  {
     const pages = paginateDescribeEc2Tags(
       { client: ec2 },
       {
@@ -161,9 +154,9 @@ async function findTagged(clients: AlbClients): Promise<Tagged[]> {
       },
     );
     for await (const page of pages) for (const t of page.Tags ?? []) if (t.ResourceId) ruleIds.add(t.ResourceId);
-  });
+  }
   for (const ids of chunks([...ruleIds], FILTER_VALUES_CHUNK)) {
-    await describeFailure("ec2:DescribeSecurityGroupRules", async () => {
+    {
       // A filter, not SecurityGroupRuleIds: a rule revoked meanwhile is simply absent.
       const pages = paginateDescribeSecurityGroupRules(
         { client: ec2 },
@@ -173,7 +166,7 @@ async function findTagged(clients: AlbClients): Promise<Tagged[]> {
         for (const r of page.SecurityGroupRules ?? [])
           if (r.SecurityGroupRuleId && r.GroupId && !r.IsEgress)
             found.push({ kind: "ingress rule", id: r.SecurityGroupRuleId, groupId: r.GroupId, tags: ec2Tags(r.Tags) });
-    });
+    }
   }
   // Rules inside the suite's own security groups go with those groups; only
   // the temporary rules in task security groups need revoking by themselves.

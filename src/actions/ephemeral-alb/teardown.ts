@@ -8,7 +8,7 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { describeFailure, errorMessage } from "../../lib/errors";
+import { awsErrorCode, errorMessage } from "../../lib/errors";
 import { done, type Look, notYet, WaiterState, waitFor } from "../../lib/wait";
 import { type AlbClients, isNotFound } from "./clients";
 import { deleteSecurityGroupConfirmed, findNewSecurityGroup, visibleBy } from "./delete-security-group";
@@ -110,9 +110,7 @@ export async function teardown(
   if (res.targetGroupArn) {
     const tg = res.targetGroupArn;
     try {
-      const health = await describeFailure("elasticloadbalancing:DescribeTargetHealth", () =>
-        elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg })),
-      );
+      const health = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }));
       const targets = (health.TargetHealthDescriptions ?? []).flatMap((d) =>
         d.Target?.Id ? [{ Id: d.Target.Id, Port: d.Target.Port }] : [],
       );
@@ -122,10 +120,7 @@ export async function teardown(
           `deregister ${targets.length} target(s)`,
           tg,
           `aws elbv2 deregister-targets --target-group-arn ${tg} --targets ${list} ${region}`,
-          () =>
-            describeFailure("elasticloadbalancing:DeregisterTargets", () =>
-              elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: targets })),
-            ),
+          () => elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: targets })),
         );
       }
     } catch (error) {
@@ -146,9 +141,7 @@ export async function teardown(
     const lb = res.loadBalancerArn;
     const listeners = new Set(res.listenerArns);
     try {
-      const out = await describeFailure("elasticloadbalancing:DescribeListeners", () =>
-        elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb })),
-      );
+      const out = await elb.send(new DescribeListenersCommand({ LoadBalancerArn: lb }));
       for (const l of out.Listeners ?? []) if (l.ListenerArn) listeners.add(l.ListenerArn);
     } catch (error) {
       if (!isNotFound(error)) {
@@ -157,18 +150,14 @@ export async function teardown(
     }
     for (const arn of listeners) {
       await attempt("delete listener", arn, `aws elbv2 delete-listener --listener-arn ${arn} ${region}`, () =>
-        describeFailure("elasticloadbalancing:DeleteListener", () =>
-          elb.send(new DeleteListenerCommand({ ListenerArn: arn })),
-        ),
+        elb.send(new DeleteListenerCommand({ ListenerArn: arn })),
       );
     }
 
     // 3. The load balancer, and wait until it is really gone.
     const command = `aws elbv2 delete-load-balancer --load-balancer-arn ${lb} ${region}`;
     const deleted = await attempt("delete load balancer", lb, command, () =>
-      describeFailure("elasticloadbalancing:DeleteLoadBalancer", () =>
-        elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb })),
-      ),
+      elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: lb })),
     );
     if (deleted) {
       try {
@@ -194,11 +183,7 @@ export async function teardown(
       `${rule.groupId} ${rule.ruleId}`,
       `aws ec2 revoke-security-group-ingress --group-id ${rule.groupId} --security-group-rule-ids ${rule.ruleId} ${region}`,
       () =>
-        describeFailure("ec2:RevokeSecurityGroupIngress", () =>
-          ec2.send(
-            new RevokeSecurityGroupIngressCommand({ GroupId: rule.groupId, SecurityGroupRuleIds: [rule.ruleId] }),
-          ),
-        ),
+        ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: rule.groupId, SecurityGroupRuleIds: [rule.ruleId] })),
     );
   }
 
@@ -267,9 +252,7 @@ export async function teardown(
     const tg = res.targetGroupArn;
     await attempt("delete target group", tg, `aws elbv2 delete-target-group --target-group-arn ${tg} ${region}`, () =>
       retryCode("ResourceInUse", loadBalancerGone ? 30_000 : 0, () =>
-        describeFailure("elasticloadbalancing:DeleteTargetGroup", () =>
-          elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg })),
-        ),
+        elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg })),
       ),
     );
   }
@@ -285,7 +268,7 @@ export async function teardown(
         try {
           return done(await fn());
         } catch (error) {
-          if ((error as { code?: string }).code !== code) throw error;
+          if (awsErrorCode(error) !== code) throw error;
           return notYet(code, error);
         }
       },
@@ -304,9 +287,7 @@ export async function teardown(
  */
 export async function loadBalancerDeleted(elb: AlbClients["elb"], arn: string): Promise<Look<true>> {
   try {
-    const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-      elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] })),
-    );
+    const out = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }));
     const codes = (out.LoadBalancers ?? []).map((l) => l.State?.Code ?? "unknown");
     return codes.length === 0 ? done(true) : notYet(`it still exists (${codes.join(", ")})`);
   } catch (error) {
@@ -317,8 +298,8 @@ export async function loadBalancerDeleted(elb: AlbClients["elb"], arn: string): 
 
 /** The load balancer's network interfaces (described `ELB app/<name>/<id>`) are gone. */
 export async function interfacesReleased(ec2: AlbClients["ec2"], description: string): Promise<Look<true>> {
-  const out = await describeFailure("ec2:DescribeNetworkInterfaces", () =>
-    ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "description", Values: [description] }] })),
+  const out = await ec2.send(
+    new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "description", Values: [description] }] }),
   );
   const n = out.NetworkInterfaces?.length ?? 0;
   return n === 0 ? done(true) : notYet(`${n} still attached`);

@@ -1,5 +1,5 @@
 import { paginateDescribeSecurityGroups, paginateDescribeSubnets, type Subnet } from "@aws-sdk/client-ec2";
-import { describeFailure, InputError } from "../../lib/errors";
+import { InputError } from "../../lib/errors";
 import type { AlbClients } from "./clients";
 import type { CreateInputs } from "./inputs";
 
@@ -16,13 +16,13 @@ import type { CreateInputs } from "./inputs";
 export async function validateNetwork(inputs: CreateInputs, clients: AlbClients): Promise<Subnet[]> {
   const region = inputs.region;
   const subnets: Subnet[] = [];
-  await describeFailure("ec2:DescribeSubnets", async () => {
+  {
     const pages = paginateDescribeSubnets(
       { client: clients.ec2 },
       { Filters: [{ Name: "subnet-id", Values: inputs.subnetIds }] },
     );
     for await (const page of pages) subnets.push(...(page.Subnets ?? []));
-  });
+  }
   const missing = inputs.subnetIds.filter((id) => !subnets.some((s) => s.SubnetId === id));
   if (missing.length > 0) {
     throw new InputError(
@@ -62,15 +62,12 @@ export async function validateNetwork(inputs: CreateInputs, clients: AlbClients)
 
   const taskSg = inputs.taskSecurityGroupId;
   if (taskSg) {
-    const groups = await describeFailure("ec2:DescribeSecurityGroups", async () => {
-      const found = [];
-      const pages = paginateDescribeSecurityGroups(
-        { client: clients.ec2 },
-        { Filters: [{ Name: "group-id", Values: [taskSg] }] },
-      );
-      for await (const page of pages) found.push(...(page.SecurityGroups ?? []));
-      return found;
-    });
+    const groups = [];
+    const pages = paginateDescribeSecurityGroups(
+      { client: clients.ec2 },
+      { Filters: [{ Name: "group-id", Values: [taskSg] }] },
+    );
+    for await (const page of pages) groups.push(...(page.SecurityGroups ?? []));
     const group = groups[0];
     if (!group) {
       throw new InputError(

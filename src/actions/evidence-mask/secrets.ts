@@ -1,7 +1,7 @@
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { awsClientConfig } from "../../lib/aws";
-import { describeFailure, errorMessage } from "../../lib/errors";
+import { awsClientConfig, withOperationNames } from "../../lib/aws";
+import { awsException, errorMessage, operationError } from "../../lib/errors";
 import { isMaskable, MIN_MASKABLE_LENGTH, PUBLIC_SECRET_KEYS, secretFields } from "../../lib/secret-policy";
 
 /** What Secrets Manager returned for one secret ID: never logged. */
@@ -67,12 +67,13 @@ export async function fetchSecrets(
 ): Promise<FetchedSecret[]> {
   // Loaded only when there are secret IDs: a step that masks without them does not carry the client in memory.
   const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
-  const client = given ?? new SecretsManagerClient({ ...awsClientConfig({ region }) });
+  const client = given ?? withOperationNames(new SecretsManagerClient(awsClientConfig({ region })));
   const out: FetchedSecret[] = [];
   for (const id of ids) {
-    const res = await describeFailure(`secretsmanager:GetSecretValue (${id})`, () =>
-      client.send(new GetSecretValueCommand({ SecretId: id })),
-    );
+    const res = await client.send(new GetSecretValueCommand({ SecretId: id })).catch((error: unknown) => {
+      // Named again from the SDK's error, with the secret: a NotFound answer does not say which one.
+      throw operationError(`secretsmanager:GetSecretValue (${id})`, awsException(error) ?? error);
+    });
     out.push({
       id,
       ...(res.SecretString !== undefined ? { secretString: res.SecretString } : {}),
@@ -90,7 +91,7 @@ export type CallerAccount = { account: string } | { account: undefined; reason: 
  */
 export async function callerAccount(
   region: string,
-  client: STSClient = new STSClient({ ...awsClientConfig({ region, maxAttempts: 2 }) }),
+  client: STSClient = withOperationNames(new STSClient(awsClientConfig({ region, maxAttempts: 2 }))),
 ): Promise<CallerAccount> {
   try {
     const out = await client.send(new GetCallerIdentityCommand({}));

@@ -1,5 +1,6 @@
 // Which log group (and streams) hold the app's lines: the input, or the service's task definition as ECS uses it.
-import { awsErrorCode, errorMessage, OperationFailed } from "../../lib/errors";
+import { ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
+import { awsException, errorMessage, isAccessDenied } from "../../lib/errors";
 import type { LogSettings } from "./log-inputs";
 import type { ContainerDefinition, LogsApi } from "./logs-api";
 
@@ -84,8 +85,7 @@ export async function resolveLogTarget(
     await api.filterLogEvents({ logGroupName: target.group, startTime: now, endTime: now, limit: 1 }, 1);
     return target;
   } catch (error) {
-    const code = awsErrorCode(error) ?? (error instanceof OperationFailed ? error.code : undefined);
-    if (code === "ResourceNotFoundException") {
+    if (awsException(error) instanceof ResourceNotFoundException) {
       const group = target && "group" in target ? target : undefined;
       const where = group
         ? `log group '${group.group}'${group.source === "input" ? "" : ` (from ${group.source})`}`
@@ -95,7 +95,7 @@ export async function resolveLogTarget(
         message: `${where} does not exist in ${settings.region} (ResourceNotFoundException). Create it, or point 'log-group' at the group the app logs to (the task definition's awslogs-group).`,
       };
     }
-    if (error instanceof OperationFailed && error.accessDenied) return { message: errorMessage(error) };
+    if (isAccessDenied(error)) return { message: errorMessage(error) };
     return { input: settings.group !== undefined ? "log-group" : "service", message: errorMessage(error) };
   }
 }

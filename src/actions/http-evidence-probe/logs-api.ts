@@ -11,8 +11,7 @@ import {
   DescribeTaskDefinitionCommand,
   ECSClient,
 } from "@aws-sdk/client-ecs";
-import { awsClientConfig } from "../../lib/aws";
-import { describeFailure, operationError } from "../../lib/errors";
+import { awsClientConfig, withOperationNames } from "../../lib/aws";
 
 export type { ContainerDefinition, FilteredLogEvent, FilterLogEventsCommandInput };
 
@@ -29,34 +28,26 @@ export function awsLogsApi(
   region: string,
   overrides: { endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
 ): LogsApi {
-  const logs = new CloudWatchLogsClient({ ...awsClientConfig({ region }), ...overrides });
-  const ecs = new ECSClient({ ...awsClientConfig({ region }), ...overrides });
+  const logs = withOperationNames(new CloudWatchLogsClient({ ...awsClientConfig({ region }), ...overrides }));
+  const ecs = withOperationNames(new ECSClient({ ...awsClientConfig({ region }), ...overrides }));
   return {
     async filterLogEvents(input, maxPages) {
       const events: FilteredLogEvent[] = [];
-      try {
-        let pages = 0;
-        // A page may be partial or empty while a nextToken remains (FilterLogEvents API reference).
-        for await (const page of paginateFilterLogEvents({ client: logs }, input)) {
-          events.push(...(page.events ?? []));
-          if (++pages >= maxPages) break;
-        }
-      } catch (error) {
-        throw operationError("logs:FilterLogEvents", error);
+      let pages = 0;
+      // A page may be partial or empty while a nextToken remains (FilterLogEvents API reference).
+      for await (const page of paginateFilterLogEvents({ client: logs }, input)) {
+        events.push(...(page.events ?? []));
+        if (++pages >= maxPages) break;
       }
       return events;
     },
     async serviceTaskDefinition(cluster, service) {
-      const out = await describeFailure("ecs:DescribeServices", () =>
-        ecs.send(new DescribeServicesCommand({ cluster, services: [service] })),
-      );
+      const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
       const found = out.services?.find((s) => s.status !== "INACTIVE");
       return found?.taskDefinition;
     },
     async taskDefinition(arn) {
-      const out = await describeFailure("ecs:DescribeTaskDefinition", () =>
-        ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })),
-      );
+      const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
       const td = out.taskDefinition;
       return { family: td?.family ?? "", revision: td?.revision ?? 0, containers: td?.containerDefinitions ?? [] };
     },

@@ -6,14 +6,24 @@
  * GetCallerIdentity (the account, when no ARN names it). Retries are the
  * clients' own retry strategy (src/lib/aws.ts); nothing retries on top.
  */
-import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
-import { GetRoleCommand, type IAMClient } from "@aws-sdk/client-iam";
-import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  ClientException,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  InvalidParameterException,
+  type TaskDefinition,
+} from "@aws-sdk/client-ecs";
+import { GetRoleCommand, type IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
+import {
+  DescribeSecretCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { paginateDescribeParameters, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { awsClientConfig } from "../../lib/aws";
-import { awsErrorCode, ConfigurationError, describeFailure, OperationFailed } from "../../lib/errors";
+import { awsClientConfig, withOperationNames } from "../../lib/aws";
+import { awsException, ConfigurationError } from "../../lib/errors";
 
 export interface SecretInfo {
   arn: string;
@@ -51,9 +61,6 @@ export interface Lookups {
   callerAccount(): Promise<string>;
 }
 
-/** describeFailure wraps errors in OperationFailed, which keeps the AWS code. */
-const codeOf = (error: unknown) => (error instanceof OperationFailed ? error.code : awsErrorCode(error));
-
 export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
   const perRegion = <C>(make: (region: string) => C) => {
     const cache = new Map<string, C>();
@@ -66,17 +73,15 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
       return client;
     };
   };
-  const secrets = perRegion((region) => new SecretsManagerClient(awsClientConfig({ region })));
-  const ssm = perRegion((region) => new SSMClient(awsClientConfig({ region })));
-  const ecs = perRegion((region) => new ECSClient(awsClientConfig({ region })));
-  const kms = perRegion((region) => new KMSClient(awsClientConfig({ region })));
+  const secrets = perRegion((region) => withOperationNames(new SecretsManagerClient(awsClientConfig({ region }))));
+  const ssm = perRegion((region) => withOperationNames(new SSMClient(awsClientConfig({ region }))));
+  const ecs = perRegion((region) => withOperationNames(new ECSClient(awsClientConfig({ region }))));
+  const kms = perRegion((region) => withOperationNames(new KMSClient(awsClientConfig({ region }))));
 
   return {
     async describeSecret(id, region) {
       try {
-        const out = await describeFailure("secretsmanager:DescribeSecret", () =>
-          secrets(region).send(new DescribeSecretCommand({ SecretId: id })),
-        );
+        const out = await secrets(region).send(new DescribeSecretCommand({ SecretId: id }));
         if (!out.ARN) return undefined;
         return {
           arn: out.ARN,
@@ -85,7 +90,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
           ...(out.VersionIdsToStages ? { versions: out.VersionIdsToStages } : {}),
         };
       } catch (error) {
-        if (codeOf(error) === "ResourceNotFoundException") return undefined;
+        if (awsException(error) instanceof ResourceNotFoundException) return undefined;
         throw error;
       }
     },
@@ -95,7 +100,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
       // The Name filter takes at most 50 values per call.
       for (let i = 0; i < names.length; i += 50) {
         const batch = names.slice(i, i + 50);
-        await describeFailure("ssm:DescribeParameters", async () => {
+        {
           const pages = paginateDescribeParameters(
             { client: ssm(region), pageSize: 50 },
             { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: batch }] },
@@ -111,7 +116,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
               });
             }
           }
-        });
+        }
       }
       return found;
     },
@@ -120,7 +125,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
       // GetRole takes the name only: the ARN's path is not part of it.
       const name = arnOrName.split("/").pop() ?? arnOrName;
       try {
-        const out = await describeFailure("iam:GetRole", () => iam.send(new GetRoleCommand({ RoleName: name })));
+        const out = await iam.send(new GetRoleCommand({ RoleName: name }));
         const raw = out.Role?.AssumeRolePolicyDocument ?? "{}";
         let trustPolicy: unknown;
         try {
@@ -130,7 +135,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
         }
         return { exists: true, arn: out.Role?.Arn ?? arnOrName, trustPolicy };
       } catch (error) {
-        if (codeOf(error) === "NoSuchEntity") return { exists: false };
+        if (awsException(error) instanceof NoSuchEntityException) return { exists: false };
         throw error;
       }
     },
@@ -138,14 +143,12 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
     async describeTaskDefinition(id) {
       const region = /^arn:/.test(id) ? (id.split(":")[3] ?? defaultRegion) : defaultRegion;
       try {
-        const out = await describeFailure("ecs:DescribeTaskDefinition", () =>
-          ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition: id })),
-        );
+        const out = await ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition: id }));
         if (!out.taskDefinition) throw new ConfigurationError(`ECS returned no task definition for '${id}'.`);
         return out.taskDefinition;
       } catch (error) {
-        const code = codeOf(error);
-        if (code === "ClientException" || code === "InvalidParameterException") {
+        const cause = awsException(error);
+        if (cause instanceof ClientException || cause instanceof InvalidParameterException) {
           throw new ConfigurationError(
             `Task definition '${id}' could not be read: ${(error as Error).message} Check the family name and revision, and the region (${region}).`,
           );
@@ -156,21 +159,19 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
 
     async describeKey(keyId, region) {
       try {
-        const out = await describeFailure("kms:DescribeKey", () =>
-          kms(region).send(new DescribeKeyCommand({ KeyId: keyId })),
-        );
+        const out = await kms(region).send(new DescribeKeyCommand({ KeyId: keyId }));
         const key = out.KeyMetadata;
         return key?.Arn ? { arn: key.Arn, manager: key.KeyManager ?? "CUSTOMER" } : undefined;
       } catch (error) {
-        if (codeOf(error) === "NotFoundException") return undefined;
+        if (awsException(error) instanceof NotFoundException) return undefined;
         throw error;
       }
     },
 
     async callerAccount() {
-      const sts = new STSClient(awsClientConfig({ region: defaultRegion }));
+      const sts = withOperationNames(new STSClient(awsClientConfig({ region: defaultRegion })));
       try {
-        const out = await describeFailure("sts:GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})));
+        const out = await sts.send(new GetCallerIdentityCommand({}));
         return out.Account ?? "";
       } finally {
         sts.destroy();

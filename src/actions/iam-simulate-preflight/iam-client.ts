@@ -7,11 +7,11 @@
  * of one logical call).
  */
 import { IAMClient } from "@aws-sdk/client-iam";
-import { awsClientConfig } from "../../lib/aws";
+import { awsClientConfig, withOperationNames } from "../../lib/aws";
 
 export const IAM_MAX_ATTEMPTS = 15;
 
 export function preflightIamClient(region: string, env: NodeJS.ProcessEnv = process.env): IAMClient {
   const maxAttempts = Number(env.AWS_MAX_ATTEMPTS) || IAM_MAX_ATTEMPTS;
-  return new IAMClient(awsClientConfig({ region, env, maxAttempts }));
+  return withOperationNames(new IAMClient(awsClientConfig({ region, env, maxAttempts })));
 }

@@ -11,6 +11,7 @@ import {
   type EvaluationResult,
   type IAMClient,
   type IAMPaginationConfiguration,
+  NoSuchEntityException,
   paginateSimulateCustomPolicy,
   paginateSimulatePrincipalPolicy,
   type SimulatePrincipalPolicyCommandInput,
@@ -18,7 +19,7 @@ import {
   type Statement,
 } from "@aws-sdk/client-iam";
 import { chunks } from "../../lib/chunks";
-import { awsErrorCode, operationError } from "../../lib/errors";
+import { awsException } from "../../lib/errors";
 import { type Check, type ContextValue, type Decision, type MatchedStatement, type Row, verdictOf } from "./checks";
 
 export const MAX_RESOURCES_PER_CALL = 20;
@@ -42,8 +43,8 @@ type PageOf<O extends SimulationOperation> =
  * Every page of one SimulatePrincipalPolicy or SimulateCustomPolicy request:
  * the SDK's paginator follows `Marker` while `IsTruncated`
  * (https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulateCustomPolicy.html).
- * Errors name the operation; NoSuchEntity keeps its code (simulateChecks
- * turns it into "principal does not exist").
+ * Errors name the operation (the client's middleware, src/lib/aws.ts);
+ * simulateChecks turns NoSuchEntity into "principal does not exist".
  */
 export async function* simulationPages<O extends SimulationOperation>(
   iam: IAMClient,
@@ -53,12 +54,7 @@ export async function* simulationPages<O extends SimulationOperation>(
 ): AsyncGenerator<PageOf<O>> {
   const config: IAMPaginationConfiguration = { client: iam, ...(pageSize ? { pageSize } : {}) };
   const paginate = PAGINATORS[operation] as (c: IAMPaginationConfiguration, i: InputOf<O>) => AsyncIterable<PageOf<O>>;
-  try {
-    yield* paginate(config, input);
-  } catch (error) {
-    if (awsErrorCode(error) === "NoSuchEntity") throw error;
-    throw operationError(`iam:${operation}`, error);
-  }
+  yield* paginate(config, input);
 }
 
 export function iamSimulator(iam: IAMClient): Simulator {
@@ -214,7 +210,7 @@ export async function simulateChecks(
         }
       }
     } catch (error) {
-      if (awsErrorCode(error) !== "NoSuchEntity") throw error;
+      if (!(awsException(error) instanceof NoSuchEntityException)) throw error;
       requests++;
       missing.add(call.principal);
     }

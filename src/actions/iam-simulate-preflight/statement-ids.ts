@@ -14,7 +14,7 @@ import {
   paginateListAttachedRolePolicies,
 } from "@aws-sdk/client-iam";
 import { jsonValuePositions, type TextPosition } from "../../lib/annotations";
-import { describeFailure, errorMessage } from "../../lib/errors";
+import { errorMessage } from "../../lib/errors";
 import type { MatchedStatement, Row } from "./checks";
 
 /** Reads the text of a policy a matched statement came from; undefined when it cannot be found. */
@@ -37,28 +37,24 @@ export function iamPolicyReader(iam: IAMClient): PolicyReader {
   const attachedPolicies = (role: string) => {
     let p = attached.get(role);
     if (!p) {
-      p = describeFailure("iam:ListAttachedRolePolicies", async () => {
+      p = (async () => {
         const byName = new Map<string, string>();
         for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: role })) {
           for (const a of page.AttachedPolicies ?? [])
             if (a.PolicyName && a.PolicyArn) byName.set(a.PolicyName, a.PolicyArn);
         }
         return byName;
-      });
+      })();
       attached.set(role, p);
     }
     return p;
   };
 
   const managed = async (policyArn: string) => {
-    const policy = await describeFailure("iam:GetPolicy", () =>
-      iam.send(new GetPolicyCommand({ PolicyArn: policyArn })),
-    );
+    const policy = await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
     const version = policy.Policy?.DefaultVersionId;
     if (!version) return undefined;
-    const out = await describeFailure("iam:GetPolicyVersion", () =>
-      iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: version })),
-    );
+    const out = await iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: version }));
     return decode(out.PolicyVersion?.Document);
   };
 
@@ -69,9 +65,7 @@ export function iamPolicyReader(iam: IAMClient): PolicyReader {
       const role = roleName(roleArn);
       p = (async () => {
         if (statement.policyType === "role") {
-          const out = await describeFailure("iam:GetRolePolicy", () =>
-            iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: statement.policy })),
-          );
+          const out = await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: statement.policy }));
           return decode(out.PolicyDocument);
         }
         if (statement.policyType === "aws-managed" || statement.policyType === "user-managed") {

@@ -2,12 +2,12 @@ import {
   DeregisterTargetsCommand,
   DescribeTargetGroupsCommand,
   type ElasticLoadBalancingV2Client,
+  InvalidTargetException,
+  TargetGroupNotFoundException,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsErrorCode, describeFailure, errorMessage, isAccessDenied, OperationFailed } from "../../lib/errors";
+import { awsErrorCode, awsException, errorMessage, isAccessDenied } from "../../lib/errors";
 import type { ActionDeps } from "../../lib/run-action";
 import { type RegisteredState, STATE_KEY } from "./run";
-
-const GONE = new Set(["TargetGroupNotFound", "InvalidTarget"]);
 
 export interface PostDeps extends ActionDeps {
   elb: (region: string) => ElasticLoadBalancingV2Client;
@@ -30,15 +30,14 @@ export async function deregisterFromState(deps: PostDeps): Promise<{ failure?: s
     return {};
   }
   try {
-    await describeFailure("elasticloadbalancing:DeregisterTargets", () =>
-      elb(state.region).send(
-        new DeregisterTargetsCommand({ TargetGroupArn: state.targetGroupArn, Targets: state.targets }),
-      ),
+    await elb(state.region).send(
+      new DeregisterTargetsCommand({ TargetGroupArn: state.targetGroupArn, Targets: state.targets }),
     );
     log.info(`Deregistered ${state.targets.map((t) => `${t.Id}:${t.Port}`).join(", ")}.`);
   } catch (error) {
-    const code = awsErrorCode(error) ?? (error as { code?: string }).code;
-    if (code && GONE.has(code)) {
+    const gone = awsException(error);
+    if (gone instanceof TargetGroupNotFoundException || gone instanceof InvalidTargetException) {
+      const code = awsErrorCode(error);
       log.info(`The targets are already gone (${code}).`);
       return {};
     }
@@ -62,10 +61,8 @@ async function targetGroupGone(elb: ElasticLoadBalancingV2Client, arn: string): 
     await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }));
     return false;
   } catch (error) {
-    return awsErrorCode(error) === "TargetGroupNotFound";
+    return awsException(error) instanceof TargetGroupNotFoundException;
   }
 }
 
-function denied(error: unknown): boolean {
-  return error instanceof OperationFailed ? error.accessDenied : isAccessDenied(error);
-}
+const denied = isAccessDenied;

@@ -1,11 +1,12 @@
 import {
+  ClusterNotFoundException,
   DescribeServicesCommand,
   DescribeTasksCommand,
   type ECSClient,
   paginateListTasks,
   type Task,
 } from "@aws-sdk/client-ecs";
-import { awsErrorCode, describeFailure, InputError } from "../../lib/errors";
+import { awsException, InputError } from "../../lib/errors";
 import { taskDefinitionPort } from "../../lib/task-port";
 import type { Inputs } from "./inputs";
 
@@ -37,10 +38,7 @@ export interface Discovery {
 const DESCRIBE_CHUNK = 100;
 
 function clusterError(inputs: Inputs, error: unknown): never {
-  if (
-    awsErrorCode(error) === "ClusterNotFoundException" ||
-    (error as { code?: string }).code === "ClusterNotFoundException"
-  ) {
+  if (awsException(error) instanceof ClusterNotFoundException) {
     throw new InputError(
       "cluster",
       `cluster '${inputs.cluster}' was not found in ${inputs.region}.`,
@@ -64,9 +62,7 @@ export function taskIp(task: Task): string | undefined {
 async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): Promise<Task[]> {
   const tasks: Task[] = [];
   for (let i = 0; i < arns.length; i += DESCRIBE_CHUNK) {
-    const out = await describeFailure("ecs:DescribeTasks", () =>
-      ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + DESCRIBE_CHUNK) })),
-    );
+    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + DESCRIBE_CHUNK) }));
     tasks.push(...(out.tasks ?? []));
   }
   return tasks;
@@ -88,8 +84,8 @@ export async function findRunningTasks(
   let arns: string[] = inputs.taskArns;
   try {
     if (inputs.service !== undefined) {
-      const svc = await describeFailure("ecs:DescribeServices", () =>
-        ecs.send(new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.service as string] })),
+      const svc = await ecs.send(
+        new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.service as string] }),
       );
       const service = svc.services?.[0];
       if (!service || service.status === "INACTIVE") {
@@ -101,13 +97,13 @@ export async function findRunningTasks(
       }
       primaryDeploymentId = service.deployments?.find((d) => d.status === "PRIMARY")?.id;
       arns = [];
-      await describeFailure("ecs:ListTasks", async () => {
+      {
         const pages = paginateListTasks(
           { client: ecs },
           { cluster: inputs.cluster, serviceName: inputs.service, desiredStatus: "RUNNING" },
         );
         for await (const page of pages) arns.push(...(page.taskArns ?? []));
-      });
+      }
     }
     const tasks = arns.length > 0 ? await describeTasks(ecs, inputs.cluster, arns) : [];
     return { discovery: await selectTargets(ecs, inputs, tasks, primaryDeploymentId), tasks };

@@ -12,7 +12,7 @@ import {
   type TargetGroup,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { describeFailure, errorMessage } from "../../lib/errors";
+import { errorMessage } from "../../lib/errors";
 import type { TaskTarget } from "./discover";
 
 export interface NetworkClients {
@@ -110,9 +110,7 @@ export interface SecurityGroupVerdict {
 export async function loadBalancersOf(clients: NetworkClients, tg: TargetGroup): Promise<LoadBalancer[]> {
   const arns = tg.LoadBalancerArns ?? [];
   if (arns.length === 0) return [];
-  const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-    clients.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns })),
-  );
+  const out = await clients.elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns }));
   return out.LoadBalancers ?? [];
 }
 
@@ -133,10 +131,8 @@ export async function checkSecurityGroups(
     verdict.albGroups = [...new Set(lbs.flatMap((lb) => lb.SecurityGroups ?? []))];
     const eniIds = targets.flatMap((t) => (t.networkInterfaceId ? [t.networkInterfaceId] : []));
     if (eniIds.length > 0) {
-      const enis = await describeFailure("ec2:DescribeNetworkInterfaces", () =>
-        clients.ec2.send(
-          new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [...new Set(eniIds)].slice(0, 200) }),
-        ),
+      const enis = await clients.ec2.send(
+        new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [...new Set(eniIds)].slice(0, 200) }),
       );
       verdict.taskGroups = [
         ...new Set(
@@ -150,18 +146,14 @@ export async function checkSecurityGroups(
       verdict.line = "Security groups: could not tell which groups the tasks or the load balancer use.";
       return verdict;
     }
-    const groups = await describeFailure("ec2:DescribeSecurityGroups", () =>
-      clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: verdict.taskGroups })),
-    );
+    const groups = await clients.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: verdict.taskGroups }));
     const permissions = (groups.SecurityGroups ?? []).flatMap((g) => g.IpPermissions ?? []);
     const subnetIds = [
       ...new Set(lbs.flatMap((lb) => (lb.AvailabilityZones ?? []).flatMap((z) => (z.SubnetId ? [z.SubnetId] : [])))),
     ];
     let cidrs: string[] | undefined;
     if (subnetIds.length > 0) {
-      const subnets = await describeFailure("ec2:DescribeSubnets", () =>
-        clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds })),
-      );
+      const subnets = await clients.ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }));
       cidrs = (subnets.Subnets ?? []).flatMap((s) => (s.CidrBlock ? [s.CidrBlock] : []));
     }
     const result = admits(permissions, verdict.albGroups, port, cidrs);

@@ -6,9 +6,10 @@ import {
   type ElasticLoadBalancingV2Client,
   RegisterTargetsCommand,
   type TargetGroup,
+  TargetGroupNotFoundException,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, InputError } from "../../lib/errors";
+import { awsException, ConfigurationError, errorMessage, InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { keptTargetGroups } from "../../lib/kept";
 import type { ActionDeps, ActionResult } from "../../lib/run-action";
@@ -42,15 +43,12 @@ export interface Deps extends ActionDeps {
 
 async function describeTargetGroup(elb: ElasticLoadBalancingV2Client, arn: string): Promise<TargetGroup> {
   try {
-    const out = await describeFailure("elasticloadbalancing:DescribeTargetGroups", () =>
-      elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] })),
-    );
+    const out = await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] }));
     const tg = out.TargetGroups?.[0];
     if (!tg) throw new InputError("target-group-arn", `target group ${arn} was not found.`);
     return tg;
   } catch (error) {
-    const code = awsErrorCode(error) ?? (error as { code?: string }).code;
-    if (code === "TargetGroupNotFound") {
+    if (awsException(error) instanceof TargetGroupNotFoundException) {
       throw new InputError(
         "target-group-arn",
         `target group ${arn} was not found.`,
@@ -82,9 +80,7 @@ function portsAgree(tg: TargetGroup, targets: TaskTarget[], inputs: Inputs): voi
 }
 
 async function loadBalancerStates(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<LoadBalancerStatus[]> {
-  const out = await describeFailure("elasticloadbalancing:DescribeLoadBalancers", () =>
-    elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns })),
-  );
+  const out = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns }));
   return (out.LoadBalancers ?? []).map((lb) => ({
     name: lb.LoadBalancerName ?? lb.LoadBalancerArn ?? "?",
     code: lb.State?.Code ?? "unknown",
@@ -158,9 +154,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
     kept,
   };
   deps.state.save(STATE_KEY, saved);
-  await describeFailure("elasticloadbalancing:RegisterTargets", () =>
-    elb.send(new RegisterTargetsCommand({ TargetGroupArn: inputs.targetGroupArn, Targets: request })),
-  );
+  await elb.send(new RegisterTargetsCommand({ TargetGroupArn: inputs.targetGroupArn, Targets: request }));
   log.info(`Registered ${request.map((r) => `${r.Id}:${r.Port}`).join(", ")} in ${tg.TargetGroupName}.`);
 
   const outputsFor = (healthy: boolean, health: TargetHealthDescription[]) => {

@@ -3,7 +3,6 @@ import {
   type ElasticLoadBalancingV2Client,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { describeFailure } from "../../lib/errors";
 import { done, hopeless, type Look, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { StoppedTask } from "./diagnose";
 import type { TaskTarget } from "./discover";
@@ -100,9 +99,7 @@ export async function waitUntilHealthy(
   const started = Date.now();
   let provisioning = "";
   const describe = async () => {
-    const out = await describeFailure("elasticloadbalancing:DescribeTargetHealth", () =>
-      elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: request })),
-    );
+    const out = await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn, Targets: request }));
     return out.TargetHealthDescriptions ?? [];
   };
   const allHealthy = (h: TargetHealthDescription[]) =>

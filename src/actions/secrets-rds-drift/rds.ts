@@ -1,6 +1,8 @@
 import {
   type DBCluster,
+  DBClusterNotFoundFault,
   type DBInstance,
+  DBInstanceNotFoundFault,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   type Parameter,
@@ -10,7 +12,7 @@ import {
   paginateDescribeDBParameters,
   type RDSClient,
 } from "@aws-sdk/client-rds";
-import { awsErrorCode, ConfigurationError, describeFailure, errorMessage, operationError } from "../../lib/errors";
+import { awsErrorCode, awsException, ConfigurationError, errorMessage } from "../../lib/errors";
 
 export interface DbEndpoint {
   address: string;
@@ -45,11 +47,6 @@ export type TargetSource =
 
 /** MaxRecords of every Describe* page (RDS allows 20 to 100). */
 const PAGE_SIZE = 100;
-
-function notFound(error: unknown, what: RegExp): boolean {
-  const code = awsErrorCode(error) ?? (error as { name?: string } | null)?.name ?? "";
-  return what.test(code);
-}
 
 export function normalizeHost(host: string): string {
   return host.trim().toLowerCase().replace(/\.$/, "");
@@ -108,7 +105,7 @@ export async function describeInstance(rds: RDSClient, identifier: string, sourc
     const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
     db = out.DBInstances?.[0];
   } catch (error) {
-    if (!notFound(error, /DBInstanceNotFound/)) throw operationError("rds:DescribeDBInstances", error);
+    if (!(awsException(error) instanceof DBInstanceNotFoundFault)) throw error;
   }
   if (!db) {
     throw new ConfigurationError(
@@ -130,7 +127,7 @@ export async function describeCluster(rds: RDSClient, identifier: string, source
     const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
     db = out.DBClusters?.[0];
   } catch (error) {
-    if (!notFound(error, /DBClusterNotFound/)) throw operationError("rds:DescribeDBClusters", error);
+    if (!(awsException(error) instanceof DBClusterNotFoundFault)) throw error;
   }
   if (!db) {
     throw new ConfigurationError(
@@ -144,7 +141,7 @@ export async function describeCluster(rds: RDSClient, identifier: string, source
 export async function findTargetByHost(rds: RDSClient, host: string): Promise<DbTarget | undefined> {
   const wanted = normalizeHost(host);
   const paging = { client: rds, pageSize: PAGE_SIZE };
-  const hit = await describeFailure("rds:DescribeDBInstances", async () => {
+  const hit = await (async () => {
     for await (const page of paginateDescribeDBInstances(paging, {})) {
       const found = (page.DBInstances ?? []).find(
         (db) => db.Endpoint?.Address && normalizeHost(db.Endpoint.Address) === wanted,
@@ -152,12 +149,12 @@ export async function findTargetByHost(rds: RDSClient, host: string): Promise<Db
       if (found) return found;
     }
     return undefined;
-  });
+  })();
   if (hit)
     return hit.DBClusterIdentifier
       ? describeInstance(rds, hit.DBInstanceIdentifier ?? "", "endpoint equal to the secret's host")
       : instanceTarget(hit);
-  const cluster = await describeFailure("rds:DescribeDBClusters", async () => {
+  const cluster = await (async () => {
     for await (const page of paginateDescribeDBClusters(paging, {})) {
       const found = (page.DBClusters ?? []).find((db) =>
         [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted),
@@ -165,7 +162,7 @@ export async function findTargetByHost(rds: RDSClient, host: string): Promise<Db
       if (found) return found;
     }
     return undefined;
-  });
+  })();
   return cluster ? clusterTarget(cluster) : undefined;
 }
 
@@ -212,12 +209,12 @@ export async function readForceSsl(rds: RDSClient, target: DbTarget): Promise<Fo
       for (const p of page.Parameters ?? [])
         if (p.ParameterName && TLS_PARAMETERS.includes(p.ParameterName)) found.set(p.ParameterName, p);
   } catch (error) {
-    if (!unsupported(error)) throw operationError(operation, error);
+    if (!unsupported(error)) throw error;
     return {
       parameterGroup: group.name,
       parameterGroupKind: group.kind,
       required: false,
-      note: `${operation} is not available here (${errorMessage(error)}); whether TLS is forced is unknown`,
+      note: `${operation} is not available here (${errorMessage(awsException(error) ?? error)}); whether TLS is forced is unknown`,
     };
   }
   const base = { parameterGroup: group.name, parameterGroupKind: group.kind };

@@ -1,9 +1,11 @@
 import {
+  DecryptionFailure,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ResourceNotFoundException,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { awsErrorCode, InputError, operationError } from "../../lib/errors";
+import { awsException, InputError, operationError } from "../../lib/errors";
 import { logMaskPieces, logMaskValues } from "../../lib/secret-policy";
 import { type KeyMap, parseSecretString, type SecretContents, sensitiveValues } from "./secret";
 
@@ -42,17 +44,18 @@ export async function readSecretInUse(
   setSecret: (value: string) => void,
 ): Promise<SecretInUse> {
   const describe = await client.send(new DescribeSecretCommand({ SecretId: secretId })).catch((error) => {
-    if (awsErrorCode(error) === "ResourceNotFoundException") throw notFound(secretId, region);
-    throw operationError("secretsmanager:DescribeSecret", error);
+    if (awsException(error) instanceof ResourceNotFoundException) throw notFound(secretId, region);
+    throw error;
   });
   const arn = describe.ARN ?? secretId;
   const value = await client.send(new GetSecretValueCommand({ SecretId: arn })).catch((error) => {
-    const code = awsErrorCode(error);
-    if (code === "ResourceNotFoundException") throw notFound(secretId, region);
-    if (code === "DecryptionFailure" || /kms/i.test(String((error as Error).message))) {
-      throw operationError("secretsmanager:GetSecretValue (kms:Decrypt on the secret's customer-managed key)", error);
+    const cause = awsException(error);
+    if (cause instanceof ResourceNotFoundException) throw notFound(secretId, region);
+    if (cause instanceof DecryptionFailure || /kms/i.test(String(cause?.message))) {
+      // Named again, from the SDK's error: the permission to grant is on the key.
+      throw operationError("secretsmanager:GetSecretValue (kms:Decrypt on the secret's customer-managed key)", cause);
     }
-    throw operationError("secretsmanager:GetSecretValue", error);
+    throw error;
   });
   if (value.SecretString === undefined) {
     throw new InputError(

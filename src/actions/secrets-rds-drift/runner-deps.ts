@@ -1,7 +1,7 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { awsClientConfig } from "../../lib/aws";
+import { awsClientConfig, withOperationNames } from "../../lib/aws";
 import { errorMessage } from "../../lib/errors";
 import { publishReport, writeJobSummary } from "../../lib/pr-comment";
 import { escapeText } from "../../lib/report-markdown";
@@ -15,9 +15,9 @@ export function actionDeps(inputs: DriftInputs, seam: ActionDeps, env: NodeJS.Pr
   const config = awsClientConfig({ region: inputs.region });
   return {
     ...seam,
-    secrets: new SecretsManagerClient(config),
-    rds: new RDSClient(config),
-    ecs: () => new ECSClient(config),
+    secrets: withOperationNames(new SecretsManagerClient(config)),
+    rds: withOperationNames(new RDSClient(config)),
+    ecs: () => withOperationNames(new ECSClient(config)),
     login: pgLogin,
     publish: (markdown, key) =>
       publishReport({

@@ -1,6 +1,6 @@
 import { relative, resolve, sep } from "node:path";
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
-import { ConfigurationError, describeFailure, InputError } from "../../lib/errors";
+import { ConfigurationError, InputError } from "../../lib/errors";
 import { isPlainObject } from "../../lib/inputs";
 import { readJsonFile } from "../../lib/json-file";
 import { entryExists, isInside, type PathRoots, resolveInputPath } from "../../lib/paths";
@@ -47,14 +47,14 @@ export function readTaskDefinitionFile(path: string, display: string, input = "t
 
 export async function loadTaskDefinition(ref: TaskDefinitionRef, ecs: () => ECSClient): Promise<LoadedTaskDefinition> {
   if (ref.kind === "file") return readTaskDefinitionFile(ref.path, ref.display);
-  const out = await describeFailure("ecs:DescribeTaskDefinition", () =>
-    ecs().send(new DescribeTaskDefinitionCommand({ taskDefinition: ref.id })),
-  ).catch((error) => {
-    if (/ClientException|not ?found|Unable to describe/i.test(String(error.message))) {
-      throw new ConfigurationError(`Task definition '${ref.id}' could not be read: ${error.message}`);
-    }
-    throw error;
-  });
+  const out = await ecs()
+    .send(new DescribeTaskDefinitionCommand({ taskDefinition: ref.id }))
+    .catch((error) => {
+      if (/ClientException|not ?found|Unable to describe/i.test(String(error.message))) {
+        throw new ConfigurationError(`Task definition '${ref.id}' could not be read: ${error.message}`);
+      }
+      throw error;
+    });
   if (!out.taskDefinition) throw new ConfigurationError(`Task definition '${ref.id}' was not returned by ECS.`);
   return { taskDefinition: out.taskDefinition };
 }

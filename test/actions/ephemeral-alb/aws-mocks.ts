@@ -1,10 +1,30 @@
 /** Helpers for the unit tests that use aws-sdk-client-mock. */
+import * as ecs from "@aws-sdk/client-ecs";
+import * as elb from "@aws-sdk/client-elastic-load-balancing-v2";
+import { decorateServiceException, ServiceException } from "@smithy/core/client";
 import { vi } from "vitest";
 import type { Clock } from "../../../src/lib/retry";
 
-/** An error shaped like the SDK's service exceptions (code on `name`, `$metadata` present). */
-export function awsError(code: string, message = code): Error {
-  return Object.assign(new Error(message), { name: code, $metadata: { httpStatusCode: 400 } });
+type ExceptionClass = new (opts: { message: string; $metadata: object }) => ServiceException;
+const modelled = (module: object, name: string): ExceptionClass | undefined => {
+  const found = (module as Record<string, unknown>)[name];
+  return typeof found === "function" && found.prototype instanceof ServiceException
+    ? (found as ExceptionClass)
+    : undefined;
+};
+
+/**
+ * The exception the SDK throws for an error code: the client's modelled class
+ * when it has one (`LoadBalancerNotFound` -> `LoadBalancerNotFoundException`,
+ * with the wire code in `Code` as the query protocol leaves it), otherwise the
+ * SDK's base ServiceException named by the code, as EC2's unmodelled codes
+ * (`InvalidGroup.NotFound`) and `AccessDenied` arrive.
+ */
+export function awsError(code: string, message = code): ServiceException {
+  const $metadata = { httpStatusCode: 400 };
+  const Modelled = modelled(elb, `${code}Exception`) ?? modelled(ecs, code);
+  if (Modelled) return decorateServiceException(new Modelled({ message, $metadata }), { Code: code });
+  return new ServiceException({ name: code, $fault: "client", $metadata, message });
 }
 
 let pumping = false;

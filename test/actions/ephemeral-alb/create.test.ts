@@ -16,16 +16,17 @@ import {
   DescribeLoadBalancersCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { AlbState } from "../../../src/actions/ephemeral-alb/state";
+import { withOperationNames } from "../../../src/lib/aws";
+import { mockAws } from "../../harness/aws-mock";
 import { fakeDeps } from "../../harness/fake-deps";
 import { awsError, fakeClock } from "./aws-mocks";
 
-const elbMock = mockClient(ElasticLoadBalancingV2Client);
-const ec2Mock = mockClient(EC2Client);
+const elbMock = mockAws(ElasticLoadBalancingV2Client);
+const ec2Mock = mockAws(EC2Client);
 
 const LB =
   "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/eas-papyrus-abc123-alb/50dc6c495c0c9188";
@@ -132,8 +133,8 @@ describe("ephemeral-alb create: state is saved after every create, before the ne
   const deps = () => ({
     ...fakeDeps({ clock: fakeClock() }),
     clients: {
-      elb: new ElasticLoadBalancingV2Client({ region: "us-west-2" }),
-      ec2: new EC2Client({ region: "us-west-2" }),
+      elb: withOperationNames(new ElasticLoadBalancingV2Client({ region: "us-west-2" })),
+      ec2: withOperationNames(new EC2Client({ region: "us-west-2" })),
     },
     store,
   });

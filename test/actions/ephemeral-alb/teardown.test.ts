@@ -17,13 +17,14 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type CycleResources, eniDescription, teardown } from "../../../src/actions/ephemeral-alb/teardown";
+import { withOperationNames } from "../../../src/lib/aws";
+import { mockAws } from "../../harness/aws-mock";
 import { awsError, fakeClock } from "./aws-mocks";
 
-const elbMock = mockClient(ElasticLoadBalancingV2Client);
-const ec2Mock = mockClient(EC2Client);
+const elbMock = mockAws(ElasticLoadBalancingV2Client);
+const ec2Mock = mockAws(EC2Client);
 const LB = "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/eas-p-abc123-alb/50dc6c495c0c9188";
 const TG = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/eas-p-abc123-tg/73e2d6bc24d8a067";
 const LISTENER =
@@ -49,8 +50,8 @@ function resources(): CycleResources {
 }
 
 const clients = () => ({
-  elb: new ElasticLoadBalancingV2Client({ region: "us-west-2" }),
-  ec2: new EC2Client({ region: "us-west-2" }),
+  elb: withOperationNames(new ElasticLoadBalancingV2Client({ region: "us-west-2" })),
+  ec2: withOperationNames(new EC2Client({ region: "us-west-2" })),
 });
 
 /** The order of the calls, from both mocks. */

@@ -5,13 +5,14 @@ import {
   ECSClient,
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
-import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { findRunningTasks } from "../../../src/actions/register-fargate-targets/discover";
 import { readInputs } from "../../../src/actions/register-fargate-targets/inputs";
+import { withOperationNames } from "../../../src/lib/aws";
+import { mockAws } from "../../harness/aws-mock";
 import { awsError } from "../ephemeral-alb/aws-mocks";
 
-const ecsMock = mockClient(ECSClient);
+const ecsMock = mockAws(ECSClient);
 const TG = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/t/1";
 const inputs = (extra: Record<string, string> = {}) =>
   readInputs((n) => ({ cluster: "papyrus", service: "web", "target-group-arn": TG, ...extra })[n] ?? "", {
@@ -52,15 +53,21 @@ describe("findRunningTasks", () => {
         ],
       },
     });
-    await expect(findRunningTasks(new ECSClient({}), inputs())).rejects.toThrow(
+    await expect(findRunningTasks(withOperationNames(new ECSClient({})), inputs())).rejects.toThrow(
       /maps several ports \(web:5000, metrics:9090\)\. Which one serves HTTP\? Set 'container-name' \(or 'container-port'\)/,
     );
-    const { discovery } = await findRunningTasks(new ECSClient({}), inputs({ "container-name": "web" }));
+    const { discovery } = await findRunningTasks(
+      withOperationNames(new ECSClient({})),
+      inputs({ "container-name": "web" }),
+    );
     expect(discovery.targets.map((t) => `${t.ip}:${t.port}`)).toEqual(["10.0.1.1:5000"]);
   });
 
   it("uses container-port without reading the task definition", async () => {
-    const { discovery } = await findRunningTasks(new ECSClient({}), inputs({ "container-port": "8080" }));
+    const { discovery } = await findRunningTasks(
+      withOperationNames(new ECSClient({})),
+      inputs({ "container-port": "8080" }),
+    );
     expect(discovery.targets[0]?.port).toBe(8080);
     expect(ecsMock.commandCalls(DescribeTaskDefinitionCommand)).toHaveLength(0);
   });
@@ -74,7 +81,10 @@ describe("findRunningTasks", () => {
         task(4, { startedBy: "ecs-svc/1" }),
       ],
     });
-    const { discovery } = await findRunningTasks(new ECSClient({}), inputs({ "container-port": "5000" }));
+    const { discovery } = await findRunningTasks(
+      withOperationNames(new ECSClient({})),
+      inputs({ "container-port": "5000" }),
+    );
     expect(discovery.targets.map((t) => t.ip)).toEqual(["10.0.1.1"]);
     expect(discovery.ignored.map((i) => i.why)).toEqual([
       "lastStatus is PENDING",
@@ -85,7 +95,7 @@ describe("findRunningTasks", () => {
 
   it("turns an unknown cluster into an input error", async () => {
     ecsMock.on(DescribeServicesCommand).rejects(awsError("ClusterNotFoundException", "Cluster not found."));
-    await expect(findRunningTasks(new ECSClient({}), inputs())).rejects.toThrow(
+    await expect(findRunningTasks(withOperationNames(new ECSClient({})), inputs())).rejects.toThrow(
       /^Input 'cluster': cluster 'papyrus' was not found/,
     );
   });

@@ -3,14 +3,15 @@ import {
   ElasticLoadBalancingV2Client,
   type TargetHealthStateEnum,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { StoppedTask } from "../../../src/actions/register-fargate-targets/diagnose";
 import type { TaskTarget } from "../../../src/actions/register-fargate-targets/discover";
 import { waitUntilHealthy } from "../../../src/actions/register-fargate-targets/wait";
+import { withOperationNames } from "../../../src/lib/aws";
+import { mockAws } from "../../harness/aws-mock";
 import { fakeClock } from "../ephemeral-alb/aws-mocks";
 
-const elbMock = mockClient(ElasticLoadBalancingV2Client);
+const elbMock = mockAws(ElasticLoadBalancingV2Client);
 const TG = "arn:aws:elasticloadbalancing:us-west-2:123456789012:targetgroup/t/1";
 const targets: TaskTarget[] = ["10.0.1.5", "10.0.2.6"].map((ip, i) => ({
   taskArn: `arn:aws:ecs:us-west-2:123456789012:task/papyrus/${String(i).repeat(32)}`,
@@ -58,7 +59,12 @@ describe("waitUntilHealthy", () => {
       [["healthy"], ["healthy"]],
       [["healthy"], ["healthy"]],
     );
-    const result = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, opts());
+    const result = await waitUntilHealthy(
+      withOperationNames(new ElasticLoadBalancingV2Client({})),
+      TG,
+      targets,
+      opts(),
+    );
     expect(result.healthy).toBe(true);
     expect(elbMock.commandCalls(DescribeTargetHealthCommand)).toHaveLength(4);
   });
@@ -69,7 +75,7 @@ describe("waitUntilHealthy", () => {
       [["healthy"], ["unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes: [404]"]],
     );
     const o = opts();
-    const result = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, o);
+    const result = await waitUntilHealthy(withOperationNames(new ElasticLoadBalancingV2Client({})), TG, targets, o);
     expect(result).toMatchObject({
       healthy: false,
       reason: "target(s) cannot become healthy: 10.0.2.6:5000 unhealthy (Target.ResponseCodeMismatch)",
@@ -83,7 +89,12 @@ describe("waitUntilHealthy", () => {
       ["unused", "Target.NotInUse"],
       ["unused", "Target.NotInUse"],
     ]);
-    const result = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, opts());
+    const result = await waitUntilHealthy(
+      withOperationNames(new ElasticLoadBalancingV2Client({})),
+      TG,
+      targets,
+      opts(),
+    );
     expect(result).toMatchObject({ healthy: false });
     expect(result.healthy === false && result.reason).toContain("Target.NotInUse");
   });
@@ -98,14 +109,19 @@ describe("waitUntilHealthy", () => {
       [["healthy"], ["initial", "Elb.InitialHealthChecking"]],
       [["healthy"], ["healthy"]],
     );
-    const result = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, opts());
+    const result = await waitUntilHealthy(
+      withOperationNames(new ElasticLoadBalancingV2Client({})),
+      TG,
+      targets,
+      opts(),
+    );
     expect(result.healthy).toBe(true);
   });
 
   it("fails on Target.NotRegistered once the grace period is over, or once the target was seen registered", async () => {
     answers([["unused", "Target.NotRegistered"], ["healthy"]]);
     const o = opts();
-    const stale = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, o);
+    const stale = await waitUntilHealthy(withOperationNames(new ElasticLoadBalancingV2Client({})), TG, targets, o);
     expect(stale).toMatchObject({
       healthy: false,
       reason: expect.stringContaining("10.0.1.5:5000 unused (Target.NotRegistered)"),
@@ -117,7 +133,7 @@ describe("waitUntilHealthy", () => {
     elbMock.reset();
     answers([["initial"], ["initial"]], [["unused", "Target.NotRegistered"], ["initial"]]);
     const o2 = opts();
-    const gone = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, o2);
+    const gone = await waitUntilHealthy(withOperationNames(new ElasticLoadBalancingV2Client({})), TG, targets, o2);
     expect(gone).toMatchObject({ healthy: false, reason: expect.stringContaining("Target.NotRegistered") });
     expect(clock.now() - 1_700_000_000_000).toBeLessThan(5_000);
   });
@@ -132,14 +148,19 @@ describe("waitUntilHealthy", () => {
         exitCodes: [{ container: "web", exitCode: 3, reason: undefined }],
       },
     ];
-    const result = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, opts());
+    const result = await waitUntilHealthy(
+      withOperationNames(new ElasticLoadBalancingV2Client({})),
+      TG,
+      targets,
+      opts(),
+    );
     expect(result).toMatchObject({ healthy: false, reason: "1 task(s) stopped while waiting", stopped });
   });
 
   it("only a target stuck in its initial checks sits out the timeout", async () => {
     answers([["initial", "Elb.InitialHealthChecking"], ["healthy"]]);
     const o = { ...opts(), timeoutMs: 60_000 };
-    const result = await waitUntilHealthy(new ElasticLoadBalancingV2Client({}), TG, targets, o);
+    const result = await waitUntilHealthy(withOperationNames(new ElasticLoadBalancingV2Client({})), TG, targets, o);
     expect(result.healthy).toBe(false);
     expect(result.healthy === false && result.reason).toMatch(
       /^Timed out after 60s waiting for the targets to become healthy: 1 initial, 1 healthy/,

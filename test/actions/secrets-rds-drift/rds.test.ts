@@ -1,16 +1,19 @@
 import {
+  DBInstanceNotFoundFault,
   DescribeDBClusterParametersCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBParametersCommand,
   RDSClient,
+  RDSServiceException,
 } from "@aws-sdk/client-rds";
-import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type DbTarget, describeInstance, readForceSsl } from "../../../src/actions/secrets-rds-drift/rds";
+import { withOperationNames } from "../../../src/lib/aws";
+import { mockAws } from "../../harness/aws-mock";
 
-const rds = mockClient(RDSClient);
-const client = () => new RDSClient({ region: "us-west-2" });
+const rds = mockAws(RDSClient);
+const client = () => withOperationNames(new RDSClient({ region: "us-west-2" }));
 const pg = (version: string, group?: DbTarget["parameterGroup"]): DbTarget => ({
   kind: "instance",
   identifier: "db",
@@ -19,7 +22,8 @@ const pg = (version: string, group?: DbTarget["parameterGroup"]): DbTarget => ({
   endpoints: [],
   ...(group ? { parameterGroup: group } : {}),
 });
-const fault = (name: string) => Object.assign(new Error(name), { name, $metadata: {} });
+/** An error code RDS does not model: the SDK throws its base exception, named by the code. */
+const fault = (name: string) => new RDSServiceException({ name, $fault: "client", $metadata: {}, message: name });
 
 beforeEach(() => rds.reset());
 
@@ -113,7 +117,9 @@ describe("describeInstance", () => {
   });
 
   it("an unknown instance is a clear error naming where the identifier came from", async () => {
-    rds.on(DescribeDBInstancesCommand).rejects(fault("DBInstanceNotFoundFault"));
+    rds
+      .on(DescribeDBInstancesCommand)
+      .rejects(new DBInstanceNotFoundFault({ message: "DBInstance papyrus-db not found.", $metadata: {} }));
     await expect(describeInstance(client(), "papyrus-db", "secret's dbInstanceIdentifier")).rejects.toThrow(
       "RDS instance 'papyrus-db' (from the secret's dbInstanceIdentifier) was not found in this region.",
     );

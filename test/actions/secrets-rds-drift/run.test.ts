@@ -8,18 +8,25 @@ import {
   DescribeDBParametersCommand,
   RDSClient,
 } from "@aws-sdk/client-rds";
-import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { mockClient } from "aws-sdk-client-mock";
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from "@aws-sdk/client-secrets-manager";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readDriftInputs } from "../../../src/actions/secrets-rds-drift/inputs";
 import type { PgLoginResult } from "../../../src/actions/secrets-rds-drift/pg-login";
 import { type DriftDeps, run } from "../../../src/actions/secrets-rds-drift/run";
+import { withOperationNames } from "../../../src/lib/aws";
 import { forReport } from "../../../src/lib/job-report";
+import { mockAws } from "../../harness/aws-mock";
 import { fakeDeps } from "../../harness/fake-deps";
 
-const secrets = mockClient(SecretsManagerClient);
-const rds = mockClient(RDSClient);
-const ecs = mockClient(ECSClient);
+const secrets = mockAws(SecretsManagerClient);
+const rds = mockAws(RDSClient);
+const ecs = mockAws(ECSClient);
 
 const ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf";
 const HOST = "papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com";
@@ -62,9 +69,9 @@ function deps(login?: PgLoginResult): DriftDeps {
       info: (m) => logs.push(m),
       warning: (m) => logs.push(`warning: ${m}`),
     },
-    secrets: new SecretsManagerClient({ region: "us-west-2" }),
-    rds: new RDSClient({ region: "us-west-2" }),
-    ecs: () => new ECSClient({ region: "us-west-2" }),
+    secrets: withOperationNames(new SecretsManagerClient({ region: "us-west-2" })),
+    rds: withOperationNames(new RDSClient({ region: "us-west-2" })),
+    ecs: () => withOperationNames(new ECSClient({ region: "us-west-2" })),
     login: async () =>
       login ?? { outcome: "success", message: "logged in", authMethod: "scram-sha-256", tlsProtocol: "TLSv1.3" },
     publish: async (markdown) => {
@@ -211,21 +218,25 @@ describe("run (SDK mocked)", () => {
   });
 
   it("an unknown secret is an error naming it and the input", async () => {
-    secrets.on(DescribeSecretCommand).rejects(
-      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
-        name: "ResourceNotFoundException",
-        $metadata: {},
-      }),
-    );
+    secrets
+      .on(DescribeSecretCommand)
+      .rejects(
+        new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+      );
     await expect(run(inputs(), deps())).rejects.toThrow(
       "Input 'secret-id': secret 'papyrus/db' was not found in us-west-2",
     );
   });
 
   it("access denied on GetSecretValue names the permission", async () => {
-    secrets
-      .on(GetSecretValueCommand)
-      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDeniedException", $metadata: {} }));
+    secrets.on(GetSecretValueCommand).rejects(
+      new SecretsManagerServiceException({
+        name: "AccessDeniedException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+        message: "not authorized",
+      }),
+    );
     await expect(run(inputs(), deps())).rejects.toThrow(/secretsmanager:GetSecretValue was denied/);
   });
 

@@ -15,12 +15,14 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   type IAMClient,
+  NoSuchEntityException,
   paginateListAttachedRolePolicies,
   paginateListRolePolicies,
   type SimulateCustomPolicyCommandInput,
   type SimulateCustomPolicyCommandOutput,
 } from "@aws-sdk/client-iam";
-import { awsErrorCode, operationError } from "../../../lib/errors";
+import { withOperationNames } from "../../../lib/aws";
+import { awsErrorCode, awsException } from "../../../lib/errors";
 import { simulationPages } from "../simulate";
 
 export interface DeployedRole {
@@ -47,20 +49,12 @@ export interface PlanIo {
 /** IAM returns policy documents URL-encoded (RFC 3986); the v3 SDK hands them over as they are. */
 const decoded = (doc: string | undefined) => (doc === undefined ? undefined : decodeURIComponent(doc));
 
-async function named<T>(operation: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw operationError(operation, error);
-  }
-}
-
 export function awsPlanIo(iam: IAMClient): PlanIo {
   const cfn = new Map<string, CloudFormationClient>();
   const cloudformation = (region: string) => {
     let client = cfn.get(region);
     if (!client) {
-      client = new CloudFormationClient({ region });
+      client = withOperationNames(new CloudFormationClient({ region }));
       cfn.set(region, client);
     }
     return client;
@@ -72,26 +66,21 @@ export function awsPlanIo(iam: IAMClient): PlanIo {
         const role = await iam.send(new GetRoleCommand({ RoleName: name }));
         boundary = role.Role?.PermissionsBoundary?.PermissionsBoundaryArn;
       } catch (error) {
-        if (awsErrorCode(error) === "NoSuchEntity") return { exists: false, inline: new Map(), attached: [] };
-        throw operationError("iam:GetRole", error);
+        if (awsException(error) instanceof NoSuchEntityException)
+          return { exists: false, inline: new Map(), attached: [] };
+        throw error;
       }
       const inline = new Map<string, string>();
-      await named("iam:ListRolePolicies", async () => {
-        for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: name })) {
-          for (const policy of page.PolicyNames ?? []) {
-            const out = await named("iam:GetRolePolicy", () =>
-              iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy })),
-            );
-            inline.set(policy, decoded(out.PolicyDocument) ?? "{}");
-          }
+      for await (const page of paginateListRolePolicies({ client: iam }, { RoleName: name })) {
+        for (const policy of page.PolicyNames ?? []) {
+          const out = await iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policy }));
+          inline.set(policy, decoded(out.PolicyDocument) ?? "{}");
         }
-      });
+      }
       const attached: string[] = [];
-      await named("iam:ListAttachedRolePolicies", async () => {
-        for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: name })) {
-          attached.push(...(page.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])));
-        }
-      });
+      for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: name })) {
+        attached.push(...(page.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])));
+      }
       return { exists: true, inline, attached, ...(boundary ? { boundary } : {}) };
     },
     async policyDocument(arn) {
@@ -99,22 +88,18 @@ export function awsPlanIo(iam: IAMClient): PlanIo {
       try {
         version = (await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId;
       } catch (error) {
-        if (awsErrorCode(error) === "NoSuchEntity") return undefined;
-        throw operationError("iam:GetPolicy", error);
+        if (awsException(error) instanceof NoSuchEntityException) return undefined;
+        throw error;
       }
-      const out = await named("iam:GetPolicyVersion", () =>
-        iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version })),
-      );
+      const out = await iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: version }));
       return decoded(out.PolicyVersion?.Document);
     },
     simulateCustom: (input, pageSize) => simulationPages(iam, "SimulateCustomPolicy", input, pageSize),
     async listExports(region) {
       const exports = new Map<string, string>();
-      await named("cloudformation:ListExports", async () => {
-        for await (const page of paginateListExports({ client: cloudformation(region) }, {})) {
-          for (const e of page.Exports ?? []) if (e.Name && e.Value !== undefined) exports.set(e.Name, e.Value);
-        }
-      });
+      for await (const page of paginateListExports({ client: cloudformation(region) }, {})) {
+        for (const e of page.Exports ?? []) if (e.Name && e.Value !== undefined) exports.set(e.Name, e.Value);
+      }
       return exports;
     },
     async stackResources(stack, region) {
@@ -130,7 +115,7 @@ export function awsPlanIo(iam: IAMClient): PlanIo {
         if (awsErrorCode(error) === "ValidationError" && /does not exist/.test(String((error as Error).message))) {
           return undefined;
         }
-        throw operationError("cloudformation:DescribeStackResources", error);
+        throw error;
       }
     },
   };
