@@ -25,6 +25,17 @@ export const NOT_YET_VISIBLE = {
   elb: "InvalidSecurityGroup",
 } as const;
 
+/** A Describe that does not show the new group yet: retried like the AWS code it stands for. */
+export class NotYetVisible extends Error {
+  override name = "NotYetVisible";
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Runs `call` and retries it, with the waiter's backoff, while it fails with
  * `code` — only that code, only until `budgetMs` (and the step's deadline,
@@ -47,7 +58,7 @@ export async function retryWhileNotVisible<T>(
       try {
         return done(await call());
       } catch (error) {
-        if (awsErrorCode(error) !== code) throw error;
+        if ((error instanceof NotYetVisible ? error.code : awsErrorCode(error)) !== code) throw error;
         return notYet(code, error);
       }
     },

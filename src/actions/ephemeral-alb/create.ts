@@ -11,7 +11,13 @@ import {
 import { awsErrorCode, awsErrorStatus, ConfigurationError } from "../../lib/errors";
 import { done, hopeless, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
-import { authorizeIdempotent, authorizeReferencingRule, NOT_YET_VISIBLE, retryWhileNotVisible } from "./consistency";
+import {
+  authorizeIdempotent,
+  authorizeReferencingRule,
+  NOT_YET_VISIBLE,
+  NotYetVisible,
+  retryWhileNotVisible,
+} from "./consistency";
 import type { CreateInputs } from "./inputs";
 import type { AlbState, StateStore } from "./state";
 import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID, type Tag } from "./tags";
@@ -288,7 +294,7 @@ export async function createCycle(
         const id = found.SecurityGroups?.[0]?.GroupId;
         if (!id) {
           const message = `ec2:DescribeSecurityGroups does not show ${name} in ${inputs.vpcId}, although ec2:CreateSecurityGroup answered InvalidGroup.Duplicate.`;
-          throw Object.assign(new Error(message), { code: NOT_YET_VISIBLE.ec2 });
+          throw new NotYetVisible(message, NOT_YET_VISIBLE.ec2);
         }
         return id;
       });
