@@ -5,6 +5,7 @@ import { CheckList, type Principal } from "../../../src/actions/iam-simulate-pre
 import { stringValue } from "../../../src/actions/iam-simulate-preflight/context-types";
 import { awsPlanIo } from "../../../src/actions/iam-simulate-preflight/plan/aws-io";
 import { iamSimulator, planCalls, simulateChecks } from "../../../src/actions/iam-simulate-preflight/simulate";
+import { withOperationNames } from "../../../src/lib/aws";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import { ACCOUNT, EXECUTION_ROLE, REGION, scenario, secretsPolicy } from "./scenario";
 
@@ -99,7 +100,7 @@ describe("simulateChecks", () => {
 
   it("SimulateCustomPolicy goes through the same paging: every Marker page read, errors named by operation", async () => {
     const sent: { Marker?: string }[] = [];
-    const recorded = new IAMClient({ endpoint: emu.endpoint, region: REGION });
+    const recorded = withOperationNames(new IAMClient({ endpoint: emu.endpoint, region: REGION }));
     recorded.middlewareStack.add(
       (next) => (args) => {
         const input = args.input as { Marker?: string };
