@@ -5156,7 +5156,7 @@ __webpack_unused_export__ = RenameKeys$;
 __webpack_unused_export__ = ResourceAlreadyExistsException;
 __webpack_unused_export__ = ResourceAlreadyExistsException$;
 __webpack_unused_export__ = ResourceConfig$;
-__webpack_unused_export__ = ResourceNotFoundException;
+exports.lBX = ResourceNotFoundException;
 __webpack_unused_export__ = ResourceNotFoundException$;
 __webpack_unused_export__ = ResourcePolicy$;
 __webpack_unused_export__ = ResultField$;
@@ -66582,6 +66582,6455 @@ module.exports = {
 
 /***/ }),
 
+/***/ 4543:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   t: () => (/* binding */ actionDeps)
+/* harmony export */ });
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3851);
+
+/** The real world: Node's HTTP and CloudWatch Logs; the seam's log, annotations, summary and clock. */
+function actionDeps(inputs, seam) {
+    for (const secret of inputs.secrets)
+        seam.log.secret(secret);
+    return { ...seam, ...(0,_run__WEBPACK_IMPORTED_MODULE_0__/* .defaultDeps */ .m)() };
+}
+
+
+/***/ }),
+
+/***/ 5706:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   C2: () => (/* binding */ parseStatusRanges),
+/* harmony export */   Ym: () => (/* binding */ percentile),
+/* harmony export */   _3: () => (/* binding */ evaluate),
+/* harmony export */   ng: () => (/* binding */ describeFailures)
+/* harmony export */ });
+/* unused harmony export jsonPath */
+/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
+/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
+
+/** `200`, `200-399`, `2xx`, `200,204, 301-302` -> ranges; undefined when malformed. */
+function parseStatusRanges(text) {
+    const parts = text
+        .split(",")
+        .map((p) => p.trim())
+        .filter((p) => p !== "");
+    if (parts.length === 0)
+        return undefined;
+    const ranges = [];
+    for (const part of parts) {
+        let m = /^([1-5])xx$/i.exec(part);
+        if (m) {
+            const h = Number(m[1]) * 100;
+            ranges.push({ from: h, to: h + 99 });
+            continue;
+        }
+        m = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
+        if (!m)
+            return undefined;
+        const from = Number(m[1]);
+        const to = m[2] ? Number(m[2]) : from;
+        if (from < 100 || to > 599 || from > to)
+            return undefined;
+        ranges.push({ from, to });
+    }
+    return ranges;
+}
+/** Follows `a.b.0.c` into parsed JSON; `{found:false}` when a step is missing. */
+function jsonPath(value, path) {
+    let current = value;
+    for (const step of path.split(".")) {
+        if (Array.isArray(current) && /^\d+$/.test(step)) {
+            if (Number(step) >= current.length)
+                return { found: false };
+            current = current[Number(step)];
+        }
+        else if (typeof current === "object" && current !== null && Object.hasOwn(current, step)) {
+            current = current[step];
+        }
+        else {
+            return { found: false };
+        }
+    }
+    return { found: true, value: current };
+}
+function shorten(text, max = 200) {
+    return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+/** Every expectation, each with pass/fail; evaluated only on a received response. */
+function evaluate(expect, res) {
+    const results = [];
+    results.push({
+        name: "status",
+        expected: expect.statusText,
+        actual: res.status,
+        pass: expect.status.some((r) => res.status >= r.from && res.status <= r.to),
+    });
+    const jsonKeys = Object.keys(expect.json);
+    if (jsonKeys.length > 0) {
+        let parsed;
+        let parseError;
+        try {
+            parsed = JSON.parse(res.body.toString("utf8"));
+        }
+        catch (error) {
+            parseError = res.truncated
+                ? "body was truncated at max-body-bytes, so it is not complete JSON"
+                : `body is not JSON (${error instanceof Error ? error.message : String(error)})`;
+        }
+        for (const key of jsonKeys) {
+            const expected = expect.json[key];
+            if (parseError !== undefined) {
+                results.push({ name: `json.${key}`, expected, actual: parseError, pass: false });
+                continue;
+            }
+            const found = jsonPath(parsed, key);
+            results.push({
+                name: `json.${key}`,
+                expected,
+                actual: found.found ? found.value : "(missing)",
+                pass: found.found && (0,node_util__WEBPACK_IMPORTED_MODULE_0__.isDeepStrictEqual)(found.value, expected),
+            });
+        }
+    }
+    if (expect.bodyContains.length > 0) {
+        const text = res.body.toString("utf8");
+        for (const needle of expect.bodyContains) {
+            const pass = text.includes(needle);
+            results.push({
+                name: "body-contains",
+                expected: needle,
+                actual: pass ? "found" : `not found in ${res.body.length} bytes${res.truncated ? " (truncated)" : ""}`,
+                pass,
+            });
+        }
+    }
+    for (const [name, expected] of Object.entries(expect.headers)) {
+        const actual = res.headers[name];
+        results.push({
+            name: `header.${name}`,
+            expected,
+            actual: actual === undefined ? "(missing)" : shorten(actual),
+            pass: actual?.includes(expected) === true,
+        });
+    }
+    return results;
+}
+/** `status: expected 200-399, got 500`; one line per failed expectation. */
+function describeFailures(results) {
+    return results
+        .filter((r) => !r.pass)
+        .map((r) => `${r.name}: expected ${JSON.stringify(r.expected)}, got ${JSON.stringify(r.actual)}`);
+}
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted, p) {
+    if (sorted.length === 0)
+        return Number.NaN;
+    const rank = Math.ceil((p / 100) * sorted.length);
+    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+
+/***/ }),
+
+/***/ 5894:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  G: () => (/* binding */ readProbeInputs)
+});
+
+// UNUSED EXPORTS: probeNameFromPath
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/inputs.ts
+var lib_inputs = __nccwpck_require__(1662);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/lib/paths.ts
+/**
+ * The one rule for every path input: it resolves, after symbolic links, inside
+ * GITHUB_WORKSPACE, or inside RUNNER_TEMP for reading (a task definition
+ * rendered by amazon-ecs-render-task-definition lives there). A fork's pull
+ * request controls the checked-out files, so a committed symlink or a `..`
+ * must never make a step read, rewrite or upload a file of the runner itself.
+ */
+
+
+
+
+function pathRoots(env = process.env) {
+    const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
+    return env.RUNNER_TEMP ? { workspace, runnerTemp: realOrResolved(env.RUNNER_TEMP) } : { workspace };
+}
+function realOrResolved(path) {
+    try {
+        return (0,external_node_fs_.realpathSync)((0,external_node_path_.resolve)(path));
+    }
+    catch {
+        return (0,external_node_path_.resolve)(path);
+    }
+}
+/**
+ * The path the file system will really use: the longest existing ancestor with
+ * its symlinks resolved, plus the part that does not exist yet. `..` is
+ * applied lexically first, and the caller uses the returned path, so what is
+ * checked is what is opened.
+ */
+function physicalPath(path, hops = 0) {
+    const missing = [];
+    let current = (0,external_node_path_.resolve)(path);
+    for (;;) {
+        if ((0,external_node_fs_.existsSync)(current)) {
+            const real = (0,external_node_fs_.realpathSync)(current);
+            return missing.length === 0 ? real : (0,external_node_path_.join)(real, ...missing.reverse());
+        }
+        // A dangling symlink does not "exist", yet writing through it creates its target: follow it by hand
+        // (40 hops, Linux's own limit, ends a loop of links).
+        if (isSymlink(current) && hops < 40) {
+            const target = physicalPath((0,external_node_path_.resolve)((0,external_node_path_.dirname)(current), (0,external_node_fs_.readlinkSync)(current)), hops + 1);
+            return missing.length === 0 ? target : (0,external_node_path_.join)(target, ...missing.reverse());
+        }
+        const parent = (0,external_node_path_.dirname)(current);
+        if (parent === current)
+            return (0,external_node_path_.join)(current, ...missing.reverse());
+        missing.push((0,external_node_path_.basename)(current));
+        current = parent;
+    }
+}
+/** ENOTDIR (a file where a directory should be) counts as absent: the write fails later, naming the input. */
+function entryOf(path) {
+    try {
+        return (0,external_node_fs_.lstatSync)(path, { throwIfNoEntry: false });
+    }
+    catch {
+        return undefined;
+    }
+}
+const isSymlink = (path) => entryOf(path)?.isSymbolicLink() ?? false;
+/** True when something (a file, a directory, even a dangling link) is at the path itself. */
+const entryExists = (path) => entryOf(path) !== undefined;
+/** True when `path` is `root` or below it. */
+function isInside(root, path) {
+    const rel = (0,external_node_path_.relative)(root, path);
+    return rel === "" || (!rel.startsWith(`..${external_node_path_.sep}`) && rel !== ".." && !(0,external_node_path_.isAbsolute)(rel));
+}
+/** Which root holds the path, or undefined when it is outside every root the access allows. */
+function rootOf(path, roots, access) {
+    if (isInside(roots.workspace, path))
+        return "workspace";
+    if (access === "read" && roots.runnerTemp !== undefined && isInside(roots.runnerTemp, path))
+        return "runner-temp";
+    return undefined;
+}
+/**
+ * Resolves a path input against the workspace and refuses it, naming the input,
+ * when it ends up outside: through `..`, an absolute path, or a symlink on the way.
+ */
+function resolveInputPath(input, raw, access, roots) {
+    const lexical = (0,external_node_path_.resolve)(roots.workspace, raw);
+    const physical = physicalPath(lexical);
+    if (rootOf(physical, roots, access) !== undefined)
+        return physical;
+    const via = physical !== lexical && isInside(roots.workspace, lexical) ? ` (through a symbolic link, to ${physical})` : "";
+    const allowed = access === "read" && roots.runnerTemp !== undefined
+        ? `inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.runnerTemp})`
+        : `inside the workspace (${roots.workspace})`;
+    throw new errors/* InputError */.dz(input, `'${raw}' resolves outside the workspace${via}; paths must stay ${allowed}.`, access === "write"
+        ? "Give a path relative to the workspace, like 'evidence'."
+        : "Give a path relative to the workspace; a symbolic link may not point out of it.");
+}
+/** A path input (with its default), resolved and checked by `resolveInputPath`. */
+function readPathInput(get, name, access, opts) {
+    return resolveInputPath(name, (0,lib_inputs/* readString */.E3)(get, name, { default: opts.default }), access, pathRoots(opts.env));
+}
+
+;// CONCATENATED MODULE: ./src/lib/ca-file.ts
+
+
+
+
+
+/**
+ * `ca-file`: PEM certificates (a CA bundle) to trust besides an action's
+ * default authorities (http-evidence-probe: Node's store; secrets-rds-drift:
+ * the RDS CAs). A path input like every other: inside the workspace or
+ * RUNNER_TEMP, checked before anything is read.
+ */
+function readCaFile(get, env) {
+    const raw = (0,lib_inputs/* readString */.E3)(get, "ca-file");
+    if (raw === "")
+        return undefined;
+    const path = resolveInputPath("ca-file", raw, "read", pathRoots(env));
+    let text;
+    try {
+        text = (0,external_node_fs_.readFileSync)(path, "utf8");
+    }
+    catch (error) {
+        throw new errors/* InputError */.dz("ca-file", `'${raw}' cannot be read (${error.code ?? error}).`, "Give the PEM file of the CA that signed the server's certificate.");
+    }
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (pems.length === 0) {
+        throw new errors/* InputError */.dz("ca-file", `'${raw}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+    }
+    for (const [i, pem] of pems.entries()) {
+        try {
+            new external_node_crypto_.X509Certificate(pem);
+        }
+        catch {
+            throw new errors/* InputError */.dz("ca-file", `certificate ${i + 1} of '${raw}' is not a valid X.509 certificate.`);
+        }
+    }
+    return { path, pems };
+}
+
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/log-inputs.ts
+var log_inputs = __nccwpck_require__(1233);
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/probe-list.ts
+var probe_list = __nccwpck_require__(1912);
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/proxy.ts
+var http_evidence_probe_proxy = __nccwpck_require__(3569);
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/tls-info.ts
+var tls_info = __nccwpck_require__(4222);
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/inputs.ts
+
+
+
+
+
+
+
+
+
+const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
+function readProbeInputs(get, env = process.env) {
+    const url = (0,lib_inputs/* readString */.E3)(get, "url");
+    const baseUrl = (0,lib_inputs/* readString */.E3)(get, "base-url");
+    const paths = (0,lib_inputs/* readList */.LD)(get, "paths");
+    const probesRaw = (0,lib_inputs/* readString */.E3)(get, "probes");
+    if (url && probesRaw) {
+        throw new errors/* InputError */.dz("url", "and 'probes' are both set.", "Use 'url' for one URL, or 'probes' for a list (not both).");
+    }
+    if (url && (baseUrl || paths.length > 0)) {
+        throw new errors/* InputError */.dz("url", "and 'base-url'/'paths' are both set.", "Use 'url' alone, or 'base-url' with 'paths'.");
+    }
+    if (paths.length > 0 && probesRaw) {
+        throw new errors/* InputError */.dz("paths", "and 'probes' are both set.", "List the paths as probes instead.");
+    }
+    if (paths.length > 0 && !baseUrl)
+        throw new errors/* InputError */.dz("paths", "is set but 'base-url' is empty.");
+    if (!url && !probesRaw && paths.length === 0) {
+        throw new errors/* InputError */.dz(baseUrl ? "paths" : "url", baseUrl ? "is empty: say which paths of 'base-url' to probe." : "no URL to probe.", "Set 'url', or 'base-url' with 'paths', or 'probes'.");
+    }
+    const statusText = (0,lib_inputs/* readString */.E3)(get, "expect-status", { default: "200-399" });
+    const status = (0,probe_list/* readStatus */.rk)("expect-status", statusText, "");
+    const defaults = {
+        method: (0,lib_inputs/* readString */.E3)(get, "method", { default: "GET" }).toUpperCase(),
+        headers: (0,probe_list/* readHeaderMap */.oM)("headers", get("headers"), ""),
+        expect: {
+            status: status.ranges,
+            statusText: status.text,
+            json: (0,probe_list/* readJsonExpectations */.Sc)("expect-json", (0,lib_inputs/* readYaml */.gM)(get, "expect-json"), ""),
+            bodyContains: (0,lib_inputs/* readList */.LD)(get, "expect-body-contains"),
+            headers: (0,probe_list/* lowerKeys */.uv)((0,probe_list/* readHeaderMap */.oM)("expect-header", get("expect-header"), "")),
+        },
+    };
+    if (!probe_list/* METHODS */.J8.includes(defaults.method)) {
+        throw new errors/* InputError */.dz("method", `'${defaults.method}' is not one of ${probe_list/* METHODS */.J8.join(", ")}.`);
+    }
+    const base = baseUrl ? (0,probe_list/* parseUrl */.Dl)("base-url", baseUrl, "") : undefined;
+    let probes;
+    if (probesRaw) {
+        probes = (0,probe_list/* readProbeList */.TV)(get, base, defaults);
+        (0,probe_list/* uniqueNames */.uZ)(probes, true);
+    }
+    else {
+        const urls = url ? [(0,probe_list/* parseUrl */.Dl)("url", url, "")] : paths.map((p) => (0,probe_list/* joinUrl */.we)(base, p));
+        probes = urls.map((u) => ({ name: (0,probe_list/* probeNameFromPath */.Pj)(u.pathname), url: u, ...defaults }));
+        (0,probe_list/* uniqueNames */.uZ)(probes, false);
+    }
+    const secondsMs = (name, def, min) => Math.round((0,lib_inputs/* readNumber */.kz)(get, name, { default: def, min, integer: false }) * 1000);
+    const timeoutMs = secondsMs("timeout-seconds", 10, 0);
+    if (timeoutMs === 0)
+        throw new errors/* InputError */.dz("timeout-seconds", "must be more than 0 (seconds per request).");
+    const deadlineMs = secondsMs("deadline-seconds", 120, 0);
+    const intervalMs = secondsMs("interval-seconds", 2, 0);
+    const latencySamples = (0,lib_inputs/* readNumber */.kz)(get, "latency-samples", { default: 0, min: 0, max: 1000 });
+    const p90Raw = (0,lib_inputs/* readString */.E3)(get, "latency-p90-max-ms");
+    const inputs = {
+        probes,
+        resolve: (0,probe_list/* parseResolve */.qK)("resolve", (0,lib_inputs/* readList */.LD)(get, "resolve")),
+        timeoutMs,
+        deadlineMs,
+        intervalMs,
+        maxBodyBytes: (0,lib_inputs/* readNumber */.kz)(get, "max-body-bytes", { default: 1024 * 1024, min: 0 }),
+        followRedirects: (0,lib_inputs/* readBoolean */.Vf)(get, "follow-redirects", false),
+        insecure: (0,lib_inputs/* readBoolean */.Vf)(get, "insecure", false),
+        evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
+        failOn: (0,lib_inputs/* readEnum */.ai)(get, "fail-on", ["any-failure", "never"], "any-failure"),
+        latencySamples,
+        secrets: [],
+        correlation: (0,log_inputs/* readCorrelation */.Z3)(get, env),
+    };
+    const caFile = readCaFile(get, env);
+    if (caFile) {
+        inputs.ca = (0,tls_info/* trustedCas */.p4)(caFile.pems);
+        inputs.caFile = caFile.path;
+    }
+    const logs = (0,log_inputs/* readLogSettings */.gT)(get, env, probes);
+    if (logs)
+        inputs.logs = logs;
+    if (p90Raw !== "") {
+        inputs.latencyP90MaxMs = (0,lib_inputs/* readNumber */.kz)(get, "latency-p90-max-ms", { default: 0, min: 1, integer: false });
+        if (latencySamples === 0) {
+            throw new errors/* InputError */.dz("latency-p90-max-ms", "is set but 'latency-samples' is 0, so there is nothing to compare.", "Set 'latency-samples' (e.g. 20).");
+        }
+    }
+    const proxy = (0,http_evidence_probe_proxy/* readProxySettings */.uv)("proxy", (0,lib_inputs/* readString */.E3)(get, "proxy"), env);
+    if (proxy) {
+        inputs.proxy = proxy;
+        for (const u of [proxy.http, proxy.https])
+            if (u?.password)
+                inputs.secrets.push(decodeURIComponent(u.password));
+    }
+    for (const p of probes) {
+        for (const [k, v] of Object.entries(p.headers))
+            if (SENSITIVE_HEADER.test(k) && v)
+                inputs.secrets.push(v);
+        if (p.url.password)
+            inputs.secrets.push(decodeURIComponent(p.url.password));
+    }
+    return inputs;
+}
+
+
+/***/ }),
+
+/***/ 1233:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   S3: () => (/* binding */ routeFilterPattern),
+/* harmony export */   Z3: () => (/* binding */ readCorrelation),
+/* harmony export */   gT: () => (/* binding */ readLogSettings)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _lib_errors__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1662);
+/* harmony import */ var _probe_list__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1912);
+// Inputs of the server-side evidence: which CloudWatch Logs group to search, and the correlation header.
+
+
+
+
+// CreateLogGroup's constraint: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
+const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+const GROUP_ARN = /^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:([^:]+)(:\*)?$/;
+const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ECS_CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
+const ECS_SERVICE_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]{1,255}$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const RUN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+function readCorrelation(get, env) {
+    const header = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readString */ .E3)(get, "request-id-header", { default: "X-Request-Id" });
+    const off = header === "none";
+    if (!off && !HEADER_NAME.test(header)) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("request-id-header", `'${header}' is not a valid HTTP header name.`);
+    }
+    const fallback = env.GITHUB_RUN_ID
+        ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || "1"}`
+        : `local-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(4).toString("hex")}`;
+    const runId = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readString */ .E3)(get, "run-id", { default: fallback });
+    if (!RUN_ID.test(runId)) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("run-id", `'${runId}' must be 1-64 letters, digits, '_', '.' or '-' (it becomes part of every request id).`);
+    }
+    return off ? { runId } : { header, runId };
+}
+function readGroup(get) {
+    const raw = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readOptionalString */ .on)(get, "log-group");
+    if (raw === undefined)
+        return undefined;
+    if (raw === "off")
+        return "off";
+    const name = GROUP_ARN.exec(raw)?.[1] ?? raw;
+    if (!GROUP_NAME.test(name)) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("log-group", `'${raw}' is not a CloudWatch Logs group name (1-512 of letters, digits, '.', '-', '_', '/', '#') or ARN.`, "Example: /ecs/papyrus. Use 'off' to search no logs.");
+    }
+    return name;
+}
+/** The log search, or undefined when it is off (no `log-group`, no `cluster`/`service`, or `log-group: off`). */
+function readLogSettings(get, env, probes) {
+    const group = readGroup(get);
+    const cluster = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readOptionalString */ .on)(get, "cluster");
+    const service = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readOptionalString */ .on)(get, "service");
+    if ((cluster === undefined) !== (service === undefined)) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(cluster === undefined ? "cluster" : "service", "is needed with the other: the log group comes from the service's task definition.", "Set both 'cluster' and 'service', or 'log-group'.");
+    }
+    if (cluster !== undefined && !ECS_NAME.test(cluster) && !ECS_CLUSTER_ARN.test(cluster)) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("cluster", `'${cluster}' is neither a cluster name nor a cluster ARN.`);
+    }
+    if (service !== undefined && !ECS_NAME.test(service) && !ECS_SERVICE_ARN.test(service)) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("service", `'${service}' is neither a service name nor a service ARN.`);
+    }
+    const expectLog = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readBoolean */ .Vf)(get, "expect-log", false);
+    const off = group === "off" || (group === undefined && cluster === undefined);
+    if (off) {
+        const why = group === "off" ? "'log-group' is off" : "neither 'log-group' nor 'cluster'/'service' is set";
+        if (expectLog) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("expect-log", `is true but ${why}, so there is no log group to search.`, "Set 'log-group' (e.g. /ecs/papyrus), or 'cluster' and 'service' to use the awslogs-group of the service's task definition.");
+        }
+        const wanting = probes.find((p) => p.expectLog === true);
+        if (wanting) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("probes", `probe '${wanting.name}' sets expect-log: true but ${why}.`, "Set 'log-group', or 'cluster' and 'service'.");
+        }
+        return undefined;
+    }
+    const settings = {
+        region: (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readRegion */ .XP)(get, "aws-region", env),
+        waitMs: Math.round((0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readNumber */ .kz)(get, "log-wait-seconds", { default: 30, min: 0, max: 900, integer: false }) * 1000),
+        expectLog,
+    };
+    if (group !== undefined && group !== "off")
+        settings.group = group;
+    else if (cluster !== undefined && service !== undefined) {
+        const container = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readOptionalString */ .on)(get, "container-name");
+        settings.service = { cluster, service, ...(container !== undefined ? { container } : {}) };
+    }
+    const prefix = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readOptionalString */ .on)(get, "log-stream-prefix");
+    if (prefix !== undefined) {
+        if (/[:*]/.test(prefix) || prefix.length > 512)
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz("log-stream-prefix", `'${prefix}' cannot be a log stream name prefix (no ':' or '*').`);
+        settings.streamPrefix = prefix;
+    }
+    const pattern = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readOptionalString */ .on)(get, "log-filter-pattern");
+    if (pattern !== undefined)
+        settings.filterPattern = (0,_probe_list__WEBPACK_IMPORTED_MODULE_3__/* .readFilterPattern */ .lN)("log-filter-pattern", pattern, "");
+    return settings;
+}
+/** The default filter pattern: the app's one-line JSON log entries for this route. */
+function routeFilterPattern(path) {
+    return `{ $.route = "${path.replace(/["\\]/g, "\\$&")}" }`;
+}
+
+
+/***/ }),
+
+/***/ 6964:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4483);
+/* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4543);
+/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5894);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3851);
+
+
+
+
+await (0,_lib_run_action__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)("http-evidence-probe", _inputs__WEBPACK_IMPORTED_MODULE_2__/* .readProbeInputs */ .G, (inputs, seam) => (0,_run__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)(inputs, (0,_deps__WEBPACK_IMPORTED_MODULE_1__/* .actionDeps */ .t)(inputs, seam)));
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 1912:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dl: () => (/* binding */ parseUrl),
+/* harmony export */   J8: () => (/* binding */ METHODS),
+/* harmony export */   Pj: () => (/* binding */ probeNameFromPath),
+/* harmony export */   Sc: () => (/* binding */ readJsonExpectations),
+/* harmony export */   TV: () => (/* binding */ readProbeList),
+/* harmony export */   lN: () => (/* binding */ readFilterPattern),
+/* harmony export */   oM: () => (/* binding */ readHeaderMap),
+/* harmony export */   qK: () => (/* binding */ parseResolve),
+/* harmony export */   rk: () => (/* binding */ readStatus),
+/* harmony export */   uZ: () => (/* binding */ uniqueNames),
+/* harmony export */   uv: () => (/* binding */ lowerKeys),
+/* harmony export */   we: () => (/* binding */ joinUrl)
+/* harmony export */ });
+/* harmony import */ var _lib_errors__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _lib_inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1662);
+/* harmony import */ var _expectations__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5706);
+// Parsing of probe definitions: the `probes` YAML items, URLs, headers and expectations.
+
+
+
+const PROBE_KEYS = [
+    "name",
+    "url",
+    "path",
+    "method",
+    "headers",
+    "body",
+    "expect-status",
+    "expect-json",
+    "expect-body-contains",
+    "expect-header",
+    "expect-log",
+    "log-filter-pattern",
+];
+/** `/healthz` -> `healthz`, `/` -> `root`, `/api/v1/status` -> `api_v1_status`. */
+function probeNameFromPath(path) {
+    const clean = path
+        .split("?")[0]
+        ?.replace(/^\/+|\/+$/g, "")
+        .replace(/[^A-Za-z0-9.-]+/g, "_")
+        .replace(/^[._-]+|[._-]+$/g, "");
+    return clean ? clean : "root";
+}
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+function parseUrl(input, raw, where) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}'${raw}' is not a valid URL.`, "Use an absolute URL like http://host:port/path.");
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}'${raw}' must start with http:// or https://, got '${url.protocol}'.`);
+    }
+    if (url.hostname === "")
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}'${raw}' has no host.`);
+    return url;
+}
+function joinUrl(base, path) {
+    if (/^https?:\/\//i.test(path))
+        return new URL(path);
+    const prefix = base.href.replace(/\/+$/, "");
+    return new URL(`${prefix}/${path.replace(/^\/+/, "")}`);
+}
+/** `Name: value` lines, or a YAML map. */
+function readHeaderMap(input, value, where) {
+    if (value === undefined || value === null || value === "")
+        return {};
+    if (typeof value === "string") {
+        const out = {};
+        for (const line of value.split("\n").map((l) => l.trim())) {
+            if (line === "" || line.startsWith("#"))
+                continue;
+            const colon = line.indexOf(":");
+            if (colon <= 0)
+                throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}header line '${line}' is not 'Name: value'.`);
+            out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+        }
+        return checkHeaders(input, out, where);
+    }
+    if (!(0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .isPlainObject */ .Qd)(value))
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}headers must be a map of name: value.`);
+    const out = {};
+    for (const [k, v] of Object.entries(value)) {
+        if (typeof v === "object" && v !== null)
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}header '${k}' must be a plain value.`);
+        out[k] = String(v);
+    }
+    return checkHeaders(input, out, where);
+}
+function checkHeaders(input, headers, where) {
+    for (const [name, value] of Object.entries(headers)) {
+        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}'${name}' is not a valid HTTP header name.`);
+        }
+        // A line break in a value would let one header smuggle another into the request.
+        if (/[\r\n\0]/.test(value))
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}header '${name}' has a line break in its value.`);
+    }
+    return headers;
+}
+function readJsonExpectations(input, value, where) {
+    if (value === undefined || value === null || value === "")
+        return {};
+    if (!(0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .isPlainObject */ .Qd)(value)) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}expect-json must be a map of dotted path: expected value (e.g. inserted: true).`);
+    }
+    return { ...value };
+}
+function readBodyContains(input, value, where) {
+    if (value === undefined || value === null || value === "")
+        return [];
+    if (typeof value === "string")
+        return [value];
+    if (Array.isArray(value) && value.every((v) => typeof v === "string"))
+        return value;
+    throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}expect-body-contains must be a string or a list of strings.`);
+}
+function readStatus(input, value, where) {
+    const text = String(value).trim();
+    const ranges = (0,_expectations__WEBPACK_IMPORTED_MODULE_2__/* .parseStatusRanges */ .C2)(text);
+    if (!ranges) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}expect-status '${text}' is not a status list.`, "Use codes and ranges like 200, 200-399, 2xx or 200,204.");
+    }
+    return { ranges, text };
+}
+function parseResolve(input, lines) {
+    return lines.map((line) => {
+        // host:port:address, the address may be a bracketed IPv6 literal.
+        const m = /^([^:\s]+):(\d{1,5}|\*):(\[[0-9a-fA-F:.]+\]|[^:\s]+)$/.exec(line);
+        if (!m) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `'${line}' is not host:port:address.`, "Example: papyrus.internal:5000:127.0.0.2.");
+        }
+        const port = m[2];
+        if (port !== "*" && (Number(port) < 1 || Number(port) > 65535)) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `'${line}' has port ${port}, outside 1-65535.`);
+        }
+        return { host: m[1].toLowerCase(), port, address: m[3].replace(/^\[|\]$/g, "") };
+    });
+}
+function readProbeList(get, base, defaults) {
+    const parsed = (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .readYaml */ .gM)(get, "probes");
+    if (!Array.isArray(parsed) || parsed.length === 0) {
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", "must be a non-empty YAML list of probes.", "Example:\n- path: /healthz\n- path: /dbcheck");
+    }
+    return parsed.map((item, index) => {
+        const where = `item ${index + 1}: `;
+        if (!(0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .isPlainObject */ .Qd)(item)) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `${where}must be a map with 'url' or 'path', got ${JSON.stringify(item)}.`);
+        }
+        (0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .assertKnownKeys */ .Sn)("probes", `item ${index + 1}`, item, PROBE_KEYS);
+        const hasUrl = item.url !== undefined;
+        const hasPath = item.path !== undefined;
+        if (hasUrl === hasPath)
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `${where}set exactly one of 'url' or 'path'.`);
+        let url;
+        if (hasUrl) {
+            url = parseUrl("probes", String(item.url), where);
+        }
+        else {
+            if (!base) {
+                throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `${where}uses 'path' but 'base-url' is not set.`, "Set 'base-url' or use 'url'.");
+            }
+            const path = String(item.path);
+            if (!path.startsWith("/"))
+                throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `${where}path '${path}' must start with '/'.`);
+            url = joinUrl(base, path);
+        }
+        const name = item.name === undefined ? probeNameFromPath(url.pathname) : String(item.name);
+        if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `${where}name '${name}' may contain only letters, digits, '_', '.' and '-'.`);
+        }
+        const method = item.method === undefined ? defaults.method : String(item.method).toUpperCase();
+        if (!METHODS.includes(method)) {
+            throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `${where}method '${method}' is not one of ${METHODS.join(", ")}.`);
+        }
+        const status = item["expect-status"] === undefined ? undefined : readStatus("probes", item["expect-status"], where);
+        const spec = {
+            name,
+            url,
+            method,
+            headers: { ...defaults.headers, ...readHeaderMap("probes", item.headers, where) },
+            expect: {
+                status: status?.ranges ?? defaults.expect.status,
+                statusText: status?.text ?? defaults.expect.statusText,
+                json: item["expect-json"] === undefined
+                    ? defaults.expect.json
+                    : readJsonExpectations("probes", item["expect-json"], where),
+                bodyContains: item["expect-body-contains"] === undefined
+                    ? defaults.expect.bodyContains
+                    : readBodyContains("probes", item["expect-body-contains"], where),
+                headers: item["expect-header"] === undefined
+                    ? defaults.expect.headers
+                    : lowerKeys(readHeaderMap("probes", item["expect-header"], where)),
+            },
+        };
+        if (item["expect-log"] !== undefined) {
+            if (typeof item["expect-log"] !== "boolean")
+                throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `${where}expect-log must be true or false, got ${JSON.stringify(item["expect-log"])}.`);
+            spec.expectLog = item["expect-log"];
+        }
+        if (item["log-filter-pattern"] !== undefined) {
+            spec.logFilterPattern = readFilterPattern("probes", String(item["log-filter-pattern"]), where);
+        }
+        if (item.body !== undefined) {
+            spec.body = typeof item.body === "string" ? item.body : JSON.stringify(item.body);
+            const typed = Object.keys(spec.headers).some((h) => h.toLowerCase() === "content-type");
+            if (typeof item.body !== "string" && !typed)
+                spec.headers["Content-Type"] = "application/json";
+        }
+        return spec;
+    });
+}
+/** A CloudWatch Logs filter pattern as FilterLogEvents takes it (at most 1024 characters). */
+function readFilterPattern(input, value, where) {
+    const pattern = value.trim();
+    if (pattern.length > 1024)
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}the filter pattern has ${pattern.length} characters; CloudWatch Logs takes at most 1024.`);
+    if (pattern.startsWith("{") !== pattern.endsWith("}"))
+        throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(input, `${where}'${pattern}' is not a filter pattern: a JSON pattern is enclosed in { }.`, 'Example: { $.route = "/dbcheck" }.');
+    return pattern;
+}
+function lowerKeys(map) {
+    return Object.fromEntries(Object.entries(map).map(([k, v]) => [k.toLowerCase(), v]));
+}
+/** Gives duplicates of derived names a suffix; explicit duplicates are an error. */
+function uniqueNames(probes, explicit) {
+    const seen = new Map();
+    for (const p of probes) {
+        const n = seen.get(p.name) ?? 0;
+        seen.set(p.name, n + 1);
+        if (n > 0) {
+            if (explicit) {
+                throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("probes", `two probes are named '${p.name}'.`, "Give each probe a distinct 'name'.");
+            }
+            p.name = `${p.name}_${n + 1}`;
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 3569:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X: () => (/* binding */ openTunnel),
+/* harmony export */   YB: () => (/* reexport safe */ _lib_proxy__WEBPACK_IMPORTED_MODULE_1__.YB),
+/* harmony export */   iJ: () => (/* reexport safe */ _lib_proxy__WEBPACK_IMPORTED_MODULE_1__.iJ),
+/* harmony export */   qb: () => (/* reexport safe */ _lib_proxy__WEBPACK_IMPORTED_MODULE_1__.qb),
+/* harmony export */   uv: () => (/* binding */ readProxySettings)
+/* harmony export */ });
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _lib_proxy__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7087);
+/**
+ * HTTP proxies the way curl uses them, for self-hosted runners that reach the
+ * internet only through one: `http_proxy` (lower case only: curl ignores
+ * HTTP_PROXY, the "httpoxy" precaution) for http:// URLs, `HTTPS_PROXY` /
+ * `https_proxy` for https:// (tunnelled with CONNECT), `ALL_PROXY` as the
+ * fallback, `NO_PROXY` for exceptions; or one proxy for everything (`-x`).
+ */
+
+
+// The NO_PROXY matcher and proxy URL parsing are shared with the AWS clients and checkip (src/lib/proxy.ts).
+
+/**
+ * The `proxy` input: empty = the environment as curl reads it, `none` = no
+ * proxy at all, a URL = that proxy for every request (NO_PROXY still applies).
+ */
+function readProxySettings(input, value, env) {
+    const noProxy = (0,_lib_proxy__WEBPACK_IMPORTED_MODULE_1__/* .noProxyEntries */ .yh)(env);
+    if (value === "none")
+        return undefined;
+    if (value !== "") {
+        const url = (0,_lib_proxy__WEBPACK_IMPORTED_MODULE_1__/* .parseProxyUrl */ .Pr)(value, input);
+        return { http: url, https: url, noProxy };
+    }
+    const all = env.ALL_PROXY ?? env.all_proxy;
+    const httpRaw = env.http_proxy ?? all;
+    const httpsRaw = env.HTTPS_PROXY ?? env.https_proxy ?? all;
+    const settings = { noProxy };
+    if (httpRaw)
+        settings.http = (0,_lib_proxy__WEBPACK_IMPORTED_MODULE_1__/* .parseProxyUrl */ .Pr)(httpRaw, "http_proxy (environment)");
+    if (httpsRaw)
+        settings.https = (0,_lib_proxy__WEBPACK_IMPORTED_MODULE_1__/* .parseProxyUrl */ .Pr)(httpsRaw, "HTTPS_PROXY (environment)");
+    return settings.http || settings.https ? settings : undefined;
+}
+/** `CONNECT host:port` through the proxy; the proxy's answer is kept (curl -si prints it too). */
+function openTunnel(proxy, target, timeoutMs, onConnect) {
+    return new Promise((resolve) => {
+        let connected = false;
+        const headers = { Host: target };
+        const auth = (0,_lib_proxy__WEBPACK_IMPORTED_MODULE_1__/* .proxyAuthorization */ .YB)(proxy);
+        if (auth)
+            headers["Proxy-Authorization"] = auth;
+        const req = node_http__WEBPACK_IMPORTED_MODULE_0___default().request({
+            host: proxy.hostname.replace(/^\[|\]$/g, ""),
+            port: Number(proxy.port || 80),
+            method: "CONNECT",
+            path: target,
+            headers,
+            agent: false,
+        });
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })), Math.max(1, timeoutMs));
+        req.on("socket", (s) => s.on("connect", () => {
+            connected = true;
+            onConnect();
+        }));
+        req.on("error", (error) => {
+            clearTimeout(timer);
+            resolve({ error, connected });
+        });
+        req.on("connect", (res, socket) => {
+            clearTimeout(timer);
+            const head = {
+                url: `${(0,_lib_proxy__WEBPACK_IMPORTED_MODULE_1__/* .shownProxy */ .qb)(proxy)} CONNECT ${target}`,
+                httpVersion: res.httpVersion,
+                status: res.statusCode ?? 0,
+                statusMessage: res.statusMessage ?? "",
+                rawHeaders: res.rawHeaders,
+            };
+            if (head.status !== 200) {
+                socket.destroy();
+                const error = Object.assign(new Error(`CONNECT tunnel failed, response ${head.status}`), {
+                    code: "PROXY_CONNECT_FAILED",
+                });
+                resolve({ error, head, connected });
+                return;
+            }
+            resolve({ socket, head });
+        });
+        req.end();
+    });
+}
+
+
+/***/ }),
+
+/***/ 3851:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  m: () => (/* binding */ defaultDeps),
+  e: () => (/* binding */ run)
+});
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/lib/evidence.ts
+
+
+
+/** `YYYYMMDD_HHMMSS` in UTC: the team's evidence timestamp. */
+function evidenceTimestamp(date = new Date()) {
+    const iso = date.toISOString(); // 2025-11-05T06:32:10.123Z
+    return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}_${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}
+/** `YYYYMMDD-HHMMSSZ`, used in evidence branch names. */
+function branchTimestamp(date = new Date()) {
+    return `${evidenceTimestamp(date).replace("_", "-")}Z`;
+}
+/** `<dir>/<ts>_<kind>.<ext>` */
+function evidenceFileName(ts, kind, ext) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(kind))
+        throw new Error(`evidence kind '${kind}' has characters unsafe in a file name`);
+    return `${ts}_${kind}.${ext}`;
+}
+/**
+ * Writes via a temp file in the same directory and a rename, so a reader (or a
+ * crash) never sees a half-written file. Keeps the mode of a file it replaces.
+ */
+function writeFileAtomic(path, data, mode) {
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+    let keepMode = mode;
+    if (keepMode === undefined) {
+        try {
+            keepMode = (0,external_node_fs_.statSync)(path).mode & 0o7777;
+        }
+        catch {
+            keepMode = undefined;
+        }
+    }
+    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_crypto_.randomBytes)(6).toString("hex")}.tmp`);
+    try {
+        (0,external_node_fs_.writeFileSync)(tmp, data);
+        if (keepMode !== undefined)
+            (0,external_node_fs_.chmodSync)(tmp, keepMode);
+        (0,external_node_fs_.renameSync)(tmp, path);
+    }
+    catch (error) {
+        (0,external_node_fs_.rmSync)(tmp, { force: true });
+        throw error;
+    }
+}
+/** Writes the evidence files of one action run, all with the same timestamp. */
+class EvidenceWriter {
+    dir;
+    ts;
+    written = [];
+    constructor(dir, ts = evidenceTimestamp()) {
+        this.dir = dir;
+        this.ts = ts;
+    }
+    path(kind, ext) {
+        return (0,external_node_path_.join)(this.dir, evidenceFileName(this.ts, kind, ext));
+    }
+    write(kind, ext, content) {
+        const path = this.path(kind, ext);
+        writeFileAtomic(path, content);
+        if (!this.written.includes(path))
+            this.written.push(path);
+        return path;
+    }
+    writeJson(kind, value) {
+        return this.write(kind, "json", `${JSON.stringify(value, null, 2)}\n`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-log.ts
+/**
+ * The `<ts>_<name>.log` evidence file: the last attempt as `curl -si` shows
+ * it — status line, headers as received, blank line, body — and, where curl
+ * would print an error instead, curl's own words for it.
+ */
+
+const TEXTUAL = /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|javascript|x-www-form-urlencoded|problem\+json))/i;
+/**
+ * A body is shown as text only when its type is textual (or not given) and it
+ * decodes as UTF-8 without NULs; a multi-byte character cut by truncation at
+ * the end does not count against it.
+ */
+function isBinaryBody(body, contentType) {
+    if (body.length === 0)
+        return false;
+    if (contentType && !TEXTUAL.test(contentType.trim()))
+        return true;
+    if (body.includes(0))
+        return true;
+    try {
+        new TextDecoder("utf-8", { fatal: true }).decode(body, { stream: true });
+        return false;
+    }
+    catch {
+        return true;
+    }
+}
+function head(h) {
+    const lines = [`HTTP/${h.httpVersion} ${h.status}${h.statusMessage ? ` ${h.statusMessage}` : ""}`];
+    for (let i = 0; i + 1 < h.rawHeaders.length; i += 2)
+        lines.push(`${h.rawHeaders[i]}: ${h.rawHeaders[i + 1]}`);
+    return `${lines.join("\r\n")}\r\n\r\n`;
+}
+function printable(raw) {
+    return raw
+        .toString("latin1")
+        .replace(/[^\x20-\x7e\r\n\t]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+function curlLog(ex, opts) {
+    let text = "";
+    // curl -si through a proxy prints the proxy's answer to CONNECT first.
+    if (ex.proxyConnect)
+        text += head(ex.proxyConnect);
+    for (const r of ex.redirects)
+        text += head(r);
+    const res = ex.response;
+    const out = { text: "" };
+    if (res) {
+        text += head(res);
+        const binary = isBinaryBody(res.body, res.headers["content-type"]);
+        if (binary) {
+            out.binaryBody = res.body;
+            out.bodySha256 = (0,external_node_crypto_.createHash)("sha256").update(res.body).digest("hex");
+            // curl refuses to print binary to a terminal in the same way.
+            text +=
+                'Warning: Binary output can mess up your terminal. Use "--output -" to tell\n' +
+                    'Warning: curl to output it to your terminal anyway, or consider "--output\n' +
+                    'Warning: <FILE>" to save to a file.\n' +
+                    `[http-evidence-probe] binary body: ${res.body.length} bytes, sha256 ${out.bodySha256}, saved as ${opts.binaryFileName}\n`;
+        }
+        else {
+            text += res.body.toString("utf8");
+        }
+        if (res.truncated) {
+            const of = res.contentLength !== undefined ? ` of ${res.contentLength} (Content-Length)` : "";
+            text += `${text.endsWith("\n") ? "" : "\n"}[http-evidence-probe] body truncated at max-body-bytes=${opts.maxBodyBytes}: kept ${res.body.length} bytes${of}\n`;
+        }
+    }
+    else if (ex.rawReply && ex.rawReply.length > 0) {
+        text += `[http-evidence-probe] the server replied with ${ex.rawReply.length} bytes that are not an HTTP response:\n${printable(ex.rawReply)}\n`;
+    }
+    if (ex.error)
+        text += `${text === "" || text.endsWith("\n") ? "" : "\n"}${ex.error.message}\n`;
+    out.text = text;
+    return out;
+}
+
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/expectations.ts
+var http_evidence_probe_expectations = __nccwpck_require__(5706);
+// EXTERNAL MODULE: external "node:dns"
+var external_node_dns_ = __nccwpck_require__(610);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"1.0.0"};
+;// CONCATENATED MODULE: ./src/lib/version.ts
+
+const VERSION = package_namespaceObject.rE;
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-errors.ts
+/**
+ * Node's network and TLS errors in curl's words and exit codes, so the
+ * evidence reads like the team's old `curl -si` logs and a reviewer can look
+ * the code up in curl's documentation.
+ */
+const CERT_CODES = new Set([
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "CERT_HAS_EXPIRED",
+    "CERT_NOT_YET_VALID",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+function curlError(error, ctx) {
+    const code = error.code ?? "UNKNOWN";
+    // Through a proxy, the only connection this side makes is to the proxy.
+    const peer = ctx.proxy ? ctx.proxy.hostname.replace(/^\[|\]$/g, "") : ctx.host;
+    const peerPort = ctx.proxy ? Number(ctx.proxy.port || 80) : ctx.port;
+    const ms = Math.round(ctx.ms);
+    if (code === "TIMEOUT") {
+        return {
+            code,
+            curlExit: 28,
+            message: ctx.connected
+                ? `curl: (28) Operation timed out after ${ms} milliseconds with ${ctx.bytes} bytes received`
+                : `curl: (28) Connection timed out after ${ms} milliseconds`,
+        };
+    }
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
+        if (ctx.proxy)
+            return { code, curlExit: 5, message: `curl: (5) Could not resolve proxy: ${peer}` };
+        return { code, curlExit: 6, message: `curl: (6) Could not resolve host: ${ctx.host}` };
+    }
+    const connectFail = `curl: (7) Failed to connect to ${peer} port ${peerPort} after ${ms} ms`;
+    if (code === "ECONNREFUSED")
+        return { code, curlExit: 7, message: `${connectFail}: Couldn't connect to server` };
+    if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") {
+        return { code, curlExit: 7, message: `${connectFail}: No route to host` };
+    }
+    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+        return {
+            code,
+            curlExit: 60,
+            message: `curl: (60) SSL: no alternative certificate subject name matches target host name '${ctx.host}'`,
+        };
+    }
+    if (CERT_CODES.has(code)) {
+        const problem = code === "DEPTH_ZERO_SELF_SIGNED_CERT" ? "self-signed certificate" : error.message;
+        return { code, curlExit: 60, message: `curl: (60) SSL certificate problem: ${problem}` };
+    }
+    if (code.startsWith("ERR_SSL") || code === "EPROTO" || code.startsWith("ERR_TLS")) {
+        return { code, curlExit: 35, message: `curl: (35) TLS connect error: ${error.reason ?? error.message}` };
+    }
+    if (code.startsWith("HPE_")) {
+        const looksHttp = ctx.raw.subarray(0, 5).toString("latin1") === "HTTP/";
+        return looksHttp
+            ? { code, curlExit: 8, message: "curl: (8) Weird server reply" }
+            : { code, curlExit: 1, message: "curl: (1) Received HTTP/0.9 when not allowed" };
+    }
+    if (code === "ECONNRESET") {
+        if (ctx.bytes === 0 && error.message === "socket hang up") {
+            return { code, curlExit: 52, message: "curl: (52) Empty reply from server" };
+        }
+        return { code, curlExit: 56, message: "curl: (56) Recv failure: Connection reset by peer" };
+    }
+    if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ABORTED") {
+        return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
+    }
+    return { code, curlExit: 56, message: `curl: (56) ${error.message}` };
+}
+
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/proxy.ts
+var proxy = __nccwpck_require__(3569);
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/tls-info.ts
+var tls_info = __nccwpck_require__(4222);
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
+/**
+ * One HTTP exchange measured the way `curl -w` reports it, with Node's own
+ * http/https (no dependency, so behaviour behind odd proxies and TLS setups is
+ * Node's, documented and predictable). Never throws: every failure (DNS,
+ * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
+ * so the caller can write evidence before deciding anything.
+ */
+
+
+
+
+
+
+
+
+
+
+const RAW_KEEP = 4096;
+function bareHost(url) {
+    return url.hostname.replace(/^\[|\]$/g, "");
+}
+function defaultPort(url) {
+    return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+/** curl's --resolve: the first entry for this host and port (or `*`). */
+function resolvedAddress(url, entries) {
+    const host = bareHost(url).toLowerCase();
+    const port = String(defaultPort(url));
+    return entries.find((e) => e.host === host && (e.port === "*" || e.port === port))?.address;
+}
+function headerMap(raw) {
+    const out = {};
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+        const k = raw[i].toLowerCase();
+        out[k] = out[k] === undefined ? raw[i + 1] : `${out[k]}, ${raw[i + 1]}`;
+    }
+    return out;
+}
+async function exchangeOnce(url, opts) {
+    const start = external_node_perf_hooks_.performance.now();
+    const since = () => Math.round((external_node_perf_hooks_.performance.now() - start) * 10) / 10;
+    const timings = { dns: null, connect: null, tls: null, ttfb: null, total: 0 };
+    const host = bareHost(url);
+    const port = defaultPort(url);
+    const via = (0,proxy/* proxyFor */.iJ)(url, opts.proxy);
+    // Through a proxy the proxy resolves the name, as with curl: --resolve does not apply.
+    const pinned = via ? undefined : resolvedAddress(url, opts.resolve);
+    // Connect to the pinned address itself (not the name): DNS is skipped, as with
+    // curl --resolve, while Host and the TLS server name stay the URL's host.
+    const connectHost = pinned ?? host;
+    const isHttps = url.protocol === "https:";
+    const headers = {
+        Host: url.host,
+        "User-Agent": `ecs-alb-smoke-http-evidence-probe/${VERSION}`,
+        Accept: "*/*",
+        ...opts.headers,
+    };
+    if (url.username || url.password) {
+        const user = decodeURIComponent(url.username);
+        const pass = decodeURIComponent(url.password);
+        headers.Authorization ??= `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+    }
+    if (opts.body !== undefined)
+        headers["Content-Length"] = String(Buffer.byteLength(opts.body));
+    // Plain http through a proxy: the request line carries the absolute URL (never its credentials).
+    const forward = via !== undefined && !isHttps;
+    const proxyAuth = via ? (0,proxy/* proxyAuthorization */.YB)(via) : undefined;
+    if (forward && proxyAuth)
+        headers["Proxy-Authorization"] = proxyAuth;
+    const options = {
+        host: forward ? bareHost(via) : connectHost,
+        port: forward ? Number(via.port || 80) : port,
+        method: opts.method,
+        path: forward ? `${url.protocol}//${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`,
+        headers,
+        agent: false,
+        setHost: false,
+        lookup: (hostname, lookupOpts, callback) => {
+            (0,external_node_dns_.lookup)(hostname, lookupOpts, (err, address, family) => {
+                timings.dns = since();
+                callback(err, address, family);
+            });
+        },
+    };
+    if (isHttps) {
+        if ((0,external_node_net_.isIP)(host) === 0)
+            options.servername = host;
+        options.rejectUnauthorized = !opts.insecure;
+        options.checkServerIdentity = (_name, cert) => external_node_tls_default().checkServerIdentity(host, cert);
+        if (opts.ca)
+            options.ca = opts.ca;
+    }
+    const base = {};
+    // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
+    let tunnelSocket;
+    if (via)
+        base.proxy = (0,proxy/* shownProxy */.qb)(via);
+    if (via && isHttps) {
+        const tunnel = await (0,proxy/* openTunnel */.X)(via, `${url.hostname}:${port}`, opts.timeoutMs, () => {
+            timings.connect ??= since();
+        });
+        if (tunnel.head)
+            base.proxyConnect = tunnel.head;
+        if ("error" in tunnel) {
+            timings.total = since();
+            const ctx = {
+                host,
+                port,
+                ms: timings.total,
+                bytes: 0,
+                connected: tunnel.connected,
+                raw: Buffer.alloc(0),
+                proxy: via,
+            };
+            return { url: url.href, timings, ...base, error: curlError(tunnel.error, ctx) };
+        }
+        const { socket } = tunnel;
+        tunnelSocket = socket;
+        options.createConnection = () => external_node_tls_default().connect({
+            socket,
+            ...(options.servername ? { servername: options.servername } : {}),
+            rejectUnauthorized: !opts.insecure,
+            checkServerIdentity: options.checkServerIdentity,
+            ...(opts.ca ? { ca: opts.ca } : {}),
+        });
+    }
+    const timeLeft = Math.max(1, opts.timeoutMs - (external_node_perf_hooks_.performance.now() - start));
+    let negotiated;
+    const hop = await new Promise((resolve) => {
+        let raw = Buffer.alloc(0);
+        let bytes = 0;
+        // Through a CONNECT tunnel the TCP connection already stands.
+        let connected = tunnelSocket !== undefined;
+        let settled = false;
+        let socket;
+        let response;
+        const finish = (error) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            timings.total = since();
+            timings.dns ??= (0,external_node_net_.isIP)(connectHost) !== 0 ? 0 : null;
+            const hop = { url: url.href, timings, ...base };
+            if (socket?.remoteAddress)
+                hop.remoteAddress = socket.remoteAddress;
+            else if ((0,external_node_net_.isIP)(connectHost) !== 0)
+                hop.remoteAddress = connectHost;
+            hop.remotePort = socket?.remotePort ?? port;
+            if (response)
+                hop.response = response;
+            if (negotiated)
+                hop.tls = negotiated;
+            if (error) {
+                // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
+                const packet = error.rawPacket;
+                if (raw.length === 0 && Buffer.isBuffer(packet))
+                    raw = packet.subarray(0, RAW_KEEP);
+                hop.error = curlError(error, {
+                    host,
+                    port,
+                    ms: timings.total,
+                    bytes,
+                    connected,
+                    raw,
+                    ...(via ? { proxy: via } : {}),
+                });
+                if (error.code?.startsWith("HPE_") || (!response && raw.length > 0))
+                    hop.rawReply = raw;
+            }
+            req.destroy();
+            tunnelSocket?.destroy();
+            resolve(hop);
+        };
+        let req;
+        try {
+            req = (isHttps ? (external_node_https_default()) : (external_node_http_default())).request(options);
+        }
+        catch (error) {
+            // Node refuses some requests before any I/O (an invalid header value, say): still data, not a crash.
+            timings.total = since();
+            resolve({
+                url: url.href,
+                timings,
+                ...base,
+                error: curlError(error, { host, port, ms: 0, bytes: 0, connected: false, raw }),
+            });
+            return;
+        }
+        const timer = setTimeout(() => {
+            finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
+        }, timeLeft);
+        req.on("socket", (s) => {
+            socket = s;
+            s.on("lookup", () => {
+                timings.dns ??= since();
+            });
+            s.on("connect", () => {
+                connected = true;
+                timings.connect ??= since();
+            });
+            s.on("secureConnect", () => {
+                timings.tls = since();
+                negotiated = (0,tls_info/* tlsInfo */.az)(s, s.authorized);
+            });
+            s.on("data", (chunk) => {
+                timings.ttfb ??= since();
+                bytes += chunk.length;
+                if (raw.length < RAW_KEEP)
+                    raw = Buffer.concat([raw, chunk.subarray(0, RAW_KEEP - raw.length)]);
+            });
+        });
+        req.on("error", (error) => finish(error));
+        req.on("response", (res) => {
+            timings.ttfb ??= since();
+            const contentLength = Number(res.headers["content-length"]);
+            const chunks = [];
+            let kept = 0;
+            response = {
+                url: url.href,
+                httpVersion: res.httpVersion,
+                status: res.statusCode ?? 0,
+                statusMessage: res.statusMessage ?? "",
+                rawHeaders: res.rawHeaders,
+                headers: headerMap(res.rawHeaders),
+                body: Buffer.alloc(0),
+                truncated: false,
+            };
+            if (Number.isFinite(contentLength))
+                response.contentLength = contentLength;
+            const current = response;
+            res.on("data", (chunk) => {
+                const room = opts.maxBodyBytes - kept;
+                if (chunk.length > room) {
+                    if (room > 0)
+                        chunks.push(chunk.subarray(0, room));
+                    kept += Math.max(0, room);
+                    current.truncated = true;
+                    current.body = Buffer.concat(chunks);
+                    finish();
+                    return;
+                }
+                chunks.push(chunk);
+                kept += chunk.length;
+            });
+            res.on("end", () => {
+                current.body = Buffer.concat(chunks);
+                finish();
+            });
+            res.on("aborted", () => {
+                current.body = Buffer.concat(chunks);
+                finish(Object.assign(new Error("aborted"), { code: "ABORTED" }));
+            });
+            res.on("error", (error) => {
+                current.body = Buffer.concat(chunks);
+                finish(error);
+            });
+        });
+        req.end(opts.body);
+    });
+    if (isHttps && !via && hop.error && CERTIFICATE_REFUSED.has(hop.error.code)) {
+        await explainCertificate(hop, connectHost, port, options.servername, Math.min(5_000, opts.timeoutMs));
+    }
+    return hop;
+}
+/** Certificate failures a look at the presented chain can explain. */
+const CERTIFICATE_REFUSED = new Set([
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+/**
+ * A refused certificate, explained: which CA the chain ends at (to trust with
+ * `ca-file`) or which names the certificate is for, read by a handshake that
+ * sends nothing; the certificate also goes into the evidence (`tls`).
+ */
+async function explainCertificate(hop, address, port, servername, timeoutMs) {
+    const seen = await (0,tls_info/* presentedChain */.eH)(address, port, servername, timeoutMs);
+    const error = hop.error;
+    if (!seen || !error)
+        return;
+    hop.tls = seen;
+    error.hint =
+        error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+            ? `the certificate is for ${seen.subject_alt_names ?? seen.subject ?? "no name"}: ask for one of those names, with 'resolve' pointing it at this address`
+            : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
+}
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
+async function exchange(url, opts) {
+    const redirects = [];
+    const max = opts.maxRedirects ?? 10;
+    let current = url;
+    let hopOpts = opts;
+    const started = external_node_perf_hooks_.performance.now();
+    for (;;) {
+        const hop = await exchangeOnce(current, hopOpts);
+        const res = hop.response;
+        const location = res?.headers.location;
+        if (!opts.followRedirects || !res || !REDIRECT.has(res.status) || location === undefined) {
+            if (redirects.length > 0)
+                hop.timings.total = Math.round((external_node_perf_hooks_.performance.now() - started) * 10) / 10;
+            return { ...hop, redirects };
+        }
+        if (redirects.length >= max) {
+            return {
+                ...hop,
+                redirects,
+                error: { code: "TOO_MANY_REDIRECTS", curlExit: 47, message: `curl: (47) Maximum (${max}) redirects followed` },
+            };
+        }
+        redirects.push({
+            url: res.url,
+            httpVersion: res.httpVersion,
+            status: res.status,
+            statusMessage: res.statusMessage,
+            rawHeaders: res.rawHeaders,
+        });
+        current = new URL(location, current);
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
+            const { body: _body, ...rest } = hopOpts;
+            hopOpts = { ...rest, method: "GET" };
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/latency.ts
+// Latency sampling after a probe passes: N sequential requests, nearest-rank
+// percentiles, and the p90 budget (the team alarms on p90 > 1.5 s).
+
+async function sampleLatency(spec, inputs, deps, opts) {
+    const totals = [];
+    let errors = 0;
+    let firstError = "";
+    for (let i = 0; i < inputs.latencySamples; i++) {
+        const ex = await deps.exchange(spec.url, opts);
+        totals.push(ex.timings.total);
+        const failed = ex.error
+            ? [ex.error.message]
+            : (0,http_evidence_probe_expectations/* describeFailures */.ng)(ex.response ? (0,http_evidence_probe_expectations/* evaluate */._3)(spec.expect, ex.response) : []);
+        if (failed.length > 0) {
+            errors++;
+            firstError ||= failed[0];
+        }
+    }
+    const sorted = [...totals].sort((a, b) => a - b);
+    const latency = {
+        samples: totals.length,
+        errors,
+        p50_ms: (0,http_evidence_probe_expectations/* percentile */.Ym)(sorted, 50),
+        p90_ms: (0,http_evidence_probe_expectations/* percentile */.Ym)(sorted, 90),
+        p99_ms: (0,http_evidence_probe_expectations/* percentile */.Ym)(sorted, 99),
+        max_ms: sorted[sorted.length - 1] ?? 0,
+        budget_p90_ms: inputs.latencyP90MaxMs ?? null,
+        samples_ms: totals,
+    };
+    const reasons = [];
+    if (errors > 0)
+        reasons.push(`latency sampling: ${errors} of ${totals.length} requests failed (first: ${firstError})`);
+    let check;
+    if (inputs.latencyP90MaxMs !== undefined) {
+        const pass = latency.p90_ms <= inputs.latencyP90MaxMs;
+        check = { name: "latency.p90", expected: `<= ${inputs.latencyP90MaxMs} ms`, actual: latency.p90_ms, pass };
+        if (!pass) {
+            reasons.push(`latency.p90: expected at most ${inputs.latencyP90MaxMs} ms over ${totals.length} requests, got ${latency.p90_ms} ms (p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms)`);
+        }
+    }
+    return check ? { latency, reasons, check } : { latency, reasons };
+}
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(2684);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var retry = __nccwpck_require__(3609);
+// EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
+var node_http_handler_dist_cjs = __nccwpck_require__(1279);
+// EXTERNAL MODULE: ./src/lib/proxy.ts
+var lib_proxy = __nccwpck_require__(7087);
+// EXTERNAL MODULE: ./src/lib/retry.ts
+var lib_retry = __nccwpck_require__(1737);
+;// CONCATENATED MODULE: ./src/lib/aws.ts
+
+
+
+
+
+
+/**
+ * Configuration every AWS client of the suite is built with. The SDK itself
+ * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
+ * usual credential chain. Throttling gets more attempts than the SDK default
+ * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
+ * `Throttling` error leaks nothing but wastes a deploy.
+ *
+ * The SDK ignores HTTPS_PROXY; self-hosted runners behind a proxy would time
+ * out on every call. With a proxy variable set, requests go through the
+ * runner-style proxy agents (src/lib/proxy.ts: https_proxy/HTTPS_PROXY,
+ * http_proxy/HTTP_PROXY, no_proxy/NO_PROXY); without one the SDK's own
+ * handler is kept unchanged.
+ */
+function awsClientConfig(opts) {
+    const env = opts.env ?? process.env;
+    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
+    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
+    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
+    const proxy = (0,lib_proxy/* runnerProxyAgents */.hr)(env);
+    return {
+        region: opts.region,
+        customUserAgent: `ecs-alb-smoke/${VERSION}`,
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.jo)(attempt, baseMs, capMs)),
+        ...(proxy
+            ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
+            : {}),
+    };
+}
+/** The IAM service prefix of each SDK client the suite uses (the `svc` of `svc:Action`). */
+const SERVICE_PREFIX = {
+    ACMClient: "acm",
+    CloudFormationClient: "cloudformation",
+    CloudWatchLogsClient: "logs",
+    EC2Client: "ec2",
+    ECSClient: "ecs",
+    ElasticLoadBalancingV2Client: "elasticloadbalancing",
+    IAMClient: "iam",
+    KMSClient: "kms",
+    RDSClient: "rds",
+    SSMClient: "ssm",
+    SecretsManagerClient: "secretsmanager",
+    STSClient: "sts",
+};
+/** `ElasticLoadBalancingV2Client` + `DescribeTargetGroupsCommand` -> `elasticloadbalancing:DescribeTargetGroups`. */
+function operationName(clientName, commandName) {
+    const client = clientName ?? "";
+    const prefix = SERVICE_PREFIX[client] ?? client.replace(/Client$/, "").toLowerCase();
+    return `${prefix || "aws"}:${(commandName ?? "unknown").replace(/Command$/, "")}`;
+}
+const MIDDLEWARE_NAME = "ecsAlbSmokeOperationErrors";
+/**
+ * Every failed call names its operation as the IAM action, with the SDK's
+ * error kept as `cause` (src/lib/errors.ts `operationError` decides whether
+ * it is the user's to fix). It sits at the top of the `initialize` step,
+ * outside the SDK's retry loop (`finalizeRequest`), so retried attempts are
+ * named once, by their last error.
+ */
+function operationErrors(next, context) {
+    return async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            throw (0,errors/* operationError */.mE)(operationName(context.clientName, context.commandName), error);
+        }
+    };
+}
+/**
+ * Attaches the operation-naming middleware to a client (idempotent) and
+ * returns it: every SDK client the suite creates goes through here.
+ */
+function withOperationNames(client) {
+    client.middlewareStack.add(operationErrors, {
+        step: "initialize",
+        priority: "high",
+        name: MIDDLEWARE_NAME,
+        override: true,
+    });
+    return client;
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/logs-api.ts
+// The AWS calls of the server-side evidence, behind one small interface so tests can inject the emulator's.
+
+
+
+/** `endpoint`/`credentials` only for tests in process; the action takes both from the environment, as the SDK does. */
+function awsLogsApi(region, overrides = {}) {
+    const logs = withOperationNames(new dist_cjs/* CloudWatchLogsClient */.TFr({ ...awsClientConfig({ region }), ...overrides }));
+    const ecs = withOperationNames(new client_ecs_dist_cjs/* ECSClient */.Zgc({ ...awsClientConfig({ region }), ...overrides }));
+    return {
+        async filterLogEvents(input, maxPages) {
+            const events = [];
+            let pages = 0;
+            // A page may be partial or empty while a nextToken remains (FilterLogEvents API reference).
+            for await (const page of (0,dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, input)) {
+                events.push(...(page.events ?? []));
+                if (++pages >= maxPages)
+                    break;
+            }
+            return events;
+        },
+        async serviceTaskDefinition(cluster, service) {
+            const out = await ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }));
+            const found = out.services?.find((s) => s.status !== "INACTIVE");
+            return found?.taskDefinition;
+        },
+        async taskDefinition(arn) {
+            const out = await ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn }));
+            const td = out.taskDefinition;
+            return { family: td?.family ?? "", revision: td?.revision ?? 0, containers: td?.containerDefinitions ?? [] };
+        },
+    };
+}
+
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/log-inputs.ts
+var log_inputs = __nccwpck_require__(1233);
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/log-target.ts
+// Which log group (and streams) hold the app's lines: the input, or the service's task definition as ECS uses it.
+
+
+function awslogsContainer(containers, wanted) {
+    const logging = containers.filter((c) => c.logConfiguration?.logDriver === "awslogs");
+    if (wanted !== undefined)
+        return logging.find((c) => c.name === wanted);
+    // The container behind the load balancer is the one with a port; sidecars seldom have one.
+    return logging.find((c) => (c.portMappings ?? []).length > 0) ?? logging[0];
+}
+async function fromService(settings, api) {
+    const { cluster, service, container } = settings.service;
+    const arn = await api.serviceTaskDefinition(cluster, service);
+    if (!arn) {
+        return {
+            input: "service",
+            message: `ECS reports no service '${service}' in cluster '${cluster}' (${settings.region}), so its log group is unknown. Check 'cluster'/'service', or set 'log-group'.`,
+        };
+    }
+    const td = await api.taskDefinition(arn);
+    const chosen = awslogsContainer(td.containers, container);
+    const options = chosen?.logConfiguration?.options ?? {};
+    const group = options["awslogs-group"];
+    if (!chosen || !group) {
+        const names = td.containers
+            .map((c) => `${c.name} (${c.logConfiguration?.logDriver ?? "no log driver"})`)
+            .join(", ");
+        return {
+            input: container !== undefined ? "container-name" : "log-group",
+            message: `task definition ${td.family}:${td.revision} has no container${container !== undefined ? ` '${container}'` : ""} logging with awslogs and an awslogs-group (containers: ${names || "none"}). Set 'log-group' to where the app logs.`,
+        };
+    }
+    const source = `task definition ${td.family}:${td.revision}, container ${chosen.name}`;
+    const logRegion = options["awslogs-region"];
+    if (logRegion && logRegion !== settings.region) {
+        return {
+            input: "aws-region",
+            message: `${source} logs to ${group} in ${logRegion}, but the probe searches ${settings.region}. Set 'aws-region' to ${logRegion}, or 'log-group'.`,
+        };
+    }
+    const target = { group, source };
+    // awslogs names streams <prefix>/<container>/<task-id> (ECS developer guide, using_awslogs).
+    const prefix = options["awslogs-stream-prefix"];
+    if (settings.streamPrefix !== undefined)
+        target.streamPrefix = settings.streamPrefix;
+    else if (prefix)
+        target.streamPrefix = `${prefix}/${chosen.name}/`;
+    return target;
+}
+/**
+ * Finds the log group and proves it can be searched (one small FilterLogEvents,
+ * the only permission the search needs) before any probe runs, so a wrong
+ * group is reported at once instead of after the probes and the log wait.
+ */
+async function resolveLogTarget(settings, api, now) {
+    let target;
+    try {
+        if (settings.group !== undefined) {
+            target = { group: settings.group, source: "input" };
+            if (settings.streamPrefix !== undefined)
+                target.streamPrefix = settings.streamPrefix;
+        }
+        else {
+            target = await fromService(settings, api);
+        }
+        if ("message" in target)
+            return target;
+        await api.filterLogEvents({ logGroupName: target.group, startTime: now, endTime: now, limit: 1 }, 1);
+        return target;
+    }
+    catch (error) {
+        if ((0,errors/* awsException */.Bt)(error) instanceof dist_cjs/* ResourceNotFoundException */.lBX) {
+            const group = target && "group" in target ? target : undefined;
+            const where = group
+                ? `log group '${group.group}'${group.source === "input" ? "" : ` (from ${group.source})`}`
+                : "the log group";
+            return {
+                input: "log-group",
+                message: `${where} does not exist in ${settings.region} (ResourceNotFoundException). Create it, or point 'log-group' at the group the app logs to (the task definition's awslogs-group).`,
+            };
+        }
+        if ((0,errors/* isAccessDenied */.w7)(error))
+            return { message: (0,errors/* errorMessage */.gJ)(error) };
+        return { input: settings.group !== undefined ? "log-group" : "service", message: (0,errors/* errorMessage */.gJ)(error) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/server-logs.ts
+/** Log events are stamped by the task's clock, not the runner's: a little slack each side of the window. */
+const WINDOW_SLACK_MS = 2_000;
+/** FilterLogEvents is limited to 5 requests per second per account and region: poll gently. */
+const POLL_INTERVAL_MS = 2_000;
+const MAX_PAGES = 200;
+function carriesId(message, ids) {
+    // An id must stand alone: `...-healthz-1` is not `...-healthz-10`.
+    return ids.some((id) => {
+        let at = message.indexOf(id);
+        while (at >= 0) {
+            const before = message[at - 1];
+            const after = message[at + id.length];
+            if (!(before && /[A-Za-z0-9_.-]/.test(before)) && !(after && /[A-Za-z0-9_.-]/.test(after)))
+                return true;
+            at = message.indexOf(id, at + 1);
+        }
+        return false;
+    });
+}
+/**
+ * Polls FilterLogEvents until every probe has its entries or `waitMs` has
+ * passed (CloudWatch shows events seconds after they were written). A probe
+ * that sent request ids is done once the entry of its last attempt is there;
+ * one that sent none, once any entry of its route in its window is there. At
+ * the deadline, the route within the probe's window is all there is to go on.
+ */
+async function searchProbeLogs(queries, target, waitMs, api, clock) {
+    const deadline = clock.now() + waitMs;
+    for (;;) {
+        const found = await Promise.all(queries.map(async (q) => {
+            const events = await api.filterLogEvents({
+                logGroupName: target.group,
+                ...(target.streamPrefix !== undefined ? { logStreamNamePrefix: target.streamPrefix } : {}),
+                startTime: q.startMs - WINDOW_SLACK_MS,
+                endTime: q.endMs + WINDOW_SLACK_MS,
+                filterPattern: q.filterPattern,
+            }, MAX_PAGES);
+            const last = q.requestIds.slice(-1);
+            return {
+                q,
+                events,
+                correlated: events.filter((e) => carriesId(e.message ?? "", q.requestIds)),
+                // The attempt that counts is the last one: its entry may arrive after the earlier attempts'.
+                answered: events.some((e) => carriesId(e.message ?? "", last)),
+            };
+        }));
+        // With request ids sent, only an entry carrying one is proof; the route and the window are the fallback
+        // at the deadline (an app that does not log the header costs the whole wait: set request-id-header: none).
+        const done = found.every((f) => (f.q.requestIds.length > 0 ? f.answered : f.events.length > 0));
+        const left = deadline - clock.now();
+        if (done || left <= 0) {
+            return found.map((f) => {
+                if (f.correlated.length > 0)
+                    return { query: f.q, events: f.correlated, matchedBy: "request-id" };
+                if (f.events.length > 0)
+                    return { query: f.q, events: f.events, matchedBy: "route-and-time" };
+                return { query: f.q, events: [], matchedBy: "none" };
+            });
+        }
+        await clock.sleep(Math.min(POLL_INTERVAL_MS, left));
+    }
+}
+/** `<prefix>/<container>/<task-id>` (awslogs) -> the task id and container; undefined for other stream names. */
+function taskOfStream(stream) {
+    const m = /(?:^|\/)([^/]+)\/([0-9a-f]{32})$/.exec(stream);
+    return m ? { container: m[1], taskId: m[2] } : undefined;
+}
+/** What the probe's JSON line says about its log entries. */
+function logReport(result, target, evidenceFile) {
+    const streams = [...new Set(result.events.map((e) => e.logStreamName ?? ""))].filter((s) => s !== "");
+    const last = result.query.requestIds[result.query.requestIds.length - 1];
+    const answering = (last ? result.events.find((e) => carriesId(e.message ?? "", [last])) : undefined) ??
+        (streams.length === 1 ? result.events[0] : undefined);
+    const stream = answering?.logStreamName;
+    return {
+        group: target.group,
+        source: target.source,
+        stream_prefix: target.streamPrefix ?? null,
+        filter_pattern: result.query.filterPattern,
+        window: {
+            start: new Date(result.query.startMs - WINDOW_SLACK_MS).toISOString(),
+            end: new Date(result.query.endMs + WINDOW_SLACK_MS).toISOString(),
+        },
+        matched_by: result.matchedBy,
+        events: result.events.length,
+        request_ids: result.query.requestIds,
+        streams,
+        task_ids: [...new Set(streams.map((s) => taskOfStream(s)?.taskId).filter((t) => t !== undefined))],
+        answered_by: stream ? { log_stream: stream, task_id: taskOfStream(stream)?.taskId ?? null } : null,
+        evidence: evidenceFile,
+    };
+}
+/** `<ts>_cloudwatch_<probe>.json`: what `aws logs filter-log-events` prints for the same search. */
+function cliJson(events) {
+    const shown = events.map((e) => ({
+        logStreamName: e.logStreamName,
+        timestamp: e.timestamp,
+        message: e.message,
+        ingestionTime: e.ingestionTime,
+        eventId: e.eventId,
+    }));
+    // The AWS CLI prints JSON indented by 4 spaces.
+    return `${JSON.stringify({ events: shown, searchedLogStreams: [] }, null, 4)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/server-evidence.ts
+// The server side of the evidence: before the probes, find the log group; after them, each probe's own log entries.
+
+
+
+
+const expectsLog = (inputs, spec) => spec.expectLog ?? inputs.logs?.expectLog ?? false;
+function logQuery(inputs, spec, requestIds, startMs, endMs) {
+    return {
+        name: spec.name,
+        requestIds,
+        startMs,
+        endMs,
+        filterPattern: spec.logFilterPattern ?? inputs.logs?.filterPattern ?? (0,log_inputs/* routeFilterPattern */.S3)(spec.url.pathname),
+    };
+}
+/**
+ * Finds the log group before any probe runs. A group that does not exist or
+ * cannot be searched fails the step at once when a probe expects its log
+ * entries; otherwise it is a warning and the probes run without them.
+ */
+async function prepareLogSearch(inputs, deps) {
+    if (!inputs.logs)
+        return undefined;
+    const api = deps.logsApi(inputs.logs.region);
+    const target = await resolveLogTarget(inputs.logs, api, deps.clock.now());
+    if ("message" in target) {
+        if (inputs.probes.some((p) => expectsLog(inputs, p))) {
+            const why = "(expect-log is true: every probe needs the app's log entry.)";
+            if (target.input)
+                throw new errors/* InputError */.dz(target.input, target.message, why);
+            throw new errors/* ConfigurationError */.j1(`${target.message} ${why}`);
+        }
+        deps.log.annotation("warning", `${target.message} The probes run without server-side evidence (set expect-log: true to make this an error).`, { title: "No CloudWatch Logs evidence" });
+        return undefined;
+    }
+    deps.log.info(`Server-side evidence: log group ${target.group} (${target.source})${target.streamPrefix ? `, streams ${target.streamPrefix}*` : ""}`);
+    return { target, api };
+}
+/**
+ * After the probes: waits (bounded) for their log entries, writes
+ * `<ts>_cloudwatch_<probe>.json` for each, records the answering task in the
+ * probe's JSON line, and fails a probe that expects a log entry and has none.
+ */
+async function addServerEvidence(runs, search, inputs, deps, writer, redact, rewrite) {
+    const waitMs = inputs.logs?.waitMs ?? 0;
+    deps.log.info(`Looking for the probes' log entries in ${search.target.group} (waiting up to ${waitMs / 1000} s) ...`);
+    const results = await searchProbeLogs(runs.map((r) => r.query), search.target, waitMs, search.api, deps.clock);
+    for (const [i, result] of results.entries()) {
+        const run = runs[i];
+        const file = writer.write(`cloudwatch_${run.report.name}`, "json", redact(cliJson(result.events)));
+        const log = logReport(result, search.target, file);
+        run.report.log = log;
+        if (result.matchedBy === "none") {
+            const message = `no log entry in ${search.target.group} matched ${log.filter_pattern} between ${log.window.start} and ${log.window.end} (waited up to ${waitMs / 1000} s); expected the app's log line for ${run.report.method} ${new URL(run.report.url).pathname}. Check 'log-group', 'log-stream-prefix' and 'log-filter-pattern', and that the app logs each request`;
+            if (expectsLog(inputs, run.spec)) {
+                run.report.result = "fail";
+                run.report.reasons.push(message);
+            }
+            else {
+                deps.log.annotation("warning", `${run.report.name}: ${message}.`, {
+                    title: `No log entry for probe ${run.report.name}`,
+                });
+            }
+        }
+        const task = log.answered_by?.task_id ?? log.answered_by?.log_stream;
+        deps.log.info(`  ${run.report.name}: ${log.events} log entr${log.events === 1 ? "y" : "ies"} (${log.matched_by})${task ? `, answered by task ${task}` : ""} -> ${file}`);
+        rewrite(run.report, run.exchange);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/summary.ts
+/** Untrusted text (a server's reason, a URL) as inert table-cell text. */
+function cell(text, max = 160) {
+    const s = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+    return s.replace(/[\r\n]+/g, " ").replace(/[&<>|`*[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+function expectationsCell(r) {
+    if (r.expectations.length === 0)
+        return r.error ? cell(r.error.message) : "";
+    return r.expectations
+        .map((e) => `${e.pass ? "✅" : "❌"} ${cell(e.name)}${e.pass ? "" : ` (got ${cell(JSON.stringify(e.actual), 60)})`}`)
+        .join("<br>");
+}
+/** The job summary: one row per probe, latency when sampled, the evidence files. */
+function summaryMarkdown(reports, result, files) {
+    const lines = [
+        `## http-evidence-probe: ${result === "pass" ? "✅ pass" : "❌ fail"}`,
+        "",
+        "| probe | URL | status | attempts | total ms | expectations | result |",
+        "| --- | --- | --- | ---: | ---: | --- | --- |",
+    ];
+    for (const r of reports) {
+        const status = r.status !== null ? String(r.status) : cell(r.error?.code ?? "no response");
+        lines.push(`| ${cell(r.name)} | ${cell(r.url)} | ${status} | ${r.attempts} | ${r.timings_ms.total} | ${expectationsCell(r)} | ${r.result === "pass" ? "✅ pass" : "❌ fail"} |`);
+    }
+    const sampled = reports.filter((r) => r.latency);
+    if (sampled.length > 0) {
+        lines.push("", "| probe | samples | p50 ms | p90 ms | p99 ms | p90 budget ms |", "| --- | ---: | ---: | ---: | ---: | ---: |");
+        for (const r of sampled) {
+            const l = r.latency;
+            lines.push(`| ${cell(r.name)} | ${l.samples} | ${l.p50_ms} | ${l.p90_ms} | ${l.p99_ms} | ${l.budget_p90_ms ?? "none"} |`);
+        }
+    }
+    const logged = reports.filter((r) => r.log);
+    if (logged.length > 0) {
+        lines.push("", `Server-side evidence: the app's own log entries in ${cell(logged[0]?.log?.group ?? "")}`, "", "| probe | log entries | matched by | answered by (task) |", "| --- | ---: | --- | --- |");
+        for (const r of logged) {
+            const l = r.log;
+            const task = l.answered_by?.task_id ?? l.answered_by?.log_stream ?? "";
+            lines.push(`| ${cell(r.name)} | ${l.events} | ${l.matched_by} | ${cell(task)} |`);
+        }
+    }
+    lines.push("", "<details><summary>Evidence files</summary>", "", ...files.map((f) => `- ${cell(f, 300)}`), "", "</details>", "");
+    return lines.join("\n");
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/run.ts
+
+
+
+
+
+
+
+
+
+
+
+const defaultDeps = () => ({
+    exchange: exchange,
+    logsApi: awsLogsApi,
+});
+function redactor(secrets) {
+    const values = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
+    return (text) => values.reduce((t, v) => t.split(v).join("***"), text);
+}
+/** The URL as shown in evidence: a password in it is never written. */
+function shownUrl(url) {
+    const u = new URL(String(url));
+    if (u.password)
+        u.password = "***";
+    return u.href;
+}
+function toReport(spec, ex, attempts, elapsed) {
+    const res = ex.response;
+    const expectations = res ? (0,http_evidence_probe_expectations/* evaluate */._3)(spec.expect, res) : [];
+    const reasons = ex.error ? [ex.error.hint ? `${ex.error.message} (${ex.error.hint})` : ex.error.message] : [];
+    reasons.push(...(0,http_evidence_probe_expectations/* describeFailures */.ng)(expectations));
+    return {
+        name: spec.name,
+        result: reasons.length === 0 ? "pass" : "fail",
+        url: shownUrl(spec.url),
+        method: spec.method,
+        resolved_address: ex.remoteAddress ?? null,
+        proxy: ex.proxy ?? null,
+        remote_port: ex.remotePort ?? null,
+        status: res?.status ?? null,
+        http_version: res?.httpVersion ?? null,
+        attempts,
+        elapsed_ms: elapsed,
+        timings_ms: ex.timings,
+        bytes: res?.body.length ?? 0,
+        body_truncated: res?.truncated ?? false,
+        content_length: res?.contentLength ?? null,
+        redirects: ex.redirects.map((r) => ({
+            status: r.status,
+            location: r.rawHeaders.find((_, i, a) => i % 2 === 1 && a[i - 1]?.toLowerCase() === "location") ?? null,
+        })),
+        expectations,
+        error: ex.error
+            ? {
+                code: ex.error.code,
+                curl_exit: ex.error.curlExit,
+                message: ex.error.message,
+                ...(ex.error.hint ? { hint: ex.error.hint } : {}),
+            }
+            : null,
+        tls: ex.tls ?? null,
+        reasons,
+        evidence: [],
+    };
+}
+class ProbeEvidence {
+    writer;
+    redact;
+    maxBodyBytes;
+    constructor(writer, redact, maxBodyBytes) {
+        this.writer = writer;
+        this.redact = redact;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+    /** Rewritten after every attempt, so a run killed mid-retry still leaves its last attempt. */
+    write(report, ex) {
+        const binName = `${report.name}_body`;
+        const log = curlLog(ex, {
+            maxBodyBytes: this.maxBodyBytes,
+            binaryFileName: this.writer.path(binName, "bin").split(/[\\/]/).pop() ?? "",
+        });
+        const files = [this.writer.write(report.name, "log", this.redact(log.text))];
+        if (log.binaryBody) {
+            files.push(this.writer.write(binName, "bin", log.binaryBody));
+            report.body_sha256 = log.bodySha256;
+        }
+        else {
+            // An earlier attempt's binary body must not pass for this attempt's.
+            (0,external_node_fs_.rmSync)(this.writer.path(binName, "bin"), { force: true });
+        }
+        files.push(this.writer.path(`${report.name}_json_line`, "log"));
+        if (report.log)
+            files.push(report.log.evidence);
+        report.evidence = files;
+        const { evidence: _e, latency, ...line } = report;
+        const lineLatency = latency ? { ...latency, samples_ms: undefined } : undefined;
+        const json = JSON.stringify({ timestamp: this.writer.ts, ...line, latency: lineLatency });
+        this.writer.write(`${report.name}_json_line`, "log", `${this.redact(json)}\n`);
+    }
+}
+/** The correlation header, unless the probe sets that header itself (then its own value goes out, uncorrelated). */
+function correlationHeader(spec, inputs) {
+    const name = inputs.correlation.header;
+    if (!name)
+        return undefined;
+    return Object.keys(spec.headers).some((h) => h.toLowerCase() === name.toLowerCase()) ? undefined : name;
+}
+async function runProbe(spec, inputs, deps, evidence) {
+    const header = correlationHeader(spec, inputs);
+    const requestIds = [];
+    const opts = {
+        method: spec.method,
+        headers: spec.headers,
+        timeoutMs: inputs.timeoutMs,
+        maxBodyBytes: inputs.maxBodyBytes,
+        insecure: inputs.insecure,
+        followRedirects: inputs.followRedirects,
+        resolve: inputs.resolve,
+    };
+    if (inputs.ca)
+        opts.ca = inputs.ca;
+    if (spec.body !== undefined)
+        opts.body = spec.body;
+    if (inputs.proxy)
+        opts.proxy = inputs.proxy;
+    const via = (0,proxy/* proxyFor */.iJ)(spec.url, inputs.proxy);
+    const pinned = resolvedAddress(spec.url, inputs.resolve);
+    const route = via
+        ? ` (through proxy ${(0,proxy/* shownProxy */.qb)(via)}${pinned ? `; 'resolve' does not apply through a proxy, as with curl` : ""})`
+        : pinned
+            ? ` (resolved to ${pinned})`
+            : "";
+    deps.log.info(`${spec.name}: ${spec.method} ${shownUrl(spec.url)}${route}, expecting status ${spec.expect.statusText}`);
+    const started = deps.clock.now();
+    const deadline = started + inputs.deadlineMs;
+    let attempts = 0;
+    for (;;) {
+        attempts++;
+        if (header) {
+            // <run-id>-<probe>-<attempt>: the app logs it, so its log line can be told from every other request's.
+            const id = `${inputs.correlation.runId}-${spec.name}-${attempts}`;
+            requestIds.push(id);
+            opts.headers = { ...spec.headers, [header]: id };
+        }
+        const ex = await deps.exchange(spec.url, opts);
+        const report = toReport(spec, ex, attempts, deps.clock.now() - started);
+        // Evidence first: whatever happens next, this attempt is on disk.
+        evidence.write(report, ex);
+        const seen = ex.response ? `HTTP ${ex.response.status}` : (ex.error?.code ?? "no response");
+        deps.log.info(`  attempt ${attempts}: ${seen} in ${ex.timings.total} ms${report.result === "pass" ? " - expectations hold" : ` - ${report.reasons.join("; ")}`}`);
+        if (report.result === "pass") {
+            if (inputs.latencySamples > 0) {
+                const sampled = await sampleLatency(spec, inputs, deps, opts);
+                report.latency = sampled.latency;
+                if (sampled.check)
+                    report.expectations.push(sampled.check);
+                report.reasons.push(...sampled.reasons);
+                if (sampled.reasons.length > 0)
+                    report.result = "fail";
+                deps.log.info(`  latency over ${sampled.latency.samples} requests: p50 ${sampled.latency.p50_ms} ms, p90 ${sampled.latency.p90_ms} ms, p99 ${sampled.latency.p99_ms} ms`);
+                evidence.write(report, ex);
+            }
+            return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.clock.now()) };
+        }
+        const left = deadline - deps.clock.now();
+        if (left <= 0)
+            return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.clock.now()) };
+        await deps.clock.sleep(Math.min(inputs.intervalMs, left));
+    }
+}
+async function run(inputs, deps) {
+    const ts = deps.timestamp ?? evidenceTimestamp();
+    // A log group that cannot be searched is known before any file or request (and fails the step if expected).
+    const search = await prepareLogSearch(inputs, deps);
+    // Find out now, not after two minutes of retries, that the evidence cannot be kept.
+    try {
+        (0,external_node_fs_.mkdirSync)(inputs.evidenceDir, { recursive: true });
+        (0,external_node_fs_.accessSync)(inputs.evidenceDir, external_node_fs_.constants.W_OK);
+    }
+    catch (error) {
+        const code = error.code ?? String(error);
+        throw new errors/* InputError */.dz("evidence-dir", `'${inputs.evidenceDir}' cannot be created or written (${code}).`, "Point it at a writable directory in the workspace.");
+    }
+    const writer = new EvidenceWriter(inputs.evidenceDir, ts);
+    const redact = redactor(inputs.secrets);
+    const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);
+    const startedAt = new Date(deps.clock.now()).toISOString();
+    const runs = [];
+    for (const spec of inputs.probes)
+        runs.push(await runProbe(spec, inputs, deps, evidence));
+    if (search) {
+        await addServerEvidence(runs, search, inputs, deps, writer, redact, (r, ex) => evidence.write(r, ex));
+    }
+    const reports = runs.map((r) => r.report);
+    const failed = reports.filter((r) => r.result === "fail");
+    const result = failed.length === 0 ? "pass" : "fail";
+    const summary = {
+        result,
+        timestamp: ts,
+        started_at: startedAt,
+        finished_at: new Date(deps.clock.now()).toISOString(),
+        settings: {
+            timeout_seconds: inputs.timeoutMs / 1000,
+            deadline_seconds: inputs.deadlineMs / 1000,
+            interval_seconds: inputs.intervalMs / 1000,
+            max_body_bytes: inputs.maxBodyBytes,
+            follow_redirects: inputs.followRedirects,
+            insecure: inputs.insecure,
+            ca_file: inputs.caFile ?? null,
+            resolve: inputs.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
+            proxy: inputs.proxy
+                ? {
+                    http: inputs.proxy.http ? (0,proxy/* shownProxy */.qb)(inputs.proxy.http) : null,
+                    https: inputs.proxy.https ? (0,proxy/* shownProxy */.qb)(inputs.proxy.https) : null,
+                    no_proxy: inputs.proxy.noProxy,
+                }
+                : null,
+            latency_samples: inputs.latencySamples,
+            latency_p90_max_ms: inputs.latencyP90MaxMs ?? null,
+            request_id_header: inputs.correlation.header ?? null,
+            run_id: inputs.correlation.runId,
+            log_search: inputs.logs
+                ? {
+                    log_group: search?.target.group ?? null,
+                    source: search?.target.source ?? null,
+                    log_stream_prefix: search?.target.streamPrefix ?? null,
+                    wait_seconds: inputs.logs.waitMs / 1000,
+                    expect_log: inputs.logs.expectLog,
+                }
+                : null,
+        },
+        probes: reports,
+    };
+    const summaryPath = writer.write("probe_summary", "json", redact(`${JSON.stringify(summary, null, 2)}\n`));
+    const files = [...reports.flatMap((r) => r.evidence), summaryPath];
+    await deps.summary.write(redact(summaryMarkdown(reports, result, files)));
+    const report = {
+        result,
+        timestamp: ts,
+        probes: reports.map((r) => ({
+            name: r.name,
+            url: r.url,
+            result: r.result,
+            status: r.status,
+            attempts: r.attempts,
+            total_ms: r.timings_ms.total,
+            error: r.error?.code ?? null,
+            reasons: r.reasons,
+            ...(r.log
+                ? {
+                    log: {
+                        matched_by: r.log.matched_by,
+                        events: r.log.events,
+                        task_ids: r.log.task_ids,
+                        answered_by: r.log.answered_by?.task_id ?? r.log.answered_by?.log_stream ?? null,
+                    },
+                }
+                : {}),
+            ...(r.latency
+                ? { latency: { p50_ms: r.latency.p50_ms, p90_ms: r.latency.p90_ms, p99_ms: r.latency.p99_ms } }
+                : {}),
+        })),
+    };
+    const outputs = { result, report: JSON.parse(redact(JSON.stringify(report))), "evidence-files": files.join("\n") };
+    if (failed.length === 0) {
+        deps.log.info(`All ${reports.length} probe(s) passed. Evidence: ${inputs.evidenceDir}`);
+        return { outputs };
+    }
+    const lines = failed.map((r) => `${r.name} (${r.url}) after ${r.attempts} attempt(s): ${redact(r.reasons.join("; "))}`);
+    for (const [i, r] of failed.entries()) {
+        deps.log.annotation(inputs.failOn === "never" ? "warning" : "error", `${lines[i]}. Evidence: ${r.evidence[0] ?? inputs.evidenceDir}`, { title: `Probe ${r.name} failed` });
+    }
+    const message = `${failed.length} of ${reports.length} probe(s) failed: ${lines.join(" | ")}. Expected every probe's expectations to hold before the deadline; the evidence files show what the service answered (${inputs.evidenceDir}).`;
+    if (inputs.failOn === "never") {
+        deps.log.info(`fail-on is 'never', so the step passes: ${message}`);
+        return { outputs };
+    }
+    return { outputs, failure: message };
+}
+
+
+/***/ }),
+
+/***/ 4222:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   az: () => (/* binding */ tlsInfo),
+/* harmony export */   eH: () => (/* binding */ presentedChain),
+/* harmony export */   p4: () => (/* binding */ trustedCas)
+/* harmony export */ });
+/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1692);
+/* harmony import */ var node_tls__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_tls__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * What the probe records of an https connection: the negotiated TLS version
+ * and cipher and the server certificate (subject, issuer, validity,
+ * fingerprint), as `curl -v` shows them. On a certificate the probe does not
+ * trust, a second handshake that sends nothing (never an HTTP request) reads
+ * the chain the server presented, so the failure can name the CA to trust.
+ */
+
+/** `{ CN: "a", O: ["b", "c"] }` -> `CN=a,O=b,O=c`. */
+function dn(name) {
+    if (!name)
+        return null;
+    const parts = Object.entries(name).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x}`));
+    return parts.length > 0 ? parts.join(",") : null;
+}
+const isoDate = (text) => (text ? new Date(text).toISOString() : null);
+function tlsInfo(socket, verified) {
+    const cert = socket.getPeerCertificate(false);
+    const has = cert && Object.keys(cert).length > 0;
+    return {
+        version: socket.getProtocol() ?? null,
+        cipher: socket.getCipher()?.name ?? null,
+        subject: has ? dn(cert.subject) : null,
+        issuer: has ? dn(cert.issuer) : null,
+        subject_alt_names: has ? (cert.subjectaltname ?? null) : null,
+        valid_from: has ? isoDate(cert.valid_from) : null,
+        valid_to: has ? isoDate(cert.valid_to) : null,
+        serial: has ? (cert.serialNumber ?? null) : null,
+        fingerprint256: has ? (cert.fingerprint256 ?? null) : null,
+        verified,
+    };
+}
+/** The issuer of the last certificate the server sent (its chain's root, or the CA above it). */
+function rootIssuer(cert) {
+    let current = cert;
+    for (let i = 0; i < 10 && current.issuerCertificate && current.issuerCertificate !== current; i++) {
+        current = current.issuerCertificate;
+    }
+    return dn(current.issuer);
+}
+/**
+ * One handshake to `host:port` that accepts any certificate, only to read
+ * what the server presents; it is ended as soon as the handshake completes,
+ * before a byte of application data. Undefined when it cannot connect.
+ */
+function presentedChain(host, port, servername, timeoutMs) {
+    return new Promise((resolve) => {
+        const socket = node_tls__WEBPACK_IMPORTED_MODULE_0___default().connect({ host, port, rejectUnauthorized: false, ...(servername ? { servername } : {}) });
+        const done = (info) => {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(info);
+        };
+        const timer = setTimeout(() => done(undefined), timeoutMs);
+        socket.once("secureConnect", () => {
+            const info = tlsInfo(socket, false);
+            info.chain_root_issuer = rootIssuer(socket.getPeerCertificate(true));
+            done(info);
+        });
+        socket.once("error", () => done(undefined));
+    });
+}
+/** The CAs every https request trusts: Node's default store, plus `ca-file` (as NODE_EXTRA_CA_CERTS adds). */
+function trustedCas(extra) {
+    const defaults = node_tls__WEBPACK_IMPORTED_MODULE_0___default().getCACertificates?.("default");
+    return [...(defaults ?? (node_tls__WEBPACK_IMPORTED_MODULE_0___default().rootCertificates)), ...extra];
+}
+
+
+/***/ }),
+
+/***/ 7268:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bt: () => (/* binding */ awsException),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   j1: () => (/* binding */ ConfigurationError),
+/* harmony export */   mE: () => (/* binding */ operationError),
+/* harmony export */   w7: () => (/* binding */ isAccessDenied)
+/* harmony export */ });
+/* unused harmony exports awsErrorCode, awsErrorStatus, isNotFound, userErrorKind, AwsOperationError, AwsUserError, isOperationFailed */
+/* harmony import */ var _smithy_core_client__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2658);
+
+/**
+ * A mistake the user can fix (bad input, missing resource they named, a
+ * permission their role lacks). Reported as a plain message: no stack trace.
+ * Every other error is a bug in this suite and is reported with its stack in
+ * the debug log.
+ */
+class ConfigurationError extends Error {
+    name = "ConfigurationError";
+    /** Where in a workspace file the mistake is: the failure is annotated there (`file=`, `line=`, `col=`). */
+    at;
+}
+/** A bad action input: names the input, says what was wrong and what to do. */
+class InputError extends ConfigurationError {
+    input;
+    name = "InputError";
+    constructor(input, problem, fix) {
+        super(`Input '${input}': ${problem}${fix ? ` ${fix}` : ""}`);
+        this.input = input;
+    }
+}
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+/**
+ * What an AWS SDK error says, read one way: the exception's code (the SDK
+ * puts it on `name`; EC2's unmodelled codes like `InvalidGroup.NotFound`
+ * too), its HTTP status and fault, and the SDK exception itself, so callers
+ * can test it with `instanceof` against the client's exception classes
+ * (`ResourceNotFoundException`, ...). An operation error (below) answers for
+ * the SDK error it wraps. Anything that is not an AWS service error (a socket
+ * error, a missing credential chain) gives undefined.
+ */
+function awsException(error) {
+    if (error instanceof AwsOperationError || error instanceof AwsUserError)
+        return awsException(error.cause);
+    return _smithy_core_client__WEBPACK_IMPORTED_MODULE_0__.ServiceException.isInstance(error) ? error : undefined;
+}
+/** The AWS error code, or undefined for errors that did not come from an AWS service. */
+function awsErrorCode(error) {
+    const exception = awsException(error);
+    // Query-protocol services (ELB, EC2, IAM, RDS, STS) keep the wire code in `Code`
+    // (`LoadBalancerNotFound`) and name the modelled class (`LoadBalancerNotFoundException`).
+    const wire = exception?.Code;
+    return typeof wire === "string" ? wire : exception?.name;
+}
+/** The HTTP status of an AWS service error (0 when there was no answer). */
+function awsErrorStatus(error) {
+    return awsException(error)?.$metadata?.httpStatusCode ?? 0;
+}
+/** Codes that say the caller may not do this: the fix is a policy (or credentials) change. */
+const ACCESS_DENIED = new Set([
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    "UnauthorizedException",
+    // The credentials themselves: expired, unknown, or not accepted in this account.
+    "AuthFailure",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+]);
+/** Codes that say AWS refused a value: in this suite's calls, always one the user gave. */
+const VALIDATION = new Set([
+    "ValidationError",
+    "ValidationException",
+    "InvalidParameterValue",
+    "InvalidParameterValueException",
+    "InvalidParameterException",
+    "InvalidInput",
+    "InvalidRequestException",
+    "InvalidConfigurationRequest",
+    "InvalidTarget",
+    "InvalidSecurityGroup",
+    "InvalidSubnet",
+    "InvalidArnException",
+    "MalformedArnException",
+]);
+function isAccessDenied(error) {
+    const code = awsErrorCode(error);
+    if (code !== undefined)
+        return ACCESS_DENIED.has(code);
+    // No credentials at all (no role assumed, no profile): the SDK fails before any request.
+    return error instanceof Error && error.name === "CredentialsProviderError";
+}
+/** `...NotFound`, `...NotFoundException`, `NoSuchEntity`, `ParameterNotFound`, `InvalidGroup.NotFound`, ... */
+function isNotFound(error) {
+    const code = awsErrorCode(error);
+    return (code !== undefined && (/NotFound(Exception|Fault)?$|^NoSuch/.test(code) || code === "ResourceNotFoundException"));
+}
+/**
+ * Whether an AWS error is the user's to fix (access denied, a resource they
+ * named that does not exist, a value AWS refused), and which kind. Everything
+ * else — a 5xx, throttling that outlasted the retries, a request this suite
+ * built wrongly (`MissingParameter`, `SerializationException`, ...), a socket
+ * error — is not, and must not be dressed up as the user's mistake.
+ */
+function userErrorKind(error) {
+    if (isAccessDenied(error))
+        return "access-denied";
+    const exception = awsException(error);
+    if (exception === undefined || exception.$fault === "server" || awsErrorStatus(error) >= 500)
+        return undefined;
+    if (isNotFound(error))
+        return "not-found";
+    if (VALIDATION.has(exception.name))
+        return "validation";
+    return undefined;
+}
+function detailOf(error) {
+    const code = awsErrorCode(error);
+    return code ? `${code}: ${errorMessage(error)}` : errorMessage(error);
+}
+/**
+ * The error an AWS call ends with: it names the operation as the IAM action
+ * (`elasticloadbalancing:DescribeTargetGroups`) and keeps the SDK's error as
+ * `cause`. src/lib/aws.ts's client middleware makes it for every call; an
+ * error already made is returned unchanged, so a wrapper never names twice.
+ */
+function operationError(operation, error) {
+    if (error instanceof AwsOperationError || error instanceof AwsUserError)
+        return error;
+    const kind = userErrorKind(error);
+    if (kind === "access-denied") {
+        return new AwsUserError(operation, `${operation} was denied (${detailOf(error)}). Grant the role the permission for ${operation} (see the action's README for the least-privilege policy).`, kind, error);
+    }
+    if (kind !== undefined)
+        return new AwsUserError(operation, `${operation} failed: ${detailOf(error)}`, kind, error);
+    return new AwsOperationError(operation, `${operation} failed: ${detailOf(error)}`, error);
+}
+/**
+ * An AWS call failed for a reason that is not the user's (a 5xx, a request
+ * this suite built wrongly, the network): an internal error, reported with
+ * its stack in the debug log. The message names the operation.
+ */
+class AwsOperationError extends Error {
+    operation;
+    name = "AwsOperationError";
+    code;
+    accessDenied = false;
+    constructor(operation, message, cause) {
+        super(message, { cause });
+        this.operation = operation;
+        this.code = awsErrorCode(cause);
+    }
+}
+/** An AWS call failed for a reason the user can fix (see userErrorKind): reported as a plain message. */
+class AwsUserError extends ConfigurationError {
+    operation;
+    kind;
+    name = "AwsUserError";
+    code;
+    accessDenied;
+    constructor(operation, message, kind, cause) {
+        super(message, { cause });
+        this.operation = operation;
+        this.kind = kind;
+        this.code = awsErrorCode(cause);
+        this.accessDenied = kind === "access-denied";
+    }
+}
+function isOperationFailed(error) {
+    return error instanceof AwsOperationError || error instanceof AwsUserError;
+}
+
+
+/***/ }),
+
+/***/ 1662:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   E3: () => (/* binding */ readString),
+/* harmony export */   LD: () => (/* binding */ readList),
+/* harmony export */   Qd: () => (/* binding */ isPlainObject),
+/* harmony export */   Sn: () => (/* binding */ assertKnownKeys),
+/* harmony export */   Vf: () => (/* binding */ readBoolean),
+/* harmony export */   XP: () => (/* binding */ readRegion),
+/* harmony export */   ai: () => (/* binding */ readEnum),
+/* harmony export */   gM: () => (/* binding */ readYaml),
+/* harmony export */   kz: () => (/* binding */ readNumber),
+/* harmony export */   on: () => (/* binding */ readOptionalString)
+/* harmony export */ });
+/* unused harmony exports readDurationMs, parseArn, readArn */
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8815);
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
+
+
+function readString(get, name, opts = {}) {
+    const value = get(name).trim();
+    if (value !== "")
+        return value;
+    if (opts.default !== undefined)
+        return opts.default;
+    if (opts.required)
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, "is required but was empty.", `Set '${name}' in the step's 'with:'.`);
+    return "";
+}
+function readOptionalString(get, name) {
+    const value = get(name).trim();
+    return value === "" ? undefined : value;
+}
+const TRUE = new Set(["true", "True", "TRUE"]);
+const FALSE = new Set(["false", "False", "FALSE"]);
+/** Only the YAML 1.2 core-schema spellings of true/false, as @actions/core does. */
+function readBoolean(get, name, fallback, fix) {
+    const value = get(name).trim();
+    if (value === "")
+        return fallback;
+    if (TRUE.has(value))
+        return true;
+    if (FALSE.has(value))
+        return false;
+    throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be true or false, got '${value}'.`, fix);
+}
+function readNumber(get, name, opts) {
+    const raw = get(name).trim();
+    if (raw === "")
+        return opts.default;
+    const value = Number(raw);
+    const integer = opts.integer ?? true;
+    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || !/^-?[0-9.eE+]+$/.test(raw)) {
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be ${integer ? "a whole number" : "a number"}, got '${raw}'.`);
+    }
+    if (opts.min !== undefined && value < opts.min) {
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be at least ${opts.min}, got ${raw}.`);
+    }
+    if (opts.max !== undefined && value > opts.max) {
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be at most ${opts.max}, got ${raw}.`);
+    }
+    return value;
+}
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** A duration in seconds, or with a unit (`500ms`, `30s`, `5m`, `1h`); returns milliseconds. */
+function readDurationMs(get, name, opts) {
+    const raw = get(name).trim();
+    if (raw === "")
+        return opts.defaultMs;
+    const m = DURATION.exec(raw);
+    if (!m)
+        throw new InputError(name, `must be a duration in seconds (e.g. 30) or with a unit (500ms, 30s, 5m), got '${raw}'.`);
+    const ms = Number(m[1]) * (UNIT_MS[m[2] ?? "s"] ?? 1000);
+    if (opts.minMs !== undefined && ms < opts.minMs)
+        throw new InputError(name, `must be at least ${opts.minMs / 1000}s, got '${raw}'.`);
+    if (opts.maxMs !== undefined && ms > opts.maxMs)
+        throw new InputError(name, `must be at most ${opts.maxMs / 1000}s, got '${raw}'.`);
+    return ms;
+}
+function readEnum(get, name, allowed, fallback) {
+    const raw = get(name).trim();
+    if (raw === "")
+        return fallback;
+    if (allowed.includes(raw))
+        return raw;
+    throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `must be one of ${allowed.map((a) => `'${a}'`).join(", ")}, got '${raw}'.`);
+}
+/** One item per line (and, when `commas`, also comma separated); blank lines and `#` comments dropped. */
+function readList(get, name, opts = {}) {
+    const raw = get(name);
+    const parts = opts.commas ? raw.split(/[\n,]/) : raw.split("\n");
+    return parts.map((p) => p.trim()).filter((p) => p !== "" && !p.startsWith("#"));
+}
+/** Parses YAML (JSON is YAML too); errors name the input and the line. */
+function readYaml(get, name) {
+    const raw = get(name);
+    if (raw.trim() === "")
+        return undefined;
+    try {
+        return (0,yaml__WEBPACK_IMPORTED_MODULE_0__/* .parse */ .qg)(raw, { strict: true, uniqueKeys: true });
+    }
+    catch (error) {
+        const msg = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `is not valid YAML: ${msg}`, "Check indentation and quoting.");
+    }
+}
+/** Rejects keys a YAML object may not have, naming the input, the item and the allowed keys. */
+function assertKnownKeys(input, where, obj, allowed) {
+    for (const key of Object.keys(obj)) {
+        if (!allowed.includes(key)) {
+            throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(input, `${where} has unknown key '${key}'.`, `Allowed keys: ${allowed.join(", ")}.`);
+        }
+    }
+}
+function isPlainObject(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1}$/;
+/** `aws-region` input, else AWS_REGION / AWS_DEFAULT_REGION. */
+function readRegion(get, name = "aws-region", env = process.env) {
+    const region = get(name).trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || "";
+    if (region === "") {
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, "no AWS region was given and neither AWS_REGION nor AWS_DEFAULT_REGION is set.", "Set 'aws-region' or run aws-actions/configure-aws-credentials first.");
+    }
+    if (!REGION.test(region))
+        throw new _errors__WEBPACK_IMPORTED_MODULE_1__/* .InputError */ .dz(name, `'${region}' is not an AWS region name (like us-west-2).`);
+    return region;
+}
+const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$/;
+function parseArn(arn) {
+    const m = ARN.exec(arn);
+    if (!m)
+        return undefined;
+    return {
+        partition: arn.split(":")[1] ?? "aws",
+        service: m[1] ?? "",
+        region: m[2] ?? "",
+        account: m[3] ?? "",
+        resource: m[4] ?? "",
+    };
+}
+/** An ARN of the given service (and resource prefix, e.g. `targetgroup/`). */
+function readArn(get, name, opts) {
+    const raw = get(name).trim();
+    if (raw === "") {
+        if (opts.required)
+            throw new InputError(name, "is required but was empty.");
+        return undefined;
+    }
+    const arn = parseArn(raw);
+    if (!arn || arn.service !== opts.service || (opts.resourcePrefix && !arn.resource.startsWith(opts.resourcePrefix))) {
+        const example = `arn:aws:${opts.service}:<region>:<account>:${opts.resourcePrefix ?? ""}...`;
+        throw new InputError(name, `'${raw}' is not a valid ARN of the expected kind (${example}).`);
+    }
+    return raw;
+}
+
+
+/***/ }),
+
+/***/ 7087:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Pr: () => (/* binding */ parseProxyUrl),
+/* harmony export */   YB: () => (/* binding */ proxyAuthorization),
+/* harmony export */   hr: () => (/* binding */ runnerProxyAgents),
+/* harmony export */   iJ: () => (/* binding */ proxyFor),
+/* harmony export */   qb: () => (/* binding */ shownProxy),
+/* harmony export */   yh: () => (/* binding */ noProxyEntries)
+/* harmony export */ });
+/* unused harmony export runnerProxySettings */
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var http_proxy_agent__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1970);
+/* harmony import */ var http_proxy_agent__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(http_proxy_agent__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var https_proxy_agent__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3669);
+/* harmony import */ var https_proxy_agent__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(https_proxy_agent__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7268);
+/**
+ * Forward HTTP proxies for self-hosted runners that reach the internet only
+ * through one. One NO_PROXY matcher for the suite: http-evidence-probe's
+ * curl-style probes and the runner-style agent below (AWS SDK clients, checkip).
+ */
+
+
+
+
+
+/** A proxy URL as the environment or an input gives it (`host:port` means http://host:port). */
+function parseProxyUrl(raw, source, schemes = ["http:"]) {
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+    let url;
+    try {
+        url = new URL(withScheme);
+    }
+    catch {
+        throw new _errors__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(source, `'${raw}' is not a proxy URL.`, "Use http://host:port.");
+    }
+    if (!schemes.includes(url.protocol)) {
+        throw new _errors__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(source, `proxy scheme '${url.protocol}' is not supported; only ${schemes.map((s) => `${s}//`).join(" and ")} proxies are (https targets are tunnelled with CONNECT).`);
+    }
+    return url;
+}
+/** NO_PROXY / no_proxy as a list of lower-case entries. */
+function noProxyEntries(env) {
+    return (env.no_proxy || env.NO_PROXY || "")
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter((e) => e !== "");
+}
+/** A NO_PROXY entry as host and optional port: `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
+function splitNoProxyEntry(entry) {
+    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return { name: bracketed[1] ?? "", ...(bracketed[2] ? { port: bracketed[2] } : {}) };
+    if (entry.split(":").length > 2)
+        return { name: entry }; // a bare IPv6 address has no port
+    const [name = "", port] = entry.split(/:(?=\d+$)/);
+    return { name, ...(port ? { port } : {}) };
+}
+/** The proxy for this URL, or undefined when it goes direct (no proxy, or NO_PROXY matches). */
+function proxyFor(url, settings) {
+    if (!settings)
+        return undefined;
+    const proxy = url.protocol === "https:" ? settings.https : settings.http;
+    if (!proxy)
+        return undefined;
+    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    const urlPort = url.port || (url.protocol === "https:" ? "443" : "80");
+    for (const entry of settings.noProxy) {
+        if (entry === "*")
+            return undefined;
+        const { name, port } = splitNoProxyEntry(entry);
+        if (port !== undefined && port !== urlPort)
+            continue;
+        const bare = name.replace(/^\*?\./, "");
+        if (host === bare || host.endsWith(`.${bare}`))
+            return undefined;
+    }
+    return proxy;
+}
+function proxyAuthorization(proxy) {
+    if (!proxy.username && !proxy.password)
+        return undefined;
+    const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+    return `Basic ${Buffer.from(creds).toString("base64")}`;
+}
+/** The proxy as shown in logs and evidence: never its password. */
+function shownProxy(proxy) {
+    return `${proxy.protocol}//${proxy.host}`;
+}
+/**
+ * The proxy variables as the Actions runner and @actions/http-client read
+ * them (the convention GitHub documents for self-hosted runners behind a
+ * proxy): `https_proxy`/`HTTPS_PROXY` for https:// URLs, `http_proxy`/
+ * `HTTP_PROXY` for http://, `no_proxy`/`NO_PROXY` for exceptions; lower case
+ * first, an empty value counts as unset.
+ */
+function runnerProxySettings(env) {
+    const schemes = ["http:", "https:"];
+    const httpsRaw = env.https_proxy || env.HTTPS_PROXY;
+    const httpRaw = env.http_proxy || env.HTTP_PROXY;
+    const settings = { noProxy: noProxyEntries(env) };
+    if (httpsRaw)
+        settings.https = parseProxyUrl(httpsRaw, env.https_proxy ? "https_proxy" : "HTTPS_PROXY", schemes);
+    if (httpRaw)
+        settings.http = parseProxyUrl(httpRaw, env.http_proxy ? "http_proxy" : "HTTP_PROXY", schemes);
+    return settings.http || settings.https ? settings : undefined;
+}
+/**
+ * An agent for one scheme that decides per request: NO_PROXY hosts go direct,
+ * the rest through the proxy, CONNECT-tunnelled for https://
+ * (https-proxy-agent) and as absolute-URI requests for http://
+ * (http-proxy-agent). The choice is made synchronously in addRequest, where
+ * Node hands every request to its agent: http-proxy-agent rewrites the
+ * request path there, before the headers are written. Connections are kept
+ * alive and pooled per origin by the chosen agent.
+ */
+class RunnerProxyAgent extends (node_http__WEBPACK_IMPORTED_MODULE_0___default().Agent) {
+    settings;
+    secure;
+    viaProxy = new Map();
+    direct;
+    constructor(settings, secure) {
+        super({ keepAlive: true });
+        this.settings = settings;
+        this.secure = secure;
+        this.direct = secure ? new (node_https__WEBPACK_IMPORTED_MODULE_1___default().Agent)({ keepAlive: true }) : new (node_http__WEBPACK_IMPORTED_MODULE_0___default().Agent)({ keepAlive: true });
+        // ClientRequest checks the agent's protocol against the URL's, and takes
+        // the port of a URL without one (every default AWS endpoint) from the agent.
+        Object.assign(this, { protocol: secure ? "https:" : "http:", defaultPort: secure ? 443 : 80 });
+    }
+    pick(host, port) {
+        const scheme = this.secure ? "https:" : "http:";
+        const name = host?.includes(":") && !host.startsWith("[") ? `[${host}]` : (host ?? "localhost");
+        const proxy = proxyFor(new URL(`${scheme}//${name}${port ? `:${port}` : ""}`), this.settings);
+        if (!proxy)
+            return this.direct;
+        let agent = this.viaProxy.get(proxy.href);
+        if (!agent) {
+            agent = this.secure
+                ? new https_proxy_agent__WEBPACK_IMPORTED_MODULE_3__.HttpsProxyAgent(proxy, { keepAlive: true })
+                : new http_proxy_agent__WEBPACK_IMPORTED_MODULE_2__.HttpProxyAgent(proxy, { keepAlive: true });
+            this.viaProxy.set(proxy.href, agent);
+        }
+        return agent;
+    }
+    addRequest(req, options) {
+        const target = this.pick(options.host ?? options.hostname, options.port);
+        // agent-base (under both proxy agents) would otherwise guess the scheme from the call stack.
+        target.addRequest(req, { ...options, secureEndpoint: this.secure });
+    }
+    destroy() {
+        for (const agent of this.viaProxy.values())
+            agent.destroy();
+        this.direct.destroy();
+        super.destroy();
+    }
+}
+const agentsByEnv = new Map();
+/**
+ * Agents honouring the runner's proxy variables, or undefined when none is
+ * set (callers keep their defaults). One pair per distinct setting, shared by
+ * every client of the process so connections to the proxy are reused.
+ */
+function runnerProxyAgents(env = process.env) {
+    const settings = runnerProxySettings(env);
+    if (!settings)
+        return undefined;
+    const key = JSON.stringify([settings.http?.href, settings.https?.href, settings.noProxy]);
+    let agents = agentsByEnv.get(key);
+    if (!agents) {
+        agents = {
+            httpAgent: new RunnerProxyAgent(settings, false),
+            // For https it hands each request to an https.Agent or a CONNECT tunnel: TLS sockets, as https.Agent does.
+            httpsAgent: new RunnerProxyAgent(settings, true),
+            settings,
+        };
+        agentsByEnv.set(key, agents);
+    }
+    return agents;
+}
+
+
+/***/ }),
+
+/***/ 1737:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   dQ: () => (/* binding */ realClock),
+/* harmony export */   jo: () => (/* binding */ backoffMs)
+/* harmony export */ });
+/* unused harmony export realSleep */
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
+function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
+    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
+    return Math.floor(random() * cap);
+}
+const realClock = { now: () => Date.now(), sleep: realSleep };
+
+
+/***/ }),
+
+/***/ 4483:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Cs: () => (/* binding */ runAction)
+});
+
+// UNUSED EXPORTS: actionInputs, memoryState, parseVersioned, reportFailure, runPost, runnerDeps
+
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+;// CONCATENATED MODULE: external "crypto"
+const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+;// CONCATENATED MODULE: external "fs"
+const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_namespaceObject.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+;// CONCATENATED MODULE: external "path"
+const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+// EXTERNAL MODULE: external "http"
+var external_http_ = __nccwpck_require__(8611);
+// EXTERNAL MODULE: external "https"
+var external_https_ = __nccwpck_require__(5692);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
+function getProxyUrl(reqUrl) {
+    const usingSsl = reqUrl.protocol === 'https:';
+    if (checkBypass(reqUrl)) {
+        return undefined;
+    }
+    const proxyVar = (() => {
+        if (usingSsl) {
+            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
+        }
+        else {
+            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
+        }
+    })();
+    if (proxyVar) {
+        try {
+            return new DecodedURL(proxyVar);
+        }
+        catch (_a) {
+            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
+                return new DecodedURL(`http://${proxyVar}`);
+        }
+    }
+    else {
+        return undefined;
+    }
+}
+function checkBypass(reqUrl) {
+    if (!reqUrl.hostname) {
+        return false;
+    }
+    const reqHost = reqUrl.hostname;
+    if (isLoopbackAddress(reqHost)) {
+        return true;
+    }
+    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
+    if (!noProxy) {
+        return false;
+    }
+    // Determine the request port
+    let reqPort;
+    if (reqUrl.port) {
+        reqPort = Number(reqUrl.port);
+    }
+    else if (reqUrl.protocol === 'http:') {
+        reqPort = 80;
+    }
+    else if (reqUrl.protocol === 'https:') {
+        reqPort = 443;
+    }
+    // Format the request hostname and hostname with port
+    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
+    if (typeof reqPort === 'number') {
+        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
+    }
+    // Compare request host against noproxy
+    for (const upperNoProxyItem of noProxy
+        .split(',')
+        .map(x => x.trim().toUpperCase())
+        .filter(x => x)) {
+        if (upperNoProxyItem === '*' ||
+            upperReqHosts.some(x => x === upperNoProxyItem ||
+                x.endsWith(`.${upperNoProxyItem}`) ||
+                (upperNoProxyItem.startsWith('.') &&
+                    x.endsWith(`${upperNoProxyItem}`)))) {
+            return true;
+        }
+    }
+    return false;
+}
+function isLoopbackAddress(host) {
+    const hostLower = host.toLowerCase();
+    return (hostLower === 'localhost' ||
+        hostLower.startsWith('127.') ||
+        hostLower.startsWith('[::1]') ||
+        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
+}
+class DecodedURL extends URL {
+    constructor(url, base) {
+        super(url, base);
+        this._decodedUsername = decodeURIComponent(super.username);
+        this._decodedPassword = decodeURIComponent(super.password);
+    }
+    get username() {
+        return this._decodedUsername;
+    }
+    get password() {
+        return this._decodedPassword;
+    }
+}
+//# sourceMappingURL=proxy.js.map
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var node_modules_tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
+/* eslint-disable @typescript-eslint/no-explicit-any */
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+var HttpCodes;
+(function (HttpCodes) {
+    HttpCodes[HttpCodes["OK"] = 200] = "OK";
+    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
+    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
+    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
+    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
+    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
+    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
+    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
+    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
+    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
+    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
+    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
+    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
+    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
+    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
+    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
+    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
+    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
+    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
+    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
+    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
+    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
+    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
+    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
+    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
+    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
+    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
+})(HttpCodes || (HttpCodes = {}));
+var Headers;
+(function (Headers) {
+    Headers["Accept"] = "accept";
+    Headers["ContentType"] = "content-type";
+})(Headers || (Headers = {}));
+var MediaTypes;
+(function (MediaTypes) {
+    MediaTypes["ApplicationJson"] = "application/json";
+})(MediaTypes || (MediaTypes = {}));
+/**
+ * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
+ * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+ */
+function lib_getProxyUrl(serverUrl) {
+    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
+    return proxyUrl ? proxyUrl.href : '';
+}
+const HttpRedirectCodes = [
+    HttpCodes.MovedPermanently,
+    HttpCodes.ResourceMoved,
+    HttpCodes.SeeOther,
+    HttpCodes.TemporaryRedirect,
+    HttpCodes.PermanentRedirect
+];
+const HttpResponseRetryCodes = [
+    HttpCodes.BadGateway,
+    HttpCodes.ServiceUnavailable,
+    HttpCodes.GatewayTimeout
+];
+const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
+const ExponentialBackoffCeiling = 10;
+const ExponentialBackoffTimeSlice = 5;
+class HttpClientError extends Error {
+    constructor(message, statusCode) {
+        super(message);
+        this.name = 'HttpClientError';
+        this.statusCode = statusCode;
+        Object.setPrototypeOf(this, HttpClientError.prototype);
+    }
+}
+class HttpClientResponse {
+    constructor(message) {
+        this.message = message;
+    }
+    readBody() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                let output = Buffer.alloc(0);
+                this.message.on('data', (chunk) => {
+                    output = Buffer.concat([output, chunk]);
+                });
+                this.message.on('end', () => {
+                    resolve(output.toString());
+                });
+            }));
+        });
+    }
+    readBodyBuffer() {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
+                const chunks = [];
+                this.message.on('data', (chunk) => {
+                    chunks.push(chunk);
+                });
+                this.message.on('end', () => {
+                    resolve(Buffer.concat(chunks));
+                });
+            }));
+        });
+    }
+}
+function isHttps(requestUrl) {
+    const parsedUrl = new URL(requestUrl);
+    return parsedUrl.protocol === 'https:';
+}
+class lib_HttpClient {
+    constructor(userAgent, handlers, requestOptions) {
+        this._ignoreSslError = false;
+        this._allowRedirects = true;
+        this._allowRedirectDowngrade = false;
+        this._maxRedirects = 50;
+        this._allowRetries = false;
+        this._maxRetries = 1;
+        this._keepAlive = false;
+        this._disposed = false;
+        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
+        this.handlers = handlers || [];
+        this.requestOptions = requestOptions;
+        if (requestOptions) {
+            if (requestOptions.ignoreSslError != null) {
+                this._ignoreSslError = requestOptions.ignoreSslError;
+            }
+            this._socketTimeout = requestOptions.socketTimeout;
+            if (requestOptions.allowRedirects != null) {
+                this._allowRedirects = requestOptions.allowRedirects;
+            }
+            if (requestOptions.allowRedirectDowngrade != null) {
+                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
+            }
+            if (requestOptions.maxRedirects != null) {
+                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
+            }
+            if (requestOptions.keepAlive != null) {
+                this._keepAlive = requestOptions.keepAlive;
+            }
+            if (requestOptions.allowRetries != null) {
+                this._allowRetries = requestOptions.allowRetries;
+            }
+            if (requestOptions.maxRetries != null) {
+                this._maxRetries = requestOptions.maxRetries;
+            }
+        }
+    }
+    options(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    get(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('GET', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    del(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    post(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('POST', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    patch(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    put(requestUrl, data, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('PUT', requestUrl, data, additionalHeaders || {});
+        });
+    }
+    head(requestUrl, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
+        });
+    }
+    sendStream(verb, requestUrl, stream, additionalHeaders) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return this.request(verb, requestUrl, stream, additionalHeaders);
+        });
+    }
+    /**
+     * Gets a typed object from an endpoint
+     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
+     */
+    getJson(requestUrl_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            const res = yield this.get(requestUrl, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    postJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.post(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    putJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.put(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    patchJson(requestUrl_1, obj_1) {
+        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
+            const data = JSON.stringify(obj, null, 2);
+            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
+            additionalHeaders[Headers.ContentType] =
+                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
+            const res = yield this.patch(requestUrl, data, additionalHeaders);
+            return this._processResponse(res, this.requestOptions);
+        });
+    }
+    /**
+     * Makes a raw http request.
+     * All other methods such as get, post, patch, and request ultimately call this.
+     * Prefer get, del, post and patch
+     */
+    request(verb, requestUrl, data, headers) {
+        return __awaiter(this, void 0, void 0, function* () {
+            if (this._disposed) {
+                throw new Error('Client has already been disposed.');
+            }
+            const parsedUrl = new URL(requestUrl);
+            let info = this._prepareRequest(verb, parsedUrl, headers);
+            // Only perform retries on reads since writes may not be idempotent.
+            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
+                ? this._maxRetries + 1
+                : 1;
+            let numTries = 0;
+            let response;
+            do {
+                response = yield this.requestRaw(info, data);
+                // Check if it's an authentication challenge
+                if (response &&
+                    response.message &&
+                    response.message.statusCode === HttpCodes.Unauthorized) {
+                    let authenticationHandler;
+                    for (const handler of this.handlers) {
+                        if (handler.canHandleAuthentication(response)) {
+                            authenticationHandler = handler;
+                            break;
+                        }
+                    }
+                    if (authenticationHandler) {
+                        return authenticationHandler.handleAuthentication(this, info, data);
+                    }
+                    else {
+                        // We have received an unauthorized response but have no handlers to handle it.
+                        // Let the response return to the caller.
+                        return response;
+                    }
+                }
+                let redirectsRemaining = this._maxRedirects;
+                while (response.message.statusCode &&
+                    HttpRedirectCodes.includes(response.message.statusCode) &&
+                    this._allowRedirects &&
+                    redirectsRemaining > 0) {
+                    const redirectUrl = response.message.headers['location'];
+                    if (!redirectUrl) {
+                        // if there's no location to redirect to, we won't
+                        break;
+                    }
+                    const parsedRedirectUrl = new URL(redirectUrl);
+                    if (parsedUrl.protocol === 'https:' &&
+                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
+                        !this._allowRedirectDowngrade) {
+                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
+                    }
+                    // we need to finish reading the response before reassigning response
+                    // which will leak the open socket.
+                    yield response.readBody();
+                    // strip authorization header if redirected to a different hostname
+                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
+                        for (const header in headers) {
+                            // header names are case insensitive
+                            if (header.toLowerCase() === 'authorization') {
+                                delete headers[header];
+                            }
+                        }
+                    }
+                    // let's make the request with the new redirectUrl
+                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
+                    response = yield this.requestRaw(info, data);
+                    redirectsRemaining--;
+                }
+                if (!response.message.statusCode ||
+                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
+                    // If not a retry code, return immediately instead of retrying
+                    return response;
+                }
+                numTries += 1;
+                if (numTries < maxTries) {
+                    yield response.readBody();
+                    yield this._performExponentialBackoff(numTries);
+                }
+            } while (numTries < maxTries);
+            return response;
+        });
+    }
+    /**
+     * Needs to be called if keepAlive is set to true in request options.
+     */
+    dispose() {
+        if (this._agent) {
+            this._agent.destroy();
+        }
+        this._disposed = true;
+    }
+    /**
+     * Raw request.
+     * @param info
+     * @param data
+     */
+    requestRaw(info, data) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => {
+                function callbackForResult(err, res) {
+                    if (err) {
+                        reject(err);
+                    }
+                    else if (!res) {
+                        // If `err` is not passed, then `res` must be passed.
+                        reject(new Error('Unknown error'));
+                    }
+                    else {
+                        resolve(res);
+                    }
+                }
+                this.requestRawWithCallback(info, data, callbackForResult);
+            });
+        });
+    }
+    /**
+     * Raw request with callback.
+     * @param info
+     * @param data
+     * @param onResult
+     */
+    requestRawWithCallback(info, data, onResult) {
+        if (typeof data === 'string') {
+            if (!info.options.headers) {
+                info.options.headers = {};
+            }
+            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
+        }
+        let callbackCalled = false;
+        function handleResult(err, res) {
+            if (!callbackCalled) {
+                callbackCalled = true;
+                onResult(err, res);
+            }
+        }
+        const req = info.httpModule.request(info.options, (msg) => {
+            const res = new HttpClientResponse(msg);
+            handleResult(undefined, res);
+        });
+        let socket;
+        req.on('socket', sock => {
+            socket = sock;
+        });
+        // If we ever get disconnected, we want the socket to timeout eventually
+        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
+            if (socket) {
+                socket.end();
+            }
+            handleResult(new Error(`Request timeout: ${info.options.path}`));
+        });
+        req.on('error', function (err) {
+            // err has statusCode property
+            // res should have headers
+            handleResult(err);
+        });
+        if (data && typeof data === 'string') {
+            req.write(data, 'utf8');
+        }
+        if (data && typeof data !== 'string') {
+            data.on('close', function () {
+                req.end();
+            });
+            data.pipe(req);
+        }
+        else {
+            req.end();
+        }
+    }
+    /**
+     * Gets an http agent. This function is useful when you need an http agent that handles
+     * routing through a proxy server - depending upon the url and proxy environment variables.
+     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
+     */
+    getAgent(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        return this._getAgent(parsedUrl);
+    }
+    getAgentDispatcher(serverUrl) {
+        const parsedUrl = new URL(serverUrl);
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (!useProxy) {
+            return;
+        }
+        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
+    }
+    _prepareRequest(method, requestUrl, headers) {
+        const info = {};
+        info.parsedUrl = requestUrl;
+        const usingSsl = info.parsedUrl.protocol === 'https:';
+        info.httpModule = usingSsl ? https : http;
+        const defaultPort = usingSsl ? 443 : 80;
+        info.options = {};
+        info.options.host = info.parsedUrl.hostname;
+        info.options.port = info.parsedUrl.port
+            ? parseInt(info.parsedUrl.port)
+            : defaultPort;
+        info.options.path =
+            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
+        info.options.method = method;
+        info.options.headers = this._mergeHeaders(headers);
+        if (this.userAgent != null) {
+            info.options.headers['user-agent'] = this.userAgent;
+        }
+        info.options.agent = this._getAgent(info.parsedUrl);
+        // gives handlers an opportunity to participate
+        if (this.handlers) {
+            for (const handler of this.handlers) {
+                handler.prepareRequest(info.options);
+            }
+        }
+        return info;
+    }
+    _mergeHeaders(headers) {
+        if (this.requestOptions && this.requestOptions.headers) {
+            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
+        }
+        return lowercaseKeys(headers || {});
+    }
+    /**
+     * Gets an existing header value or returns a default.
+     * Handles converting number header values to strings since HTTP headers must be strings.
+     * Note: This returns string | string[] since some headers can have multiple values.
+     * For headers that must always be a single string (like Content-Type), use the
+     * specialized _getExistingOrDefaultContentTypeHeader method instead.
+     */
+    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
+            if (headerValue) {
+                clientHeader =
+                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
+            }
+        }
+        const additionalValue = additionalHeaders[header];
+        if (additionalValue !== undefined) {
+            return typeof additionalValue === 'number'
+                ? additionalValue.toString()
+                : additionalValue;
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    /**
+     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
+     * Always returns a single string (not an array) since Content-Type should be a single value.
+     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
+     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
+     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
+     */
+    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
+        let clientHeader;
+        if (this.requestOptions && this.requestOptions.headers) {
+            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
+            if (headerValue) {
+                if (typeof headerValue === 'number') {
+                    clientHeader = String(headerValue);
+                }
+                else if (Array.isArray(headerValue)) {
+                    clientHeader = headerValue.join(', ');
+                }
+                else {
+                    clientHeader = headerValue;
+                }
+            }
+        }
+        const additionalValue = additionalHeaders[Headers.ContentType];
+        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
+        if (additionalValue !== undefined) {
+            if (typeof additionalValue === 'number') {
+                return String(additionalValue);
+            }
+            else if (Array.isArray(additionalValue)) {
+                return additionalValue.join(', ');
+            }
+            else {
+                return additionalValue;
+            }
+        }
+        if (clientHeader !== undefined) {
+            return clientHeader;
+        }
+        return _default;
+    }
+    _getAgent(parsedUrl) {
+        let agent;
+        const proxyUrl = pm.getProxyUrl(parsedUrl);
+        const useProxy = proxyUrl && proxyUrl.hostname;
+        if (this._keepAlive && useProxy) {
+            agent = this._proxyAgent;
+        }
+        if (!useProxy) {
+            agent = this._agent;
+        }
+        // if agent is already assigned use that agent.
+        if (agent) {
+            return agent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        let maxSockets = 100;
+        if (this.requestOptions) {
+            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
+        }
+        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
+        if (proxyUrl && proxyUrl.hostname) {
+            const agentOptions = {
+                maxSockets,
+                keepAlive: this._keepAlive,
+                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
+                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
+                })), { host: proxyUrl.hostname, port: proxyUrl.port })
+            };
+            let tunnelAgent;
+            const overHttps = proxyUrl.protocol === 'https:';
+            if (usingSsl) {
+                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
+            }
+            else {
+                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
+            }
+            agent = tunnelAgent(agentOptions);
+            this._proxyAgent = agent;
+        }
+        // if tunneling agent isn't assigned create a new agent
+        if (!agent) {
+            const options = { keepAlive: this._keepAlive, maxSockets };
+            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
+            this._agent = agent;
+        }
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            agent.options = Object.assign(agent.options || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return agent;
+    }
+    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
+        let proxyAgent;
+        if (this._keepAlive) {
+            proxyAgent = this._proxyAgentDispatcher;
+        }
+        // if agent is already assigned use that agent.
+        if (proxyAgent) {
+            return proxyAgent;
+        }
+        const usingSsl = parsedUrl.protocol === 'https:';
+        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
+            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
+        })));
+        this._proxyAgentDispatcher = proxyAgent;
+        if (usingSsl && this._ignoreSslError) {
+            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
+            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
+            // we have to cast it to any and change it directly
+            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
+                rejectUnauthorized: false
+            });
+        }
+        return proxyAgent;
+    }
+    _getUserAgentWithOrchestrationId(userAgent) {
+        const baseUserAgent = userAgent || 'actions/http-client';
+        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
+        if (orchId) {
+            // Sanitize the orchestration ID to ensure it contains only valid characters
+            // Valid characters: 0-9, a-z, _, -, .
+            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
+            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
+        }
+        return baseUserAgent;
+    }
+    _performExponentialBackoff(retryNumber) {
+        return __awaiter(this, void 0, void 0, function* () {
+            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
+            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
+            return new Promise(resolve => setTimeout(() => resolve(), ms));
+        });
+    }
+    _processResponse(res, options) {
+        return __awaiter(this, void 0, void 0, function* () {
+            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
+                const statusCode = res.message.statusCode || 0;
+                const response = {
+                    statusCode,
+                    result: null,
+                    headers: {}
+                };
+                // not found leads to null obj returned
+                if (statusCode === HttpCodes.NotFound) {
+                    resolve(response);
+                }
+                // get the result from the body
+                function dateTimeDeserializer(key, value) {
+                    if (typeof value === 'string') {
+                        const a = new Date(value);
+                        if (!isNaN(a.valueOf())) {
+                            return a;
+                        }
+                    }
+                    return value;
+                }
+                let obj;
+                let contents;
+                try {
+                    contents = yield res.readBody();
+                    if (contents && contents.length > 0) {
+                        if (options && options.deserializeDates) {
+                            obj = JSON.parse(contents, dateTimeDeserializer);
+                        }
+                        else {
+                            obj = JSON.parse(contents);
+                        }
+                        response.result = obj;
+                    }
+                    response.headers = res.message.headers;
+                }
+                catch (err) {
+                    // Invalid resource (contents not json);  leaving result obj null
+                }
+                // note that 3xx redirects are handled by the http layer.
+                if (statusCode > 299) {
+                    let msg;
+                    // if exception/error in body, attempt to get better error
+                    if (obj && obj.message) {
+                        msg = obj.message;
+                    }
+                    else if (contents && contents.length > 0) {
+                        // it may be the case that the exception is in the body message as string
+                        msg = contents;
+                    }
+                    else {
+                        msg = `Failed request: (${statusCode})`;
+                    }
+                    const err = new HttpClientError(msg, statusCode);
+                    err.result = response.result;
+                    reject(err);
+                }
+                else {
+                    resolve(response);
+                }
+            }));
+        });
+    }
+}
+const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
+var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+class BasicCredentialHandler {
+    constructor(username, password) {
+        this.username = username;
+        this.password = password;
+    }
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class auth_BearerCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Bearer ${this.token}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+class PersonalAccessTokenCredentialHandler {
+    constructor(token) {
+        this.token = token;
+    }
+    // currently implements pre-authorization
+    // TODO: support preAuth = false where it hooks on 401
+    prepareRequest(options) {
+        if (!options.headers) {
+            throw Error('The request has no headers');
+        }
+        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
+    }
+    // This handler cannot handle 401
+    canHandleAuthentication() {
+        return false;
+    }
+    handleAuthentication() {
+        return auth_awaiter(this, void 0, void 0, function* () {
+            throw new Error('not implemented');
+        });
+    }
+}
+//# sourceMappingURL=auth.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
+var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+class oidc_utils_OidcClient {
+    static createHttpClient(allowRetry = true, maxRetry = 10) {
+        const requestOptions = {
+            allowRetries: allowRetry,
+            maxRetries: maxRetry
+        };
+        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
+    }
+    static getRequestToken() {
+        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+        if (!token) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
+        }
+        return token;
+    }
+    static getIDTokenUrl() {
+        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+        if (!runtimeUrl) {
+            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
+        }
+        return runtimeUrl;
+    }
+    static getCall(id_token_url) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            var _a;
+            const httpclient = oidc_utils_OidcClient.createHttpClient();
+            const res = yield httpclient
+                .getJson(id_token_url)
+                .catch(error => {
+                throw new Error(`Failed to get ID Token. \n 
+        Error Code : ${error.statusCode}\n 
+        Error Message: ${error.message}`);
+            });
+            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
+            if (!id_token) {
+                throw new Error('Response json body do not have ID Token field');
+            }
+            return id_token;
+        });
+    }
+    static getIDToken(audience) {
+        return oidc_utils_awaiter(this, void 0, void 0, function* () {
+            try {
+                // New ID Token is requested from action service
+                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
+                if (audience) {
+                    const encodedAudience = encodeURIComponent(audience);
+                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
+                }
+                debug(`ID token url is ${id_token_url}`);
+                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
+                setSecret(id_token);
+                return id_token;
+            }
+            catch (error) {
+                throw new Error(`Error message: ${error.message}`);
+            }
+        });
+    }
+}
+//# sourceMappingURL=oidc-utils.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
+
+/**
+ * toPosixPath converts the given path to the posix form. On Windows, \\ will be
+ * replaced with /.
+ *
+ * @param pth. Path to transform.
+ * @return string Posix path.
+ */
+function toPosixPath(pth) {
+    return pth.replace(/[\\]/g, '/');
+}
+/**
+ * toWin32Path converts the given path to the win32 form. On Linux, / will be
+ * replaced with \\.
+ *
+ * @param pth. Path to transform.
+ * @return string Win32 path.
+ */
+function toWin32Path(pth) {
+    return pth.replace(/[/]/g, '\\');
+}
+/**
+ * toPlatformPath converts the given path to a platform-specific path. It does
+ * this by replacing instances of / and \ with the platform-specific path
+ * separator.
+ *
+ * @param pth The path to platformize.
+ * @return string The platform-specific path.
+ */
+function toPlatformPath(pth) {
+    return pth.replace(/[/\\]/g, path.sep);
+}
+//# sourceMappingURL=path-utils.js.map
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "assert"
+var external_assert_ = __nccwpck_require__(2613);
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
+// export const {open} = 'fs'
+const IS_WINDOWS = process.platform === 'win32';
+/**
+ * Custom implementation of readlink to ensure Windows junctions
+ * maintain trailing backslash for backward compatibility with Node.js < 24
+ *
+ * In Node.js 20, Windows junctions (directory symlinks) always returned paths
+ * with trailing backslashes. Node.js 24 removed this behavior, which breaks
+ * code that relied on this format for path operations.
+ *
+ * This implementation restores the Node 20 behavior by adding a trailing
+ * backslash to all junction results on Windows.
+ */
+function readlink(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        const result = yield fs.promises.readlink(fsPath);
+        // On Windows, restore Node 20 behavior: add trailing backslash to all results
+        // since junctions on Windows are always directory links
+        if (IS_WINDOWS && !result.endsWith('\\')) {
+            return `${result}\\`;
+        }
+        return result;
+    });
+}
+// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
+const UV_FS_O_EXLOCK = 0x10000000;
+const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
+function exists(fsPath) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        try {
+            yield stat(fsPath);
+        }
+        catch (err) {
+            if (err.code === 'ENOENT') {
+                return false;
+            }
+            throw err;
+        }
+        return true;
+    });
+}
+function isDirectory(fsPath_1) {
+    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
+        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
+        return stats.isDirectory();
+    });
+}
+/**
+ * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
+ * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
+ */
+function isRooted(p) {
+    p = normalizeSeparators(p);
+    if (!p) {
+        throw new Error('isRooted() parameter "p" cannot be empty');
+    }
+    if (IS_WINDOWS) {
+        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
+        ); // e.g. C: or C:\hello
+    }
+    return p.startsWith('/');
+}
+/**
+ * Best effort attempt to determine whether a file exists and is executable.
+ * @param filePath    file path to check
+ * @param extensions  additional file extensions to try
+ * @return if file exists and is executable, returns the file path. otherwise empty string.
+ */
+function tryGetExecutablePath(filePath, extensions) {
+    return io_util_awaiter(this, void 0, void 0, function* () {
+        let stats = undefined;
+        try {
+            // test file exists
+            stats = yield stat(filePath);
+        }
+        catch (err) {
+            if (err.code !== 'ENOENT') {
+                // eslint-disable-next-line no-console
+                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+            }
+        }
+        if (stats && stats.isFile()) {
+            if (IS_WINDOWS) {
+                // on Windows, test for valid extension
+                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
+                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
+                    return filePath;
+                }
+            }
+            else {
+                if (isUnixExecutable(stats)) {
+                    return filePath;
+                }
+            }
+        }
+        // try each extension
+        const originalFilePath = filePath;
+        for (const extension of extensions) {
+            filePath = originalFilePath + extension;
+            stats = undefined;
+            try {
+                stats = yield stat(filePath);
+            }
+            catch (err) {
+                if (err.code !== 'ENOENT') {
+                    // eslint-disable-next-line no-console
+                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
+                }
+            }
+            if (stats && stats.isFile()) {
+                if (IS_WINDOWS) {
+                    // preserve the case of the actual file (since an extension was appended)
+                    try {
+                        const directory = external_path_namespaceObject.dirname(filePath);
+                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
+                        for (const actualName of yield readdir(directory)) {
+                            if (upperName === actualName.toUpperCase()) {
+                                filePath = external_path_namespaceObject.join(directory, actualName);
+                                break;
+                            }
+                        }
+                    }
+                    catch (err) {
+                        // eslint-disable-next-line no-console
+                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
+                    }
+                    return filePath;
+                }
+                else {
+                    if (isUnixExecutable(stats)) {
+                        return filePath;
+                    }
+                }
+            }
+        }
+        return '';
+    });
+}
+function normalizeSeparators(p) {
+    p = p || '';
+    if (IS_WINDOWS) {
+        // convert slashes on Windows
+        p = p.replace(/\//g, '\\');
+        // remove redundant slashes
+        return p.replace(/\\\\+/g, '\\');
+    }
+    // remove redundant slashes
+    return p.replace(/\/\/+/g, '/');
+}
+// on Mac/Linux, test the execute bit
+//     R   W  X  R  W X R W X
+//   256 128 64 32 16 8 4 2 1
+function isUnixExecutable(stats) {
+    return ((stats.mode & 1) > 0 ||
+        ((stats.mode & 8) > 0 &&
+            process.getgid !== undefined &&
+            stats.gid === process.getgid()) ||
+        ((stats.mode & 64) > 0 &&
+            process.getuid !== undefined &&
+            stats.uid === process.getuid()));
+}
+// Get the path of cmd.exe in windows
+function getCmdPath() {
+    var _a;
+    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
+}
+//# sourceMappingURL=io-util.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
+var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+/**
+ * Copies a file or folder.
+ * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See CopyOptions.
+ */
+function cp(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
+        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
+        // Dest is an existing file, but not forcing
+        if (destStat && destStat.isFile() && !force) {
+            return;
+        }
+        // If dest is an existing directory, should copy inside.
+        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
+            ? path.join(dest, path.basename(source))
+            : dest;
+        if (!(yield ioUtil.exists(source))) {
+            throw new Error(`no such file or directory: ${source}`);
+        }
+        const sourceStat = yield ioUtil.stat(source);
+        if (sourceStat.isDirectory()) {
+            if (!recursive) {
+                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
+            }
+            else {
+                yield cpDirRecursive(source, newDest, 0, force);
+            }
+        }
+        else {
+            if (path.relative(source, newDest) === '') {
+                // a file cannot be copied to itself
+                throw new Error(`'${newDest}' and '${source}' are the same file`);
+            }
+            yield io_copyFile(source, newDest, force);
+        }
+    });
+}
+/**
+ * Moves a path.
+ *
+ * @param     source    source path
+ * @param     dest      destination path
+ * @param     options   optional. See MoveOptions.
+ */
+function mv(source_1, dest_1) {
+    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
+        if (yield ioUtil.exists(dest)) {
+            let destExists = true;
+            if (yield ioUtil.isDirectory(dest)) {
+                // If dest is directory copy src into dest
+                dest = path.join(dest, path.basename(source));
+                destExists = yield ioUtil.exists(dest);
+            }
+            if (destExists) {
+                if (options.force == null || options.force) {
+                    yield rmRF(dest);
+                }
+                else {
+                    throw new Error('Destination already exists');
+                }
+            }
+        }
+        yield mkdirP(path.dirname(dest));
+        yield ioUtil.rename(source, dest);
+    });
+}
+/**
+ * Remove a path recursively with force
+ *
+ * @param inputPath path to remove
+ */
+function rmRF(inputPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (ioUtil.IS_WINDOWS) {
+            // Check for invalid characters
+            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
+            if (/[*"<>|]/.test(inputPath)) {
+                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
+            }
+        }
+        try {
+            // note if path does not exist, error is silent
+            yield ioUtil.rm(inputPath, {
+                force: true,
+                maxRetries: 3,
+                recursive: true,
+                retryDelay: 300
+            });
+        }
+        catch (err) {
+            throw new Error(`File was unable to be removed ${err}`);
+        }
+    });
+}
+/**
+ * Make a directory.  Creates the full path with folders in between
+ * Will throw if it fails
+ *
+ * @param   fsPath        path to create
+ * @returns Promise<void>
+ */
+function mkdirP(fsPath) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        ok(fsPath, 'a path argument must be provided');
+        yield ioUtil.mkdir(fsPath, { recursive: true });
+    });
+}
+/**
+ * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
+ * If you check and the tool does not exist, it will throw.
+ *
+ * @param     tool              name of the tool
+ * @param     check             whether to check if tool exists
+ * @returns   Promise<string>   path to tool
+ */
+function which(tool, check) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // recursive when check=true
+        if (check) {
+            const result = yield which(tool, false);
+            if (!result) {
+                if (IS_WINDOWS) {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
+                }
+                else {
+                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
+                }
+            }
+            return result;
+        }
+        const matches = yield findInPath(tool);
+        if (matches && matches.length > 0) {
+            return matches[0];
+        }
+        return '';
+    });
+}
+/**
+ * Returns a list of all occurrences of the given tool on the system path.
+ *
+ * @returns   Promise<string[]>  the paths of the tool
+ */
+function findInPath(tool) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if (!tool) {
+            throw new Error("parameter 'tool' is required");
+        }
+        // build the list of extensions to try
+        const extensions = [];
+        if (IS_WINDOWS && process.env['PATHEXT']) {
+            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
+                if (extension) {
+                    extensions.push(extension);
+                }
+            }
+        }
+        // if it's rooted, return it if exists. otherwise return empty.
+        if (isRooted(tool)) {
+            const filePath = yield tryGetExecutablePath(tool, extensions);
+            if (filePath) {
+                return [filePath];
+            }
+            return [];
+        }
+        // if any path separators, return empty
+        if (tool.includes(external_path_namespaceObject.sep)) {
+            return [];
+        }
+        // build the list of directories
+        //
+        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
+        // it feels like we should not do this. Checking the current directory seems like more of a use
+        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
+        // across platforms.
+        const directories = [];
+        if (process.env.PATH) {
+            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
+                if (p) {
+                    directories.push(p);
+                }
+            }
+        }
+        // find all matches
+        const matches = [];
+        for (const directory of directories) {
+            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
+            if (filePath) {
+                matches.push(filePath);
+            }
+        }
+        return matches;
+    });
+}
+function readCopyOptions(options) {
+    const force = options.force == null ? true : options.force;
+    const recursive = Boolean(options.recursive);
+    const copySourceDirectory = options.copySourceDirectory == null
+        ? true
+        : Boolean(options.copySourceDirectory);
+    return { force, recursive, copySourceDirectory };
+}
+function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        // Ensure there is not a run away recursive copy
+        if (currentDepth >= 255)
+            return;
+        currentDepth++;
+        yield mkdirP(destDir);
+        const files = yield ioUtil.readdir(sourceDir);
+        for (const fileName of files) {
+            const srcFile = `${sourceDir}/${fileName}`;
+            const destFile = `${destDir}/${fileName}`;
+            const srcFileStat = yield ioUtil.lstat(srcFile);
+            if (srcFileStat.isDirectory()) {
+                // Recurse
+                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
+            }
+            else {
+                yield io_copyFile(srcFile, destFile, force);
+            }
+        }
+        // Change the mode for the newly created directory
+        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
+    });
+}
+// Buffered file copy
+function io_copyFile(srcFile, destFile, force) {
+    return io_awaiter(this, void 0, void 0, function* () {
+        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
+            // unlink/re-link it
+            try {
+                yield ioUtil.lstat(destFile);
+                yield ioUtil.unlink(destFile);
+            }
+            catch (e) {
+                // Try to override file permission
+                if (e.code === 'EPERM') {
+                    yield ioUtil.chmod(destFile, '0666');
+                    yield ioUtil.unlink(destFile);
+                }
+                // other errors = it doesn't exist, no work to do
+            }
+            // Copy over symlink
+            const symlinkFull = yield ioUtil.readlink(srcFile);
+            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
+        }
+        else if (!(yield ioUtil.exists(destFile)) || force) {
+            yield ioUtil.copyFile(srcFile, destFile);
+        }
+    });
+}
+//# sourceMappingURL=io.js.map
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const toolrunner_IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (toolrunner_IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (toolrunner_IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!isRooted(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield which(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield exists(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
+var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
+        silent: true
+    });
+    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
+        silent: true
+    });
+    return {
+        name: name.trim(),
+        version: version.trim()
+    };
+});
+const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    var _a, _b, _c, _d;
+    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
+        silent: true
+    });
+    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
+    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
+    return {
+        name,
+        version
+    };
+});
+const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
+    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
+        silent: true
+    });
+    const [name, version] = stdout.trim().split('\n');
+    return {
+        name,
+        version
+    };
+});
+const platform = external_os_.platform();
+const arch = external_os_.arch();
+const isWindows = platform === 'win32';
+const isMacOS = platform === 'darwin';
+const isLinux = platform === 'linux';
+function getDetails() {
+    return platform_awaiter(this, void 0, void 0, function* () {
+        return Object.assign(Object.assign({}, (yield (isWindows
+            ? getWindowsInfo()
+            : isMacOS
+                ? getMacOsInfo()
+                : getLinuxInfo()))), { platform,
+            arch,
+            isWindows,
+            isMacOS,
+            isLinux });
+    });
+}
+//# sourceMappingURL=platform.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
+var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    command_issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function core_setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_.EOL);
+    command_issueCommand('set-output', { name }, toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function core_debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+    }
+    command_issueCommand('save-state', { name }, toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return core_awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/lib/inputs.ts
+var inputs = __nccwpck_require__(1662);
+;// CONCATENATED MODULE: ./src/lib/masking.ts
+/**
+ * What every action masks in what it writes (PR comments, reports, logs), and
+ * the pieces the evidence-mask rule engine
+ * (src/actions/evidence-mask/engine/) builds its account-ID and RDS rules
+ * from. The team's rule: RDS endpoints become
+ * `****.****.<region>.rds.amazonaws.com`, account IDs become `************`,
+ * secret values never appear.
+ *
+ * A match has a context span (what had to be seen, e.g. `arn:aws:iam::`) and
+ * a value span (what is replaced). Only the value is replaced, and every
+ * replacement is chosen so that the same pattern does not match it again.
+ */
+const ACCOUNT_MASK = "************";
+const SECRET_MASK = "****";
+const RDS_MASK = "****.****.";
+const REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
+/** `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps. */
+const ARN_ACCOUNT_ID = /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/dg;
+/** <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn. */
+const RDS_ENDPOINT = new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${REGION}\.rds\.amazonaws\.com`, "dgi");
+/** Every RDS endpoint contains this: the regex is only tried near it (far cheaper than at every position). */
+const RDS_ANCHOR = ".rds.amazonaws.com";
+const RDS_LOOK_BACK = 160;
+/** Account IDs in ARNs from `from` on. */
+function arnAccountIds(text, from, rule = "account-id") {
+    const out = [];
+    const re = new RegExp(ARN_ACCOUNT_ID);
+    re.lastIndex = from;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+        out.push({ rule, from: m.index, to: m.index + m[0].length, start, end, replacement: ACCOUNT_MASK });
+    }
+    return out;
+}
+/**
+ * RDS endpoints around each occurrence of RDS_ANCHOR at or after `from`
+ * (`anchors`: their offsets, when already known; otherwise they are looked up).
+ */
+function rdsEndpoints(text, from, anchors) {
+    const out = [];
+    const re = new RegExp(RDS_ENDPOINT);
+    let next = from;
+    let previous = -Infinity;
+    const each = (i) => {
+        // As an indexOf loop sees them: occurrences that do not overlap the one before.
+        if (i < from || i < previous + RDS_ANCHOR.length)
+            return;
+        previous = i;
+        const upTo = text.slice(0, i + RDS_ANCHOR.length);
+        re.lastIndex = Math.max(next, i - RDS_LOOK_BACK);
+        for (let m = re.exec(upTo); m !== null; m = re.exec(upTo)) {
+            const to = m.index + m[0].length;
+            if (m.index <= i && to >= i + RDS_ANCHOR.length) {
+                const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+                out.push({ rule: "rds-endpoint", from: m.index, to, start, end, replacement: RDS_MASK });
+                next = to;
+                break;
+            }
+        }
+    };
+    if (anchors)
+        for (const i of anchors)
+            each(i);
+    else
+        for (let i = text.indexOf(RDS_ANCHOR, from); i !== -1; i = text.indexOf(RDS_ANCHOR, i + RDS_ANCHOR.length))
+            each(i);
+    return out;
+}
+/** Listed account IDs, with or without the console's dashes: the literal values to look for (digit-bounded). */
+function listedAccountIdForms(ids) {
+    return ids.flatMap((id) => [id, `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`]);
+}
+const isDigit = (c) => c >= 48 && c <= 57;
+/**
+ * Every occurrence of each value from `from` on (values longest first, each
+ * in order). With `digitBoundary`, a value must not be part of a longer run of digits.
+ */
+function literalMatches(text, from, opts) {
+    const out = [];
+    for (const value of opts.values) {
+        for (let i = text.indexOf(value, from); i !== -1; i = text.indexOf(value, i + 1)) {
+            const end = i + value.length;
+            if (opts.digitBoundary && (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(end))))
+                continue;
+            out.push({ rule: opts.rule, from: i, to: end, start: i, end, replacement: opts.replacement });
+        }
+    }
+    return out;
+}
+/** The literal values of a rule: unique, non-empty, longest first. */
+function literalValues(values) {
+    return [...new Set(values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
+}
+/**
+ * Matches (in rule order) reduced to values that do not overlap: the earliest
+ * value wins, and the longest of those starting at the same place (an
+ * Authorization header's value contains its Bearer token). A value that starts
+ * inside a kept one but reaches past it keeps its tail, so the union is
+ * masked: a secret that begins inside a token is not left half in clear.
+ */
+function mergeMatches(all) {
+    if (all.length <= 1)
+        return all;
+    all.sort((a, b) => a.start - b.start || b.end - a.end);
+    const kept = [];
+    let end = -1;
+    for (const m of all) {
+        if (m.end <= end)
+            continue;
+        kept.push(m.start < end ? { ...m, start: end } : m);
+        end = m.end;
+    }
+    return kept;
+}
+/** `text[from, to)` with the given (sorted, non-overlapping) matches replaced. */
+function applyMatches(text, matches, from = 0, to = text.length) {
+    let out = "";
+    let pos = from;
+    for (const m of matches) {
+        if (m.start < pos || m.end > to)
+            continue;
+        out += text.slice(pos, m.start) + m.replacement;
+        pos = m.end;
+    }
+    return out + text.slice(pos, to);
+}
+/** `mydb.abc123xyz.us-west-2.rds.amazonaws.com` -> `****.****.us-west-2.rds.amazonaws.com`. */
+function maskRdsEndpoint(text) {
+    return applyMatches(text, mergeMatches(rdsEndpoints(text, 0)));
+}
+/** Account IDs in ARNs, and the listed IDs anywhere, become `************`. */
+function maskAccountIds(text, extraIds = []) {
+    const all = arnAccountIds(text, 0);
+    if (extraIds.length > 0) {
+        const values = literalValues(listedAccountIdForms(extraIds));
+        all.push(...literalMatches(text, 0, { rule: "account-id", values, replacement: ACCOUNT_MASK, digitBoundary: true }));
+    }
+    return applyMatches(text, mergeMatches(all));
+}
+// Where a report says a 12-digit number is an account ID: an ARN, an ECR registry host, or a keyword
+// (`Account`, `AccountId`, `account-id`, `OwnerId`, `aws:SourceAccount`, `kms:CallerAccount` …) right before it.
+const ACCOUNT_ID_CONTEXTS = [
+    ARN_ACCOUNT_ID,
+    /(?<![0-9])(?<v>\d{12})\.dkr\.ecr(?:-fips)?\./g,
+    /\b(?:account(?:[-_ ]?ids?)?|owner(?:[-_ ]?id)?|(?:source|principal|resource|caller)[-_ ]?account)\\?["'`]?[ \t]*[:=]?[ \t]*\\?["'`]?(?<v>\d{12}|\d{4}-\d{4}-\d{4})(?![0-9])/gi,
+];
+/** The 12-digit account IDs a text names as such (in ARNs, ECR registry hosts, after an account keyword), dashes removed. */
+function accountIdsNamedIn(text) {
+    const ids = new Set();
+    for (const re of ACCOUNT_ID_CONTEXTS)
+        for (const m of text.matchAll(re))
+            ids.add((m.groups?.v ?? "").replace(/-/g, ""));
+    return [...ids];
+}
+/**
+ * Account IDs in text that people other than the job's log readers see (job
+ * summaries, annotations, PR comments): every ID the text names as one, and
+ * every ID in `known`, becomes `************` wherever it appears, as
+ * evidence-mask writes it. The IDs found are added to `known`, so an ID named
+ * in one message is masked in the next one too, even standing alone.
+ */
+function maskAccountIdsForReport(text, known) {
+    for (const id of accountIdsNamedIn(text))
+        known.add(id);
+    return maskAccountIds(text, [...known]);
+}
+
+;// CONCATENATED MODULE: ./src/lib/report-markdown.ts
+/**
+ * Markdown for reports that GitHub renders (PR comments, job summaries).
+ *
+ * Everything that comes from a task definition, a policy, a secret id or an
+ * error message is untrusted: a container named `<img src=x onerror=…>` or
+ * `](http://evil)` must show up as those characters, not as markup, and a
+ * `@team`, `#123`, a commit-like hex string or a URL in a name must not ping,
+ * reference or link anything. Reviewers also read these comments raw, in
+ * e-mail notifications and through the API, so the escaping must stay
+ * readable Markdown rather than HTML entities.
+ *
+ * Both needs are met by code spans: CommonMark shows a code span's content
+ * literally (no emphasis, links, HTML or entities), GFM does not autolink
+ * inside code, and GitHub does not turn @mentions, #references or SHAs inside
+ * code into links. `code()` wraps a value in a span whose backtick fence is
+ * one longer than the longest backtick run inside
+ * (https://spec.commonmark.org/0.31.2/#code-spans); `escapeText()` leaves
+ * plain words as they are and puts every token that could be markup, a
+ * mention, a reference or an autolink into such a span.
+ */
+/** GitHub rejects issue comments longer than this many characters. */
+const GITHUB_COMMENT_LIMIT = 65_536;
+// C0/C1 controls and the bidirectional overrides used in "trojan source" tricks.
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+function clean(text, maxLength) {
+    let s = String(text)
+        .replace(/\r\n|\r|\n|\t/g, " ")
+        .replace(INVISIBLE, "\ufffd");
+    if (s.length > maxLength)
+        s = `${s.slice(0, Math.max(0, maxLength - 1))}…`;
+    return s;
+}
+/** `s` as one inline code span (no cleaning, no cut). */
+function span(s) {
+    const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick needs a space against the fence; one that
+    // starts and ends with a space loses one on each side, so it gets one more.
+    const pad = /^[` ]|[` ]$/.test(s) && !/^ +$/.test(s) ? " " : "";
+    return `${fence}${pad}${s}${pad}${fence}`;
+}
+/** An untrusted value as inline code: literal, never a mention, a reference or a link. */
+function code(text, maxLength = 300) {
+    const s = clean(text, maxLength);
+    if (s === "")
+        return "";
+    return span(s);
+}
+// Characters that can start Markdown or HTML syntax, an entity, a mention (@), a reference
+// (#, /), an autolink (:, @), math ($) or a table cell (|). A token holding one becomes a code span.
+const SYNTAX = /[`*_[\]<>|~&\\@#/:=${}]/;
+// Tokens GitHub would link without any syntax character: commit SHAs (7+ hex digits with a
+// letter or a digit run GitHub treats as one), `www.` autolinks, GH-123 references.
+const LINKABLE = /^(?:[0-9a-f]{7,40}|www\..*|gh-\d+)$/i;
+// A bare run of list or thematic-break characters could restructure the line it starts.
+const STRUCTURAL = /^(?:[-+]+|\d+[.)])$/;
+/**
+ * Untrusted text for inline use (a table cell, a sentence): plain words stay as they are,
+ * every token that could be markup, a mention, a reference or an autolink becomes a code
+ * span. Newlines become spaces.
+ */
+function escapeText(text, maxLength = 300) {
+    const tokens = clean(text, maxLength)
+        .split(" ")
+        .map((token) => {
+        if (STRUCTURAL.test(token))
+            return { lead: "", core: token, trail: "", risky: true };
+        // Sentence punctuation around a token stays outside its span ("(see `arn:aws:…`)."):
+        // alone, none of these characters is syntax.
+        const [, lead = "", core = "", trail = ""] = /^([("']*)(.*?)([)"'.,;:!?]*)$/s.exec(token) ?? [];
+        return { lead, core, trail, risky: SYNTAX.test(core) || LINKABLE.test(core) };
+    });
+    const out = [];
+    for (let i = 0; i < tokens.length; i++) {
+        const first = tokens[i];
+        if (!first.risky) {
+            out.push(`${first.lead}${first.core}${first.trail}`);
+            continue;
+        }
+        // Risky tokens in a row share one span: `web<img src=x>` rather than `web<img` `src=x>`.
+        const cores = [first.core];
+        let last = first;
+        while (last.trail === "" && tokens[i + 1]?.risky && tokens[i + 1]?.lead === "") {
+            last = tokens[++i];
+            cores.push(last.core);
+        }
+        out.push(`${first.lead}${span(cores.join(" "))}${last.trail}`);
+    }
+    return out.join(" ");
+}
+/**
+ * A GFM table. Cells are trusted markdown: build them with `code()` /
+ * `escapeText()` for anything untrusted. Every `|` is escaped as `\|`, which
+ * GFM reads as a literal pipe even inside a code span
+ * (https://github.github.com/gfm/#example-200), and backslashes right before it
+ * are doubled so that `\|` in a value cannot turn the escape off; newlines
+ * become spaces. One bad cell cannot shift the columns.
+ */
+function table(headers, rows) {
+    const cell = (c) => c.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
+    const lines = [
+        `| ${headers.map(cell).join(" | ")} |`,
+        `| ${headers.map(() => "---").join(" | ")} |`,
+        ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+    ];
+    return lines.join("\n");
+}
+/**
+ * Cuts markdown to at most `limit` (as `measure` counts: UTF-16 code units by
+ * default, UTF-8 bytes for a job summary) at a line boundary, so that no
+ * character and no table row is ever cut in half; closes an open code fence
+ * and `<details>` blocks, drops a table header left without its delimiter row,
+ * and appends `note` (which the caller uses to point at the complete report).
+ * Returns the text unchanged when it fits.
+ */
+function truncateMarkdown(markdown, limit, note, measure = (s) => s.length) {
+    if (measure(markdown) <= limit)
+        return { text: markdown, truncated: false };
+    const tail = `\n\n${note}\n`;
+    // Room for the note, a closing fence and up to 8 closing </details> tags.
+    const budget = limit - measure(tail) - measure(`\n\`\`\`${"\n\n</details>".repeat(8)}`);
+    if (budget <= 0)
+        throw new Error(`limit ${limit} is too small for the truncation note`);
+    const lines = markdown.split("\n");
+    const kept = [];
+    let used = 0;
+    let inFence = false;
+    let openDetails = 0;
+    for (const line of lines) {
+        const size = measure(line) + 1;
+        if (used + size > budget)
+            break;
+        kept.push(line);
+        used += size;
+        if (/^\s*(```|~~~)/.test(line))
+            inFence = !inFence;
+        if (!inFence) {
+            openDetails += (line.match(/<details\b/gi) ?? []).length;
+            openDetails -= (line.match(/<\/details>/gi) ?? []).length;
+        }
+    }
+    // A table's header row without the delimiter row after it is no table: drop it.
+    if (!inFence &&
+        /^\s*\|/.test(kept.at(-1) ?? "") &&
+        !/^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(kept.at(-1) ?? "")) {
+        const before = kept.at(-2);
+        if (before === undefined || !/^\s*\|/.test(before))
+            kept.pop();
+    }
+    let text = kept.join("\n");
+    if (inFence)
+        text += "\n```";
+    for (let i = 0; i < Math.min(openDetails, 8); i++)
+        text += "\n\n</details>";
+    return { text: `${text}${tail}`, truncated: true };
+}
+
+;// CONCATENATED MODULE: ./src/lib/job-report.ts
+/**
+ * The one way anything reaches the places people other than the job's own
+ * log readers see: the job summary, annotations (`::error::`, `::warning::`,
+ * `::notice::`, the step's failure) and the pull request comment
+ * (`pr-comment.ts` passes the body through `forReport`). A job summary is
+ * shown to everyone who can read the run, before evidence-mask has run;
+ * annotations show on the pull request.
+ *
+ * Account IDs are masked here, as evidence-mask writes them (`************`),
+ * unless the step's `mask-account-ids` input is `false` (a private repository
+ * where copy-pastable ARNs matter more). Outputs are not masked: later steps
+ * need the real ARNs. Nothing in `src/` writes a summary, an annotation or a
+ * comment any other way (test/security/report-seam.test.ts checks it).
+ */
+
+
+
+
+
+const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
+let job_report_maskAccountIds = true;
+/** Account IDs named (in an ARN, after `Account` …) in anything written so far: masked wherever they appear next. */
+const knownAccountIds = new Set();
+/**
+ * Reads `mask-account-ids` (strict true/false, default true). A bad value
+ * throws the input error; masking stays on meanwhile, so the error itself
+ * and anything after it are masked.
+ */
+function job_report_configureJobReport(get) {
+    job_report_maskAccountIds = true;
+    job_report_maskAccountIds = (0,inputs/* readBoolean */.Vf)(get, MASK_ACCOUNT_IDS_INPUT, true, "Leave it out (account IDs are masked), or set false in a private repository to show full ARNs in summaries, annotations and comments.");
+}
+/** Text as it may be shown in a summary, an annotation or a comment. */
+function forReport(text) {
+    return job_report_maskAccountIds ? maskAccountIdsForReport(text, knownAccountIds) : text;
+}
+/**
+ * The runner refuses a step summary file larger than 1 MiB ("$GITHUB_STEP_SUMMARY
+ * upload aborted, supports content up to a size of 1024k") and then shows none
+ * of it; the size is the file's, in bytes, across every write of the step.
+ */
+const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const utf8Bytes = (s) => Buffer.byteLength(s, "utf8");
+/**
+ * `markdown` cut to at most `room` UTF-8 bytes (see truncateMarkdown: whole
+ * lines, so never part of a character or of a table row; open fences and
+ * `<details>` closed) with a note saying it was cut; "" when even the note does
+ * not fit.
+ */
+function fitSummary(markdown, room, hint = "") {
+    if (utf8Bytes(markdown) <= room)
+        return { text: markdown, truncated: false };
+    const note = `> [!NOTE]\n> This summary was cut to fit the runner's 1 MiB step summary limit.${hint ? ` ${hint}` : ""}`;
+    try {
+        return truncateMarkdown(markdown, room, note, utf8Bytes);
+    }
+    catch {
+        return { text: "", truncated: true };
+    }
+}
+/**
+ * Appends to the job summary, cut (and saying so) where the step's summary
+ * would pass 1 MiB; false (nothing written) when the runner gave no summary
+ * file. `hint` tells the reader where the complete report is.
+ */
+async function writeSummary(markdown, addEol = false, hint = "") {
+    const path = process.env.GITHUB_STEP_SUMMARY;
+    if (!path)
+        return false;
+    let used = 0;
+    try {
+        used = (0,external_node_fs_.statSync)(path).size;
+    }
+    catch {
+        // Not created yet: the first write creates it.
+    }
+    const { text } = fitSummary(`${forReport(markdown)}${addEol ? "\n" : ""}`, STEP_SUMMARY_LIMIT_BYTES - used, hint);
+    if (text === "")
+        return false;
+    await summary.addRaw(text).write();
+    return true;
+}
+const WRITERS = { error: error, warning: warning, notice: notice };
+/** An annotation (`::error file=…,line=…,title=…::message`). */
+function annotate(level, message, props = {}) {
+    const masked = props.title !== undefined ? { ...props, title: forReport(props.title) } : props;
+    WRITERS[level](forReport(message), masked);
+}
+/** Fails the step with an error annotation. */
+function job_report_failStep(message) {
+    setFailed(forReport(message));
+}
+
+// EXTERNAL MODULE: ./src/lib/retry.ts
+var retry = __nccwpck_require__(1737);
+;// CONCATENATED MODULE: ./src/lib/run-action.ts
+/**
+ * The seam between the runner and the actions: the only module (with
+ * job-report.ts, which masks and writes what people see) that talks to
+ * `@actions/core`. Every action's `run(inputs, deps)` gets the same
+ * `ActionDeps` — a logger, the job summary, a versioned state store for its
+ * post step, outputs, the clock — built here for the runner
+ * (`runnerDeps()`), by the command line for a terminal, and by
+ * test/harness/fake-deps.ts for tests. test/security/report-seam.test.ts
+ * checks that no other file under src/ imports `@actions/core`.
+ */
+
+
+
+
+/** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
+const actionInputs = (name) => getInput(name);
+/** The JSON of a saved state, checked for its version (shared by the runner's store and the fakes). */
+function parseVersioned(key, raw, version) {
+    if (raw.trim() === "")
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        throw new Error(`the saved state '${key}' is not JSON; nothing was done. Re-run the job.`);
+    }
+    const found = value?.version;
+    if (found !== version) {
+        throw new Error(`the saved state '${key}' has version ${JSON.stringify(found)}, but this step reads version ${version}: main and post steps of different releases of the action? Nothing was done; remove what the main step created by hand (or with ephemeral-alb's 'mode: sweep'), and pin one release.`);
+    }
+    return value;
+}
+/** A state store in memory (the command line's, whose teardown reads it in the same process; the tests'). */
+function memoryState(saved = new Map()) {
+    return {
+        saved,
+        save: (key, value) => void saved.set(key, JSON.stringify(value)),
+        load: (key, version) => parseVersioned(key, saved.get(key) ?? "", version),
+    };
+}
+function outputText(value) {
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+/** The runner's: @actions/core for the log, state and outputs; job-report for what people see (masked). */
+function runnerDeps() {
+    const annotation = (level, message, at = {}) => annotate(level, message, at);
+    return {
+        log: {
+            info: (message) => info(message),
+            debug: (message) => core_debug(message),
+            warning: (message, at) => annotation("warning", message, at),
+            error: (message, at) => annotation("error", message, at),
+            annotation,
+            secret: (value) => core_setSecret(value),
+        },
+        summary: { write: (markdown, opts) => writeSummary(markdown, false, opts?.hint) },
+        state: {
+            save: (key, value) => saveState(key, JSON.stringify(value)),
+            load: (key, version) => parseVersioned(key, getState(key), version),
+        },
+        outputs: {
+            set: (name, value) => setOutput(name, outputText(value)),
+            exportVariable: (name, value) => exportVariable(name, value),
+        },
+        clock: retry/* realClock */.dQ,
+    };
+}
+/**
+ * Reports an error the way codeql-action does: a user mistake is a plain
+ * message; anything else is a bug, so the stack goes to the debug log.
+ */
+function reportFailure(step, error) {
+    if (error instanceof errors/* ConfigurationError */.j1) {
+        if (error.at) {
+            // setFailed's annotation, placed on the file (a pull request shows it on the line).
+            process.exitCode = ExitCode.Failure;
+            annotate("error", error.message, {
+                file: error.at.file,
+                ...(error.at.line !== undefined ? { startLine: error.at.line } : {}),
+                ...(error.at.column !== undefined ? { startColumn: error.at.column } : {}),
+            });
+            return;
+        }
+        job_report_failStep(error.message);
+        return;
+    }
+    job_report_failStep(`${step}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    if (error instanceof Error && error.stack)
+        core_debug(error.stack);
+}
+/**
+ * A promise nobody awaited that rejects (a parallel create whose sibling failed
+ * first, a socket error after a response) would otherwise end the process with
+ * exit 1 and no `::error::` at all: report it like any other failure.
+ */
+function reportStrayErrors(step) {
+    const report = (error) => reportFailure(step, error);
+    process.on("unhandledRejection", report);
+    process.on("uncaughtException", report);
+}
+/**
+ * The whole life of a `main.ts`: read and validate inputs (nothing is created
+ * before they are all valid; `mask-account-ids` first, for every action, so
+ * that whatever the step writes to its summary and annotations is masked as
+ * asked), run with the runner's deps, write outputs, fail if asked to.
+ */
+async function runAction(step, readInputs, run) {
+    reportStrayErrors(step);
+    try {
+        job_report_configureJobReport(actionInputs);
+        const inputs = readInputs(actionInputs);
+        const deps = runnerDeps();
+        const result = await run(inputs, deps);
+        for (const [name, value] of Object.entries(result.outputs))
+            deps.outputs.set(name, value);
+        if (result.failure)
+            job_report_failStep(result.failure);
+    }
+    catch (error) {
+        reportFailure(step, error);
+    }
+}
+/** A post step: every failure is prefixed with the step name so it is clear which cleanup failed. */
+async function runPost(step, run) {
+    reportStrayErrors(`${step} (post)`);
+    try {
+        configureJobReport(actionInputs);
+    }
+    catch {
+        // A bad value already failed the main step, which then created nothing: masking stays on.
+    }
+    try {
+        const result = await run(runnerDeps());
+        if (result?.failure)
+            failStep(`${step} (post): ${result.failure}`);
+    }
+    catch (error) {
+        failStep(`${step} (post): ${errorMessage(error)}`);
+        if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack)
+            core.debug(error.stack);
+    }
+}
+
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -75465,6 +81914,75 @@ exports.visitAsync = visitAsync;
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/async module */
+/******/ (() => {
+/******/ 	var webpackQueues = typeof Symbol === "function" ? Symbol("webpack queues") : "__webpack_queues__";
+/******/ 	var webpackExports = typeof Symbol === "function" ? Symbol("webpack exports") : "__webpack_exports__";
+/******/ 	var webpackError = typeof Symbol === "function" ? Symbol("webpack error") : "__webpack_error__";
+/******/ 	var resolveQueue = (queue) => {
+/******/ 		if(queue && queue.d < 1) {
+/******/ 			queue.d = 1;
+/******/ 			queue.forEach((fn) => (fn.r--));
+/******/ 			queue.forEach((fn) => (fn.r-- ? fn.r++ : fn()));
+/******/ 		}
+/******/ 	}
+/******/ 	var wrapDeps = (deps) => (deps.map((dep) => {
+/******/ 		if(dep !== null && typeof dep === "object") {
+/******/ 			if(dep[webpackQueues]) return dep;
+/******/ 			if(dep.then) {
+/******/ 				var queue = [];
+/******/ 				queue.d = 0;
+/******/ 				dep.then((r) => {
+/******/ 					obj[webpackExports] = r;
+/******/ 					resolveQueue(queue);
+/******/ 				}, (e) => {
+/******/ 					obj[webpackError] = e;
+/******/ 					resolveQueue(queue);
+/******/ 				});
+/******/ 				var obj = {};
+/******/ 				obj[webpackQueues] = (fn) => (fn(queue));
+/******/ 				return obj;
+/******/ 			}
+/******/ 		}
+/******/ 		var ret = {};
+/******/ 		ret[webpackQueues] = x => {};
+/******/ 		ret[webpackExports] = dep;
+/******/ 		return ret;
+/******/ 	}));
+/******/ 	__nccwpck_require__.a = (module, body, hasAwait) => {
+/******/ 		var queue;
+/******/ 		hasAwait && ((queue = []).d = -1);
+/******/ 		var depQueues = new Set();
+/******/ 		var exports = module.exports;
+/******/ 		var currentDeps;
+/******/ 		var outerResolve;
+/******/ 		var reject;
+/******/ 		var promise = new Promise((resolve, rej) => {
+/******/ 			reject = rej;
+/******/ 			outerResolve = resolve;
+/******/ 		});
+/******/ 		promise[webpackExports] = exports;
+/******/ 		promise[webpackQueues] = (fn) => (queue && fn(queue), depQueues.forEach(fn), promise["catch"](x => {}));
+/******/ 		module.exports = promise;
+/******/ 		body((deps) => {
+/******/ 			currentDeps = wrapDeps(deps);
+/******/ 			var fn;
+/******/ 			var getResult = () => (currentDeps.map((d) => {
+/******/ 				if(d[webpackError]) throw d[webpackError];
+/******/ 				return d[webpackExports];
+/******/ 			}))
+/******/ 			var promise = new Promise((resolve) => {
+/******/ 				fn = () => (resolve(getResult));
+/******/ 				fn.r = 0;
+/******/ 				var fnQueue = (q) => (q !== queue && !depQueues.has(q) && (depQueues.add(q), q && !q.d && (fn.r++, q.push(fn))));
+/******/ 				currentDeps.map((dep) => (dep[webpackQueues](fnQueue)));
+/******/ 			});
+/******/ 			return fn.r ? promise : getResult();
+/******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
+/******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/compat get default export */
 /******/ (() => {
 /******/ 	// getDefaultExport function for compatibility with non-harmony modules
@@ -75536,5875 +82054,10 @@ exports.visitAsync = visitAsync;
 /******/ })();
 /******/ 
 /************************************************************************/
-var __webpack_exports__ = {};
-
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-;// CONCATENATED MODULE: external "crypto"
-const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-;// CONCATENATED MODULE: external "fs"
-const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_namespaceObject.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-;// CONCATENATED MODULE: external "path"
-const external_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-// EXTERNAL MODULE: external "http"
-var external_http_ = __nccwpck_require__(8611);
-// EXTERNAL MODULE: external "https"
-var external_https_ = __nccwpck_require__(5692);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
-function getProxyUrl(reqUrl) {
-    const usingSsl = reqUrl.protocol === 'https:';
-    if (checkBypass(reqUrl)) {
-        return undefined;
-    }
-    const proxyVar = (() => {
-        if (usingSsl) {
-            return process.env['https_proxy'] || process.env['HTTPS_PROXY'];
-        }
-        else {
-            return process.env['http_proxy'] || process.env['HTTP_PROXY'];
-        }
-    })();
-    if (proxyVar) {
-        try {
-            return new DecodedURL(proxyVar);
-        }
-        catch (_a) {
-            if (!proxyVar.startsWith('http://') && !proxyVar.startsWith('https://'))
-                return new DecodedURL(`http://${proxyVar}`);
-        }
-    }
-    else {
-        return undefined;
-    }
-}
-function checkBypass(reqUrl) {
-    if (!reqUrl.hostname) {
-        return false;
-    }
-    const reqHost = reqUrl.hostname;
-    if (isLoopbackAddress(reqHost)) {
-        return true;
-    }
-    const noProxy = process.env['no_proxy'] || process.env['NO_PROXY'] || '';
-    if (!noProxy) {
-        return false;
-    }
-    // Determine the request port
-    let reqPort;
-    if (reqUrl.port) {
-        reqPort = Number(reqUrl.port);
-    }
-    else if (reqUrl.protocol === 'http:') {
-        reqPort = 80;
-    }
-    else if (reqUrl.protocol === 'https:') {
-        reqPort = 443;
-    }
-    // Format the request hostname and hostname with port
-    const upperReqHosts = [reqUrl.hostname.toUpperCase()];
-    if (typeof reqPort === 'number') {
-        upperReqHosts.push(`${upperReqHosts[0]}:${reqPort}`);
-    }
-    // Compare request host against noproxy
-    for (const upperNoProxyItem of noProxy
-        .split(',')
-        .map(x => x.trim().toUpperCase())
-        .filter(x => x)) {
-        if (upperNoProxyItem === '*' ||
-            upperReqHosts.some(x => x === upperNoProxyItem ||
-                x.endsWith(`.${upperNoProxyItem}`) ||
-                (upperNoProxyItem.startsWith('.') &&
-                    x.endsWith(`${upperNoProxyItem}`)))) {
-            return true;
-        }
-    }
-    return false;
-}
-function isLoopbackAddress(host) {
-    const hostLower = host.toLowerCase();
-    return (hostLower === 'localhost' ||
-        hostLower.startsWith('127.') ||
-        hostLower.startsWith('[::1]') ||
-        hostLower.startsWith('[0:0:0:0:0:0:0:1]'));
-}
-class DecodedURL extends URL {
-    constructor(url, base) {
-        super(url, base);
-        this._decodedUsername = decodeURIComponent(super.username);
-        this._decodedPassword = decodeURIComponent(super.password);
-    }
-    get username() {
-        return this._decodedUsername;
-    }
-    get password() {
-        return this._decodedPassword;
-    }
-}
-//# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ./node_modules/tunnel/index.js
-var node_modules_tunnel = __nccwpck_require__(770);
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
-/* eslint-disable @typescript-eslint/no-explicit-any */
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-var HttpCodes;
-(function (HttpCodes) {
-    HttpCodes[HttpCodes["OK"] = 200] = "OK";
-    HttpCodes[HttpCodes["MultipleChoices"] = 300] = "MultipleChoices";
-    HttpCodes[HttpCodes["MovedPermanently"] = 301] = "MovedPermanently";
-    HttpCodes[HttpCodes["ResourceMoved"] = 302] = "ResourceMoved";
-    HttpCodes[HttpCodes["SeeOther"] = 303] = "SeeOther";
-    HttpCodes[HttpCodes["NotModified"] = 304] = "NotModified";
-    HttpCodes[HttpCodes["UseProxy"] = 305] = "UseProxy";
-    HttpCodes[HttpCodes["SwitchProxy"] = 306] = "SwitchProxy";
-    HttpCodes[HttpCodes["TemporaryRedirect"] = 307] = "TemporaryRedirect";
-    HttpCodes[HttpCodes["PermanentRedirect"] = 308] = "PermanentRedirect";
-    HttpCodes[HttpCodes["BadRequest"] = 400] = "BadRequest";
-    HttpCodes[HttpCodes["Unauthorized"] = 401] = "Unauthorized";
-    HttpCodes[HttpCodes["PaymentRequired"] = 402] = "PaymentRequired";
-    HttpCodes[HttpCodes["Forbidden"] = 403] = "Forbidden";
-    HttpCodes[HttpCodes["NotFound"] = 404] = "NotFound";
-    HttpCodes[HttpCodes["MethodNotAllowed"] = 405] = "MethodNotAllowed";
-    HttpCodes[HttpCodes["NotAcceptable"] = 406] = "NotAcceptable";
-    HttpCodes[HttpCodes["ProxyAuthenticationRequired"] = 407] = "ProxyAuthenticationRequired";
-    HttpCodes[HttpCodes["RequestTimeout"] = 408] = "RequestTimeout";
-    HttpCodes[HttpCodes["Conflict"] = 409] = "Conflict";
-    HttpCodes[HttpCodes["Gone"] = 410] = "Gone";
-    HttpCodes[HttpCodes["TooManyRequests"] = 429] = "TooManyRequests";
-    HttpCodes[HttpCodes["InternalServerError"] = 500] = "InternalServerError";
-    HttpCodes[HttpCodes["NotImplemented"] = 501] = "NotImplemented";
-    HttpCodes[HttpCodes["BadGateway"] = 502] = "BadGateway";
-    HttpCodes[HttpCodes["ServiceUnavailable"] = 503] = "ServiceUnavailable";
-    HttpCodes[HttpCodes["GatewayTimeout"] = 504] = "GatewayTimeout";
-})(HttpCodes || (HttpCodes = {}));
-var Headers;
-(function (Headers) {
-    Headers["Accept"] = "accept";
-    Headers["ContentType"] = "content-type";
-})(Headers || (Headers = {}));
-var MediaTypes;
-(function (MediaTypes) {
-    MediaTypes["ApplicationJson"] = "application/json";
-})(MediaTypes || (MediaTypes = {}));
-/**
- * Returns the proxy URL, depending upon the supplied url and proxy environment variables.
- * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
- */
-function lib_getProxyUrl(serverUrl) {
-    const proxyUrl = pm.getProxyUrl(new URL(serverUrl));
-    return proxyUrl ? proxyUrl.href : '';
-}
-const HttpRedirectCodes = [
-    HttpCodes.MovedPermanently,
-    HttpCodes.ResourceMoved,
-    HttpCodes.SeeOther,
-    HttpCodes.TemporaryRedirect,
-    HttpCodes.PermanentRedirect
-];
-const HttpResponseRetryCodes = [
-    HttpCodes.BadGateway,
-    HttpCodes.ServiceUnavailable,
-    HttpCodes.GatewayTimeout
-];
-const RetryableHttpVerbs = (/* unused pure expression or super */ null && (['OPTIONS', 'GET', 'DELETE', 'HEAD']));
-const ExponentialBackoffCeiling = 10;
-const ExponentialBackoffTimeSlice = 5;
-class HttpClientError extends Error {
-    constructor(message, statusCode) {
-        super(message);
-        this.name = 'HttpClientError';
-        this.statusCode = statusCode;
-        Object.setPrototypeOf(this, HttpClientError.prototype);
-    }
-}
-class HttpClientResponse {
-    constructor(message) {
-        this.message = message;
-    }
-    readBody() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                let output = Buffer.alloc(0);
-                this.message.on('data', (chunk) => {
-                    output = Buffer.concat([output, chunk]);
-                });
-                this.message.on('end', () => {
-                    resolve(output.toString());
-                });
-            }));
-        });
-    }
-    readBodyBuffer() {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve) => __awaiter(this, void 0, void 0, function* () {
-                const chunks = [];
-                this.message.on('data', (chunk) => {
-                    chunks.push(chunk);
-                });
-                this.message.on('end', () => {
-                    resolve(Buffer.concat(chunks));
-                });
-            }));
-        });
-    }
-}
-function isHttps(requestUrl) {
-    const parsedUrl = new URL(requestUrl);
-    return parsedUrl.protocol === 'https:';
-}
-class lib_HttpClient {
-    constructor(userAgent, handlers, requestOptions) {
-        this._ignoreSslError = false;
-        this._allowRedirects = true;
-        this._allowRedirectDowngrade = false;
-        this._maxRedirects = 50;
-        this._allowRetries = false;
-        this._maxRetries = 1;
-        this._keepAlive = false;
-        this._disposed = false;
-        this.userAgent = this._getUserAgentWithOrchestrationId(userAgent);
-        this.handlers = handlers || [];
-        this.requestOptions = requestOptions;
-        if (requestOptions) {
-            if (requestOptions.ignoreSslError != null) {
-                this._ignoreSslError = requestOptions.ignoreSslError;
-            }
-            this._socketTimeout = requestOptions.socketTimeout;
-            if (requestOptions.allowRedirects != null) {
-                this._allowRedirects = requestOptions.allowRedirects;
-            }
-            if (requestOptions.allowRedirectDowngrade != null) {
-                this._allowRedirectDowngrade = requestOptions.allowRedirectDowngrade;
-            }
-            if (requestOptions.maxRedirects != null) {
-                this._maxRedirects = Math.max(requestOptions.maxRedirects, 0);
-            }
-            if (requestOptions.keepAlive != null) {
-                this._keepAlive = requestOptions.keepAlive;
-            }
-            if (requestOptions.allowRetries != null) {
-                this._allowRetries = requestOptions.allowRetries;
-            }
-            if (requestOptions.maxRetries != null) {
-                this._maxRetries = requestOptions.maxRetries;
-            }
-        }
-    }
-    options(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('OPTIONS', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    get(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('GET', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    del(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('DELETE', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    post(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('POST', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    patch(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PATCH', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    put(requestUrl, data, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('PUT', requestUrl, data, additionalHeaders || {});
-        });
-    }
-    head(requestUrl, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request('HEAD', requestUrl, null, additionalHeaders || {});
-        });
-    }
-    sendStream(verb, requestUrl, stream, additionalHeaders) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return this.request(verb, requestUrl, stream, additionalHeaders);
-        });
-    }
-    /**
-     * Gets a typed object from an endpoint
-     * Be aware that not found returns a null.  Other errors (4xx, 5xx) reject the promise
-     */
-    getJson(requestUrl_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, additionalHeaders = {}) {
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            const res = yield this.get(requestUrl, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    postJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.post(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    putJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.put(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    patchJson(requestUrl_1, obj_1) {
-        return __awaiter(this, arguments, void 0, function* (requestUrl, obj, additionalHeaders = {}) {
-            const data = JSON.stringify(obj, null, 2);
-            additionalHeaders[Headers.Accept] = this._getExistingOrDefaultHeader(additionalHeaders, Headers.Accept, MediaTypes.ApplicationJson);
-            additionalHeaders[Headers.ContentType] =
-                this._getExistingOrDefaultContentTypeHeader(additionalHeaders, MediaTypes.ApplicationJson);
-            const res = yield this.patch(requestUrl, data, additionalHeaders);
-            return this._processResponse(res, this.requestOptions);
-        });
-    }
-    /**
-     * Makes a raw http request.
-     * All other methods such as get, post, patch, and request ultimately call this.
-     * Prefer get, del, post and patch
-     */
-    request(verb, requestUrl, data, headers) {
-        return __awaiter(this, void 0, void 0, function* () {
-            if (this._disposed) {
-                throw new Error('Client has already been disposed.');
-            }
-            const parsedUrl = new URL(requestUrl);
-            let info = this._prepareRequest(verb, parsedUrl, headers);
-            // Only perform retries on reads since writes may not be idempotent.
-            const maxTries = this._allowRetries && RetryableHttpVerbs.includes(verb)
-                ? this._maxRetries + 1
-                : 1;
-            let numTries = 0;
-            let response;
-            do {
-                response = yield this.requestRaw(info, data);
-                // Check if it's an authentication challenge
-                if (response &&
-                    response.message &&
-                    response.message.statusCode === HttpCodes.Unauthorized) {
-                    let authenticationHandler;
-                    for (const handler of this.handlers) {
-                        if (handler.canHandleAuthentication(response)) {
-                            authenticationHandler = handler;
-                            break;
-                        }
-                    }
-                    if (authenticationHandler) {
-                        return authenticationHandler.handleAuthentication(this, info, data);
-                    }
-                    else {
-                        // We have received an unauthorized response but have no handlers to handle it.
-                        // Let the response return to the caller.
-                        return response;
-                    }
-                }
-                let redirectsRemaining = this._maxRedirects;
-                while (response.message.statusCode &&
-                    HttpRedirectCodes.includes(response.message.statusCode) &&
-                    this._allowRedirects &&
-                    redirectsRemaining > 0) {
-                    const redirectUrl = response.message.headers['location'];
-                    if (!redirectUrl) {
-                        // if there's no location to redirect to, we won't
-                        break;
-                    }
-                    const parsedRedirectUrl = new URL(redirectUrl);
-                    if (parsedUrl.protocol === 'https:' &&
-                        parsedUrl.protocol !== parsedRedirectUrl.protocol &&
-                        !this._allowRedirectDowngrade) {
-                        throw new Error('Redirect from HTTPS to HTTP protocol. This downgrade is not allowed for security reasons. If you want to allow this behavior, set the allowRedirectDowngrade option to true.');
-                    }
-                    // we need to finish reading the response before reassigning response
-                    // which will leak the open socket.
-                    yield response.readBody();
-                    // strip authorization header if redirected to a different hostname
-                    if (parsedRedirectUrl.hostname !== parsedUrl.hostname) {
-                        for (const header in headers) {
-                            // header names are case insensitive
-                            if (header.toLowerCase() === 'authorization') {
-                                delete headers[header];
-                            }
-                        }
-                    }
-                    // let's make the request with the new redirectUrl
-                    info = this._prepareRequest(verb, parsedRedirectUrl, headers);
-                    response = yield this.requestRaw(info, data);
-                    redirectsRemaining--;
-                }
-                if (!response.message.statusCode ||
-                    !HttpResponseRetryCodes.includes(response.message.statusCode)) {
-                    // If not a retry code, return immediately instead of retrying
-                    return response;
-                }
-                numTries += 1;
-                if (numTries < maxTries) {
-                    yield response.readBody();
-                    yield this._performExponentialBackoff(numTries);
-                }
-            } while (numTries < maxTries);
-            return response;
-        });
-    }
-    /**
-     * Needs to be called if keepAlive is set to true in request options.
-     */
-    dispose() {
-        if (this._agent) {
-            this._agent.destroy();
-        }
-        this._disposed = true;
-    }
-    /**
-     * Raw request.
-     * @param info
-     * @param data
-     */
-    requestRaw(info, data) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => {
-                function callbackForResult(err, res) {
-                    if (err) {
-                        reject(err);
-                    }
-                    else if (!res) {
-                        // If `err` is not passed, then `res` must be passed.
-                        reject(new Error('Unknown error'));
-                    }
-                    else {
-                        resolve(res);
-                    }
-                }
-                this.requestRawWithCallback(info, data, callbackForResult);
-            });
-        });
-    }
-    /**
-     * Raw request with callback.
-     * @param info
-     * @param data
-     * @param onResult
-     */
-    requestRawWithCallback(info, data, onResult) {
-        if (typeof data === 'string') {
-            if (!info.options.headers) {
-                info.options.headers = {};
-            }
-            info.options.headers['Content-Length'] = Buffer.byteLength(data, 'utf8');
-        }
-        let callbackCalled = false;
-        function handleResult(err, res) {
-            if (!callbackCalled) {
-                callbackCalled = true;
-                onResult(err, res);
-            }
-        }
-        const req = info.httpModule.request(info.options, (msg) => {
-            const res = new HttpClientResponse(msg);
-            handleResult(undefined, res);
-        });
-        let socket;
-        req.on('socket', sock => {
-            socket = sock;
-        });
-        // If we ever get disconnected, we want the socket to timeout eventually
-        req.setTimeout(this._socketTimeout || 3 * 60000, () => {
-            if (socket) {
-                socket.end();
-            }
-            handleResult(new Error(`Request timeout: ${info.options.path}`));
-        });
-        req.on('error', function (err) {
-            // err has statusCode property
-            // res should have headers
-            handleResult(err);
-        });
-        if (data && typeof data === 'string') {
-            req.write(data, 'utf8');
-        }
-        if (data && typeof data !== 'string') {
-            data.on('close', function () {
-                req.end();
-            });
-            data.pipe(req);
-        }
-        else {
-            req.end();
-        }
-    }
-    /**
-     * Gets an http agent. This function is useful when you need an http agent that handles
-     * routing through a proxy server - depending upon the url and proxy environment variables.
-     * @param serverUrl  The server URL where the request will be sent. For example, https://api.github.com
-     */
-    getAgent(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        return this._getAgent(parsedUrl);
-    }
-    getAgentDispatcher(serverUrl) {
-        const parsedUrl = new URL(serverUrl);
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (!useProxy) {
-            return;
-        }
-        return this._getProxyAgentDispatcher(parsedUrl, proxyUrl);
-    }
-    _prepareRequest(method, requestUrl, headers) {
-        const info = {};
-        info.parsedUrl = requestUrl;
-        const usingSsl = info.parsedUrl.protocol === 'https:';
-        info.httpModule = usingSsl ? https : http;
-        const defaultPort = usingSsl ? 443 : 80;
-        info.options = {};
-        info.options.host = info.parsedUrl.hostname;
-        info.options.port = info.parsedUrl.port
-            ? parseInt(info.parsedUrl.port)
-            : defaultPort;
-        info.options.path =
-            (info.parsedUrl.pathname || '') + (info.parsedUrl.search || '');
-        info.options.method = method;
-        info.options.headers = this._mergeHeaders(headers);
-        if (this.userAgent != null) {
-            info.options.headers['user-agent'] = this.userAgent;
-        }
-        info.options.agent = this._getAgent(info.parsedUrl);
-        // gives handlers an opportunity to participate
-        if (this.handlers) {
-            for (const handler of this.handlers) {
-                handler.prepareRequest(info.options);
-            }
-        }
-        return info;
-    }
-    _mergeHeaders(headers) {
-        if (this.requestOptions && this.requestOptions.headers) {
-            return Object.assign({}, lowercaseKeys(this.requestOptions.headers), lowercaseKeys(headers || {}));
-        }
-        return lowercaseKeys(headers || {});
-    }
-    /**
-     * Gets an existing header value or returns a default.
-     * Handles converting number header values to strings since HTTP headers must be strings.
-     * Note: This returns string | string[] since some headers can have multiple values.
-     * For headers that must always be a single string (like Content-Type), use the
-     * specialized _getExistingOrDefaultContentTypeHeader method instead.
-     */
-    _getExistingOrDefaultHeader(additionalHeaders, header, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[header];
-            if (headerValue) {
-                clientHeader =
-                    typeof headerValue === 'number' ? headerValue.toString() : headerValue;
-            }
-        }
-        const additionalValue = additionalHeaders[header];
-        if (additionalValue !== undefined) {
-            return typeof additionalValue === 'number'
-                ? additionalValue.toString()
-                : additionalValue;
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    /**
-     * Specialized version of _getExistingOrDefaultHeader for Content-Type header.
-     * Always returns a single string (not an array) since Content-Type should be a single value.
-     * Converts arrays to comma-separated strings and numbers to strings to ensure type safety.
-     * This was split from _getExistingOrDefaultHeader to provide stricter typing for callers
-     * that assign the result to places expecting a string (e.g., additionalHeaders[Headers.ContentType]).
-     */
-    _getExistingOrDefaultContentTypeHeader(additionalHeaders, _default) {
-        let clientHeader;
-        if (this.requestOptions && this.requestOptions.headers) {
-            const headerValue = lowercaseKeys(this.requestOptions.headers)[Headers.ContentType];
-            if (headerValue) {
-                if (typeof headerValue === 'number') {
-                    clientHeader = String(headerValue);
-                }
-                else if (Array.isArray(headerValue)) {
-                    clientHeader = headerValue.join(', ');
-                }
-                else {
-                    clientHeader = headerValue;
-                }
-            }
-        }
-        const additionalValue = additionalHeaders[Headers.ContentType];
-        // Return the first non-undefined value, converting numbers or arrays to strings if necessary
-        if (additionalValue !== undefined) {
-            if (typeof additionalValue === 'number') {
-                return String(additionalValue);
-            }
-            else if (Array.isArray(additionalValue)) {
-                return additionalValue.join(', ');
-            }
-            else {
-                return additionalValue;
-            }
-        }
-        if (clientHeader !== undefined) {
-            return clientHeader;
-        }
-        return _default;
-    }
-    _getAgent(parsedUrl) {
-        let agent;
-        const proxyUrl = pm.getProxyUrl(parsedUrl);
-        const useProxy = proxyUrl && proxyUrl.hostname;
-        if (this._keepAlive && useProxy) {
-            agent = this._proxyAgent;
-        }
-        if (!useProxy) {
-            agent = this._agent;
-        }
-        // if agent is already assigned use that agent.
-        if (agent) {
-            return agent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        let maxSockets = 100;
-        if (this.requestOptions) {
-            maxSockets = this.requestOptions.maxSockets || http.globalAgent.maxSockets;
-        }
-        // This is `useProxy` again, but we need to check `proxyURl` directly for TypeScripts's flow analysis.
-        if (proxyUrl && proxyUrl.hostname) {
-            const agentOptions = {
-                maxSockets,
-                keepAlive: this._keepAlive,
-                proxy: Object.assign(Object.assign({}, ((proxyUrl.username || proxyUrl.password) && {
-                    proxyAuth: `${proxyUrl.username}:${proxyUrl.password}`
-                })), { host: proxyUrl.hostname, port: proxyUrl.port })
-            };
-            let tunnelAgent;
-            const overHttps = proxyUrl.protocol === 'https:';
-            if (usingSsl) {
-                tunnelAgent = overHttps ? tunnel.httpsOverHttps : tunnel.httpsOverHttp;
-            }
-            else {
-                tunnelAgent = overHttps ? tunnel.httpOverHttps : tunnel.httpOverHttp;
-            }
-            agent = tunnelAgent(agentOptions);
-            this._proxyAgent = agent;
-        }
-        // if tunneling agent isn't assigned create a new agent
-        if (!agent) {
-            const options = { keepAlive: this._keepAlive, maxSockets };
-            agent = usingSsl ? new https.Agent(options) : new http.Agent(options);
-            this._agent = agent;
-        }
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            agent.options = Object.assign(agent.options || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return agent;
-    }
-    _getProxyAgentDispatcher(parsedUrl, proxyUrl) {
-        let proxyAgent;
-        if (this._keepAlive) {
-            proxyAgent = this._proxyAgentDispatcher;
-        }
-        // if agent is already assigned use that agent.
-        if (proxyAgent) {
-            return proxyAgent;
-        }
-        const usingSsl = parsedUrl.protocol === 'https:';
-        proxyAgent = new ProxyAgent(Object.assign({ uri: proxyUrl.href, pipelining: !this._keepAlive ? 0 : 1 }, ((proxyUrl.username || proxyUrl.password) && {
-            token: `Basic ${Buffer.from(`${proxyUrl.username}:${proxyUrl.password}`).toString('base64')}`
-        })));
-        this._proxyAgentDispatcher = proxyAgent;
-        if (usingSsl && this._ignoreSslError) {
-            // we don't want to set NODE_TLS_REJECT_UNAUTHORIZED=0 since that will affect request for entire process
-            // http.RequestOptions doesn't expose a way to modify RequestOptions.agent.options
-            // we have to cast it to any and change it directly
-            proxyAgent.options = Object.assign(proxyAgent.options.requestTls || {}, {
-                rejectUnauthorized: false
-            });
-        }
-        return proxyAgent;
-    }
-    _getUserAgentWithOrchestrationId(userAgent) {
-        const baseUserAgent = userAgent || 'actions/http-client';
-        const orchId = process.env['ACTIONS_ORCHESTRATION_ID'];
-        if (orchId) {
-            // Sanitize the orchestration ID to ensure it contains only valid characters
-            // Valid characters: 0-9, a-z, _, -, .
-            const sanitizedId = orchId.replace(/[^a-z0-9_.-]/gi, '_');
-            return `${baseUserAgent} actions_orchestration_id/${sanitizedId}`;
-        }
-        return baseUserAgent;
-    }
-    _performExponentialBackoff(retryNumber) {
-        return __awaiter(this, void 0, void 0, function* () {
-            retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
-            const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-            return new Promise(resolve => setTimeout(() => resolve(), ms));
-        });
-    }
-    _processResponse(res, options) {
-        return __awaiter(this, void 0, void 0, function* () {
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                const statusCode = res.message.statusCode || 0;
-                const response = {
-                    statusCode,
-                    result: null,
-                    headers: {}
-                };
-                // not found leads to null obj returned
-                if (statusCode === HttpCodes.NotFound) {
-                    resolve(response);
-                }
-                // get the result from the body
-                function dateTimeDeserializer(key, value) {
-                    if (typeof value === 'string') {
-                        const a = new Date(value);
-                        if (!isNaN(a.valueOf())) {
-                            return a;
-                        }
-                    }
-                    return value;
-                }
-                let obj;
-                let contents;
-                try {
-                    contents = yield res.readBody();
-                    if (contents && contents.length > 0) {
-                        if (options && options.deserializeDates) {
-                            obj = JSON.parse(contents, dateTimeDeserializer);
-                        }
-                        else {
-                            obj = JSON.parse(contents);
-                        }
-                        response.result = obj;
-                    }
-                    response.headers = res.message.headers;
-                }
-                catch (err) {
-                    // Invalid resource (contents not json);  leaving result obj null
-                }
-                // note that 3xx redirects are handled by the http layer.
-                if (statusCode > 299) {
-                    let msg;
-                    // if exception/error in body, attempt to get better error
-                    if (obj && obj.message) {
-                        msg = obj.message;
-                    }
-                    else if (contents && contents.length > 0) {
-                        // it may be the case that the exception is in the body message as string
-                        msg = contents;
-                    }
-                    else {
-                        msg = `Failed request: (${statusCode})`;
-                    }
-                    const err = new HttpClientError(msg, statusCode);
-                    err.result = response.result;
-                    reject(err);
-                }
-                else {
-                    resolve(response);
-                }
-            }));
-        });
-    }
-}
-const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
-var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-class BasicCredentialHandler {
-    constructor(username, password) {
-        this.username = username;
-        this.password = password;
-    }
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`${this.username}:${this.password}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class auth_BearerCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Bearer ${this.token}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-class PersonalAccessTokenCredentialHandler {
-    constructor(token) {
-        this.token = token;
-    }
-    // currently implements pre-authorization
-    // TODO: support preAuth = false where it hooks on 401
-    prepareRequest(options) {
-        if (!options.headers) {
-            throw Error('The request has no headers');
-        }
-        options.headers['Authorization'] = `Basic ${Buffer.from(`PAT:${this.token}`).toString('base64')}`;
-    }
-    // This handler cannot handle 401
-    canHandleAuthentication() {
-        return false;
-    }
-    handleAuthentication() {
-        return auth_awaiter(this, void 0, void 0, function* () {
-            throw new Error('not implemented');
-        });
-    }
-}
-//# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
-var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-class oidc_utils_OidcClient {
-    static createHttpClient(allowRetry = true, maxRetry = 10) {
-        const requestOptions = {
-            allowRetries: allowRetry,
-            maxRetries: maxRetry
-        };
-        return new HttpClient('actions/oidc-client', [new BearerCredentialHandler(oidc_utils_OidcClient.getRequestToken())], requestOptions);
-    }
-    static getRequestToken() {
-        const token = process.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
-        if (!token) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_TOKEN env variable');
-        }
-        return token;
-    }
-    static getIDTokenUrl() {
-        const runtimeUrl = process.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
-        if (!runtimeUrl) {
-            throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
-        }
-        return runtimeUrl;
-    }
-    static getCall(id_token_url) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            var _a;
-            const httpclient = oidc_utils_OidcClient.createHttpClient();
-            const res = yield httpclient
-                .getJson(id_token_url)
-                .catch(error => {
-                throw new Error(`Failed to get ID Token. \n 
-        Error Code : ${error.statusCode}\n 
-        Error Message: ${error.message}`);
-            });
-            const id_token = (_a = res.result) === null || _a === void 0 ? void 0 : _a.value;
-            if (!id_token) {
-                throw new Error('Response json body do not have ID Token field');
-            }
-            return id_token;
-        });
-    }
-    static getIDToken(audience) {
-        return oidc_utils_awaiter(this, void 0, void 0, function* () {
-            try {
-                // New ID Token is requested from action service
-                let id_token_url = oidc_utils_OidcClient.getIDTokenUrl();
-                if (audience) {
-                    const encodedAudience = encodeURIComponent(audience);
-                    id_token_url = `${id_token_url}&audience=${encodedAudience}`;
-                }
-                debug(`ID token url is ${id_token_url}`);
-                const id_token = yield oidc_utils_OidcClient.getCall(id_token_url);
-                setSecret(id_token);
-                return id_token;
-            }
-            catch (error) {
-                throw new Error(`Error message: ${error.message}`);
-            }
-        });
-    }
-}
-//# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_namespaceObject.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_namespaceObject.constants.R_OK | external_fs_namespaceObject.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
-
-/**
- * toPosixPath converts the given path to the posix form. On Windows, \\ will be
- * replaced with /.
- *
- * @param pth. Path to transform.
- * @return string Posix path.
- */
-function toPosixPath(pth) {
-    return pth.replace(/[\\]/g, '/');
-}
-/**
- * toWin32Path converts the given path to the win32 form. On Linux, / will be
- * replaced with \\.
- *
- * @param pth. Path to transform.
- * @return string Win32 path.
- */
-function toWin32Path(pth) {
-    return pth.replace(/[/]/g, '\\');
-}
-/**
- * toPlatformPath converts the given path to a platform-specific path. It does
- * this by replacing instances of / and \ with the platform-specific path
- * separator.
- *
- * @param pth The path to platformize.
- * @return string The platform-specific path.
- */
-function toPlatformPath(pth) {
-    return pth.replace(/[/\\]/g, path.sep);
-}
-//# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "assert"
-var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { chmod, copyFile, lstat, mkdir, open: io_util_open, readdir, rename, rm, rmdir, stat, symlink, unlink } = external_fs_namespaceObject.promises;
-// export const {open} = 'fs'
-const IS_WINDOWS = process.platform === 'win32';
-/**
- * Custom implementation of readlink to ensure Windows junctions
- * maintain trailing backslash for backward compatibility with Node.js < 24
- *
- * In Node.js 20, Windows junctions (directory symlinks) always returned paths
- * with trailing backslashes. Node.js 24 removed this behavior, which breaks
- * code that relied on this format for path operations.
- *
- * This implementation restores the Node 20 behavior by adding a trailing
- * backslash to all junction results on Windows.
- */
-function readlink(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        const result = yield fs.promises.readlink(fsPath);
-        // On Windows, restore Node 20 behavior: add trailing backslash to all results
-        // since junctions on Windows are always directory links
-        if (IS_WINDOWS && !result.endsWith('\\')) {
-            return `${result}\\`;
-        }
-        return result;
-    });
-}
-// See https://github.com/nodejs/node/blob/d0153aee367422d0858105abec186da4dff0a0c5/deps/uv/include/uv/win.h#L691
-const UV_FS_O_EXLOCK = 0x10000000;
-const READONLY = external_fs_namespaceObject.constants.O_RDONLY;
-function exists(fsPath) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        try {
-            yield stat(fsPath);
-        }
-        catch (err) {
-            if (err.code === 'ENOENT') {
-                return false;
-            }
-            throw err;
-        }
-        return true;
-    });
-}
-function isDirectory(fsPath_1) {
-    return io_util_awaiter(this, arguments, void 0, function* (fsPath, useStat = false) {
-        const stats = useStat ? yield stat(fsPath) : yield lstat(fsPath);
-        return stats.isDirectory();
-    });
-}
-/**
- * On OSX/Linux, true if path starts with '/'. On Windows, true for paths like:
- * \, \hello, \\hello\share, C:, and C:\hello (and corresponding alternate separator cases).
- */
-function isRooted(p) {
-    p = normalizeSeparators(p);
-    if (!p) {
-        throw new Error('isRooted() parameter "p" cannot be empty');
-    }
-    if (IS_WINDOWS) {
-        return (p.startsWith('\\') || /^[A-Z]:/i.test(p) // e.g. \ or \hello or \\hello
-        ); // e.g. C: or C:\hello
-    }
-    return p.startsWith('/');
-}
-/**
- * Best effort attempt to determine whether a file exists and is executable.
- * @param filePath    file path to check
- * @param extensions  additional file extensions to try
- * @return if file exists and is executable, returns the file path. otherwise empty string.
- */
-function tryGetExecutablePath(filePath, extensions) {
-    return io_util_awaiter(this, void 0, void 0, function* () {
-        let stats = undefined;
-        try {
-            // test file exists
-            stats = yield stat(filePath);
-        }
-        catch (err) {
-            if (err.code !== 'ENOENT') {
-                // eslint-disable-next-line no-console
-                console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-            }
-        }
-        if (stats && stats.isFile()) {
-            if (IS_WINDOWS) {
-                // on Windows, test for valid extension
-                const upperExt = external_path_namespaceObject.extname(filePath).toUpperCase();
-                if (extensions.some(validExt => validExt.toUpperCase() === upperExt)) {
-                    return filePath;
-                }
-            }
-            else {
-                if (isUnixExecutable(stats)) {
-                    return filePath;
-                }
-            }
-        }
-        // try each extension
-        const originalFilePath = filePath;
-        for (const extension of extensions) {
-            filePath = originalFilePath + extension;
-            stats = undefined;
-            try {
-                stats = yield stat(filePath);
-            }
-            catch (err) {
-                if (err.code !== 'ENOENT') {
-                    // eslint-disable-next-line no-console
-                    console.log(`Unexpected error attempting to determine if executable file exists '${filePath}': ${err}`);
-                }
-            }
-            if (stats && stats.isFile()) {
-                if (IS_WINDOWS) {
-                    // preserve the case of the actual file (since an extension was appended)
-                    try {
-                        const directory = external_path_namespaceObject.dirname(filePath);
-                        const upperName = external_path_namespaceObject.basename(filePath).toUpperCase();
-                        for (const actualName of yield readdir(directory)) {
-                            if (upperName === actualName.toUpperCase()) {
-                                filePath = external_path_namespaceObject.join(directory, actualName);
-                                break;
-                            }
-                        }
-                    }
-                    catch (err) {
-                        // eslint-disable-next-line no-console
-                        console.log(`Unexpected error attempting to determine the actual case of the file '${filePath}': ${err}`);
-                    }
-                    return filePath;
-                }
-                else {
-                    if (isUnixExecutable(stats)) {
-                        return filePath;
-                    }
-                }
-            }
-        }
-        return '';
-    });
-}
-function normalizeSeparators(p) {
-    p = p || '';
-    if (IS_WINDOWS) {
-        // convert slashes on Windows
-        p = p.replace(/\//g, '\\');
-        // remove redundant slashes
-        return p.replace(/\\\\+/g, '\\');
-    }
-    // remove redundant slashes
-    return p.replace(/\/\/+/g, '/');
-}
-// on Mac/Linux, test the execute bit
-//     R   W  X  R  W X R W X
-//   256 128 64 32 16 8 4 2 1
-function isUnixExecutable(stats) {
-    return ((stats.mode & 1) > 0 ||
-        ((stats.mode & 8) > 0 &&
-            process.getgid !== undefined &&
-            stats.gid === process.getgid()) ||
-        ((stats.mode & 64) > 0 &&
-            process.getuid !== undefined &&
-            stats.uid === process.getuid()));
-}
-// Get the path of cmd.exe in windows
-function getCmdPath() {
-    var _a;
-    return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
-}
-//# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
-var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-/**
- * Copies a file or folder.
- * Based off of shelljs - https://github.com/shelljs/shelljs/blob/9237f66c52e5daa40458f94f9565e18e8132f5a6/src/cp.js
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See CopyOptions.
- */
-function cp(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        const { force, recursive, copySourceDirectory } = readCopyOptions(options);
-        const destStat = (yield ioUtil.exists(dest)) ? yield ioUtil.stat(dest) : null;
-        // Dest is an existing file, but not forcing
-        if (destStat && destStat.isFile() && !force) {
-            return;
-        }
-        // If dest is an existing directory, should copy inside.
-        const newDest = destStat && destStat.isDirectory() && copySourceDirectory
-            ? path.join(dest, path.basename(source))
-            : dest;
-        if (!(yield ioUtil.exists(source))) {
-            throw new Error(`no such file or directory: ${source}`);
-        }
-        const sourceStat = yield ioUtil.stat(source);
-        if (sourceStat.isDirectory()) {
-            if (!recursive) {
-                throw new Error(`Failed to copy. ${source} is a directory, but tried to copy without recursive flag.`);
-            }
-            else {
-                yield cpDirRecursive(source, newDest, 0, force);
-            }
-        }
-        else {
-            if (path.relative(source, newDest) === '') {
-                // a file cannot be copied to itself
-                throw new Error(`'${newDest}' and '${source}' are the same file`);
-            }
-            yield io_copyFile(source, newDest, force);
-        }
-    });
-}
-/**
- * Moves a path.
- *
- * @param     source    source path
- * @param     dest      destination path
- * @param     options   optional. See MoveOptions.
- */
-function mv(source_1, dest_1) {
-    return io_awaiter(this, arguments, void 0, function* (source, dest, options = {}) {
-        if (yield ioUtil.exists(dest)) {
-            let destExists = true;
-            if (yield ioUtil.isDirectory(dest)) {
-                // If dest is directory copy src into dest
-                dest = path.join(dest, path.basename(source));
-                destExists = yield ioUtil.exists(dest);
-            }
-            if (destExists) {
-                if (options.force == null || options.force) {
-                    yield rmRF(dest);
-                }
-                else {
-                    throw new Error('Destination already exists');
-                }
-            }
-        }
-        yield mkdirP(path.dirname(dest));
-        yield ioUtil.rename(source, dest);
-    });
-}
-/**
- * Remove a path recursively with force
- *
- * @param inputPath path to remove
- */
-function rmRF(inputPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (ioUtil.IS_WINDOWS) {
-            // Check for invalid characters
-            // https://docs.microsoft.com/en-us/windows/win32/fileio/naming-a-file
-            if (/[*"<>|]/.test(inputPath)) {
-                throw new Error('File path must not contain `*`, `"`, `<`, `>` or `|` on Windows');
-            }
-        }
-        try {
-            // note if path does not exist, error is silent
-            yield ioUtil.rm(inputPath, {
-                force: true,
-                maxRetries: 3,
-                recursive: true,
-                retryDelay: 300
-            });
-        }
-        catch (err) {
-            throw new Error(`File was unable to be removed ${err}`);
-        }
-    });
-}
-/**
- * Make a directory.  Creates the full path with folders in between
- * Will throw if it fails
- *
- * @param   fsPath        path to create
- * @returns Promise<void>
- */
-function mkdirP(fsPath) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        ok(fsPath, 'a path argument must be provided');
-        yield ioUtil.mkdir(fsPath, { recursive: true });
-    });
-}
-/**
- * Returns path of a tool had the tool actually been invoked.  Resolves via paths.
- * If you check and the tool does not exist, it will throw.
- *
- * @param     tool              name of the tool
- * @param     check             whether to check if tool exists
- * @returns   Promise<string>   path to tool
- */
-function which(tool, check) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // recursive when check=true
-        if (check) {
-            const result = yield which(tool, false);
-            if (!result) {
-                if (IS_WINDOWS) {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also verify the file has a valid extension for an executable file.`);
-                }
-                else {
-                    throw new Error(`Unable to locate executable file: ${tool}. Please verify either the file path exists or the file can be found within a directory specified by the PATH environment variable. Also check the file mode to verify the file is executable.`);
-                }
-            }
-            return result;
-        }
-        const matches = yield findInPath(tool);
-        if (matches && matches.length > 0) {
-            return matches[0];
-        }
-        return '';
-    });
-}
-/**
- * Returns a list of all occurrences of the given tool on the system path.
- *
- * @returns   Promise<string[]>  the paths of the tool
- */
-function findInPath(tool) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if (!tool) {
-            throw new Error("parameter 'tool' is required");
-        }
-        // build the list of extensions to try
-        const extensions = [];
-        if (IS_WINDOWS && process.env['PATHEXT']) {
-            for (const extension of process.env['PATHEXT'].split(external_path_namespaceObject.delimiter)) {
-                if (extension) {
-                    extensions.push(extension);
-                }
-            }
-        }
-        // if it's rooted, return it if exists. otherwise return empty.
-        if (isRooted(tool)) {
-            const filePath = yield tryGetExecutablePath(tool, extensions);
-            if (filePath) {
-                return [filePath];
-            }
-            return [];
-        }
-        // if any path separators, return empty
-        if (tool.includes(external_path_namespaceObject.sep)) {
-            return [];
-        }
-        // build the list of directories
-        //
-        // Note, technically "where" checks the current directory on Windows. From a toolkit perspective,
-        // it feels like we should not do this. Checking the current directory seems like more of a use
-        // case of a shell, and the which() function exposed by the toolkit should strive for consistency
-        // across platforms.
-        const directories = [];
-        if (process.env.PATH) {
-            for (const p of process.env.PATH.split(external_path_namespaceObject.delimiter)) {
-                if (p) {
-                    directories.push(p);
-                }
-            }
-        }
-        // find all matches
-        const matches = [];
-        for (const directory of directories) {
-            const filePath = yield tryGetExecutablePath(external_path_namespaceObject.join(directory, tool), extensions);
-            if (filePath) {
-                matches.push(filePath);
-            }
-        }
-        return matches;
-    });
-}
-function readCopyOptions(options) {
-    const force = options.force == null ? true : options.force;
-    const recursive = Boolean(options.recursive);
-    const copySourceDirectory = options.copySourceDirectory == null
-        ? true
-        : Boolean(options.copySourceDirectory);
-    return { force, recursive, copySourceDirectory };
-}
-function cpDirRecursive(sourceDir, destDir, currentDepth, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        // Ensure there is not a run away recursive copy
-        if (currentDepth >= 255)
-            return;
-        currentDepth++;
-        yield mkdirP(destDir);
-        const files = yield ioUtil.readdir(sourceDir);
-        for (const fileName of files) {
-            const srcFile = `${sourceDir}/${fileName}`;
-            const destFile = `${destDir}/${fileName}`;
-            const srcFileStat = yield ioUtil.lstat(srcFile);
-            if (srcFileStat.isDirectory()) {
-                // Recurse
-                yield cpDirRecursive(srcFile, destFile, currentDepth, force);
-            }
-            else {
-                yield io_copyFile(srcFile, destFile, force);
-            }
-        }
-        // Change the mode for the newly created directory
-        yield ioUtil.chmod(destDir, (yield ioUtil.stat(sourceDir)).mode);
-    });
-}
-// Buffered file copy
-function io_copyFile(srcFile, destFile, force) {
-    return io_awaiter(this, void 0, void 0, function* () {
-        if ((yield ioUtil.lstat(srcFile)).isSymbolicLink()) {
-            // unlink/re-link it
-            try {
-                yield ioUtil.lstat(destFile);
-                yield ioUtil.unlink(destFile);
-            }
-            catch (e) {
-                // Try to override file permission
-                if (e.code === 'EPERM') {
-                    yield ioUtil.chmod(destFile, '0666');
-                    yield ioUtil.unlink(destFile);
-                }
-                // other errors = it doesn't exist, no work to do
-            }
-            // Copy over symlink
-            const symlinkFull = yield ioUtil.readlink(srcFile);
-            yield ioUtil.symlink(symlinkFull, destFile, ioUtil.IS_WINDOWS ? 'junction' : null);
-        }
-        else if (!(yield ioUtil.exists(destFile)) || force) {
-            yield ioUtil.copyFile(srcFile, destFile);
-        }
-    });
-}
-//# sourceMappingURL=io.js.map
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const toolrunner_IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (toolrunner_IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_.EOL.length);
-                n = s.indexOf(external_os_.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (toolrunner_IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return toolrunner_awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!isRooted(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (toolrunner_IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_namespaceObject.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield which(this.toolPath, true);
-            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield exists(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec_exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = tr.argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new tr.ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
-var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const getWindowsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout: version } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Version"', undefined, {
-        silent: true
-    });
-    const { stdout: name } = yield exec.getExecOutput('powershell -command "(Get-CimInstance -ClassName Win32_OperatingSystem).Caption"', undefined, {
-        silent: true
-    });
-    return {
-        name: name.trim(),
-        version: version.trim()
-    };
-});
-const getMacOsInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    var _a, _b, _c, _d;
-    const { stdout } = yield exec.getExecOutput('sw_vers', undefined, {
-        silent: true
-    });
-    const version = (_b = (_a = stdout.match(/ProductVersion:\s*(.+)/)) === null || _a === void 0 ? void 0 : _a[1]) !== null && _b !== void 0 ? _b : '';
-    const name = (_d = (_c = stdout.match(/ProductName:\s*(.+)/)) === null || _c === void 0 ? void 0 : _c[1]) !== null && _d !== void 0 ? _d : '';
-    return {
-        name,
-        version
-    };
-});
-const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* () {
-    const { stdout } = yield exec.getExecOutput('lsb_release', ['-i', '-r', '-s'], {
-        silent: true
-    });
-    const [name, version] = stdout.trim().split('\n');
-    return {
-        name,
-        version
-    };
-});
-const platform = external_os_.platform();
-const arch = external_os_.arch();
-const isWindows = platform === 'win32';
-const isMacOS = platform === 'darwin';
-const isLinux = platform === 'linux';
-function getDetails() {
-    return platform_awaiter(this, void 0, void 0, function* () {
-        return Object.assign(Object.assign({}, (yield (isWindows
-            ? getWindowsInfo()
-            : isMacOS
-                ? getMacOsInfo()
-                : getLinuxInfo()))), { platform,
-            arch,
-            isWindows,
-            isMacOS,
-            isLinux });
-    });
-}
-//# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
-var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function core_setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function core_debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return core_awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ./src/lib/errors.ts
-/**
- * A mistake the user can fix (bad input, missing resource they named, a
- * permission their role lacks). Reported as a plain message: no stack trace.
- * Every other error is a bug in this suite and is reported with its stack in
- * the debug log.
- */
-class errors_ConfigurationError extends Error {
-    name = "ConfigurationError";
-    /** Where in a workspace file the mistake is: the failure is annotated there (`file=`, `line=`, `col=`). */
-    at;
-}
-/** A bad action input: names the input, says what was wrong and what to do. */
-class errors_InputError extends errors_ConfigurationError {
-    input;
-    name = "InputError";
-    constructor(input, problem, fix) {
-        super(`Input '${input}': ${problem}${fix ? ` ${fix}` : ""}`);
-        this.input = input;
-    }
-}
-function errors_errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-/** The AWS error code (SDK v3 puts it on `name`), or undefined for non-AWS errors. */
-function awsErrorCode(error) {
-    if (typeof error !== "object" || error === null)
-        return undefined;
-    const e = error;
-    if (typeof e.Code === "string")
-        return e.Code;
-    if (typeof e.code === "string" && e.$metadata !== undefined)
-        return e.code;
-    if (e.$metadata !== undefined && typeof e.name === "string")
-        return e.name;
-    return undefined;
-}
-const ACCESS_DENIED = new Set([
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "AuthorizationError",
-    "UnauthorizedException",
-]);
-function isAccessDenied(error) {
-    const code = awsErrorCode(error);
-    return code !== undefined && ACCESS_DENIED.has(code);
-}
-/**
- * Wraps an AWS call so a failure names the operation. An access-denied error
- * becomes a ConfigurationError: the fix is a policy change, not a bug report.
- */
-async function describeFailure(operation, call) {
-    try {
-        return await call();
-    }
-    catch (error) {
-        throw operationError(operation, error);
-    }
-}
-function operationError(operation, error) {
-    if (error instanceof OperationFailed)
-        return error;
-    const code = awsErrorCode(error);
-    const detail = code ? `${code}: ${errors_errorMessage(error)}` : errors_errorMessage(error);
-    if (isAccessDenied(error)) {
-        return new OperationFailed(operation, `${operation} was denied (${detail}). Grant the role the permission for ${operation} (see the action's README for the least-privilege policy).`, code, true);
-    }
-    return new OperationFailed(operation, `${operation} failed: ${detail}`, code, false);
-}
-/** An AWS operation failed; the message always names the operation. */
-class OperationFailed extends errors_ConfigurationError {
-    operation;
-    code;
-    accessDenied;
-    name = "OperationFailed";
-    constructor(operation, message, code, accessDenied) {
-        super(message);
-        this.operation = operation;
-        this.code = code;
-        this.accessDenied = accessDenied;
-    }
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./src/lib/inputs.ts
-
-
-function readString(get, name, opts = {}) {
-    const value = get(name).trim();
-    if (value !== "")
-        return value;
-    if (opts.default !== undefined)
-        return opts.default;
-    if (opts.required)
-        throw new errors_InputError(name, "is required but was empty.", `Set '${name}' in the step's 'with:'.`);
-    return "";
-}
-function readOptionalString(get, name) {
-    const value = get(name).trim();
-    return value === "" ? undefined : value;
-}
-const TRUE = new Set(["true", "True", "TRUE"]);
-const FALSE = new Set(["false", "False", "FALSE"]);
-/** Only the YAML 1.2 core-schema spellings of true/false, as @actions/core does. */
-function readBoolean(get, name, fallback, fix) {
-    const value = get(name).trim();
-    if (value === "")
-        return fallback;
-    if (TRUE.has(value))
-        return true;
-    if (FALSE.has(value))
-        return false;
-    throw new errors_InputError(name, `must be true or false, got '${value}'.`, fix);
-}
-function readNumber(get, name, opts) {
-    const raw = get(name).trim();
-    if (raw === "")
-        return opts.default;
-    const value = Number(raw);
-    const integer = opts.integer ?? true;
-    if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || !/^-?[0-9.eE+]+$/.test(raw)) {
-        throw new errors_InputError(name, `must be ${integer ? "a whole number" : "a number"}, got '${raw}'.`);
-    }
-    if (opts.min !== undefined && value < opts.min) {
-        throw new errors_InputError(name, `must be at least ${opts.min}, got ${raw}.`);
-    }
-    if (opts.max !== undefined && value > opts.max) {
-        throw new errors_InputError(name, `must be at most ${opts.max}, got ${raw}.`);
-    }
-    return value;
-}
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** A duration in seconds, or with a unit (`500ms`, `30s`, `5m`, `1h`); returns milliseconds. */
-function readDurationMs(get, name, opts) {
-    const raw = get(name).trim();
-    if (raw === "")
-        return opts.defaultMs;
-    const m = DURATION.exec(raw);
-    if (!m)
-        throw new InputError(name, `must be a duration in seconds (e.g. 30) or with a unit (500ms, 30s, 5m), got '${raw}'.`);
-    const ms = Number(m[1]) * (UNIT_MS[m[2] ?? "s"] ?? 1000);
-    if (opts.minMs !== undefined && ms < opts.minMs)
-        throw new InputError(name, `must be at least ${opts.minMs / 1000}s, got '${raw}'.`);
-    if (opts.maxMs !== undefined && ms > opts.maxMs)
-        throw new InputError(name, `must be at most ${opts.maxMs / 1000}s, got '${raw}'.`);
-    return ms;
-}
-function readEnum(get, name, allowed, fallback) {
-    const raw = get(name).trim();
-    if (raw === "")
-        return fallback;
-    if (allowed.includes(raw))
-        return raw;
-    throw new errors_InputError(name, `must be one of ${allowed.map((a) => `'${a}'`).join(", ")}, got '${raw}'.`);
-}
-/** One item per line (and, when `commas`, also comma separated); blank lines and `#` comments dropped. */
-function readList(get, name, opts = {}) {
-    const raw = get(name);
-    const parts = opts.commas ? raw.split(/[\n,]/) : raw.split("\n");
-    return parts.map((p) => p.trim()).filter((p) => p !== "" && !p.startsWith("#"));
-}
-/** Parses YAML (JSON is YAML too); errors name the input and the line. */
-function readYaml(get, name) {
-    const raw = get(name);
-    if (raw.trim() === "")
-        return undefined;
-    try {
-        return (0,dist/* parse */.qg)(raw, { strict: true, uniqueKeys: true });
-    }
-    catch (error) {
-        const msg = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        throw new errors_InputError(name, `is not valid YAML: ${msg}`, "Check indentation and quoting.");
-    }
-}
-/** Rejects keys a YAML object may not have, naming the input, the item and the allowed keys. */
-function assertKnownKeys(input, where, obj, allowed) {
-    for (const key of Object.keys(obj)) {
-        if (!allowed.includes(key)) {
-            throw new errors_InputError(input, `${where} has unknown key '${key}'.`, `Allowed keys: ${allowed.join(", ")}.`);
-        }
-    }
-}
-function isPlainObject(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1}$/;
-/** `aws-region` input, else AWS_REGION / AWS_DEFAULT_REGION. */
-function readRegion(get, name = "aws-region", env = process.env) {
-    const region = get(name).trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || "";
-    if (region === "") {
-        throw new errors_InputError(name, "no AWS region was given and neither AWS_REGION nor AWS_DEFAULT_REGION is set.", "Set 'aws-region' or run aws-actions/configure-aws-credentials first.");
-    }
-    if (!REGION.test(region))
-        throw new errors_InputError(name, `'${region}' is not an AWS region name (like us-west-2).`);
-    return region;
-}
-const ARN = /^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws)?:(.+)$/;
-function parseArn(arn) {
-    const m = ARN.exec(arn);
-    if (!m)
-        return undefined;
-    return {
-        partition: arn.split(":")[1] ?? "aws",
-        service: m[1] ?? "",
-        region: m[2] ?? "",
-        account: m[3] ?? "",
-        resource: m[4] ?? "",
-    };
-}
-/** An ARN of the given service (and resource prefix, e.g. `targetgroup/`). */
-function readArn(get, name, opts) {
-    const raw = get(name).trim();
-    if (raw === "") {
-        if (opts.required)
-            throw new InputError(name, "is required but was empty.");
-        return undefined;
-    }
-    const arn = parseArn(raw);
-    if (!arn || arn.service !== opts.service || (opts.resourcePrefix && !arn.resource.startsWith(opts.resourcePrefix))) {
-        const example = `arn:aws:${opts.service}:<region>:<account>:${opts.resourcePrefix ?? ""}...`;
-        throw new InputError(name, `'${raw}' is not a valid ARN of the expected kind (${example}).`);
-    }
-    return raw;
-}
-
-;// CONCATENATED MODULE: ./src/lib/masking.ts
-/**
- * What every action masks in what it writes (PR comments, reports, logs), and
- * the pieces the evidence-mask rule engine
- * (src/actions/evidence-mask/engine/) builds its account-ID and RDS rules
- * from. The team's rule: RDS endpoints become
- * `****.****.<region>.rds.amazonaws.com`, account IDs become `************`,
- * secret values never appear.
- *
- * A match has a context span (what had to be seen, e.g. `arn:aws:iam::`) and
- * a value span (what is replaced). Only the value is replaced, and every
- * replacement is chosen so that the same pattern does not match it again.
- */
-const ACCOUNT_MASK = "************";
-const SECRET_MASK = "****";
-const RDS_MASK = "****.****.";
-const masking_REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
-/** `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps. */
-const ARN_ACCOUNT_ID = /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/dg;
-/** <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn. */
-const RDS_ENDPOINT = new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${masking_REGION}\.rds\.amazonaws\.com`, "dgi");
-/** Every RDS endpoint contains this: the regex is only tried near it (far cheaper than at every position). */
-const RDS_ANCHOR = ".rds.amazonaws.com";
-const RDS_LOOK_BACK = 160;
-/** Account IDs in ARNs from `from` on. */
-function arnAccountIds(text, from, rule = "account-id") {
-    const out = [];
-    const re = new RegExp(ARN_ACCOUNT_ID);
-    re.lastIndex = from;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
-        out.push({ rule, from: m.index, to: m.index + m[0].length, start, end, replacement: ACCOUNT_MASK });
-    }
-    return out;
-}
-/**
- * RDS endpoints around each occurrence of RDS_ANCHOR at or after `from`
- * (`anchors`: their offsets, when already known; otherwise they are looked up).
- */
-function rdsEndpoints(text, from, anchors) {
-    const out = [];
-    const re = new RegExp(RDS_ENDPOINT);
-    let next = from;
-    let previous = -Infinity;
-    const each = (i) => {
-        // As an indexOf loop sees them: occurrences that do not overlap the one before.
-        if (i < from || i < previous + RDS_ANCHOR.length)
-            return;
-        previous = i;
-        const upTo = text.slice(0, i + RDS_ANCHOR.length);
-        re.lastIndex = Math.max(next, i - RDS_LOOK_BACK);
-        for (let m = re.exec(upTo); m !== null; m = re.exec(upTo)) {
-            const to = m.index + m[0].length;
-            if (m.index <= i && to >= i + RDS_ANCHOR.length) {
-                const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
-                out.push({ rule: "rds-endpoint", from: m.index, to, start, end, replacement: RDS_MASK });
-                next = to;
-                break;
-            }
-        }
-    };
-    if (anchors)
-        for (const i of anchors)
-            each(i);
-    else
-        for (let i = text.indexOf(RDS_ANCHOR, from); i !== -1; i = text.indexOf(RDS_ANCHOR, i + RDS_ANCHOR.length))
-            each(i);
-    return out;
-}
-/** Listed account IDs, with or without the console's dashes: the literal values to look for (digit-bounded). */
-function listedAccountIdForms(ids) {
-    return ids.flatMap((id) => [id, `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`]);
-}
-const isDigit = (c) => c >= 48 && c <= 57;
-/**
- * Every occurrence of each value from `from` on (values longest first, each
- * in order). With `digitBoundary`, a value must not be part of a longer run of digits.
- */
-function literalMatches(text, from, opts) {
-    const out = [];
-    for (const value of opts.values) {
-        for (let i = text.indexOf(value, from); i !== -1; i = text.indexOf(value, i + 1)) {
-            const end = i + value.length;
-            if (opts.digitBoundary && (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(end))))
-                continue;
-            out.push({ rule: opts.rule, from: i, to: end, start: i, end, replacement: opts.replacement });
-        }
-    }
-    return out;
-}
-/** The literal values of a rule: unique, non-empty, longest first. */
-function literalValues(values) {
-    return [...new Set(values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
-}
-/**
- * Matches (in rule order) reduced to values that do not overlap: the earliest
- * value wins, and the longest of those starting at the same place (an
- * Authorization header's value contains its Bearer token). A value that starts
- * inside a kept one but reaches past it keeps its tail, so the union is
- * masked: a secret that begins inside a token is not left half in clear.
- */
-function mergeMatches(all) {
-    if (all.length <= 1)
-        return all;
-    all.sort((a, b) => a.start - b.start || b.end - a.end);
-    const kept = [];
-    let end = -1;
-    for (const m of all) {
-        if (m.end <= end)
-            continue;
-        kept.push(m.start < end ? { ...m, start: end } : m);
-        end = m.end;
-    }
-    return kept;
-}
-/** `text[from, to)` with the given (sorted, non-overlapping) matches replaced. */
-function applyMatches(text, matches, from = 0, to = text.length) {
-    let out = "";
-    let pos = from;
-    for (const m of matches) {
-        if (m.start < pos || m.end > to)
-            continue;
-        out += text.slice(pos, m.start) + m.replacement;
-        pos = m.end;
-    }
-    return out + text.slice(pos, to);
-}
-/** `mydb.abc123xyz.us-west-2.rds.amazonaws.com` -> `****.****.us-west-2.rds.amazonaws.com`. */
-function maskRdsEndpoint(text) {
-    return applyMatches(text, mergeMatches(rdsEndpoints(text, 0)));
-}
-/** Account IDs in ARNs, and the listed IDs anywhere, become `************`. */
-function maskAccountIds(text, extraIds = []) {
-    const all = arnAccountIds(text, 0);
-    if (extraIds.length > 0) {
-        const values = literalValues(listedAccountIdForms(extraIds));
-        all.push(...literalMatches(text, 0, { rule: "account-id", values, replacement: ACCOUNT_MASK, digitBoundary: true }));
-    }
-    return applyMatches(text, mergeMatches(all));
-}
-// Where a report says a 12-digit number is an account ID: an ARN, an ECR registry host, or a keyword
-// (`Account`, `AccountId`, `account-id`, `OwnerId`, `aws:SourceAccount`, `kms:CallerAccount` …) right before it.
-const ACCOUNT_ID_CONTEXTS = [
-    ARN_ACCOUNT_ID,
-    /(?<![0-9])(?<v>\d{12})\.dkr\.ecr(?:-fips)?\./g,
-    /\b(?:account(?:[-_ ]?ids?)?|owner(?:[-_ ]?id)?|(?:source|principal|resource|caller)[-_ ]?account)\\?["'`]?[ \t]*[:=]?[ \t]*\\?["'`]?(?<v>\d{12}|\d{4}-\d{4}-\d{4})(?![0-9])/gi,
-];
-/** The 12-digit account IDs a text names as such (in ARNs, ECR registry hosts, after an account keyword), dashes removed. */
-function accountIdsNamedIn(text) {
-    const ids = new Set();
-    for (const re of ACCOUNT_ID_CONTEXTS)
-        for (const m of text.matchAll(re))
-            ids.add((m.groups?.v ?? "").replace(/-/g, ""));
-    return [...ids];
-}
-/**
- * Account IDs in text that people other than the job's log readers see (job
- * summaries, annotations, PR comments): every ID the text names as one, and
- * every ID in `known`, becomes `************` wherever it appears, as
- * evidence-mask writes it. The IDs found are added to `known`, so an ID named
- * in one message is masked in the next one too, even standing alone.
- */
-function maskAccountIdsForReport(text, known) {
-    for (const id of accountIdsNamedIn(text))
-        known.add(id);
-    return maskAccountIds(text, [...known]);
-}
-
-;// CONCATENATED MODULE: ./src/lib/job-report.ts
-/**
- * The one way anything reaches the places people other than the job's own
- * log readers see: the job summary, annotations (`::error::`, `::warning::`,
- * `::notice::`, the step's failure) and the pull request comment
- * (`pr-comment.ts` passes the body through `forReport`). A job summary is
- * shown to everyone who can read the run, before evidence-mask has run;
- * annotations show on the pull request.
- *
- * Account IDs are masked here, as evidence-mask writes them (`************`),
- * unless the step's `mask-account-ids` input is `false` (a private repository
- * where copy-pastable ARNs matter more). Outputs are not masked: later steps
- * need the real ARNs. Nothing in `src/` writes a summary, an annotation or a
- * comment any other way (test/security/report-seam.test.ts checks it).
- */
-
-
-
-const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
-let job_report_maskAccountIds = true;
-/** Account IDs named (in an ARN, after `Account` …) in anything written so far: masked wherever they appear next. */
-const knownAccountIds = new Set();
-/**
- * Reads `mask-account-ids` (strict true/false, default true). A bad value
- * throws the input error; masking stays on meanwhile, so the error itself
- * and anything after it are masked.
- */
-function job_report_configureJobReport(get) {
-    job_report_maskAccountIds = true;
-    job_report_maskAccountIds = readBoolean(get, MASK_ACCOUNT_IDS_INPUT, true, "Leave it out (account IDs are masked), or set false in a private repository to show full ARNs in summaries, annotations and comments.");
-}
-/** Text as it may be shown in a summary, an annotation or a comment. */
-function forReport(text) {
-    return job_report_maskAccountIds ? maskAccountIdsForReport(text, knownAccountIds) : text;
-}
-/** Appends to the job summary; false (nothing written) when the runner gave no summary file. */
-async function writeSummary(markdown, addEol = false) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
-        return false;
-    await summary.addRaw(forReport(markdown), addEol).write();
-    return true;
-}
-const WRITERS = { error: error, warning: warning, notice: notice };
-/** An annotation (`::error file=…,line=…,title=…::message`). */
-function annotate(level, message, props = {}) {
-    const masked = props.title !== undefined ? { ...props, title: forReport(props.title) } : props;
-    WRITERS[level](forReport(message), masked);
-}
-/** Fails the step with an error annotation. */
-function job_report_failStep(message) {
-    setFailed(forReport(message));
-}
-
-;// CONCATENATED MODULE: ./src/lib/run-action.ts
-
-
-
-/** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
-const actionInputs = (name) => getInput(name);
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs)) {
-        setOutput(name, typeof value === "object" ? JSON.stringify(value) : String(value));
-    }
-}
-/**
- * Reports an error the way codeql-action does: a user mistake is a plain
- * message; anything else is a bug, so the stack goes to the debug log.
- */
-function reportFailure(step, error) {
-    if (error instanceof errors_ConfigurationError) {
-        if (error.at) {
-            // setFailed's annotation, placed on the file (a pull request shows it on the line).
-            process.exitCode = ExitCode.Failure;
-            annotate("error", error.message, {
-                file: error.at.file,
-                ...(error.at.line !== undefined ? { startLine: error.at.line } : {}),
-                ...(error.at.column !== undefined ? { startColumn: error.at.column } : {}),
-            });
-            return;
-        }
-        job_report_failStep(error.message);
-        return;
-    }
-    job_report_failStep(`${step}: ${errors_errorMessage(error)}`);
-    if (error instanceof Error && error.stack)
-        core_debug(error.stack);
-}
-/**
- * A promise nobody awaited that rejects (a parallel create whose sibling failed
- * first, a socket error after a response) would otherwise end the process with
- * exit 1 and no `::error::` at all: report it like any other failure.
- */
-function reportStrayErrors(step) {
-    const report = (error) => reportFailure(step, error);
-    process.on("unhandledRejection", report);
-    process.on("uncaughtException", report);
-}
-/**
- * The whole life of a `main.ts`: read and validate inputs (nothing is created
- * before they are all valid; `mask-account-ids` first, for every action, so
- * that whatever the step writes to its summary and annotations is masked as
- * asked), run, write outputs, fail if asked to.
- */
-async function runAction(step, readInputs, run) {
-    reportStrayErrors(step);
-    try {
-        job_report_configureJobReport(actionInputs);
-        const inputs = readInputs(actionInputs);
-        const result = await run(inputs);
-        setOutputs(result.outputs);
-        if (result.failure)
-            job_report_failStep(result.failure);
-    }
-    catch (error) {
-        reportFailure(step, error);
-    }
-}
-/** A post step: every failure is prefixed with the step name so it is clear which cleanup failed. */
-async function runPost(step, run) {
-    reportStrayErrors(`${step} (post)`);
-    try {
-        configureJobReport(actionInputs);
-    }
-    catch {
-        // A bad value already failed the main step, which then created nothing: masking stays on.
-    }
-    try {
-        const result = await run();
-        if (result?.failure)
-            failStep(`${step} (post): ${result.failure}`);
-    }
-    catch (error) {
-        failStep(`${step} (post): ${errorMessage(error)}`);
-        if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack)
-            core.debug(error.stack);
-    }
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/lib/evidence.ts
-
-
-
-/** `YYYYMMDD_HHMMSS` in UTC: the team's evidence timestamp. */
-function evidenceTimestamp(date = new Date()) {
-    const iso = date.toISOString(); // 2025-11-05T06:32:10.123Z
-    return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}_${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-}
-/** `YYYYMMDD-HHMMSSZ`, used in evidence branch names. */
-function branchTimestamp(date = new Date()) {
-    return `${evidenceTimestamp(date).replace("_", "-")}Z`;
-}
-/** `<dir>/<ts>_<kind>.<ext>` */
-function evidenceFileName(ts, kind, ext) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(kind))
-        throw new Error(`evidence kind '${kind}' has characters unsafe in a file name`);
-    return `${ts}_${kind}.${ext}`;
-}
-/**
- * Writes via a temp file in the same directory and a rename, so a reader (or a
- * crash) never sees a half-written file. Keeps the mode of a file it replaces.
- */
-function writeFileAtomic(path, data, mode) {
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
-    let keepMode = mode;
-    if (keepMode === undefined) {
-        try {
-            keepMode = (0,external_node_fs_.statSync)(path).mode & 0o7777;
-        }
-        catch {
-            keepMode = undefined;
-        }
-    }
-    const tmp = (0,external_node_path_.join)((0,external_node_path_.dirname)(path), `.${(0,external_node_crypto_.randomBytes)(6).toString("hex")}.tmp`);
-    try {
-        (0,external_node_fs_.writeFileSync)(tmp, data);
-        if (keepMode !== undefined)
-            (0,external_node_fs_.chmodSync)(tmp, keepMode);
-        (0,external_node_fs_.renameSync)(tmp, path);
-    }
-    catch (error) {
-        (0,external_node_fs_.rmSync)(tmp, { force: true });
-        throw error;
-    }
-}
-/** Writes the evidence files of one action run, all with the same timestamp. */
-class EvidenceWriter {
-    dir;
-    ts;
-    written = [];
-    constructor(dir, ts = evidenceTimestamp()) {
-        this.dir = dir;
-        this.ts = ts;
-    }
-    path(kind, ext) {
-        return (0,external_node_path_.join)(this.dir, evidenceFileName(this.ts, kind, ext));
-    }
-    write(kind, ext, content) {
-        const path = this.path(kind, ext);
-        writeFileAtomic(path, content);
-        if (!this.written.includes(path))
-            this.written.push(path);
-        return path;
-    }
-    writeJson(kind, value) {
-        return this.write(kind, "json", `${JSON.stringify(value, null, 2)}\n`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/lib/retry.ts
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
-function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
-    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
-    return Math.floor(random() * cap);
-}
-async function retry(fn, opts) {
-    const sleep = opts.sleep ?? realSleep;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (error) {
-            if (attempt + 1 >= opts.attempts || !opts.retryable(error))
-                throw error;
-            await sleep(backoffMs(attempt, opts.baseMs ?? 200, opts.maxMs ?? 5_000, opts.random));
-        }
-    }
-}
-class DeadlineExceeded extends (/* unused pure expression or super */ null && (Error)) {
-    name = "DeadlineExceeded";
-}
-const realClock = { now: () => Date.now(), sleep: realSleep };
-/**
- * Polls until `poll` says done, says the state can never succeed (`fatal`,
- * which throws at once with that reason), or the deadline passes (throws with
- * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
- * quick success is seen quickly without hammering the API on a slow one.
- */
-async function pollUntil(poll, opts) {
-    const clock = opts.clock ?? realClock;
-    const deadline = clock.now() + opts.timeoutMs;
-    let interval = opts.minIntervalMs ?? 250;
-    const maxInterval = opts.maxIntervalMs ?? 5_000;
-    for (;;) {
-        const outcome = await poll();
-        if (outcome.done)
-            return outcome.value;
-        if (outcome.fatal)
-            throw new Error(outcome.fatal);
-        const left = deadline - clock.now();
-        if (left <= 0) {
-            throw new DeadlineExceeded(`Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`);
-        }
-        await clock.sleep(Math.min(interval, left));
-        interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
-    }
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-log.ts
-/**
- * The `<ts>_<name>.log` evidence file: the last attempt as `curl -si` shows
- * it — status line, headers as received, blank line, body — and, where curl
- * would print an error instead, curl's own words for it.
- */
-
-const TEXTUAL = /^(text\/|application\/(json|[\w.+-]*\+json|xml|[\w.+-]*\+xml|javascript|x-www-form-urlencoded|problem\+json))/i;
-/**
- * A body is shown as text only when its type is textual (or not given) and it
- * decodes as UTF-8 without NULs; a multi-byte character cut by truncation at
- * the end does not count against it.
- */
-function isBinaryBody(body, contentType) {
-    if (body.length === 0)
-        return false;
-    if (contentType && !TEXTUAL.test(contentType.trim()))
-        return true;
-    if (body.includes(0))
-        return true;
-    try {
-        new TextDecoder("utf-8", { fatal: true }).decode(body, { stream: true });
-        return false;
-    }
-    catch {
-        return true;
-    }
-}
-function head(h) {
-    const lines = [`HTTP/${h.httpVersion} ${h.status}${h.statusMessage ? ` ${h.statusMessage}` : ""}`];
-    for (let i = 0; i + 1 < h.rawHeaders.length; i += 2)
-        lines.push(`${h.rawHeaders[i]}: ${h.rawHeaders[i + 1]}`);
-    return `${lines.join("\r\n")}\r\n\r\n`;
-}
-function printable(raw) {
-    return raw
-        .toString("latin1")
-        .replace(/[^\x20-\x7e\r\n\t]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-function curlLog(ex, opts) {
-    let text = "";
-    // curl -si through a proxy prints the proxy's answer to CONNECT first.
-    if (ex.proxyConnect)
-        text += head(ex.proxyConnect);
-    for (const r of ex.redirects)
-        text += head(r);
-    const res = ex.response;
-    const out = { text: "" };
-    if (res) {
-        text += head(res);
-        const binary = isBinaryBody(res.body, res.headers["content-type"]);
-        if (binary) {
-            out.binaryBody = res.body;
-            out.bodySha256 = (0,external_node_crypto_.createHash)("sha256").update(res.body).digest("hex");
-            // curl refuses to print binary to a terminal in the same way.
-            text +=
-                'Warning: Binary output can mess up your terminal. Use "--output -" to tell\n' +
-                    'Warning: curl to output it to your terminal anyway, or consider "--output\n' +
-                    'Warning: <FILE>" to save to a file.\n' +
-                    `[http-evidence-probe] binary body: ${res.body.length} bytes, sha256 ${out.bodySha256}, saved as ${opts.binaryFileName}\n`;
-        }
-        else {
-            text += res.body.toString("utf8");
-        }
-        if (res.truncated) {
-            const of = res.contentLength !== undefined ? ` of ${res.contentLength} (Content-Length)` : "";
-            text += `${text.endsWith("\n") ? "" : "\n"}[http-evidence-probe] body truncated at max-body-bytes=${opts.maxBodyBytes}: kept ${res.body.length} bytes${of}\n`;
-        }
-    }
-    else if (ex.rawReply && ex.rawReply.length > 0) {
-        text += `[http-evidence-probe] the server replied with ${ex.rawReply.length} bytes that are not an HTTP response:\n${printable(ex.rawReply)}\n`;
-    }
-    if (ex.error)
-        text += `${text === "" || text.endsWith("\n") ? "" : "\n"}${ex.error.message}\n`;
-    out.text = text;
-    return out;
-}
-
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/expectations.ts
-
-/** `200`, `200-399`, `2xx`, `200,204, 301-302` -> ranges; undefined when malformed. */
-function parseStatusRanges(text) {
-    const parts = text
-        .split(",")
-        .map((p) => p.trim())
-        .filter((p) => p !== "");
-    if (parts.length === 0)
-        return undefined;
-    const ranges = [];
-    for (const part of parts) {
-        let m = /^([1-5])xx$/i.exec(part);
-        if (m) {
-            const h = Number(m[1]) * 100;
-            ranges.push({ from: h, to: h + 99 });
-            continue;
-        }
-        m = /^(\d{3})(?:\s*-\s*(\d{3}))?$/.exec(part);
-        if (!m)
-            return undefined;
-        const from = Number(m[1]);
-        const to = m[2] ? Number(m[2]) : from;
-        if (from < 100 || to > 599 || from > to)
-            return undefined;
-        ranges.push({ from, to });
-    }
-    return ranges;
-}
-/** Follows `a.b.0.c` into parsed JSON; `{found:false}` when a step is missing. */
-function jsonPath(value, path) {
-    let current = value;
-    for (const step of path.split(".")) {
-        if (Array.isArray(current) && /^\d+$/.test(step)) {
-            if (Number(step) >= current.length)
-                return { found: false };
-            current = current[Number(step)];
-        }
-        else if (typeof current === "object" && current !== null && Object.hasOwn(current, step)) {
-            current = current[step];
-        }
-        else {
-            return { found: false };
-        }
-    }
-    return { found: true, value: current };
-}
-function shorten(text, max = 200) {
-    return text.length > max ? `${text.slice(0, max)}…` : text;
-}
-/** Every expectation, each with pass/fail; evaluated only on a received response. */
-function evaluate(expect, res) {
-    const results = [];
-    results.push({
-        name: "status",
-        expected: expect.statusText,
-        actual: res.status,
-        pass: expect.status.some((r) => res.status >= r.from && res.status <= r.to),
-    });
-    const jsonKeys = Object.keys(expect.json);
-    if (jsonKeys.length > 0) {
-        let parsed;
-        let parseError;
-        try {
-            parsed = JSON.parse(res.body.toString("utf8"));
-        }
-        catch (error) {
-            parseError = res.truncated
-                ? "body was truncated at max-body-bytes, so it is not complete JSON"
-                : `body is not JSON (${error instanceof Error ? error.message : String(error)})`;
-        }
-        for (const key of jsonKeys) {
-            const expected = expect.json[key];
-            if (parseError !== undefined) {
-                results.push({ name: `json.${key}`, expected, actual: parseError, pass: false });
-                continue;
-            }
-            const found = jsonPath(parsed, key);
-            results.push({
-                name: `json.${key}`,
-                expected,
-                actual: found.found ? found.value : "(missing)",
-                pass: found.found && (0,external_node_util_.isDeepStrictEqual)(found.value, expected),
-            });
-        }
-    }
-    if (expect.bodyContains.length > 0) {
-        const text = res.body.toString("utf8");
-        for (const needle of expect.bodyContains) {
-            const pass = text.includes(needle);
-            results.push({
-                name: "body-contains",
-                expected: needle,
-                actual: pass ? "found" : `not found in ${res.body.length} bytes${res.truncated ? " (truncated)" : ""}`,
-                pass,
-            });
-        }
-    }
-    for (const [name, expected] of Object.entries(expect.headers)) {
-        const actual = res.headers[name];
-        results.push({
-            name: `header.${name}`,
-            expected,
-            actual: actual === undefined ? "(missing)" : shorten(actual),
-            pass: actual?.includes(expected) === true,
-        });
-    }
-    return results;
-}
-/** `status: expected 200-399, got 500`; one line per failed expectation. */
-function describeFailures(results) {
-    return results
-        .filter((r) => !r.pass)
-        .map((r) => `${r.name}: expected ${JSON.stringify(r.expected)}, got ${JSON.stringify(r.actual)}`);
-}
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted, p) {
-    if (sorted.length === 0)
-        return Number.NaN;
-    const rank = Math.ceil((p / 100) * sorted.length);
-    return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
-// EXTERNAL MODULE: external "node:dns"
-var external_node_dns_ = __nccwpck_require__(610);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
-;// CONCATENATED MODULE: ./package.json
-const package_namespaceObject = {"rE":"1.0.0"};
-;// CONCATENATED MODULE: ./src/lib/version.ts
-
-const VERSION = package_namespaceObject.rE;
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-errors.ts
-/**
- * Node's network and TLS errors in curl's words and exit codes, so the
- * evidence reads like the team's old `curl -si` logs and a reviewer can look
- * the code up in curl's documentation.
- */
-const CERT_CODES = new Set([
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "UNABLE_TO_GET_ISSUER_CERT",
-    "CERT_HAS_EXPIRED",
-    "CERT_NOT_YET_VALID",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-function curlError(error, ctx) {
-    const code = error.code ?? "UNKNOWN";
-    // Through a proxy, the only connection this side makes is to the proxy.
-    const peer = ctx.proxy ? ctx.proxy.hostname.replace(/^\[|\]$/g, "") : ctx.host;
-    const peerPort = ctx.proxy ? Number(ctx.proxy.port || 80) : ctx.port;
-    const ms = Math.round(ctx.ms);
-    if (code === "TIMEOUT") {
-        return {
-            code,
-            curlExit: 28,
-            message: ctx.connected
-                ? `curl: (28) Operation timed out after ${ms} milliseconds with ${ctx.bytes} bytes received`
-                : `curl: (28) Connection timed out after ${ms} milliseconds`,
-        };
-    }
-    if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
-        if (ctx.proxy)
-            return { code, curlExit: 5, message: `curl: (5) Could not resolve proxy: ${peer}` };
-        return { code, curlExit: 6, message: `curl: (6) Could not resolve host: ${ctx.host}` };
-    }
-    const connectFail = `curl: (7) Failed to connect to ${peer} port ${peerPort} after ${ms} ms`;
-    if (code === "ECONNREFUSED")
-        return { code, curlExit: 7, message: `${connectFail}: Couldn't connect to server` };
-    if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") {
-        return { code, curlExit: 7, message: `${connectFail}: No route to host` };
-    }
-    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-        return {
-            code,
-            curlExit: 60,
-            message: `curl: (60) SSL: no alternative certificate subject name matches target host name '${ctx.host}'`,
-        };
-    }
-    if (CERT_CODES.has(code)) {
-        const problem = code === "DEPTH_ZERO_SELF_SIGNED_CERT" ? "self-signed certificate" : error.message;
-        return { code, curlExit: 60, message: `curl: (60) SSL certificate problem: ${problem}` };
-    }
-    if (code.startsWith("ERR_SSL") || code === "EPROTO" || code.startsWith("ERR_TLS")) {
-        return { code, curlExit: 35, message: `curl: (35) TLS connect error: ${error.reason ?? error.message}` };
-    }
-    if (code.startsWith("HPE_")) {
-        const looksHttp = ctx.raw.subarray(0, 5).toString("latin1") === "HTTP/";
-        return looksHttp
-            ? { code, curlExit: 8, message: "curl: (8) Weird server reply" }
-            : { code, curlExit: 1, message: "curl: (1) Received HTTP/0.9 when not allowed" };
-    }
-    if (code === "ECONNRESET") {
-        if (ctx.bytes === 0 && error.message === "socket hang up") {
-            return { code, curlExit: 52, message: "curl: (52) Empty reply from server" };
-        }
-        return { code, curlExit: 56, message: "curl: (56) Recv failure: Connection reset by peer" };
-    }
-    if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ABORTED") {
-        return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
-    }
-    return { code, curlExit: 56, message: `curl: (56) ${error.message}` };
-}
-
-// EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
-var http_proxy_agent_dist = __nccwpck_require__(1970);
-// EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
-var https_proxy_agent_dist = __nccwpck_require__(3669);
-;// CONCATENATED MODULE: ./src/lib/proxy.ts
-/**
- * Forward HTTP proxies for self-hosted runners that reach the internet only
- * through one. One NO_PROXY matcher for the suite: http-evidence-probe's
- * curl-style probes and the runner-style agent below (AWS SDK clients, checkip).
- */
-
-
-
-
-
-/** A proxy URL as the environment or an input gives it (`host:port` means http://host:port). */
-function parseProxyUrl(raw, source, schemes = ["http:"]) {
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-    let url;
-    try {
-        url = new URL(withScheme);
-    }
-    catch {
-        throw new errors_InputError(source, `'${raw}' is not a proxy URL.`, "Use http://host:port.");
-    }
-    if (!schemes.includes(url.protocol)) {
-        throw new errors_InputError(source, `proxy scheme '${url.protocol}' is not supported; only ${schemes.map((s) => `${s}//`).join(" and ")} proxies are (https targets are tunnelled with CONNECT).`);
-    }
-    return url;
-}
-/** NO_PROXY / no_proxy as a list of lower-case entries. */
-function noProxyEntries(env) {
-    return (env.no_proxy || env.NO_PROXY || "")
-        .split(",")
-        .map((e) => e.trim().toLowerCase())
-        .filter((e) => e !== "");
-}
-/** A NO_PROXY entry as host and optional port: `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
-function splitNoProxyEntry(entry) {
-    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
-    if (bracketed)
-        return { name: bracketed[1] ?? "", ...(bracketed[2] ? { port: bracketed[2] } : {}) };
-    if (entry.split(":").length > 2)
-        return { name: entry }; // a bare IPv6 address has no port
-    const [name = "", port] = entry.split(/:(?=\d+$)/);
-    return { name, ...(port ? { port } : {}) };
-}
-/** The proxy for this URL, or undefined when it goes direct (no proxy, or NO_PROXY matches). */
-function proxyFor(url, settings) {
-    if (!settings)
-        return undefined;
-    const proxy = url.protocol === "https:" ? settings.https : settings.http;
-    if (!proxy)
-        return undefined;
-    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    const urlPort = url.port || (url.protocol === "https:" ? "443" : "80");
-    for (const entry of settings.noProxy) {
-        if (entry === "*")
-            return undefined;
-        const { name, port } = splitNoProxyEntry(entry);
-        if (port !== undefined && port !== urlPort)
-            continue;
-        const bare = name.replace(/^\*?\./, "");
-        if (host === bare || host.endsWith(`.${bare}`))
-            return undefined;
-    }
-    return proxy;
-}
-function proxyAuthorization(proxy) {
-    if (!proxy.username && !proxy.password)
-        return undefined;
-    const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    return `Basic ${Buffer.from(creds).toString("base64")}`;
-}
-/** The proxy as shown in logs and evidence: never its password. */
-function shownProxy(proxy) {
-    return `${proxy.protocol}//${proxy.host}`;
-}
-/**
- * The proxy variables as the Actions runner and @actions/http-client read
- * them (the convention GitHub documents for self-hosted runners behind a
- * proxy): `https_proxy`/`HTTPS_PROXY` for https:// URLs, `http_proxy`/
- * `HTTP_PROXY` for http://, `no_proxy`/`NO_PROXY` for exceptions; lower case
- * first, an empty value counts as unset.
- */
-function runnerProxySettings(env) {
-    const schemes = ["http:", "https:"];
-    const httpsRaw = env.https_proxy || env.HTTPS_PROXY;
-    const httpRaw = env.http_proxy || env.HTTP_PROXY;
-    const settings = { noProxy: noProxyEntries(env) };
-    if (httpsRaw)
-        settings.https = parseProxyUrl(httpsRaw, env.https_proxy ? "https_proxy" : "HTTPS_PROXY", schemes);
-    if (httpRaw)
-        settings.http = parseProxyUrl(httpRaw, env.http_proxy ? "http_proxy" : "HTTP_PROXY", schemes);
-    return settings.http || settings.https ? settings : undefined;
-}
-/**
- * An agent for one scheme that decides per request: NO_PROXY hosts go direct,
- * the rest through the proxy, CONNECT-tunnelled for https://
- * (https-proxy-agent) and as absolute-URI requests for http://
- * (http-proxy-agent). The choice is made synchronously in addRequest, where
- * Node hands every request to its agent: http-proxy-agent rewrites the
- * request path there, before the headers are written. Connections are kept
- * alive and pooled per origin by the chosen agent.
- */
-class RunnerProxyAgent extends (external_node_http_default()).Agent {
-    settings;
-    secure;
-    viaProxy = new Map();
-    direct;
-    constructor(settings, secure) {
-        super({ keepAlive: true });
-        this.settings = settings;
-        this.secure = secure;
-        this.direct = secure ? new (external_node_https_default()).Agent({ keepAlive: true }) : new (external_node_http_default()).Agent({ keepAlive: true });
-        // ClientRequest checks the agent's protocol against the URL's, and takes
-        // the port of a URL without one (every default AWS endpoint) from the agent.
-        Object.assign(this, { protocol: secure ? "https:" : "http:", defaultPort: secure ? 443 : 80 });
-    }
-    pick(host, port) {
-        const scheme = this.secure ? "https:" : "http:";
-        const name = host?.includes(":") && !host.startsWith("[") ? `[${host}]` : (host ?? "localhost");
-        const proxy = proxyFor(new URL(`${scheme}//${name}${port ? `:${port}` : ""}`), this.settings);
-        if (!proxy)
-            return this.direct;
-        let agent = this.viaProxy.get(proxy.href);
-        if (!agent) {
-            agent = this.secure
-                ? new https_proxy_agent_dist.HttpsProxyAgent(proxy, { keepAlive: true })
-                : new http_proxy_agent_dist.HttpProxyAgent(proxy, { keepAlive: true });
-            this.viaProxy.set(proxy.href, agent);
-        }
-        return agent;
-    }
-    addRequest(req, options) {
-        const target = this.pick(options.host ?? options.hostname, options.port);
-        // agent-base (under both proxy agents) would otherwise guess the scheme from the call stack.
-        target.addRequest(req, { ...options, secureEndpoint: this.secure });
-    }
-    destroy() {
-        for (const agent of this.viaProxy.values())
-            agent.destroy();
-        this.direct.destroy();
-        super.destroy();
-    }
-}
-const agentsByEnv = new Map();
-/**
- * Agents honouring the runner's proxy variables, or undefined when none is
- * set (callers keep their defaults). One pair per distinct setting, shared by
- * every client of the process so connections to the proxy are reused.
- */
-function runnerProxyAgents(env = process.env) {
-    const settings = runnerProxySettings(env);
-    if (!settings)
-        return undefined;
-    const key = JSON.stringify([settings.http?.href, settings.https?.href, settings.noProxy]);
-    let agents = agentsByEnv.get(key);
-    if (!agents) {
-        agents = {
-            httpAgent: new RunnerProxyAgent(settings, false),
-            // For https it hands each request to an https.Agent or a CONNECT tunnel: TLS sockets, as https.Agent does.
-            httpsAgent: new RunnerProxyAgent(settings, true),
-            settings,
-        };
-        agentsByEnv.set(key, agents);
-    }
-    return agents;
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/proxy.ts
-/**
- * HTTP proxies the way curl uses them, for self-hosted runners that reach the
- * internet only through one: `http_proxy` (lower case only: curl ignores
- * HTTP_PROXY, the "httpoxy" precaution) for http:// URLs, `HTTPS_PROXY` /
- * `https_proxy` for https:// (tunnelled with CONNECT), `ALL_PROXY` as the
- * fallback, `NO_PROXY` for exceptions; or one proxy for everything (`-x`).
- */
-
-
-// The NO_PROXY matcher and proxy URL parsing are shared with the AWS clients and checkip (src/lib/proxy.ts).
-
-/**
- * The `proxy` input: empty = the environment as curl reads it, `none` = no
- * proxy at all, a URL = that proxy for every request (NO_PROXY still applies).
- */
-function readProxySettings(input, value, env) {
-    const noProxy = noProxyEntries(env);
-    if (value === "none")
-        return undefined;
-    if (value !== "") {
-        const url = parseProxyUrl(value, input);
-        return { http: url, https: url, noProxy };
-    }
-    const all = env.ALL_PROXY ?? env.all_proxy;
-    const httpRaw = env.http_proxy ?? all;
-    const httpsRaw = env.HTTPS_PROXY ?? env.https_proxy ?? all;
-    const settings = { noProxy };
-    if (httpRaw)
-        settings.http = parseProxyUrl(httpRaw, "http_proxy (environment)");
-    if (httpsRaw)
-        settings.https = parseProxyUrl(httpsRaw, "HTTPS_PROXY (environment)");
-    return settings.http || settings.https ? settings : undefined;
-}
-/** `CONNECT host:port` through the proxy; the proxy's answer is kept (curl -si prints it too). */
-function openTunnel(proxy, target, timeoutMs, onConnect) {
-    return new Promise((resolve) => {
-        let connected = false;
-        const headers = { Host: target };
-        const auth = proxyAuthorization(proxy);
-        if (auth)
-            headers["Proxy-Authorization"] = auth;
-        const req = external_node_http_default().request({
-            host: proxy.hostname.replace(/^\[|\]$/g, ""),
-            port: Number(proxy.port || 80),
-            method: "CONNECT",
-            path: target,
-            headers,
-            agent: false,
-        });
-        const timer = setTimeout(() => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })), Math.max(1, timeoutMs));
-        req.on("socket", (s) => s.on("connect", () => {
-            connected = true;
-            onConnect();
-        }));
-        req.on("error", (error) => {
-            clearTimeout(timer);
-            resolve({ error, connected });
-        });
-        req.on("connect", (res, socket) => {
-            clearTimeout(timer);
-            const head = {
-                url: `${shownProxy(proxy)} CONNECT ${target}`,
-                httpVersion: res.httpVersion,
-                status: res.statusCode ?? 0,
-                statusMessage: res.statusMessage ?? "",
-                rawHeaders: res.rawHeaders,
-            };
-            if (head.status !== 200) {
-                socket.destroy();
-                const error = Object.assign(new Error(`CONNECT tunnel failed, response ${head.status}`), {
-                    code: "PROXY_CONNECT_FAILED",
-                });
-                resolve({ error, head, connected });
-                return;
-            }
-            resolve({ socket, head });
-        });
-        req.end();
-    });
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/tls-info.ts
-/**
- * What the probe records of an https connection: the negotiated TLS version
- * and cipher and the server certificate (subject, issuer, validity,
- * fingerprint), as `curl -v` shows them. On a certificate the probe does not
- * trust, a second handshake that sends nothing (never an HTTP request) reads
- * the chain the server presented, so the failure can name the CA to trust.
- */
-
-/** `{ CN: "a", O: ["b", "c"] }` -> `CN=a,O=b,O=c`. */
-function dn(name) {
-    if (!name)
-        return null;
-    const parts = Object.entries(name).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k}=${x}`));
-    return parts.length > 0 ? parts.join(",") : null;
-}
-const isoDate = (text) => (text ? new Date(text).toISOString() : null);
-function tlsInfo(socket, verified) {
-    const cert = socket.getPeerCertificate(false);
-    const has = cert && Object.keys(cert).length > 0;
-    return {
-        version: socket.getProtocol() ?? null,
-        cipher: socket.getCipher()?.name ?? null,
-        subject: has ? dn(cert.subject) : null,
-        issuer: has ? dn(cert.issuer) : null,
-        subject_alt_names: has ? (cert.subjectaltname ?? null) : null,
-        valid_from: has ? isoDate(cert.valid_from) : null,
-        valid_to: has ? isoDate(cert.valid_to) : null,
-        serial: has ? (cert.serialNumber ?? null) : null,
-        fingerprint256: has ? (cert.fingerprint256 ?? null) : null,
-        verified,
-    };
-}
-/** The issuer of the last certificate the server sent (its chain's root, or the CA above it). */
-function rootIssuer(cert) {
-    let current = cert;
-    for (let i = 0; i < 10 && current.issuerCertificate && current.issuerCertificate !== current; i++) {
-        current = current.issuerCertificate;
-    }
-    return dn(current.issuer);
-}
-/**
- * One handshake to `host:port` that accepts any certificate, only to read
- * what the server presents; it is ended as soon as the handshake completes,
- * before a byte of application data. Undefined when it cannot connect.
- */
-function presentedChain(host, port, servername, timeoutMs) {
-    return new Promise((resolve) => {
-        const socket = external_node_tls_default().connect({ host, port, rejectUnauthorized: false, ...(servername ? { servername } : {}) });
-        const done = (info) => {
-            clearTimeout(timer);
-            socket.destroy();
-            resolve(info);
-        };
-        const timer = setTimeout(() => done(undefined), timeoutMs);
-        socket.once("secureConnect", () => {
-            const info = tlsInfo(socket, false);
-            info.chain_root_issuer = rootIssuer(socket.getPeerCertificate(true));
-            done(info);
-        });
-        socket.once("error", () => done(undefined));
-    });
-}
-/** The CAs every https request trusts: Node's default store, plus `ca-file` (as NODE_EXTRA_CA_CERTS adds). */
-function trustedCas(extra) {
-    const defaults = external_node_tls_default().getCACertificates?.("default");
-    return [...(defaults ?? (external_node_tls_default()).rootCertificates), ...extra];
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
-/**
- * One HTTP exchange measured the way `curl -w` reports it, with Node's own
- * http/https (no dependency, so behaviour behind odd proxies and TLS setups is
- * Node's, documented and predictable). Never throws: every failure (DNS,
- * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
- * so the caller can write evidence before deciding anything.
- */
-
-
-
-
-
-
-
-
-
-
-const RAW_KEEP = 4096;
-function bareHost(url) {
-    return url.hostname.replace(/^\[|\]$/g, "");
-}
-function defaultPort(url) {
-    return Number(url.port || (url.protocol === "https:" ? 443 : 80));
-}
-/** curl's --resolve: the first entry for this host and port (or `*`). */
-function resolvedAddress(url, entries) {
-    const host = bareHost(url).toLowerCase();
-    const port = String(defaultPort(url));
-    return entries.find((e) => e.host === host && (e.port === "*" || e.port === port))?.address;
-}
-function headerMap(raw) {
-    const out = {};
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-        const k = raw[i].toLowerCase();
-        out[k] = out[k] === undefined ? raw[i + 1] : `${out[k]}, ${raw[i + 1]}`;
-    }
-    return out;
-}
-async function exchangeOnce(url, opts) {
-    const start = external_node_perf_hooks_.performance.now();
-    const since = () => Math.round((external_node_perf_hooks_.performance.now() - start) * 10) / 10;
-    const timings = { dns: null, connect: null, tls: null, ttfb: null, total: 0 };
-    const host = bareHost(url);
-    const port = defaultPort(url);
-    const via = proxyFor(url, opts.proxy);
-    // Through a proxy the proxy resolves the name, as with curl: --resolve does not apply.
-    const pinned = via ? undefined : resolvedAddress(url, opts.resolve);
-    // Connect to the pinned address itself (not the name): DNS is skipped, as with
-    // curl --resolve, while Host and the TLS server name stay the URL's host.
-    const connectHost = pinned ?? host;
-    const isHttps = url.protocol === "https:";
-    const headers = {
-        Host: url.host,
-        "User-Agent": `ecs-alb-smoke-http-evidence-probe/${VERSION}`,
-        Accept: "*/*",
-        ...opts.headers,
-    };
-    if (url.username || url.password) {
-        const user = decodeURIComponent(url.username);
-        const pass = decodeURIComponent(url.password);
-        headers.Authorization ??= `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
-    }
-    if (opts.body !== undefined)
-        headers["Content-Length"] = String(Buffer.byteLength(opts.body));
-    // Plain http through a proxy: the request line carries the absolute URL (never its credentials).
-    const forward = via !== undefined && !isHttps;
-    const proxyAuth = via ? proxyAuthorization(via) : undefined;
-    if (forward && proxyAuth)
-        headers["Proxy-Authorization"] = proxyAuth;
-    const options = {
-        host: forward ? bareHost(via) : connectHost,
-        port: forward ? Number(via.port || 80) : port,
-        method: opts.method,
-        path: forward ? `${url.protocol}//${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`,
-        headers,
-        agent: false,
-        setHost: false,
-        lookup: (hostname, lookupOpts, callback) => {
-            (0,external_node_dns_.lookup)(hostname, lookupOpts, (err, address, family) => {
-                timings.dns = since();
-                callback(err, address, family);
-            });
-        },
-    };
-    if (isHttps) {
-        if ((0,external_node_net_.isIP)(host) === 0)
-            options.servername = host;
-        options.rejectUnauthorized = !opts.insecure;
-        options.checkServerIdentity = (_name, cert) => external_node_tls_default().checkServerIdentity(host, cert);
-        if (opts.ca)
-            options.ca = opts.ca;
-    }
-    const base = {};
-    // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
-    let tunnelSocket;
-    if (via)
-        base.proxy = shownProxy(via);
-    if (via && isHttps) {
-        const tunnel = await openTunnel(via, `${url.hostname}:${port}`, opts.timeoutMs, () => {
-            timings.connect ??= since();
-        });
-        if (tunnel.head)
-            base.proxyConnect = tunnel.head;
-        if ("error" in tunnel) {
-            timings.total = since();
-            const ctx = {
-                host,
-                port,
-                ms: timings.total,
-                bytes: 0,
-                connected: tunnel.connected,
-                raw: Buffer.alloc(0),
-                proxy: via,
-            };
-            return { url: url.href, timings, ...base, error: curlError(tunnel.error, ctx) };
-        }
-        const { socket } = tunnel;
-        tunnelSocket = socket;
-        options.createConnection = () => external_node_tls_default().connect({
-            socket,
-            ...(options.servername ? { servername: options.servername } : {}),
-            rejectUnauthorized: !opts.insecure,
-            checkServerIdentity: options.checkServerIdentity,
-            ...(opts.ca ? { ca: opts.ca } : {}),
-        });
-    }
-    const timeLeft = Math.max(1, opts.timeoutMs - (external_node_perf_hooks_.performance.now() - start));
-    let negotiated;
-    const hop = await new Promise((resolve) => {
-        let raw = Buffer.alloc(0);
-        let bytes = 0;
-        // Through a CONNECT tunnel the TCP connection already stands.
-        let connected = tunnelSocket !== undefined;
-        let settled = false;
-        let socket;
-        let response;
-        const finish = (error) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            timings.total = since();
-            timings.dns ??= (0,external_node_net_.isIP)(connectHost) !== 0 ? 0 : null;
-            const hop = { url: url.href, timings, ...base };
-            if (socket?.remoteAddress)
-                hop.remoteAddress = socket.remoteAddress;
-            else if ((0,external_node_net_.isIP)(connectHost) !== 0)
-                hop.remoteAddress = connectHost;
-            hop.remotePort = socket?.remotePort ?? port;
-            if (response)
-                hop.response = response;
-            if (negotiated)
-                hop.tls = negotiated;
-            if (error) {
-                // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
-                const packet = error.rawPacket;
-                if (raw.length === 0 && Buffer.isBuffer(packet))
-                    raw = packet.subarray(0, RAW_KEEP);
-                hop.error = curlError(error, {
-                    host,
-                    port,
-                    ms: timings.total,
-                    bytes,
-                    connected,
-                    raw,
-                    ...(via ? { proxy: via } : {}),
-                });
-                if (error.code?.startsWith("HPE_") || (!response && raw.length > 0))
-                    hop.rawReply = raw;
-            }
-            req.destroy();
-            tunnelSocket?.destroy();
-            resolve(hop);
-        };
-        let req;
-        try {
-            req = (isHttps ? (external_node_https_default()) : (external_node_http_default())).request(options);
-        }
-        catch (error) {
-            // Node refuses some requests before any I/O (an invalid header value, say): still data, not a crash.
-            timings.total = since();
-            resolve({
-                url: url.href,
-                timings,
-                ...base,
-                error: curlError(error, { host, port, ms: 0, bytes: 0, connected: false, raw }),
-            });
-            return;
-        }
-        const timer = setTimeout(() => {
-            finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
-        }, timeLeft);
-        req.on("socket", (s) => {
-            socket = s;
-            s.on("lookup", () => {
-                timings.dns ??= since();
-            });
-            s.on("connect", () => {
-                connected = true;
-                timings.connect ??= since();
-            });
-            s.on("secureConnect", () => {
-                timings.tls = since();
-                negotiated = tlsInfo(s, s.authorized);
-            });
-            s.on("data", (chunk) => {
-                timings.ttfb ??= since();
-                bytes += chunk.length;
-                if (raw.length < RAW_KEEP)
-                    raw = Buffer.concat([raw, chunk.subarray(0, RAW_KEEP - raw.length)]);
-            });
-        });
-        req.on("error", (error) => finish(error));
-        req.on("response", (res) => {
-            timings.ttfb ??= since();
-            const contentLength = Number(res.headers["content-length"]);
-            const chunks = [];
-            let kept = 0;
-            response = {
-                url: url.href,
-                httpVersion: res.httpVersion,
-                status: res.statusCode ?? 0,
-                statusMessage: res.statusMessage ?? "",
-                rawHeaders: res.rawHeaders,
-                headers: headerMap(res.rawHeaders),
-                body: Buffer.alloc(0),
-                truncated: false,
-            };
-            if (Number.isFinite(contentLength))
-                response.contentLength = contentLength;
-            const current = response;
-            res.on("data", (chunk) => {
-                const room = opts.maxBodyBytes - kept;
-                if (chunk.length > room) {
-                    if (room > 0)
-                        chunks.push(chunk.subarray(0, room));
-                    kept += Math.max(0, room);
-                    current.truncated = true;
-                    current.body = Buffer.concat(chunks);
-                    finish();
-                    return;
-                }
-                chunks.push(chunk);
-                kept += chunk.length;
-            });
-            res.on("end", () => {
-                current.body = Buffer.concat(chunks);
-                finish();
-            });
-            res.on("aborted", () => {
-                current.body = Buffer.concat(chunks);
-                finish(Object.assign(new Error("aborted"), { code: "ABORTED" }));
-            });
-            res.on("error", (error) => {
-                current.body = Buffer.concat(chunks);
-                finish(error);
-            });
-        });
-        req.end(opts.body);
-    });
-    if (isHttps && !via && hop.error && CERTIFICATE_REFUSED.has(hop.error.code)) {
-        await explainCertificate(hop, connectHost, port, options.servername, Math.min(5_000, opts.timeoutMs));
-    }
-    return hop;
-}
-/** Certificate failures a look at the presented chain can explain. */
-const CERTIFICATE_REFUSED = new Set([
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "UNABLE_TO_GET_ISSUER_CERT",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-/**
- * A refused certificate, explained: which CA the chain ends at (to trust with
- * `ca-file`) or which names the certificate is for, read by a handshake that
- * sends nothing; the certificate also goes into the evidence (`tls`).
- */
-async function explainCertificate(hop, address, port, servername, timeoutMs) {
-    const seen = await presentedChain(address, port, servername, timeoutMs);
-    const error = hop.error;
-    if (!seen || !error)
-        return;
-    hop.tls = seen;
-    error.hint =
-        error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
-            ? `the certificate is for ${seen.subject_alt_names ?? seen.subject ?? "no name"}: ask for one of those names, with 'resolve' pointing it at this address`
-            : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
-}
-const REDIRECT = new Set([301, 302, 303, 307, 308]);
-/** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
-async function exchange(url, opts) {
-    const redirects = [];
-    const max = opts.maxRedirects ?? 10;
-    let current = url;
-    let hopOpts = opts;
-    const started = external_node_perf_hooks_.performance.now();
-    for (;;) {
-        const hop = await exchangeOnce(current, hopOpts);
-        const res = hop.response;
-        const location = res?.headers.location;
-        if (!opts.followRedirects || !res || !REDIRECT.has(res.status) || location === undefined) {
-            if (redirects.length > 0)
-                hop.timings.total = Math.round((external_node_perf_hooks_.performance.now() - started) * 10) / 10;
-            return { ...hop, redirects };
-        }
-        if (redirects.length >= max) {
-            return {
-                ...hop,
-                redirects,
-                error: { code: "TOO_MANY_REDIRECTS", curlExit: 47, message: `curl: (47) Maximum (${max}) redirects followed` },
-            };
-        }
-        redirects.push({
-            url: res.url,
-            httpVersion: res.httpVersion,
-            status: res.status,
-            statusMessage: res.statusMessage,
-            rawHeaders: res.rawHeaders,
-        });
-        current = new URL(location, current);
-        if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
-            const { body: _body, ...rest } = hopOpts;
-            hopOpts = { ...rest, method: "GET" };
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/latency.ts
-// Latency sampling after a probe passes: N sequential requests, nearest-rank
-// percentiles, and the p90 budget (the team alarms on p90 > 1.5 s).
-
-async function sampleLatency(spec, inputs, deps, opts) {
-    const totals = [];
-    let errors = 0;
-    let firstError = "";
-    for (let i = 0; i < inputs.latencySamples; i++) {
-        const ex = await deps.exchange(spec.url, opts);
-        totals.push(ex.timings.total);
-        const failed = ex.error
-            ? [ex.error.message]
-            : describeFailures(ex.response ? evaluate(spec.expect, ex.response) : []);
-        if (failed.length > 0) {
-            errors++;
-            firstError ||= failed[0];
-        }
-    }
-    const sorted = [...totals].sort((a, b) => a - b);
-    const latency = {
-        samples: totals.length,
-        errors,
-        p50_ms: percentile(sorted, 50),
-        p90_ms: percentile(sorted, 90),
-        p99_ms: percentile(sorted, 99),
-        max_ms: sorted[sorted.length - 1] ?? 0,
-        budget_p90_ms: inputs.latencyP90MaxMs ?? null,
-        samples_ms: totals,
-    };
-    const reasons = [];
-    if (errors > 0)
-        reasons.push(`latency sampling: ${errors} of ${totals.length} requests failed (first: ${firstError})`);
-    let check;
-    if (inputs.latencyP90MaxMs !== undefined) {
-        const pass = latency.p90_ms <= inputs.latencyP90MaxMs;
-        check = { name: "latency.p90", expected: `<= ${inputs.latencyP90MaxMs} ms`, actual: latency.p90_ms, pass };
-        if (!pass) {
-            reasons.push(`latency.p90: expected at most ${inputs.latencyP90MaxMs} ms over ${totals.length} requests, got ${latency.p90_ms} ms (p50 ${latency.p50_ms} ms, p99 ${latency.p99_ms} ms)`);
-        }
-    }
-    return check ? { latency, reasons, check } : { latency, reasons };
-}
-
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(2684);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var client_ecs_dist_cjs = __nccwpck_require__(212);
-// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
-var submodules_retry = __nccwpck_require__(3609);
-// EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
-var node_http_handler_dist_cjs = __nccwpck_require__(1279);
-;// CONCATENATED MODULE: ./src/lib/aws.ts
-
-
-
-
-
-/**
- * Configuration every AWS client of the suite is built with. The SDK itself
- * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
- * usual credential chain. Throttling gets more attempts than the SDK default
- * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
- * `Throttling` error leaks nothing but wastes a deploy.
- *
- * The SDK ignores HTTPS_PROXY; self-hosted runners behind a proxy would time
- * out on every call. With a proxy variable set, requests go through the
- * runner-style proxy agents (src/lib/proxy.ts: https_proxy/HTTPS_PROXY,
- * http_proxy/HTTP_PROXY, no_proxy/NO_PROXY); without one the SDK's own
- * handler is kept unchanged.
- */
-function awsClientConfig(opts) {
-    const env = opts.env ?? process.env;
-    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
-    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
-    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
-    const proxy = runnerProxyAgents(env);
-    return {
-        region: opts.region,
-        customUserAgent: `ecs-alb-smoke/${VERSION}`,
-        retryStrategy: new submodules_retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => backoffMs(attempt, baseMs, capMs)),
-        ...(proxy
-            ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
-            : {}),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/logs-api.ts
-// The AWS calls of the server-side evidence, behind one small interface so tests can inject the emulator's.
-
-
-
-
-/** `endpoint`/`credentials` only for tests in process; the action takes both from the environment, as the SDK does. */
-function awsLogsApi(region, overrides = {}) {
-    const logs = new dist_cjs/* CloudWatchLogsClient */.TFr({ ...awsClientConfig({ region }), ...overrides });
-    const ecs = new client_ecs_dist_cjs/* ECSClient */.Zgc({ ...awsClientConfig({ region }), ...overrides });
-    return {
-        async filterLogEvents(input, maxPages) {
-            const events = [];
-            try {
-                let pages = 0;
-                // A page may be partial or empty while a nextToken remains (FilterLogEvents API reference).
-                for await (const page of (0,dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, input)) {
-                    events.push(...(page.events ?? []));
-                    if (++pages >= maxPages)
-                        break;
-                }
-            }
-            catch (error) {
-                throw operationError("logs:FilterLogEvents", error);
-            }
-            return events;
-        },
-        async serviceTaskDefinition(cluster, service) {
-            const out = await describeFailure("ecs:DescribeServices", () => ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] })));
-            const found = out.services?.find((s) => s.status !== "INACTIVE");
-            return found?.taskDefinition;
-        },
-        async taskDefinition(arn) {
-            const out = await describeFailure("ecs:DescribeTaskDefinition", () => ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn })));
-            const td = out.taskDefinition;
-            return { family: td?.family ?? "", revision: td?.revision ?? 0, containers: td?.containerDefinitions ?? [] };
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/probe-list.ts
-// Parsing of probe definitions: the `probes` YAML items, URLs, headers and expectations.
-
-
-
-const PROBE_KEYS = [
-    "name",
-    "url",
-    "path",
-    "method",
-    "headers",
-    "body",
-    "expect-status",
-    "expect-json",
-    "expect-body-contains",
-    "expect-header",
-    "expect-log",
-    "log-filter-pattern",
-];
-/** `/healthz` -> `healthz`, `/` -> `root`, `/api/v1/status` -> `api_v1_status`. */
-function probeNameFromPath(path) {
-    const clean = path
-        .split("?")[0]
-        ?.replace(/^\/+|\/+$/g, "")
-        .replace(/[^A-Za-z0-9.-]+/g, "_")
-        .replace(/^[._-]+|[._-]+$/g, "");
-    return clean ? clean : "root";
-}
-const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
-function parseUrl(input, raw, where) {
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        throw new errors_InputError(input, `${where}'${raw}' is not a valid URL.`, "Use an absolute URL like http://host:port/path.");
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") {
-        throw new errors_InputError(input, `${where}'${raw}' must start with http:// or https://, got '${url.protocol}'.`);
-    }
-    if (url.hostname === "")
-        throw new errors_InputError(input, `${where}'${raw}' has no host.`);
-    return url;
-}
-function joinUrl(base, path) {
-    if (/^https?:\/\//i.test(path))
-        return new URL(path);
-    const prefix = base.href.replace(/\/+$/, "");
-    return new URL(`${prefix}/${path.replace(/^\/+/, "")}`);
-}
-/** `Name: value` lines, or a YAML map. */
-function readHeaderMap(input, value, where) {
-    if (value === undefined || value === null || value === "")
-        return {};
-    if (typeof value === "string") {
-        const out = {};
-        for (const line of value.split("\n").map((l) => l.trim())) {
-            if (line === "" || line.startsWith("#"))
-                continue;
-            const colon = line.indexOf(":");
-            if (colon <= 0)
-                throw new errors_InputError(input, `${where}header line '${line}' is not 'Name: value'.`);
-            out[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
-        }
-        return checkHeaders(input, out, where);
-    }
-    if (!isPlainObject(value))
-        throw new errors_InputError(input, `${where}headers must be a map of name: value.`);
-    const out = {};
-    for (const [k, v] of Object.entries(value)) {
-        if (typeof v === "object" && v !== null)
-            throw new errors_InputError(input, `${where}header '${k}' must be a plain value.`);
-        out[k] = String(v);
-    }
-    return checkHeaders(input, out, where);
-}
-function checkHeaders(input, headers, where) {
-    for (const [name, value] of Object.entries(headers)) {
-        if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-            throw new errors_InputError(input, `${where}'${name}' is not a valid HTTP header name.`);
-        }
-        // A line break in a value would let one header smuggle another into the request.
-        if (/[\r\n\0]/.test(value))
-            throw new errors_InputError(input, `${where}header '${name}' has a line break in its value.`);
-    }
-    return headers;
-}
-function readJsonExpectations(input, value, where) {
-    if (value === undefined || value === null || value === "")
-        return {};
-    if (!isPlainObject(value)) {
-        throw new errors_InputError(input, `${where}expect-json must be a map of dotted path: expected value (e.g. inserted: true).`);
-    }
-    return { ...value };
-}
-function readBodyContains(input, value, where) {
-    if (value === undefined || value === null || value === "")
-        return [];
-    if (typeof value === "string")
-        return [value];
-    if (Array.isArray(value) && value.every((v) => typeof v === "string"))
-        return value;
-    throw new errors_InputError(input, `${where}expect-body-contains must be a string or a list of strings.`);
-}
-function readStatus(input, value, where) {
-    const text = String(value).trim();
-    const ranges = parseStatusRanges(text);
-    if (!ranges) {
-        throw new errors_InputError(input, `${where}expect-status '${text}' is not a status list.`, "Use codes and ranges like 200, 200-399, 2xx or 200,204.");
-    }
-    return { ranges, text };
-}
-function parseResolve(input, lines) {
-    return lines.map((line) => {
-        // host:port:address, the address may be a bracketed IPv6 literal.
-        const m = /^([^:\s]+):(\d{1,5}|\*):(\[[0-9a-fA-F:.]+\]|[^:\s]+)$/.exec(line);
-        if (!m) {
-            throw new errors_InputError(input, `'${line}' is not host:port:address.`, "Example: papyrus.internal:5000:127.0.0.2.");
-        }
-        const port = m[2];
-        if (port !== "*" && (Number(port) < 1 || Number(port) > 65535)) {
-            throw new errors_InputError(input, `'${line}' has port ${port}, outside 1-65535.`);
-        }
-        return { host: m[1].toLowerCase(), port, address: m[3].replace(/^\[|\]$/g, "") };
-    });
-}
-function readProbeList(get, base, defaults) {
-    const parsed = readYaml(get, "probes");
-    if (!Array.isArray(parsed) || parsed.length === 0) {
-        throw new errors_InputError("probes", "must be a non-empty YAML list of probes.", "Example:\n- path: /healthz\n- path: /dbcheck");
-    }
-    return parsed.map((item, index) => {
-        const where = `item ${index + 1}: `;
-        if (!isPlainObject(item)) {
-            throw new errors_InputError("probes", `${where}must be a map with 'url' or 'path', got ${JSON.stringify(item)}.`);
-        }
-        assertKnownKeys("probes", `item ${index + 1}`, item, PROBE_KEYS);
-        const hasUrl = item.url !== undefined;
-        const hasPath = item.path !== undefined;
-        if (hasUrl === hasPath)
-            throw new errors_InputError("probes", `${where}set exactly one of 'url' or 'path'.`);
-        let url;
-        if (hasUrl) {
-            url = parseUrl("probes", String(item.url), where);
-        }
-        else {
-            if (!base) {
-                throw new errors_InputError("probes", `${where}uses 'path' but 'base-url' is not set.`, "Set 'base-url' or use 'url'.");
-            }
-            const path = String(item.path);
-            if (!path.startsWith("/"))
-                throw new errors_InputError("probes", `${where}path '${path}' must start with '/'.`);
-            url = joinUrl(base, path);
-        }
-        const name = item.name === undefined ? probeNameFromPath(url.pathname) : String(item.name);
-        if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-            throw new errors_InputError("probes", `${where}name '${name}' may contain only letters, digits, '_', '.' and '-'.`);
-        }
-        const method = item.method === undefined ? defaults.method : String(item.method).toUpperCase();
-        if (!METHODS.includes(method)) {
-            throw new errors_InputError("probes", `${where}method '${method}' is not one of ${METHODS.join(", ")}.`);
-        }
-        const status = item["expect-status"] === undefined ? undefined : readStatus("probes", item["expect-status"], where);
-        const spec = {
-            name,
-            url,
-            method,
-            headers: { ...defaults.headers, ...readHeaderMap("probes", item.headers, where) },
-            expect: {
-                status: status?.ranges ?? defaults.expect.status,
-                statusText: status?.text ?? defaults.expect.statusText,
-                json: item["expect-json"] === undefined
-                    ? defaults.expect.json
-                    : readJsonExpectations("probes", item["expect-json"], where),
-                bodyContains: item["expect-body-contains"] === undefined
-                    ? defaults.expect.bodyContains
-                    : readBodyContains("probes", item["expect-body-contains"], where),
-                headers: item["expect-header"] === undefined
-                    ? defaults.expect.headers
-                    : lowerKeys(readHeaderMap("probes", item["expect-header"], where)),
-            },
-        };
-        if (item["expect-log"] !== undefined) {
-            if (typeof item["expect-log"] !== "boolean")
-                throw new errors_InputError("probes", `${where}expect-log must be true or false, got ${JSON.stringify(item["expect-log"])}.`);
-            spec.expectLog = item["expect-log"];
-        }
-        if (item["log-filter-pattern"] !== undefined) {
-            spec.logFilterPattern = readFilterPattern("probes", String(item["log-filter-pattern"]), where);
-        }
-        if (item.body !== undefined) {
-            spec.body = typeof item.body === "string" ? item.body : JSON.stringify(item.body);
-            const typed = Object.keys(spec.headers).some((h) => h.toLowerCase() === "content-type");
-            if (typeof item.body !== "string" && !typed)
-                spec.headers["Content-Type"] = "application/json";
-        }
-        return spec;
-    });
-}
-/** A CloudWatch Logs filter pattern as FilterLogEvents takes it (at most 1024 characters). */
-function readFilterPattern(input, value, where) {
-    const pattern = value.trim();
-    if (pattern.length > 1024)
-        throw new errors_InputError(input, `${where}the filter pattern has ${pattern.length} characters; CloudWatch Logs takes at most 1024.`);
-    if (pattern.startsWith("{") !== pattern.endsWith("}"))
-        throw new errors_InputError(input, `${where}'${pattern}' is not a filter pattern: a JSON pattern is enclosed in { }.`, 'Example: { $.route = "/dbcheck" }.');
-    return pattern;
-}
-function lowerKeys(map) {
-    return Object.fromEntries(Object.entries(map).map(([k, v]) => [k.toLowerCase(), v]));
-}
-/** Gives duplicates of derived names a suffix; explicit duplicates are an error. */
-function uniqueNames(probes, explicit) {
-    const seen = new Map();
-    for (const p of probes) {
-        const n = seen.get(p.name) ?? 0;
-        seen.set(p.name, n + 1);
-        if (n > 0) {
-            if (explicit) {
-                throw new errors_InputError("probes", `two probes are named '${p.name}'.`, "Give each probe a distinct 'name'.");
-            }
-            p.name = `${p.name}_${n + 1}`;
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/log-inputs.ts
-// Inputs of the server-side evidence: which CloudWatch Logs group to search, and the correlation header.
-
-
-
-
-// CreateLogGroup's constraint: https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html
-const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
-const GROUP_ARN = /^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:([^:]+)(:\*)?$/;
-const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
-const ECS_CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
-const ECS_SERVICE_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]+\/)?[A-Za-z0-9_-]{1,255}$/;
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RUN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-function readCorrelation(get, env) {
-    const header = readString(get, "request-id-header", { default: "X-Request-Id" });
-    const off = header === "none";
-    if (!off && !HEADER_NAME.test(header)) {
-        throw new errors_InputError("request-id-header", `'${header}' is not a valid HTTP header name.`);
-    }
-    const fallback = env.GITHUB_RUN_ID
-        ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT || "1"}`
-        : `local-${(0,external_node_crypto_.randomBytes)(4).toString("hex")}`;
-    const runId = readString(get, "run-id", { default: fallback });
-    if (!RUN_ID.test(runId)) {
-        throw new errors_InputError("run-id", `'${runId}' must be 1-64 letters, digits, '_', '.' or '-' (it becomes part of every request id).`);
-    }
-    return off ? { runId } : { header, runId };
-}
-function readGroup(get) {
-    const raw = readOptionalString(get, "log-group");
-    if (raw === undefined)
-        return undefined;
-    if (raw === "off")
-        return "off";
-    const name = GROUP_ARN.exec(raw)?.[1] ?? raw;
-    if (!GROUP_NAME.test(name)) {
-        throw new errors_InputError("log-group", `'${raw}' is not a CloudWatch Logs group name (1-512 of letters, digits, '.', '-', '_', '/', '#') or ARN.`, "Example: /ecs/papyrus. Use 'off' to search no logs.");
-    }
-    return name;
-}
-/** The log search, or undefined when it is off (no `log-group`, no `cluster`/`service`, or `log-group: off`). */
-function readLogSettings(get, env, probes) {
-    const group = readGroup(get);
-    const cluster = readOptionalString(get, "cluster");
-    const service = readOptionalString(get, "service");
-    if ((cluster === undefined) !== (service === undefined)) {
-        throw new errors_InputError(cluster === undefined ? "cluster" : "service", "is needed with the other: the log group comes from the service's task definition.", "Set both 'cluster' and 'service', or 'log-group'.");
-    }
-    if (cluster !== undefined && !ECS_NAME.test(cluster) && !ECS_CLUSTER_ARN.test(cluster)) {
-        throw new errors_InputError("cluster", `'${cluster}' is neither a cluster name nor a cluster ARN.`);
-    }
-    if (service !== undefined && !ECS_NAME.test(service) && !ECS_SERVICE_ARN.test(service)) {
-        throw new errors_InputError("service", `'${service}' is neither a service name nor a service ARN.`);
-    }
-    const expectLog = readBoolean(get, "expect-log", false);
-    const off = group === "off" || (group === undefined && cluster === undefined);
-    if (off) {
-        const why = group === "off" ? "'log-group' is off" : "neither 'log-group' nor 'cluster'/'service' is set";
-        if (expectLog) {
-            throw new errors_InputError("expect-log", `is true but ${why}, so there is no log group to search.`, "Set 'log-group' (e.g. /ecs/papyrus), or 'cluster' and 'service' to use the awslogs-group of the service's task definition.");
-        }
-        const wanting = probes.find((p) => p.expectLog === true);
-        if (wanting) {
-            throw new errors_InputError("probes", `probe '${wanting.name}' sets expect-log: true but ${why}.`, "Set 'log-group', or 'cluster' and 'service'.");
-        }
-        return undefined;
-    }
-    const settings = {
-        region: readRegion(get, "aws-region", env),
-        waitMs: Math.round(readNumber(get, "log-wait-seconds", { default: 30, min: 0, max: 900, integer: false }) * 1000),
-        expectLog,
-    };
-    if (group !== undefined && group !== "off")
-        settings.group = group;
-    else if (cluster !== undefined && service !== undefined) {
-        const container = readOptionalString(get, "container-name");
-        settings.service = { cluster, service, ...(container !== undefined ? { container } : {}) };
-    }
-    const prefix = readOptionalString(get, "log-stream-prefix");
-    if (prefix !== undefined) {
-        if (/[:*]/.test(prefix) || prefix.length > 512)
-            throw new errors_InputError("log-stream-prefix", `'${prefix}' cannot be a log stream name prefix (no ':' or '*').`);
-        settings.streamPrefix = prefix;
-    }
-    const pattern = readOptionalString(get, "log-filter-pattern");
-    if (pattern !== undefined)
-        settings.filterPattern = readFilterPattern("log-filter-pattern", pattern, "");
-    return settings;
-}
-/** The default filter pattern: the app's one-line JSON log entries for this route. */
-function routeFilterPattern(path) {
-    return `{ $.route = "${path.replace(/["\\]/g, "\\$&")}" }`;
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/log-target.ts
-// Which log group (and streams) hold the app's lines: the input, or the service's task definition as ECS uses it.
-
-function awslogsContainer(containers, wanted) {
-    const logging = containers.filter((c) => c.logConfiguration?.logDriver === "awslogs");
-    if (wanted !== undefined)
-        return logging.find((c) => c.name === wanted);
-    // The container behind the load balancer is the one with a port; sidecars seldom have one.
-    return logging.find((c) => (c.portMappings ?? []).length > 0) ?? logging[0];
-}
-async function fromService(settings, api) {
-    const { cluster, service, container } = settings.service;
-    const arn = await api.serviceTaskDefinition(cluster, service);
-    if (!arn) {
-        return {
-            input: "service",
-            message: `ECS reports no service '${service}' in cluster '${cluster}' (${settings.region}), so its log group is unknown. Check 'cluster'/'service', or set 'log-group'.`,
-        };
-    }
-    const td = await api.taskDefinition(arn);
-    const chosen = awslogsContainer(td.containers, container);
-    const options = chosen?.logConfiguration?.options ?? {};
-    const group = options["awslogs-group"];
-    if (!chosen || !group) {
-        const names = td.containers
-            .map((c) => `${c.name} (${c.logConfiguration?.logDriver ?? "no log driver"})`)
-            .join(", ");
-        return {
-            input: container !== undefined ? "container-name" : "log-group",
-            message: `task definition ${td.family}:${td.revision} has no container${container !== undefined ? ` '${container}'` : ""} logging with awslogs and an awslogs-group (containers: ${names || "none"}). Set 'log-group' to where the app logs.`,
-        };
-    }
-    const source = `task definition ${td.family}:${td.revision}, container ${chosen.name}`;
-    const logRegion = options["awslogs-region"];
-    if (logRegion && logRegion !== settings.region) {
-        return {
-            input: "aws-region",
-            message: `${source} logs to ${group} in ${logRegion}, but the probe searches ${settings.region}. Set 'aws-region' to ${logRegion}, or 'log-group'.`,
-        };
-    }
-    const target = { group, source };
-    // awslogs names streams <prefix>/<container>/<task-id> (ECS developer guide, using_awslogs).
-    const prefix = options["awslogs-stream-prefix"];
-    if (settings.streamPrefix !== undefined)
-        target.streamPrefix = settings.streamPrefix;
-    else if (prefix)
-        target.streamPrefix = `${prefix}/${chosen.name}/`;
-    return target;
-}
-/**
- * Finds the log group and proves it can be searched (one small FilterLogEvents,
- * the only permission the search needs) before any probe runs, so a wrong
- * group is reported at once instead of after the probes and the log wait.
- */
-async function resolveLogTarget(settings, api, now) {
-    let target;
-    try {
-        if (settings.group !== undefined) {
-            target = { group: settings.group, source: "input" };
-            if (settings.streamPrefix !== undefined)
-                target.streamPrefix = settings.streamPrefix;
-        }
-        else {
-            target = await fromService(settings, api);
-        }
-        if ("message" in target)
-            return target;
-        await api.filterLogEvents({ logGroupName: target.group, startTime: now, endTime: now, limit: 1 }, 1);
-        return target;
-    }
-    catch (error) {
-        const code = awsErrorCode(error) ?? (error instanceof OperationFailed ? error.code : undefined);
-        if (code === "ResourceNotFoundException") {
-            const group = target && "group" in target ? target : undefined;
-            const where = group
-                ? `log group '${group.group}'${group.source === "input" ? "" : ` (from ${group.source})`}`
-                : "the log group";
-            return {
-                input: "log-group",
-                message: `${where} does not exist in ${settings.region} (ResourceNotFoundException). Create it, or point 'log-group' at the group the app logs to (the task definition's awslogs-group).`,
-            };
-        }
-        if (error instanceof OperationFailed && error.accessDenied)
-            return { message: errors_errorMessage(error) };
-        return { input: settings.group !== undefined ? "log-group" : "service", message: errors_errorMessage(error) };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/server-logs.ts
-/** Log events are stamped by the task's clock, not the runner's: a little slack each side of the window. */
-const WINDOW_SLACK_MS = 2_000;
-/** FilterLogEvents is limited to 5 requests per second per account and region: poll gently. */
-const POLL_INTERVAL_MS = 2_000;
-const MAX_PAGES = 200;
-function carriesId(message, ids) {
-    // An id must stand alone: `...-healthz-1` is not `...-healthz-10`.
-    return ids.some((id) => {
-        let at = message.indexOf(id);
-        while (at >= 0) {
-            const before = message[at - 1];
-            const after = message[at + id.length];
-            if (!(before && /[A-Za-z0-9_.-]/.test(before)) && !(after && /[A-Za-z0-9_.-]/.test(after)))
-                return true;
-            at = message.indexOf(id, at + 1);
-        }
-        return false;
-    });
-}
-/**
- * Polls FilterLogEvents until every probe has its entries or `waitMs` has
- * passed (CloudWatch shows events seconds after they were written). A probe
- * that sent request ids is done once the entry of its last attempt is there;
- * one that sent none, once any entry of its route in its window is there. At
- * the deadline, the route within the probe's window is all there is to go on.
- */
-async function searchProbeLogs(queries, target, waitMs, api, clock) {
-    const deadline = clock.now() + waitMs;
-    for (;;) {
-        const found = await Promise.all(queries.map(async (q) => {
-            const events = await api.filterLogEvents({
-                logGroupName: target.group,
-                ...(target.streamPrefix !== undefined ? { logStreamNamePrefix: target.streamPrefix } : {}),
-                startTime: q.startMs - WINDOW_SLACK_MS,
-                endTime: q.endMs + WINDOW_SLACK_MS,
-                filterPattern: q.filterPattern,
-            }, MAX_PAGES);
-            const last = q.requestIds.slice(-1);
-            return {
-                q,
-                events,
-                correlated: events.filter((e) => carriesId(e.message ?? "", q.requestIds)),
-                // The attempt that counts is the last one: its entry may arrive after the earlier attempts'.
-                answered: events.some((e) => carriesId(e.message ?? "", last)),
-            };
-        }));
-        // With request ids sent, only an entry carrying one is proof; the route and the window are the fallback
-        // at the deadline (an app that does not log the header costs the whole wait: set request-id-header: none).
-        const done = found.every((f) => (f.q.requestIds.length > 0 ? f.answered : f.events.length > 0));
-        const left = deadline - clock.now();
-        if (done || left <= 0) {
-            return found.map((f) => {
-                if (f.correlated.length > 0)
-                    return { query: f.q, events: f.correlated, matchedBy: "request-id" };
-                if (f.events.length > 0)
-                    return { query: f.q, events: f.events, matchedBy: "route-and-time" };
-                return { query: f.q, events: [], matchedBy: "none" };
-            });
-        }
-        await clock.sleep(Math.min(POLL_INTERVAL_MS, left));
-    }
-}
-/** `<prefix>/<container>/<task-id>` (awslogs) -> the task id and container; undefined for other stream names. */
-function taskOfStream(stream) {
-    const m = /(?:^|\/)([^/]+)\/([0-9a-f]{32})$/.exec(stream);
-    return m ? { container: m[1], taskId: m[2] } : undefined;
-}
-/** What the probe's JSON line says about its log entries. */
-function logReport(result, target, evidenceFile) {
-    const streams = [...new Set(result.events.map((e) => e.logStreamName ?? ""))].filter((s) => s !== "");
-    const last = result.query.requestIds[result.query.requestIds.length - 1];
-    const answering = (last ? result.events.find((e) => carriesId(e.message ?? "", [last])) : undefined) ??
-        (streams.length === 1 ? result.events[0] : undefined);
-    const stream = answering?.logStreamName;
-    return {
-        group: target.group,
-        source: target.source,
-        stream_prefix: target.streamPrefix ?? null,
-        filter_pattern: result.query.filterPattern,
-        window: {
-            start: new Date(result.query.startMs - WINDOW_SLACK_MS).toISOString(),
-            end: new Date(result.query.endMs + WINDOW_SLACK_MS).toISOString(),
-        },
-        matched_by: result.matchedBy,
-        events: result.events.length,
-        request_ids: result.query.requestIds,
-        streams,
-        task_ids: [...new Set(streams.map((s) => taskOfStream(s)?.taskId).filter((t) => t !== undefined))],
-        answered_by: stream ? { log_stream: stream, task_id: taskOfStream(stream)?.taskId ?? null } : null,
-        evidence: evidenceFile,
-    };
-}
-/** `<ts>_cloudwatch_<probe>.json`: what `aws logs filter-log-events` prints for the same search. */
-function cliJson(events) {
-    const shown = events.map((e) => ({
-        logStreamName: e.logStreamName,
-        timestamp: e.timestamp,
-        message: e.message,
-        ingestionTime: e.ingestionTime,
-        eventId: e.eventId,
-    }));
-    // The AWS CLI prints JSON indented by 4 spaces.
-    return `${JSON.stringify({ events: shown, searchedLogStreams: [] }, null, 4)}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/server-evidence.ts
-// The server side of the evidence: before the probes, find the log group; after them, each probe's own log entries.
-
-
-
-
-const expectsLog = (inputs, spec) => spec.expectLog ?? inputs.logs?.expectLog ?? false;
-function logQuery(inputs, spec, requestIds, startMs, endMs) {
-    return {
-        name: spec.name,
-        requestIds,
-        startMs,
-        endMs,
-        filterPattern: spec.logFilterPattern ?? inputs.logs?.filterPattern ?? routeFilterPattern(spec.url.pathname),
-    };
-}
-/**
- * Finds the log group before any probe runs. A group that does not exist or
- * cannot be searched fails the step at once when a probe expects its log
- * entries; otherwise it is a warning and the probes run without them.
- */
-async function prepareLogSearch(inputs, deps) {
-    if (!inputs.logs)
-        return undefined;
-    const api = deps.logsApi(inputs.logs.region);
-    const target = await resolveLogTarget(inputs.logs, api, deps.now());
-    if ("message" in target) {
-        if (inputs.probes.some((p) => expectsLog(inputs, p))) {
-            const why = "(expect-log is true: every probe needs the app's log entry.)";
-            if (target.input)
-                throw new errors_InputError(target.input, target.message, why);
-            throw new errors_ConfigurationError(`${target.message} ${why}`);
-        }
-        deps.annotate("warning", `${target.message} The probes run without server-side evidence (set expect-log: true to make this an error).`, "No CloudWatch Logs evidence");
-        return undefined;
-    }
-    deps.info(`Server-side evidence: log group ${target.group} (${target.source})${target.streamPrefix ? `, streams ${target.streamPrefix}*` : ""}`);
-    return { target, api };
-}
-/**
- * After the probes: waits (bounded) for their log entries, writes
- * `<ts>_cloudwatch_<probe>.json` for each, records the answering task in the
- * probe's JSON line, and fails a probe that expects a log entry and has none.
- */
-async function addServerEvidence(runs, search, inputs, deps, writer, redact, rewrite) {
-    const waitMs = inputs.logs?.waitMs ?? 0;
-    deps.info(`Looking for the probes' log entries in ${search.target.group} (waiting up to ${waitMs / 1000} s) ...`);
-    const results = await searchProbeLogs(runs.map((r) => r.query), search.target, waitMs, search.api, deps);
-    for (const [i, result] of results.entries()) {
-        const run = runs[i];
-        const file = writer.write(`cloudwatch_${run.report.name}`, "json", redact(cliJson(result.events)));
-        const log = logReport(result, search.target, file);
-        run.report.log = log;
-        if (result.matchedBy === "none") {
-            const message = `no log entry in ${search.target.group} matched ${log.filter_pattern} between ${log.window.start} and ${log.window.end} (waited up to ${waitMs / 1000} s); expected the app's log line for ${run.report.method} ${new URL(run.report.url).pathname}. Check 'log-group', 'log-stream-prefix' and 'log-filter-pattern', and that the app logs each request`;
-            if (expectsLog(inputs, run.spec)) {
-                run.report.result = "fail";
-                run.report.reasons.push(message);
-            }
-            else {
-                deps.annotate("warning", `${run.report.name}: ${message}.`, `No log entry for probe ${run.report.name}`);
-            }
-        }
-        const task = log.answered_by?.task_id ?? log.answered_by?.log_stream;
-        deps.info(`  ${run.report.name}: ${log.events} log entr${log.events === 1 ? "y" : "ies"} (${log.matched_by})${task ? `, answered by task ${task}` : ""} -> ${file}`);
-        rewrite(run.report, run.exchange);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/summary.ts
-/** Untrusted text (a server's reason, a URL) as inert table-cell text. */
-function cell(text, max = 160) {
-    const s = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-    return s.replace(/[\r\n]+/g, " ").replace(/[&<>|`*[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-function expectationsCell(r) {
-    if (r.expectations.length === 0)
-        return r.error ? cell(r.error.message) : "";
-    return r.expectations
-        .map((e) => `${e.pass ? "✅" : "❌"} ${cell(e.name)}${e.pass ? "" : ` (got ${cell(JSON.stringify(e.actual), 60)})`}`)
-        .join("<br>");
-}
-/** The job summary: one row per probe, latency when sampled, the evidence files. */
-function summaryMarkdown(reports, result, files) {
-    const lines = [
-        `## http-evidence-probe: ${result === "pass" ? "✅ pass" : "❌ fail"}`,
-        "",
-        "| probe | URL | status | attempts | total ms | expectations | result |",
-        "| --- | --- | --- | ---: | ---: | --- | --- |",
-    ];
-    for (const r of reports) {
-        const status = r.status !== null ? String(r.status) : cell(r.error?.code ?? "no response");
-        lines.push(`| ${cell(r.name)} | ${cell(r.url)} | ${status} | ${r.attempts} | ${r.timings_ms.total} | ${expectationsCell(r)} | ${r.result === "pass" ? "✅ pass" : "❌ fail"} |`);
-    }
-    const sampled = reports.filter((r) => r.latency);
-    if (sampled.length > 0) {
-        lines.push("", "| probe | samples | p50 ms | p90 ms | p99 ms | p90 budget ms |", "| --- | ---: | ---: | ---: | ---: | ---: |");
-        for (const r of sampled) {
-            const l = r.latency;
-            lines.push(`| ${cell(r.name)} | ${l.samples} | ${l.p50_ms} | ${l.p90_ms} | ${l.p99_ms} | ${l.budget_p90_ms ?? "none"} |`);
-        }
-    }
-    const logged = reports.filter((r) => r.log);
-    if (logged.length > 0) {
-        lines.push("", `Server-side evidence: the app's own log entries in ${cell(logged[0]?.log?.group ?? "")}`, "", "| probe | log entries | matched by | answered by (task) |", "| --- | ---: | --- | --- |");
-        for (const r of logged) {
-            const l = r.log;
-            const task = l.answered_by?.task_id ?? l.answered_by?.log_stream ?? "";
-            lines.push(`| ${cell(r.name)} | ${l.events} | ${l.matched_by} | ${cell(task)} |`);
-        }
-    }
-    lines.push("", "<details><summary>Evidence files</summary>", "", ...files.map((f) => `- ${cell(f, 300)}`), "", "</details>", "");
-    return lines.join("\n");
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/run.ts
-
-
-
-
-
-
-
-
-
-
-
-
-const defaultDeps = () => ({
-    exchange: exchange,
-    logsApi: awsLogsApi,
-    now: () => Date.now(),
-    sleep: realSleep,
-});
-function redactor(secrets) {
-    const values = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-    return (text) => values.reduce((t, v) => t.split(v).join("***"), text);
-}
-/** The URL as shown in evidence: a password in it is never written. */
-function shownUrl(url) {
-    const u = new URL(String(url));
-    if (u.password)
-        u.password = "***";
-    return u.href;
-}
-function toReport(spec, ex, attempts, elapsed) {
-    const res = ex.response;
-    const expectations = res ? evaluate(spec.expect, res) : [];
-    const reasons = ex.error ? [ex.error.hint ? `${ex.error.message} (${ex.error.hint})` : ex.error.message] : [];
-    reasons.push(...describeFailures(expectations));
-    return {
-        name: spec.name,
-        result: reasons.length === 0 ? "pass" : "fail",
-        url: shownUrl(spec.url),
-        method: spec.method,
-        resolved_address: ex.remoteAddress ?? null,
-        proxy: ex.proxy ?? null,
-        remote_port: ex.remotePort ?? null,
-        status: res?.status ?? null,
-        http_version: res?.httpVersion ?? null,
-        attempts,
-        elapsed_ms: elapsed,
-        timings_ms: ex.timings,
-        bytes: res?.body.length ?? 0,
-        body_truncated: res?.truncated ?? false,
-        content_length: res?.contentLength ?? null,
-        redirects: ex.redirects.map((r) => ({
-            status: r.status,
-            location: r.rawHeaders.find((_, i, a) => i % 2 === 1 && a[i - 1]?.toLowerCase() === "location") ?? null,
-        })),
-        expectations,
-        error: ex.error
-            ? {
-                code: ex.error.code,
-                curl_exit: ex.error.curlExit,
-                message: ex.error.message,
-                ...(ex.error.hint ? { hint: ex.error.hint } : {}),
-            }
-            : null,
-        tls: ex.tls ?? null,
-        reasons,
-        evidence: [],
-    };
-}
-class ProbeEvidence {
-    writer;
-    redact;
-    maxBodyBytes;
-    constructor(writer, redact, maxBodyBytes) {
-        this.writer = writer;
-        this.redact = redact;
-        this.maxBodyBytes = maxBodyBytes;
-    }
-    /** Rewritten after every attempt, so a run killed mid-retry still leaves its last attempt. */
-    write(report, ex) {
-        const binName = `${report.name}_body`;
-        const log = curlLog(ex, {
-            maxBodyBytes: this.maxBodyBytes,
-            binaryFileName: this.writer.path(binName, "bin").split(/[\\/]/).pop() ?? "",
-        });
-        const files = [this.writer.write(report.name, "log", this.redact(log.text))];
-        if (log.binaryBody) {
-            files.push(this.writer.write(binName, "bin", log.binaryBody));
-            report.body_sha256 = log.bodySha256;
-        }
-        else {
-            // An earlier attempt's binary body must not pass for this attempt's.
-            (0,external_node_fs_.rmSync)(this.writer.path(binName, "bin"), { force: true });
-        }
-        files.push(this.writer.path(`${report.name}_json_line`, "log"));
-        if (report.log)
-            files.push(report.log.evidence);
-        report.evidence = files;
-        const { evidence: _e, latency, ...line } = report;
-        const lineLatency = latency ? { ...latency, samples_ms: undefined } : undefined;
-        const json = JSON.stringify({ timestamp: this.writer.ts, ...line, latency: lineLatency });
-        this.writer.write(`${report.name}_json_line`, "log", `${this.redact(json)}\n`);
-    }
-}
-/** The correlation header, unless the probe sets that header itself (then its own value goes out, uncorrelated). */
-function correlationHeader(spec, inputs) {
-    const name = inputs.correlation.header;
-    if (!name)
-        return undefined;
-    return Object.keys(spec.headers).some((h) => h.toLowerCase() === name.toLowerCase()) ? undefined : name;
-}
-async function runProbe(spec, inputs, deps, evidence) {
-    const header = correlationHeader(spec, inputs);
-    const requestIds = [];
-    const opts = {
-        method: spec.method,
-        headers: spec.headers,
-        timeoutMs: inputs.timeoutMs,
-        maxBodyBytes: inputs.maxBodyBytes,
-        insecure: inputs.insecure,
-        followRedirects: inputs.followRedirects,
-        resolve: inputs.resolve,
-    };
-    if (inputs.ca)
-        opts.ca = inputs.ca;
-    if (spec.body !== undefined)
-        opts.body = spec.body;
-    if (inputs.proxy)
-        opts.proxy = inputs.proxy;
-    const via = proxyFor(spec.url, inputs.proxy);
-    const pinned = resolvedAddress(spec.url, inputs.resolve);
-    const route = via
-        ? ` (through proxy ${shownProxy(via)}${pinned ? `; 'resolve' does not apply through a proxy, as with curl` : ""})`
-        : pinned
-            ? ` (resolved to ${pinned})`
-            : "";
-    deps.info(`${spec.name}: ${spec.method} ${shownUrl(spec.url)}${route}, expecting status ${spec.expect.statusText}`);
-    const started = deps.now();
-    const deadline = started + inputs.deadlineMs;
-    let attempts = 0;
-    for (;;) {
-        attempts++;
-        if (header) {
-            // <run-id>-<probe>-<attempt>: the app logs it, so its log line can be told from every other request's.
-            const id = `${inputs.correlation.runId}-${spec.name}-${attempts}`;
-            requestIds.push(id);
-            opts.headers = { ...spec.headers, [header]: id };
-        }
-        const ex = await deps.exchange(spec.url, opts);
-        const report = toReport(spec, ex, attempts, deps.now() - started);
-        // Evidence first: whatever happens next, this attempt is on disk.
-        evidence.write(report, ex);
-        const seen = ex.response ? `HTTP ${ex.response.status}` : (ex.error?.code ?? "no response");
-        deps.info(`  attempt ${attempts}: ${seen} in ${ex.timings.total} ms${report.result === "pass" ? " - expectations hold" : ` - ${report.reasons.join("; ")}`}`);
-        if (report.result === "pass") {
-            if (inputs.latencySamples > 0) {
-                const sampled = await sampleLatency(spec, inputs, deps, opts);
-                report.latency = sampled.latency;
-                if (sampled.check)
-                    report.expectations.push(sampled.check);
-                report.reasons.push(...sampled.reasons);
-                if (sampled.reasons.length > 0)
-                    report.result = "fail";
-                deps.info(`  latency over ${sampled.latency.samples} requests: p50 ${sampled.latency.p50_ms} ms, p90 ${sampled.latency.p90_ms} ms, p99 ${sampled.latency.p99_ms} ms`);
-                evidence.write(report, ex);
-            }
-            return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.now()) };
-        }
-        const left = deadline - deps.now();
-        if (left <= 0)
-            return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.now()) };
-        await deps.sleep(Math.min(inputs.intervalMs, left));
-    }
-}
-async function run(inputs, deps) {
-    const ts = deps.timestamp ?? evidenceTimestamp();
-    // A log group that cannot be searched is known before any file or request (and fails the step if expected).
-    const search = await prepareLogSearch(inputs, deps);
-    // Find out now, not after two minutes of retries, that the evidence cannot be kept.
-    try {
-        (0,external_node_fs_.mkdirSync)(inputs.evidenceDir, { recursive: true });
-        (0,external_node_fs_.accessSync)(inputs.evidenceDir, external_node_fs_.constants.W_OK);
-    }
-    catch (error) {
-        const code = error.code ?? String(error);
-        throw new errors_InputError("evidence-dir", `'${inputs.evidenceDir}' cannot be created or written (${code}).`, "Point it at a writable directory in the workspace.");
-    }
-    const writer = new EvidenceWriter(inputs.evidenceDir, ts);
-    const redact = redactor(inputs.secrets);
-    const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);
-    const startedAt = new Date(deps.now()).toISOString();
-    const runs = [];
-    for (const spec of inputs.probes)
-        runs.push(await runProbe(spec, inputs, deps, evidence));
-    if (search) {
-        await addServerEvidence(runs, search, inputs, deps, writer, redact, (r, ex) => evidence.write(r, ex));
-    }
-    const reports = runs.map((r) => r.report);
-    const failed = reports.filter((r) => r.result === "fail");
-    const result = failed.length === 0 ? "pass" : "fail";
-    const summary = {
-        result,
-        timestamp: ts,
-        started_at: startedAt,
-        finished_at: new Date(deps.now()).toISOString(),
-        settings: {
-            timeout_seconds: inputs.timeoutMs / 1000,
-            deadline_seconds: inputs.deadlineMs / 1000,
-            interval_seconds: inputs.intervalMs / 1000,
-            max_body_bytes: inputs.maxBodyBytes,
-            follow_redirects: inputs.followRedirects,
-            insecure: inputs.insecure,
-            ca_file: inputs.caFile ?? null,
-            resolve: inputs.resolve.map((r) => `${r.host}:${r.port}:${r.address}`),
-            proxy: inputs.proxy
-                ? {
-                    http: inputs.proxy.http ? shownProxy(inputs.proxy.http) : null,
-                    https: inputs.proxy.https ? shownProxy(inputs.proxy.https) : null,
-                    no_proxy: inputs.proxy.noProxy,
-                }
-                : null,
-            latency_samples: inputs.latencySamples,
-            latency_p90_max_ms: inputs.latencyP90MaxMs ?? null,
-            request_id_header: inputs.correlation.header ?? null,
-            run_id: inputs.correlation.runId,
-            log_search: inputs.logs
-                ? {
-                    log_group: search?.target.group ?? null,
-                    source: search?.target.source ?? null,
-                    log_stream_prefix: search?.target.streamPrefix ?? null,
-                    wait_seconds: inputs.logs.waitMs / 1000,
-                    expect_log: inputs.logs.expectLog,
-                }
-                : null,
-        },
-        probes: reports,
-    };
-    const summaryPath = writer.write("probe_summary", "json", redact(`${JSON.stringify(summary, null, 2)}\n`));
-    const files = [...reports.flatMap((r) => r.evidence), summaryPath];
-    await deps.writeSummary(redact(summaryMarkdown(reports, result, files)));
-    const report = {
-        result,
-        timestamp: ts,
-        probes: reports.map((r) => ({
-            name: r.name,
-            url: r.url,
-            result: r.result,
-            status: r.status,
-            attempts: r.attempts,
-            total_ms: r.timings_ms.total,
-            error: r.error?.code ?? null,
-            reasons: r.reasons,
-            ...(r.log
-                ? {
-                    log: {
-                        matched_by: r.log.matched_by,
-                        events: r.log.events,
-                        task_ids: r.log.task_ids,
-                        answered_by: r.log.answered_by?.task_id ?? r.log.answered_by?.log_stream ?? null,
-                    },
-                }
-                : {}),
-            ...(r.latency
-                ? { latency: { p50_ms: r.latency.p50_ms, p90_ms: r.latency.p90_ms, p99_ms: r.latency.p99_ms } }
-                : {}),
-        })),
-    };
-    const outputs = { result, report: JSON.parse(redact(JSON.stringify(report))), "evidence-files": files.join("\n") };
-    if (failed.length === 0) {
-        deps.info(`All ${reports.length} probe(s) passed. Evidence: ${inputs.evidenceDir}`);
-        return { outputs };
-    }
-    const lines = failed.map((r) => `${r.name} (${r.url}) after ${r.attempts} attempt(s): ${redact(r.reasons.join("; "))}`);
-    for (const [i, r] of failed.entries()) {
-        deps.annotate(inputs.failOn === "never" ? "warning" : "error", `${lines[i]}. Evidence: ${r.evidence[0] ?? inputs.evidenceDir}`, `Probe ${r.name} failed`);
-    }
-    const message = `${failed.length} of ${reports.length} probe(s) failed: ${lines.join(" | ")}. Expected every probe's expectations to hold before the deadline; the evidence files show what the service answered (${inputs.evidenceDir}).`;
-    if (inputs.failOn === "never") {
-        deps.info(`fail-on is 'never', so the step passes: ${message}`);
-        return { outputs };
-    }
-    return { outputs, failure: message };
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/deps.ts
-
-
-
-/** The real world: Node's HTTP, the clock, and the runner's log, annotations and job summary. */
-function actionDeps(inputs) {
-    for (const secret of inputs.secrets)
-        core_setSecret(secret);
-    return {
-        ...defaultDeps(),
-        info: (message) => info(message),
-        annotate: (level, message, title) => annotate(level, message, { title }),
-        writeSummary: async (markdown) => {
-            await writeSummary(markdown);
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/lib/paths.ts
-/**
- * The one rule for every path input: it resolves, after symbolic links, inside
- * GITHUB_WORKSPACE, or inside RUNNER_TEMP for reading (a task definition
- * rendered by amazon-ecs-render-task-definition lives there). A fork's pull
- * request controls the checked-out files, so a committed symlink or a `..`
- * must never make a step read, rewrite or upload a file of the runner itself.
- */
-
-
-
-
-function pathRoots(env = process.env) {
-    const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
-    return env.RUNNER_TEMP ? { workspace, runnerTemp: realOrResolved(env.RUNNER_TEMP) } : { workspace };
-}
-function realOrResolved(path) {
-    try {
-        return (0,external_node_fs_.realpathSync)((0,external_node_path_.resolve)(path));
-    }
-    catch {
-        return (0,external_node_path_.resolve)(path);
-    }
-}
-/**
- * The path the file system will really use: the longest existing ancestor with
- * its symlinks resolved, plus the part that does not exist yet. `..` is
- * applied lexically first, and the caller uses the returned path, so what is
- * checked is what is opened.
- */
-function physicalPath(path, hops = 0) {
-    const missing = [];
-    let current = (0,external_node_path_.resolve)(path);
-    for (;;) {
-        if ((0,external_node_fs_.existsSync)(current)) {
-            const real = (0,external_node_fs_.realpathSync)(current);
-            return missing.length === 0 ? real : (0,external_node_path_.join)(real, ...missing.reverse());
-        }
-        // A dangling symlink does not "exist", yet writing through it creates its target: follow it by hand
-        // (40 hops, Linux's own limit, ends a loop of links).
-        if (isSymlink(current) && hops < 40) {
-            const target = physicalPath((0,external_node_path_.resolve)((0,external_node_path_.dirname)(current), (0,external_node_fs_.readlinkSync)(current)), hops + 1);
-            return missing.length === 0 ? target : (0,external_node_path_.join)(target, ...missing.reverse());
-        }
-        const parent = (0,external_node_path_.dirname)(current);
-        if (parent === current)
-            return (0,external_node_path_.join)(current, ...missing.reverse());
-        missing.push((0,external_node_path_.basename)(current));
-        current = parent;
-    }
-}
-/** ENOTDIR (a file where a directory should be) counts as absent: the write fails later, naming the input. */
-function entryOf(path) {
-    try {
-        return (0,external_node_fs_.lstatSync)(path, { throwIfNoEntry: false });
-    }
-    catch {
-        return undefined;
-    }
-}
-const isSymlink = (path) => entryOf(path)?.isSymbolicLink() ?? false;
-/** True when something (a file, a directory, even a dangling link) is at the path itself. */
-const entryExists = (path) => entryOf(path) !== undefined;
-/** True when `path` is `root` or below it. */
-function isInside(root, path) {
-    const rel = (0,external_node_path_.relative)(root, path);
-    return rel === "" || (!rel.startsWith(`..${external_node_path_.sep}`) && rel !== ".." && !(0,external_node_path_.isAbsolute)(rel));
-}
-/** Which root holds the path, or undefined when it is outside every root the access allows. */
-function rootOf(path, roots, access) {
-    if (isInside(roots.workspace, path))
-        return "workspace";
-    if (access === "read" && roots.runnerTemp !== undefined && isInside(roots.runnerTemp, path))
-        return "runner-temp";
-    return undefined;
-}
-/**
- * Resolves a path input against the workspace and refuses it, naming the input,
- * when it ends up outside: through `..`, an absolute path, or a symlink on the way.
- */
-function resolveInputPath(input, raw, access, roots) {
-    const lexical = (0,external_node_path_.resolve)(roots.workspace, raw);
-    const physical = physicalPath(lexical);
-    if (rootOf(physical, roots, access) !== undefined)
-        return physical;
-    const via = physical !== lexical && isInside(roots.workspace, lexical) ? ` (through a symbolic link, to ${physical})` : "";
-    const allowed = access === "read" && roots.runnerTemp !== undefined
-        ? `inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.runnerTemp})`
-        : `inside the workspace (${roots.workspace})`;
-    throw new errors_InputError(input, `'${raw}' resolves outside the workspace${via}; paths must stay ${allowed}.`, access === "write"
-        ? "Give a path relative to the workspace, like 'evidence'."
-        : "Give a path relative to the workspace; a symbolic link may not point out of it.");
-}
-/** A path input (with its default), resolved and checked by `resolveInputPath`. */
-function readPathInput(get, name, access, opts) {
-    return resolveInputPath(name, readString(get, name, { default: opts.default }), access, pathRoots(opts.env));
-}
-
-;// CONCATENATED MODULE: ./src/lib/ca-file.ts
-
-
-
-
-
-/**
- * `ca-file`: PEM certificates (a CA bundle) to trust besides an action's
- * default authorities (http-evidence-probe: Node's store; secrets-rds-drift:
- * the RDS CAs). A path input like every other: inside the workspace or
- * RUNNER_TEMP, checked before anything is read.
- */
-function readCaFile(get, env) {
-    const raw = readString(get, "ca-file");
-    if (raw === "")
-        return undefined;
-    const path = resolveInputPath("ca-file", raw, "read", pathRoots(env));
-    let text;
-    try {
-        text = (0,external_node_fs_.readFileSync)(path, "utf8");
-    }
-    catch (error) {
-        throw new errors_InputError("ca-file", `'${raw}' cannot be read (${error.code ?? error}).`, "Give the PEM file of the CA that signed the server's certificate.");
-    }
-    const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    if (pems.length === 0) {
-        throw new errors_InputError("ca-file", `'${raw}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
-    }
-    for (const [i, pem] of pems.entries()) {
-        try {
-            new external_node_crypto_.X509Certificate(pem);
-        }
-        catch {
-            throw new errors_InputError("ca-file", `certificate ${i + 1} of '${raw}' is not a valid X.509 certificate.`);
-        }
-    }
-    return { path, pems };
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/inputs.ts
-
-
-
-
-
-
-
-
-
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
-function readProbeInputs(get, env = process.env) {
-    const url = readString(get, "url");
-    const baseUrl = readString(get, "base-url");
-    const paths = readList(get, "paths");
-    const probesRaw = readString(get, "probes");
-    if (url && probesRaw) {
-        throw new errors_InputError("url", "and 'probes' are both set.", "Use 'url' for one URL, or 'probes' for a list (not both).");
-    }
-    if (url && (baseUrl || paths.length > 0)) {
-        throw new errors_InputError("url", "and 'base-url'/'paths' are both set.", "Use 'url' alone, or 'base-url' with 'paths'.");
-    }
-    if (paths.length > 0 && probesRaw) {
-        throw new errors_InputError("paths", "and 'probes' are both set.", "List the paths as probes instead.");
-    }
-    if (paths.length > 0 && !baseUrl)
-        throw new errors_InputError("paths", "is set but 'base-url' is empty.");
-    if (!url && !probesRaw && paths.length === 0) {
-        throw new errors_InputError(baseUrl ? "paths" : "url", baseUrl ? "is empty: say which paths of 'base-url' to probe." : "no URL to probe.", "Set 'url', or 'base-url' with 'paths', or 'probes'.");
-    }
-    const statusText = readString(get, "expect-status", { default: "200-399" });
-    const status = readStatus("expect-status", statusText, "");
-    const defaults = {
-        method: readString(get, "method", { default: "GET" }).toUpperCase(),
-        headers: readHeaderMap("headers", get("headers"), ""),
-        expect: {
-            status: status.ranges,
-            statusText: status.text,
-            json: readJsonExpectations("expect-json", readYaml(get, "expect-json"), ""),
-            bodyContains: readList(get, "expect-body-contains"),
-            headers: lowerKeys(readHeaderMap("expect-header", get("expect-header"), "")),
-        },
-    };
-    if (!METHODS.includes(defaults.method)) {
-        throw new errors_InputError("method", `'${defaults.method}' is not one of ${METHODS.join(", ")}.`);
-    }
-    const base = baseUrl ? parseUrl("base-url", baseUrl, "") : undefined;
-    let probes;
-    if (probesRaw) {
-        probes = readProbeList(get, base, defaults);
-        uniqueNames(probes, true);
-    }
-    else {
-        const urls = url ? [parseUrl("url", url, "")] : paths.map((p) => joinUrl(base, p));
-        probes = urls.map((u) => ({ name: probeNameFromPath(u.pathname), url: u, ...defaults }));
-        uniqueNames(probes, false);
-    }
-    const secondsMs = (name, def, min) => Math.round(readNumber(get, name, { default: def, min, integer: false }) * 1000);
-    const timeoutMs = secondsMs("timeout-seconds", 10, 0);
-    if (timeoutMs === 0)
-        throw new errors_InputError("timeout-seconds", "must be more than 0 (seconds per request).");
-    const deadlineMs = secondsMs("deadline-seconds", 120, 0);
-    const intervalMs = secondsMs("interval-seconds", 2, 0);
-    const latencySamples = readNumber(get, "latency-samples", { default: 0, min: 0, max: 1000 });
-    const p90Raw = readString(get, "latency-p90-max-ms");
-    const inputs = {
-        probes,
-        resolve: parseResolve("resolve", readList(get, "resolve")),
-        timeoutMs,
-        deadlineMs,
-        intervalMs,
-        maxBodyBytes: readNumber(get, "max-body-bytes", { default: 1024 * 1024, min: 0 }),
-        followRedirects: readBoolean(get, "follow-redirects", false),
-        insecure: readBoolean(get, "insecure", false),
-        evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
-        failOn: readEnum(get, "fail-on", ["any-failure", "never"], "any-failure"),
-        latencySamples,
-        secrets: [],
-        correlation: readCorrelation(get, env),
-    };
-    const caFile = readCaFile(get, env);
-    if (caFile) {
-        inputs.ca = trustedCas(caFile.pems);
-        inputs.caFile = caFile.path;
-    }
-    const logs = readLogSettings(get, env, probes);
-    if (logs)
-        inputs.logs = logs;
-    if (p90Raw !== "") {
-        inputs.latencyP90MaxMs = readNumber(get, "latency-p90-max-ms", { default: 0, min: 1, integer: false });
-        if (latencySamples === 0) {
-            throw new errors_InputError("latency-p90-max-ms", "is set but 'latency-samples' is 0, so there is nothing to compare.", "Set 'latency-samples' (e.g. 20).");
-        }
-    }
-    const proxy = readProxySettings("proxy", readString(get, "proxy"), env);
-    if (proxy) {
-        inputs.proxy = proxy;
-        for (const u of [proxy.http, proxy.https])
-            if (u?.password)
-                inputs.secrets.push(decodeURIComponent(u.password));
-    }
-    for (const p of probes) {
-        for (const [k, v] of Object.entries(p.headers))
-            if (SENSITIVE_HEADER.test(k) && v)
-                inputs.secrets.push(v);
-        if (p.url.password)
-            inputs.secrets.push(decodeURIComponent(p.url.password));
-    }
-    return inputs;
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/main.ts
-
-
-
-
-void runAction("http-evidence-probe", readProbeInputs, (inputs) => run(inputs, actionDeps(inputs)));
-
+/******/ 
+/******/ // startup
+/******/ // Load entry module and return exports
+/******/ // This entry module used 'module' so it can't be inlined
+/******/ var __webpack_exports__ = __nccwpck_require__(6964);
+/******/ __webpack_exports__ = await __webpack_exports__;
+/******/ 

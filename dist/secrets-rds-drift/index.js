@@ -18177,7 +18177,7 @@ __webpack_unused_export__ = DBClusterEndpointQuotaExceededFault;
 __webpack_unused_export__ = DBClusterEndpointQuotaExceededFault$;
 __webpack_unused_export__ = DBClusterMember$;
 __webpack_unused_export__ = DBClusterMessage$;
-__webpack_unused_export__ = DBClusterNotFoundFault;
+exports.E9T = DBClusterNotFoundFault;
 __webpack_unused_export__ = DBClusterNotFoundFault$;
 __webpack_unused_export__ = DBClusterOptionGroupStatus$;
 __webpack_unused_export__ = DBClusterParameterGroup$;
@@ -18217,7 +18217,7 @@ __webpack_unused_export__ = DBInstanceAutomatedBackupQuotaExceededFault;
 __webpack_unused_export__ = DBInstanceAutomatedBackupQuotaExceededFault$;
 __webpack_unused_export__ = DBInstanceAutomatedBackupsReplication$;
 __webpack_unused_export__ = DBInstanceMessage$;
-__webpack_unused_export__ = DBInstanceNotFoundFault;
+exports.dgC = DBInstanceNotFoundFault;
 __webpack_unused_export__ = DBInstanceNotFoundFault$;
 __webpack_unused_export__ = DBInstanceNotReadyFault;
 __webpack_unused_export__ = DBInstanceNotReadyFault$;
@@ -18423,7 +18423,7 @@ __webpack_unused_export__ = DescribeDBClusterParameterGroups$;
 __webpack_unused_export__ = DescribeDBClusterParameterGroupsCommand;
 __webpack_unused_export__ = DescribeDBClusterParameterGroupsMessage$;
 __webpack_unused_export__ = DescribeDBClusterParameters$;
-exports.tGm = DescribeDBClusterParametersCommand;
+__webpack_unused_export__ = DescribeDBClusterParametersCommand;
 __webpack_unused_export__ = DescribeDBClusterParametersMessage$;
 __webpack_unused_export__ = DescribeDBClusterSnapshotAttributes$;
 __webpack_unused_export__ = DescribeDBClusterSnapshotAttributesCommand;
@@ -18457,7 +18457,7 @@ __webpack_unused_export__ = DescribeDBParameterGroups$;
 __webpack_unused_export__ = DescribeDBParameterGroupsCommand;
 __webpack_unused_export__ = DescribeDBParameterGroupsMessage$;
 __webpack_unused_export__ = DescribeDBParameters$;
-exports.F$v = DescribeDBParametersCommand;
+__webpack_unused_export__ = DescribeDBParametersCommand;
 __webpack_unused_export__ = DescribeDBParametersMessage$;
 __webpack_unused_export__ = DescribeDBProxies$;
 __webpack_unused_export__ = DescribeDBProxiesCommand;
@@ -19087,16 +19087,16 @@ __webpack_unused_export__ = paginateDescribeDBClusterAutomatedBackups;
 __webpack_unused_export__ = paginateDescribeDBClusterBacktracks;
 __webpack_unused_export__ = paginateDescribeDBClusterEndpoints;
 __webpack_unused_export__ = paginateDescribeDBClusterParameterGroups;
-__webpack_unused_export__ = paginateDescribeDBClusterParameters;
+exports.tb4 = paginateDescribeDBClusterParameters;
 __webpack_unused_export__ = paginateDescribeDBClusterSnapshots;
-__webpack_unused_export__ = paginateDescribeDBClusters;
+exports.cbb = paginateDescribeDBClusters;
 __webpack_unused_export__ = paginateDescribeDBEngineVersions;
 __webpack_unused_export__ = paginateDescribeDBInstanceAutomatedBackups;
-__webpack_unused_export__ = paginateDescribeDBInstances;
+exports.$PQ = paginateDescribeDBInstances;
 __webpack_unused_export__ = paginateDescribeDBLogFiles;
 __webpack_unused_export__ = paginateDescribeDBMajorEngineVersions;
 __webpack_unused_export__ = paginateDescribeDBParameterGroups;
-__webpack_unused_export__ = paginateDescribeDBParameters;
+exports.LYr = paginateDescribeDBParameters;
 __webpack_unused_export__ = paginateDescribeDBProxies;
 __webpack_unused_export__ = paginateDescribeDBProxyEndpoints;
 __webpack_unused_export__ = paginateDescribeDBProxyTargetGroups;
@@ -20432,7 +20432,7 @@ __webpack_unused_export__ = CreateSecret$;
 __webpack_unused_export__ = CreateSecretCommand;
 __webpack_unused_export__ = CreateSecretRequest$;
 __webpack_unused_export__ = CreateSecretResponse$;
-__webpack_unused_export__ = DecryptionFailure;
+exports.it = DecryptionFailure;
 __webpack_unused_export__ = DecryptionFailure$;
 __webpack_unused_export__ = DeleteResourcePolicy$;
 __webpack_unused_export__ = DeleteResourcePolicyCommand;
@@ -20507,7 +20507,7 @@ __webpack_unused_export__ = ReplicateSecretToRegionsResponse$;
 __webpack_unused_export__ = ReplicationStatusType$;
 __webpack_unused_export__ = ResourceExistsException;
 __webpack_unused_export__ = ResourceExistsException$;
-__webpack_unused_export__ = ResourceNotFoundException;
+exports.lB = ResourceNotFoundException;
 __webpack_unused_export__ = ResourceNotFoundException$;
 __webpack_unused_export__ = RestoreSecret$;
 __webpack_unused_export__ = RestoreSecretCommand;
@@ -47825,6 +47825,1536 @@ exports.proxies = [
         'sSi6\n' +
         '-----END CERTIFICATE-----\n',
 ];
+
+
+/***/ }),
+
+/***/ 3251:
+/***/ (function(module) {
+
+/**
+  * This file contains the Bottleneck library (MIT), compiled to ES2017, and without Clustering support.
+  * https://github.com/SGrondin/bottleneck
+  */
+(function (global, factory) {
+	 true ? module.exports = factory() :
+	0;
+}(this, (function () { 'use strict';
+
+	var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
+
+	function getCjsExportFromNamespace (n) {
+		return n && n['default'] || n;
+	}
+
+	var load = function(received, defaults, onto = {}) {
+	  var k, ref, v;
+	  for (k in defaults) {
+	    v = defaults[k];
+	    onto[k] = (ref = received[k]) != null ? ref : v;
+	  }
+	  return onto;
+	};
+
+	var overwrite = function(received, defaults, onto = {}) {
+	  var k, v;
+	  for (k in received) {
+	    v = received[k];
+	    if (defaults[k] !== void 0) {
+	      onto[k] = v;
+	    }
+	  }
+	  return onto;
+	};
+
+	var parser = {
+		load: load,
+		overwrite: overwrite
+	};
+
+	var DLList;
+
+	DLList = class DLList {
+	  constructor(incr, decr) {
+	    this.incr = incr;
+	    this.decr = decr;
+	    this._first = null;
+	    this._last = null;
+	    this.length = 0;
+	  }
+
+	  push(value) {
+	    var node;
+	    this.length++;
+	    if (typeof this.incr === "function") {
+	      this.incr();
+	    }
+	    node = {
+	      value,
+	      prev: this._last,
+	      next: null
+	    };
+	    if (this._last != null) {
+	      this._last.next = node;
+	      this._last = node;
+	    } else {
+	      this._first = this._last = node;
+	    }
+	    return void 0;
+	  }
+
+	  shift() {
+	    var value;
+	    if (this._first == null) {
+	      return;
+	    } else {
+	      this.length--;
+	      if (typeof this.decr === "function") {
+	        this.decr();
+	      }
+	    }
+	    value = this._first.value;
+	    if ((this._first = this._first.next) != null) {
+	      this._first.prev = null;
+	    } else {
+	      this._last = null;
+	    }
+	    return value;
+	  }
+
+	  first() {
+	    if (this._first != null) {
+	      return this._first.value;
+	    }
+	  }
+
+	  getArray() {
+	    var node, ref, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, ref.value));
+	    }
+	    return results;
+	  }
+
+	  forEachShift(cb) {
+	    var node;
+	    node = this.shift();
+	    while (node != null) {
+	      (cb(node), node = this.shift());
+	    }
+	    return void 0;
+	  }
+
+	  debug() {
+	    var node, ref, ref1, ref2, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, {
+	        value: ref.value,
+	        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+	        next: (ref2 = ref.next) != null ? ref2.value : void 0
+	      }));
+	    }
+	    return results;
+	  }
+
+	};
+
+	var DLList_1 = DLList;
+
+	var Events;
+
+	Events = class Events {
+	  constructor(instance) {
+	    this.instance = instance;
+	    this._events = {};
+	    if ((this.instance.on != null) || (this.instance.once != null) || (this.instance.removeAllListeners != null)) {
+	      throw new Error("An Emitter already exists for this object");
+	    }
+	    this.instance.on = (name, cb) => {
+	      return this._addListener(name, "many", cb);
+	    };
+	    this.instance.once = (name, cb) => {
+	      return this._addListener(name, "once", cb);
+	    };
+	    this.instance.removeAllListeners = (name = null) => {
+	      if (name != null) {
+	        return delete this._events[name];
+	      } else {
+	        return this._events = {};
+	      }
+	    };
+	  }
+
+	  _addListener(name, status, cb) {
+	    var base;
+	    if ((base = this._events)[name] == null) {
+	      base[name] = [];
+	    }
+	    this._events[name].push({cb, status});
+	    return this.instance;
+	  }
+
+	  listenerCount(name) {
+	    if (this._events[name] != null) {
+	      return this._events[name].length;
+	    } else {
+	      return 0;
+	    }
+	  }
+
+	  async trigger(name, ...args) {
+	    var e, promises;
+	    try {
+	      if (name !== "debug") {
+	        this.trigger("debug", `Event triggered: ${name}`, args);
+	      }
+	      if (this._events[name] == null) {
+	        return;
+	      }
+	      this._events[name] = this._events[name].filter(function(listener) {
+	        return listener.status !== "none";
+	      });
+	      promises = this._events[name].map(async(listener) => {
+	        var e, returned;
+	        if (listener.status === "none") {
+	          return;
+	        }
+	        if (listener.status === "once") {
+	          listener.status = "none";
+	        }
+	        try {
+	          returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+	          if (typeof (returned != null ? returned.then : void 0) === "function") {
+	            return (await returned);
+	          } else {
+	            return returned;
+	          }
+	        } catch (error) {
+	          e = error;
+	          {
+	            this.trigger("error", e);
+	          }
+	          return null;
+	        }
+	      });
+	      return ((await Promise.all(promises))).find(function(x) {
+	        return x != null;
+	      });
+	    } catch (error) {
+	      e = error;
+	      {
+	        this.trigger("error", e);
+	      }
+	      return null;
+	    }
+	  }
+
+	};
+
+	var Events_1 = Events;
+
+	var DLList$1, Events$1, Queues;
+
+	DLList$1 = DLList_1;
+
+	Events$1 = Events_1;
+
+	Queues = class Queues {
+	  constructor(num_priorities) {
+	    var i;
+	    this.Events = new Events$1(this);
+	    this._length = 0;
+	    this._lists = (function() {
+	      var j, ref, results;
+	      results = [];
+	      for (i = j = 1, ref = num_priorities; (1 <= ref ? j <= ref : j >= ref); i = 1 <= ref ? ++j : --j) {
+	        results.push(new DLList$1((() => {
+	          return this.incr();
+	        }), (() => {
+	          return this.decr();
+	        })));
+	      }
+	      return results;
+	    }).call(this);
+	  }
+
+	  incr() {
+	    if (this._length++ === 0) {
+	      return this.Events.trigger("leftzero");
+	    }
+	  }
+
+	  decr() {
+	    if (--this._length === 0) {
+	      return this.Events.trigger("zero");
+	    }
+	  }
+
+	  push(job) {
+	    return this._lists[job.options.priority].push(job);
+	  }
+
+	  queued(priority) {
+	    if (priority != null) {
+	      return this._lists[priority].length;
+	    } else {
+	      return this._length;
+	    }
+	  }
+
+	  shiftAll(fn) {
+	    return this._lists.forEach(function(list) {
+	      return list.forEachShift(fn);
+	    });
+	  }
+
+	  getFirst(arr = this._lists) {
+	    var j, len, list;
+	    for (j = 0, len = arr.length; j < len; j++) {
+	      list = arr[j];
+	      if (list.length > 0) {
+	        return list;
+	      }
+	    }
+	    return [];
+	  }
+
+	  shiftLastFrom(priority) {
+	    return this.getFirst(this._lists.slice(priority).reverse()).shift();
+	  }
+
+	};
+
+	var Queues_1 = Queues;
+
+	var BottleneckError;
+
+	BottleneckError = class BottleneckError extends Error {};
+
+	var BottleneckError_1 = BottleneckError;
+
+	var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+
+	NUM_PRIORITIES = 10;
+
+	DEFAULT_PRIORITY = 5;
+
+	parser$1 = parser;
+
+	BottleneckError$1 = BottleneckError_1;
+
+	Job = class Job {
+	  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
+	    this.task = task;
+	    this.args = args;
+	    this.rejectOnDrop = rejectOnDrop;
+	    this.Events = Events;
+	    this._states = _states;
+	    this.Promise = Promise;
+	    this.options = parser$1.load(options, jobDefaults);
+	    this.options.priority = this._sanitizePriority(this.options.priority);
+	    if (this.options.id === jobDefaults.id) {
+	      this.options.id = `${this.options.id}-${this._randomIndex()}`;
+	    }
+	    this.promise = new this.Promise((_resolve, _reject) => {
+	      this._resolve = _resolve;
+	      this._reject = _reject;
+	    });
+	    this.retryCount = 0;
+	  }
+
+	  _sanitizePriority(priority) {
+	    var sProperty;
+	    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+	    if (sProperty < 0) {
+	      return 0;
+	    } else if (sProperty > NUM_PRIORITIES - 1) {
+	      return NUM_PRIORITIES - 1;
+	    } else {
+	      return sProperty;
+	    }
+	  }
+
+	  _randomIndex() {
+	    return Math.random().toString(36).slice(2);
+	  }
+
+	  doDrop({error, message = "This job has been dropped by Bottleneck"} = {}) {
+	    if (this._states.remove(this.options.id)) {
+	      if (this.rejectOnDrop) {
+	        this._reject(error != null ? error : new BottleneckError$1(message));
+	      }
+	      this.Events.trigger("dropped", {args: this.args, options: this.options, task: this.task, promise: this.promise});
+	      return true;
+	    } else {
+	      return false;
+	    }
+	  }
+
+	  _assertStatus(expected) {
+	    var status;
+	    status = this._states.jobStatus(this.options.id);
+	    if (!(status === expected || (expected === "DONE" && status === null))) {
+	      throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+	    }
+	  }
+
+	  doReceive() {
+	    this._states.start(this.options.id);
+	    return this.Events.trigger("received", {args: this.args, options: this.options});
+	  }
+
+	  doQueue(reachedHWM, blocked) {
+	    this._assertStatus("RECEIVED");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("queued", {args: this.args, options: this.options, reachedHWM, blocked});
+	  }
+
+	  doRun() {
+	    if (this.retryCount === 0) {
+	      this._assertStatus("QUEUED");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    return this.Events.trigger("scheduled", {args: this.args, options: this.options});
+	  }
+
+	  async doExecute(chained, clearGlobalState, run, free) {
+	    var error, eventInfo, passed;
+	    if (this.retryCount === 0) {
+	      this._assertStatus("RUNNING");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    this.Events.trigger("executing", eventInfo);
+	    try {
+	      passed = (await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args)));
+	      if (clearGlobalState()) {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._resolve(passed);
+	      }
+	    } catch (error1) {
+	      error = error1;
+	      return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	    }
+	  }
+
+	  doExpire(clearGlobalState, run, free) {
+	    var error, eventInfo;
+	    if (this._states.jobStatus(this.options.id === "RUNNING")) {
+	      this._states.next(this.options.id);
+	    }
+	    this._assertStatus("EXECUTING");
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+	    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	  }
+
+	  async _onFailure(error, eventInfo, clearGlobalState, run, free) {
+	    var retry, retryAfter;
+	    if (clearGlobalState()) {
+	      retry = (await this.Events.trigger("failed", error, eventInfo));
+	      if (retry != null) {
+	        retryAfter = ~~retry;
+	        this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+	        this.retryCount++;
+	        return run(retryAfter);
+	      } else {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._reject(error);
+	      }
+	    }
+	  }
+
+	  doDone(eventInfo) {
+	    this._assertStatus("EXECUTING");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("done", eventInfo);
+	  }
+
+	};
+
+	var Job_1 = Job;
+
+	var BottleneckError$2, LocalDatastore, parser$2;
+
+	parser$2 = parser;
+
+	BottleneckError$2 = BottleneckError_1;
+
+	LocalDatastore = class LocalDatastore {
+	  constructor(instance, storeOptions, storeInstanceOptions) {
+	    this.instance = instance;
+	    this.storeOptions = storeOptions;
+	    this.clientId = this.instance._randomIndex();
+	    parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+	    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+	    this._running = 0;
+	    this._done = 0;
+	    this._unblockTime = 0;
+	    this.ready = this.Promise.resolve();
+	    this.clients = {};
+	    this._startHeartbeat();
+	  }
+
+	  _startHeartbeat() {
+	    var base;
+	    if ((this.heartbeat == null) && (((this.storeOptions.reservoirRefreshInterval != null) && (this.storeOptions.reservoirRefreshAmount != null)) || ((this.storeOptions.reservoirIncreaseInterval != null) && (this.storeOptions.reservoirIncreaseAmount != null)))) {
+	      return typeof (base = (this.heartbeat = setInterval(() => {
+	        var amount, incr, maximum, now, reservoir;
+	        now = Date.now();
+	        if ((this.storeOptions.reservoirRefreshInterval != null) && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+	          this._lastReservoirRefresh = now;
+	          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+	          this.instance._drainAll(this.computeCapacity());
+	        }
+	        if ((this.storeOptions.reservoirIncreaseInterval != null) && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+	          ({
+	            reservoirIncreaseAmount: amount,
+	            reservoirIncreaseMaximum: maximum,
+	            reservoir
+	          } = this.storeOptions);
+	          this._lastReservoirIncrease = now;
+	          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+	          if (incr > 0) {
+	            this.storeOptions.reservoir += incr;
+	            return this.instance._drainAll(this.computeCapacity());
+	          }
+	        }
+	      }, this.heartbeatInterval))).unref === "function" ? base.unref() : void 0;
+	    } else {
+	      return clearInterval(this.heartbeat);
+	    }
+	  }
+
+	  async __publish__(message) {
+	    await this.yieldLoop();
+	    return this.instance.Events.trigger("message", message.toString());
+	  }
+
+	  async __disconnect__(flush) {
+	    await this.yieldLoop();
+	    clearInterval(this.heartbeat);
+	    return this.Promise.resolve();
+	  }
+
+	  yieldLoop(t = 0) {
+	    return new this.Promise(function(resolve, reject) {
+	      return setTimeout(resolve, t);
+	    });
+	  }
+
+	  computePenalty() {
+	    var ref;
+	    return (ref = this.storeOptions.penalty) != null ? ref : (15 * this.storeOptions.minTime) || 5000;
+	  }
+
+	  async __updateSettings__(options) {
+	    await this.yieldLoop();
+	    parser$2.overwrite(options, options, this.storeOptions);
+	    this._startHeartbeat();
+	    this.instance._drainAll(this.computeCapacity());
+	    return true;
+	  }
+
+	  async __running__() {
+	    await this.yieldLoop();
+	    return this._running;
+	  }
+
+	  async __queued__() {
+	    await this.yieldLoop();
+	    return this.instance.queued();
+	  }
+
+	  async __done__() {
+	    await this.yieldLoop();
+	    return this._done;
+	  }
+
+	  async __groupCheck__(time) {
+	    await this.yieldLoop();
+	    return (this._nextRequest + this.timeout) < time;
+	  }
+
+	  computeCapacity() {
+	    var maxConcurrent, reservoir;
+	    ({maxConcurrent, reservoir} = this.storeOptions);
+	    if ((maxConcurrent != null) && (reservoir != null)) {
+	      return Math.min(maxConcurrent - this._running, reservoir);
+	    } else if (maxConcurrent != null) {
+	      return maxConcurrent - this._running;
+	    } else if (reservoir != null) {
+	      return reservoir;
+	    } else {
+	      return null;
+	    }
+	  }
+
+	  conditionsCheck(weight) {
+	    var capacity;
+	    capacity = this.computeCapacity();
+	    return (capacity == null) || weight <= capacity;
+	  }
+
+	  async __incrementReservoir__(incr) {
+	    var reservoir;
+	    await this.yieldLoop();
+	    reservoir = this.storeOptions.reservoir += incr;
+	    this.instance._drainAll(this.computeCapacity());
+	    return reservoir;
+	  }
+
+	  async __currentReservoir__() {
+	    await this.yieldLoop();
+	    return this.storeOptions.reservoir;
+	  }
+
+	  isBlocked(now) {
+	    return this._unblockTime >= now;
+	  }
+
+	  check(weight, now) {
+	    return this.conditionsCheck(weight) && (this._nextRequest - now) <= 0;
+	  }
+
+	  async __check__(weight) {
+	    var now;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    return this.check(weight, now);
+	  }
+
+	  async __register__(index, weight, expiration) {
+	    var now, wait;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    if (this.conditionsCheck(weight)) {
+	      this._running += weight;
+	      if (this.storeOptions.reservoir != null) {
+	        this.storeOptions.reservoir -= weight;
+	      }
+	      wait = Math.max(this._nextRequest - now, 0);
+	      this._nextRequest = now + wait + this.storeOptions.minTime;
+	      return {
+	        success: true,
+	        wait,
+	        reservoir: this.storeOptions.reservoir
+	      };
+	    } else {
+	      return {
+	        success: false
+	      };
+	    }
+	  }
+
+	  strategyIsBlock() {
+	    return this.storeOptions.strategy === 3;
+	  }
+
+	  async __submit__(queueLength, weight) {
+	    var blocked, now, reachedHWM;
+	    await this.yieldLoop();
+	    if ((this.storeOptions.maxConcurrent != null) && weight > this.storeOptions.maxConcurrent) {
+	      throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+	    }
+	    now = Date.now();
+	    reachedHWM = (this.storeOptions.highWater != null) && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+	    blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+	    if (blocked) {
+	      this._unblockTime = now + this.computePenalty();
+	      this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+	      this.instance._dropAllQueued();
+	    }
+	    return {
+	      reachedHWM,
+	      blocked,
+	      strategy: this.storeOptions.strategy
+	    };
+	  }
+
+	  async __free__(index, weight) {
+	    await this.yieldLoop();
+	    this._running -= weight;
+	    this._done += weight;
+	    this.instance._drainAll(this.computeCapacity());
+	    return {
+	      running: this._running
+	    };
+	  }
+
+	};
+
+	var LocalDatastore_1 = LocalDatastore;
+
+	var BottleneckError$3, States;
+
+	BottleneckError$3 = BottleneckError_1;
+
+	States = class States {
+	  constructor(status1) {
+	    this.status = status1;
+	    this._jobs = {};
+	    this.counts = this.status.map(function() {
+	      return 0;
+	    });
+	  }
+
+	  next(id) {
+	    var current, next;
+	    current = this._jobs[id];
+	    next = current + 1;
+	    if ((current != null) && next < this.status.length) {
+	      this.counts[current]--;
+	      this.counts[next]++;
+	      return this._jobs[id]++;
+	    } else if (current != null) {
+	      this.counts[current]--;
+	      return delete this._jobs[id];
+	    }
+	  }
+
+	  start(id) {
+	    var initial;
+	    initial = 0;
+	    this._jobs[id] = initial;
+	    return this.counts[initial]++;
+	  }
+
+	  remove(id) {
+	    var current;
+	    current = this._jobs[id];
+	    if (current != null) {
+	      this.counts[current]--;
+	      delete this._jobs[id];
+	    }
+	    return current != null;
+	  }
+
+	  jobStatus(id) {
+	    var ref;
+	    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+	  }
+
+	  statusJobs(status) {
+	    var k, pos, ref, results, v;
+	    if (status != null) {
+	      pos = this.status.indexOf(status);
+	      if (pos < 0) {
+	        throw new BottleneckError$3(`status must be one of ${this.status.join(', ')}`);
+	      }
+	      ref = this._jobs;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        if (v === pos) {
+	          results.push(k);
+	        }
+	      }
+	      return results;
+	    } else {
+	      return Object.keys(this._jobs);
+	    }
+	  }
+
+	  statusCounts() {
+	    return this.counts.reduce(((acc, v, i) => {
+	      acc[this.status[i]] = v;
+	      return acc;
+	    }), {});
+	  }
+
+	};
+
+	var States_1 = States;
+
+	var DLList$2, Sync;
+
+	DLList$2 = DLList_1;
+
+	Sync = class Sync {
+	  constructor(name, Promise) {
+	    this.schedule = this.schedule.bind(this);
+	    this.name = name;
+	    this.Promise = Promise;
+	    this._running = 0;
+	    this._queue = new DLList$2();
+	  }
+
+	  isEmpty() {
+	    return this._queue.length === 0;
+	  }
+
+	  async _tryToRun() {
+	    var args, cb, error, reject, resolve, returned, task;
+	    if ((this._running < 1) && this._queue.length > 0) {
+	      this._running++;
+	      ({task, args, resolve, reject} = this._queue.shift());
+	      cb = (await (async function() {
+	        try {
+	          returned = (await task(...args));
+	          return function() {
+	            return resolve(returned);
+	          };
+	        } catch (error1) {
+	          error = error1;
+	          return function() {
+	            return reject(error);
+	          };
+	        }
+	      })());
+	      this._running--;
+	      this._tryToRun();
+	      return cb();
+	    }
+	  }
+
+	  schedule(task, ...args) {
+	    var promise, reject, resolve;
+	    resolve = reject = null;
+	    promise = new this.Promise(function(_resolve, _reject) {
+	      resolve = _resolve;
+	      return reject = _reject;
+	    });
+	    this._queue.push({task, args, resolve, reject});
+	    this._tryToRun();
+	    return promise;
+	  }
+
+	};
+
+	var Sync_1 = Sync;
+
+	var version = "2.19.5";
+	var version$1 = {
+		version: version
+	};
+
+	var version$2 = /*#__PURE__*/Object.freeze({
+		version: version,
+		default: version$1
+	});
+
+	var require$$2 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$3 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$4 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+
+	parser$3 = parser;
+
+	Events$2 = Events_1;
+
+	RedisConnection$1 = require$$2;
+
+	IORedisConnection$1 = require$$3;
+
+	Scripts$1 = require$$4;
+
+	Group = (function() {
+	  class Group {
+	    constructor(limiterOptions = {}) {
+	      this.deleteKey = this.deleteKey.bind(this);
+	      this.limiterOptions = limiterOptions;
+	      parser$3.load(this.limiterOptions, this.defaults, this);
+	      this.Events = new Events$2(this);
+	      this.instances = {};
+	      this.Bottleneck = Bottleneck_1;
+	      this._startAutoCleanup();
+	      this.sharedConnection = this.connection != null;
+	      if (this.connection == null) {
+	        if (this.limiterOptions.datastore === "redis") {
+	          this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        } else if (this.limiterOptions.datastore === "ioredis") {
+	          this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        }
+	      }
+	    }
+
+	    key(key = "") {
+	      var ref;
+	      return (ref = this.instances[key]) != null ? ref : (() => {
+	        var limiter;
+	        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+	          id: `${this.id}-${key}`,
+	          timeout: this.timeout,
+	          connection: this.connection
+	        }));
+	        this.Events.trigger("created", limiter, key);
+	        return limiter;
+	      })();
+	    }
+
+	    async deleteKey(key = "") {
+	      var deleted, instance;
+	      instance = this.instances[key];
+	      if (this.connection) {
+	        deleted = (await this.connection.__runCommand__(['del', ...Scripts$1.allKeys(`${this.id}-${key}`)]));
+	      }
+	      if (instance != null) {
+	        delete this.instances[key];
+	        await instance.disconnect();
+	      }
+	      return (instance != null) || deleted > 0;
+	    }
+
+	    limiters() {
+	      var k, ref, results, v;
+	      ref = this.instances;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        results.push({
+	          key: k,
+	          limiter: v
+	        });
+	      }
+	      return results;
+	    }
+
+	    keys() {
+	      return Object.keys(this.instances);
+	    }
+
+	    async clusterKeys() {
+	      var cursor, end, found, i, k, keys, len, next, start;
+	      if (this.connection == null) {
+	        return this.Promise.resolve(this.keys());
+	      }
+	      keys = [];
+	      cursor = null;
+	      start = `b_${this.id}-`.length;
+	      end = "_settings".length;
+	      while (cursor !== 0) {
+	        [next, found] = (await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 10000]));
+	        cursor = ~~next;
+	        for (i = 0, len = found.length; i < len; i++) {
+	          k = found[i];
+	          keys.push(k.slice(start, -end));
+	        }
+	      }
+	      return keys;
+	    }
+
+	    _startAutoCleanup() {
+	      var base;
+	      clearInterval(this.interval);
+	      return typeof (base = (this.interval = setInterval(async() => {
+	        var e, k, ref, results, time, v;
+	        time = Date.now();
+	        ref = this.instances;
+	        results = [];
+	        for (k in ref) {
+	          v = ref[k];
+	          try {
+	            if ((await v._store.__groupCheck__(time))) {
+	              results.push(this.deleteKey(k));
+	            } else {
+	              results.push(void 0);
+	            }
+	          } catch (error) {
+	            e = error;
+	            results.push(v.Events.trigger("error", e));
+	          }
+	        }
+	        return results;
+	      }, this.timeout / 2))).unref === "function" ? base.unref() : void 0;
+	    }
+
+	    updateSettings(options = {}) {
+	      parser$3.overwrite(options, this.defaults, this);
+	      parser$3.overwrite(options, options, this.limiterOptions);
+	      if (options.timeout != null) {
+	        return this._startAutoCleanup();
+	      }
+	    }
+
+	    disconnect(flush = true) {
+	      var ref;
+	      if (!this.sharedConnection) {
+	        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+	      }
+	    }
+
+	  }
+	  Group.prototype.defaults = {
+	    timeout: 1000 * 60 * 5,
+	    connection: null,
+	    Promise: Promise,
+	    id: "group-key"
+	  };
+
+	  return Group;
+
+	}).call(commonjsGlobal);
+
+	var Group_1 = Group;
+
+	var Batcher, Events$3, parser$4;
+
+	parser$4 = parser;
+
+	Events$3 = Events_1;
+
+	Batcher = (function() {
+	  class Batcher {
+	    constructor(options = {}) {
+	      this.options = options;
+	      parser$4.load(this.options, this.defaults, this);
+	      this.Events = new Events$3(this);
+	      this._arr = [];
+	      this._resetPromise();
+	      this._lastFlush = Date.now();
+	    }
+
+	    _resetPromise() {
+	      return this._promise = new this.Promise((res, rej) => {
+	        return this._resolve = res;
+	      });
+	    }
+
+	    _flush() {
+	      clearTimeout(this._timeout);
+	      this._lastFlush = Date.now();
+	      this._resolve();
+	      this.Events.trigger("batch", this._arr);
+	      this._arr = [];
+	      return this._resetPromise();
+	    }
+
+	    add(data) {
+	      var ret;
+	      this._arr.push(data);
+	      ret = this._promise;
+	      if (this._arr.length === this.maxSize) {
+	        this._flush();
+	      } else if ((this.maxTime != null) && this._arr.length === 1) {
+	        this._timeout = setTimeout(() => {
+	          return this._flush();
+	        }, this.maxTime);
+	      }
+	      return ret;
+	    }
+
+	  }
+	  Batcher.prototype.defaults = {
+	    maxTime: null,
+	    maxSize: null,
+	    Promise: Promise
+	  };
+
+	  return Batcher;
+
+	}).call(commonjsGlobal);
+
+	var Batcher_1 = Batcher;
+
+	var require$$4$1 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$8 = getCjsExportFromNamespace(version$2);
+
+	var Bottleneck, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5,
+	  splice = [].splice;
+
+	NUM_PRIORITIES$1 = 10;
+
+	DEFAULT_PRIORITY$1 = 5;
+
+	parser$5 = parser;
+
+	Queues$1 = Queues_1;
+
+	Job$1 = Job_1;
+
+	LocalDatastore$1 = LocalDatastore_1;
+
+	RedisDatastore$1 = require$$4$1;
+
+	Events$4 = Events_1;
+
+	States$1 = States_1;
+
+	Sync$1 = Sync_1;
+
+	Bottleneck = (function() {
+	  class Bottleneck {
+	    constructor(options = {}, ...invalid) {
+	      var storeInstanceOptions, storeOptions;
+	      this._addToQueue = this._addToQueue.bind(this);
+	      this._validateOptions(options, invalid);
+	      parser$5.load(options, this.instanceDefaults, this);
+	      this._queues = new Queues$1(NUM_PRIORITIES$1);
+	      this._scheduled = {};
+	      this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+	      this._limiter = null;
+	      this.Events = new Events$4(this);
+	      this._submitLock = new Sync$1("submit", this.Promise);
+	      this._registerLock = new Sync$1("register", this.Promise);
+	      storeOptions = parser$5.load(options, this.storeDefaults, {});
+	      this._store = (function() {
+	        if (this.datastore === "redis" || this.datastore === "ioredis" || (this.connection != null)) {
+	          storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
+	          return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else if (this.datastore === "local") {
+	          storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
+	          return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else {
+	          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+	        }
+	      }).call(this);
+	      this._queues.on("leftzero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+	      });
+	      this._queues.on("zero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+	      });
+	    }
+
+	    _validateOptions(options, invalid) {
+	      if (!((options != null) && typeof options === "object" && invalid.length === 0)) {
+	        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+	      }
+	    }
+
+	    ready() {
+	      return this._store.ready;
+	    }
+
+	    clients() {
+	      return this._store.clients;
+	    }
+
+	    channel() {
+	      return `b_${this.id}`;
+	    }
+
+	    channel_client() {
+	      return `b_${this.id}_${this._store.clientId}`;
+	    }
+
+	    publish(message) {
+	      return this._store.__publish__(message);
+	    }
+
+	    disconnect(flush = true) {
+	      return this._store.__disconnect__(flush);
+	    }
+
+	    chain(_limiter) {
+	      this._limiter = _limiter;
+	      return this;
+	    }
+
+	    queued(priority) {
+	      return this._queues.queued(priority);
+	    }
+
+	    clusterQueued() {
+	      return this._store.__queued__();
+	    }
+
+	    empty() {
+	      return this.queued() === 0 && this._submitLock.isEmpty();
+	    }
+
+	    running() {
+	      return this._store.__running__();
+	    }
+
+	    done() {
+	      return this._store.__done__();
+	    }
+
+	    jobStatus(id) {
+	      return this._states.jobStatus(id);
+	    }
+
+	    jobs(status) {
+	      return this._states.statusJobs(status);
+	    }
+
+	    counts() {
+	      return this._states.statusCounts();
+	    }
+
+	    _randomIndex() {
+	      return Math.random().toString(36).slice(2);
+	    }
+
+	    check(weight = 1) {
+	      return this._store.__check__(weight);
+	    }
+
+	    _clearGlobalState(index) {
+	      if (this._scheduled[index] != null) {
+	        clearTimeout(this._scheduled[index].expiration);
+	        delete this._scheduled[index];
+	        return true;
+	      } else {
+	        return false;
+	      }
+	    }
+
+	    async _free(index, job, options, eventInfo) {
+	      var e, running;
+	      try {
+	        ({running} = (await this._store.__free__(index, options.weight)));
+	        this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
+	        if (running === 0 && this.empty()) {
+	          return this.Events.trigger("idle");
+	        }
+	      } catch (error1) {
+	        e = error1;
+	        return this.Events.trigger("error", e);
+	      }
+	    }
+
+	    _run(index, job, wait) {
+	      var clearGlobalState, free, run;
+	      job.doRun();
+	      clearGlobalState = this._clearGlobalState.bind(this, index);
+	      run = this._run.bind(this, index, job);
+	      free = this._free.bind(this, index, job);
+	      return this._scheduled[index] = {
+	        timeout: setTimeout(() => {
+	          return job.doExecute(this._limiter, clearGlobalState, run, free);
+	        }, wait),
+	        expiration: job.options.expiration != null ? setTimeout(function() {
+	          return job.doExpire(clearGlobalState, run, free);
+	        }, wait + job.options.expiration) : void 0,
+	        job: job
+	      };
+	    }
+
+	    _drainOne(capacity) {
+	      return this._registerLock.schedule(() => {
+	        var args, index, next, options, queue;
+	        if (this.queued() === 0) {
+	          return this.Promise.resolve(null);
+	        }
+	        queue = this._queues.getFirst();
+	        ({options, args} = next = queue.first());
+	        if ((capacity != null) && options.weight > capacity) {
+	          return this.Promise.resolve(null);
+	        }
+	        this.Events.trigger("debug", `Draining ${options.id}`, {args, options});
+	        index = this._randomIndex();
+	        return this._store.__register__(index, options.weight, options.expiration).then(({success, wait, reservoir}) => {
+	          var empty;
+	          this.Events.trigger("debug", `Drained ${options.id}`, {success, args, options});
+	          if (success) {
+	            queue.shift();
+	            empty = this.empty();
+	            if (empty) {
+	              this.Events.trigger("empty");
+	            }
+	            if (reservoir === 0) {
+	              this.Events.trigger("depleted", empty);
+	            }
+	            this._run(index, next, wait);
+	            return this.Promise.resolve(options.weight);
+	          } else {
+	            return this.Promise.resolve(null);
+	          }
+	        });
+	      });
+	    }
+
+	    _drainAll(capacity, total = 0) {
+	      return this._drainOne(capacity).then((drained) => {
+	        var newCapacity;
+	        if (drained != null) {
+	          newCapacity = capacity != null ? capacity - drained : capacity;
+	          return this._drainAll(newCapacity, total + drained);
+	        } else {
+	          return this.Promise.resolve(total);
+	        }
+	      }).catch((e) => {
+	        return this.Events.trigger("error", e);
+	      });
+	    }
+
+	    _dropAllQueued(message) {
+	      return this._queues.shiftAll(function(job) {
+	        return job.doDrop({message});
+	      });
+	    }
+
+	    stop(options = {}) {
+	      var done, waitForExecuting;
+	      options = parser$5.load(options, this.stopDefaults);
+	      waitForExecuting = (at) => {
+	        var finished;
+	        finished = () => {
+	          var counts;
+	          counts = this._states.counts;
+	          return (counts[0] + counts[1] + counts[2] + counts[3]) === at;
+	        };
+	        return new this.Promise((resolve, reject) => {
+	          if (finished()) {
+	            return resolve();
+	          } else {
+	            return this.on("done", () => {
+	              if (finished()) {
+	                this.removeAllListeners("done");
+	                return resolve();
+	              }
+	            });
+	          }
+	        });
+	      };
+	      done = options.dropWaitingJobs ? (this._run = function(index, next) {
+	        return next.doDrop({
+	          message: options.dropErrorMessage
+	        });
+	      }, this._drainOne = () => {
+	        return this.Promise.resolve(null);
+	      }, this._registerLock.schedule(() => {
+	        return this._submitLock.schedule(() => {
+	          var k, ref, v;
+	          ref = this._scheduled;
+	          for (k in ref) {
+	            v = ref[k];
+	            if (this.jobStatus(v.job.options.id) === "RUNNING") {
+	              clearTimeout(v.timeout);
+	              clearTimeout(v.expiration);
+	              v.job.doDrop({
+	                message: options.dropErrorMessage
+	              });
+	            }
+	          }
+	          this._dropAllQueued(options.dropErrorMessage);
+	          return waitForExecuting(0);
+	        });
+	      })) : this.schedule({
+	        priority: NUM_PRIORITIES$1 - 1,
+	        weight: 0
+	      }, () => {
+	        return waitForExecuting(1);
+	      });
+	      this._receive = function(job) {
+	        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
+	      };
+	      this.stop = () => {
+	        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
+	      };
+	      return done;
+	    }
+
+	    async _addToQueue(job) {
+	      var args, blocked, error, options, reachedHWM, shifted, strategy;
+	      ({args, options} = job);
+	      try {
+	        ({reachedHWM, blocked, strategy} = (await this._store.__submit__(this.queued(), options.weight)));
+	      } catch (error1) {
+	        error = error1;
+	        this.Events.trigger("debug", `Could not queue ${options.id}`, {args, options, error});
+	        job.doDrop({error});
+	        return false;
+	      }
+	      if (blocked) {
+	        job.doDrop();
+	        return true;
+	      } else if (reachedHWM) {
+	        shifted = strategy === Bottleneck.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
+	        if (shifted != null) {
+	          shifted.doDrop();
+	        }
+	        if ((shifted == null) || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
+	          if (shifted == null) {
+	            job.doDrop();
+	          }
+	          return reachedHWM;
+	        }
+	      }
+	      job.doQueue(reachedHWM, blocked);
+	      this._queues.push(job);
+	      await this._drainAll();
+	      return reachedHWM;
+	    }
+
+	    _receive(job) {
+	      if (this._states.jobStatus(job.options.id) != null) {
+	        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+	        return false;
+	      } else {
+	        job.doReceive();
+	        return this._submitLock.schedule(this._addToQueue, job);
+	      }
+	    }
+
+	    submit(...args) {
+	      var cb, fn, job, options, ref, ref1, task;
+	      if (typeof args[0] === "function") {
+	        ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+	        options = parser$5.load({}, this.jobDefaults);
+	      } else {
+	        ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+	        options = parser$5.load(options, this.jobDefaults);
+	      }
+	      task = (...args) => {
+	        return new this.Promise(function(resolve, reject) {
+	          return fn(...args, function(...args) {
+	            return (args[0] != null ? reject : resolve)(args);
+	          });
+	        });
+	      };
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      job.promise.then(function(args) {
+	        return typeof cb === "function" ? cb(...args) : void 0;
+	      }).catch(function(args) {
+	        if (Array.isArray(args)) {
+	          return typeof cb === "function" ? cb(...args) : void 0;
+	        } else {
+	          return typeof cb === "function" ? cb(args) : void 0;
+	        }
+	      });
+	      return this._receive(job);
+	    }
+
+	    schedule(...args) {
+	      var job, options, task;
+	      if (typeof args[0] === "function") {
+	        [task, ...args] = args;
+	        options = {};
+	      } else {
+	        [options, task, ...args] = args;
+	      }
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      this._receive(job);
+	      return job.promise;
+	    }
+
+	    wrap(fn) {
+	      var schedule, wrapped;
+	      schedule = this.schedule.bind(this);
+	      wrapped = function(...args) {
+	        return schedule(fn.bind(this), ...args);
+	      };
+	      wrapped.withOptions = function(options, ...args) {
+	        return schedule(options, fn, ...args);
+	      };
+	      return wrapped;
+	    }
+
+	    async updateSettings(options = {}) {
+	      await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
+	      parser$5.overwrite(options, this.instanceDefaults, this);
+	      return this;
+	    }
+
+	    currentReservoir() {
+	      return this._store.__currentReservoir__();
+	    }
+
+	    incrementReservoir(incr = 0) {
+	      return this._store.__incrementReservoir__(incr);
+	    }
+
+	  }
+	  Bottleneck.default = Bottleneck;
+
+	  Bottleneck.Events = Events$4;
+
+	  Bottleneck.version = Bottleneck.prototype.version = require$$8.version;
+
+	  Bottleneck.strategy = Bottleneck.prototype.strategy = {
+	    LEAK: 1,
+	    OVERFLOW: 2,
+	    OVERFLOW_PRIORITY: 4,
+	    BLOCK: 3
+	  };
+
+	  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = BottleneckError_1;
+
+	  Bottleneck.Group = Bottleneck.prototype.Group = Group_1;
+
+	  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = require$$2;
+
+	  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = require$$3;
+
+	  Bottleneck.Batcher = Bottleneck.prototype.Batcher = Batcher_1;
+
+	  Bottleneck.prototype.jobDefaults = {
+	    priority: DEFAULT_PRIORITY$1,
+	    weight: 1,
+	    expiration: null,
+	    id: "<no-id>"
+	  };
+
+	  Bottleneck.prototype.storeDefaults = {
+	    maxConcurrent: null,
+	    minTime: 0,
+	    highWater: null,
+	    strategy: Bottleneck.prototype.strategy.LEAK,
+	    penalty: null,
+	    reservoir: null,
+	    reservoirRefreshInterval: null,
+	    reservoirRefreshAmount: null,
+	    reservoirIncreaseInterval: null,
+	    reservoirIncreaseAmount: null,
+	    reservoirIncreaseMaximum: null
+	  };
+
+	  Bottleneck.prototype.localStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 250
+	  };
+
+	  Bottleneck.prototype.redisStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 5000,
+	    clientTimeout: 10000,
+	    Redis: null,
+	    clientOptions: {},
+	    clusterNodes: null,
+	    clearDatastore: false,
+	    connection: null
+	  };
+
+	  Bottleneck.prototype.instanceDefaults = {
+	    datastore: "local",
+	    connection: null,
+	    id: "<no-id>",
+	    rejectOnDrop: true,
+	    trackDoneStatus: false,
+	    Promise: Promise
+	  };
+
+	  Bottleneck.prototype.stopDefaults = {
+	    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+	    dropWaitingJobs: true,
+	    dropErrorMessage: "This limiter has been stopped."
+	  };
+
+	  return Bottleneck;
+
+	}).call(commonjsGlobal);
+
+	var Bottleneck_1 = Bottleneck;
+
+	var lib = Bottleneck_1;
+
+	return lib;
+
+})));
 
 
 /***/ }),
@@ -84599,7 +86129,7 @@ function readDriftInputs(get, env = process.env) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4137);
-/* harmony import */ var _runner_deps__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4647);
+/* harmony import */ var _runner_deps__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3723);
 
 
 
@@ -84769,7 +86299,7 @@ async function pgLogin(opts) {
 
 /***/ }),
 
-/***/ 4647:
+/***/ 3723:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -84778,8 +86308,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   G: () => (/* binding */ runWithRunner)
 });
 
-// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 16 modules
-var core = __nccwpck_require__(8179);
+// UNUSED EXPORTS: actionDeps
+
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
@@ -84790,6 +86320,8 @@ var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
 var retry = __nccwpck_require__(3609);
 // EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
 var node_http_handler_dist_cjs = __nccwpck_require__(1279);
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
@@ -84800,8 +86332,6 @@ var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_no
 var dist = __nccwpck_require__(1970);
 // EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
 var https_proxy_agent_dist = __nccwpck_require__(3669);
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
 ;// CONCATENATED MODULE: ./src/lib/proxy.ts
 /**
  * Forward HTTP proxies for self-hosted runners that reach the internet only
@@ -84968,56 +86498,8 @@ function runnerProxyAgents(env = process.env) {
     return agents;
 }
 
-;// CONCATENATED MODULE: ./src/lib/retry.ts
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
-function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
-    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
-    return Math.floor(random() * cap);
-}
-async function retry_retry(fn, opts) {
-    const sleep = opts.sleep ?? realSleep;
-    for (let attempt = 0;; attempt++) {
-        try {
-            return await fn(attempt);
-        }
-        catch (error) {
-            if (attempt + 1 >= opts.attempts || !opts.retryable(error))
-                throw error;
-            await sleep(backoffMs(attempt, opts.baseMs ?? 200, opts.maxMs ?? 5_000, opts.random));
-        }
-    }
-}
-class DeadlineExceeded extends (/* unused pure expression or super */ null && (Error)) {
-    name = "DeadlineExceeded";
-}
-const realClock = { now: () => Date.now(), sleep: realSleep };
-/**
- * Polls until `poll` says done, says the state can never succeed (`fatal`,
- * which throws at once with that reason), or the deadline passes (throws with
- * the last detail). Intervals start short and grow to `maxIntervalMs`, so a
- * quick success is seen quickly without hammering the API on a slow one.
- */
-async function pollUntil(poll, opts) {
-    const clock = opts.clock ?? realClock;
-    const deadline = clock.now() + opts.timeoutMs;
-    let interval = opts.minIntervalMs ?? 250;
-    const maxInterval = opts.maxIntervalMs ?? 5_000;
-    for (;;) {
-        const outcome = await poll();
-        if (outcome.done)
-            return outcome.value;
-        if (outcome.fatal)
-            throw new Error(outcome.fatal);
-        const left = deadline - clock.now();
-        if (left <= 0) {
-            throw new DeadlineExceeded(`Timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}${outcome.detail ? `: ${outcome.detail}` : "."}`);
-        }
-        await clock.sleep(Math.min(interval, left));
-        interval = Math.min(maxInterval, Math.ceil(interval * 1.5));
-    }
-}
-
+// EXTERNAL MODULE: ./src/lib/retry.ts
+var lib_retry = __nccwpck_require__(1737);
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"1.0.0"};
 ;// CONCATENATED MODULE: ./src/lib/version.ts
@@ -85025,6 +86507,7 @@ const package_namespaceObject = {"rE":"1.0.0"};
 const VERSION = package_namespaceObject.rE;
 
 ;// CONCATENATED MODULE: ./src/lib/aws.ts
+
 
 
 
@@ -85052,15 +86535,65 @@ function awsClientConfig(opts) {
     return {
         region: opts.region,
         customUserAgent: `ecs-alb-smoke/${VERSION}`,
-        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => backoffMs(attempt, baseMs, capMs)),
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.jo)(attempt, baseMs, capMs)),
         ...(proxy
             ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
             : {}),
     };
 }
+/** The IAM service prefix of each SDK client the suite uses (the `svc` of `svc:Action`). */
+const SERVICE_PREFIX = {
+    ACMClient: "acm",
+    CloudFormationClient: "cloudformation",
+    CloudWatchLogsClient: "logs",
+    EC2Client: "ec2",
+    ECSClient: "ecs",
+    ElasticLoadBalancingV2Client: "elasticloadbalancing",
+    IAMClient: "iam",
+    KMSClient: "kms",
+    RDSClient: "rds",
+    SSMClient: "ssm",
+    SecretsManagerClient: "secretsmanager",
+    STSClient: "sts",
+};
+/** `ElasticLoadBalancingV2Client` + `DescribeTargetGroupsCommand` -> `elasticloadbalancing:DescribeTargetGroups`. */
+function operationName(clientName, commandName) {
+    const client = clientName ?? "";
+    const prefix = SERVICE_PREFIX[client] ?? client.replace(/Client$/, "").toLowerCase();
+    return `${prefix || "aws"}:${(commandName ?? "unknown").replace(/Command$/, "")}`;
+}
+const MIDDLEWARE_NAME = "ecsAlbSmokeOperationErrors";
+/**
+ * Every failed call names its operation as the IAM action, with the SDK's
+ * error kept as `cause` (src/lib/errors.ts `operationError` decides whether
+ * it is the user's to fix). It sits at the top of the `initialize` step,
+ * outside the SDK's retry loop (`finalizeRequest`), so retried attempts are
+ * named once, by their last error.
+ */
+function operationErrors(next, context) {
+    return async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            throw (0,errors/* operationError */.mE)(operationName(context.clientName, context.commandName), error);
+        }
+    };
+}
+/**
+ * Attaches the operation-naming middleware to a client (idempotent) and
+ * returns it: every SDK client the suite creates goes through here.
+ */
+function withOperationNames(client) {
+    client.middlewareStack.add(operationErrors, {
+        step: "initialize",
+        priority: "high",
+        name: MIDDLEWARE_NAME,
+        override: true,
+    });
+    return client;
+}
 
-// EXTERNAL MODULE: ./src/lib/job-report.ts
-var job_report = __nccwpck_require__(2851);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "fs"
@@ -90067,155 +91600,337 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-;// CONCATENATED MODULE: ./src/lib/report-markdown.ts
-/**
- * Markdown for reports that GitHub renders (PR comments, job summaries).
- *
- * Everything that comes from a task definition, a policy, a secret id or an
- * error message is untrusted: a container named `<img src=x onerror=…>` or
- * `](http://evil)` must show up as those characters, not as markup, and a
- * `@team`, `#123`, a commit-like hex string or a URL in a name must not ping,
- * reference or link anything. Reviewers also read these comments raw, in
- * e-mail notifications and through the API, so the escaping must stay
- * readable Markdown rather than HTML entities.
- *
- * Both needs are met by code spans: CommonMark shows a code span's content
- * literally (no emphasis, links, HTML or entities), GFM does not autolink
- * inside code, and GitHub does not turn @mentions, #references or SHAs inside
- * code into links. `code()` wraps a value in a span whose backtick fence is
- * one longer than the longest backtick run inside
- * (https://spec.commonmark.org/0.31.2/#code-spans); `escapeText()` leaves
- * plain words as they are and puts every token that could be markup, a
- * mention, a reference or an autolink into such a span.
- */
-/** GitHub rejects issue comments longer than this many characters. */
-const GITHUB_COMMENT_LIMIT = 65_536;
-/** The runner refuses step summaries larger than 1 MiB. */
-const JOB_SUMMARY_LIMIT = 1_000_000;
-// C0/C1 controls and the bidirectional overrides used in "trojan source" tricks.
-const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
-function clean(text, maxLength) {
-    let s = String(text)
-        .replace(/\r\n|\r|\n|\t/g, " ")
-        .replace(INVISIBLE, "\ufffd");
-    if (s.length > maxLength)
-        s = `${s.slice(0, Math.max(0, maxLength - 1))}…`;
-    return s;
+// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
+var light = __nccwpck_require__(3251);
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/error-request.js
+function isRequestError(error) {
+  return error.request !== void 0;
 }
-/** `s` as one inline code span (no cleaning, no cut). */
-function span(s) {
-    const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = "`".repeat(longest + 1);
-    // A span that starts or ends with a backtick needs a space against the fence; one that
-    // starts and ends with a space loses one on each side, so it gets one more.
-    const pad = /^[` ]|[` ]$/.test(s) && !/^ +$/.test(s) ? " " : "";
-    return `${fence}${pad}${s}${pad}${fence}`;
-}
-/** An untrusted value as inline code: literal, never a mention, a reference or a link. */
-function code(text, maxLength = 300) {
-    const s = clean(text, maxLength);
-    if (s === "")
-        return "";
-    return span(s);
-}
-// Characters that can start Markdown or HTML syntax, an entity, a mention (@), a reference
-// (#, /), an autolink (:, @), math ($) or a table cell (|). A token holding one becomes a code span.
-const SYNTAX = /[`*_[\]<>|~&\\@#/:=${}]/;
-// Tokens GitHub would link without any syntax character: commit SHAs (7+ hex digits with a
-// letter or a digit run GitHub treats as one), `www.` autolinks, GH-123 references.
-const LINKABLE = /^(?:[0-9a-f]{7,40}|www\..*|gh-\d+)$/i;
-// A bare run of list or thematic-break characters could restructure the line it starts.
-const STRUCTURAL = /^(?:[-+]+|\d+[.)])$/;
-/**
- * Untrusted text for inline use (a table cell, a sentence): plain words stay as they are,
- * every token that could be markup, a mention, a reference or an autolink becomes a code
- * span. Newlines become spaces.
- */
-function escapeText(text, maxLength = 300) {
-    const tokens = clean(text, maxLength)
-        .split(" ")
-        .map((token) => {
-        if (STRUCTURAL.test(token))
-            return { lead: "", core: token, trail: "", risky: true };
-        // Sentence punctuation around a token stays outside its span ("(see `arn:aws:…`)."):
-        // alone, none of these characters is syntax.
-        const [, lead = "", core = "", trail = ""] = /^([("']*)(.*?)([)"'.,;:!?]*)$/s.exec(token) ?? [];
-        return { lead, core, trail, risky: SYNTAX.test(core) || LINKABLE.test(core) };
-    });
-    const out = [];
-    for (let i = 0; i < tokens.length; i++) {
-        const first = tokens[i];
-        if (!first.risky) {
-            out.push(`${first.lead}${first.core}${first.trail}`);
-            continue;
-        }
-        // Risky tokens in a row share one span: `web<img src=x>` rather than `web<img` `src=x>`.
-        const cores = [first.core];
-        let last = first;
-        while (last.trail === "" && tokens[i + 1]?.risky && tokens[i + 1]?.lead === "") {
-            last = tokens[++i];
-            cores.push(last.core);
-        }
-        out.push(`${first.lead}${span(cores.join(" "))}${last.trail}`);
-    }
-    return out.join(" ");
-}
-/**
- * A GFM table. Cells are trusted markdown: build them with `code()` /
- * `escapeText()` for anything untrusted. Every `|` is escaped as `\|`, which
- * GFM reads as a literal pipe even inside a code span
- * (https://github.github.com/gfm/#example-200), and backslashes right before it
- * are doubled so that `\|` in a value cannot turn the escape off; newlines
- * become spaces. One bad cell cannot shift the columns.
- */
-function table(headers, rows) {
-    const cell = (c) => c.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
-    const lines = [
-        `| ${headers.map(cell).join(" | ")} |`,
-        `| ${headers.map(() => "---").join(" | ")} |`,
-        ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
-    ];
-    return lines.join("\n");
-}
-/**
- * Cuts markdown to at most `limit` characters at a line boundary, closing an
- * open code fence and `<details>` blocks, and appends `note` (which the
- * caller uses to point at the complete report). Returns the text unchanged
- * when it fits.
- */
-function truncateMarkdown(markdown, limit, note) {
-    if (markdown.length <= limit)
-        return { text: markdown, truncated: false };
-    const tail = `\n\n${note}\n`;
-    // Room for the note, a closing fence and a few closing </details> tags.
-    const budget = limit - tail.length - 64;
-    if (budget <= 0)
-        throw new Error(`limit ${limit} is too small for the truncation note`);
-    const lines = markdown.split("\n");
-    const kept = [];
-    let used = 0;
-    let inFence = false;
-    let openDetails = 0;
-    for (const line of lines) {
-        if (used + line.length + 1 > budget)
-            break;
-        kept.push(line);
-        used += line.length + 1;
-        if (/^\s*(```|~~~)/.test(line))
-            inFence = !inFence;
-        if (!inFence) {
-            openDetails += (line.match(/<details\b/gi) ?? []).length;
-            openDetails -= (line.match(/<\/details>/gi) ?? []).length;
-        }
-    }
-    let text = kept.join("\n");
-    if (inFence)
-        text += "\n```";
-    for (let i = 0; i < Math.min(openDetails, 8); i++)
-        text += "\n\n</details>";
-    return { text: `${text}${tail}`, truncated: true };
+async function errorRequest(state, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
 }
 
+// pkg/dist-src/wrap-request.js
+
+
+async function wrapRequest(state, octokit, request, options) {
+  const limiter = new light();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
+  const response = await request(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error, options);
+  }
+  return response;
+}
+
+// pkg/dist-src/index.js
+function dist_bundle_retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
+        return error;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+dist_bundle_retry.VERSION = plugin_retry_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/version.js
+var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/wrap-request.js
+var dist_bundle_noop = () => Promise.resolve();
+function dist_bundle_wrapRequest(state, request, options) {
+  return state.retryLimiter.schedule(doRequest, state, request, options);
+}
+async function doRequest(state, request, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+
+// pkg/dist-src/generated/triggers-notification-paths.js
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+
+// pkg/dist-src/route-matcher.js
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+
+// pkg/dist-src/index.js
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck, common) {
+  groups.global = new Bottleneck.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck = light,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
+    const events = {};
+    const emitter = new Bottleneck.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error, info) {
+      const [state2, request, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request.retryCount;
+      request.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request, options) => {
+    initializeBottleneck();
+    return dist_bundle_wrapRequest(state, request, options);
+  });
+  return {};
+}
+throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
+throttling.triggersNotification = triggersNotification;
+
+
+// EXTERNAL MODULE: ./src/lib/job-report.ts
+var job_report = __nccwpck_require__(2851);
+// EXTERNAL MODULE: ./src/lib/report-markdown.ts
+var report_markdown = __nccwpck_require__(7363);
 ;// CONCATENATED MODULE: ./src/lib/workflow-run-pr.ts
 /**
  * Which pull request a `workflow_run` event is about, asked of GitHub rather
@@ -90333,9 +92048,9 @@ function runUrl(env = process.env) {
 }
 /** The comment body: marker first (that is how it is found again), cut below GitHub's limit. */
 function commentBody(marker, markdown, env = process.env) {
-    const note = `> [!NOTE]\n> This report was cut to fit GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit. The complete report is in the [job summary of this run](${runUrl(env)}).`;
+    const note = `> [!NOTE]\n> This report was cut to fit GitHub's ${report_markdown/* GITHUB_COMMENT_LIMIT */._4.toLocaleString("en-US")}-character comment limit. The complete report is in the [job summary of this run](${runUrl(env)}).`;
     // A margin below the hard limit: GitHub counts some characters differently than UTF-16 length.
-    const { text, truncated } = truncateMarkdown(markdown, GITHUB_COMMENT_LIMIT - marker.length - 1 - 512, note);
+    const { text, truncated } = (0,report_markdown/* truncateMarkdown */.o4)(markdown, report_markdown/* GITHUB_COMMENT_LIMIT */._4 - marker.length - 1 - 512, note);
     return { body: `${marker}\n${text}`, truncated };
 }
 class CommentNotPermitted extends Error {
@@ -90351,29 +92066,52 @@ function apiMessage(error) {
     return status ? `HTTP ${status}: ${message}` : message;
 }
 /**
- * Runs a GitHub call with retries on server errors and secondary rate limits
- * (permission answers are final). Throws CommentNotPermitted on 401/403/404.
+ * Runs a GitHub call (the client retries it, see githubClient) and names what
+ * failed: CommentNotPermitted on 401/403/404, an Error with GitHub's message otherwise.
  */
-function retryingCall(sleep) {
-    return (fn) => retry_retry(fn, {
-        attempts: 4,
-        baseMs: 500,
-        maxMs: 4_000,
-        ...(sleep ? { sleep } : {}),
-        retryable: (e) => {
-            const s = httpStatus(e);
-            return s === undefined || s === 429 || s >= 500;
-        },
-    }).catch((error) => {
+async function call(fn) {
+    try {
+        return await fn();
+    }
+    catch (error) {
         const s = httpStatus(error);
         if (s === 401 || s === 403 || s === 404)
             throw new CommentNotPermitted(apiMessage(error));
         throw new Error(apiMessage(error));
-    });
+    }
 }
-/** The one place the GitHub API client is built. */
-function githubClient(token, apiUrl) {
-    return getOctokit(token, { baseUrl: apiUrl.replace(/\/+$/, "") });
+/** Rate-limit retries the throttling plugin makes per request, when GitHub asks to wait at most MAX_RATE_WAIT_S. */
+const RATE_LIMIT_RETRIES = 2;
+const MAX_RATE_WAIT_S = 60;
+/**
+ * The one place the GitHub API client is built, with Octokit's own retry and
+ * throttling plugins (the ones octokit.js ships with): server errors and
+ * network failures are retried by @octokit/plugin-retry (3 retries, waiting
+ * 1 s, 4 s, 9 s: `retryAfterBaseMs` times the square of the retry); primary
+ * and secondary rate limits by @octokit/plugin-throttling, which also spaces
+ * writes as GitHub's best practices ask, waiting as long as GitHub's
+ * `retry-after` or reset says (up to a minute, twice). 429 is left to the
+ * throttling plugin so that the two never retry the same answer.
+ */
+function githubClient(token, apiUrl, retryAfterBaseMs = 1_000) {
+    const onLimit = (kind) => (retryAfter, options, _o, retryCount) => {
+        const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_WAIT_S;
+        (0,job_report/* annotate */.fz)("warning", `GitHub ${kind} on ${options.method ?? ""} ${options.url ?? ""}: ${retrying ? `retrying in ${retryAfter}s` : "giving up"}.`);
+        return retrying;
+    };
+    return getOctokit(token, {
+        baseUrl: apiUrl.replace(/\/+$/, ""),
+        retry: {
+            doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+            retries: 3,
+            retryAfterBaseValue: retryAfterBaseMs,
+        },
+        throttle: {
+            onRateLimit: onLimit("rate limit"),
+            onSecondaryRateLimit: onLimit("secondary rate limit"),
+            retryAfterBaseValue: retryAfterBaseMs,
+        },
+    }, dist_bundle_retry, throttling);
 }
 /**
  * Asks GitHub who the token is. The GraphQL `viewer` answers for every kind of
@@ -90410,9 +92148,8 @@ async function tokenIdentity(octokit, call = (fn) => fn()) {
  * they come.
  */
 async function upsertStickyComment(opts) {
-    const octokit = githubClient(opts.token, opts.apiUrl);
+    const octokit = githubClient(opts.token, opts.apiUrl, opts.retryAfterBaseMs);
     const { owner, repo, number } = opts.pr;
-    const call = retryingCall(opts.sleep);
     // The body as people may see it (account IDs masked unless mask-account-ids is false); then the
     // marker the same way, so the comment written is found again by it.
     const body = (0,job_report/* forReport */.E4)(opts.body);
@@ -90449,16 +92186,15 @@ async function upsertStickyComment(opts) {
 /** What the summary and the log say about marker comments by other authors. */
 function impostorNotice(impostors, identity, ours) {
     const who = identity
-        ? `the token's identity ${code(identity.login)}`
+        ? `the token's identity ${(0,report_markdown/* code */.aY)(identity.login)}`
         : "the token's identity (GitHub did not say who it is)";
-    const list = impostors.map((c) => `[comment ${c.id}](${c.url}) by ${code(c.author)}`).join(", ");
+    const list = impostors.map((c) => `[comment ${c.id}](${c.url}) by ${(0,report_markdown/* code */.aY)(c.author)}`).join(", ");
     return `${impostors.length === 1 ? "A comment" : `${impostors.length} comments`} on this pull request carry this report's marker but were not written by ${who}: ${list}. They were ignored and may be forged; the real report is ${ours}.`;
 }
-/** Writes the job summary (cut below the runner's limit); false when there is no summary file. */
+/** Writes the job summary (the seam cuts it below the runner's 1 MiB limit); false when there is no summary file. */
 async function writeJobSummary(markdown, fullReportHint) {
-    const { text } = truncateMarkdown(markdown, JOB_SUMMARY_LIMIT, `> [!NOTE]\n> This summary was cut to fit the runner's 1 MiB limit. ${fullReportHint}`);
     try {
-        return await (0,job_report/* writeSummary */.Sy)(text, true);
+        return await (0,job_report/* writeSummary */.Sy)(markdown, true, fullReportHint);
     }
     catch (error) {
         (0,job_report/* annotate */.fz)("warning", `Could not write the job summary: ${(0,errors/* errorMessage */.gJ)(error)}`);
@@ -90480,10 +92216,10 @@ async function pullRequestOfRun(env, opts, head) {
         return { pr: undefined };
     const what = `${head.repository}@${head.sha} (branch ${JSON.stringify(head.branch)}, run ${head.runId})`;
     try {
-        const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com");
-        const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, retryingCall(opts.sleep));
+        const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com", opts.retryAfterBaseMs);
+        const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, call);
         if (numbers.length === 1) {
-            core/* info */.pq(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
+            opts.log?.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
             return { pr: { owner, repo, number: numbers[0] } };
         }
         const detail = numbers.length === 0
@@ -90539,9 +92275,9 @@ async function publishReport(opts) {
             marker,
             body,
             apiUrl: env.GITHUB_API_URL || "https://api.github.com",
-            ...(opts.sleep ? { sleep: opts.sleep } : {}),
+            ...(opts.retryAfterBaseMs !== undefined ? { retryAfterBaseMs: opts.retryAfterBaseMs } : {}),
         });
-        core/* info */.pq(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
+        opts.log?.info(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
         if (!done.identity) {
             (0,job_report/* annotate */.fz)("warning", `GitHub did not say who the github-token belongs to (GraphQL viewer and GET /user both failed), so no earlier report comment on #${pr.number} was reused and a new one was posted: ${done.url}.`);
         }
@@ -90690,21 +92426,24 @@ function workspaceRelative(file, workspace = process.env.GITHUB_WORKSPACE ?? pro
     }
     return undefined;
 }
-function annotateAt(level, message, at) {
-    if (!at) {
-        (0,job_report/* annotate */.fz)(level, message);
-        return;
-    }
-    (0,job_report/* annotate */.fz)(level, message, {
-        file: at.file,
-        ...(at.line !== undefined ? { startLine: at.line } : {}),
-        ...(at.title ? { title: at.title } : {}),
-    });
+/** Annotations of one level at a place in a file, written by `write` (the seam's `log.annotation`). */
+function annotatorFor(write, level) {
+    return (message, at) => {
+        if (!at) {
+            write(level, message);
+            return;
+        }
+        write(level, message, {
+            file: at.file,
+            ...(at.line !== undefined ? { startLine: at.line } : {}),
+            ...(at.title ? { title: at.title } : {}),
+        });
+    };
 }
 /** `::error file=…,line=…::message`; without a file, a plain error annotation. */
-const annotateError = (message, at) => annotateAt("error", message, at);
+const annotateError = annotatorFor(job_report/* annotate */.fz, "error");
 /** `::warning file=…,line=…::message`: advice on a line that does not fail the step. */
-const annotateWarning = (message, at) => annotateAt("warning", message, at);
+const annotateWarning = annotatorFor(job_report/* annotate */.fz, "warning");
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -90783,11 +92522,8 @@ var masking = __nccwpck_require__(2087);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/rds.ts
 
 
-const MAX_PAGES = 200;
-function notFound(error, what) {
-    const code = (0,errors/* awsErrorCode */.J6)(error) ?? error?.name ?? "";
-    return what.test(code);
-}
+/** MaxRecords of every Describe* page (RDS allows 20 to 100). */
+const PAGE_SIZE = 100;
 function normalizeHost(host) {
     return host.trim().toLowerCase().replace(/\.$/, "");
 }
@@ -90861,8 +92597,8 @@ async function describeInstance(rds, identifier, source) {
         db = out.DBInstances?.[0];
     }
     catch (error) {
-        if (!notFound(error, /DBInstanceNotFound/))
-            throw (0,errors/* operationError */.mE)("rds:DescribeDBInstances", error);
+        if (!((0,errors/* awsException */.Bt)(error) instanceof client_rds_dist_cjs/* DBInstanceNotFoundFault */.dgC))
+            throw error;
     }
     if (!db) {
         throw new errors/* ConfigurationError */.j1(`RDS instance '${identifier}' (from the ${source}) was not found in this region. Check the identifier and 'aws-region'.`);
@@ -90883,40 +92619,39 @@ async function describeCluster(rds, identifier, source) {
         db = out.DBClusters?.[0];
     }
     catch (error) {
-        if (!notFound(error, /DBClusterNotFound/))
-            throw (0,errors/* operationError */.mE)("rds:DescribeDBClusters", error);
+        if (!((0,errors/* awsException */.Bt)(error) instanceof client_rds_dist_cjs/* DBClusterNotFoundFault */.E9T))
+            throw error;
     }
     if (!db) {
         throw new errors/* ConfigurationError */.j1(`RDS cluster '${identifier}' (from the ${source}) was not found in this region. Check the identifier and 'aws-region'.`);
     }
     return clusterTarget(db);
 }
-/** The instance or cluster one of whose endpoints is `host`: every page of instances, then of clusters. */
+/** The instance or cluster one of whose endpoints is `host`: the pages of instances, then of clusters, until a hit. */
 async function findTargetByHost(rds, host) {
     const wanted = normalizeHost(host);
-    let marker;
-    for (let page = 0; page < MAX_PAGES; page++) {
-        const out = await (0,errors/* describeFailure */.Ic)("rds:DescribeDBInstances", () => rds.send(new client_rds_dist_cjs/* DescribeDBInstancesCommand */.hhJ({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })));
-        const hit = (out.DBInstances ?? []).find((db) => db.Endpoint?.Address && normalizeHost(db.Endpoint.Address) === wanted);
-        if (hit)
-            return hit.DBClusterIdentifier
-                ? describeInstance(rds, hit.DBInstanceIdentifier ?? "", "endpoint equal to the secret's host")
-                : instanceTarget(hit);
-        marker = out.Marker;
-        if (!marker)
-            break;
-    }
-    marker = undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-        const out = await (0,errors/* describeFailure */.Ic)("rds:DescribeDBClusters", () => rds.send(new client_rds_dist_cjs/* DescribeDBClustersCommand */.Kdv({ MaxRecords: 100, ...(marker ? { Marker: marker } : {}) })));
-        const hit = (out.DBClusters ?? []).find((db) => [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted));
-        if (hit)
-            return clusterTarget(hit);
-        marker = out.Marker;
-        if (!marker)
-            break;
-    }
-    return undefined;
+    const paging = { client: rds, pageSize: PAGE_SIZE };
+    const hit = await (async () => {
+        for await (const page of (0,client_rds_dist_cjs/* paginateDescribeDBInstances */.$PQ)(paging, {})) {
+            const found = (page.DBInstances ?? []).find((db) => db.Endpoint?.Address && normalizeHost(db.Endpoint.Address) === wanted);
+            if (found)
+                return found;
+        }
+        return undefined;
+    })();
+    if (hit)
+        return hit.DBClusterIdentifier
+            ? describeInstance(rds, hit.DBInstanceIdentifier ?? "", "endpoint equal to the secret's host")
+            : instanceTarget(hit);
+    const cluster = await (async () => {
+        for await (const page of (0,client_rds_dist_cjs/* paginateDescribeDBClusters */.cbb)(paging, {})) {
+            const found = (page.DBClusters ?? []).find((db) => [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted));
+            if (found)
+                return found;
+        }
+        return undefined;
+    })();
+    return cluster ? clusterTarget(cluster) : undefined;
 }
 const TLS_PARAMETERS = ["rds.force_ssl", "require_secure_transport"];
 function isOn(value) {
@@ -90937,29 +92672,24 @@ async function readForceSsl(rds, target) {
         return { required: defaultForceSsl(target), note: "the DB reports no parameter group" };
     const operation = group.kind === "cluster" ? "rds:DescribeDBClusterParameters" : "rds:DescribeDBParameters";
     const found = new Map();
-    let marker;
+    const paging = { client: rds, pageSize: PAGE_SIZE };
     try {
-        for (let page = 0; page < MAX_PAGES; page++) {
-            const paging = { MaxRecords: 100, ...(marker ? { Marker: marker } : {}) };
-            const out = group.kind === "cluster"
-                ? await rds.send(new client_rds_dist_cjs/* DescribeDBClusterParametersCommand */.tGm({ DBClusterParameterGroupName: group.name, ...paging }))
-                : await rds.send(new client_rds_dist_cjs/* DescribeDBParametersCommand */.F$v({ DBParameterGroupName: group.name, ...paging }));
-            for (const p of out.Parameters ?? [])
+        const pages = group.kind === "cluster"
+            ? (0,client_rds_dist_cjs/* paginateDescribeDBClusterParameters */.tb4)(paging, { DBClusterParameterGroupName: group.name })
+            : (0,client_rds_dist_cjs/* paginateDescribeDBParameters */.LYr)(paging, { DBParameterGroupName: group.name });
+        for await (const page of pages)
+            for (const p of page.Parameters ?? [])
                 if (p.ParameterName && TLS_PARAMETERS.includes(p.ParameterName))
                     found.set(p.ParameterName, p);
-            marker = out.Marker;
-            if (!marker)
-                break;
-        }
     }
     catch (error) {
         if (!unsupported(error))
-            throw (0,errors/* operationError */.mE)(operation, error);
+            throw error;
         return {
             parameterGroup: group.name,
             parameterGroupKind: group.kind,
             required: false,
-            note: `${operation} is not available here (${(0,errors/* errorMessage */.gJ)(error)}); whether TLS is forced is unknown`,
+            note: `${operation} is not available here (${(0,errors/* errorMessage */.gJ)((0,errors/* awsException */.Bt)(error) ?? error)}); whether TLS is forced is unknown`,
         };
     }
     const base = { parameterGroup: group.name, parameterGroupKind: group.kind };
@@ -91294,7 +93024,7 @@ var secrets_rds_drift_secret = __nccwpck_require__(2521);
 
 
 
-function read_secret_notFound(secretId, region) {
+function notFound(secretId, region) {
     return new errors/* InputError */.dz("secret-id", `secret '${secretId}' was not found in ${region} (ResourceNotFoundException).`, "Check the secret's name or ARN, and 'aws-region'. A secret scheduled for deletion is not found either.");
 }
 /**
@@ -91304,19 +93034,20 @@ function read_secret_notFound(secretId, region) {
  */
 async function readSecretInUse(client, secretId, region, keyMap, setSecret) {
     const describe = await client.send(new client_secrets_manager_dist_cjs/* DescribeSecretCommand */.X5({ SecretId: secretId })).catch((error) => {
-        if ((0,errors/* awsErrorCode */.J6)(error) === "ResourceNotFoundException")
-            throw read_secret_notFound(secretId, region);
-        throw (0,errors/* operationError */.mE)("secretsmanager:DescribeSecret", error);
+        if ((0,errors/* awsException */.Bt)(error) instanceof client_secrets_manager_dist_cjs/* ResourceNotFoundException */.lB)
+            throw notFound(secretId, region);
+        throw error;
     });
     const arn = describe.ARN ?? secretId;
     const value = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: arn })).catch((error) => {
-        const code = (0,errors/* awsErrorCode */.J6)(error);
-        if (code === "ResourceNotFoundException")
-            throw read_secret_notFound(secretId, region);
-        if (code === "DecryptionFailure" || /kms/i.test(String(error.message))) {
-            throw (0,errors/* operationError */.mE)("secretsmanager:GetSecretValue (kms:Decrypt on the secret's customer-managed key)", error);
+        const cause = (0,errors/* awsException */.Bt)(error);
+        if (cause instanceof client_secrets_manager_dist_cjs/* ResourceNotFoundException */.lB)
+            throw notFound(secretId, region);
+        if (cause instanceof client_secrets_manager_dist_cjs/* DecryptionFailure */.it || /kms/i.test(String(cause?.message))) {
+            // Named again, from the SDK's error: the permission to grant is on the key.
+            throw (0,errors/* operationError */.mE)("secretsmanager:GetSecretValue (kms:Decrypt on the secret's customer-managed key)", cause);
         }
-        throw (0,errors/* operationError */.mE)("secretsmanager:GetSecretValue", error);
+        throw error;
     });
     if (value.SecretString === undefined) {
         throw new errors/* InputError */.dz("secret-id", `secret '${secretId}' holds binary data; expected a JSON string of key/value pairs.`);
@@ -91371,30 +93102,30 @@ function renderMarkdown(report) {
         ? "### ✅ secrets-rds-drift: the secret agrees with RDS"
         : `### ❌ secrets-rds-drift: drift in ${report.rows
             .filter((r) => r.drift)
-            .map((r) => code(r.field))
+            .map((r) => (0,report_markdown/* code */.aY)(r.field))
             .join(", ")}`;
     const lines = [
         heading,
         "",
-        `Secret ${code(report.secret.id)} compared with RDS ${t.kind} ${code(t.identifier)} (${escapeText(t.engine)}${t.engineVersion ? ` ${escapeText(t.engineVersion)}` : ""}${t.status ? `, ${escapeText(t.status)}` : ""}), found by the ${escapeText(report.target.source)}, in ${escapeText(report.region)}.`,
+        `Secret ${(0,report_markdown/* code */.aY)(report.secret.id)} compared with RDS ${t.kind} ${(0,report_markdown/* code */.aY)(t.identifier)} (${(0,report_markdown/* escapeText */.X1)(t.engine)}${t.engineVersion ? ` ${(0,report_markdown/* escapeText */.X1)(t.engineVersion)}` : ""}${t.status ? `, ${(0,report_markdown/* escapeText */.X1)(t.status)}` : ""}), found by the ${(0,report_markdown/* escapeText */.X1)(report.target.source)}, in ${(0,report_markdown/* escapeText */.X1)(report.region)}.`,
         "",
-        table(["field", "verdict", "RDS side", "detail"], report.rows.map((r) => [
-            code(r.field),
+        (0,report_markdown/* table */.tp)(["field", "verdict", "RDS side", "detail"], report.rows.map((r) => [
+            (0,report_markdown/* code */.aY)(r.field),
             verdictCell(r),
-            r.rds ? code(r.rds) : "",
-            r.detail ? escapeText(r.detail, 600) : "",
+            r.rds ? (0,report_markdown/* code */.aY)(r.rds) : "",
+            r.detail ? (0,report_markdown/* escapeText */.X1)(r.detail, 600) : "",
         ])),
         "",
     ];
     if (report.login) {
         const l = report.login;
         const what = l.outcome === "success"
-            ? `✅ logged in with the secret's credentials over ${escapeText(l.tlsProtocol ?? "TLS")} (${escapeText(l.authMethod ?? "")})`
-            : `${l.outcome === "rejected" || l.outcome === "tls-unavailable" ? "❌" : "⚠️"} ${escapeText(l.outcome)}: ${l.sqlstate ? `${code(l.sqlstate)} ` : ""}${escapeText(l.message, 600)}`;
-        lines.push(`**Login check** (${code(`${l.host}:${l.port}`)}): ${what}`, "");
+            ? `✅ logged in with the secret's credentials over ${(0,report_markdown/* escapeText */.X1)(l.tlsProtocol ?? "TLS")} (${(0,report_markdown/* escapeText */.X1)(l.authMethod ?? "")})`
+            : `${l.outcome === "rejected" || l.outcome === "tls-unavailable" ? "❌" : "⚠️"} ${(0,report_markdown/* escapeText */.X1)(l.outcome)}: ${l.sqlstate ? `${(0,report_markdown/* code */.aY)(l.sqlstate)} ` : ""}${(0,report_markdown/* escapeText */.X1)(l.message, 600)}`;
+        lines.push(`**Login check** (${(0,report_markdown/* code */.aY)(`${l.host}:${l.port}`)}): ${what}`, "");
     }
     if (report.tls) {
-        lines.push(`**TLS**: task definition ${code(report.tls.taskDefinition)}; containers checked: ${report.tls.containers.map((c) => `${code(c.container)} ${ICON[c.verdict === "matches" ? "matches" : "differs"]}`).join(", ") || "none"}.`, "");
+        lines.push(`**TLS**: task definition ${(0,report_markdown/* code */.aY)(report.tls.taskDefinition)}; containers checked: ${report.tls.containers.map((c) => `${(0,report_markdown/* code */.aY)(c.container)} ${ICON[c.verdict === "matches" ? "matches" : "differs"]}`).join(", ") || "none"}.`, "");
     }
     lines.push("<sub>Secret values are never shown: the secret side is reported as a verdict only, RDS endpoints and account IDs are masked.</sub>");
     return lines.join("\n");
@@ -91576,14 +93307,14 @@ async function connectCheck(deps, report, values, rds, showHost, tls) {
         case "certificate-rejected":
             return { field: "login", verdict: "differs", drift: true, detail: clean.message };
         default:
-            deps.warning(`connect-check could not decide (${result.outcome}): ${clean.message}. Run it from a runner that can reach the DB (same VPC or a self-hosted runner) to check the password.`);
+            deps.log.warning(`connect-check could not decide (${result.outcome}): ${clean.message}. Run it from a runner that can reach the DB (same VPC or a self-hosted runner) to check the password.`);
             return { field: "login", verdict: "unknown", drift: false, detail: `${result.outcome}: ${clean.message}` };
     }
 }
 async function run(inputs, deps) {
-    const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, deps.setSecret);
+    const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, (v) => deps.log.secret(v));
     const { target, source } = await resolveTarget(deps.rds, inputs, secret);
-    deps.info(`Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`);
+    deps.log.info(`Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`);
     const hidden = (0,secrets_rds_drift_secret/* redactor */.$p)(secret.sensitive);
     // RDS-side hosts as shown: masked like evidence, and hidden outright when it equals a value of the secret (a non-RDS host).
     const showHost = (address) => hidden((0,masking/* maskRdsEndpoint */.jX)(address));
@@ -91592,7 +93323,7 @@ async function run(inputs, deps) {
         ownedByRds: secret.owningService === "rds",
     };
     const rows = [...compareFields(secret.contents, target, managed, showHost), ...compareManagedSecret(target, managed)];
-    const ts = evidenceTimestamp(deps.now?.());
+    const ts = evidenceTimestamp(new Date(deps.clock.now()));
     const report = {
         action: "secrets-rds-drift",
         version: VERSION,
@@ -91656,10 +93387,10 @@ async function run(inputs, deps) {
     report.comment = published.comment;
     const evidence = new EvidenceWriter(resolveDir(deps.workspace, inputs.evidenceDir), ts);
     const path = evidence.writeJson("secrets_rds_drift", maskedReport(report));
-    deps.info(`Evidence: ${path}`);
+    deps.log.info(`Evidence: ${path}`);
     const drift = driftOutput(rows);
     for (const row of rows)
-        deps.info(`${row.field}: ${row.verdict}${row.detail ? ` (${row.detail})` : ""}`);
+        deps.log.info(`${row.field}: ${row.verdict}${row.detail ? ` (${row.detail})` : ""}`);
     const outputs = { result: report.result, drift, report: maskedReport(report) };
     if (report.result === "drift" && inputs.failOn === "drift") {
         // An untrusted certificate is no disagreement of the secret's: say what it is and what to do first.
@@ -91685,32 +93416,36 @@ function resolveDir(workspace, dir) {
 
 
 
-
-
-/** The real dependencies of `run`: SDK clients, the runner's masking and summary, the PR comment. */
-async function runWithRunner(inputs) {
+/** The real dependencies of `run`: SDK clients, the seam, the PR comment. */
+function actionDeps(inputs, seam, env = process.env) {
     const config = awsClientConfig({ region: inputs.region });
+    return {
+        ...seam,
+        secrets: withOperationNames(new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H(config)),
+        rds: withOperationNames(new client_rds_dist_cjs/* RDSClient */.rYe(config)),
+        ecs: () => withOperationNames(new dist_cjs/* ECSClient */.Zgc(config)),
+        login: pg_login/* pgLogin */.f,
+        publish: (markdown, key) => publishReport({
+            action: "secrets-rds-drift",
+            key,
+            markdown,
+            comment: inputs.comment,
+            token: inputs.githubToken,
+            log: seam.log,
+        }),
+        workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    };
+}
+/** `run` on the runner: a summary even when the comparison could not be made. */
+async function runWithRunner(inputs, seam) {
     try {
-        return await runWith(inputs, config);
+        return await run(inputs, actionDeps(inputs, seam));
     }
     catch (error) {
-        // A summary even when the comparison could not be made; the message never holds a secret value.
-        await writeJobSummary(`### ⚠️ secrets-rds-drift could not compare the secret with RDS\n\n${escapeText((0,errors/* errorMessage */.gJ)(error), 2000)}`, "");
+        // The message never holds a secret value.
+        await writeJobSummary(`### ⚠️ secrets-rds-drift could not compare the secret with RDS\n\n${(0,report_markdown/* escapeText */.X1)((0,errors/* errorMessage */.gJ)(error), 2000)}`, "");
         throw error;
     }
-}
-function runWith(inputs, config) {
-    return run(inputs, {
-        secrets: new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H(config),
-        rds: new client_rds_dist_cjs/* RDSClient */.rYe(config),
-        ecs: () => new dist_cjs/* ECSClient */.Zgc(config),
-        setSecret: core/* setSecret */.Pq,
-        login: pg_login/* pgLogin */.f,
-        publish: (markdown, key) => publishReport({ action: "secrets-rds-drift", key, markdown, comment: inputs.comment, token: inputs.githubToken }),
-        info: core/* info */.pq,
-        warning: (message) => (0,job_report/* annotate */.fz)("warning", message),
-        workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
-    });
 }
 
 
@@ -91966,7 +93701,9 @@ function readTaskDefinitionFile(path, display, input = "task-definition") {
 async function loadTaskDefinition(ref, ecs) {
     if (ref.kind === "file")
         return readTaskDefinitionFile(ref.path, ref.display);
-    const out = await (0,errors/* describeFailure */.Ic)("ecs:DescribeTaskDefinition", () => ecs().send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.id }))).catch((error) => {
+    const out = await ecs()
+        .send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.id }))
+        .catch((error) => {
         if (/ClientException|not ?found|Unable to describe/i.test(String(error.message))) {
             throw new errors/* ConfigurationError */.j1(`Task definition '${ref.id}' could not be read: ${error.message}`);
         }
@@ -91984,14 +93721,16 @@ async function loadTaskDefinition(ref, ecs) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ic: () => (/* binding */ describeFailure),
+/* harmony export */   Bt: () => (/* binding */ awsException),
 /* harmony export */   J6: () => (/* binding */ awsErrorCode),
 /* harmony export */   dz: () => (/* binding */ InputError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
 /* harmony export */   j1: () => (/* binding */ ConfigurationError),
 /* harmony export */   mE: () => (/* binding */ operationError)
 /* harmony export */ });
-/* unused harmony exports isAccessDenied, OperationFailed */
+/* unused harmony exports awsErrorStatus, isAccessDenied, isNotFound, userErrorKind, AwsOperationError, AwsUserError, isOperationFailed */
+/* harmony import */ var _smithy_core_client__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2658);
+
 /**
  * A mistake the user can fix (bad input, missing resource they named, a
  * permission their role lacks). Reported as a plain message: no stack trace.
@@ -92017,64 +93756,147 @@ function errorMessage(error) {
         return error.message;
     return String(error);
 }
-/** The AWS error code (SDK v3 puts it on `name`), or undefined for non-AWS errors. */
-function awsErrorCode(error) {
-    if (typeof error !== "object" || error === null)
-        return undefined;
-    const e = error;
-    if (typeof e.Code === "string")
-        return e.Code;
-    if (typeof e.code === "string" && e.$metadata !== undefined)
-        return e.code;
-    if (e.$metadata !== undefined && typeof e.name === "string")
-        return e.name;
-    return undefined;
+/**
+ * What an AWS SDK error says, read one way: the exception's code (the SDK
+ * puts it on `name`; EC2's unmodelled codes like `InvalidGroup.NotFound`
+ * too), its HTTP status and fault, and the SDK exception itself, so callers
+ * can test it with `instanceof` against the client's exception classes
+ * (`ResourceNotFoundException`, ...). An operation error (below) answers for
+ * the SDK error it wraps. Anything that is not an AWS service error (a socket
+ * error, a missing credential chain) gives undefined.
+ */
+function awsException(error) {
+    if (error instanceof AwsOperationError || error instanceof AwsUserError)
+        return awsException(error.cause);
+    return _smithy_core_client__WEBPACK_IMPORTED_MODULE_0__.ServiceException.isInstance(error) ? error : undefined;
 }
+/** The AWS error code, or undefined for errors that did not come from an AWS service. */
+function awsErrorCode(error) {
+    const exception = awsException(error);
+    // Query-protocol services (ELB, EC2, IAM, RDS, STS) keep the wire code in `Code`
+    // (`LoadBalancerNotFound`) and name the modelled class (`LoadBalancerNotFoundException`).
+    const wire = exception?.Code;
+    return typeof wire === "string" ? wire : exception?.name;
+}
+/** The HTTP status of an AWS service error (0 when there was no answer). */
+function awsErrorStatus(error) {
+    return awsException(error)?.$metadata?.httpStatusCode ?? 0;
+}
+/** Codes that say the caller may not do this: the fix is a policy (or credentials) change. */
 const ACCESS_DENIED = new Set([
     "AccessDenied",
     "AccessDeniedException",
     "UnauthorizedOperation",
     "AuthorizationError",
     "UnauthorizedException",
+    // The credentials themselves: expired, unknown, or not accepted in this account.
+    "AuthFailure",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+]);
+/** Codes that say AWS refused a value: in this suite's calls, always one the user gave. */
+const VALIDATION = new Set([
+    "ValidationError",
+    "ValidationException",
+    "InvalidParameterValue",
+    "InvalidParameterValueException",
+    "InvalidParameterException",
+    "InvalidInput",
+    "InvalidRequestException",
+    "InvalidConfigurationRequest",
+    "InvalidTarget",
+    "InvalidSecurityGroup",
+    "InvalidSubnet",
+    "InvalidArnException",
+    "MalformedArnException",
 ]);
 function isAccessDenied(error) {
     const code = awsErrorCode(error);
-    return code !== undefined && ACCESS_DENIED.has(code);
+    if (code !== undefined)
+        return ACCESS_DENIED.has(code);
+    // No credentials at all (no role assumed, no profile): the SDK fails before any request.
+    return error instanceof Error && error.name === "CredentialsProviderError";
+}
+/** `...NotFound`, `...NotFoundException`, `NoSuchEntity`, `ParameterNotFound`, `InvalidGroup.NotFound`, ... */
+function isNotFound(error) {
+    const code = awsErrorCode(error);
+    return (code !== undefined && (/NotFound(Exception|Fault)?$|^NoSuch/.test(code) || code === "ResourceNotFoundException"));
 }
 /**
- * Wraps an AWS call so a failure names the operation. An access-denied error
- * becomes a ConfigurationError: the fix is a policy change, not a bug report.
+ * Whether an AWS error is the user's to fix (access denied, a resource they
+ * named that does not exist, a value AWS refused), and which kind. Everything
+ * else — a 5xx, throttling that outlasted the retries, a request this suite
+ * built wrongly (`MissingParameter`, `SerializationException`, ...), a socket
+ * error — is not, and must not be dressed up as the user's mistake.
  */
-async function describeFailure(operation, call) {
-    try {
-        return await call();
-    }
-    catch (error) {
-        throw operationError(operation, error);
-    }
+function userErrorKind(error) {
+    if (isAccessDenied(error))
+        return "access-denied";
+    const exception = awsException(error);
+    if (exception === undefined || exception.$fault === "server" || awsErrorStatus(error) >= 500)
+        return undefined;
+    if (isNotFound(error))
+        return "not-found";
+    if (VALIDATION.has(exception.name))
+        return "validation";
+    return undefined;
 }
-function operationError(operation, error) {
-    if (error instanceof OperationFailed)
-        return error;
+function detailOf(error) {
     const code = awsErrorCode(error);
-    const detail = code ? `${code}: ${errorMessage(error)}` : errorMessage(error);
-    if (isAccessDenied(error)) {
-        return new OperationFailed(operation, `${operation} was denied (${detail}). Grant the role the permission for ${operation} (see the action's README for the least-privilege policy).`, code, true);
-    }
-    return new OperationFailed(operation, `${operation} failed: ${detail}`, code, false);
+    return code ? `${code}: ${errorMessage(error)}` : errorMessage(error);
 }
-/** An AWS operation failed; the message always names the operation. */
-class OperationFailed extends ConfigurationError {
+/**
+ * The error an AWS call ends with: it names the operation as the IAM action
+ * (`elasticloadbalancing:DescribeTargetGroups`) and keeps the SDK's error as
+ * `cause`. src/lib/aws.ts's client middleware makes it for every call; an
+ * error already made is returned unchanged, so a wrapper never names twice.
+ */
+function operationError(operation, error) {
+    if (error instanceof AwsOperationError || error instanceof AwsUserError)
+        return error;
+    const kind = userErrorKind(error);
+    if (kind === "access-denied") {
+        return new AwsUserError(operation, `${operation} was denied (${detailOf(error)}). Grant the role the permission for ${operation} (see the action's README for the least-privilege policy).`, kind, error);
+    }
+    if (kind !== undefined)
+        return new AwsUserError(operation, `${operation} failed: ${detailOf(error)}`, kind, error);
+    return new AwsOperationError(operation, `${operation} failed: ${detailOf(error)}`, error);
+}
+/**
+ * An AWS call failed for a reason that is not the user's (a 5xx, a request
+ * this suite built wrongly, the network): an internal error, reported with
+ * its stack in the debug log. The message names the operation.
+ */
+class AwsOperationError extends Error {
     operation;
+    name = "AwsOperationError";
+    code;
+    accessDenied = false;
+    constructor(operation, message, cause) {
+        super(message, { cause });
+        this.operation = operation;
+        this.code = awsErrorCode(cause);
+    }
+}
+/** An AWS call failed for a reason the user can fix (see userErrorKind): reported as a plain message. */
+class AwsUserError extends ConfigurationError {
+    operation;
+    kind;
+    name = "AwsUserError";
     code;
     accessDenied;
-    name = "OperationFailed";
-    constructor(operation, message, code, accessDenied) {
-        super(message);
+    constructor(operation, message, kind, cause) {
+        super(message, { cause });
         this.operation = operation;
-        this.code = code;
-        this.accessDenied = accessDenied;
+        this.kind = kind;
+        this.code = awsErrorCode(cause);
+        this.accessDenied = kind === "access-denied";
     }
+}
+function isOperationFailed(error) {
+    return error instanceof AwsOperationError || error instanceof AwsUserError;
 }
 
 
@@ -92250,10 +94072,13 @@ function readArn(get, name, opts) {
 /* harmony export */   fz: () => (/* binding */ annotate),
 /* harmony export */   vy: () => (/* binding */ failStep)
 /* harmony export */ });
-/* unused harmony export MASK_ACCOUNT_IDS_INPUT */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
-/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1662);
-/* harmony import */ var _masking__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2087);
+/* unused harmony exports MASK_ACCOUNT_IDS_INPUT, STEP_SUMMARY_LIMIT_BYTES, fitSummary */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8179);
+/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1662);
+/* harmony import */ var _masking__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2087);
+/* harmony import */ var _report_markdown__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7363);
 /**
  * The one way anything reaches the places people other than the job's own
  * log readers see: the job summary, annotations (`::error::`, `::warning::`,
@@ -92271,6 +94096,8 @@ function readArn(get, name, opts) {
 
 
 
+
+
 const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
 let maskAccountIds = true;
 /** Account IDs named (in an ARN, after `Account` …) in anything written so far: masked wherever they appear next. */
@@ -92282,20 +94109,59 @@ const knownAccountIds = new Set();
  */
 function configureJobReport(get) {
     maskAccountIds = true;
-    maskAccountIds = (0,_inputs__WEBPACK_IMPORTED_MODULE_1__/* .readBoolean */ .Vf)(get, MASK_ACCOUNT_IDS_INPUT, true, "Leave it out (account IDs are masked), or set false in a private repository to show full ARNs in summaries, annotations and comments.");
+    maskAccountIds = (0,_inputs__WEBPACK_IMPORTED_MODULE_2__/* .readBoolean */ .Vf)(get, MASK_ACCOUNT_IDS_INPUT, true, "Leave it out (account IDs are masked), or set false in a private repository to show full ARNs in summaries, annotations and comments.");
 }
 /** Text as it may be shown in a summary, an annotation or a comment. */
 function forReport(text) {
-    return maskAccountIds ? (0,_masking__WEBPACK_IMPORTED_MODULE_2__/* .maskAccountIdsForReport */ .hb)(text, knownAccountIds) : text;
+    return maskAccountIds ? (0,_masking__WEBPACK_IMPORTED_MODULE_3__/* .maskAccountIdsForReport */ .hb)(text, knownAccountIds) : text;
 }
-/** Appends to the job summary; false (nothing written) when the runner gave no summary file. */
-async function writeSummary(markdown, addEol = false) {
-    if (!process.env.GITHUB_STEP_SUMMARY)
+/**
+ * The runner refuses a step summary file larger than 1 MiB ("$GITHUB_STEP_SUMMARY
+ * upload aborted, supports content up to a size of 1024k") and then shows none
+ * of it; the size is the file's, in bytes, across every write of the step.
+ */
+const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const utf8Bytes = (s) => Buffer.byteLength(s, "utf8");
+/**
+ * `markdown` cut to at most `room` UTF-8 bytes (see truncateMarkdown: whole
+ * lines, so never part of a character or of a table row; open fences and
+ * `<details>` closed) with a note saying it was cut; "" when even the note does
+ * not fit.
+ */
+function fitSummary(markdown, room, hint = "") {
+    if (utf8Bytes(markdown) <= room)
+        return { text: markdown, truncated: false };
+    const note = `> [!NOTE]\n> This summary was cut to fit the runner's 1 MiB step summary limit.${hint ? ` ${hint}` : ""}`;
+    try {
+        return (0,_report_markdown__WEBPACK_IMPORTED_MODULE_4__/* .truncateMarkdown */ .o4)(markdown, room, note, utf8Bytes);
+    }
+    catch {
+        return { text: "", truncated: true };
+    }
+}
+/**
+ * Appends to the job summary, cut (and saying so) where the step's summary
+ * would pass 1 MiB; false (nothing written) when the runner gave no summary
+ * file. `hint` tells the reader where the complete report is.
+ */
+async function writeSummary(markdown, addEol = false, hint = "") {
+    const path = process.env.GITHUB_STEP_SUMMARY;
+    if (!path)
         return false;
-    await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(forReport(markdown), addEol).write();
+    let used = 0;
+    try {
+        used = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).size;
+    }
+    catch {
+        // Not created yet: the first write creates it.
+    }
+    const { text } = fitSummary(`${forReport(markdown)}${addEol ? "\n" : ""}`, STEP_SUMMARY_LIMIT_BYTES - used, hint);
+    if (text === "")
+        return false;
+    await _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(text).write();
     return true;
 }
-const WRITERS = { error: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .error */ .z3, warning: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e, notice: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .notice */ .lm };
+const WRITERS = { error: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .error */ .z3, warning: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e, notice: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .notice */ .lm };
 /** An annotation (`::error file=…,line=…,title=…::message`). */
 function annotate(level, message, props = {}) {
     const masked = props.title !== undefined ? { ...props, title: forReport(props.title) } : props;
@@ -92303,7 +94169,7 @@ function annotate(level, message, props = {}) {
 }
 /** Fails the step with an error annotation. */
 function failStep(message) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(forReport(message));
+    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setFailed */ .C1(forReport(message));
 }
 
 
@@ -92605,25 +94471,273 @@ function readPathInput(get, name, access, opts) {
 
 /***/ }),
 
+/***/ 7363:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X1: () => (/* binding */ escapeText),
+/* harmony export */   _4: () => (/* binding */ GITHUB_COMMENT_LIMIT),
+/* harmony export */   aY: () => (/* binding */ code),
+/* harmony export */   o4: () => (/* binding */ truncateMarkdown),
+/* harmony export */   tp: () => (/* binding */ table)
+/* harmony export */ });
+/**
+ * Markdown for reports that GitHub renders (PR comments, job summaries).
+ *
+ * Everything that comes from a task definition, a policy, a secret id or an
+ * error message is untrusted: a container named `<img src=x onerror=…>` or
+ * `](http://evil)` must show up as those characters, not as markup, and a
+ * `@team`, `#123`, a commit-like hex string or a URL in a name must not ping,
+ * reference or link anything. Reviewers also read these comments raw, in
+ * e-mail notifications and through the API, so the escaping must stay
+ * readable Markdown rather than HTML entities.
+ *
+ * Both needs are met by code spans: CommonMark shows a code span's content
+ * literally (no emphasis, links, HTML or entities), GFM does not autolink
+ * inside code, and GitHub does not turn @mentions, #references or SHAs inside
+ * code into links. `code()` wraps a value in a span whose backtick fence is
+ * one longer than the longest backtick run inside
+ * (https://spec.commonmark.org/0.31.2/#code-spans); `escapeText()` leaves
+ * plain words as they are and puts every token that could be markup, a
+ * mention, a reference or an autolink into such a span.
+ */
+/** GitHub rejects issue comments longer than this many characters. */
+const GITHUB_COMMENT_LIMIT = 65_536;
+// C0/C1 controls and the bidirectional overrides used in "trojan source" tricks.
+const INVISIBLE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+function clean(text, maxLength) {
+    let s = String(text)
+        .replace(/\r\n|\r|\n|\t/g, " ")
+        .replace(INVISIBLE, "\ufffd");
+    if (s.length > maxLength)
+        s = `${s.slice(0, Math.max(0, maxLength - 1))}…`;
+    return s;
+}
+/** `s` as one inline code span (no cleaning, no cut). */
+function span(s) {
+    const longest = Math.max(0, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = "`".repeat(longest + 1);
+    // A span that starts or ends with a backtick needs a space against the fence; one that
+    // starts and ends with a space loses one on each side, so it gets one more.
+    const pad = /^[` ]|[` ]$/.test(s) && !/^ +$/.test(s) ? " " : "";
+    return `${fence}${pad}${s}${pad}${fence}`;
+}
+/** An untrusted value as inline code: literal, never a mention, a reference or a link. */
+function code(text, maxLength = 300) {
+    const s = clean(text, maxLength);
+    if (s === "")
+        return "";
+    return span(s);
+}
+// Characters that can start Markdown or HTML syntax, an entity, a mention (@), a reference
+// (#, /), an autolink (:, @), math ($) or a table cell (|). A token holding one becomes a code span.
+const SYNTAX = /[`*_[\]<>|~&\\@#/:=${}]/;
+// Tokens GitHub would link without any syntax character: commit SHAs (7+ hex digits with a
+// letter or a digit run GitHub treats as one), `www.` autolinks, GH-123 references.
+const LINKABLE = /^(?:[0-9a-f]{7,40}|www\..*|gh-\d+)$/i;
+// A bare run of list or thematic-break characters could restructure the line it starts.
+const STRUCTURAL = /^(?:[-+]+|\d+[.)])$/;
+/**
+ * Untrusted text for inline use (a table cell, a sentence): plain words stay as they are,
+ * every token that could be markup, a mention, a reference or an autolink becomes a code
+ * span. Newlines become spaces.
+ */
+function escapeText(text, maxLength = 300) {
+    const tokens = clean(text, maxLength)
+        .split(" ")
+        .map((token) => {
+        if (STRUCTURAL.test(token))
+            return { lead: "", core: token, trail: "", risky: true };
+        // Sentence punctuation around a token stays outside its span ("(see `arn:aws:…`)."):
+        // alone, none of these characters is syntax.
+        const [, lead = "", core = "", trail = ""] = /^([("']*)(.*?)([)"'.,;:!?]*)$/s.exec(token) ?? [];
+        return { lead, core, trail, risky: SYNTAX.test(core) || LINKABLE.test(core) };
+    });
+    const out = [];
+    for (let i = 0; i < tokens.length; i++) {
+        const first = tokens[i];
+        if (!first.risky) {
+            out.push(`${first.lead}${first.core}${first.trail}`);
+            continue;
+        }
+        // Risky tokens in a row share one span: `web<img src=x>` rather than `web<img` `src=x>`.
+        const cores = [first.core];
+        let last = first;
+        while (last.trail === "" && tokens[i + 1]?.risky && tokens[i + 1]?.lead === "") {
+            last = tokens[++i];
+            cores.push(last.core);
+        }
+        out.push(`${first.lead}${span(cores.join(" "))}${last.trail}`);
+    }
+    return out.join(" ");
+}
+/**
+ * A GFM table. Cells are trusted markdown: build them with `code()` /
+ * `escapeText()` for anything untrusted. Every `|` is escaped as `\|`, which
+ * GFM reads as a literal pipe even inside a code span
+ * (https://github.github.com/gfm/#example-200), and backslashes right before it
+ * are doubled so that `\|` in a value cannot turn the escape off; newlines
+ * become spaces. One bad cell cannot shift the columns.
+ */
+function table(headers, rows) {
+    const cell = (c) => c.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
+    const lines = [
+        `| ${headers.map(cell).join(" | ")} |`,
+        `| ${headers.map(() => "---").join(" | ")} |`,
+        ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+    ];
+    return lines.join("\n");
+}
+/**
+ * Cuts markdown to at most `limit` (as `measure` counts: UTF-16 code units by
+ * default, UTF-8 bytes for a job summary) at a line boundary, so that no
+ * character and no table row is ever cut in half; closes an open code fence
+ * and `<details>` blocks, drops a table header left without its delimiter row,
+ * and appends `note` (which the caller uses to point at the complete report).
+ * Returns the text unchanged when it fits.
+ */
+function truncateMarkdown(markdown, limit, note, measure = (s) => s.length) {
+    if (measure(markdown) <= limit)
+        return { text: markdown, truncated: false };
+    const tail = `\n\n${note}\n`;
+    // Room for the note, a closing fence and up to 8 closing </details> tags.
+    const budget = limit - measure(tail) - measure(`\n\`\`\`${"\n\n</details>".repeat(8)}`);
+    if (budget <= 0)
+        throw new Error(`limit ${limit} is too small for the truncation note`);
+    const lines = markdown.split("\n");
+    const kept = [];
+    let used = 0;
+    let inFence = false;
+    let openDetails = 0;
+    for (const line of lines) {
+        const size = measure(line) + 1;
+        if (used + size > budget)
+            break;
+        kept.push(line);
+        used += size;
+        if (/^\s*(```|~~~)/.test(line))
+            inFence = !inFence;
+        if (!inFence) {
+            openDetails += (line.match(/<details\b/gi) ?? []).length;
+            openDetails -= (line.match(/<\/details>/gi) ?? []).length;
+        }
+    }
+    // A table's header row without the delimiter row after it is no table: drop it.
+    if (!inFence &&
+        /^\s*\|/.test(kept.at(-1) ?? "") &&
+        !/^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/.test(kept.at(-1) ?? "")) {
+        const before = kept.at(-2);
+        if (before === undefined || !/^\s*\|/.test(before))
+            kept.pop();
+    }
+    let text = kept.join("\n");
+    if (inFence)
+        text += "\n```";
+    for (let i = 0; i < Math.min(openDetails, 8); i++)
+        text += "\n\n</details>";
+    return { text: `${text}${tail}`, truncated: true };
+}
+
+
+/***/ }),
+
+/***/ 1737:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   dQ: () => (/* binding */ realClock),
+/* harmony export */   jo: () => (/* binding */ backoffMs)
+/* harmony export */ });
+/* unused harmony export realSleep */
+const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
+function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
+    const cap = Math.min(maxMs, baseMs * 2 ** attempt);
+    return Math.floor(random() * cap);
+}
+const realClock = { now: () => Date.now(), sleep: realSleep };
+
+
+/***/ }),
+
 /***/ 2081:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Cs: () => (/* binding */ runAction)
 /* harmony export */ });
-/* unused harmony exports actionInputs, setOutputs, reportFailure, runPost */
+/* unused harmony exports actionInputs, parseVersioned, memoryState, runnerDeps, reportFailure, runPost */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8179);
 /* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
 /* harmony import */ var _job_report__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2851);
+/* harmony import */ var _retry__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1737);
+/**
+ * The seam between the runner and the actions: the only module (with
+ * job-report.ts, which masks and writes what people see) that talks to
+ * `@actions/core`. Every action's `run(inputs, deps)` gets the same
+ * `ActionDeps` — a logger, the job summary, a versioned state store for its
+ * post step, outputs, the clock — built here for the runner
+ * (`runnerDeps()`), by the command line for a terminal, and by
+ * test/harness/fake-deps.ts for tests. test/security/report-seam.test.ts
+ * checks that no other file under src/ imports `@actions/core`.
+ */
+
 
 
 
 /** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
 const actionInputs = (name) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4(name);
-function setOutputs(outputs) {
-    for (const [name, value] of Object.entries(outputs)) {
-        _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, typeof value === "object" ? JSON.stringify(value) : String(value));
+/** The JSON of a saved state, checked for its version (shared by the runner's store and the fakes). */
+function parseVersioned(key, raw, version) {
+    if (raw.trim() === "")
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(raw);
     }
+    catch {
+        throw new Error(`the saved state '${key}' is not JSON; nothing was done. Re-run the job.`);
+    }
+    const found = value?.version;
+    if (found !== version) {
+        throw new Error(`the saved state '${key}' has version ${JSON.stringify(found)}, but this step reads version ${version}: main and post steps of different releases of the action? Nothing was done; remove what the main step created by hand (or with ephemeral-alb's 'mode: sweep'), and pin one release.`);
+    }
+    return value;
+}
+/** A state store in memory (the command line's, whose teardown reads it in the same process; the tests'). */
+function memoryState(saved = new Map()) {
+    return {
+        saved,
+        save: (key, value) => void saved.set(key, JSON.stringify(value)),
+        load: (key, version) => parseVersioned(key, saved.get(key) ?? "", version),
+    };
+}
+function outputText(value) {
+    return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+/** The runner's: @actions/core for the log, state and outputs; job-report for what people see (masked). */
+function runnerDeps() {
+    const annotation = (level, message, at = {}) => (0,_job_report__WEBPACK_IMPORTED_MODULE_2__/* .annotate */ .fz)(level, message, at);
+    return {
+        log: {
+            info: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(message),
+            debug: (message) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .debug */ .Yz(message),
+            warning: (message, at) => annotation("warning", message, at),
+            error: (message, at) => annotation("error", message, at),
+            annotation,
+            secret: (value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value),
+        },
+        summary: { write: (markdown, opts) => (0,_job_report__WEBPACK_IMPORTED_MODULE_2__/* .writeSummary */ .Sy)(markdown, false, opts?.hint) },
+        state: {
+            save: (key, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .saveState */ .LZ(key, JSON.stringify(value)),
+            load: (key, version) => parseVersioned(key, _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getState */ .Gu(key), version),
+        },
+        outputs: {
+            set: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH(name, outputText(value)),
+            exportVariable: (name, value) => _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .exportVariable */ .dN(name, value),
+        },
+        clock: _retry__WEBPACK_IMPORTED_MODULE_3__/* .realClock */ .dQ,
+    };
 }
 /**
  * Reports an error the way codeql-action does: a user mistake is a plain
@@ -92662,15 +94776,17 @@ function reportStrayErrors(step) {
  * The whole life of a `main.ts`: read and validate inputs (nothing is created
  * before they are all valid; `mask-account-ids` first, for every action, so
  * that whatever the step writes to its summary and annotations is masked as
- * asked), run, write outputs, fail if asked to.
+ * asked), run with the runner's deps, write outputs, fail if asked to.
  */
 async function runAction(step, readInputs, run) {
     reportStrayErrors(step);
     try {
         (0,_job_report__WEBPACK_IMPORTED_MODULE_2__/* .configureJobReport */ .Gu)(actionInputs);
         const inputs = readInputs(actionInputs);
-        const result = await run(inputs);
-        setOutputs(result.outputs);
+        const deps = runnerDeps();
+        const result = await run(inputs, deps);
+        for (const [name, value] of Object.entries(result.outputs))
+            deps.outputs.set(name, value);
         if (result.failure)
             (0,_job_report__WEBPACK_IMPORTED_MODULE_2__/* .failStep */ .vy)(result.failure);
     }
@@ -92688,7 +94804,7 @@ async function runPost(step, run) {
         // A bad value already failed the main step, which then created nothing: masking stays on.
     }
     try {
-        const result = await run();
+        const result = await run(runnerDeps());
         if (result?.failure)
             failStep(`${step} (post): ${result.failure}`);
     }
@@ -101608,9 +103724,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   yU: () => (/* binding */ ExitCode),
   Yz: () => (/* binding */ core_debug),
   z3: () => (/* binding */ error),
+  dN: () => (/* binding */ exportVariable),
   V4: () => (/* binding */ getInput),
+  Gu: () => (/* binding */ getState),
   pq: () => (/* binding */ info),
   lm: () => (/* binding */ notice),
+  LZ: () => (/* binding */ saveState),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
   Pq: () => (/* binding */ core_setSecret),
@@ -101618,7 +103737,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: addPath, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, isDebug, markdownSummary, platform, saveState, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
+// UNUSED EXPORTS: addPath, endGroup, getBooleanInput, getIDToken, getMultilineInput, group, isDebug, markdownSummary, platform, setCommandEcho, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -101629,7 +103748,7 @@ var external_os_ = __nccwpck_require__(857);
  * Sanitizes an input into a string so it can be passed into issueCommand safely
  * @param input input to sanitize into a string
  */
-function utils_toCommandValue(input) {
+function toCommandValue(input) {
     if (input === null || input === undefined) {
         return '';
     }
@@ -101736,13 +103855,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return utils_toCommandValue(s)
+    return toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -101770,13 +103889,13 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
-function file_command_prepareKeyValueMessage(key, value) {
+function prepareKeyValueMessage(key, value) {
     const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
+    const convertedValue = toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -104291,9 +106410,9 @@ function exportVariable(name, val) {
     process.env[name] = convertedVal;
     const filePath = process.env['GITHUB_ENV'] || '';
     if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+        return file_command_issueFileCommand('ENV', prepareKeyValueMessage(name, val));
     }
-    issueCommand('set-env', { name }, convertedVal);
+    command_issueCommand('set-env', { name }, convertedVal);
 }
 /**
  * Registers a secret which will get masked from logs
@@ -104408,10 +106527,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
     }
     process.stdout.write(external_os_.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+    command_issueCommand('set-output', { name }, toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -104530,9 +106649,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
