@@ -96,7 +96,6 @@ export function preflightDeps(cons: CliConsole, region: string): PreflightDeps {
     policyReader: iamPolicyReader(iam),
     planIo: awsPlanIo(iam),
     publish: async (opts) => printed(cons, opts.markdown),
-    annotate: (message, at) => cons.error(at?.file ? `${at.file}${at.line ? `:${at.line}` : ""}: ${message}` : message),
   };
 }
 
