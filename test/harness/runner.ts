@@ -159,8 +159,16 @@ export interface RunningStep {
   result: Promise<RunResult>;
 }
 
-/** Starts a step without waiting for it (for kill tests). */
-export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
+/** The files and environment the runner gives one step (shared with the in-process runner, test/harness/in-process.ts). */
+export interface StepSetup {
+  env: Record<string, string>;
+  files: Record<"GITHUB_OUTPUT" | "GITHUB_STATE" | "GITHUB_ENV" | "GITHUB_PATH" | "GITHUB_STEP_SUMMARY", string>;
+  workspace: string;
+  runnerTemp: string;
+}
+
+/** A step's workspace, RUNNER_TEMP, file-command files and environment, as the runner prepares them. */
+export function prepareStep(name: string, opts: RunOptions = {}): StepSetup {
   const workspace = opts.workspace ?? mkdtempSync(join(tmpdir(), "eas-ws-"));
   mkdirSync(workspace, { recursive: true });
   const runnerTemp = opts.runnerTemp ?? mkdtempSync(join(tmpdir(), "eas-rt-"));
@@ -220,6 +228,33 @@ export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
     else env[k] = v;
   }
 
+  return { env, files, workspace, runnerTemp };
+}
+
+/** What a finished step left: outputs, state, env, summary from its files; annotations and masks from its stdout. */
+export function stepResult(
+  setup: StepSetup,
+  run: { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string },
+): RunResult {
+  const { files, workspace, runnerTemp } = setup;
+  const { annotations, masked } = parseCommands(run.stdout);
+  return {
+    ...run,
+    outputs: parseFileCommand(readFileSync(files.GITHUB_OUTPUT, "utf8")),
+    state: parseFileCommand(readFileSync(files.GITHUB_STATE, "utf8")),
+    env: parseFileCommand(readFileSync(files.GITHUB_ENV, "utf8")),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"),
+    annotations,
+    masked,
+    workspace,
+    runnerTemp,
+  };
+}
+
+/** Starts a step without waiting for it (for kill tests). */
+export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
+  const setup = prepareStep(name, opts);
+  const { env, workspace } = setup;
   const [command, ...args] = opts.command ?? [bundleNode(), bundlePath(name)];
   const child = spawn(command as string, args, { cwd: workspace, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
@@ -249,21 +284,7 @@ export function startBundle(name: string, opts: RunOptions = {}): RunningStep {
         reject(new Error(`${name} did not finish within ${timeoutMs} ms.\nstdout:\n${stdout}\nstderr:\n${stderr}`));
         return;
       }
-      const { annotations, masked } = parseCommands(stdout);
-      resolvePromise({
-        code,
-        signal,
-        stdout,
-        stderr,
-        outputs: parseFileCommand(readFileSync(files.GITHUB_OUTPUT, "utf8")),
-        state: parseFileCommand(readFileSync(files.GITHUB_STATE, "utf8")),
-        env: parseFileCommand(readFileSync(files.GITHUB_ENV, "utf8")),
-        summary: readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"),
-        annotations,
-        masked,
-        workspace,
-        runnerTemp,
-      });
+      resolvePromise(stepResult(setup, { code, signal, stdout, stderr }));
     });
   });
   return { child, result };

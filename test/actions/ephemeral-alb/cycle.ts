@@ -10,6 +10,7 @@ import { freePort } from "../../emulator/elbv2-helpers";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { Scenario } from "../../emulator/types";
 import type { SampleApp } from "../../fixtures/sample-app";
+import { runInProcess, runPostInProcess } from "../../harness/in-process";
 import { type RunOptions, type RunResult, runBundle, runPostBundle, startBundle } from "../../harness/runner";
 
 export const VPC = "vpc-0e5a1b2c3d4e5f601";
@@ -168,44 +169,48 @@ export function awsEnv(emu: RunningEmulator, extra: Record<string, string> = {})
   return { AWS_ENDPOINT_URL: emu.endpoint, ...extra };
 }
 
-export function runAlb(emu: RunningEmulator, inputs: Record<string, string | number | boolean>, opts: RunOptions = {}) {
-  return runBundle("ephemeral-alb", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
+type RunStep = (name: string, opts?: RunOptions) => Promise<RunResult>;
+type RunPostStep = (
+  name: string,
+  main: Pick<RunResult, "state" | "workspace">,
+  opts?: RunOptions,
+) => Promise<RunResult>;
+type Inputs = Record<string, string | number | boolean>;
+type Main = Pick<RunResult, "state" | "workspace">;
+
+/** The steps of a cycle against `emu`, run by `run`/`runPost` (spawned bundles, or in process). */
+function cycleSteps(run: RunStep, runPost: RunPostStep) {
+  const withAws = (emu: RunningEmulator, opts: RunOptions): RunOptions => ({
+    ...opts,
+    env: { ...awsEnv(emu), ...opts.env },
+  });
+  return {
+    runAlb: (emu: RunningEmulator, inputs: Inputs, opts: RunOptions = {}) =>
+      run("ephemeral-alb", { ...withAws(emu, opts), inputs }),
+    runAlbPost: (emu: RunningEmulator, main: Main, opts: RunOptions = {}) =>
+      runPost("ephemeral-alb", main, withAws(emu, opts)),
+    runRegister: (emu: RunningEmulator, inputs: Inputs, opts: RunOptions = {}) =>
+      run("register-fargate-targets", { ...withAws(emu, opts), inputs }),
+    runRegisterPost: (emu: RunningEmulator, main: Main, opts: RunOptions = {}) =>
+      runPost("register-fargate-targets", main, withAws(emu, opts)),
+  };
 }
 
-export function startAlb(
-  emu: RunningEmulator,
-  inputs: Record<string, string | number | boolean>,
-  opts: RunOptions = {},
-) {
+/** The committed bundles, spawned as the runner spawns them. */
+export const { runAlb, runAlbPost, runRegister, runRegisterPost } = cycleSteps(runBundle, runPostBundle);
+
+/**
+ * The same steps in this process (test/harness/in-process.ts): same options, same results, no spawn and no
+ * dist/ rebuild. For behaviour; kill and post-step protocol tests stay with the bundles.
+ */
+export const inProcess = cycleSteps(runInProcess, runPostInProcess);
+
+export function startAlb(emu: RunningEmulator, inputs: Inputs, opts: RunOptions = {}) {
   return startBundle("ephemeral-alb", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
 }
 
-export function runAlbPost(emu: RunningEmulator, main: Pick<RunResult, "state" | "workspace">, opts: RunOptions = {}) {
-  return runPostBundle("ephemeral-alb", main, { ...opts, env: { ...awsEnv(emu), ...opts.env } });
-}
-
-export function runRegister(
-  emu: RunningEmulator,
-  inputs: Record<string, string | number | boolean>,
-  opts: RunOptions = {},
-) {
-  return runBundle("register-fargate-targets", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
-}
-
-export function startRegister(
-  emu: RunningEmulator,
-  inputs: Record<string, string | number | boolean>,
-  opts: RunOptions = {},
-) {
+export function startRegister(emu: RunningEmulator, inputs: Inputs, opts: RunOptions = {}) {
   return startBundle("register-fargate-targets", { ...opts, inputs, env: { ...awsEnv(emu), ...opts.env } });
-}
-
-export function runRegisterPost(
-  emu: RunningEmulator,
-  main: Pick<RunResult, "state" | "workspace">,
-  opts: RunOptions = {},
-) {
-  return runPostBundle("register-fargate-targets", main, { ...opts, env: { ...awsEnv(emu), ...opts.env } });
 }
 
 /** Created resources still present, per service (ECS seeds are never counted). */

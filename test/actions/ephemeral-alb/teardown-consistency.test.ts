@@ -16,10 +16,10 @@ import type { Ec2Service } from "../../emulator/services/ec2";
 import {
   describeRun,
   emulatorFor,
+  inProcess,
   leftovers,
   REGION,
   reload,
-  runAlbPost,
   scenario,
   TASK_SG,
   uniqueLeg,
@@ -77,7 +77,7 @@ describe("ephemeral-alb post step: a security group created a moment ago", () =>
   }
 
   const post = (state: AlbState) =>
-    runAlbPost(emu, {
+    inProcess.runAlbPost(emu, {
       state: { "alb-state": JSON.stringify(state) },
       workspace: mkdtempSync(join(tmpdir(), "eas-post-")),
     });
