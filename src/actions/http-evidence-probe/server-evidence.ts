@@ -84,7 +84,6 @@ export async function addServerEvidence(
     search.target,
     waitMs,
     search.api,
-    deps.clock,
   );
   for (const [i, result] of results.entries()) {
     const run = runs[i] as ProbedRun;

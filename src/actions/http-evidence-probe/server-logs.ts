@@ -1,4 +1,5 @@
 // Finds each probe's own log entries in CloudWatch Logs: by its request ids where the app logs them, else by route and time.
+import { done, type Look, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { LogTarget } from "./log-target";
 import type { FilteredLogEvent, LogsApi } from "./logs-api";
 
@@ -19,15 +20,12 @@ export interface ProbeLogResult {
   matchedBy: MatchedBy;
 }
 
-export interface LogClock {
-  now: () => number;
-  sleep: (ms: number) => Promise<void>;
-}
-
 /** Log events are stamped by the task's clock, not the runner's: a little slack each side of the window. */
 export const WINDOW_SLACK_MS = 2_000;
 /** FilterLogEvents is limited to 5 requests per second per account and region: poll gently. */
 const POLL_INTERVAL_MS = 2_000;
+/** The shortest delay the waiter takes (it refuses none). */
+const MIN_POLL_MS = 100;
 const MAX_PAGES = 200;
 
 function carriesId(message: string, ids: string[]): boolean {
@@ -44,24 +42,31 @@ function carriesId(message: string, ids: string[]): boolean {
   });
 }
 
+interface Found {
+  q: ProbeLogQuery;
+  events: FilteredLogEvent[];
+  correlated: FilteredLogEvent[];
+  answered: boolean;
+}
+
 /**
- * Polls FilterLogEvents until every probe has its entries or `waitMs` has
- * passed (CloudWatch shows events seconds after they were written). A probe
- * that sent request ids is done once the entry of its last attempt is there;
- * one that sent none, once any entry of its route in its window is there. At
- * the deadline, the route within the probe's window is all there is to go on.
+ * Waits (the suite's `waitFor`, over the SDK's waiter) until every probe has
+ * its entries or `waitMs` has passed (CloudWatch shows events seconds after
+ * they were written); each look pages FilterLogEvents through the SDK's
+ * paginator. A probe that sent request ids is done once the entry of its last
+ * attempt is there; one that sent none, once any entry of its route in its
+ * window is there. At the deadline, the route within the probe's window is all
+ * there is to go on.
  */
 export async function searchProbeLogs(
   queries: ProbeLogQuery[],
   target: LogTarget,
   waitMs: number,
   api: LogsApi,
-  clock: LogClock,
 ): Promise<ProbeLogResult[]> {
-  const deadline = clock.now() + waitMs;
-  for (;;) {
+  const look = async (): Promise<Look<Found[], Found[]>> => {
     const found = await Promise.all(
-      queries.map(async (q) => {
+      queries.map(async (q): Promise<Found> => {
         const events = await api.filterLogEvents(
           {
             logGroupName: target.group,
@@ -84,17 +89,22 @@ export async function searchProbeLogs(
     );
     // With request ids sent, only an entry carrying one is proof; the route and the window are the fallback
     // at the deadline (an app that does not log the header costs the whole wait: set request-id-header: none).
-    const done = found.every((f) => (f.q.requestIds.length > 0 ? f.answered : f.events.length > 0));
-    const left = deadline - clock.now();
-    if (done || left <= 0) {
-      return found.map((f): ProbeLogResult => {
-        if (f.correlated.length > 0) return { query: f.q, events: f.correlated, matchedBy: "request-id" };
-        if (f.events.length > 0) return { query: f.q, events: f.events, matchedBy: "route-and-time" };
-        return { query: f.q, events: [], matchedBy: "none" };
-      });
-    }
-    await clock.sleep(Math.min(POLL_INTERVAL_MS, left));
-  }
+    const complete = found.every((f) => (f.q.requestIds.length > 0 ? f.answered : f.events.length > 0));
+    return complete ? done(found) : notYet("not every probe's log entry is there yet", found);
+  };
+  // A delay never longer than the wait itself, so a short wait is not overshot by a whole interval.
+  const delay = Math.max(MIN_POLL_MS, Math.min(POLL_INTERVAL_MS, waitMs));
+  const waited = await waitFor<Found[], Found[]>(
+    { what: "the probes' log entries", timeoutMs: waitMs, minDelayMs: delay, maxDelayMs: delay },
+    look,
+  );
+  // No look says "never" (FAILURE): at the deadline the last look is what there is.
+  const found = waited.state === WaiterState.SUCCESS ? waited.value : (waited.seen ?? []);
+  return found.map((f): ProbeLogResult => {
+    if (f.correlated.length > 0) return { query: f.q, events: f.correlated, matchedBy: "request-id" };
+    if (f.events.length > 0) return { query: f.q, events: f.events, matchedBy: "route-and-time" };
+    return { query: f.q, events: [], matchedBy: "none" };
+  });
 }
 
 /** `<prefix>/<container>/<task-id>` (awslogs) -> the task id and container; undefined for other stream names. */
