@@ -17,6 +17,7 @@ import {
   scenario,
   taskSpecs,
 } from "../ephemeral-alb/cycle";
+import { QUICK_ELB } from "./quick-elb";
 
 const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
 
@@ -27,7 +28,7 @@ describe("keep: true is honoured by both post steps", () => {
   let elb: ElasticLoadBalancingV2Client;
   beforeAll(async () => {
     apps = await startTasks(2);
-    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }));
+    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: QUICK_ELB } }));
     elb = new ElasticLoadBalancingV2Client({ endpoint: emu.endpoint, region: REGION, credentials });
   });
   afterAll(async () => {

@@ -17,6 +17,7 @@ import {
   startRegister,
   taskSpecs,
 } from "../ephemeral-alb/cycle";
+import { QUICK_ELB } from "./quick-elb";
 
 interface ElbState {
   elasticloadbalancing: { loadBalancers: { LoadBalancerArn: string; State: { Code: string } }[] };
@@ -58,7 +59,9 @@ describe("wait-until-active: false → register during provisioning", () => {
   it("ephemeral-alb returns while provisioning; register waits for active and healthy", async () => {
     // Provisioning that would outlast the test (10^4 s at timeScale 0.01): the load balancer becomes active
     // when register has registered and is watching it, however long the steps take to start.
-    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: { provisioningSeconds: 1e6 } } }));
+    emu = await emulatorFor(
+      scenario({ tasks: taskSpecs(apps), extra: { elbv2: { ...QUICK_ELB, provisioningSeconds: 1e6 } } }),
+    );
     const alb = await runAlb(emu, await albInputs({ "wait-until-active": false }));
     try {
       expect(alb.code, describeRun(alb)).toBe(0);
@@ -91,23 +94,28 @@ describe("wait-until-active: false → register during provisioning", () => {
   });
 
   it("a load balancer that ends 'failed' fails register at once, naming the state and AWS's reason", async () => {
+    // Held in provisioning until register watches it, then ended `failed` (elbv2.failProvisioning).
     emu = await emulatorFor(
       scenario({
         tasks: taskSpecs(apps),
-        extra: { elbv2: { provisioningSeconds: 300, failProvisioning: ["*"] } },
+        extra: { elbv2: { ...QUICK_ELB, provisioningSeconds: 1e6, failProvisioning: ["*"] } },
       }),
     );
     const alb = await runAlb(emu, await albInputs({ "wait-until-active": false }));
     try {
       expect(alb.code, describeRun(alb)).toBe(0);
       // timeout-seconds 600, but the harness kills the step after 60 s: a wait that sat it out fails here.
-      const reg = await runRegister(
+      const before = emu.emulator.requests.length;
+      const step = startRegister(
         emu,
         registerInputs(alb.outputs["target-group-arn"] as string, { "timeout-seconds": 600 }),
-        {
-          timeoutMs: 60_000,
-        },
+        { timeoutMs: 60_000 },
       );
+      await watchingAfterRegister(emu, before);
+      await emu.emulator
+        .service<Elbv2Service>("elasticloadbalancing")
+        .finishProvisioningNow(alb.outputs["load-balancer-arn"] as string);
+      const reg = await step.result;
       expect(reg.code, describeRun(reg)).toBe(1);
       const message = errors(reg).join("\n");
       expect(message).toMatch(

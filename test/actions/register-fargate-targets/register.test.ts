@@ -27,6 +27,7 @@ import {
   type TaskSpec,
   taskSpecs,
 } from "../ephemeral-alb/cycle";
+import { QUICK_ELB } from "./quick-elb";
 
 interface EcsRuntime {
   setTaskState(cluster: string, task: string, patch: Record<string, unknown>): void;
@@ -56,7 +57,7 @@ describe("register-fargate-targets against the emulator", () => {
   beforeAll(async () => {
     apps = await startTasks(2);
     [broken] = (await startTasks(1, { settings: { healthzStatus: 404 } })) as [SampleApp];
-    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }));
+    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: QUICK_ELB } }));
     alb = await runAlb(emu, await albInputs());
     expect(alb.code, describeRun(alb)).toBe(0);
     tg = alb.outputs["target-group-arn"] as string;
@@ -286,7 +287,7 @@ describe("register-fargate-targets: a task security group without the ALB's ingr
   let emu: RunningEmulator;
   beforeAll(async () => {
     apps = await startTasks(1);
-    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps) }));
+    emu = await emulatorFor(scenario({ tasks: taskSpecs(apps), extra: { elbv2: QUICK_ELB } }));
   });
   afterAll(async () => {
     await emu?.stop();
