@@ -12,6 +12,7 @@ import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { EcsModule } from "../../emulator/services/ecs";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
 import { type AwsLogsDriver, shipTaskLogs } from "../../fixtures/sample-app-awslogs";
+import { type Clock, realSleep } from "../../../src/lib/retry";
 import { fakeDeps } from "../../harness/fake-deps";
 
 const REGION = "us-west-2";
@@ -76,11 +77,29 @@ beforeEach(async () => {
   await emu.emulator.loadScenario(scenario());
 });
 
+/**
+ * The real clock, except that a wait longer than 250 ms is cut to 250 ms: the
+ * log search polls FilterLogEvents every 2 s (its rate limit), which these
+ * entries, delivered within a second, would otherwise make every test sit out.
+ * Deadlines stay real: now() is the real time, so a search still ends at its
+ * log-wait-seconds, only with more looks.
+ */
+const quickPolls: Clock = { now: () => Date.now(), sleep: (ms) => realSleep(Math.min(ms, 250)) };
+
+/**
+ * The tasks' awslogs drivers, shipping only what the apps print from now on:
+ * the apps serve every test, and an earlier test's request to the same route,
+ * within the probe's window (±2 s), would be taken for this probe's.
+ */
+async function ship(deliveryDelayMs: number): Promise<AwsLogsDriver[]> {
+  return shipTaskLogs(emu, "papyrus", tasks, { deliveryDelayMs, since: Date.now() });
+}
+
 function world() {
   const annotations: { level: string; message: string }[] = [];
   const info: string[] = [];
   const summary: string[] = [];
-  const seam = fakeDeps();
+  const seam = fakeDeps({ clock: quickPolls });
   const deps: ProbeDeps = {
     exchange,
     logsApi: (region) =>
@@ -132,7 +151,7 @@ const taskIdOf = (app: SampleApp) => {
 
 describe("http-evidence-probe: the app's own log entries (CloudWatch Logs)", () => {
   it("finds each probe's entry by its X-Request-Id, writes cloudwatch_<probe>.json as the CLI prints it, names the task", async () => {
-    drivers = await shipTaskLogs(emu, "papyrus", tasks, { deliveryDelayMs: 700 });
+    drivers = await ship(700);
     const { inputs, dir } = inputsFor({ cluster: "papyrus", service: "papyrus-task-service" });
     const { deps, info, summary } = world();
     const result = await run(inputs, deps);
@@ -173,7 +192,7 @@ describe("http-evidence-probe: the app's own log entries (CloudWatch Logs)", () 
   });
 
   it("retries failed attempts with new ids and keeps only this probe's lines (not health checks or other probes)", async () => {
-    drivers = await shipTaskLogs(emu, "papyrus", tasks, { deliveryDelayMs: 300 });
+    drivers = await ship(300);
     // Another client's request to the same route in the same window.
     await fetch(`${(tasks[1] as SampleApp).url}/healthz`, { headers: { "X-Request-Id": "someone-else-1" } });
     const { inputs, dir } = inputsFor(
@@ -192,7 +211,7 @@ describe("http-evidence-probe: the app's own log entries (CloudWatch Logs)", () 
   });
 
   it("without a correlation header, matches by route and the probe's time window", async () => {
-    drivers = await shipTaskLogs(emu, "papyrus", tasks, { deliveryDelayMs: 300 });
+    drivers = await ship(300);
     const { inputs, dir } = inputsFor({ "log-group": "/ecs/papyrus", "request-id-header": "none", paths: "/json?x=1" });
     const result = await run(inputs, world().deps);
     expect(result.failure).toBeUndefined();
@@ -202,7 +221,7 @@ describe("http-evidence-probe: the app's own log entries (CloudWatch Logs)", () 
   });
 
   it("an app that does not log the correlation header: at the deadline, matched by route and window", async () => {
-    drivers = await shipTaskLogs(emu, "papyrus", tasks, { deliveryDelayMs: 100 });
+    drivers = await ship(100);
     const { inputs, dir } = inputsFor({
       "log-group": "/ecs/papyrus",
       "request-id-header": "X-Correlation-Id",
