@@ -8,11 +8,11 @@ import { exchange } from "../../../src/actions/http-evidence-probe/http";
 import { readProbeInputs } from "../../../src/actions/http-evidence-probe/inputs";
 import { awsLogsApi } from "../../../src/actions/http-evidence-probe/logs-api";
 import { type ProbeDeps, run } from "../../../src/actions/http-evidence-probe/run";
+import { type Clock, realSleep } from "../../../src/lib/retry";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { EcsModule } from "../../emulator/services/ecs";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
 import { type AwsLogsDriver, shipTaskLogs } from "../../fixtures/sample-app-awslogs";
-import { type Clock, realSleep } from "../../../src/lib/retry";
 import { fakeDeps } from "../../harness/fake-deps";
 
 const REGION = "us-west-2";

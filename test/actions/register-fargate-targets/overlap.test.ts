@@ -11,7 +11,6 @@ import {
   registerInputs,
   runAlb,
   runAlbPost,
-  runRegister,
   runRegisterPost,
   scenario,
   startRegister,
