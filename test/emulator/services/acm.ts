@@ -96,57 +96,55 @@ function dnsNames(x509: X509Certificate): string[] {
     .flatMap((entry) => (entry.startsWith("DNS:") ? [entry.slice(4)] : []));
 }
 
-export class AcmService implements ServiceModule {
-  readonly signingName = "acm";
-  readonly protocol = "json" as const;
-  readonly iamPrefix = "acm";
-  readonly accessDenied = jsonAccessDenied;
-  readonly operations: Record<string, Operation>;
-  private readonly certificates = new Map<string, Certificate>(); // by ARN
+/** ACM's module: the service, and what ELBv2 reads of it. */
+export interface AcmService extends ServiceModule {
+  /**
+   * What ELBv2 needs to terminate TLS with a certificate: its PEM certificate
+   * (with the chain after it), its key, and whether it may be served. A
+   * certificate of another region, one that is not ISSUED or has no material
+   * answers undefined (CreateListener then fails CertificateNotFound).
+   */
+  material(arn: string, region: string): { cert: string; key: string } | undefined;
+}
 
-  constructor(private readonly emulator: Emulator) {
-    const certificate = (p: Params) => [String(p.CertificateArn ?? "*")];
-    this.operations = {
-      ImportCertificate: {
-        handler: (p, ctx) => this.importCertificate(p, ctx.region),
-        // A new certificate: the certificate resource type with a wildcard; a re-import: that certificate.
-        resources: (p, ctx) =>
-          p.CertificateArn === undefined
-            ? [`arn:aws:acm:${ctx.region}:${this.emulator.account}:certificate/*`]
-            : certificate(p),
+export function createAcm(emulator: Emulator): AcmService {
+  const certificates = new Map<string, Certificate>(); // by ARN
+  const certificate = (p: Params) => [String(p.CertificateArn ?? "*")];
+  const ops: Record<string, Operation> = {
+    ImportCertificate: {
+      handler: (p, ctx) => importCertificate(p, ctx.region),
+      // A new certificate: the certificate resource type with a wildcard; a re-import: that certificate.
+      resources: (p, ctx) =>
+        p.CertificateArn === undefined
+          ? [`arn:aws:acm:${ctx.region}:${emulator.account}:certificate/*`]
+          : certificate(p),
+    },
+    DescribeCertificate: {
+      handler: (p, ctx) => ({ Certificate: detail(find(p.CertificateArn, ctx.region)) }),
+      resources: certificate,
+    },
+    ListCertificates: { handler: (p, ctx) => list(p, ctx.region) },
+    DeleteCertificate: {
+      handler: (p, ctx) => {
+        const cert = find(p.CertificateArn, ctx.region);
+        const users = inUseBy(arnOf(cert));
+        if (users.length > 0) {
+          throw new AwsError("ResourceInUseException", `Certificate ${arnOf(cert)} in use by ${users.join(", ")}`);
+        }
+        certificates.delete(arnOf(cert));
+        return {};
       },
-      DescribeCertificate: {
-        handler: (p, ctx) => ({ Certificate: this.detail(this.find(p.CertificateArn, ctx.region)) }),
-        resources: certificate,
-      },
-      ListCertificates: { handler: (p, ctx) => this.list(p, ctx.region) },
-      DeleteCertificate: {
-        handler: (p, ctx) => {
-          const cert = this.find(p.CertificateArn, ctx.region);
-          const users = this.inUseBy(this.arnOf(cert));
-          if (users.length > 0) {
-            throw new AwsError(
-              "ResourceInUseException",
-              `Certificate ${this.arnOf(cert)} in use by ${users.join(", ")}`,
-            );
-          }
-          this.certificates.delete(this.arnOf(cert));
-          return {};
-        },
-        resources: certificate,
-      },
-    };
-  }
+      resources: certificate,
+    },
+  };
 
-  private arnOf(c: { region: string; id: string }): string {
-    return `arn:aws:acm:${c.region}:${this.emulator.account}:certificate/${c.id}`;
+  function arnOf(c: { region: string; id: string }): string {
+    return `arn:aws:acm:${c.region}:${emulator.account}:certificate/${c.id}`;
   }
 
   /** The load balancers whose listeners serve the certificate (ELBv2 keeps the listeners). */
-  private inUseBy(arn: string): string[] {
-    const elb = this.emulator.service<ServiceModule & { certificateUsers?(arn: string): string[] }>(
-      "elasticloadbalancing",
-    );
+  function inUseBy(arn: string): string[] {
+    const elb = emulator.service<ServiceModule & { certificateUsers?(arn: string): string[] }>("elasticloadbalancing");
     return elb.certificateUsers?.(arn) ?? [];
   }
 
@@ -155,7 +153,7 @@ export class AcmService implements ServiceModule {
    * ValidationException (ACM's pattern), one naming no certificate of this
    * account and region is ResourceNotFoundException.
    */
-  private find(raw: unknown, region: string): Certificate {
+  function find(raw: unknown, region: string): Certificate {
     const arn = String(raw ?? "");
     if (arn.length < 20 || arn.length > 2048 || !ARN.test(arn)) {
       throw validationError(
@@ -165,28 +163,28 @@ export class AcmService implements ServiceModule {
     const parts = arn.split(":");
     const resource = parts.slice(5).join(":");
     if (!/^certificate\//.test(resource)) throw new AwsError("InvalidArnException", `${arn} is not a certificate ARN.`);
-    const cert = this.certificates.get(arn);
+    const cert = certificates.get(arn);
     // Certificates are regional: an ARN of another region (or account) names nothing here.
     if (!cert || cert.region !== region)
       throw new AwsError("ResourceNotFoundException", `Could not find certificate ${arn}.`);
     return cert;
   }
 
-  private status(c: Certificate, now = new Date()): string {
+  function status(c: Certificate, now = new Date()): string {
     if (c.seededStatus) return c.seededStatus;
     const x509 = c.x509 as X509Certificate;
     return now > new Date(x509.validTo) ? "EXPIRED" : "ISSUED";
   }
 
-  private detail(c: Certificate) {
+  function detail(c: Certificate) {
     const x = c.x509;
     const base = {
-      CertificateArn: this.arnOf(c),
+      CertificateArn: arnOf(c),
       DomainName: c.domainName,
       SubjectAlternativeNames: c.sans,
-      Status: this.status(c),
+      Status: status(c),
       Type: c.type,
-      InUseBy: this.inUseBy(this.arnOf(c)),
+      InUseBy: inUseBy(arnOf(c)),
       CreatedAt: c.createdAt,
       RenewalEligibility: "INELIGIBLE",
     };
@@ -204,12 +202,12 @@ export class AcmService implements ServiceModule {
     };
   }
 
-  private importCertificate(p: Params, region: string) {
-    const reimport = p.CertificateArn === undefined ? undefined : this.find(p.CertificateArn, region);
+  function importCertificate(p: Params, region: string) {
+    const reimport = p.CertificateArn === undefined ? undefined : find(p.CertificateArn, region);
     if (reimport && p.Tags !== undefined) {
       throw validationError("Tags cannot be specified when reimporting a certificate.");
     }
-    const cert = this.imported(
+    const cert = imported(
       {
         certificatePem: blob(p.Certificate, "certificate"),
         keyPem: blob(p.PrivateKey, "privateKey"),
@@ -223,12 +221,12 @@ export class AcmService implements ServiceModule {
     } else {
       for (const t of (p.Tags ?? []) as Params[]) cert.tags.set(String(t.Key), String(t.Value ?? ""));
     }
-    this.certificates.set(this.arnOf(cert), cert);
-    return { CertificateArn: this.arnOf(cert) };
+    certificates.set(arnOf(cert), cert);
+    return { CertificateArn: arnOf(cert) };
   }
 
   /** An imported certificate from its PEM material, checked as the import prerequisites say. */
-  private imported(
+  function imported(
     material: { certificatePem: string; keyPem: string; chainPem: string | undefined },
     where: { id: string; region: string; seeded: boolean },
   ): Certificate {
@@ -294,7 +292,7 @@ export class AcmService implements ServiceModule {
     return cert;
   }
 
-  private list(p: Params, region: string) {
+  function list(p: Params, region: string) {
     const statuses = (p.CertificateStatuses ?? []) as string[];
     for (const s of statuses) {
       if (!(STATUSES as readonly string[]).includes(s)) {
@@ -309,8 +307,8 @@ export class AcmService implements ServiceModule {
         `1 validation error detected: Value '${p.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`,
       );
     }
-    const all = [...this.certificates.values()]
-      .filter((c) => c.region === region && (statuses.length === 0 || statuses.includes(this.status(c))))
+    const all = [...certificates.values()]
+      .filter((c) => c.region === region && (statuses.length === 0 || statuses.includes(status(c))))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
     const result = page(all, {
       token: p.NextToken,
@@ -320,7 +318,7 @@ export class AcmService implements ServiceModule {
     });
     return {
       CertificateSummaryList: result.items.map((c) => {
-        const d = this.detail(c);
+        const d = detail(c);
         return {
           CertificateArn: d.CertificateArn,
           DomainName: d.DomainName,
@@ -344,43 +342,43 @@ export class AcmService implements ServiceModule {
    * certificate of another region, one that is not ISSUED or has no material
    * answers undefined (CreateListener then fails CertificateNotFound).
    */
-  material(arn: string, region: string): { cert: string; key: string } | undefined {
-    const c = this.certificates.get(arn);
-    if (!c || c.region !== region || !c.certificatePem || !c.keyPem || this.status(c) !== "ISSUED") return undefined;
+  function material(arn: string, region: string): { cert: string; key: string } | undefined {
+    const c = certificates.get(arn);
+    if (!c || c.region !== region || !c.certificatePem || !c.keyPem || status(c) !== "ISSUED") return undefined;
     return { cert: c.chainPem ? `${c.certificatePem}\n${c.chainPem}` : c.certificatePem, key: c.keyPem };
   }
 
-  reset(): void {
-    this.certificates.clear();
+  function reset(): void {
+    certificates.clear();
   }
 
-  snapshot(): unknown {
-    return [...this.certificates.values()].map((c) => ({
-      arn: this.arnOf(c),
+  function snapshot(): unknown {
+    return [...certificates.values()].map((c) => ({
+      arn: arnOf(c),
       domainName: c.domainName,
-      status: this.status(c),
+      status: status(c),
       type: c.type,
     }));
   }
 
-  created(): unknown[] {
-    return [...this.certificates.values()]
+  function created(): unknown[] {
+    return [...certificates.values()]
       .filter((c) => !c.seeded)
-      .map((c) => ({ type: "certificate", arn: this.arnOf(c), domainName: c.domainName }));
+      .map((c) => ({ type: "certificate", arn: arnOf(c), domainName: c.domainName }));
   }
 
-  loadScenario(scenario: Scenario): void {
+  function loadScenario(scenario: Scenario): void {
     const section = scenario.acm as AcmScenario | undefined;
     for (const c of section?.certificates ?? []) {
       const id = c.id ?? randomUUID();
       if (!CERT_ID.test(id)) throw new Error(`acm scenario: certificate id '${id}' is not a UUID`);
-      const region = c.region ?? this.emulator.region;
+      const region = c.region ?? emulator.region;
       if ("certificate" in c) {
-        const cert = this.imported(
+        const cert = imported(
           { certificatePem: c.certificate, keyPem: c.privateKey, chainPem: c.chain },
           { id, region, seeded: true },
         );
-        this.certificates.set(this.arnOf(cert), cert);
+        certificates.set(arnOf(cert), cert);
         continue;
       }
       if (!(STATUSES as readonly string[]).includes(c.status)) {
@@ -397,12 +395,23 @@ export class AcmService implements ServiceModule {
         tags: new Map(),
         seeded: true,
       };
-      this.certificates.set(this.arnOf(cert), cert);
+      certificates.set(arnOf(cert), cert);
     }
   }
-}
 
-export const createAcm = (emulator: Emulator): AcmService => new AcmService(emulator);
+  return {
+    signingName: "acm",
+    protocol: "json",
+    iamPrefix: "acm",
+    accessDenied: jsonAccessDenied,
+    operations: ops,
+    material,
+    reset,
+    snapshot,
+    created,
+    loadScenario,
+  };
+}
 
 /** The emulator's ACM, for other services (ELBv2's HTTPS listeners). */
 export const acmOf = (emulator: Emulator): AcmService => emulator.service<AcmService>("acm");

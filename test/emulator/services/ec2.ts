@@ -9,7 +9,6 @@ import type { Emulator } from "../server";
 import {
   type ConditionContext,
   type Handler,
-  type Operation,
   operations,
   type Params,
   type RequestContext,
@@ -31,6 +30,7 @@ import {
   type NetworkInterfaceSpec,
   type SecurityGroup,
   type SecurityGroupRule,
+  type Subnet,
 } from "./ec2/model";
 import { describeRule, ipPermissions, type RuleSpec, readRuleSpecs, revokedOut, ruleOut, sameRule } from "./ec2/rules";
 import { type Ec2Scenario, loadEc2Scenario } from "./ec2/scenario";
@@ -79,78 +79,109 @@ function specTags(params: Params): Tags {
   return tags;
 }
 
-export class Ec2Service implements ServiceModule {
-  readonly signingName = "ec2";
-  readonly protocol = "ec2" as const;
-  readonly xmlns = "http://ec2.amazonaws.com/doc/2016-11-15/";
-  readonly iamPrefix = "ec2";
-  /** EC2's own: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. …". */
-  readonly accessDenied = (message: string): AwsError =>
-    new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403);
+/** EC2's module: the service, and the functions other services (and tests) reach it through. */
+export interface Ec2Service extends ServiceModule {
+  /**
+   * Places a network interface with the given security groups in a subnet
+   * (ECS task ENIs, load balancer ENIs). Throws `InvalidSubnetID.NotFound` /
+   * `InvalidGroup.NotFound` when they do not exist.
+   */
+  addNetworkInterface(spec: NetworkInterfaceSpec): NetworkInterface;
+  /**
+   * Releases an ENI at once, or after `afterMs` of emulated time (scaled by
+   * the emulator's timeScale): until then it still blocks DeleteSecurityGroup.
+   */
+  removeNetworkInterface(id: string, afterMs?: number): void;
+  /**
+   * Ends a new security group's propagation delay (`consistencyMs`) now: for a test that keeps it invisible
+   * until the step under test has met its NotFound, however long the step takes to start.
+   */
+  propagateNow(groupId: string): void;
+  /** Whether the security group exists (ELB and ECS validate their SecurityGroups with it). */
+  securityGroupExists(id: string): boolean;
+  /**
+   * Whether any of the target's groups admits TCP `port` from one of
+   * `fromGroupIds` (or from one of `fromAddresses` through a CIDR rule).
+   * ELB health checks and forwarded requests time out when it says no.
+   */
+  allowsIngress(targetGroupIds: string[], fromGroupIds: string[], port: number, fromAddresses?: string[]): boolean;
+  /** The ENI that holds this private IPv4 address (a registered target's), if any. */
+  networkInterfaceByAddress(ip: string): NetworkInterface | undefined;
+  /** A subnet by id (`InvalidSubnetID.NotFound` when absent). */
+  subnet(id: string): Subnet;
+  /** The default VPC's id. */
+  defaultVpcId(): string | undefined;
+  /** Whether the VPC exists (ELB's CreateTargetGroup validates `VpcId` with it). */
+  vpcExists(id: string): boolean;
+  /** The VPC of a security group, or undefined when it does not exist (or is not visible yet). */
+  securityGroupVpcId(id: string): string | undefined;
+  /** The `default` security group of a VPC (what ELB and ECS use when a request names none). */
+  defaultSecurityGroupId(vpcId: string): string | undefined;
+  /** The Availability Zone of a subnet, or undefined when EC2 does not know it. */
+  subnetZone(id: string): string | undefined;
+  /** The default subnet of a VPC's first zone that has one (where a Fargate task without a subnet lands). */
+  defaultSubnetId(vpcId: string): string | undefined;
+  stop(): Promise<void>;
+  created(): unknown[];
+  loadScenario(scenario: Scenario): void;
+}
+
+export function createEc2(emulator: Emulator): Ec2Service {
   /** EC2's internal state: other services go through the cross-service functions below, never through it. */
-  private readonly state: Ec2State;
-  readonly operations: Record<string, Operation>;
-
-  constructor(emulator: Emulator) {
-    this.state = new Ec2State(emulator);
-    const described =
-      (action: string, fn: (state: Ec2State, p: Params) => unknown): Handler =>
-      (p) => {
-        checkDescribeParameters(action, p);
-        return fn(this.state, p);
-      };
-    // Where each call is authorized (Service Authorization Reference, Amazon EC2) and its condition keys: request tags
-    // (TagSpecifications, or CreateTags' Tag) and, per existing security group, its tags and ec2:Vpc.
-    const tagged = {
-      conditions: (p: Params, ctx: RequestContext, r: string[]) => this.conditions(ctx, r, specTags(p)),
+  const state = new Ec2State(emulator);
+  const described =
+    (action: string, fn: (state: Ec2State, p: Params) => unknown): Handler =>
+    (p) => {
+      checkDescribeParameters(action, p);
+      return fn(state, p);
     };
-    const onGroup = { resources: (p: Params, ctx: RequestContext) => [this.groupArn(p, ctx)], ...tagged };
-    const onResources = {
-      resources: (p: Params, ctx: RequestContext) => asArray(p.ResourceId).map((id) => arn(ctx, resourceType(id), id)),
-    };
-    this.operations = operations(
-      {
-        DescribeVpcs: described("DescribeVpcs", describeVpcs),
-        DescribeSubnets: described("DescribeSubnets", describeSubnets),
-        CreateSecurityGroup: (p, ctx) => this.createSecurityGroup(p, ctx),
-        DeleteSecurityGroup: (p) => this.deleteSecurityGroup(p),
-        DescribeSecurityGroups: described("DescribeSecurityGroups", describeSecurityGroups),
-        DescribeSecurityGroupRules: described("DescribeSecurityGroupRules", describeSecurityGroupRules),
-        AuthorizeSecurityGroupIngress: (p, ctx) => this.authorize(p, false, ctx),
-        AuthorizeSecurityGroupEgress: (p, ctx) => this.authorize(p, true, ctx),
-        RevokeSecurityGroupIngress: (p) => this.revoke(p, false),
-        RevokeSecurityGroupEgress: (p) => this.revoke(p, true),
-        DescribeNetworkInterfaces: described("DescribeNetworkInterfaces", describeNetworkInterfaces),
-        CreateTags: (p) => this.createTags(p),
-        DeleteTags: (p) => this.deleteTags(p),
-        DescribeTags: described("DescribeTags", describeTags),
+  // Where each call is authorized (Service Authorization Reference, Amazon EC2) and its condition keys: request tags
+  // (TagSpecifications, or CreateTags' Tag) and, per existing security group, its tags and ec2:Vpc.
+  const tagged = {
+    conditions: (p: Params, ctx: RequestContext, r: string[]) => conditions(ctx, r, specTags(p)),
+  };
+  const onGroup = { resources: (p: Params, ctx: RequestContext) => [groupArn(p, ctx)], ...tagged };
+  const onResources = {
+    resources: (p: Params, ctx: RequestContext) => asArray(p.ResourceId).map((id) => arn(ctx, resourceType(id), id)),
+  };
+  const ops = operations(
+    {
+      DescribeVpcs: described("DescribeVpcs", describeVpcs),
+      DescribeSubnets: described("DescribeSubnets", describeSubnets),
+      CreateSecurityGroup: (p, ctx) => createSecurityGroup(p, ctx),
+      DeleteSecurityGroup: (p) => deleteSecurityGroup(p),
+      DescribeSecurityGroups: described("DescribeSecurityGroups", describeSecurityGroups),
+      DescribeSecurityGroupRules: described("DescribeSecurityGroupRules", describeSecurityGroupRules),
+      AuthorizeSecurityGroupIngress: (p, ctx) => authorize(p, false, ctx),
+      AuthorizeSecurityGroupEgress: (p, ctx) => authorize(p, true, ctx),
+      RevokeSecurityGroupIngress: (p) => revoke(p, false),
+      RevokeSecurityGroupEgress: (p) => revoke(p, true),
+      DescribeNetworkInterfaces: described("DescribeNetworkInterfaces", describeNetworkInterfaces),
+      CreateTags: (p) => createTags(p),
+      DeleteTags: (p) => deleteTags(p),
+      DescribeTags: described("DescribeTags", describeTags),
+    },
+    {
+      // Describe* are authorized on `*`.
+      DescribeVpcs: {},
+      DescribeSubnets: {},
+      CreateSecurityGroup: {
+        resources: (p, ctx) => [arn(ctx, "security-group", "*"), arn(ctx, "vpc", String(p.VpcId ?? defaultVpcId()))],
+        ...tagged,
       },
-      {
-        // Describe* are authorized on `*`.
-        DescribeVpcs: {},
-        DescribeSubnets: {},
-        CreateSecurityGroup: {
-          resources: (p, ctx) => [
-            arn(ctx, "security-group", "*"),
-            arn(ctx, "vpc", String(p.VpcId ?? this.defaultVpcId())),
-          ],
-          ...tagged,
-        },
-        DeleteSecurityGroup: onGroup,
-        DescribeSecurityGroups: {},
-        DescribeSecurityGroupRules: {},
-        AuthorizeSecurityGroupIngress: onGroup,
-        AuthorizeSecurityGroupEgress: onGroup,
-        RevokeSecurityGroupIngress: onGroup,
-        RevokeSecurityGroupEgress: onGroup,
-        DescribeNetworkInterfaces: {},
-        CreateTags: { ...onResources, conditions: (p, ctx, r) => this.conditions(ctx, r, readTags(p.Tag)) },
-        DeleteTags: { ...onResources, ...tagged },
-        DescribeTags: {},
-      },
-    );
-  }
-
+      DeleteSecurityGroup: onGroup,
+      DescribeSecurityGroups: {},
+      DescribeSecurityGroupRules: {},
+      AuthorizeSecurityGroupIngress: onGroup,
+      AuthorizeSecurityGroupEgress: onGroup,
+      RevokeSecurityGroupIngress: onGroup,
+      RevokeSecurityGroupEgress: onGroup,
+      DescribeNetworkInterfaces: {},
+      CreateTags: { ...onResources, conditions: (p, ctx, r) => conditions(ctx, r, readTags(p.Tag)) },
+      DeleteTags: { ...onResources, ...tagged },
+      DescribeTags: {},
+    },
+  );
   // ---- cross-service API -------------------------------------------------
 
   /**
@@ -158,31 +189,31 @@ export class Ec2Service implements ServiceModule {
    * (ECS task ENIs, load balancer ENIs). Throws `InvalidSubnetID.NotFound` /
    * `InvalidGroup.NotFound` when they do not exist.
    */
-  addNetworkInterface(spec: NetworkInterfaceSpec): NetworkInterface {
-    return this.state.addNetworkInterface(spec);
+  function addNetworkInterface(spec: NetworkInterfaceSpec): NetworkInterface {
+    return state.addNetworkInterface(spec);
   }
 
   /**
    * Releases an ENI at once, or after `afterMs` of emulated time (scaled by
    * the emulator's timeScale): until then it still blocks DeleteSecurityGroup.
    */
-  removeNetworkInterface(id: string, afterMs?: number): void {
-    this.state.removeNetworkInterface(id, afterMs);
+  function removeNetworkInterface(id: string, afterMs?: number): void {
+    state.removeNetworkInterface(id, afterMs);
   }
 
   /**
    * Ends a new security group's propagation delay (`consistencyMs`) now: for a test that keeps it invisible
    * until the step under test has met its NotFound, however long the step takes to start.
    */
-  propagateNow(groupId: string): void {
-    const group = this.state.groups.get(groupId);
+  function propagateNow(groupId: string): void {
+    const group = state.groups.get(groupId);
     if (!group) throw new Error(`emulator: no security group ${groupId}`);
     delete group.visibleAt;
   }
 
   /** Whether the security group exists (ELB and ECS validate their SecurityGroups with it). */
-  securityGroupExists(id: string): boolean {
-    return this.state.securityGroupExists(id);
+  function securityGroupExists(id: string): boolean {
+    return state.securityGroupExists(id);
   }
 
   /**
@@ -190,68 +221,73 @@ export class Ec2Service implements ServiceModule {
    * `fromGroupIds` (or from one of `fromAddresses` through a CIDR rule).
    * ELB health checks and forwarded requests time out when it says no.
    */
-  allowsIngress(targetGroupIds: string[], fromGroupIds: string[], port: number, fromAddresses?: string[]): boolean {
-    return this.state.allowsIngress(targetGroupIds, fromGroupIds, port, fromAddresses);
+  function allowsIngress(
+    targetGroupIds: string[],
+    fromGroupIds: string[],
+    port: number,
+    fromAddresses?: string[],
+  ): boolean {
+    return state.allowsIngress(targetGroupIds, fromGroupIds, port, fromAddresses);
   }
 
   /** The ENI that holds this private IPv4 address (a registered target's), if any. */
-  networkInterfaceByAddress(ip: string): NetworkInterface | undefined {
-    return this.state.networkInterfaceByAddress(ip);
+  function networkInterfaceByAddress(ip: string): NetworkInterface | undefined {
+    return state.networkInterfaceByAddress(ip);
   }
 
   /** A subnet by id (`InvalidSubnetID.NotFound` when absent). */
-  subnet(id: string) {
-    return this.state.subnet(id);
+  function subnet(id: string) {
+    return state.subnet(id);
   }
 
   /** The default VPC's id. */
-  defaultVpcId(): string | undefined {
-    return this.state.defaultVpc()?.id;
+  function defaultVpcId(): string | undefined {
+    return state.defaultVpc()?.id;
   }
 
   /** Whether the VPC exists (ELB's CreateTargetGroup validates `VpcId` with it). */
-  vpcExists(id: string): boolean {
-    return this.state.vpcs.has(id);
+  function vpcExists(id: string): boolean {
+    return state.vpcs.has(id);
   }
 
   /** The VPC of a security group, or undefined when it does not exist (or is not visible yet). */
-  securityGroupVpcId(id: string): string | undefined {
-    return this.state.securityGroupExists(id) ? this.state.group(id).vpcId : undefined;
+  function securityGroupVpcId(id: string): string | undefined {
+    return state.securityGroupExists(id) ? state.group(id).vpcId : undefined;
   }
 
   /** The `default` security group of a VPC (what ELB and ECS use when a request names none). */
-  defaultSecurityGroupId(vpcId: string): string | undefined {
-    return [...this.state.groups.values()].find((g) => g.vpcId === vpcId && g.name === "default")?.id;
+  function defaultSecurityGroupId(vpcId: string): string | undefined {
+    return [...state.groups.values()].find((g) => g.vpcId === vpcId && g.name === "default")?.id;
   }
 
   /** The Availability Zone of a subnet, or undefined when EC2 does not know it. */
-  subnetZone(id: string): string | undefined {
-    return this.state.subnets.get(id)?.availabilityZone;
+  function subnetZone(id: string): string | undefined {
+    return state.subnets.get(id)?.availabilityZone;
   }
 
   /** The default subnet of a VPC's first zone that has one (where a Fargate task without a subnet lands). */
-  defaultSubnetId(vpcId: string): string | undefined {
-    return [...this.state.subnets.values()].find((s) => s.vpcId === vpcId && s.defaultForAz)?.id;
+  function defaultSubnetId(vpcId: string): string | undefined {
+    return [...state.subnets.values()].find((s) => s.vpcId === vpcId && s.defaultForAz)?.id;
   }
 
   // ---- module lifecycle --------------------------------------------------
 
-  reset(): void {
-    this.state.reset();
+  function reset(): void {
+    state.reset();
   }
 
-  stop(): Promise<void> {
-    this.state.stop();
+  function stop(): Promise<void> {
+    state.stop();
     return Promise.resolve();
   }
 
-  loadScenario(scenario: Scenario): void {
+  function loadScenario(scenario: Scenario): void {
     const section = scenario.ec2 as Ec2Scenario | undefined;
-    if (section) loadEc2Scenario(this.state, section);
+    if (section) loadEc2Scenario(state, section);
   }
 
-  snapshot(): unknown {
-    const s = this.state;
+  function snapshot(): unknown {
+    const s = state;
     return {
       vpcs: [...s.vpcs.values()].map((v) => ({ ...v, tags: Object.fromEntries(v.tags) })),
       subnets: [...s.subnets.values()].map(({ nextHost: _n, ...v }) => ({ ...v, tags: Object.fromEntries(v.tags) })),
@@ -269,9 +305,9 @@ export class Ec2Service implements ServiceModule {
   }
 
   /** Security groups and rules created through the API that still exist. */
-  created(): unknown[] {
+  function created(): unknown[] {
     const out: unknown[] = [];
-    for (const g of this.state.groups.values()) {
+    for (const g of state.groups.values()) {
       if (g.created) out.push({ type: "security-group", id: g.id, name: g.name, vpcId: g.vpcId });
       for (const r of g.rules) {
         if (r.created) {
@@ -283,10 +319,10 @@ export class Ec2Service implements ServiceModule {
   }
 
   /** A security group named by GroupId, or by GroupName in the default VPC (`*` when there is none). */
-  private groupArn(params: Params, ctx: RequestContext): string {
+  function groupArn(params: Params, ctx: RequestContext): string {
     if (params.GroupId) return arn(ctx, "security-group", String(params.GroupId));
     const g = params.GroupName
-      ? [...this.state.groups.values()].find((x) => x.name === params.GroupName && x.vpcId === this.defaultVpcId())
+      ? [...state.groups.values()].find((x) => x.name === params.GroupName && x.vpcId === defaultVpcId())
       : undefined;
     return arn(ctx, "security-group", g?.id ?? "*");
   }
@@ -295,8 +331,8 @@ export class Ec2Service implements ServiceModule {
    * TagSpecifications on a create are also an `ec2:CreateTags` (with
    * `ec2:CreateAction`), authorized by AWS before anything is created.
    */
-  private async authorizeTagOnCreate(ctx: RequestContext, arn: string, tags: Tags): Promise<void> {
-    const emulator = this.state.emulator;
+  async function authorizeTagOnCreate(ctx: RequestContext, arn: string, tags: Tags): Promise<void> {
+    const emulator = state.emulator;
     if (tags.size === 0 || !emulator.enforce || !emulator.authorizer) return;
     await emulator.authorizer(ctx, "ec2:CreateTags", [arn], {
       request: { ...requestTagKeys(tags), "ec2:CreateAction": ctx.action },
@@ -304,13 +340,13 @@ export class Ec2Service implements ServiceModule {
   }
 
   /** The request's tags; the tags and VPC of each existing security group among `resources`. */
-  private conditions(ctx: RequestContext, resources: string[], tags: Tags): ConditionContext {
+  function conditions(ctx: RequestContext, resources: string[], tags: Tags): ConditionContext {
     const request: Record<string, string | string[]> = {};
     if (tags.size > 0) Object.assign(request, requestTagKeys(tags));
     const perResource: Record<string, Record<string, string>> = {};
     for (const resource of resources) {
       const id = resource.split("/").pop() ?? "";
-      const group = this.state.groups.get(id);
+      const group = state.groups.get(id);
       if (!group) continue;
       perResource[resource] = {
         "ec2:Vpc": arn(ctx, "vpc", group.vpcId),
@@ -329,13 +365,13 @@ export class Ec2Service implements ServiceModule {
 
   // ---- security groups ----------------------------------------------------
 
-  private groupFromParams(p: Params): SecurityGroup {
-    if (p.GroupId) return this.state.group(String(p.GroupId));
-    if (p.GroupName) return this.state.groupByName(String(p.GroupName));
+  function groupFromParams(p: Params): SecurityGroup {
+    if (p.GroupId) return state.group(String(p.GroupId));
+    if (p.GroupName) return state.groupByName(String(p.GroupName));
     throw new AwsError("MissingParameter", "The request must contain the parameter groupId or groupName");
   }
 
-  private async createSecurityGroup(p: Params, ctx: RequestContext) {
+  async function createSecurityGroup(p: Params, ctx: RequestContext) {
     const name = p.GroupName === undefined ? undefined : String(p.GroupName);
     const description = p.GroupDescription === undefined ? undefined : String(p.GroupDescription);
     if (!name) throw new AwsError("MissingParameter", "The request must contain the parameter groupName");
@@ -354,24 +390,24 @@ export class Ec2Service implements ServiceModule {
     if (name === "default") {
       throw new AwsError("InvalidGroup.Reserved", "The security group 'default' is reserved");
     }
-    const vpcId = p.VpcId ? this.state.vpc(String(p.VpcId)).id : this.defaultVpcId();
+    const vpcId = p.VpcId ? state.vpc(String(p.VpcId)).id : defaultVpcId();
     if (!vpcId) throw new AwsError("VPCIdNotSpecified", "No default VPC for this user");
-    if ([...this.state.groups.values()].some((g) => g.name === name && g.vpcId === vpcId)) {
+    if ([...state.groups.values()].some((g) => g.name === name && g.vpcId === vpcId)) {
       throw new AwsError("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`);
     }
     const tags = tagsFromSpecifications(p.TagSpecification, "security-group");
-    await this.authorizeTagOnCreate(ctx, `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group/*`, tags);
-    const group = this.state.addGroup({ name, description, vpcId, tags, created: true });
+    await authorizeTagOnCreate(ctx, `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group/*`, tags);
+    const group = state.addGroup({ name, description, vpcId, tags, created: true });
     return {
       return: true,
       groupId: group.id,
-      securityGroupArn: this.state.groupArn(group),
+      securityGroupArn: state.groupArn(group),
       tagSet: tagList(group.tags),
     };
   }
 
-  private deleteSecurityGroup(p: Params) {
-    const group = this.groupFromParams(p);
+  function deleteSecurityGroup(p: Params) {
+    const group = groupFromParams(p);
     if (group.name === "default") {
       throw new AwsError(
         "CannotDelete",
@@ -379,23 +415,23 @@ export class Ec2Service implements ServiceModule {
       );
     }
     const dependent =
-      [...this.state.interfaces.values()].some((e) => e.groups.includes(group.id)) ||
-      [...this.state.groups.values()].some(
+      [...state.interfaces.values()].some((e) => e.groups.includes(group.id)) ||
+      [...state.groups.values()].some(
         (g) => g.id !== group.id && g.rules.some((r) => r.referencedGroupId === group.id),
       );
     if (dependent) {
       throw new AwsError("DependencyViolation", `resource ${group.id} has a dependent object`);
     }
-    this.state.groups.delete(group.id);
+    state.groups.delete(group.id);
     return { return: true, groupId: group.id };
   }
 
-  private async authorize(p: Params, isEgress: boolean, ctx: RequestContext) {
+  async function authorize(p: Params, isEgress: boolean, ctx: RequestContext) {
     if (isEgress && !p.GroupId) {
       throw new AwsError("MissingParameter", "The request must contain the parameter groupId");
     }
-    const group = this.groupFromParams(p);
-    const specs = readRuleSpecs(p, this.state, group, isEgress);
+    const group = groupFromParams(p);
+    const specs = readRuleSpecs(p, state, group, isEgress);
     const tags = tagsFromSpecifications(p.TagSpecification, "security-group-rule");
     specs.forEach((spec, i) => {
       const duplicate =
@@ -404,14 +440,14 @@ export class Ec2Service implements ServiceModule {
         throw new AwsError("InvalidPermission.Duplicate", `the specified rule "${describeRule(spec)}" already exists`);
       }
     });
-    await this.authorizeTagOnCreate(ctx, `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group-rule/*`, tags);
-    const added = specs.map((spec) => this.state.newRule(group.id, { ...spec, tags: new Map(tags) }, true));
+    await authorizeTagOnCreate(ctx, `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group-rule/*`, tags);
+    const added = specs.map((spec) => state.newRule(group.id, { ...spec, tags: new Map(tags) }, true));
     group.rules.push(...added);
-    return { return: true, securityGroupRuleSet: added.map((r) => ruleOut(this.state, r)) };
+    return { return: true, securityGroupRuleSet: added.map((r) => ruleOut(state, r)) };
   }
 
-  private revoke(p: Params, isEgress: boolean) {
-    const group = this.groupFromParams(p);
+  function revoke(p: Params, isEgress: boolean) {
+    const group = groupFromParams(p);
     const ruleIds = asArray(p.SecurityGroupRuleId);
     let revoked: SecurityGroupRule[];
     const unknown: Params[] = [];
@@ -427,12 +463,12 @@ export class Ec2Service implements ServiceModule {
         return rule;
       });
     } else {
-      const specs = readRuleSpecs(p, this.state, group, isEgress);
+      const specs = readRuleSpecs(p, state, group, isEgress);
       revoked = [];
       for (const spec of specs) {
         const rule = group.rules.find((r) => sameRule(r, spec));
         if (rule) revoked.push(rule);
-        else unknown.push(...ipPermissions([this.state.newRule(group.id, spec, false)], this.state.account));
+        else unknown.push(...ipPermissions([state.newRule(group.id, spec, false)], state.account));
       }
       if (revoked.length === 0) {
         throw new AwsError("InvalidPermission.NotFound", "The specified rule does not exist in this security group.");
@@ -450,24 +486,24 @@ export class Ec2Service implements ServiceModule {
 
   // ---- tags -----------------------------------------------------------------
 
-  private taggable(id: string): { tags: Tags; type: string } {
+  function taggable(id: string): { tags: Tags; type: string } {
     const type = resourceType(id);
     switch (type) {
       case "security-group":
-        return { tags: this.state.group(id).tags, type };
+        return { tags: state.group(id).tags, type };
       case "vpc":
-        return { tags: this.state.vpc(id).tags, type };
+        return { tags: state.vpc(id).tags, type };
       case "subnet":
-        return { tags: this.state.subnet(id).tags, type };
+        return { tags: state.subnet(id).tags, type };
       case "network-interface": {
-        const eni = this.state.interfaces.get(id);
+        const eni = state.interfaces.get(id);
         if (!eni) {
           throw new AwsError("InvalidNetworkInterfaceID.NotFound", `The networkInterface ID '${id}' does not exist`);
         }
         return { tags: eni.tags, type };
       }
       case "security-group-rule": {
-        const rule = this.state.allRules().find((r) => r.id === id);
+        const rule = state.allRules().find((r) => r.id === id);
         if (!rule) {
           throw new AwsError(
             "InvalidSecurityGroupRuleId.NotFound",
@@ -481,7 +517,7 @@ export class Ec2Service implements ServiceModule {
     }
   }
 
-  private createTags(p: Params) {
+  function createTags(p: Params) {
     const ids = asArray(p.ResourceId);
     if (ids.length === 0)
       throw new AwsError("MissingParameter", "The request must contain the parameter resourceIdSet");
@@ -491,7 +527,7 @@ export class Ec2Service implements ServiceModule {
         throw new AwsError("InvalidParameterValue", `Tag key '${key}' is invalid`);
       }
     }
-    const targets = ids.map((id) => this.taggable(id));
+    const targets = ids.map((id) => taggable(id));
     for (const t of targets) {
       for (const [k, v] of tags) t.tags.set(k, v);
       if (t.tags.size > 50) throw new AwsError("TagLimitExceeded", "The maximum number of tags (50) was exceeded");
@@ -499,11 +535,11 @@ export class Ec2Service implements ServiceModule {
     return { return: true };
   }
 
-  private deleteTags(p: Params) {
+  function deleteTags(p: Params) {
     const ids = asArray(p.ResourceId);
     const tags = (p.Tag ?? []) as Params[];
     for (const id of ids) {
-      const t = this.taggable(id);
+      const t = taggable(id);
       if (tags.length === 0) t.tags.clear();
       for (const tag of tags) {
         if (tag.Value === undefined || t.tags.get(tag.Key) === String(tag.Value)) t.tags.delete(tag.Key);
@@ -511,6 +547,35 @@ export class Ec2Service implements ServiceModule {
     }
     return { return: true };
   }
+
+  return {
+    signingName: "ec2",
+    protocol: "ec2",
+    xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/",
+    iamPrefix: "ec2",
+    /** EC2's own: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. …". */
+    accessDenied: (message: string): AwsError =>
+      new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403),
+    operations: ops,
+    addNetworkInterface,
+    removeNetworkInterface,
+    propagateNow,
+    securityGroupExists,
+    allowsIngress,
+    networkInterfaceByAddress,
+    subnet,
+    defaultVpcId,
+    vpcExists,
+    securityGroupVpcId,
+    defaultSecurityGroupId,
+    subnetZone,
+    defaultSubnetId,
+    reset,
+    stop,
+    loadScenario,
+    snapshot,
+    created,
+  };
 }
 
 function requestTagKeys(tags: Tags): Record<string, string | string[]> {
@@ -538,8 +603,6 @@ function resourceType(id: string): string {
   if (id.startsWith("eni-")) return "network-interface";
   return "unknown";
 }
-
-export const createEc2 = (emulator: Emulator): Ec2Service => new Ec2Service(emulator);
 
 /** The EC2 module of a running emulator, for other services. */
 export const ec2Of = (emulator: Emulator): Ec2Service => emulator.service<Ec2Service>("ec2");

@@ -90,212 +90,214 @@ const glob = (pattern: string) =>
       .replace(/\?/g, ".")}$`,
   );
 
-export class Elbv2Service implements ServiceModule {
-  readonly signingName = "elasticloadbalancing";
-  readonly protocol = "query" as const;
-  readonly xmlns = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/";
-  readonly iamPrefix = "elasticloadbalancing";
-  readonly accessDenied = queryAccessDenied;
-  readonly operations: Record<string, Operation>;
-  readonly loadBalancers = new Map<string, LoadBalancer>();
-  readonly targetGroups = new Map<string, TargetGroup>();
-  readonly listeners = new Map<string, Listener>();
-  private config: Config = { ...DEFAULT_CONFIG };
-  private readonly health: HealthChecker;
-  private readonly traffic: Traffic;
-  private readonly targets: Targets;
-  private readonly drainTimers = new Set<NodeJS.Timeout>();
+/** ELBv2's module: the service, what ACM reads of it, and a test's cue. */
+export interface Elbv2Service extends ServiceModule {
+  /**
+   * Ends a load balancer's provisioning now, as its timer would: for a test that holds it in `provisioning`
+   * (a long `provisioningSeconds`) until the step under test has shown what it does meanwhile.
+   */
+  finishProvisioningNow(arn: string): Promise<void>;
+  /** The load balancers whose listeners serve an ACM certificate (ACM's InUseBy). */
+  certificateUsers(certificateArn: string): string[];
+  stop(): Promise<void>;
+  created(): unknown[];
+  loadScenario(scenario: Scenario): void;
+}
+
+export function createElbv2(emulator: Emulator): Elbv2Service {
+  const loadBalancers = new Map<string, LoadBalancer>();
+  const targetGroups = new Map<string, TargetGroup>();
+  const listeners = new Map<string, Listener>();
+  let config: Config = { ...DEFAULT_CONFIG };
+  const drainTimers = new Set<NodeJS.Timeout>();
   /** Ids chosen while computing resource ARNs for enforcement, reused by the create call. */
-  private readonly pendingIds = new WeakMap<Params, string>();
+  const pendingIds = new WeakMap<Params, string>();
   /**
    * Whether the account's AWSServiceRoleForElasticLoadBalancing exists (scenario
    * `elbv2.serviceLinkedRole`). ELB creates it with the first load balancer of an
    * account, which needs `iam:CreateServiceLinkedRole` (condition
    * `iam:AWSServiceName`) — https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-service-linked-roles.html
    */
-  private serviceLinkedRole = false;
-
-  constructor(private readonly emulator: Emulator) {
-    this.health = new HealthChecker(emulator, { registrationMs: () => this.config.registrationSeconds * 1000 }, (tg) =>
-      this.usersOf(tg),
-    );
-    this.traffic = new Traffic({
-      emulator,
-      health: this.health,
-      targetGroup: (arn) => this.targetGroups.get(arn),
-      loadBalancer: (arn) => this.loadBalancers.get(arn),
-      certificate: (arn) => acmOf(emulator).material(arn, emulator.region),
-    });
-    this.targets = new Targets({
-      emulator,
-      health: this.health,
-      targetGroup: (arn) => this.tg(arn),
-      usersOf: (tg) => this.usersOf(tg),
-      drainTimers: this.drainTimers,
-      consistencyMs: () => this.config.consistencyMs,
-    });
-    const handlers: Record<string, Handler> = {
-      CreateLoadBalancer: (p, c) => this.createLoadBalancer(p, c),
-      DescribeLoadBalancers: (p) => this.describeLoadBalancers(p),
-      DeleteLoadBalancer: (p) => this.deleteLoadBalancer(p),
-      DescribeLoadBalancerAttributes: (p) => ({ Attributes: attributesOut(this.lb(p.LoadBalancerArn).attributes) }),
-      ModifyLoadBalancerAttributes: (p) => {
-        const lb = this.lb(p.LoadBalancerArn);
-        applyAttributes("Load balancer", lb.attributes, LOAD_BALANCER_ATTRIBUTES, p.Attributes);
-        return { Attributes: attributesOut(lb.attributes) };
+  let serviceLinkedRole = false;
+  const health = new HealthChecker(emulator, { registrationMs: () => config.registrationSeconds * 1000 }, (tg) =>
+    usersOf(tg),
+  );
+  const traffic = new Traffic({
+    emulator,
+    health: health,
+    targetGroup: (arn) => targetGroups.get(arn),
+    loadBalancer: (arn) => loadBalancers.get(arn),
+    certificate: (arn) => acmOf(emulator).material(arn, emulator.region),
+  });
+  const targets = new Targets({
+    emulator,
+    health: health,
+    targetGroup: (arn) => findTg(arn),
+    usersOf: (tg) => usersOf(tg),
+    drainTimers: drainTimers,
+    consistencyMs: () => config.consistencyMs,
+  });
+  const handlers: Record<string, Handler> = {
+    CreateLoadBalancer: (p, c) => createLoadBalancer(p, c),
+    DescribeLoadBalancers: (p) => describeLoadBalancers(p),
+    DeleteLoadBalancer: (p) => deleteLoadBalancer(p),
+    DescribeLoadBalancerAttributes: (p) => ({ Attributes: attributesOut(findLb(p.LoadBalancerArn).attributes) }),
+    ModifyLoadBalancerAttributes: (p) => {
+      const lb = findLb(p.LoadBalancerArn);
+      applyAttributes("Load balancer", lb.attributes, LOAD_BALANCER_ATTRIBUTES, p.Attributes);
+      return { Attributes: attributesOut(lb.attributes) };
+    },
+    CreateTargetGroup: (p, c) => createTargetGroup(p, c),
+    DescribeTargetGroups: (p) => describeTargetGroups(p),
+    ModifyTargetGroup: (p) => {
+      const tg = findTg(p.TargetGroupArn);
+      tg.healthCheck = readHealthCheck(p, tg.healthCheck);
+      return { TargetGroups: [tgView(tg)] };
+    },
+    DeleteTargetGroup: (p) => deleteTargetGroup(p),
+    DescribeTargetGroupAttributes: (p) => ({ Attributes: attributesOut(findTg(p.TargetGroupArn).attributes) }),
+    ModifyTargetGroupAttributes: (p) => {
+      const tg = findTg(p.TargetGroupArn);
+      applyAttributes("Target group", tg.attributes, TARGET_GROUP_ATTRIBUTES, p.Attributes);
+      return { Attributes: attributesOut(tg.attributes) };
+    },
+    CreateListener: (p, c) => createListener(p, c),
+    DescribeListeners: (p) => describeListeners(p),
+    DeleteListener: (p) => deleteListener(p),
+    DescribeListenerAttributes: (p) => ({ Attributes: attributesOut(findListener(p.ListenerArn).attributes) }),
+    ModifyListenerAttributes: (p) => {
+      const l = findListener(p.ListenerArn);
+      applyAttributes("Listener", l.attributes, LISTENER_ATTRIBUTES, p.Attributes);
+      return { Attributes: attributesOut(l.attributes) };
+    },
+    DescribeSSLPolicies: (p) => {
+      const names = list(p.Names);
+      const unknown = names.filter((n) => !SSL_POLICIES[n]);
+      if (unknown.length > 0) throw new AwsError("SSLPolicyNotFound", `SSL policy '${unknown[0]}' not found`);
+      const chosen = names.length > 0 ? names : Object.keys(SSL_POLICIES);
+      const paged = markerPage("DescribeSSLPolicies", chosen, p);
+      return {
+        SslPolicies: paged.items.map((n) => sslPolicyOut(n, SSL_POLICIES[n] as TlsPolicy)),
+        NextMarker: paged.next,
+      };
+    },
+    RegisterTargets: (p) => targets.register(p),
+    DeregisterTargets: (p) => targets.deregister(p),
+    DescribeTargetHealth: (p) => targets.describeHealth(p),
+    AddTags: (p) => addTags(p),
+    RemoveTags: (p) => removeTags(p),
+    DescribeTags: (p) => ({
+      TagDescriptions: list(p.ResourceArns).map((arn) => ({ ResourceArn: arn, Tags: tagsOut(taggable(arn)) })),
+    }),
+  };
+  // Where each call is authorized (Service Authorization Reference, Elastic Load Balancing V2; Describe* are not
+  // resource-scoped) and its condition keys: request tags and elasticloadbalancing:CreateAction on creates, the
+  // tags of each existing resource named.
+  const tagged = { conditions: (p: Params, _c: RequestContext, r: string[]) => conditions(p, r, undefined) };
+  const on = (key: "LoadBalancerArn" | "TargetGroupArn" | "ListenerArn") => ({
+    resources: (p: Params) => [String(p[key])],
+    ...tagged,
+  });
+  const create = (action: string) => ({
+    conditions: (p: Params, _c: RequestContext, r: string[]) => conditions(p, r, action),
+  });
+  const onResources = { resources: (p: Params) => list(p.ResourceArns) };
+  const iam: Record<string, Omit<Operation, "handler">> = {
+    CreateLoadBalancer: {
+      resources: (p, ctx) => [`${arnPrefix(ctx)}:loadbalancer/app/${p.Name}/${pendingId(p)}`],
+      ...create("CreateLoadBalancer"),
+    },
+    DescribeLoadBalancers: {},
+    DeleteLoadBalancer: on("LoadBalancerArn"),
+    DescribeLoadBalancerAttributes: {},
+    ModifyLoadBalancerAttributes: on("LoadBalancerArn"),
+    CreateTargetGroup: {
+      resources: (p, ctx) => [`${arnPrefix(ctx)}:targetgroup/${p.Name}/${pendingId(p)}`],
+      ...create("CreateTargetGroup"),
+    },
+    DescribeTargetGroups: {},
+    ModifyTargetGroup: on("TargetGroupArn"),
+    DeleteTargetGroup: on("TargetGroupArn"),
+    DescribeTargetGroupAttributes: {},
+    ModifyTargetGroupAttributes: on("TargetGroupArn"),
+    // Authorized on the load balancer, not on the listener it creates (Service Authorization Reference,
+    // list_awselasticloadbalancingv2.html: CreateListener's resource types are loadbalancer/app/* and
+    // loadbalancer/net/*). Tagging the new listener is a separate AddTags on the listener's ARN
+    // (authorizeTagOnCreate).
+    CreateListener: {
+      resources: (p, ctx) => [String(p.LoadBalancerArn ?? `${arnPrefix(ctx)}:loadbalancer/app/*`)],
+      ...create("CreateListener"),
+    },
+    DescribeListeners: {},
+    DeleteListener: on("ListenerArn"),
+    DescribeListenerAttributes: {},
+    ModifyListenerAttributes: on("ListenerArn"),
+    DescribeSSLPolicies: {},
+    RegisterTargets: on("TargetGroupArn"),
+    DeregisterTargets: on("TargetGroupArn"),
+    DescribeTargetHealth: {},
+    AddTags: { ...onResources, ...tagged },
+    RemoveTags: {
+      ...onResources,
+      conditions: (p, _c, r) => {
+        const context = conditions(p, r, undefined);
+        return { ...context, request: { ...context.request, "aws:TagKeys": list(p.TagKeys) } };
       },
-      CreateTargetGroup: (p, c) => this.createTargetGroup(p, c),
-      DescribeTargetGroups: (p) => this.describeTargetGroups(p),
-      ModifyTargetGroup: (p) => {
-        const tg = this.tg(p.TargetGroupArn);
-        tg.healthCheck = readHealthCheck(p, tg.healthCheck);
-        return { TargetGroups: [this.tgOut(tg)] };
-      },
-      DeleteTargetGroup: (p) => this.deleteTargetGroup(p),
-      DescribeTargetGroupAttributes: (p) => ({ Attributes: attributesOut(this.tg(p.TargetGroupArn).attributes) }),
-      ModifyTargetGroupAttributes: (p) => {
-        const tg = this.tg(p.TargetGroupArn);
-        applyAttributes("Target group", tg.attributes, TARGET_GROUP_ATTRIBUTES, p.Attributes);
-        return { Attributes: attributesOut(tg.attributes) };
-      },
-      CreateListener: (p, c) => this.createListener(p, c),
-      DescribeListeners: (p) => this.describeListeners(p),
-      DeleteListener: (p) => this.deleteListener(p),
-      DescribeListenerAttributes: (p) => ({ Attributes: attributesOut(this.listener(p.ListenerArn).attributes) }),
-      ModifyListenerAttributes: (p) => {
-        const l = this.listener(p.ListenerArn);
-        applyAttributes("Listener", l.attributes, LISTENER_ATTRIBUTES, p.Attributes);
-        return { Attributes: attributesOut(l.attributes) };
-      },
-      DescribeSSLPolicies: (p) => {
-        const names = list(p.Names);
-        const unknown = names.filter((n) => !SSL_POLICIES[n]);
-        if (unknown.length > 0) throw new AwsError("SSLPolicyNotFound", `SSL policy '${unknown[0]}' not found`);
-        const chosen = names.length > 0 ? names : Object.keys(SSL_POLICIES);
-        const paged = markerPage("DescribeSSLPolicies", chosen, p);
-        return {
-          SslPolicies: paged.items.map((n) => sslPolicyOut(n, SSL_POLICIES[n] as TlsPolicy)),
-          NextMarker: paged.next,
-        };
-      },
-      RegisterTargets: (p) => this.targets.register(p),
-      DeregisterTargets: (p) => this.targets.deregister(p),
-      DescribeTargetHealth: (p) => this.targets.describeHealth(p),
-      AddTags: (p) => this.addTags(p),
-      RemoveTags: (p) => this.removeTags(p),
-      DescribeTags: (p) => ({
-        TagDescriptions: list(p.ResourceArns).map((arn) => ({ ResourceArn: arn, Tags: tagsOut(this.taggable(arn)) })),
-      }),
-    };
-    // Where each call is authorized (Service Authorization Reference, Elastic Load Balancing V2; Describe* are not
-    // resource-scoped) and its condition keys: request tags and elasticloadbalancing:CreateAction on creates, the
-    // tags of each existing resource named.
-    const tagged = { conditions: (p: Params, _c: RequestContext, r: string[]) => this.conditions(p, r, undefined) };
-    const on = (key: "LoadBalancerArn" | "TargetGroupArn" | "ListenerArn") => ({
-      resources: (p: Params) => [String(p[key])],
-      ...tagged,
-    });
-    const create = (action: string) => ({
-      conditions: (p: Params, _c: RequestContext, r: string[]) => this.conditions(p, r, action),
-    });
-    const onResources = { resources: (p: Params) => list(p.ResourceArns) };
-    const iam: Record<string, Omit<Operation, "handler">> = {
-      CreateLoadBalancer: {
-        resources: (p, ctx) => [`${this.arnPrefix(ctx)}:loadbalancer/app/${p.Name}/${this.pendingId(p)}`],
-        ...create("CreateLoadBalancer"),
-      },
-      DescribeLoadBalancers: {},
-      DeleteLoadBalancer: on("LoadBalancerArn"),
-      DescribeLoadBalancerAttributes: {},
-      ModifyLoadBalancerAttributes: on("LoadBalancerArn"),
-      CreateTargetGroup: {
-        resources: (p, ctx) => [`${this.arnPrefix(ctx)}:targetgroup/${p.Name}/${this.pendingId(p)}`],
-        ...create("CreateTargetGroup"),
-      },
-      DescribeTargetGroups: {},
-      ModifyTargetGroup: on("TargetGroupArn"),
-      DeleteTargetGroup: on("TargetGroupArn"),
-      DescribeTargetGroupAttributes: {},
-      ModifyTargetGroupAttributes: on("TargetGroupArn"),
-      // Authorized on the load balancer, not on the listener it creates (Service Authorization Reference,
-      // list_awselasticloadbalancingv2.html: CreateListener's resource types are loadbalancer/app/* and
-      // loadbalancer/net/*). Tagging the new listener is a separate AddTags on the listener's ARN
-      // (authorizeTagOnCreate).
-      CreateListener: {
-        resources: (p, ctx) => [String(p.LoadBalancerArn ?? `${this.arnPrefix(ctx)}:loadbalancer/app/*`)],
-        ...create("CreateListener"),
-      },
-      DescribeListeners: {},
-      DeleteListener: on("ListenerArn"),
-      DescribeListenerAttributes: {},
-      ModifyListenerAttributes: on("ListenerArn"),
-      DescribeSSLPolicies: {},
-      RegisterTargets: on("TargetGroupArn"),
-      DeregisterTargets: on("TargetGroupArn"),
-      DescribeTargetHealth: {},
-      AddTags: { ...onResources, ...tagged },
-      RemoveTags: {
-        ...onResources,
-        conditions: (p, _c, r) => {
-          const context = this.conditions(p, r, undefined);
-          return { ...context, request: { ...context.request, "aws:TagKeys": list(p.TagKeys) } };
-        },
-      },
-      DescribeTags: {},
-    };
-    this.operations = operations(handlers, iam);
-  }
+    },
+    DescribeTags: {},
+  };
+  const ops = operations(handlers, iam);
 
   // ---- lookups -------------------------------------------------------------
 
-  private lb(arn: unknown): LoadBalancer {
-    const lb = this.loadBalancers.get(String(arn));
+  function findLb(arn: unknown): LoadBalancer {
+    const lb = loadBalancers.get(String(arn));
     if (!lb) throw new AwsError("LoadBalancerNotFound", `Load balancer '${arn}' not found`);
     return lb;
   }
 
-  private tg(arn: unknown): TargetGroup {
-    const tg = this.targetGroups.get(String(arn));
+  function findTg(arn: unknown): TargetGroup {
+    const tg = targetGroups.get(String(arn));
     if (!tg) throw new AwsError("TargetGroupNotFound", `Target groups '${arn}' not found`);
     return tg;
   }
 
-  private listener(arn: unknown): Listener {
-    const l = this.listeners.get(String(arn));
+  function findListener(arn: unknown): Listener {
+    const l = listeners.get(String(arn));
     if (!l) throw new AwsError("ListenerNotFound", `Listener '${arn}' not found`);
     return l;
   }
 
-  private listenersOf(lb: LoadBalancer): Listener[] {
-    return [...this.listeners.values()].filter((l) => l.loadBalancerArn === lb.arn);
+  function listenersOf(lb: LoadBalancer): Listener[] {
+    return [...listeners.values()].filter((l) => l.loadBalancerArn === lb.arn);
   }
 
   /** Load balancers with a listener forwarding to the group. */
-  private usersOf(tg: TargetGroup): LoadBalancer[] {
+  function usersOf(tg: TargetGroup): LoadBalancer[] {
     const arns = new Set(
-      [...this.listeners.values()]
+      [...listeners.values()]
         .filter((l) => l.actions.some((a) => a.type === "forward" && a.targetGroupArn === tg.arn))
         .map((l) => l.loadBalancerArn),
     );
-    return [...arns].map((a) => this.loadBalancers.get(a)).filter((x): x is LoadBalancer => x !== undefined);
+    return [...arns].map((a) => loadBalancers.get(a)).filter((x): x is LoadBalancer => x !== undefined);
   }
 
-  private arnPrefix(ctx: { region: string; account: string }): string {
+  function arnPrefix(ctx: { region: string; account: string }): string {
     return `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}`;
   }
 
-  private pendingId(params: Params): string {
-    let id = this.pendingIds.get(params);
+  function pendingId(params: Params): string {
+    let id = pendingIds.get(params);
     if (!id) {
       id = hex(16);
-      this.pendingIds.set(params, id);
+      pendingIds.set(params, id);
     }
     return id;
   }
 
   // ---- load balancers --------------------------------------------------------
 
-  private async createLoadBalancer(p: Params, ctx: RequestContext) {
+  async function createLoadBalancer(p: Params, ctx: RequestContext) {
     const name = validateName("load balancer", p.Name);
     const type = String(p.Type ?? "application");
     if (type !== "application")
@@ -306,7 +308,7 @@ export class Elbv2Service implements ServiceModule {
     }
     const ipAddressType = String(p.IpAddressType ?? "ipv4");
     if (ipAddressType !== "ipv4") throw validation("emulator: only the ipv4 address type is emulated");
-    const ec2 = ec2Of(this.emulator);
+    const ec2 = ec2Of(emulator);
     const subnetIds = [...list(p.Subnets), ...((p.SubnetMappings ?? []) as Params[]).map((m) => String(m.SubnetId))];
     const subnets = subnetIds.map((id) => {
       try {
@@ -344,16 +346,16 @@ export class Elbv2Service implements ServiceModule {
       type,
       ipAddressType,
     ]);
-    const existing = [...this.loadBalancers.values()].find((l) => l.name === name);
+    const existing = [...loadBalancers.values()].find((l) => l.name === name);
     if (existing) {
       // AWS answers an identical create with the existing load balancer.
-      if (existing.settings === settings) return { LoadBalancers: [lbOut(existing, this.emulator.region)] };
+      if (existing.settings === settings) return { LoadBalancers: [lbOut(existing, emulator.region)] };
       throw new AwsError("DuplicateLoadBalancerName", "A load balancer with the same name already exists");
     }
-    const id = this.pendingId(p);
-    const arn = `${this.arnPrefix(ctx)}:loadbalancer/app/${name}/${id}`;
-    await this.authorizeTagOnCreate(ctx, arn, tags);
-    await this.ensureServiceLinkedRole(ctx);
+    const id = pendingId(p);
+    const arn = `${arnPrefix(ctx)}:loadbalancer/app/${name}/${id}`;
+    await authorizeTagOnCreate(ctx, arn, tags);
+    await ensureServiceLinkedRole(ctx);
     const lb: LoadBalancer = {
       arn,
       id,
@@ -385,61 +387,58 @@ export class Elbv2Service implements ServiceModule {
       lb.eniIds.push(eni.id);
       lb.eniAddresses.push(eni.privateIpAddress);
     }
-    this.loadBalancers.set(lb.arn, lb);
-    lb.timer = setTimeout(
-      () => void this.finishProvisioning(lb),
-      this.emulator.scaled(this.config.provisioningSeconds * 1000),
-    );
+    loadBalancers.set(lb.arn, lb);
+    lb.timer = setTimeout(() => void finishProvisioning(lb), emulator.scaled(config.provisioningSeconds * 1000));
     lb.timer.unref();
-    return { LoadBalancers: [lbOut(lb, this.emulator.region)] };
+    return { LoadBalancers: [lbOut(lb, emulator.region)] };
   }
 
-  private async ensureServiceLinkedRole(ctx: RequestContext): Promise<void> {
-    if (this.serviceLinkedRole) return;
+  async function ensureServiceLinkedRole(ctx: RequestContext): Promise<void> {
+    if (serviceLinkedRole) return;
     const service = "elasticloadbalancing.amazonaws.com";
-    if (this.emulator.enforce && this.emulator.authorizer) {
-      await this.emulator.authorizer(
+    if (emulator.enforce && emulator.authorizer) {
+      await emulator.authorizer(
         ctx,
         "iam:CreateServiceLinkedRole",
         [`arn:aws:iam::${ctx.account}:role/aws-service-role/${service}/AWSServiceRoleForElasticLoadBalancing`],
         { request: { "iam:AWSServiceName": service } },
       );
     }
-    this.serviceLinkedRole = true;
+    serviceLinkedRole = true;
   }
 
   /**
    * Ends a load balancer's provisioning now, as its timer would: for a test that holds it in `provisioning`
    * (a long `provisioningSeconds`) until the step under test has shown what it does meanwhile.
    */
-  async finishProvisioningNow(arn: string): Promise<void> {
-    const lb = this.loadBalancers.get(arn);
+  async function finishProvisioningNow(arn: string): Promise<void> {
+    const lb = loadBalancers.get(arn);
     if (lb?.state !== "provisioning") throw new Error(`emulator: no load balancer ${arn} is provisioning`);
     clearTimeout(lb.timer);
-    await this.finishProvisioning(lb);
+    await finishProvisioning(lb);
   }
 
-  private async finishProvisioning(lb: LoadBalancer): Promise<void> {
+  async function finishProvisioning(lb: LoadBalancer): Promise<void> {
     delete lb.timer;
-    if (!this.loadBalancers.has(lb.arn)) return;
-    if (this.config.failProvisioning.some((pattern) => glob(pattern).test(lb.name))) {
+    if (!loadBalancers.has(lb.arn)) return;
+    if (config.failProvisioning.some((pattern) => glob(pattern).test(lb.name))) {
       lb.state = "failed";
       lb.stateReason = "Load balancer provisioning failed (emulator scenario: elbv2.failProvisioning)";
       return;
     }
     lb.state = "active";
-    await Promise.all(this.listenersOf(lb).map((l) => this.traffic.start(l)));
-    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+    await Promise.all(listenersOf(lb).map((l) => traffic.start(l)));
+    for (const tg of targetGroups.values()) health.reconcile(tg);
   }
 
-  private describeLoadBalancers(p: Params) {
+  function describeLoadBalancers(p: Params) {
     const arns = list(p.LoadBalancerArns);
     const names = list(p.Names);
     if (arns.length > 0 && names.length > 0)
       throw validation("Load balancer names and load balancer ARNs cannot be specified at the same time");
-    let lbs = [...this.loadBalancers.values()];
+    let lbs = [...loadBalancers.values()];
     if (arns.length > 0) {
-      if (arns.some((a) => !this.loadBalancers.has(a)))
+      if (arns.some((a) => !loadBalancers.has(a)))
         throw new AwsError("LoadBalancerNotFound", "One or more load balancers not found");
       lbs = lbs.filter((l) => arns.includes(l.arn));
     }
@@ -450,14 +449,14 @@ export class Elbv2Service implements ServiceModule {
       lbs = lbs.filter((l) => names.includes(l.name));
     }
     const paged = markerPage("DescribeLoadBalancers", lbs, p);
-    return { LoadBalancers: paged.items.map((l) => lbOut(l, this.emulator.region)), NextMarker: paged.next };
+    return { LoadBalancers: paged.items.map((l) => lbOut(l, emulator.region)), NextMarker: paged.next };
   }
 
-  private async deleteLoadBalancer(p: Params) {
+  async function deleteLoadBalancer(p: Params) {
     // "If the load balancer does not exist or has already been deleted, the call
     // succeeds." — https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DeleteLoadBalancer.html
-    if (!this.loadBalancers.has(String(p.LoadBalancerArn))) return {};
-    const lb = this.lb(p.LoadBalancerArn);
+    if (!loadBalancers.has(String(p.LoadBalancerArn))) return {};
+    const lb = findLb(p.LoadBalancerArn);
     if (lb.attributes.get("deletion_protection.enabled") === "true") {
       throw new AwsError(
         "OperationNotPermitted",
@@ -465,21 +464,21 @@ export class Elbv2Service implements ServiceModule {
       );
     }
     clearTimeout(lb.timer);
-    this.loadBalancers.delete(lb.arn);
-    for (const l of this.listenersOf(lb)) {
-      this.listeners.delete(l.arn);
-      await this.traffic.stop(l);
+    loadBalancers.delete(lb.arn);
+    for (const l of listenersOf(lb)) {
+      listeners.delete(l.arn);
+      await traffic.stop(l);
     }
     releaseAddress(lb.address);
-    const ec2 = ec2Of(this.emulator);
-    for (const eni of lb.eniIds) ec2.removeNetworkInterface(eni, this.config.eniReleaseSeconds * 1000);
-    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+    const ec2 = ec2Of(emulator);
+    for (const eni of lb.eniIds) ec2.removeNetworkInterface(eni, config.eniReleaseSeconds * 1000);
+    for (const tg of targetGroups.values()) health.reconcile(tg);
     return {};
   }
 
   // ---- target groups ---------------------------------------------------------
 
-  private async createTargetGroup(p: Params, ctx: RequestContext) {
+  async function createTargetGroup(p: Params, ctx: RequestContext) {
     const name = validateName("target group", p.Name);
     const targetType = String(p.TargetType ?? "instance");
     if (targetType !== "ip")
@@ -490,22 +489,22 @@ export class Elbv2Service implements ServiceModule {
     const port = portIn(p.Port, "port");
     if (!p.VpcId) throw validation("A VPC ID must be specified");
     const vpcId = String(p.VpcId);
-    if (!ec2Of(this.emulator).vpcExists(vpcId)) throw validation(`The VPC ID '${vpcId}' is not found`);
+    if (!ec2Of(emulator).vpcExists(vpcId)) throw validation(`The VPC ID '${vpcId}' is not found`);
     const healthCheck = readHealthCheck(p, defaultHealthCheck());
     const protocolVersion = String(p.ProtocolVersion ?? "HTTP1");
     const tags = readTags(p.Tags);
     const settings = JSON.stringify([protocol, port, vpcId, targetType, protocolVersion, healthCheck]);
-    const existing = [...this.targetGroups.values()].find((t) => t.name === name);
+    const existing = [...targetGroups.values()].find((t) => t.name === name);
     if (existing) {
-      if (existing.settings === settings) return { TargetGroups: [this.tgOut(existing)] };
+      if (existing.settings === settings) return { TargetGroups: [tgView(existing)] };
       throw new AwsError(
         "DuplicateTargetGroupName",
         "A target group with the same name exists, but with different settings",
       );
     }
-    const id = this.pendingId(p);
-    const arn = `${this.arnPrefix(ctx)}:targetgroup/${name}/${id}`;
-    await this.authorizeTagOnCreate(ctx, arn, tags);
+    const id = pendingId(p);
+    const arn = `${arnPrefix(ctx)}:targetgroup/${name}/${id}`;
+    await authorizeTagOnCreate(ctx, arn, tags);
     const tg: TargetGroup = {
       arn,
       id,
@@ -522,20 +521,20 @@ export class Elbv2Service implements ServiceModule {
       targets: new Map(),
       settings,
     };
-    this.targetGroups.set(tg.arn, tg);
-    return { TargetGroups: [this.tgOut(tg)] };
+    targetGroups.set(tg.arn, tg);
+    return { TargetGroups: [tgView(tg)] };
   }
 
-  private describeTargetGroups(p: Params) {
+  function describeTargetGroups(p: Params) {
     const arns = list(p.TargetGroupArns);
     const names = list(p.Names);
-    let tgs = [...this.targetGroups.values()];
+    let tgs = [...targetGroups.values()];
     if (p.LoadBalancerArn !== undefined) {
-      const lb = this.lb(p.LoadBalancerArn);
-      tgs = tgs.filter((t) => this.usersOf(t).includes(lb));
+      const lb = findLb(p.LoadBalancerArn);
+      tgs = tgs.filter((t) => usersOf(t).includes(lb));
     }
     if (arns.length > 0) {
-      if (arns.some((a) => !this.targetGroups.has(a)))
+      if (arns.some((a) => !targetGroups.has(a)))
         throw new AwsError("TargetGroupNotFound", "One or more target groups not found");
       tgs = tgs.filter((t) => arns.includes(t.arn));
     }
@@ -546,34 +545,34 @@ export class Elbv2Service implements ServiceModule {
       tgs = tgs.filter((t) => names.includes(t.name));
     }
     const paged = markerPage("DescribeTargetGroups", tgs, p);
-    return { TargetGroups: paged.items.map((t) => this.tgOut(t)), NextMarker: paged.next };
+    return { TargetGroups: paged.items.map((t) => tgView(t)), NextMarker: paged.next };
   }
 
-  private deleteTargetGroup(p: Params) {
-    const tg = this.targetGroups.get(String(p.TargetGroupArn));
+  function deleteTargetGroup(p: Params) {
+    const tg = targetGroups.get(String(p.TargetGroupArn));
     // Deleting a target group that does not exist succeeds, as in AWS.
     if (!tg) return {};
-    if (this.usersOf(tg).length > 0) {
+    if (usersOf(tg).length > 0) {
       throw new AwsError("ResourceInUse", `Target group '${tg.arn}' is currently in use by a listener or a rule`);
     }
-    for (const t of tg.targets.values()) this.health.stop(t);
-    this.targetGroups.delete(tg.arn);
+    for (const t of tg.targets.values()) health.stop(t);
+    targetGroups.delete(tg.arn);
     return {};
   }
 
   // ---- listeners -------------------------------------------------------------
 
   /** The load balancers whose listeners serve an ACM certificate (ACM's InUseBy). */
-  certificateUsers(certificateArn: string): string[] {
+  function certificateUsers(certificateArn: string): string[] {
     return [
       ...new Set(
-        [...this.listeners.values()].filter((l) => l.certificateArn === certificateArn).map((l) => l.loadBalancerArn),
+        [...listeners.values()].filter((l) => l.certificateArn === certificateArn).map((l) => l.loadBalancerArn),
       ),
     ];
   }
 
-  private async createListener(p: Params, ctx: RequestContext) {
-    const lb = this.lb(p.LoadBalancerArn);
+  async function createListener(p: Params, ctx: RequestContext) {
+    const lb = findLb(p.LoadBalancerArn);
     const protocol = String(p.Protocol ?? "HTTP").toUpperCase();
     if (protocol !== "HTTP" && protocol !== "HTTPS") {
       throw new AwsError(
@@ -583,13 +582,13 @@ export class Elbv2Service implements ServiceModule {
     }
     const port = portIn(p.Port, "port");
     const deps: ListenerDeps = {
-      targetGroup: (arn) => this.tg(arn),
-      usersOf: (tg) => this.usersOf(tg),
-      certificateServable: (arn) => acmOf(this.emulator).material(arn, ctx.region) !== undefined,
+      targetGroup: (arn) => findTg(arn),
+      usersOf: (tg) => usersOf(tg),
+      certificateServable: (arn) => acmOf(emulator).material(arn, ctx.region) !== undefined,
     };
     const actions = readActions(p, lb, protocol, deps);
     const tls = readTls(p, protocol, deps);
-    const existing = this.listenersOf(lb).find((l) => l.port === port);
+    const existing = listenersOf(lb).find((l) => l.port === port);
     if (existing) {
       // "This operation is idempotent ... If you attempt to create multiple listeners
       // with the same settings, each call succeeds." — API_CreateListener.html
@@ -604,9 +603,9 @@ export class Elbv2Service implements ServiceModule {
       throw new AwsError("DuplicateListener", "A listener already exists on this port for this load balancer");
     }
     const tags = readTags(p.Tags);
-    const id = this.pendingId(p);
-    const arn = `${this.arnPrefix(ctx)}:listener/app/${lb.name}/${lb.id}/${id}`;
-    await this.authorizeTagOnCreate(ctx, arn, tags);
+    const id = pendingId(p);
+    const arn = `${arnPrefix(ctx)}:listener/app/${lb.name}/${lb.id}/${id}`;
+    await authorizeTagOnCreate(ctx, arn, tags);
     const listener: Listener = {
       arn,
       loadBalancerArn: lb.arn,
@@ -618,58 +617,58 @@ export class Elbv2Service implements ServiceModule {
       attributes: new Map(Object.entries(LISTENER_ATTRIBUTES)),
       roundRobin: 0,
     };
-    this.listeners.set(listener.arn, listener);
-    if (lb.state === "active") await this.traffic.start(listener);
-    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+    listeners.set(listener.arn, listener);
+    if (lb.state === "active") await traffic.start(listener);
+    for (const tg of targetGroups.values()) health.reconcile(tg);
     return { Listeners: [listenerOut(listener)] };
   }
 
-  private describeListeners(p: Params) {
+  function describeListeners(p: Params) {
     const arns = list(p.ListenerArns);
-    let listeners: Listener[];
+    let chosen: Listener[];
     if (p.LoadBalancerArn !== undefined) {
-      listeners = this.listenersOf(this.lb(p.LoadBalancerArn));
+      chosen = listenersOf(findLb(p.LoadBalancerArn));
     } else if (arns.length > 0) {
-      if (arns.some((a) => !this.listeners.has(a)))
+      if (arns.some((a) => !listeners.has(a)))
         throw new AwsError("ListenerNotFound", "One or more listeners not found");
-      listeners = arns.map((a) => this.listener(a));
+      chosen = arns.map((a) => findListener(a));
     } else {
       throw validation("You must specify either listener ARNs or a load balancer ARN");
     }
-    const paged = markerPage("DescribeListeners", listeners, p);
+    const paged = markerPage("DescribeListeners", chosen, p);
     return { Listeners: paged.items.map((l) => listenerOut(l)), NextMarker: paged.next };
   }
 
-  private async deleteListener(p: Params) {
-    const l = this.listener(p.ListenerArn);
-    this.listeners.delete(l.arn);
-    await this.traffic.stop(l);
-    for (const tg of this.targetGroups.values()) this.health.reconcile(tg);
+  async function deleteListener(p: Params) {
+    const l = findListener(p.ListenerArn);
+    listeners.delete(l.arn);
+    await traffic.stop(l);
+    for (const tg of targetGroups.values()) health.reconcile(tg);
     return {};
   }
 
-  private tgOut(tg: TargetGroup) {
+  function tgView(tg: TargetGroup) {
     return tgOut(
       tg,
-      this.usersOf(tg).map((l) => l.arn),
+      usersOf(tg).map((l) => l.arn),
     );
   }
 
   // ---- tags --------------------------------------------------------------------------
 
-  private taggable(arn: string): Tags {
-    if (arn.includes(":loadbalancer/")) return this.lb(arn).tags;
-    if (arn.includes(":targetgroup/")) return this.tg(arn).tags;
-    if (arn.includes(":listener/")) return this.listener(arn).tags;
+  function taggable(arn: string): Tags {
+    if (arn.includes(":loadbalancer/")) return findLb(arn).tags;
+    if (arn.includes(":targetgroup/")) return findTg(arn).tags;
+    if (arn.includes(":listener/")) return findListener(arn).tags;
     throw validation(`'${arn}' is not a valid load balancer, target group or listener ARN`);
   }
 
-  private addTags(p: Params) {
+  function addTags(p: Params) {
     const arns = list(p.ResourceArns);
     if (arns.length === 0) throw validation("At least one resource ARN must be specified");
     if (arns.length > 20) throw validation("A maximum of 20 resource ARNs can be specified");
     const tags = readTags(p.Tags);
-    const targets = arns.map((a) => this.taggable(a));
+    const targets = arns.map((a) => taggable(a));
     for (const t of targets) {
       const merged = new Map([...t, ...tags]);
       if (merged.size > 50) {
@@ -683,10 +682,10 @@ export class Elbv2Service implements ServiceModule {
     return {};
   }
 
-  private removeTags(p: Params) {
+  function removeTags(p: Params) {
     const keys = list(p.TagKeys);
     for (const arn of list(p.ResourceArns)) {
-      const tags = this.taggable(arn);
+      const tags = taggable(arn);
       for (const k of keys) tags.delete(k);
     }
     return {};
@@ -697,15 +696,15 @@ export class Elbv2Service implements ServiceModule {
    * resource (with `elasticloadbalancing:CreateAction`), which AWS authorizes
    * before anything is created.
    */
-  private async authorizeTagOnCreate(ctx: RequestContext, arn: string, tags: Tags): Promise<void> {
-    if (tags.size === 0 || !this.emulator.enforce || !this.emulator.authorizer) return;
-    await this.emulator.authorizer(ctx, "elasticloadbalancing:AddTags", [arn], {
+  async function authorizeTagOnCreate(ctx: RequestContext, arn: string, tags: Tags): Promise<void> {
+    if (tags.size === 0 || !emulator.enforce || !emulator.authorizer) return;
+    await emulator.authorizer(ctx, "elasticloadbalancing:AddTags", [arn], {
       request: { ...requestTagKeys(tags), "elasticloadbalancing:CreateAction": ctx.action },
     });
   }
 
   /** Request tags (and `elasticloadbalancing:CreateAction` on a create); the tags of existing resources per ARN. */
-  private conditions(params: Params, resources: string[], createAction: string | undefined): ConditionContext {
+  function conditions(params: Params, resources: string[], createAction: string | undefined): ConditionContext {
     const request: Record<string, string | string[]> = {};
     if (Array.isArray(params.Tags) && params.Tags.length > 0) {
       const tags = new Map((params.Tags as Params[]).map((t) => [String(t.Key), String(t.Value ?? "")]));
@@ -714,8 +713,7 @@ export class Elbv2Service implements ServiceModule {
     }
     const perResource: Record<string, Record<string, string>> = {};
     for (const arn of resources) {
-      const tags =
-        this.loadBalancers.get(arn)?.tags ?? this.targetGroups.get(arn)?.tags ?? this.listeners.get(arn)?.tags;
+      const tags = loadBalancers.get(arn)?.tags ?? targetGroups.get(arn)?.tags ?? listeners.get(arn)?.tags;
       if (!tags || tags.size === 0) continue;
       perResource[arn] = Object.fromEntries(
         [...tags].flatMap(([k, v]) => [
@@ -729,7 +727,7 @@ export class Elbv2Service implements ServiceModule {
 
   // ---- module lifecycle ------------------------------------------------------------
 
-  loadScenario(scenario: Scenario): void {
+  function loadScenario(scenario: Scenario): void {
     const section = scenario.elbv2 as Elbv2Scenario | undefined;
     if (!section) return;
     const known = [
@@ -743,48 +741,48 @@ export class Elbv2Service implements ServiceModule {
     for (const key of Object.keys(section)) {
       if (!known.includes(key)) throw new Error(`scenario elbv2.${key} is not known (known: ${known.join(", ")})`);
     }
-    const { serviceLinkedRole, ...config } = section;
-    if (serviceLinkedRole !== undefined) this.serviceLinkedRole = serviceLinkedRole;
-    this.config = { ...this.config, ...config } as Config;
+    const { serviceLinkedRole: hasRole, ...durations } = section;
+    if (hasRole !== undefined) serviceLinkedRole = hasRole;
+    config = { ...config, ...durations } as Config;
   }
 
-  async reset(): Promise<void> {
-    await this.stop();
-    this.loadBalancers.clear();
-    this.targetGroups.clear();
-    this.listeners.clear();
-    this.config = { ...DEFAULT_CONFIG };
-    this.serviceLinkedRole = false;
+  async function reset(): Promise<void> {
+    await stop();
+    loadBalancers.clear();
+    targetGroups.clear();
+    listeners.clear();
+    config = { ...DEFAULT_CONFIG };
+    serviceLinkedRole = false;
   }
 
-  async stop(): Promise<void> {
-    for (const lb of this.loadBalancers.values()) {
+  async function stop(): Promise<void> {
+    for (const lb of loadBalancers.values()) {
       clearTimeout(lb.timer);
       releaseAddress(lb.address);
     }
-    for (const tg of this.targetGroups.values()) for (const t of tg.targets.values()) this.health.stop(t);
-    for (const timer of this.drainTimers) clearTimeout(timer);
-    this.drainTimers.clear();
-    await Promise.all([...this.listeners.values()].map((l) => this.traffic.stop(l)));
+    for (const tg of targetGroups.values()) for (const t of tg.targets.values()) health.stop(t);
+    for (const timer of drainTimers) clearTimeout(timer);
+    drainTimers.clear();
+    await Promise.all([...listeners.values()].map((l) => traffic.stop(l)));
   }
 
-  snapshot(): unknown {
+  function snapshot(): unknown {
     return {
-      config: this.config,
-      loadBalancers: [...this.loadBalancers.values()].map((lb) => ({
-        ...lbOut(lb, this.emulator.region),
+      config: config,
+      loadBalancers: [...loadBalancers.values()].map((lb) => ({
+        ...lbOut(lb, emulator.region),
         Tags: Object.fromEntries(lb.tags),
         Attributes: Object.fromEntries(lb.attributes),
         NetworkInterfaceIds: lb.eniIds,
-        Listeners: this.listenersOf(lb).map((l) => ({
+        Listeners: listenersOf(lb).map((l) => ({
           ...listenerOut(l),
           Tags: Object.fromEntries(l.tags),
           Listening: l.server !== undefined,
           BindError: l.bindError,
         })),
       })),
-      targetGroups: [...this.targetGroups.values()].map((tg) => ({
-        ...this.tgOut(tg),
+      targetGroups: [...targetGroups.values()].map((tg) => ({
+        ...tgView(tg),
         Tags: Object.fromEntries(tg.tags),
         Attributes: Object.fromEntries(tg.attributes),
         Targets: [...tg.targets.values()].map((t) => ({
@@ -799,13 +797,29 @@ export class Elbv2Service implements ServiceModule {
   }
 
   /** Every load balancer, listener and target group still present (all are created through the API). */
-  created(): unknown[] {
+  function created(): unknown[] {
     return [
-      ...[...this.loadBalancers.values()].map((l) => ({ type: "load-balancer", arn: l.arn, name: l.name })),
-      ...[...this.listeners.values()].map((l) => ({ type: "listener", arn: l.arn, port: l.port })),
-      ...[...this.targetGroups.values()].map((t) => ({ type: "target-group", arn: t.arn, name: t.name })),
+      ...[...loadBalancers.values()].map((l) => ({ type: "load-balancer", arn: l.arn, name: l.name })),
+      ...[...listeners.values()].map((l) => ({ type: "listener", arn: l.arn, port: l.port })),
+      ...[...targetGroups.values()].map((t) => ({ type: "target-group", arn: t.arn, name: t.name })),
     ];
   }
+
+  return {
+    signingName: "elasticloadbalancing",
+    protocol: "query",
+    xmlns: "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+    iamPrefix: "elasticloadbalancing",
+    accessDenied: queryAccessDenied,
+    operations: ops,
+    finishProvisioningNow,
+    certificateUsers,
+    loadScenario,
+    reset,
+    stop,
+    snapshot,
+    created,
+  };
 }
 
 function requestTagKeys(tags: Tags): Record<string, string | string[]> {
@@ -813,5 +827,3 @@ function requestTagKeys(tags: Tags): Record<string, string | string[]> {
   for (const [k, v] of tags) out[`aws:RequestTag/${k}`] = v;
   return out;
 }
-
-export const createElbv2 = (emulator: Emulator): Elbv2Service => new Elbv2Service(emulator);
