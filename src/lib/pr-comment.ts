@@ -27,6 +27,7 @@ import { readFileSync } from "node:fs";
 import { getOctokit } from "@actions/github";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
+import Bottleneck from "bottleneck/light.js";
 import { errorMessage } from "./errors";
 import { annotate, forReport, writeSummary } from "./job-report";
 import { code, GITHUB_COMMENT_LIMIT, truncateMarkdown } from "./report-markdown";
@@ -58,6 +59,8 @@ export interface PublishOptions {
   env?: NodeJS.ProcessEnv;
   /** Base of the GitHub client's retry and rate-limit waits (default 1000 ms; tests make it 0). */
   retryAfterBaseMs?: number;
+  /** Unit of the spacing of writes: 1 between updates, 3 between new comments (default 1000 ms, plugin-throttling's; tests make it 0). */
+  writeSpacingMs?: number;
   /** The step's log (the seam's): where the comment went. */
   log?: Pick<Log, "info">;
 }
@@ -164,6 +167,33 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
 /** Rate-limit retries the throttling plugin makes per request, when GitHub asks to wait at most MAX_RATE_WAIT_S. */
 const RATE_LIMIT_RETRIES = 2;
 const MAX_RATE_WAIT_S = 60;
+/** plugin-retry's and plugin-throttling's `retryAfterBaseValue`, and plugin-throttling's spacing of writes. */
+const GITHUB_WAIT_MS = 1_000;
+
+/** How long the GitHub client waits: the plugins' own defaults unless a test shortens them. */
+export interface GitHubWaits {
+  retryAfterBaseMs: number;
+  writeSpacingMs: number;
+}
+
+/**
+ * The client's waits. Production uses the plugins' defaults (1 s). Tests
+ * shorten them: in process through the options, and for a spawned bundle
+ * through ECS_ALB_SMOKE_GITHUB_WAIT_MS (test-only, like ECS_ALB_SMOKE_RETRY_BASE_MS).
+ * Neither can lengthen a wait past the default or turn a retry off: the
+ * number of retries stays, only the time between them shrinks.
+ */
+export function githubWaits(
+  opts: { retryAfterBaseMs?: number | undefined; writeSpacingMs?: number | undefined } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): GitHubWaits {
+  const fromEnv = env.ECS_ALB_SMOKE_GITHUB_WAIT_MS?.trim() ? Number(env.ECS_ALB_SMOKE_GITHUB_WAIT_MS) : undefined;
+  const pick = (given: number | undefined) => {
+    const ms = given ?? fromEnv;
+    return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? Math.min(ms, GITHUB_WAIT_MS) : GITHUB_WAIT_MS;
+  };
+  return { retryAfterBaseMs: pick(opts.retryAfterBaseMs), writeSpacingMs: pick(opts.writeSpacingMs) };
+}
 
 /**
  * The one place the GitHub API client is built, with Octokit's own retry and
@@ -171,11 +201,14 @@ const MAX_RATE_WAIT_S = 60;
  * network failures are retried by @octokit/plugin-retry (3 retries, waiting
  * 1 s, 4 s, 9 s: `retryAfterBaseMs` times the square of the retry); primary
  * and secondary rate limits by @octokit/plugin-throttling, which also spaces
- * writes as GitHub's best practices ask, waiting as long as GitHub's
+ * writes as GitHub's best practices ask (1 s apart, 3 s when they notify), waiting as long as GitHub's
  * `retry-after` or reset says (up to a minute, twice). 429 is left to the
- * throttling plugin so that the two never retry the same answer.
+ * throttling plugin so that the two never retry the same answer. With a
+ * shorter `writeSpacingMs` (tests) the client gets its own limiters, spaced
+ * in that unit (plugin-throttling's `write` and `notifications` options,
+ * Bottleneck groups like its defaults).
  */
-function githubClient(token: string, apiUrl: string, retryAfterBaseMs = 1_000) {
+function githubClient(token: string, apiUrl: string, waits: GitHubWaits) {
   const onLimit =
     (kind: string) =>
     (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
@@ -186,6 +219,12 @@ function githubClient(token: string, apiUrl: string, retryAfterBaseMs = 1_000) {
       );
       return retrying;
     };
+  // plugin-throttling's own groups space writes 1 s apart and writes that notify (a new comment) 3 s apart.
+  const spaced = (minTime: number) => new Bottleneck.Group({ maxConcurrent: 1, minTime });
+  const spacing =
+    waits.writeSpacingMs < GITHUB_WAIT_MS
+      ? { write: spaced(waits.writeSpacingMs), notifications: spaced(3 * waits.writeSpacingMs) }
+      : {};
   return getOctokit(
     token,
     {
@@ -193,12 +232,13 @@ function githubClient(token: string, apiUrl: string, retryAfterBaseMs = 1_000) {
       retry: {
         doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
         retries: 3,
-        retryAfterBaseValue: retryAfterBaseMs,
+        retryAfterBaseValue: waits.retryAfterBaseMs,
       },
       throttle: {
         onRateLimit: onLimit("rate limit"),
         onSecondaryRateLimit: onLimit("secondary rate limit"),
-        retryAfterBaseValue: retryAfterBaseMs,
+        retryAfterBaseValue: waits.retryAfterBaseMs,
+        ...spacing,
       },
     },
     retry,
@@ -250,7 +290,8 @@ export async function upsertStickyComment(opts: {
   marker: string;
   body: string;
   apiUrl: string;
-  retryAfterBaseMs?: number;
+  /** Default: the plugins' own waits (githubWaits()). */
+  waits?: GitHubWaits;
 }): Promise<{
   outcome: "created" | "updated";
   id: number;
@@ -258,7 +299,7 @@ export async function upsertStickyComment(opts: {
   identity: TokenIdentity | undefined;
   impostors: ForeignComment[];
 }> {
-  const octokit = githubClient(opts.token, opts.apiUrl, opts.retryAfterBaseMs);
+  const octokit = githubClient(opts.token, opts.apiUrl, opts.waits ?? githubWaits());
   const { owner, repo, number } = opts.pr;
   // The body as people may see it (account IDs masked unless mask-account-ids is false); then the
   // marker the same way, so the comment written is found again by it.
@@ -332,7 +373,7 @@ async function pullRequestOfRun(
   if (!owner || !repo) return { pr: undefined };
   const what = `${head.repository}@${head.sha} (branch ${JSON.stringify(head.branch)}, run ${head.runId})`;
   try {
-    const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com", opts.retryAfterBaseMs);
+    const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com", githubWaits(opts, env));
     const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, call);
     if (numbers.length === 1) {
       opts.log?.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
@@ -398,7 +439,7 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
       marker,
       body,
       apiUrl: env.GITHUB_API_URL || "https://api.github.com",
-      ...(opts.retryAfterBaseMs !== undefined ? { retryAfterBaseMs: opts.retryAfterBaseMs } : {}),
+      waits: githubWaits(opts, env),
     });
     opts.log?.info(
       `${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`,

@@ -215,6 +215,8 @@ export function prepareStep(name: string, opts: RunOptions = {}): StepSetup {
     AWS_EC2_METADATA_DISABLED: "true",
     ECS_ALB_SMOKE_RETRY_BASE_MS: "20",
     ECS_ALB_SMOKE_RETRY_CAP_MS: "200",
+    // The GitHub client's retry waits and write spacing (1 s each in production), test-only: see githubWaits().
+    ECS_ALB_SMOKE_GITHUB_WAIT_MS: "0",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     NODE_OPTIONS: `--import=${GUARD}`,
     ...bundleProcessEnv(),

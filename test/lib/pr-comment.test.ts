@@ -6,6 +6,7 @@ import { jsonValueLines, workspaceRelative } from "../../src/lib/annotations";
 import {
   commentBody,
   commentMarker,
+  githubWaits,
   type PublishOptions,
   publishReport,
   pullRequestFromEvent,
@@ -71,6 +72,7 @@ function publish(opts: Partial<PublishOptions> & { pr?: number; event?: unknown 
     token: "t",
     env: envFor(event ?? (pr !== undefined ? { pull_request: { number: pr } } : {})),
     retryAfterBaseMs: noWait,
+    writeSpacingMs: noWait,
     ...rest,
   });
 }
@@ -89,6 +91,7 @@ describe("publishReport", () => {
       token: "t0ken",
       env,
       retryAfterBaseMs: noWait,
+      writeSpacingMs: noWait,
     });
     expect(first.comment).toBe("created");
     const second = await publishReport({
@@ -99,6 +102,7 @@ describe("publishReport", () => {
       token: "t0ken",
       env,
       retryAfterBaseMs: noWait,
+      writeSpacingMs: noWait,
     });
     expect(second.comment).toBe("updated");
     const ours = fake.commentsOn(7);
@@ -126,6 +130,7 @@ describe("publishReport", () => {
       token: "t",
       env: envFor({ pull_request: { number: 7 } }),
       retryAfterBaseMs: noWait,
+      writeSpacingMs: noWait,
     });
     expect(out.comment).toBe("updated");
     expect(old.body).toBe(`${marker}\nnew report`);
@@ -149,6 +154,7 @@ describe("publishReport", () => {
         token: "t",
         env,
         retryAfterBaseMs: noWait,
+        writeSpacingMs: noWait,
       });
     }
     expect(fake.commentsOn(3).map((c) => c.body)).toEqual([
@@ -206,7 +212,16 @@ describe("publishReport", () => {
     };
     const env = envFor(event, { GITHUB_EVENT_NAME: "workflow_run" });
     const run = () =>
-      publishReport({ action: "x", key: "k", markdown: "r", comment: true, token: "t", env, retryAfterBaseMs: noWait });
+      publishReport({
+        action: "x",
+        key: "k",
+        markdown: "r",
+        comment: true,
+        token: "t",
+        env,
+        retryAfterBaseMs: noWait,
+        writeSpacingMs: noWait,
+      });
 
     expect((await run()).comment).toBe("no-pull-request");
     expect(warnings().join("")).toContain("no open pull request of octo-org/papyrus has the head fork/papyrus@");
@@ -253,6 +268,16 @@ describe("publishReport", () => {
     expect(warnings().join("")).toMatch(/GitHub secondary rate limit on POST \S*\/graphql: retrying in 1s/);
   });
 
+  it("really waits retry-after times the base between throttled attempts (tests only shorten the unit)", async () => {
+    fake.secondaryLimitNext = 2;
+    const started = Date.now();
+    const out = await publish({ pr: 3, retryAfterBaseMs: 150 });
+    expect(out.comment).toBe("created");
+    expect(fake.requests.filter((r) => r.status === 403)).toHaveLength(2);
+    // retry-after: 1 (the fake's), twice, at 150 ms a second.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
   it("gives up on a rate limit after two retries: a 403 that is not a permission answer fails the comment, never the step", async () => {
     fake.secondaryLimitNext = 100;
     const out = await publish({ pr: 3 });
@@ -277,6 +302,22 @@ describe("publishReport", () => {
     const tableLines = body.split("\n").filter((l) => l.startsWith("|"));
     expect(tableLines.every((l) => l.endsWith("|"))).toBe(true);
     expect(summary()).toContain("`secret-2999`");
+  });
+});
+
+describe("githubWaits", () => {
+  it("is the plugins' own 1 s unless a test shortens it; nothing lengthens it or makes it invalid", () => {
+    const second = { retryAfterBaseMs: 1000, writeSpacingMs: 1000 };
+    expect(githubWaits({}, {})).toEqual(second);
+    expect(githubWaits({}, { ECS_ALB_SMOKE_GITHUB_WAIT_MS: "0" })).toEqual({ retryAfterBaseMs: 0, writeSpacingMs: 0 });
+    for (const v of ["60000", "-5", "soon", "Infinity", ""]) {
+      expect(githubWaits({}, { ECS_ALB_SMOKE_GITHUB_WAIT_MS: v })).toEqual(second);
+    }
+    expect(githubWaits({ retryAfterBaseMs: 5 }, { ECS_ALB_SMOKE_GITHUB_WAIT_MS: "0" })).toEqual({
+      retryAfterBaseMs: 5,
+      writeSpacingMs: 0,
+    });
+    expect(githubWaits({ writeSpacingMs: 5000 }, {})).toEqual(second);
   });
 });
 
