@@ -9,17 +9,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { INPUT_MODES } from "../../src/actions/ephemeral-alb/inputs";
-import {
-  albInputs,
-  describeRun,
-  emulatorFor,
-  leftovers,
-  runAlb,
-  runAlbPost,
-  scenario,
-} from "../actions/ephemeral-alb/cycle";
+import { albInputs, describeRun, emulatorFor, inProcess, leftovers, scenario } from "../actions/ephemeral-alb/cycle";
 import type { RunningEmulator } from "../emulator/server";
 import { ROOT } from "../harness/runner";
+
+/** Behaviour tests: the steps run in this process (test/harness/in-process.ts). */
+const { runAlb, runAlbPost } = inProcess;
 
 describe("ephemeral-alb: inputs of the other mode, and unscoped sweeps, fail before anything happens", () => {
   let emu: RunningEmulator;

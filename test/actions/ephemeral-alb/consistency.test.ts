@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FaultRule } from "../../emulator/faults";
 import type { RunningEmulator } from "../../emulator/server";
 import { errors } from "../../harness/runner";
-import { albInputs, describeRun, emulatorFor, leftovers, reload, runAlb, runAlbPost, SUBNETS, scenario } from "./cycle";
+import { albInputs, describeRun, emulatorFor, inProcess, leftovers, reload, SUBNETS, scenario } from "./cycle";
+
+/** Behaviour tests: the steps run in this process (test/harness/in-process.ts). */
+const { runAlb, runAlbPost } = inProcess;
 
 const base = scenario({ tasks: [] });
 const CREATES = /^(Create|Authorize)/;

@@ -7,17 +7,17 @@ import {
   CLUSTER,
   describeRun,
   emulatorFor,
+  inProcess,
   leftovers,
   registerInputs,
-  runAlb,
-  runAlbPost,
-  runRegister,
-  runRegisterPost,
   SERVICE,
   scenario,
   TASK_SG,
   taskSpecs,
 } from "./cycle";
+
+/** Behaviour tests: the steps run in this process (test/harness/in-process.ts). */
+const { runAlb, runAlbPost, runRegister, runRegisterPost } = inProcess;
 
 interface Ec2State {
   ec2: { securityGroups: { id: string; rules: { fromPort: number; toPort: number }[] }[] };

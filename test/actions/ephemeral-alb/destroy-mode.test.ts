@@ -11,18 +11,10 @@ import { CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator/server";
 import { errors, type RunResult } from "../../harness/runner";
-import {
-  albInputs,
-  describeRun,
-  emulatorFor,
-  leftovers,
-  REGION,
-  reload,
-  runAlb,
-  runAlbPost,
-  scenario,
-  VPC,
-} from "./cycle";
+import { albInputs, describeRun, emulatorFor, inProcess, leftovers, REGION, reload, scenario, VPC } from "./cycle";
+
+/** Behaviour tests: the steps run in this process (test/harness/in-process.ts). */
+const { runAlb, runAlbPost } = inProcess;
 
 const base = scenario({ tasks: [] });
 const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };

@@ -6,13 +6,16 @@ import {
   albInputs,
   describeRun,
   emulatorFor,
+  inProcess,
   leftovers,
   reload,
-  runAlb,
-  runAlbPost,
   scenario,
+  runAlbPost as spawnedPost,
   startAlb,
 } from "./cycle";
+
+/** Behaviour tests: the steps run in this process (test/harness/in-process.ts). */
+const { runAlb, runAlbPost } = inProcess;
 
 const CREATE_STEPS: { service: string; action: string; iam: string; nth?: number }[] = [
   { service: "ec2", action: "CreateSecurityGroup", iam: "ec2:CreateSecurityGroup" },
@@ -39,9 +42,9 @@ describe("ephemeral-alb under faults", () => {
     await emu?.stop();
   });
 
-  async function expectPostCleans(main: Pick<RunResult, "state" | "workspace">) {
+  async function expectPostCleans(main: Pick<RunResult, "state" | "workspace">, runPost = runAlbPost) {
     emu.emulator.faults.configure({ rules: [] });
-    const post = await runAlbPost(emu, main);
+    const post = await runPost(emu, main);
     expect(post.code, describeRun(post)).toBe(0);
     expect(leftovers(emu)).toEqual({});
   }
@@ -157,7 +160,8 @@ describe("ephemeral-alb under faults", () => {
       }
       const main = await running.result;
       if (killed) expect(main.signal).toBe("SIGKILL");
-      await expectPostCleans(main);
+      // A kill test: main and post are real processes.
+      await expectPostCleans(main, spawnedPost);
     }
   });
 });

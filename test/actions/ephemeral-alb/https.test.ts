@@ -20,16 +20,16 @@ import {
   albInputs,
   describeRun,
   emulatorFor,
+  inProcess,
   leftovers,
   REGION,
   registerInputs,
-  runAlb,
-  runAlbPost,
-  runRegister,
-  runRegisterPost,
   scenario,
   taskSpecs,
 } from "./cycle";
+
+/** Behaviour tests: the steps run in this process (test/harness/in-process.ts). */
+const { runAlb, runAlbPost, runRegister, runRegisterPost } = inProcess;
 
 const PENDING_ID = "0b0b0b0b-1111-2222-3333-444455556666";
 const PENDING_ARN = `arn:aws:acm:${REGION}:123456789012:certificate/${PENDING_ID}`;

@@ -13,7 +13,10 @@ import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { RunningEmulator } from "../../emulator/server";
 import { fakeDeps } from "../../harness/fake-deps";
-import { albInputs, describeRun, emulatorFor, leftovers, REGION, runAlb, runAlbPost, SUBNETS, scenario } from "./cycle";
+import { albInputs, describeRun, emulatorFor, inProcess, leftovers, REGION, SUBNETS, scenario } from "./cycle";
+
+/** Behaviour tests: the steps run in this process (test/harness/in-process.ts). */
+const { runAlb, runAlbPost } = inProcess;
 
 const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" };
 
