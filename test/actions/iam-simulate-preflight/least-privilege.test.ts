@@ -1,12 +1,12 @@
 /**
  * The IAM policy documented for the preflight role is exactly enough: the
- * bundle runs against the emulator in enforcement mode as a role holding only
- * that policy.
+ * main step (in process, test/harness/in-process.ts) runs against the emulator in
+ * enforcement mode as a role holding only that policy.
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
-import { runBundle } from "../../harness/runner";
+import { runInProcess } from "../../harness/in-process";
 import { ACCOUNT, API_KEY_SECRET, DB_SECRET, incidentTaskDefinition, scenario, secretsPolicy } from "./scenario";
 
 const PREFLIGHT_KEY = "AKIAPREFLIGHT0000001";
@@ -74,7 +74,7 @@ async function runAs(policy: unknown, extraChecks = `- principal: ${DEPLOYER}\n 
   s.principals = { [PREFLIGHT_KEY]: PREFLIGHT_ROLE };
   s.enforce = true;
   emu = await startEmulator({ scenario: s });
-  return runBundle("iam-simulate-preflight", {
+  return runInProcess("iam-simulate-preflight", {
     inputs: {
       "task-definition": "papyrus-task:1",
       "execution-role-arn": "",

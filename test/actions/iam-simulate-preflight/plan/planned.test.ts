@@ -1,5 +1,5 @@
 /**
- * The plan-aware preflight through the committed bundle, against the emulator:
+ * The plan-aware preflight as its main step runs it (in process), against the emulator:
  * the Terraform plan fixtures (real terraform) and the CloudFormation ones.
  * The emulator holds what is deployed (the base configurations' roles and
  * secrets); each plan is simulated with its planned policies.
@@ -12,7 +12,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/server";
 import type { Scenario } from "../../../emulator/types";
 import { type GitHubFake, startGitHubFake } from "../../../fakes/github-api";
-import { type RunResult, runBundle } from "../../../harness/runner";
+import { runInProcess } from "../../../harness/in-process";
+import type { RunResult } from "../../../harness/runner";
 
 const ACCOUNT = "123456789012";
 const secret = (name: string) => `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:${name}`;
@@ -75,7 +76,7 @@ function terraformWorkspace(name: string, pr = `${name}/pr`): string {
 
 async function run(workspace: string, scenario: Scenario, inputs: Record<string, string> = {}): Promise<RunResult> {
   emu = await startEmulator({ scenario });
-  return runBundle("iam-simulate-preflight", {
+  return runInProcess("iam-simulate-preflight", {
     workspace,
     inputs: { "task-definition": "plan.json", "github-token": "ghs_preflight", ...inputs },
     env: { AWS_ENDPOINT_URL: emu.endpoint, GITHUB_API_URL: github.url },
@@ -638,7 +639,7 @@ describe("the preflight role's documented policy with a plan or template", () =>
   });
   async function runAs(workspace: string, s: Scenario, doc: unknown, inputs: Record<string, string>) {
     emu = await startEmulator({ scenario: asPreflightRole(s, doc) });
-    return runBundle("iam-simulate-preflight", {
+    return runInProcess("iam-simulate-preflight", {
       workspace,
       inputs: { comment: "false", ...inputs },
       env: { AWS_ENDPOINT_URL: emu.endpoint, AWS_ACCESS_KEY_ID: PREFLIGHT_KEY },
