@@ -23,6 +23,7 @@ import {
 import { paginateDescribeParameters, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsClientConfig, withOperationNames } from "../../lib/aws";
+import { chunks } from "../../lib/chunks";
 import { awsException, ConfigurationError } from "../../lib/errors";
 
 export interface SecretInfo {
@@ -98,23 +99,20 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
     async describeParameters(names, region) {
       const found = new Map<string, ParameterInfo>();
       // The Name filter takes at most 50 values per call.
-      for (let i = 0; i < names.length; i += 50) {
-        const batch = names.slice(i, i + 50);
-        {
-          const pages = paginateDescribeParameters(
-            { client: ssm(region), pageSize: 50 },
-            { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: batch }] },
-          );
-          for await (const page of pages) {
-            for (const p of page.Parameters ?? []) {
-              if (!p.Name) continue;
-              // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
-              found.set(p.Name.replace(/^\//, ""), {
-                name: p.Name,
-                ...(p.Type ? { type: p.Type } : {}),
-                ...(p.KeyId ? { keyId: p.KeyId } : {}),
-              });
-            }
+      for (const batch of chunks(names, 50)) {
+        const pages = paginateDescribeParameters(
+          { client: ssm(region), pageSize: 50 },
+          { ParameterFilters: [{ Key: "Name", Option: "Equals", Values: batch }] },
+        );
+        for await (const page of pages) {
+          for (const p of page.Parameters ?? []) {
+            if (!p.Name) continue;
+            // Keyed without the leading slash: `/foo` and `foo` are spellings of one parameter.
+            found.set(p.Name.replace(/^\//, ""), {
+              name: p.Name,
+              ...(p.Type ? { type: p.Type } : {}),
+              ...(p.KeyId ? { keyId: p.KeyId } : {}),
+            });
           }
         }
       }

@@ -6,6 +6,7 @@ import {
   paginateListTasks,
   type Task,
 } from "@aws-sdk/client-ecs";
+import { chunks } from "../../lib/chunks";
 import { awsException, InputError } from "../../lib/errors";
 import { taskDefinitionPort } from "../../lib/task-port";
 import type { Inputs } from "./inputs";
@@ -61,8 +62,8 @@ export function taskIp(task: Task): string | undefined {
 
 async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): Promise<Task[]> {
   const tasks: Task[] = [];
-  for (let i = 0; i < arns.length; i += DESCRIBE_CHUNK) {
-    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + DESCRIBE_CHUNK) }));
+  for (const batch of chunks(arns, DESCRIBE_CHUNK)) {
+    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }));
     tasks.push(...(out.tasks ?? []));
   }
   return tasks;
