@@ -21,7 +21,7 @@ import {
   type SimulateCustomPolicyCommandInput,
   type SimulateCustomPolicyCommandOutput,
 } from "@aws-sdk/client-iam";
-import { withOperationNames } from "../../../lib/aws";
+import { awsClientConfig, withOperationNames } from "../../../lib/aws";
 import { awsErrorCode, awsException } from "../../../lib/errors";
 import { simulationPages } from "../simulate";
 
@@ -54,7 +54,7 @@ export function awsPlanIo(iam: IAMClient): PlanIo {
   const cloudformation = (region: string) => {
     let client = cfn.get(region);
     if (!client) {
-      client = withOperationNames(new CloudFormationClient({ region }));
+      client = withOperationNames(new CloudFormationClient(awsClientConfig({ region })));
       cfn.set(region, client);
     }
     return client;
