@@ -23,6 +23,8 @@ export interface ProbeDeps extends ActionDeps {
   logsApi: (region: string) => LogsApi;
   /** Evidence timestamp (UTC YYYYMMDD_HHMMSS). */
   timestamp?: string;
+  /** How often the log search looks, in ms (default 2 s, FilterLogEvents' rate limit): tests set less. */
+  logPollMs?: number;
 }
 
 export const defaultDeps = (): Omit<ProbeDeps, keyof ActionDeps> => ({

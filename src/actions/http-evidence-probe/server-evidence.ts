@@ -84,6 +84,7 @@ export async function addServerEvidence(
     search.target,
     waitMs,
     search.api,
+    deps.logPollMs,
   );
   for (const [i, result] of results.entries()) {
     const run = runs[i] as ProbedRun;

@@ -63,6 +63,7 @@ export async function searchProbeLogs(
   target: LogTarget,
   waitMs: number,
   api: LogsApi,
+  pollMs = POLL_INTERVAL_MS,
 ): Promise<ProbeLogResult[]> {
   const look = async (): Promise<Look<Found[], Found[]>> => {
     const found = await Promise.all(
@@ -93,7 +94,7 @@ export async function searchProbeLogs(
     return complete ? done(found) : notYet("not every probe's log entry is there yet", found);
   };
   // A delay never longer than the wait itself, so a short wait is not overshot by a whole interval.
-  const delay = Math.max(MIN_POLL_MS, Math.min(POLL_INTERVAL_MS, waitMs));
+  const delay = Math.max(MIN_POLL_MS, Math.min(pollMs, waitMs));
   const waited = await waitFor<Found[], Found[]>(
     { what: "the probes' log entries", timeoutMs: waitMs, minDelayMs: delay, maxDelayMs: delay },
     look,

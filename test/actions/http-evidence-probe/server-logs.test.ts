@@ -8,7 +8,6 @@ import { exchange } from "../../../src/actions/http-evidence-probe/http";
 import { readProbeInputs } from "../../../src/actions/http-evidence-probe/inputs";
 import { awsLogsApi } from "../../../src/actions/http-evidence-probe/logs-api";
 import { type ProbeDeps, run } from "../../../src/actions/http-evidence-probe/run";
-import { type Clock, realSleep } from "../../../src/lib/retry";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { EcsModule } from "../../emulator/services/ecs";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
@@ -78,15 +77,6 @@ beforeEach(async () => {
 });
 
 /**
- * The real clock, except that a wait longer than 250 ms is cut to 250 ms: the
- * log search polls FilterLogEvents every 2 s (its rate limit), which these
- * entries, delivered within a second, would otherwise make every test sit out.
- * Deadlines stay real: now() is the real time, so a search still ends at its
- * log-wait-seconds, only with more looks.
- */
-const quickPolls: Clock = { now: () => Date.now(), sleep: (ms) => realSleep(Math.min(ms, 250)) };
-
-/**
  * The tasks' awslogs drivers, shipping only what the apps print from now on:
  * the apps serve every test, and an earlier test's request to the same route,
  * within the probe's window (±2 s), would be taken for this probe's.
@@ -99,9 +89,12 @@ function world() {
   const annotations: { level: string; message: string }[] = [];
   const info: string[] = [];
   const summary: string[] = [];
-  const seam = fakeDeps({ clock: quickPolls });
+  const seam = fakeDeps();
   const deps: ProbeDeps = {
     exchange,
+    // The search looks every 250 ms, not every 2 s (FilterLogEvents' rate limit): these entries arrive within
+    // a second, and each test would otherwise sit out a whole interval. Deadlines (log-wait-seconds) are kept.
+    logPollMs: 250,
     logsApi: (region) =>
       awsLogsApi(region, {
         endpoint: emu.endpoint,
