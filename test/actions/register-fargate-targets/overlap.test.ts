@@ -7,6 +7,7 @@ import {
   albInputs,
   describeRun,
   emulatorFor,
+  inProcess,
   leftovers,
   registerInputs,
   runAlb,
@@ -42,7 +43,10 @@ async function watchingAfterRegister(emu: RunningEmulator, from: number): Promis
 /**
  * The overlapped cycle: ephemeral-alb `wait-until-active: false` hands over
  * while the load balancer provisions; register-fargate-targets registers at
- * once and waits for the load balancer and then the targets.
+ * once and waits for the load balancer and then the targets. The first test is
+ * also register-fargate-targets' bundle smoke test (its main started as the
+ * runner starts it, its post step and ephemeral-alb's, all spawned); the
+ * second runs every step in process.
  */
 describe("wait-until-active: false → register during provisioning", () => {
   let apps: SampleApp[] = [];
@@ -100,12 +104,12 @@ describe("wait-until-active: false → register during provisioning", () => {
         extra: { elbv2: { ...QUICK_ELB, provisioningSeconds: 1e6, failProvisioning: ["*"] } },
       }),
     );
-    const alb = await runAlb(emu, await albInputs({ "wait-until-active": false }));
+    const alb = await inProcess.runAlb(emu, await albInputs({ "wait-until-active": false }));
     try {
       expect(alb.code, describeRun(alb)).toBe(0);
-      // timeout-seconds 600, but the harness kills the step after 60 s: a wait that sat it out fails here.
+      // timeout-seconds 600, but the harness gives up on the step after 60 s: a wait that sat it out fails here.
       const before = emu.emulator.requests.length;
-      const step = startRegister(
+      const step = inProcess.runRegister(
         emu,
         registerInputs(alb.outputs["target-group-arn"] as string, { "timeout-seconds": 600 }),
         { timeoutMs: 60_000 },
@@ -114,16 +118,16 @@ describe("wait-until-active: false → register during provisioning", () => {
       await emu.emulator
         .service<Elbv2Service>("elasticloadbalancing")
         .finishProvisioningNow(alb.outputs["load-balancer-arn"] as string);
-      const reg = await step.result;
+      const reg = await step;
       expect(reg.code, describeRun(reg)).toBe(1);
       const message = errors(reg).join("\n");
       expect(message).toMatch(
         /load balancer \S+-alb entered state 'failed': Load balancer provisioning failed \(emulator scenario: elbv2\.failProvisioning\)/,
       );
       expect(message).not.toMatch(/Hint:|task-security-group-id|timed out/);
-      expect((await runRegisterPost(emu, reg)).code).toBe(0);
+      expect((await inProcess.runRegisterPost(emu, reg)).code).toBe(0);
     } finally {
-      expect((await runAlbPost(emu, alb)).code).toBe(0);
+      expect((await inProcess.runAlbPost(emu, alb)).code).toBe(0);
     }
     expect(leftovers(emu)).toEqual({});
   });

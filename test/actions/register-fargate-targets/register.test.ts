@@ -12,15 +12,12 @@ import {
   CLUSTER,
   describeRun,
   emulatorFor,
+  inProcess,
   leftovers,
   OLD,
   PRIMARY,
   REGION,
   registerInputs,
-  runAlb,
-  runAlbPost,
-  runRegister,
-  runRegisterPost,
   SUBNET_C,
   scenario,
   TASK_SG,
@@ -28,6 +25,9 @@ import {
   taskSpecs,
 } from "../ephemeral-alb/cycle";
 import { QUICK_ELB } from "./quick-elb";
+
+// Behaviour, so every step runs in process; the bundles' own smoke test is overlap.test.ts's first cycle.
+const { runAlb, runAlbPost, runRegister, runRegisterPost } = inProcess;
 
 interface EcsRuntime {
   setTaskState(cluster: string, task: string, patch: Record<string, unknown>): void;
