@@ -2,14 +2,15 @@
  * Issue 10 §4: names taken from a task definition never ping, reference or
  * link anyone, and the raw comment stays readable Markdown (code spans, not
  * HTML entities) for reviewers who read it in e-mail or through the API.
- * The committed bundle's comment is rendered as GFM and inspected.
+ * The comment (the step run in process: the bundle's entry, the runner's seam)
+ * is rendered as GFM and inspected.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { API_KEY_SECRET, scenario, taskDefinition, workspaceWith } from "../actions/iam-simulate-preflight/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { type GitHubFake, startGitHubFake } from "../fakes/github-api";
 import { linkableText, renderGfm, tableRows, visibleText } from "../harness/gfm";
-import { runBundle } from "../harness/runner";
+import { runInProcess } from "../harness/in-process";
 
 const TD_FILE = "deploy/task-definition.json";
 let emu: RunningEmulator;
@@ -38,7 +39,7 @@ describe("PR comment markdown", () => {
         TD_FILE,
         taskDefinition([{ name, secrets: [{ name: `${name} secret`, valueFrom: API_KEY_SECRET }] }]),
       );
-      const result = await runBundle("iam-simulate-preflight", {
+      const result = await runInProcess("iam-simulate-preflight", {
         workspace,
         inputs: { "task-definition": TD_FILE, "github-token": "ghs_workflowtoken" },
         env: { AWS_ENDPOINT_URL: emu.endpoint, GITHUB_API_URL: github.url },

@@ -2,14 +2,17 @@
  * Issue 10 §4: the PR comment cannot be taken over. A participant who posts a
  * comment starting with the report's marker before the preflight runs must
  * neither receive the real report (they could edit it back to ✅) nor block it
- * (403 on their comment), whatever kind of token the job uses. Run through the
- * committed bundle against the emulator and the GitHub API fake.
+ * (403 on their comment), whatever kind of token the job uses. The step runs
+ * in process (runInProcess: the bundle's entry, the runner's seam) against the
+ * emulator and the GitHub API fake; the spawned bundle's comment is covered by
+ * report-account-ids and fork-safe-report.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { incidentTaskDefinition, scenario, workspaceWith } from "../actions/iam-simulate-preflight/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { commentCalls, GITHUB_ACTIONS_BOT, type GitHubFake, startGitHubFake } from "../fakes/github-api";
-import { type RunResult, runBundle } from "../harness/runner";
+import { runInProcess } from "../harness/in-process";
+import type { RunResult } from "../harness/runner";
 
 const TD_FILE = "deploy/task-definition.json";
 const MARKER = "<!-- ecs-alb-smoke:iam-simulate-preflight:papyrus-task -->";
@@ -30,7 +33,7 @@ afterEach(async () => {
 });
 
 function preflight(workspace: string, token = "ghs_workflowtoken"): Promise<RunResult> {
-  return runBundle("iam-simulate-preflight", {
+  return runInProcess("iam-simulate-preflight", {
     workspace,
     inputs: { "task-definition": TD_FILE, "github-token": token },
     env: { AWS_ENDPOINT_URL: emu.endpoint, GITHUB_API_URL: github.url },
