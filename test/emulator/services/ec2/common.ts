@@ -161,4 +161,8 @@ export function cidrContains(cidr: string, ip: string): boolean {
   return c !== undefined && n !== undefined && n >= c.base && n < c.base + c.size;
 }
 
+/** A query list parameter (`X.1`, `X.2`, ... or one value) as strings. */
+export const asArray = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
+
 export const bool = (v: unknown) => v === true || v === "true";

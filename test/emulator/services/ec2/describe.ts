@@ -4,11 +4,47 @@
  */
 import { AwsError } from "../../errors";
 import type { Params } from "../../types";
-import { ec2Page, isTagFilter, passesFilters, readFilters, type Tags, tagFilterValues, tagList } from "./common";
+import {
+  asArray,
+  ec2Page,
+  isTagFilter,
+  passesFilters,
+  readFilters,
+  type Tags,
+  tagFilterValues,
+  tagList,
+} from "./common";
 import type { Ec2State, NetworkInterface } from "./model";
 import { ipPermissions, ruleOut } from "./rules";
 
-const asArray = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+/**
+ * The request parameters each Describe* documents (EC2 API Reference, one page
+ * per action). Anything else is refused as EC2 refuses it (`UnknownParameter`),
+ * so a call the real API would reject never passes here.
+ */
+export const DESCRIBE_PARAMETERS: Record<string, string[]> = {
+  DescribeVpcs: ["VpcId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeSubnets: ["SubnetId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeSecurityGroups: ["GroupId", "GroupName", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeSecurityGroupRules: ["SecurityGroupRuleId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeNetworkInterfaces: ["NetworkInterfaceId", "Filter", "MaxResults", "NextToken", "DryRun"],
+  DescribeTags: ["Filter", "MaxResults", "NextToken", "DryRun"],
+};
+
+export function checkDescribeParameters(action: string, p: Params): void {
+  const known = DESCRIBE_PARAMETERS[action] ?? [];
+  for (const key of Object.keys(p)) {
+    if (!known.includes(key)) throw new AwsError("UnknownParameter", `The parameter ${key} is not recognized`);
+  }
+  // "You cannot specify this parameter and the group IDs parameter in the same request."
+  // (API_DescribeSecurityGroups.html, MaxResults)
+  if (action === "DescribeSecurityGroups" && p.MaxResults !== undefined && p.GroupId !== undefined) {
+    throw new AwsError(
+      "InvalidParameterCombination",
+      "The parameter groupIds cannot be used with the parameter maxResults",
+    );
+  }
+}
 
 /** DescribeVpcs: ids, filters, paging. */
 export function describeVpcs(state: Ec2State, p: Params) {
