@@ -9,7 +9,6 @@
 import { AwsError, queryAccessDenied, validation } from "../errors";
 import type { Emulator } from "../server";
 import {
-  type ConditionContext,
   type Handler,
   type Operation,
   operations,
@@ -40,6 +39,9 @@ import {
   tagsOut,
   validateName,
 } from "./elbv2/model";
+import type { Elbv2Resources } from "./elbv2/resources";
+import * as lookups from "./elbv2/resources";
+import * as tagging from "./elbv2/tags";
 import { Targets } from "./elbv2/targets";
 import { SSL_POLICIES, sslPolicyOut, type TlsPolicy } from "./elbv2/tls";
 import { allocateAddress, releaseAddress, Traffic } from "./elbv2/traffic";
@@ -184,10 +186,13 @@ export function createElbv2(emulator: Emulator): Elbv2Service {
     RegisterTargets: (p) => targets.register(p),
     DeregisterTargets: (p) => targets.deregister(p),
     DescribeTargetHealth: (p) => targets.describeHealth(p),
-    AddTags: (p) => addTags(p),
-    RemoveTags: (p) => removeTags(p),
+    AddTags: (p) => tagging.addTags(resources, p),
+    RemoveTags: (p) => tagging.removeTags(resources, p),
     DescribeTags: (p) => ({
-      TagDescriptions: list(p.ResourceArns).map((arn) => ({ ResourceArn: arn, Tags: tagsOut(taggable(arn)) })),
+      TagDescriptions: list(p.ResourceArns).map((arn) => ({
+        ResourceArn: arn,
+        Tags: tagsOut(tagging.taggable(resources, arn)),
+      })),
     }),
   };
   // Where each call is authorized (Service Authorization Reference, Elastic Load Balancing V2; Describe* are not
@@ -248,39 +253,16 @@ export function createElbv2(emulator: Emulator): Elbv2Service {
   };
   const ops = operations(handlers, iam);
 
-  // ---- lookups -------------------------------------------------------------
-
-  function findLb(arn: unknown): LoadBalancer {
-    const lb = loadBalancers.get(String(arn));
-    if (!lb) throw new AwsError("LoadBalancerNotFound", `Load balancer '${arn}' not found`);
-    return lb;
-  }
-
-  function findTg(arn: unknown): TargetGroup {
-    const tg = targetGroups.get(String(arn));
-    if (!tg) throw new AwsError("TargetGroupNotFound", `Target groups '${arn}' not found`);
-    return tg;
-  }
-
-  function findListener(arn: unknown): Listener {
-    const l = listeners.get(String(arn));
-    if (!l) throw new AwsError("ListenerNotFound", `Listener '${arn}' not found`);
-    return l;
-  }
-
-  function listenersOf(lb: LoadBalancer): Listener[] {
-    return [...listeners.values()].filter((l) => l.loadBalancerArn === lb.arn);
-  }
-
-  /** Load balancers with a listener forwarding to the group. */
-  function usersOf(tg: TargetGroup): LoadBalancer[] {
-    const arns = new Set(
-      [...listeners.values()]
-        .filter((l) => l.actions.some((a) => a.type === "forward" && a.targetGroupArn === tg.arn))
-        .map((l) => l.loadBalancerArn),
-    );
-    return [...arns].map((a) => loadBalancers.get(a)).filter((x): x is LoadBalancer => x !== undefined);
-  }
+  const resources: Elbv2Resources = { loadBalancers, targetGroups, listeners };
+  const findLb = (arn: unknown) => lookups.findLb(resources, arn);
+  const findTg = (arn: unknown) => lookups.findTg(resources, arn);
+  const findListener = (arn: unknown) => lookups.findListener(resources, arn);
+  const listenersOf = (lb: LoadBalancer) => lookups.listenersOf(resources, lb);
+  const usersOf = (tg: TargetGroup) => lookups.usersOf(resources, tg);
+  const authorizeTagOnCreate = (ctx: RequestContext, arn: string, tags: Tags) =>
+    tagging.authorizeTagOnCreate(emulator, ctx, arn, tags);
+  const conditions = (p: Params, r: string[], createAction: string | undefined) =>
+    tagging.conditions(resources, p, r, createAction);
 
   function arnPrefix(ctx: { region: string; account: string }): string {
     return `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.account}`;
@@ -654,77 +636,6 @@ export function createElbv2(emulator: Emulator): Elbv2Service {
     );
   }
 
-  // ---- tags --------------------------------------------------------------------------
-
-  function taggable(arn: string): Tags {
-    if (arn.includes(":loadbalancer/")) return findLb(arn).tags;
-    if (arn.includes(":targetgroup/")) return findTg(arn).tags;
-    if (arn.includes(":listener/")) return findListener(arn).tags;
-    throw validation(`'${arn}' is not a valid load balancer, target group or listener ARN`);
-  }
-
-  function addTags(p: Params) {
-    const arns = list(p.ResourceArns);
-    if (arns.length === 0) throw validation("At least one resource ARN must be specified");
-    if (arns.length > 20) throw validation("A maximum of 20 resource ARNs can be specified");
-    const tags = readTags(p.Tags);
-    const targets = arns.map((a) => taggable(a));
-    for (const t of targets) {
-      const merged = new Map([...t, ...tags]);
-      if (merged.size > 50) {
-        throw new AwsError(
-          "TooManyTags",
-          "The quota for the number of tags that can be assigned to a resource has been reached",
-        );
-      }
-    }
-    for (const t of targets) for (const [k, v] of tags) t.set(k, v);
-    return {};
-  }
-
-  function removeTags(p: Params) {
-    const keys = list(p.TagKeys);
-    for (const arn of list(p.ResourceArns)) {
-      const tags = taggable(arn);
-      for (const k of keys) tags.delete(k);
-    }
-    return {};
-  }
-
-  /**
-   * Creating with tags is also an `elasticloadbalancing:AddTags` on the new
-   * resource (with `elasticloadbalancing:CreateAction`), which AWS authorizes
-   * before anything is created.
-   */
-  async function authorizeTagOnCreate(ctx: RequestContext, arn: string, tags: Tags): Promise<void> {
-    if (tags.size === 0 || !emulator.enforce || !emulator.authorizer) return;
-    await emulator.authorizer(ctx, "elasticloadbalancing:AddTags", [arn], {
-      request: { ...requestTagKeys(tags), "elasticloadbalancing:CreateAction": ctx.action },
-    });
-  }
-
-  /** Request tags (and `elasticloadbalancing:CreateAction` on a create); the tags of existing resources per ARN. */
-  function conditions(params: Params, resources: string[], createAction: string | undefined): ConditionContext {
-    const request: Record<string, string | string[]> = {};
-    if (Array.isArray(params.Tags) && params.Tags.length > 0) {
-      const tags = new Map((params.Tags as Params[]).map((t) => [String(t.Key), String(t.Value ?? "")]));
-      Object.assign(request, requestTagKeys(tags));
-      if (createAction) request["elasticloadbalancing:CreateAction"] = createAction;
-    }
-    const perResource: Record<string, Record<string, string>> = {};
-    for (const arn of resources) {
-      const tags = loadBalancers.get(arn)?.tags ?? targetGroups.get(arn)?.tags ?? listeners.get(arn)?.tags;
-      if (!tags || tags.size === 0) continue;
-      perResource[arn] = Object.fromEntries(
-        [...tags].flatMap(([k, v]) => [
-          [`aws:ResourceTag/${k}`, v],
-          [`elasticloadbalancing:ResourceTag/${k}`, v],
-        ]),
-      );
-    }
-    return { request, perResource };
-  }
-
   // ---- module lifecycle ------------------------------------------------------------
 
   function loadScenario(scenario: Scenario): void {
@@ -820,10 +731,4 @@ export function createElbv2(emulator: Emulator): Elbv2Service {
     snapshot,
     created,
   };
-}
-
-function requestTagKeys(tags: Tags): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = { "aws:TagKeys": [...tags.keys()] };
-  for (const [k, v] of tags) out[`aws:RequestTag/${k}`] = v;
-  return out;
 }
