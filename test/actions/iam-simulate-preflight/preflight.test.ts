@@ -1,7 +1,9 @@
 /**
- * iam-simulate-preflight end to end: the committed bundle, run like the
- * runner runs it, against the AWS emulator and the GitHub API fake; bad
- * inputs through the input reader and run in process (./in-process.ts).
+ * iam-simulate-preflight end to end against the AWS emulator and the GitHub
+ * API fake: its main step in process as runAction runs it (runInProcess,
+ * test/harness/in-process.ts: the runner's files and workflow commands read back),
+ * the incident once through the committed bundle, run like the runner runs
+ * it; bad inputs through the input reader and run in process.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +16,7 @@ import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { Scenario } from "../../emulator/types";
 import { commentCalls, type GitHubFake, startGitHubFake } from "../../fakes/github-api";
 import { linkableText, renderGfm, tableRows } from "../../harness/gfm";
+import { runInProcess } from "../../harness/in-process";
 import { type RunResult, runBundle } from "../../harness/runner";
 import { preflightInProcess } from "./in-process";
 import {
@@ -51,12 +54,13 @@ async function emulatorWith(s: Scenario, faults?: FaultConfig) {
   return emu;
 }
 
+/** The main step in process; with `bundle: true`, dist/'s bundle in its own process. */
 function preflight(
   workspace: string,
   inputs: Record<string, string> = {},
-  opts: { env?: Record<string, string>; event?: unknown } = {},
+  opts: { env?: Record<string, string>; event?: unknown; bundle?: boolean } = {},
 ): Promise<RunResult> {
-  return runBundle("iam-simulate-preflight", {
+  return (opts.bundle ? runBundle : runInProcess)("iam-simulate-preflight", {
     workspace,
     inputs: { "task-definition": TD_FILE, "github-token": "ghs_preflight", ...inputs },
     env: { AWS_ENDPOINT_URL: emu.endpoint, GITHUB_API_URL: github.url, ...opts.env },
@@ -100,7 +104,8 @@ describe("iam-simulate-preflight", () => {
     const workspace = workspaceWith(TD_FILE, incidentTaskDefinition());
     const fileText = readFileSync(join(workspace, TD_FILE), "utf8");
 
-    const broken = await preflight(workspace);
+    // The bundle's smoke test: the same run as the runner runs it, in its own process.
+    const broken = await preflight(workspace, {}, { bundle: true });
     expect(broken.code).toBe(1);
     expect(broken.outputs.result).toBe("fail");
     expect(broken.outputs["denied-count"]).toBe("1");
@@ -132,7 +137,7 @@ describe("iam-simulate-preflight", () => {
     expect(broken.outputs["evidence-file"]).toMatch(/evidence\/\d{8}_\d{6}_iam_preflight\.json$/);
 
     await emu.emulator.loadScenario(scenario({ executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET]) }));
-    const fixed = await preflight(workspace);
+    const fixed = await preflight(workspace, {}, { bundle: true });
     expect(fixed.code).toBe(0);
     expect(fixed.outputs.result).toBe("pass");
     expect(fixed.outputs["denied-count"]).toBe("0");
