@@ -66588,7 +66588,7 @@ module.exports = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   t: () => (/* binding */ actionDeps)
 /* harmony export */ });
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3851);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(206);
 
 /** The real world: Node's HTTP and CloudWatch Logs; the seam's log, annotations, summary and clock. */
 function actionDeps(inputs, seam) {
@@ -67134,7 +67134,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4483);
 /* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4543);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5894);
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3851);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(206);
 
 
 
@@ -67491,7 +67491,7 @@ function openTunnel(proxy, target, timeoutMs, onConnect) {
 
 /***/ }),
 
-/***/ 3851:
+/***/ 206:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -68356,11 +68356,76 @@ async function resolveLogTarget(settings, api, now) {
     }
 }
 
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/client/index.js
+var submodules_client = __nccwpck_require__(2658);
+;// CONCATENATED MODULE: ./src/lib/wait.ts
+/**
+ * Every wait of the suite is the SDK's own waiter (`createWaiter`, which the
+ * clients' `waitUntil*` functions are built on) with an acceptor written for
+ * the case: one look at AWS that says done (with the value), can never succeed
+ * (with the reason: the waiter's FAILURE), or not yet (with what it saw).
+ * Errors of the look are thrown as they are, so a denied or failing call ends
+ * the wait at once.
+ *
+ * The waiter's delays start at `minDelayMs` and grow with jitter to
+ * `maxDelayMs`; time is the process's (Date.now, setTimeout), so tests use
+ * fake timers. The deadline is kept: the last look is at or after it (by at
+ * most one delay), never before.
+ */
+
+
+const done = (value) => ({ state: submodules_client.WaiterState.SUCCESS, value });
+const hopeless = (reason, seen) => ({
+    state: WaiterState.FAILURE,
+    reason,
+    ...(seen !== undefined ? { seen } : {}),
+});
+const notYet = (detail, seen) => ({
+    state: submodules_client.WaiterState.RETRY,
+    ...(detail ? { detail } : {}),
+    ...(seen !== undefined ? { seen } : {}),
+});
+/** Waits with `look` as the acceptor; `client` (when there is one) is the one the waiter warns through. */
+async function waitFor(spec, look, client) {
+    const timeoutMs = Math.max(0, spec.timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    // The last state seen, should the waiter itself give up (its TIMEOUT carries
+    // no response); a failure's reason is always the waiter's result.
+    let last;
+    const acceptor = async () => {
+        const seen = await look();
+        if (seen.state !== submodules_client.WaiterState.RETRY)
+            return { state: seen.state, reason: seen };
+        last = seen;
+        if (Date.now() >= deadline)
+            return { state: submodules_client.WaiterState.TIMEOUT, reason: seen };
+        return { state: submodules_client.WaiterState.RETRY, reason: { message: seen.detail ?? "not yet" } };
+    };
+    // The acceptor ends the wait at the deadline; the waiter's own limit is one
+    // longest delay later, so it never gives up first (it would with a delay
+    // that no longer fits) and its last sleep may end after the deadline.
+    const maxDelay = Math.max(spec.minDelayMs, spec.maxDelayMs) / 1000;
+    const result = await (0,submodules_client.createWaiter)({ client, maxWaitTime: (deadline - Date.now()) / 1000 + maxDelay + 1, minDelay: spec.minDelayMs / 1000, maxDelay }, undefined, acceptor);
+    const seen = (result.state === submodules_client.WaiterState.SUCCESS || result.state === submodules_client.WaiterState.FAILURE ? result.reason : last);
+    if (seen?.state === submodules_client.WaiterState.SUCCESS || seen?.state === submodules_client.WaiterState.FAILURE)
+        return seen;
+    const detail = seen?.detail;
+    return {
+        state: submodules_client.WaiterState.TIMEOUT,
+        reason: `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${spec.what}${detail ? `: ${detail}` : "."}`,
+        ...(seen?.seen !== undefined ? { seen: seen.seen } : {}),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/server-logs.ts
+// Finds each probe's own log entries in CloudWatch Logs: by its request ids where the app logs them, else by route and time.
+
 /** Log events are stamped by the task's clock, not the runner's: a little slack each side of the window. */
 const WINDOW_SLACK_MS = 2_000;
 /** FilterLogEvents is limited to 5 requests per second per account and region: poll gently. */
 const POLL_INTERVAL_MS = 2_000;
+/** The shortest delay the waiter takes (it refuses none). */
+const MIN_POLL_MS = 100;
 const MAX_PAGES = 200;
 function carriesId(message, ids) {
     // An id must stand alone: `...-healthz-1` is not `...-healthz-10`.
@@ -68377,15 +68442,16 @@ function carriesId(message, ids) {
     });
 }
 /**
- * Polls FilterLogEvents until every probe has its entries or `waitMs` has
- * passed (CloudWatch shows events seconds after they were written). A probe
- * that sent request ids is done once the entry of its last attempt is there;
- * one that sent none, once any entry of its route in its window is there. At
- * the deadline, the route within the probe's window is all there is to go on.
+ * Waits (the suite's `waitFor`, over the SDK's waiter) until every probe has
+ * its entries or `waitMs` has passed (CloudWatch shows events seconds after
+ * they were written); each look pages FilterLogEvents through the SDK's
+ * paginator. A probe that sent request ids is done once the entry of its last
+ * attempt is there; one that sent none, once any entry of its route in its
+ * window is there. At the deadline, the route within the probe's window is all
+ * there is to go on.
  */
-async function searchProbeLogs(queries, target, waitMs, api, clock) {
-    const deadline = clock.now() + waitMs;
-    for (;;) {
+async function searchProbeLogs(queries, target, waitMs, api, pollMs = POLL_INTERVAL_MS) {
+    const look = async () => {
         const found = await Promise.all(queries.map(async (q) => {
             const events = await api.filterLogEvents({
                 logGroupName: target.group,
@@ -68405,19 +68471,21 @@ async function searchProbeLogs(queries, target, waitMs, api, clock) {
         }));
         // With request ids sent, only an entry carrying one is proof; the route and the window are the fallback
         // at the deadline (an app that does not log the header costs the whole wait: set request-id-header: none).
-        const done = found.every((f) => (f.q.requestIds.length > 0 ? f.answered : f.events.length > 0));
-        const left = deadline - clock.now();
-        if (done || left <= 0) {
-            return found.map((f) => {
-                if (f.correlated.length > 0)
-                    return { query: f.q, events: f.correlated, matchedBy: "request-id" };
-                if (f.events.length > 0)
-                    return { query: f.q, events: f.events, matchedBy: "route-and-time" };
-                return { query: f.q, events: [], matchedBy: "none" };
-            });
-        }
-        await clock.sleep(Math.min(POLL_INTERVAL_MS, left));
-    }
+        const complete = found.every((f) => (f.q.requestIds.length > 0 ? f.answered : f.events.length > 0));
+        return complete ? done(found) : notYet("not every probe's log entry is there yet", found);
+    };
+    // A delay never longer than the wait itself, so a short wait is not overshot by a whole interval.
+    const delay = Math.max(MIN_POLL_MS, Math.min(pollMs, waitMs));
+    const waited = await waitFor({ what: "the probes' log entries", timeoutMs: waitMs, minDelayMs: delay, maxDelayMs: delay }, look);
+    // No look says "never" (FAILURE): at the deadline the last look is what there is.
+    const found = waited.state === submodules_client.WaiterState.SUCCESS ? waited.value : (waited.seen ?? []);
+    return found.map((f) => {
+        if (f.correlated.length > 0)
+            return { query: f.q, events: f.correlated, matchedBy: "request-id" };
+        if (f.events.length > 0)
+            return { query: f.q, events: f.events, matchedBy: "route-and-time" };
+        return { query: f.q, events: [], matchedBy: "none" };
+    });
 }
 /** `<prefix>/<container>/<task-id>` (awslogs) -> the task id and container; undefined for other stream names. */
 function taskOfStream(stream) {
@@ -68509,7 +68577,7 @@ async function prepareLogSearch(inputs, deps) {
 async function addServerEvidence(runs, search, inputs, deps, writer, redact, rewrite) {
     const waitMs = inputs.logs?.waitMs ?? 0;
     deps.log.info(`Looking for the probes' log entries in ${search.target.group} (waiting up to ${waitMs / 1000} s) ...`);
-    const results = await searchProbeLogs(runs.map((r) => r.query), search.target, waitMs, search.api, deps.clock);
+    const results = await searchProbeLogs(runs.map((r) => r.query), search.target, waitMs, search.api, deps.logPollMs);
     for (const [i, result] of results.entries()) {
         const run = runs[i];
         const file = writer.write(`cloudwatch_${run.report.name}`, "json", redact(cliJson(result.events)));

@@ -91602,6 +91602,7 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 // EXTERNAL MODULE: ./node_modules/bottleneck/light.js
 var light = __nccwpck_require__(3251);
+var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
@@ -92014,6 +92015,7 @@ async function pullRequestsOfHead(octokit, base, head, call) {
 
 
 
+
 /** The hidden line that identifies an action's sticky comment. */
 function commentMarker(action, key) {
     // `-->` or a newline in a key would end the HTML comment early.
@@ -92083,33 +92085,59 @@ async function call(fn) {
 /** Rate-limit retries the throttling plugin makes per request, when GitHub asks to wait at most MAX_RATE_WAIT_S. */
 const RATE_LIMIT_RETRIES = 2;
 const MAX_RATE_WAIT_S = 60;
+/** plugin-retry's and plugin-throttling's `retryAfterBaseValue`, and plugin-throttling's spacing of writes. */
+const GITHUB_WAIT_MS = 1_000;
+/**
+ * The client's waits. Production uses the plugins' defaults (1 s). Tests
+ * shorten them: in process through the options, and for a spawned bundle
+ * through ECS_ALB_SMOKE_GITHUB_WAIT_MS (test-only, like ECS_ALB_SMOKE_RETRY_BASE_MS).
+ * Neither can lengthen a wait past the default or turn a retry off: the
+ * number of retries stays, only the time between them shrinks.
+ */
+function githubWaits(opts = {}, env = process.env) {
+    const fromEnv = env.ECS_ALB_SMOKE_GITHUB_WAIT_MS?.trim() ? Number(env.ECS_ALB_SMOKE_GITHUB_WAIT_MS) : undefined;
+    const pick = (given) => {
+        const ms = given ?? fromEnv;
+        return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? Math.min(ms, GITHUB_WAIT_MS) : GITHUB_WAIT_MS;
+    };
+    return { retryAfterBaseMs: pick(opts.retryAfterBaseMs), writeSpacingMs: pick(opts.writeSpacingMs) };
+}
 /**
  * The one place the GitHub API client is built, with Octokit's own retry and
  * throttling plugins (the ones octokit.js ships with): server errors and
  * network failures are retried by @octokit/plugin-retry (3 retries, waiting
  * 1 s, 4 s, 9 s: `retryAfterBaseMs` times the square of the retry); primary
  * and secondary rate limits by @octokit/plugin-throttling, which also spaces
- * writes as GitHub's best practices ask, waiting as long as GitHub's
+ * writes as GitHub's best practices ask (1 s apart, 3 s when they notify), waiting as long as GitHub's
  * `retry-after` or reset says (up to a minute, twice). 429 is left to the
- * throttling plugin so that the two never retry the same answer.
+ * throttling plugin so that the two never retry the same answer. With a
+ * shorter `writeSpacingMs` (tests) the client gets its own limiters, spaced
+ * in that unit (plugin-throttling's `write` and `notifications` options,
+ * Bottleneck groups like its defaults).
  */
-function githubClient(token, apiUrl, retryAfterBaseMs = 1_000) {
+function githubClient(token, apiUrl, waits) {
     const onLimit = (kind) => (retryAfter, options, _o, retryCount) => {
         const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_WAIT_S;
         (0,job_report/* annotate */.fz)("warning", `GitHub ${kind} on ${options.method ?? ""} ${options.url ?? ""}: ${retrying ? `retrying in ${retryAfter}s` : "giving up"}.`);
         return retrying;
     };
+    // plugin-throttling's own groups space writes 1 s apart and writes that notify (a new comment) 3 s apart.
+    const spaced = (minTime) => new (light_default()).Group({ maxConcurrent: 1, minTime });
+    const spacing = waits.writeSpacingMs < GITHUB_WAIT_MS
+        ? { write: spaced(waits.writeSpacingMs), notifications: spaced(3 * waits.writeSpacingMs) }
+        : {};
     return getOctokit(token, {
         baseUrl: apiUrl.replace(/\/+$/, ""),
         retry: {
             doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
             retries: 3,
-            retryAfterBaseValue: retryAfterBaseMs,
+            retryAfterBaseValue: waits.retryAfterBaseMs,
         },
         throttle: {
             onRateLimit: onLimit("rate limit"),
             onSecondaryRateLimit: onLimit("secondary rate limit"),
-            retryAfterBaseValue: retryAfterBaseMs,
+            retryAfterBaseValue: waits.retryAfterBaseMs,
+            ...spacing,
         },
     }, dist_bundle_retry, throttling);
 }
@@ -92148,7 +92176,7 @@ async function tokenIdentity(octokit, call = (fn) => fn()) {
  * they come.
  */
 async function upsertStickyComment(opts) {
-    const octokit = githubClient(opts.token, opts.apiUrl, opts.retryAfterBaseMs);
+    const octokit = githubClient(opts.token, opts.apiUrl, opts.waits ?? githubWaits());
     const { owner, repo, number } = opts.pr;
     // The body as people may see it (account IDs masked unless mask-account-ids is false); then the
     // marker the same way, so the comment written is found again by it.
@@ -92216,7 +92244,7 @@ async function pullRequestOfRun(env, opts, head) {
         return { pr: undefined };
     const what = `${head.repository}@${head.sha} (branch ${JSON.stringify(head.branch)}, run ${head.runId})`;
     try {
-        const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com", opts.retryAfterBaseMs);
+        const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com", githubWaits(opts, env));
         const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, call);
         if (numbers.length === 1) {
             opts.log?.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
@@ -92275,7 +92303,7 @@ async function publishReport(opts) {
             marker,
             body,
             apiUrl: env.GITHUB_API_URL || "https://api.github.com",
-            ...(opts.retryAfterBaseMs !== undefined ? { retryAfterBaseMs: opts.retryAfterBaseMs } : {}),
+            waits: githubWaits(opts, env),
         });
         opts.log?.info(`${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`);
         if (!done.identity) {
@@ -92317,7 +92345,6 @@ var paths = __nccwpck_require__(2308);
  * annotation can point at the exact `valueFrom` a reviewer has to fix in the
  * pull request's diff. JSON.parse keeps no positions, hence this small scanner.
  */
-
 
 
 function jsonPathKey(path) {
@@ -92440,10 +92467,6 @@ function annotatorFor(write, level) {
         });
     };
 }
-/** `::error file=…,line=…::message`; without a file, a plain error annotation. */
-const annotateError = annotatorFor(job_report/* annotate */.fz, "error");
-/** `::warning file=…,line=…::message`: advice on a line that does not fail the step. */
-const annotateWarning = annotatorFor(job_report/* annotate */.fz, "warning");
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -93367,7 +93390,7 @@ async function run(inputs, deps) {
                 const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
                 const path = [...td.file.jsonPath, "containerDefinitions", index];
                 const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
-                annotateError(`Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`, { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" });
+                annotatorFor(deps.log.annotation, "error")(`Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`, { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" });
             }
         }
     }
