@@ -11,6 +11,8 @@
  * one JSON document with --json).
  */
 
+import { redactor } from "../lib/masking";
+
 export interface ConsoleOptions {
   json: boolean;
   verbose: boolean;
@@ -68,10 +70,7 @@ export class CliConsole {
   }
 
   mask(text: string): string {
-    let out = text;
-    // Longest first, so a secret that contains another is masked whole.
-    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join("***");
-    return out;
+    return redactor(this.secrets)(text);
   }
 
   private paint(colour: boolean, style: Style, text: string): string {

@@ -193,3 +193,21 @@ export function maskAccountIdsForReport(text: string, known: Set<string>): strin
   for (const id of accountIdsNamedIn(text)) known.add(id);
   return maskAccountIds(text, [...known]);
 }
+
+/**
+ * Replaces every occurrence of the given values (longest first, so a value
+ * that contains another is replaced whole) with `***`, as the runner's log
+ * masking does. Values shorter than `minLength` are left alone: the probe
+ * skips one- and two-character values, which would otherwise blank its
+ * evidence.
+ */
+export function redactor(values: Iterable<string>, minLength = 1): (text: string) => string {
+  const sorted = [...new Set(values)]
+    .filter((v) => v.length >= Math.max(1, minLength))
+    .sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const v of sorted) out = out.split(v).join("***");
+    return out;
+  };
+}

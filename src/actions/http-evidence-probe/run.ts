@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, rmSync } from "node:fs";
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
+import { redactor } from "../../lib/masking";
 import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { curlLog } from "./curl-log";
 import { describeFailures, type ExpectationResult, evaluate } from "./expectations";
@@ -62,11 +63,6 @@ export interface ProbeReport {
   /** Why it failed, one line per reason. */
   reasons: string[];
   evidence: string[];
-}
-
-function redactor(secrets: string[]) {
-  const values = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-  return (text: string) => values.reduce((t, v) => t.split(v).join("***"), text);
 }
 
 /** The URL as shown in evidence: a password in it is never written. */
@@ -242,7 +238,7 @@ export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionR
     );
   }
   const writer = new EvidenceWriter(inputs.evidenceDir, ts);
-  const redact = redactor(inputs.secrets);
+  const redact = redactor(inputs.secrets, 3);
   const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);
   const startedAt = new Date(deps.clock.now()).toISOString();
   const runs: ProbedRun[] = [];

@@ -117,13 +117,3 @@ export function sensitiveValues(secretString: string, contents?: SecretContents)
   if (isPlainObject(parsed)) for (const [k, v] of Object.entries(parsed)) walk(v, k);
   return [...out];
 }
-
-/** Replaces every occurrence of the given values (longest first) with `***`, as the runner's log masking does. */
-export function redactor(values: readonly string[]): (text: string) => string {
-  const sorted = [...new Set(values)].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
-  return (text) => {
-    let out = text;
-    for (const v of sorted) out = out.split(v).join("***");
-    return out;
-  };
-}

@@ -12,11 +12,10 @@ import {
   DEFAULT_KEY_MAP,
   parseKeyMap,
   parseSecretString,
-  redactor,
   sensitiveValues,
 } from "../../../src/actions/secrets-rds-drift/secret";
 import { containerTls, databaseContainers } from "../../../src/actions/secrets-rds-drift/tls-env";
-import { maskRdsEndpoint } from "../../../src/lib/masking";
+import { maskRdsEndpoint, redactor } from "../../../src/lib/masking";
 
 const HOST = "papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com";
 const instance: DbTarget = {
