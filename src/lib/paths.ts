@@ -119,3 +119,12 @@ export function readPathInput(
 ): string {
   return resolveInputPath(name, readString(get, name, { default: opts.default }), access, pathRoots(opts.env));
 }
+
+/**
+ * The `evidence-dir` input every action that writes evidence reads (default
+ * `evidence`): where the evidence folder is, inside the workspace, resolved
+ * and checked for writing (no link out of it, never RUNNER_TEMP).
+ */
+export function readEvidenceDir(get: InputSource, env?: NodeJS.ProcessEnv): string {
+  return readPathInput(get, "evidence-dir", "write", { default: "evidence", ...(env ? { env } : {}) });
+}

@@ -12,7 +12,7 @@ import {
   readString,
   readYaml,
 } from "../../lib/inputs";
-import { readPathInput } from "../../lib/paths";
+import { readEvidenceDir } from "../../lib/paths";
 import { CLUSTER_ARN, ECS_NAME, SERVICE_ARN } from "../../lib/task-port";
 import { type JobIdentity, jobIdentity } from "./cycle-file";
 import { type HttpsSettings, readHttps } from "./https";
@@ -336,7 +336,7 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
   refuseOtherModeInputs(get, mode);
   const region = readRegion(get, "aws-region", env);
   const timeoutMs = readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 10_000, maxMs: 3_600_000 });
-  const evidenceDir = readPathInput(get, "evidence-dir", "write", { default: "evidence", env });
+  const evidenceDir = readEvidenceDir(get, env);
   if (mode === "sweep") return readSweepInputs(get, { region, timeoutMs, evidenceDir });
   if (mode === "destroy") return readDestroyInputs(get, env, { region, timeoutMs, evidenceDir });
 

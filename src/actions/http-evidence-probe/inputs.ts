@@ -1,7 +1,7 @@
 import { readCaFile } from "../../lib/ca-file";
 import { InputError } from "../../lib/errors";
 import { type InputSource, readBoolean, readEnum, readList, readNumber, readString, readYaml } from "../../lib/inputs";
-import { readPathInput } from "../../lib/paths";
+import { readEvidenceDir } from "../../lib/paths";
 import type { StatusRange } from "./expectations";
 import { type Correlation, type LogSettings, readCorrelation, readLogSettings } from "./log-inputs";
 import {
@@ -155,7 +155,7 @@ export function readProbeInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
     maxBodyBytes: readNumber(get, "max-body-bytes", { default: 1024 * 1024, min: 0 }),
     followRedirects: readBoolean(get, "follow-redirects", false),
     insecure: readBoolean(get, "insecure", false),
-    evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
+    evidenceDir: readEvidenceDir(get, env),
     failOn: readEnum(get, "fail-on", ["any-failure", "never"] as const, "any-failure"),
     latencySamples,
     secrets: [],

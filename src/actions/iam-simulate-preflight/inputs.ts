@@ -15,7 +15,7 @@ import {
   readString,
   readYaml,
 } from "../../lib/inputs";
-import { entryExists, type PathRoots, pathRoots, readPathInput, resolveInputPath } from "../../lib/paths";
+import { entryExists, type PathRoots, pathRoots, readEvidenceDir, resolveInputPath } from "../../lib/paths";
 import type { ContextValue } from "./checks";
 import { CI_PROFILES, type CiProfileName } from "./ci-profile";
 import { CONTEXT_KEY_TYPES, type ContextKeyType, typedContextValue } from "./context-types";
@@ -249,7 +249,7 @@ export function readPreflightInputs(get: InputSource, env: NodeJS.ProcessEnv = p
     githubToken: readString(get, "github-token"),
     failOn: readEnum(get, "fail-on", ["deny", "never"] as const, "deny"),
     region: readRegion(get, "aws-region", env),
-    evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
+    evidenceDir: readEvidenceDir(get, env),
     plannedPolicies: readBoolean(get, "planned-policies", true),
     templateParameters: readTemplateParameters(get, env.GITHUB_WORKSPACE || process.cwd()),
   };

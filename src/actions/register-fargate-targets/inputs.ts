@@ -10,7 +10,7 @@ import {
   readRegion,
   readString,
 } from "../../lib/inputs";
-import { readPathInput } from "../../lib/paths";
+import { readEvidenceDir } from "../../lib/paths";
 import { CLUSTER_ARN, ECS_NAME as NAME, SERVICE_ARN } from "../../lib/task-port";
 
 export interface Inputs {
@@ -85,6 +85,6 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
     timeoutMs: readDurationMs(get, "timeout-seconds", { defaultMs: 600_000, minMs: 5_000, maxMs: 3_600_000 }),
     deregisterOnPost: readBoolean(get, "deregister-on-post", true),
     keep: get("keep").trim() === "" ? undefined : readBoolean(get, "keep", false),
-    evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
+    evidenceDir: readEvidenceDir(get, env),
   };
 }

@@ -9,7 +9,7 @@ import {
   readString,
   readYaml,
 } from "../../lib/inputs";
-import { pathRoots, readPathInput } from "../../lib/paths";
+import { pathRoots, readEvidenceDir } from "../../lib/paths";
 import { SSL_MODES, type SslMode } from "./pg-login";
 import { type KeyMap, parseKeyMap } from "./secret";
 import { parseTaskDefinitionRef, type TaskDefinitionRef } from "./task-definition";
@@ -87,7 +87,7 @@ export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
     githubToken: readString(get, "github-token"),
     failOn: readEnum(get, "fail-on", ["drift", "never"] as const, "drift"),
     region: readRegion(get, "aws-region", env),
-    evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
+    evidenceDir: readEvidenceDir(get, env),
   };
   if (instance) inputs.target = { kind: "instance", identifier: instance };
   if (cluster) inputs.target = { kind: "cluster", identifier: cluster };
