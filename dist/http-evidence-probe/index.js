@@ -66855,6 +66855,14 @@ function resolveInputPath(input, raw, access, roots) {
 function readPathInput(get, name, access, opts) {
     return resolveInputPath(name, (0,lib_inputs/* readString */.E3)(get, name, { default: opts.default }), access, pathRoots(opts.env));
 }
+/**
+ * The `evidence-dir` input every action that writes evidence reads (default
+ * `evidence`): where the evidence folder is, inside the workspace, resolved
+ * and checked for writing (no link out of it, never RUNNER_TEMP).
+ */
+function readEvidenceDir(get, env) {
+    return readPathInput(get, "evidence-dir", "write", { default: "evidence", ...(env ? { env } : {}) });
+}
 
 ;// CONCATENATED MODULE: ./src/lib/ca-file.ts
 
@@ -66977,7 +66985,7 @@ function readProbeInputs(get, env = process.env) {
         maxBodyBytes: (0,lib_inputs/* readNumber */.kz)(get, "max-body-bytes", { default: 1024 * 1024, min: 0 }),
         followRedirects: (0,lib_inputs/* readBoolean */.Vf)(get, "follow-redirects", false),
         insecure: (0,lib_inputs/* readBoolean */.Vf)(get, "insecure", false),
-        evidenceDir: readPathInput(get, "evidence-dir", "write", { default: "evidence", env }),
+        evidenceDir: readEvidenceDir(get, env),
         failOn: (0,lib_inputs/* readEnum */.ai)(get, "fail-on", ["any-failure", "never"], "any-failure"),
         latencySamples,
         secrets: [],
@@ -67131,7 +67139,7 @@ function routeFilterPattern(path) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4483);
+/* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9729);
 /* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4543);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5894);
 /* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(206);
@@ -67579,6 +67587,8 @@ class EvidenceWriter {
     }
 }
 
+// EXTERNAL MODULE: ./src/lib/masking.ts
+var masking = __nccwpck_require__(2087);
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-log.ts
 /**
  * The `<ts>_<name>.log` evidence file: the last attempt as `curl -si` shows
@@ -68659,14 +68669,11 @@ function summaryMarkdown(reports, result, files) {
 
 
 
+
 const defaultDeps = () => ({
     exchange: exchange,
     logsApi: awsLogsApi,
 });
-function redactor(secrets) {
-    const values = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length);
-    return (text) => values.reduce((t, v) => t.split(v).join("***"), text);
-}
 /** The URL as shown in evidence: a password in it is never written. */
 function shownUrl(url) {
     const u = new URL(String(url));
@@ -68832,7 +68839,7 @@ async function run(inputs, deps) {
         throw new errors/* InputError */.dz("evidence-dir", `'${inputs.evidenceDir}' cannot be created or written (${code}).`, "Point it at a writable directory in the workspace.");
     }
     const writer = new EvidenceWriter(inputs.evidenceDir, ts);
-    const redact = redactor(inputs.secrets);
+    const redact = (0,masking/* redactor */.$p)(inputs.secrets, 3);
     const evidence = new ProbeEvidence(writer, redact, inputs.maxBodyBytes);
     const startedAt = new Date(deps.clock.now()).toISOString();
     const runs = [];
@@ -69359,6 +69366,202 @@ function readArn(get, name, opts) {
 
 /***/ }),
 
+/***/ 2087:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $p: () => (/* binding */ redactor),
+/* harmony export */   hb: () => (/* binding */ maskAccountIdsForReport)
+/* harmony export */ });
+/* unused harmony exports ACCOUNT_MASK, SECRET_MASK, RDS_MASK, ARN_ACCOUNT_ID, RDS_ENDPOINT, RDS_ANCHOR, arnAccountIds, rdsEndpoints, listedAccountIdForms, literalMatches, literalValues, mergeMatches, applyMatches, maskRdsEndpoint, maskAccountIds, accountIdsNamedIn */
+/**
+ * What every action masks in what it writes (PR comments, reports, logs), and
+ * the pieces the evidence-mask rule engine
+ * (src/actions/evidence-mask/engine/) builds its account-ID and RDS rules
+ * from. The team's rule: RDS endpoints become
+ * `****.****.<region>.rds.amazonaws.com`, account IDs become `************`,
+ * secret values never appear.
+ *
+ * A match has a context span (what had to be seen, e.g. `arn:aws:iam::`) and
+ * a value span (what is replaced). Only the value is replaced, and every
+ * replacement is chosen so that the same pattern does not match it again.
+ */
+const ACCOUNT_MASK = "************";
+const SECRET_MASK = "****";
+const RDS_MASK = "****.****.";
+const REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
+/** `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps. */
+const ARN_ACCOUNT_ID = /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/dg;
+/** <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn. */
+const RDS_ENDPOINT = new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${REGION}\.rds\.amazonaws\.com`, "dgi");
+/** Every RDS endpoint contains this: the regex is only tried near it (far cheaper than at every position). */
+const RDS_ANCHOR = ".rds.amazonaws.com";
+const RDS_LOOK_BACK = 160;
+/** Account IDs in ARNs from `from` on. */
+function arnAccountIds(text, from, rule = "account-id") {
+    const out = [];
+    const re = new RegExp(ARN_ACCOUNT_ID);
+    re.lastIndex = from;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+        const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+        out.push({ rule, from: m.index, to: m.index + m[0].length, start, end, replacement: ACCOUNT_MASK });
+    }
+    return out;
+}
+/**
+ * RDS endpoints around each occurrence of RDS_ANCHOR at or after `from`
+ * (`anchors`: their offsets, when already known; otherwise they are looked up).
+ */
+function rdsEndpoints(text, from, anchors) {
+    const out = [];
+    const re = new RegExp(RDS_ENDPOINT);
+    let next = from;
+    let previous = -Infinity;
+    const each = (i) => {
+        // As an indexOf loop sees them: occurrences that do not overlap the one before.
+        if (i < from || i < previous + RDS_ANCHOR.length)
+            return;
+        previous = i;
+        const upTo = text.slice(0, i + RDS_ANCHOR.length);
+        re.lastIndex = Math.max(next, i - RDS_LOOK_BACK);
+        for (let m = re.exec(upTo); m !== null; m = re.exec(upTo)) {
+            const to = m.index + m[0].length;
+            if (m.index <= i && to >= i + RDS_ANCHOR.length) {
+                const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+                out.push({ rule: "rds-endpoint", from: m.index, to, start, end, replacement: RDS_MASK });
+                next = to;
+                break;
+            }
+        }
+    };
+    if (anchors)
+        for (const i of anchors)
+            each(i);
+    else
+        for (let i = text.indexOf(RDS_ANCHOR, from); i !== -1; i = text.indexOf(RDS_ANCHOR, i + RDS_ANCHOR.length))
+            each(i);
+    return out;
+}
+/** Listed account IDs, with or without the console's dashes: the literal values to look for (digit-bounded). */
+function listedAccountIdForms(ids) {
+    return ids.flatMap((id) => [id, `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`]);
+}
+const isDigit = (c) => c >= 48 && c <= 57;
+/**
+ * Every occurrence of each value from `from` on (values longest first, each
+ * in order). With `digitBoundary`, a value must not be part of a longer run of digits.
+ */
+function literalMatches(text, from, opts) {
+    const out = [];
+    for (const value of opts.values) {
+        for (let i = text.indexOf(value, from); i !== -1; i = text.indexOf(value, i + 1)) {
+            const end = i + value.length;
+            if (opts.digitBoundary && (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(end))))
+                continue;
+            out.push({ rule: opts.rule, from: i, to: end, start: i, end, replacement: opts.replacement });
+        }
+    }
+    return out;
+}
+/** The literal values of a rule: unique, non-empty, longest first. */
+function literalValues(values) {
+    return [...new Set(values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
+}
+/**
+ * Matches (in rule order) reduced to values that do not overlap: the earliest
+ * value wins, and the longest of those starting at the same place (an
+ * Authorization header's value contains its Bearer token). A value that starts
+ * inside a kept one but reaches past it keeps its tail, so the union is
+ * masked: a secret that begins inside a token is not left half in clear.
+ */
+function mergeMatches(all) {
+    if (all.length <= 1)
+        return all;
+    all.sort((a, b) => a.start - b.start || b.end - a.end);
+    const kept = [];
+    let end = -1;
+    for (const m of all) {
+        if (m.end <= end)
+            continue;
+        kept.push(m.start < end ? { ...m, start: end } : m);
+        end = m.end;
+    }
+    return kept;
+}
+/** `text[from, to)` with the given (sorted, non-overlapping) matches replaced. */
+function applyMatches(text, matches, from = 0, to = text.length) {
+    let out = "";
+    let pos = from;
+    for (const m of matches) {
+        if (m.start < pos || m.end > to)
+            continue;
+        out += text.slice(pos, m.start) + m.replacement;
+        pos = m.end;
+    }
+    return out + text.slice(pos, to);
+}
+/** `mydb.abc123xyz.us-west-2.rds.amazonaws.com` -> `****.****.us-west-2.rds.amazonaws.com`. */
+function maskRdsEndpoint(text) {
+    return applyMatches(text, mergeMatches(rdsEndpoints(text, 0)));
+}
+/** Account IDs in ARNs, and the listed IDs anywhere, become `************`. */
+function maskAccountIds(text, extraIds = []) {
+    const all = arnAccountIds(text, 0);
+    if (extraIds.length > 0) {
+        const values = literalValues(listedAccountIdForms(extraIds));
+        all.push(...literalMatches(text, 0, { rule: "account-id", values, replacement: ACCOUNT_MASK, digitBoundary: true }));
+    }
+    return applyMatches(text, mergeMatches(all));
+}
+// Where a report says a 12-digit number is an account ID: an ARN, an ECR registry host, or a keyword
+// (`Account`, `AccountId`, `account-id`, `OwnerId`, `aws:SourceAccount`, `kms:CallerAccount` …) right before it.
+const ACCOUNT_ID_CONTEXTS = [
+    ARN_ACCOUNT_ID,
+    /(?<![0-9])(?<v>\d{12})\.dkr\.ecr(?:-fips)?\./g,
+    /\b(?:account(?:[-_ ]?ids?)?|owner(?:[-_ ]?id)?|(?:source|principal|resource|caller)[-_ ]?account)\\?["'`]?[ \t]*[:=]?[ \t]*\\?["'`]?(?<v>\d{12}|\d{4}-\d{4}-\d{4})(?![0-9])/gi,
+];
+/** The 12-digit account IDs a text names as such (in ARNs, ECR registry hosts, after an account keyword), dashes removed. */
+function accountIdsNamedIn(text) {
+    const ids = new Set();
+    for (const re of ACCOUNT_ID_CONTEXTS)
+        for (const m of text.matchAll(re))
+            ids.add((m.groups?.v ?? "").replace(/-/g, ""));
+    return [...ids];
+}
+/**
+ * Account IDs in text that people other than the job's log readers see (job
+ * summaries, annotations, PR comments): every ID the text names as one, and
+ * every ID in `known`, becomes `************` wherever it appears, as
+ * evidence-mask writes it. The IDs found are added to `known`, so an ID named
+ * in one message is masked in the next one too, even standing alone.
+ */
+function maskAccountIdsForReport(text, known) {
+    for (const id of accountIdsNamedIn(text))
+        known.add(id);
+    return maskAccountIds(text, [...known]);
+}
+/**
+ * Replaces every occurrence of the given values (longest first, so a value
+ * that contains another is replaced whole) with `***`, as the runner's log
+ * masking does. Values shorter than `minLength` are left alone: the probe
+ * skips one- and two-character values, which would otherwise blank its
+ * evidence.
+ */
+function redactor(values, minLength = 1) {
+    const sorted = [...new Set(values)]
+        .filter((v) => v.length >= Math.max(1, minLength))
+        .sort((a, b) => b.length - a.length);
+    return (text) => {
+        let out = text;
+        for (const v of sorted)
+            out = out.split(v).join("***");
+        return out;
+    };
+}
+
+
+/***/ }),
+
 /***/ 7087:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -69567,7 +69770,7 @@ const realClock = { now: () => Date.now(), sleep: realSleep };
 
 /***/ }),
 
-/***/ 4483:
+/***/ 9729:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -72529,174 +72732,8 @@ var errors = __nccwpck_require__(7268);
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./src/lib/inputs.ts
 var inputs = __nccwpck_require__(1662);
-;// CONCATENATED MODULE: ./src/lib/masking.ts
-/**
- * What every action masks in what it writes (PR comments, reports, logs), and
- * the pieces the evidence-mask rule engine
- * (src/actions/evidence-mask/engine/) builds its account-ID and RDS rules
- * from. The team's rule: RDS endpoints become
- * `****.****.<region>.rds.amazonaws.com`, account IDs become `************`,
- * secret values never appear.
- *
- * A match has a context span (what had to be seen, e.g. `arn:aws:iam::`) and
- * a value span (what is replaced). Only the value is replaced, and every
- * replacement is chosen so that the same pattern does not match it again.
- */
-const ACCOUNT_MASK = "************";
-const SECRET_MASK = "****";
-const RDS_MASK = "****.****.";
-const REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
-/** `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps. */
-const ARN_ACCOUNT_ID = /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/dg;
-/** <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn. */
-const RDS_ENDPOINT = new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${REGION}\.rds\.amazonaws\.com`, "dgi");
-/** Every RDS endpoint contains this: the regex is only tried near it (far cheaper than at every position). */
-const RDS_ANCHOR = ".rds.amazonaws.com";
-const RDS_LOOK_BACK = 160;
-/** Account IDs in ARNs from `from` on. */
-function arnAccountIds(text, from, rule = "account-id") {
-    const out = [];
-    const re = new RegExp(ARN_ACCOUNT_ID);
-    re.lastIndex = from;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
-        out.push({ rule, from: m.index, to: m.index + m[0].length, start, end, replacement: ACCOUNT_MASK });
-    }
-    return out;
-}
-/**
- * RDS endpoints around each occurrence of RDS_ANCHOR at or after `from`
- * (`anchors`: their offsets, when already known; otherwise they are looked up).
- */
-function rdsEndpoints(text, from, anchors) {
-    const out = [];
-    const re = new RegExp(RDS_ENDPOINT);
-    let next = from;
-    let previous = -Infinity;
-    const each = (i) => {
-        // As an indexOf loop sees them: occurrences that do not overlap the one before.
-        if (i < from || i < previous + RDS_ANCHOR.length)
-            return;
-        previous = i;
-        const upTo = text.slice(0, i + RDS_ANCHOR.length);
-        re.lastIndex = Math.max(next, i - RDS_LOOK_BACK);
-        for (let m = re.exec(upTo); m !== null; m = re.exec(upTo)) {
-            const to = m.index + m[0].length;
-            if (m.index <= i && to >= i + RDS_ANCHOR.length) {
-                const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
-                out.push({ rule: "rds-endpoint", from: m.index, to, start, end, replacement: RDS_MASK });
-                next = to;
-                break;
-            }
-        }
-    };
-    if (anchors)
-        for (const i of anchors)
-            each(i);
-    else
-        for (let i = text.indexOf(RDS_ANCHOR, from); i !== -1; i = text.indexOf(RDS_ANCHOR, i + RDS_ANCHOR.length))
-            each(i);
-    return out;
-}
-/** Listed account IDs, with or without the console's dashes: the literal values to look for (digit-bounded). */
-function listedAccountIdForms(ids) {
-    return ids.flatMap((id) => [id, `${id.slice(0, 4)}-${id.slice(4, 8)}-${id.slice(8)}`]);
-}
-const isDigit = (c) => c >= 48 && c <= 57;
-/**
- * Every occurrence of each value from `from` on (values longest first, each
- * in order). With `digitBoundary`, a value must not be part of a longer run of digits.
- */
-function literalMatches(text, from, opts) {
-    const out = [];
-    for (const value of opts.values) {
-        for (let i = text.indexOf(value, from); i !== -1; i = text.indexOf(value, i + 1)) {
-            const end = i + value.length;
-            if (opts.digitBoundary && (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(end))))
-                continue;
-            out.push({ rule: opts.rule, from: i, to: end, start: i, end, replacement: opts.replacement });
-        }
-    }
-    return out;
-}
-/** The literal values of a rule: unique, non-empty, longest first. */
-function literalValues(values) {
-    return [...new Set(values.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
-}
-/**
- * Matches (in rule order) reduced to values that do not overlap: the earliest
- * value wins, and the longest of those starting at the same place (an
- * Authorization header's value contains its Bearer token). A value that starts
- * inside a kept one but reaches past it keeps its tail, so the union is
- * masked: a secret that begins inside a token is not left half in clear.
- */
-function mergeMatches(all) {
-    if (all.length <= 1)
-        return all;
-    all.sort((a, b) => a.start - b.start || b.end - a.end);
-    const kept = [];
-    let end = -1;
-    for (const m of all) {
-        if (m.end <= end)
-            continue;
-        kept.push(m.start < end ? { ...m, start: end } : m);
-        end = m.end;
-    }
-    return kept;
-}
-/** `text[from, to)` with the given (sorted, non-overlapping) matches replaced. */
-function applyMatches(text, matches, from = 0, to = text.length) {
-    let out = "";
-    let pos = from;
-    for (const m of matches) {
-        if (m.start < pos || m.end > to)
-            continue;
-        out += text.slice(pos, m.start) + m.replacement;
-        pos = m.end;
-    }
-    return out + text.slice(pos, to);
-}
-/** `mydb.abc123xyz.us-west-2.rds.amazonaws.com` -> `****.****.us-west-2.rds.amazonaws.com`. */
-function maskRdsEndpoint(text) {
-    return applyMatches(text, mergeMatches(rdsEndpoints(text, 0)));
-}
-/** Account IDs in ARNs, and the listed IDs anywhere, become `************`. */
-function maskAccountIds(text, extraIds = []) {
-    const all = arnAccountIds(text, 0);
-    if (extraIds.length > 0) {
-        const values = literalValues(listedAccountIdForms(extraIds));
-        all.push(...literalMatches(text, 0, { rule: "account-id", values, replacement: ACCOUNT_MASK, digitBoundary: true }));
-    }
-    return applyMatches(text, mergeMatches(all));
-}
-// Where a report says a 12-digit number is an account ID: an ARN, an ECR registry host, or a keyword
-// (`Account`, `AccountId`, `account-id`, `OwnerId`, `aws:SourceAccount`, `kms:CallerAccount` …) right before it.
-const ACCOUNT_ID_CONTEXTS = [
-    ARN_ACCOUNT_ID,
-    /(?<![0-9])(?<v>\d{12})\.dkr\.ecr(?:-fips)?\./g,
-    /\b(?:account(?:[-_ ]?ids?)?|owner(?:[-_ ]?id)?|(?:source|principal|resource|caller)[-_ ]?account)\\?["'`]?[ \t]*[:=]?[ \t]*\\?["'`]?(?<v>\d{12}|\d{4}-\d{4}-\d{4})(?![0-9])/gi,
-];
-/** The 12-digit account IDs a text names as such (in ARNs, ECR registry hosts, after an account keyword), dashes removed. */
-function accountIdsNamedIn(text) {
-    const ids = new Set();
-    for (const re of ACCOUNT_ID_CONTEXTS)
-        for (const m of text.matchAll(re))
-            ids.add((m.groups?.v ?? "").replace(/-/g, ""));
-    return [...ids];
-}
-/**
- * Account IDs in text that people other than the job's log readers see (job
- * summaries, annotations, PR comments): every ID the text names as one, and
- * every ID in `known`, becomes `************` wherever it appears, as
- * evidence-mask writes it. The IDs found are added to `known`, so an ID named
- * in one message is masked in the next one too, even standing alone.
- */
-function maskAccountIdsForReport(text, known) {
-    for (const id of accountIdsNamedIn(text))
-        known.add(id);
-    return maskAccountIds(text, [...known]);
-}
-
+// EXTERNAL MODULE: ./src/lib/masking.ts
+var masking = __nccwpck_require__(2087);
 ;// CONCATENATED MODULE: ./src/lib/report-markdown.ts
 /**
  * Markdown for reports that GitHub renders (PR comments, job summaries).
@@ -72876,7 +72913,7 @@ function truncateMarkdown(markdown, limit, note, measure = (s) => s.length) {
 
 
 const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
-let job_report_maskAccountIds = true;
+let maskAccountIds = true;
 /** Account IDs named (in an ARN, after `Account` …) in anything written so far: masked wherever they appear next. */
 const knownAccountIds = new Set();
 /**
@@ -72885,12 +72922,12 @@ const knownAccountIds = new Set();
  * and anything after it are masked.
  */
 function job_report_configureJobReport(get) {
-    job_report_maskAccountIds = true;
-    job_report_maskAccountIds = (0,inputs/* readBoolean */.Vf)(get, MASK_ACCOUNT_IDS_INPUT, true, "Leave it out (account IDs are masked), or set false in a private repository to show full ARNs in summaries, annotations and comments.");
+    maskAccountIds = true;
+    maskAccountIds = (0,inputs/* readBoolean */.Vf)(get, MASK_ACCOUNT_IDS_INPUT, true, "Leave it out (account IDs are masked), or set false in a private repository to show full ARNs in summaries, annotations and comments.");
 }
 /** Text as it may be shown in a summary, an annotation or a comment. */
 function forReport(text) {
-    return job_report_maskAccountIds ? maskAccountIdsForReport(text, knownAccountIds) : text;
+    return maskAccountIds ? (0,masking/* maskAccountIdsForReport */.hb)(text, knownAccountIds) : text;
 }
 /**
  * The runner refuses a step summary file larger than 1 MiB ("$GITHUB_STEP_SUMMARY

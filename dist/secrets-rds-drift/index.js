@@ -86106,7 +86106,7 @@ function readDriftInputs(get, env = process.env) {
         githubToken: (0,lib_inputs/* readString */.E3)(get, "github-token"),
         failOn: (0,lib_inputs/* readEnum */.ai)(get, "fail-on", ["drift", "never"], "drift"),
         region: (0,lib_inputs/* readRegion */.XP)(get, "aws-region", env),
-        evidenceDir: (0,paths/* readPathInput */.eV)(get, "evidence-dir", "write", { default: "evidence", env }),
+        evidenceDir: (0,paths/* readEvidenceDir */.XW)(get, env),
     };
     if (instance)
         inputs.target = { kind: "instance", identifier: instance };
@@ -93265,7 +93265,6 @@ function databaseContainers(td, secretArn, secretName) {
 
 
 
-
 /** What this step logs of anything AWS returns: RDS endpoints and account IDs masked. */
 function masked(text) {
     return (0,masking/* maskAccountIds */.ud)((0,masking/* maskRdsEndpoint */.jX)(text));
@@ -93308,7 +93307,7 @@ async function connectCheck(deps, report, values, rds, showHost, tls) {
     }
     const database = values.dbname ?? rds.dbName ?? "postgres";
     const result = await deps.login({ host, port, user, password, database, ...tls });
-    const redact = (0,secrets_rds_drift_secret/* redactor */.$p)([password, user, host, ...(values.dbname ? [values.dbname] : [])]);
+    const redact = (0,masking/* redactor */.$p)([password, user, host, ...(values.dbname ? [values.dbname] : [])]);
     const clean = { ...result, message: redact(result.message) };
     report.login = { ...clean, host: showHost(host), port };
     switch (result.outcome) {
@@ -93338,7 +93337,7 @@ async function run(inputs, deps) {
     const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, (v) => deps.log.secret(v));
     const { target, source } = await resolveTarget(deps.rds, inputs, secret);
     deps.log.info(`Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`);
-    const hidden = (0,secrets_rds_drift_secret/* redactor */.$p)(secret.sensitive);
+    const hidden = (0,masking/* redactor */.$p)(secret.sensitive);
     // RDS-side hosts as shown: masked like evidence, and hidden outright when it equals a value of the secret (a non-RDS host).
     const showHost = (address) => hidden((0,masking/* maskRdsEndpoint */.jX)(address));
     const managed = {
@@ -93478,7 +93477,6 @@ async function runWithRunner(inputs, seam) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $p: () => (/* binding */ redactor),
 /* harmony export */   DJ: () => (/* binding */ sensitiveValues),
 /* harmony export */   L6: () => (/* binding */ parseKeyMap),
 /* harmony export */   x_: () => (/* binding */ parseSecretString)
@@ -93602,16 +93600,6 @@ function sensitiveValues(secretString, contents) {
         for (const [k, v] of Object.entries(parsed))
             walk(v, k);
     return [...out];
-}
-/** Replaces every occurrence of the given values (longest first) with `***`, as the runner's log masking does. */
-function redactor(values) {
-    const sorted = [...new Set(values)].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
-    return (text) => {
-        let out = text;
-        for (const v of sorted)
-            out = out.split(v).join("***");
-        return out;
-    };
 }
 
 
@@ -94202,6 +94190,7 @@ function failStep(message) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $p: () => (/* binding */ redactor),
 /* harmony export */   hb: () => (/* binding */ maskAccountIdsForReport),
 /* harmony export */   jX: () => (/* binding */ maskRdsEndpoint),
 /* harmony export */   ud: () => (/* binding */ maskAccountIds)
@@ -94373,6 +94362,24 @@ function maskAccountIdsForReport(text, known) {
         known.add(id);
     return maskAccountIds(text, [...known]);
 }
+/**
+ * Replaces every occurrence of the given values (longest first, so a value
+ * that contains another is replaced whole) with `***`, as the runner's log
+ * masking does. Values shorter than `minLength` are left alone: the probe
+ * skips one- and two-character values, which would otherwise blank its
+ * evidence.
+ */
+function redactor(values, minLength = 1) {
+    const sorted = [...new Set(values)]
+        .filter((v) => v.length >= Math.max(1, minLength))
+        .sort((a, b) => b.length - a.length);
+    return (text) => {
+        let out = text;
+        for (const v of sorted)
+            out = out.split(v).join("***");
+        return out;
+    };
+}
 
 
 /***/ }),
@@ -94383,11 +94390,11 @@ function maskAccountIdsForReport(text, known) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   DI: () => (/* binding */ pathRoots),
 /* harmony export */   FK: () => (/* binding */ isInside),
-/* harmony export */   eV: () => (/* binding */ readPathInput),
+/* harmony export */   XW: () => (/* binding */ readEvidenceDir),
 /* harmony export */   qL: () => (/* binding */ resolveInputPath),
 /* harmony export */   v_: () => (/* binding */ entryExists)
 /* harmony export */ });
-/* unused harmony exports physicalPath, rootOf */
+/* unused harmony exports physicalPath, rootOf, readPathInput */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
@@ -94489,6 +94496,14 @@ function resolveInputPath(input, raw, access, roots) {
 /** A path input (with its default), resolved and checked by `resolveInputPath`. */
 function readPathInput(get, name, access, opts) {
     return resolveInputPath(name, (0,_inputs__WEBPACK_IMPORTED_MODULE_3__/* .readString */ .E3)(get, name, { default: opts.default }), access, pathRoots(opts.env));
+}
+/**
+ * The `evidence-dir` input every action that writes evidence reads (default
+ * `evidence`): where the evidence folder is, inside the workspace, resolved
+ * and checked for writing (no link out of it, never RUNNER_TEMP).
+ */
+function readEvidenceDir(get, env) {
+    return readPathInput(get, "evidence-dir", "write", { default: "evidence", ...(env ? { env } : {}) });
 }
 
 
