@@ -69,7 +69,11 @@ export function prefixProblem(prefix: string): string | undefined {
 }
 
 export function resourceNames(prefix: string, id: RunIdentity): ResourceNames {
-  const base = `${prefix}-${cycleHash(id)}`;
+  return namesFromBase(`${prefix}-${cycleHash(id)}`);
+}
+
+/** The names of a cycle's load balancer, target group and security group, from its `<prefix>-<hash>` base. */
+export function namesFromBase(base: string): ResourceNames {
   return {
     base,
     loadBalancer: `${base}${SUFFIXES.loadBalancer}`,

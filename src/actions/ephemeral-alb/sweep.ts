@@ -15,7 +15,7 @@ import { EvidenceWriter } from "../../lib/evidence";
 import type { ActionResult } from "../../lib/run-action";
 import { type AlbClients, isNotFound } from "./clients";
 import type { SweepInputs } from "./inputs";
-import type { ResourceNames } from "./naming";
+import { namesFromBase } from "./naming";
 import { leftoverMessage, teardownSummary } from "./report";
 import type { Deps } from "./run";
 import { TAG_EXPIRES_AT, TAG_NAME, TAG_REPOSITORY, TAG_RUN_ID, tagValue } from "./tags";
@@ -51,15 +51,6 @@ export function expiryText(expiresAt: string, now: number): string {
   if (!Number.isFinite(at)) return `an unreadable expiry tag '${expiresAt}'`;
   const minutes = (at - now) / 60_000;
   return `${new Date(at).toISOString()} (${minutes >= 0 ? `expires in ${duration(minutes)}` : `expired ${duration(minutes)} ago`})`;
-}
-
-function namesFromBase(base: string): ResourceNames {
-  return {
-    base,
-    loadBalancer: `${base}-alb`,
-    targetGroup: `${base}-tg`,
-    securityGroup: `${base}-alb-sg`,
-  };
 }
 
 function ec2Tags(tags: Ec2Tag[] | undefined) {
