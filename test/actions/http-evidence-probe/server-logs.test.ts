@@ -262,7 +262,10 @@ describe("http-evidence-probe: the app's own log entries (CloudWatch Logs)", () 
     const { deps } = world();
     const counting: ProbeDeps = {
       ...deps,
-      exchange: async (url, opts) => (calls.push(url.href), deps.exchange(url, opts)),
+      exchange: async (url, opts) => {
+        calls.push(url.href);
+        return deps.exchange(url, opts);
+      },
     };
     await expect(run(strict.inputs, counting)).rejects.toThrow(
       /^Input 'log-group': log group '\/ecs\/nope' does not exist in us-west-2 \(ResourceNotFoundException\)/,
