@@ -1,7 +1,5 @@
 import { type JsonPath, jsonValueLines, workspaceRelative } from "../../lib/annotations";
-import { InputError } from "../../lib/errors";
-import { isPlainObject } from "../../lib/inputs";
-import { readJsonFile } from "../../lib/json-file";
+import { readTaskDefinitionFile } from "../../lib/task-definition";
 import type { Lookups } from "./aws-lookups";
 import type { TaskDefinitionDoc } from "./derive";
 import type { TaskDefinitionSource } from "./inputs";
@@ -28,19 +26,11 @@ export async function loadTaskDefinition(
   }
   const relative = workspaceRelative(source.path, workspace);
   const display = relative ?? source.path;
-  const { text, value: parsed } = readJsonFile("task-definition", source.path, display, relative);
-  const wrapped = isPlainObject(parsed) && isPlainObject(parsed.taskDefinition);
-  const doc = wrapped ? (parsed as { taskDefinition: unknown }).taskDefinition : parsed;
-  if (!isPlainObject(doc) || !Array.isArray(doc.containerDefinitions)) {
-    throw new InputError(
-      "task-definition",
-      `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`,
-    );
-  }
+  const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", source.path, display, relative);
   return {
-    doc: doc as TaskDefinitionDoc,
+    doc: taskDefinition as TaskDefinitionDoc,
     source: display,
-    at: wrapped ? ["taskDefinition"] : [],
+    at,
     ...(relative ? { file: { path: relative, lines: jsonValueLines(text) } } : {}),
   };
 }

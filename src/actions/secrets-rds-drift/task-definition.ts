@@ -1,9 +1,8 @@
 import { relative, resolve, sep } from "node:path";
 import { DescribeTaskDefinitionCommand, type ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { ConfigurationError, InputError } from "../../lib/errors";
-import { isPlainObject } from "../../lib/inputs";
-import { readJsonFile } from "../../lib/json-file";
 import { entryExists, isInside, type PathRoots, resolveInputPath } from "../../lib/paths";
+import { readTaskDefinitionFile } from "../../lib/task-definition";
 
 /** Where the `task-definition` input points: a file in the workspace, or a registered revision. */
 export type TaskDefinitionRef = { kind: "file"; path: string; display: string } | { kind: "registered"; id: string };
@@ -33,20 +32,11 @@ export interface LoadedTaskDefinition {
   file?: { display: string; text: string; jsonPath: string[] };
 }
 
-/** Reads a task definition file: plain, or the `{"taskDefinition": …}` that `aws ecs describe-task-definition` prints. */
-export function readTaskDefinitionFile(path: string, display: string, input = "task-definition"): LoadedTaskDefinition {
-  const { text, value: parsed } = readJsonFile(input, path, display);
-  const inner = isPlainObject(parsed) ? parsed.taskDefinition : undefined;
-  const wrapped = isPlainObject(inner);
-  const td = wrapped ? inner : parsed;
-  if (!isPlainObject(td) || !Array.isArray(td.containerDefinitions)) {
-    throw new InputError(input, `${display} has no 'containerDefinitions' array: is it a task definition?`);
-  }
-  return { taskDefinition: td as TaskDefinition, file: { display, text, jsonPath: wrapped ? ["taskDefinition"] : [] } };
-}
-
 export async function loadTaskDefinition(ref: TaskDefinitionRef, ecs: () => ECSClient): Promise<LoadedTaskDefinition> {
-  if (ref.kind === "file") return readTaskDefinitionFile(ref.path, ref.display);
+  if (ref.kind === "file") {
+    const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", ref.path, ref.display);
+    return { taskDefinition: taskDefinition as TaskDefinition, file: { display: ref.display, text, jsonPath: at } };
+  }
   const out = await ecs()
     .send(new DescribeTaskDefinitionCommand({ taskDefinition: ref.id }))
     .catch((error) => {
