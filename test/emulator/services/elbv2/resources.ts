@@ -39,3 +39,31 @@ export function usersOf(r: Elbv2Resources, tg: TargetGroup): LoadBalancer[] {
   );
   return [...arns].map((a) => r.loadBalancers.get(a)).filter((x): x is LoadBalancer => x !== undefined);
 }
+
+/**
+ * What a Describe* call names among `items`: by ARN (`TargetGroupArns`, `LoadBalancerArns`; an ARN that does not
+ * exist at all → `code`, "One or more <plural> not found") and by name (a name not among them → `code`,
+ * "<Plural> '[a, b]' not found"), as ELB answers.
+ */
+export function chosenByArnsAndNames<T extends { arn: string; name: string }>(
+  items: T[],
+  existing: Map<string, T>,
+  arns: string[],
+  names: string[],
+  code: string,
+  plural: string,
+): T[] {
+  let chosen = items;
+  if (arns.length > 0) {
+    if (arns.some((a) => !existing.has(a))) throw new AwsError(code, `One or more ${plural} not found`);
+    chosen = chosen.filter((x) => arns.includes(x.arn));
+  }
+  if (names.length > 0) {
+    const missing = names.filter((n) => !chosen.some((x) => x.name === n));
+    if (missing.length > 0) {
+      throw new AwsError(code, `${plural[0]?.toUpperCase()}${plural.slice(1)} '[${missing.join(", ")}]' not found`);
+    }
+    chosen = chosen.filter((x) => names.includes(x.name));
+  }
+  return chosen;
+}

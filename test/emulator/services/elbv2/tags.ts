@@ -1,15 +1,10 @@
-/**
- * ELBv2 tags (AddTags, RemoveTags, DescribeTags) and how IAM sees them: tag-on-create authorization and the
- * condition keys of request tags and of existing resources' tags.
- */
+/** ELBv2 tags: AddTags, RemoveTags and DescribeTags on load balancer, target group and listener ARNs. */
 import { AwsError, validation } from "../../errors";
-import type { Emulator } from "../../server";
-import type { ConditionContext, Params, RequestContext } from "../../types";
-import { requestTagKeys } from "../ec2/iam";
-import { readTags, type Tags } from "./model";
+import { operations, type Params } from "../../types";
+import { asArray } from "../ec2/common";
+import { conditions, onResources, tagged } from "./iam";
+import { readTags, type Tags, tagsOut } from "./model";
 import { type Elbv2Resources, findLb, findListener, findTg } from "./resources";
-
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
 
 export function taggable(r: Elbv2Resources, arn: string): Tags {
   if (arn.includes(":loadbalancer/")) return findLb(r, arn).tags;
@@ -19,7 +14,7 @@ export function taggable(r: Elbv2Resources, arn: string): Tags {
 }
 
 export function addTags(r: Elbv2Resources, p: Params) {
-  const arns = list(p.ResourceArns);
+  const arns = asArray(p.ResourceArns);
   if (arns.length === 0) throw validation("At least one resource ARN must be specified");
   if (arns.length > 20) throw validation("A maximum of 20 resource ARNs can be specified");
   const tags = readTags(p.Tags);
@@ -38,54 +33,41 @@ export function addTags(r: Elbv2Resources, p: Params) {
 }
 
 export function removeTags(r: Elbv2Resources, p: Params) {
-  const keys = list(p.TagKeys);
-  for (const arn of list(p.ResourceArns)) {
+  const keys = asArray(p.TagKeys);
+  for (const arn of asArray(p.ResourceArns)) {
     const tags = taggable(r, arn);
     for (const k of keys) tags.delete(k);
   }
   return {};
 }
 
-/**
- * Creating with tags is also an `elasticloadbalancing:AddTags` on the new
- * resource (with `elasticloadbalancing:CreateAction`), which AWS authorizes
- * before anything is created.
- */
-export async function authorizeTagOnCreate(
-  emulator: Emulator,
-  ctx: RequestContext,
-  arn: string,
-  tags: Tags,
-): Promise<void> {
-  if (tags.size === 0 || !emulator.enforce || !emulator.authorizer) return;
-  await emulator.authorizer(ctx, "elasticloadbalancing:AddTags", [arn], {
-    request: { ...requestTagKeys(tags), "elasticloadbalancing:CreateAction": ctx.action },
-  });
+export function describeTags(r: Elbv2Resources, p: Params) {
+  return {
+    TagDescriptions: asArray(p.ResourceArns).map((arn) => ({
+      ResourceArn: arn,
+      Tags: tagsOut(taggable(r, arn)),
+    })),
+  };
 }
 
-/** Request tags (and `elasticloadbalancing:CreateAction` on a create); the tags of existing resources per ARN. */
-export function conditions(
-  r: Elbv2Resources,
-  params: Params,
-  resources: string[],
-  createAction: string | undefined,
-): ConditionContext {
-  const request: Record<string, string | string[]> = {};
-  if (Array.isArray(params.Tags) && params.Tags.length > 0) {
-    const tags = new Map((params.Tags as Params[]).map((t) => [String(t.Key), String(t.Value ?? "")]));
-    Object.assign(request, requestTagKeys(tags));
-    if (createAction) request["elasticloadbalancing:CreateAction"] = createAction;
-  }
-  const perResource: Record<string, Record<string, string>> = {};
-  for (const arn of resources) {
-    const tags = r.loadBalancers.get(arn)?.tags ?? r.targetGroups.get(arn)?.tags ?? r.listeners.get(arn)?.tags;
-    if (!tags || tags.size === 0) continue;
-    perResource[arn] = Object.fromEntries(
-      [...tags].flatMap(([k, v]) => [
-        [`aws:ResourceTag/${k}`, v],
-        [`elasticloadbalancing:ResourceTag/${k}`, v],
-      ]),
-    );
-  }
-  return { request, perResource };
+/** The tag operations' records. */
+export function tagOperations(r: Elbv2Resources) {
+  return operations(
+    {
+      AddTags: (p) => addTags(r, p),
+      RemoveTags: (p) => removeTags(r, p),
+      DescribeTags: (p) => describeTags(r, p),
+    },
+    {
+      AddTags: { ...onResources, ...tagged(r) },
+      RemoveTags: {
+        ...onResources,
+        conditions: (p, _c, resources) => {
+          const context = conditions(r, p, resources, undefined);
+          return { ...context, request: { ...context.request, "aws:TagKeys": asArray(p.TagKeys) } };
+        },
+      },
+      DescribeTags: {},
+    },
+  );
 }
