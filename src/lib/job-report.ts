@@ -11,6 +11,12 @@
  * where copy-pastable ARNs matter more). Outputs are not masked: later steps
  * need the real ARNs. Nothing in `src/` writes a summary, an annotation or a
  * comment any other way (test/security/report-seam.test.ts checks it).
+ *
+ * The functions that write to the runner (`configureJobReport`,
+ * `writeSummary`, `annotate`, `failStep`) are the seam's own: only
+ * run-action.ts calls them, and everything else (pr-comment.ts included)
+ * writes through the `ActionDeps` it hands out. `forReport` (for the comment
+ * body) and `fitSummary` (for other seams) may be used anywhere.
  */
 import { statSync } from "node:fs";
 import * as core from "@actions/core";
@@ -74,7 +80,7 @@ export function fitSummary(markdown: string, room: number, hint = ""): { text: s
  * would pass 1 MiB; false (nothing written) when the runner gave no summary
  * file. `hint` tells the reader where the complete report is.
  */
-export async function writeSummary(markdown: string, addEol = false, hint = ""): Promise<boolean> {
+export async function writeSummary(markdown: string, hint = ""): Promise<boolean> {
   const path = process.env.GITHUB_STEP_SUMMARY;
   if (!path) return false;
   let used = 0;
@@ -83,7 +89,7 @@ export async function writeSummary(markdown: string, addEol = false, hint = ""):
   } catch {
     // Not created yet: the first write creates it.
   }
-  const { text } = fitSummary(`${forReport(markdown)}${addEol ? "\n" : ""}`, STEP_SUMMARY_LIMIT_BYTES - used, hint);
+  const { text } = fitSummary(forReport(markdown), STEP_SUMMARY_LIMIT_BYTES - used, hint);
   if (text === "") return false;
   await core.summary.addRaw(text).write();
   return true;

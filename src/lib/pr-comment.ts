@@ -10,9 +10,12 @@
  *     comment: inputs.comment,          // the action's `comment` input
  *     token: inputs.githubToken,        // the action's `github-token` input
  *     prNumber: inputs.prNumber,        // optional override of the event's PR number
+ *     summary: deps.summary,            // the seam's job summary (run-action.ts)
+ *     log: deps.log,                    // the seam's log: warnings are annotations
  *   });
  *
- * It always writes the job summary; then, when `comment` is true and the
+ * It always writes the job summary (through the seam's `summary`; its
+ * warnings go through the seam's `log`, never to the runner directly); then, when `comment` is true and the
  * event is a pull request, it updates the comment carrying the marker
  * `<!-- ecs-alb-smoke:<action>:<key> -->` (searched across every page of the
  * PR's comments) or creates it. Only a comment written by the token's own
@@ -29,9 +32,9 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import Bottleneck from "bottleneck/light.js";
 import { errorMessage } from "./errors";
-import { annotate, forReport, writeSummary } from "./job-report";
+import { forReport } from "./job-report";
 import { code, GITHUB_COMMENT_LIMIT, truncateMarkdown } from "./report-markdown";
-import type { Log } from "./run-action";
+import type { Log, SummaryWriter } from "./run-action";
 import { pullRequestsOfHead, type WorkflowRunHead, workflowRunHead } from "./workflow-run-pr";
 
 export interface PullRequestRef {
@@ -61,9 +64,14 @@ export interface PublishOptions {
   retryAfterBaseMs?: number;
   /** Unit of the spacing of writes: 1 between updates, 3 between new comments (default 1000 ms, plugin-throttling's; tests make it 0). */
   writeSpacingMs?: number;
-  /** The step's log (the seam's): where the comment went. */
-  log?: Pick<Log, "info">;
+  /** The step's job summary (the seam's): the report, and a warning about forged comments. */
+  summary: SummaryWriter;
+  /** The step's log (the seam's): where the comment went, and warnings (annotations) when there is none. */
+  log: PublishLog;
 }
+
+/** What the PR-comment path logs: where the comment went, and warnings. */
+export type PublishLog = Pick<Log, "info" | "warning">;
 
 export interface PublishOutcome {
   comment: CommentOutcome;
@@ -208,13 +216,12 @@ export function githubWaits(
  * in that unit (plugin-throttling's `write` and `notifications` options,
  * Bottleneck groups like its defaults).
  */
-function githubClient(token: string, apiUrl: string, waits: GitHubWaits) {
+function githubClient(token: string, apiUrl: string, waits: GitHubWaits, log: PublishLog) {
   const onLimit =
     (kind: string) =>
     (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number) => {
       const retrying = retryCount < RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_WAIT_S;
-      annotate(
-        "warning",
+      log.warning(
         `GitHub ${kind} on ${options.method ?? ""} ${options.url ?? ""}: ${retrying ? `retrying in ${retryAfter}s` : "giving up"}.`,
       );
       return retrying;
@@ -292,6 +299,8 @@ export async function upsertStickyComment(opts: {
   apiUrl: string;
   /** Default: the plugins' own waits (githubWaits()). */
   waits?: GitHubWaits;
+  /** Where the client's rate-limit warnings go. */
+  log: PublishLog;
 }): Promise<{
   outcome: "created" | "updated";
   id: number;
@@ -299,7 +308,7 @@ export async function upsertStickyComment(opts: {
   identity: TokenIdentity | undefined;
   impostors: ForeignComment[];
 }> {
-  const octokit = githubClient(opts.token, opts.apiUrl, opts.waits ?? githubWaits());
+  const octokit = githubClient(opts.token, opts.apiUrl, opts.waits ?? githubWaits(), opts.log);
   const { owner, repo, number } = opts.pr;
   // The body as people may see it (account IDs masked unless mask-account-ids is false); then the
   // marker the same way, so the comment written is found again by it.
@@ -345,21 +354,21 @@ function impostorNotice(impostors: ForeignComment[], identity: TokenIdentity | u
   return `${impostors.length === 1 ? "A comment" : `${impostors.length} comments`} on this pull request carry this report's marker but were not written by ${who}: ${list}. They were ignored and may be forged; the real report is ${ours}.`;
 }
 
-/** Writes the job summary (the seam cuts it below the runner's 1 MiB limit); false when there is no summary file. */
-export async function writeJobSummary(markdown: string, fullReportHint: string): Promise<boolean> {
+/**
+ * Writes `markdown` and a newline to the job summary through the seam (which
+ * masks it and cuts it below the runner's 1 MiB limit); false when nothing was
+ * written (no summary file), and a warning instead of an error when the write fails.
+ */
+export async function writeJobSummary(
+  seam: { summary: SummaryWriter; log: Pick<Log, "warning"> },
+  markdown: string,
+  fullReportHint = "",
+): Promise<boolean> {
   try {
-    return await writeSummary(markdown, true, fullReportHint);
+    return await seam.summary.write(`${markdown}\n`, { hint: fullReportHint });
   } catch (error) {
-    annotate("warning", `Could not write the job summary: ${errorMessage(error)}`);
+    seam.log.warning(`Could not write the job summary: ${errorMessage(error)}`);
     return false;
-  }
-}
-
-async function appendToSummary(markdown: string): Promise<void> {
-  try {
-    await writeSummary(markdown, true);
-  } catch (error) {
-    annotate("warning", `Could not write the job summary: ${errorMessage(error)}`);
   }
 }
 
@@ -373,22 +382,26 @@ async function pullRequestOfRun(
   if (!owner || !repo) return { pr: undefined };
   const what = `${head.repository}@${head.sha} (branch ${JSON.stringify(head.branch)}, run ${head.runId})`;
   try {
-    const octokit = githubClient(opts.token, env.GITHUB_API_URL || "https://api.github.com", githubWaits(opts, env));
+    const octokit = githubClient(
+      opts.token,
+      env.GITHUB_API_URL || "https://api.github.com",
+      githubWaits(opts, env),
+      opts.log,
+    );
     const numbers = await pullRequestsOfHead(octokit, { owner, repo }, head, call);
     if (numbers.length === 1) {
-      opts.log?.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
+      opts.log.info(`The workflow_run is about pull request #${numbers[0]}: its head is ${what}.`);
       return { pr: { owner, repo, number: numbers[0] as number } };
     }
     const detail =
       numbers.length === 0
         ? `no open pull request of ${owner}/${repo} has the head ${what}; it was closed or has newer commits, so this report would be about an old commit`
         : `${numbers.length} open pull requests (${numbers.map((n) => `#${n}`).join(", ")}) have the head ${what}; not guessing which`;
-    annotate("warning", `No pull request comment: ${detail}. The report is in the job summary.`);
+    opts.log.warning(`No pull request comment: ${detail}. The report is in the job summary.`);
     return { outcome: "no-pull-request", detail };
   } catch (error) {
     const detail = `could not list the pull requests of ${owner}/${repo} to find the one whose head is ${what}: ${errorMessage(error)}`;
-    annotate(
-      "warning",
+    opts.log.warning(
       `No pull request comment: ${detail}. Give the job 'pull-requests: read' (or write). The report is in the job summary.`,
     );
     return { outcome: error instanceof CommentNotPermitted ? "not-permitted" : "failed", detail };
@@ -398,7 +411,7 @@ async function pullRequestOfRun(
 /** Job summary always; the sticky PR comment when asked and possible. Never throws because of GitHub. */
 export async function publishReport(opts: PublishOptions): Promise<PublishOutcome> {
   const env = opts.env ?? process.env;
-  const summaryWritten = await writeJobSummary(opts.markdown, "The complete report is in the evidence file.");
+  const summaryWritten = await writeJobSummary(opts, opts.markdown, "The complete report is in the evidence file.");
   const result = (comment: CommentOutcome, detail?: string, extra: Partial<PublishOutcome> = {}): PublishOutcome => ({
     comment,
     commentTruncated: false,
@@ -410,7 +423,7 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
   if (!opts.comment) return result("disabled", "comment is false");
   const runHead = opts.prNumber === undefined ? workflowRunHead(env) : undefined;
   if (opts.token.trim() === "" && runHead) {
-    annotate("warning", "No pull request comment: github-token is empty. The report is in the job summary.");
+    opts.log.warning("No pull request comment: github-token is empty. The report is in the job summary.");
     return result("not-permitted", "github-token is empty");
   }
   const found = runHead ? await pullRequestOfRun(env, opts, runHead) : { pr: pullRequestFromEvent(env, opts.prNumber) };
@@ -418,15 +431,14 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
   const { pr } = found;
   if (!pr) {
     const detail = `the ${env.GITHUB_EVENT_NAME ?? "current"} event has no pull request number`;
-    annotate(
-      "warning",
+    opts.log.warning(
       `No pull request comment: ${detail}. The report is in the job summary. Run on 'pull_request' or set 'pr-number'.`,
     );
     return result("no-pull-request", detail);
   }
   if (opts.token.trim() === "") {
     const detail = "github-token is empty";
-    annotate("warning", `No pull request comment on #${pr.number}: ${detail}. The report is in the job summary.`);
+    opts.log.warning(`No pull request comment on #${pr.number}: ${detail}. The report is in the job summary.`);
     return result("not-permitted", detail);
   }
 
@@ -440,20 +452,20 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
       body,
       apiUrl: env.GITHUB_API_URL || "https://api.github.com",
       waits: githubWaits(opts, env),
+      log: opts.log,
     });
-    opts.log?.info(
+    opts.log.info(
       `${done.outcome === "created" ? "Created" : "Updated"} the report comment on #${pr.number}: ${done.url}`,
     );
     if (!done.identity) {
-      annotate(
-        "warning",
+      opts.log.warning(
         `GitHub did not say who the github-token belongs to (GraphQL viewer and GET /user both failed), so no earlier report comment on #${pr.number} was reused and a new one was posted: ${done.url}.`,
       );
     }
     if (done.impostors.length > 0) {
       const notice = impostorNotice(done.impostors, done.identity, `[this comment](${done.url})`);
-      annotate("warning", notice);
-      await appendToSummary(`\n> [!WARNING]\n> ${notice}\n`);
+      opts.log.warning(notice);
+      await writeJobSummary(opts, `\n> [!WARNING]\n> ${notice}\n`);
     }
     return result(done.outcome, undefined, {
       commentUrl: done.url,
@@ -462,14 +474,12 @@ export async function publishReport(opts: PublishOptions): Promise<PublishOutcom
     });
   } catch (error) {
     if (error instanceof CommentNotPermitted) {
-      annotate(
-        "warning",
+      opts.log.warning(
         `Could not comment on pull request #${pr.number} (${error.message}). This is expected for pull requests from forks and for a token without 'pull-requests: write'; the report is in the job summary. To get the comment, give the job 'permissions: pull-requests: write'.`,
       );
       return result("not-permitted", error.message);
     }
-    annotate(
-      "warning",
+    opts.log.warning(
       `Could not comment on pull request #${pr.number}: ${errorMessage(error)}. The report is in the job summary.`,
     );
     return result("failed", errorMessage(error));

@@ -128,7 +128,7 @@ export function runnerDeps(): ActionDeps {
       annotation,
       secret: (value) => core.setSecret(value),
     },
-    summary: { write: (markdown, opts) => writeSummary(markdown, false, opts?.hint) },
+    summary: { write: (markdown, opts) => writeSummary(markdown, opts?.hint) },
     state: {
       save: (key, value) => core.saveState(key, JSON.stringify(value)),
       load: (key, version) => parseVersioned(key, core.getState(key), version),

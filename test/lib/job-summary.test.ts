@@ -76,7 +76,7 @@ describe("the job summary at the runner's 1 MiB step limit", () => {
       const first = multiByteReport(5_000);
       expect(await writeSummary(first)).toBe(true);
       expect(readFileSync(file, "utf8")).toBe(first);
-      expect(await writeSummary(multiByteReport(5_000), false, "See the evidence.")).toBe(true);
+      expect(await writeSummary(multiByteReport(5_000), "See the evidence.")).toBe(true);
       const written = readFileSync(file);
       expect(written.length).toBeLessThanOrEqual(STEP_SUMMARY_LIMIT_BYTES);
       const text = written.toString("utf8");

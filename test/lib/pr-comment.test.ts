@@ -12,9 +12,12 @@ import {
   pullRequestFromEvent,
 } from "../../src/lib/pr-comment";
 import { code, escapeText, GITHUB_COMMENT_LIMIT, table, truncateMarkdown } from "../../src/lib/report-markdown";
+import { runnerDeps } from "../../src/lib/run-action";
 import { commentCalls, type GitHubFake, startGitHubFake } from "../fakes/github-api";
 import { linkableText, renderGfm, tableRows } from "../harness/gfm";
 
+/** The runner seam's summary and log (run-action.ts's runnerDeps), as the actions hand them to publishReport. */
+const onRunner = (({ summary, log }) => ({ summary, log }))(runnerDeps());
 /** The GitHub client's retries without their waits. */
 const noWait = 0;
 let fake: GitHubFake;
@@ -73,6 +76,7 @@ function publish(opts: Partial<PublishOptions> & { pr?: number; event?: unknown 
     env: envFor(event ?? (pr !== undefined ? { pull_request: { number: pr } } : {})),
     retryAfterBaseMs: noWait,
     writeSpacingMs: noWait,
+    ...onRunner,
     ...rest,
   });
 }
@@ -92,6 +96,7 @@ describe("publishReport", () => {
       env,
       retryAfterBaseMs: noWait,
       writeSpacingMs: noWait,
+      ...onRunner,
     });
     expect(first.comment).toBe("created");
     const second = await publishReport({
@@ -103,6 +108,7 @@ describe("publishReport", () => {
       env,
       retryAfterBaseMs: noWait,
       writeSpacingMs: noWait,
+      ...onRunner,
     });
     expect(second.comment).toBe("updated");
     const ours = fake.commentsOn(7);
@@ -131,6 +137,7 @@ describe("publishReport", () => {
       env: envFor({ pull_request: { number: 7 } }),
       retryAfterBaseMs: noWait,
       writeSpacingMs: noWait,
+      ...onRunner,
     });
     expect(out.comment).toBe("updated");
     expect(old.body).toBe(`${marker}\nnew report`);
@@ -155,6 +162,7 @@ describe("publishReport", () => {
         env,
         retryAfterBaseMs: noWait,
         writeSpacingMs: noWait,
+        ...onRunner,
       });
     }
     expect(fake.commentsOn(3).map((c) => c.body)).toEqual([
@@ -221,6 +229,7 @@ describe("publishReport", () => {
         env,
         retryAfterBaseMs: noWait,
         writeSpacingMs: noWait,
+        ...onRunner,
       });
 
     expect((await run()).comment).toBe("no-pull-request");

@@ -89,6 +89,13 @@ const RUNNER_SEAM = ["src/lib/job-report.ts", "src/lib/run-action.ts"];
 const IMPORTS_CORE =
   /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)["']@actions\/core(?:\/[^"']*)?["']/m;
 
+/** job-report.ts's functions that write to the runner (summary, annotations, failure) or set how it masks. */
+const REPORT_WRITERS = ["annotate", "configureJobReport", "failStep", "writeSummary"];
+/** An import of job-report that names one of them, imports the whole module, or imports it dynamically. */
+const IMPORTS_REPORT_WRITER = new RegExp(
+  String.raw`(?:import\s*\{[^}]*\b(?:${REPORT_WRITERS.join("|")})\b[^}]*\}\s*from\s*|import\s*\*\s*as\s+\w+\s+from\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)["'][./]*(?:[^"']*/)?job-report(?:\.[jt]s)?["']`,
+);
+
 describe("one seam between the runner and the actions", () => {
   const files = sources(join(ROOT, "src")).map((f) => relative(ROOT, f));
 
@@ -108,6 +115,35 @@ describe("one seam between the runner and the actions", () => {
     ])
       expect(IMPORTS_CORE.test(line), line).toBe(true);
     expect(IMPORTS_CORE.test('import { annotate } from "../../lib/job-report";')).toBe(false);
+  });
+
+  it("job-report's runner-writing functions are the seam's own: only run-action.ts imports them", () => {
+    const importers = files.filter(
+      (f) => f !== "src/lib/job-report.ts" && IMPORTS_REPORT_WRITER.test(code(join(ROOT, f))),
+    );
+    expect(importers).toEqual(["src/lib/run-action.ts"]);
+    // What job-report exports that writes to the runner is exactly the list the guard knows.
+    const exported = [...code(join(ROOT, "src/lib/job-report.ts")).matchAll(/^export (?:async )?function (\w+)/gm)]
+      .map((m) => m[1] as string)
+      .filter((name) => REPORT_WRITERS.includes(name));
+    expect(exported.sort()).toEqual([...REPORT_WRITERS].sort());
+  });
+
+  it("the guard finds an import of a runner-writing function of job-report in any form", () => {
+    for (const line of [
+      'import { annotate, forReport } from "./job-report";',
+      'import { forReport,\n  writeSummary } from "../../lib/job-report";',
+      'import { failStep as fail } from "../lib/job-report.js";',
+      'import * as report from "./job-report";',
+      'const { configureJobReport } = await import("../lib/job-report");',
+    ])
+      expect(IMPORTS_REPORT_WRITER.test(line), line).toBe(true);
+    for (const line of [
+      'import { forReport } from "./job-report";',
+      'import { fitSummary, STEP_SUMMARY_LIMIT_BYTES } from "../lib/job-report";',
+      'import { annotatorFor } from "../../lib/annotations";',
+    ])
+      expect(IMPORTS_REPORT_WRITER.test(line), line).toBe(false);
   });
 
   it.each(ACTIONS)("%s's entry points are the same few lines: inputs, the seam's deps, run", (name) => {

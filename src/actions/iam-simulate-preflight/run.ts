@@ -178,6 +178,7 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
     token: inputs.githubToken,
     prNumber: inputs.prNumber,
     env,
+    summary: deps.summary,
     log: deps.log,
   });
 

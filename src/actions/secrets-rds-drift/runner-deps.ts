@@ -26,6 +26,7 @@ export function actionDeps(inputs: DriftInputs, seam: ActionDeps, env: NodeJS.Pr
         markdown,
         comment: inputs.comment,
         token: inputs.githubToken,
+        summary: seam.summary,
         log: seam.log,
       }),
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
@@ -39,8 +40,8 @@ export async function runWithRunner(inputs: DriftInputs, seam: ActionDeps): Prom
   } catch (error) {
     // The message never holds a secret value.
     await writeJobSummary(
+      seam,
       `### ⚠️ secrets-rds-drift could not compare the secret with RDS\n\n${escapeText(errorMessage(error), 2000)}`,
-      "",
     );
     throw error;
   }

@@ -413,6 +413,7 @@ export async function runPlannedPreflight(
     token: inputs.githubToken,
     prNumber: inputs.prNumber,
     env,
+    summary: deps.summary,
     log: deps.log,
   });
   const outputs = {
