@@ -9,7 +9,8 @@
  * The waiter's delays start at `minDelayMs` and grow with jitter to
  * `maxDelayMs`; time is the process's (Date.now, setTimeout), so tests use
  * fake timers. The deadline is kept: the last look is at or after it (by at
- * most one delay), never before.
+ * most one delay), never before — or, with `lastLook: "at-deadline"`, at the
+ * deadline itself.
  */
 import { createWaiter, type WaiterResult, WaiterState } from "@smithy/core/client";
 
@@ -44,6 +45,14 @@ export interface WaitSpec {
   timeoutMs: number;
   minDelayMs: number;
   maxDelayMs: number;
+  /**
+   * `at-deadline`: nothing looks after the deadline. The waiter's looks go on
+   * while a whole `maxDelayMs` still fits before it; then one shorter sleep and
+   * a last look at the deadline (the probe's `deadline-seconds`, with a fixed
+   * delay: its `interval-seconds`). Default: the last look is the first one
+   * at or after the deadline.
+   */
+  lastLook?: "at-deadline";
 }
 
 /** Waits with `look` as the acceptor; `client` (when there is one) is the one the waiter warns through. */
@@ -54,28 +63,40 @@ export async function waitFor<T, S = unknown>(
 ): Promise<Waited<T, S>> {
   const timeoutMs = Math.max(0, spec.timeoutMs);
   const deadline = Date.now() + timeoutMs;
+  const maxDelayMs = Math.max(spec.minDelayMs, spec.maxDelayMs);
+  // With the last look at the deadline, the waiter's own looks end one longest delay before it.
+  const atDeadline = spec.lastLook === "at-deadline";
+  const waiterDeadline = atDeadline ? Math.max(Date.now(), deadline - maxDelayMs) : deadline;
   // The last state seen, should the waiter itself give up (its TIMEOUT carries
   // no response); a failure's reason is always the waiter's result.
   let last: Look<T, S> | undefined;
-  const acceptor = async (): Promise<WaiterResult<Look<T, S>>> => {
+  const acceptor = async (): Promise<WaiterResult<{ message: string; look: Look<T, S> }>> => {
     const seen = await look();
-    if (seen.state !== WaiterState.RETRY) return { state: seen.state, reason: seen };
+    // The waiter counts its looks by their `message` (it would serialise a look without one, value and all).
+    if (seen.state !== WaiterState.RETRY) return { state: seen.state, reason: { message: seen.state, look: seen } };
     last = seen;
-    if (Date.now() >= deadline) return { state: WaiterState.TIMEOUT, reason: seen };
-    return { state: WaiterState.RETRY, reason: { message: seen.detail ?? "not yet" } };
+    const reason = { message: seen.detail ?? "not yet", look: seen };
+    return { state: Date.now() >= waiterDeadline ? WaiterState.TIMEOUT : WaiterState.RETRY, reason };
   };
   // The acceptor ends the wait at the deadline; the waiter's own limit is one
   // longest delay later, so it never gives up first (it would with a delay
   // that no longer fits) and its last sleep may end after the deadline.
-  const maxDelay = Math.max(spec.minDelayMs, spec.maxDelayMs) / 1000;
   const result = await createWaiter(
-    { client, maxWaitTime: (deadline - Date.now()) / 1000 + maxDelay + 1, minDelay: spec.minDelayMs / 1000, maxDelay },
+    {
+      client,
+      maxWaitTime: (waiterDeadline - Date.now() + maxDelayMs) / 1000 + 1,
+      minDelay: spec.minDelayMs / 1000,
+      maxDelay: maxDelayMs / 1000,
+    },
     undefined,
     acceptor,
   );
-  const seen = (result.state === WaiterState.SUCCESS || result.state === WaiterState.FAILURE ? result.reason : last) as
-    | Look<T, S>
-    | undefined;
+  let seen: Look<T, S> | undefined =
+    result.state === WaiterState.SUCCESS || result.state === WaiterState.FAILURE ? result.reason?.look : last;
+  if (atDeadline && seen?.state === WaiterState.RETRY && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, deadline - Date.now()));
+    seen = await look();
+  }
   if (seen?.state === WaiterState.SUCCESS || seen?.state === WaiterState.FAILURE) return seen;
   const detail = seen?.detail;
   return {

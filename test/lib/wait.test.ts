@@ -70,4 +70,47 @@ describe("waitFor (the SDK's createWaiter with the suite's acceptors)", () => {
     ).rejects.toBe(denied);
     expect(clock.now() - START).toBe(0);
   });
+
+  it("lastLook at-deadline: looks every delay while one fits, then a shorter sleep and the last look at the deadline", async () => {
+    const clock = fakeClock(START);
+    const at: number[] = [];
+    const spec = {
+      what: "the probe",
+      timeoutMs: 5_000,
+      minDelayMs: 2_000,
+      maxDelayMs: 2_000,
+      lastLook: "at-deadline" as const,
+    };
+    const waited = await waitFor(spec, async () => {
+      at.push(clock.now() - START);
+      return notYet(`look ${at.length}`, at.length);
+    });
+    expect(at).toEqual([0, 2_000, 4_000, 5_000]);
+    expect(clock.slept).toEqual([2_000, 2_000, 1_000]);
+    expect(waited).toEqual({
+      state: WaiterState.TIMEOUT,
+      reason: "Timed out after 5s waiting for the probe: look 4",
+      seen: 4,
+    });
+
+    // What the last look says is the result; a budget shorter than the delay is one look, then one at the deadline.
+    at.length = 0;
+    const begun = clock.now();
+    const last = await waitFor({ ...spec, timeoutMs: 1_500 }, async () => {
+      at.push(clock.now() - begun);
+      return at.length === 2 ? done("up") : notYet();
+    });
+    expect(last).toEqual({ state: WaiterState.SUCCESS, value: "up" });
+    expect(at).toEqual([0, 1_500]);
+
+    // No budget: one look, no sleep.
+    at.length = 0;
+    clock.slept.length = 0;
+    await waitFor({ ...spec, timeoutMs: 0 }, async () => {
+      at.push(clock.now());
+      return notYet();
+    });
+    expect(at).toHaveLength(1);
+    expect(clock.slept).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@ import { InputError } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { redactor } from "../../lib/masking";
 import type { ActionDeps, ActionResult } from "../../lib/run-action";
+import { done, type Look, notYet, WaiterState, waitFor } from "../../lib/wait";
 import { curlLog } from "./curl-log";
 import { describeFailures, type ExpectationResult, evaluate } from "./expectations";
 import { exchange as httpExchange, resolvedAddress } from "./http";
@@ -144,6 +145,12 @@ class ProbeEvidence {
   }
 }
 
+/** One attempt: its report and the exchange behind it. */
+interface Attempt {
+  report: ProbeReport;
+  ex: Exchange;
+}
+
 /** The correlation header, unless the probe sets that header itself (then its own value goes out, uncorrelated). */
 function correlationHeader(spec: ProbeSpec, inputs: ProbeInputs): string | undefined {
   const name = inputs.correlation.header;
@@ -182,9 +189,10 @@ async function runProbe(
     `${spec.name}: ${spec.method} ${shownUrl(spec.url)}${route}, expecting status ${spec.expect.statusText}`,
   );
   const started = deps.clock.now();
-  const deadline = started + inputs.deadlineMs;
   let attempts = 0;
-  for (;;) {
+  // One attempt is one look of the waiter: done when the expectations hold, else another attempt (every failure
+  // may pass on a later one, so none ends the wait early).
+  const attempt = async (): Promise<Look<Attempt, Attempt>> => {
     attempts++;
     if (header) {
       // <run-id>-<probe>-<attempt>: the app logs it, so its log line can be told from every other request's.
@@ -200,25 +208,40 @@ async function runProbe(
     deps.log.info(
       `  attempt ${attempts}: ${seen} in ${ex.timings.total} ms${report.result === "pass" ? " - expectations hold" : ` - ${report.reasons.join("; ")}`}`,
     );
-    if (report.result === "pass") {
-      if (inputs.latencySamples > 0) {
-        const sampled = await sampleLatency(spec, inputs, deps, opts);
-        report.latency = sampled.latency;
-        if (sampled.check) report.expectations.push(sampled.check);
-        report.reasons.push(...sampled.reasons);
-        if (sampled.reasons.length > 0) report.result = "fail";
-        deps.log.info(
-          `  latency over ${sampled.latency.samples} requests: p50 ${sampled.latency.p50_ms} ms, p90 ${sampled.latency.p90_ms} ms, p99 ${sampled.latency.p99_ms} ms`,
-        );
-        evidence.write(report, ex);
-      }
-      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.clock.now()) };
+    if (report.result !== "pass") return notYet(`attempt ${attempts}: ${seen}`, { report, ex });
+    if (inputs.latencySamples > 0) {
+      const sampled = await sampleLatency(spec, inputs, deps, opts);
+      report.latency = sampled.latency;
+      if (sampled.check) report.expectations.push(sampled.check);
+      report.reasons.push(...sampled.reasons);
+      if (sampled.reasons.length > 0) report.result = "fail";
+      deps.log.info(
+        `  latency over ${sampled.latency.samples} requests: p50 ${sampled.latency.p50_ms} ms, p90 ${sampled.latency.p90_ms} ms, p99 ${sampled.latency.p99_ms} ms`,
+      );
+      evidence.write(report, ex);
     }
-    const left = deadline - deps.clock.now();
-    if (left <= 0)
-      return { spec, report, exchange: ex, query: logQuery(inputs, spec, requestIds, started, deps.clock.now()) };
-    await deps.clock.sleep(Math.min(inputs.intervalMs, left));
-  }
+    return done({ report, ex });
+  };
+  // Attempts every interval; the last one at the deadline, never after it (the wait cuts its last pause short).
+  const waited = await waitFor(
+    {
+      what: `${spec.name}'s expectations`,
+      timeoutMs: inputs.deadlineMs,
+      // The waiter needs a pause: 'interval-seconds: 0' is 1 ms, as Node's setTimeout(0) already was.
+      minDelayMs: Math.max(1, inputs.intervalMs),
+      maxDelayMs: Math.max(1, inputs.intervalMs),
+      lastLook: "at-deadline",
+    },
+    attempt,
+  );
+  // No attempt fails the wait: at the deadline it ends with the last attempt, which every attempt not done carries.
+  const last = waited.state === WaiterState.SUCCESS ? waited.value : (waited.seen as Attempt);
+  return {
+    spec,
+    report: last.report,
+    exchange: last.ex,
+    query: logQuery(inputs, spec, requestIds, started, deps.clock.now()),
+  };
 }
 
 export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionResult> {

@@ -1,32 +1,30 @@
-// The retry loop with a fake clock: attempts, deadline and interval are exact,
-// and nothing waits for real.
+// The retry loop on fake timers (the wait is the SDK's createWaiter, through
+// lib/wait.ts): attempts, their times, the deadline and the interval are
+// exact, and nothing waits for real.
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { readProbeInputs } from "../../../src/actions/http-evidence-probe/inputs";
 import { type ProbeDeps, run } from "../../../src/actions/http-evidence-probe/run";
 import type { Exchange, ExchangeOptions } from "../../../src/actions/http-evidence-probe/types";
 import { fakeDeps } from "../../harness/fake-deps";
+import { fakeClock } from "../ephemeral-alb/aws-mocks";
 
-function fakeWorld(answers: ((n: number) => Partial<Exchange>)[]) {
-  let clock = 1_000_000;
-  const sleeps: number[] = [];
-  const calls: { url: string; opts: ExchangeOptions }[] = [];
+const START = 1_000_000;
+
+function fakeWorld(answers: ((n: number) => Partial<Exchange>)[], takesMs = 50) {
+  const clock = fakeClock(START);
+  // Every pause of the run: the timers it set (an exchange here sets none).
+  const sleeps = clock.slept;
+  const calls: { url: string; opts: ExchangeOptions; at: number }[] = [];
   const deps: ProbeDeps = {
-    ...fakeDeps({
-      clock: {
-        now: () => clock,
-        sleep: async (ms) => {
-          sleeps.push(ms);
-          clock += ms;
-        },
-      },
-    }),
+    ...fakeDeps({ clock }),
     timestamp: "20251105_063210",
     exchange: async (url, opts) => {
-      calls.push({ url: url.href, opts });
-      clock += 50;
+      calls.push({ url: url.href, opts, at: clock.now() - START });
+      // Each exchange takes 50 ms (or takesMs).
+      vi.setSystemTime(clock.now() + takesMs);
       const answer = (answers[Math.min(calls.length, answers.length) - 1] as (n: number) => Partial<Exchange>)(
         calls.length,
       );
@@ -72,7 +70,13 @@ function inputs(extra: Record<string, string>) {
   return { dir, parsed: readProbeInputs((n) => all[n] ?? "", { GITHUB_WORKSPACE: dir }) };
 }
 
+const EVERY_2S_FOR_5S = { url: "http://127.0.0.2:5000/healthz", "interval-seconds": "2", "deadline-seconds": "5" };
+
 describe("http-evidence-probe retry loop", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("retries every interval until the expectations hold, and counts the attempts", async () => {
     const { deps, sleeps, calls } = fakeWorld([refused(), ok(500), ok(200)]);
     const { dir, parsed } = inputs({
@@ -84,28 +88,61 @@ describe("http-evidence-probe retry loop", () => {
     expect(result.failure).toBeUndefined();
     expect(calls).toHaveLength(3);
     expect(sleeps).toEqual([2000, 2000]);
+    expect(calls.map((c) => c.at)).toEqual([0, 2050, 4100]);
     const line = JSON.parse(readFileSync(join(dir, "20251105_063210_healthz_json_line.log"), "utf8"));
     expect(line).toMatchObject({ attempts: 3, status: 200, result: "pass", elapsed_ms: 4150 });
   });
 
   it("stops at the deadline: the last sleep is cut short and one last attempt is made", async () => {
     const { deps, sleeps, calls } = fakeWorld([refused()]);
-    const { dir, parsed } = inputs({
-      url: "http://127.0.0.2:5000/healthz",
-      "interval-seconds": "2",
-      "deadline-seconds": "5",
-    });
+    const { dir, parsed } = inputs(EVERY_2S_FOR_5S);
     const result = await run(parsed, deps);
     expect(result.outputs.result).toBe("fail");
     expect(result.failure).toContain("healthz (http://127.0.0.2:5000/healthz) after 4 attempt(s): curl: (7)");
     // 50 ms per attempt: 0-50, sleep 2000, 2050-2100, sleep 2000, 4100-4150, sleep 850 (cut), 5000-5050.
     expect(sleeps).toEqual([2000, 2000, 850]);
     expect(calls).toHaveLength(4);
+    // The last attempt is at the deadline itself: none after it.
+    expect(calls.map((c) => c.at)).toEqual([0, 2050, 4100, 5000]);
     expect(readdirSync(dir).sort()).toEqual([
       "20251105_063210_healthz.log",
       "20251105_063210_healthz_json_line.log",
       "20251105_063210_probe_summary.json",
     ]);
+  });
+
+  it.each([
+    // 50 ms per attempt: 0-50, sleep 950 (cut), 1000-1050.
+    [
+      "a deadline shorter than the interval: one pause cut to the deadline, a last attempt there",
+      1,
+      50,
+      [950],
+      [0, 1000],
+    ],
+    // 2500 ms per attempt: 0-2500, sleep 2000, 4500-7000 (past the 5 s deadline): done.
+    ["an attempt that ends after the deadline is the last: no pause, no attempt after it", 5, 2500, [2000], [0, 4500]],
+  ])("%s", async (_, deadline, takesMs, pauses, starts) => {
+    const { deps, sleeps, calls } = fakeWorld([refused()], takesMs);
+    const { parsed } = inputs({
+      url: "http://127.0.0.2:5000/healthz",
+      "interval-seconds": "2",
+      "deadline-seconds": String(deadline),
+    });
+    const result = await run(parsed, deps);
+    expect(result.failure).toContain(`after ${starts.length} attempt(s)`);
+    expect(sleeps).toEqual(pauses);
+    expect(calls.map((c) => c.at)).toEqual(starts);
+  });
+
+  it("a pass at the last attempt, at the deadline, passes", async () => {
+    const { deps, calls } = fakeWorld([refused(), refused(), refused(), ok(200)]);
+    const { dir, parsed } = inputs(EVERY_2S_FOR_5S);
+    const result = await run(parsed, deps);
+    expect(result.failure).toBeUndefined();
+    expect(calls.map((c) => c.at)).toEqual([0, 2050, 4100, 5000]);
+    const line = JSON.parse(readFileSync(join(dir, "20251105_063210_healthz_json_line.log"), "utf8"));
+    expect(line).toMatchObject({ attempts: 4, status: 200, result: "pass", elapsed_ms: 5050 });
   });
 
   it("a binary body of an earlier attempt does not stay behind as evidence of the last one", async () => {
