@@ -6,15 +6,9 @@ import { AwsError, validation } from "../../errors";
 import { operations, type Params, type RequestContext } from "../../types";
 import { ec2Of } from "../ec2";
 import { asArray } from "../ec2/common";
+import { applyAttributes, attributesOut, LOAD_BALANCER_ATTRIBUTES } from "./attributes";
 import { arnPrefix, authorizeTagOnCreate, creating, on } from "./iam";
-import {
-  applyAttributes,
-  attributesOut,
-  LOAD_BALANCER_ATTRIBUTES,
-  type LoadBalancer,
-  readTags,
-  validateName,
-} from "./model";
+import { type LoadBalancer, readTags, validateName } from "./model";
 import { chosenByArnsAndNames, findLb, listenersOf } from "./resources";
 import type { Elbv2State } from "./state";
 import { allocateAddress, releaseAddress } from "./traffic";

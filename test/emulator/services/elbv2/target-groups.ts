@@ -6,18 +6,9 @@ import { AwsError, validation } from "../../errors";
 import { operations, type Params, type RequestContext } from "../../types";
 import { ec2Of } from "../ec2";
 import { asArray } from "../ec2/common";
+import { applyAttributes, attributesOut, TARGET_GROUP_ATTRIBUTES } from "./attributes";
 import { arnPrefix, authorizeTagOnCreate, creating, on } from "./iam";
-import {
-  applyAttributes,
-  attributesOut,
-  defaultHealthCheck,
-  portIn,
-  readHealthCheck,
-  readTags,
-  TARGET_GROUP_ATTRIBUTES,
-  type TargetGroup,
-  validateName,
-} from "./model";
+import { defaultHealthCheck, portIn, readHealthCheck, readTags, type TargetGroup, validateName } from "./model";
 import { chosenByArnsAndNames, type Elbv2Resources, findLb, findTg, usersOf } from "./resources";
 import type { Elbv2State } from "./state";
 import { markerPage, tgOut } from "./wire";
