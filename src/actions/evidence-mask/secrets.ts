@@ -1,5 +1,5 @@
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { awsClientConfig, withOperationNames } from "../../lib/aws";
 import { awsException, errorMessage, operationError } from "../../lib/errors";
 import { isMaskable, MIN_MASKABLE_LENGTH, PUBLIC_SECRET_KEYS, secretFields } from "../../lib/secret-policy";
@@ -89,10 +89,11 @@ export type CallerAccount = { account: string } | { account: undefined; reason: 
  * The caller's own account, so it is masked without being listed. Without
  * credentials this is not an error: the step goes on with the listed IDs.
  */
-export async function callerAccount(
-  region: string,
-  client: STSClient = withOperationNames(new STSClient(awsClientConfig({ region, maxAttempts: 2 }))),
-): Promise<CallerAccount> {
+export async function callerAccount(region: string, given?: STSClient): Promise<CallerAccount> {
+  // Loaded when the lookup runs, like the Secrets Manager client: the client is a chunk of its own that V8
+  // parses then, not as part of the bundle's start-up script (a smaller peak of the parser's memory).
+  const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
+  const client = given ?? withOperationNames(new STSClient(awsClientConfig({ region, maxAttempts: 2 })));
   try {
     const out = await client.send(new GetCallerIdentityCommand({}));
     if (out.Account && /^\d{12}$/.test(out.Account)) return { account: out.Account };
