@@ -4,10 +4,13 @@
 // src/cli/main.ts -> dist/cli/index.js (`node scripts/build.mjs cli`), its flags
 // regenerated first from every action.yml (scripts/cli-inputs.mjs). A full build
 // records what it was built from in dist/build-inputs.json (scripts/dist-inputs.mjs);
-// the tests refuse a dist/ whose record does not match src/.
+// the tests refuse a dist/ whose record does not match src/. Each emitted file's
+// non-ASCII characters become escapes (scripts/ascii-bundle.mjs), so that V8
+// holds the bundle's source in one byte per character, not two.
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { asciiSource } from "./ascii-bundle.mjs";
 import { recordDistInputs } from "./dist-inputs.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -52,11 +55,24 @@ function build({ input, out }) {
   });
 }
 
+/** The bundle's and its chunks' non-ASCII characters as escapes (see ascii-bundle.mjs). */
+function escapeNonAscii(out) {
+  for (const name of readdirSync(join(root, out)).filter((f) => f.endsWith(".js"))) {
+    const file = join(root, out, name);
+    const before = readFileSync(file, "utf8");
+    const { source, kept } = asciiSource(before, join(out, name));
+    if (source !== before) writeFileSync(file, source);
+    if (kept > 0)
+      console.log(`${out}/${name}: ${kept} non-ASCII character(s) kept in tagged templates (two-byte source)`);
+  }
+}
+
 // Two at a time: the machines have two cores and ncc is CPU-bound.
 const queue = [...entries];
 async function worker() {
   for (let e = queue.shift(); e; e = queue.shift()) {
     await build(e);
+    escapeNonAscii(e.out);
     // The `bin` of package.json: run directly (#!/usr/bin/env node), so executable.
     if (e.out === join("dist", "cli")) chmodSync(join(root, e.out, "index.js"), 0o755);
     console.log(`built ${e.out}/index.js`);

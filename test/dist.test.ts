@@ -6,7 +6,9 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { asciiSource } from "../scripts/ascii-bundle.mjs";
 import { distInputsHash, RECORD, recordDistInputs, staleDistMessage } from "../scripts/dist-inputs.mjs";
 import { ROOT } from "./harness/runner";
 
@@ -39,6 +41,62 @@ describe("dist/", () => {
   );
 });
 
+describe("bundles in one byte per character (scripts/ascii-bundle.mjs)", () => {
+  const scripts = bundles.flatMap((b) =>
+    readdirSync(join(ROOT, "dist", b))
+      .filter((f) => f.endsWith(".js"))
+      .map((f) => `${b}/${f}`),
+  );
+
+  it.each(scripts)("dist/%s has no non-ASCII character (V8 keeps it as a one-byte string)", (file) => {
+    const text = readFileSync(join(ROOT, "dist", file), "utf8");
+    expect(text.match(/[^\x00-\x7f]/gu) ?? []).toEqual([]);
+  });
+
+  // Each line is a statement whose value the program collects: the escaped program must compute the same.
+  const LS = "\u2028";
+  const NBSP = "\u00a0";
+  const program = [
+    'out.push("it’s … — ✅");',
+    'out.push("identity escape: \\’");',
+    `out.push("line continuation: a\\${LS}b");`,
+    `out.push("in a string: a${LS}b");`,
+    `var x = 1; // a comment ’ that ends here:${LS} x = 2;`,
+    "out.push(x);",
+    `/* a block comment with a line terminator${LS} */ out.push("after the comment");`,
+    `var${NBSP}spaced${NBSP}=${NBSP}"no-break spaces between tokens"; out.push(spaced);`,
+    'var ä = "identifier"; out.push(ä);',
+    'var 𝑥 = "astral identifier"; out.push(𝑥);',
+    'out.push(/^[😀’]$/u.test("😀"), /^.$/u.test("😀"), /^..$/.test("😀"), /’/.test("it’s"), /\\’/.test("’"));',
+    "var who = 'you'; out.push(`template ’ ${who} — ${'…'}`);",
+    "out.push(String.raw`raw ’ \\u0041`);",
+    "out.push((function f() { return 'ß'; })());",
+  ].join("\n");
+  const run = (source: string) => {
+    const out: unknown[] = [];
+    runInNewContext(source, { out });
+    return JSON.stringify(out);
+  };
+
+  it("escapes every non-ASCII character but a tagged template's, and the program computes the same", () => {
+    const { source, kept } = asciiSource(program);
+    expect(run(source)).toBe(run(program));
+    expect(kept).toBe(1);
+    expect(source.match(/[^\x00-\x7f]/gu)).toEqual(["’"]);
+    expect(JSON.parse(run(program))).toContain(2);
+    expect(source).toContain('out.push("it\\u2019s \\u2026 \\u2014 \\u2705");');
+    expect(source).toContain("var \\u00e4 =");
+    expect(source).toContain("var \\u{1d465} =");
+    // The two line terminators outside literals (in the comments) are newlines now; those in strings are escapes.
+    expect(source.split("\n")).toHaveLength(program.split("\n").length + 2);
+  });
+
+  it("leaves ASCII as it is and refuses what it cannot parse", () => {
+    expect(asciiSource("var a = '\\u00e9';\n")).toEqual({ source: "var a = '\\u00e9';\n", kept: 0 });
+    expect(() => asciiSource("var é = ;")).toThrow(/cannot parse/);
+  });
+});
+
 describe("dist/build-inputs.json", () => {
   /** A scratch project with the build's inputs: src/, tsconfig.json, scripts/build.mjs, package-lock.json. */
   function scratch(): string {
@@ -49,6 +107,7 @@ describe("dist/build-inputs.json", () => {
     writeFileSync(join(root, "src/lib/a.ts"), "export const a = 1;\n");
     writeFileSync(join(root, "tsconfig.json"), "{}\n");
     writeFileSync(join(root, "scripts/build.mjs"), "// build\n");
+    writeFileSync(join(root, "scripts/ascii-bundle.mjs"), "// escapes\n");
     const lock = {
       packages: {
         "": { name: "x" },
@@ -77,6 +136,7 @@ describe("dist/build-inputs.json", () => {
         ["src/lib/new.ts", "export {};\n"],
         ["tsconfig.json", '{ "compilerOptions": {} }\n'],
         ["scripts/build.mjs", "// build 2\n"],
+        ["scripts/ascii-bundle.mjs", "// escapes 2\n"],
       ] as const) {
         const before = existsSync(join(root, file)) ? readFileSync(join(root, file)) : undefined;
         writeFileSync(join(root, file), edit);
