@@ -19,10 +19,15 @@
  * body) and `fitSummary` (for other seams) may be used anywhere.
  */
 import { statSync } from "node:fs";
-import * as core from "@actions/core";
+import type { AnnotationProperties } from "@actions/core";
 import { type InputSource, readBoolean } from "./inputs";
 import { maskAccountIdsForReport } from "./masking";
 import { truncateMarkdown } from "./report-markdown";
+
+// A dynamic import, awaited before this module's exports are used (as run-action.ts does): the bundler makes
+// @actions/core, and the HTTP client it loads (undici, about 1 MB of source), a chunk of its own, which V8 parses
+// after the bundle's start-up script instead of together with it (see README, "start-up floor").
+const core = await import("@actions/core");
 
 export const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
 
@@ -99,7 +104,7 @@ const WRITERS = { error: core.error, warning: core.warning, notice: core.notice 
 export type AnnotationLevel = keyof typeof WRITERS;
 
 /** An annotation (`::error file=…,line=…,title=…::message`). */
-export function annotate(level: AnnotationLevel, message: string, props: core.AnnotationProperties = {}): void {
+export function annotate(level: AnnotationLevel, message: string, props: AnnotationProperties = {}): void {
   const masked = props.title !== undefined ? { ...props, title: forReport(props.title) } : props;
   WRITERS[level](forReport(message), masked);
 }

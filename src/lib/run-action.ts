@@ -8,11 +8,13 @@
  * test/harness/fake-deps.ts for tests. test/security/report-seam.test.ts
  * checks that no other file under src/ imports `@actions/core`.
  */
-import * as core from "@actions/core";
 import { ConfigurationError, errorMessage } from "./errors";
 import type { InputSource } from "./inputs";
 import { type AnnotationLevel, annotate, configureJobReport, failStep, writeSummary } from "./job-report";
 import { type Clock, realClock } from "./retry";
+
+// Awaited at load, as in job-report.ts: the same chunk, parsed apart from the start-up script.
+const core = await import("@actions/core");
 
 export type OutputValue = string | number | boolean | object;
 
