@@ -29,6 +29,7 @@ import { runPreflight } from "../src/actions/iam-simulate-preflight/run";
 import { iamSimulator } from "../src/actions/iam-simulate-preflight/simulate";
 import { iamPolicyReader } from "../src/actions/iam-simulate-preflight/statement-ids";
 import { awsClientConfig } from "../src/lib/aws";
+import { publishReport } from "../src/lib/pr-comment";
 import {
   ACCOUNT,
   EXECUTION_ROLE,
@@ -125,6 +126,7 @@ async function preflight(): Promise<number> {
   simulationMs = 0;
   const result = await runPreflight(inputs, {
     ...fakeDeps(),
+    publish: publishReport,
     lookups: awsLookups(iam, REGION),
     simulator: async function* (input, pageSize) {
       const pages = simulate(input, pageSize)[Symbol.asyncIterator]();

@@ -4,11 +4,13 @@
  * and never with NO_COLOR. Every line is masked with the secrets registered so
  * far, as the runner masks its log.
  *
- * The actions' code still logs through @actions/core in places; outside a
- * runner core writes plain lines and `::command::` lines to process.stdout.
- * `bridgeActionsCore` turns those into this console's lines (an `::add-mask::`
- * registers a secret and prints nothing), so stdout stays the report (or the
- * one JSON document with --json).
+ * The actions log through the seam's `ActionDeps`, which the command line
+ * builds on this console (cliSeam in deps.ts); nothing the command line runs
+ * reaches @actions/core, whose `::add-mask::<secret>` and other workflow
+ * commands would otherwise land on the terminal, and nothing but this console
+ * writes to stdout, so stdout stays the report (or the one JSON document with
+ * --json). test/security/report-seam.test.ts checks both on the command
+ * line's module graph.
  */
 
 import { redactor } from "../lib/masking";
@@ -52,7 +54,6 @@ export class CliConsole {
     const env = opts.env ?? process.env;
     const stdout = opts.stdout ?? process.stdout;
     const stderr = opts.stderr ?? process.stderr;
-    // Bound now: bridgeActionsCore replaces process.stdout.write later.
     const writeOut = stdout.write.bind(stdout);
     const writeErr = stderr.write.bind(stderr);
     this.out = (s) => void writeOut(s);
@@ -144,55 +145,6 @@ export class CliConsole {
   print(text: string): void {
     this.out(text.endsWith("\n") ? text : `${text}\n`);
   }
-}
-
-function unescapeCommand(s: string): string {
-  return s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
-}
-
-/** Routes what @actions/core writes to process.stdout into the console (see the file comment). */
-export function bridgeActionsCore(cons: CliConsole): void {
-  let pending = "";
-  const handle = (line: string) => {
-    const m = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line);
-    if (!m) {
-      cons.info(line);
-      return;
-    }
-    const data = unescapeCommand(m[2] ?? "");
-    switch (m[1]) {
-      case "add-mask":
-        cons.addSecret(data);
-        return;
-      case "warning":
-        cons.warning(data);
-        return;
-      case "error":
-        cons.error(data);
-        return;
-      case "notice":
-        cons.info(data);
-        return;
-      case "debug":
-        cons.debug(data);
-        return;
-      default:
-        // group/endgroup, save-state, set-output...: runner plumbing, nothing for a person.
-        cons.debug(line);
-    }
-  };
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    pending += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
-    let nl = pending.indexOf("\n");
-    while (nl >= 0) {
-      handle(pending.slice(0, nl).replace(/\r$/, ""));
-      pending = pending.slice(nl + 1);
-      nl = pending.indexOf("\n");
-    }
-    const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
-    cb?.();
-    return true;
-  }) as typeof process.stdout.write;
 }
 
 const stripInline = (s: string): string =>

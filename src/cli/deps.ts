@@ -33,7 +33,8 @@ import { awsClientConfig, withOperationNames } from "../lib/aws";
 import { ConfigurationError } from "../lib/errors";
 import type { PublishOutcome } from "../lib/pr-comment";
 import { realClock } from "../lib/retry";
-import { type ActionDeps, type AnnotationAt, memoryState } from "../lib/run-action";
+import type { ActionDeps, AnnotationAt } from "../lib/run-action";
+import { memoryState } from "../lib/saved-state";
 import type { CliConsole } from "./console";
 
 /** No pull request from a terminal: the report is printed instead of commented. */

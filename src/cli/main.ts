@@ -9,7 +9,7 @@ import { ConfigurationError, errorMessage, InputError } from "../lib/errors";
 import type { ActionResult } from "../lib/run-action";
 import { VERSION } from "../lib/version";
 import { type Command, SIMPLE_COMMANDS } from "./commands";
-import { bridgeActionsCore, CliConsole } from "./console";
+import { CliConsole } from "./console";
 import { helpText, inputErrorMessage, type ParsedCommand, parseCommand, UsageError } from "./flags";
 import { smoke } from "./smoke";
 
@@ -79,7 +79,6 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cons = new CliConsole({ json: parsed.json, verbose: parsed.verbose });
-  bridgeActionsCore(cons);
   if (parsed.profile) process.env.AWS_PROFILE = parsed.profile;
   await resolveRegion(parsed);
 

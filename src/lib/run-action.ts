@@ -6,12 +6,17 @@
  * post step, outputs, the clock — built here for the runner
  * (`runnerDeps()`), by the command line for a terminal, and by
  * test/harness/fake-deps.ts for tests. test/security/report-seam.test.ts
- * checks that no other file under src/ imports `@actions/core`.
+ * checks that no other file under src/ imports `@actions/core`, and that
+ * nothing the command line runs reaches it: the command line takes only
+ * types from here (and its in-memory state from saved-state.ts).
  */
 import { ConfigurationError, errorMessage } from "./errors";
 import type { InputSource } from "./inputs";
 import { type AnnotationLevel, annotate, configureJobReport, failStep, writeSummary } from "./job-report";
 import { type Clock, realClock } from "./retry";
+import { parseVersioned, type StateStore } from "./saved-state";
+
+export type { StateStore, Versioned } from "./saved-state";
 
 // Awaited at load, as in job-report.ts: the same chunk, parsed apart from the start-up script.
 const core = await import("@actions/core");
@@ -53,22 +58,6 @@ export interface SummaryWriter {
   write(markdown: string, opts?: { hint?: string }): Promise<boolean>;
 }
 
-/** A state a post step reads back: the version says which shape it has. */
-export interface Versioned {
-  version: number;
-}
-
-/** What a main step leaves for its post step (GITHUB_STATE on a runner). */
-export interface StateStore {
-  save<T extends Versioned>(key: string, value: T): void;
-  /**
-   * The saved value, undefined when nothing was saved; throws when it was
-   * saved with another version (a post step never guesses at a shape it does
-   * not know).
-   */
-  load<T extends Versioned>(key: string, version: T["version"]): T | undefined;
-}
-
 /** What later steps see: outputs, and environment variables for the rest of the job. */
 export interface Outputs {
   set(name: string, value: OutputValue): void;
@@ -86,33 +75,6 @@ export interface ActionDeps {
 
 /** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
 export const actionInputs: InputSource = (name) => core.getInput(name);
-
-/** The JSON of a saved state, checked for its version (shared by the runner's store and the fakes). */
-export function parseVersioned<T extends Versioned>(key: string, raw: string, version: number): T | undefined {
-  if (raw.trim() === "") return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new Error(`the saved state '${key}' is not JSON; nothing was done. Re-run the job.`);
-  }
-  const found = (value as Partial<Versioned> | null)?.version;
-  if (found !== version) {
-    throw new Error(
-      `the saved state '${key}' has version ${JSON.stringify(found)}, but this step reads version ${version}: main and post steps of different releases of the action? Nothing was done; remove what the main step created by hand (or with ephemeral-alb's 'mode: sweep'), and pin one release.`,
-    );
-  }
-  return value as T;
-}
-
-/** A state store in memory (the command line's, whose teardown reads it in the same process; the tests'). */
-export function memoryState(saved = new Map<string, string>()): StateStore & { saved: Map<string, string> } {
-  return {
-    saved,
-    save: (key, value) => void saved.set(key, JSON.stringify(value)),
-    load: (key, version) => parseVersioned(key, saved.get(key) ?? "", version),
-  };
-}
 
 function outputText(value: OutputValue): string {
   return typeof value === "object" ? JSON.stringify(value) : String(value);

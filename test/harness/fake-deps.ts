@@ -6,7 +6,8 @@
  */
 import { fitSummary, STEP_SUMMARY_LIMIT_BYTES } from "../../src/lib/job-report";
 import { type Clock, realClock } from "../../src/lib/retry";
-import { type ActionDeps, type AnnotationAt, memoryState, type OutputValue } from "../../src/lib/run-action";
+import type { ActionDeps, AnnotationAt, OutputValue } from "../../src/lib/run-action";
+import { memoryState } from "../../src/lib/saved-state";
 
 export interface Annotated {
   level: "error" | "warning" | "notice";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { destroyFromState } from "../../src/actions/ephemeral-alb/destroy";
 import { deregisterFromState } from "../../src/actions/register-fargate-targets/deregister";
-import { memoryState, parseVersioned } from "../../src/lib/run-action";
+import { memoryState, parseVersioned } from "../../src/lib/saved-state";
 import { fakeDeps } from "../harness/fake-deps";
 import { ROOT } from "../harness/runner";
 

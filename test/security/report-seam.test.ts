@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { build, type Metafile } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { albInputs, registerInputs } from "../actions/ephemeral-alb/cycle";
@@ -159,6 +160,147 @@ describe("one seam between the runner and the actions", () => {
       expect(text).toMatch(/^await runPost\("[a-z-]+", \(seam\) => \w+\(postDeps\(seam\)\)\);$/m);
       expect(text.split("\n").filter((l) => l.trim() !== "").length).toBeLessThanOrEqual(4);
     }
+  });
+});
+
+/**
+ * The module graph a bundler builds from `entry` (esbuild, as it bundles:
+ * packages included, type-only imports erased), and where it reaches
+ * @actions/core: each file that imports it (statically or dynamically; a
+ * require() of it does not resolve, and the build throws), with the chain of
+ * imports from the entry that leads there.
+ */
+async function coreReach(entry: { file: string } | { code: string }) {
+  const { metafile } = await build({
+    absWorkingDir: ROOT,
+    ...("file" in entry
+      ? { entryPoints: [entry.file] }
+      : {
+          stdin: {
+            contents: entry.code,
+            loader: "ts",
+            resolveDir: join(ROOT, "src/cli"),
+            sourcefile: "guard-entry.ts",
+          },
+        }),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    write: false,
+    outfile: join(ROOT, "cli-graph.js"),
+    metafile: true,
+    logLevel: "silent",
+  });
+  const inputs: Metafile["inputs"] = metafile.inputs;
+  // A given code is a (virtual) file next to main.ts, named so in the graph.
+  const start = "file" in entry ? entry.file : "src/cli/guard-entry.ts";
+  const from = new Map<string, string>();
+  const queue = [start];
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    for (const i of inputs[file]?.imports ?? []) {
+      if (from.has(i.path) || i.path === start) continue;
+      from.set(i.path, file);
+      queue.push(i.path);
+    }
+  }
+  const chain = (file: string): string[] => {
+    const up = from.get(file);
+    return up === undefined ? [file] : [...chain(up), file];
+  };
+  const isCore = (path: string) => /(?:^|\/)node_modules\/@actions\/core\//.test(path);
+  const offenders = Object.entries(inputs)
+    .filter(([file]) => !isCore(file))
+    .flatMap(([file, { imports }]) =>
+      imports
+        .filter((i) => isCore(i.path) || /^@actions\/core(?:\/|$)/.test(i.original ?? ""))
+        .map((i) => `${chain(file).join(" -> ")} -> ${i.original ?? i.path} (${i.kind})`),
+    );
+  return { files: Object.keys(inputs), offenders, reachesCore: Object.keys(inputs).some(isCore) };
+}
+
+/** Writes to stdout that do not go through the console (CliConsole): they would break --json's one document. */
+const WRITES_STDOUT = /\bprocess\s*\.\s*stdout\b|\bconsole\s*\.\s*(?:log|info|debug|dir|table)\s*\(/;
+
+describe("the command line never reaches @actions/core", () => {
+  // Outside a runner @actions/core writes workflow commands to stdout: a stray `core.setSecret`
+  // would print `::add-mask::<secret>` on the terminal. The command line builds its own seam
+  // (src/cli/deps.ts, cliSeam) and takes only types from run-action.ts.
+  let graph: Awaited<ReturnType<typeof coreReach>>;
+  beforeAll(async () => {
+    graph = await coreReach({ file: "src/cli/main.ts" });
+  }, 60_000);
+
+  it("no module reachable from src/cli/main.ts imports it, and no module of it is in the graph", () => {
+    expect(graph.offenders).toEqual([]);
+    expect(graph.reachesCore).toBe(false);
+  });
+
+  it("the graph is the command line's: every action's run, the CLI's seam and the SDK clients", () => {
+    for (const name of ACTIONS) expect(graph.files, name).toContain(`src/actions/${name}/run.ts`);
+    expect(graph.files).toContain("src/cli/deps.ts");
+    expect(graph.files).toContain("src/lib/saved-state.ts");
+    expect(graph.files.some((f) => f.includes("node_modules/@aws-sdk/client-elastic-load-balancing-v2/"))).toBe(true);
+    // The runner's seam and what only a runner uses stay out.
+    for (const runnerOnly of ["src/lib/run-action.ts", "src/lib/job-report.ts", "src/lib/pr-comment.ts"])
+      expect(graph.files).not.toContain(runnerOnly);
+  });
+
+  it("nothing it runs writes to stdout but its console", () => {
+    const offenders = graph.files.filter(
+      (f) =>
+        f.startsWith("src/") &&
+        f.endsWith(".ts") &&
+        f !== "src/cli/console.ts" &&
+        WRITES_STDOUT.test(code(join(ROOT, f))),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("the guard finds @actions/core reached in any form, directly or through other modules", async () => {
+    // [entry code, the chain's start and its last import as the guard names them]
+    const cases: [string, RegExp][] = [
+      [
+        'import { setSecret } from "@actions/core";\nsetSecret("s");',
+        /^src\/cli\/guard-entry\.ts -> @actions\/core \(import-statement\)$/,
+      ],
+      [
+        'export async function f() { const core = await import("@actions/core"); core.info("x"); }',
+        /^src\/cli\/guard-entry\.ts -> @actions\/core \(dynamic-import\)$/,
+      ],
+      // Through the runner's seam: runnerDeps() builds its log on @actions/core.
+      [
+        'import { runnerDeps } from "../lib/run-action";\nrunnerDeps().log.secret("s");',
+        /^src\/cli\/guard-entry\.ts -> src\/lib\/run-action\.ts -> @actions\/core \(import-statement\)$/m,
+      ],
+      // Through a package that uses it.
+      [
+        'import { DefaultArtifactClient } from "@actions/artifact";\nnew DefaultArtifactClient();',
+        /^src\/cli\/guard-entry\.ts -> node_modules\/@actions\/artifact\/.* -> @actions\/core \(import-statement\)$/m,
+      ],
+    ];
+    for (const [code, offender] of cases) {
+      const found = await coreReach({ code });
+      expect(found.reachesCore, code).toBe(true);
+      expect(found.offenders.join("\n"), code).toMatch(offender);
+    }
+    // @actions/core is ESM only: a require() of it (or of a file inside it) does not resolve, so the graph's
+    // build fails, and with it the checks above.
+    for (const code of [
+      'const core = require("@actions/core");\ncore.info("x");',
+      'require("@actions/core/lib/summary");',
+    ])
+      await expect(coreReach({ code }), code).rejects.toThrow(/Could not resolve "@actions\/core(?:\/lib\/summary)?"/);
+    // A type-only import is erased (the bundle never loads it), as in the CLI's imports of run-action.ts.
+    const typeOnly = await coreReach({
+      code: 'import type { ActionDeps } from "../lib/run-action";\nexport const x: ActionDeps | undefined = undefined;',
+    });
+    expect(typeOnly).toMatchObject({ offenders: [], reachesCore: false });
+  }, 60_000);
+
+  it("the stdout guard finds a stray write", () => {
+    for (const line of ['console.log("x")', "process.stdout.write(s)", "console . info(x)"])
+      expect(WRITES_STDOUT.test(line), line).toBe(true);
+    expect(WRITES_STDOUT.test('console.error("x")')).toBe(false);
   });
 });
 

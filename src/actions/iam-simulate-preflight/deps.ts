@@ -1,3 +1,4 @@
+import { publishReport } from "../../lib/pr-comment";
 import type { ActionDeps } from "../../lib/run-action";
 import { awsLookups } from "./aws-lookups";
 import { preflightIamClient } from "./iam-client";
@@ -7,7 +8,7 @@ import type { PreflightDeps } from "./run";
 import { iamSimulator } from "./simulate";
 import { iamPolicyReader } from "./statement-ids";
 
-/** The real IAM (global: the region only picks the endpoint's signing region) and the seam. */
+/** The real IAM (global: the region only picks the endpoint's signing region), the seam and the PR comment. */
 export function actionDeps(inputs: PreflightInputs, seam: ActionDeps): PreflightDeps {
   const iam = preflightIamClient(inputs.region);
   return {
@@ -16,5 +17,6 @@ export function actionDeps(inputs: PreflightInputs, seam: ActionDeps): Preflight
     simulator: iamSimulator(iam),
     policyReader: iamPolicyReader(iam),
     planIo: awsPlanIo(iam),
+    publish: publishReport,
   };
 }

@@ -2,7 +2,7 @@ import { type Annotator, annotatorFor, type JsonPath, jsonPathKey } from "../../
 import { InputError } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { parseArn } from "../../lib/inputs";
-import { type PublishOptions, type PublishOutcome, publishReport } from "../../lib/pr-comment";
+import type { PublishOptions, PublishOutcome } from "../../lib/pr-comment";
 import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import type { Lookups } from "./aws-lookups";
 import { CheckList, type Finding, type Principal, type Row, type Scope } from "./checks";
@@ -26,7 +26,8 @@ export interface PreflightDeps extends ActionDeps {
   simulator: Simulator;
   /** Reads policy documents to name the matched statements' Sids (best effort). */
   policyReader?: PolicyReader;
-  publish?: (opts: PublishOptions) => Promise<PublishOutcome>;
+  /** Job summary and sticky PR comment: pr-comment.ts's publishReport on a runner, the terminal on the command line. */
+  publish: (opts: PublishOptions) => Promise<PublishOutcome>;
   annotate?: Annotator;
   /** Warning annotations (a finding of severity `warning`). */
   warn?: Annotator;
@@ -169,7 +170,7 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
     deps.annotate ?? annotatorFor(deps.log.annotation, "error"),
     deps.warn ?? annotatorFor(deps.log.annotation, "warning"),
   );
-  await (deps.publish ?? publishReport)({
+  await deps.publish({
     action: ACTION,
     // One comment per task definition family; a CI-role-only check has its own.
     key: family ?? (ci ? "ci-role" : "checks"),

@@ -10,7 +10,6 @@ import type { SimulatePrincipalPolicyCommandInput } from "@aws-sdk/client-iam";
 import { type Annotator, annotatorFor } from "../../../lib/annotations";
 import { InputError } from "../../../lib/errors";
 import { EvidenceWriter } from "../../../lib/evidence";
-import { publishReport } from "../../../lib/pr-comment";
 import { code, escapeText } from "../../../lib/report-markdown";
 import type { ActionDeps, ActionResult } from "../../../lib/run-action";
 import type { Lookups } from "../aws-lookups";
@@ -18,6 +17,7 @@ import { type Check, CheckList, type Finding, type Principal, type Row, type Sco
 import { deriveExecutionRoleChecks, type TaskDefinitionDoc } from "../derive";
 import type { PreflightInputs } from "../inputs";
 import { buildReport, LIMITATION, reportMarkdown } from "../report";
+import type { PreflightDeps } from "../run";
 import { type Simulator, simulateChecks } from "../simulate";
 import type { PlanIo } from "./aws-io";
 import { isUnresolvedString } from "./cfn-intrinsics";
@@ -35,7 +35,7 @@ export interface PlannedDeps extends ActionDeps {
   /** SimulatePrincipalPolicy: the deployed decision. */
   simulator: Simulator;
   io: PlanIo;
-  publish?: typeof publishReport;
+  publish: PreflightDeps["publish"];
   annotate?: Annotator;
   warn?: Annotator;
   env?: NodeJS.ProcessEnv;
@@ -405,7 +405,7 @@ export async function runPlannedPreflight(
       );
     }
   }
-  await (deps.publish ?? publishReport)({
+  await deps.publish({
     action: ACTION,
     key: `plan:${file.display}`,
     markdown,
