@@ -6,11 +6,13 @@
 // records what it was built from in dist/build-inputs.json (scripts/dist-inputs.mjs);
 // the tests refuse a dist/ whose record does not match src/. Each emitted file's
 // non-ASCII characters become escapes (scripts/ascii-bundle.mjs), so that V8
-// holds the bundle's source in one byte per character, not two.
+// holds the bundle's source in one byte per character, not two; the license
+// notices of its chunks become one licenses.txt (scripts/bundle-licenses.mjs).
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { asciiSource } from "./ascii-bundle.mjs";
+import { installedPackages, mergeLicenses } from "./bundle-licenses.mjs";
 import { recordDistInputs } from "./dist-inputs.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -32,7 +34,16 @@ if (only.length === 0 || only.includes("cli")) {
   entries.push({ input: "src/cli/main.ts", out: join("dist", "cli") });
 }
 
+const CHUNK_LICENSES = "licenses-";
+const chunkLicenses = (out) =>
+  readdirSync(join(root, out))
+    .filter((f) => f.startsWith(CHUNK_LICENSES) && f.endsWith(".txt"))
+    .sort()
+    .map((f) => join(root, out, f));
+
 function build({ input, out }) {
+  // A notice left by an interrupted build would be merged as if it were this one's.
+  if (existsSync(join(root, out))) for (const file of chunkLicenses(out)) rmSync(file);
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -42,8 +53,9 @@ function build({ input, out }) {
         input,
         "-o",
         out,
+        // One notice per chunk (merged into licenses.txt below): under one name, each chunk's would replace the last.
         "--license",
-        "licenses.txt",
+        `${CHUNK_LICENSES}[id].txt`,
         "-q",
         // Transpile only: `npm run typecheck` (tsc, strict) checks the types of
         // the whole tree once, so one bundle never waits on another's types.
@@ -67,12 +79,27 @@ function escapeNonAscii(out) {
   }
 }
 
+/** The license notices of the bundle's chunks as one licenses.txt (see bundle-licenses.mjs). */
+let packages;
+function mergeChunkLicenses(out) {
+  const files = chunkLicenses(out);
+  if (files.length === 0) return;
+  packages ??= installedPackages(root);
+  const merged = mergeLicenses(
+    files.map((f) => readFileSync(f, "utf8")),
+    packages,
+  );
+  writeFileSync(join(root, out, "licenses.txt"), merged);
+  for (const file of files) rmSync(file);
+}
+
 // Two at a time: the machines have two cores and ncc is CPU-bound.
 const queue = [...entries];
 async function worker() {
   for (let e = queue.shift(); e; e = queue.shift()) {
     await build(e);
     escapeNonAscii(e.out);
+    mergeChunkLicenses(e.out);
     // The `bin` of package.json: run directly (#!/usr/bin/env node), so executable.
     if (e.out === join("dist", "cli")) chmodSync(join(root, e.out, "index.js"), 0o755);
     console.log(`built ${e.out}/index.js`);

@@ -1,6 +1,6 @@
 // What dist/ was built from: a SHA-256 over the build's inputs (every file
 // under src/, the bundled (non-dev) packages of package-lock.json, tsconfig.json
-// and scripts/build.mjs with the ascii-bundle.mjs it runs), recorded by a full `npm run build` in
+// and scripts/build.mjs with the ascii-bundle.mjs and bundle-licenses.mjs it runs), recorded by a full `npm run build` in
 // dist/build-inputs.json and compared by the test harness's global setup, so
 // that `npm test` never checks a build of other sources than the ones in src/.
 // File contents, not mtimes: a fresh clone has no meaningful mtimes.
@@ -33,7 +33,13 @@ function bundledPackages(root) {
 /** The SHA-256 (hex) of the build's inputs under `root`. */
 export function distInputsHash(root) {
   const hash = createHash("sha256");
-  const files = [...filesUnder(root, "src"), "tsconfig.json", "scripts/build.mjs", "scripts/ascii-bundle.mjs"].sort();
+  const files = [
+    ...filesUnder(root, "src"),
+    "tsconfig.json",
+    "scripts/build.mjs",
+    "scripts/ascii-bundle.mjs",
+    "scripts/bundle-licenses.mjs",
+  ].sort();
   for (const file of files) {
     const content = readFileSync(join(root, file));
     hash.update(`${file}\0${content.length}\0`).update(content);

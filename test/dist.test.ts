@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { asciiSource } from "../scripts/ascii-bundle.mjs";
+import { mergeLicenses } from "../scripts/bundle-licenses.mjs";
 import { distInputsHash, RECORD, recordDistInputs, staleDistMessage } from "../scripts/dist-inputs.mjs";
 import { ROOT } from "./harness/runner";
 
@@ -39,6 +40,51 @@ describe("dist/", () => {
       expect(readFileSync(join(ROOT, "dist", name, "index.js"), "utf8")).not.toContain("@cloud-copilot");
     },
   );
+});
+
+describe("licenses.txt lists the packages of every chunk (scripts/bundle-licenses.mjs)", () => {
+  /** The package names licenses.txt lists: the first line of each notice. */
+  const listed = (name: string) => {
+    const text = readFileSync(join(ROOT, "dist", name, "licenses.txt"), "utf8");
+    return text.split("\n").filter((line, i, lines) => (i === 0 || lines[i - 1] === "") && /^[@a-z]/.test(line));
+  };
+
+  it.each(bundles)("%s: the seam's chunk (@actions/core, undici) and the start-up script's packages", (name) => {
+    expect(listed(name)).toEqual(expect.arrayContaining(["@actions/core", "undici", "yaml"]));
+    expect(readdirSync(join(ROOT, "dist", name)).filter((f) => f.endsWith(".txt"))).toEqual(["licenses.txt"]);
+  });
+
+  it("evidence-mask: the packages of each of its chunks (STS, Secrets Manager, artifact)", () => {
+    expect(listed("evidence-mask")).toEqual(
+      expect.arrayContaining(["@aws-sdk/client-sts", "@aws-sdk/client-secrets-manager", "@azure/storage-blob", "yaml"]),
+    );
+  });
+
+  it("every dynamic import under src/ names its chunk: ncc lists the packages nested in a chunk only when it has a name", () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+      );
+    const unnamed = sources("src").flatMap((file) =>
+      [
+        ...readFileSync(join(ROOT, file), "utf8").matchAll(
+          /(?<!typeof\s+)\bimport\s*\((?!\s*\/\*\s*webpackChunkName:)/g,
+        ),
+      ].map((m) => `${file}@${m.index}`),
+    );
+    expect(unnamed).toEqual([]);
+  });
+
+  it("merges per-chunk notices: each package once, sorted, a text's line naming a package not taken for a notice", () => {
+    const packages = new Set(["alpha", "beta", "gamma"]);
+    const a = "beta\nMIT\nThe beta license.\n\nalpha\n\ngamma\nISC\nThe gamma license.\n";
+    const b = "alpha\nMIT\nThe alpha license.\n\n\ngamma\nISC\nThe gamma license.";
+    // In a, "alpha" after beta's license is a line of beta's text (the plugin sorts notices), not alpha's notice.
+    expect(mergeLicenses([a, b], packages)).toBe(
+      "alpha\nMIT\nThe alpha license.\n\nbeta\nMIT\nThe beta license.\n\nalpha\n\ngamma\nISC\nThe gamma license.\n",
+    );
+    expect(() => mergeLicenses(["not a package\nMIT\n"], packages)).toThrow(/does not start with a package name/);
+  });
 });
 
 describe("bundles in one byte per character (scripts/ascii-bundle.mjs)", () => {
@@ -108,6 +154,7 @@ describe("dist/build-inputs.json", () => {
     writeFileSync(join(root, "tsconfig.json"), "{}\n");
     writeFileSync(join(root, "scripts/build.mjs"), "// build\n");
     writeFileSync(join(root, "scripts/ascii-bundle.mjs"), "// escapes\n");
+    writeFileSync(join(root, "scripts/bundle-licenses.mjs"), "// licenses\n");
     const lock = {
       packages: {
         "": { name: "x" },
@@ -137,6 +184,7 @@ describe("dist/build-inputs.json", () => {
         ["tsconfig.json", '{ "compilerOptions": {} }\n'],
         ["scripts/build.mjs", "// build 2\n"],
         ["scripts/ascii-bundle.mjs", "// escapes 2\n"],
+        ["scripts/bundle-licenses.mjs", "// licenses 2\n"],
       ] as const) {
         const before = existsSync(join(root, file)) ? readFileSync(join(root, file)) : undefined;
         writeFileSync(join(root, file), edit);

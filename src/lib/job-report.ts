@@ -27,7 +27,7 @@ import { truncateMarkdown } from "./report-markdown";
 // A dynamic import, awaited before this module's exports are used (as run-action.ts does): the bundler makes
 // @actions/core, and the HTTP client it loads (undici, about 1 MB of source), a chunk of its own, which V8 parses
 // after the bundle's start-up script instead of together with it (see README, "start-up floor").
-const core = await import("@actions/core");
+const core = await import(/* webpackChunkName: "actions-core" */ "@actions/core");
 
 export const MASK_ACCOUNT_IDS_INPUT = "mask-account-ids";
 

@@ -19,7 +19,7 @@ import { parseVersioned, type StateStore } from "./saved-state";
 export type { StateStore, Versioned } from "./saved-state";
 
 // Awaited at load, as in job-report.ts: the same chunk, parsed apart from the start-up script.
-const core = await import("@actions/core");
+const core = await import(/* webpackChunkName: "actions-core" */ "@actions/core");
 
 export type OutputValue = string | number | boolean | object;
 

@@ -11,7 +11,7 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /** actions/upload-artifact's `overwrite`: best effort, a missing artifact is not an error and a failed delete shows up as the upload's conflict. */
 async function deleteIfExists(client: DefaultArtifactClient, name: string, log: Log): Promise<void> {
-  const { ArtifactNotFoundError } = await import("@actions/artifact");
+  const { ArtifactNotFoundError } = await import(/* webpackChunkName: "actions-artifact" */ "@actions/artifact");
   try {
     await client.deleteArtifact(name);
   } catch (error) {
@@ -32,7 +32,7 @@ export function actionDeps(seam: ActionDeps, env: NodeJS.ProcessEnv = process.en
     uploadArtifact: async (name, files, root, { retentionDays, overwrite }) => {
       // Loaded only to upload: the artifact client and its Azure storage stack are most of the bundle,
       // and a step that only masks would otherwise carry them in memory throughout.
-      const { DefaultArtifactClient } = await import("@actions/artifact");
+      const { DefaultArtifactClient } = await import(/* webpackChunkName: "actions-artifact" */ "@actions/artifact");
       const client = new DefaultArtifactClient();
       if (overwrite) await deleteIfExists(client, name, seam.log);
       const res = await client.uploadArtifact(name, files, root, retentionDays ? { retentionDays } : {});

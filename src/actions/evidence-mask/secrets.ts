@@ -66,7 +66,9 @@ export async function fetchSecrets(
   given?: SecretsManagerClient,
 ): Promise<FetchedSecret[]> {
   // Loaded only when there are secret IDs: a step that masks without them does not carry the client in memory.
-  const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+  const { GetSecretValueCommand, SecretsManagerClient } = await import(
+    /* webpackChunkName: "client-secrets-manager" */ "@aws-sdk/client-secrets-manager"
+  );
   const client = given ?? withOperationNames(new SecretsManagerClient(awsClientConfig({ region })));
   const out: FetchedSecret[] = [];
   for (const id of ids) {
@@ -92,7 +94,9 @@ export type CallerAccount = { account: string } | { account: undefined; reason: 
 export async function callerAccount(region: string, given?: STSClient): Promise<CallerAccount> {
   // Loaded when the lookup runs, like the Secrets Manager client: the client is a chunk of its own that V8
   // parses then, not as part of the bundle's start-up script (a smaller peak of the parser's memory).
-  const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
+  const { GetCallerIdentityCommand, STSClient } = await import(
+    /* webpackChunkName: "client-sts" */ "@aws-sdk/client-sts"
+  );
   const client = given ?? withOperationNames(new STSClient(awsClientConfig({ region, maxAttempts: 2 })));
   try {
     const out = await client.send(new GetCallerIdentityCommand({}));
