@@ -49,8 +49,10 @@ describe("licenses.txt lists the packages of every chunk (scripts/bundle-license
     return text.split("\n").filter((line, i, lines) => (i === 0 || lines[i - 1] === "") && /^[@a-z]/.test(line));
   };
 
-  it.each(bundles)("%s: the seam's chunk (@actions/core, undici) and the start-up script's packages", (name) => {
-    expect(listed(name)).toEqual(expect.arrayContaining(["@actions/core", "undici", "yaml"]));
+  it.each(bundles)("%s: the start-up script's packages, and the seam's chunk's (@actions/core, undici)", (name) => {
+    expect(listed(name)).toContain("yaml");
+    // The command line never reaches @actions/core (test/cli/), so it has no seam chunk.
+    if (name !== "cli") expect(listed(name)).toEqual(expect.arrayContaining(["@actions/core", "undici"]));
     expect(readdirSync(join(ROOT, "dist", name)).filter((f) => f.endsWith(".txt"))).toEqual(["licenses.txt"]);
   });
 
