@@ -323,6 +323,112 @@ describe("streaming masker", () => {
     );
   });
 
+  describe("verification (mask with verify: the output's occurrences derived from the input's)", () => {
+    // Rules whose replacements make new matches, so that verification has something to find: a
+    // replacement that is itself an access key ID, and one that completes a secret across its end.
+    const making: MaskRule[] = [
+      ...rules,
+      regexRule({
+        name: "plant",
+        description: "",
+        regex: /PLANT:(?<v>\d+)/,
+        replacement: "AKIAIOSFODNN7EXAMPLE",
+        maxLength: 64,
+      }),
+      regexRule({ name: "join", description: "", regex: /JOIN-(?<v>\d+)/, replacement: "Pg-p4ss", maxLength: 64 }),
+      // A value after a keyword the output keeps from the input: the keyword's occurrence is a copied one.
+      regexRule({
+        name: "fill",
+        description: "",
+        regex: /(?<v>@@\d+@@)/,
+        replacement: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        maxLength: 64,
+      }),
+    ];
+    const maker = compile(making);
+    const madeParts = [
+      "PLANT:1 ",
+      "JOIN-2!w0rd ",
+      "JOIN-3",
+      "!w0rd",
+      "TKT-9Pg-p4ss!w0rd",
+      "PLANT:12AKIA",
+      "aws_secret_access_key = @@1@@\n",
+      "aws_session_token: @@2@@ ",
+    ];
+
+    async function verified(m: typeof maker, text: string, chunkBytes: number, pieces: number) {
+      const input = bytes(text);
+      const parts: Buffer[] = [];
+      for (let i = 0; i < input.length; i += pieces) parts.push(input.subarray(i, i + pieces));
+      const out = new PassThrough();
+      const written: Buffer[] = [];
+      out.on("data", (b: Buffer) => written.push(b));
+      const result = await m.mask(Readable.from(parts), out, { chunkBytes, verify: true });
+      const output = Buffer.concat(written);
+      // What a scan of the whole output, searching every byte, finds.
+      const fresh = await m.scan(Readable.from([output]), { chunkBytes });
+      return { result, fresh, output };
+    }
+
+    it("finds what a fresh scan of the output finds, for any chunk and read size", async () => {
+      let found = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.constantFrom(...madeParts)), { maxLength: 40 }),
+          fc.array(fc.nat(20_000), { minLength: 1, maxLength: 4 }),
+          fc.integer({ min: 16, max: 400 }),
+          fc.integer({ min: 1, max: 300 }),
+          async (parts, gaps, chunkBytes, pieces) => {
+            // Gaps of any size: values next to each other, and values across window cuts.
+            const text = parts.map((p, i) => `${"x".repeat((gaps[i % gaps.length] as number) % 17_000)}${p}`).join("");
+            const { result, fresh } = await verified(maker, text, chunkBytes, pieces);
+            expect(result.verified?.counts).toEqual(fresh.counts);
+            expect(result.verified?.firstOffset).toEqual(fresh.firstOffset);
+            found += Object.keys(fresh.counts).length;
+          },
+        ),
+        { numRuns: 60 },
+      );
+      // The property is about something: verification found matches in many of the outputs.
+      expect(found).toBeGreaterThan(20);
+    });
+
+    it("finds a value completed after a keyword that lies across a window cut, for every cut position", async () => {
+      // The keyword's occurrence crosses a cut in some of these windows: only the scan around the cut finds it.
+      // A window is cut once chunk + overlap bytes (33,000 here) are pending, first at 64 + chunk bytes
+      // (the look-behind context and one chunk), then every chunk: the tail makes them cut, the gaps move the keyword across.
+      for (let gap = 60; gap < 130; gap++) {
+        const text = `${"x".repeat(gap)}aws_secret_access_key = @@1@@ ok\n${"y".repeat(34_000)}`;
+        for (const chunkBytes of [16, 17, 23]) {
+          const { result, fresh } = await verified(maker, text, chunkBytes, 1000);
+          expect(result.verified?.counts).toEqual({ "aws-secret-access-key": 1 });
+          expect(result.verified?.firstOffset).toEqual(fresh.firstOffset);
+        }
+      }
+    });
+
+    it("finds a secret completed by a replacement across a window cut, and a replacement that is a key ID", async () => {
+      for (const chunkBytes of [16, 61, 4096]) {
+        // Past the first window (chunk + overlap, 33,000 bytes here), so that cuts fall near the values.
+        const text = `${"x".repeat(33_390)}JOIN-7!w0rd ${"y".repeat(9_000)}PLANT:3\n${"z".repeat(34_000)}`;
+        const { result, fresh, output } = await verified(maker, text, chunkBytes, 97);
+        expect(output.toString("latin1")).toContain("Pg-p4ss!w0rd");
+        expect(result.verified?.counts).toEqual({ "secret-value": 1, "aws-access-key-id": 1 });
+        expect(result.verified?.counts).toEqual(fresh.counts);
+        expect(result.verified?.firstOffset).toEqual(fresh.firstOffset);
+      }
+    });
+
+    it("finds nothing in what the built-in rules mask", async () => {
+      const text = FRAGMENTS.join("\n").repeat(3);
+      const { result, fresh } = await verified(masker, text, 300, 1000);
+      expect(Object.keys(result.counts).length).toBeGreaterThan(5);
+      expect(result.verified?.counts).toEqual({});
+      expect(fresh.counts).toEqual({});
+    });
+  });
+
   it("reports the line of each rule's first match, and scan() writes nothing", async () => {
     const text = `${"ok\n".repeat(50_000)}key AKIAIOSFODNN7EXAMPLE\n${"ok\n".repeat(10)}TKT-7 and Pg-p4ss!w0rd\n`;
     const scan = await masker.scan(Readable.from([bytes(text)]), { chunkBytes: 4096 });

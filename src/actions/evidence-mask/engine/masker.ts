@@ -20,6 +20,7 @@
  */
 import type { Readable, Writable } from "node:stream";
 import { mergeMatches } from "../../../lib/masking";
+import { DerivedHits } from "./derived";
 import { compileLiterals, type Hits, type Matcher, newHits, newScanState } from "./matcher";
 import type { MaskMatch, MaskRule, WindowView } from "./rules";
 
@@ -35,8 +36,12 @@ export interface ScanResult {
   bytes: number;
   /** Matches per rule. */
   counts: Record<string, number>;
-  /** 1-based line of the first match per rule. */
+  /** 1-based line of the first match per rule (not counted by a verification: see `firstOffset`). */
   firstLine: Record<string, number>;
+  /** Byte offset in the stream of the first match's value, per rule. */
+  firstOffset: Record<string, number>;
+  /** With `verify`: what the rules find in the masked output, as a scan of it would. */
+  verified?: ScanResult;
 }
 
 export interface StreamOptions {
@@ -44,6 +49,13 @@ export interface StreamOptions {
   chunkBytes?: number;
   /** Called with every value found (the latin1 text a match replaces). */
   onValue?: (value: string) => void;
+  /**
+   * A masking session also scans what it writes with every rule (the
+   * verification of mask-and-verify), without searching the copied text for
+   * literals a second time (./derived.ts). Its lines are not counted: the
+   * result has `firstOffset` in the output.
+   */
+  verify?: boolean;
 }
 
 export interface Masker {
@@ -147,7 +159,11 @@ export class MaskSession {
   length = 0;
   /** Start of pending text in `window` (what is before is context already written). */
   private base = 0;
-  private readonly out: Buffer;
+  /** Two output buffers: one is being written while the next window is masked into the other. */
+  private readonly outs: Buffer[];
+  private readonly writing: (Promise<void> | undefined)[] = [undefined, undefined];
+  private current = 0;
+  private out: Buffer;
   private outLength = 0;
   private readonly queued: Buffer[] = [];
   /** Occurrences of the literals in `window` from `base` on, found as the bytes arrived. */
@@ -155,8 +171,14 @@ export class MaskSession {
   /** The matcher's place in the stream: `window[0, scanned)` has been scanned. */
   private readonly at = newScanState();
   private scanned = 0;
-  private readonly result: ScanResult = { bytes: 0, counts: {}, firstLine: {} };
+  private readonly result: ScanResult = { bytes: 0, counts: {}, firstLine: {}, firstOffset: {} };
   private readonly replacements = new Map<string, Buffer>();
+  /** Stream offset of `window[0]`. */
+  private origin = 0;
+  /** Bytes of output produced so far. */
+  private produced = 0;
+  /** With `verify`: the session that scans the output, fed the occurrences derived from this one's. */
+  private verifier: MaskSession | undefined;
 
   constructor(
     private readonly masker: Masker,
@@ -164,10 +186,22 @@ export class MaskSession {
     private readonly fromHits: FromHits,
     private readonly sink: ((masked: Uint8Array) => Promise<void>) | undefined,
     private readonly opts: StreamOptions,
+    /** This session verifies another's output: its occurrences come from there. */
+    private readonly derived?: DerivedHits,
   ) {
     this.chunkBytes = Math.max(16, opts.chunkBytes ?? DEFAULT_CHUNK_BYTES);
     this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.chunkBytes + masker.overlap);
-    this.out = sink ? Buffer.allocUnsafe(this.window.length) : Buffer.alloc(0);
+    this.outs = sink ? [Buffer.allocUnsafe(this.window.length), Buffer.allocUnsafe(this.window.length)] : [];
+    this.out = this.outs[0] ?? Buffer.alloc(0);
+    if (sink && opts.verify) {
+      const { verify: _, ...scanOpts } = opts;
+      this.verifier = new MaskSession(masker, matcher, fromHits, undefined, scanOpts, new DerivedHits(matcher));
+    }
+  }
+
+  /** Stops verifying (the output will not be kept, e.g. a binary file): `end()` then has no `verified`. */
+  stopVerifying(): void {
+    this.verifier = undefined;
   }
 
   /** Pending bytes (not yet written). */
@@ -205,6 +239,8 @@ export class MaskSession {
   async end(): Promise<ScanResult> {
     while (this.pending > 0) await this.process(true);
     await this.flush();
+    await Promise.all(this.writing);
+    if (this.verifier) this.result.verified = this.verifier.endSync();
     return this.result;
   }
 
@@ -223,25 +259,71 @@ export class MaskSession {
     const kept = keepBefore(this.matches(), limit);
     const cut = kept.cut;
     const result = this.result;
+    const verifier = this.verifier;
+    // With a verifier: where each copied piece starts in the input and in the output.
+    const pieceIn = verifier ? [base] : undefined;
+    const pieceOut = verifier ? [this.produced] : undefined;
     let pos = base;
     for (const m of kept.matches) {
       result.counts[m.rule] = (result.counts[m.rule] ?? 0) + 1;
-      if (result.firstLine[m.rule] === undefined) result.firstLine[m.rule] = this.lineAt(m.start);
+      if (result.firstOffset[m.rule] === undefined) {
+        result.firstOffset[m.rule] = this.origin + m.start;
+        if (!this.derived) result.firstLine[m.rule] = this.lineAt(m.start);
+      }
       this.opts.onValue?.(window.toString("latin1", m.start, m.end));
       if (this.sink) {
         this.emit(window, pos, m.start);
-        this.emitReplacement(m.replacement);
+        this.produced += m.start - pos;
+        const bytes = this.emitReplacement(m.replacement);
+        verifier?.derived?.changed(this.produced, this.produced + bytes);
+        this.produced += bytes;
+        pieceIn?.push(m.end);
+        pieceOut?.push(this.produced);
       }
       pos = m.end;
     }
-    if (this.sink) this.emit(window, pos, cut);
+    if (this.sink) {
+      this.emit(window, pos, cut);
+      this.produced += cut - pos;
+      // The cut is a boundary too: the next window's output is copied from bytes after it.
+      verifier?.derived?.changed(this.produced, this.produced);
+    }
+    if (verifier?.derived && pieceIn && pieceOut)
+      this.deriveCopied(verifier.derived, kept.matches, pieceIn, pieceOut, cut);
     // The next window: context before the cut, then everything not yet written.
     const keepFrom = Math.max(0, cut - CONTEXT_BYTES);
     window.copyWithin(0, keepFrom, length);
+    this.origin += keepFrom;
     this.length = length - keepFrom;
     this.base = cut - keepFrom;
     this.scanned -= keepFrom;
     this.keepHits(cut, keepFrom);
+  }
+
+  /**
+   * Hands the verifier the occurrences that lie wholly inside a copied piece
+   * of this window's output (piece k: input [pieceIn[k], end of piece), output from pieceOut[k]), in output offsets.
+   */
+  private deriveCopied(
+    derived: DerivedHits,
+    matches: readonly MaskMatch[],
+    pieceIn: readonly number[],
+    pieceOut: readonly number[],
+    cut: number,
+  ): void {
+    const h = this.hits;
+    let k = 0;
+    const pieceEnd = (i: number) => (i < matches.length ? (matches[i] as MaskMatch).start : cut);
+    for (let n = 0; n < h.count; n++) {
+      const s = h.start[n] as number;
+      const e = h.end[n] as number;
+      if (s < this.base || e > cut) continue;
+      // Hits come in order of end: the piece that could hold this one only moves forward.
+      while (k < pieceIn.length && pieceEnd(k) < e) k++;
+      if (k === pieceIn.length || s < (pieceIn[k] as number)) continue;
+      const at = (pieceOut[k] as number) + (s - (pieceIn[k] as number));
+      derived.copied(h.literal[n] as number, at, at + (e - s));
+    }
   }
 
   /** Keeps the occurrences that start at or after `cut` (already scanned: the next window needs them), moved by `shift`. */
@@ -269,7 +351,8 @@ export class MaskSession {
     let text: string | undefined;
     const view: WindowView = { bytes: window, length, text: () => (text ??= window.toString("latin1", 0, length)) };
     // Only the bytes that arrived since the last window are scanned: the carried ones were, and their hits are kept.
-    this.matcher.resume(window, this.scanned, length, this.at, this.hits, base);
+    if (this.derived) this.derived.collect(window, this.origin, this.scanned, length, base, this.hits);
+    else this.matcher.resume(window, this.scanned, length, this.at, this.hits, base);
     this.scanned = length;
     return this.fromHits(view, base, this.hits);
   }
@@ -293,22 +376,64 @@ export class MaskSession {
     }
   }
 
-  private emitReplacement(replacement: string): void {
+  /** Writes a replacement; returns its length in bytes. */
+  private emitReplacement(replacement: string): number {
     let bytes = this.replacements.get(replacement);
     if (!bytes) {
       bytes = latin1(replacement);
       if (this.replacements.size < 64) this.replacements.set(replacement, bytes);
     }
     this.emit(bytes, 0, bytes.length);
+    return bytes.length;
   }
 
+  /**
+   * Hands the window's output to the sink without waiting for it to be
+   * written: the next window is masked into the other buffer meanwhile, and
+   * this one is reused only once its write has finished. The sink is called
+   * in order, so it can place each piece after the one before.
+   */
   private async flush(): Promise<void> {
     if (!this.sink) return;
-    for (let b = this.queued.shift(); b; b = this.queued.shift()) await this.sink(b);
+    // Overflow copies (rare) come first; each is its own buffer.
+    for (let b = this.queued.shift(); b; b = this.queued.shift()) {
+      this.verifier?.pushSync(b);
+      await this.sink(b);
+    }
     if (this.outLength === 0) return;
     const n = this.outLength;
     this.outLength = 0;
-    await this.sink(this.out.subarray(0, n));
+    const piece = this.out.subarray(0, n);
+    this.verifier?.pushSync(piece);
+    const written = this.sink(piece);
+    // Awaited later (before the buffer is reused, or at the end); a failure is not "unhandled" meanwhile.
+    written.catch(() => undefined);
+    this.writing[this.current] = written;
+    this.current = 1 - this.current;
+    this.out = this.outs[this.current] as Buffer;
+    const reuse = this.writing[this.current];
+    this.writing[this.current] = undefined;
+    if (reuse) await reuse;
+  }
+
+  /** `push` for a session without a sink (a scan): the same work, with nothing to wait for. */
+  pushSync(chunk: Uint8Array): void {
+    if (this.sink) throw new Error("pushSync: this session writes; use push");
+    let off = 0;
+    while (off < chunk.length) {
+      const n = Math.min(this.window.length - this.length, chunk.length - off);
+      this.window.set(chunk.subarray(off, off + n), this.length);
+      this.commit(n);
+      off += n;
+      if (this.full) this.maskWindow(false);
+    }
+  }
+
+  /** `end` for a session without a sink. */
+  endSync(): ScanResult {
+    if (this.sink) throw new Error("endSync: this session writes; use end");
+    while (this.pending > 0) this.maskWindow(true);
+    return this.result;
   }
 }
 

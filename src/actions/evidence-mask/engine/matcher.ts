@@ -71,6 +71,16 @@ export function newHits(capacity = 1024): Hits {
   };
 }
 
+/** Appends one occurrence to `hits`, growing its arrays when full. */
+export function pushHit(h: Hits, literal: number, start: number, end: number, newlines: number): void {
+  if (h.count === h.literal.length) grow(h);
+  h.literal[h.count] = literal;
+  h.start[h.count] = start;
+  h.end[h.count] = end;
+  h.newlines[h.count] = newlines;
+  h.count++;
+}
+
 function grow(h: Hits): void {
   const n = h.literal.length * 2;
   const literal = new Int32Array(n);
