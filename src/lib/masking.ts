@@ -40,7 +40,8 @@ export const RDS_ENDPOINT = new RegExp(
 );
 /** Every RDS endpoint contains this: the regex is only tried near it (far cheaper than at every position). */
 export const RDS_ANCHOR = ".rds.amazonaws.com";
-const RDS_LOOK_BACK = 160;
+/** How far before its anchor an RDS endpoint match may start (the regex is started there). */
+export const RDS_LOOK_BACK = 160;
 
 /** Account IDs in ARNs from `from` on. */
 export function arnAccountIds(text: string, from: number, rule = "account-id"): MaskMatch[] {

@@ -109,6 +109,47 @@ describe("multi-literal matcher (property)", () => {
     );
   });
 
+  it("over a long range (two halves scanned at once), finds what short pieces find, in the same order, newlines included", () => {
+    fc.assert(
+      fc.property(
+        word(1, 120),
+        word(0, 40),
+        fc.integer({ min: 8192, max: 24_000 }),
+        literalsArb,
+        fc.nat(2000),
+        fc.nat(900),
+        (unit, tail, length, literals, at, span) => {
+          const hay = (unit + tail).repeat(Math.ceil(length / (unit.length + tail.length))).slice(0, length);
+          // A long literal taken from the text, often across the middle: the second half's lead-in must cover it.
+          const long = hay.slice(Math.max(0, (length >> 1) - at), Math.max(0, (length >> 1) - at) + 1 + span);
+          const all = [...literals, { text: long, ignoreCase: false }];
+          const m = compileLiterals(all.map((l) => ({ bytes: bytes(l.text), ignoreCase: l.ignoreCase })));
+          const buf = bytes(hay);
+          const whole = m.scan(buf, 0, buf.length);
+          // Pieces under 8192 bytes are scanned in one pass.
+          const pieces = newHits(4);
+          const state = newScanState();
+          for (let from = 0; from < buf.length; from += 1000)
+            m.resume(buf, from, Math.min(buf.length, from + 1000), state, pieces, 0);
+          expect(whole.count).toBe(pieces.count);
+          for (let k = 0; k < whole.count; k++) {
+            expect([whole.literal[k], whole.start[k], whole.end[k], whole.newlines[k]]).toEqual([
+              pieces.literal[k],
+              pieces.start[k],
+              pieces.end[k],
+              pieces.newlines[k],
+            ]);
+          }
+          const got: [number, number][] = [];
+          for (let k = 0; k < whole.count; k++) got.push([whole.literal[k] as number, whole.start[k] as number]);
+          got.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+          expect(got).toEqual(naive(hay, all, 0, hay.length));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("counts the newlines before each occurrence's end", () => {
     fc.assert(
       fc.property(word(0, 200), literalsArb, fc.nat(50), (hay, literals, from) => {

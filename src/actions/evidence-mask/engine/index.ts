@@ -9,6 +9,7 @@
 export {
   compile,
   DEFAULT_CHUNK_BYTES,
+  LARGE_CHUNK_BYTES,
   type Masker,
   MaskSession,
   overlapFor,

@@ -25,6 +25,7 @@ import {
   type MaskMatch,
   mergeMatches,
   RDS_ANCHOR,
+  RDS_LOOK_BACK,
   rdsEndpoints,
   SECRET_MASK,
 } from "../../../lib/masking";
@@ -36,8 +37,47 @@ export interface WindowView {
   bytes: Uint8Array;
   /** Bytes in use: `bytes` may be longer. */
   length: number;
+  /** The whole window as a string (for rules without a prefilter). */
   text(): string;
 }
+
+// Look-behind a regex or an `accept` check may need before a candidate (the masker keeps as much before each window).
+const SLICE_BEFORE = 64;
+// Past a rule's longest match: room for a look-ahead after it.
+const SLICE_AFTER = 64;
+// Candidates closer than this to the first of a group share one string.
+const SLICE_GROUP = 4096;
+
+/** `bytes[lo, hi)` as a latin1 string: a prefilter builds strings only around its candidates, never of the whole window. */
+export function sliceText(bytes: Uint8Array, lo: number, hi: number): string {
+  return asBuffer(bytes).toString("latin1", lo, hi);
+}
+
+/**
+ * Groups of nearby candidates (sorted): for each group, the window range
+ * [lo, hi) a string must hold for the candidates from `first` to `last`: `before` bytes
+ * before the first and `after` bytes after the last, within the window; with
+ * `bytes` given (a rule that reads no further than its line), only up to the
+ * newline after the last, included.
+ */
+function* groups(candidates: readonly number[], length: number, before: number, after: number, bytes?: Buffer) {
+  for (let first = 0; first < candidates.length; ) {
+    const start = candidates[first] as number;
+    let last = first;
+    while (last + 1 < candidates.length && (candidates[last + 1] as number) - start <= SLICE_GROUP) last++;
+    const c = candidates[last] as number;
+    let hi = Math.min(length, c + after);
+    if (bytes) {
+      const nl = bytes.indexOf(10, c);
+      if (nl !== -1 && nl < hi) hi = nl + 1;
+    }
+    yield { first, last, lo: Math.max(0, start - before), hi };
+    first = last + 1;
+  }
+}
+
+const asBuffer = (bytes: Uint8Array) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export interface Prefilter {
   /** Literals (latin1) one of which every match contains. */
@@ -65,8 +105,8 @@ interface Trigger {
   /** Literals (latin1) one of which every match contains. */
   literals: readonly string[];
   ignoreCase?: boolean;
-  /** Where a match may start, given an occurrence of `literals[which]` at `at` (default: at `at`). */
-  starts?: (text: string, at: number, which: number) => readonly number[];
+  /** Where a match may start, given an occurrence of `literals[which]` at `at` in `bytes` (default: at `at`). */
+  starts?: (bytes: Uint8Array, at: number, which: number) => readonly number[];
 }
 
 /**
@@ -86,6 +126,11 @@ export function regexRule(opts: {
   accept?: (text: string, index: number) => boolean;
   /** Literals every match contains, for the engine's one-pass prefilter. */
   trigger?: Trigger;
+  /**
+   * Nothing the regex reads after a match's start lies past the end of its line (it can match no
+   * `\n`; the newline itself may be read, by a look-ahead or `$`): the prefilter's string then ends there.
+   */
+  lineBound?: boolean;
 }): MaskRule {
   const flags = new Set([...opts.regex.flags, "g", "d"]);
   const re = new RegExp(opts.regex.source, [...flags].join(""));
@@ -135,29 +180,36 @@ export function regexRule(opts: {
       ignoreCase: trigger.ignoreCase ?? false,
       // The global search finds the first position from lastIndex on where the regex matches; every such
       // position is a candidate, so trying the candidates in order with a sticky regex finds the same matches.
+      // The regex runs on a string of the window around each group of candidates, not on the whole window:
+      // as a match is at most maxLength long, the string holds all the regex can look at (SLICE_BEFORE of
+      // look-behind, the match, SLICE_AFTER of look-ahead).
       find(view, from, starts, which) {
         if (starts.length === 0) return [];
-        const text = view.text();
         const candidates: number[] = [];
         starts.forEach((at, k) => {
-          const list = trigger.starts ? trigger.starts(text, at, which[k] as number) : [at];
+          const list = trigger.starts ? trigger.starts(view.bytes, at, which[k] as number) : [at];
           for (const c of list) if (c >= from) candidates.push(c);
         });
         candidates.sort((a, b) => a - b);
         const out: MaskMatch[] = [];
         let lastIndex = from;
         let previous = -1;
-        for (const c of candidates) {
-          if (c < lastIndex || c === previous) continue;
-          previous = c;
-          sticky.lastIndex = c;
-          const m = sticky.exec(text);
-          if (m === null) continue;
-          const got = accept(text, m);
-          if (got === "skip") lastIndex = c + 1;
-          else {
-            lastIndex = c + m[0].length;
-            if (got !== "empty") out.push(got);
+        const lines = opts.lineBound ? asBuffer(view.bytes) : undefined;
+        for (const g of groups(candidates, view.length, SLICE_BEFORE, opts.maxLength + SLICE_AFTER, lines)) {
+          const text = sliceText(view.bytes, g.lo, g.hi);
+          for (let i = g.first; i <= g.last; i++) {
+            const c = candidates[i] as number;
+            if (c < lastIndex || c === previous) continue;
+            previous = c;
+            sticky.lastIndex = c - g.lo;
+            const m = sticky.exec(text);
+            if (m === null) continue;
+            const got = accept(text, m);
+            if (got === "skip") lastIndex = c + 1;
+            else {
+              lastIndex = c + m[0].length;
+              if (got !== "empty") out.push(shift(got, g.lo));
+            }
           }
         }
         return out;
@@ -165,6 +217,12 @@ export function regexRule(opts: {
     };
   }
   return rule;
+}
+
+/** A match found in a string that starts at window offset `by`, in window offsets. */
+function shift(m: MaskMatch, by: number): MaskMatch {
+  if (by === 0) return m;
+  return { ...m, from: m.from + by, to: m.to + by, start: m.start + by, end: m.end + by };
 }
 
 /**
@@ -309,6 +367,7 @@ function accountIdRule(): MaskRule {
     regex: ARN_ACCOUNT_ID,
     replacement: ACCOUNT_MASK,
     maxLength: 160,
+    lineBound: true,
     trigger: { literals: ["arn"] },
   });
   // The same matches as the helper every action masks its own output with.
@@ -324,14 +383,17 @@ function rdsEndpointRule(): MaskRule {
     prefilter: {
       literals: [RDS_ANCHOR],
       ignoreCase: false,
-      find: (view, from, starts) =>
-        starts.length === 0
-          ? []
-          : rdsEndpoints(
-              view.text(),
-              from,
-              [...starts].sort((a, b) => a - b),
-            ),
+      find(view, from, starts) {
+        const anchors = [...starts].sort((a, b) => a - b);
+        const out: MaskMatch[] = [];
+        // rdsEndpoints looks back at most RDS_LOOK_BACK before an anchor: each group's string holds that and the look-behind.
+        for (const g of groups(anchors, view.length, RDS_LOOK_BACK + SLICE_BEFORE, RDS_ANCHOR.length)) {
+          const text = sliceText(view.bytes, g.lo, g.hi);
+          const mine = anchors.slice(g.first, g.last + 1).map((a) => a - g.lo);
+          for (const m of rdsEndpoints(text, Math.max(0, from - g.lo), mine)) out.push(shift(m, g.lo));
+        }
+        return out;
+      },
     },
   };
 }
@@ -343,7 +405,7 @@ const PEM_BODY = String.raw`(?:[A-Za-z0-9+/=\s]|\\[nr]|Proc-Type:[^\r\n\\]*|DEK-
 /** Offsets `at - d` for each `d` (a keyword found `d` characters into the match). */
 const back =
   (...distances: number[]) =>
-  (_text: string, at: number) =>
+  (_bytes: Uint8Array, at: number) =>
     distances.map((d) => at - d);
 
 const HEADER_NAMES = ["authorization", "cookie", "x-amz-security-token"];
@@ -353,14 +415,14 @@ const HEADER_NAMES = ["authorization", "cookie", "x-amz-security-token"];
  * the start of its line (only `[<>] ` and blanks may come before the name,
  * `proxy-` or `set-` included), or the quote before it.
  */
-function headerStarts(text: string, at: number, which: number): number[] {
+function headerStarts(bytes: Uint8Array, at: number, which: number): number[] {
   const names = which === 0 ? [at, at - 6] : which === 1 ? [at, at - 4] : [at];
   const out: number[] = [];
   for (const k of names) {
     out.push(k - 1);
     let j = k - 1;
-    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 60 || c === 62; c = text.charCodeAt(--j));
-    const c = text.charCodeAt(j);
+    for (let c = bytes[j]; c === 32 || c === 9 || c === 60 || c === 62; c = bytes[--j]);
+    const c = bytes[j];
     if (j < 0 || c === 10 || c === 13) out.push(j + 1);
   }
   return out.filter((s) => s >= 0);
@@ -380,6 +442,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         replacement: SECRET_MASK,
         maxLength: 24,
         tokenStart: true,
+        lineBound: true,
         trigger: { literals: KEY_ID_PREFIXES },
       });
     case "aws-secret-access-key":
@@ -439,6 +502,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
             replacement: SECRET_MASK,
             maxLength: 4200,
             tokenStart: true,
+            lineBound: true,
             trigger: { literals: ["IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz"], ignoreCase: true },
           }),
         ],
@@ -457,9 +521,11 @@ function builtIn(name: BuiltInRuleName): MaskRule {
       return regexRule({
         name,
         description: "Bearer tokens",
-        regex: /\bbearer[ \t]+(?<v>(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{12,4096}=*)/i,
+        // Bounded look-ahead and padding: all the regex reads lies within maxLength (the prefilter's strings hold no more).
+        regex: /\bbearer[ \t]+(?<v>(?=[A-Za-z\-._~+/]{0,4095}[0-9])[A-Za-z0-9\-._~+/]{12,4096}={0,8})/i,
         replacement: SECRET_MASK,
         maxLength: 4200,
+        lineBound: true,
         trigger: { literals: ["bearer"], ignoreCase: true },
       });
     case "jwt":
@@ -470,6 +536,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         tokenStart: true,
         replacement: SECRET_MASK,
         maxLength: 16_400,
+        lineBound: true,
         trigger: { literals: ["eyJ"], ignoreCase: true },
       });
     case "private-key":
@@ -492,6 +559,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         accept: (text, index) => URL_SCHEME.test(text.slice(Math.max(0, index - 24), index)),
         replacement: SECRET_MASK,
         maxLength: 600,
+        lineBound: true,
         trigger: { literals: ["://"] },
       });
   }
