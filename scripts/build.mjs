@@ -42,8 +42,10 @@ const chunkLicenses = (out) =>
     .map((f) => join(root, out, f));
 
 function build({ input, out }) {
-  // A notice left by an interrupted build would be merged as if it were this one's.
-  if (existsSync(join(root, out))) for (const file of chunkLicenses(out)) rmSync(file);
+  // ncc writes into the folder without emptying it: a chunk of an earlier build (chunk ids change with the
+  // sources) would stay beside the new ones and be committed, and a notice left by an interrupted build would
+  // be merged as if it were this one's. Each bundle's folder is made anew.
+  rmSync(join(root, out), { recursive: true, force: true });
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
