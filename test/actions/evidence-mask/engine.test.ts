@@ -292,6 +292,45 @@ describe("prefilters (property)", () => {
   });
 });
 
+describe("blank padding: no match is longer than its rule's maxLength", () => {
+  const rules = builtInRules();
+  const engine = compile(rules);
+  const maxLength = new Map(rules.map((r) => [r.name, r.maxLength]));
+  const KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  // Values after alignment padding or indentation: a prefilter's string holds maxLength bytes past its
+  // candidate, so a `\s*` there let `find` match past it, and the prefilter missed the value (left in the output).
+  const shapes: ((p: string) => string)[] = [
+    (p) => `aws_secret_access_key${p}= ${KEY}\n`,
+    (p) => `aws_secret_access_key:${p}${KEY}\n`,
+    (p) => `AKIAIOSFODNN7EXAMPLE,\n"SecretAccessKey"${p}:${p}"${KEY}"\n`,
+    (p) => `SessionToken:${p}${"Ab0".repeat(1300)}\n`,
+    (p) => `x\n${p}Authorization:${p}Basic ${"dXNlcjpwYXNz".repeat(600)}\n`,
+    (p) => `{"authorization"${p}:${p}"Basic dXNlcjpwYXNz"}`,
+    (p) => `bearer${p}ghp_R4nd0mT0ken0123456789${"x".repeat(4000)}\n`,
+  ];
+  it("the prefilter finds what the regex finds, whatever the padding; padding up to the bound is masked", async () => {
+    for (const blanks of [1, 55, 150, 256, 257, 5000]) {
+      for (const [k, shape] of shapes.entries()) {
+        const pad = (k % 2 === 0 ? " " : "\t").repeat(blanks);
+        const text = shape(k === 1 ? pad.replace(/^../, "\r\n") : pad);
+        const view = { bytes: bytes(text), length: text.length, text: () => text };
+        const expected = findMatches(text, rules, 0);
+        expect(engine.matchesIn(view, 0), `shape ${k}, ${blanks} blanks`).toEqual(expected);
+        for (const m of expected) expect(m.to - m.from).toBeLessThanOrEqual(maxLength.get(m.rule) as number);
+        if (blanks <= 256) expect(expected.length, `shape ${k}, ${blanks} blanks`).toBeGreaterThan(0);
+      }
+    }
+    // And through the streaming masker (1 MiB windows, every rule with a prefilter): the key is not left in the output.
+    const text = `${shapes[0]?.(" ".repeat(150))}${shapes[2]?.(" ".repeat(200))}`;
+    const out = new PassThrough();
+    const written: Buffer[] = [];
+    out.on("data", (b: Buffer) => written.push(b));
+    const result = await engine.mask(Readable.from([bytes(text)]), out, { verify: true });
+    expect(Buffer.concat(written).toString("latin1")).not.toContain(KEY);
+    expect(result.counts["aws-secret-access-key"]).toBe(2);
+  });
+});
+
 describe("streaming masker", () => {
   const rules: MaskRule[] = [
     ...builtInRules({ accountIds: ["123456789012"] }),

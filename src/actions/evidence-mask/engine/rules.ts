@@ -344,6 +344,13 @@ const KEY_ID = `(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`;
 const KEY_ID_PREFIXES = ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"];
 // An optional quote, possibly JSON-escaped (`\"` inside an escaped JSON string, as in Terraform state).
 const Q = String.raw`(?:\\?["'])?`;
+// Blanks around a separator or before a name or value (alignment padding, indentation): bounded, like every
+// other part of a match, so that no match is longer than its rule's maxLength. A prefilter's string holds only
+// maxLength bytes past each candidate (and the masker's overlap is twice the longest): with `\s*` there, a
+// value after 150 blanks was found by `find` but not by the prefilter, and so was left in the output.
+const BLANKS = 256;
+const S = String.raw`\s{0,${BLANKS}}`;
+const B = String.raw`[ \t]{0,${BLANKS}}`;
 
 /** Names of the built-in rules, in the order they are documented. */
 export const BUILT_IN_RULES = [
@@ -454,21 +461,23 @@ function builtIn(name: BuiltInRuleName): MaskRule {
             name,
             description: "after a keyword",
             regex: new RegExp(
-              String.raw`(?:aws_?)?(?:secret_?access_?key|secretkey)${Q}\s*[:=]\s*${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+              String.raw`(?:aws_?)?(?:secret_?access_?key|secretkey)${Q}${S}[:=]${S}${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
               "i",
             ),
             replacement: SECRET_MASK,
-            maxLength: 120,
+            // 21 + 2 quotes + 2 blank runs + 1 + 2 + 40.
+            maxLength: 66 + 2 * BLANKS,
             trigger: { literals: ["secret"], ignoreCase: true, starts: back(4, 3, 0) },
           }),
           regexRule({
             name,
             description: "next to a key ID",
             regex: new RegExp(
-              String.raw`${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}\s*[:=]\s*)?${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+              String.raw`${KEY_ID}${Q}[\s,;:|]{1,40}(?:${Q}[A-Za-z_]{1,32}${Q}${S}[:=]${S})?${Q}(?<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
             ),
             replacement: SECRET_MASK,
-            maxLength: 200,
+            // 20 + 2 + 40 + 2 + 32 + 2 + 2 blank runs + 1 + 2 + 40.
+            maxLength: 141 + 2 * BLANKS,
             tokenStart: true,
             trigger: { literals: KEY_ID_PREFIXES, ignoreCase: true },
           }),
@@ -483,11 +492,12 @@ function builtIn(name: BuiltInRuleName): MaskRule {
             name,
             description: "after a keyword",
             regex: new RegExp(
-              String.raw`(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}\s*[:=]\s*${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})`,
+              String.raw`(?:aws_?session_?token|aws_?security_?token|session_?token|x-amz-security-token)${Q}${S}[:=]${S}${Q}(?<v>(?!\*{4})[A-Za-z0-9/+=%]{16,4096})`,
               "i",
             ),
             replacement: SECRET_MASK,
-            maxLength: 4200,
+            // 20 + 2 + 2 blank runs + 1 + 2 + 4096.
+            maxLength: 4121 + 2 * BLANKS,
             // `session` starts the match or follows `aws`/`aws_`; `security` follows `aws`, `aws_` or `x-amz-`.
             trigger: {
               literals: ["session", "security"],
@@ -511,10 +521,13 @@ function builtIn(name: BuiltInRuleName): MaskRule {
       return regexRule({
         name,
         description: "values of Authorization, Proxy-Authorization, Cookie, Set-Cookie, X-Amz-Security-Token headers",
-        regex:
-          /(?:^(?:[<>] )?[ \t]*(?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)[ \t]*:[ \t]*(?<v>(?!\*{4}[ \t]*$)[^\s](?:[^\r\n]{0,8190}[^\s])?)|["'](?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)\\?["']\s*:\s*\\?["'](?<w>(?!\*{4}\\?["'])[^"'\r\n\\]{1,8192}))/gim,
+        regex: new RegExp(
+          String.raw`(?:^(?:[<>] )?${B}(?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)${B}:${B}(?<v>(?!\*{4}[ \t]*$)[^\s](?:[^\r\n]{0,8190}[^\s])?)|["'](?:proxy-authorization|authorization|set-cookie|cookie|x-amz-security-token)\\?["']${S}:${S}\\?["'](?<w>(?!\*{4}\\?["'])[^"'\r\n\\]{1,8192}))`,
+          "gim",
+        ),
         replacement: SECRET_MASK,
-        maxLength: 8300,
+        // 2 + 3 blank runs + 19 + 1 + 8192.
+        maxLength: 8214 + 3 * BLANKS,
         trigger: { literals: HEADER_NAMES, ignoreCase: true, starts: headerStarts },
       });
     case "bearer-token":
@@ -522,9 +535,13 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         name,
         description: "Bearer tokens",
         // Bounded look-ahead and padding: all the regex reads lies within maxLength (the prefilter's strings hold no more).
-        regex: /\bbearer[ \t]+(?<v>(?=[A-Za-z\-._~+/]{0,4095}[0-9])[A-Za-z0-9\-._~+/]{12,4096}={0,8})/i,
+        regex: new RegExp(
+          String.raw`\bbearer[ \t]{1,${BLANKS}}(?<v>(?=[A-Za-z\-._~+/]{0,4095}[0-9])[A-Za-z0-9\-._~+/]{12,4096}={0,8})`,
+          "i",
+        ),
         replacement: SECRET_MASK,
-        maxLength: 4200,
+        // 6 + blanks + 4096 + 8.
+        maxLength: 4110 + BLANKS,
         lineBound: true,
         trigger: { literals: ["bearer"], ignoreCase: true },
       });
