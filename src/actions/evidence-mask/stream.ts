@@ -69,7 +69,14 @@ export async function maskFileStream(
       if (!output) return;
       const at = offset;
       offset += masked.length;
-      await output.write(masked, 0, masked.length, at);
+      // A write may write less than asked (the file-size limit, a full disk): the rest is written again, and its
+      // error fails the file (the temp is removed). Ignored, a short last piece was renamed over the original truncated.
+      for (let done = 0; done < masked.length; ) {
+        const { bytesWritten } = await output.write(masked, done, masked.length - done, at + done);
+        if (bytesWritten <= 0)
+          throw new Error(`could not write ${path}'s masked bytes (0 of ${masked.length - done} written)`);
+        done += bytesWritten;
+      }
       if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     };
     const session = masker.session(opts.rewrite ? sink : undefined, sessionOpts);
