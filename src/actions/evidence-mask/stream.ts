@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { compile, type Masker, type MaskRule } from "./engine";
+import { compile, countNewlines, type Masker, type MaskRule } from "./engine";
 
 /** Suffix of the temp file a rewrite goes through; a killed run can leave one, the next run removes it. */
 export const TEMP_SUFFIX = ".evidence-mask.tmp";
@@ -60,6 +60,8 @@ export async function maskFileStream(
     const sessionOpts = {
       ...(opts.chunkBytes !== undefined ? { chunkBytes: opts.chunkBytes } : {}),
       ...(opts.onValue ? { onValue: opts.onValue } : {}),
+      // Lines are counted afterwards from the file, and only if something was found (see linesAt).
+      lines: false,
       // The verification scans what is written, as it is written: the same bytes the rename publishes.
       ...(opts.rewrite && opts.verify ? { verify: true } : {}),
     };
@@ -99,7 +101,7 @@ export async function maskFileStream(
     }
     const scan = await session.end();
     result.counts = scan.counts;
-    result.firstLine = scan.firstLine;
+    result.firstLine = await linesAt(input, scan.firstOffset);
     const total = Object.values(scan.counts).reduce((a, b) => a + b, 0);
     if (scan.verified && output) {
       const again = scan.verified;
@@ -127,8 +129,9 @@ export async function maskFileStream(
 }
 
 /**
- * 1-based line of each byte offset in a file, read back from the start
- * (only when a verification found something: its session counts no lines).
+ * 1-based line of each byte offset in a file, read back from the start as far
+ * as the last offset (the sessions count no lines: that made the scan about
+ * 10 % slower, and the lines are only wanted where something was found).
  */
 async function linesAt(file: FileHandle, offsets: Record<string, number>): Promise<Record<string, number>> {
   const wanted = Object.entries(offsets).sort((a, b) => a[1] - b[1]);
@@ -142,17 +145,11 @@ async function linesAt(file: FileHandle, offsets: Record<string, number>): Promi
     const { bytesRead } = await file.read(buf, 0, buf.length, pos);
     for (; w < wanted.length && (wanted[w]?.[1] as number) < pos + bytesRead; w++) {
       const [rule, at] = wanted[w] as [string, number];
-      lines[rule] = line + newlines(buf, 0, at - pos);
+      lines[rule] = line + countNewlines(buf, 0, at - pos);
     }
     if (w === wanted.length || bytesRead === 0) break;
-    line += newlines(buf, 0, bytesRead);
+    line += countNewlines(buf, 0, bytesRead);
     pos += bytesRead;
   }
   return lines;
-}
-
-function newlines(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) n++;
-  return n;
 }

@@ -18,6 +18,7 @@ export {
 } from "./masker";
 export {
   compileLiterals,
+  countNewlines,
   type Hits,
   type Literal,
   type Matcher,

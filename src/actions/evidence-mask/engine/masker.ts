@@ -21,7 +21,7 @@
 import type { Readable, Writable } from "node:stream";
 import { mergeMatches } from "../../../lib/masking";
 import { DerivedHits } from "./derived";
-import { compileLiterals, type Hits, type Matcher, newHits, newScanState } from "./matcher";
+import { compileLiterals, countNewlines, type Hits, type Matcher, newHits, newScanState } from "./matcher";
 import type { MaskMatch, MaskRule, WindowView } from "./rules";
 
 // With rules that all have a prefilter, no string of the window is ever made (the regexes run on short
@@ -59,6 +59,12 @@ export interface StreamOptions {
    * result has `firstOffset` in the output.
    */
   verify?: boolean;
+  /**
+   * Count lines (default true). Without, `firstLine` is left empty and
+   * `firstOffset` says where each rule's first match is (the scan is about
+   * 10 % faster; stream.ts counts the lines of a file afterwards, when needed).
+   */
+  lines?: boolean;
 }
 
 export interface Masker {
@@ -182,6 +188,8 @@ export class MaskSession {
   private produced = 0;
   /** With `verify`: the session that scans the output, fed the occurrences derived from this one's. */
   private verifier: MaskSession | undefined;
+  /** Whether lines are counted (not by a verifying session, nor when `lines` is false). */
+  private readonly countsLines: boolean;
 
   constructor(
     private readonly masker: Masker,
@@ -197,6 +205,7 @@ export class MaskSession {
     this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.chunkBytes + masker.overlap);
     this.outs = sink ? [Buffer.allocUnsafe(this.window.length), Buffer.allocUnsafe(this.window.length)] : [];
     this.out = this.outs[0] ?? Buffer.alloc(0);
+    this.countsLines = !derived && opts.lines !== false;
     if (sink && opts.verify) {
       const { verify: _, ...scanOpts } = opts;
       this.verifier = new MaskSession(masker, matcher, fromHits, undefined, scanOpts, new DerivedHits(matcher));
@@ -272,7 +281,7 @@ export class MaskSession {
       result.counts[m.rule] = (result.counts[m.rule] ?? 0) + 1;
       if (result.firstOffset[m.rule] === undefined) {
         result.firstOffset[m.rule] = this.origin + m.start;
-        if (!this.derived) result.firstLine[m.rule] = this.lineAt(m.start);
+        if (this.countsLines) result.firstLine[m.rule] = this.lineAt(m.start);
       }
       this.opts.onValue?.(window.toString("latin1", m.start, m.end));
       if (this.sink) {
@@ -356,14 +365,14 @@ export class MaskSession {
     const view: WindowView = { bytes: window, length, text: () => (text ??= window.toString("latin1", 0, length)) };
     // Only the bytes that arrived since the last window are scanned: the carried ones were, and their hits are kept.
     if (this.derived) this.derived.collect(window, this.origin, this.scanned, length, base, this.hits);
-    else this.matcher.resume(window, this.scanned, length, this.at, this.hits, base);
+    else this.matcher.resume(window, this.scanned, length, this.at, this.hits, base, this.countsLines);
     this.scanned = length;
     return this.fromHits(view, base, this.hits);
   }
 
   /** 1-based line of `window[pos]`: the newlines the matcher counted, less those from `pos` to where it is. */
   private lineAt(pos: number): number {
-    return 1 + this.at.newlines - count(this.window, pos, this.scanned);
+    return 1 + this.at.newlines - countNewlines(this.window, pos, this.scanned);
   }
 
   private emit(src: Buffer, from: number, to: number): void {
@@ -439,12 +448,6 @@ export class MaskSession {
     while (this.pending > 0) this.maskWindow(true);
     return this.result;
   }
-}
-
-function count(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) n++;
-  return n;
 }
 
 /**

@@ -53,13 +53,22 @@ export interface Matcher {
    * Goes on scanning a stream from where `at` left it: `buf[from, to)` are the
    * bytes that follow those already scanned. Occurrences that start at or
    * after `minStart` (an offset in `buf`; earlier bytes may be gone) are
-   * appended to `hits`, `newlines` there counting from the stream's start.
-   * Each byte of a stream is scanned once, whatever the windows it passes through.
+   * appended to `hits`, `newlines` there counting from the stream's start
+   * (with `lines` false, lines are not counted: `at.newlines` stays as it is
+   * and the hits' `newlines` are 0). Each byte of a stream is scanned once,
+   * whatever the windows it passes through.
    */
-  resume(buf: Uint8Array, from: number, to: number, at: ScanState, hits: Hits, minStart: number): void;
+  resume(buf: Uint8Array, from: number, to: number, at: ScanState, hits: Hits, minStart: number, lines?: boolean): void;
 }
 
 const fold = (b: number) => (b >= 65 && b <= 90 ? b + 32 : b);
+
+/** Newlines (byte 10) in `buf[from, to)`. */
+export function countNewlines(buf: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) n++;
+  return n;
+}
 
 export function newHits(capacity = 1024): Hits {
   return {
@@ -180,34 +189,29 @@ export function compileLiterals(literals: readonly Literal[]): Matcher {
   };
 
   /** Records the occurrences that end at `i + 1`, where the automaton reached state `s` (an accepting one). */
-  const report = (buf: Uint8Array, s: number, i: number, newlines: number, hits: Hits, minStart: number) => {
+  const report = (buf: Uint8Array, s: number, i: number, hits: Hits, minStart: number) => {
     const state = s >> shift;
     for (let o = outStart[state] as number, e = outStart[state + 1] as number; o < e; o++) {
       const lit = outFlat[o] as number;
       const start = i + 1 - (lengths[lit] as number);
       if (start < minStart) continue;
       if (exact[lit] && !confirm(buf, start, literals[lit] as Literal)) continue;
-      pushHit(hits, lit, start, i + 1, newlines);
+      pushHit(hits, lit, start, i + 1, 0);
     }
   };
 
-  /** One pass of the automaton over `buf[from, end)`, from and into `at`. */
-  const run1 = (buf: Uint8Array, from: number, end: number, at: ScanState, hits: Hits, minStart: number) => {
-    let s = at.state;
-    let newlines = at.newlines;
+  /** One pass of the automaton over `buf[from, end)` from state `s`; returns the state reached. */
+  const run1 = (buf: Uint8Array, from: number, end: number, s: number, hits: Hits, minStart: number): number => {
     for (let i = from; i < end; i++) {
-      const b = buf[i] as number;
-      if (b === 10) newlines++;
-      const v = delta[s + (classOf[b] as number)] as number;
+      const v = delta[s + (classOf[buf[i] as number] as number)] as number;
       if (v >= 0) {
         s = v;
         continue;
       }
       s = ~v;
-      report(buf, s, i, newlines, hits, minStart);
+      report(buf, s, i, hits, minStart);
     }
-    at.state = s;
-    at.newlines = newlines;
+    return s;
   };
 
   // Each step's table load depends on the one before: one pass is bound by the load's latency, not by the CPU's
@@ -219,7 +223,6 @@ export function compileLiterals(literals: readonly Literal[]): Matcher {
   // in a bare loop, two 850 and four 1000 MB/s.
   const lead = Math.max(0, maxLength - 1);
   const parts: Hits[] = [newHits(256), newHits(256), newHits(256)];
-  const last = newScanState();
   /** The state `lead` bytes of `buf` before `at` leave the automaton in, from its start state. */
   const leadIn = (buf: Uint8Array, at: number): number => {
     let t = 0;
@@ -229,43 +232,21 @@ export function compileLiterals(literals: readonly Literal[]): Matcher {
     }
     return t;
   };
-  const run = (buf: Uint8Array, from: number, to: number, at: ScanState, hits: Hits, minStart: number) => {
-    if (literals.length === 0) {
-      // Nothing to find, but the lines are still counted.
-      for (let i = buf.indexOf(10, from); i !== -1 && i < to; i = buf.indexOf(10, i + 1)) at.newlines++;
-      return;
-    }
-    const end = Math.min(to, buf.length);
+  /** The automaton over `buf[from, end)` from state `s0`, hits appended in order of end; returns the state reached. */
+  const quarters = (buf: Uint8Array, from: number, end: number, s0: number, hits: Hits, minStart: number): number => {
     const q = (end - from) >> 2;
-    if (q < 4096 || q < lead) {
-      run1(buf, from, end, at, hits, minStart);
-      return;
-    }
+    if (q < 4096 || q < lead) return run1(buf, from, end, s0, hits, minStart);
     const [h1, h2, h3] = parts as [Hits, Hits, Hits];
     h1.count = h2.count = h3.count = 0;
-    let s0 = at.state;
     let s1 = leadIn(buf, from + q);
     let s2 = leadIn(buf, from + 2 * q);
     let s3 = leadIn(buf, from + 3 * q);
-    // Newlines: the first quarter's from the stream's start, the others' from their quarter's start.
-    let n0 = at.newlines;
-    let n1 = 0;
-    let n2 = 0;
-    let n3 = 0;
     let i = from;
     for (const stop = from + q; i < stop; i++) {
-      const b0 = buf[i] as number;
-      const b1 = buf[i + q] as number;
-      const b2 = buf[i + 2 * q] as number;
-      const b3 = buf[i + 3 * q] as number;
-      if (b0 === 10) n0++;
-      if (b1 === 10) n1++;
-      if (b2 === 10) n2++;
-      if (b3 === 10) n3++;
-      const v0 = delta[s0 + (classOf[b0] as number)] as number;
-      const v1 = delta[s1 + (classOf[b1] as number)] as number;
-      const v2 = delta[s2 + (classOf[b2] as number)] as number;
-      const v3 = delta[s3 + (classOf[b3] as number)] as number;
+      const v0 = delta[s0 + (classOf[buf[i] as number] as number)] as number;
+      const v1 = delta[s1 + (classOf[buf[i + q] as number] as number)] as number;
+      const v2 = delta[s2 + (classOf[buf[i + 2 * q] as number] as number)] as number;
+      const v3 = delta[s3 + (classOf[buf[i + 3 * q] as number] as number)] as number;
       if ((v0 | v1 | v2 | v3) >= 0) {
         s0 = v0;
         s1 = v1;
@@ -277,34 +258,45 @@ export function compileLiterals(literals: readonly Literal[]): Matcher {
       s1 = v1 >= 0 ? v1 : ~v1;
       s2 = v2 >= 0 ? v2 : ~v2;
       s3 = v3 >= 0 ? v3 : ~v3;
-      if (v0 < 0) report(buf, s0, i, n0, hits, minStart);
-      if (v1 < 0) report(buf, s1, i + q, n1, h1, minStart);
-      if (v2 < 0) report(buf, s2, i + 2 * q, n2, h2, minStart);
-      if (v3 < 0) report(buf, s3, i + 3 * q, n3, h3, minStart);
+      if (v0 < 0) report(buf, s0, i, hits, minStart);
+      if (v1 < 0) report(buf, s1, i + q, h1, minStart);
+      if (v2 < 0) report(buf, s2, i + 2 * q, h2, minStart);
+      if (v3 < 0) report(buf, s3, i + 3 * q, h3, minStart);
     }
     // The last quarter's remainder (the range's length need not divide by four).
-    last.state = s3;
-    last.newlines = n3;
-    run1(buf, i + 3 * q, end, last, h3, minStart);
-    let before = n0;
-    for (const [h, lines] of [
-      [h1, n1],
-      [h2, n2],
-      [h3, last.newlines],
-    ] as const) {
+    s3 = run1(buf, i + 3 * q, end, s3, h3, minStart);
+    for (const h of [h1, h2, h3]) {
       for (let k = 0; k < h.count; k++) {
-        pushHit(
-          hits,
-          h.literal[k] as number,
-          h.start[k] as number,
-          h.end[k] as number,
-          before + (h.newlines[k] as number),
-        );
+        pushHit(hits, h.literal[k] as number, h.start[k] as number, h.end[k] as number, 0);
       }
-      before += lines;
     }
-    at.state = last.state;
-    at.newlines = before;
+    return s3;
+  };
+
+  // Lines are counted apart from the automaton, by the native indexOf (a compare per byte in the loops cost
+  // 8-11 % of a masking step's CPU time), and only for a scan that reports them.
+  const run = (
+    buf: Uint8Array,
+    from: number,
+    to: number,
+    at: ScanState,
+    hits: Hits,
+    minStart: number,
+    lines = true,
+  ) => {
+    const end = Math.min(to, buf.length);
+    const first = hits.count;
+    if (literals.length > 0) at.state = quarters(buf, from, end, at.state, hits, minStart);
+    if (!lines) return;
+    let n = at.newlines;
+    let pos = from;
+    for (let k = first; k < hits.count; k++) {
+      const e = hits.end[k] as number;
+      n += countNewlines(buf, pos, e);
+      pos = e;
+      hits.newlines[k] = n;
+    }
+    at.newlines = n + countNewlines(buf, pos, end);
   };
 
   return {
