@@ -509,6 +509,27 @@ describe("streaming masker", () => {
     });
   });
 
+  it("masks a chain of overlapping occurrences that runs past a window's end whole (found by an attack)", async () => {
+    // A periodic secret repeated back to back: each occurrence overlaps the next, so the chain pushes a window's
+    // cut to its very end, past occurrences the window does not hold whole; the next window must mask their rest.
+    const secret = "0123456789abcdefghij".repeat(450);
+    const chain = [literalRule({ name: "secret-value", description: "", values: [secret], replacement: SECRET_MASK })];
+    const m = compile(chain);
+    for (const gap of [0, 100, 5000, 9000, 17_000, 18_100, 30_000]) {
+      const text = `${"y".repeat(gap)}${secret}${secret}${secret}${"z".repeat(40_000)}`;
+      for (const chunkBytes of [71, 4096]) {
+        const out = new PassThrough();
+        const written: Buffer[] = [];
+        out.on("data", (b: Buffer) => written.push(b));
+        await m.mask(Readable.from([bytes(text)]), out, { chunkBytes });
+        const got = Buffer.concat(written).toString("latin1");
+        // Nothing of the secret is left: only the filler and the masks.
+        expect(got.replace(/\*/g, "").replace(/[yz]/g, "")).toBe("");
+        expect(got).toBe(maskText(text, chain).text);
+      }
+    }
+  });
+
   it("reports the line of each rule's first match, and scan() writes nothing", async () => {
     const text = `${"ok\n".repeat(50_000)}key AKIAIOSFODNN7EXAMPLE\n${"ok\n".repeat(10)}TKT-7 and Pg-p4ss!w0rd\n`;
     const scan = await masker.scan(Readable.from([bytes(text)]), { chunkBytes: 4096 });

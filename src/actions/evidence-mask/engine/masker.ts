@@ -188,6 +188,13 @@ export class MaskSession {
   private produced = 0;
   /** With `verify`: the session that scans the output, fed the occurrences derived from this one's. */
   private verifier: MaskSession | undefined;
+  /**
+   * How far before a window's start a match may start and still reach into it: the longest match. A chain of
+   * overlapping matches can push a window's cut to its very end, past the start of an occurrence that the
+   * window did not hold whole; the next window looks that far back for such matches and masks what of them
+   * lies after its start (an attack found a periodic secret repeated back to back left partly in clear).
+   */
+  private readonly reachBack: number;
   /** Whether lines are counted (not by a verifying session, nor when `lines` is false). */
   private readonly countsLines: boolean;
 
@@ -202,7 +209,8 @@ export class MaskSession {
   ) {
     const chunk = masker.rules.every((r) => r.prefilter) ? LARGE_CHUNK_BYTES : DEFAULT_CHUNK_BYTES;
     this.chunkBytes = Math.max(16, opts.chunkBytes ?? chunk);
-    this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.chunkBytes + masker.overlap);
+    this.reachBack = masker.rules.reduce((max, r) => Math.max(max, r.maxLength), 0);
+    this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.reachBack + this.chunkBytes + masker.overlap);
     this.outs = sink ? [Buffer.allocUnsafe(this.window.length), Buffer.allocUnsafe(this.window.length)] : [];
     this.out = this.outs[0] ?? Buffer.alloc(0);
     this.countsLines = !derived && opts.lines !== false;
@@ -304,13 +312,13 @@ export class MaskSession {
     if (verifier?.derived && pieceIn && pieceOut)
       this.deriveCopied(verifier.derived, kept.matches, pieceIn, pieceOut, cut);
     // The next window: context before the cut, then everything not yet written.
-    const keepFrom = Math.max(0, cut - CONTEXT_BYTES);
+    const keepFrom = Math.max(0, cut - CONTEXT_BYTES - this.reachBack);
     window.copyWithin(0, keepFrom, length);
     this.origin += keepFrom;
     this.length = length - keepFrom;
     this.base = cut - keepFrom;
     this.scanned -= keepFrom;
-    this.keepHits(cut, keepFrom);
+    this.keepHits(Math.max(keepFrom, cut - this.reachBack), keepFrom);
   }
 
   /**
@@ -363,11 +371,22 @@ export class MaskSession {
     const { window, base, length } = this;
     let text: string | undefined;
     const view: WindowView = { bytes: window, length, text: () => (text ??= window.toString("latin1", 0, length)) };
+    // Matches are looked for from reachBack before the window's start: only those reaching past it are new.
+    const from = Math.max(0, base - this.reachBack);
     // Only the bytes that arrived since the last window are scanned: the carried ones were, and their hits are kept.
-    if (this.derived) this.derived.collect(window, this.origin, this.scanned, length, base, this.hits);
-    else this.matcher.resume(window, this.scanned, length, this.at, this.hits, base, this.countsLines);
+    if (this.derived) this.derived.collect(window, this.origin, this.scanned, length, from, this.hits);
+    else this.matcher.resume(window, this.scanned, length, this.at, this.hits, from, this.countsLines);
     this.scanned = length;
-    return this.fromHits(view, base, this.hits);
+    const found = this.fromHits(view, from, this.hits);
+    if (from === base) return found;
+    // A match wholly before the start was masked (or not) by the window before; one that reaches past it was
+    // not whole there: what of it lies after the start is masked now.
+    const out: MaskMatch[] = [];
+    for (const m of found) {
+      if (m.end <= base) continue;
+      out.push(m.start < base ? { ...m, start: base } : m);
+    }
+    return out;
   }
 
   /** 1-based line of `window[pos]`: the newlines the matcher counted, less those from `pos` to where it is. */
