@@ -4,19 +4,22 @@
  *
  * Text is handled as latin1 bytes in fixed-size Buffers: every byte maps to
  * one character and back, so bytes that are not UTF-8 survive untouched, and
- * all built-in patterns are ASCII. Memory is one window (context + chunk +
- * overlap) and one output buffer, whatever the stream's size.
+ * all built-in patterns are ASCII. Memory is one window (context and
+ * look-back + chunk + overlap) and two output buffers (one written while the
+ * next window is masked into the other), whatever the stream's size; with
+ * `verify`, the verifying session's window too.
  *
  * Each window is [context | pending]; matches are looked for from the start of
- * pending. Only text up to `limit` (window end minus the overlap) is written,
+ * pending (and from one longest match before it, for matches that reach into
+ * it). Only text up to `limit` (window end minus the overlap) is written,
  * extended to the end of any match that starts before it; the rest is carried
  * into the next window. As the overlap exceeds every rule's longest match, a
  * value split across two reads is seen whole.
  *
  * In each window one pass of a multi-literal matcher (./matcher.ts) finds the
  * literals of every rule that has a prefilter; those rules try their regexes
- * only where their literals are. Rules without one (custom rules) search the
- * window as a string, as before.
+ * only where their literals are, on strings around them (./rules.ts). Rules
+ * without one (custom rules) search the window as a string.
  */
 import type { Readable, Writable } from "node:stream";
 import { mergeMatches } from "../../../lib/masking";
