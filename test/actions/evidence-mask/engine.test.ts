@@ -13,6 +13,7 @@ import {
   compile,
   compileLiterals,
   findMatches,
+  type Hits,
   literalRule,
   type MaskRule,
   maskText,
@@ -36,6 +37,10 @@ function naive(hay: string, literals: { text: string; ignoreCase: boolean }[], f
   });
   return out.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
 }
+
+/** Each hit as [literal, start, end, newlines], in the order found. */
+const rows = (h: Hits) =>
+  Array.from({ length: h.count }, (_, k) => [h.literal[k], h.start[k], h.end[k], h.newlines[k]]);
 
 // A small alphabet makes overlaps, repeats and shared prefixes common.
 const alphabet = fc.constantFrom("a", "b", "A", "B", "\n", "0", "é", "-");
@@ -95,14 +100,7 @@ describe("multi-literal matcher (property)", () => {
           m.resume(buf, bounds[i - 1] as number, bounds[i] as number, at, hits, 0);
         const whole = m.scan(buf, 0, buf.length);
         expect(hits.count).toBe(whole.count);
-        for (let k = 0; k < hits.count; k++) {
-          expect([hits.literal[k], hits.start[k], hits.end[k], hits.newlines[k]]).toEqual([
-            whole.literal[k],
-            whole.start[k],
-            whole.end[k],
-            whole.newlines[k],
-          ]);
-        }
+        expect(rows(hits)).toEqual(rows(whole));
         expect(at.newlines).toBe(hay.split("\n").length - 1);
       }),
       { numRuns: 300 },
@@ -132,14 +130,7 @@ describe("multi-literal matcher (property)", () => {
           for (let from = 0; from < buf.length; from += 1000)
             m.resume(buf, from, Math.min(buf.length, from + 1000), state, pieces, 0);
           expect(whole.count).toBe(pieces.count);
-          for (let k = 0; k < whole.count; k++) {
-            expect([whole.literal[k], whole.start[k], whole.end[k], whole.newlines[k]]).toEqual([
-              pieces.literal[k],
-              pieces.start[k],
-              pieces.end[k],
-              pieces.newlines[k],
-            ]);
-          }
+          expect(rows(whole)).toEqual(rows(pieces));
           const got: [number, number][] = [];
           for (let k = 0; k < whole.count; k++) got.push([whole.literal[k] as number, whole.start[k] as number]);
           got.sort((a, b) => a[1] - b[1] || a[0] - b[0]);

@@ -250,14 +250,18 @@ export class MaskSession {
 
   /** Copies bytes in, masking each window as it fills. */
   async push(chunk: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < chunk.length) {
-      const n = Math.min(this.window.length - this.length, chunk.length - off);
-      this.window.set(chunk.subarray(off, off + n), this.length);
-      this.commit(n);
-      off += n;
+    for (let off = 0; off < chunk.length; ) {
+      off = this.take(chunk, off);
       if (this.full) await this.process(false);
     }
+  }
+
+  /** Copies as much of `chunk` from `off` as the window holds; returns where the rest starts. */
+  private take(chunk: Uint8Array, off: number): number {
+    const n = Math.min(this.window.length - this.length, chunk.length - off);
+    this.window.set(chunk.subarray(off, off + n), this.length);
+    this.commit(n);
+    return off + n;
   }
 
   async end(): Promise<ScanResult> {
@@ -454,12 +458,8 @@ export class MaskSession {
   /** `push` for a session without a sink (a scan): the same work, with nothing to wait for. */
   pushSync(chunk: Uint8Array): void {
     if (this.sink) throw new Error("pushSync: this session writes; use push");
-    let off = 0;
-    while (off < chunk.length) {
-      const n = Math.min(this.window.length - this.length, chunk.length - off);
-      this.window.set(chunk.subarray(off, off + n), this.length);
-      this.commit(n);
-      off += n;
+    for (let off = 0; off < chunk.length; ) {
+      off = this.take(chunk, off);
       if (this.full) this.maskWindow(false);
     }
   }
