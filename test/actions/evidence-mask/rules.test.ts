@@ -91,6 +91,39 @@ describe("built-in rules", () => {
   });
 });
 
+describe("value spans", () => {
+  // Rules match without the regex flag `d` (its index arrays are costly); a value is placed from its text,
+  // and where that text occurs more than once in the match the regex runs again with indices.
+  it("places a value whose text occurs twice in the match where its group is", () => {
+    const twice = regexRule({
+      name: "pair",
+      description: "test",
+      regex: /(?<k>[a-z]{2,8})=(?<v>[a-z]{2,8})\b/,
+      replacement: "#",
+      maxLength: 32,
+      trigger: { literals: ["="] },
+    });
+    const { prefilter: _, ...plain } = twice;
+    for (const [text, expected] of [
+      ["ab=ab ok", "ab=# ok"],
+      ["x abab=ab y", "x abab=# y"],
+      ["key=value", "key=#"],
+      ["aa=aaaa", "aa=#"],
+    ] as const) {
+      expect(maskText(text, [twice]).text, text).toBe(expected);
+      // The prefilter's path as well as the regex's own.
+      expect(maskText(text, [plain]).text, text).toBe(expected);
+    }
+    // A URL password equal to its user name, an ARN whose account ID repeats in its resource.
+    expect(maskText("postgres://ab12:ab12@db/x", builtInRules({ names: ["url-password"] })).text).toBe(
+      "postgres://ab12:****@db/x",
+    );
+    expect(maskText("arn:aws:iam::123456789012:role/123456789012", builtInRules({ names: ["account-id"] })).text).toBe(
+      "arn:aws:iam::************:role/123456789012",
+    );
+  });
+});
+
 describe("secret forms", () => {
   it("cover URL-encoded, JSON-escaped (once and twice) and base64 forms; nothing under 4 characters", () => {
     const forms = secretForms(API_SECRET, 6);

@@ -19,6 +19,7 @@ import {
   ARN_ACCOUNT_ID,
   applyMatches,
   arnAccountIds,
+  indexed,
   listedAccountIdForms,
   literalMatches,
   literalValues,
@@ -28,6 +29,7 @@ import {
   RDS_LOOK_BACK,
   rdsEndpoints,
   SECRET_MASK,
+  valueSpan,
 } from "../../../lib/masking";
 
 export { applyMatches, type MaskMatch } from "../../../lib/masking";
@@ -57,10 +59,18 @@ export function sliceText(bytes: Uint8Array, lo: number, hi: number): string {
  * Groups of nearby candidates (sorted): for each group, the window range
  * [lo, hi) a string must hold for the candidates from `first` to `last`: `before` bytes
  * before the first and `after` bytes after the last, within the window; with
- * `bytes` given (a rule that reads no further than its line), only up to the
- * newline after the last, included.
+ * `bytes` given (a rule that reads no further than its line from `reach`
+ * bytes after a candidate on), only up to the first newline at or after the
+ * last candidate + `reach`, included.
  */
-function* groups(candidates: readonly number[], length: number, before: number, after: number, bytes?: Buffer) {
+function* groups(
+  candidates: readonly number[],
+  length: number,
+  before: number,
+  after: number,
+  bytes?: Buffer,
+  reach = 0,
+) {
   for (let first = 0; first < candidates.length; ) {
     const start = candidates[first] as number;
     let last = first;
@@ -68,7 +78,7 @@ function* groups(candidates: readonly number[], length: number, before: number, 
     const c = candidates[last] as number;
     let hi = Math.min(length, c + after);
     if (bytes) {
-      const nl = bytes.indexOf(10, c);
+      const nl = c + reach < hi ? bytes.indexOf(10, c + reach) : -1;
       if (nl !== -1 && nl < hi) hi = nl + 1;
     }
     yield { first, last, lo: Math.max(0, start - before), hi };
@@ -129,12 +139,18 @@ export function regexRule(opts: {
   /**
    * Nothing the regex reads after a match's start lies past the end of its line (it can match no
    * `\n`; the newline itself may be read, by a look-ahead or `$`): the prefilter's string then ends there.
+   * A number N: the same from N bytes after the match's start on (a match may cross newlines only in its
+   * first N bytes, e.g. in bounded blank runs before its value, and reads no further than the line it is in
+   * there): the string ends at the first newline at or after start + N.
    */
-  lineBound?: boolean;
+  lineBound?: boolean | number;
 }): MaskRule {
-  const flags = new Set([...opts.regex.flags, "g", "d"]);
+  // Without the `d` flag: see valueSpan.
+  const flags = new Set([...opts.regex.flags, "g"]);
+  flags.delete("d");
   const re = new RegExp(opts.regex.source, [...flags].join(""));
   const sticky = new RegExp(opts.regex.source, [...flags, "y"].join(""));
+  const withIndices = indexed(re);
   const replace = opts.replacement;
   /** The match at `m`, or why not: "skip" (try again one further) or "empty" (go on after it). */
   const accept = (text: string, m: RegExpExecArray): MaskMatch | "skip" | "empty" => {
@@ -146,7 +162,7 @@ export function regexRule(opts: {
     ) {
       return "skip";
     }
-    const span = m.indices?.groups?.v ?? m.indices?.groups?.w ?? [m.index, m.index + full.length];
+    const span = valueSpan(text, m, withIndices);
     const value = text.slice(span[0], span[1]);
     if (value.length === 0) return "empty";
     return {
@@ -194,8 +210,10 @@ export function regexRule(opts: {
         const out: MaskMatch[] = [];
         let lastIndex = from;
         let previous = -1;
-        const lines = opts.lineBound ? asBuffer(view.bytes) : undefined;
-        for (const g of groups(candidates, view.length, SLICE_BEFORE, opts.maxLength + SLICE_AFTER, lines)) {
+        const lines = opts.lineBound !== undefined && opts.lineBound !== false ? asBuffer(view.bytes) : undefined;
+        const reach = typeof opts.lineBound === "number" ? opts.lineBound : 0;
+        const after = opts.maxLength + SLICE_AFTER;
+        for (const g of groups(candidates, view.length, SLICE_BEFORE, after, lines, reach)) {
           const text = sliceText(view.bytes, g.lo, g.hi);
           for (let i = g.first; i <= g.last; i++) {
             const c = candidates[i] as number;
@@ -498,6 +516,9 @@ function builtIn(name: BuiltInRuleName): MaskRule {
             replacement: SECRET_MASK,
             // 20 + 2 + 2 blank runs + 1 + 2 + 4096.
             maxLength: 4121 + 2 * BLANKS,
+            // Newlines only in the two blank runs: the value starts within 20 + 2 + 1 + 2 + 2 blank runs of the
+            // match's start, and lies on one line.
+            lineBound: 26 + 2 * BLANKS,
             // `session` starts the match or follows `aws`/`aws_`; `security` follows `aws`, `aws_` or `x-amz-`.
             trigger: {
               literals: ["session", "security"],
@@ -528,6 +549,9 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         replacement: SECRET_MASK,
         // 2 + 3 blank runs + 19 + 1 + 8192.
         maxLength: 8214 + 3 * BLANKS,
+        // The first alternative lies on one line; the second crosses newlines only in its two blank runs, and its
+        // value starts within 1 + 20 + 1 + 1 + 1 + 1 + 1 + 2 blank runs of the match's start.
+        lineBound: 26 + 2 * BLANKS,
         trigger: { literals: HEADER_NAMES, ignoreCase: true, starts: headerStarts },
       });
     case "bearer-token":
