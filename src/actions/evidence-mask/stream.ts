@@ -58,7 +58,7 @@ export async function maskFileStream(
     const stat = await input.stat();
     result.bytes = stat.size;
     const sessionOpts = {
-      ...(opts.chunkBytes !== undefined ? { chunkBytes: opts.chunkBytes } : {}),
+      ...(opts.chunkBytes !== undefined ? { chunkBytes: opts.chunkBytes } : { sizeHint: stat.size }),
       ...(opts.onValue ? { onValue: opts.onValue } : {}),
       // Lines are counted afterwards from the file, and only if something was found (see linesAt).
       lines: false,

@@ -14,6 +14,7 @@ import {
   compileLiterals,
   findMatches,
   type Hits,
+  LARGE_CHUNK_BYTES,
   literalRule,
   type MaskRule,
   maskText,
@@ -311,6 +312,25 @@ describe("blank padding: no match is longer than its rule's maxLength", () => {
         if (blanks <= 256) expect(expected.length, `shape ${k}, ${blanks} blanks`).toBeGreaterThan(0);
       }
     }
+    // Blank runs that cross lines (a pretty-printed JSON header or token, values on the next line): the
+    // session-token and header rules' strings end at the first newline past their blank runs' reach, not at
+    // the candidate's own line, so the value is still seen.
+    const crossing: ((p: string) => string)[] = [
+      (p) => `"SessionToken":${p}"${"Ab0".repeat(40)}"\n`,
+      (p) => `aws_session_token${p}=${p}${"Ab0".repeat(40)}\nnext line\n`,
+      (p) => `{"authorization"${p}:${p}"Basic dXNlcjpwYXNz"}\nnext line\n`,
+      (p) => `'X-Amz-Security-Token'${p}:${p}'tok123tok123'\n`,
+    ];
+    for (const blanks of [1, 2, 100, 255, 256, 257, 600]) {
+      for (const [k, shape] of crossing.entries()) {
+        const pad = "\n \t\r\n  ".repeat(Math.ceil(blanks / 7)).slice(0, blanks);
+        const text = `x ${shape(pad)}tail ${"y".repeat(300)}\n`;
+        const view = { bytes: bytes(text), length: text.length, text: () => text };
+        const expected = findMatches(text, rules, 0);
+        expect(engine.matchesIn(view, 0), `crossing shape ${k}, ${blanks} blanks`).toEqual(expected);
+        if (blanks <= 256) expect(expected.length, `crossing shape ${k}, ${blanks} blanks`).toBeGreaterThan(0);
+      }
+    }
     // And through the streaming masker (1 MiB windows, every rule with a prefilter): the key is not left in the output.
     const text = `${shapes[0]?.(" ".repeat(150))}${shapes[2]?.(" ".repeat(200))}`;
     const out = new PassThrough();
@@ -360,6 +380,26 @@ describe("streaming masker", () => {
       ),
       { numRuns: 25 },
     );
+  });
+
+  it("sizes its windows to a size hint: a small file gets small buffers, a large one the default chunk", async () => {
+    const prefiltered = compile(builtInRules({ accountIds: ["123456789012"] }));
+    const small = prefiltered.session(async () => undefined, { sizeHint: 100, verify: true });
+    const large = prefiltered.session(async () => undefined, { sizeHint: 1 << 30 });
+    const unhinted = prefiltered.session(async () => undefined, {});
+    expect(large.chunkBytes).toBe(LARGE_CHUNK_BYTES);
+    expect(unhinted.chunkBytes).toBe(LARGE_CHUNK_BYTES);
+    expect(small.chunkBytes).toBe(16 * 1024);
+    expect(small.window.length).toBeLessThan(large.window.length / 8);
+    // A hint that is wrong (the file grew while it was read) only makes the windows smaller: nothing is missed.
+    const text = `${"x".repeat(40_000)} arn:aws:iam::123456789012:role/a ${"y".repeat(70_000)} AKIAIOSFODNN7EXAMPLE\n`;
+    const out = new PassThrough();
+    const written: Buffer[] = [];
+    out.on("data", (b: Buffer) => written.push(b));
+    const result = await prefiltered.mask(Readable.from([bytes(text)]), out, { sizeHint: 10, verify: true });
+    expect(Buffer.concat(written).toString("latin1")).toBe(maskText(text, prefiltered.rules).text);
+    expect(result.counts).toEqual({ "account-id": 1, "aws-access-key-id": 1 });
+    expect(result.verified?.counts).toEqual({});
   });
 
   it("reports each rule's first line as the whole text has it, for any chunk and read size", async () => {

@@ -35,6 +35,8 @@ export const LARGE_CHUNK_BYTES = 1024 * 1024;
 // overlap, about 97 KiB) then stays under V8's largest ordinary heap object (128 KiB), so that its string is
 // made in the young generation and dies there, cheaply.
 export const DEFAULT_CHUNK_BYTES = 64 * 1024;
+// The smallest window a size hint gives: a file that grows while it is read is still read in sizeable pieces.
+const MIN_HINTED_CHUNK = 16 * 1024;
 // Bytes of already-written text kept as look-behind context (`\b`, `(?<![0-9])`).
 const CONTEXT_BYTES = 64;
 
@@ -68,6 +70,11 @@ export interface StreamOptions {
    * 10 % faster; stream.ts counts the lines of a file afterwards, when needed).
    */
   lines?: boolean;
+  /**
+   * The stream's size, when known (a file's): a smaller stream gets windows of its size instead of the
+   * default chunk (a one-line file does not need a 1 MiB window, two output buffers and a verifier's window).
+   */
+  sizeHint?: number;
 }
 
 export interface Masker {
@@ -211,7 +218,8 @@ export class MaskSession {
     private readonly derived?: DerivedHits,
   ) {
     const chunk = masker.rules.every((r) => r.prefilter) ? LARGE_CHUNK_BYTES : DEFAULT_CHUNK_BYTES;
-    this.chunkBytes = Math.max(16, opts.chunkBytes ?? chunk);
+    const fits = opts.sizeHint === undefined ? chunk : Math.min(chunk, Math.max(MIN_HINTED_CHUNK, opts.sizeHint));
+    this.chunkBytes = Math.max(16, opts.chunkBytes ?? fits);
     this.reachBack = masker.rules.reduce((max, r) => Math.max(max, r.maxLength), 0);
     this.window = Buffer.allocUnsafe(CONTEXT_BYTES + this.reachBack + this.chunkBytes + masker.overlap);
     this.outs = sink ? [Buffer.allocUnsafe(this.window.length), Buffer.allocUnsafe(this.window.length)] : [];
