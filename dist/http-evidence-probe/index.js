@@ -41157,7 +41157,7 @@ __webpack_async_result__();
 /* harmony export */   $p: () => (/* binding */ redactor),
 /* harmony export */   hb: () => (/* binding */ maskAccountIdsForReport)
 /* harmony export */ });
-/* unused harmony exports ACCOUNT_MASK, SECRET_MASK, RDS_MASK, ARN_ACCOUNT_ID, RDS_ENDPOINT, RDS_ANCHOR, RDS_LOOK_BACK, arnAccountIds, rdsEndpoints, listedAccountIdForms, literalMatches, literalValues, mergeMatches, applyMatches, maskRdsEndpoint, maskAccountIds, accountIdsNamedIn */
+/* unused harmony exports ACCOUNT_MASK, SECRET_MASK, RDS_MASK, ARN_ACCOUNT_ID, RDS_ENDPOINT, valueSpan, indexed, RDS_ANCHOR, RDS_LOOK_BACK, arnAccountIds, rdsEndpoints, listedAccountIdForms, literalMatches, literalValues, mergeMatches, applyMatches, maskRdsEndpoint, maskAccountIds, accountIdsNamedIn */
 /**
  * What every action masks in what it writes (PR comments, reports, logs), and
  * the pieces the evidence-mask rule engine
@@ -41175,9 +41175,34 @@ const SECRET_MASK = "****";
 const RDS_MASK = "****.****.";
 const REGION = String.raw `[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d`;
 /** `arn:aws[-a-z]*:<service>:<region>:<account>:`, also URL-encoded (`%3A`) as in query strings and policy dumps. */
-const ARN_ACCOUNT_ID = /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/dg;
+const ARN_ACCOUNT_ID = /\barn(?::|%3[Aa])aws[a-z-]*(?::|%3[Aa])[a-z0-9-]+(?::|%3[Aa])[a-z0-9-]*(?::|%3[Aa])(?<v>\d{12})(?=:|%3[Aa])/g;
 /** <instance>.<hash>.<region>.rds.amazonaws.com, cluster-/cluster-ro-/cluster-custom-/proxy- forms, and .com.cn. */
-const RDS_ENDPOINT = new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${REGION}\.rds\.amazonaws\.com`, "dgi");
+const RDS_ENDPOINT = new RegExp(String.raw `(?<![A-Za-z0-9-])(?<v>[a-z0-9-]{1,63}\.(?:cluster-(?:ro-|custom-)?|proxy-)?[a-z0-9]{6,63}\.)${REGION}\.rds\.amazonaws\.com`, "gi");
+/**
+ * Where the value of match `m` of `text` lies: its group `v` (or `w`), else the whole match. Found from the
+ * value's text where it occurs once in the match; otherwise `withIndices` (the same regex with the flags `d`
+ * and `y`) is run again at the match. Matching without `d` saves several arrays per match, which V8 makes in
+ * the old generation: as garbage there they grew the heap by megabytes per 100 MiB of evidence masked.
+ */
+function valueSpan(text, m, withIndices) {
+    const full = m[0];
+    const value = m.groups?.v ?? m.groups?.w;
+    if (value === undefined)
+        return [m.index, m.index + full.length];
+    const at = full.indexOf(value);
+    if (at !== -1 && full.indexOf(value, at + 1) === -1)
+        return [m.index + at, m.index + at + value.length];
+    withIndices.lastIndex = m.index;
+    const d = withIndices.exec(text);
+    const span = d?.indices?.groups?.v ?? d?.indices?.groups?.w;
+    if (!d || d.index !== m.index || d[0] !== full || !span)
+        throw new Error(`no value at ${m.index} for ${withIndices}`);
+    return span;
+}
+/** `re` with the flags `d` and `y` added: what valueSpan runs again where a value's text does not place it. */
+const indexed = (re) => new RegExp(re.source, [...new Set([...re.flags, "d", "y"])].join(""));
+const ARN_INDEXED = indexed(ARN_ACCOUNT_ID);
+const RDS_INDEXED = indexed(RDS_ENDPOINT);
 /** Every RDS endpoint contains this: the regex is only tried near it (far cheaper than at every position). */
 const RDS_ANCHOR = ".rds.amazonaws.com";
 /** How far before its anchor an RDS endpoint match may start (the regex is started there). */
@@ -41188,7 +41213,7 @@ function arnAccountIds(text, from, rule = "account-id") {
     const re = new RegExp(ARN_ACCOUNT_ID);
     re.lastIndex = from;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-        const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+        const [start, end] = valueSpan(text, m, ARN_INDEXED);
         out.push({ rule, from: m.index, to: m.index + m[0].length, start, end, replacement: ACCOUNT_MASK });
     }
     return out;
@@ -41212,7 +41237,7 @@ function rdsEndpoints(text, from, anchors) {
         for (let m = re.exec(upTo); m !== null; m = re.exec(upTo)) {
             const to = m.index + m[0].length;
             if (m.index <= i && to >= i + RDS_ANCHOR.length) {
-                const [start, end] = m.indices?.groups?.v ?? [m.index, m.index];
+                const [start, end] = valueSpan(upTo, m, RDS_INDEXED);
                 out.push({ rule: "rds-endpoint", from: m.index, to, start, end, replacement: RDS_MASK });
                 next = to;
                 break;
