@@ -9,8 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planSecrets } from "../../src/actions/evidence-mask/secrets";
+import { DEFAULT_KEY_MAP, parseSecretString, sensitiveValues } from "../../src/actions/secrets-rds-drift/secret";
 import { classifyField, logMaskValues, MIN_MASKABLE_LENGTH } from "../../src/lib/secret-policy";
-import { HOST, PASSWORD, scenario, secretValue, USERNAME } from "../actions/secrets-rds-drift/scenario";
+import {
+  everythingVisible,
+  HOST,
+  PASSWORD,
+  scenario,
+  secretValue,
+  USERNAME,
+} from "../actions/secrets-rds-drift/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { errors, runBundle } from "../harness/runner";
 
@@ -53,11 +61,39 @@ describe("one secret policy for secrets-rds-drift and evidence-mask", () => {
     for (const notSecret of ["papyrus", "5432", "postgres", "app"]) expect(r.masked).not.toContain(notSecret);
   });
 
+  it("a password too short to mask: both fail naming the field, and neither prints it", async () => {
+    const short = secretValue({ password: "q7x" });
+    await emu.emulator.reset();
+    await emu.emulator.loadScenario(scenario({ secret: short }));
+    const drift = await runBundle("secrets-rds-drift", {
+      inputs: { "secret-id": "papyrus/prd/db", comment: "false", "connect-check": "true" },
+      env: { AWS_ENDPOINT_URL: emu.endpoint },
+    });
+    expect(drift.code).toBe(1);
+    expect(errors(drift).join("\n")).toContain("secret 'papyrus/prd/db' field 'password': shorter than 4 characters");
+    expect(everythingVisible(drift)).not.toContain("q7x");
+
+    const ws = mkdtempSync(join(tmpdir(), "sec-policy-"));
+    mkdirSync(join(ws, "evidence"));
+    writeFileSync(join(ws, "evidence/app.log"), `connected to papyrus as ${USERNAME}\n`);
+    const mask = await runBundle("evidence-mask", {
+      workspace: ws,
+      inputs: { "secret-ids": "papyrus/prd/db" },
+      env: { AWS_ENDPOINT_URL: emu.endpoint },
+    });
+    expect(mask.code).toBe(1);
+    expect(errors(mask).join("\n")).toContain("secret 'papyrus/prd/db' field 'password': shorter than 4 characters");
+    expect(everythingVisible(mask)).not.toContain("q7x");
+  });
+
   it("both read the same classification from src/lib", () => {
     const text = JSON.stringify(SECRET);
     const plan = planSecrets([{ id: "s", secretString: text }]);
     const drift = logMaskValues(text);
     expect(drift.sort()).toEqual([...plan.evidence, ...plan.logOnly].sort());
+    // What drift registers and redacts (its own key map's engine/port/dbname keys public) is the same list.
+    const sensitive = sensitiveValues(text, DEFAULT_KEY_MAP, parseSecretString(text, "s", DEFAULT_KEY_MAP));
+    expect(sensitive.sort()).toEqual([...plan.evidence, ...plan.logOnly].sort());
     expect(plan.unmaskable).toEqual([{ secretId: "s", field: "schema" }]);
     expect(["dbname", "DBName", "port", "engine", "dbInstanceIdentifier"].map((k) => classifyField(k))).toEqual(
       Array(5).fill("public"),

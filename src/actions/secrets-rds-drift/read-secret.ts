@@ -6,8 +6,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { awsException, InputError, operationError } from "../../lib/errors";
-import { logMaskPieces, logMaskValues } from "../../lib/secret-policy";
-import { type KeyMap, parseSecretString, type SecretContents, sensitiveValues } from "./secret";
+import { assertMaskablePassword, type KeyMap, parseSecretString, type SecretContents, sensitiveValues } from "./secret";
 
 export interface SecretInUse {
   arn: string;
@@ -19,7 +18,7 @@ export interface SecretInUse {
   rdsClusterArn?: string;
   kmsKeyId?: string;
   contents: SecretContents;
-  /** Registered with the runner's masking; also redacted from anything this step reports. */
+  /** Registered with the runner's masking (the shared secret policy); also redacted from anything this step reports. */
   sensitive: string[];
 }
 
@@ -63,14 +62,18 @@ export async function readSecretInUse(
       `secret '${secretId}' holds binary data; expected a JSON string of key/value pairs.`,
     );
   }
-  for (const piece of logMaskPieces(value.SecretString)) setSecret(piece);
-  // Parsing prints nothing and its errors quote nothing, so the values are registered before any output.
+  // The log masker gets what the shared policy calls secret (as evidence-mask does): not dbname, port or engine,
+  // nothing under 4 characters. Registered before parsing, whose errors quote nothing, and before any output.
+  const sensitive = new Set(sensitiveValues(value.SecretString, keyMap));
+  for (const v of sensitive) setSecret(v);
   const contents = parseSecretString(value.SecretString, secretId, keyMap);
-  const sensitive = sensitiveValues(value.SecretString, contents);
-  // The log masker gets what the shared policy calls secret (as evidence-mask does): not dbname, port or engine, nothing under 4 characters.
-  const mappedPublic = (["engine", "port", "dbname"] as const).flatMap((f) => contents.keys[f] ?? []);
-  for (const v of logMaskValues(value.SecretString, mappedPublic)) setSecret(v);
-  const secret: SecretInUse = { arn, name: describe.Name ?? secretId, contents, sensitive };
+  // The credentials too, should the key map read them from a key the policy calls public.
+  for (const v of sensitiveValues(value.SecretString, keyMap, contents)) {
+    if (!sensitive.has(v)) setSecret(v);
+    sensitive.add(v);
+  }
+  assertMaskablePassword(secretId, contents);
+  const secret: SecretInUse = { arn, name: describe.Name ?? secretId, contents, sensitive: [...sensitive] };
   if (describe.OwningService) secret.owningService = describe.OwningService;
   if (describe.KmsKeyId) secret.kmsKeyId = describe.KmsKeyId;
   for (const tag of describe.Tags ?? []) {

@@ -1,5 +1,6 @@
 import { InputError } from "../../lib/errors";
 import { isPlainObject } from "../../lib/inputs";
+import { isMaskable, logMaskPieces, logMaskValues, MIN_MASKABLE_LENGTH } from "../../lib/secret-policy";
 
 /** The secret fields this check reads, each under one of several key names. */
 export const SECRET_FIELDS = ["host", "port", "dbname", "username", "password", "engine"] as const;
@@ -89,31 +90,47 @@ export function parseSecretString(secretString: string, secretId: string, keyMap
 }
 
 /**
- * The strings to register with `core.setSecret` as soon as the secret is read:
- * the whole secret and every value in it, except the engine name, the port and
- * the DB identifiers. Those are not credentials, and masking `postgres` or
- * `5432` would blank them out of every unrelated log line (`aurora-***ql`).
+ * Key names the key map reads the engine, the port and the database name
+ * from: not credentials, so public for the shared secret policy, like the
+ * keys it knows by name (src/lib/secret-policy.ts PUBLIC_SECRET_KEYS).
  */
-export function sensitiveValues(secretString: string, contents?: SecretContents): string[] {
-  const out = new Set<string>([secretString]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString);
-  } catch {
-    return [...out];
-  }
-  const notSecret = new Set<string>(["dbInstanceIdentifier", "dbClusterIdentifier"]);
-  for (const field of ["engine", "port"] as const) {
-    const key = contents?.keys[field];
-    if (key) notSecret.add(key);
-  }
-  const walk = (value: unknown, key?: string) => {
-    if (key !== undefined && notSecret.has(key)) return;
-    if (typeof value === "string" && value.trim() !== "") out.add(value);
-    else if (typeof value === "number") out.add(String(value));
-    else if (Array.isArray(value)) for (const v of value) walk(v);
-    else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) walk(v, k);
-  };
-  if (isPlainObject(parsed)) for (const [k, v] of Object.entries(parsed)) walk(v, k);
-  return [...out];
+export function publicKeyNames(keyMap: KeyMap): string[] {
+  return [...keyMap.engine, ...keyMap.port, ...keyMap.dbname];
+}
+
+/**
+ * The strings to register with the runner's log masker as soon as the secret
+ * is read, and to redact from anything this step reports: what the shared
+ * secret policy hands the log masker (`logMaskValues`, as evidence-mask
+ * registers the same secret), with the key map's engine/port/dbname keys
+ * public. None is shorter than MIN_MASKABLE_LENGTH; a password that short
+ * makes the step fail instead (see read-secret.ts). The password and user name
+ * the step logs in with are kept whatever key they were read from.
+ */
+export function sensitiveValues(secretString: string, keyMap: KeyMap, contents?: SecretContents): string[] {
+  const credentials = [contents?.values.password, contents?.values.username].flatMap((v) =>
+    v === undefined ? [] : logMaskPieces(v),
+  );
+  return [...new Set([...logMaskValues(secretString, publicKeyNames(keyMap)), ...credentials])];
+}
+
+/**
+ * A password shorter than MIN_MASKABLE_LENGTH cannot go to the runner's log
+ * masker (it would blank `abc` in every word of the log), so nothing this step
+ * printed could be proven free of it: the step fails right after reading the
+ * secret, before it logs a line or logs in, naming the secret and the field,
+ * never the value, as evidence-mask fails on a field it cannot mask. RDS
+ * refuses master passwords under 8 characters anyway. Other short fields (a
+ * 3-character `schema`, a 2-character user name) are left out of the masker as
+ * the policy says and do not fail the step: the report never prints a value
+ * of the secret, only the login check's server message can name the user.
+ */
+export function assertMaskablePassword(secretId: string, contents: SecretContents): void {
+  const password = contents.values.password;
+  if (password === undefined || isMaskable(password.trim())) return;
+  throw new InputError(
+    "secret-id",
+    `secret '${secretId}' field '${contents.keys.password}': shorter than ${MIN_MASKABLE_LENGTH} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`,
+    "Rotate the secret to a longer password (16 or more characters; RDS requires at least 8).",
+  );
 }

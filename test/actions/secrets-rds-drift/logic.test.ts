@@ -16,6 +16,7 @@ import {
 } from "../../../src/actions/secrets-rds-drift/secret";
 import { containerTls, databaseContainers } from "../../../src/actions/secrets-rds-drift/tls-env";
 import { maskRdsEndpoint, redactor } from "../../../src/lib/masking";
+import { logMaskValues, MIN_MASKABLE_LENGTH } from "../../../src/lib/secret-policy";
 
 const HOST = "papyrus-db.c9akciq32xyz.us-west-2.rds.amazonaws.com";
 const instance: DbTarget = {
@@ -244,14 +245,46 @@ describe("secret parsing and key-map", () => {
     }
   });
 
-  it("masks every value but the engine, the port and identifiers", () => {
+  it("masks every value but the engine, the port, the database name and identifiers", () => {
     const json = secretJson({ dbInstanceIdentifier: "papyrus-db", extra: { nested: "n3sted" } });
-    const values = sensitiveValues(json, parseSecretString(json, "s", DEFAULT_KEY_MAP));
-    expect(values).toEqual(expect.arrayContaining([json, HOST, "papyrus", "papyrus_admin", "s3cr3t-PW", "n3sted"]));
+    const values = sensitiveValues(json, DEFAULT_KEY_MAP, parseSecretString(json, "s", DEFAULT_KEY_MAP));
+    expect(values).toEqual(expect.arrayContaining([json, HOST, "papyrus_admin", "s3cr3t-PW", "n3sted"]));
+    // The shared secret policy (src/lib/secret-policy.ts): the database name is public, as in evidence-mask.
+    expect(values).not.toContain("papyrus");
     expect(values).not.toContain("postgres");
     expect(values).not.toContain("5432");
     expect(values).not.toContain("papyrus-db");
     expect(redactor(["s3cr3t", "s3cr3t-PW"])("a s3cr3t-PW b s3cr3t")).toBe("a *** b ***");
+  });
+
+  it("is exactly what the shared policy hands the log masker, with the key map's engine, port and dbname keys public", () => {
+    const map = parseKeyMap({ dbname: "DB_SCHEMA_NAME", port: "DB_PORT", engine: "KIND" });
+    const json = JSON.stringify({
+      KIND: "aurora-postgresql",
+      DB_PORT: "6543",
+      DB_SCHEMA_NAME: "papyrus_reports",
+      host: HOST,
+      username: "papyrus_admin",
+      password: "s3cr3t-PW",
+      ssl: "on",
+      region: "us-east-1",
+      pin: "123",
+    });
+    const values = sensitiveValues(json, map, parseSecretString(json, "s", map));
+    expect(values.sort()).toEqual(logMaskValues(json, ["KIND", "DB_PORT", "DB_SCHEMA_NAME"]).sort());
+    expect(values).toEqual(expect.arrayContaining([json, HOST, "papyrus_admin", "s3cr3t-PW"]));
+    for (const notSecret of ["aurora-postgresql", "6543", "papyrus_reports", "on", "us-east-1", "123"])
+      expect(values).not.toContain(notSecret);
+    expect(values.every((v) => v.length >= MIN_MASKABLE_LENGTH)).toBe(true);
+  });
+
+  it("keeps the password and user name it logs in with, whatever key the key map reads them from", () => {
+    // A key-map that points the credentials at key names the policy would call public.
+    const map = parseKeyMap({ password: "region", username: "dbName", dbname: "schema" });
+    const json = JSON.stringify({ region: "s3cr3t-PW", dbName: "papyrus_admin", schema: "papyrus" });
+    const values = sensitiveValues(json, map, parseSecretString(json, "s", map));
+    expect(values).toEqual(expect.arrayContaining(["s3cr3t-PW", "papyrus_admin"]));
+    expect(values).not.toContain("papyrus");
   });
 });
 

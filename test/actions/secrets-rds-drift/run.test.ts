@@ -217,6 +217,24 @@ describe("run (SDK mocked)", () => {
     });
   });
 
+  it("a password too short to mask fails before anything is logged, naming the field, never the value", async () => {
+    // Under MIN_MASKABLE_LENGTH the runner's log masker cannot take it (it would blank `abc` in every word), so the
+    // step stops, as evidence-mask does: nothing it could print is left unmasked, and nothing is printed at all.
+    secrets.on(GetSecretValueCommand).resolves({ ARN, SecretString: JSON.stringify({ ...SECRET, password: "q7" }) });
+    const error = await run(inputs({ "connect-check": "true" }), deps()).catch((e: unknown) => e);
+    expect(String(error)).toContain(
+      "Input 'secret-id': secret 'papyrus/db' field 'password': shorter than 4 characters, too short for the runner's log masker",
+    );
+    expect(String(error)).toMatch(/Rotate the secret to a longer password/);
+    expect(String(error)).not.toMatch(/\bq7\b/);
+    expect(logs).toEqual([]);
+    expect(published).toEqual([]);
+    expect(rds.commandCalls(DescribeDBInstancesCommand)).toEqual([]);
+    // Everything the policy can mask was registered before the step stopped.
+    expect(setSecrets).toEqual(expect.arrayContaining([HOST, "papyrus_admin"]));
+    expect(setSecrets).not.toContain("papyrus");
+  });
+
   it("an unknown secret is an error naming it and the input", async () => {
     secrets
       .on(DescribeSecretCommand)
