@@ -15,6 +15,7 @@
  *   destroying unrelated text, and the step that meets one must fail instead.
  */
 import { isPlainObject } from "./inputs";
+import { redactor } from "./masking";
 
 /** Shorter values cannot be masked without blanking ordinary text (`abc` in every word). */
 export const MIN_MASKABLE_LENGTH = 4;
@@ -124,4 +125,16 @@ export function logMaskPieces(value: string): string[] {
 export function logMaskValues(secretString: string, extraPublic: readonly string[] = []): string[] {
   const fields = secretFields(secretString, extraPublic).filter((f) => f.class !== "public");
   return [...new Set(fields.flatMap((f) => logMaskPieces(f.value)))];
+}
+
+/**
+ * Replaces, in what a step reports of a secret (a server's error text, a host
+ * it shows), what the runner's log masker was given for it (`maskValues`, from
+ * logMaskValues: never a public field) and the pieces of `also` (values the
+ * step used beside the secret, like a host read from RDS) with `***`, as the
+ * log masker does. Nothing under MIN_MASKABLE_LENGTH is replaced: masking
+ * `ssl: "on"` blanked `amazonaws` into `amaz***aws`.
+ */
+export function secretRedactor(maskValues: readonly string[], also: readonly string[] = []): (text: string) => string {
+  return redactor([...maskValues, ...also.flatMap(logMaskPieces)], MIN_MASKABLE_LENGTH);
 }

