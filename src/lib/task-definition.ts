@@ -1,6 +1,64 @@
+import { relative, resolve, sep } from "node:path";
 import { InputError } from "./errors";
 import { isPlainObject } from "./inputs";
 import { readJsonFile } from "./json-file";
+import { entryExists, isInside, type PathRoots, resolveInputPath } from "./paths";
+
+/** Where a `task-definition` input points: a file (workspace or RUNNER_TEMP), or a registered revision for ECS. */
+export type TaskDefinitionRef = { kind: "file"; path: string; display: string } | { kind: "registered"; id: string };
+
+/** What to do about a reference that is neither: the end of every such message. */
+export const TASK_DEFINITION_REF_FIX =
+  "Check out the repository before this step (actions/checkout) to read a file, or name a registered task definition: family, family:revision (revision 1 or more), or arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>.";
+
+const TASK_DEFINITION_ARN = /^arn:aws(?:-cn|-us-gov)?:ecs:[a-z0-9-]+:\d{12}:task-definition\/(?<rest>.*)$/;
+const FAMILY = /^[A-Za-z0-9_-]+$/;
+const FAMILY_MAX = 255;
+const REVISION = /^[1-9]\d*$/;
+
+/** What is wrong with `family[:revision]` (`arn`: it came from an ARN, where the revision is required), if anything. */
+function referenceProblem(ref: string, arn: boolean): string | undefined {
+  const colon = ref.indexOf(":");
+  const family = colon === -1 ? ref : ref.slice(0, colon);
+  if (/[/.]/.test(family) && !arn) return "there is no such file (a family name has no '/' or '.')";
+  if (family.length > FAMILY_MAX)
+    return `a family name is at most ${FAMILY_MAX} characters (this one has ${family.length})`;
+  if (!FAMILY.test(family)) return "a family name holds only letters, digits, hyphens and underscores";
+  if (colon === -1) return arn ? `a task definition ARN ends with its revision (…/${family}:<revision>)` : undefined;
+  const revision = ref.slice(colon + 1);
+  if (revision === "0") return "revision 0 does not exist: ECS numbers revisions from 1";
+  if (!REVISION.test(revision)) return `revision '${revision}' is not a whole number of 1 or more`;
+  return undefined;
+}
+
+/**
+ * Reads a task definition reference, for every action that takes one: a
+ * task definition ARN, else a file that exists (resolved by
+ * `resolveInputPath`, so it stays inside the workspace or RUNNER_TEMP), else
+ * `family` or `family:revision` (family: 1 to 255 letters, digits, hyphens,
+ * underscores; revision 1 or more). Anything else is an input error naming
+ * `input`, the value, what was wrong with it and what to do.
+ */
+export function parseTaskDefinitionRef(input: string, raw: string, roots: PathRoots): TaskDefinitionRef {
+  const workspace = roots.workspace;
+  const arn = TASK_DEFINITION_ARN.exec(raw);
+  if (!arn && entryExists(resolve(workspace, raw))) {
+    const path = resolveInputPath(input, raw, "read", roots);
+    const rel = relative(workspace, path);
+    return { kind: "file", path, display: isInside(workspace, path) ? rel.split(sep).join("/") : path };
+  }
+  const problem = arn
+    ? referenceProblem(arn.groups?.rest ?? "", true)
+    : raw.startsWith("arn:")
+      ? "not a task definition ARN (arn:aws[-cn|-us-gov]:ecs:<region>:<12-digit account>:task-definition/<family>:<revision>)"
+      : referenceProblem(raw, false);
+  if (problem === undefined) return { kind: "registered", id: raw };
+  throw new InputError(
+    input,
+    `'${raw}' is neither a file in the workspace (${workspace}) nor a task definition family, family:revision or ARN: ${problem}.`,
+    TASK_DEFINITION_REF_FIX,
+  );
+}
 
 /** A task definition read from a file, unwrapped. */
 export interface TaskDefinitionFile {

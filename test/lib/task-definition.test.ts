@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readPreflightInputs } from "../../src/actions/iam-simulate-preflight/inputs";
+import { readDriftInputs } from "../../src/actions/secrets-rds-drift/inputs";
 import { InputError } from "../../src/lib/errors";
-import { readTaskDefinitionFile } from "../../src/lib/task-definition";
+import { parseTaskDefinitionRef, readTaskDefinitionFile, TASK_DEFINITION_REF_FIX } from "../../src/lib/task-definition";
 
 const TD = { family: "papyrus-task", containerDefinitions: [{ name: "web", image: "papyrus:1" }] };
 
@@ -74,5 +76,97 @@ describe("readTaskDefinitionFile", () => {
 
   it("names the input it is given", () => {
     expect(() => readTaskDefinitionFile("rendered", fileWith("{}"), "td.json")).toThrow(/^Input 'rendered': td\.json /);
+  });
+});
+
+describe("parseTaskDefinitionRef: the one reader of a task definition reference (issue 12 §3)", () => {
+  const workspace = realpathSync(mkdtempSync(join(tmpdir(), "td-ref-")));
+  mkdirSync(join(workspace, "deploy"));
+  writeFileSync(join(workspace, "deploy/td.json"), JSON.stringify(TD));
+  const roots = { workspace };
+  const parse = (raw: string) => parseTaskDefinitionRef("task-definition", raw, roots);
+  const problemOf = (raw: string): string => {
+    try {
+      parse(raw);
+    } catch (error) {
+      if (error instanceof InputError) return error.message;
+      throw error;
+    }
+    throw new Error(`accepted ${raw}`);
+  };
+
+  it.each([
+    "papyrus-task",
+    "papyrus-task:1",
+    "papyrus_task-2:42",
+    "a".repeat(255),
+    `${"a".repeat(255)}:7`,
+    "arn:aws:ecs:us-west-2:123456789012:task-definition/papyrus-task:3",
+    "arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/papyrus-task:3",
+    "arn:aws-us-gov:ecs:us-gov-west-1:123456789012:task-definition/papyrus_task-2:12",
+  ])("%s is a registered task definition, passed to ECS as given", (raw) => {
+    expect(parse(raw)).toEqual({ kind: "registered", id: raw });
+  });
+
+  it("a file in the workspace is read as a file, named by its workspace path", () => {
+    expect(parse("deploy/td.json")).toEqual({
+      kind: "file",
+      path: join(workspace, "deploy/td.json"),
+      display: "deploy/td.json",
+    });
+  });
+
+  it.each([
+    ["papyrus-task:0", "revision 0 does not exist: ECS numbers revisions from 1"],
+    ["papyrus-task:latest", "revision 'latest' is not a whole number of 1 or more"],
+    ["papyrus-task:", "revision '' is not a whole number of 1 or more"],
+    ["papyrus-task:01", "revision '01' is not a whole number of 1 or more"],
+    ["papyrus-task:1:2", "revision '1:2' is not a whole number of 1 or more"],
+    ["a".repeat(256), "a family name is at most 255 characters (this one has 256)"],
+    ["papyrus task", "a family name holds only letters, digits, hyphens and underscores"],
+    ["missing/taskdef.json", "there is no such file (a family name has no '/' or '.')"],
+    [
+      "arn:aws:ecs:us-west-2:123456789012:task-definition/papyrus-task",
+      "a task definition ARN ends with its revision (…/papyrus-task:<revision>)",
+    ],
+    [
+      "arn:aws:ecs:us-west-2:123456789012:task-definition/papyrus-task:0",
+      "revision 0 does not exist: ECS numbers revisions from 1",
+    ],
+    [
+      "arn:aws:ecs:us-west-2:12345:task-definition/papyrus-task:1",
+      "not a task definition ARN (arn:aws[-cn|-us-gov]:ecs:<region>:<12-digit account>:task-definition/<family>:<revision>)",
+    ],
+    [
+      "arn:aws:iam::123456789012:role/papyrus-task:1",
+      "not a task definition ARN (arn:aws[-cn|-us-gov]:ecs:<region>:<12-digit account>:task-definition/<family>:<revision>)",
+    ],
+  ])("%s is refused: the input, what was wrong and what to do", (raw, problem) => {
+    const message = problemOf(raw);
+    expect(message).toBe(
+      `Input 'task-definition': '${raw}' is neither a file in the workspace (${workspace}) nor a task definition family, family:revision or ARN: ${problem}. ${TASK_DEFINITION_REF_FIX}`,
+    );
+  });
+
+  it("keeps the action's input name", () => {
+    expect(() => parseTaskDefinitionRef("td", "web:0", roots)).toThrow(/^Input 'td': 'web:0' is neither a file/);
+  });
+
+  it("secrets-rds-drift and iam-simulate-preflight read a reference the same way, and refuse it with the same words", () => {
+    const env = { GITHUB_WORKSPACE: workspace, AWS_REGION: "us-west-2" };
+    const drift = (raw: string) =>
+      readDriftInputs((n) => ({ "secret-id": "papyrus/db", "task-definition": raw })[n] ?? "", env).taskDefinition;
+    const preflight = (raw: string) =>
+      readPreflightInputs((n) => ({ "task-definition": raw })[n] ?? "", env).taskDefinition;
+    for (const raw of ["papyrus-task", "papyrus-task:7", "arn:aws:ecs:us-west-2:123456789012:task-definition/web:2"]) {
+      expect(drift(raw)).toEqual({ kind: "registered", id: raw });
+      expect(preflight(raw)).toEqual({ kind: "registered", id: raw });
+    }
+    expect(drift("deploy/td.json")).toEqual(preflight("deploy/td.json"));
+    for (const raw of ["papyrus-task:0", "papyrus-task:latest", "missing/taskdef.json"]) {
+      const message = problemOf(raw);
+      expect(() => drift(raw)).toThrow(message);
+      expect(() => preflight(raw)).toThrow(message);
+    }
   });
 });

@@ -15,13 +15,14 @@ import {
   readString,
   readYaml,
 } from "../../lib/inputs";
-import { entryExists, type PathRoots, pathRoots, readEvidenceDir, resolveInputPath } from "../../lib/paths";
+import { type PathRoots, pathRoots, readEvidenceDir } from "../../lib/paths";
+import { parseTaskDefinitionRef, type TaskDefinitionRef } from "../../lib/task-definition";
 import type { ContextValue } from "./checks";
 import { CI_PROFILES, type CiProfileName } from "./ci-profile";
 import { CONTEXT_KEY_TYPES, type ContextKeyType, typedContextValue } from "./context-types";
 
-/** Where the task definition comes from. */
-export type TaskDefinitionSource = { kind: "file"; path: string } | { kind: "registered"; id: string };
+/** Where the task definition comes from (read by the shared src/lib/task-definition.ts). */
+export type TaskDefinitionSource = TaskDefinitionRef;
 
 export interface TaskRoleCheck {
   action: string;
@@ -60,25 +61,12 @@ export interface PreflightInputs {
   stackName?: string;
 }
 
-const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}(:\d+)?$/;
-const FAMILY = /^[A-Za-z0-9_-]{1,255}(:[1-9]\d*)?$/;
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9*?]+$/;
 const RESOURCE = /^(\*|arn:aws[a-z-]*:[a-z0-9-]+:[^\s]*)$/;
 
 function readTaskDefinition(get: InputSource, roots: PathRoots): TaskDefinitionSource | undefined {
   const raw = readString(get, "task-definition");
-  if (raw === "") return undefined;
-  if (TASK_DEFINITION_ARN.test(raw)) return { kind: "registered", id: raw };
-  const path = resolve(roots.workspace, raw);
-  if (entryExists(path)) {
-    return { kind: "file", path: resolveInputPath("task-definition", raw, "read", roots) };
-  }
-  if (FAMILY.test(raw)) return { kind: "registered", id: raw };
-  throw new InputError(
-    "task-definition",
-    `'${raw}' is neither a file in the workspace nor a task definition family[:revision] or ARN.`,
-    "Check out the repository before this step (actions/checkout), or give the family name.",
-  );
+  return raw === "" ? undefined : parseTaskDefinitionRef("task-definition", raw, roots);
 }
 
 function roleArn(get: InputSource, name: string): string | undefined {

@@ -10,9 +10,9 @@ import {
   readYaml,
 } from "../../lib/inputs";
 import { pathRoots, readEvidenceDir } from "../../lib/paths";
+import { parseTaskDefinitionRef, type TaskDefinitionRef } from "../../lib/task-definition";
 import { SSL_MODES, type SslMode } from "./pg-login";
 import { type KeyMap, parseKeyMap } from "./secret";
-import { parseTaskDefinitionRef, type TaskDefinitionRef } from "./task-definition";
 
 export interface DriftInputs {
   secretId: string;
@@ -93,6 +93,6 @@ export function readDriftInputs(get: InputSource, env: NodeJS.ProcessEnv = proce
   if (cluster) inputs.target = { kind: "cluster", identifier: cluster };
   const caFile = readCaFile(get, env);
   if (caFile) inputs.caFile = caFile;
-  if (taskDefinitionRaw) inputs.taskDefinition = parseTaskDefinitionRef(taskDefinitionRaw, roots);
+  if (taskDefinitionRaw) inputs.taskDefinition = parseTaskDefinitionRef("task-definition", taskDefinitionRaw, roots);
   return inputs;
 }
