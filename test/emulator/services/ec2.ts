@@ -3,33 +3,19 @@
  * security groups and their rules, network interfaces and tags. Other
  * services reach it with `emulator.service<Ec2Service>("ec2")` to place ENIs
  * and to ask whether security groups admit a load balancer's traffic.
+ *
+ * The operations live by resource type in ec2/ (describe.ts for every Describe*, security-groups.ts, tags.ts);
+ * this module joins their records and keeps the functions other services call and the lifecycle.
  */
 import { AwsError } from "../errors";
 import type { Emulator } from "../server";
-import {
-  type Handler,
-  operations,
-  type Params,
-  type RequestContext,
-  type Scenario,
-  type ServiceModule,
-} from "../types";
-import { asArray, readTags } from "./ec2/common";
-import {
-  checkDescribeParameters,
-  describeNetworkInterfaces,
-  describeSecurityGroupRules,
-  describeSecurityGroups,
-  describeSubnets,
-  describeTags,
-  describeVpcs,
-} from "./ec2/describe";
-import { arn, conditions, groupArn, specTags } from "./ec2/iam";
+import type { Scenario, ServiceModule } from "../types";
+import { describeOperations } from "./ec2/describe";
 import { Ec2State, type NetworkInterface, type NetworkInterfaceSpec, type Subnet } from "./ec2/model";
 import { describeRule } from "./ec2/rules";
 import { type Ec2Scenario, loadEc2Scenario } from "./ec2/scenario";
-import { authorize, createSecurityGroup, deleteSecurityGroup, revoke } from "./ec2/security-groups";
-import { createTags, deleteTags, resourceType } from "./ec2/tags";
+import { securityGroupOperations } from "./ec2/security-groups";
+import { tagOperations } from "./ec2/tags";
 
 export type { NetworkInterface, NetworkInterfaceSpec } from "./ec2/model";
 export type { Ec2Scenario } from "./ec2/scenario";
@@ -84,59 +70,7 @@ export interface Ec2Service extends ServiceModule {
 export function createEc2(emulator: Emulator): Ec2Service {
   /** EC2's internal state: other services go through the cross-service functions below, never through it. */
   const state = new Ec2State(emulator);
-  const described =
-    (action: string, fn: (state: Ec2State, p: Params) => unknown): Handler =>
-    (p) => {
-      checkDescribeParameters(action, p);
-      return fn(state, p);
-    };
-  // Where each call is authorized (Service Authorization Reference, Amazon EC2) and its condition keys: request tags
-  // (TagSpecifications, or CreateTags' Tag) and, per existing security group, its tags and ec2:Vpc.
-  const tagged = {
-    conditions: (p: Params, ctx: RequestContext, r: string[]) => conditions(state, ctx, r, specTags(p)),
-  };
-  const onGroup = { resources: (p: Params, ctx: RequestContext) => [groupArn(state, p, ctx)], ...tagged };
-  const onResources = {
-    resources: (p: Params, ctx: RequestContext) => asArray(p.ResourceId).map((id) => arn(ctx, resourceType(id), id)),
-  };
-  const ops = operations(
-    {
-      DescribeVpcs: described("DescribeVpcs", describeVpcs),
-      DescribeSubnets: described("DescribeSubnets", describeSubnets),
-      CreateSecurityGroup: (p, ctx) => createSecurityGroup(state, p, ctx),
-      DeleteSecurityGroup: (p) => deleteSecurityGroup(state, p),
-      DescribeSecurityGroups: described("DescribeSecurityGroups", describeSecurityGroups),
-      DescribeSecurityGroupRules: described("DescribeSecurityGroupRules", describeSecurityGroupRules),
-      AuthorizeSecurityGroupIngress: (p, ctx) => authorize(state, p, false, ctx),
-      AuthorizeSecurityGroupEgress: (p, ctx) => authorize(state, p, true, ctx),
-      RevokeSecurityGroupIngress: (p) => revoke(state, p, false),
-      RevokeSecurityGroupEgress: (p) => revoke(state, p, true),
-      DescribeNetworkInterfaces: described("DescribeNetworkInterfaces", describeNetworkInterfaces),
-      CreateTags: (p) => createTags(state, p),
-      DeleteTags: (p) => deleteTags(state, p),
-      DescribeTags: described("DescribeTags", describeTags),
-    },
-    {
-      // Describe* are authorized on `*`.
-      DescribeVpcs: {},
-      DescribeSubnets: {},
-      CreateSecurityGroup: {
-        resources: (p, ctx) => [arn(ctx, "security-group", "*"), arn(ctx, "vpc", String(p.VpcId ?? defaultVpcId()))],
-        ...tagged,
-      },
-      DeleteSecurityGroup: onGroup,
-      DescribeSecurityGroups: {},
-      DescribeSecurityGroupRules: {},
-      AuthorizeSecurityGroupIngress: onGroup,
-      AuthorizeSecurityGroupEgress: onGroup,
-      RevokeSecurityGroupIngress: onGroup,
-      RevokeSecurityGroupEgress: onGroup,
-      DescribeNetworkInterfaces: {},
-      CreateTags: { ...onResources, conditions: (p, ctx, r) => conditions(state, ctx, r, readTags(p.Tag)) },
-      DeleteTags: { ...onResources, ...tagged },
-      DescribeTags: {},
-    },
-  );
+
   // ---- cross-service API -------------------------------------------------
 
   /**
@@ -281,7 +215,11 @@ export function createEc2(emulator: Emulator): Ec2Service {
     /** EC2's own: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. …". */
     accessDenied: (message: string): AwsError =>
       new AwsError("UnauthorizedOperation", `You are not authorized to perform this operation. ${message}`, 403),
-    operations: ops,
+    operations: {
+      ...describeOperations(state),
+      ...securityGroupOperations(state),
+      ...tagOperations(state),
+    },
     addNetworkInterface,
     removeNetworkInterface,
     propagateNow,

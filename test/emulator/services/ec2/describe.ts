@@ -3,7 +3,7 @@
  * paging over the state, answered with the EC2 Query wire names.
  */
 import { AwsError } from "../../errors";
-import type { Params } from "../../types";
+import { type Handler, operations, type Params } from "../../types";
 import {
   asArray,
   ec2Page,
@@ -415,4 +415,32 @@ export function describeTags(state: Ec2State, p: Params) {
   );
   const paged = ec2Page("DescribeTags", matching, p);
   return { tagSet: paged.items, nextToken: paged.nextToken };
+}
+
+/** The Describe* operations' records: each refuses what its API page does not document; all are authorized on `*`. */
+export function describeOperations(state: Ec2State) {
+  const described =
+    (action: string, fn: (state: Ec2State, p: Params) => unknown): Handler =>
+    (p) => {
+      checkDescribeParameters(action, p);
+      return fn(state, p);
+    };
+  return operations(
+    {
+      DescribeVpcs: described("DescribeVpcs", describeVpcs),
+      DescribeSubnets: described("DescribeSubnets", describeSubnets),
+      DescribeSecurityGroups: described("DescribeSecurityGroups", describeSecurityGroups),
+      DescribeSecurityGroupRules: described("DescribeSecurityGroupRules", describeSecurityGroupRules),
+      DescribeNetworkInterfaces: described("DescribeNetworkInterfaces", describeNetworkInterfaces),
+      DescribeTags: described("DescribeTags", describeTags),
+    },
+    {
+      DescribeVpcs: {},
+      DescribeSubnets: {},
+      DescribeSecurityGroups: {},
+      DescribeSecurityGroupRules: {},
+      DescribeNetworkInterfaces: {},
+      DescribeTags: {},
+    },
+  );
 }

@@ -2,7 +2,7 @@
  * How IAM sees EC2 calls under enforcement: resource ARNs as EC2 forms them, the request's tag condition keys, and
  * per existing security group its tags and `ec2:Vpc` (Service Authorization Reference, Amazon EC2).
  */
-import type { ConditionContext, Params, RequestContext } from "../../types";
+import type { ConditionContext, Operation, Params, RequestContext } from "../../types";
 import { readTags, type Tags } from "./common";
 import type { Ec2State } from "./model";
 
@@ -71,3 +71,11 @@ export function requestTagKeys(tags: Tags): Record<string, string | string[]> {
   for (const [k, v] of tags) out[`aws:RequestTag/${k}`] = v;
   return out;
 }
+
+/** An operation's record without its handler: the resources it is authorized on and its condition keys. */
+export type Authorization = Omit<Operation, "handler">;
+
+/** The request's tags (TagSpecifications) and, per existing security group, its tags and `ec2:Vpc`. */
+export const tagged = (state: Ec2State): Authorization => ({
+  conditions: (p, ctx, r) => conditions(state, ctx, r, specTags(p)),
+});

@@ -1,8 +1,8 @@
 /** EC2 security groups and their rules: Create/DeleteSecurityGroup, Authorize/RevokeSecurityGroupIngress/Egress. */
 import { AwsError } from "../../errors";
-import type { Params, RequestContext } from "../../types";
+import { operations, type Params, type RequestContext } from "../../types";
 import { asArray, tagList, tagsFromSpecifications } from "./common";
-import { authorizeTagOnCreate } from "./iam";
+import { type Authorization, arn, authorizeTagOnCreate, groupArn, tagged } from "./iam";
 import type { Ec2State, SecurityGroup, SecurityGroupRule } from "./model";
 import { describeRule, ipPermissions, type RuleSpec, readRuleSpecs, revokedOut, ruleOut, sameRule } from "./rules";
 
@@ -129,5 +129,37 @@ function sameRuleSpec(a: RuleSpec, b: RuleSpec): boolean {
     a.toPort === b.toPort &&
     a.cidr === b.cidr &&
     a.referencedGroupId === b.referencedGroupId
+  );
+}
+
+/**
+ * The security group operations' records. Create is authorized on `security-group/*` and the VPC, the others on the
+ * group they name (Service Authorization Reference, Amazon EC2), each with the request's tags and the group's.
+ */
+export function securityGroupOperations(state: Ec2State) {
+  const onGroup: Authorization = { resources: (p, ctx) => [groupArn(state, p, ctx)], ...tagged(state) };
+  return operations(
+    {
+      CreateSecurityGroup: (p, ctx) => createSecurityGroup(state, p, ctx),
+      DeleteSecurityGroup: (p) => deleteSecurityGroup(state, p),
+      AuthorizeSecurityGroupIngress: (p, ctx) => authorize(state, p, false, ctx),
+      AuthorizeSecurityGroupEgress: (p, ctx) => authorize(state, p, true, ctx),
+      RevokeSecurityGroupIngress: (p) => revoke(state, p, false),
+      RevokeSecurityGroupEgress: (p) => revoke(state, p, true),
+    },
+    {
+      CreateSecurityGroup: {
+        resources: (p, ctx) => [
+          arn(ctx, "security-group", "*"),
+          arn(ctx, "vpc", String(p.VpcId ?? state.defaultVpc()?.id)),
+        ],
+        ...tagged(state),
+      },
+      DeleteSecurityGroup: onGroup,
+      AuthorizeSecurityGroupIngress: onGroup,
+      AuthorizeSecurityGroupEgress: onGroup,
+      RevokeSecurityGroupIngress: onGroup,
+      RevokeSecurityGroupEgress: onGroup,
+    },
   );
 }

@@ -1,7 +1,8 @@
 /** EC2 tags: CreateTags and DeleteTags on security groups, rules, VPCs, subnets and network interfaces. */
 import { AwsError } from "../../errors";
-import type { Params } from "../../types";
+import { operations, type Params } from "../../types";
 import { asArray, readTags, type Tags } from "./common";
+import { type Authorization, arn, conditions, tagged } from "./iam";
 import type { Ec2State } from "./model";
 
 export function taggable(state: Ec2State, id: string): { tags: Tags; type: string } {
@@ -69,4 +70,24 @@ export function resourceType(id: string): string {
   if (id.startsWith("subnet-")) return "subnet";
   if (id.startsWith("eni-")) return "network-interface";
   return "unknown";
+}
+
+/**
+ * The tag operations' records (DescribeTags is with the other Describe* in describe.ts). Both are authorized on
+ * each resource's ARN; CreateTags' request tags are its `Tag` list.
+ */
+export function tagOperations(state: Ec2State) {
+  const onResources: Authorization = {
+    resources: (p, ctx) => asArray(p.ResourceId).map((id) => arn(ctx, resourceType(id), id)),
+  };
+  return operations(
+    {
+      CreateTags: (p) => createTags(state, p),
+      DeleteTags: (p) => deleteTags(state, p),
+    },
+    {
+      CreateTags: { ...onResources, conditions: (p, ctx, r) => conditions(state, ctx, r, readTags(p.Tag)) },
+      DeleteTags: { ...onResources, ...tagged(state) },
+    },
+  );
 }
