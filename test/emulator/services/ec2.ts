@@ -68,96 +68,8 @@ export interface Ec2Service extends ServiceModule {
 }
 
 export function createEc2(emulator: Emulator): Ec2Service {
-  /** EC2's internal state: other services go through the cross-service functions below, never through it. */
+  /** EC2's internal state: other services go through the functions of Ec2Service, never through it. */
   const state = new Ec2State(emulator);
-
-  // ---- cross-service API -------------------------------------------------
-
-  /**
-   * Places a network interface with the given security groups in a subnet
-   * (ECS task ENIs, load balancer ENIs). Throws `InvalidSubnetID.NotFound` /
-   * `InvalidGroup.NotFound` when they do not exist.
-   */
-  function addNetworkInterface(spec: NetworkInterfaceSpec): NetworkInterface {
-    return state.addNetworkInterface(spec);
-  }
-
-  /**
-   * Releases an ENI at once, or after `afterMs` of emulated time (scaled by
-   * the emulator's timeScale): until then it still blocks DeleteSecurityGroup.
-   */
-  function removeNetworkInterface(id: string, afterMs?: number): void {
-    state.removeNetworkInterface(id, afterMs);
-  }
-
-  /**
-   * Ends a new security group's propagation delay (`consistencyMs`) now: for a test that keeps it invisible
-   * until the step under test has met its NotFound, however long the step takes to start.
-   */
-  function propagateNow(groupId: string): void {
-    const group = state.groups.get(groupId);
-    if (!group) throw new Error(`emulator: no security group ${groupId}`);
-    delete group.visibleAt;
-  }
-
-  /** Whether the security group exists (ELB and ECS validate their SecurityGroups with it). */
-  function securityGroupExists(id: string): boolean {
-    return state.securityGroupExists(id);
-  }
-
-  /**
-   * Whether any of the target's groups admits TCP `port` from one of
-   * `fromGroupIds` (or from one of `fromAddresses` through a CIDR rule).
-   * ELB health checks and forwarded requests time out when it says no.
-   */
-  function allowsIngress(
-    targetGroupIds: string[],
-    fromGroupIds: string[],
-    port: number,
-    fromAddresses?: string[],
-  ): boolean {
-    return state.allowsIngress(targetGroupIds, fromGroupIds, port, fromAddresses);
-  }
-
-  /** The ENI that holds this private IPv4 address (a registered target's), if any. */
-  function networkInterfaceByAddress(ip: string): NetworkInterface | undefined {
-    return state.networkInterfaceByAddress(ip);
-  }
-
-  /** A subnet by id (`InvalidSubnetID.NotFound` when absent). */
-  function subnet(id: string) {
-    return state.subnet(id);
-  }
-
-  /** The default VPC's id. */
-  function defaultVpcId(): string | undefined {
-    return state.defaultVpc()?.id;
-  }
-
-  /** Whether the VPC exists (ELB's CreateTargetGroup validates `VpcId` with it). */
-  function vpcExists(id: string): boolean {
-    return state.vpcs.has(id);
-  }
-
-  /** The VPC of a security group, or undefined when it does not exist (or is not visible yet). */
-  function securityGroupVpcId(id: string): string | undefined {
-    return state.securityGroupExists(id) ? state.group(id).vpcId : undefined;
-  }
-
-  /** The `default` security group of a VPC (what ELB and ECS use when a request names none). */
-  function defaultSecurityGroupId(vpcId: string): string | undefined {
-    return [...state.groups.values()].find((g) => g.vpcId === vpcId && g.name === "default")?.id;
-  }
-
-  /** The Availability Zone of a subnet, or undefined when EC2 does not know it. */
-  function subnetZone(id: string): string | undefined {
-    return state.subnets.get(id)?.availabilityZone;
-  }
-
-  /** The default subnet of a VPC's first zone that has one (where a Fargate task without a subnet lands). */
-  function defaultSubnetId(vpcId: string): string | undefined {
-    return [...state.subnets.values()].find((s) => s.vpcId === vpcId && s.defaultForAz)?.id;
-  }
 
   // ---- module lifecycle --------------------------------------------------
 
@@ -220,19 +132,26 @@ export function createEc2(emulator: Emulator): Ec2Service {
       ...securityGroupOperations(state),
       ...tagOperations(state),
     },
-    addNetworkInterface,
-    removeNetworkInterface,
-    propagateNow,
-    securityGroupExists,
-    allowsIngress,
-    networkInterfaceByAddress,
-    subnet,
-    defaultVpcId,
-    vpcExists,
-    securityGroupVpcId,
-    defaultSecurityGroupId,
-    subnetZone,
-    defaultSubnetId,
+    // What other services call (documented on Ec2Service).
+    addNetworkInterface: (spec) => state.addNetworkInterface(spec),
+    removeNetworkInterface: (id, afterMs) => state.removeNetworkInterface(id, afterMs),
+    propagateNow: (groupId) => {
+      const group = state.groups.get(groupId);
+      if (!group) throw new Error(`emulator: no security group ${groupId}`);
+      delete group.visibleAt;
+    },
+    securityGroupExists: (id) => state.securityGroupExists(id),
+    allowsIngress: (targetGroupIds, fromGroupIds, port, fromAddresses) =>
+      state.allowsIngress(targetGroupIds, fromGroupIds, port, fromAddresses),
+    networkInterfaceByAddress: (ip) => state.networkInterfaceByAddress(ip),
+    subnet: (id) => state.subnet(id),
+    defaultVpcId: () => state.defaultVpc()?.id,
+    vpcExists: (id) => state.vpcs.has(id),
+    securityGroupVpcId: (id) => (state.securityGroupExists(id) ? state.group(id).vpcId : undefined),
+    defaultSecurityGroupId: (vpcId) =>
+      [...state.groups.values()].find((g) => g.vpcId === vpcId && g.name === "default")?.id,
+    subnetZone: (id) => state.subnets.get(id)?.availabilityZone,
+    defaultSubnetId: (vpcId) => [...state.subnets.values()].find((s) => s.vpcId === vpcId && s.defaultForAz)?.id,
     reset,
     stop,
     loadScenario,
