@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { bundleNode, bundlePath, bundleProcessEnv, ROOT } from "../harness/runner";
 
 export interface CliResult {
@@ -94,4 +95,34 @@ export function startCli(args: string[], opts: CliOptions = {}): { child: ChildP
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   return startCli(args, opts).result;
+}
+
+/**
+ * A workflow command as @actions/core writes it on stdout (`::add-mask::<secret>`, `::warning file=…::…`,
+ * `::debug::…`): outside a runner, nothing hides it. The command line never writes one.
+ */
+export const WORKFLOW_COMMAND = /^::[\w-]+(?: [^\n]*?)?::/m;
+
+/** Neither stream of the bundle's run carries a workflow command. */
+export function expectNoWorkflowCommand(r: CliResult): void {
+  expect(r.stdout, "stdout").not.toMatch(WORKFLOW_COMMAND);
+  expect(r.stderr, "stderr").not.toMatch(WORKFLOW_COMMAND);
+}
+
+/** The keys of the `--json` document, in its order (README, "Output"): `{ command, action, result, failure?, outputs }`. */
+const DOCUMENT_KEYS = ["command", "action", "result", "failure", "outputs"];
+
+/**
+ * The one JSON document of a `--json` run, read from the bundle's stdout: stdout is that document and nothing else
+ * (exactly as the console prints it, two-space indentation and one newline, so no line before or after it), its
+ * keys are the documented ones, and no workflow command is on either stream.
+ */
+export function jsonDocument<T>(r: CliResult): T {
+  const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+  expect(r.stdout).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+  expect(Object.keys(doc)).toEqual(DOCUMENT_KEYS.filter((k) => k !== "failure" || "failure" in doc));
+  expect(doc).toMatchObject({ command: expect.any(String), action: expect.any(String), outputs: expect.any(Object) });
+  expect(["pass", "fail"]).toContain(doc.result);
+  expectNoWorkflowCommand(r);
+  return doc as T;
 }

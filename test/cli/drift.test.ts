@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { scenario } from "../actions/secrets-rds-drift/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { type PostgresServer, startPostgres } from "../fixtures/postgres";
-import { type CliResult, runCli } from "./cli";
+import { type CliResult, expectNoWorkflowCommand, jsonDocument, runCli } from "./cli";
 
 let emu: RunningEmulator;
 let pg: PostgresServer;
@@ -48,11 +48,14 @@ function cwdWithCa(): string {
   return cwd;
 }
 
-function drift(extra: string[] = []): Promise<CliResult> {
-  return runCli(["drift", "--secret-id", "papyrus/prd/db", "--connect-check", "--ca-file", "ca.pem", ...extra], {
-    cwd: cwdWithCa(),
-    env: { AWS_ENDPOINT_URL: emu.endpoint },
-  });
+/** A run of the bundle; it registers the secret's values, and no `::add-mask::` (or other workflow command) shows. */
+async function drift(extra: string[] = []): Promise<CliResult> {
+  const r = await runCli(
+    ["drift", "--secret-id", "papyrus/prd/db", "--connect-check", "--ca-file", "ca.pem", ...extra],
+    { cwd: cwdWithCa(), env: { AWS_ENDPOINT_URL: emu.endpoint } },
+  );
+  expectNoWorkflowCommand(r);
+  return r;
 }
 
 const visible = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
@@ -104,7 +107,7 @@ describe("ecs-alb-smoke drift", () => {
     await load({ port: pg.port + 1 });
     const r = await drift(["--json"]);
     expect(r.code, r.stderr).toBe(1);
-    const doc = JSON.parse(r.stdout) as {
+    const doc = jsonDocument<{
       command: string;
       action: string;
       result: string;
@@ -114,7 +117,7 @@ describe("ecs-alb-smoke drift", () => {
         drift: Record<string, string>;
         report: { rows: { field: string; verdict: string }[] };
       };
-    };
+    }>(r);
     expect(doc).toMatchObject({ command: "drift", action: "secrets-rds-drift", result: "fail" });
     expect(doc.failure).toContain("port differs");
     expect(doc.outputs.result).toBe("drift");

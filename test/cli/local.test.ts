@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { incidentTaskDefinition, scenario, workspaceWith } from "../actions/iam-simulate-preflight/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { type SampleApp, startSampleApp } from "../fixtures/sample-app";
-import { type CliResult, runCli } from "./cli";
+import { type CliResult, jsonDocument, runCli } from "./cli";
 
 let app: SampleApp;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ describe("ecs-alb-smoke probe", () => {
     const r = await runCli(["probe", "--url", `${app.url}/healthz`, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     type Row = { name: string; result: string; status: number };
-    const doc = JSON.parse(r.stdout) as { result: string; outputs: { report: { probes: Row[] } } };
+    const doc = jsonDocument<{ result: string; outputs: { report: { probes: Row[] } } }>(r);
     expect(doc.result).toBe("pass");
     const files = readdirSync(join(r.cwd, "evidence"));
     expect(files.some((f) => /^\d{8}_\d{6}_healthz\.log$/.test(f))).toBe(true);
@@ -110,7 +110,7 @@ describe("credentials and region from the SDK's default chain", () => {
   /** The preflight's --json ran in that region: exit 1 on the incident, its secret rows' ARNs in the region. */
   const expectRowsIn = (r: CliResult, region: string) => {
     expect(r.code, r.stderr).toBe(1);
-    const doc = JSON.parse(r.stdout) as { outputs: { report: { rows: { resource: string }[] } } };
+    const doc = jsonDocument<{ outputs: { report: { rows: { resource: string }[] } } }>(r);
     expect(doc.outputs.report.rows.some((x) => x.resource.startsWith(`arn:aws:secretsmanager:${region}:`))).toBe(true);
   };
 

@@ -16,7 +16,7 @@ import {
 } from "../actions/iam-simulate-preflight/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { runBundle } from "../harness/runner";
-import { runCli } from "./cli";
+import { jsonDocument, runCli } from "./cli";
 
 const TD_FILE = "deploy/task-definition.json";
 let emu: RunningEmulator;
@@ -71,12 +71,12 @@ describe("ecs-alb-smoke preflight", () => {
       env: { AWS_ENDPOINT_URL: emu.endpoint },
     });
     expect(cli.code, cli.stderr).toBe(1);
-    const doc = JSON.parse(cli.stdout) as {
+    const doc = jsonDocument<{
       command: string;
       result: string;
       failure: string;
       outputs: { result: string; report: Report; "evidence-file": string; "denied-count": number };
-    };
+    }>(cli);
     expect(doc.command).toBe("preflight");
     expect(doc.result).toBe("fail");
     expect(doc.outputs["denied-count"]).toBe(1);

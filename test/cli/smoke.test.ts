@@ -28,7 +28,7 @@ import { type PostgresServer, startPostgres } from "../fixtures/postgres";
 import { type SampleApp, startTasks } from "../fixtures/sample-app";
 import { shipTaskLogs } from "../fixtures/sample-app-awslogs";
 import { runWorkflowJob } from "../harness/workflow-runner";
-import { type CliOptions, type CliResult, runCli } from "./cli";
+import { type CliOptions, type CliResult, jsonDocument, runCli } from "./cli";
 
 let db: PostgresServer;
 let tasks: SampleApp[];
@@ -181,7 +181,7 @@ describe("ecs-alb-smoke smoke", () => {
   it("--json prints one document with each step's outputs, the run ID and the evidence; --evidence-dir moves it", async () => {
     const r = await smoke(["--json", "--evidence-dir", "out/ev"]);
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as {
+    const doc = jsonDocument<{
       command: string;
       result: string;
       outputs: {
@@ -192,7 +192,7 @@ describe("ecs-alb-smoke smoke", () => {
         probe: { result: string; report: { probes: { name: string; result: string }[] } };
         alb: { "target-group-arn": string };
       };
-    };
+    }>(r);
     expect(doc.command).toBe("smoke");
     expect(doc.result).toBe("pass");
     expect(doc.outputs.result).toBe("pass");

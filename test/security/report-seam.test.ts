@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { albInputs, registerInputs } from "../actions/ephemeral-alb/cycle";
 import { incidentTaskDefinition, workspaceWith } from "../actions/iam-simulate-preflight/scenario";
+import { type CliResult, jsonDocument, WORKFLOW_COMMAND } from "../cli/cli";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { ROOT, runBundle } from "../harness/runner";
 
@@ -301,6 +302,66 @@ describe("the command line never reaches @actions/core", () => {
     for (const line of ['console.log("x")', "process.stdout.write(s)", "console . info(x)"])
       expect(WRITES_STDOUT.test(line), line).toBe(true);
     expect(WRITES_STDOUT.test('console.error("x")')).toBe(false);
+  });
+});
+
+/**
+ * @actions/core's workflow-command writers as a committed bundle carries them (ncc keeps each module's path and
+ * names): outside a runner they print `::add-mask::<secret>` and the like on stdout.
+ */
+const CORE_COMMAND_WRITERS: [string, RegExp][] = [
+  ["a module of @actions/core", /node_modules\/@actions\/core\//],
+  ["issueCommand or issueFileCommand", /\bfunction\s+issue(?:File)?Command\s*\(/],
+  ["its `::` command string", /\bCMD_STRING\s*=\s*["'`]::["'`]/],
+  [
+    "a workflow command in a string",
+    /["'`]::(?:add-mask|debug|error|warning|notice|group|endgroup|set-output|save-state|set-env|add-path|stop-commands|echo|add-matcher|remove-matcher)\b/,
+  ],
+];
+
+/** Every chunk of a committed bundle, without its comment lines (a comment may name `::add-mask::`). */
+function bundleCode(name: string): string {
+  const dir = join(ROOT, "dist", name);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".js"))
+    .map((f) => readFileSync(join(dir, f), "utf8"))
+    .join("\n")
+    .split("\n")
+    .filter((line) => !/^\s*(?:\*|\/\*|\/\/(?! CONCATENATED MODULE:| NAMESPACE OBJECT:))/.test(line))
+    .join("\n");
+}
+
+describe("the committed command line (dist/cli) carries none of @actions/core's workflow-command writers", () => {
+  // The graph above is the source's; this is what `node scripts/build.mjs` made of it and what the package's `bin`
+  // runs. test/cli/ runs it and reads its stdout (jsonDocument, expectNoWorkflowCommand in test/cli/cli.ts).
+  it.each(CORE_COMMAND_WRITERS)("dist/cli has no %s", (_what, pattern) => {
+    expect(bundleCode("cli")).not.toMatch(pattern);
+  });
+
+  it("the guard finds them in an action's bundle, which reaches @actions/core through the runner's seam", () => {
+    const action = bundleCode("ephemeral-alb");
+    for (const [what, pattern] of CORE_COMMAND_WRITERS.slice(0, 3)) expect(action, what).toMatch(pattern);
+    const [, literal] = CORE_COMMAND_WRITERS[3] as [string, RegExp];
+    for (const line of ['process.stdout.write("::add-mask::" + v)', "out(`::warning file=${f}::${m}`)", "'::debug::x'"])
+      expect(literal.test(line), line).toBe(true);
+    expect(literal.test('const sep = "::";')).toBe(false);
+  });
+  it("the stdout guard of test/cli/ refuses anything beside the one documented document, and workflow commands", () => {
+    const doc = { command: "probe", action: "http-evidence-probe", result: "pass", outputs: {} };
+    const run = (stdout: string, stderr = ""): CliResult => ({ code: 0, signal: null, stdout, stderr, cwd: ROOT });
+    const printed = `${JSON.stringify(doc, null, 2)}\n`;
+    expect(jsonDocument(run(printed))).toEqual(doc);
+    for (const [stdout, stderr] of [
+      [`::add-mask::hunter2\n${printed}`, ""],
+      [`${printed}probe: PASS\n`, ""],
+      [JSON.stringify(doc), ""],
+      [`${JSON.stringify({ ...doc, extra: 1 }, null, 2)}\n`, ""],
+      [printed, "[   0.1s] Probing\n::warning file=a.json::x\n"],
+    ] as const)
+      expect(() => jsonDocument(run(stdout, stderr)), stdout + stderr).toThrow();
+    for (const line of ["::add-mask::s", "::debug::x", "::error file=a,line=1::m", "::stop-commands::tok3n"])
+      expect(WORKFLOW_COMMAND.test(`progress\n${line}\n`), line).toBe(true);
+    expect(WORKFLOW_COMMAND.test('  "arn": "arn:aws:iam::123456789012:role/x"')).toBe(false);
   });
 });
 
