@@ -115,6 +115,10 @@ export function logMaskPieces(value: string): string[] {
     .split(/\r\n|\r|\n|\\r\\n|\\n/)
     .map((p) => p.trim())
     .filter((p) => isMaskable(p) && !PEM_ARMOUR.test(p));
+  // A value on one line is also registered whole: one with an escaped `\n` in it (a generated password can
+  // hold a backslash and an n) is printed as it is, and its pieces alone would leave the short ones in clear.
+  const whole = value.trim();
+  if (!/[\r\n]/.test(whole) && isMaskable(whole) && !PEM_ARMOUR.test(whole)) pieces.unshift(whole);
   return [...new Set(pieces)];
 }
 

@@ -59,6 +59,20 @@ describe("secretRedactor (what a step reports of a secret, by the shared secret 
     expect(redact("db.internal ab Pw-9f8e7d6c")).toBe("*** ab ***");
   });
 
+  it("registers a one-line value with an escaped \\n in it whole, not only its pieces (the short one stayed in clear)", () => {
+    const password = String.raw`ab\ncd-Pw9f`;
+    const values = logMaskValues(JSON.stringify({ password }));
+    expect(values).toContain(password);
+    expect(secretRedactor(values)(`login with ${password} failed`)).toBe("login with *** failed");
+    // A value with real line breaks is still registered line by line (the runner masks one line at a time).
+    expect(logMaskValues(JSON.stringify({ key: "line-one-abc\nline-two-def" }))).toEqual(
+      expect.arrayContaining(["line-one-abc", "line-two-def"]),
+    );
+    expect(logMaskValues(JSON.stringify({ key: "line-one-abc\nline-two-def" }))).not.toContain(
+      "line-one-abc\nline-two-def",
+    );
+  });
+
   it("no non-public value of 4 or more characters survives, and every public or shorter one is left as it was", () => {
     // A small alphabet, so that values often contain one another.
     const value = fc.string({ unit: fc.constantFrom(..."aon1-"), minLength: 1, maxLength: 7 });
