@@ -86054,12 +86054,12 @@ function readCaFile(get, env) {
     return { path, pems };
 }
 
+// EXTERNAL MODULE: ./src/lib/task-definition.ts + 1 modules
+var task_definition = __nccwpck_require__(1893);
 // EXTERNAL MODULE: ./src/actions/secrets-rds-drift/pg-login.ts + 1 modules
 var pg_login = __nccwpck_require__(3131);
 // EXTERNAL MODULE: ./src/actions/secrets-rds-drift/secret.ts
 var secret = __nccwpck_require__(2521);
-// EXTERNAL MODULE: ./src/actions/secrets-rds-drift/task-definition.ts + 2 modules
-var task_definition = __nccwpck_require__(2242);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/inputs.ts
 
 
@@ -86116,7 +86116,7 @@ function readDriftInputs(get, env = process.env) {
     if (caFile)
         inputs.caFile = caFile;
     if (taskDefinitionRaw)
-        inputs.taskDefinition = (0,task_definition/* parseTaskDefinitionRef */.s)(taskDefinitionRaw, roots);
+        inputs.taskDefinition = (0,task_definition/* parseTaskDefinitionRef */.$v)("task-definition", taskDefinitionRaw, roots);
     return inputs;
 }
 
@@ -86301,7 +86301,7 @@ async function pgLogin(opts) {
 
 /***/ }),
 
-/***/ 825:
+/***/ 5597:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86522,6 +86522,8 @@ class EvidenceWriter {
 
 // EXTERNAL MODULE: ./src/lib/masking.ts
 var masking = __nccwpck_require__(2087);
+// EXTERNAL MODULE: ./src/lib/secret-policy.ts
+var secret_policy = __nccwpck_require__(9718);
 // EXTERNAL MODULE: ./src/lib/version.ts + 1 modules
 var version = __nccwpck_require__(3570);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
@@ -86909,129 +86911,9 @@ function compareTls(forceSsl, containers) {
 
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js
 var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
-// EXTERNAL MODULE: ./src/lib/inputs.ts
-var inputs = __nccwpck_require__(1662);
-;// CONCATENATED MODULE: ./src/lib/secret-policy.ts
-/**
- * Which values of a secret are secret, for every action that reads one
- * (evidence-mask masks them in evidence, secrets-rds-drift registers them with
- * the runner's log masker). One policy, so that the same secret is treated the
- * same way whichever step reads it.
- *
- * - public fields (port, engine, dbname, identifiers \u2026) are never masked as
- *   literals: masking `5432`, `postgres` or the service's own name everywhere
- *   would ruin the evidence and blank the job log (`aurora-***ql`);
- * - identifying fields (host) are not secret either, but they are long and
- *   distinctive: the log masker may take them, while evidence keeps them in the
- *   `****.****.<region>.rds.amazonaws.com` shape the rds-endpoint rule writes;
- * - every other field is password-like and is masked however short it is,
- *   down to MIN_MASKABLE_LENGTH; below that a value cannot be masked without
- *   destroying unrelated text, and the step that meets one must fail instead.
- */
-
-/** Shorter values cannot be masked without blanking ordinary text (`abc` in every word). */
-const MIN_MASKABLE_LENGTH = 4;
-const PUBLIC_SECRET_KEYS = new Set([
-    "port",
-    "engine",
-    "dbInstanceIdentifier",
-    "dbClusterIdentifier",
-    "dbname",
-    "dbName",
-    "database",
-    "ssl",
-    "sslmode",
-    "region",
-].map((k) => k.toLowerCase()));
-const IDENTIFYING_SECRET_KEYS = new Set(["host", "hostname", "endpoint"]);
-/** How a field of a JSON secret is treated; `extraPublic` holds key names a user mapped to a public field. */
-function classifyField(key, extraPublic = []) {
-    const k = key.toLowerCase();
-    if (PUBLIC_SECRET_KEYS.has(k) || extraPublic.some((p) => p.toLowerCase() === k))
-        return "public";
-    if (IDENTIFYING_SECRET_KEYS.has(k))
-        return "identifying";
-    return "secret";
-}
-/**
- * The whole secret string and every string or number in it (a JSON secret's
- * fields, nested ones by path), each with its class. Empty and blank values
- * hold nothing to leak and are left out.
- */
-function secretFields(secretString, extraPublic = []) {
-    const out = [];
-    const add = (field, value, cls) => {
-        if (value.trim() !== "")
-            out.push({ field, value, class: cls });
-    };
-    add(undefined, secretString, "secret");
-    let parsed;
-    try {
-        parsed = JSON.parse(secretString);
-    }
-    catch {
-        return out;
-    }
-    const visit = (node, path, cls) => {
-        if (typeof node === "string" || typeof node === "number")
-            add(path, String(node), cls);
-        else if (Array.isArray(node))
-            for (const [i, item] of node.entries())
-                visit(item, `${path}[${i}]`, cls);
-        else if ((0,inputs/* isPlainObject */.Qd)(node)) {
-            for (const [k, v] of Object.entries(node)) {
-                // A field nested under a public key stays public; otherwise its own name decides.
-                visit(v, path === "" ? k : `${path}.${k}`, cls === "public" ? "public" : classifyField(k, extraPublic));
-            }
-        }
-    };
-    if ((0,inputs/* isPlainObject */.Qd)(parsed) || Array.isArray(parsed))
-        visit(parsed, "", "secret");
-    return out;
-}
-/** True for a value this policy masks as a literal (evidence and log). */
-const isMaskable = (value) => value.length >= MIN_MASKABLE_LENGTH;
-// PEM armour lines name the kind of key, not the key; masking them would hide that a key was there at all.
-const PEM_ARMOUR = /^-----(?:BEGIN|END) [A-Z0-9 ]{1,64}-----$/;
-/**
- * The lines of a multi-line value that are long enough (`minLength`, after
- * trimming) to be masked on their own: a PEM body line or one line of a
- * pretty-printed JSON secret may appear in evidence without the rest.
- */
-function secretLines(value, minLength) {
-    if (!/[\r\n]/.test(value))
-        return [];
-    const lines = value
-        .split(/\r\n|\r|\n/)
-        .map((l) => l.trim())
-        .filter((l) => l.length >= Math.max(minLength, MIN_MASKABLE_LENGTH) && !PEM_ARMOUR.test(l));
-    return [...new Set(lines)];
-}
-/**
- * What to hand the runner's log masker for one value: the value, and each of
- * its lines (the runner masks a registered value only as a whole line set).
- * Never a piece under MIN_MASKABLE_LENGTH, nor PEM armour.
- */
-function logMaskPieces(value) {
-    const pieces = value
-        .split(/\r\n|\r|\n|\\r\\n|\\n/)
-        .map((p) => p.trim())
-        .filter((p) => isMaskable(p) && !PEM_ARMOUR.test(p));
-    return [...new Set(pieces)];
-}
-/**
- * Everything of one secret the runner's log masker should know: the whole
- * string and each non-public field, line by line, none under MIN_MASKABLE_LENGTH.
- */
-function logMaskValues(secretString, extraPublic = []) {
-    const fields = secretFields(secretString, extraPublic).filter((f) => f.class !== "public");
-    return [...new Set(fields.flatMap((f) => logMaskPieces(f.value)))];
-}
-
 // EXTERNAL MODULE: ./src/actions/secrets-rds-drift/secret.ts
 var secrets_rds_drift_secret = __nccwpck_require__(2521);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/read-secret.ts
-
 
 
 
@@ -87063,16 +86945,20 @@ async function readSecretInUse(client, secretId, region, keyMap, setSecret) {
     if (value.SecretString === undefined) {
         throw new errors/* InputError */.dz("secret-id", `secret '${secretId}' holds binary data; expected a JSON string of key/value pairs.`);
     }
-    for (const piece of logMaskPieces(value.SecretString))
-        setSecret(piece);
-    // Parsing prints nothing and its errors quote nothing, so the values are registered before any output.
-    const contents = (0,secrets_rds_drift_secret/* parseSecretString */.x_)(value.SecretString, secretId, keyMap);
-    const sensitive = (0,secrets_rds_drift_secret/* sensitiveValues */.DJ)(value.SecretString, contents);
-    // The log masker gets what the shared policy calls secret (as evidence-mask does): not dbname, port or engine, nothing under 4 characters.
-    const mappedPublic = ["engine", "port", "dbname"].flatMap((f) => contents.keys[f] ?? []);
-    for (const v of logMaskValues(value.SecretString, mappedPublic))
+    // The log masker gets what the shared policy calls secret (as evidence-mask does): not dbname, port or engine,
+    // nothing under 4 characters. Registered before parsing, whose errors quote nothing, and before any output.
+    const sensitive = new Set((0,secrets_rds_drift_secret/* sensitiveValues */.DJ)(value.SecretString, keyMap));
+    for (const v of sensitive)
         setSecret(v);
-    const secret = { arn, name: describe.Name ?? secretId, contents, sensitive };
+    const contents = (0,secrets_rds_drift_secret/* parseSecretString */.x_)(value.SecretString, secretId, keyMap);
+    // The credentials too, should the key map read them from a key the policy calls public.
+    for (const v of (0,secrets_rds_drift_secret/* sensitiveValues */.DJ)(value.SecretString, keyMap, contents)) {
+        if (!sensitive.has(v))
+            setSecret(v);
+        sensitive.add(v);
+    }
+    (0,secrets_rds_drift_secret/* assertMaskablePassword */.Uy)(secretId, contents);
+    const secret = { arn, name: describe.Name ?? secretId, contents, sensitive: [...sensitive] };
     if (describe.OwningService)
         secret.owningService = describe.OwningService;
     if (describe.KmsKeyId)
@@ -87144,6 +87030,8 @@ function renderMarkdown(report) {
     return lines.join("\n");
 }
 
+// EXTERNAL MODULE: ./src/lib/inputs.ts
+var inputs = __nccwpck_require__(1662);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/target.ts
 
 
@@ -87186,8 +87074,32 @@ async function resolveTarget(rds, inputs, secret) {
     throw new errors/* ConfigurationError */.j1(`Could not tell which RDS instance or cluster secret '${inputs.secretId}' belongs to: it has no dbInstanceIdentifier or dbClusterIdentifier key, no RDS tags, and ${c.values.host ? "no instance or cluster in this region has its host as an endpoint (the host itself may have drifted)" : "no host key"}. Set 'db-instance-identifier' or 'db-cluster-identifier'.`);
 }
 
-// EXTERNAL MODULE: ./src/actions/secrets-rds-drift/task-definition.ts + 2 modules
-var task_definition = __nccwpck_require__(2242);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./src/lib/task-definition.ts + 1 modules
+var task_definition = __nccwpck_require__(1893);
+;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/task-definition.ts
+
+
+
+async function loadTaskDefinition(ref, ecs) {
+    if (ref.kind === "file") {
+        const { taskDefinition, text, at } = (0,task_definition/* readTaskDefinitionFile */.BD)("task-definition", ref.path, ref.display);
+        return { taskDefinition: taskDefinition, file: { display: ref.display, text, jsonPath: at } };
+    }
+    const out = await ecs()
+        .send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.id }))
+        .catch((error) => {
+        if (/ClientException|not ?found|Unable to describe/i.test(String(error.message))) {
+            throw new errors/* ConfigurationError */.j1(`Task definition '${ref.id}' could not be read: ${error.message}`);
+        }
+        throw error;
+    });
+    if (!out.taskDefinition)
+        throw new errors/* ConfigurationError */.j1(`Task definition '${ref.id}' was not returned by ECS.`);
+    return { taskDefinition: out.taskDefinition };
+}
+
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/tls-env.ts
 const STRONG = new Set([
     "require",
@@ -87255,6 +87167,7 @@ function databaseContainers(td, secretArn, secretName) {
 
 
 
+
 /** What this step logs of anything AWS returns: RDS endpoints and account IDs masked. */
 function masked(text) {
     return (0,masking/* maskAccountIds */.ud)((0,masking/* maskRdsEndpoint */.jX)(text));
@@ -87268,7 +87181,8 @@ function maskedReport(report) {
     return JSON.parse((0,masking/* maskAccountIds */.ud)(JSON.stringify(report)));
 }
 /** Logs in with the secret's credentials (host, port and database from RDS where the secret has none). */
-async function connectCheck(deps, report, values, rds, showHost, tls) {
+async function connectCheck(deps, report, secret, rds, showHost, tls) {
+    const values = secret.contents.values;
     const host = values.host ?? rds.host;
     const port = (values.port !== undefined ? parsePort(values.port) : undefined) ?? rds.port;
     const user = values.username;
@@ -87297,7 +87211,9 @@ async function connectCheck(deps, report, values, rds, showHost, tls) {
     }
     const database = values.dbname ?? rds.dbName ?? "postgres";
     const result = await deps.login({ host, port, user, password, database, ...tls });
-    const redact = (0,masking/* redactor */.$p)([password, user, host, ...(values.dbname ? [values.dbname] : [])]);
+    // What the log masker has of the secret (password, user, host; public fields like dbname, ssl or region and
+    // values under 4 characters are not masked), and the host even when it came from RDS.
+    const redact = (0,secret_policy/* secretRedactor */.xc)(secret.sensitive, [host]);
     const clean = { ...result, message: redact(result.message) };
     report.login = { ...clean, host: showHost(host), port };
     switch (result.outcome) {
@@ -87327,7 +87243,7 @@ async function run(inputs, deps) {
     const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, (v) => deps.log.secret(v));
     const { target, source } = await resolveTarget(deps.rds, inputs, secret);
     deps.log.info(`Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`);
-    const hidden = (0,masking/* redactor */.$p)(secret.sensitive);
+    const hidden = (0,secret_policy/* secretRedactor */.xc)(secret.sensitive);
     // RDS-side hosts as shown: masked like evidence, and hidden outright when it equals a value of the secret (a non-RDS host).
     const showHost = (address) => hidden((0,masking/* maskRdsEndpoint */.jX)(address));
     const managed = {
@@ -87363,7 +87279,7 @@ async function run(inputs, deps) {
     if (target.port !== undefined)
         report.target.port = target.port;
     if (inputs.taskDefinition) {
-        const td = await (0,task_definition/* loadTaskDefinition */.$)(inputs.taskDefinition, deps.ecs);
+        const td = await loadTaskDefinition(inputs.taskDefinition, deps.ecs);
         const forceSsl = await readForceSsl(deps.rds, target);
         const containers = databaseContainers(td.taskDefinition, secret.arn, secret.name);
         const checks = containers.map(containerTls);
@@ -87389,7 +87305,7 @@ async function run(inputs, deps) {
         // The server's certificate must chain to an RDS certificate authority, or to one the user gave in ca-file.
         const ca = [...(lib_default()).ca, ...(inputs.caFile?.pems ?? [])];
         const tls = { sslmode: inputs.sslmode, ca };
-        rows.push(await connectCheck(deps, report, secret.contents.values, rds, showHost, tls));
+        rows.push(await connectCheck(deps, report, secret, rds, showHost, tls));
     }
     const drifting = rows.filter((r) => r.drift);
     report.result = drifting.length > 0 ? "drift" : "pass";
@@ -87437,7 +87353,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8477);
 /* harmony import */ var _lib_report_markdown__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7363);
 /* harmony import */ var _pg_login__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3131);
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(825);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5597);
 var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__]);
 _lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__ = (__webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__)[0];
 
@@ -87493,11 +87409,14 @@ __webpack_async_result__();
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   DJ: () => (/* binding */ sensitiveValues),
 /* harmony export */   L6: () => (/* binding */ parseKeyMap),
+/* harmony export */   Uy: () => (/* binding */ assertMaskablePassword),
 /* harmony export */   x_: () => (/* binding */ parseSecretString)
 /* harmony export */ });
-/* unused harmony exports SECRET_FIELDS, DEFAULT_KEY_MAP */
+/* unused harmony exports SECRET_FIELDS, DEFAULT_KEY_MAP, publicKeyNames */
 /* harmony import */ var _lib_errors__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
 /* harmony import */ var _lib_inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1662);
+/* harmony import */ var _lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9718);
+
 
 
 /** The secret fields this check reads, each under one of several key names. */
@@ -87576,183 +87495,42 @@ function parseSecretString(secretString, secretId, keyMap) {
     return contents;
 }
 /**
- * The strings to register with `core.setSecret` as soon as the secret is read:
- * the whole secret and every value in it, except the engine name, the port and
- * the DB identifiers. Those are not credentials, and masking `postgres` or
- * `5432` would blank them out of every unrelated log line (`aurora-***ql`).
+ * Key names the key map reads the engine, the port and the database name
+ * from: not credentials, so public for the shared secret policy, like the
+ * keys it knows by name (src/lib/secret-policy.ts PUBLIC_SECRET_KEYS).
  */
-function sensitiveValues(secretString, contents) {
-    const out = new Set([secretString]);
-    let parsed;
-    try {
-        parsed = JSON.parse(secretString);
-    }
-    catch {
-        return [...out];
-    }
-    const notSecret = new Set(["dbInstanceIdentifier", "dbClusterIdentifier"]);
-    for (const field of ["engine", "port"]) {
-        const key = contents?.keys[field];
-        if (key)
-            notSecret.add(key);
-    }
-    const walk = (value, key) => {
-        if (key !== undefined && notSecret.has(key))
-            return;
-        if (typeof value === "string" && value.trim() !== "")
-            out.add(value);
-        else if (typeof value === "number")
-            out.add(String(value));
-        else if (Array.isArray(value))
-            for (const v of value)
-                walk(v);
-        else if ((0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .isPlainObject */ .Qd)(value))
-            for (const [k, v] of Object.entries(value))
-                walk(v, k);
-    };
-    if ((0,_lib_inputs__WEBPACK_IMPORTED_MODULE_1__/* .isPlainObject */ .Qd)(parsed))
-        for (const [k, v] of Object.entries(parsed))
-            walk(v, k);
-    return [...out];
-}
-
-
-/***/ }),
-
-/***/ 2242:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  $: () => (/* binding */ loadTaskDefinition),
-  s: () => (/* binding */ parseTaskDefinitionRef)
-});
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(212);
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: ./src/lib/paths.ts
-var paths = __nccwpck_require__(9927);
-// EXTERNAL MODULE: ./src/lib/inputs.ts
-var inputs = __nccwpck_require__(1662);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/lib/json-file.ts
-
-
-/**
- * Reads and parses a JSON file a path input names. A syntax error says where
- * (line and column), never what: V8's messages quote the text around the error
- * (`Unexpected token 'p', "password=hunter2..." is not valid JSON`), and the
- * file may be anything a symlink or a typo pointed at.
- */
-function readJsonFile(input, path, display, 
-/** The file's workspace-relative path: a syntax error is also annotated there, at its line and column. */
-annotateAs) {
-    const text = (0,external_node_fs_.readFileSync)(path, "utf8");
-    try {
-        return { text, value: JSON.parse(text) };
-    }
-    catch (error) {
-        const where = syntaxErrorAt(text, error);
-        const failure = new errors/* InputError */.dz(input, `${display} is not valid JSON${where.text}.`, "Check the file's syntax (for example with `jq . <file>`).");
-        if (annotateAs)
-            failure.at = { file: annotateAs, ...where.position };
-        throw failure;
-    }
+function publicKeyNames(keyMap) {
+    return [...keyMap.engine, ...keyMap.port, ...keyMap.dbname];
 }
 /**
- * Where V8 says the syntax error is: `at line 3, column 7 (Expected ',' or '}' after property value)`
- * (or `: it ends too early`, the last line), or '' when it did not say.
+ * The strings to register with the runner's log masker as soon as the secret
+ * is read, and to redact from anything this step reports: what the shared
+ * secret policy hands the log masker (`logMaskValues`, as evidence-mask
+ * registers the same secret), with the key map's engine/port/dbname keys
+ * public. None is shorter than MIN_MASKABLE_LENGTH; a password that short
+ * makes the step fail instead (see read-secret.ts). The password and user name
+ * the step logs in with are kept whatever key they were read from.
  */
-function syntaxErrorAt(text, error) {
-    const message = error instanceof Error ? error.message : "";
-    const lines = text.split("\n");
-    if (/Unexpected end of JSON input/.test(message)) {
-        const last = lines.length - (lines.at(-1) === "" && lines.length > 1 ? 1 : 0);
-        return { text: ": it ends too early", position: { line: last, column: (lines[last - 1] ?? "").length + 1 } };
-    }
-    const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
-    if (!m)
-        return { text: "" };
-    const offset = Number(m[2]);
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const column = offset - before.lastIndexOf("\n");
-    // Only V8's fixed descriptions, never one that quotes the file's text.
-    const what = m[1] && !/Unexpected token|"/.test(m[1]) ? ` (${m[1]})` : "";
-    return { text: ` at line ${line}, column ${column}${what}`, position: { line, column } };
+function sensitiveValues(secretString, keyMap, contents) {
+    const credentials = [contents?.values.password, contents?.values.username].flatMap((v) => v === undefined ? [] : (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .logMaskPieces */ .g0)(v));
+    return [...new Set([...(0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .logMaskValues */ .Pi)(secretString, publicKeyNames(keyMap)), ...credentials])];
 }
-
-;// CONCATENATED MODULE: ./src/lib/task-definition.ts
-
-
-
 /**
- * Reads a task definition file: plain, or the `{"taskDefinition": \u2026}` that
- * `aws ecs describe-task-definition` prints. `path` must come from
- * `resolveInputPath` (lib/paths.ts), which keeps it inside the workspace or
- * RUNNER_TEMP; `display` is how messages name it. A file that is not JSON, or
- * whose content is not a task definition, is an input error naming `input`.
+ * A password shorter than MIN_MASKABLE_LENGTH cannot go to the runner's log
+ * masker (it would blank `abc` in every word of the log), so nothing this step
+ * printed could be proven free of it: the step fails right after reading the
+ * secret, before it logs a line or logs in, naming the secret and the field,
+ * never the value, as evidence-mask fails on a field it cannot mask. RDS
+ * refuses master passwords under 8 characters anyway. Other short fields (a
+ * 3-character `schema`, a 2-character user name) are left out of the masker as
+ * the policy says and do not fail the step: the report never prints a value
+ * of the secret, only the login check's server message can name the user.
  */
-function readTaskDefinitionFile(input, path, display, 
-/** The file's workspace-relative path: a JSON syntax error is also annotated there. */
-annotateAs) {
-    const { text, value } = readJsonFile(input, path, display, annotateAs);
-    const inner = (0,inputs/* isPlainObject */.Qd)(value) ? value.taskDefinition : undefined;
-    const wrapped = (0,inputs/* isPlainObject */.Qd)(inner);
-    const taskDefinition = wrapped ? inner : value;
-    if (!(0,inputs/* isPlainObject */.Qd)(taskDefinition) || !Array.isArray(taskDefinition.containerDefinitions)) {
-        throw new errors/* InputError */.dz(input, `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`);
-    }
-    return {
-        taskDefinition: taskDefinition,
-        text,
-        at: wrapped ? ["taskDefinition"] : [],
-    };
-}
-
-;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/task-definition.ts
-
-
-
-
-
-const TASK_DEFINITION_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}(:\d+)?$/;
-const FAMILY = /^[A-Za-z0-9_-]{1,255}(:\d+)?$/;
-function parseTaskDefinitionRef(raw, roots, input = "task-definition") {
-    const workspace = roots.workspace;
-    if (TASK_DEFINITION_ARN.test(raw))
-        return { kind: "registered", id: raw };
-    if ((0,paths/* entryExists */.v_)((0,external_node_path_.resolve)(workspace, raw))) {
-        const path = (0,paths/* resolveInputPath */.qL)(input, raw, "read", roots);
-        const rel = (0,external_node_path_.relative)(workspace, path);
-        return { kind: "file", path, display: (0,paths/* isInside */.FK)(workspace, path) ? rel.split(external_node_path_.sep).join("/") : path };
-    }
-    if (FAMILY.test(raw) && !raw.endsWith(".json"))
-        return { kind: "registered", id: raw };
-    throw new errors/* InputError */.dz(input, `'${raw}' is neither a file in the workspace (${workspace}) nor a task definition family[:revision] or ARN.`, "Check out the repository before this step, or give the family name.");
-}
-async function loadTaskDefinition(ref, ecs) {
-    if (ref.kind === "file") {
-        const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", ref.path, ref.display);
-        return { taskDefinition: taskDefinition, file: { display: ref.display, text, jsonPath: at } };
-    }
-    const out = await ecs()
-        .send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.id }))
-        .catch((error) => {
-        if (/ClientException|not ?found|Unable to describe/i.test(String(error.message))) {
-            throw new errors/* ConfigurationError */.j1(`Task definition '${ref.id}' could not be read: ${error.message}`);
-        }
-        throw error;
-    });
-    if (!out.taskDefinition)
-        throw new errors/* ConfigurationError */.j1(`Task definition '${ref.id}' was not returned by ECS.`);
-    return { taskDefinition: out.taskDefinition };
+function assertMaskablePassword(secretId, contents) {
+    const password = contents.values.password;
+    if (password === undefined || (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .isMaskable */ .h_)(password.trim()))
+        return;
+    throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", `secret '${secretId}' field '${contents.keys.password}': shorter than ${_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .MIN_MASKABLE_LENGTH */ .nB} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`, "Rotate the secret to a longer password (16 or more characters; RDS requires at least 8).");
 }
 
 
@@ -89607,6 +89385,307 @@ function memoryState(saved = new Map()) {
         saved,
         save: (key, value) => void saved.set(key, JSON.stringify(value)),
         load: (key, version) => parseVersioned(key, saved.get(key) ?? "", version),
+    };
+}
+
+
+/***/ }),
+
+/***/ 9718:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Pi: () => (/* binding */ logMaskValues),
+/* harmony export */   g0: () => (/* binding */ logMaskPieces),
+/* harmony export */   h_: () => (/* binding */ isMaskable),
+/* harmony export */   nB: () => (/* binding */ MIN_MASKABLE_LENGTH),
+/* harmony export */   xc: () => (/* binding */ secretRedactor)
+/* harmony export */ });
+/* unused harmony exports PUBLIC_SECRET_KEYS, IDENTIFYING_SECRET_KEYS, classifyField, secretFields, secretLines */
+/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1662);
+/* harmony import */ var _masking__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2087);
+/**
+ * Which values of a secret are secret, for every action that reads one
+ * (evidence-mask masks them in evidence, secrets-rds-drift registers them with
+ * the runner's log masker). One policy, so that the same secret is treated the
+ * same way whichever step reads it.
+ *
+ * - public fields (port, engine, dbname, identifiers \u2026) are never masked as
+ *   literals: masking `5432`, `postgres` or the service's own name everywhere
+ *   would ruin the evidence and blank the job log (`aurora-***ql`);
+ * - identifying fields (host) are not secret either, but they are long and
+ *   distinctive: the log masker may take them, while evidence keeps them in the
+ *   `****.****.<region>.rds.amazonaws.com` shape the rds-endpoint rule writes;
+ * - every other field is password-like and is masked however short it is,
+ *   down to MIN_MASKABLE_LENGTH; below that a value cannot be masked without
+ *   destroying unrelated text, and the step that meets one must fail instead.
+ */
+
+
+/** Shorter values cannot be masked without blanking ordinary text (`abc` in every word). */
+const MIN_MASKABLE_LENGTH = 4;
+const PUBLIC_SECRET_KEYS = new Set([
+    "port",
+    "engine",
+    "dbInstanceIdentifier",
+    "dbClusterIdentifier",
+    "dbname",
+    "dbName",
+    "database",
+    "ssl",
+    "sslmode",
+    "region",
+].map((k) => k.toLowerCase()));
+const IDENTIFYING_SECRET_KEYS = new Set(["host", "hostname", "endpoint"]);
+/** How a field of a JSON secret is treated; `extraPublic` holds key names a user mapped to a public field. */
+function classifyField(key, extraPublic = []) {
+    const k = key.toLowerCase();
+    if (PUBLIC_SECRET_KEYS.has(k) || extraPublic.some((p) => p.toLowerCase() === k))
+        return "public";
+    if (IDENTIFYING_SECRET_KEYS.has(k))
+        return "identifying";
+    return "secret";
+}
+/**
+ * The whole secret string and every string or number in it (a JSON secret's
+ * fields, nested ones by path), each with its class. Empty and blank values
+ * hold nothing to leak and are left out.
+ */
+function secretFields(secretString, extraPublic = []) {
+    const out = [];
+    const add = (field, value, cls) => {
+        if (value.trim() !== "")
+            out.push({ field, value, class: cls });
+    };
+    add(undefined, secretString, "secret");
+    let parsed;
+    try {
+        parsed = JSON.parse(secretString);
+    }
+    catch {
+        return out;
+    }
+    const visit = (node, path, cls) => {
+        if (typeof node === "string" || typeof node === "number")
+            add(path, String(node), cls);
+        else if (Array.isArray(node))
+            for (const [i, item] of node.entries())
+                visit(item, `${path}[${i}]`, cls);
+        else if ((0,_inputs__WEBPACK_IMPORTED_MODULE_0__/* .isPlainObject */ .Qd)(node)) {
+            for (const [k, v] of Object.entries(node)) {
+                // A field nested under a public key stays public; otherwise its own name decides.
+                visit(v, path === "" ? k : `${path}.${k}`, cls === "public" ? "public" : classifyField(k, extraPublic));
+            }
+        }
+    };
+    if ((0,_inputs__WEBPACK_IMPORTED_MODULE_0__/* .isPlainObject */ .Qd)(parsed) || Array.isArray(parsed))
+        visit(parsed, "", "secret");
+    return out;
+}
+/** True for a value this policy masks as a literal (evidence and log). */
+const isMaskable = (value) => value.length >= MIN_MASKABLE_LENGTH;
+// PEM armour lines name the kind of key, not the key; masking them would hide that a key was there at all.
+const PEM_ARMOUR = /^-----(?:BEGIN|END) [A-Z0-9 ]{1,64}-----$/;
+/**
+ * The lines of a multi-line value that are long enough (`minLength`, after
+ * trimming) to be masked on their own: a PEM body line or one line of a
+ * pretty-printed JSON secret may appear in evidence without the rest.
+ */
+function secretLines(value, minLength) {
+    if (!/[\r\n]/.test(value))
+        return [];
+    const lines = value
+        .split(/\r\n|\r|\n/)
+        .map((l) => l.trim())
+        .filter((l) => l.length >= Math.max(minLength, MIN_MASKABLE_LENGTH) && !PEM_ARMOUR.test(l));
+    return [...new Set(lines)];
+}
+/**
+ * What to hand the runner's log masker for one value: the value, and each of
+ * its lines (the runner masks a registered value only as a whole line set).
+ * Never a piece under MIN_MASKABLE_LENGTH, nor PEM armour.
+ */
+function logMaskPieces(value) {
+    const pieces = value
+        .split(/\r\n|\r|\n|\\r\\n|\\n/)
+        .map((p) => p.trim())
+        .filter((p) => isMaskable(p) && !PEM_ARMOUR.test(p));
+    // A value on one line is also registered whole: one with an escaped `\n` in it (a generated password can
+    // hold a backslash and an n) is printed as it is, and its pieces alone would leave the short ones in clear.
+    const whole = value.trim();
+    if (!/[\r\n]/.test(whole) && isMaskable(whole) && !PEM_ARMOUR.test(whole))
+        pieces.unshift(whole);
+    return [...new Set(pieces)];
+}
+/**
+ * Everything of one secret the runner's log masker should know: the whole
+ * string and each non-public field, line by line, none under MIN_MASKABLE_LENGTH.
+ */
+function logMaskValues(secretString, extraPublic = []) {
+    const fields = secretFields(secretString, extraPublic).filter((f) => f.class !== "public");
+    return [...new Set(fields.flatMap((f) => logMaskPieces(f.value)))];
+}
+/**
+ * Replaces, in what a step reports of a secret (a server's error text, a host
+ * it shows), what the runner's log masker was given for it (`maskValues`, from
+ * logMaskValues: never a public field) and the pieces of `also` (values the
+ * step used beside the secret, like a host read from RDS) with `***`, as the
+ * log masker does. Nothing under MIN_MASKABLE_LENGTH is replaced: masking
+ * `ssl: "on"` blanked `amazonaws` into `amaz***aws`.
+ */
+function secretRedactor(maskValues, also = []) {
+    return (0,_masking__WEBPACK_IMPORTED_MODULE_1__/* .redactor */ .$p)([...maskValues, ...also.flatMap(logMaskPieces)], MIN_MASKABLE_LENGTH);
+}
+
+
+/***/ }),
+
+/***/ 1893:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  $v: () => (/* binding */ parseTaskDefinitionRef),
+  BD: () => (/* binding */ readTaskDefinitionFile)
+});
+
+// UNUSED EXPORTS: TASK_DEFINITION_REF_FIX
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/inputs.ts
+var inputs = __nccwpck_require__(1662);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/lib/json-file.ts
+
+
+/**
+ * Reads and parses a JSON file a path input names. A syntax error says where
+ * (line and column), never what: V8's messages quote the text around the error
+ * (`Unexpected token 'p', "password=hunter2..." is not valid JSON`), and the
+ * file may be anything a symlink or a typo pointed at.
+ */
+function readJsonFile(input, path, display, 
+/** The file's workspace-relative path: a syntax error is also annotated there, at its line and column. */
+annotateAs) {
+    const text = (0,external_node_fs_.readFileSync)(path, "utf8");
+    try {
+        return { text, value: JSON.parse(text) };
+    }
+    catch (error) {
+        const where = syntaxErrorAt(text, error);
+        const failure = new errors/* InputError */.dz(input, `${display} is not valid JSON${where.text}.`, "Check the file's syntax (for example with `jq . <file>`).");
+        if (annotateAs)
+            failure.at = { file: annotateAs, ...where.position };
+        throw failure;
+    }
+}
+/**
+ * Where V8 says the syntax error is: `at line 3, column 7 (Expected ',' or '}' after property value)`
+ * (or `: it ends too early`, the last line), or '' when it did not say.
+ */
+function syntaxErrorAt(text, error) {
+    const message = error instanceof Error ? error.message : "";
+    const lines = text.split("\n");
+    if (/Unexpected end of JSON input/.test(message)) {
+        const last = lines.length - (lines.at(-1) === "" && lines.length > 1 ? 1 : 0);
+        return { text: ": it ends too early", position: { line: last, column: (lines[last - 1] ?? "").length + 1 } };
+    }
+    const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
+    if (!m)
+        return { text: "" };
+    const offset = Number(m[2]);
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
+    // Only V8's fixed descriptions, never one that quotes the file's text.
+    const what = m[1] && !/Unexpected token|"/.test(m[1]) ? ` (${m[1]})` : "";
+    return { text: ` at line ${line}, column ${column}${what}`, position: { line, column } };
+}
+
+// EXTERNAL MODULE: ./src/lib/paths.ts
+var paths = __nccwpck_require__(9927);
+;// CONCATENATED MODULE: ./src/lib/task-definition.ts
+
+
+
+
+
+/** What to do about a reference that is neither: the end of every such message. */
+const TASK_DEFINITION_REF_FIX = "Check out the repository before this step (actions/checkout) to read a file, or name a registered task definition: family, family:revision (revision 1 or more), or arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>.";
+const TASK_DEFINITION_ARN = /^arn:aws(?:-cn|-us-gov)?:ecs:[a-z0-9-]+:\d{12}:task-definition\/(?<rest>.*)$/;
+const FAMILY = /^[A-Za-z0-9_-]+$/;
+const FAMILY_MAX = 255;
+const REVISION = /^[1-9]\d*$/;
+/** What is wrong with `family[:revision]` (`arn`: it came from an ARN, where the revision is required), if anything. */
+function referenceProblem(ref, arn) {
+    const colon = ref.indexOf(":");
+    const family = colon === -1 ? ref : ref.slice(0, colon);
+    if (/[/.]/.test(family) && !arn)
+        return "there is no such file (a family name has no '/' or '.')";
+    if (family.length > FAMILY_MAX)
+        return `a family name is at most ${FAMILY_MAX} characters (this one has ${family.length})`;
+    if (!FAMILY.test(family))
+        return "a family name holds only letters, digits, hyphens and underscores";
+    if (colon === -1)
+        return arn ? `a task definition ARN ends with its revision (\u2026/${family}:<revision>)` : undefined;
+    const revision = ref.slice(colon + 1);
+    if (revision === "0")
+        return "revision 0 does not exist: ECS numbers revisions from 1";
+    if (!REVISION.test(revision))
+        return `revision '${revision}' is not a whole number of 1 or more`;
+    return undefined;
+}
+/**
+ * Reads a task definition reference, for every action that takes one: a
+ * task definition ARN, else a file that exists (resolved by
+ * `resolveInputPath`, so it stays inside the workspace or RUNNER_TEMP), else
+ * `family` or `family:revision` (family: 1 to 255 letters, digits, hyphens,
+ * underscores; revision 1 or more). Anything else is an input error naming
+ * `input`, the value, what was wrong with it and what to do.
+ */
+function parseTaskDefinitionRef(input, raw, roots) {
+    const workspace = roots.workspace;
+    const arn = TASK_DEFINITION_ARN.exec(raw);
+    if (!arn && (0,paths/* entryExists */.v_)((0,external_node_path_.resolve)(workspace, raw))) {
+        const path = (0,paths/* resolveInputPath */.qL)(input, raw, "read", roots);
+        const rel = (0,external_node_path_.relative)(workspace, path);
+        return { kind: "file", path, display: (0,paths/* isInside */.FK)(workspace, path) ? rel.split(external_node_path_.sep).join("/") : path };
+    }
+    const problem = arn
+        ? referenceProblem(arn.groups?.rest ?? "", true)
+        : raw.startsWith("arn:")
+            ? "not a task definition ARN (arn:aws[-cn|-us-gov]:ecs:<region>:<12-digit account>:task-definition/<family>:<revision>)"
+            : referenceProblem(raw, false);
+    if (problem === undefined)
+        return { kind: "registered", id: raw };
+    throw new errors/* InputError */.dz(input, `'${raw}' is neither a file in the workspace (${workspace}) nor a task definition family, family:revision or ARN: ${problem}.`, TASK_DEFINITION_REF_FIX);
+}
+/**
+ * Reads a task definition file: plain, or the `{"taskDefinition": \u2026}` that
+ * `aws ecs describe-task-definition` prints. `path` must come from
+ * `resolveInputPath` (lib/paths.ts), which keeps it inside the workspace or
+ * RUNNER_TEMP; `display` is how messages name it. A file that is not JSON, or
+ * whose content is not a task definition, is an input error naming `input`.
+ */
+function readTaskDefinitionFile(input, path, display, 
+/** The file's workspace-relative path: a JSON syntax error is also annotated there. */
+annotateAs) {
+    const { text, value } = readJsonFile(input, path, display, annotateAs);
+    const inner = (0,inputs/* isPlainObject */.Qd)(value) ? value.taskDefinition : undefined;
+    const wrapped = (0,inputs/* isPlainObject */.Qd)(inner);
+    const taskDefinition = wrapped ? inner : value;
+    if (!(0,inputs/* isPlainObject */.Qd)(taskDefinition) || !Array.isArray(taskDefinition.containerDefinitions)) {
+        throw new errors/* InputError */.dz(input, `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`);
+    }
+    return {
+        taskDefinition: taskDefinition,
+        text,
+        at: wrapped ? ["taskDefinition"] : [],
     };
 }
 
