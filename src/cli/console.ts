@@ -10,7 +10,9 @@
  * commands would otherwise land on the terminal, and nothing but this console
  * writes to stdout, so stdout stays the report (or the one JSON document with
  * --json). test/security/report-seam.test.ts checks both on the command
- * line's module graph.
+ * line's module graph, and on the committed bundle (no workflow-command
+ * writer in dist/cli); test/cli reads the bundle's --json stdout as exactly
+ * that one document.
  */
 
 import { redactor } from "../lib/masking";

@@ -126,3 +126,16 @@ export function jsonDocument<T>(r: CliResult): T {
   expectNoWorkflowCommand(r);
   return doc as T;
 }
+
+/**
+ * The document of a `--json` run that could not run its step at all (README, "Output"):
+ * `{ command, action, result: "error", error }` and nothing else on stdout.
+ */
+export function errorDocument(r: CliResult): { command: string; action: string; result: "error"; error: string } {
+  const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+  expect(r.stdout).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+  expect(Object.keys(doc)).toEqual(["command", "action", "result", "error"]);
+  expect(doc).toMatchObject({ result: "error", error: expect.any(String) });
+  expectNoWorkflowCommand(r);
+  return doc as { command: string; action: string; result: "error"; error: string };
+}

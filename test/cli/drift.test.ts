@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { scenario } from "../actions/secrets-rds-drift/scenario";
 import { type RunningEmulator, startEmulator } from "../emulator/server";
 import { type PostgresServer, startPostgres } from "../fixtures/postgres";
-import { type CliResult, expectNoWorkflowCommand, jsonDocument, runCli } from "./cli";
+import { type CliResult, errorDocument, expectNoWorkflowCommand, jsonDocument, runCli } from "./cli";
 
 let emu: RunningEmulator;
 let pg: PostgresServer;
@@ -101,6 +101,18 @@ describe("ecs-alb-smoke drift", () => {
     expect(row(r, "login"), r.stdout).toMatch(/differs/);
     expect(r.stderr).toContain("login differs");
     for (const value of [stale, pg.password, pg.user]) expect(visible(r)).not.toContain(value);
+  });
+
+  it("--json when the step cannot run (AWS unreachable): exit 1, the error document alone on stdout", async () => {
+    // Nothing listens on port 9 of loopback: every call is refused at once.
+    const r = await runCli(["drift", "--secret-id", "papyrus/prd/db", "--json"], {
+      cwd: cwdWithCa(),
+      env: { AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_MAX_ATTEMPTS: "1" },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const doc = errorDocument(r);
+    expect(doc).toMatchObject({ command: "drift", action: "secrets-rds-drift" });
+    expect(doc.error).toContain("secretsmanager:DescribeSecret");
   });
 
   it("--json is one document with the rows of the action's evidence JSON, exit 1 on drift", async () => {
