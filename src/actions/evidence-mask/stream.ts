@@ -53,6 +53,8 @@ export async function maskFileStream(
   const input = await open(path, "r");
   const result: FileScan = { path, bytes: 0, binary: false, counts: {}, firstLine: {}, rewritten: false };
   let output: Awaited<ReturnType<typeof open>> | undefined;
+  /** The read in flight, if any: waited for before the file is closed (a failure meanwhile leaves one). */
+  let reading: Promise<{ bytesRead: number }> | undefined;
   let tempPath: string | undefined;
   try {
     const stat = await input.stat();
@@ -82,22 +84,30 @@ export async function maskFileStream(
       if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     };
     const session = masker.session(opts.rewrite ? sink : undefined, sessionOpts);
+    // Read ahead: the next piece is read (a copy from the page cache, in the thread pool) while this one is
+    // masked, into the other of two buffers; the window then copies it in.
+    const buffers = [Buffer.allocUnsafe(session.chunkBytes), Buffer.allocUnsafe(session.chunkBytes)] as const;
+    let which = 0;
+    const readInto = (b: Buffer) => input.read(b, 0, b.length, null);
+    reading = readInto(buffers[0]);
     let sniffed = false;
     for (;;) {
-      const { bytesRead } = await input.read(session.window, session.length, session.space, null);
+      const { bytesRead } = await reading;
+      reading = undefined;
       if (bytesRead === 0) break;
+      const got = buffers[which] as Buffer;
+      which = 1 - which;
+      reading = readInto(buffers[which] as Buffer);
       if (!sniffed) {
         sniffed = true;
-        const first = session.window.subarray(session.length, session.length + Math.min(bytesRead, BINARY_SNIFF_BYTES));
-        result.binary = first.includes(0);
+        result.binary = got.subarray(0, Math.min(bytesRead, BINARY_SNIFF_BYTES)).includes(0);
         if (result.binary) session.stopVerifying();
         if (opts.rewrite && !result.binary) {
           tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`);
           output = await open(tempPath, "wx+", 0o600);
         }
       }
-      session.commit(bytesRead);
-      if (session.full) await session.process(false);
+      await session.push(got.subarray(0, bytesRead));
     }
     const scan = await session.end();
     result.counts = scan.counts;
@@ -122,6 +132,7 @@ export async function maskFileStream(
     }
     return result;
   } finally {
+    if (reading) await reading.catch(() => undefined);
     await input.close();
     if (output) await output.close().catch(() => undefined);
     if (tempPath) await unlink(tempPath).catch(() => undefined);
