@@ -323,7 +323,7 @@ try {
       .join(" ")}, ${cpus().length} CPUs`,
   );
   console.log(
-    `\n| tool (${MB} MiB) | seconds | MB/s | CPU seconds | peak RSS MB | planted values left |\n| --- | ---: | ---: | ---: | ---: | ---: |`,
+    `\n| tool (${MB} MiB) | seconds | MiB/s | CPU seconds | peak RSS MB | planted values left |\n| --- | ---: | ---: | ---: | ---: | ---: |`,
   );
   console.log(row("evidence-mask, mode mask", mask));
   console.log(row("evidence-mask, mode mask-and-verify", maskVerify));

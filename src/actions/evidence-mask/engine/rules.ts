@@ -137,13 +137,13 @@ export function regexRule(opts: {
   /** Literals every match contains, for the engine's one-pass prefilter. */
   trigger?: Trigger;
   /**
-   * Nothing the regex reads after a match's start lies past the end of its line (it can match no
-   * `\n`; the newline itself may be read, by a look-ahead or `$`): the prefilter's string then ends there.
-   * A number N: the same from N bytes after the match's start on (a match may cross newlines only in its
-   * first N bytes, e.g. in bounded blank runs before its value, and reads no further than the line it is in
-   * there): the string ends at the first newline at or after start + N.
+   * How far past a match's start the regex may read across newlines: a match may cross `\n` only in its
+   * first `lineBound` bytes (e.g. in bounded blank runs before its value), and from there on reads no
+   * further than the end of the line it is in (the newline itself may be read, by a look-ahead or `$`).
+   * The prefilter's string then ends at the first newline at or after start + lineBound; 0 means the
+   * match lies within its own line. Unset: the string holds maxLength + look-around, newlines or not.
    */
-  lineBound?: boolean | number;
+  lineBound?: number;
 }): MaskRule {
   // Without the `d` flag: see valueSpan.
   const flags = new Set([...opts.regex.flags, "g"]);
@@ -210,8 +210,8 @@ export function regexRule(opts: {
         const out: MaskMatch[] = [];
         let lastIndex = from;
         let previous = -1;
-        const lines = opts.lineBound !== undefined && opts.lineBound !== false ? asBuffer(view.bytes) : undefined;
-        const reach = typeof opts.lineBound === "number" ? opts.lineBound : 0;
+        const lines = opts.lineBound !== undefined ? asBuffer(view.bytes) : undefined;
+        const reach = opts.lineBound ?? 0;
         const after = opts.maxLength + SLICE_AFTER;
         for (const g of groups(candidates, view.length, SLICE_BEFORE, after, lines, reach)) {
           const text = sliceText(view.bytes, g.lo, g.hi);
@@ -392,7 +392,7 @@ function accountIdRule(): MaskRule {
     regex: ARN_ACCOUNT_ID,
     replacement: ACCOUNT_MASK,
     maxLength: 160,
-    lineBound: true,
+    lineBound: 0,
     trigger: { literals: ["arn"] },
   });
   // The same matches as the helper every action masks its own output with.
@@ -467,7 +467,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         replacement: SECRET_MASK,
         maxLength: 24,
         tokenStart: true,
-        lineBound: true,
+        lineBound: 0,
         trigger: { literals: KEY_ID_PREFIXES },
       });
     case "aws-secret-access-key":
@@ -533,7 +533,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
             replacement: SECRET_MASK,
             maxLength: 4200,
             tokenStart: true,
-            lineBound: true,
+            lineBound: 0,
             trigger: { literals: ["IQoJb3JpZ2lu", "FwoGZXIvYXdz", "FQoGZXIvYXdz"], ignoreCase: true },
           }),
         ],
@@ -566,7 +566,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         replacement: SECRET_MASK,
         // 6 + blanks + 4096 + 8.
         maxLength: 4110 + BLANKS,
-        lineBound: true,
+        lineBound: 0,
         trigger: { literals: ["bearer"], ignoreCase: true },
       });
     case "jwt":
@@ -577,7 +577,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         tokenStart: true,
         replacement: SECRET_MASK,
         maxLength: 16_400,
-        lineBound: true,
+        lineBound: 0,
         trigger: { literals: ["eyJ"], ignoreCase: true },
       });
     case "private-key":
@@ -600,7 +600,7 @@ function builtIn(name: BuiltInRuleName): MaskRule {
         accept: (text, index) => URL_SCHEME.test(text.slice(Math.max(0, index - 24), index)),
         replacement: SECRET_MASK,
         maxLength: 600,
-        lineBound: true,
+        lineBound: 0,
         trigger: { literals: ["://"] },
       });
   }
