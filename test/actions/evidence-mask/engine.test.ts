@@ -11,17 +11,14 @@ import {
   BUILT_IN_RULES,
   builtInRules,
   compile,
-  compileLiterals,
   findMatches,
-  type Hits,
-  LARGE_CHUNK_BYTES,
   literalRule,
   type MaskRule,
   maskText,
-  newHits,
-  newScanState,
   regexRule,
 } from "../../../src/actions/evidence-mask/engine";
+import { LARGE_CHUNK_BYTES } from "../../../src/actions/evidence-mask/engine/masker";
+import { compileLiterals, type Hits, newHits, newScanState } from "../../../src/actions/evidence-mask/engine/matcher";
 import { SECRET_MASK } from "../../../src/lib/masking";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
