@@ -109,7 +109,6 @@ export function driftDeps(cons: CliConsole, region: string): DriftDeps {
     ecs: () => withOperationNames(new ECSClient(config)),
     login: pgLogin,
     publish: async (markdown) => printed(cons, markdown),
-    workspace: process.cwd(),
   };
 }
 

@@ -26,8 +26,6 @@ export interface DriftDeps extends ActionDeps {
   login: (opts: PgLoginOptions) => Promise<PgLoginResult>;
   /** Job summary always, sticky PR comment when asked (the shared pr-comment library). */
   publish: (markdown: string, key: string) => Promise<PublishOutcome>;
-  /** Where the evidence directory is resolved from (GITHUB_WORKSPACE). */
-  workspace: string;
 }
 
 /** What this step logs of anything AWS returns: RDS endpoints and account IDs masked. */
@@ -194,7 +192,8 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
   const published = await deps.publish(markdown, masked(inputs.secretId));
   report.comment = published.comment;
 
-  const evidence = new EvidenceWriter(resolveDir(deps.workspace, inputs.evidenceDir), ts);
+  // readEvidenceDir (lib/paths.ts) gave an absolute path, checked to stay inside the workspace.
+  const evidence = new EvidenceWriter(inputs.evidenceDir, ts);
   const path = evidence.writeJson("secrets_rds_drift", maskedReport(report));
   deps.log.info(`Evidence: ${path}`);
 
@@ -211,8 +210,4 @@ export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionR
     };
   }
   return { outputs };
-}
-
-function resolveDir(workspace: string, dir: string): string {
-  return dir.startsWith("/") ? dir : `${workspace.replace(/\/+$/, "")}/${dir}`;
 }

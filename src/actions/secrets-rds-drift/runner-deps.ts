@@ -11,7 +11,7 @@ import { pgLogin } from "./pg-login";
 import { type DriftDeps, run } from "./run";
 
 /** The real dependencies of `run`: SDK clients, the seam, the PR comment. */
-export function actionDeps(inputs: DriftInputs, seam: ActionDeps, env: NodeJS.ProcessEnv = process.env): DriftDeps {
+export function actionDeps(inputs: DriftInputs, seam: ActionDeps): DriftDeps {
   const config = awsClientConfig({ region: inputs.region });
   return {
     ...seam,
@@ -29,7 +29,6 @@ export function actionDeps(inputs: DriftInputs, seam: ActionDeps, env: NodeJS.Pr
         summary: seam.summary,
         log: seam.log,
       }),
-    workspace: env.GITHUB_WORKSPACE || process.cwd(),
   };
 }
 

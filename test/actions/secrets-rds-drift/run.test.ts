@@ -79,7 +79,6 @@ function deps(login?: PgLoginResult): DriftDeps {
       published.push(forReport(markdown));
       return { comment: "disabled", commentTruncated: false, summaryWritten: true };
     },
-    workspace,
   };
 }
 
