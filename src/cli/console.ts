@@ -41,10 +41,14 @@ export function colourWanted(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv
   return stream.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
 }
 
+/** The exit status of a run a signal stopped, as a shell reports it: 130 on SIGINT, 143 on SIGTERM. */
+export const signalExit = (signal: NodeJS.Signals): number => (signal === "SIGINT" ? 130 : 143);
+
 export class CliConsole {
   readonly json: boolean;
   readonly verbose: boolean;
   private readonly secrets = new Set<string>();
+  private documented = false;
   private readonly out: (s: string) => void;
   private readonly err: (s: string) => void;
   private readonly colourOut: boolean;
@@ -138,9 +142,24 @@ export class CliConsole {
     this.out(`${this.paint(this.colourOut, passed ? "green" : "red", this.mask(text))}\n`);
   }
 
-  /** The one JSON document of --json. */
+  /**
+   * The one JSON document of --json; a second one is not printed (stdout is one document).
+   */
   document(value: unknown): void {
+    if (this.documented) {
+      this.debug("a second JSON document was not printed: stdout is one document.");
+      return;
+    }
+    this.documented = true;
     this.out(`${this.mask(JSON.stringify(value, null, 2))}\n`);
+  }
+
+  /**
+   * With --json, the document of a run that gives no result of its step (a usage error, an error it could not
+   * run past, a signal): `{ command, action, result: "error", error }`. Nothing without --json.
+   */
+  errorDocument(command: string, action: string | null, error: string): void {
+    if (this.json) this.document({ command, action, result: "error", error });
   }
 
   /** Plain text on stdout (help). */

@@ -242,7 +242,7 @@ export function helpText(spec: CommandSpec, bin = "ecs-alb-smoke"): string {
     "",
     "A flag given twice is two lines of the input (lists, YAML). Credentials come from the AWS SDK's",
     "default chain (environment, AWS_PROFILE / --profile, shared config and SSO, container credentials).",
-    "Exit status: 0 pass, 1 fail, 2 usage error.",
+    "Exit status: 0 pass, 1 fail (or an error), 2 usage error, 130/143 interrupted (see the README).",
     "",
     "Example:",
     `  ${spec.example}`,

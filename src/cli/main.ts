@@ -9,8 +9,8 @@ import { ConfigurationError, errorMessage, InputError } from "../lib/errors";
 import type { ActionResult } from "../lib/run-action";
 import { VERSION } from "../lib/version";
 import { type Command, SIMPLE_COMMANDS } from "./commands";
-import { CliConsole } from "./console";
-import { helpText, inputErrorMessage, type ParsedCommand, parseCommand, UsageError } from "./flags";
+import { CliConsole, signalExit } from "./console";
+import { type CommandSpec, helpText, inputErrorMessage, type ParsedCommand, parseCommand, UsageError } from "./flags";
 import { smoke } from "./smoke";
 
 const COMMANDS: Command[] = [smoke, ...SIMPLE_COMMANDS];
@@ -25,7 +25,7 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.spec.name.padEnd(10)} ${c.spec.summary}`),
     "",
     "Run 'ecs-alb-smoke <command> --help' for the flags of a command.",
-    "Exit status: 0 pass, 1 fail, 2 usage error.",
+    "Exit status: 0 pass, 1 fail (or an error), 2 usage error, 130/143 interrupted (see the README).",
     "",
   ];
   return lines.join("\n");
@@ -50,9 +50,43 @@ function exitCode(result: ActionResult & { exitCode?: number }): number {
   return result.exitCode ?? (result.failure ? 1 : 0);
 }
 
+/**
+ * Whether the arguments ask for --json (as parseArgs reads them: before a `--`), known before they are parsed,
+ * so that a run they make fail (an unknown flag, a bad value) still prints its error document.
+ */
+export function jsonRequested(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === "--json" || a === "--json=true");
+}
+
+/** A run that ends without its step's result: the message on stderr, and with --json the error document. */
+function stopped(cons: CliConsole, spec: CommandSpec, message: string, code: number): number {
+  cons.fatal(`${spec.name}: ${message}`);
+  cons.errorDocument(spec.name, spec.action, message);
+  return code;
+}
+
+/**
+ * With --json, a signal that ends a command before its result still leaves the error document (exit 130 on
+ * SIGINT, 143 on SIGTERM). A command that handles signals itself (smoke tears down first) is left to do so.
+ */
+function onSignals(cons: CliConsole, spec: CommandSpec): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (process.listenerCount(signal) > 1) return;
+    process.exit(stopped(cons, spec, `interrupted by ${signal} before the step finished.`, signalExit(signal)));
+  };
+  if (!cons.json) return () => {};
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const plain = new CliConsole({ json: false, verbose: false });
+  const plain = new CliConsole({ json: jsonRequested(argv), verbose: false });
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     plain.print(usage());
     return name === undefined ? 2 : 0;
@@ -63,7 +97,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
   if (!command) {
-    plain.fatal(`unknown command '${name}'. Commands: ${COMMANDS.map((c) => c.spec.name).join(", ")}.`);
+    const message = `unknown command '${name}'. Commands: ${COMMANDS.map((c) => c.spec.name).join(", ")}.`;
+    plain.fatal(message);
+    plain.errorDocument(name, null, message);
     return 2;
   }
   const spec = command.spec;
@@ -71,14 +107,24 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseCommand(spec, rest);
   } catch (error) {
-    plain.fatal(`${spec.name}: ${errorMessage(error)} See 'ecs-alb-smoke ${spec.name} --help'.`);
-    return 2;
+    return stopped(plain, spec, `${errorMessage(error)} See 'ecs-alb-smoke ${spec.name} --help'.`, 2);
   }
   if (parsed.help) {
     plain.print(helpText(spec));
     return 0;
   }
   const cons = new CliConsole({ json: parsed.json, verbose: parsed.verbose });
+  const release = onSignals(cons, spec);
+  try {
+    return await run(command, parsed, cons);
+  } finally {
+    release();
+  }
+}
+
+/** One command with its parsed flags: its result (with --json, the document) and the exit status. */
+async function run(command: Command, parsed: ParsedCommand, cons: CliConsole): Promise<number> {
+  const spec = command.spec;
   if (parsed.profile) process.env.AWS_PROFILE = parsed.profile;
   await resolveRegion(parsed);
 
@@ -86,19 +132,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     result = await command.execute(parsed, cons);
   } catch (error) {
-    if (error instanceof InputError) {
-      cons.fatal(`${spec.name}: ${inputErrorMessage(error, spec)}`);
-      return 2;
-    }
-    if (error instanceof UsageError) {
-      cons.fatal(`${spec.name}: ${error.message}`);
-      return 2;
-    }
-    cons.fatal(`${spec.name}: ${errorMessage(error)}`);
+    if (error instanceof InputError) return stopped(cons, spec, inputErrorMessage(error, spec), 2);
+    if (error instanceof UsageError) return stopped(cons, spec, error.message, 2);
+    const code = stopped(cons, spec, errorMessage(error), 1);
     if (!(error instanceof ConfigurationError) && error instanceof Error && error.stack) cons.debug(error.stack);
-    if (parsed.json)
-      cons.document({ command: spec.name, action: spec.action, result: "error", error: errorMessage(error) });
-    return 1;
+    return code;
   }
   const code = exitCode(result);
   if (result.failure) cons.error(result.failure);

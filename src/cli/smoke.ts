@@ -38,7 +38,7 @@ import { readBoolean, readRegion } from "../lib/inputs";
 import { pathRoots, resolveInputPath } from "../lib/paths";
 import type { ActionResult, OutputValue } from "../lib/run-action";
 import type { Command } from "./commands";
-import type { CliConsole } from "./console";
+import { type CliConsole, signalExit } from "./console";
 import { albDeps, maskDeps, preflightDeps, probeDeps, registerDeps, registerPostDeps } from "./deps";
 import { actionSource, type CommandSpec, TERMINAL_ACCOUNT_IDS } from "./flags";
 
@@ -266,11 +266,14 @@ async function execute(
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
       const left = whatIsLeft(albState);
-      cons.error(`${signal} again: stopping now, the teardown did not finish.`);
+      const stopping = `${signal} again: stopping now, the teardown did not finish.`;
+      cons.error(stopping);
       cons.plain(
         `${left.length > 0 ? `Possibly left in ${region}:\n${left.map((l) => `  ${l}`).join("\n")}\n` : ""}Remove it with:\n  ${sweepCommand}`,
       );
-      process.exit(signal === "SIGINT" ? 130 : 143);
+      const leftText = left.length > 0 ? ` Possibly left in ${region}: ${left.join("; ")}.` : "";
+      cons.errorDocument(SMOKE_SPEC.name, SMOKE_SPEC.action, `${stopping}${leftText} Remove it with: ${sweepCommand}`);
+      process.exit(signalExit(signal));
     }
     signalled = signal;
     cons.warning(`${signal}: stopping and tearing down what was created (again to stop at once) …`);
@@ -483,7 +486,7 @@ async function execute(
       return {
         outputs,
         failure: `Interrupted by ${signalled}; ${phases.some((ph) => ph.name === "destroy" && ph.outcome === "failure") ? `the destroy failed: run ${sweepCommand}` : "what was created was destroyed"}.`,
-        exitCode: signalled === "SIGINT" ? 130 : 143,
+        exitCode: signalExit(signalled),
       };
     }
     if (failed) return { outputs, failure: `The smoke test failed at '${failed.name}'.` };

@@ -70,6 +70,23 @@ describe("CliConsole", () => {
     expect(JSON.parse(out.text())).toEqual({ result: "fail" });
     expect(err.text()).toContain("smoke: FAIL");
   });
+  it("--json: one document only, and the error document carries command, action, result and error", () => {
+    const out = fakeStream(false);
+    const err = fakeStream(false);
+    const cons = new CliConsole({ json: true, verbose: true, env: {}, stdout: out.stream, stderr: err.stream });
+    cons.errorDocument("drift", "secrets-rds-drift", "Input 'secret-id': not found");
+    cons.document({ result: "fail" });
+    expect(JSON.parse(out.text())).toEqual({
+      command: "drift",
+      action: "secrets-rds-drift",
+      result: "error",
+      error: "Input 'secret-id': not found",
+    });
+    expect(err.text()).toContain("a second JSON document was not printed");
+    const plain = fakeStream(false);
+    new CliConsole({ json: false, verbose: false, env: {}, stdout: plain.stream }).errorDocument("x", null, "e");
+    expect(plain.text()).toBe("");
+  });
 });
 
 describe("markdownToText", () => {

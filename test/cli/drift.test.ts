@@ -115,6 +115,18 @@ describe("ecs-alb-smoke drift", () => {
     expect(doc.error).toContain("secretsmanager:DescribeSecret");
   });
 
+  it("--json: a secret that does not exist exits 2 with the error document, the message on stderr", async () => {
+    const r = await runCli(["drift", "--secret-id", "papyrus/prd/nope", "--json"], {
+      cwd: cwdWithCa(),
+      env: { AWS_ENDPOINT_URL: emu.endpoint },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    const doc = errorDocument(r);
+    expect(doc).toMatchObject({ command: "drift", action: "secrets-rds-drift" });
+    expect(doc.error).toContain("secret 'papyrus/prd/nope' was not found");
+    expect(r.stderr).toContain(`ecs-alb-smoke: drift: ${doc.error}`);
+  });
+
   it("--json is one document with the rows of the action's evidence JSON, exit 1 on drift", async () => {
     await load({ port: pg.port + 1 });
     const r = await drift(["--json"]);

@@ -28,7 +28,7 @@ import { type PostgresServer, startPostgres } from "../fixtures/postgres";
 import { type SampleApp, startTasks } from "../fixtures/sample-app";
 import { shipTaskLogs } from "../fixtures/sample-app-awslogs";
 import { runWorkflowJob } from "../harness/workflow-runner";
-import { type CliOptions, type CliResult, jsonDocument, runCli } from "./cli";
+import { type CliOptions, type CliResult, errorDocument, jsonDocument, runCli } from "./cli";
 
 let db: PostgresServer;
 let tasks: SampleApp[];
@@ -270,6 +270,22 @@ const MOMENTS = (
   ] as const
 ).map(([marker, signal]) => ({ marker, signal, delayMs: Math.floor(random() * 400) }));
 
+/** SIGINT once the ALB is being created, and again once the teardown has begun. */
+function twoSigints(): CliOptions {
+  let sent = 0;
+  return {
+    onStderr: (all, child) => {
+      if (sent === 0 && all.includes("Creating eas-")) {
+        sent = 1;
+        child.kill("SIGINT");
+      } else if (sent === 1 && all.includes("SIGINT: stopping")) {
+        sent = 2;
+        child.kill("SIGINT");
+      }
+    },
+  };
+}
+
 describe("ecs-alb-smoke smoke interrupted", () => {
   it.each(MOMENTS)(
     `$signal after $marker (+$delayMs ms, seed ${SEED}) tears down: exit 130/143, nothing left, evidence masked`,
@@ -297,18 +313,7 @@ describe("ecs-alb-smoke smoke interrupted", () => {
   );
 
   it("a second SIGINT stops at once, says what may be left and the sweep command, which removes it", async () => {
-    let sent = 0;
-    const r = await smoke([], {
-      onStderr: (all, child) => {
-        if (sent === 0 && all.includes("Creating eas-")) {
-          sent = 1;
-          child.kill("SIGINT");
-        } else if (sent === 1 && all.includes("SIGINT: stopping")) {
-          sent = 2;
-          child.kill("SIGINT");
-        }
-      },
-    });
+    const r = await smoke([], twoSigints());
     expect(r.code, r.stderr).toBe(130);
     expect(r.stderr).toContain("SIGINT again: stopping now");
     const command = /^ {2}(ecs-alb-smoke sweep --run-id cli-\S+ --region us-west-2)$/m.exec(r.stderr)?.[1];
@@ -321,4 +326,33 @@ describe("ecs-alb-smoke smoke interrupted", () => {
     expect(sweep.code, `${sweep.stdout}\n${sweep.stderr}`).toBe(0);
     expect(emu.emulator.leftovers()).toEqual({});
   }, 250_000);
+
+  it("--json: one SIGINT leaves the fail document; a second one the error document with the sweep command", async () => {
+    let once = false;
+    const first = await smoke(["--json"], {
+      onStderr: (all, child) => {
+        if (once || !all.includes("Creating eas-")) return;
+        once = true;
+        child.kill("SIGINT");
+      },
+    });
+    expect(first.code, first.stderr).toBe(130);
+    const result = jsonDocument<{ result: string; failure: string; outputs: { "run-id": string } }>(first);
+    expect(result).toMatchObject({ command: "smoke", result: "fail" });
+    expect(result.failure).toContain("Interrupted by SIGINT");
+    expect(emu.emulator.leftovers()).toEqual({});
+
+    const r = await smoke(["--json"], twoSigints());
+    expect(r.code, r.stderr).toBe(130);
+    const doc = errorDocument(r);
+    expect(doc).toMatchObject({ command: "smoke", action: "ecs-alb-smoke" });
+    const command = /^ {2}(ecs-alb-smoke sweep --run-id cli-\S+ --region us-west-2)$/m.exec(r.stderr)?.[1];
+    expect(command, r.stderr).toBeDefined();
+    expect(doc.error).toContain("SIGINT again: stopping now, the teardown did not finish.");
+    expect(doc.error).toContain(`Remove it with: ${command}`);
+    expect(doc.error).toMatch(/Possibly left in us-west-2: .*security group sg-[0-9a-f]+/);
+    const sweep = await runCli((command as string).split(" ").slice(1), { env: ciEnv(), timeoutMs: 120_000 });
+    expect(sweep.code, `${sweep.stdout}\n${sweep.stderr}`).toBe(0);
+    expect(emu.emulator.leftovers()).toEqual({});
+  }, 300_000);
 });
