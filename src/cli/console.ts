@@ -143,7 +143,9 @@ export class CliConsole {
   }
 
   /**
-   * The one JSON document of --json; a second one is not printed (stdout is one document).
+   * The one JSON document of --json; a second one is not printed (stdout is one document). Each string is masked
+   * before it is encoded: JSON's escapes (`\"`, `\n`) would hide a secret with quotes or newlines from a mask
+   * of the encoded text.
    */
   document(value: unknown): void {
     if (this.documented) {
@@ -151,7 +153,16 @@ export class CliConsole {
       return;
     }
     this.documented = true;
-    this.out(`${this.mask(JSON.stringify(value, null, 2))}\n`);
+    const masked = JSON.stringify(this.maskJson(JSON.parse(JSON.stringify(value) ?? "null")), null, 2);
+    this.out(`${this.mask(masked)}\n`);
+  }
+
+  /** A JSON value with every string masked, object keys too. */
+  private maskJson(value: unknown): unknown {
+    if (typeof value === "string") return this.mask(value);
+    if (Array.isArray(value)) return value.map((v) => this.maskJson(v));
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.mask(k), this.maskJson(v)]));
   }
 
   /**

@@ -70,6 +70,20 @@ describe("CliConsole", () => {
     expect(JSON.parse(out.text())).toEqual({ result: "fail" });
     expect(err.text()).toContain("smoke: FAIL");
   });
+  it("--json: a secret with quotes and newlines is masked before JSON escapes it, in a value and in a key", () => {
+    const out = fakeStream(false);
+    const err = fakeStream(false);
+    const cons = new CliConsole({ json: true, verbose: false, env: {}, stdout: out.stream, stderr: err.stream });
+    const secret = 'pa"ss\\word\n\tline "two"';
+    cons.addSecret(secret);
+    cons.document({ error: `login failed for ${secret}`, rows: [{ detail: secret }], [`k-${secret}`]: 1 });
+    const text = out.text();
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    expect(text).not.toContain(escaped);
+    for (const piece of ['pa"ss', 'pa\\"ss', 'line \\"two\\"', "line "]) expect(text).not.toContain(piece);
+    expect(JSON.parse(text)).toEqual({ error: "login failed for ***", rows: [{ detail: "***" }], "k-***": 1 });
+  });
+
   it("--json: one document only, and the error document carries command, action, result and error", () => {
     const out = fakeStream(false);
     const err = fakeStream(false);

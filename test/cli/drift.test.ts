@@ -115,6 +115,21 @@ describe("ecs-alb-smoke drift", () => {
     expect(doc.error).toContain("secretsmanager:DescribeSecret");
   });
 
+  it("--json: a user name and password with quotes and newlines show nowhere, raw or JSON-escaped", async () => {
+    const username = 'papyrus"ops\nadmin';
+    const password = `${pg.password}"\n\\"quoted" line`;
+    await load({ username, password });
+    const r = await drift(["--json"]);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = jsonDocument<{ result: string; outputs: { drift: Record<string, string> } }>(r);
+    expect(doc.result).toBe("fail");
+    expect(doc.outputs.drift).toMatchObject({ username: "differs" });
+    for (const value of [username, password]) {
+      const escaped = JSON.stringify(value).slice(1, -1);
+      for (const form of [value, escaped, ...value.split("\n")]) expect(visible(r)).not.toContain(form);
+    }
+  });
+
   it("--json: a secret that does not exist exits 2 with the error document, the message on stderr", async () => {
     const r = await runCli(["drift", "--secret-id", "papyrus/prd/nope", "--json"], {
       cwd: cwdWithCa(),
