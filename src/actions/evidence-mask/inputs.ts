@@ -32,7 +32,7 @@ export interface MaskInputs {
   rules: BuiltInRuleName[];
   accountIds: string[];
   secretIds: string[];
-  /** Literal values (already registered with core.setSecret by the caller of readInputs). */
+  /** Literal values (run() registers each with the log's secret masking before anything is logged). */
   secretValues: string[];
   customRules: CustomRule[];
   mode: Mode;

@@ -4,7 +4,7 @@
  * resource list, at most 20 resources per call (the simulator's practical
  * limit for per-resource results), following `Marker` pages with the SDK's
  * paginator. Throttling is the IAM client's retry strategy's business (one
- * retry layer, see main.ts).
+ * retry layer, see iam-client.ts).
  */
 import {
   type ContextEntry,
