@@ -87313,7 +87313,8 @@ async function run(inputs, deps) {
     // The key ends up in the comment's hidden marker: an ARN's account ID is masked there too.
     const published = await deps.publish(markdown, masked(inputs.secretId));
     report.comment = published.comment;
-    const evidence = new EvidenceWriter(resolveDir(deps.workspace, inputs.evidenceDir), ts);
+    // readEvidenceDir (lib/paths.ts) gave an absolute path, checked to stay inside the workspace.
+    const evidence = new EvidenceWriter(inputs.evidenceDir, ts);
     const path = evidence.writeJson("secrets_rds_drift", maskedReport(report));
     deps.log.info(`Evidence: ${path}`);
     const drift = driftOutput(rows);
@@ -87329,9 +87330,6 @@ async function run(inputs, deps) {
         };
     }
     return { outputs };
-}
-function resolveDir(workspace, dir) {
-    return dir.startsWith("/") ? dir : `${workspace.replace(/\/+$/, "")}/${dir}`;
 }
 
 
@@ -87366,7 +87364,7 @@ _lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__ = (__webpack_async_dependencies__.t
 
 
 /** The real dependencies of `run`: SDK clients, the seam, the PR comment. */
-function actionDeps(inputs, seam, env = process.env) {
+function actionDeps(inputs, seam) {
     const config = (0,_lib_aws__WEBPACK_IMPORTED_MODULE_0__/* .awsClientConfig */ .rw)({ region: inputs.region });
     return {
         ...seam,
@@ -87383,7 +87381,6 @@ function actionDeps(inputs, seam, env = process.env) {
             summary: seam.summary,
             log: seam.log,
         }),
-        workspace: env.GITHUB_WORKSPACE || process.cwd(),
     };
 }
 /** `run` on the runner: a summary even when the comparison could not be made. */
