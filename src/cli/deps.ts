@@ -5,21 +5,14 @@
  * state kept in memory. AWS clients are the actions' own (the SDK's default
  * credential chain: environment, AWS_PROFILE, SSO, container credentials).
  */
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { albClients } from "../actions/ephemeral-alb/clients";
 import type { Deps as AlbDeps } from "../actions/ephemeral-alb/run";
 import type { AlbState } from "../actions/ephemeral-alb/state";
 import type { MaskDeps } from "../actions/evidence-mask/run";
 import { callerAccount, fetchSecrets } from "../actions/evidence-mask/secrets";
 import { type ProbeDeps, defaultDeps as probeDefaults } from "../actions/http-evidence-probe/run";
-import { awsLookups } from "../actions/iam-simulate-preflight/aws-lookups";
-import { preflightIamClient } from "../actions/iam-simulate-preflight/iam-client";
-import { awsPlanIo } from "../actions/iam-simulate-preflight/plan/aws-io";
+import { preflightClients } from "../actions/iam-simulate-preflight/clients";
 import type { PreflightDeps } from "../actions/iam-simulate-preflight/run";
-import { iamSimulator } from "../actions/iam-simulate-preflight/simulate";
-import { iamPolicyReader } from "../actions/iam-simulate-preflight/statement-ids";
 import { registerClients } from "../actions/register-fargate-targets/clients";
 import type { PostDeps as RegisterPostDeps } from "../actions/register-fargate-targets/deregister";
 import {
@@ -27,9 +20,9 @@ import {
   type Deps as RegisterDeps,
   type RegisteredState,
 } from "../actions/register-fargate-targets/run";
+import { driftClients } from "../actions/secrets-rds-drift/clients";
 import { pgLogin } from "../actions/secrets-rds-drift/pg-login";
 import type { DriftDeps } from "../actions/secrets-rds-drift/run";
-import { awsClientConfig, withOperationNames } from "../lib/aws";
 import { ConfigurationError } from "../lib/errors";
 import type { PublishOutcome } from "../lib/pr-comment";
 import { realClock } from "../lib/retry";
@@ -89,24 +82,13 @@ export function cliSeam(cons: CliConsole, onSave: (key: string, value: unknown) 
 }
 
 export function preflightDeps(cons: CliConsole, region: string): PreflightDeps {
-  const iam = preflightIamClient(region);
-  return {
-    ...cliSeam(cons),
-    lookups: awsLookups(iam, region),
-    simulator: iamSimulator(iam),
-    policyReader: iamPolicyReader(iam),
-    planIo: awsPlanIo(iam),
-    publish: async (opts) => printed(cons, opts.markdown),
-  };
+  return { ...cliSeam(cons), ...preflightClients(region), publish: async (opts) => printed(cons, opts.markdown) };
 }
 
 export function driftDeps(cons: CliConsole, region: string): DriftDeps {
-  const config = awsClientConfig({ region });
   return {
     ...cliSeam(cons),
-    secrets: withOperationNames(new SecretsManagerClient(config)),
-    rds: withOperationNames(new RDSClient(config)),
-    ecs: () => withOperationNames(new ECSClient(config)),
+    ...driftClients(region),
     login: pgLogin,
     publish: async (markdown) => printed(cons, markdown),
   };

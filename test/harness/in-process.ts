@@ -95,8 +95,9 @@ const ENTRIES: Record<string, Entry> = {
   "secrets-rds-drift": async () => {
     const { runAction } = await import("../../src/lib/run-action");
     const { readDriftInputs } = await import("../../src/actions/secrets-rds-drift/inputs");
-    const { runWithRunner } = await import("../../src/actions/secrets-rds-drift/runner-deps");
-    await runAction("secrets-rds-drift", readDriftInputs, runWithRunner);
+    const { actionDeps } = await import("../../src/actions/secrets-rds-drift/deps");
+    const { run } = await import("../../src/actions/secrets-rds-drift/run");
+    await runAction("secrets-rds-drift", readDriftInputs, (inputs, seam) => run(inputs, actionDeps(inputs, seam)));
   },
 };
 

@@ -1,5 +1,6 @@
 import { runAction } from "../../lib/run-action";
+import { actionDeps } from "./deps";
 import { readDriftInputs } from "./inputs";
-import { runWithRunner } from "./runner-deps";
+import { run } from "./run";
 
-await runAction("secrets-rds-drift", readDriftInputs, runWithRunner);
+await runAction("secrets-rds-drift", readDriftInputs, (inputs, seam) => run(inputs, actionDeps(inputs, seam)));

