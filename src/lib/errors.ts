@@ -118,7 +118,8 @@ export function userErrorKind(error: unknown): AwsUserErrorKind | undefined {
   const exception = awsException(error);
   if (exception === undefined || exception.$fault === "server" || awsErrorStatus(error) >= 500) return undefined;
   if (isNotFound(error)) return "not-found";
-  if (VALIDATION.has(exception.name)) return "validation";
+  // The wire code (query protocols: `InvalidTarget`, whose modelled class is `InvalidTargetException`), or the name.
+  if (VALIDATION.has(awsErrorCode(error) ?? exception.name)) return "validation";
   return undefined;
 }
 
