@@ -1,5 +1,12 @@
 import { relative, resolve, sep } from "node:path";
-import { InputError } from "./errors";
+import {
+  ClientException,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  InvalidParameterException,
+  type TaskDefinition,
+} from "@aws-sdk/client-ecs";
+import { awsException, ConfigurationError, InputError } from "./errors";
 import { isPlainObject } from "./inputs";
 import { readJsonFile } from "./json-file";
 import { entryExists, isInside, type PathRoots, resolveInputPath } from "./paths";
@@ -98,5 +105,58 @@ export function readTaskDefinitionFile(
     taskDefinition: taskDefinition as TaskDefinitionFile["taskDefinition"],
     text,
     at: wrapped ? ["taskDefinition"] : [],
+  };
+}
+
+/**
+ * A registered task definition, from ECS. An unknown family or revision is the
+ * user's to fix: ECS answers `ClientException` ("Unable to describe task
+ * definition.", HTTP 400; DescribeTaskDefinition's Errors section) or, for a
+ * malformed reference, `InvalidParameterException`; `hint` ends that message.
+ * Anything else (access denied, a 5xx) goes on as the middleware named it.
+ */
+export async function describeTaskDefinition(
+  ecs: ECSClient,
+  id: string,
+  hint = "Check the family name and revision.",
+): Promise<TaskDefinition> {
+  try {
+    const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: id }));
+    if (!out.taskDefinition) throw new ConfigurationError(`ECS returned no task definition for '${id}'.`);
+    return out.taskDefinition;
+  } catch (error) {
+    const cause = awsException(error);
+    if (cause instanceof ClientException || cause instanceof InvalidParameterException) {
+      throw new ConfigurationError(`Task definition '${id}' could not be read: ${(error as Error).message} ${hint}`);
+    }
+    throw error;
+  }
+}
+
+/** A task definition and where it came from. */
+export interface LoadedTaskDefinition {
+  taskDefinition: TaskDefinition;
+  /** How reports name it: the file's display path, or the `family:revision` or ARN as given. */
+  source: string;
+  /** Where it sits in its file (`["taskDefinition"]` in the describe output's wrapper); [] when registered. */
+  at: string[];
+  /** From a file: its display path and text (for the line numbers of annotations). */
+  file?: { display: string; text: string };
+}
+
+/** A `task-definition` input's task definition: the file it names, or the revision `describe` reads from ECS. */
+export async function loadTaskDefinition(
+  ref: TaskDefinitionRef,
+  describe: (id: string) => Promise<TaskDefinition>,
+  /** The file's workspace-relative path, when a JSON syntax error should be annotated there. */
+  annotateAs?: string,
+): Promise<LoadedTaskDefinition> {
+  if (ref.kind === "registered") return { taskDefinition: await describe(ref.id), source: ref.id, at: [] };
+  const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", ref.path, ref.display, annotateAs);
+  return {
+    taskDefinition: taskDefinition as TaskDefinition,
+    source: ref.display,
+    at,
+    file: { display: ref.display, text },
   };
 }

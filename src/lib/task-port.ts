@@ -2,10 +2,10 @@ import {
   ClusterNotFoundException,
   DescribeServicesCommand,
   type DescribeServicesCommandOutput,
-  DescribeTaskDefinitionCommand,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
 import { awsException, ConfigurationError, InputError } from "./errors";
+import { describeTaskDefinition } from "./task-definition";
 
 /** ECS names and ARNs as the cluster, service inputs take them. */
 export const ECS_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -29,9 +29,9 @@ export async function taskDefinitionPort(
   taskDefinition: string,
   containerName: string | undefined,
 ): Promise<ContainerPort> {
-  const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
-  const arn = out.taskDefinition?.taskDefinitionArn ?? taskDefinition;
-  const containers = out.taskDefinition?.containerDefinitions ?? [];
+  const found = await describeTaskDefinition(ecs, taskDefinition);
+  const arn = found.taskDefinitionArn ?? taskDefinition;
+  const containers = found.containerDefinitions ?? [];
   const chosen = containerName ? containers.filter((c) => c.name === containerName) : containers;
   if (containerName && chosen.length === 0) {
     throw new InputError(

@@ -5,13 +5,9 @@ import {
   type FilterLogEventsCommandInput,
   paginateFilterLogEvents,
 } from "@aws-sdk/client-cloudwatch-logs";
-import {
-  type ContainerDefinition,
-  DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
-  ECSClient,
-} from "@aws-sdk/client-ecs";
+import { type ContainerDefinition, DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { awsClientConfig, withOperationNames } from "../../lib/aws";
+import { describeTaskDefinition } from "../../lib/task-definition";
 
 export type { ContainerDefinition, FilteredLogEvent, FilterLogEventsCommandInput };
 
@@ -47,9 +43,8 @@ export function awsLogsApi(
       return found?.taskDefinition;
     },
     async taskDefinition(arn) {
-      const out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
-      const td = out.taskDefinition;
-      return { family: td?.family ?? "", revision: td?.revision ?? 0, containers: td?.containerDefinitions ?? [] };
+      const td = await describeTaskDefinition(ecs, arn);
+      return { family: td.family ?? "", revision: td.revision ?? 0, containers: td.containerDefinitions ?? [] };
     },
   };
 }

@@ -6,13 +6,7 @@
  * GetCallerIdentity (the account, when no ARN names it). Retries are the
  * clients' own retry strategy (src/lib/aws.ts); nothing retries on top.
  */
-import {
-  ClientException,
-  DescribeTaskDefinitionCommand,
-  ECSClient,
-  InvalidParameterException,
-  type TaskDefinition,
-} from "@aws-sdk/client-ecs";
+import { ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, type IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import {
@@ -24,7 +18,8 @@ import { paginateDescribeParameters, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsClientConfig, withOperationNames } from "../../lib/aws";
 import { chunks } from "../../lib/chunks";
-import { awsException, ConfigurationError } from "../../lib/errors";
+import { awsException } from "../../lib/errors";
+import { describeTaskDefinition } from "../../lib/task-definition";
 
 export interface SecretInfo {
   arn: string;
@@ -140,19 +135,7 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
 
     async describeTaskDefinition(id) {
       const region = /^arn:/.test(id) ? (id.split(":")[3] ?? defaultRegion) : defaultRegion;
-      try {
-        const out = await ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition: id }));
-        if (!out.taskDefinition) throw new ConfigurationError(`ECS returned no task definition for '${id}'.`);
-        return out.taskDefinition;
-      } catch (error) {
-        const cause = awsException(error);
-        if (cause instanceof ClientException || cause instanceof InvalidParameterException) {
-          throw new ConfigurationError(
-            `Task definition '${id}' could not be read: ${(error as Error).message} Check the family name and revision, and the region (${region}).`,
-          );
-        }
-        throw error;
-      }
+      return describeTaskDefinition(ecs(region), id, `Check the family name and revision, and the region (${region}).`);
     },
 
     async describeKey(keyId, region) {

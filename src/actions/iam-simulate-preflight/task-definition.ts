@@ -1,5 +1,5 @@
 import { type JsonPath, jsonValueLines, workspaceRelative } from "../../lib/annotations";
-import { readTaskDefinitionFile } from "../../lib/task-definition";
+import { loadTaskDefinition as loadFrom } from "../../lib/task-definition";
 import type { Lookups } from "./aws-lookups";
 import type { TaskDefinitionDoc } from "./derive";
 import type { TaskDefinitionSource } from "./inputs";
@@ -20,17 +20,13 @@ export async function loadTaskDefinition(
   lookups: Lookups,
   workspace: string,
 ): Promise<LoadedTaskDefinition> {
-  if (source.kind === "registered") {
-    const doc = (await lookups.describeTaskDefinition(source.id)) as TaskDefinitionDoc;
-    return { doc, source: source.id, at: [] };
-  }
-  const relative = workspaceRelative(source.path, workspace);
-  const display = relative ?? source.path;
-  const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", source.path, display, relative);
+  const relative = source.kind === "file" ? workspaceRelative(source.path, workspace) : undefined;
+  const ref = source.kind === "file" ? { ...source, display: relative ?? source.path } : source;
+  const loaded = await loadFrom(ref, (id) => lookups.describeTaskDefinition(id), relative);
   return {
-    doc: taskDefinition as TaskDefinitionDoc,
-    source: display,
-    at,
-    ...(relative ? { file: { path: relative, lines: jsonValueLines(text) } } : {}),
+    doc: loaded.taskDefinition as TaskDefinitionDoc,
+    source: loaded.source,
+    at: loaded.at,
+    ...(relative && loaded.file ? { file: { path: relative, lines: jsonValueLines(loaded.file.text) } } : {}),
   };
 }

@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { awsException, InputError, operationError } from "../../lib/errors";
+import { awsErrorCode, awsException, InputError, operationError } from "../../lib/errors";
 import { assertMaskablePassword, type KeyMap, parseSecretString, type SecretContents, sensitiveValues } from "./secret";
 
 export interface SecretInUse {
@@ -50,7 +50,12 @@ export async function readSecretInUse(
   const value = await client.send(new GetSecretValueCommand({ SecretId: arn })).catch((error) => {
     const cause = awsException(error);
     if (cause instanceof ResourceNotFoundException) throw notFound(secretId, region);
-    if (cause instanceof DecryptionFailure || /kms/i.test(String(cause?.message))) {
+    // A key the caller may not use comes back two ways: DecryptionFailure ("Secrets Manager can't decrypt the
+    // protected secret text using the provided KMS key", GetSecretValue's Errors section), or, when kms:Decrypt is
+    // denied, AccessDeniedException "Access to KMS is not allowed" (AWS knowledge center, "secrets-manager-cross-
+    // account-key"), the same code as a denied secretsmanager:GetSecretValue: only its message tells them apart.
+    const kmsDenied = awsErrorCode(cause) === "AccessDeniedException" && /\bKMS\b/i.test(String(cause?.message));
+    if (cause instanceof DecryptionFailure || kmsDenied) {
       // Named again, from the SDK's error: the permission to grant is on the key.
       throw operationError("secretsmanager:GetSecretValue (kms:Decrypt on the secret's customer-managed key)", cause);
     }

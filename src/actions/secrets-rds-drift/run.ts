@@ -7,6 +7,7 @@ import type { PublishOutcome } from "../../lib/pr-comment";
 import { escapeText } from "../../lib/report-markdown";
 import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { secretRedactor } from "../../lib/secret-policy";
+import { describeTaskDefinition, loadTaskDefinition } from "../../lib/task-definition";
 import { VERSION } from "../../lib/version";
 import type { DriftClients } from "./clients";
 import { compareFields, compareManagedSecret, compareTls, type DriftRow, engineFamily, parsePort } from "./compare";
@@ -16,7 +17,6 @@ import { readForceSsl } from "./rds";
 import { readSecretInUse, type SecretInUse } from "./read-secret";
 import { type DriftReport, driftOutput, renderMarkdown } from "./report";
 import { resolveTarget } from "./target";
-import { loadTaskDefinition } from "./task-definition";
 import { containerTls, databaseContainers } from "./tls-env";
 
 export interface DriftDeps extends ActionDeps, DriftClients {
@@ -163,7 +163,7 @@ async function compare(inputs: DriftInputs, deps: DriftDeps): Promise<ActionResu
   if (target.port !== undefined) report.target.port = target.port;
 
   if (inputs.taskDefinition) {
-    const td = await loadTaskDefinition(inputs.taskDefinition, deps.ecs);
+    const td = await loadTaskDefinition(inputs.taskDefinition, (id) => describeTaskDefinition(deps.ecs(), id));
     const forceSsl = await readForceSsl(deps.rds, target);
     const containers = databaseContainers(td.taskDefinition, secret.arn, secret.name);
     const checks = containers.map(containerTls);
@@ -177,7 +177,7 @@ async function compare(inputs: DriftInputs, deps: DriftDeps): Promise<ActionResu
       const all = td.taskDefinition.containerDefinitions ?? [];
       for (const check of checks.filter((c) => c.verdict !== "matches")) {
         const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
-        const path = [...td.file.jsonPath, "containerDefinitions", index];
+        const path = [...td.at, "containerDefinitions", index];
         const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
         annotatorFor(deps.log.annotation, "error")(
           `Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`,
