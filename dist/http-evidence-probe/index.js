@@ -11730,7 +11730,7 @@ __webpack_unused_export__ = CapacityProviderType;
 __webpack_unused_export__ = CapacityProviderUpdateStatus;
 __webpack_unused_export__ = CapacityReservationPreference;
 __webpack_unused_export__ = CapacityReservationRequest$;
-__webpack_unused_export__ = ClientException;
+exports.P6G = ClientException;
 __webpack_unused_export__ = ClientException$;
 __webpack_unused_export__ = Cluster$;
 __webpack_unused_export__ = ClusterConfiguration$;
@@ -12081,7 +12081,7 @@ __webpack_unused_export__ = InstanceHealthCheckType;
 __webpack_unused_export__ = InstanceLaunchTemplate$;
 __webpack_unused_export__ = InstanceLaunchTemplateUpdate$;
 __webpack_unused_export__ = InstanceRequirementsRequest$;
-__webpack_unused_export__ = InvalidParameterException;
+exports.kTB = InvalidParameterException;
 __webpack_unused_export__ = InvalidParameterException$;
 __webpack_unused_export__ = IpcMode;
 __webpack_unused_export__ = KernelCapabilities$;
@@ -38219,7 +38219,7 @@ module.exports = {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   t: () => (/* binding */ actionDeps)
 /* harmony export */ });
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(206);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3182);
 
 /** The real world: Node's HTTP and CloudWatch Logs; the seam's log, annotations, summary and clock. */
 function actionDeps(inputs, seam) {
@@ -38368,7 +38368,7 @@ function percentile(sorted, p) {
 
 /***/ }),
 
-/***/ 5894:
+/***/ 8669:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38387,114 +38387,8 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/inputs.ts
 var lib_inputs = __nccwpck_require__(1662);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/lib/paths.ts
-/**
- * The one rule for every path input: it resolves, after symbolic links, inside
- * GITHUB_WORKSPACE, or inside RUNNER_TEMP for reading (a task definition
- * rendered by amazon-ecs-render-task-definition lives there). A fork's pull
- * request controls the checked-out files, so a committed symlink or a `..`
- * must never make a step read, rewrite or upload a file of the runner itself.
- */
-
-
-
-
-function pathRoots(env = process.env) {
-    const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
-    return env.RUNNER_TEMP ? { workspace, runnerTemp: realOrResolved(env.RUNNER_TEMP) } : { workspace };
-}
-function realOrResolved(path) {
-    try {
-        return (0,external_node_fs_.realpathSync)((0,external_node_path_.resolve)(path));
-    }
-    catch {
-        return (0,external_node_path_.resolve)(path);
-    }
-}
-/**
- * The path the file system will really use: the longest existing ancestor with
- * its symlinks resolved, plus the part that does not exist yet. `..` is
- * applied lexically first, and the caller uses the returned path, so what is
- * checked is what is opened.
- */
-function physicalPath(path, hops = 0) {
-    const missing = [];
-    let current = (0,external_node_path_.resolve)(path);
-    for (;;) {
-        if ((0,external_node_fs_.existsSync)(current)) {
-            const real = (0,external_node_fs_.realpathSync)(current);
-            return missing.length === 0 ? real : (0,external_node_path_.join)(real, ...missing.reverse());
-        }
-        // A dangling symlink does not "exist", yet writing through it creates its target: follow it by hand
-        // (40 hops, Linux's own limit, ends a loop of links).
-        if (isSymlink(current) && hops < 40) {
-            const target = physicalPath((0,external_node_path_.resolve)((0,external_node_path_.dirname)(current), (0,external_node_fs_.readlinkSync)(current)), hops + 1);
-            return missing.length === 0 ? target : (0,external_node_path_.join)(target, ...missing.reverse());
-        }
-        const parent = (0,external_node_path_.dirname)(current);
-        if (parent === current)
-            return (0,external_node_path_.join)(current, ...missing.reverse());
-        missing.push((0,external_node_path_.basename)(current));
-        current = parent;
-    }
-}
-/** ENOTDIR (a file where a directory should be) counts as absent: the write fails later, naming the input. */
-function entryOf(path) {
-    try {
-        return (0,external_node_fs_.lstatSync)(path, { throwIfNoEntry: false });
-    }
-    catch {
-        return undefined;
-    }
-}
-const isSymlink = (path) => entryOf(path)?.isSymbolicLink() ?? false;
-/** True when something (a file, a directory, even a dangling link) is at the path itself. */
-const entryExists = (path) => entryOf(path) !== undefined;
-/** True when `path` is `root` or below it. */
-function isInside(root, path) {
-    const rel = (0,external_node_path_.relative)(root, path);
-    return rel === "" || (!rel.startsWith(`..${external_node_path_.sep}`) && rel !== ".." && !(0,external_node_path_.isAbsolute)(rel));
-}
-/** Which root holds the path, or undefined when it is outside every root the access allows. */
-function rootOf(path, roots, access) {
-    if (isInside(roots.workspace, path))
-        return "workspace";
-    if (access === "read" && roots.runnerTemp !== undefined && isInside(roots.runnerTemp, path))
-        return "runner-temp";
-    return undefined;
-}
-/**
- * Resolves a path input against the workspace and refuses it, naming the input,
- * when it ends up outside: through `..`, an absolute path, or a symlink on the way.
- */
-function resolveInputPath(input, raw, access, roots) {
-    const lexical = (0,external_node_path_.resolve)(roots.workspace, raw);
-    const physical = physicalPath(lexical);
-    if (rootOf(physical, roots, access) !== undefined)
-        return physical;
-    const via = physical !== lexical && isInside(roots.workspace, lexical) ? ` (through a symbolic link, to ${physical})` : "";
-    const allowed = access === "read" && roots.runnerTemp !== undefined
-        ? `inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.runnerTemp})`
-        : `inside the workspace (${roots.workspace})`;
-    throw new errors/* InputError */.dz(input, `'${raw}' resolves outside the workspace${via}; paths must stay ${allowed}.`, access === "write"
-        ? "Give a path relative to the workspace, like 'evidence'."
-        : "Give a path relative to the workspace; a symbolic link may not point out of it.");
-}
-/** A path input (with its default), resolved and checked by `resolveInputPath`. */
-function readPathInput(get, name, access, opts) {
-    return resolveInputPath(name, (0,lib_inputs/* readString */.E3)(get, name, { default: opts.default }), access, pathRoots(opts.env));
-}
-/**
- * The `evidence-dir` input every action that writes evidence reads (default
- * `evidence`): where the evidence folder is, inside the workspace, resolved
- * and checked for writing (no link out of it, never RUNNER_TEMP).
- */
-function readEvidenceDir(get, env) {
-    return readPathInput(get, "evidence-dir", "write", { default: "evidence", ...(env ? { env } : {}) });
-}
-
+// EXTERNAL MODULE: ./src/lib/paths.ts
+var lib_paths = __nccwpck_require__(9927);
 ;// CONCATENATED MODULE: ./src/lib/ca-file.ts
 
 
@@ -38511,7 +38405,7 @@ function readCaFile(get, env) {
     const raw = (0,lib_inputs/* readString */.E3)(get, "ca-file");
     if (raw === "")
         return undefined;
-    const path = resolveInputPath("ca-file", raw, "read", pathRoots(env));
+    const path = (0,lib_paths/* resolveInputPath */.qL)("ca-file", raw, "read", (0,lib_paths/* pathRoots */.DI)(env));
     let text;
     try {
         text = (0,external_node_fs_.readFileSync)(path, "utf8");
@@ -38616,7 +38510,7 @@ function readProbeInputs(get, env = process.env) {
         maxBodyBytes: (0,lib_inputs/* readNumber */.kz)(get, "max-body-bytes", { default: 1024 * 1024, min: 0 }),
         followRedirects: (0,lib_inputs/* readBoolean */.Vf)(get, "follow-redirects", false),
         insecure: (0,lib_inputs/* readBoolean */.Vf)(get, "insecure", false),
-        evidenceDir: readEvidenceDir(get, env),
+        evidenceDir: (0,lib_paths/* readEvidenceDir */.XW)(get, env),
         failOn: (0,lib_inputs/* readEnum */.ai)(get, "fail-on", ["any-failure", "never"], "any-failure"),
         latencySamples,
         secrets: [],
@@ -38772,8 +38666,8 @@ function routeFilterPattern(path) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
 /* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4543);
-/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5894);
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(206);
+/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8669);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3182);
 var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__]);
 _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = (__webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__)[0];
 
@@ -39132,7 +39026,7 @@ function openTunnel(proxy, target, timeoutMs, onConnect) {
 
 /***/ }),
 
-/***/ 206:
+/***/ 3182:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39949,8 +39843,177 @@ function withOperationNames(client) {
     return client;
 }
 
+// EXTERNAL MODULE: ./src/lib/inputs.ts
+var inputs = __nccwpck_require__(1662);
+;// CONCATENATED MODULE: ./src/lib/json-file.ts
+
+
+/**
+ * Reads and parses a JSON file a path input names. A syntax error says where
+ * (line and column), never what: V8's messages quote the text around the error
+ * (`Unexpected token 'p', "password=hunter2..." is not valid JSON`), and the
+ * file may be anything a symlink or a typo pointed at.
+ */
+function json_file_readJsonFile(input, path, display, 
+/** The file's workspace-relative path: a syntax error is also annotated there, at its line and column. */
+annotateAs) {
+    const text = readFileSync(path, "utf8");
+    try {
+        return { text, value: JSON.parse(text) };
+    }
+    catch (error) {
+        const where = syntaxErrorAt(text, error);
+        const failure = new InputError(input, `${display} is not valid JSON${where.text}.`, "Check the file's syntax (for example with `jq . <file>`).");
+        if (annotateAs)
+            failure.at = { file: annotateAs, ...where.position };
+        throw failure;
+    }
+}
+/**
+ * Where V8 says the syntax error is: `at line 3, column 7 (Expected ',' or '}' after property value)`
+ * (or `: it ends too early`, the last line), or '' when it did not say.
+ */
+function syntaxErrorAt(text, error) {
+    const message = error instanceof Error ? error.message : "";
+    const lines = text.split("\n");
+    if (/Unexpected end of JSON input/.test(message)) {
+        const last = lines.length - (lines.at(-1) === "" && lines.length > 1 ? 1 : 0);
+        return { text: ": it ends too early", position: { line: last, column: (lines[last - 1] ?? "").length + 1 } };
+    }
+    const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
+    if (!m)
+        return { text: "" };
+    const offset = Number(m[2]);
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
+    // Only V8's fixed descriptions, never one that quotes the file's text.
+    const what = m[1] && !/Unexpected token|"/.test(m[1]) ? ` (${m[1]})` : "";
+    return { text: ` at line ${line}, column ${column}${what}`, position: { line, column } };
+}
+
+// EXTERNAL MODULE: ./src/lib/paths.ts
+var paths = __nccwpck_require__(9927);
+;// CONCATENATED MODULE: ./src/lib/task-definition.ts
+
+
+
+
+
+
+/** What to do about a reference that is neither: the end of every such message. */
+const TASK_DEFINITION_REF_FIX = "Check out the repository before this step (actions/checkout) to read a file, or name a registered task definition: family, family:revision (revision 1 or more), or arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>.";
+const TASK_DEFINITION_ARN = /^arn:aws(?:-cn|-us-gov)?:ecs:[a-z0-9-]+:\d{12}:task-definition\/(?<rest>.*)$/;
+const FAMILY = /^[A-Za-z0-9_-]+$/;
+const FAMILY_MAX = 255;
+const REVISION = /^[1-9]\d*$/;
+/** What is wrong with `family[:revision]` (`arn`: it came from an ARN, where the revision is required), if anything. */
+function referenceProblem(ref, arn) {
+    const colon = ref.indexOf(":");
+    const family = colon === -1 ? ref : ref.slice(0, colon);
+    if (/[/.]/.test(family) && !arn)
+        return "there is no such file (a family name has no '/' or '.')";
+    if (family.length > FAMILY_MAX)
+        return `a family name is at most ${FAMILY_MAX} characters (this one has ${family.length})`;
+    if (!FAMILY.test(family))
+        return "a family name holds only letters, digits, hyphens and underscores";
+    if (colon === -1)
+        return arn ? `a task definition ARN ends with its revision (\u2026/${family}:<revision>)` : undefined;
+    const revision = ref.slice(colon + 1);
+    if (revision === "0")
+        return "revision 0 does not exist: ECS numbers revisions from 1";
+    if (!REVISION.test(revision))
+        return `revision '${revision}' is not a whole number of 1 or more`;
+    return undefined;
+}
+/**
+ * Reads a task definition reference, for every action that takes one: a
+ * task definition ARN, else a file that exists (resolved by
+ * `resolveInputPath`, so it stays inside the workspace or RUNNER_TEMP), else
+ * `family` or `family:revision` (family: 1 to 255 letters, digits, hyphens,
+ * underscores; revision 1 or more). Anything else is an input error naming
+ * `input`, the value, what was wrong with it and what to do.
+ */
+function parseTaskDefinitionRef(input, raw, roots) {
+    const workspace = roots.workspace;
+    const arn = TASK_DEFINITION_ARN.exec(raw);
+    if (!arn && entryExists(resolve(workspace, raw))) {
+        const path = resolveInputPath(input, raw, "read", roots);
+        const rel = relative(workspace, path);
+        return { kind: "file", path, display: isInside(workspace, path) ? rel.split(sep).join("/") : path };
+    }
+    const problem = arn
+        ? referenceProblem(arn.groups?.rest ?? "", true)
+        : raw.startsWith("arn:")
+            ? "not a task definition ARN (arn:aws[-cn|-us-gov]:ecs:<region>:<12-digit account>:task-definition/<family>:<revision>)"
+            : referenceProblem(raw, false);
+    if (problem === undefined)
+        return { kind: "registered", id: raw };
+    throw new InputError(input, `'${raw}' is neither a file in the workspace (${workspace}) nor a task definition family, family:revision or ARN: ${problem}.`, TASK_DEFINITION_REF_FIX);
+}
+/**
+ * Reads a task definition file: plain, or the `{"taskDefinition": \u2026}` that
+ * `aws ecs describe-task-definition` prints. `path` must come from
+ * `resolveInputPath` (lib/paths.ts), which keeps it inside the workspace or
+ * RUNNER_TEMP; `display` is how messages name it. A file that is not JSON, or
+ * whose content is not a task definition, is an input error naming `input`.
+ */
+function readTaskDefinitionFile(input, path, display, 
+/** The file's workspace-relative path: a JSON syntax error is also annotated there. */
+annotateAs) {
+    const { text, value } = readJsonFile(input, path, display, annotateAs);
+    const inner = isPlainObject(value) ? value.taskDefinition : undefined;
+    const wrapped = isPlainObject(inner);
+    const taskDefinition = wrapped ? inner : value;
+    if (!isPlainObject(taskDefinition) || !Array.isArray(taskDefinition.containerDefinitions)) {
+        throw new InputError(input, `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`);
+    }
+    return {
+        taskDefinition: taskDefinition,
+        text,
+        at: wrapped ? ["taskDefinition"] : [],
+    };
+}
+/**
+ * A registered task definition, from ECS. An unknown family or revision is the
+ * user's to fix: ECS answers `ClientException` ("Unable to describe task
+ * definition.", HTTP 400; DescribeTaskDefinition's Errors section) or, for a
+ * malformed reference, `InvalidParameterException`; `hint` ends that message.
+ * Anything else (access denied, a 5xx) goes on as the middleware named it.
+ */
+async function describeTaskDefinition(ecs, id, hint = "Check the family name and revision.") {
+    try {
+        const out = await ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: id }));
+        if (!out.taskDefinition)
+            throw new errors/* ConfigurationError */.j1(`ECS returned no task definition for '${id}'.`);
+        return out.taskDefinition;
+    }
+    catch (error) {
+        const cause = (0,errors/* awsException */.Bt)(error);
+        if (cause instanceof client_ecs_dist_cjs/* ClientException */.P6G || cause instanceof client_ecs_dist_cjs/* InvalidParameterException */.kTB) {
+            throw new errors/* ConfigurationError */.j1(`Task definition '${id}' could not be read: ${error.message} ${hint}`);
+        }
+        throw error;
+    }
+}
+/** A `task-definition` input's task definition: the file it names, or the revision `describe` reads from ECS. */
+async function loadTaskDefinition(ref, describe, 
+/** The file's workspace-relative path, when a JSON syntax error should be annotated there. */
+annotateAs) {
+    if (ref.kind === "registered")
+        return { taskDefinition: await describe(ref.id), source: ref.id, at: [] };
+    const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", ref.path, ref.display, annotateAs);
+    return {
+        taskDefinition: taskDefinition,
+        source: ref.display,
+        at,
+        file: { display: ref.display, text },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/logs-api.ts
 // The AWS calls of the server-side evidence, behind one small interface so tests can inject the emulator's.
+
 
 
 
@@ -39976,9 +40039,8 @@ function awsLogsApi(region, overrides = {}) {
             return found?.taskDefinition;
         },
         async taskDefinition(arn) {
-            const out = await ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: arn }));
-            const td = out.taskDefinition;
-            return { family: td?.family ?? "", revision: td?.revision ?? 0, containers: td?.containerDefinitions ?? [] };
+            const td = await describeTaskDefinition(ecs, arn);
+            return { family: td.family ?? "", revision: td.revision ?? 0, containers: td.containerDefinitions ?? [] };
         },
     };
 }
@@ -40802,7 +40864,8 @@ function userErrorKind(error) {
         return undefined;
     if (isNotFound(error))
         return "not-found";
-    if (VALIDATION.has(exception.name))
+    // The wire code (query protocols: `InvalidTarget`, whose modelled class is `InvalidTargetException`), or the name.
+    if (VALIDATION.has(awsErrorCode(error) ?? exception.name))
         return "validation";
     return undefined;
 }
@@ -41367,6 +41430,129 @@ function redactor(values, minLength = 1) {
             out = out.split(v).join("***");
         return out;
     };
+}
+
+
+/***/ }),
+
+/***/ 9927:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DI: () => (/* binding */ pathRoots),
+/* harmony export */   XW: () => (/* binding */ readEvidenceDir),
+/* harmony export */   qL: () => (/* binding */ resolveInputPath)
+/* harmony export */ });
+/* unused harmony exports physicalPath, entryExists, isInside, rootOf, readPathInput */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7268);
+/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1662);
+/**
+ * The one rule for every path input: it resolves, after symbolic links, inside
+ * GITHUB_WORKSPACE, or inside RUNNER_TEMP for reading (a task definition
+ * rendered by amazon-ecs-render-task-definition lives there). A fork's pull
+ * request controls the checked-out files, so a committed symlink or a `..`
+ * must never make a step read, rewrite or upload a file of the runner itself.
+ */
+
+
+
+
+function pathRoots(env = process.env) {
+    const workspace = realOrResolved(env.GITHUB_WORKSPACE || process.cwd());
+    return env.RUNNER_TEMP ? { workspace, runnerTemp: realOrResolved(env.RUNNER_TEMP) } : { workspace };
+}
+function realOrResolved(path) {
+    try {
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path));
+    }
+    catch {
+        return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path);
+    }
+}
+/**
+ * The path the file system will really use: the longest existing ancestor with
+ * its symlinks resolved, plus the part that does not exist yet. `..` is
+ * applied lexically first, and the caller uses the returned path, so what is
+ * checked is what is opened.
+ */
+function physicalPath(path, hops = 0) {
+    const missing = [];
+    let current = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(path);
+    for (;;) {
+        if ((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.existsSync)(current)) {
+            const real = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.realpathSync)(current);
+            return missing.length === 0 ? real : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(real, ...missing.reverse());
+        }
+        // A dangling symlink does not "exist", yet writing through it creates its target: follow it by hand
+        // (40 hops, Linux's own limit, ends a loop of links).
+        if (isSymlink(current) && hops < 40) {
+            const target = physicalPath((0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)((0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current), (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readlinkSync)(current)), hops + 1);
+            return missing.length === 0 ? target : (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(target, ...missing.reverse());
+        }
+        const parent = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(current);
+        if (parent === current)
+            return (0,node_path__WEBPACK_IMPORTED_MODULE_1__.join)(current, ...missing.reverse());
+        missing.push((0,node_path__WEBPACK_IMPORTED_MODULE_1__.basename)(current));
+        current = parent;
+    }
+}
+/** ENOTDIR (a file where a directory should be) counts as absent: the write fails later, naming the input. */
+function entryOf(path) {
+    try {
+        return (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.lstatSync)(path, { throwIfNoEntry: false });
+    }
+    catch {
+        return undefined;
+    }
+}
+const isSymlink = (path) => entryOf(path)?.isSymbolicLink() ?? false;
+/** True when something (a file, a directory, even a dangling link) is at the path itself. */
+const entryExists = (path) => entryOf(path) !== undefined;
+/** True when `path` is `root` or below it. */
+function isInside(root, path) {
+    const rel = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.relative)(root, path);
+    return rel === "" || (!rel.startsWith(`..${node_path__WEBPACK_IMPORTED_MODULE_1__.sep}`) && rel !== ".." && !(0,node_path__WEBPACK_IMPORTED_MODULE_1__.isAbsolute)(rel));
+}
+/** Which root holds the path, or undefined when it is outside every root the access allows. */
+function rootOf(path, roots, access) {
+    if (isInside(roots.workspace, path))
+        return "workspace";
+    if (access === "read" && roots.runnerTemp !== undefined && isInside(roots.runnerTemp, path))
+        return "runner-temp";
+    return undefined;
+}
+/**
+ * Resolves a path input against the workspace and refuses it, naming the input,
+ * when it ends up outside: through `..`, an absolute path, or a symlink on the way.
+ */
+function resolveInputPath(input, raw, access, roots) {
+    const lexical = (0,node_path__WEBPACK_IMPORTED_MODULE_1__.resolve)(roots.workspace, raw);
+    const physical = physicalPath(lexical);
+    if (rootOf(physical, roots, access) !== undefined)
+        return physical;
+    const via = physical !== lexical && isInside(roots.workspace, lexical) ? ` (through a symbolic link, to ${physical})` : "";
+    const allowed = access === "read" && roots.runnerTemp !== undefined
+        ? `inside the workspace (${roots.workspace}) or RUNNER_TEMP (${roots.runnerTemp})`
+        : `inside the workspace (${roots.workspace})`;
+    throw new _errors__WEBPACK_IMPORTED_MODULE_2__/* .InputError */ .dz(input, `'${raw}' resolves outside the workspace${via}; paths must stay ${allowed}.`, access === "write"
+        ? "Give a path relative to the workspace, like 'evidence'."
+        : "Give a path relative to the workspace; a symbolic link may not point out of it.");
+}
+/** A path input (with its default), resolved and checked by `resolveInputPath`. */
+function readPathInput(get, name, access, opts) {
+    return resolveInputPath(name, (0,_inputs__WEBPACK_IMPORTED_MODULE_3__/* .readString */ .E3)(get, name, { default: opts.default }), access, pathRoots(opts.env));
+}
+/**
+ * The `evidence-dir` input every action that writes evidence reads (default
+ * `evidence`): where the evidence folder is, inside the workspace, resolved
+ * and checked for writing (no link out of it, never RUNNER_TEMP).
+ */
+function readEvidenceDir(get, env) {
+    return readPathInput(get, "evidence-dir", "write", { default: "evidence", ...(env ? { env } : {}) });
 }
 
 

@@ -7290,7 +7290,7 @@ __webpack_unused_export__ = CapacityProviderType;
 __webpack_unused_export__ = CapacityProviderUpdateStatus;
 __webpack_unused_export__ = CapacityReservationPreference;
 __webpack_unused_export__ = CapacityReservationRequest$;
-__webpack_unused_export__ = ClientException;
+exports.P6G = ClientException;
 __webpack_unused_export__ = ClientException$;
 __webpack_unused_export__ = Cluster$;
 __webpack_unused_export__ = ClusterConfiguration$;
@@ -7641,7 +7641,7 @@ __webpack_unused_export__ = InstanceHealthCheckType;
 __webpack_unused_export__ = InstanceLaunchTemplate$;
 __webpack_unused_export__ = InstanceLaunchTemplateUpdate$;
 __webpack_unused_export__ = InstanceRequirementsRequest$;
-__webpack_unused_export__ = InvalidParameterException;
+exports.kTB = InvalidParameterException;
 __webpack_unused_export__ = InvalidParameterException$;
 __webpack_unused_export__ = IpcMode;
 __webpack_unused_export__ = KernelCapabilities$;
@@ -55206,7 +55206,7 @@ module.exports.__defineSetter__('parseInt8', function (val) {
 const Client = __nccwpck_require__(5042)
 const defaults = __nccwpck_require__(8995)
 const Connection = __nccwpck_require__(9809)
-const Result = __nccwpck_require__(6424)
+const Result = __nccwpck_require__(8014)
 const utils = __nccwpck_require__(9652)
 const Pool = __nccwpck_require__(7558)
 const TypeOverrides = __nccwpck_require__(365)
@@ -55903,7 +55903,7 @@ NativeQuery.prototype.submit = function (client) {
 
 const { EventEmitter } = __nccwpck_require__(4434)
 
-const Result = __nccwpck_require__(6424)
+const Result = __nccwpck_require__(8014)
 const utils = __nccwpck_require__(9652)
 
 class Query extends EventEmitter {
@@ -56166,7 +56166,7 @@ module.exports = Query
 
 /***/ }),
 
-/***/ 6424:
+/***/ 8014:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -58497,13 +58497,13 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 9281:
+/***/ 6424:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(2308)
+const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const util = __nccwpck_require__(3440)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
@@ -59065,7 +59065,7 @@ module.exports = upgrade
 
 
 
-module.exports.request = __nccwpck_require__(9281)
+module.exports.request = __nccwpck_require__(6424)
 module.exports.stream = __nccwpck_require__(3560)
 module.exports.pipeline = __nccwpck_require__(6862)
 module.exports.upgrade = __nccwpck_require__(1882)
@@ -59074,7 +59074,7 @@ module.exports.connect = __nccwpck_require__(2279)
 
 /***/ }),
 
-/***/ 2308:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -59474,7 +59474,7 @@ const {
   ResponseStatusCodeError
 } = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(2308)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -85996,6 +85996,350 @@ function extend(target) {
 
 /***/ }),
 
+/***/ 7588:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Q: () => (/* binding */ driftClients)
+});
+
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
+var client_rds_dist_cjs = __nccwpck_require__(7202);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-secrets-manager/dist-cjs/index.js
+var client_secrets_manager_dist_cjs = __nccwpck_require__(2994);
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var retry = __nccwpck_require__(3609);
+// EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
+var node_http_handler_dist_cjs = __nccwpck_require__(1279);
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+// EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
+var dist = __nccwpck_require__(1970);
+// EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
+var https_proxy_agent_dist = __nccwpck_require__(3669);
+;// CONCATENATED MODULE: ./src/lib/proxy.ts
+/**
+ * Forward HTTP proxies for self-hosted runners that reach the internet only
+ * through one. One NO_PROXY matcher for the suite: http-evidence-probe's
+ * curl-style probes and the runner-style agent below (AWS SDK clients, checkip).
+ */
+
+
+
+
+
+/** A proxy URL as the environment or an input gives it (`host:port` means http://host:port). */
+function parseProxyUrl(raw, source, schemes = ["http:"]) {
+    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+    let url;
+    try {
+        url = new URL(withScheme);
+    }
+    catch {
+        throw new errors/* InputError */.dz(source, `'${raw}' is not a proxy URL.`, "Use http://host:port.");
+    }
+    if (!schemes.includes(url.protocol)) {
+        throw new errors/* InputError */.dz(source, `proxy scheme '${url.protocol}' is not supported; only ${schemes.map((s) => `${s}//`).join(" and ")} proxies are (https targets are tunnelled with CONNECT).`);
+    }
+    return url;
+}
+/** NO_PROXY / no_proxy as a list of lower-case entries. */
+function noProxyEntries(env) {
+    return (env.no_proxy || env.NO_PROXY || "")
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter((e) => e !== "");
+}
+/** A NO_PROXY entry as host and optional port: `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
+function splitNoProxyEntry(entry) {
+    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
+    if (bracketed)
+        return { name: bracketed[1] ?? "", ...(bracketed[2] ? { port: bracketed[2] } : {}) };
+    if (entry.split(":").length > 2)
+        return { name: entry }; // a bare IPv6 address has no port
+    const [name = "", port] = entry.split(/:(?=\d+$)/);
+    return { name, ...(port ? { port } : {}) };
+}
+/** The proxy for this URL, or undefined when it goes direct (no proxy, or NO_PROXY matches). */
+function proxyFor(url, settings) {
+    if (!settings)
+        return undefined;
+    const proxy = url.protocol === "https:" ? settings.https : settings.http;
+    if (!proxy)
+        return undefined;
+    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+    const urlPort = url.port || (url.protocol === "https:" ? "443" : "80");
+    for (const entry of settings.noProxy) {
+        if (entry === "*")
+            return undefined;
+        const { name, port } = splitNoProxyEntry(entry);
+        if (port !== undefined && port !== urlPort)
+            continue;
+        const bare = name.replace(/^\*?\./, "");
+        if (host === bare || host.endsWith(`.${bare}`))
+            return undefined;
+    }
+    return proxy;
+}
+function proxyAuthorization(proxy) {
+    if (!proxy.username && !proxy.password)
+        return undefined;
+    const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
+    return `Basic ${Buffer.from(creds).toString("base64")}`;
+}
+/** The proxy as shown in logs and evidence: never its password. */
+function shownProxy(proxy) {
+    return `${proxy.protocol}//${proxy.host}`;
+}
+/**
+ * The proxy variables as the Actions runner and @actions/http-client read
+ * them (the convention GitHub documents for self-hosted runners behind a
+ * proxy): `https_proxy`/`HTTPS_PROXY` for https:// URLs, `http_proxy`/
+ * `HTTP_PROXY` for http://, `no_proxy`/`NO_PROXY` for exceptions; lower case
+ * first, an empty value counts as unset.
+ */
+function runnerProxySettings(env) {
+    const schemes = ["http:", "https:"];
+    const httpsRaw = env.https_proxy || env.HTTPS_PROXY;
+    const httpRaw = env.http_proxy || env.HTTP_PROXY;
+    const settings = { noProxy: noProxyEntries(env) };
+    if (httpsRaw)
+        settings.https = parseProxyUrl(httpsRaw, env.https_proxy ? "https_proxy" : "HTTPS_PROXY", schemes);
+    if (httpRaw)
+        settings.http = parseProxyUrl(httpRaw, env.http_proxy ? "http_proxy" : "HTTP_PROXY", schemes);
+    return settings.http || settings.https ? settings : undefined;
+}
+/**
+ * An agent for one scheme that decides per request: NO_PROXY hosts go direct,
+ * the rest through the proxy, CONNECT-tunnelled for https://
+ * (https-proxy-agent) and as absolute-URI requests for http://
+ * (http-proxy-agent). The choice is made synchronously in addRequest, where
+ * Node hands every request to its agent: http-proxy-agent rewrites the
+ * request path there, before the headers are written. Connections are kept
+ * alive and pooled per origin by the chosen agent.
+ */
+class RunnerProxyAgent extends (external_node_http_default()).Agent {
+    settings;
+    secure;
+    viaProxy = new Map();
+    direct;
+    constructor(settings, secure) {
+        super({ keepAlive: true });
+        this.settings = settings;
+        this.secure = secure;
+        this.direct = secure ? new (external_node_https_default()).Agent({ keepAlive: true }) : new (external_node_http_default()).Agent({ keepAlive: true });
+        // ClientRequest checks the agent's protocol against the URL's, and takes
+        // the port of a URL without one (every default AWS endpoint) from the agent.
+        Object.assign(this, { protocol: secure ? "https:" : "http:", defaultPort: secure ? 443 : 80 });
+    }
+    pick(host, port) {
+        const scheme = this.secure ? "https:" : "http:";
+        const name = host?.includes(":") && !host.startsWith("[") ? `[${host}]` : (host ?? "localhost");
+        const proxy = proxyFor(new URL(`${scheme}//${name}${port ? `:${port}` : ""}`), this.settings);
+        if (!proxy)
+            return this.direct;
+        let agent = this.viaProxy.get(proxy.href);
+        if (!agent) {
+            agent = this.secure
+                ? new https_proxy_agent_dist.HttpsProxyAgent(proxy, { keepAlive: true })
+                : new dist.HttpProxyAgent(proxy, { keepAlive: true });
+            this.viaProxy.set(proxy.href, agent);
+        }
+        return agent;
+    }
+    addRequest(req, options) {
+        const target = this.pick(options.host ?? options.hostname, options.port);
+        // agent-base (under both proxy agents) would otherwise guess the scheme from the call stack.
+        target.addRequest(req, { ...options, secureEndpoint: this.secure });
+    }
+    destroy() {
+        for (const agent of this.viaProxy.values())
+            agent.destroy();
+        this.direct.destroy();
+        super.destroy();
+    }
+}
+const agentsByEnv = new Map();
+/**
+ * Agents honouring the runner's proxy variables, or undefined when none is
+ * set (callers keep their defaults). One pair per distinct setting, shared by
+ * every client of the process so connections to the proxy are reused.
+ */
+function runnerProxyAgents(env = process.env) {
+    const settings = runnerProxySettings(env);
+    if (!settings)
+        return undefined;
+    const key = JSON.stringify([settings.http?.href, settings.https?.href, settings.noProxy]);
+    let agents = agentsByEnv.get(key);
+    if (!agents) {
+        agents = {
+            httpAgent: new RunnerProxyAgent(settings, false),
+            // For https it hands each request to an https.Agent or a CONNECT tunnel: TLS sockets, as https.Agent does.
+            httpsAgent: new RunnerProxyAgent(settings, true),
+            settings,
+        };
+        agentsByEnv.set(key, agents);
+    }
+    return agents;
+}
+
+// EXTERNAL MODULE: ./src/lib/retry.ts
+var lib_retry = __nccwpck_require__(1737);
+// EXTERNAL MODULE: ./src/lib/version.ts + 1 modules
+var version = __nccwpck_require__(3570);
+;// CONCATENATED MODULE: ./src/lib/aws.ts
+
+
+
+
+
+
+/**
+ * Configuration every AWS client of the suite is built with. The SDK itself
+ * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
+ * usual credential chain. Throttling gets more attempts than the SDK default
+ * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
+ * `Throttling` error leaks nothing but wastes a deploy.
+ *
+ * The SDK ignores HTTPS_PROXY; self-hosted runners behind a proxy would time
+ * out on every call. With a proxy variable set, requests go through the
+ * runner-style proxy agents (src/lib/proxy.ts: https_proxy/HTTPS_PROXY,
+ * http_proxy/HTTP_PROXY, no_proxy/NO_PROXY); without one the SDK's own
+ * handler is kept unchanged.
+ */
+function awsClientConfig(opts) {
+    const env = opts.env ?? process.env;
+    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
+    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
+    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
+    const proxy = runnerProxyAgents(env);
+    return {
+        region: opts.region,
+        customUserAgent: `ecs-alb-smoke/${version/* VERSION */.x}`,
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.jo)(attempt, baseMs, capMs)),
+        ...(proxy
+            ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
+            : {}),
+    };
+}
+/** The IAM service prefix of each SDK client the suite uses (the `svc` of `svc:Action`). */
+const SERVICE_PREFIX = {
+    ACMClient: "acm",
+    CloudFormationClient: "cloudformation",
+    CloudWatchLogsClient: "logs",
+    EC2Client: "ec2",
+    ECSClient: "ecs",
+    ElasticLoadBalancingV2Client: "elasticloadbalancing",
+    IAMClient: "iam",
+    KMSClient: "kms",
+    RDSClient: "rds",
+    SSMClient: "ssm",
+    SecretsManagerClient: "secretsmanager",
+    STSClient: "sts",
+};
+/** `ElasticLoadBalancingV2Client` + `DescribeTargetGroupsCommand` -> `elasticloadbalancing:DescribeTargetGroups`. */
+function operationName(clientName, commandName) {
+    const client = clientName ?? "";
+    const prefix = SERVICE_PREFIX[client] ?? client.replace(/Client$/, "").toLowerCase();
+    return `${prefix || "aws"}:${(commandName ?? "unknown").replace(/Command$/, "")}`;
+}
+const MIDDLEWARE_NAME = "ecsAlbSmokeOperationErrors";
+/**
+ * Every failed call names its operation as the IAM action, with the SDK's
+ * error kept as `cause` (src/lib/errors.ts `operationError` decides whether
+ * it is the user's to fix). It sits at the top of the `initialize` step,
+ * outside the SDK's retry loop (`finalizeRequest`), so retried attempts are
+ * named once, by their last error.
+ */
+function operationErrors(next, context) {
+    return async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            throw (0,errors/* operationError */.mE)(operationName(context.clientName, context.commandName), error);
+        }
+    };
+}
+/**
+ * Attaches the operation-naming middleware to a client (idempotent) and
+ * returns it: every SDK client the suite creates goes through here.
+ */
+function withOperationNames(client) {
+    client.middlewareStack.add(operationErrors, {
+        step: "initialize",
+        priority: "high",
+        name: MIDDLEWARE_NAME,
+        override: true,
+    });
+    return client;
+}
+
+;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/clients.ts
+
+
+
+
+function driftClients(region) {
+    const config = awsClientConfig({ region });
+    return {
+        secrets: withOperationNames(new client_secrets_manager_dist_cjs/* SecretsManagerClient */._H(config)),
+        rds: withOperationNames(new client_rds_dist_cjs/* RDSClient */.rYe(config)),
+        ecs: () => withOperationNames(new dist_cjs/* ECSClient */.Zgc(config)),
+    };
+}
+
+
+/***/ }),
+
+/***/ 4595:
+/***/ ((module, __webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   t: () => (/* binding */ actionDeps)
+/* harmony export */ });
+/* harmony import */ var _lib_pr_comment__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8477);
+/* harmony import */ var _clients__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7588);
+/* harmony import */ var _pg_login__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3131);
+var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_pr_comment__WEBPACK_IMPORTED_MODULE_0__]);
+_lib_pr_comment__WEBPACK_IMPORTED_MODULE_0__ = (__webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__)[0];
+
+
+
+/** The real dependencies of `run`: SDK clients, the seam, the PR comment. */
+function actionDeps(inputs, seam) {
+    return {
+        ...seam,
+        ...(0,_clients__WEBPACK_IMPORTED_MODULE_1__/* .driftClients */ .Q)(inputs.region),
+        login: _pg_login__WEBPACK_IMPORTED_MODULE_2__/* .pgLogin */ .f,
+        publish: (markdown, key) => (0,_lib_pr_comment__WEBPACK_IMPORTED_MODULE_0__/* .publishReport */ .S3)({
+            action: "secrets-rds-drift",
+            key,
+            markdown,
+            comment: inputs.comment,
+            token: inputs.githubToken,
+            summary: seam.summary,
+            log: seam.log,
+        }),
+    };
+}
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } });
+
+/***/ }),
+
 /***/ 4137:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -86014,7 +86358,7 @@ var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/inputs.ts
 var lib_inputs = __nccwpck_require__(1662);
 // EXTERNAL MODULE: ./src/lib/paths.ts
-var paths = __nccwpck_require__(9927);
+var paths = __nccwpck_require__(2308);
 ;// CONCATENATED MODULE: ./src/lib/ca-file.ts
 
 
@@ -86128,14 +86472,16 @@ function readDriftInputs(get, env = process.env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
-/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4137);
-/* harmony import */ var _runner_deps__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7994);
-var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__, _runner_deps__WEBPACK_IMPORTED_MODULE_2__]);
-([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__, _runner_deps__WEBPACK_IMPORTED_MODULE_2__] = __webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__);
+/* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4595);
+/* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4137);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7862);
+var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__, _deps__WEBPACK_IMPORTED_MODULE_1__]);
+([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__, _deps__WEBPACK_IMPORTED_MODULE_1__] = __webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__);
 
 
 
-await (0,_lib_run_action__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)("secrets-rds-drift", _inputs__WEBPACK_IMPORTED_MODULE_1__/* .readDriftInputs */ .z, _runner_deps__WEBPACK_IMPORTED_MODULE_2__/* .runWithRunner */ .G);
+
+await (0,_lib_run_action__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)("secrets-rds-drift", _inputs__WEBPACK_IMPORTED_MODULE_2__/* .readDriftInputs */ .z, (inputs, seam) => (0,_run__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)(inputs, (0,_deps__WEBPACK_IMPORTED_MODULE_1__/* .actionDeps */ .t)(inputs, seam)));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -86301,7 +86647,7 @@ async function pgLogin(opts) {
 
 /***/ }),
 
-/***/ 5597:
+/***/ 7862:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86316,7 +86662,7 @@ var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/lib/paths.ts
-var paths = __nccwpck_require__(9927);
+var paths = __nccwpck_require__(2308);
 ;// CONCATENATED MODULE: ./src/lib/annotations.ts
 /**
  * Line numbers of values in a JSON file, so an `::error file=\u2026,line=\u2026::`
@@ -86446,6 +86792,8 @@ function annotatorFor(write, level) {
     };
 }
 
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
@@ -86522,14 +86870,16 @@ class EvidenceWriter {
 
 // EXTERNAL MODULE: ./src/lib/masking.ts
 var masking = __nccwpck_require__(2087);
+// EXTERNAL MODULE: ./src/lib/report-markdown.ts
+var report_markdown = __nccwpck_require__(7363);
 // EXTERNAL MODULE: ./src/lib/secret-policy.ts
 var secret_policy = __nccwpck_require__(9718);
+// EXTERNAL MODULE: ./src/lib/task-definition.ts + 1 modules
+var task_definition = __nccwpck_require__(1893);
 // EXTERNAL MODULE: ./src/lib/version.ts + 1 modules
 var version = __nccwpck_require__(3570);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(7202);
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/rds.ts
 
 
@@ -86936,7 +87286,12 @@ async function readSecretInUse(client, secretId, region, keyMap, setSecret) {
         const cause = (0,errors/* awsException */.Bt)(error);
         if (cause instanceof client_secrets_manager_dist_cjs/* ResourceNotFoundException */.lB)
             throw notFound(secretId, region);
-        if (cause instanceof client_secrets_manager_dist_cjs/* DecryptionFailure */.it || /kms/i.test(String(cause?.message))) {
+        // A key the caller may not use comes back two ways: DecryptionFailure ("Secrets Manager can't decrypt the
+        // protected secret text using the provided KMS key", GetSecretValue's Errors section), or, when kms:Decrypt is
+        // denied, AccessDeniedException "Access to KMS is not allowed" (AWS knowledge center, "secrets-manager-cross-
+        // account-key"), the same code as a denied secretsmanager:GetSecretValue: only its message tells them apart.
+        const kmsDenied = (0,errors/* awsErrorCode */.J6)(cause) === "AccessDeniedException" && /\bKMS\b/i.test(String(cause?.message));
+        if (cause instanceof client_secrets_manager_dist_cjs/* DecryptionFailure */.it || kmsDenied) {
             // Named again, from the SDK's error: the permission to grant is on the key.
             throw (0,errors/* operationError */.mE)("secretsmanager:GetSecretValue (kms:Decrypt on the secret's customer-managed key)", cause);
         }
@@ -86972,8 +87327,6 @@ async function readSecretInUse(client, secretId, region, keyMap, setSecret) {
     return secret;
 }
 
-// EXTERNAL MODULE: ./src/lib/report-markdown.ts
-var report_markdown = __nccwpck_require__(7363);
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/report.ts
 
 const ICON = {
@@ -87074,32 +87427,6 @@ async function resolveTarget(rds, inputs, secret) {
     throw new errors/* ConfigurationError */.j1(`Could not tell which RDS instance or cluster secret '${inputs.secretId}' belongs to: it has no dbInstanceIdentifier or dbClusterIdentifier key, no RDS tags, and ${c.values.host ? "no instance or cluster in this region has its host as an endpoint (the host itself may have drifted)" : "no host key"}. Set 'db-instance-identifier' or 'db-cluster-identifier'.`);
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var client_ecs_dist_cjs = __nccwpck_require__(212);
-// EXTERNAL MODULE: ./src/lib/task-definition.ts + 1 modules
-var task_definition = __nccwpck_require__(1893);
-;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/task-definition.ts
-
-
-
-async function loadTaskDefinition(ref, ecs) {
-    if (ref.kind === "file") {
-        const { taskDefinition, text, at } = (0,task_definition/* readTaskDefinitionFile */.BD)("task-definition", ref.path, ref.display);
-        return { taskDefinition: taskDefinition, file: { display: ref.display, text, jsonPath: at } };
-    }
-    const out = await ecs()
-        .send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: ref.id }))
-        .catch((error) => {
-        if (/ClientException|not ?found|Unable to describe/i.test(String(error.message))) {
-            throw new errors/* ConfigurationError */.j1(`Task definition '${ref.id}' could not be read: ${error.message}`);
-        }
-        throw error;
-    });
-    if (!out.taskDefinition)
-        throw new errors/* ConfigurationError */.j1(`Task definition '${ref.id}' was not returned by ECS.`);
-    return { taskDefinition: out.taskDefinition };
-}
-
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/tls-env.ts
 const STRONG = new Set([
     "require",
@@ -87155,6 +87482,8 @@ function databaseContainers(td, secretArn, secretName) {
 }
 
 ;// CONCATENATED MODULE: ./src/actions/secrets-rds-drift/run.ts
+
+
 
 
 
@@ -87239,7 +87568,21 @@ async function connectCheck(deps, report, secret, rds, showHost, tls) {
             return { field: "login", verdict: "unknown", drift: false, detail: `${result.outcome}: ${clean.message}` };
     }
 }
+/** The comparison, with a job summary even when it could not be made. */
 async function run(inputs, deps) {
+    try {
+        return await compare(inputs, deps);
+    }
+    catch (error) {
+        // The message never holds a secret value.
+        const markdown = `### \u26a0\ufe0f secrets-rds-drift could not compare the secret with RDS\n\n${(0,report_markdown/* escapeText */.X1)((0,errors/* errorMessage */.gJ)(error), 2000)}\n`;
+        await deps.summary
+            .write(markdown, { hint: "" })
+            .catch((e) => deps.log.warning(`Could not write the job summary: ${(0,errors/* errorMessage */.gJ)(e)}`));
+        throw error;
+    }
+}
+async function compare(inputs, deps) {
     const secret = await readSecretInUse(deps.secrets, inputs.secretId, inputs.region, inputs.keyMap, (v) => deps.log.secret(v));
     const { target, source } = await resolveTarget(deps.rds, inputs, secret);
     deps.log.info(`Comparing secret ${masked(inputs.secretId)} with RDS ${target.kind} ${target.identifier} (found by the ${source}).`);
@@ -87279,7 +87622,7 @@ async function run(inputs, deps) {
     if (target.port !== undefined)
         report.target.port = target.port;
     if (inputs.taskDefinition) {
-        const td = await loadTaskDefinition(inputs.taskDefinition, deps.ecs);
+        const td = await (0,task_definition/* loadTaskDefinition */.$5)(inputs.taskDefinition, (id) => (0,task_definition/* describeTaskDefinition */.oh)(deps.ecs(), id));
         const forceSsl = await readForceSsl(deps.rds, target);
         const containers = databaseContainers(td.taskDefinition, secret.arn, secret.name);
         const checks = containers.map(containerTls);
@@ -87293,7 +87636,7 @@ async function run(inputs, deps) {
             const all = td.taskDefinition.containerDefinitions ?? [];
             for (const check of checks.filter((c) => c.verdict !== "matches")) {
                 const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
-                const path = [...td.file.jsonPath, "containerDefinitions", index];
+                const path = [...td.at, "containerDefinitions", index];
                 const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
                 annotatorFor(deps.log.annotation, "error")(`Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`, { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" });
             }
@@ -87332,71 +87675,6 @@ async function run(inputs, deps) {
     return { outputs };
 }
 
-
-/***/ }),
-
-/***/ 7994:
-/***/ ((module, __webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   G: () => (/* binding */ runWithRunner)
-/* harmony export */ });
-/* unused harmony export actionDeps */
-/* harmony import */ var _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(212);
-/* harmony import */ var _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7202);
-/* harmony import */ var _aws_sdk_client_secrets_manager__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2994);
-/* harmony import */ var _lib_aws__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5151);
-/* harmony import */ var _lib_errors__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7268);
-/* harmony import */ var _lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8477);
-/* harmony import */ var _lib_report_markdown__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(7363);
-/* harmony import */ var _pg_login__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3131);
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5597);
-var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__]);
-_lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__ = (__webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__)[0];
-
-
-
-
-
-
-
-
-
-/** The real dependencies of `run`: SDK clients, the seam, the PR comment. */
-function actionDeps(inputs, seam) {
-    const config = (0,_lib_aws__WEBPACK_IMPORTED_MODULE_0__/* .awsClientConfig */ .rw)({ region: inputs.region });
-    return {
-        ...seam,
-        secrets: (0,_lib_aws__WEBPACK_IMPORTED_MODULE_0__/* .withOperationNames */ .un)(new _aws_sdk_client_secrets_manager__WEBPACK_IMPORTED_MODULE_5__/* .SecretsManagerClient */ ._H(config)),
-        rds: (0,_lib_aws__WEBPACK_IMPORTED_MODULE_0__/* .withOperationNames */ .un)(new _aws_sdk_client_rds__WEBPACK_IMPORTED_MODULE_6__/* .RDSClient */ .rYe(config)),
-        ecs: () => (0,_lib_aws__WEBPACK_IMPORTED_MODULE_0__/* .withOperationNames */ .un)(new _aws_sdk_client_ecs__WEBPACK_IMPORTED_MODULE_7__/* .ECSClient */ .Zgc(config)),
-        login: _pg_login__WEBPACK_IMPORTED_MODULE_3__/* .pgLogin */ .f,
-        publish: (markdown, key) => (0,_lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__/* .publishReport */ .S3)({
-            action: "secrets-rds-drift",
-            key,
-            markdown,
-            comment: inputs.comment,
-            token: inputs.githubToken,
-            summary: seam.summary,
-            log: seam.log,
-        }),
-    };
-}
-/** `run` on the runner: a summary even when the comparison could not be made. */
-async function runWithRunner(inputs, seam) {
-    try {
-        return await (0,_run__WEBPACK_IMPORTED_MODULE_4__/* .run */ .e)(inputs, actionDeps(inputs, seam));
-    }
-    catch (error) {
-        // The message never holds a secret value.
-        await (0,_lib_pr_comment__WEBPACK_IMPORTED_MODULE_2__/* .writeJobSummary */ .j7)(seam, `### \u26a0\ufe0f secrets-rds-drift could not compare the secret with RDS\n\n${(0,_lib_report_markdown__WEBPACK_IMPORTED_MODULE_8__/* .escapeText */ .X1)((0,_lib_errors__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error), 2000)}`);
-        throw error;
-    }
-}
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } });
 
 /***/ }),
 
@@ -87533,295 +87811,6 @@ function assertMaskablePassword(secretId, contents) {
 
 /***/ }),
 
-/***/ 5151:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  rw: () => (/* binding */ awsClientConfig),
-  un: () => (/* binding */ withOperationNames)
-});
-
-// UNUSED EXPORTS: operationName
-
-// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
-var retry = __nccwpck_require__(3609);
-// EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(1279);
-// EXTERNAL MODULE: ./src/lib/errors.ts
-var errors = __nccwpck_require__(7268);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
-// EXTERNAL MODULE: ./node_modules/http-proxy-agent/dist/index.js
-var dist = __nccwpck_require__(1970);
-// EXTERNAL MODULE: ./node_modules/https-proxy-agent/dist/index.js
-var https_proxy_agent_dist = __nccwpck_require__(3669);
-;// CONCATENATED MODULE: ./src/lib/proxy.ts
-/**
- * Forward HTTP proxies for self-hosted runners that reach the internet only
- * through one. One NO_PROXY matcher for the suite: http-evidence-probe's
- * curl-style probes and the runner-style agent below (AWS SDK clients, checkip).
- */
-
-
-
-
-
-/** A proxy URL as the environment or an input gives it (`host:port` means http://host:port). */
-function parseProxyUrl(raw, source, schemes = ["http:"]) {
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-    let url;
-    try {
-        url = new URL(withScheme);
-    }
-    catch {
-        throw new errors/* InputError */.dz(source, `'${raw}' is not a proxy URL.`, "Use http://host:port.");
-    }
-    if (!schemes.includes(url.protocol)) {
-        throw new errors/* InputError */.dz(source, `proxy scheme '${url.protocol}' is not supported; only ${schemes.map((s) => `${s}//`).join(" and ")} proxies are (https targets are tunnelled with CONNECT).`);
-    }
-    return url;
-}
-/** NO_PROXY / no_proxy as a list of lower-case entries. */
-function noProxyEntries(env) {
-    return (env.no_proxy || env.NO_PROXY || "")
-        .split(",")
-        .map((e) => e.trim().toLowerCase())
-        .filter((e) => e !== "");
-}
-/** A NO_PROXY entry as host and optional port: `host`, `host:port`, `[v6]`, `[v6]:port`, bare `v6`. */
-function splitNoProxyEntry(entry) {
-    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(entry);
-    if (bracketed)
-        return { name: bracketed[1] ?? "", ...(bracketed[2] ? { port: bracketed[2] } : {}) };
-    if (entry.split(":").length > 2)
-        return { name: entry }; // a bare IPv6 address has no port
-    const [name = "", port] = entry.split(/:(?=\d+$)/);
-    return { name, ...(port ? { port } : {}) };
-}
-/** The proxy for this URL, or undefined when it goes direct (no proxy, or NO_PROXY matches). */
-function proxyFor(url, settings) {
-    if (!settings)
-        return undefined;
-    const proxy = url.protocol === "https:" ? settings.https : settings.http;
-    if (!proxy)
-        return undefined;
-    const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-    const urlPort = url.port || (url.protocol === "https:" ? "443" : "80");
-    for (const entry of settings.noProxy) {
-        if (entry === "*")
-            return undefined;
-        const { name, port } = splitNoProxyEntry(entry);
-        if (port !== undefined && port !== urlPort)
-            continue;
-        const bare = name.replace(/^\*?\./, "");
-        if (host === bare || host.endsWith(`.${bare}`))
-            return undefined;
-    }
-    return proxy;
-}
-function proxyAuthorization(proxy) {
-    if (!proxy.username && !proxy.password)
-        return undefined;
-    const creds = `${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`;
-    return `Basic ${Buffer.from(creds).toString("base64")}`;
-}
-/** The proxy as shown in logs and evidence: never its password. */
-function shownProxy(proxy) {
-    return `${proxy.protocol}//${proxy.host}`;
-}
-/**
- * The proxy variables as the Actions runner and @actions/http-client read
- * them (the convention GitHub documents for self-hosted runners behind a
- * proxy): `https_proxy`/`HTTPS_PROXY` for https:// URLs, `http_proxy`/
- * `HTTP_PROXY` for http://, `no_proxy`/`NO_PROXY` for exceptions; lower case
- * first, an empty value counts as unset.
- */
-function runnerProxySettings(env) {
-    const schemes = ["http:", "https:"];
-    const httpsRaw = env.https_proxy || env.HTTPS_PROXY;
-    const httpRaw = env.http_proxy || env.HTTP_PROXY;
-    const settings = { noProxy: noProxyEntries(env) };
-    if (httpsRaw)
-        settings.https = parseProxyUrl(httpsRaw, env.https_proxy ? "https_proxy" : "HTTPS_PROXY", schemes);
-    if (httpRaw)
-        settings.http = parseProxyUrl(httpRaw, env.http_proxy ? "http_proxy" : "HTTP_PROXY", schemes);
-    return settings.http || settings.https ? settings : undefined;
-}
-/**
- * An agent for one scheme that decides per request: NO_PROXY hosts go direct,
- * the rest through the proxy, CONNECT-tunnelled for https://
- * (https-proxy-agent) and as absolute-URI requests for http://
- * (http-proxy-agent). The choice is made synchronously in addRequest, where
- * Node hands every request to its agent: http-proxy-agent rewrites the
- * request path there, before the headers are written. Connections are kept
- * alive and pooled per origin by the chosen agent.
- */
-class RunnerProxyAgent extends (external_node_http_default()).Agent {
-    settings;
-    secure;
-    viaProxy = new Map();
-    direct;
-    constructor(settings, secure) {
-        super({ keepAlive: true });
-        this.settings = settings;
-        this.secure = secure;
-        this.direct = secure ? new (external_node_https_default()).Agent({ keepAlive: true }) : new (external_node_http_default()).Agent({ keepAlive: true });
-        // ClientRequest checks the agent's protocol against the URL's, and takes
-        // the port of a URL without one (every default AWS endpoint) from the agent.
-        Object.assign(this, { protocol: secure ? "https:" : "http:", defaultPort: secure ? 443 : 80 });
-    }
-    pick(host, port) {
-        const scheme = this.secure ? "https:" : "http:";
-        const name = host?.includes(":") && !host.startsWith("[") ? `[${host}]` : (host ?? "localhost");
-        const proxy = proxyFor(new URL(`${scheme}//${name}${port ? `:${port}` : ""}`), this.settings);
-        if (!proxy)
-            return this.direct;
-        let agent = this.viaProxy.get(proxy.href);
-        if (!agent) {
-            agent = this.secure
-                ? new https_proxy_agent_dist.HttpsProxyAgent(proxy, { keepAlive: true })
-                : new dist.HttpProxyAgent(proxy, { keepAlive: true });
-            this.viaProxy.set(proxy.href, agent);
-        }
-        return agent;
-    }
-    addRequest(req, options) {
-        const target = this.pick(options.host ?? options.hostname, options.port);
-        // agent-base (under both proxy agents) would otherwise guess the scheme from the call stack.
-        target.addRequest(req, { ...options, secureEndpoint: this.secure });
-    }
-    destroy() {
-        for (const agent of this.viaProxy.values())
-            agent.destroy();
-        this.direct.destroy();
-        super.destroy();
-    }
-}
-const agentsByEnv = new Map();
-/**
- * Agents honouring the runner's proxy variables, or undefined when none is
- * set (callers keep their defaults). One pair per distinct setting, shared by
- * every client of the process so connections to the proxy are reused.
- */
-function runnerProxyAgents(env = process.env) {
-    const settings = runnerProxySettings(env);
-    if (!settings)
-        return undefined;
-    const key = JSON.stringify([settings.http?.href, settings.https?.href, settings.noProxy]);
-    let agents = agentsByEnv.get(key);
-    if (!agents) {
-        agents = {
-            httpAgent: new RunnerProxyAgent(settings, false),
-            // For https it hands each request to an https.Agent or a CONNECT tunnel: TLS sockets, as https.Agent does.
-            httpsAgent: new RunnerProxyAgent(settings, true),
-            settings,
-        };
-        agentsByEnv.set(key, agents);
-    }
-    return agents;
-}
-
-// EXTERNAL MODULE: ./src/lib/retry.ts
-var lib_retry = __nccwpck_require__(1737);
-// EXTERNAL MODULE: ./src/lib/version.ts + 1 modules
-var version = __nccwpck_require__(3570);
-;// CONCATENATED MODULE: ./src/lib/aws.ts
-
-
-
-
-
-
-/**
- * Configuration every AWS client of the suite is built with. The SDK itself
- * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
- * usual credential chain. Throttling gets more attempts than the SDK default
- * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
- * `Throttling` error leaks nothing but wastes a deploy.
- *
- * The SDK ignores HTTPS_PROXY; self-hosted runners behind a proxy would time
- * out on every call. With a proxy variable set, requests go through the
- * runner-style proxy agents (src/lib/proxy.ts: https_proxy/HTTPS_PROXY,
- * http_proxy/HTTP_PROXY, no_proxy/NO_PROXY); without one the SDK's own
- * handler is kept unchanged.
- */
-function awsClientConfig(opts) {
-    const env = opts.env ?? process.env;
-    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
-    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
-    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
-    const proxy = runnerProxyAgents(env);
-    return {
-        region: opts.region,
-        customUserAgent: `ecs-alb-smoke/${version/* VERSION */.x}`,
-        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.jo)(attempt, baseMs, capMs)),
-        ...(proxy
-            ? { requestHandler: new dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
-            : {}),
-    };
-}
-/** The IAM service prefix of each SDK client the suite uses (the `svc` of `svc:Action`). */
-const SERVICE_PREFIX = {
-    ACMClient: "acm",
-    CloudFormationClient: "cloudformation",
-    CloudWatchLogsClient: "logs",
-    EC2Client: "ec2",
-    ECSClient: "ecs",
-    ElasticLoadBalancingV2Client: "elasticloadbalancing",
-    IAMClient: "iam",
-    KMSClient: "kms",
-    RDSClient: "rds",
-    SSMClient: "ssm",
-    SecretsManagerClient: "secretsmanager",
-    STSClient: "sts",
-};
-/** `ElasticLoadBalancingV2Client` + `DescribeTargetGroupsCommand` -> `elasticloadbalancing:DescribeTargetGroups`. */
-function operationName(clientName, commandName) {
-    const client = clientName ?? "";
-    const prefix = SERVICE_PREFIX[client] ?? client.replace(/Client$/, "").toLowerCase();
-    return `${prefix || "aws"}:${(commandName ?? "unknown").replace(/Command$/, "")}`;
-}
-const MIDDLEWARE_NAME = "ecsAlbSmokeOperationErrors";
-/**
- * Every failed call names its operation as the IAM action, with the SDK's
- * error kept as `cause` (src/lib/errors.ts `operationError` decides whether
- * it is the user's to fix). It sits at the top of the `initialize` step,
- * outside the SDK's retry loop (`finalizeRequest`), so retried attempts are
- * named once, by their last error.
- */
-function operationErrors(next, context) {
-    return async (args) => {
-        try {
-            return await next(args);
-        }
-        catch (error) {
-            throw (0,errors/* operationError */.mE)(operationName(context.clientName, context.commandName), error);
-        }
-    };
-}
-/**
- * Attaches the operation-naming middleware to a client (idempotent) and
- * returns it: every SDK client the suite creates goes through here.
- */
-function withOperationNames(client) {
-    client.middlewareStack.add(operationErrors, {
-        step: "initialize",
-        priority: "high",
-        name: MIDDLEWARE_NAME,
-        override: true,
-    });
-    return client;
-}
-
-
-/***/ }),
-
 /***/ 7268:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -87944,7 +87933,8 @@ function userErrorKind(error) {
         return undefined;
     if (isNotFound(error))
         return "not-found";
-    if (VALIDATION.has(exception.name))
+    // The wire code (query protocols: `InvalidTarget`, whose modelled class is `InvalidTargetException`), or the name.
+    if (VALIDATION.has(awsErrorCode(error) ?? exception.name))
         return "validation";
     return undefined;
 }
@@ -88515,7 +88505,7 @@ function redactor(values, minLength = 1) {
 
 /***/ }),
 
-/***/ 9927:
+/***/ 2308:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -88645,10 +88635,9 @@ function readEvidenceDir(get, env) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   S3: () => (/* binding */ publishReport),
-/* harmony export */   j7: () => (/* binding */ writeJobSummary)
+/* harmony export */   S3: () => (/* binding */ publishReport)
 /* harmony export */ });
-/* unused harmony exports commentMarker, pullRequestFromEvent, runUrl, commentBody, githubWaits, tokenIdentity, upsertStickyComment */
+/* unused harmony exports commentMarker, pullRequestFromEvent, runUrl, commentBody, githubWaits, tokenIdentity, upsertStickyComment, writeJobSummary */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1758);
@@ -89543,14 +89532,17 @@ function secretRedactor(maskValues, also = []) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  $v: () => (/* binding */ parseTaskDefinitionRef),
-  BD: () => (/* binding */ readTaskDefinitionFile)
+  oh: () => (/* binding */ describeTaskDefinition),
+  $5: () => (/* binding */ loadTaskDefinition),
+  $v: () => (/* binding */ parseTaskDefinitionRef)
 });
 
-// UNUSED EXPORTS: TASK_DEFINITION_REF_FIX
+// UNUSED EXPORTS: TASK_DEFINITION_REF_FIX, readTaskDefinitionFile
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(212);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/inputs.ts
@@ -89605,8 +89597,9 @@ function syntaxErrorAt(text, error) {
 }
 
 // EXTERNAL MODULE: ./src/lib/paths.ts
-var paths = __nccwpck_require__(9927);
+var paths = __nccwpck_require__(2308);
 ;// CONCATENATED MODULE: ./src/lib/task-definition.ts
+
 
 
 
@@ -89683,6 +89676,42 @@ annotateAs) {
         taskDefinition: taskDefinition,
         text,
         at: wrapped ? ["taskDefinition"] : [],
+    };
+}
+/**
+ * A registered task definition, from ECS. An unknown family or revision is the
+ * user's to fix: ECS answers `ClientException` ("Unable to describe task
+ * definition.", HTTP 400; DescribeTaskDefinition's Errors section) or, for a
+ * malformed reference, `InvalidParameterException`; `hint` ends that message.
+ * Anything else (access denied, a 5xx) goes on as the middleware named it.
+ */
+async function describeTaskDefinition(ecs, id, hint = "Check the family name and revision.") {
+    try {
+        const out = await ecs.send(new dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: id }));
+        if (!out.taskDefinition)
+            throw new errors/* ConfigurationError */.j1(`ECS returned no task definition for '${id}'.`);
+        return out.taskDefinition;
+    }
+    catch (error) {
+        const cause = (0,errors/* awsException */.Bt)(error);
+        if (cause instanceof dist_cjs/* ClientException */.P6G || cause instanceof dist_cjs/* InvalidParameterException */.kTB) {
+            throw new errors/* ConfigurationError */.j1(`Task definition '${id}' could not be read: ${error.message} ${hint}`);
+        }
+        throw error;
+    }
+}
+/** A `task-definition` input's task definition: the file it names, or the revision `describe` reads from ECS. */
+async function loadTaskDefinition(ref, describe, 
+/** The file's workspace-relative path, when a JSON syntax error should be annotated there. */
+annotateAs) {
+    if (ref.kind === "registered")
+        return { taskDefinition: await describe(ref.id), source: ref.id, at: [] };
+    const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", ref.path, ref.display, annotateAs);
+    return {
+        taskDefinition: taskDefinition,
+        source: ref.display,
+        at,
+        file: { display: ref.display, text },
     };
 }
 
