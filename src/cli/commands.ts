@@ -77,7 +77,7 @@ const probe: Command = {
   async execute(p, cons) {
     const inputs = readProbeInputs(p.get);
     cons.progress(`Probing ${inputs.probes.length} URL(s) …`);
-    return runProbe(inputs, probeDeps(cons, inputs.secrets));
+    return runProbe(inputs, probeDeps(cons));
   },
 };
 

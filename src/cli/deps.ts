@@ -94,8 +94,7 @@ export function driftDeps(cons: CliConsole, region: string): DriftDeps {
   };
 }
 
-export function probeDeps(cons: CliConsole, secrets: readonly string[]): ProbeDeps {
-  for (const s of secrets) cons.addSecret(s);
+export function probeDeps(cons: CliConsole): ProbeDeps {
   return { ...cliSeam(cons), ...probeDefaults() };
 }
 

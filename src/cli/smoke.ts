@@ -434,7 +434,7 @@ async function execute(
       url && !signalled
         ? await step("probe", `Probing ${url}`, () => {
             const inputs = readProbeInputs(with_.probe(url, healthy, resolve), env);
-            return runProbe(inputs, probeDeps(cons, inputs.secrets));
+            return runProbe(inputs, probeDeps(cons));
           })
         : skip("probe");
 

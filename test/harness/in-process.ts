@@ -68,7 +68,7 @@ const ENTRIES: Record<string, Entry> = {
     const { actionDeps } = await import("../../src/actions/http-evidence-probe/deps");
     const { readProbeInputs } = await import("../../src/actions/http-evidence-probe/inputs");
     const { run } = await import("../../src/actions/http-evidence-probe/run");
-    await runAction("http-evidence-probe", readProbeInputs, (inputs, seam) => run(inputs, actionDeps(inputs, seam)));
+    await runAction("http-evidence-probe", readProbeInputs, (inputs, seam) => run(inputs, actionDeps(seam)));
   },
   "iam-simulate-preflight": async () => {
     const { runAction } = await import("../../src/lib/run-action");

@@ -152,7 +152,7 @@ describe("one seam between the runner and the actions", () => {
     const dir = join(ROOT, "src/actions", name);
     const main = code(join(dir, "main.ts"));
     expect(main).toMatch(
-      /^await runAction\(\s*"[a-z-]+",\s*\w+,\s*(?:\w+|\(inputs, seam\) =>\s*\w+\(inputs, actionDeps\([^)]*\)\),?)\s*\);$/m,
+      /^await runAction\(\s*"[a-z-]+",\s*\w+,\s*\(inputs, seam\) =>\s*\w+\(inputs, actionDeps\((?:inputs, )?seam\)\),?\s*\);$/m,
     );
     expect(main.split("\n").filter((l) => l.trim() !== "").length).toBeLessThanOrEqual(7);
     const post = join(dir, "post.ts");
@@ -161,6 +161,15 @@ describe("one seam between the runner and the actions", () => {
       expect(text).toMatch(/^await runPost\("[a-z-]+", \(seam\) => \w+\(postDeps\(seam\)\)\);$/m);
       expect(text.split("\n").filter((l) => l.trim() !== "").length).toBeLessThanOrEqual(4);
     }
+  });
+
+  it.each(ACTIONS)("%s's deps.ts only wires: the seam, the action's clients and functions, no control flow", (name) => {
+    const deps = code(join(ROOT, "src/actions", name, "deps.ts"));
+    expect(deps).toMatch(/^export function actionDeps\((?:inputs: \w+, )?seam: ActionDeps(?:, env: NodeJS\.ProcessEnv = process\.env)?\)/m);
+    // No loops, no error handling, nothing awaited: what happens at run time is the logic's, in run() and its modules.
+    expect(deps).not.toMatch(/\b(?:for|while|try|catch|await|async)\b/);
+    // Packages are the logic's business too (clients come from the action's clients.ts).
+    expect(deps).not.toMatch(/from "(?![./])/);
   });
 });
 

@@ -3,4 +3,4 @@ import { actionDeps } from "./deps";
 import { readProbeInputs } from "./inputs";
 import { run } from "./run";
 
-await runAction("http-evidence-probe", readProbeInputs, (inputs, seam) => run(inputs, actionDeps(inputs, seam)));
+await runAction("http-evidence-probe", readProbeInputs, (inputs, seam) => run(inputs, actionDeps(seam)));

@@ -245,6 +245,8 @@ async function runProbe(
 }
 
 export async function run(inputs: ProbeInputs, deps: ProbeDeps): Promise<ActionResult> {
+  // The header and body values the probe sends are masked in everything shown, before anything is logged.
+  for (const secret of inputs.secrets) deps.log.secret(secret);
   const ts = deps.timestamp ?? evidenceTimestamp();
   // A log group that cannot be searched is known before any file or request (and fails the step if expected).
   const search: LogSearch | undefined = await prepareLogSearch(inputs, deps);
