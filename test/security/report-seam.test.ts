@@ -165,7 +165,9 @@ describe("one seam between the runner and the actions", () => {
 
   it.each(ACTIONS)("%s's deps.ts only wires: the seam, the action's clients and functions, no control flow", (name) => {
     const deps = code(join(ROOT, "src/actions", name, "deps.ts"));
-    expect(deps).toMatch(/^export function actionDeps\((?:inputs: \w+, )?seam: ActionDeps(?:, env: NodeJS\.ProcessEnv = process\.env)?\)/m);
+    expect(deps).toMatch(
+      /^export function actionDeps\((?:inputs: \w+, )?seam: ActionDeps(?:, env: NodeJS\.ProcessEnv = process\.env)?\)/m,
+    );
     // No loops, no error handling, nothing awaited: what happens at run time is the logic's, in run() and its modules.
     expect(deps).not.toMatch(/\b(?:for|while|try|catch|await|async)\b/);
     // Packages are the logic's business too (clients come from the action's clients.ts).

@@ -2,7 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import { ConfigurationError, errorMessage } from "../../lib/errors";
 import { runnerProxyAgents } from "../../lib/proxy";
-import { realSleep, type Sleep } from "../../lib/retry";
+import { done, hopeless, notYet, WaiterState, type WaitSpec, waitFor } from "../../lib/wait";
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 /** An address is a few bytes; more means the URL is not a checkip service. */
@@ -34,39 +34,47 @@ function getText(url: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promis
   });
 }
 
+/** How long the runner's address is looked for: a few tries, each with a 10 s answer timeout. */
+export const CHECKIP_WAIT: WaitSpec = {
+  what: "the runner's public IP address",
+  timeoutMs: 15_000,
+  minDelayMs: 500,
+  maxDelayMs: 2_000,
+};
+const ANSWER_TIMEOUT_MS = 10_000;
+
 /**
  * The runner's public egress address as a /32, from a checkip service that
- * answers with the bare address (checkip.amazonaws.com does). Three tries:
- * the service is reliable but the runner's network sometimes is not.
+ * answers with the bare address (checkip.amazonaws.com does). The service is
+ * reliable but the runner's network sometimes is not: a failed request or a
+ * non-2xx answer is tried again until the wait's deadline; an answer that is
+ * not an IPv4 address ends it at once (the URL is not a checkip service).
  */
 export async function runnerEgressCidr(
   url: string,
-  sleep: Sleep = realSleep,
   env: NodeJS.ProcessEnv = process.env,
+  wait: WaitSpec = CHECKIP_WAIT,
 ): Promise<string> {
-  let last = "";
-  for (let attempt = 0; attempt < 3; attempt++) {
-    if (attempt > 0) await sleep(500 * attempt);
+  const waited = await waitFor<string>(wait, async () => {
+    let response: { status: number; body: string };
     try {
-      const response = await getText(url, 10_000, env);
-      const body = response.body.trim();
-      if (response.status < 200 || response.status > 299) {
-        last = `HTTP ${response.status}`;
-        continue;
-      }
-      const m = IPV4.exec(body);
-      if (!m || m.slice(1).some((o) => Number(o) > 255)) {
-        throw new ConfigurationError(
-          `The checkip URL ${url} answered '${body.slice(0, 60)}', not an IPv4 address. Set 'checkip-url' to a service that returns the bare address, or set 'ingress-cidrs' explicitly.`,
-        );
-      }
-      return `${body}/32`;
+      response = await getText(url, ANSWER_TIMEOUT_MS, env);
     } catch (error) {
-      if (error instanceof ConfigurationError) throw error;
-      last = errorMessage(error);
+      return notYet(errorMessage(error));
     }
-  }
+    if (response.status < 200 || response.status > 299) return notYet(`HTTP ${response.status}`);
+    const body = response.body.trim();
+    const m = IPV4.exec(body);
+    if (!m || m.slice(1).some((o) => Number(o) > 255)) {
+      return hopeless(
+        `The checkip URL ${url} answered '${body.slice(0, 60)}', not an IPv4 address. Set 'checkip-url' to a service that returns the bare address, or set 'ingress-cidrs' explicitly.`,
+      );
+    }
+    return done(`${body}/32`);
+  });
+  if (waited.state === WaiterState.SUCCESS) return waited.value;
+  if (waited.state === WaiterState.FAILURE) throw new ConfigurationError(waited.reason);
   throw new ConfigurationError(
-    `Could not find the runner's public IP address from ${url} (${last}). Nothing was created. Set 'ingress-cidrs' to explicit CIDRs (a runner behind a proxy or NAT needs its egress range), or point 'checkip-url' at a reachable service.`,
+    `Could not find the runner's public IP address from ${url} (${waited.reason}). Nothing was created. Set 'ingress-cidrs' to explicit CIDRs (a runner behind a proxy or NAT needs its egress range), or point 'checkip-url' at a reachable service.`,
   );
 }

@@ -60,6 +60,5 @@ export function fakeClock(start = 1_700_000_000_000): Clock & { slept: number[] 
   return {
     slept,
     now: () => Date.now(),
-    sleep: (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 }

@@ -16,10 +16,10 @@ const credentials = { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" 
 const T0 = Date.parse("2026-01-01T00:00:00.000Z");
 const MIN = 60_000;
 
-/** A clock that reads `at` plus the real time since it was made, and really sleeps (the emulator runs in real time). */
+/** A clock that reads `at` plus the real time since it was made (the emulator runs in real time). */
 function clockAt(at: number): Clock {
   const started = Date.now();
-  return { now: () => at + (Date.now() - started), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  return { now: () => at + (Date.now() - started) };
 }
 
 describe("ephemeral-alb sweep dry-run: what exists, whose run, when it expires (injected clock)", () => {
