@@ -13,6 +13,7 @@
  * deadline itself.
  */
 import { createWaiter, type WaiterResult, WaiterState } from "@smithy/core/client";
+import { awsErrorCode } from "./errors";
 
 export { WaiterState };
 
@@ -104,4 +105,34 @@ export async function waitFor<T, S = unknown>(
     reason: `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${spec.what}${detail ? `: ${detail}` : "."}`,
     ...(seen?.seen !== undefined ? { seen: seen.seen } : {}),
   };
+}
+
+/**
+ * `call`, tried again with the waiter's backoff while it fails with `code`
+ * (as `codeOf` reads the error: the AWS error code by default) and only that
+ * code, until `spec`'s timeout; then its last error is thrown as it was. Any
+ * other error ends it at once. For what AWS documents as clearing by itself:
+ * a new security group's NotFound, a target group's ResourceInUse.
+ */
+export async function retryWhileCode<T>(
+  spec: WaitSpec,
+  code: string,
+  call: () => Promise<T>,
+  opts: { client?: unknown; codeOf?: (error: unknown) => string | undefined } = {},
+): Promise<T> {
+  const codeOf = opts.codeOf ?? awsErrorCode;
+  const waited = await waitFor<T, unknown>(
+    spec,
+    async () => {
+      try {
+        return done(await call());
+      } catch (error) {
+        if (codeOf(error) !== code) throw error;
+        return notYet(code, error);
+      }
+    },
+    opts.client,
+  );
+  if (waited.state === WaiterState.SUCCESS) return waited.value;
+  throw waited.seen;
 }

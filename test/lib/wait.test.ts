@@ -1,5 +1,6 @@
+import { ServiceException } from "@smithy/core/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { done, hopeless, notYet, WaiterState, waitFor } from "../../src/lib/wait";
+import { done, hopeless, notYet, retryWhileCode, WaiterState, waitFor } from "../../src/lib/wait";
 import { fakeClock } from "../actions/ephemeral-alb/aws-mocks";
 
 const START = 1_700_000_000_000;
@@ -112,5 +113,59 @@ describe("waitFor (the SDK's createWaiter with the suite's acceptors)", () => {
     });
     expect(at).toHaveLength(1);
     expect(clock.slept).toEqual([]);
+  });
+});
+
+describe("retryWhileCode", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const aws = (name: string) =>
+    new ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: 400 }, message: name });
+  const spec = { what: "the ResourceInUse to clear", timeoutMs: 30_000, minDelayMs: 1_000, maxDelayMs: 15_000 };
+
+  it("tries again while the call fails with the code, and returns what it then returns", async () => {
+    const clock = fakeClock(START);
+    let n = 0;
+    const got = await retryWhileCode(spec, "ResourceInUse", async () => {
+      if (n++ < 2) throw aws("ResourceInUse");
+      return "deleted";
+    });
+    expect(got).toBe("deleted");
+    expect(n).toBe(3);
+    expect(clock.slept).toHaveLength(2);
+  });
+
+  it("any other error ends it at once, as it was", async () => {
+    fakeClock(START);
+    let n = 0;
+    const denied = aws("AccessDenied");
+    await expect(
+      retryWhileCode(spec, "ResourceInUse", async () => {
+        n++;
+        throw denied;
+      }),
+    ).rejects.toBe(denied);
+    expect(n).toBe(1);
+  });
+
+  it("at the deadline the last error of the code is thrown; no budget means one try", async () => {
+    fakeClock(START);
+    let n = 0;
+    const last = await retryWhileCode({ ...spec, timeoutMs: 0 }, "ResourceInUse", async () => {
+      n++;
+      throw aws("ResourceInUse");
+    }).catch((e: unknown) => e);
+    expect((last as Error).name).toBe("ResourceInUse");
+    expect(n).toBe(1);
+    const clock = fakeClock(START);
+    n = 0;
+    await retryWhileCode(spec, "ResourceInUse", async () => {
+      n++;
+      throw aws("ResourceInUse");
+    }).catch(() => undefined);
+    expect(n).toBeGreaterThan(2);
+    expect(Date.now() - START).toBeGreaterThanOrEqual(30_000);
+    expect(clock.slept.length).toBe(n - 1);
   });
 });

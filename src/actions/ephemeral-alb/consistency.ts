@@ -4,7 +4,7 @@ import {
   paginateDescribeSecurityGroupRules,
 } from "@aws-sdk/client-ec2";
 import { awsErrorCode } from "../../lib/errors";
-import { done, notYet, WaiterState, waitFor } from "../../lib/wait";
+import { retryWhileCode } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 
 /**
@@ -41,30 +41,23 @@ export class NotYetVisible extends Error {
  * `code` — only that code, only until `budgetMs` (and the step's deadline,
  * epoch ms) has passed; then the last error is thrown as it was.
  */
-export async function retryWhileNotVisible<T>(
+export function retryWhileNotVisible<T>(
   code: string,
   deadline: number,
   call: () => Promise<T>,
   budgetMs = NEW_GROUP_RETRY_MS,
 ): Promise<T> {
-  const waited = await waitFor<T, unknown>(
+  return retryWhileCode(
     {
       what: `a new security group to propagate (${code})`,
       timeoutMs: Math.min(deadline - Date.now(), budgetMs),
       minDelayMs: 500,
       maxDelayMs: 10_000,
     },
-    async () => {
-      try {
-        return done(await call());
-      } catch (error) {
-        if ((error instanceof NotYetVisible ? error.code : awsErrorCode(error)) !== code) throw error;
-        return notYet(code, error);
-      }
-    },
+    code,
+    call,
+    { codeOf: (error) => (error instanceof NotYetVisible ? error.code : awsErrorCode(error)) },
   );
-  if (waited.state === WaiterState.SUCCESS) return waited.value;
-  throw waited.seen;
 }
 
 /**

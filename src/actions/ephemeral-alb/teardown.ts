@@ -8,8 +8,8 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTargetHealthCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsErrorCode, errorMessage } from "../../lib/errors";
-import { done, type Look, notYet, WaiterState, waitFor } from "../../lib/wait";
+import { errorMessage } from "../../lib/errors";
+import { done, type Look, notYet, retryWhileCode, WaiterState, waitFor } from "../../lib/wait";
 import { type AlbClients, isNotFound } from "./clients";
 import { deleteSecurityGroupConfirmed, findNewSecurityGroup, visibleBy } from "./delete-security-group";
 import { discover, verifyGone } from "./lookup";
@@ -251,32 +251,22 @@ export async function teardown(
   if (res.targetGroupArn) {
     const tg = res.targetGroupArn;
     await attempt("delete target group", tg, `aws elbv2 delete-target-group --target-group-arn ${tg} ${region}`, () =>
-      retryCode("ResourceInUse", loadBalancerGone ? 30_000 : 0, () =>
-        elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg })),
+      retryWhileCode(
+        {
+          what: "the ResourceInUse to clear",
+          timeoutMs: loadBalancerGone ? 30_000 : 0,
+          minDelayMs: 1_000,
+          maxDelayMs: 15_000,
+        },
+        "ResourceInUse",
+        () => elb.send(new DeleteTargetGroupCommand({ TargetGroupArn: tg })),
+        { client: elb },
       ),
     );
   }
 
   await verifyGone(res, clients, steps);
   return steps;
-
-  /** `fn` again, with the waiter's backoff, while it fails with `code`, for `budgetMs`; then its last error. */
-  async function retryCode<T>(code: string, budgetMs: number, fn: () => Promise<T>): Promise<T> {
-    const waited = await waitFor<T, unknown>(
-      { what: `the ${code} to clear`, timeoutMs: budgetMs, minDelayMs: 1_000, maxDelayMs: 15_000 },
-      async () => {
-        try {
-          return done(await fn());
-        } catch (error) {
-          if (awsErrorCode(error) !== code) throw error;
-          return notYet(code, error);
-        }
-      },
-      elb,
-    );
-    if (waited.state === WaiterState.SUCCESS) return waited.value;
-    throw waited.seen;
-  }
 }
 
 /**
