@@ -38222,9 +38222,7 @@ module.exports = {
 /* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3182);
 
 /** The real world: Node's HTTP and CloudWatch Logs; the seam's log, annotations, summary and clock. */
-function actionDeps(inputs, seam) {
-    for (const secret of inputs.secrets)
-        seam.log.secret(secret);
+function actionDeps(seam) {
     return { ...seam, ...(0,_run__WEBPACK_IMPORTED_MODULE_0__/* .defaultDeps */ .m)() };
 }
 
@@ -38674,7 +38672,7 @@ _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = (__webpack_async_dependencies__.t
 
 
 
-await (0,_lib_run_action__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)("http-evidence-probe", _inputs__WEBPACK_IMPORTED_MODULE_2__/* .readProbeInputs */ .G, (inputs, seam) => (0,_run__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)(inputs, (0,_deps__WEBPACK_IMPORTED_MODULE_1__/* .actionDeps */ .t)(inputs, seam)));
+await (0,_lib_run_action__WEBPACK_IMPORTED_MODULE_0__/* .runAction */ .Cs)("http-evidence-probe", _inputs__WEBPACK_IMPORTED_MODULE_2__/* .readProbeInputs */ .G, (inputs, seam) => (0,_run__WEBPACK_IMPORTED_MODULE_3__/* .run */ .e)(inputs, (0,_deps__WEBPACK_IMPORTED_MODULE_1__/* .actionDeps */ .t)(seam)));
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -39135,6 +39133,7 @@ var submodules_client = __nccwpck_require__(2658);
  */
 
 
+
 const done = (value) => ({ state: submodules_client.WaiterState.SUCCESS, value });
 const hopeless = (reason, seen) => ({
     state: WaiterState.FAILURE,
@@ -39188,6 +39187,29 @@ async function waitFor(spec, look, client) {
         reason: `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${spec.what}${detail ? `: ${detail}` : "."}`,
         ...(seen?.seen !== undefined ? { seen: seen.seen } : {}),
     };
+}
+/**
+ * `call`, tried again with the waiter's backoff while it fails with `code`
+ * (as `codeOf` reads the error: the AWS error code by default) and only that
+ * code, until `spec`'s timeout; then its last error is thrown as it was. Any
+ * other error ends it at once. For what AWS documents as clearing by itself:
+ * a new security group's NotFound, a target group's ResourceInUse.
+ */
+async function retryWhileCode(spec, code, call, opts = {}) {
+    const codeOf = opts.codeOf ?? awsErrorCode;
+    const waited = await waitFor(spec, async () => {
+        try {
+            return done(await call());
+        }
+        catch (error) {
+            if (codeOf(error) !== code)
+                throw error;
+            return notYet(code, error);
+        }
+    }, opts.client);
+    if (waited.state === WaiterState.SUCCESS)
+        return waited.value;
+    throw waited.seen;
 }
 
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-log.ts
@@ -39784,7 +39806,7 @@ function awsClientConfig(opts) {
     return {
         region: opts.region,
         customUserAgent: `ecs-alb-smoke/${VERSION}`,
-        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.jo)(attempt, baseMs, capMs)),
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.j)(attempt, baseMs, capMs)),
         ...(proxy
             ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
             : {}),
@@ -40549,6 +40571,9 @@ async function runProbe(spec, inputs, deps, evidence) {
     };
 }
 async function run(inputs, deps) {
+    // The header and body values the probe sends are masked in everything shown, before anything is logged.
+    for (const secret of inputs.secrets)
+        deps.log.secret(secret);
     const ts = deps.timestamp ?? evidenceTimestamp();
     // A log group that cannot be searched is known before any file or request (and fails the step if expected).
     const search = await prepareLogSearch(inputs, deps);
@@ -41918,17 +41943,15 @@ function truncateMarkdown(markdown, limit, note, measure = (s) => s.length) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   dQ: () => (/* binding */ realClock),
-/* harmony export */   jo: () => (/* binding */ backoffMs)
+/* harmony export */   d: () => (/* binding */ realClock),
+/* harmony export */   j: () => (/* binding */ backoffMs)
 /* harmony export */ });
-/* unused harmony export realSleep */
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
 function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
     const cap = Math.min(maxMs, baseMs * 2 ** attempt);
     return Math.floor(random() * cap);
 }
-const realClock = { now: () => Date.now(), sleep: realSleep };
+const realClock = { now: () => Date.now() };
 
 
 /***/ }),
@@ -41991,7 +42014,7 @@ function runnerDeps() {
             set: (name, value) => core.setOutput(name, outputText(value)),
             exportVariable: (name, value) => core.exportVariable(name, value),
         },
-        clock: _retry__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .dQ,
+        clock: _retry__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .d,
     };
 }
 /**

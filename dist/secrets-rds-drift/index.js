@@ -86226,7 +86226,7 @@ function awsClientConfig(opts) {
     return {
         region: opts.region,
         customUserAgent: `ecs-alb-smoke/${version/* VERSION */.x}`,
-        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.jo)(attempt, baseMs, capMs)),
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.j)(attempt, baseMs, capMs)),
         ...(proxy
             ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
             : {}),
@@ -89178,17 +89178,15 @@ function truncateMarkdown(markdown, limit, note, measure = (s) => s.length) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   dQ: () => (/* binding */ realClock),
-/* harmony export */   jo: () => (/* binding */ backoffMs)
+/* harmony export */   d: () => (/* binding */ realClock),
+/* harmony export */   j: () => (/* binding */ backoffMs)
 /* harmony export */ });
-/* unused harmony export realSleep */
-const realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Full-jitter exponential backoff (the AWS architecture blog's recommendation). */
 function backoffMs(attempt, baseMs, maxMs, random = Math.random) {
     const cap = Math.min(maxMs, baseMs * 2 ** attempt);
     return Math.floor(random() * cap);
 }
-const realClock = { now: () => Date.now(), sleep: realSleep };
+const realClock = { now: () => Date.now() };
 
 
 /***/ }),
@@ -89251,7 +89249,7 @@ function runnerDeps() {
             set: (name, value) => core.setOutput(name, outputText(value)),
             exportVariable: (name, value) => core.exportVariable(name, value),
         },
-        clock: _retry__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .dQ,
+        clock: _retry__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .d,
     };
 }
 /**
