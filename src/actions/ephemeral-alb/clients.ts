@@ -8,10 +8,10 @@ import { awsErrorCode } from "../../lib/errors";
 export interface AlbClients {
   elb: ElasticLoadBalancingV2Client;
   ec2: EC2Client;
-  /** Only read, and only with `certificate-arn` (default: a client for the step's region). */
-  acm?: ACMClient;
+  /** Only read, and only with `certificate-arn`. */
+  acm: ACMClient;
   /** Only to read the container port from the service's task definition (`cluster`/`service` given). */
-  ecs?: ECSClient;
+  ecs: ECSClient;
 }
 
 export function albClients(region: string): AlbClients {

@@ -7,7 +7,6 @@
  * the security policy is one ELB knows (else SSLPolicyNotFound, equally late).
  */
 import {
-  ACMClient,
   type CertificateDetail,
   DescribeCertificateCommand,
   InvalidArnException,
@@ -15,7 +14,6 @@ import {
   ValidationException,
 } from "@aws-sdk/client-acm";
 import { DescribeSSLPoliciesCommand, SSLPolicyNotFoundException } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsClientConfig, withOperationNames } from "../../lib/aws";
 import { awsException, errorMessage, InputError } from "../../lib/errors";
 import { type InputSource, readBoolean, readNumber, readString } from "../../lib/inputs";
 import type { AlbClients } from "./clients";
@@ -107,9 +105,7 @@ export async function checkHttps(
   const arn = https.certificateArn;
   let detail: CertificateDetail;
   try {
-    const out = await (clients.acm ?? withOperationNames(new ACMClient(awsClientConfig({ region })))).send(
-      new DescribeCertificateCommand({ CertificateArn: arn }),
-    );
+    const out = await clients.acm.send(new DescribeCertificateCommand({ CertificateArn: arn }));
     detail = out.Certificate ?? {};
   } catch (error) {
     if (awsException(error) instanceof ResourceNotFoundException) {

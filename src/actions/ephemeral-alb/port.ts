@@ -1,5 +1,3 @@
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { awsClientConfig, withOperationNames } from "../../lib/aws";
 import { InputError } from "../../lib/errors";
 import type { Log } from "../../lib/run-action";
 import { servicePort } from "../../lib/task-port";
@@ -37,8 +35,7 @@ async function resolve(inputs: CreateInputs, clients: AlbClients): Promise<Resol
     };
   }
   const { cluster, service, containerName } = inputs.service;
-  const ecs = clients.ecs ?? withOperationNames(new ECSClient(awsClientConfig({ region: inputs.region })));
-  const found = await servicePort(ecs, cluster, service, containerName);
+  const found = await servicePort(clients.ecs, cluster, service, containerName);
   const taskDefinition = found.taskDefinitionArn.split("/").pop() ?? found.taskDefinitionArn;
   const source = `from task definition ${taskDefinition}, container '${found.container}' (service '${service}' in cluster '${cluster}')`;
   if (inputs.containerPortGiven && inputs.containerPort !== found.port) {

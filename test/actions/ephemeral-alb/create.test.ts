@@ -17,6 +17,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { albClients } from "../../../src/actions/ephemeral-alb/clients";
 import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { AlbState } from "../../../src/actions/ephemeral-alb/state";
@@ -133,6 +134,7 @@ describe("ephemeral-alb create: state is saved after every create, before the ne
   const deps = () => ({
     ...fakeDeps({ clock: fakeClock() }),
     clients: {
+      ...albClients("us-west-2"),
       elb: withOperationNames(new ElasticLoadBalancingV2Client({ region: "us-west-2" })),
       ec2: withOperationNames(new EC2Client({ region: "us-west-2" })),
     },

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeTagsCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { albClients } from "../../../src/actions/ephemeral-alb/clients";
 import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { AlbState } from "../../../src/actions/ephemeral-alb/state";
@@ -48,7 +49,7 @@ describe("ephemeral-alb sweep dry-run: what exists, whose run, when it expires (
       readInputs((n) => values[n] ?? "", env()),
       {
         ...seam,
-        clients: { elb, ec2 },
+        clients: { ...albClients("us-west-2"), elb, ec2 },
         store: { save: () => {} },
       },
     );
@@ -64,7 +65,7 @@ describe("ephemeral-alb sweep dry-run: what exists, whose run, when it expires (
       readInputs((n) => values[n] ?? "", env()),
       {
         ...fakeDeps({ clock }),
-        clients: { elb, ec2 },
+        clients: { ...albClients("us-west-2"), elb, ec2 },
         store: { save: (s) => (state = structuredClone(s)) },
       },
     );

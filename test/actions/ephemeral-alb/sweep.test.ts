@@ -9,6 +9,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { albClients } from "../../../src/actions/ephemeral-alb/clients";
 import { readInputs } from "../../../src/actions/ephemeral-alb/inputs";
 import { run } from "../../../src/actions/ephemeral-alb/run";
 import type { RunningEmulator } from "../../emulator/server";
@@ -158,7 +159,7 @@ describe("ephemeral-alb mode: sweep", () => {
         AWS_REGION: REGION,
         GITHUB_WORKSPACE: mkdtempSync(join(tmpdir(), "eas-sweep-")),
       }),
-      { ...fakeDeps(), clients: { elb, ec2 }, store: { save: () => {} } },
+      { ...fakeDeps(), clients: { ...albClients("us-west-2"), elb, ec2 }, store: { save: () => {} } },
     );
     expect(deleted).toBe(true);
     expect(result.failure).toBeUndefined();

@@ -18,6 +18,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { albClients } from "../../../src/actions/ephemeral-alb/clients";
 import { type CycleResources, eniDescription, teardown } from "../../../src/actions/ephemeral-alb/teardown";
 import { withOperationNames } from "../../../src/lib/aws";
 import { mockAws } from "../../harness/aws-mock";
@@ -50,6 +51,7 @@ function resources(): CycleResources {
 }
 
 const clients = () => ({
+  ...albClients("us-west-2"),
   elb: withOperationNames(new ElasticLoadBalancingV2Client({ region: "us-west-2" })),
   ec2: withOperationNames(new EC2Client({ region: "us-west-2" })),
 });
