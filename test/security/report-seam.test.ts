@@ -151,9 +151,18 @@ describe("one seam between the runner and the actions", () => {
   it.each(ACTIONS)("%s's entry points are the same few lines: inputs, the seam's deps, run", (name) => {
     const dir = join(ROOT, "src/actions", name);
     const main = code(join(dir, "main.ts"));
-    expect(main).toMatch(
-      /^await runAction\(\s*"[a-z-]+",\s*\w+,\s*\(inputs, seam\) =>\s*\w+\(inputs, actionDeps\((?:inputs, )?seam\)\),?\s*\);$/m,
+    // The common shape: the step's own name, its input reader, and its run with the deps.ts wiring of the seam.
+    const call = main.match(
+      /^await runAction\(\s*"([a-z-]+)",\s*read\w*Inputs,\s*\(inputs, seam\) =>\s*run\w*\(inputs, actionDeps\((?:inputs, )?seam\)\),?\s*\);$/m,
     );
+    expect(call?.[1], main).toBe(name);
+    const imports = main.match(/^import .*$/gm) ?? [];
+    expect(imports.map((l) => l.replace(/\{[^}]*\}/, "{}")).sort(), main).toEqual([
+      'import {} from "../../lib/run-action";',
+      'import {} from "./deps";',
+      'import {} from "./inputs";',
+      'import {} from "./run";',
+    ]);
     expect(main.split("\n").filter((l) => l.trim() !== "").length).toBeLessThanOrEqual(7);
     const post = join(dir, "post.ts");
     if (readdirSync(dir).includes("post.ts")) {
