@@ -90,9 +90,7 @@ describe("AWS CLI reads ECS, Secrets Manager, SSM and RDS from the emulator", ()
 
   it("ECS: paginated list-tasks, describe-tasks of a stopped task, ClusterNotFoundException", async () => {
     const ecs = emu.emulator.service<EcsModule>("ecs");
-    const stoppedArn = [...(ecs.state.clusters.get("papyrus")?.tasks.values() ?? [])].find(
-      (t) => t.ip === "10.0.9.1",
-    )?.arn;
+    const stoppedArn = ecs.tasksAt("papyrus", "10.0.9.1")[0]?.arn;
     const [running, described, missing] = await Promise.all([
       cli("ecs", "list-tasks", "--cluster", "papyrus", "--service-name", "papyrus-task-service"),
       cli("ecs", "describe-tasks", "--cluster", "papyrus", "--tasks", stoppedArn as string),

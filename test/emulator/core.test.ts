@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "./server";
@@ -54,5 +56,35 @@ describe("operations(handlers, iam)", () => {
     expect(() =>
       operations({ A: handler } as Record<string, () => object>, { A: {}, C: {} } as Record<string, object>),
     ).toThrow("IAM records without a handler: [C]");
+  });
+});
+
+describe("every service builds its operations with operations(handlers, iam)", () => {
+  // A module's `operations:` is operations(...) itself, or a join of its resource-type files' `<type>Operations(state)`,
+  // each of which returns operations(...). IAM is the one exception: one rule (the entity the call names) serves
+  // every operation, so each record is made from the handler's name and none can be missing.
+  const dir = join(import.meta.dirname, "services");
+  const modules = readdirSync(dir).filter((f) => f.endsWith(".ts") && !["index.ts", "paging.ts"].includes(f));
+  it.each(modules)("%s", (file) => {
+    const source = readFileSync(join(dir, file), "utf8");
+    const value = /\n\s*operations: ([^\n]*)/.exec(source)?.[1];
+    expect(value, `${file} has no operations`).toBeDefined();
+    if (file === "iam.ts") return expect(value).toBe("Object.fromEntries(");
+    if (value?.startsWith("operations(")) return;
+    expect(value).toBe("{");
+    const body = source.slice(source.indexOf("\n    operations: {") + 1);
+    const spreads = body.slice(0, body.indexOf("\n    },")).split("\n").slice(1);
+    expect(spreads.length).toBeGreaterThan(0);
+    for (const line of spreads) {
+      const name = /^\s*\.\.\.(\w+Operations)\(state\),$/.exec(line)?.[1];
+      expect(name, `${file}: ${line}`).toBeDefined();
+      const folder = join(dir, file.replace(/\.ts$/, ""));
+      const definer = readdirSync(folder)
+        .map((f) => readFileSync(join(folder, f), "utf8"))
+        .find((text) => text.includes(`export function ${name}(`));
+      expect(definer, `${name} is defined in ${folder}`).toBeDefined();
+      const fn = definer?.slice(definer.indexOf(`export function ${name}(`)) ?? "";
+      expect(fn.slice(0, fn.indexOf("\n}\n"))).toMatch(/\n {2}return operations\(/);
+    }
   });
 });

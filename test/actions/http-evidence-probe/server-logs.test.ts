@@ -138,8 +138,7 @@ function files(dir: string): Record<string, string> {
 
 const taskIdOf = (app: SampleApp) => {
   const ecs = emu.emulator.service<EcsModule>("ecs");
-  const task = [...(ecs.state.findCluster("papyrus")?.tasks.values() ?? [])].find((t) => t.ip === app.address);
-  return task?.id as string;
+  return ecs.tasksAt("papyrus", app.address)[0]?.id as string;
 };
 
 describe("http-evidence-probe: the app's own log entries (CloudWatch Logs)", () => {

@@ -17,7 +17,7 @@
 import { createPrivateKey, randomUUID, X509Certificate } from "node:crypto";
 import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { Operation, Params, Scenario, ServiceModule } from "../types";
+import { type Handler, type Operation, operations, type Params, type Scenario, type ServiceModule } from "../types";
 import { page } from "./paging";
 
 export interface AcmScenario {
@@ -110,32 +110,31 @@ export interface AcmService extends ServiceModule {
 export function createAcm(emulator: Emulator): AcmService {
   const certificates = new Map<string, Certificate>(); // by ARN
   const certificate = (p: Params) => [String(p.CertificateArn ?? "*")];
-  const ops: Record<string, Operation> = {
+  const handlers = {
+    ImportCertificate: (p, ctx) => importCertificate(p, ctx.region),
+    DescribeCertificate: (p, ctx) => ({ Certificate: detail(find(p.CertificateArn, ctx.region)) }),
+    ListCertificates: (p, ctx) => list(p, ctx.region),
+    DeleteCertificate: (p, ctx) => {
+      const cert = find(p.CertificateArn, ctx.region);
+      const users = inUseBy(arnOf(cert));
+      if (users.length > 0) {
+        throw new AwsError("ResourceInUseException", `Certificate ${arnOf(cert)} in use by ${users.join(", ")}`);
+      }
+      certificates.delete(arnOf(cert));
+      return {};
+    },
+  } satisfies Record<string, Handler>;
+  const iam: Record<keyof typeof handlers, Omit<Operation, "handler">> = {
     ImportCertificate: {
-      handler: (p, ctx) => importCertificate(p, ctx.region),
       // A new certificate: the certificate resource type with a wildcard; a re-import: that certificate.
       resources: (p, ctx) =>
         p.CertificateArn === undefined
           ? [`arn:aws:acm:${ctx.region}:${emulator.account}:certificate/*`]
           : certificate(p),
     },
-    DescribeCertificate: {
-      handler: (p, ctx) => ({ Certificate: detail(find(p.CertificateArn, ctx.region)) }),
-      resources: certificate,
-    },
-    ListCertificates: { handler: (p, ctx) => list(p, ctx.region) },
-    DeleteCertificate: {
-      handler: (p, ctx) => {
-        const cert = find(p.CertificateArn, ctx.region);
-        const users = inUseBy(arnOf(cert));
-        if (users.length > 0) {
-          throw new AwsError("ResourceInUseException", `Certificate ${arnOf(cert)} in use by ${users.join(", ")}`);
-        }
-        certificates.delete(arnOf(cert));
-        return {};
-      },
-      resources: certificate,
-    },
+    DescribeCertificate: { resources: certificate },
+    ListCertificates: {},
+    DeleteCertificate: { resources: certificate },
   };
 
   function arnOf(c: { region: string; id: string }): string {
@@ -404,7 +403,7 @@ export function createAcm(emulator: Emulator): AcmService {
     protocol: "json",
     iamPrefix: "acm",
     accessDenied: jsonAccessDenied,
-    operations: ops,
+    operations: operations(handlers, iam),
     material,
     reset,
     snapshot,

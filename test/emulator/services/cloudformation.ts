@@ -6,7 +6,7 @@
  */
 import { queryAccessDenied, validation } from "../errors";
 import type { Emulator } from "../server";
-import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
+import { operations, type Params, type RequestContext, type Scenario, type ServiceModule } from "../types";
 import { type CloudFormationScenario, StackStore } from "./cloudformation/stacks";
 import { page } from "./paging";
 
@@ -66,27 +66,30 @@ export const createCloudFormation = (emulator: Emulator): ServiceModule => {
     xmlns: "http://cloudformation.amazonaws.com/doc/2010-05-15/",
     iamPrefix: "cloudformation",
     accessDenied: queryAccessDenied,
-    operations: {
-      // ListExports has no resource type (`*`).
-      ListExports: {
-        handler: (params) => {
+    operations: operations(
+      {
+        ListExports: (params) => {
           const all = [...store.stacks.values()].flatMap((s) =>
             [...s.exports].map(([Name, Value]) => ({ ExportingStackId: s.id, Name, Value })),
           );
           const result = page(all, { token: params.NextToken, max: EXPORTS_PAGE, tag: "exports", badToken });
           return { Exports: result.items, ...(result.nextToken ? { NextToken: result.nextToken } : {}) };
         },
+        DescribeStackResources: describeStackResources,
       },
-      // Authorized on the stack.
-      DescribeStackResources: {
-        handler: describeStackResources,
-        resources(params: Params, ctx: RequestContext) {
-          if (params.StackName === undefined) return ["*"];
-          const name = String(params.StackName);
-          return [store.find(name)?.id ?? `arn:aws:cloudformation:${ctx.region}:${ctx.account}:stack/${name}/*`];
+      {
+        // ListExports has no resource type (`*`).
+        ListExports: {},
+        // Authorized on the stack.
+        DescribeStackResources: {
+          resources(params: Params, ctx: RequestContext) {
+            if (params.StackName === undefined) return ["*"];
+            const name = String(params.StackName);
+            return [store.find(name)?.id ?? `arn:aws:cloudformation:${ctx.region}:${ctx.account}:stack/${name}/*`];
+          },
         },
       },
-    },
+    ),
     reset() {
       store.stacks.clear();
     },

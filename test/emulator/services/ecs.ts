@@ -5,13 +5,14 @@
  */
 import { jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { Operation, Params, Scenario, ServiceModule } from "../types";
+import { type Handler, type Operation, operations, type Params, type Scenario, type ServiceModule } from "../types";
 import { ec2Of } from "./ec2";
 import {
   clientException,
   clusterNotFound,
   clusterView,
   type EcsCluster,
+  type EcsTask,
   invalidParameter,
   serviceNotFound,
   serviceView,
@@ -22,7 +23,10 @@ import { type DeploymentPatch, EcsState, type TaskPatch, type TaskSpec } from ".
 import { page } from "./paging";
 
 export interface EcsModule extends ServiceModule {
-  readonly state: EcsState;
+  /** The tasks of a cluster on a private IP, stopped ones included, as copies (a test reads them; it changes a task with setTaskState). */
+  tasksAt(cluster: string, ip: string): EcsTask[];
+  /** The containerDefinitions of a registered task definition revision (undefined: no such revision). */
+  containerDefinitions(taskDefinitionArn: string): Params[] | undefined;
   /** Change a task at runtime: `task` is its ARN, id or private IP. */
   setTaskState(cluster: string, task: string, patch: TaskPatch): void;
   /** Place more tasks for a service (undefined: standalone tasks) at runtime; returns their ARNs. */
@@ -119,81 +123,163 @@ export function createEcs(emulator: Emulator): EcsModule {
     const ref = typeof params.cluster === "string" && params.cluster !== "" ? params.cluster : "default";
     return { request: { "ecs:cluster": ref.startsWith("arn:") ? ref : state.arn("cluster", ref) } };
   };
-  const operations: Record<string, Operation> = {
+  const handlers = {
+    DescribeClusters: (params) => {
+      const refs: unknown[] =
+        Array.isArray(params.clusters) && params.clusters.length > 0 ? params.clusters : ["default"];
+      if (refs.length > 100) throw invalidParameter("Clusters cannot be longer than 100.");
+      const clusters: Params[] = [];
+      const failures: Params[] = [];
+      for (const ref of refs) {
+        const cluster = state.findCluster(ref);
+        if (cluster) clusters.push(clusterView(cluster, includesTags(params)));
+        else
+          failures.push({
+            arn: String(ref).startsWith("arn:") ? ref : state.arn("cluster", String(ref)),
+            reason: "MISSING",
+          });
+      }
+      return { clusters, failures };
+    },
+    ListServices: (params) => {
+      const cluster = requireCluster(state, params.cluster);
+      const services = [...cluster.services.values()].filter(
+        (s) => params.launchType === undefined || s.launchType === params.launchType,
+      );
+      const result = page(
+        services.map((s) => s.arn),
+        {
+          token: params.nextToken,
+          max: maxResults(params.maxResults, 10, 100),
+          tag: `services:${cluster.name}`,
+          badToken,
+        },
+      );
+      return { serviceArns: result.items, ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
+    },
+    DescribeServices: (params) => {
+      const cluster = requireCluster(state, params.cluster);
+      const refs = params.services;
+      if (!Array.isArray(refs) || refs.length === 0) throw invalidParameter("Services cannot be empty.");
+      if (refs.length > 10) throw invalidParameter("services can have at most 10 items.");
+      const services: Params[] = [];
+      const failures: Params[] = [];
+      for (const ref of refs) {
+        const service = state.findService(cluster, ref);
+        if (service) services.push(serviceView(service, cluster, includesTags(params)));
+        else
+          failures.push({
+            arn: String(ref).startsWith("arn:") ? ref : state.arn("service", `${cluster.name}/${ref}`),
+            reason: "MISSING",
+          });
+      }
+      return { services, failures };
+    },
+    ListTasks: listTasks,
+    DescribeTasks: describeTasks,
+    RegisterTaskDefinition: (params, ctx) => {
+      const record = state.taskDefinitions.register(params, ctx.principalArn, false);
+      return { taskDefinition: state.taskDefinitions.view(record), tags: record.tags };
+    },
+    DescribeTaskDefinition: (params) => {
+      if (typeof params.taskDefinition !== "string" || params.taskDefinition === "")
+        throw clientException("TaskDefinition cannot be null or empty.");
+      const record = state.taskDefinitions.resolve(params.taskDefinition);
+      if (!record) throw clientException("Unable to describe task definition.");
+      return {
+        taskDefinition: state.taskDefinitions.view(record),
+        ...(includesTags(params) ? { tags: record.tags } : {}),
+      };
+    },
+    DeregisterTaskDefinition: (params) => {
+      const ref = String(params.taskDefinition ?? "");
+      const record = /:\d+$/.test(ref) ? state.taskDefinitions.resolve(ref) : undefined;
+      if (!record) throw clientException("The specified task definition does not exist.");
+      record.status = "INACTIVE";
+      record.deregisteredAt = new Date();
+      return { taskDefinition: state.taskDefinitions.view(record) };
+    },
+    CreateService: (params, ctx) => {
+      const cluster = requireCluster(state, params.cluster);
+      const name = params.serviceName;
+      if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,255}$/.test(name))
+        throw invalidParameter("Service name contains invalid characters.");
+      if (cluster.services.has(name)) throw invalidParameter("Creation of service was not idempotent.");
+      const td = state.taskDefinitions.resolve(params.taskDefinition);
+      if (td?.status !== "ACTIVE") throw invalidParameter("TaskDefinition not found.");
+      const desiredCount = params.desiredCount === undefined ? 0 : Number(params.desiredCount);
+      if (!Number.isInteger(desiredCount) || desiredCount < 0)
+        throw invalidParameter("desiredCount must be 0 or more.");
+      const service = state.addService(cluster, {
+        name,
+        taskDefinition: td.arn,
+        desiredCount,
+        ...(params.launchType ? { launchType: params.launchType } : {}),
+        ...(params.networkConfiguration ? { networkConfiguration: params.networkConfiguration } : {}),
+        ...(Array.isArray(params.loadBalancers) ? { loadBalancers: params.loadBalancers } : {}),
+        ...(Array.isArray(params.tags) ? { tags: params.tags } : {}),
+        createdBy: ctx.principalArn,
+        seeded: false,
+      });
+      return { service: serviceView(service, cluster, false) };
+    },
+    UpdateService: (params) => {
+      const cluster = requireCluster(state, params.cluster);
+      const service = state.findService(cluster, params.service);
+      if (!service) throw serviceNotFound();
+      let redeploy = params.forceNewDeployment === true;
+      if (params.taskDefinition !== undefined) {
+        const td = state.taskDefinitions.resolve(params.taskDefinition);
+        if (td?.status !== "ACTIVE") throw invalidParameter("TaskDefinition not found.");
+        if (td.arn !== service.taskDefinition) redeploy = true;
+        service.taskDefinition = td.arn;
+      }
+      if (params.networkConfiguration !== undefined) {
+        service.networkConfiguration = params.networkConfiguration;
+        redeploy = true;
+      }
+      if (params.desiredCount !== undefined) {
+        const n = Number(params.desiredCount);
+        if (!Number.isInteger(n) || n < 0) throw invalidParameter("desiredCount must be 0 or more.");
+        service.desiredCount = n;
+        const primary = service.deployments.find((d) => d.status === "PRIMARY");
+        if (primary) primary.desiredCount = n;
+      }
+      if (redeploy) state.startDeployment(service);
+      return { service: serviceView(service, cluster, false) };
+    },
+    DeleteService: (params) => {
+      const cluster = requireCluster(state, params.cluster);
+      const service = state.findService(cluster, params.service);
+      if (!service) throw serviceNotFound();
+      if (service.desiredCount > 0 && params.force !== true)
+        throw invalidParameter("The service cannot be stopped while it is scaled above 0.");
+      const view = { ...serviceView(service, cluster, false), status: "DRAINING" };
+      state.removeService(cluster, service);
+      return { service: view };
+    },
+  } satisfies Record<string, Handler>;
+  // Every handler has its record here: operations() refuses a handler without one.
+  const iam: Record<keyof typeof handlers, Omit<Operation, "handler">> = {
     DescribeClusters: {
-      handler: (params) => {
-        const refs: unknown[] =
-          Array.isArray(params.clusters) && params.clusters.length > 0 ? params.clusters : ["default"];
-        if (refs.length > 100) throw invalidParameter("Clusters cannot be longer than 100.");
-        const clusters: Params[] = [];
-        const failures: Params[] = [];
-        for (const ref of refs) {
-          const cluster = state.findCluster(ref);
-          if (cluster) clusters.push(clusterView(cluster, includesTags(params)));
-          else
-            failures.push({
-              arn: String(ref).startsWith("arn:") ? ref : state.arn("cluster", String(ref)),
-              reason: "MISSING",
-            });
-        }
-        return { clusters, failures };
-      },
       resources(params) {
         const refs: unknown[] =
           Array.isArray(params.clusters) && params.clusters.length > 0 ? params.clusters : ["default"];
         return refs.map((r) => (String(r).startsWith("arn:") ? String(r) : state.arn("cluster", String(r))));
       },
     },
-    ListServices: {
-      handler: (params) => {
-        const cluster = requireCluster(state, params.cluster);
-        const services = [...cluster.services.values()].filter(
-          (s) => params.launchType === undefined || s.launchType === params.launchType,
-        );
-        const result = page(
-          services.map((s) => s.arn),
-          {
-            token: params.nextToken,
-            max: maxResults(params.maxResults, 10, 100),
-            tag: `services:${cluster.name}`,
-            badToken,
-          },
-        );
-        return { serviceArns: result.items, ...(result.nextToken ? { nextToken: result.nextToken } : {}) };
-      },
-      conditions: clusterCondition,
-    },
+    ListServices: { conditions: clusterCondition },
     DescribeServices: {
-      handler: (params) => {
-        const cluster = requireCluster(state, params.cluster);
-        const refs = params.services;
-        if (!Array.isArray(refs) || refs.length === 0) throw invalidParameter("Services cannot be empty.");
-        if (refs.length > 10) throw invalidParameter("services can have at most 10 items.");
-        const services: Params[] = [];
-        const failures: Params[] = [];
-        for (const ref of refs) {
-          const service = state.findService(cluster, ref);
-          if (service) services.push(serviceView(service, cluster, includesTags(params)));
-          else
-            failures.push({
-              arn: String(ref).startsWith("arn:") ? ref : state.arn("service", `${cluster.name}/${ref}`),
-              reason: "MISSING",
-            });
-        }
-        return { services, failures };
-      },
       resources: (params) =>
         Array.isArray(params.services) ? params.services.map((ref: unknown) => serviceArn(params, ref)) : ["*"],
       conditions: clusterCondition,
     },
     // AWS documents ListTasks on the container-instance resource, scoped by the ecs:cluster condition.
     ListTasks: {
-      handler: listTasks,
       resources: (params) => [state.arn("container-instance", `${clusterNameOf(params)}/*`)],
       conditions: clusterCondition,
     },
     DescribeTasks: {
-      handler: describeTasks,
       resources: (params) =>
         Array.isArray(params.tasks)
           ? params.tasks.map((t: unknown) =>
@@ -203,113 +289,19 @@ export function createEcs(emulator: Emulator): EcsModule {
       conditions: clusterCondition,
     },
     // Task definitions: `*`, no ecs:cluster.
-    RegisterTaskDefinition: {
-      handler: (params, ctx) => {
-        const record = state.taskDefinitions.register(params, ctx.principalArn, false);
-        return { taskDefinition: state.taskDefinitions.view(record), tags: record.tags };
-      },
-    },
-    DescribeTaskDefinition: {
-      handler: (params) => {
-        if (typeof params.taskDefinition !== "string" || params.taskDefinition === "")
-          throw clientException("TaskDefinition cannot be null or empty.");
-        const record = state.taskDefinitions.resolve(params.taskDefinition);
-        if (!record) throw clientException("Unable to describe task definition.");
-        return {
-          taskDefinition: state.taskDefinitions.view(record),
-          ...(includesTags(params) ? { tags: record.tags } : {}),
-        };
-      },
-    },
-    DeregisterTaskDefinition: {
-      handler: (params) => {
-        const ref = String(params.taskDefinition ?? "");
-        const record = /:\d+$/.test(ref) ? state.taskDefinitions.resolve(ref) : undefined;
-        if (!record) throw clientException("The specified task definition does not exist.");
-        record.status = "INACTIVE";
-        record.deregisteredAt = new Date();
-        return { taskDefinition: state.taskDefinitions.view(record) };
-      },
-    },
-    CreateService: {
-      handler: (params, ctx) => {
-        const cluster = requireCluster(state, params.cluster);
-        const name = params.serviceName;
-        if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,255}$/.test(name))
-          throw invalidParameter("Service name contains invalid characters.");
-        if (cluster.services.has(name)) throw invalidParameter("Creation of service was not idempotent.");
-        const td = state.taskDefinitions.resolve(params.taskDefinition);
-        if (td?.status !== "ACTIVE") throw invalidParameter("TaskDefinition not found.");
-        const desiredCount = params.desiredCount === undefined ? 0 : Number(params.desiredCount);
-        if (!Number.isInteger(desiredCount) || desiredCount < 0)
-          throw invalidParameter("desiredCount must be 0 or more.");
-        const service = state.addService(cluster, {
-          name,
-          taskDefinition: td.arn,
-          desiredCount,
-          ...(params.launchType ? { launchType: params.launchType } : {}),
-          ...(params.networkConfiguration ? { networkConfiguration: params.networkConfiguration } : {}),
-          ...(Array.isArray(params.loadBalancers) ? { loadBalancers: params.loadBalancers } : {}),
-          ...(Array.isArray(params.tags) ? { tags: params.tags } : {}),
-          createdBy: ctx.principalArn,
-          seeded: false,
-        });
-        return { service: serviceView(service, cluster, false) };
-      },
-      resources: (params) => [serviceArn(params, params.serviceName)],
-      conditions: clusterCondition,
-    },
-    UpdateService: {
-      handler: (params) => {
-        const cluster = requireCluster(state, params.cluster);
-        const service = state.findService(cluster, params.service);
-        if (!service) throw serviceNotFound();
-        let redeploy = params.forceNewDeployment === true;
-        if (params.taskDefinition !== undefined) {
-          const td = state.taskDefinitions.resolve(params.taskDefinition);
-          if (td?.status !== "ACTIVE") throw invalidParameter("TaskDefinition not found.");
-          if (td.arn !== service.taskDefinition) redeploy = true;
-          service.taskDefinition = td.arn;
-        }
-        if (params.networkConfiguration !== undefined) {
-          service.networkConfiguration = params.networkConfiguration;
-          redeploy = true;
-        }
-        if (params.desiredCount !== undefined) {
-          const n = Number(params.desiredCount);
-          if (!Number.isInteger(n) || n < 0) throw invalidParameter("desiredCount must be 0 or more.");
-          service.desiredCount = n;
-          const primary = service.deployments.find((d) => d.status === "PRIMARY");
-          if (primary) primary.desiredCount = n;
-        }
-        if (redeploy) state.startDeployment(service);
-        return { service: serviceView(service, cluster, false) };
-      },
-      resources: (params) => [serviceArn(params, params.service)],
-      conditions: clusterCondition,
-    },
-    DeleteService: {
-      handler: (params) => {
-        const cluster = requireCluster(state, params.cluster);
-        const service = state.findService(cluster, params.service);
-        if (!service) throw serviceNotFound();
-        if (service.desiredCount > 0 && params.force !== true)
-          throw invalidParameter("The service cannot be stopped while it is scaled above 0.");
-        const view = { ...serviceView(service, cluster, false), status: "DRAINING" };
-        state.removeService(cluster, service);
-        return { service: view };
-      },
-      resources: (params) => [serviceArn(params, params.service)],
-      conditions: clusterCondition,
-    },
+    RegisterTaskDefinition: {},
+    DescribeTaskDefinition: {},
+    DeregisterTaskDefinition: {},
+    CreateService: { resources: (params) => [serviceArn(params, params.serviceName)], conditions: clusterCondition },
+    UpdateService: { resources: (params) => [serviceArn(params, params.service)], conditions: clusterCondition },
+    DeleteService: { resources: (params) => [serviceArn(params, params.service)], conditions: clusterCondition },
   };
   const module: EcsModule = {
     signingName: "ecs",
     protocol: "json",
     iamPrefix: "ecs",
     accessDenied: jsonAccessDenied,
-    state,
-    operations,
+    operations: operations(handlers, iam),
     reset() {
       state.clear();
     },
@@ -319,6 +311,9 @@ export function createEcs(emulator: Emulator): EcsModule {
       const section = scenario.ecs as EcsScenario | undefined;
       if (section) loadEcsScenario(state, section, emulator.defaultPrincipal());
     },
+    tasksAt: (cluster, ip) =>
+      [...(state.findCluster(cluster)?.tasks.values() ?? [])].filter((t) => t.ip === ip).map((t) => structuredClone(t)),
+    containerDefinitions: (arn) => structuredClone(state.taskDefinitions.resolve(arn)?.body.containerDefinitions),
     setTaskState: (cluster, task, patch) => state.setTaskState(cluster, task, patch),
     addTasks: (cluster, service, tasks) => state.addTasks(cluster, service, tasks),
     setDeploymentState: (cluster, service, id, patch) => state.setDeploymentState(cluster, service, id, patch),

@@ -20,9 +20,8 @@ import {
 } from "./logs/store";
 import { page } from "./paging";
 
-export interface LogsModule extends ServiceModule {
-  readonly store: LogStore;
-}
+/** Nothing beyond the common shape: its state is reached only through its API. */
+export type LogsModule = ServiceModule;
 
 export interface LogsScenario {
   /** Seconds (× timeScale) before a put event is searchable. Default 2. */
@@ -85,7 +84,6 @@ export function createLogs(emulator: Emulator): LogsModule {
     protocol: "json",
     iamPrefix: "logs",
     accessDenied: jsonAccessDenied,
-    store,
     operations: operations(
       {
         CreateLogGroup: (params) => {

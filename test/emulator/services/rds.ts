@@ -6,7 +6,7 @@
 import { AwsError, queryAccessDenied } from "../errors";
 import { xmlList } from "../protocol";
 import type { Emulator } from "../server";
-import type { Operation, Params, Scenario, ServiceModule } from "../types";
+import { operations, type Params, type Scenario, type ServiceModule } from "../types";
 import { page } from "./paging";
 import {
   clusterNotFound,
@@ -21,9 +21,8 @@ import { badMarker, bool, filtersOf, list, records } from "./rds/query";
 import { loadRdsScenario, type RdsScenario } from "./rds/scenario";
 import { RdsState, validIdentifier } from "./rds/state";
 
-export interface RdsModule extends ServiceModule {
-  readonly state: RdsState;
-}
+/** Nothing beyond the common shape: its state is reached only through its API. */
+export type RdsModule = ServiceModule;
 
 export function createRds(emulator: Emulator): RdsModule {
   const state = new RdsState(emulator);
@@ -59,16 +58,16 @@ export function createRds(emulator: Emulator): RdsModule {
     return ["*"];
   };
 
+  const parameterGroups = parameterGroupHandlers(state);
   const module: RdsModule = {
     signingName: "rds",
     protocol: "query",
     xmlns: "http://rds.amazonaws.com/doc/2014-10-31/",
     iamPrefix: "rds",
     accessDenied: queryAccessDenied,
-    state,
-    operations: {
-      CreateDBInstance: {
-        handler: (params) => {
+    operations: operations(
+      {
+        CreateDBInstance: (params) => {
           const id = validIdentifier("DBInstanceIdentifier", params.DBInstanceIdentifier);
           if (!params.DBInstanceClass) throw invalidParameterValue("The parameter DBInstanceClass must be provided.");
           if (!params.Engine) throw invalidParameterValue("The parameter Engine must be provided.");
@@ -102,15 +101,7 @@ export function createRds(emulator: Emulator): RdsModule {
           });
           return { DBInstance: instanceView(instance, region()) };
         },
-        resources: (params) => {
-          const out = [db(params.DBInstanceIdentifier)];
-          if (params.DBParameterGroupName) out.push(state.arn("pg", id(params.DBParameterGroupName)));
-          if (params.DBClusterIdentifier) out.push(cluster(params.DBClusterIdentifier));
-          return out;
-        },
-      },
-      DescribeDBInstances: {
-        handler: (params) => {
+        DescribeDBInstances: (params) => {
           let instances = [...state.instances.values()];
           if (params.DBInstanceIdentifier !== undefined) {
             const found = state.findInstance(params.DBInstanceIdentifier);
@@ -145,12 +136,7 @@ export function createRds(emulator: Emulator): RdsModule {
             ...(result.nextToken ? { Marker: result.nextToken } : {}),
           };
         },
-        resources: (params) => [
-          params.DBInstanceIdentifier !== undefined ? db(params.DBInstanceIdentifier) : state.arn("db", "*"),
-        ],
-      },
-      DeleteDBInstance: {
-        handler: (params) => {
+        DeleteDBInstance: (params) => {
           const instance = state.findInstance(params.DBInstanceIdentifier);
           if (!instance) throw instanceNotFound(String(params.DBInstanceIdentifier));
           if (!instance.clusterId && !bool(params.SkipFinalSnapshot) && !params.FinalDBSnapshotIdentifier)
@@ -160,10 +146,7 @@ export function createRds(emulator: Emulator): RdsModule {
           state.instances.delete(instance.id);
           return { DBInstance: view };
         },
-        resources: (params) => [db(params.DBInstanceIdentifier)],
-      },
-      CreateDBCluster: {
-        handler: (params) => {
+        CreateDBCluster: (params) => {
           const id = validIdentifier("DBClusterIdentifier", params.DBClusterIdentifier);
           if (!params.Engine) throw invalidParameterValue("The parameter Engine must be provided.");
           if (!params.MasterUsername)
@@ -190,15 +173,7 @@ export function createRds(emulator: Emulator): RdsModule {
           });
           return { DBCluster: clusterView(cluster, [], region()) };
         },
-        resources: (params) => {
-          const out = [cluster(params.DBClusterIdentifier)];
-          if (params.DBClusterParameterGroupName)
-            out.push(state.arn("cluster-pg", id(params.DBClusterParameterGroupName)));
-          return out;
-        },
-      },
-      DescribeDBClusters: {
-        handler: (params) => {
+        DescribeDBClusters: (params) => {
           let clusters = [...state.clusters.values()];
           if (params.DBClusterIdentifier !== undefined) {
             const found = state.findCluster(params.DBClusterIdentifier);
@@ -228,12 +203,7 @@ export function createRds(emulator: Emulator): RdsModule {
             ...(result.nextToken ? { Marker: result.nextToken } : {}),
           };
         },
-        resources: (params) => [
-          params.DBClusterIdentifier !== undefined ? cluster(params.DBClusterIdentifier) : state.arn("cluster", "*"),
-        ],
-      },
-      DeleteDBCluster: {
-        handler: (params) => {
+        DeleteDBCluster: (params) => {
           const cluster = state.findCluster(params.DBClusterIdentifier);
           if (!cluster) throw clusterNotFound(String(params.DBClusterIdentifier));
           if (state.membersOf(cluster).length > 0)
@@ -248,16 +218,46 @@ export function createRds(emulator: Emulator): RdsModule {
           state.clusters.delete(cluster.id);
           return { DBCluster: view };
         },
-        resources: (params) => [cluster(params.DBClusterIdentifier)],
+        ...parameterGroups,
       },
-      // Parameter groups: on the group named (a describe without a name: every group of its kind).
-      ...Object.fromEntries(
-        Object.entries(parameterGroupHandlers(state)).map(([action, handler]): [string, Operation] => [
-          action,
-          { handler, resources: (params) => parameterGroupArns(action, params) },
-        ]),
-      ),
-    },
+      {
+        CreateDBInstance: {
+          resources: (params) => {
+            const out = [db(params.DBInstanceIdentifier)];
+            if (params.DBParameterGroupName) out.push(state.arn("pg", id(params.DBParameterGroupName)));
+            if (params.DBClusterIdentifier) out.push(cluster(params.DBClusterIdentifier));
+            return out;
+          },
+        },
+        DescribeDBInstances: {
+          resources: (params) => [
+            params.DBInstanceIdentifier !== undefined ? db(params.DBInstanceIdentifier) : state.arn("db", "*"),
+          ],
+        },
+        DeleteDBInstance: { resources: (params) => [db(params.DBInstanceIdentifier)] },
+        CreateDBCluster: {
+          resources: (params) => {
+            const out = [cluster(params.DBClusterIdentifier)];
+            if (params.DBClusterParameterGroupName)
+              out.push(state.arn("cluster-pg", id(params.DBClusterParameterGroupName)));
+            return out;
+          },
+        },
+        DescribeDBClusters: {
+          resources: (params) => [
+            params.DBClusterIdentifier !== undefined ? cluster(params.DBClusterIdentifier) : state.arn("cluster", "*"),
+          ],
+        },
+        DeleteDBCluster: { resources: (params) => [cluster(params.DBClusterIdentifier)] },
+        // Parameter groups: on the group named (a describe without a name: every group of its kind).
+        ...Object.fromEntries(
+          Object.keys(parameterGroups).map((action) => [
+            action,
+            { resources: (params: Params) => parameterGroupArns(action, params) },
+          ]),
+        ),
+      },
+    ),
     reset() {
       state.clear();
     },

@@ -20,7 +20,8 @@ import {
 } from "./secretsmanager/store";
 
 export interface SecretsManagerModule extends ServiceModule {
-  readonly store: SecretStore;
+  /** Deletes a secret another service owns, at once and without recovery (RDS drops a managed master secret with its instance). */
+  deleteManagedSecret(arn: string): void;
   /** Creates a secret from another service (RDS-managed master passwords); returns its full ARN. */
   createSecret(spec: Omit<SecretSpec, "seeded">, seeded?: boolean): string;
 }
@@ -129,7 +130,10 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
     protocol: "json",
     iamPrefix: "secretsmanager",
     accessDenied: jsonAccessDenied,
-    store,
+    deleteManagedSecret(arn) {
+      const found = store.find(arn);
+      if (found) store.secrets.delete(found.name);
+    },
     operations: operations(
       {
         CreateSecret: (params) => {

@@ -18,9 +18,8 @@ import {
   validation,
 } from "./ssm/parameters";
 
-export interface SsmModule extends ServiceModule {
-  readonly store: ParameterStore;
-}
+/** Nothing beyond the common shape: its state is reached only through its API. */
+export type SsmModule = ServiceModule;
 
 export interface SsmScenario {
   parameters?: {
@@ -99,7 +98,6 @@ export function createSsm(emulator: Emulator): SsmModule {
     protocol: "json",
     iamPrefix: "ssm",
     accessDenied: jsonAccessDenied,
-    store,
     operations: operations(
       {
         GetParameter: (params) => ({ Parameter: store.view(require(params.Name), params.WithDecryption === true) }),

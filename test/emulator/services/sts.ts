@@ -1,5 +1,5 @@
 import { queryAccessDenied } from "../errors";
-import type { ServiceFactory } from "../types";
+import { operations, type ServiceFactory } from "../types";
 
 /** STS: who is calling. The principal comes from the scenario's access-key map. */
 export const createSts: ServiceFactory = () => ({
@@ -8,11 +8,9 @@ export const createSts: ServiceFactory = () => ({
   xmlns: "https://sts.amazonaws.com/doc/2011-06-15/",
   iamPrefix: "sts",
   accessDenied: queryAccessDenied,
-  operations: {
-    GetCallerIdentity: {
-      // GetCallerIdentity needs no permission in real IAM.
-      resources: () => [],
-      handler: (_params, ctx) => {
+  operations: operations(
+    {
+      GetCallerIdentity: (_params, ctx) => {
         // A role's caller identity is its assumed-role session, as with OIDC in GitHub Actions.
         const role = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(ctx.principalArn);
         const arn = role ? `arn:aws:sts::${role[1]}:assumed-role/${role[2]}/GitHubActions` : ctx.principalArn;
@@ -20,7 +18,13 @@ export const createSts: ServiceFactory = () => ({
         return { UserId: `${ctx.accessKeyId}${role ? ":GitHubActions" : ""}`, Account: account, Arn: arn };
       },
     },
-  },
+    {
+      GetCallerIdentity: {
+        // GetCallerIdentity needs no permission in real IAM.
+        resources: () => [],
+      },
+    },
+  ),
   reset() {},
   snapshot: () => ({}),
 });

@@ -180,9 +180,7 @@ export class RdsState {
   /** Drops a managed master secret with its owner, as RDS does. */
   dropSecret(secret: ManagedSecret | undefined): void {
     if (!secret) return;
-    const store = this.secrets().store;
-    const found = store.find(secret.secretArn);
-    if (found) store.secrets.delete(found.name);
+    this.secrets().deleteManagedSecret(secret.secretArn);
   }
 
   addCluster(spec: ClusterSpec): DbCluster {
