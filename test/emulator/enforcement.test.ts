@@ -128,6 +128,66 @@ describe("enforcement mode", () => {
     }
   });
 
+  it("Secrets Manager with a customer-managed KMS key: GetSecretValue also needs kms:Decrypt on the key", async () => {
+    const KEY = "0b1c2d3e-4f50-4617-8899-aabbccddeeff";
+    const KEY_ARN = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY}`;
+    await emu.emulator.loadScenario({
+      kms: { keys: [{ id: KEY, aliases: ["alias/papyrus-secrets"] }] },
+      secretsmanager: {
+        secrets: [
+          { name: "papyrus/cmk-db", value: { password: "c" }, arnSuffix: "StUvWx", kmsKeyId: "alias/papyrus-secrets" },
+          {
+            name: "papyrus/managed-db",
+            value: { password: "m" },
+            arnSuffix: "YzAbCd",
+            kmsKeyId: "alias/aws/secretsmanager",
+          },
+          { name: "papyrus/lost-key-db", value: { password: "l" }, arnSuffix: "EfGhIj", kmsKeyId: "alias/deleted-key" },
+        ],
+      },
+    });
+    const sm = client(SecretsManagerClient);
+    const read = (id: string) => sm.send(new GetSecretValueCommand({ SecretId: id }));
+    // The AWS managed key needs nothing beyond secretsmanager:GetSecretValue.
+    expect((await read("papyrus/managed-db")).SecretString).toBe('{"password":"m"}');
+    await expect(read("papyrus/cmk-db")).rejects.toMatchObject({
+      name: "AccessDeniedException",
+      message: "Access to KMS is not allowed",
+    });
+    await expect(read("papyrus/lost-key-db")).rejects.toMatchObject({ name: "DecryptionFailure" });
+    const grant = (resource: string) =>
+      client(IAMClient, "AKIAEMULATOR00000001").send(
+        new PutRolePolicyCommand({
+          RoleName: "alb-smoke-ci",
+          PolicyName: "decrypt",
+          PolicyDocument: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: resource,
+                // Only through Secrets Manager, only for this secret: the keys AWS puts in the request.
+                Condition: {
+                  StringEquals: {
+                    "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com",
+                    "kms:EncryptionContext:SecretARN": `${SECRETS}papyrus/cmk-db-StUvWx`,
+                  },
+                },
+              },
+            ],
+          }),
+        }),
+      );
+    await grant(`arn:aws:kms:us-west-2:${ACCOUNT}:key/11111111-2222-4333-8444-555555555555`);
+    await expect(read("papyrus/cmk-db")).rejects.toMatchObject({ message: "Access to KMS is not allowed" });
+    // Granted on the alias's ARN: IAM authorizes on the key, so that does not count either.
+    await grant(`arn:aws:kms:us-west-2:${ACCOUNT}:alias/papyrus-secrets`);
+    await expect(read("papyrus/cmk-db")).rejects.toMatchObject({ message: "Access to KMS is not allowed" });
+    await grant(KEY_ARN);
+    expect((await read("papyrus/cmk-db")).SecretString).toBe('{"password":"c"}');
+  });
+
   it("applies a PutRolePolicy / DeleteRolePolicy at once, and leaves unmapped keys unrestricted", async () => {
     const admin = client(IAMClient, "AKIAEMULATOR00000001");
     const ec2 = client(EC2Client);

@@ -229,7 +229,7 @@ describe("Secrets Manager emulator: enforcement resources", () => {
         );
       },
     );
-    expect(seen.slice(0, 3)).toEqual([
+    expect(seen.slice(0, 4)).toEqual([
       {
         action: "secretsmanager:GetSecretValue",
         resources: [`${PREFIX}papyrus/db-AbCdEf`],
@@ -239,6 +239,20 @@ describe("Secrets Manager emulator: enforcement resources", () => {
               "aws:ResourceTag/team": "web",
               "secretsmanager:ResourceTag/team": "web",
             },
+          },
+        },
+      },
+      // papyrus/db is encrypted with a customer-managed key: Secrets Manager decrypts it on the caller's behalf.
+      {
+        action: "kms:Decrypt",
+        resources: [KMS],
+        conditions: {
+          request: {
+            "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com",
+            "kms:CallerAccount": "123456789012",
+            "kms:EncryptionContext:SecretARN": `${PREFIX}papyrus/db-AbCdEf`,
+            "kms:EncryptionContext:SecretVersionId": expect.stringMatching(/^[0-9a-f-]{36}$/),
+            "kms:EncryptionContextKeys": ["SecretARN", "SecretVersionId"],
           },
         },
       },

@@ -11,6 +11,8 @@ import { scenario } from "./scenario";
 const README = readFileSync(join(ROOT, "actions/secrets-rds-drift/README.md"), "utf8");
 const POLICY = JSON.parse(/## IAM permissions\s+```json\n([\s\S]*?)```/.exec(README)?.[1] ?? "null");
 const KEY = "AKIADRIFTROLE0000001";
+const CMK_ID = "7c1b2d3e-4f50-4617-8899-aabbccddee01";
+const CMK = `arn:aws:kms:us-west-2:123456789012:key/${CMK_ID}`;
 
 let emu: RunningEmulator;
 beforeAll(async () => {
@@ -18,8 +20,12 @@ beforeAll(async () => {
 });
 afterAll(() => emu.stop());
 
-function withPolicy(document: unknown): Scenario {
+function withPolicy(document: unknown, kmsKeyId?: string): Scenario {
   const base = scenario();
+  if (kmsKeyId) {
+    base.kms = { keys: [{ id: CMK_ID }] };
+    for (const secret of base.secretsmanager.secrets) secret.kmsKeyId = kmsKeyId;
+  }
   return {
     ...base,
     principals: { [KEY]: "arn:aws:iam::123456789012:role/papyrus-preflight" },
@@ -51,9 +57,9 @@ function withPolicy(document: unknown): Scenario {
   };
 }
 
-async function runAs(document: unknown) {
+async function runAs(document: unknown, kmsKeyId?: string) {
   await emu.emulator.reset();
-  await emu.emulator.loadScenario(withPolicy(document));
+  await emu.emulator.loadScenario(withPolicy(document, kmsKeyId));
   return runBundle("secrets-rds-drift", {
     inputs: { "secret-id": "papyrus/prd/db", "task-definition": "papyrus-task", comment: "false" },
     env: { AWS_ENDPOINT_URL: emu.endpoint, AWS_ACCESS_KEY_ID: KEY },
@@ -76,6 +82,22 @@ describe("secrets-rds-drift IAM policy (README) under enforcement", () => {
     expect(errors(r).join("\n")).toMatch(
       /^rds:DescribeDBParameters was denied \(AccessDenied: .*Grant the role the permission/m,
     );
+  });
+
+  it("a secret under a customer-managed key: the policy alone fails naming kms:Decrypt; with the README's KMS statement it passes", async () => {
+    const denied = await runAs(POLICY, CMK);
+    expect(denied.code).toBe(1);
+    expect(errors(denied).join("\n")).toMatch(
+      /^secretsmanager:GetSecretValue \(kms:Decrypt on the secret's customer-managed key\) was denied \(AccessDeniedException: Access to KMS is not allowed\)/m,
+    );
+    // The README's statement for the key, with its key id.
+    const line = /`(\{"Effect": "Allow", "Action": "kms:Decrypt", [^`]*\})`/.exec(README)?.[1] ?? "null";
+    const kms = JSON.parse(line.replace("<key-id>", CMK_ID));
+    expect(kms.Resource).toBe(CMK);
+    const withKey = structuredClone(POLICY);
+    withKey.Statement.push(kms);
+    const r = await runAs(withKey, CMK);
+    expect(r.code, errors(r).join("\n")).toBe(0);
   });
 
   it("a policy for another secret: exit 1 naming secretsmanager:DescribeSecret", async () => {

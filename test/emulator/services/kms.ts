@@ -52,7 +52,17 @@ export function managedKeyId(region: string, alias: string): string {
 export const awsManagedKeyArn = (region: string, account: string, alias: (typeof AWS_MANAGED_ALIASES)[number]) =>
   `arn:aws:kms:${region}:${account}:key/${managedKeyId(region, alias)}`;
 
-export function createKms(emulator: Emulator): ServiceModule {
+export interface KmsService extends ServiceModule {
+  /**
+   * The key a key id, key ARN, alias name or alias ARN names in a region, as another service resolves its KmsKeyId
+   * (Secrets Manager before it decrypts): undefined when there is none.
+   */
+  keyOf(keyId: string, region: string): { arn: string; manager: "AWS" | "CUSTOMER" } | undefined;
+}
+
+export const kmsOf = (emulator: Emulator): KmsService => emulator.service<KmsService>("kms");
+
+export function createKms(emulator: Emulator): KmsService {
   const keys = new Map<string, Key>(); // `${region}/${id}`
   const aliases = new Map<string, Alias>(); // `${region}/${name}`
   const keyArn = (k: { region: string; id: string }) => `arn:aws:kms:${k.region}:${emulator.account}:key/${k.id}`;
@@ -132,6 +142,14 @@ export function createKms(emulator: Emulator): ServiceModule {
   };
 
   return {
+    keyOf(keyId, region) {
+      try {
+        const key = find(keyId, region);
+        return { arn: keyArn(key), manager: key.manager };
+      } catch {
+        return undefined;
+      }
+    },
     signingName: "kms",
     protocol: "json",
     iamPrefix: "kms",
