@@ -18,8 +18,7 @@ import { buildReport, reportMarkdown } from "./report";
 import { type Simulator, simulateChecks } from "./simulate";
 import { addStatementIds, type PolicyReader } from "./statement-ids";
 import { type LoadedTaskDefinition, loadTaskDefinition } from "./task-definition";
-
-export const ACTION = "iam-simulate-preflight";
+import { publishVerdict } from "./verdict";
 
 export interface PreflightDeps extends ActionDeps {
   lookups: Lookups;
@@ -170,25 +169,17 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
     deps.annotate ?? annotatorFor(deps.log.annotation, "error"),
     deps.warn ?? annotatorFor(deps.log.annotation, "warning"),
   );
-  await deps.publish({
-    action: ACTION,
+  const needsContext =
+    report.needsContextCount > 0 ? `, ${report.needsContextCount} undecided without context keys` : "";
+  return publishVerdict(inputs, deps, env, {
     // One comment per task definition family; a CI-role-only check has its own.
     key: family ?? (ci ? "ci-role" : "checks"),
     markdown: reportMarkdown(report),
-    comment: inputs.comment,
-    token: inputs.githubToken,
-    prNumber: inputs.prNumber,
-    env,
-    summary: deps.summary,
-    log: deps.log,
+    result: report.result,
+    deniedCount: report.deniedCount,
+    report,
+    evidenceFile,
+    failure: () =>
+      `IAM preflight failed: ${report.deniedCount} permission check(s) denied${needsContext} and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
   });
-
-  const outputs = { result: report.result, report, "denied-count": report.deniedCount, "evidence-file": evidenceFile };
-  if (report.result === "pass" || inputs.failOn === "never") return { outputs };
-  const needsContext =
-    report.needsContextCount > 0 ? `, ${report.needsContextCount} undecided without context keys` : "";
-  return {
-    outputs,
-    failure: `IAM preflight failed: ${report.deniedCount} permission check(s) denied${needsContext} and ${report.failingFindings} other problem(s)${family ? ` for task definition ${family}` : ""}. See the annotations and the job summary; fix the policies${td ? " or the task definition" : ""} (or set fail-on: never to report only).`,
-  };
 }

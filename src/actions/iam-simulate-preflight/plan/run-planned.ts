@@ -19,6 +19,7 @@ import type { PreflightInputs } from "../inputs";
 import { buildReport, LIMITATION, reportMarkdown } from "../report";
 import type { PreflightDeps } from "../run";
 import { type Simulator, simulateChecks } from "../simulate";
+import { publishVerdict } from "../verdict";
 import type { PlanIo } from "./aws-io";
 import { isUnresolvedString } from "./cfn-intrinsics";
 import { importsExports, parseCloudFormation } from "./cloudformation";
@@ -48,7 +49,6 @@ export interface PlannedFile {
 }
 
 type Change = "breaks" | "fixes" | "staysDenied" | "staysAllowed";
-const ACTION = "iam-simulate-preflight";
 
 async function parse(
   planned: PlannedInput,
@@ -405,30 +405,19 @@ export async function runPlannedPreflight(
       );
     }
   }
-  await deps.publish({
-    action: ACTION,
+  return publishVerdict(inputs, deps, env, {
     key: `plan:${file.display}`,
     markdown,
-    comment: inputs.comment,
-    token: inputs.githubToken,
-    prNumber: inputs.prNumber,
-    env,
-    summary: deps.summary,
-    log: deps.log,
-  });
-  const outputs = {
     result: report.result,
+    deniedCount: report.deniedCount,
     report: full,
-    "denied-count": report.deniedCount,
-    "evidence-file": evidenceFile,
-  };
-  if (report.result === "pass" || inputs.failOn === "never") return { outputs };
-  const breaks = rows.filter((r) => r.change === "breaks").length;
-  const failingSections = sections.filter((s) => s.report.result === "fail").map((s) => s.td.address);
-  return {
-    outputs,
-    failure: `IAM preflight failed for the planned state of ${file.display}${failingSections.length > 0 ? ` (${failingSections.join(", ")})` : ""}: ${report.deniedCount} permission check(s) denied (${breaks} broken by this change) and ${report.failingFindings} other problem(s). See the annotations and the job summary; each deny has a proven fix there.`,
-  };
+    evidenceFile,
+    failure: () => {
+      const breaks = rows.filter((r) => r.change === "breaks").length;
+      const failingSections = sections.filter((s) => s.report.result === "fail").map((s) => s.td.address);
+      return `IAM preflight failed for the planned state of ${file.display}${failingSections.length > 0 ? ` (${failingSections.join(", ")})` : ""}: ${report.deniedCount} permission check(s) denied (${breaks} broken by this change) and ${report.failingFindings} other problem(s). See the annotations and the job summary; each deny has a proven fix there.`;
+    },
+  });
 }
 
 type ReportRow = {
