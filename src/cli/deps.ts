@@ -10,7 +10,8 @@ import type { Deps as AlbDeps } from "../actions/ephemeral-alb/run";
 import type { AlbState } from "../actions/ephemeral-alb/state";
 import type { MaskDeps } from "../actions/evidence-mask/run";
 import { callerAccount, fetchSecrets } from "../actions/evidence-mask/secrets";
-import { type ProbeDeps, defaultDeps as probeDefaults } from "../actions/http-evidence-probe/run";
+import { probeClients } from "../actions/http-evidence-probe/clients";
+import type { ProbeDeps } from "../actions/http-evidence-probe/run";
 import { preflightClients } from "../actions/iam-simulate-preflight/clients";
 import type { PreflightDeps } from "../actions/iam-simulate-preflight/run";
 import { registerClients } from "../actions/register-fargate-targets/clients";
@@ -95,7 +96,7 @@ export function driftDeps(cons: CliConsole, region: string): DriftDeps {
 }
 
 export function probeDeps(cons: CliConsole): ProbeDeps {
-  return { ...cliSeam(cons), ...probeDefaults() };
+  return { ...cliSeam(cons), ...probeClients() };
 }
 
 export function maskDeps(cons: CliConsole): MaskDeps {

@@ -6,10 +6,10 @@ import type { ActionDeps, ActionResult } from "../../lib/run-action";
 import { done, type Look, notYet, WaiterState, waitFor } from "../../lib/wait";
 import { curlLog } from "./curl-log";
 import { describeFailures, type ExpectationResult, evaluate } from "./expectations";
-import { exchange as httpExchange, resolvedAddress } from "./http";
+import { resolvedAddress } from "./http";
 import type { ProbeInputs, ProbeSpec } from "./inputs";
 import { type LatencyReport, sampleLatency } from "./latency";
-import { awsLogsApi, type LogsApi } from "./logs-api";
+import type { LogsApi } from "./logs-api";
 import { proxyFor, shownProxy } from "./proxy";
 import { addServerEvidence, type LogSearch, logQuery, type ProbedRun, prepareLogSearch } from "./server-evidence";
 import type { LogReport } from "./server-logs";
@@ -28,11 +28,6 @@ export interface ProbeDeps extends ActionDeps {
   /** How often the log search looks, in ms (default 2 s, FilterLogEvents' rate limit): tests set less. */
   logPollMs?: number;
 }
-
-export const defaultDeps = (): Omit<ProbeDeps, keyof ActionDeps> => ({
-  exchange: httpExchange,
-  logsApi: awsLogsApi,
-});
 
 /** One probe's outcome: also the content of its `<ts>_<name>_json_line.log`. */
 export interface ProbeReport {
