@@ -38213,17 +38213,343 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4543:
+/***/ 7600:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   t: () => (/* binding */ actionDeps)
-/* harmony export */ });
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3182);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  t: () => (/* binding */ actionDeps)
+});
+
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/http.ts + 1 modules
+var http = __nccwpck_require__(291);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(2684);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
+var client_ecs_dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
+var retry = __nccwpck_require__(3609);
+// EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
+var node_http_handler_dist_cjs = __nccwpck_require__(1279);
+// EXTERNAL MODULE: ./src/lib/errors.ts
+var errors = __nccwpck_require__(7268);
+// EXTERNAL MODULE: ./src/lib/proxy.ts
+var lib_proxy = __nccwpck_require__(7087);
+// EXTERNAL MODULE: ./src/lib/retry.ts
+var lib_retry = __nccwpck_require__(1737);
+// EXTERNAL MODULE: ./src/lib/version.ts + 1 modules
+var version = __nccwpck_require__(3570);
+;// CONCATENATED MODULE: ./src/lib/aws.ts
+
+
+
+
+
+
+/**
+ * Configuration every AWS client of the suite is built with. The SDK itself
+ * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
+ * usual credential chain. Throttling gets more attempts than the SDK default
+ * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
+ * `Throttling` error leaks nothing but wastes a deploy.
+ *
+ * The SDK ignores HTTPS_PROXY; self-hosted runners behind a proxy would time
+ * out on every call. With a proxy variable set, requests go through the
+ * runner-style proxy agents (src/lib/proxy.ts: https_proxy/HTTPS_PROXY,
+ * http_proxy/HTTP_PROXY, no_proxy/NO_PROXY); without one the SDK's own
+ * handler is kept unchanged.
+ */
+function awsClientConfig(opts) {
+    const env = opts.env ?? process.env;
+    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
+    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
+    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
+    const proxy = (0,lib_proxy/* runnerProxyAgents */.hr)(env);
+    return {
+        region: opts.region,
+        customUserAgent: `ecs-alb-smoke/${version/* VERSION */.x}`,
+        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.j)(attempt, baseMs, capMs)),
+        ...(proxy
+            ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
+            : {}),
+    };
+}
+/** The IAM service prefix of each SDK client the suite uses (the `svc` of `svc:Action`). */
+const SERVICE_PREFIX = {
+    ACMClient: "acm",
+    CloudFormationClient: "cloudformation",
+    CloudWatchLogsClient: "logs",
+    EC2Client: "ec2",
+    ECSClient: "ecs",
+    ElasticLoadBalancingV2Client: "elasticloadbalancing",
+    IAMClient: "iam",
+    KMSClient: "kms",
+    RDSClient: "rds",
+    SSMClient: "ssm",
+    SecretsManagerClient: "secretsmanager",
+    STSClient: "sts",
+};
+/** `ElasticLoadBalancingV2Client` + `DescribeTargetGroupsCommand` -> `elasticloadbalancing:DescribeTargetGroups`. */
+function operationName(clientName, commandName) {
+    const client = clientName ?? "";
+    const prefix = SERVICE_PREFIX[client] ?? client.replace(/Client$/, "").toLowerCase();
+    return `${prefix || "aws"}:${(commandName ?? "unknown").replace(/Command$/, "")}`;
+}
+const MIDDLEWARE_NAME = "ecsAlbSmokeOperationErrors";
+/**
+ * Every failed call names its operation as the IAM action, with the SDK's
+ * error kept as `cause` (src/lib/errors.ts `operationError` decides whether
+ * it is the user's to fix). It sits at the top of the `initialize` step,
+ * outside the SDK's retry loop (`finalizeRequest`), so retried attempts are
+ * named once, by their last error.
+ */
+function operationErrors(next, context) {
+    return async (args) => {
+        try {
+            return await next(args);
+        }
+        catch (error) {
+            throw (0,errors/* operationError */.mE)(operationName(context.clientName, context.commandName), error);
+        }
+    };
+}
+/**
+ * Attaches the operation-naming middleware to a client (idempotent) and
+ * returns it: every SDK client the suite creates goes through here.
+ */
+function withOperationNames(client) {
+    client.middlewareStack.add(operationErrors, {
+        step: "initialize",
+        priority: "high",
+        name: MIDDLEWARE_NAME,
+        override: true,
+    });
+    return client;
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/lib/inputs.ts
+var inputs = __nccwpck_require__(1662);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/lib/json-file.ts
+
+
+/**
+ * Reads and parses a JSON file a path input names. A syntax error says where
+ * (line and column), never what: V8's messages quote the text around the error
+ * (`Unexpected token 'p', "password=hunter2..." is not valid JSON`), and the
+ * file may be anything a symlink or a typo pointed at.
+ */
+function json_file_readJsonFile(input, path, display, 
+/** The file's workspace-relative path: a syntax error is also annotated there, at its line and column. */
+annotateAs) {
+    const text = readFileSync(path, "utf8");
+    try {
+        return { text, value: JSON.parse(text) };
+    }
+    catch (error) {
+        const where = syntaxErrorAt(text, error);
+        const failure = new InputError(input, `${display} is not valid JSON${where.text}.`, "Check the file's syntax (for example with `jq . <file>`).");
+        if (annotateAs)
+            failure.at = { file: annotateAs, ...where.position };
+        throw failure;
+    }
+}
+/**
+ * Where V8 says the syntax error is: `at line 3, column 7 (Expected ',' or '}' after property value)`
+ * (or `: it ends too early`, the last line), or '' when it did not say.
+ */
+function syntaxErrorAt(text, error) {
+    const message = error instanceof Error ? error.message : "";
+    const lines = text.split("\n");
+    if (/Unexpected end of JSON input/.test(message)) {
+        const last = lines.length - (lines.at(-1) === "" && lines.length > 1 ? 1 : 0);
+        return { text: ": it ends too early", position: { line: last, column: (lines[last - 1] ?? "").length + 1 } };
+    }
+    const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
+    if (!m)
+        return { text: "" };
+    const offset = Number(m[2]);
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
+    // Only V8's fixed descriptions, never one that quotes the file's text.
+    const what = m[1] && !/Unexpected token|"/.test(m[1]) ? ` (${m[1]})` : "";
+    return { text: ` at line ${line}, column ${column}${what}`, position: { line, column } };
+}
+
+// EXTERNAL MODULE: ./src/lib/paths.ts
+var paths = __nccwpck_require__(9927);
+;// CONCATENATED MODULE: ./src/lib/task-definition.ts
+
+
+
+
+
+
+/** What to do about a reference that is neither: the end of every such message. */
+const TASK_DEFINITION_REF_FIX = "Check out the repository before this step (actions/checkout) to read a file, or name a registered task definition: family, family:revision (revision 1 or more), or arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>.";
+const TASK_DEFINITION_ARN = /^arn:aws(?:-cn|-us-gov)?:ecs:[a-z0-9-]+:\d{12}:task-definition\/(?<rest>.*)$/;
+const FAMILY = /^[A-Za-z0-9_-]+$/;
+const FAMILY_MAX = 255;
+const REVISION = /^[1-9]\d*$/;
+/** What is wrong with `family[:revision]` (`arn`: it came from an ARN, where the revision is required), if anything. */
+function referenceProblem(ref, arn) {
+    const colon = ref.indexOf(":");
+    const family = colon === -1 ? ref : ref.slice(0, colon);
+    if (/[/.]/.test(family) && !arn)
+        return "there is no such file (a family name has no '/' or '.')";
+    if (family.length > FAMILY_MAX)
+        return `a family name is at most ${FAMILY_MAX} characters (this one has ${family.length})`;
+    if (!FAMILY.test(family))
+        return "a family name holds only letters, digits, hyphens and underscores";
+    if (colon === -1)
+        return arn ? `a task definition ARN ends with its revision (\u2026/${family}:<revision>)` : undefined;
+    const revision = ref.slice(colon + 1);
+    if (revision === "0")
+        return "revision 0 does not exist: ECS numbers revisions from 1";
+    if (!REVISION.test(revision))
+        return `revision '${revision}' is not a whole number of 1 or more`;
+    return undefined;
+}
+/**
+ * Reads a task definition reference, for every action that takes one: a
+ * task definition ARN, else a file that exists (resolved by
+ * `resolveInputPath`, so it stays inside the workspace or RUNNER_TEMP), else
+ * `family` or `family:revision` (family: 1 to 255 letters, digits, hyphens,
+ * underscores; revision 1 or more). Anything else is an input error naming
+ * `input`, the value, what was wrong with it and what to do.
+ */
+function parseTaskDefinitionRef(input, raw, roots) {
+    const workspace = roots.workspace;
+    const arn = TASK_DEFINITION_ARN.exec(raw);
+    if (!arn && entryExists(resolve(workspace, raw))) {
+        const path = resolveInputPath(input, raw, "read", roots);
+        const rel = relative(workspace, path);
+        return { kind: "file", path, display: isInside(workspace, path) ? rel.split(sep).join("/") : path };
+    }
+    const problem = arn
+        ? referenceProblem(arn.groups?.rest ?? "", true)
+        : raw.startsWith("arn:")
+            ? "not a task definition ARN (arn:aws[-cn|-us-gov]:ecs:<region>:<12-digit account>:task-definition/<family>:<revision>)"
+            : referenceProblem(raw, false);
+    if (problem === undefined)
+        return { kind: "registered", id: raw };
+    throw new InputError(input, `'${raw}' is neither a file in the workspace (${workspace}) nor a task definition family, family:revision or ARN: ${problem}.`, TASK_DEFINITION_REF_FIX);
+}
+/**
+ * Reads a task definition file: plain, or the `{"taskDefinition": \u2026}` that
+ * `aws ecs describe-task-definition` prints. `path` must come from
+ * `resolveInputPath` (lib/paths.ts), which keeps it inside the workspace or
+ * RUNNER_TEMP; `display` is how messages name it. A file that is not JSON, or
+ * whose content is not a task definition, is an input error naming `input`.
+ */
+function readTaskDefinitionFile(input, path, display, 
+/** The file's workspace-relative path: a JSON syntax error is also annotated there. */
+annotateAs) {
+    const { text, value } = readJsonFile(input, path, display, annotateAs);
+    const inner = isPlainObject(value) ? value.taskDefinition : undefined;
+    const wrapped = isPlainObject(inner);
+    const taskDefinition = wrapped ? inner : value;
+    if (!isPlainObject(taskDefinition) || !Array.isArray(taskDefinition.containerDefinitions)) {
+        throw new InputError(input, `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`);
+    }
+    return {
+        taskDefinition: taskDefinition,
+        text,
+        at: wrapped ? ["taskDefinition"] : [],
+    };
+}
+/**
+ * A registered task definition, from ECS. An unknown family or revision is the
+ * user's to fix: ECS answers `ClientException` ("Unable to describe task
+ * definition.", HTTP 400; DescribeTaskDefinition's Errors section) or, for a
+ * malformed reference, `InvalidParameterException`; `hint` ends that message.
+ * Anything else (access denied, a 5xx) goes on as the middleware named it.
+ */
+async function describeTaskDefinition(ecs, id, hint = "Check the family name and revision.") {
+    try {
+        const out = await ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: id }));
+        if (!out.taskDefinition)
+            throw new errors/* ConfigurationError */.j1(`ECS returned no task definition for '${id}'.`);
+        return out.taskDefinition;
+    }
+    catch (error) {
+        const cause = (0,errors/* awsException */.Bt)(error);
+        if (cause instanceof client_ecs_dist_cjs/* ClientException */.P6G || cause instanceof client_ecs_dist_cjs/* InvalidParameterException */.kTB) {
+            throw new errors/* ConfigurationError */.j1(`Task definition '${id}' could not be read: ${error.message} ${hint}`);
+        }
+        throw error;
+    }
+}
+/** A `task-definition` input's task definition: the file it names, or the revision `describe` reads from ECS. */
+async function loadTaskDefinition(ref, describe, 
+/** The file's workspace-relative path, when a JSON syntax error should be annotated there. */
+annotateAs) {
+    if (ref.kind === "registered")
+        return { taskDefinition: await describe(ref.id), source: ref.id, at: [] };
+    const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", ref.path, ref.display, annotateAs);
+    return {
+        taskDefinition: taskDefinition,
+        source: ref.display,
+        at,
+        file: { display: ref.display, text },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/logs-api.ts
+// The AWS calls of the server-side evidence, behind one small interface so tests can inject the emulator's.
+
+
+
+
+/** `endpoint`/`credentials` only for tests in process; the action takes both from the environment, as the SDK does. */
+function awsLogsApi(region, overrides = {}) {
+    const logs = withOperationNames(new dist_cjs/* CloudWatchLogsClient */.TFr({ ...awsClientConfig({ region }), ...overrides }));
+    const ecs = withOperationNames(new client_ecs_dist_cjs/* ECSClient */.Zgc({ ...awsClientConfig({ region }), ...overrides }));
+    return {
+        async filterLogEvents(input, maxPages) {
+            const events = [];
+            let pages = 0;
+            // A page may be partial or empty while a nextToken remains (FilterLogEvents API reference).
+            for await (const page of (0,dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, input)) {
+                events.push(...(page.events ?? []));
+                if (++pages >= maxPages)
+                    break;
+            }
+            return events;
+        },
+        async serviceTaskDefinition(cluster, service) {
+            const out = await ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }));
+            const found = out.services?.find((s) => s.status !== "INACTIVE");
+            return found?.taskDefinition;
+        },
+        async taskDefinition(arn) {
+            const td = await describeTaskDefinition(ecs, arn);
+            return { family: td.family ?? "", revision: td.revision ?? 0, containers: td.containerDefinitions ?? [] };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/clients.ts
+
+
+/**
+ * What the probe reaches: its URLs through Node's HTTP, and for the server-side evidence CloudWatch Logs and ECS of
+ * the region a run asks for (the clients are made then). The command line shares it.
+ */
+function probeClients() {
+    return { exchange: http/* exchange */.c, logsApi: awsLogsApi };
+}
+
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/deps.ts
 
 /** The real world: Node's HTTP and CloudWatch Logs; the seam's log, annotations, summary and clock. */
 function actionDeps(seam) {
-    return { ...seam, ...(0,_run__WEBPACK_IMPORTED_MODULE_0__/* .defaultDeps */ .m)() };
+    return { ...seam, ...probeClients() };
 }
 
 
@@ -38361,6 +38687,444 @@ function percentile(sorted, p) {
         return Number.NaN;
     const rank = Math.ceil((p / 100) * sorted.length);
     return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+
+/***/ }),
+
+/***/ 291:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  c: () => (/* binding */ exchange),
+  l: () => (/* binding */ resolvedAddress)
+});
+
+// EXTERNAL MODULE: external "node:dns"
+var external_node_dns_ = __nccwpck_require__(610);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+// EXTERNAL MODULE: external "node:tls"
+var external_node_tls_ = __nccwpck_require__(1692);
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
+// EXTERNAL MODULE: ./src/lib/version.ts + 1 modules
+var version = __nccwpck_require__(3570);
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-errors.ts
+/**
+ * Node's network and TLS errors in curl's words and exit codes, so the
+ * evidence reads like the team's old `curl -si` logs and a reviewer can look
+ * the code up in curl's documentation.
+ */
+const CERT_CODES = new Set([
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "CERT_HAS_EXPIRED",
+    "CERT_NOT_YET_VALID",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+function curlError(error, ctx) {
+    const code = error.code ?? "UNKNOWN";
+    // Through a proxy, the only connection this side makes is to the proxy.
+    const peer = ctx.proxy ? ctx.proxy.hostname.replace(/^\[|\]$/g, "") : ctx.host;
+    const peerPort = ctx.proxy ? Number(ctx.proxy.port || 80) : ctx.port;
+    const ms = Math.round(ctx.ms);
+    if (code === "TIMEOUT") {
+        return {
+            code,
+            curlExit: 28,
+            message: ctx.connected
+                ? `curl: (28) Operation timed out after ${ms} milliseconds with ${ctx.bytes} bytes received`
+                : `curl: (28) Connection timed out after ${ms} milliseconds`,
+        };
+    }
+    if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
+        if (ctx.proxy)
+            return { code, curlExit: 5, message: `curl: (5) Could not resolve proxy: ${peer}` };
+        return { code, curlExit: 6, message: `curl: (6) Could not resolve host: ${ctx.host}` };
+    }
+    const connectFail = `curl: (7) Failed to connect to ${peer} port ${peerPort} after ${ms} ms`;
+    if (code === "ECONNREFUSED")
+        return { code, curlExit: 7, message: `${connectFail}: Couldn't connect to server` };
+    if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") {
+        return { code, curlExit: 7, message: `${connectFail}: No route to host` };
+    }
+    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+        return {
+            code,
+            curlExit: 60,
+            message: `curl: (60) SSL: no alternative certificate subject name matches target host name '${ctx.host}'`,
+        };
+    }
+    if (CERT_CODES.has(code)) {
+        const problem = code === "DEPTH_ZERO_SELF_SIGNED_CERT" ? "self-signed certificate" : error.message;
+        return { code, curlExit: 60, message: `curl: (60) SSL certificate problem: ${problem}` };
+    }
+    if (code.startsWith("ERR_SSL") || code === "EPROTO" || code.startsWith("ERR_TLS")) {
+        return { code, curlExit: 35, message: `curl: (35) TLS connect error: ${error.reason ?? error.message}` };
+    }
+    if (code.startsWith("HPE_")) {
+        const looksHttp = ctx.raw.subarray(0, 5).toString("latin1") === "HTTP/";
+        return looksHttp
+            ? { code, curlExit: 8, message: "curl: (8) Weird server reply" }
+            : { code, curlExit: 1, message: "curl: (1) Received HTTP/0.9 when not allowed" };
+    }
+    if (code === "ECONNRESET") {
+        if (ctx.bytes === 0 && error.message === "socket hang up") {
+            return { code, curlExit: 52, message: "curl: (52) Empty reply from server" };
+        }
+        return { code, curlExit: 56, message: "curl: (56) Recv failure: Connection reset by peer" };
+    }
+    if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ABORTED") {
+        return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
+    }
+    return { code, curlExit: 56, message: `curl: (56) ${error.message}` };
+}
+
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/proxy.ts
+var proxy = __nccwpck_require__(3569);
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/tls-info.ts
+var tls_info = __nccwpck_require__(1841);
+;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
+/**
+ * One HTTP exchange measured the way `curl -w` reports it, with Node's own
+ * http/https (no dependency, so behaviour behind odd proxies and TLS setups is
+ * Node's, documented and predictable). Never throws: every failure (DNS,
+ * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
+ * so the caller can write evidence before deciding anything.
+ */
+
+
+
+
+
+
+
+
+
+
+const RAW_KEEP = 4096;
+function bareHost(url) {
+    return url.hostname.replace(/^\[|\]$/g, "");
+}
+function defaultPort(url) {
+    return Number(url.port || (url.protocol === "https:" ? 443 : 80));
+}
+/** curl's --resolve: the first entry for this host and port (or `*`). */
+function resolvedAddress(url, entries) {
+    const host = bareHost(url).toLowerCase();
+    const port = String(defaultPort(url));
+    return entries.find((e) => e.host === host && (e.port === "*" || e.port === port))?.address;
+}
+function headerMap(raw) {
+    const out = {};
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+        const k = raw[i].toLowerCase();
+        out[k] = out[k] === undefined ? raw[i + 1] : `${out[k]}, ${raw[i + 1]}`;
+    }
+    return out;
+}
+async function exchangeOnce(url, opts) {
+    const start = external_node_perf_hooks_.performance.now();
+    const since = () => Math.round((external_node_perf_hooks_.performance.now() - start) * 10) / 10;
+    const timings = { dns: null, connect: null, tls: null, ttfb: null, total: 0 };
+    const host = bareHost(url);
+    const port = defaultPort(url);
+    const via = (0,proxy/* proxyFor */.iJ)(url, opts.proxy);
+    // Through a proxy the proxy resolves the name, as with curl: --resolve does not apply.
+    const pinned = via ? undefined : resolvedAddress(url, opts.resolve);
+    // Connect to the pinned address itself (not the name): DNS is skipped, as with
+    // curl --resolve, while Host and the TLS server name stay the URL's host.
+    const connectHost = pinned ?? host;
+    const isHttps = url.protocol === "https:";
+    const headers = {
+        Host: url.host,
+        "User-Agent": `ecs-alb-smoke-http-evidence-probe/${version/* VERSION */.x}`,
+        Accept: "*/*",
+        ...opts.headers,
+    };
+    if (url.username || url.password) {
+        const user = decodeURIComponent(url.username);
+        const pass = decodeURIComponent(url.password);
+        headers.Authorization ??= `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
+    }
+    if (opts.body !== undefined)
+        headers["Content-Length"] = String(Buffer.byteLength(opts.body));
+    // Plain http through a proxy: the request line carries the absolute URL (never its credentials).
+    const forward = via !== undefined && !isHttps;
+    const proxyAuth = via ? (0,proxy/* proxyAuthorization */.YB)(via) : undefined;
+    if (forward && proxyAuth)
+        headers["Proxy-Authorization"] = proxyAuth;
+    const options = {
+        host: forward ? bareHost(via) : connectHost,
+        port: forward ? Number(via.port || 80) : port,
+        method: opts.method,
+        path: forward ? `${url.protocol}//${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`,
+        headers,
+        agent: false,
+        setHost: false,
+        lookup: (hostname, lookupOpts, callback) => {
+            (0,external_node_dns_.lookup)(hostname, lookupOpts, (err, address, family) => {
+                timings.dns = since();
+                callback(err, address, family);
+            });
+        },
+    };
+    if (isHttps) {
+        if ((0,external_node_net_.isIP)(host) === 0)
+            options.servername = host;
+        options.rejectUnauthorized = !opts.insecure;
+        options.checkServerIdentity = (_name, cert) => external_node_tls_default().checkServerIdentity(host, cert);
+        if (opts.ca)
+            options.ca = opts.ca;
+    }
+    const base = {};
+    // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
+    let tunnelSocket;
+    if (via)
+        base.proxy = (0,proxy/* shownProxy */.qb)(via);
+    if (via && isHttps) {
+        const tunnel = await (0,proxy/* openTunnel */.X)(via, `${url.hostname}:${port}`, opts.timeoutMs, () => {
+            timings.connect ??= since();
+        });
+        if (tunnel.head)
+            base.proxyConnect = tunnel.head;
+        if ("error" in tunnel) {
+            timings.total = since();
+            const ctx = {
+                host,
+                port,
+                ms: timings.total,
+                bytes: 0,
+                connected: tunnel.connected,
+                raw: Buffer.alloc(0),
+                proxy: via,
+            };
+            return { url: url.href, timings, ...base, error: curlError(tunnel.error, ctx) };
+        }
+        const { socket } = tunnel;
+        tunnelSocket = socket;
+        options.createConnection = () => external_node_tls_default().connect({
+            socket,
+            ...(options.servername ? { servername: options.servername } : {}),
+            rejectUnauthorized: !opts.insecure,
+            checkServerIdentity: options.checkServerIdentity,
+            ...(opts.ca ? { ca: opts.ca } : {}),
+        });
+    }
+    const timeLeft = Math.max(1, opts.timeoutMs - (external_node_perf_hooks_.performance.now() - start));
+    let negotiated;
+    const hop = await new Promise((resolve) => {
+        let raw = Buffer.alloc(0);
+        let bytes = 0;
+        // Through a CONNECT tunnel the TCP connection already stands.
+        let connected = tunnelSocket !== undefined;
+        let settled = false;
+        let socket;
+        let response;
+        const finish = (error) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            timings.total = since();
+            timings.dns ??= (0,external_node_net_.isIP)(connectHost) !== 0 ? 0 : null;
+            const hop = { url: url.href, timings, ...base };
+            if (socket?.remoteAddress)
+                hop.remoteAddress = socket.remoteAddress;
+            else if ((0,external_node_net_.isIP)(connectHost) !== 0)
+                hop.remoteAddress = connectHost;
+            hop.remotePort = socket?.remotePort ?? port;
+            if (response)
+                hop.response = response;
+            if (negotiated)
+                hop.tls = negotiated;
+            if (error) {
+                // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
+                const packet = error.rawPacket;
+                if (raw.length === 0 && Buffer.isBuffer(packet))
+                    raw = packet.subarray(0, RAW_KEEP);
+                hop.error = curlError(error, {
+                    host,
+                    port,
+                    ms: timings.total,
+                    bytes,
+                    connected,
+                    raw,
+                    ...(via ? { proxy: via } : {}),
+                });
+                if (error.code?.startsWith("HPE_") || (!response && raw.length > 0))
+                    hop.rawReply = raw;
+            }
+            req.destroy();
+            tunnelSocket?.destroy();
+            resolve(hop);
+        };
+        let req;
+        try {
+            req = (isHttps ? (external_node_https_default()) : (external_node_http_default())).request(options);
+        }
+        catch (error) {
+            // Node refuses some requests before any I/O (an invalid header value, say): still data, not a crash.
+            timings.total = since();
+            resolve({
+                url: url.href,
+                timings,
+                ...base,
+                error: curlError(error, { host, port, ms: 0, bytes: 0, connected: false, raw }),
+            });
+            return;
+        }
+        const timer = setTimeout(() => {
+            finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
+        }, timeLeft);
+        req.on("socket", (s) => {
+            socket = s;
+            s.on("lookup", () => {
+                timings.dns ??= since();
+            });
+            s.on("connect", () => {
+                connected = true;
+                timings.connect ??= since();
+            });
+            s.on("secureConnect", () => {
+                timings.tls = since();
+                negotiated = (0,tls_info/* tlsInfo */.az)(s, s.authorized);
+            });
+            s.on("data", (chunk) => {
+                timings.ttfb ??= since();
+                bytes += chunk.length;
+                if (raw.length < RAW_KEEP)
+                    raw = Buffer.concat([raw, chunk.subarray(0, RAW_KEEP - raw.length)]);
+            });
+        });
+        req.on("error", (error) => finish(error));
+        req.on("response", (res) => {
+            timings.ttfb ??= since();
+            const contentLength = Number(res.headers["content-length"]);
+            const chunks = [];
+            let kept = 0;
+            response = {
+                url: url.href,
+                httpVersion: res.httpVersion,
+                status: res.statusCode ?? 0,
+                statusMessage: res.statusMessage ?? "",
+                rawHeaders: res.rawHeaders,
+                headers: headerMap(res.rawHeaders),
+                body: Buffer.alloc(0),
+                truncated: false,
+            };
+            if (Number.isFinite(contentLength))
+                response.contentLength = contentLength;
+            const current = response;
+            res.on("data", (chunk) => {
+                const room = opts.maxBodyBytes - kept;
+                if (chunk.length > room) {
+                    if (room > 0)
+                        chunks.push(chunk.subarray(0, room));
+                    kept += Math.max(0, room);
+                    current.truncated = true;
+                    current.body = Buffer.concat(chunks);
+                    finish();
+                    return;
+                }
+                chunks.push(chunk);
+                kept += chunk.length;
+            });
+            res.on("end", () => {
+                current.body = Buffer.concat(chunks);
+                finish();
+            });
+            res.on("aborted", () => {
+                current.body = Buffer.concat(chunks);
+                finish(Object.assign(new Error("aborted"), { code: "ABORTED" }));
+            });
+            res.on("error", (error) => {
+                current.body = Buffer.concat(chunks);
+                finish(error);
+            });
+        });
+        req.end(opts.body);
+    });
+    if (isHttps && !via && hop.error && CERTIFICATE_REFUSED.has(hop.error.code)) {
+        await explainCertificate(hop, connectHost, port, options.servername, Math.min(5_000, opts.timeoutMs));
+    }
+    return hop;
+}
+/** Certificate failures a look at the presented chain can explain. */
+const CERTIFICATE_REFUSED = new Set([
+    "DEPTH_ZERO_SELF_SIGNED_CERT",
+    "SELF_SIGNED_CERT_IN_CHAIN",
+    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+    "UNABLE_TO_GET_ISSUER_CERT",
+    "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+/**
+ * A refused certificate, explained: which CA the chain ends at (to trust with
+ * `ca-file`) or which names the certificate is for, read by a handshake that
+ * sends nothing; the certificate also goes into the evidence (`tls`).
+ */
+async function explainCertificate(hop, address, port, servername, timeoutMs) {
+    const seen = await (0,tls_info/* presentedChain */.eH)(address, port, servername, timeoutMs);
+    const error = hop.error;
+    if (!seen || !error)
+        return;
+    hop.tls = seen;
+    error.hint =
+        error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
+            ? `the certificate is for ${seen.subject_alt_names ?? seen.subject ?? "no name"}: ask for one of those names, with 'resolve' pointing it at this address`
+            : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
+}
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
+async function exchange(url, opts) {
+    const redirects = [];
+    const max = opts.maxRedirects ?? 10;
+    let current = url;
+    let hopOpts = opts;
+    const started = external_node_perf_hooks_.performance.now();
+    for (;;) {
+        const hop = await exchangeOnce(current, hopOpts);
+        const res = hop.response;
+        const location = res?.headers.location;
+        if (!opts.followRedirects || !res || !REDIRECT.has(res.status) || location === undefined) {
+            if (redirects.length > 0)
+                hop.timings.total = Math.round((external_node_perf_hooks_.performance.now() - started) * 10) / 10;
+            return { ...hop, redirects };
+        }
+        if (redirects.length >= max) {
+            return {
+                ...hop,
+                redirects,
+                error: { code: "TOO_MANY_REDIRECTS", curlExit: 47, message: `curl: (47) Maximum (${max}) redirects followed` },
+            };
+        }
+        redirects.push({
+            url: res.url,
+            httpVersion: res.httpVersion,
+            status: res.status,
+            statusMessage: res.statusMessage,
+            rawHeaders: res.rawHeaders,
+        });
+        current = new URL(location, current);
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
+            const { body: _body, ...rest } = hopOpts;
+            hopOpts = { ...rest, method: "GET" };
+        }
+    }
 }
 
 
@@ -38663,9 +39427,9 @@ function routeFilterPattern(path) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
-/* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4543);
+/* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7600);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8669);
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3182);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7643);
 var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__]);
 _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = (__webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__)[0];
 
@@ -39024,13 +39788,12 @@ function openTunnel(proxy, target, timeoutMs, onConnect) {
 
 /***/ }),
 
-/***/ 3182:
+/***/ 7643:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ defaultDeps),
   e: () => (/* binding */ run)
 });
 
@@ -39292,435 +40055,8 @@ function curlLog(ex, opts) {
 
 // EXTERNAL MODULE: ./src/actions/http-evidence-probe/expectations.ts
 var http_evidence_probe_expectations = __nccwpck_require__(5706);
-// EXTERNAL MODULE: external "node:dns"
-var external_node_dns_ = __nccwpck_require__(610);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-// EXTERNAL MODULE: external "node:https"
-var external_node_https_ = __nccwpck_require__(4708);
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-// EXTERNAL MODULE: external "node:tls"
-var external_node_tls_ = __nccwpck_require__(1692);
-var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_);
-;// CONCATENATED MODULE: ./package.json
-const package_namespaceObject = {"rE":"1.0.0"};
-;// CONCATENATED MODULE: ./src/lib/version.ts
-
-const VERSION = package_namespaceObject.rE;
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/curl-errors.ts
-/**
- * Node's network and TLS errors in curl's words and exit codes, so the
- * evidence reads like the team's old `curl -si` logs and a reviewer can look
- * the code up in curl's documentation.
- */
-const CERT_CODES = new Set([
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "UNABLE_TO_GET_ISSUER_CERT",
-    "CERT_HAS_EXPIRED",
-    "CERT_NOT_YET_VALID",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-function curlError(error, ctx) {
-    const code = error.code ?? "UNKNOWN";
-    // Through a proxy, the only connection this side makes is to the proxy.
-    const peer = ctx.proxy ? ctx.proxy.hostname.replace(/^\[|\]$/g, "") : ctx.host;
-    const peerPort = ctx.proxy ? Number(ctx.proxy.port || 80) : ctx.port;
-    const ms = Math.round(ctx.ms);
-    if (code === "TIMEOUT") {
-        return {
-            code,
-            curlExit: 28,
-            message: ctx.connected
-                ? `curl: (28) Operation timed out after ${ms} milliseconds with ${ctx.bytes} bytes received`
-                : `curl: (28) Connection timed out after ${ms} milliseconds`,
-        };
-    }
-    if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "EAI_NONAME" || code === "EAI_FAIL") {
-        if (ctx.proxy)
-            return { code, curlExit: 5, message: `curl: (5) Could not resolve proxy: ${peer}` };
-        return { code, curlExit: 6, message: `curl: (6) Could not resolve host: ${ctx.host}` };
-    }
-    const connectFail = `curl: (7) Failed to connect to ${peer} port ${peerPort} after ${ms} ms`;
-    if (code === "ECONNREFUSED")
-        return { code, curlExit: 7, message: `${connectFail}: Couldn't connect to server` };
-    if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EADDRNOTAVAIL") {
-        return { code, curlExit: 7, message: `${connectFail}: No route to host` };
-    }
-    if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-        return {
-            code,
-            curlExit: 60,
-            message: `curl: (60) SSL: no alternative certificate subject name matches target host name '${ctx.host}'`,
-        };
-    }
-    if (CERT_CODES.has(code)) {
-        const problem = code === "DEPTH_ZERO_SELF_SIGNED_CERT" ? "self-signed certificate" : error.message;
-        return { code, curlExit: 60, message: `curl: (60) SSL certificate problem: ${problem}` };
-    }
-    if (code.startsWith("ERR_SSL") || code === "EPROTO" || code.startsWith("ERR_TLS")) {
-        return { code, curlExit: 35, message: `curl: (35) TLS connect error: ${error.reason ?? error.message}` };
-    }
-    if (code.startsWith("HPE_")) {
-        const looksHttp = ctx.raw.subarray(0, 5).toString("latin1") === "HTTP/";
-        return looksHttp
-            ? { code, curlExit: 8, message: "curl: (8) Weird server reply" }
-            : { code, curlExit: 1, message: "curl: (1) Received HTTP/0.9 when not allowed" };
-    }
-    if (code === "ECONNRESET") {
-        if (ctx.bytes === 0 && error.message === "socket hang up") {
-            return { code, curlExit: 52, message: "curl: (52) Empty reply from server" };
-        }
-        return { code, curlExit: 56, message: "curl: (56) Recv failure: Connection reset by peer" };
-    }
-    if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ABORTED") {
-        return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
-    }
-    return { code, curlExit: 56, message: `curl: (56) ${error.message}` };
-}
-
-// EXTERNAL MODULE: ./src/actions/http-evidence-probe/proxy.ts
-var proxy = __nccwpck_require__(3569);
-// EXTERNAL MODULE: ./src/actions/http-evidence-probe/tls-info.ts
-var tls_info = __nccwpck_require__(1841);
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/http.ts
-/**
- * One HTTP exchange measured the way `curl -w` reports it, with Node's own
- * http/https (no dependency, so behaviour behind odd proxies and TLS setups is
- * Node's, documented and predictable). Never throws: every failure (DNS,
- * refused, timeout, TLS, reset, a reply that is not HTTP) comes back as data,
- * so the caller can write evidence before deciding anything.
- */
-
-
-
-
-
-
-
-
-
-
-const RAW_KEEP = 4096;
-function bareHost(url) {
-    return url.hostname.replace(/^\[|\]$/g, "");
-}
-function defaultPort(url) {
-    return Number(url.port || (url.protocol === "https:" ? 443 : 80));
-}
-/** curl's --resolve: the first entry for this host and port (or `*`). */
-function resolvedAddress(url, entries) {
-    const host = bareHost(url).toLowerCase();
-    const port = String(defaultPort(url));
-    return entries.find((e) => e.host === host && (e.port === "*" || e.port === port))?.address;
-}
-function headerMap(raw) {
-    const out = {};
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-        const k = raw[i].toLowerCase();
-        out[k] = out[k] === undefined ? raw[i + 1] : `${out[k]}, ${raw[i + 1]}`;
-    }
-    return out;
-}
-async function exchangeOnce(url, opts) {
-    const start = external_node_perf_hooks_.performance.now();
-    const since = () => Math.round((external_node_perf_hooks_.performance.now() - start) * 10) / 10;
-    const timings = { dns: null, connect: null, tls: null, ttfb: null, total: 0 };
-    const host = bareHost(url);
-    const port = defaultPort(url);
-    const via = (0,proxy/* proxyFor */.iJ)(url, opts.proxy);
-    // Through a proxy the proxy resolves the name, as with curl: --resolve does not apply.
-    const pinned = via ? undefined : resolvedAddress(url, opts.resolve);
-    // Connect to the pinned address itself (not the name): DNS is skipped, as with
-    // curl --resolve, while Host and the TLS server name stay the URL's host.
-    const connectHost = pinned ?? host;
-    const isHttps = url.protocol === "https:";
-    const headers = {
-        Host: url.host,
-        "User-Agent": `ecs-alb-smoke-http-evidence-probe/${VERSION}`,
-        Accept: "*/*",
-        ...opts.headers,
-    };
-    if (url.username || url.password) {
-        const user = decodeURIComponent(url.username);
-        const pass = decodeURIComponent(url.password);
-        headers.Authorization ??= `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`;
-    }
-    if (opts.body !== undefined)
-        headers["Content-Length"] = String(Buffer.byteLength(opts.body));
-    // Plain http through a proxy: the request line carries the absolute URL (never its credentials).
-    const forward = via !== undefined && !isHttps;
-    const proxyAuth = via ? (0,proxy/* proxyAuthorization */.YB)(via) : undefined;
-    if (forward && proxyAuth)
-        headers["Proxy-Authorization"] = proxyAuth;
-    const options = {
-        host: forward ? bareHost(via) : connectHost,
-        port: forward ? Number(via.port || 80) : port,
-        method: opts.method,
-        path: forward ? `${url.protocol}//${url.host}${url.pathname}${url.search}` : `${url.pathname}${url.search}`,
-        headers,
-        agent: false,
-        setHost: false,
-        lookup: (hostname, lookupOpts, callback) => {
-            (0,external_node_dns_.lookup)(hostname, lookupOpts, (err, address, family) => {
-                timings.dns = since();
-                callback(err, address, family);
-            });
-        },
-    };
-    if (isHttps) {
-        if ((0,external_node_net_.isIP)(host) === 0)
-            options.servername = host;
-        options.rejectUnauthorized = !opts.insecure;
-        options.checkServerIdentity = (_name, cert) => external_node_tls_default().checkServerIdentity(host, cert);
-        if (opts.ca)
-            options.ca = opts.ca;
-    }
-    const base = {};
-    // Destroying the TLS socket leaves the tunnel's TCP socket open (and the process alive): close both.
-    let tunnelSocket;
-    if (via)
-        base.proxy = (0,proxy/* shownProxy */.qb)(via);
-    if (via && isHttps) {
-        const tunnel = await (0,proxy/* openTunnel */.X)(via, `${url.hostname}:${port}`, opts.timeoutMs, () => {
-            timings.connect ??= since();
-        });
-        if (tunnel.head)
-            base.proxyConnect = tunnel.head;
-        if ("error" in tunnel) {
-            timings.total = since();
-            const ctx = {
-                host,
-                port,
-                ms: timings.total,
-                bytes: 0,
-                connected: tunnel.connected,
-                raw: Buffer.alloc(0),
-                proxy: via,
-            };
-            return { url: url.href, timings, ...base, error: curlError(tunnel.error, ctx) };
-        }
-        const { socket } = tunnel;
-        tunnelSocket = socket;
-        options.createConnection = () => external_node_tls_default().connect({
-            socket,
-            ...(options.servername ? { servername: options.servername } : {}),
-            rejectUnauthorized: !opts.insecure,
-            checkServerIdentity: options.checkServerIdentity,
-            ...(opts.ca ? { ca: opts.ca } : {}),
-        });
-    }
-    const timeLeft = Math.max(1, opts.timeoutMs - (external_node_perf_hooks_.performance.now() - start));
-    let negotiated;
-    const hop = await new Promise((resolve) => {
-        let raw = Buffer.alloc(0);
-        let bytes = 0;
-        // Through a CONNECT tunnel the TCP connection already stands.
-        let connected = tunnelSocket !== undefined;
-        let settled = false;
-        let socket;
-        let response;
-        const finish = (error) => {
-            if (settled)
-                return;
-            settled = true;
-            clearTimeout(timer);
-            timings.total = since();
-            timings.dns ??= (0,external_node_net_.isIP)(connectHost) !== 0 ? 0 : null;
-            const hop = { url: url.href, timings, ...base };
-            if (socket?.remoteAddress)
-                hop.remoteAddress = socket.remoteAddress;
-            else if ((0,external_node_net_.isIP)(connectHost) !== 0)
-                hop.remoteAddress = connectHost;
-            hop.remotePort = socket?.remotePort ?? port;
-            if (response)
-                hop.response = response;
-            if (negotiated)
-                hop.tls = negotiated;
-            if (error) {
-                // A parse error fires before other 'data' listeners see the chunk; Node attaches it.
-                const packet = error.rawPacket;
-                if (raw.length === 0 && Buffer.isBuffer(packet))
-                    raw = packet.subarray(0, RAW_KEEP);
-                hop.error = curlError(error, {
-                    host,
-                    port,
-                    ms: timings.total,
-                    bytes,
-                    connected,
-                    raw,
-                    ...(via ? { proxy: via } : {}),
-                });
-                if (error.code?.startsWith("HPE_") || (!response && raw.length > 0))
-                    hop.rawReply = raw;
-            }
-            req.destroy();
-            tunnelSocket?.destroy();
-            resolve(hop);
-        };
-        let req;
-        try {
-            req = (isHttps ? (external_node_https_default()) : (external_node_http_default())).request(options);
-        }
-        catch (error) {
-            // Node refuses some requests before any I/O (an invalid header value, say): still data, not a crash.
-            timings.total = since();
-            resolve({
-                url: url.href,
-                timings,
-                ...base,
-                error: curlError(error, { host, port, ms: 0, bytes: 0, connected: false, raw }),
-            });
-            return;
-        }
-        const timer = setTimeout(() => {
-            finish(Object.assign(new Error("timeout"), { code: "TIMEOUT" }));
-        }, timeLeft);
-        req.on("socket", (s) => {
-            socket = s;
-            s.on("lookup", () => {
-                timings.dns ??= since();
-            });
-            s.on("connect", () => {
-                connected = true;
-                timings.connect ??= since();
-            });
-            s.on("secureConnect", () => {
-                timings.tls = since();
-                negotiated = (0,tls_info/* tlsInfo */.az)(s, s.authorized);
-            });
-            s.on("data", (chunk) => {
-                timings.ttfb ??= since();
-                bytes += chunk.length;
-                if (raw.length < RAW_KEEP)
-                    raw = Buffer.concat([raw, chunk.subarray(0, RAW_KEEP - raw.length)]);
-            });
-        });
-        req.on("error", (error) => finish(error));
-        req.on("response", (res) => {
-            timings.ttfb ??= since();
-            const contentLength = Number(res.headers["content-length"]);
-            const chunks = [];
-            let kept = 0;
-            response = {
-                url: url.href,
-                httpVersion: res.httpVersion,
-                status: res.statusCode ?? 0,
-                statusMessage: res.statusMessage ?? "",
-                rawHeaders: res.rawHeaders,
-                headers: headerMap(res.rawHeaders),
-                body: Buffer.alloc(0),
-                truncated: false,
-            };
-            if (Number.isFinite(contentLength))
-                response.contentLength = contentLength;
-            const current = response;
-            res.on("data", (chunk) => {
-                const room = opts.maxBodyBytes - kept;
-                if (chunk.length > room) {
-                    if (room > 0)
-                        chunks.push(chunk.subarray(0, room));
-                    kept += Math.max(0, room);
-                    current.truncated = true;
-                    current.body = Buffer.concat(chunks);
-                    finish();
-                    return;
-                }
-                chunks.push(chunk);
-                kept += chunk.length;
-            });
-            res.on("end", () => {
-                current.body = Buffer.concat(chunks);
-                finish();
-            });
-            res.on("aborted", () => {
-                current.body = Buffer.concat(chunks);
-                finish(Object.assign(new Error("aborted"), { code: "ABORTED" }));
-            });
-            res.on("error", (error) => {
-                current.body = Buffer.concat(chunks);
-                finish(error);
-            });
-        });
-        req.end(opts.body);
-    });
-    if (isHttps && !via && hop.error && CERTIFICATE_REFUSED.has(hop.error.code)) {
-        await explainCertificate(hop, connectHost, port, options.servername, Math.min(5_000, opts.timeoutMs));
-    }
-    return hop;
-}
-/** Certificate failures a look at the presented chain can explain. */
-const CERTIFICATE_REFUSED = new Set([
-    "DEPTH_ZERO_SELF_SIGNED_CERT",
-    "SELF_SIGNED_CERT_IN_CHAIN",
-    "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-    "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-    "UNABLE_TO_GET_ISSUER_CERT",
-    "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-/**
- * A refused certificate, explained: which CA the chain ends at (to trust with
- * `ca-file`) or which names the certificate is for, read by a handshake that
- * sends nothing; the certificate also goes into the evidence (`tls`).
- */
-async function explainCertificate(hop, address, port, servername, timeoutMs) {
-    const seen = await (0,tls_info/* presentedChain */.eH)(address, port, servername, timeoutMs);
-    const error = hop.error;
-    if (!seen || !error)
-        return;
-    hop.tls = seen;
-    error.hint =
-        error.code === "ERR_TLS_CERT_ALTNAME_INVALID"
-            ? `the certificate is for ${seen.subject_alt_names ?? seen.subject ?? "no name"}: ask for one of those names, with 'resolve' pointing it at this address`
-            : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
-}
-const REDIRECT = new Set([301, 302, 303, 307, 308]);
-/** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
-async function exchange(url, opts) {
-    const redirects = [];
-    const max = opts.maxRedirects ?? 10;
-    let current = url;
-    let hopOpts = opts;
-    const started = external_node_perf_hooks_.performance.now();
-    for (;;) {
-        const hop = await exchangeOnce(current, hopOpts);
-        const res = hop.response;
-        const location = res?.headers.location;
-        if (!opts.followRedirects || !res || !REDIRECT.has(res.status) || location === undefined) {
-            if (redirects.length > 0)
-                hop.timings.total = Math.round((external_node_perf_hooks_.performance.now() - started) * 10) / 10;
-            return { ...hop, redirects };
-        }
-        if (redirects.length >= max) {
-            return {
-                ...hop,
-                redirects,
-                error: { code: "TOO_MANY_REDIRECTS", curlExit: 47, message: `curl: (47) Maximum (${max}) redirects followed` },
-            };
-        }
-        redirects.push({
-            url: res.url,
-            httpVersion: res.httpVersion,
-            status: res.status,
-            statusMessage: res.statusMessage,
-            rawHeaders: res.rawHeaders,
-        });
-        current = new URL(location, current);
-        if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
-            const { body: _body, ...rest } = hopOpts;
-            hopOpts = { ...rest, method: "GET" };
-        }
-    }
-}
-
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/http.ts + 1 modules
+var http = __nccwpck_require__(291);
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/latency.ts
 // Latency sampling after a probe passes: N sequential requests, nearest-rank
 // percentiles, and the p90 budget (the team alarms on p90 > 1.5 s).
@@ -39765,310 +40101,12 @@ async function sampleLatency(spec, inputs, deps, opts) {
     return check ? { latency, reasons, check } : { latency, reasons };
 }
 
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(2684);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
-var client_ecs_dist_cjs = __nccwpck_require__(212);
-// EXTERNAL MODULE: ./node_modules/@smithy/core/dist-cjs/submodules/retry/index.js
-var retry = __nccwpck_require__(3609);
-// EXTERNAL MODULE: ./node_modules/@smithy/node-http-handler/dist-cjs/index.js
-var node_http_handler_dist_cjs = __nccwpck_require__(1279);
-// EXTERNAL MODULE: ./src/lib/proxy.ts
-var lib_proxy = __nccwpck_require__(7087);
-// EXTERNAL MODULE: ./src/lib/retry.ts
-var lib_retry = __nccwpck_require__(1737);
-;// CONCATENATED MODULE: ./src/lib/aws.ts
-
-
-
-
-
-
-/**
- * Configuration every AWS client of the suite is built with. The SDK itself
- * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> (the emulator) and the
- * usual credential chain. Throttling gets more attempts than the SDK default
- * (3): a smoke cycle makes bursts of Describe* calls and a run that dies on a
- * `Throttling` error leaks nothing but wastes a deploy.
- *
- * The SDK ignores HTTPS_PROXY; self-hosted runners behind a proxy would time
- * out on every call. With a proxy variable set, requests go through the
- * runner-style proxy agents (src/lib/proxy.ts: https_proxy/HTTPS_PROXY,
- * http_proxy/HTTP_PROXY, no_proxy/NO_PROXY); without one the SDK's own
- * handler is kept unchanged.
- */
-function awsClientConfig(opts) {
-    const env = opts.env ?? process.env;
-    const maxAttempts = opts.maxAttempts ?? (Number(env.AWS_MAX_ATTEMPTS) || 10);
-    const baseMs = Number(env.ECS_ALB_SMOKE_RETRY_BASE_MS) || 250;
-    const capMs = Number(env.ECS_ALB_SMOKE_RETRY_CAP_MS) || 10_000;
-    const proxy = (0,lib_proxy/* runnerProxyAgents */.hr)(env);
-    return {
-        region: opts.region,
-        customUserAgent: `ecs-alb-smoke/${VERSION}`,
-        retryStrategy: new retry.ConfiguredRetryStrategy(maxAttempts, (attempt) => (0,lib_retry/* backoffMs */.j)(attempt, baseMs, capMs)),
-        ...(proxy
-            ? { requestHandler: new node_http_handler_dist_cjs.NodeHttpHandler({ httpAgent: proxy.httpAgent, httpsAgent: proxy.httpsAgent }) }
-            : {}),
-    };
-}
-/** The IAM service prefix of each SDK client the suite uses (the `svc` of `svc:Action`). */
-const SERVICE_PREFIX = {
-    ACMClient: "acm",
-    CloudFormationClient: "cloudformation",
-    CloudWatchLogsClient: "logs",
-    EC2Client: "ec2",
-    ECSClient: "ecs",
-    ElasticLoadBalancingV2Client: "elasticloadbalancing",
-    IAMClient: "iam",
-    KMSClient: "kms",
-    RDSClient: "rds",
-    SSMClient: "ssm",
-    SecretsManagerClient: "secretsmanager",
-    STSClient: "sts",
-};
-/** `ElasticLoadBalancingV2Client` + `DescribeTargetGroupsCommand` -> `elasticloadbalancing:DescribeTargetGroups`. */
-function operationName(clientName, commandName) {
-    const client = clientName ?? "";
-    const prefix = SERVICE_PREFIX[client] ?? client.replace(/Client$/, "").toLowerCase();
-    return `${prefix || "aws"}:${(commandName ?? "unknown").replace(/Command$/, "")}`;
-}
-const MIDDLEWARE_NAME = "ecsAlbSmokeOperationErrors";
-/**
- * Every failed call names its operation as the IAM action, with the SDK's
- * error kept as `cause` (src/lib/errors.ts `operationError` decides whether
- * it is the user's to fix). It sits at the top of the `initialize` step,
- * outside the SDK's retry loop (`finalizeRequest`), so retried attempts are
- * named once, by their last error.
- */
-function operationErrors(next, context) {
-    return async (args) => {
-        try {
-            return await next(args);
-        }
-        catch (error) {
-            throw (0,errors/* operationError */.mE)(operationName(context.clientName, context.commandName), error);
-        }
-    };
-}
-/**
- * Attaches the operation-naming middleware to a client (idempotent) and
- * returns it: every SDK client the suite creates goes through here.
- */
-function withOperationNames(client) {
-    client.middlewareStack.add(operationErrors, {
-        step: "initialize",
-        priority: "high",
-        name: MIDDLEWARE_NAME,
-        override: true,
-    });
-    return client;
-}
-
-// EXTERNAL MODULE: ./src/lib/inputs.ts
-var inputs = __nccwpck_require__(1662);
-;// CONCATENATED MODULE: ./src/lib/json-file.ts
-
-
-/**
- * Reads and parses a JSON file a path input names. A syntax error says where
- * (line and column), never what: V8's messages quote the text around the error
- * (`Unexpected token 'p', "password=hunter2..." is not valid JSON`), and the
- * file may be anything a symlink or a typo pointed at.
- */
-function json_file_readJsonFile(input, path, display, 
-/** The file's workspace-relative path: a syntax error is also annotated there, at its line and column. */
-annotateAs) {
-    const text = readFileSync(path, "utf8");
-    try {
-        return { text, value: JSON.parse(text) };
-    }
-    catch (error) {
-        const where = syntaxErrorAt(text, error);
-        const failure = new InputError(input, `${display} is not valid JSON${where.text}.`, "Check the file's syntax (for example with `jq . <file>`).");
-        if (annotateAs)
-            failure.at = { file: annotateAs, ...where.position };
-        throw failure;
-    }
-}
-/**
- * Where V8 says the syntax error is: `at line 3, column 7 (Expected ',' or '}' after property value)`
- * (or `: it ends too early`, the last line), or '' when it did not say.
- */
-function syntaxErrorAt(text, error) {
-    const message = error instanceof Error ? error.message : "";
-    const lines = text.split("\n");
-    if (/Unexpected end of JSON input/.test(message)) {
-        const last = lines.length - (lines.at(-1) === "" && lines.length > 1 ? 1 : 0);
-        return { text: ": it ends too early", position: { line: last, column: (lines[last - 1] ?? "").length + 1 } };
-    }
-    const m = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
-    if (!m)
-        return { text: "" };
-    const offset = Number(m[2]);
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const column = offset - before.lastIndexOf("\n");
-    // Only V8's fixed descriptions, never one that quotes the file's text.
-    const what = m[1] && !/Unexpected token|"/.test(m[1]) ? ` (${m[1]})` : "";
-    return { text: ` at line ${line}, column ${column}${what}`, position: { line, column } };
-}
-
-// EXTERNAL MODULE: ./src/lib/paths.ts
-var paths = __nccwpck_require__(9927);
-;// CONCATENATED MODULE: ./src/lib/task-definition.ts
-
-
-
-
-
-
-/** What to do about a reference that is neither: the end of every such message. */
-const TASK_DEFINITION_REF_FIX = "Check out the repository before this step (actions/checkout) to read a file, or name a registered task definition: family, family:revision (revision 1 or more), or arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>.";
-const TASK_DEFINITION_ARN = /^arn:aws(?:-cn|-us-gov)?:ecs:[a-z0-9-]+:\d{12}:task-definition\/(?<rest>.*)$/;
-const FAMILY = /^[A-Za-z0-9_-]+$/;
-const FAMILY_MAX = 255;
-const REVISION = /^[1-9]\d*$/;
-/** What is wrong with `family[:revision]` (`arn`: it came from an ARN, where the revision is required), if anything. */
-function referenceProblem(ref, arn) {
-    const colon = ref.indexOf(":");
-    const family = colon === -1 ? ref : ref.slice(0, colon);
-    if (/[/.]/.test(family) && !arn)
-        return "there is no such file (a family name has no '/' or '.')";
-    if (family.length > FAMILY_MAX)
-        return `a family name is at most ${FAMILY_MAX} characters (this one has ${family.length})`;
-    if (!FAMILY.test(family))
-        return "a family name holds only letters, digits, hyphens and underscores";
-    if (colon === -1)
-        return arn ? `a task definition ARN ends with its revision (\u2026/${family}:<revision>)` : undefined;
-    const revision = ref.slice(colon + 1);
-    if (revision === "0")
-        return "revision 0 does not exist: ECS numbers revisions from 1";
-    if (!REVISION.test(revision))
-        return `revision '${revision}' is not a whole number of 1 or more`;
-    return undefined;
-}
-/**
- * Reads a task definition reference, for every action that takes one: a
- * task definition ARN, else a file that exists (resolved by
- * `resolveInputPath`, so it stays inside the workspace or RUNNER_TEMP), else
- * `family` or `family:revision` (family: 1 to 255 letters, digits, hyphens,
- * underscores; revision 1 or more). Anything else is an input error naming
- * `input`, the value, what was wrong with it and what to do.
- */
-function parseTaskDefinitionRef(input, raw, roots) {
-    const workspace = roots.workspace;
-    const arn = TASK_DEFINITION_ARN.exec(raw);
-    if (!arn && entryExists(resolve(workspace, raw))) {
-        const path = resolveInputPath(input, raw, "read", roots);
-        const rel = relative(workspace, path);
-        return { kind: "file", path, display: isInside(workspace, path) ? rel.split(sep).join("/") : path };
-    }
-    const problem = arn
-        ? referenceProblem(arn.groups?.rest ?? "", true)
-        : raw.startsWith("arn:")
-            ? "not a task definition ARN (arn:aws[-cn|-us-gov]:ecs:<region>:<12-digit account>:task-definition/<family>:<revision>)"
-            : referenceProblem(raw, false);
-    if (problem === undefined)
-        return { kind: "registered", id: raw };
-    throw new InputError(input, `'${raw}' is neither a file in the workspace (${workspace}) nor a task definition family, family:revision or ARN: ${problem}.`, TASK_DEFINITION_REF_FIX);
-}
-/**
- * Reads a task definition file: plain, or the `{"taskDefinition": \u2026}` that
- * `aws ecs describe-task-definition` prints. `path` must come from
- * `resolveInputPath` (lib/paths.ts), which keeps it inside the workspace or
- * RUNNER_TEMP; `display` is how messages name it. A file that is not JSON, or
- * whose content is not a task definition, is an input error naming `input`.
- */
-function readTaskDefinitionFile(input, path, display, 
-/** The file's workspace-relative path: a JSON syntax error is also annotated there. */
-annotateAs) {
-    const { text, value } = readJsonFile(input, path, display, annotateAs);
-    const inner = isPlainObject(value) ? value.taskDefinition : undefined;
-    const wrapped = isPlainObject(inner);
-    const taskDefinition = wrapped ? inner : value;
-    if (!isPlainObject(taskDefinition) || !Array.isArray(taskDefinition.containerDefinitions)) {
-        throw new InputError(input, `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`);
-    }
-    return {
-        taskDefinition: taskDefinition,
-        text,
-        at: wrapped ? ["taskDefinition"] : [],
-    };
-}
-/**
- * A registered task definition, from ECS. An unknown family or revision is the
- * user's to fix: ECS answers `ClientException` ("Unable to describe task
- * definition.", HTTP 400; DescribeTaskDefinition's Errors section) or, for a
- * malformed reference, `InvalidParameterException`; `hint` ends that message.
- * Anything else (access denied, a 5xx) goes on as the middleware named it.
- */
-async function describeTaskDefinition(ecs, id, hint = "Check the family name and revision.") {
-    try {
-        const out = await ecs.send(new client_ecs_dist_cjs/* DescribeTaskDefinitionCommand */.Zy$({ taskDefinition: id }));
-        if (!out.taskDefinition)
-            throw new errors/* ConfigurationError */.j1(`ECS returned no task definition for '${id}'.`);
-        return out.taskDefinition;
-    }
-    catch (error) {
-        const cause = (0,errors/* awsException */.Bt)(error);
-        if (cause instanceof client_ecs_dist_cjs/* ClientException */.P6G || cause instanceof client_ecs_dist_cjs/* InvalidParameterException */.kTB) {
-            throw new errors/* ConfigurationError */.j1(`Task definition '${id}' could not be read: ${error.message} ${hint}`);
-        }
-        throw error;
-    }
-}
-/** A `task-definition` input's task definition: the file it names, or the revision `describe` reads from ECS. */
-async function loadTaskDefinition(ref, describe, 
-/** The file's workspace-relative path, when a JSON syntax error should be annotated there. */
-annotateAs) {
-    if (ref.kind === "registered")
-        return { taskDefinition: await describe(ref.id), source: ref.id, at: [] };
-    const { taskDefinition, text, at } = readTaskDefinitionFile("task-definition", ref.path, ref.display, annotateAs);
-    return {
-        taskDefinition: taskDefinition,
-        source: ref.display,
-        at,
-        file: { display: ref.display, text },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/logs-api.ts
-// The AWS calls of the server-side evidence, behind one small interface so tests can inject the emulator's.
-
-
-
-
-/** `endpoint`/`credentials` only for tests in process; the action takes both from the environment, as the SDK does. */
-function awsLogsApi(region, overrides = {}) {
-    const logs = withOperationNames(new dist_cjs/* CloudWatchLogsClient */.TFr({ ...awsClientConfig({ region }), ...overrides }));
-    const ecs = withOperationNames(new client_ecs_dist_cjs/* ECSClient */.Zgc({ ...awsClientConfig({ region }), ...overrides }));
-    return {
-        async filterLogEvents(input, maxPages) {
-            const events = [];
-            let pages = 0;
-            // A page may be partial or empty while a nextToken remains (FilterLogEvents API reference).
-            for await (const page of (0,dist_cjs/* paginateFilterLogEvents */.JQk)({ client: logs }, input)) {
-                events.push(...(page.events ?? []));
-                if (++pages >= maxPages)
-                    break;
-            }
-            return events;
-        },
-        async serviceTaskDefinition(cluster, service) {
-            const out = await ecs.send(new client_ecs_dist_cjs/* DescribeServicesCommand */.H7c({ cluster, services: [service] }));
-            const found = out.services?.find((s) => s.status !== "INACTIVE");
-            return found?.taskDefinition;
-        },
-        async taskDefinition(arn) {
-            const td = await describeTaskDefinition(ecs, arn);
-            return { family: td.family ?? "", revision: td.revision ?? 0, containers: td.containerDefinitions ?? [] };
-        },
-    };
-}
-
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/proxy.ts
+var proxy = __nccwpck_require__(3569);
 // EXTERNAL MODULE: ./src/actions/http-evidence-probe/log-inputs.ts
 var log_inputs = __nccwpck_require__(1233);
+// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-cloudwatch-logs/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(2684);
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/log-target.ts
 // Which log group (and streams) hold the app's lines: the input, or the service's task definition as ECS uses it.
 
@@ -40400,11 +40438,6 @@ function summaryMarkdown(reports, result, files) {
 
 
 
-
-const defaultDeps = () => ({
-    exchange: exchange,
-    logsApi: awsLogsApi,
-});
 /** The URL as shown in evidence: a password in it is never written. */
 function shownUrl(url) {
     const u = new URL(String(url));
@@ -40512,7 +40545,7 @@ async function runProbe(spec, inputs, deps, evidence) {
     if (inputs.proxy)
         opts.proxy = inputs.proxy;
     const via = (0,proxy/* proxyFor */.iJ)(spec.url, inputs.proxy);
-    const pinned = resolvedAddress(spec.url, inputs.resolve);
+    const pinned = (0,http/* resolvedAddress */.l)(spec.url, inputs.resolve);
     const route = via
         ? ` (through proxy ${(0,proxy/* shownProxy */.qb)(via)}${pinned ? `; 'resolve' does not apply through a proxy, as with curl` : ""})`
         : pinned
@@ -42136,6 +42169,24 @@ function memoryState(saved = new Map()) {
         load: (key, version) => parseVersioned(key, saved.get(key) ?? "", version),
     };
 }
+
+
+/***/ }),
+
+/***/ 3570:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  x: () => (/* binding */ VERSION)
+});
+
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"1.0.0"};
+;// CONCATENATED MODULE: ./src/lib/version.ts
+
+const VERSION = package_namespaceObject.rE;
 
 
 /***/ }),
