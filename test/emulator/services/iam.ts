@@ -6,7 +6,15 @@
 
 import { queryAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { ConditionContext, Handler, Operation, Params, RequestContext, Scenario, ServiceModule } from "../types";
+import {
+  type ConditionContext,
+  type Handler,
+  operations,
+  type Params,
+  type RequestContext,
+  type Scenario,
+  type ServiceModule,
+} from "../types";
 import { Enforcer } from "./iam/enforce";
 import { createRoleFrom, createUserFrom, entityHandlers } from "./iam/entity-handlers";
 import { createPolicyFrom, policyHandlers } from "./iam/policy-handlers";
@@ -91,6 +99,12 @@ export interface IamModule extends ServiceModule {
 
 export const createIam = (emulator: Emulator): IamModule => {
   const store = new IamStore(() => emulator.account);
+  const handlers: Record<string, Handler> = {
+    ...entityHandlers(store),
+    ...policyHandlers(store),
+    SimulatePrincipalPolicy: (params, ctx) => simulatePrincipalPolicy(store, params, ctx),
+    SimulateCustomPolicy: (params, ctx) => simulateCustomPolicy(store, params, ctx),
+  };
   const enforcer = new Enforcer(emulator, store);
   emulator.authorizer = enforcer.authorize;
 
@@ -152,20 +166,17 @@ export const createIam = (emulator: Emulator): IamModule => {
     accessDenied: queryAccessDenied,
     // IAM authorizes every operation on the entity it names (role, user, policy; SimulatePrincipalPolicy on its
     // PolicySourceArn), so one rule serves every record.
-    operations: Object.fromEntries(
-      Object.entries<Handler>({
-        ...entityHandlers(store),
-        ...policyHandlers(store),
-        SimulatePrincipalPolicy: (params, ctx) => simulatePrincipalPolicy(store, params, ctx),
-        SimulateCustomPolicy: (params, ctx) => simulateCustomPolicy(store, params, ctx),
-      }).map(([action, handler]): [string, Operation] => [
-        action,
-        {
-          handler,
-          resources: (params, ctx) => resourceArns(action, params, ctx),
-          conditions: (params, ctx) => conditionContext(action, params, ctx),
-        },
-      ]),
+    operations: operations(
+      handlers,
+      Object.fromEntries(
+        Object.keys(handlers).map((action) => [
+          action,
+          {
+            resources: (params: Params, ctx: RequestContext) => resourceArns(action, params, ctx),
+            conditions: (params: Params, ctx: RequestContext) => conditionContext(action, params, ctx),
+          },
+        ]),
+      ),
     ),
     reset() {
       store.reset();
