@@ -7,6 +7,7 @@ import {
   SimulatePrincipalPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "./server";
@@ -186,6 +187,73 @@ describe("enforcement mode", () => {
     await expect(read("papyrus/cmk-db")).rejects.toMatchObject({ message: "Access to KMS is not allowed" });
     await grant(KEY_ARN);
     expect((await read("papyrus/cmk-db")).SecretString).toBe('{"password":"c"}');
+  });
+
+  it("Parameter Store: a SecureString read with decryption needs kms:Decrypt on a customer-managed key, not on aws/ssm", async () => {
+    const KEY = "1c2d3e4f-5061-4718-899a-abbccddeeff0";
+    const KEY_ARN = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${KEY}`;
+    const PARAMS = `arn:aws:ssm:us-west-2:${ACCOUNT}:parameter`;
+    await emu.emulator.loadScenario({
+      kms: { keys: [{ id: KEY, aliases: ["alias/papyrus-params"] }] },
+      ssm: {
+        parameters: [
+          { name: "/papyrus/managed", value: "m-value", type: "SecureString" },
+          { name: "/papyrus/cmk", value: "c-value", type: "SecureString", keyId: "alias/papyrus-params" },
+          { name: "/papyrus/lost-key", value: "l-value", type: "SecureString", keyId: "alias/deleted-key" },
+        ],
+      },
+    });
+    const admin = client(IAMClient, "AKIAEMULATOR00000001");
+    const put = (name: string, statements: object[]) =>
+      admin.send(
+        new PutRolePolicyCommand({
+          RoleName: "alb-smoke-ci",
+          PolicyName: name,
+          PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: statements }),
+        }),
+      );
+    await put("params", [
+      { Effect: "Allow", Action: ["ssm:GetParameter", "ssm:GetParameters"], Resource: `${PARAMS}/papyrus/*` },
+    ]);
+    const ssm = client(SSMClient);
+    const read = (Name: string, WithDecryption = true) => ssm.send(new GetParameterCommand({ Name, WithDecryption }));
+    expect((await read("/papyrus/managed")).Parameter?.Value).toBe("m-value");
+    // Without decryption nothing is decrypted: the ciphertext comes back with ssm:GetParameter alone.
+    expect((await read("/papyrus/cmk", false)).Parameter?.Value).not.toBe("c-value");
+    const denied = new RegExp(
+      `^User: ${CI_SESSION} is not authorized to perform: kms:Decrypt on resource: ${KEY_ARN} because no identity-based policy allows the kms:Decrypt action \\(Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; `,
+    );
+    await expect(read("/papyrus/cmk")).rejects.toMatchObject({
+      name: "AccessDeniedException",
+      message: expect.stringMatching(denied),
+    });
+    // One parameter the caller cannot decrypt fails the whole batch.
+    await expect(
+      ssm.send(new GetParametersCommand({ Names: ["/papyrus/managed", "/papyrus/cmk"], WithDecryption: true })),
+    ).rejects.toMatchObject({ name: "AccessDeniedException", message: expect.stringMatching(denied) });
+    await expect(read("/papyrus/lost-key")).rejects.toMatchObject({
+      name: "AccessDeniedException",
+      message: expect.stringMatching(/^The ciphertext refers to a customer master key that does not exist/),
+    });
+    // Granted on the key, through Parameter Store, for that parameter only (the PARAMETER_ARN encryption context).
+    await put("decrypt", [
+      {
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: KEY_ARN,
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "ssm.us-west-2.amazonaws.com",
+            "kms:EncryptionContext:PARAMETER_ARN": `${PARAMS}/papyrus/cmk`,
+          },
+        },
+      },
+    ]);
+    expect((await read("/papyrus/cmk")).Parameter?.Value).toBe("c-value");
+    const both = await ssm.send(
+      new GetParametersCommand({ Names: ["/papyrus/managed", "/papyrus/cmk"], WithDecryption: true }),
+    );
+    expect(both.Parameters?.map((p) => p.Value)).toEqual(["m-value", "c-value"]);
   });
 
   it("applies a PutRolePolicy / DeleteRolePolicy at once, and leaves unmapped keys unrestricted", async () => {

@@ -62,6 +62,49 @@ export interface KmsService extends ServiceModule {
 
 export const kmsOf = (emulator: Emulator): KmsService => emulator.service<KmsService>("kms");
 
+/** How a service that decrypts on the caller's behalf answers when it cannot. */
+export interface DecryptVia {
+  /** The calling service's endpoint name for `kms:ViaService`: `secretsmanager`, `ssm`. */
+  service: string;
+  /** The encryption context the service binds the value with (its keys become `kms:EncryptionContext:<key>`). */
+  context: Record<string, string>;
+  /** The service's answer when IAM denies the caller kms:Decrypt; `message` is IAM's denial of it. */
+  denied(message: string): AwsError;
+  /** The service's answer for a key KMS does not know. */
+  unknownKey(): AwsError;
+}
+
+/**
+ * Under enforcement, the kms:Decrypt a service makes as the caller to hand back a value it keeps encrypted
+ * (Secrets Manager's GetSecretValue, Parameter Store's GetParameter with decryption), with the keys AWS puts in
+ * that request: `kms:ViaService` (`<service>.<region>.amazonaws.com`), `kms:CallerAccount` and the encryption
+ * context (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html). An AWS managed key needs
+ * nothing more: its key policy lets every principal of the account use it through its service. A customer managed
+ * key is checked against the caller's identity policies, as its default key policy lets IAM grant it (key policies
+ * are not modelled). A key ARN the scenario does not declare counts as customer managed (scenarios name keys by ARN
+ * without declaring them); an alias or key id KMS does not know answers `unknownKey()`.
+ */
+export async function authorizeDecrypt(emulator: Emulator, ctx: RequestContext, keyId: string, via: DecryptVia) {
+  if (!emulator.enforce || !emulator.authorizer) return;
+  const key =
+    kmsOf(emulator).keyOf(keyId, ctx.region) ??
+    (/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/./.test(keyId) ? { arn: keyId, manager: "CUSTOMER" } : undefined);
+  if (!key) throw via.unknownKey();
+  if (key.manager === "AWS") return;
+  const request: Record<string, string | string[]> = {
+    "kms:ViaService": `${via.service}.${ctx.region}.amazonaws.com`,
+    "kms:CallerAccount": ctx.account,
+    "kms:EncryptionContextKeys": Object.keys(via.context),
+  };
+  for (const [k, v] of Object.entries(via.context)) request[`kms:EncryptionContext:${k}`] = v;
+  try {
+    await emulator.authorizer(ctx, "kms:Decrypt", [key.arn], { request });
+  } catch (error) {
+    if (error instanceof AwsError && /^AccessDenied/.test(error.code)) throw via.denied(error.message);
+    throw error;
+  }
+}
+
 export function createKms(emulator: Emulator): KmsService {
   const keys = new Map<string, Key>(); // `${region}/${id}`
   const aliases = new Map<string, Alias>(); // `${region}/${name}`

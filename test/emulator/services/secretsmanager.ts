@@ -9,7 +9,7 @@ import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
 import type { ConditionContext, Params, Scenario, ServiceModule } from "../types";
 import { operations, type RequestContext } from "../types";
-import { kmsOf } from "./kms";
+import { authorizeDecrypt } from "./kms";
 import { page } from "./paging";
 import {
   invalidParameter,
@@ -113,41 +113,22 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
    * also needs kms:Decrypt on it ("If the secret is encrypted using a customer-managed key instead of the AWS managed
    * key aws/secretsmanager, then you also need kms:Decrypt permissions for that key", GetSecretValue's Required
    * permissions), and without it AWS answers AccessDeniedException "Access to KMS is not allowed" (AWS knowledge
-   * center, secrets-manager-cross-account-key). The request carries kms:ViaService and the encryption context
-   * SecretARN and SecretVersionId (Secrets Manager user guide, security-encryption: "Secrets Manager encryption context"). Key policies
-   * are not modelled: the key's default policy, which lets IAM policies grant its use, is assumed.
+   * center, secrets-manager-cross-account-key). The encryption context is the secret's ARN and version id (Secrets
+   * Manager user guide, security-encryption: "Secrets Manager encryption context").
    */
-  const authorizeDecrypt = async (secret: Secret, versionId: string, ctx: RequestContext) => {
-    if (secret.kmsKeyId === undefined || !emulator.enforce || !emulator.authorizer) return;
-    // A key ARN the scenario's kms section does not declare is taken as a customer-managed key (scenarios name keys
-    // by ARN without declaring them); an alias or key id KMS does not know cannot decrypt.
-    const key =
-      kmsOf(emulator).keyOf(secret.kmsKeyId, ctx.region) ??
-      (/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/./.test(secret.kmsKeyId)
-        ? { arn: secret.kmsKeyId, manager: "CUSTOMER" }
-        : undefined);
-    if (!key)
-      throw new AwsError(
-        "DecryptionFailure",
-        "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
-      );
-    if (key.manager === "AWS") return;
-    try {
-      await emulator.authorizer(ctx, "kms:Decrypt", [key.arn], {
-        request: {
-          "kms:ViaService": `secretsmanager.${ctx.region}.amazonaws.com`,
-          "kms:CallerAccount": ctx.account,
-          "kms:EncryptionContext:SecretARN": secret.arn,
-          "kms:EncryptionContext:SecretVersionId": versionId,
-          "kms:EncryptionContextKeys": ["SecretARN", "SecretVersionId"],
-        },
-      });
-    } catch (error) {
-      if (error instanceof AwsError && error.code === "AccessDeniedException")
-        throw new AwsError("AccessDeniedException", "Access to KMS is not allowed", 400);
-      throw error;
-    }
-  };
+  const decryptable = (secret: Secret, versionId: string, ctx: RequestContext) =>
+    secret.kmsKeyId === undefined
+      ? undefined
+      : authorizeDecrypt(emulator, ctx, secret.kmsKeyId, {
+          service: "secretsmanager",
+          context: { SecretARN: secret.arn, SecretVersionId: versionId },
+          denied: () => new AwsError("AccessDeniedException", "Access to KMS is not allowed", 400),
+          unknownKey: () =>
+            new AwsError(
+              "DecryptionFailure",
+              "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+            ),
+        });
   const requestTags = (params: Params): ConditionContext => {
     const tags: Params[] = Array.isArray(params.Tags) ? params.Tags : [];
     const request: Record<string, string | string[]> = { "aws:TagKeys": tags.map((t) => String(t.Key)) };
@@ -202,7 +183,7 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
         GetSecretValue: async (params, ctx) => {
           const secret = store.require(params.SecretId);
           const version = store.version(secret, params.VersionId, params.VersionStage);
-          await authorizeDecrypt(secret, version.id, ctx);
+          await decryptable(secret, version.id, ctx);
           store.markAccessed(secret);
           return {
             ARN: secret.arn,

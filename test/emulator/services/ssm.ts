@@ -2,10 +2,12 @@
  * SSM Parameter Store (JSON 1.1, `AmazonSSM.*`): String, StringList and
  * SecureString parameters with versions. Scenario format: docs/ssm.md.
  */
+import { randomUUID } from "node:crypto";
 import { AwsError, jsonAccessDenied } from "../errors";
 import type { Emulator } from "../server";
-import type { Params, Scenario, ServiceModule } from "../types";
+import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { operations } from "../types";
+import { authorizeDecrypt } from "./kms";
 import { page } from "./paging";
 import {
   PARAMETER_TYPES,
@@ -89,6 +91,38 @@ export function createSsm(emulator: Emulator): SsmModule {
     return found;
   };
 
+  /**
+   * A SecureString read with decryption is also a kms:Decrypt by the caller on the parameter's key ("Any principal
+   * that retrieves the decrypted value must have kms:Decrypt permission on that key", Systems Manager user guide,
+   * ps-restrict-decryption), bound to the encryption context PARAMETER_ARN; the AWS managed key aws/ssm (no KeyId)
+   * grants it to every principal of the account. Parameter Store relays KMS's own error: AccessDeniedException
+   * "User: … is not authorized to perform: kms:Decrypt on resource: <key ARN> because no identity-based policy
+   * allows the kms:Decrypt action (Service: AWSKMS; …)" (as AWS answered in terraform-provider-aws issue 42849), and
+   * for a key KMS does not know its "The ciphertext refers to a customer master key that does not exist …".
+   */
+  const decryptable = (
+    found: { parameter: Parameter; version: { type: string; keyId?: string } },
+    ctx: RequestContext,
+  ) => {
+    const { version } = found;
+    if (version.type !== "SecureString" || version.keyId === undefined) return undefined;
+    const kmsError = (message: string) =>
+      new AwsError(
+        "AccessDeniedException",
+        `${message} (Service: AWSKMS; Status Code: 400; Error Code: AccessDeniedException; Request ID: ${randomUUID()}; Proxy: null)`,
+        400,
+      );
+    return authorizeDecrypt(emulator, ctx, version.keyId, {
+      service: "ssm",
+      context: { PARAMETER_ARN: store.arn(found.parameter.name) },
+      denied: (message) => kmsError(`${message} because no identity-based policy allows the kms:Decrypt action`),
+      unknownKey: () =>
+        kmsError(
+          "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+        ),
+    });
+  };
+
   // Parameters are authorized on their ARN (GetParameters on each name); DescribeParameters on `*`.
   const parameterArn = (name: unknown) => store.arn(parameterKey(String(name)).key);
   const named = { resources: (params: Params) => [parameterArn(params.Name)] };
@@ -100,8 +134,12 @@ export function createSsm(emulator: Emulator): SsmModule {
     accessDenied: jsonAccessDenied,
     operations: operations(
       {
-        GetParameter: (params) => ({ Parameter: store.view(require(params.Name), params.WithDecryption === true) }),
-        GetParameters: (params) => {
+        GetParameter: async (params, ctx) => {
+          const found = require(params.Name);
+          if (params.WithDecryption === true) await decryptable(found, ctx);
+          return { Parameter: store.view(found, params.WithDecryption === true) };
+        },
+        GetParameters: async (params, ctx) => {
           const names: unknown[] = Array.isArray(params.Names) ? params.Names : [];
           if (names.length === 0 || names.length > 10)
             throw validation(
@@ -111,8 +149,12 @@ export function createSsm(emulator: Emulator): SsmModule {
           const invalid: string[] = [];
           for (const name of names) {
             const hit = store.find(name);
-            if (hit) found.push(store.view(hit, params.WithDecryption === true));
-            else invalid.push(String(name));
+            if (!hit) {
+              invalid.push(String(name));
+              continue;
+            }
+            if (params.WithDecryption === true) await decryptable(hit, ctx);
+            found.push(store.view(hit, params.WithDecryption === true));
           }
           return { Parameters: found, InvalidParameters: invalid };
         },
