@@ -25,8 +25,13 @@ export interface SecretInfo {
   arn: string;
   name: string;
   kmsKeyId?: string;
-  /** DescribeSecret's VersionIdsToStages: the versions that carry a staging label. */
+  /**
+   * DescribeSecret's VersionIdsToStages: the versions that carry a staging label (`{}` for a secret that holds no
+   * value; undefined where they are not known, as for a secret a plan creates).
+   */
   versions?: Record<string, string[]>;
+  /** DescribeSecret's DeletedDate: the secret is scheduled for deletion, and GetSecretValue refuses it. */
+  deletedDate?: Date;
 }
 
 export interface ParameterInfo {
@@ -83,7 +88,9 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
           arn: out.ARN,
           name: out.Name ?? id,
           ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}),
-          ...(out.VersionIdsToStages ? { versions: out.VersionIdsToStages } : {}),
+          // DescribeSecret leaves VersionIdsToStages out when no version has a label: the secret holds no value.
+          versions: out.VersionIdsToStages ?? {},
+          ...(out.DeletedDate ? { deletedDate: out.DeletedDate } : {}),
         };
       } catch (error) {
         if (awsException(error) instanceof ResourceNotFoundException) return undefined;

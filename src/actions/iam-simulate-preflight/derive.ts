@@ -7,6 +7,7 @@ import type { Lookups, SecretInfo } from "./aws-lookups";
 import type { CheckList, Finding, Principal, Scope } from "./checks";
 import { addDecryptCheck } from "./kms";
 import { classifyValueFrom, ecrRepositoryArn, parameterKey, type SecretReference, s3Arns } from "./references";
+import { unreadable, versionRead } from "./secret-read";
 
 /** The fields of a task definition the preflight reads (the SDK's shape, loosely typed: files are user JSON). */
 export interface TaskDefinitionDoc {
@@ -286,7 +287,13 @@ async function resolveReferences(
     const why = { reason: r.reason, source: r.source };
     checks.add(role, "secretsmanager:GetSecretValue", secret.arn, why);
     await addDecryptCheck(
-      { keyId: secret.kmsKeyId, resourceArn: secret.arn, via: "secretsmanager", ...why },
+      {
+        keyId: secret.kmsKeyId,
+        resourceArn: secret.arn,
+        via: "secretsmanager",
+        versionId: versionRead(secret.versions, r.ref.kind === "secret" ? r.ref : {}),
+        ...why,
+      },
       role,
       scope,
       lookups,
@@ -366,12 +373,12 @@ async function resolveReferences(
       });
       continue;
     }
-    const stage = ref.versionStage;
-    if (stage && secret.versions && !Object.values(secret.versions).some((stages) => stages.includes(stage))) {
+    const why = unreadable(secret, ref);
+    if (why) {
       findings.push({
         severity: "fail",
         subject: r.valueFrom,
-        message: `${r.reason}: no version of the secret ${secret.arn} carries the staging label '${stage}', so ECS's GetSecretValue will fail and the task will not start. Fix the version stage in valueFrom (or leave it empty for AWSCURRENT).`,
+        message: `${r.reason}: ${why.problem}, so ECS's GetSecretValue will fail and the task will not start. ${why.fix}`,
         sources: [r.source],
       });
       continue;

@@ -10,8 +10,9 @@
  *   service, so no identity policy is needed;
  * - with the request context KMS sees: `kms:ViaService` (the service calls KMS on
  *   the role's behalf, https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service),
- *   `kms:CallerAccount`, and the encryption context the service sends —
- *   `SecretARN` for Secrets Manager
+ *   `kms:CallerAccount`, and the encryption context the service sends, its keys in `kms:EncryptionContextKeys` —
+ *   `SecretARN` and `SecretVersionId` (the version ECS reads, when the secret's versions are known) for Secrets
+ *   Manager
  *   (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-encryption-context),
  *   `PARAMETER_ARN` for Parameter Store
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html#parameter-store-encryption-context).
@@ -28,6 +29,8 @@ export interface DecryptNeed {
   /** The secret's or the parameter's ARN (the encryption context, and where the key lives by default). */
   resourceArn: string;
   via: "secretsmanager" | "ssm";
+  /** The secret version ECS reads (the SecretVersionId of the encryption context), when known. */
+  versionId?: string | undefined;
   reason: string;
   source?: JsonPath | undefined;
 }
@@ -69,8 +72,16 @@ export async function addDecryptCheck(
     context: {
       "kms:ViaService": stringValue(`${need.via}.${owner.region}.amazonaws.com`),
       "kms:CallerAccount": stringValue(roleAccount),
-      [need.via === "secretsmanager" ? "kms:EncryptionContext:SecretARN" : "kms:EncryptionContext:PARAMETER_ARN"]:
-        stringValue(need.resourceArn),
+      ...(need.via === "secretsmanager"
+        ? {
+            "kms:EncryptionContext:SecretARN": stringValue(need.resourceArn),
+            ...(need.versionId ? { "kms:EncryptionContext:SecretVersionId": stringValue(need.versionId) } : {}),
+            "kms:EncryptionContextKeys": { type: "stringList", values: ["SecretARN", "SecretVersionId"] },
+          }
+        : {
+            "kms:EncryptionContext:PARAMETER_ARN": stringValue(need.resourceArn),
+            "kms:EncryptionContextKeys": { type: "stringList", values: ["PARAMETER_ARN"] },
+          }),
     },
   });
 }

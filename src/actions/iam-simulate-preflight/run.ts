@@ -15,6 +15,7 @@ import { plannedInputOf } from "./plan/detect";
 import { runPlannedPreflight } from "./plan/run-planned";
 import { resolvePrincipals } from "./principals";
 import { buildReport, reportMarkdown } from "./report";
+import { unreadable, versionRead } from "./secret-read";
 import { type Simulator, simulateChecks } from "./simulate";
 import { addStatementIds, type PolicyReader } from "./statement-ids";
 import { type LoadedTaskDefinition, loadTaskDefinition } from "./task-definition";
@@ -82,8 +83,19 @@ async function addCiChecks(inputs: PreflightInputs, ci: Principal, scope: Scope,
       findings.push({ severity: "fail", subject: id, message, sources: [] });
       continue;
     }
+    const why = unreadable(secret);
+    if (why) {
+      const message = `ci-secret-ids: ${why.problem}, so evidence-mask's GetSecretValue will fail. ${why.fix}`;
+      findings.push({ severity: "fail", subject: id, message, sources: [] });
+      continue;
+    }
     checks.add(ci, "secretsmanager:GetSecretValue", secret.arn, { reason: "evidence-mask secret-ids" });
-    const need = { keyId: secret.kmsKeyId, resourceArn: secret.arn, via: "secretsmanager" as const };
+    const need = {
+      keyId: secret.kmsKeyId,
+      resourceArn: secret.arn,
+      via: "secretsmanager" as const,
+      versionId: versionRead(secret.versions),
+    };
     await addDecryptCheck({ ...need, reason: "evidence-mask secret-ids" }, ci, ciScope, lookups, checks, findings);
   }
   return findings;

@@ -122,9 +122,41 @@ describe("kms:Decrypt as ECS's read through the service makes KMS evaluate it", 
         type: "string",
         values: ["arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/prd/db-AbCdEf"],
       },
+      // The AWSCURRENT version ECS reads, from DescribeSecret's VersionIdsToStages.
+      "kms:EncryptionContext:SecretVersionId": { type: "string", values: [expect.stringMatching(/^[0-9a-f-]{36}$/)] },
+      "kms:EncryptionContextKeys": { type: "stringList", values: ["SecretARN", "SecretVersionId"] },
     });
     expect(result.failure).toBeUndefined();
     expect(emu.emulator.requests.filter((r) => r.action === "DescribeKey").length).toBeGreaterThan(0);
+  });
+
+  it("a key policy on the encryption context's keys and version is decided, not left to 'needs context'", async () => {
+    // Least-privilege statements seen in the wild: only decrypts that carry exactly Secrets Manager's context keys,
+    // and (with Null) only those that name a version.
+    const strict = {
+      ...decryptVia("secretsmanager"),
+      Condition: {
+        StringEquals: { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com" },
+        "ForAllValues:StringEquals": { "kms:EncryptionContextKeys": ["SecretARN", "SecretVersionId"] },
+        Null: { "kms:EncryptionContext:SecretVersionId": "false" },
+      },
+    };
+    const s = scenario({
+      executionPolicy: secretsPolicy(["*"], [strict]),
+      secrets: [
+        { name: "papyrus/prd/db", arnSuffix: "AbCdEf", kmsKeyId: KEY_ID },
+        { name: "papyrus/prd/api-key", arnSuffix: "XyZ123", kmsKeyId: KEY_ID },
+      ],
+    });
+    s.kms = { keys: [{ id: KEY_ID }] };
+    emu = await startEmulator({ scenario: s });
+    const { report, result } = await preflightInProcess(emu, workspaceWith(TD_FILE, incidentTaskDefinition()));
+    const decrypt = report.rows.filter((r) => r.action === "kms:Decrypt");
+    expect(decrypt.map((r) => [r.verdict, r.missingContext])).toEqual([
+      ["allowed", []],
+      ["allowed", []],
+    ]);
+    expect(result.failure).toBeUndefined();
   });
 
   it("a SecureString parameter: kms:ViaService ssm.<region> and the PARAMETER_ARN context", async () => {
@@ -147,6 +179,10 @@ describe("kms:Decrypt as ECS's read through the service makes KMS evaluate it", 
     (td.containerDefinitions[0] as { secrets: unknown }).secrets = [{ name: "TOKEN", valueFrom: "/papyrus/prd/token" }];
     const { report } = await preflightInProcess(emu, workspaceWith(TD_FILE, td));
     expect(report.rows.find((r) => r.action === "kms:Decrypt")?.missingContext).toEqual([]);
+    expect(report.rows.find((r) => r.action === "kms:Decrypt")?.context?.["kms:EncryptionContextKeys"]).toEqual({
+      type: "stringList",
+      values: ["PARAMETER_ARN"],
+    });
     expect(report.rows.find((r) => r.action === "kms:Decrypt")).toMatchObject({
       resource: KEY_ARN,
       verdict: "allowed",

@@ -456,6 +456,48 @@ describe("secret versions as ECS asks for them", () => {
     ]);
   });
 
+  it("a secret that holds no value, or is scheduled for deletion, is a failing row (ECS cannot read it)", async () => {
+    const derivedWith = async (secret: SecretInfo) => {
+      const checks = new CheckList();
+      const findings = await deriveExecutionRoleChecks(
+        { containerDefinitions: [{ name: "web", secrets: [{ name: "DB", valueFrom: arn }] }] },
+        role,
+        scope,
+        lookups({ [arn]: secret }),
+        checks,
+      );
+      return { checks: checks.all().map((c) => c.action), findings: findings.map((f) => [f.severity, f.message]) };
+    };
+    expect(await derivedWith({ arn, name: "db", versions: {} })).toEqual({
+      checks: [],
+      findings: [
+        [
+          "fail",
+          expect.stringContaining(
+            `the secret ${arn} holds no value (no version carries the staging label 'AWSCURRENT'), so ECS's GetSecretValue will fail and the task will not start. Store its value`,
+          ),
+        ],
+      ],
+    });
+    const deleted = await derivedWith({
+      arn,
+      name: "db",
+      versions: { v1: ["AWSCURRENT"] },
+      deletedDate: new Date("2026-11-30T10:00:00Z"),
+    });
+    expect(deleted.checks).toEqual([]);
+    expect(deleted.findings).toEqual([
+      [
+        "fail",
+        expect.stringContaining(
+          `the secret ${arn} is scheduled for deletion (since 2026-11-30T10:00:00.000Z), and Secrets Manager refuses to read it, so ECS's GetSecretValue will fail`,
+        ),
+      ],
+    ]);
+    // Versions not known (a secret a plan creates): not judged.
+    expect(await derivedWith({ arn, name: "db" })).toEqual({ checks: ["secretsmanager:GetSecretValue"], findings: [] });
+  });
+
   it("a version id without a staging label: checked, with a note that it may be deleted", async () => {
     const out = await derive(`${arn}:::v9`);
     expect(out.checks).toEqual(["secretsmanager:GetSecretValue"]);

@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readPreflightInputs } from "../../../src/actions/iam-simulate-preflight/inputs";
 import { ConfigurationError } from "../../../src/lib/errors";
@@ -471,6 +472,36 @@ describe("iam-simulate-preflight", () => {
     expect(error?.line).toBe(lineOf(readFileSync(join(workspace, TD_FILE), "utf8"), "AWSPENDING"));
   });
 
+  it("a secret scheduled for deletion, or one without a value, fails the preflight as it would fail ECS", async () => {
+    await emulatorWith(
+      scenario({
+        executionPolicy: secretsPolicy(["*"]),
+        secrets: [
+          { name: "papyrus/prd/db", arnSuffix: "AbCdEf" },
+          // Created without a value (a Terraform secret whose aws_secretsmanager_secret_version was never applied).
+          { name: "papyrus/prd/api-key", arnSuffix: "XyZ123", value: undefined },
+        ],
+      }),
+    );
+    const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: REGION });
+    await sm.send(new DeleteSecretCommand({ SecretId: DB_SECRET, RecoveryWindowInDays: 7 }));
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), { comment: "false" });
+    expect(result.code).toBe(1);
+    expect(row(result, "secretsmanager:GetSecretValue", DB_SECRET)).toBeUndefined();
+    expect(row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET)).toBeUndefined();
+    const messages = errorsOf(result).map((e) => e.message);
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /the secret .*papyrus\/prd\/db-AbCdEf is scheduled for deletion \(since .*\), and Secrets Manager refuses to read it, so ECS's GetSecretValue will fail and the task will not start\. Restore it/,
+      ),
+    );
+    expect(messages).toContainEqual(
+      expect.stringMatching(
+        /the secret .*papyrus\/prd\/api-key-XyZ123 holds no value \(no version carries the staging label 'AWSCURRENT'\), so ECS's GetSecretValue will fail.* Store its value/,
+      ),
+    );
+  });
+
   it("reports an explicit deny with the statement that denies", async () => {
     const deny = { Sid: "NeverTheApiKey", Effect: "Deny", Action: "secretsmanager:*", Resource: API_KEY_SECRET };
     await emulatorWith(scenario({ executionPolicy: secretsPolicy(["*"], [deny]) }));
@@ -654,6 +685,41 @@ describe("iam-simulate-preflight", () => {
       MARKER,
       "<!-- ecs-alb-smoke:iam-simulate-preflight:ci-role -->",
     ]);
+  });
+
+  it("ci-secret-ids: a secret without a value is a failing row for evidence-mask's read, the others are checked", async () => {
+    const ci = {
+      name: "papyrus-ci",
+      trustPolicy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Federated: "x" }, Action: "sts:AssumeRoleWithWebIdentity" }],
+      },
+      inlinePolicies: { read: secretsPolicy(["*"]) },
+    };
+    await emulatorWith(
+      scenario({
+        executionPolicy: secretsPolicy(["*"]),
+        roles: [ci],
+        secrets: [
+          { name: "papyrus/prd/db", arnSuffix: "AbCdEf" },
+          { name: "papyrus/prd/api-key", arnSuffix: "XyZ123", value: undefined },
+        ],
+      }),
+    );
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), {
+      comment: "false",
+      "task-definition": "",
+      "ci-role-arn": `arn:aws:iam::${ACCOUNT}:role/papyrus-ci`,
+      "ci-secret-ids": "papyrus/prd/db,papyrus/prd/api-key",
+    });
+    expect(result.code).toBe(1);
+    expect(row(result, "secretsmanager:GetSecretValue", DB_SECRET)?.decision).toBe("allowed");
+    expect(row(result, "secretsmanager:GetSecretValue", API_KEY_SECRET)).toBeUndefined();
+    expect(reportOf(result).findings.map((f) => f.message)).toContainEqual(
+      expect.stringMatching(
+        /^ci-secret-ids: the secret .*papyrus\/prd\/api-key-XyZ123 holds no value .*, so evidence-mask's GetSecretValue will fail\. Store its value/,
+      ),
+    );
   });
 
   it("fails when the execution role does not trust ecs-tasks.amazonaws.com", async () => {

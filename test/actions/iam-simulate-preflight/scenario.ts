@@ -35,7 +35,7 @@ export function secretsPolicy(resources: string[], extra: unknown[] = []) {
 
 export function scenario(opts: {
   executionPolicy?: unknown;
-  secrets?: { name: string; arnSuffix: string; kmsKeyId?: string }[];
+  secrets?: { name: string; arnSuffix: string; kmsKeyId?: string; value?: string | undefined }[];
   roles?: NonNullable<Scenario["iam"]>["roles"];
   ssm?: unknown;
 }): Scenario {
@@ -69,7 +69,8 @@ export function scenario(opts: {
       ],
     },
     secretsmanager: {
-      secrets: opts.secrets ?? [
+      // A secret a task definition uses holds a value (one without any fails the preflight, as it fails ECS).
+      secrets: opts.secrets?.map((x) => ({ value: `value-of-${x.name}`, ...x })) ?? [
         { name: "papyrus/prd/db", arnSuffix: "AbCdEf", value: { username: "papyrus", password: "pw" } },
         { name: "papyrus/prd/api-key", arnSuffix: "XyZ123", value: "k3y" },
       ],

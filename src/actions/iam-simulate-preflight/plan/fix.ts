@@ -11,8 +11,12 @@
 import { stringify } from "yaml";
 import type { ContextValue } from "../checks";
 
-/** The context keys a fix conditions on; the others (kms:CallerAccount) follow from the role's own account. */
-const CONDITION_KEYS = /^kms:(ViaService|EncryptionContext:.+)$/;
+/**
+ * The context keys a fix conditions on; the others follow from the role's own account (kms:CallerAccount) or would
+ * break the grant at the next rotation (the secret's version, SecretVersionId) or say nothing of the resource
+ * (kms:EncryptionContextKeys).
+ */
+const CONDITION_KEYS = /^kms:(ViaService|EncryptionContext:(SecretARN|PARAMETER_ARN))$/;
 
 type Condition = { StringEquals: Record<string, string | string[]> };
 
