@@ -12,7 +12,13 @@ let kms: KMSClient;
 beforeAll(async () => {
   emu = await startEmulator({
     scenario: {
-      kms: { keys: [{ id: KEY_ID, aliases: ["alias/papyrus", "alias/papyrus-old"] }] },
+      kms: {
+        keys: [
+          { id: KEY_ID, aliases: ["alias/papyrus", "alias/papyrus-old"] },
+          { id: "2222bbbb-3333-4444-8555-666677778888", state: "Disabled" },
+          { id: "3333cccc-4444-4555-8666-777788889999", state: "PendingDeletion" },
+        ],
+      },
       iam: {
         roles: [
           {
@@ -43,6 +49,20 @@ const describeKey = async (KeyId: string, client = kms) =>
   (await client.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata;
 
 describe("KMS", () => {
+  it("DescribeKey shows a key's state: enabled, disabled, or scheduled for deletion with its date", async () => {
+    expect(await describeKey(KEY_ID)).toMatchObject({ Enabled: true, KeyState: "Enabled" });
+    expect(await describeKey("2222bbbb-3333-4444-8555-666677778888")).toMatchObject({
+      Enabled: false,
+      KeyState: "Disabled",
+    });
+    const pending = await describeKey("3333cccc-4444-4555-8666-777788889999");
+    expect(pending).toMatchObject({ Enabled: false, KeyState: "PendingDeletion", PendingDeletionWindowInDays: 30 });
+    expect(pending?.DeletionDate).toBeInstanceOf(Date);
+    await expect(
+      emu.emulator.loadScenario({ kms: { keys: [{ id: "4444dddd-5555-4666-8777-88889999aaaa", state: "Off" }] } }),
+    ).rejects.toThrow("state 'Off' is not one of Enabled, Disabled, PendingDeletion");
+  });
+
   it("DescribeKey resolves a key id, key ARN, alias name and alias ARN to the key ARN", async () => {
     for (const id of [KEY_ID, KEY_ARN, "alias/papyrus", `arn:aws:kms:us-west-2:${ACCOUNT}:alias/papyrus-old`]) {
       expect(await describeKey(id)).toMatchObject({

@@ -44,6 +44,10 @@ export interface KeyInfo {
   arn: string;
   /** `AWS` for AWS managed keys (aws/secretsmanager, aws/ssm), `CUSTOMER` otherwise. */
   manager: string;
+  /** DescribeKey's KeyState (`Enabled`, `Disabled`, `PendingDeletion`, ...), when given. */
+  state?: string;
+  /** When a key in `PendingDeletion` is deleted. */
+  deletionDate?: Date;
 }
 
 export type RoleLookup = { exists: false } | { exists: true; arn: string; trustPolicy: unknown };
@@ -78,6 +82,24 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
   const ssm = perRegion((region) => withOperationNames(new SSMClient(awsClientConfig({ region }))));
   const ecs = perRegion((region) => withOperationNames(new ECSClient(awsClientConfig({ region }))));
   const kms = perRegion((region) => withOperationNames(new KMSClient(awsClientConfig({ region }))));
+
+  const keys = new Map<string, Promise<KeyInfo | undefined>>();
+  const readKey = async (keyId: string, region: string): Promise<KeyInfo | undefined> => {
+    try {
+      const out = await kms(region).send(new DescribeKeyCommand({ KeyId: keyId }));
+      const key = out.KeyMetadata;
+      if (!key?.Arn) return undefined;
+      return {
+        arn: key.Arn,
+        manager: key.KeyManager ?? "CUSTOMER",
+        ...(key.KeyState ? { state: key.KeyState } : {}),
+        ...(key.DeletionDate ? { deletionDate: key.DeletionDate } : {}),
+      };
+    } catch (error) {
+      if (awsException(error) instanceof NotFoundException) return undefined;
+      throw error;
+    }
+  };
 
   return {
     async describeSecret(id, region) {
@@ -145,15 +167,15 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
       return describeTaskDefinition(ecs(region), id, `Check the family name and revision, and the region (${region}).`);
     },
 
-    async describeKey(keyId, region) {
-      try {
-        const out = await kms(region).send(new DescribeKeyCommand({ KeyId: keyId }));
-        const key = out.KeyMetadata;
-        return key?.Arn ? { arn: key.Arn, manager: key.KeyManager ?? "CUSTOMER" } : undefined;
-      } catch (error) {
-        if (awsException(error) instanceof NotFoundException) return undefined;
-        throw error;
+    describeKey(keyId, region) {
+      // One DescribeKey per key and region: a hundred secrets under one key ask once.
+      const cacheKey = `${region}\n${keyId}`;
+      let known = keys.get(cacheKey);
+      if (!known) {
+        known = readKey(keyId, region);
+        keys.set(cacheKey, known);
       }
+      return known;
     },
 
     async callerAccount() {

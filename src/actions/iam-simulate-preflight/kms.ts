@@ -18,7 +18,8 @@
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html#parameter-store-encryption-context).
  */
 import type { JsonPath } from "../../lib/annotations";
-import type { Lookups } from "./aws-lookups";
+import { awsException, isAccessDenied } from "../../lib/errors";
+import type { KeyInfo, Lookups } from "./aws-lookups";
 import type { CheckList, Finding, Principal, Scope } from "./checks";
 import { stringValue } from "./context-types";
 import { scopeOfArn } from "./references";
@@ -35,6 +36,28 @@ export interface DecryptNeed {
   source?: JsonPath | undefined;
 }
 
+/**
+ * Why KMS refuses to decrypt with a key in this state, or undefined for an enabled key (Key states of AWS KMS
+ * keys, https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html: Decrypt fails with
+ * DisabledException for a disabled key, KMSInvalidStateException while deletion is pending, an import is pending
+ * or a custom key store is disconnected).
+ */
+function keyStateProblem(key: KeyInfo): string | undefined {
+  switch (key.state) {
+    case undefined:
+    case "Enabled":
+    case "Creating":
+    case "Updating":
+      return undefined;
+    case "Disabled":
+      return `the KMS key ${key.arn} it is encrypted with is disabled (KMS answers DisabledException). Enable it (aws kms enable-key).`;
+    case "PendingDeletion":
+      return `the KMS key ${key.arn} it is encrypted with is scheduled for deletion${key.deletionDate ? ` on ${key.deletionDate.toISOString()}` : ""} (KMS answers KMSInvalidStateException). Cancel the deletion (aws kms cancel-key-deletion) and enable the key, or re-encrypt with another key.`;
+    default:
+      return `the KMS key ${key.arn} it is encrypted with is in state ${key.state}, in which KMS does not decrypt (KMSInvalidStateException).`;
+  }
+}
+
 const AWS_MANAGED_ALIAS = /^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias\/aws\//;
 const KEY_ARN = /^arn:[^:]+:kms:[^:]+:\d{12}:key\/.+$/;
 
@@ -49,22 +72,44 @@ export async function addDecryptCheck(
   const { keyId } = need;
   if (!keyId || AWS_MANAGED_ALIAS.test(keyId)) return;
   const owner = scopeOfArn(need.resourceArn, scope);
-  let keyArn = KEY_ARN.test(keyId) ? keyId : undefined;
-  if (!keyArn) {
-    // A key id, an alias or an alias ARN: the key ARN (and whether AWS manages the key) from KMS.
-    const key = await lookups.describeKey(keyId, owner.region);
-    if (!key) {
-      findings.push({
-        severity: "fail",
-        subject: keyId,
-        message: `${need.reason}: the KMS key '${keyId}' it is encrypted with does not exist in ${owner.region} (kms:DescribeKey: NotFoundException). ECS will fail to decrypt it; re-encrypt with an existing key.`,
-        sources: need.source ? [need.source] : [],
-      });
-      return;
-    }
-    if (key.manager === "AWS") return;
-    keyArn = key.arn;
+  const byArn = KEY_ARN.test(keyId);
+  // The key ARN (and whether AWS manages the key) of a key id, an alias or an alias ARN, and for every key its
+  // state: KMS decrypts only with an enabled key. A key ARN of another account may not be readable by the
+  // preflight's role (its key policy decides): then its state goes unchecked, said in a note.
+  let key: KeyInfo | undefined;
+  let unreadable = false;
+  try {
+    key = await lookups.describeKey(keyId, owner.region);
+  } catch (error) {
+    if (!byArn || !isAccessDenied(awsException(error) ?? error)) throw error;
+    unreadable = true;
+    findings.push({
+      severity: "note",
+      subject: keyId,
+      message: `${need.reason}: the state of the KMS key ${keyId} was not checked (kms:DescribeKey was denied; a key of another account shows it only if its key policy allows).`,
+      sources: need.source ? [need.source] : [],
+    });
   }
+  const fail = (message: string) =>
+    findings.push({
+      severity: "fail",
+      subject: keyId,
+      message: `${need.reason}: ${message}`,
+      sources: need.source ? [need.source] : [],
+    });
+  if (!key && !unreadable) {
+    fail(
+      `the KMS key '${keyId}' it is encrypted with does not exist in ${owner.region} (kms:DescribeKey: NotFoundException). ECS will fail to decrypt it; re-encrypt with an existing key.`,
+    );
+    return;
+  }
+  if (key?.manager === "AWS") return;
+  const unusable = key ? keyStateProblem(key) : undefined;
+  if (unusable) {
+    fail(`${unusable} ECS cannot decrypt the value, so the task will not start.`);
+    return;
+  }
+  const keyArn = key?.arn ?? keyId;
   const roleAccount = role.arn.split(":")[4] || scope.account;
   checks.add(role, "kms:Decrypt", keyArn, {
     reason: `${need.reason} (customer managed KMS key)`,

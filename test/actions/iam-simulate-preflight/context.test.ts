@@ -221,6 +221,24 @@ describe("kms:Decrypt as ECS's read through the service makes KMS evaluate it", 
     expect(annotations.some((a) => a.message.includes("without the context key(s) aws:SourceVpce"))).toBe(true);
   });
 
+  it("against the emulator: a secret under a disabled key fails the preflight, whatever the role may do", async () => {
+    const s = scenario({
+      executionPolicy: secretsPolicy(["*"], [decryptVia("secretsmanager")]),
+      secrets: [
+        { name: "papyrus/prd/db", arnSuffix: "AbCdEf", kmsKeyId: KEY_ARN },
+        { name: "papyrus/prd/api-key", arnSuffix: "XyZ123", kmsKeyId: "alias/aws/secretsmanager" },
+      ],
+    });
+    s.kms = { keys: [{ id: KEY_ID, state: "Disabled" }] };
+    emu = await startEmulator({ scenario: s });
+    const { report, result } = await preflightInProcess(emu, workspaceWith(TD_FILE, incidentTaskDefinition()));
+    expect(report.rows.filter((r) => r.action === "kms:Decrypt")).toEqual([]);
+    expect(report.findings.map((f) => f.message)).toContainEqual(
+      expect.stringMatching(/it is encrypted with is disabled \(KMS answers DisabledException\)\. Enable it/),
+    );
+    expect(result.failure).toContain("1 other problem(s)");
+  });
+
   it("an alias that does not exist is a failing row; AWS managed keys need no row", async () => {
     const s = scenario({
       executionPolicy: secretsPolicy(["*"]),

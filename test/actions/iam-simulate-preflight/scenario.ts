@@ -76,6 +76,8 @@ export function scenario(opts: {
       ],
     },
     ...(opts.ssm ? { ssm: opts.ssm } : {}),
+    // The account's customer managed key CMK exists (and is enabled), as a key secrets are encrypted with does.
+    kms: { keys: [{ id: CMK.split("/").pop() as string }] },
   };
 }
 

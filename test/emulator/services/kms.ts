@@ -19,8 +19,12 @@ import type { Params, RequestContext, Scenario, ServiceModule } from "../types";
 import { operations } from "../types";
 import { page } from "./paging";
 
+/** The key states a scenario may give (DescribeKey's KeyState); a disabled or pending-deletion key cannot decrypt. */
+export type KeyState = "Enabled" | "Disabled" | "PendingDeletion";
+const KEY_STATES: readonly KeyState[] = ["Enabled", "Disabled", "PendingDeletion"];
+
 export interface KmsScenario {
-  keys?: { id?: string; region?: string; aliases?: string[]; description?: string }[];
+  keys?: { id?: string; region?: string; aliases?: string[]; description?: string; state?: KeyState }[];
 }
 
 interface Key {
@@ -29,6 +33,7 @@ interface Key {
   manager: "AWS" | "CUSTOMER";
   description: string;
   created: Date;
+  state: KeyState;
 }
 
 interface Alias {
@@ -122,6 +127,7 @@ export function createKms(emulator: Emulator): KmsService {
         manager: "AWS",
         description: `Default key that protects my ${name.split("/")[2]} data when no other key is defined`,
         created: new Date(0),
+        state: "Enabled",
       });
       aliases.set(`${region}/${name}`, { name, region, keyId: id, created: new Date(0) });
     }
@@ -159,10 +165,14 @@ export function createKms(emulator: Emulator): KmsService {
     KeyId: k.id,
     Arn: keyArn(k),
     CreationDate: k.created.getTime() / 1000,
-    Enabled: true,
+    Enabled: k.state === "Enabled",
     Description: k.description,
     KeyUsage: "ENCRYPT_DECRYPT",
-    KeyState: "Enabled",
+    KeyState: k.state,
+    // A key scheduled for deletion shows when (the default waiting period, 30 days, from its creation here).
+    ...(k.state === "PendingDeletion"
+      ? { DeletionDate: (k.created.getTime() + 30 * 86_400_000) / 1000, PendingDeletionWindowInDays: 30 }
+      : {}),
     Origin: "AWS_KMS",
     KeyManager: k.manager,
     CustomerMasterKeySpec: "SYMMETRIC_DEFAULT",
@@ -248,12 +258,16 @@ export function createKms(emulator: Emulator): KmsService {
         const region = k.region ?? emulator.region;
         const id = k.id ?? randomUUID();
         if (!KEY_ID.test(id)) throw new Error(`kms scenario: key id '${id}' is not a key id (a UUID)`);
+        const state = k.state ?? "Enabled";
+        if (!KEY_STATES.includes(state))
+          throw new Error(`kms scenario: key ${id}: state '${state}' is not one of ${KEY_STATES.join(", ")}`);
         keys.set(`${region}/${id}`, {
           id,
           region,
           manager: "CUSTOMER",
           description: k.description ?? "",
           created: new Date(),
+          state,
         });
         for (const name of k.aliases ?? []) {
           if (!ALIAS_NAME.test(name) || name.startsWith("alias/aws/"))

@@ -125,7 +125,7 @@ const keyOf = (c: Pick<Check, "principal" | "action" | "resource">) =>
   JSON.stringify([c.principal.arn, c.action, c.resource]);
 const denied = (r: Row) => r.verdict === "implicitDeny" || r.verdict === "explicitDeny" || r.verdict === "needsContext";
 
-/** Lookups that know the placeholders: a secret the plan creates exists once applied. */
+/** Lookups that know the placeholders: a secret or a key the plan creates exists once applied. */
 function plannedLookups(lookups: Lookups, parsed: ParsedPlan): Lookups {
   const planned = new Set(parsed.placeholders.values());
   return {
@@ -135,6 +135,9 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan): Lookups {
       const kmsKeyId = parsed.plannedSecretKeys?.get(id);
       return { arn: id, name: id.replace(/^.*:secret:/, ""), ...(kmsKeyId ? { kmsKeyId } : {}) };
     },
+    // A key the plan creates: customer managed, and enabled once applied.
+    describeKey: async (keyId, region) =>
+      planned.has(keyId) ? { arn: keyId, manager: "CUSTOMER", state: "Enabled" } : lookups.describeKey(keyId, region),
   };
 }
 

@@ -144,7 +144,10 @@ describe("iam-simulate-preflight with a Terraform plan (planned policies)", () =
     };
     const r = await run(
       terraformWorkspace("incident"),
-      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }], { secretsmanager: secrets }),
+      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }], {
+        secretsmanager: secrets,
+        kms: { keys: [{ id: "1111aaaa-2222-bbbb-3333-cccc4444dddd" }] },
+      }),
     );
     expect(r.code).toBe(1);
     const decrypt = reportOf(r).rows.find((x) => x.action === "kms:Decrypt");
