@@ -26,7 +26,7 @@ function notFound(secretId: string, region: string): InputError {
   return new InputError(
     "secret-id",
     `secret '${secretId}' was not found in ${region} (ResourceNotFoundException).`,
-    "Check the secret's name or ARN, and 'aws-region'. A secret scheduled for deletion is not found either.",
+    "Check the secret's name or ARN, and 'aws-region'.",
   );
 }
 
@@ -47,6 +47,14 @@ export async function readSecretInUse(
     throw error;
   });
   const arn = describe.ARN ?? secretId;
+  // DescribeSecret still shows a secret scheduled for deletion; GetSecretValue refuses it (InvalidRequestException).
+  if (describe.DeletedDate) {
+    throw new InputError(
+      "secret-id",
+      `secret '${secretId}' is scheduled for deletion (since ${describe.DeletedDate.toISOString()}), and Secrets Manager refuses to read it.`,
+      "Restore it (aws secretsmanager restore-secret), or name the secret in use.",
+    );
+  }
   const value = await client.send(new GetSecretValueCommand({ SecretId: arn })).catch((error) => {
     const cause = awsException(error);
     if (cause instanceof ResourceNotFoundException) throw notFound(secretId, region);

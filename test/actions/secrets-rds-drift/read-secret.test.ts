@@ -6,13 +6,14 @@
  * JSON-protocol deserializer.
  */
 import { Readable } from "node:stream";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { HttpResponse } from "@smithy/core/protocols";
 import { describe, expect, it } from "vitest";
 import { readSecretInUse } from "../../../src/actions/secrets-rds-drift/read-secret";
 import { DEFAULT_KEY_MAP } from "../../../src/actions/secrets-rds-drift/secret";
 import { awsClientConfig, withOperationNames } from "../../../src/lib/aws";
-import { AwsUserError } from "../../../src/lib/errors";
+import { AwsUserError, InputError } from "../../../src/lib/errors";
+import { startEmulator } from "../../emulator/server";
 
 const ARN = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf";
 
@@ -78,5 +79,32 @@ describe("secrets-rds-drift: a secret whose KMS key the role may not use", () =>
     expect(error).toBeInstanceOf(AwsUserError);
     expect((error as Error).message).toMatch(/^secretsmanager:GetSecretValue was denied/);
     expect((error as Error).message).not.toContain("kms:Decrypt");
+  });
+});
+
+describe("secrets-rds-drift: a secret scheduled for deletion", () => {
+  it("is named as that, from DescribeSecret's DeletedDate, before any GetSecretValue", async () => {
+    const emu = await startEmulator({
+      scenario: { secretsmanager: { secrets: [{ name: "papyrus/db", value: { password: "p4ssw0rd-long" } }] } },
+    });
+    try {
+      const client = withOperationNames(
+        new SecretsManagerClient({
+          ...awsClientConfig({ region: "us-west-2", maxAttempts: 1 }),
+          endpoint: emu.endpoint,
+          credentials: { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" },
+        }),
+      );
+      await client.send(new DeleteSecretCommand({ SecretId: "papyrus/db", RecoveryWindowInDays: 7 }));
+      const before = emu.emulator.requests.length;
+      const error = await read(client);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toMatch(
+        /^Input 'secret-id': secret 'papyrus\/db' is scheduled for deletion \(since .*\), and Secrets Manager refuses to read it\. Restore it/,
+      );
+      expect(emu.emulator.requests.slice(before).map((r) => r.action)).toEqual(["DescribeSecret"]);
+    } finally {
+      await emu.stop();
+    }
   });
 });
