@@ -87268,7 +87268,7 @@ var secrets_rds_drift_secret = __nccwpck_require__(2521);
 
 
 function notFound(secretId, region) {
-    return new errors/* InputError */.dz("secret-id", `secret '${secretId}' was not found in ${region} (ResourceNotFoundException).`, "Check the secret's name or ARN, and 'aws-region'. A secret scheduled for deletion is not found either.");
+    return new errors/* InputError */.dz("secret-id", `secret '${secretId}' was not found in ${region} (ResourceNotFoundException).`, "Check the secret's name or ARN, and 'aws-region'.");
 }
 /**
  * Describes and reads the secret. Every value is handed to `setSecret` before
@@ -87282,6 +87282,10 @@ async function readSecretInUse(client, secretId, region, keyMap, setSecret) {
         throw error;
     });
     const arn = describe.ARN ?? secretId;
+    // DescribeSecret still shows a secret scheduled for deletion; GetSecretValue refuses it (InvalidRequestException).
+    if (describe.DeletedDate) {
+        throw new errors/* InputError */.dz("secret-id", `secret '${secretId}' is scheduled for deletion (since ${describe.DeletedDate.toISOString()}), and Secrets Manager refuses to read it.`, "Restore it (aws secretsmanager restore-secret), or name the secret in use.");
+    }
     const value = await client.send(new client_secrets_manager_dist_cjs/* GetSecretValueCommand */.d2({ SecretId: arn })).catch((error) => {
         const cause = (0,errors/* awsException */.Bt)(error);
         if (cause instanceof client_secrets_manager_dist_cjs/* ResourceNotFoundException */.lB)
