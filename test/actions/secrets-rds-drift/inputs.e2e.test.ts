@@ -56,7 +56,7 @@ describe("secrets-rds-drift: bad inputs", () => {
     const result = await run({ "secret-id": "papyrus/db-renamed" });
     expect(result.code).toBe(1);
     expect(errors(result)).toEqual([
-      "Input 'secret-id': secret 'papyrus/db-renamed' was not found in us-west-2 (ResourceNotFoundException). Check the secret's name or ARN, and 'aws-region'. A secret scheduled for deletion is not found either.",
+      "Input 'secret-id': secret 'papyrus/db-renamed' was not found in us-west-2 (ResourceNotFoundException). Check the secret's name or ARN, and 'aws-region'.",
     ]);
     expect(result.outputs).toEqual({});
     expect(result.summary).toContain("secrets-rds-drift could not compare the secret with RDS");
