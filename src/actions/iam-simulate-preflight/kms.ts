@@ -18,7 +18,7 @@
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html#parameter-store-encryption-context).
  */
 import type { JsonPath } from "../../lib/annotations";
-import { awsException, isAccessDenied } from "../../lib/errors";
+import { isAccessDenied } from "../../lib/errors";
 import type { KeyInfo, Lookups } from "./aws-lookups";
 import type { CheckList, Finding, Principal, Scope } from "./checks";
 import { stringValue } from "./context-types";
@@ -76,37 +76,34 @@ export async function addDecryptCheck(
   // The key ARN (and whether AWS manages the key) of a key id, an alias or an alias ARN, and for every key its
   // state: KMS decrypts only with an enabled key. A key ARN of another account may not be readable by the
   // preflight's role (its key policy decides): then its state goes unchecked, said in a note.
-  let key: KeyInfo | undefined;
-  let unreadable = false;
-  try {
-    key = await lookups.describeKey(keyId, owner.region);
-  } catch (error) {
-    if (!byArn || !isAccessDenied(awsException(error) ?? error)) throw error;
-    unreadable = true;
+  const add = (severity: Finding["severity"], message: string) =>
     findings.push({
-      severity: "note",
-      subject: keyId,
-      message: `${need.reason}: the state of the KMS key ${keyId} was not checked (kms:DescribeKey was denied; a key of another account shows it only if its key policy allows).`,
-      sources: need.source ? [need.source] : [],
-    });
-  }
-  const fail = (message: string) =>
-    findings.push({
-      severity: "fail",
+      severity,
       subject: keyId,
       message: `${need.reason}: ${message}`,
       sources: need.source ? [need.source] : [],
     });
-  if (!key && !unreadable) {
-    fail(
-      `the KMS key '${keyId}' it is encrypted with does not exist in ${owner.region} (kms:DescribeKey: NotFoundException). ECS will fail to decrypt it; re-encrypt with an existing key.`,
+  let key: KeyInfo | undefined;
+  try {
+    key = await lookups.describeKey(keyId, owner.region);
+    if (!key) {
+      add(
+        "fail",
+        `the KMS key '${keyId}' it is encrypted with does not exist in ${owner.region} (kms:DescribeKey: NotFoundException). ECS will fail to decrypt it; re-encrypt with an existing key.`,
+      );
+      return;
+    }
+  } catch (error) {
+    if (!byArn || !isAccessDenied(error)) throw error;
+    add(
+      "note",
+      `the state of the KMS key ${keyId} was not checked (kms:DescribeKey was denied; a key of another account shows it only if its key policy allows).`,
     );
-    return;
   }
   if (key?.manager === "AWS") return;
-  const unusable = key ? keyStateProblem(key) : undefined;
+  const unusable = key && keyStateProblem(key);
   if (unusable) {
-    fail(`${unusable} ECS cannot decrypt the value, so the task will not start.`);
+    add("fail", `${unusable} ECS cannot decrypt the value, so the task will not start.`);
     return;
   }
   const keyArn = key?.arn ?? keyId;

@@ -26,9 +26,8 @@ export function unreadable(secret: SecretInfo, read: SecretRead = {}): { problem
       problem: `the secret ${secret.arn} is scheduled for deletion (since ${secret.deletedDate.toISOString()}), and Secrets Manager refuses to read it`,
       fix: "Restore it (aws secretsmanager restore-secret), or point at a secret in use.",
     };
-  if (read.versionId || !secret.versions) return undefined;
+  if (read.versionId || !secret.versions || versionRead(secret.versions, read)) return undefined;
   const stage = read.versionStage || "AWSCURRENT";
-  if (Object.values(secret.versions).some((stages) => stages.includes(stage))) return undefined;
   return Object.keys(secret.versions).length === 0
     ? {
         problem: `the secret ${secret.arn} holds no value (no version carries the staging label '${stage}')`,
