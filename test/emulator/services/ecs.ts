@@ -57,6 +57,12 @@ const badToken = () => invalidParameter("Invalid nextToken value.");
 export function createEcs(emulator: Emulator): EcsModule {
   const state = new EcsState(emulator);
 
+  /** A Describe* failure for a reference that names nothing: the ARN as given, or the one the name would have. */
+  const missing = (ref: unknown, kind: string, name: string) => ({
+    arn: String(ref).startsWith("arn:") ? ref : state.arn(kind, name),
+    reason: "MISSING",
+  });
+
   const describeTasks = (params: Params) => {
     const cluster = requireCluster(state, params.cluster);
     const refs = params.tasks;
@@ -73,11 +79,7 @@ export function createEcs(emulator: Emulator): EcsModule {
           ...taskView(task, cluster, state.region, state.account, zoneOf(task.subnetId)),
           ...(includesTags(params) ? { tags: [] } : {}),
         });
-      else
-        failures.push({
-          arn: String(ref).startsWith("arn:") ? ref : state.arn("task", `${cluster.name}/${ref}`),
-          reason: "MISSING",
-        });
+      else failures.push(missing(ref, "task", `${cluster.name}/${ref}`));
     }
     return { tasks, failures };
   };
@@ -133,11 +135,7 @@ export function createEcs(emulator: Emulator): EcsModule {
       for (const ref of refs) {
         const cluster = state.findCluster(ref);
         if (cluster) clusters.push(clusterView(cluster, includesTags(params)));
-        else
-          failures.push({
-            arn: String(ref).startsWith("arn:") ? ref : state.arn("cluster", String(ref)),
-            reason: "MISSING",
-          });
+        else failures.push(missing(ref, "cluster", String(ref)));
       }
       return { clusters, failures };
     },
@@ -167,11 +165,7 @@ export function createEcs(emulator: Emulator): EcsModule {
       for (const ref of refs) {
         const service = state.findService(cluster, ref);
         if (service) services.push(serviceView(service, cluster, includesTags(params)));
-        else
-          failures.push({
-            arn: String(ref).startsWith("arn:") ? ref : state.arn("service", `${cluster.name}/${ref}`),
-            reason: "MISSING",
-          });
+        else failures.push(missing(ref, "service", `${cluster.name}/${ref}`));
       }
       return { services, failures };
     },
