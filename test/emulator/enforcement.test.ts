@@ -6,7 +6,14 @@ import {
   PutRolePolicyCommand,
   SimulatePrincipalPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetKeyPolicyCommand, KMSClient } from "@aws-sdk/client-kms";
+import {
+  DeleteResourcePolicyCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
+  PutResourcePolicyCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -187,6 +194,123 @@ describe("enforcement mode", () => {
     await expect(read("papyrus/cmk-db")).rejects.toMatchObject({ message: "Access to KMS is not allowed" });
     await grant(KEY_ARN);
     expect((await read("papyrus/cmk-db")).SecretString).toBe('{"password":"c"}');
+  });
+
+  it("a KMS key policy decides with the identity policies: without the account's IAM statement IAM's allow has no effect; naming the role needs no IAM policy; a Deny wins", async () => {
+    const keyId = (n: number) => `0b1c2d3e-4f50-4617-8899-aabbccddee0${n}`;
+    const keyArn = (n: number) => `arn:aws:kms:us-west-2:${ACCOUNT}:key/${keyId(n)}`;
+    const policy = (...statements: object[]) => ({ Version: "2012-10-17", Statement: statements });
+    const ROOT = { AWS: `arn:aws:iam::${ACCOUNT}:root` };
+    await emu.emulator.loadScenario({
+      kms: {
+        keys: [
+          // 1: the default key policy (IAM decides); 2: only an admin role, IAM not enabled;
+          // 3: names the CI role directly; 4: IAM enabled but a Deny for every principal outside a condition.
+          { id: keyId(1) },
+          {
+            id: keyId(2),
+            policy: policy({
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/someone-else` },
+              Action: "kms:*",
+              Resource: "*",
+            }),
+          },
+          {
+            id: keyId(3),
+            policy: policy({ Effect: "Allow", Principal: { AWS: CI_ROLE }, Action: "kms:Decrypt", Resource: "*" }),
+          },
+          {
+            id: keyId(4),
+            policy: policy(
+              { Effect: "Allow", Principal: ROOT, Action: "kms:*", Resource: "*" },
+              {
+                Effect: "Deny",
+                Principal: "*",
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: { StringNotEquals: { "kms:EncryptionContext:SecretARN": `${SECRETS}papyrus/k1-AbCd01` } },
+              },
+            ),
+          },
+        ],
+      },
+      secretsmanager: {
+        secrets: [1, 2, 3, 4].map((n) => ({
+          name: `papyrus/k${n}`,
+          value: `v${n}`,
+          arnSuffix: `AbCd0${n}`,
+          kmsKeyId: keyArn(n),
+        })),
+      },
+    });
+    const sm = client(SecretsManagerClient);
+    const read = (n: number) => sm.send(new GetSecretValueCommand({ SecretId: `papyrus/k${n}` }));
+    await client(IAMClient, "AKIAEMULATOR00000001").send(
+      new PutRolePolicyCommand({
+        RoleName: "alb-smoke-ci",
+        PolicyName: "decrypt",
+        PolicyDocument: JSON.stringify(
+          policy({ Effect: "Allow", Action: "kms:Decrypt", Resource: [1, 2, 4].map(keyArn) }),
+        ),
+      }),
+    );
+    expect((await read(1)).SecretString).toBe("v1");
+    await expect(read(2)).rejects.toMatchObject({ message: "Access to KMS is not allowed" });
+    expect((await read(3)).SecretString).toBe("v3");
+    await expect(read(4)).rejects.toMatchObject({ message: "Access to KMS is not allowed" });
+    const kms = client(KMSClient, "AKIAEMULATOR00000001");
+    const got = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId(1) }));
+    expect(got.PolicyName).toBe("default");
+    expect(JSON.parse(got.Policy as string).Statement[0]).toMatchObject({
+      Sid: "Enable IAM User Permissions",
+      Principal: ROOT,
+    });
+    await expect(kms.send(new GetKeyPolicyCommand({ KeyId: "alias/aws/secretsmanager" }))).rejects.toMatchObject({
+      name: "NotFoundException",
+    });
+    await expect(kms.send(new GetKeyPolicyCommand({ KeyId: keyId(1), PolicyName: "other" }))).rejects.toMatchObject({
+      name: "NotFoundException",
+    });
+  });
+
+  it("a secret's resource policy: its Deny wins over the identity policy's allow; it can grant what IAM does not", async () => {
+    const sm = client(SecretsManagerClient);
+    const admin = client(SecretsManagerClient, "AKIAEMULATOR00000001");
+    const read = (id: string) => sm.send(new GetSecretValueCommand({ SecretId: id }));
+    expect((await read("papyrus/db")).SecretString).toBe('{"password":"x"}');
+    const deny = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Deny", Principal: { AWS: CI_ROLE }, Action: "secretsmanager:GetSecretValue", Resource: "*" },
+      ],
+    };
+    await admin.send(new PutResourcePolicyCommand({ SecretId: "papyrus/db", ResourcePolicy: JSON.stringify(deny) }));
+    expect(
+      JSON.parse((await admin.send(new GetResourcePolicyCommand({ SecretId: "papyrus/db" }))).ResourcePolicy as string),
+    ).toEqual(deny);
+    await expect(read("papyrus/db")).rejects.toMatchObject({ name: "AccessDeniedException" });
+    // billing/db: the identity policy does not allow it; the secret's policy naming the role does.
+    await expect(read("billing/db")).rejects.toMatchObject({ name: "AccessDeniedException" });
+    const allow = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: CI_ROLE }, Action: "secretsmanager:GetSecretValue", Resource: "*" },
+      ],
+    };
+    await admin.send(new PutResourcePolicyCommand({ SecretId: "billing/db", ResourcePolicy: JSON.stringify(allow) }));
+    expect((await read("billing/db")).SecretString).toBe('{"password":"z"}');
+    await admin.send(new DeleteResourcePolicyCommand({ SecretId: "papyrus/db" }));
+    expect((await admin.send(new GetResourcePolicyCommand({ SecretId: "papyrus/db" }))).ResourcePolicy).toBeUndefined();
+    expect((await read("papyrus/db")).SecretString).toBe('{"password":"x"}');
+    // BlockPublicPolicy (the default) refuses a policy that lets everyone in; invalid JSON is malformed.
+    const everyone = { Version: "2012-10-17", Statement: [{ ...allow.Statement[0], Principal: "*" }] };
+    await expect(
+      admin.send(new PutResourcePolicyCommand({ SecretId: "billing/db", ResourcePolicy: JSON.stringify(everyone) })),
+    ).rejects.toMatchObject({ name: "PublicPolicyException" });
+    await expect(
+      admin.send(new PutResourcePolicyCommand({ SecretId: "billing/db", ResourcePolicy: "{not json" })),
+    ).rejects.toMatchObject({ name: "MalformedPolicyDocumentException" });
   });
 
   it("Parameter Store: a SecureString read with decryption needs kms:Decrypt on a customer-managed key, not on aws/ssm", async () => {

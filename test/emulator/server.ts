@@ -52,6 +52,8 @@ export type Authorizer = (
   resources: string[],
   /** Condition keys of this request (see Operation.conditions). */
   conditions: ConditionContext,
+  /** Resource policies of `resources`, by ARN (see Operation.resourcePolicies). */
+  resourcePolicies?: Record<string, string>,
 ) => Promise<void> | void;
 
 export class Emulator {
@@ -202,7 +204,8 @@ export class Emulator {
       if (this.enforce && this.authorizer) {
         const resources = operation.resources?.(params, ctx) ?? ["*"];
         const conditions = operation.conditions?.(params, ctx, resources) ?? {};
-        await this.authorizer(ctx, `${module.iamPrefix}:${action}`, resources, conditions);
+        const policies = operation.resourcePolicies?.(params, ctx, resources);
+        await this.authorizer(ctx, `${module.iamPrefix}:${action}`, resources, conditions, policies);
       }
       const result = await operation.handler(params, ctx);
       response = successResponse(module.protocol, action, result, requestId, module.xmlns);

@@ -61,6 +61,11 @@ export interface Operation {
    * `resources`) `aws:ResourceTag/<key>` of an existing resource. Default none.
    */
   conditions?(params: Params, ctx: RequestContext, resources: string[]): ConditionContext;
+  /**
+   * The resource policy of each of `resources` that has one (a secret's resource policy, a KMS key policy), by ARN:
+   * enforcement evaluates it with the caller's identity policies, as AWS does. Default none.
+   */
+  resourcePolicies?(params: Params, ctx: RequestContext, resources: string[]): Record<string, string>;
 }
 
 export interface ConditionContext {

@@ -7,10 +7,13 @@
  *
  * IAM authorizes KMS calls on the key ARN only, also when the call names an
  * alias (https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html):
- * The operations' `resources` resolve the alias first. Key policies are not modelled: the
- * emulator's enforcement and its SimulatePrincipalPolicy evaluate identity
- * policies, and SimulatePrincipalPolicy does not consult key policies for
- * roles in AWS either.
+ * The operations' `resources` resolve the alias first.
+ *
+ * Every customer managed key has a key policy: the scenario's, else the default key policy AWS gives a key created
+ * without one, which lets the account's IAM policies grant access
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html). GetKeyPolicy returns it, and
+ * enforcement evaluates it with the caller's identity policies (authorizeDecrypt). SimulatePrincipalPolicy does not
+ * consult it, as AWS's does not for roles.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { AwsError, jsonAccessDenied } from "../errors";
@@ -24,7 +27,15 @@ export type KeyState = "Enabled" | "Disabled" | "PendingDeletion";
 const KEY_STATES: readonly KeyState[] = ["Enabled", "Disabled", "PendingDeletion"];
 
 export interface KmsScenario {
-  keys?: { id?: string; region?: string; aliases?: string[]; description?: string; state?: KeyState }[];
+  keys?: {
+    id?: string;
+    region?: string;
+    aliases?: string[];
+    description?: string;
+    state?: KeyState;
+    /** The key policy, a document or its JSON; default the default key policy. */
+    policy?: unknown;
+  }[];
 }
 
 interface Key {
@@ -34,6 +45,10 @@ interface Key {
   description: string;
   created: Date;
   state: KeyState;
+  /** The key policy (JSON), for a customer managed key. */
+  policy?: string;
+  /** The service an AWS managed key serves (`secretsmanager`, `ssm`, `rds`). */
+  service?: string;
 }
 
 interface Alias {
@@ -46,6 +61,29 @@ interface Alias {
 export const AWS_MANAGED_ALIASES = ["alias/aws/secretsmanager", "alias/aws/ssm", "alias/aws/rds"] as const;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
+
+/**
+ * The key policy AWS gives a key created without one: the account's IAM policies may grant access to it
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+ */
+export const defaultKeyPolicy = (account: string) =>
+  JSON.stringify(
+    {
+      Version: "2012-10-17",
+      Id: "key-default-1",
+      Statement: [
+        {
+          Sid: "Enable IAM User Permissions",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${account}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
+    },
+    null,
+    2,
+  );
 
 /** A stable key id per region and AWS managed alias (the same on every call, as in AWS). */
 export function managedKeyId(region: string, alias: string): string {
@@ -62,7 +100,7 @@ export interface KmsService extends ServiceModule {
    * The key a key id, key ARN, alias name or alias ARN names in a region, as another service resolves its KmsKeyId
    * (Secrets Manager before it decrypts): undefined when there is none.
    */
-  keyOf(keyId: string, region: string): { arn: string; manager: "AWS" | "CUSTOMER" } | undefined;
+  keyOf(keyId: string, region: string): { arn: string; manager: "AWS" | "CUSTOMER"; policy?: string } | undefined;
 }
 
 export const kmsOf = (emulator: Emulator): KmsService => emulator.service<KmsService>("kms");
@@ -85,9 +123,10 @@ export interface DecryptVia {
  * that request: `kms:ViaService` (`<service>.<region>.amazonaws.com`), `kms:CallerAccount` and the encryption
  * context (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html). An AWS managed key needs
  * nothing more: its key policy lets every principal of the account use it through its service. A customer managed
- * key is checked against the caller's identity policies, as its default key policy lets IAM grant it (key policies
- * are not modelled). A key ARN the scenario does not declare counts as customer managed (scenarios name keys by ARN
- * without declaring them); an alias or key id KMS does not know answers `unknownKey()`.
+ * key is checked against the caller's identity policies and its key policy together (a key policy that neither
+ * names the caller nor lets IAM policies grant access denies whatever IAM allows). A key ARN the scenario does not
+ * declare counts as customer managed, with the default key policy (scenarios name keys by ARN without declaring
+ * them); an alias or key id KMS does not know answers `unknownKey()`.
  */
 export async function authorizeDecrypt(emulator: Emulator, ctx: RequestContext, keyId: string, via: DecryptVia) {
   if (!emulator.enforce || !emulator.authorizer) return;
@@ -103,7 +142,13 @@ export async function authorizeDecrypt(emulator: Emulator, ctx: RequestContext, 
   };
   for (const [k, v] of Object.entries(via.context)) request[`kms:EncryptionContext:${k}`] = v;
   try {
-    await emulator.authorizer(ctx, "kms:Decrypt", [key.arn], { request });
+    await emulator.authorizer(
+      ctx,
+      "kms:Decrypt",
+      [key.arn],
+      { request },
+      { [key.arn]: key.policy ?? defaultKeyPolicy(key.arn.split(":")[4] as string) },
+    );
   } catch (error) {
     if (error instanceof AwsError && /^AccessDenied/.test(error.code)) throw via.denied(error.message);
     throw error;
@@ -128,10 +173,54 @@ export function createKms(emulator: Emulator): KmsService {
         description: `Default key that protects my ${name.split("/")[2]} data when no other key is defined`,
         created: new Date(0),
         state: "Enabled",
+        service: name.split("/")[2] as string,
       });
       aliases.set(`${region}/${name}`, { name, region, keyId: id, created: new Date(0) });
     }
   };
+
+  /**
+   * The key policy of an AWS managed key: every principal of the account may use it through its service; the
+   * account may read its metadata (as GetKeyPolicy shows for aws/secretsmanager; the Sids are AWS's).
+   */
+  const awsManagedKeyPolicy = (k: Key) =>
+    JSON.stringify(
+      {
+        Version: "2012-10-17",
+        Id: `auto-${k.service}-2`,
+        Statement: [
+          {
+            Sid: `Allow access through ${k.service} for all principals in the account that are authorized to use ${k.service}`,
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: [
+              "kms:Encrypt",
+              "kms:Decrypt",
+              "kms:ReEncrypt*",
+              "kms:GenerateDataKey*",
+              "kms:CreateGrant",
+              "kms:DescribeKey",
+            ],
+            Resource: "*",
+            Condition: {
+              StringEquals: {
+                "kms:CallerAccount": emulator.account,
+                "kms:ViaService": `${k.service}.${k.region}.amazonaws.com`,
+              },
+            },
+          },
+          {
+            Sid: "Allow direct access to key metadata to the account",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${emulator.account}:root` },
+            Action: ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
+            Resource: "*",
+          },
+        ],
+      },
+      null,
+      2,
+    );
 
   const notFound = (what: string) => new AwsError("NotFoundException", what);
 
@@ -198,7 +287,7 @@ export function createKms(emulator: Emulator): KmsService {
     keyOf(keyId, region) {
       try {
         const key = find(keyId, region);
-        return { arn: keyArn(key), manager: key.manager };
+        return { arn: keyArn(key), manager: key.manager, ...(key.policy ? { policy: key.policy } : {}) };
       } catch {
         return undefined;
       }
@@ -210,6 +299,25 @@ export function createKms(emulator: Emulator): KmsService {
     operations: operations(
       {
         DescribeKey: (params, ctx) => ({ KeyMetadata: metadata(find(params.KeyId, ctx.region)) }),
+        GetKeyPolicy: (params, ctx) => {
+          // KeyId: "Specify the key ID or key ARN of the KMS key" (no alias); PolicyName: pattern [\w]+, and "the
+          // only valid name is default" (https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html).
+          const id = String(params.KeyId ?? "");
+          if (/^alias\/|:alias\//.test(id)) throw notFound(`Invalid keyId '${id}'`);
+          const name = params.PolicyName === undefined ? "default" : String(params.PolicyName);
+          if (!/^\w{1,128}$/.test(name))
+            throw new AwsError(
+              "ValidationException",
+              `1 validation error detected: Value '${name}' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]+`,
+            );
+          const key = find(id, ctx.region);
+          if (name !== "default") throw notFound(`No such policy exists: ${name}`);
+          return {
+            Policy:
+              key.policy ?? (key.manager === "AWS" ? awsManagedKeyPolicy(key) : defaultKeyPolicy(emulator.account)),
+            PolicyName: "default",
+          };
+        },
         ListAliases: (params: Params, ctx) => {
           ensureManaged(ctx.region);
           const limit = params.Limit === undefined ? 50 : Number(params.Limit);
@@ -242,7 +350,7 @@ export function createKms(emulator: Emulator): KmsService {
           };
         },
       },
-      { DescribeKey: onKey, ListAliases: {} },
+      { DescribeKey: onKey, GetKeyPolicy: onKey, ListAliases: {} },
     ),
     reset() {
       keys.clear();
@@ -261,6 +369,15 @@ export function createKms(emulator: Emulator): KmsService {
         const state = k.state ?? "Enabled";
         if (!KEY_STATES.includes(state))
           throw new Error(`kms scenario: key ${id}: state '${state}' is not one of ${KEY_STATES.join(", ")}`);
+        let policy: string | undefined;
+        if (k.policy !== undefined) {
+          policy = typeof k.policy === "string" ? k.policy : JSON.stringify(k.policy, null, 2);
+          try {
+            JSON.parse(policy);
+          } catch {
+            throw new Error(`kms scenario: key ${id}: policy is not JSON`);
+          }
+        }
         keys.set(`${region}/${id}`, {
           id,
           region,
@@ -268,6 +385,7 @@ export function createKms(emulator: Emulator): KmsService {
           description: k.description ?? "",
           created: new Date(),
           state,
+          ...(policy ? { policy } : {}),
         });
         for (const name of k.aliases ?? []) {
           if (!ALIAS_NAME.test(name) || name.startsWith("alias/aws/"))

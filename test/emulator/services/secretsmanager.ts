@@ -38,7 +38,42 @@ export interface SecretsManagerScenario {
     arnSuffix?: string;
     description?: string;
     tags?: Record<string, string> | { Key: string; Value: string }[];
+    /** The secret's resource policy: a document or its JSON. */
+    resourcePolicy?: unknown;
   }[];
+}
+
+/**
+ * A resource policy as PutResourcePolicy takes it: JSON of at most 20480 characters
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html), else
+ * MalformedPolicyDocumentException.
+ */
+function policyText(raw: unknown): string {
+  const text = typeof raw === "string" ? raw : JSON.stringify(raw, null, 2);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new AwsError("MalformedPolicyDocumentException", "This resource policy contains a syntax error.");
+  }
+  if (text.length > 20480 || typeof parsed !== "object" || parsed === null || !("Statement" in parsed))
+    throw new AwsError("MalformedPolicyDocumentException", "This resource policy contains a syntax error.");
+  return text;
+}
+
+/**
+ * Whether a policy grants public access: an Allow statement for every principal (`*`) without a condition. With
+ * BlockPublicPolicy (the default) PutResourcePolicy refuses it (PublicPolicyException).
+ */
+function grantsPublicAccess(text: string): boolean {
+  const statements = ([] as unknown[]).concat((JSON.parse(text) as { Statement?: unknown }).Statement ?? []);
+  return statements.some((raw) => {
+    const st = raw as { Effect?: unknown; Principal?: unknown; Condition?: unknown };
+    const p = st.Principal as { AWS?: unknown } | string | undefined;
+    const everyone =
+      p === "*" || (typeof p === "object" && p !== null && ([] as unknown[]).concat(p.AWS).includes("*"));
+    return st.Effect === "Allow" && everyone && st.Condition === undefined;
+  });
 }
 
 const NAME = /^[A-Za-z0-9/_+=.@!-]{1,512}$/;
@@ -145,7 +180,12 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
     }
     return { perResource: { [secret.arn]: keys } };
   };
-  const aboutASecret = { resources: secretArn, conditions: secretTags };
+  /** A secret's resource policy, evaluated with the caller's identity policies under enforcement. */
+  const secretPolicy = (params: Params) => {
+    const secret = store.find(params.SecretId);
+    return secret?.resourcePolicy ? { [secret.arn]: secret.resourcePolicy } : {};
+  };
+  const aboutASecret = { resources: secretArn, conditions: secretTags, resourcePolicies: secretPolicy };
 
   const module: SecretsManagerModule = {
     signingName: "secretsmanager",
@@ -247,6 +287,28 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
             ...(result.nextToken ? { NextToken: result.nextToken } : {}),
           };
         },
+        GetResourcePolicy: (params) => {
+          const secret = store.require(params.SecretId, true);
+          return {
+            ARN: secret.arn,
+            Name: secret.name,
+            ...(secret.resourcePolicy ? { ResourcePolicy: secret.resourcePolicy } : {}),
+          };
+        },
+        PutResourcePolicy: (params) => {
+          const secret = store.require(params.SecretId);
+          if (params.ResourcePolicy === undefined) throw invalidParameter("You must provide a ResourcePolicy.");
+          const text = policyText(String(params.ResourcePolicy));
+          if (params.BlockPublicPolicy !== false && grantsPublicAccess(text))
+            throw new AwsError("PublicPolicyException", "This resource policy will grant public access to the secret.");
+          secret.resourcePolicy = text;
+          return { ARN: secret.arn, Name: secret.name };
+        },
+        DeleteResourcePolicy: (params) => {
+          const secret = store.require(params.SecretId);
+          delete secret.resourcePolicy;
+          return { ARN: secret.arn, Name: secret.name };
+        },
         DeleteSecret: (params) => {
           const secret = store.find(params.SecretId);
           if (!secret) throw notFound();
@@ -271,6 +333,9 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
         DescribeSecret: aboutASecret,
         PutSecretValue: aboutASecret,
         ListSecrets: {},
+        GetResourcePolicy: aboutASecret,
+        PutResourcePolicy: aboutASecret,
+        DeleteResourcePolicy: aboutASecret,
         DeleteSecret: aboutASecret,
       },
     ),
@@ -306,6 +371,7 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
           ...(s.arnSuffix ? { arnSuffix: s.arnSuffix } : {}),
           ...(s.description ? { description: s.description } : {}),
           tags: tagList(s.tags),
+          ...(s.resourcePolicy !== undefined ? { resourcePolicy: policyText(s.resourcePolicy) } : {}),
           seeded: true,
         });
       }

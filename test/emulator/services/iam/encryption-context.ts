@@ -58,36 +58,49 @@ export function withEncryptionContext(
   context: Record<string, string | string[]>,
 ): { principal: CompiledPrincipal; missing: string[] } {
   if (!principal.policies.some((p) => /kms:EncryptionContext:/i.test(p.text))) return { principal, missing: [] };
-  const lowerContext = new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), asList(v)]));
   const missing = new Set<string>();
   const identityPolicies = principal.policies.map((p, i) => {
     if (!/kms:EncryptionContext:/i.test(p.text))
       return principal.identityPolicies[i] as { name: string; policy: unknown };
-    const statements = (Array.isArray(p.parsed.Statement) ? p.parsed.Statement : [p.parsed.Statement]) as Record<
-      string,
-      unknown
-    >[];
-    const rewritten = statements.map((s) => {
-      const condition = s.Condition as Record<string, Record<string, unknown>> | undefined;
-      if (!condition) return s;
-      const kept: Record<string, Record<string, unknown>> = {};
-      let holds = true;
-      for (const [operator, entries] of Object.entries(condition)) {
-        for (const [key, expected] of Object.entries(entries)) {
-          if (!KEY.test(key)) {
-            kept[operator] = { ...kept[operator], [key]: expected };
-            continue;
-          }
-          const result = conditionHolds(operator, asList(expected), lowerContext.get(key.toLowerCase()));
-          if (result === "missing") missing.add(key);
-          if (result !== true) holds = false;
-        }
-      }
-      const rest = holds ? kept : { ...kept, ...NEVER };
-      return Object.keys(rest).length > 0 ? { ...s, Condition: rest } : { ...s, Condition: undefined };
-    });
-    const policy = { ...p.parsed, Statement: rewritten.map((s) => JSON.parse(JSON.stringify(s))) };
+    const policy = decideEncryptionContext(p.parsed, context, missing);
     return { name: String(i), policy: createValidatedPolicy(policy, validateIdentityPolicy) };
   });
   return { principal: { ...principal, identityPolicies }, missing: [...missing] };
+}
+
+/**
+ * A policy document with its `kms:EncryptionContext:<key>` conditions decided for `context` (a statement whose
+ * condition fails keeps one that cannot hold); the keys it asked for but `context` lacks are added to `missing`.
+ * Identity policies and key policies alike.
+ */
+export function decideEncryptionContext(
+  parsed: { Statement?: unknown },
+  context: Record<string, string | string[]>,
+  missing: Set<string> = new Set(),
+): Record<string, unknown> {
+  const lowerContext = new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), asList(v)]));
+  const statements = (Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement]) as Record<
+    string,
+    unknown
+  >[];
+  const rewritten = statements.map((s) => {
+    const condition = s.Condition as Record<string, Record<string, unknown>> | undefined;
+    if (!condition) return s;
+    const kept: Record<string, Record<string, unknown>> = {};
+    let holds = true;
+    for (const [operator, entries] of Object.entries(condition)) {
+      for (const [key, expected] of Object.entries(entries)) {
+        if (!KEY.test(key)) {
+          kept[operator] = { ...kept[operator], [key]: expected };
+          continue;
+        }
+        const result = conditionHolds(operator, asList(expected), lowerContext.get(key.toLowerCase()));
+        if (result === "missing") missing.add(key);
+        if (result !== true) holds = false;
+      }
+    }
+    const rest = holds ? kept : { ...kept, ...NEVER };
+    return Object.keys(rest).length > 0 ? { ...s, Condition: rest } : { ...s, Condition: undefined };
+  });
+  return { ...parsed, Statement: rewritten.map((s) => JSON.parse(JSON.stringify(s))) };
 }

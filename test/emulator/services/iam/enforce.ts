@@ -7,7 +7,14 @@
  */
 import { type Authorizer, accessDenied, type Emulator } from "../../server";
 import type { ConditionContext, RequestContext } from "../../types";
-import { type CompiledPrincipal, compileBoundary, compilePrincipal, type Decision, evaluateBounded } from "./evaluate";
+import {
+  type CompiledPrincipal,
+  compileBoundary,
+  compilePrincipal,
+  type Decision,
+  evaluateBounded,
+  evaluateWithResourcePolicy,
+} from "./evaluate";
 import type { IamStore } from "./store";
 
 /** The ARN a role's caller has in AWS: its assumed-role session (as STS GetCallerIdentity reports it). */
@@ -57,7 +64,13 @@ export class Enforcer {
     return this.store.entityByArn(principalArn);
   }
 
-  readonly authorize: Authorizer = async (ctx, iamAction, resources, conditions: ConditionContext = {}) => {
+  readonly authorize: Authorizer = async (
+    ctx,
+    iamAction,
+    resources,
+    conditions: ConditionContext = {},
+    policies = {},
+  ) => {
     // Unmapped keys are the default emulator user; an empty list means IAM does not authorise the call.
     if (!this.emulator.principals.has(ctx.accessKeyId) || resources.length === 0) return;
     if (this.cacheVersion !== this.store.version) {
@@ -79,15 +92,27 @@ export class Enforcer {
     const base = { ...requestContext(ctx), ...conditions.request };
     for (const resource of resources) {
       const context: Context = { ...base, ...conditions.perResource?.["*"], ...conditions.perResource?.[resource] };
-      const key = `${iamAction}\n${resource}\n${JSON.stringify(context)}`;
+      const resourcePolicy = policies[resource];
+      const key = `${iamAction}\n${resource}\n${JSON.stringify(context)}\n${resourcePolicy ?? ""}`;
       let decision = timeDependent ? undefined : this.decisions.get(key);
       if (decision === undefined) {
         this.evaluations++;
         const now = new Date();
         context["aws:CurrentTime"] = now.toISOString();
         context["aws:EpochTime"] = String(Math.floor(now.getTime() / 1000));
-        // The identity policies capped by the principal's permissions boundary.
-        decision = (await evaluateBounded(principal, boundary, iamAction, resource, context, ctx.account)).decision;
+        // The identity policies capped by the principal's permissions boundary, and the resource's own policy.
+        decision =
+          resourcePolicy === undefined
+            ? (await evaluateBounded(principal, boundary, iamAction, resource, context, ctx.account)).decision
+            : await evaluateWithResourcePolicy(
+                principal,
+                boundary,
+                iamAction,
+                resource,
+                context,
+                ctx.account,
+                resourcePolicy,
+              );
         if (!timeDependent) this.decisions.set(key, decision);
       }
       if (decision !== "allowed") {

@@ -12,7 +12,7 @@ import {
   runSimulation,
   runUnsafeSimulation,
 } from "@cloud-copilot/iam-simulate";
-import { NEVER_KEY, withEncryptionContext } from "./encryption-context";
+import { decideEncryptionContext, NEVER_KEY, withEncryptionContext } from "./encryption-context";
 import { type StatementSpan, statementSpans } from "./positions";
 import type { Entity, IamStore } from "./store";
 
@@ -129,6 +129,47 @@ export async function evaluateBounded(
 }
 
 const DECISIONS = { Allowed: "allowed", ExplicitlyDenied: "explicitDeny", ImplicitlyDenied: "implicitDeny" } as const;
+
+/**
+ * The decision for a call on a resource that has a resource policy (a KMS key policy, a secret's resource policy):
+ * the identity policies, the permissions boundary and the resource policy together, as AWS evaluates a request
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html): an explicit deny in
+ * any wins; within an account an allow in either the identity policies or the resource policy suffices, except for
+ * a KMS key, whose identity policies count only when its key policy lets the account's IAM policies grant access
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam)
+ * — iam-simulate's KMS authorizer applies that rule.
+ */
+export async function evaluateWithResourcePolicy(
+  compiled: CompiledPrincipal,
+  boundary: CompiledPrincipal | undefined,
+  action: string,
+  resource: string,
+  context: Record<string, string | string[]>,
+  account: string,
+  resourcePolicy: string,
+): Promise<Decision> {
+  const { principal } = withEncryptionContext(compiled, context);
+  const bounded = boundary ? withEncryptionContext(boundary, context).principal : undefined;
+  const response = await runSimulation(
+    {
+      request: {
+        principal: principal.arn,
+        action,
+        resource: { resource, accountId: account },
+        contextVariables: context,
+      },
+      identityPolicies: principal.identityPolicies,
+      ...(bounded ? { permissionBoundaryPolicies: bounded.identityPolicies } : {}),
+      resourcePolicy: decideEncryptionContext(JSON.parse(resourcePolicy) as { Statement?: unknown }, context),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (response.resultType === "error")
+    throw new Error(`emulator: the resource policy of ${resource} could not be evaluated: ${JSON.stringify(response)}`);
+  return DECISIONS[response.overallResult as keyof typeof DECISIONS] ?? "implicitDeny";
+}
 
 const asArray = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 

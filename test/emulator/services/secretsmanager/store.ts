@@ -28,6 +28,8 @@ export interface Secret {
   lastChangedDate: Date;
   lastAccessedDate?: Date;
   deletedDate?: Date;
+  /** The secret's resource policy (JSON), set with PutResourcePolicy or by the scenario. */
+  resourcePolicy?: string;
   seeded: boolean;
 }
 
@@ -40,6 +42,7 @@ export interface SecretSpec {
   description?: string;
   owningService?: string;
   tags?: { Key: string; Value: string }[];
+  resourcePolicy?: string;
   /** The six characters after the name in the ARN (random when omitted). */
   arnSuffix?: string;
   seeded: boolean;
@@ -91,6 +94,7 @@ export class SecretStore {
     if (spec.description !== undefined) secret.description = spec.description;
     if (spec.kmsKeyId !== undefined) secret.kmsKeyId = spec.kmsKeyId;
     if (spec.owningService !== undefined) secret.owningService = spec.owningService;
+    if (spec.resourcePolicy !== undefined) secret.resourcePolicy = spec.resourcePolicy;
     if (spec.secretString !== undefined || spec.secretBinary !== undefined)
       this.putValue(secret, spec, spec.versionId ?? randomUUID(), ["AWSCURRENT"]);
     this.secrets.set(secret.name, secret);
