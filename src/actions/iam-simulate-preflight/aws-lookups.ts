@@ -2,15 +2,18 @@
  * The read-only AWS calls the preflight makes besides the simulation:
  * DescribeSecret (full ARN and KMS key of a secret named by name or partial
  * ARN), DescribeParameters (existence and KMS key of SSM parameters), GetRole
- * (the role's ARN and trust policy), DescribeTaskDefinition, and
- * GetCallerIdentity (the account, when no ARN names it). Retries are the
+ * (the role's ARN and trust policy), DescribeTaskDefinition, DescribeKey and
+ * GetKeyPolicy (a KMS key's state and key policy), GetResourcePolicy (a
+ * secret's resource policy), and GetCallerIdentity (the account, when no ARN
+ * names it). Retries are the
  * clients' own retry strategy (src/lib/aws.ts); nothing retries on top.
  */
 import { ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { GetRoleCommand, type IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
-import { DescribeKeyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, NotFoundException } from "@aws-sdk/client-kms";
 import {
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
@@ -62,8 +65,28 @@ export interface Lookups {
   describeTaskDefinition(id: string): Promise<TaskDefinition>;
   /** A KMS key by key id, key ARN, alias name or alias ARN; undefined when it does not exist. */
   describeKey(keyId: string, region: string): Promise<KeyInfo | undefined>;
+  /**
+   * The key policy of a KMS key of the caller's account, by key ARN (GetKeyPolicy does not work across
+   * accounts); undefined when it is not known (a key a plan creates).
+   */
+  keyPolicy(keyArn: string): Promise<string | undefined>;
+  /** A secret's resource policy, by its full ARN; undefined when it has none. */
+  secretPolicy(secretArn: string): Promise<string | undefined>;
   /** The account of the credentials (when no ARN of the inputs names one). */
   callerAccount(): Promise<string>;
+}
+
+/** One promise per key, shared by every caller (a hundred secrets under one key ask once). */
+function cached<T>(read: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const known = new Map<string, Promise<T>>();
+  return (key) => {
+    let hit = known.get(key);
+    if (!hit) {
+      hit = read(key);
+      known.set(key, hit);
+    }
+    return hit;
+  };
 }
 
 export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
@@ -177,6 +200,20 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
       }
       return known;
     },
+
+    keyPolicy: cached(async (keyArn) => {
+      const out = await kms(keyArn.split(":")[3] || defaultRegion).send(
+        new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: "default" }),
+      );
+      return out.Policy;
+    }),
+
+    secretPolicy: cached(async (secretArn) => {
+      const out = await secrets(secretArn.split(":")[3] || defaultRegion).send(
+        new GetResourcePolicyCommand({ SecretId: secretArn }),
+      );
+      return out.ResourcePolicy;
+    }),
 
     async callerAccount() {
       const sts = withOperationNames(new STSClient(awsClientConfig({ region: defaultRegion })));

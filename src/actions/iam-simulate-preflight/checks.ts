@@ -26,6 +26,11 @@ export interface Check {
   reasons: string[];
   /** Where in the task definition it comes from (for annotations). */
   sources: JsonPath[];
+  /**
+   * A statement of the resource's own policy that grants this on its own (a KMS key policy naming the role): the
+   * row is allowed though no identity policy allows it, unless the boundary or an SCP caps it or a policy denies it.
+   */
+  grantedBy?: MatchedStatement;
 }
 
 export interface Finding {
@@ -90,7 +95,12 @@ export class CheckList {
     principal: Principal,
     action: string,
     resource: string,
-    why: { reason: string; source?: JsonPath | undefined; context?: Record<string, ContextValue> },
+    why: {
+      reason: string;
+      source?: JsonPath | undefined;
+      context?: Record<string, ContextValue>;
+      grantedBy?: MatchedStatement | undefined;
+    },
   ): void {
     const check: Check = {
       principal,
@@ -99,6 +109,7 @@ export class CheckList {
       context: why.context ?? {},
       reasons: [why.reason],
       sources: why.source ? [why.source] : [],
+      ...(why.grantedBy ? { grantedBy: why.grantedBy } : {}),
     };
     const key = checkKey(check);
     const existing = this.byKey.get(key);

@@ -7,6 +7,7 @@ import type { Lookups, SecretInfo } from "./aws-lookups";
 import type { CheckList, Finding, Principal, Scope } from "./checks";
 import { addDecryptCheck } from "./kms";
 import { classifyValueFrom, ecrRepositoryArn, parameterKey, type SecretReference, s3Arns } from "./references";
+import { addSecretPolicyFindings } from "./resource-policy";
 import { unreadable, versionRead } from "./secret-read";
 
 /** The fields of a task definition the preflight reads (the SDK's shape, loosely typed: files are user JSON). */
@@ -286,6 +287,7 @@ async function resolveReferences(
   const grantSecret = async (secret: SecretInfo, r: Reference) => {
     const why = { reason: r.reason, source: r.source };
     checks.add(role, "secretsmanager:GetSecretValue", secret.arn, why);
+    await addSecretPolicyFindings(secret.arn, role, lookups, why, findings);
     await addDecryptCheck(
       {
         keyId: secret.kmsKeyId,

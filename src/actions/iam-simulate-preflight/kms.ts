@@ -20,9 +20,16 @@
 import type { JsonPath } from "../../lib/annotations";
 import { isAccessDenied } from "../../lib/errors";
 import type { KeyInfo, Lookups } from "./aws-lookups";
-import type { CheckList, Finding, Principal, Scope } from "./checks";
+import type { CheckList, ContextValue, Finding, MatchedStatement, Principal, Scope } from "./checks";
 import { stringValue } from "./context-types";
 import { scopeOfArn } from "./references";
+import {
+  requestContext,
+  resourcePolicyEffect,
+  type StatementRef,
+  statementName,
+  undecidedText,
+} from "./resource-policy";
 
 export interface DecryptNeed {
   /** The key as the secret or parameter names it (id, ARN, alias, alias ARN), or undefined for the default key. */
@@ -108,22 +115,104 @@ export async function addDecryptCheck(
   }
   const keyArn = key?.arn ?? keyId;
   const roleAccount = role.arn.split(":")[4] || scope.account;
+  const context: Record<string, ContextValue> = {
+    "kms:ViaService": stringValue(`${need.via}.${owner.region}.amazonaws.com`),
+    "kms:CallerAccount": stringValue(roleAccount),
+    ...(need.via === "secretsmanager"
+      ? {
+          "kms:EncryptionContext:SecretARN": stringValue(need.resourceArn),
+          ...(need.versionId ? { "kms:EncryptionContext:SecretVersionId": stringValue(need.versionId) } : {}),
+          "kms:EncryptionContextKeys": { type: "stringList", values: ["SecretARN", "SecretVersionId"] },
+        }
+      : {
+          "kms:EncryptionContext:PARAMETER_ARN": stringValue(need.resourceArn),
+          "kms:EncryptionContextKeys": { type: "stringList", values: ["PARAMETER_ARN"] },
+        }),
+  };
+  const policy = key ? await keyPolicyVerdict(keyArn, role, roleAccount, context, need, lookups, add) : undefined;
+  if (policy === "refused") return;
   checks.add(role, "kms:Decrypt", keyArn, {
     reason: `${need.reason} (customer managed KMS key)`,
     source: need.source,
-    context: {
-      "kms:ViaService": stringValue(`${need.via}.${owner.region}.amazonaws.com`),
-      "kms:CallerAccount": stringValue(roleAccount),
-      ...(need.via === "secretsmanager"
-        ? {
-            "kms:EncryptionContext:SecretARN": stringValue(need.resourceArn),
-            ...(need.versionId ? { "kms:EncryptionContext:SecretVersionId": stringValue(need.versionId) } : {}),
-            "kms:EncryptionContextKeys": { type: "stringList", values: ["SecretARN", "SecretVersionId"] },
-          }
-        : {
-            "kms:EncryptionContext:PARAMETER_ARN": stringValue(need.resourceArn),
-            "kms:EncryptionContextKeys": { type: "stringList", values: ["PARAMETER_ARN"] },
-          }),
-    },
+    context,
+    grantedBy: policy,
   });
+}
+
+/**
+ * What the key policy of a key of the role's own account does to its kms:Decrypt (see resource-policy.ts):
+ * "refused" when KMS will refuse it whatever IAM allows (a failing row, added here), a statement when the key
+ * policy grants it on its own, undefined when IAM policies decide. A key policy the preflight may not read, and
+ * one that may deny or grants only under conditions, are notes and warnings beside the row.
+ */
+async function keyPolicyVerdict(
+  keyArn: string,
+  role: Principal,
+  roleAccount: string,
+  context: Record<string, ContextValue>,
+  need: DecryptNeed,
+  lookups: Lookups,
+  add: (severity: Finding["severity"], message: string) => void,
+): Promise<"refused" | MatchedStatement | undefined> {
+  // GetKeyPolicy does not work across accounts; a key of another account is left to its row.
+  if (keyArn.split(":")[4] !== roleAccount) return undefined;
+  let policy: string | undefined;
+  try {
+    policy = await lookups.keyPolicy(keyArn);
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    add(
+      "note",
+      `the key policy of ${keyArn} was not checked (kms:GetKeyPolicy was denied: the key policy must allow the preflight's role, or let IAM policies grant access).`,
+    );
+    return undefined;
+  }
+  if (policy === undefined) return undefined;
+  const effect = resourcePolicyEffect(
+    policy,
+    { principalArn: role.arn, action: "kms:Decrypt", resourceArn: keyArn, context: requestContext(role.arn, context) },
+    true,
+  );
+  const fix = JSON.stringify({
+    Sid: need.via === "ssm" ? "AllowDecryptThroughParameterStore" : "AllowDecryptThroughSecretsManager",
+    Effect: "Allow",
+    Principal: { AWS: role.arn },
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: { StringEquals: { "kms:ViaService": (context["kms:ViaService"] as ContextValue).values[0] } },
+  });
+  switch (effect.kind) {
+    case "iam-decides":
+      return undefined;
+    case "granted":
+      return {
+        policy: `key policy of ${keyArn}`,
+        policyType: "resource",
+        ...(effect.statement.sid ? { sid: effect.statement.sid } : {}),
+      };
+    case "denied":
+      add(
+        "fail",
+        `the key policy of ${keyArn} denies ${role.arn} kms:Decrypt (${statementName(effect.statement)}), whatever IAM allows: ECS cannot decrypt the value, so the task will not start. Change that statement (aws kms get-key-policy --key-id ${keyArn}).`,
+      );
+      return "refused";
+    case "not-granted":
+      add(
+        "fail",
+        `the key policy of ${keyArn} neither lets IAM policies grant access to the key (an Allow for arn:aws:iam::${roleAccount}:root) nor allows ${role.arn} kms:Decrypt, so KMS denies it whatever IAM allows and the task will not start. Add a statement to the key policy: ${fix}`,
+      );
+      return "refused";
+    case "may-deny":
+      add(
+        "warning",
+        `the key policy of ${keyArn} may deny ${role.arn} kms:Decrypt: ${statementName(effect.statement)} is a Deny ${undecidedText(effect.statement)}. Review it (aws kms get-key-policy --key-id ${keyArn}).`,
+      );
+      return undefined;
+    case "may-grant":
+      add(
+        "warning",
+        `the key policy of ${keyArn} lets ${role.arn} use the key only through ${effect.statements.map(statementName).join(", ")}, ${undecidedText(effect.statements[0] as StatementRef)}: without them KMS denies kms:Decrypt whatever IAM allows. Review it, or add a statement to the key policy: ${fix}`,
+      );
+      return undefined;
+  }
 }

@@ -8,8 +8,10 @@ import type { Finding, MatchedStatement, Row } from "./checks";
 
 export const LIMITATION =
   "SimulatePrincipalPolicy evaluates the role's identity-based policies (and permissions boundary and SCPs) only. " +
-  "It does not evaluate resource policies (KMS key policies, secret resource policies, ECR repository policies, S3 bucket policies) " +
-  "or resource control policies (RCPs) for roles: an `allowed` row can still be denied by one of those at run time.";
+  "The preflight reads the KMS key policies and secret resource policies of the role's own account itself: a Deny that applies, " +
+  "or a key policy that neither lets IAM policies grant access nor names the role, fails the row; conditions it cannot decide are warnings. " +
+  "It does not evaluate resource policies of other accounts' keys and secrets, other resource policies (ECR repository policies, S3 bucket policies) " +
+  "or resource control policies (RCPs): an `allowed` row can still be denied by one of those at run time.";
 
 export interface PreflightReport {
   result: "pass" | "fail";

@@ -15,6 +15,7 @@ import { plannedInputOf } from "./plan/detect";
 import { runPlannedPreflight } from "./plan/run-planned";
 import { resolvePrincipals } from "./principals";
 import { buildReport, reportMarkdown } from "./report";
+import { addSecretPolicyFindings } from "./resource-policy";
 import { unreadable, versionRead } from "./secret-read";
 import { type Simulator, simulateChecks } from "./simulate";
 import { addStatementIds, type PolicyReader } from "./statement-ids";
@@ -90,6 +91,7 @@ async function addCiChecks(inputs: PreflightInputs, ci: Principal, scope: Scope,
       continue;
     }
     checks.add(ci, "secretsmanager:GetSecretValue", secret.arn, { reason: "evidence-mask secret-ids" });
+    await addSecretPolicyFindings(secret.arn, ci, lookups, { reason: "evidence-mask secret-ids" }, findings);
     const need = {
       keyId: secret.kmsKeyId,
       resourceArn: secret.arn,

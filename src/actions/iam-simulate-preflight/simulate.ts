@@ -140,6 +140,8 @@ interface Outcome {
   decision: Decision;
   matched: MatchedStatement[];
   missingContext: string[];
+  /** The permissions boundary or an SCP does not allow it (IAM's decision details say so). */
+  capped: boolean;
 }
 
 function decisionOf(raw: string | undefined): Decision {
@@ -150,11 +152,13 @@ function decisionOf(raw: string | undefined): Decision {
 function outcomes(result: EvaluationResult): Map<string, Outcome> {
   const out = new Map<string, Outcome>();
   const specific = result.ResourceSpecificResults ?? [];
+  const byScps = result.OrganizationsDecisionDetail?.AllowedByOrganizations === false;
   if (specific.length === 0) {
     out.set(result.EvalResourceName ?? "*", {
       decision: decisionOf(result.EvalDecision),
       matched: matchedStatements(result.MatchedStatements),
       missingContext: result.MissingContextValues ?? [],
+      capped: byScps || result.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary === false,
     });
   }
   for (const r of specific) {
@@ -162,6 +166,7 @@ function outcomes(result: EvaluationResult): Map<string, Outcome> {
       decision: decisionOf(r.EvalResourceDecision),
       matched: matchedStatements(r.MatchedStatements),
       missingContext: r.MissingContextValues ?? [],
+      capped: byScps || r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary === false,
     });
   }
   return out;
@@ -225,7 +230,13 @@ export async function simulateChecks(
         `SimulatePrincipalPolicy returned no result for ${c.action} on ${c.resource} (principal ${c.principal.arn}).`,
       );
     }
-    return { ...c, ...outcome, verdict: verdictOf(outcome.decision, outcome.missingContext) };
+    const { capped, ...decided } = outcome;
+    // A resource policy that grants the role on its own (a key policy naming it) allows what the identity
+    // policies do not, unless the boundary or an SCP caps it, or an identity policy denies it.
+    if (c.grantedBy && decided.decision === "implicitDeny" && !capped) {
+      return { ...c, decision: "allowed", verdict: "allowed", matched: [c.grantedBy], missingContext: [] };
+    }
+    return { ...c, ...decided, verdict: verdictOf(decided.decision, decided.missingContext) };
   });
   const unknown = [...missing].filter((arn) => !checks.some((c) => c.principal.arn === arn && c.principal.missing));
   return { rows, requests, calls: calls.length, missingPrincipals: unknown };

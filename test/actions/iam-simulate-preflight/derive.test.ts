@@ -35,6 +35,14 @@ function lookups(secrets: Record<string, SecretInfo>, parameters: Record<string,
             arn: `arn:aws:kms:us-west-2:123456789012:key/${keyId.replace(/^alias\//, "")}`,
             manager: keyId === "alias/aws-managed" ? "AWS" : "CUSTOMER",
           },
+    // The default key policy (IAM policies decide), no secret resource policies.
+    keyPolicy: async () =>
+      JSON.stringify({
+        Statement: [
+          { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${scope.account}:root` }, Action: "kms:*", Resource: "*" },
+        ],
+      }),
+    secretPolicy: async () => undefined,
   };
 }
 

@@ -29,7 +29,14 @@ const denied = () =>
   });
 
 async function check(keyId: string, describeKey: (keyId: string) => Promise<KeyInfo | undefined>) {
-  const lookups = { describeKey } as unknown as Lookups;
+  // The default key policy: IAM policies decide (resource-policy.test.ts covers the others).
+  const keyPolicy = async () =>
+    JSON.stringify({
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+      ],
+    });
+  const lookups = { describeKey, keyPolicy } as unknown as Lookups;
   const checks = new CheckList();
   const findings: Finding[] = [];
   await addDecryptCheck(

@@ -112,6 +112,8 @@ describe("the preflight role's documented policy", () => {
       "secretsmanager:DescribeSecret",
       "ssm:DescribeParameters",
       "kms:DescribeKey",
+      "kms:GetKeyPolicy",
+      "secretsmanager:GetResourcePolicy",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
       "iam:GetPolicy",
@@ -156,6 +158,21 @@ describe("the preflight role's documented policy", () => {
     const report = JSON.parse(result.outputs.report ?? "{}");
     expect(report.statementIdsUnavailable).toContain("iam:");
     expect(result.summary).toContain("Statement ids could not be read");
+  });
+
+  it("without kms:GetKeyPolicy and secretsmanager:GetResourcePolicy: the same verdict, and notes that those policies went unchecked", async () => {
+    const policy = documentedPolicy() as { Version: string; Statement: (Statement & { Action?: unknown })[] };
+    const optional = ["kms:GetKeyPolicy", "secretsmanager:GetResourcePolicy"];
+    policy.Statement = policy.Statement.map((s) =>
+      Array.isArray(s.Action) ? { ...s, Action: s.Action.filter((a: string) => !optional.includes(a)) } : s,
+    );
+    const result = await runAs(policy);
+    expect(result.code).toBe(0);
+    const notes = (JSON.parse(result.outputs.report ?? "{}").findings as { severity: string; message: string }[])
+      .filter((f) => f.severity === "note")
+      .map((f) => f.message);
+    expect(notes).toContainEqual(expect.stringContaining("was not checked (kms:GetKeyPolicy was denied"));
+    expect(notes).toContainEqual(expect.stringContaining("secretsmanager:GetResourcePolicy was denied"));
   });
 
   // Exactly enough: without any one required statement (or with roles only), the run fails naming the permission.

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
-import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DeleteSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readPreflightInputs } from "../../../src/actions/iam-simulate-preflight/inputs";
 import { ConfigurationError } from "../../../src/lib/errors";
@@ -26,6 +26,7 @@ import {
   CMK,
   type Container,
   DB_SECRET,
+  EXECUTION_ROLE,
   incidentTaskDefinition,
   lineOf,
   REGION,
@@ -129,7 +130,7 @@ describe("iam-simulate-preflight", () => {
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body.startsWith(MARKER)).toBe(true);
     expect(comments[0]?.body).toContain("IAM preflight failed");
-    expect(comments[0]?.body).toContain("does not evaluate resource policies");
+    expect(comments[0]?.body).toContain("It does not evaluate resource policies of other accounts");
     // Account IDs are masked in what leaves the runner; the evidence keeps them.
     expect(comments[0]?.body).not.toContain(ACCOUNT);
     expect(broken.summary).not.toContain(ACCOUNT);
@@ -279,6 +280,104 @@ describe("iam-simulate-preflight", () => {
     expect(result.code).toBe(1);
     const decrypt = reportOf(result).rows.filter((r) => r.action === "kms:Decrypt");
     expect(decrypt.map((r) => [r.resource, r.decision])).toEqual([[CMK, "implicitDeny"]]);
+  });
+
+  // SimulatePrincipalPolicy cannot evaluate a key policy or a secret's resource policy for a role; the preflight
+  // reads them (GetKeyPolicy, GetResourcePolicy). Each case's verdict is checked against the emulator's own
+  // enforcement, which evaluates the same policies with iam-simulate: the execution role's GetSecretValue.
+  it.each([
+    ["the key policy names the execution role (no IAM policy for the key)", "exec", undefined, 0, "allowed"],
+    [
+      "the key policy neither enables IAM policies nor names the role",
+      "admin-only",
+      undefined,
+      1,
+      "neither lets IAM policies grant access",
+    ],
+    [
+      "the key policy denies kms:Decrypt to everyone",
+      "deny",
+      undefined,
+      1,
+      `role/ecsTaskExecutionRole kms:Decrypt (statement 2 ("Frozen"))`,
+    ],
+    ["the secret's resource policy denies the role", "exec", "deny", 1, "the secret's resource policy denies"],
+  ] as const)("%s: the verdict ECS meets", async (_title, keyPolicy, secretPolicy, code, expected) => {
+    const EXEC_KEY = "AKIAEXECUTIONROLE001";
+    const statement = {
+      exec: {
+        Sid: "ExecutionRoleDecrypts",
+        Effect: "Allow",
+        Principal: { AWS: EXECUTION_ROLE },
+        Action: "kms:Decrypt",
+        Resource: "*",
+      },
+      "admin-only": {
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/admin` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+      deny: { Sid: "Frozen", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*" },
+    }[keyPolicy];
+    const s = scenario({
+      // Only GetSecretValue: kms:Decrypt on the key is the key policy's to grant.
+      executionPolicy: secretsPolicy([DB_SECRET, API_KEY_SECRET]),
+      secrets: [
+        { name: "papyrus/prd/db", arnSuffix: "AbCdEf", kmsKeyId: CMK },
+        { name: "papyrus/prd/api-key", arnSuffix: "XyZ123" },
+      ],
+    });
+    const enable = {
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    };
+    s.kms = {
+      keys: [
+        {
+          id: CMK.split("/").pop() as string,
+          policy: { Version: "2012-10-17", Statement: keyPolicy === "deny" ? [enable, statement] : [statement] },
+        },
+      ],
+    };
+    if (secretPolicy) {
+      (s.secretsmanager.secrets[0] as { resourcePolicy?: unknown }).resourcePolicy = {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Deny",
+            Principal: { AWS: EXECUTION_ROLE },
+            Action: "secretsmanager:GetSecretValue",
+            Resource: "*",
+          },
+        ],
+      };
+    }
+    s.principals = { [EXEC_KEY]: EXECUTION_ROLE };
+    s.enforce = true;
+    await emulatorWith(s);
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), { comment: "false" });
+    expect(result.code).toBe(code);
+    if (code === 0) {
+      expect(row(result, "kms:Decrypt", CMK)).toMatchObject({
+        decision: "allowed",
+        matchedStatements: [{ policy: `key policy of ${CMK}`, sid: "ExecutionRoleDecrypts" }],
+      });
+    } else {
+      expect(errorsOf(result).map((e) => e.message)).toContainEqual(expect.stringContaining(expected));
+    }
+    // What ECS meets: the execution role's own GetSecretValue of the secret, under the emulator's enforcement.
+    const asExecutionRole = new SecretsManagerClient({
+      endpoint: emu.endpoint,
+      region: REGION,
+      maxAttempts: 1,
+      credentials: { accessKeyId: EXEC_KEY, secretAccessKey: "emulator-secret-key" },
+    });
+    const read = asExecutionRole.send(new GetSecretValueCommand({ SecretId: DB_SECRET }));
+    if (code === 0) await expect(read).resolves.toMatchObject({ ARN: DB_SECRET });
+    else await expect(read).rejects.toMatchObject({ name: "AccessDeniedException" });
   });
 
   it("RDS-managed master secrets: no kms:Decrypt without MasterUserSecretKmsKeyId (aws/secretsmanager), the key's row with it", async () => {

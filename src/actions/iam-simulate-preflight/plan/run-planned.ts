@@ -138,6 +138,9 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan): Lookups {
     // A key the plan creates: customer managed, and enabled once applied.
     describeKey: async (keyId, region) =>
       planned.has(keyId) ? { arn: keyId, manager: "CUSTOMER", state: "Enabled" } : lookups.describeKey(keyId, region),
+    // The policies of a key or secret the plan creates are not read from the plan: not known.
+    keyPolicy: async (keyArn) => (planned.has(keyArn) ? undefined : lookups.keyPolicy(keyArn)),
+    secretPolicy: async (secretArn) => (planned.has(secretArn) ? undefined : lookups.secretPolicy(secretArn)),
   };
 }
 
