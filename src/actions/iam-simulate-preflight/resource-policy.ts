@@ -57,13 +57,33 @@ type Statement = Record<string, unknown>;
 
 const list = (v: unknown): unknown[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** IAM's wildcard match (`*` any run, `?` one character). */
-function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
+/**
+ * IAM's wildcard match (`*` any run, `?` one character), in linear passes with backtracking to the last `*` only:
+ * a policy's pattern never becomes a regular expression, so no pattern can make the match slow.
+ */
+export function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const p = ignoreCase ? pattern.toLowerCase() : pattern;
+  const v = ignoreCase ? value.toLowerCase() : value;
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let resume = 0;
+  while (j < v.length) {
+    if (i < p.length && (p[i] === "?" || p[i] === v[j])) {
+      i++;
+      j++;
+    } else if (i < p.length && p[i] === "*") {
+      star = i++;
+      resume = j;
+    } else if (star >= 0) {
+      i = star + 1;
+      j = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (i < p.length && p[i] === "*") i++;
+  return i === p.length;
 }
 
 const accountOf = (arn: string) => arn.split(":")[4] ?? "";
@@ -77,7 +97,7 @@ function principalEntry(entry: unknown, role: string): "everyone" | "role" | "ac
   if (entry === "*") return "everyone";
   if (entry === role) return "role";
   const account = accountOf(role);
-  if (entry === account || new RegExp(`^arn:aws[a-z-]*:iam::${account}:root$`).test(entry)) return "account";
+  if (entry === account || /^arn:aws[a-z-]*:iam::(\d{12}):root$/.exec(entry)?.[1] === account) return "account";
   return undefined;
 }
 

@@ -19,6 +19,7 @@ import {
   addSecretPolicyFindings,
   type PolicyRequest,
   resourcePolicyEffect,
+  wildcard,
 } from "../../../src/actions/iam-simulate-preflight/resource-policy";
 
 const ACCOUNT = "123456789012";
@@ -174,6 +175,22 @@ describe("what a key policy settles for kms:Decrypt", () => {
         policy({ Effect: "Deny", Principal: { AWS: ROLE }, Action: "secretsmanager:*", Resource: `${SECRET}-other` }),
       ),
     ).toBe("iam-decides");
+  });
+
+  it("wildcards match as IAM's `*` and `?` do (the same as a regular expression of the pattern), and stay fast on hostile patterns", () => {
+    const chars = (alphabet: string[]) =>
+      fc.array(fc.constantFrom(...alphabet), { maxLength: 12 }).map((a) => a.join(""));
+    fc.assert(
+      fc.property(chars(["a", "b", "*", "?"]), chars(["a", "b"]), (pattern, value) => {
+        const re = new RegExp(`^${pattern.replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+        expect(wildcard(pattern, value, false)).toBe(re.test(value));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(wildcard("KMS:Decr*", "kms:decrypt", true)).toBe(true);
+    expect(wildcard("KMS:Decr*", "kms:decrypt", false)).toBe(false);
+    // `*a*a*…*b` against a long run of `a`: exponential for a backtracking regex, quadratic at worst here.
+    expect(wildcard(`${"*a".repeat(40)}*b`, "a".repeat(2048), false)).toBe(false);
   });
 
   it("never throws on arbitrary statement shapes, and a Deny for everyone on everything is always denied", () => {
