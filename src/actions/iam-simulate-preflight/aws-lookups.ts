@@ -22,6 +22,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { awsClientConfig, withOperationNames } from "../../lib/aws";
 import { chunks } from "../../lib/chunks";
 import { awsException } from "../../lib/errors";
+import { onceEach } from "../../lib/once-each";
 import { describeTaskDefinition } from "../../lib/task-definition";
 
 export interface SecretInfo {
@@ -76,19 +77,6 @@ export interface Lookups {
   callerAccount(): Promise<string>;
 }
 
-/** One promise per key, shared by every caller (a hundred secrets under one key ask once). */
-function cached<T>(read: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const known = new Map<string, Promise<T>>();
-  return (key) => {
-    let hit = known.get(key);
-    if (!hit) {
-      hit = read(key);
-      known.set(key, hit);
-    }
-    return hit;
-  };
-}
-
 export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
   const perRegion = <C>(make: (region: string) => C) => {
     const cache = new Map<string, C>();
@@ -106,7 +94,6 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
   const ecs = perRegion((region) => withOperationNames(new ECSClient(awsClientConfig({ region }))));
   const kms = perRegion((region) => withOperationNames(new KMSClient(awsClientConfig({ region }))));
 
-  const keys = new Map<string, Promise<KeyInfo | undefined>>();
   const readKey = async (keyId: string, region: string): Promise<KeyInfo | undefined> => {
     try {
       const out = await kms(region).send(new DescribeKeyCommand({ KeyId: keyId }));
@@ -190,25 +177,17 @@ export function awsLookups(iam: IAMClient, defaultRegion: string): Lookups {
       return describeTaskDefinition(ecs(region), id, `Check the family name and revision, and the region (${region}).`);
     },
 
-    describeKey(keyId, region) {
-      // One DescribeKey per key and region: a hundred secrets under one key ask once.
-      const cacheKey = `${region}\n${keyId}`;
-      let known = keys.get(cacheKey);
-      if (!known) {
-        known = readKey(keyId, region);
-        keys.set(cacheKey, known);
-      }
-      return known;
-    },
+    // One DescribeKey per key and region: a hundred secrets under one key ask once.
+    describeKey: onceEach((keyId: string, region: string) => `${region}\n${keyId}`, readKey),
 
-    keyPolicy: cached(async (keyArn) => {
+    keyPolicy: onceEach(String, async (keyArn: string) => {
       const out = await kms(keyArn.split(":")[3] || defaultRegion).send(
         new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: "default" }),
       );
       return out.Policy;
     }),
 
-    secretPolicy: cached(async (secretArn) => {
+    secretPolicy: onceEach(String, async (secretArn: string) => {
       const out = await secrets(secretArn.split(":")[3] || defaultRegion).send(
         new GetResourcePolicyCommand({ SecretId: secretArn }),
       );

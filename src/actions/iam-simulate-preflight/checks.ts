@@ -44,6 +44,16 @@ export interface Finding {
   sources: JsonPath[];
 }
 
+/** Adds findings about `subject`, each message prefixed with why it is needed (`container web, secret DB: …`). */
+export function findingsAbout(
+  findings: Finding[],
+  subject: string,
+  why: { reason: string; source?: JsonPath | undefined },
+): (severity: Finding["severity"], message: string) => void {
+  return (severity, message) =>
+    findings.push({ severity, subject, message: `${why.reason}: ${message}`, sources: why.source ? [why.source] : [] });
+}
+
 /** IAM's EvalDecision. */
 export type Decision = "allowed" | "implicitDeny" | "explicitDeny";
 

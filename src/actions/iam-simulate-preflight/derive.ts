@@ -3,6 +3,7 @@
  * containers, and the references that are broken before IAM even matters.
  */
 import type { JsonPath } from "../../lib/annotations";
+import { onceEach } from "../../lib/once-each";
 import type { Lookups, SecretInfo } from "./aws-lookups";
 import type { CheckList, Finding, Principal, Scope } from "./checks";
 import { addDecryptCheck } from "./kms";
@@ -270,16 +271,10 @@ async function resolveReferences(
     ];
     found.set(region, await lookups.describeParameters(names, region));
   }
-  const secrets = new Map<string, Promise<SecretInfo | undefined>>();
-  const describeSecret = (id: string, region: string) => {
-    const key = `${region}\n${id}`;
-    let p = secrets.get(key);
-    if (!p) {
-      p = lookups.describeSecret(id, region);
-      secrets.set(key, p);
-    }
-    return p;
-  };
+  const describeSecret = onceEach(
+    (id: string, region: string) => `${region}\n${id}`,
+    (id: string, region: string) => lookups.describeSecret(id, region),
+  );
   // Resolve every secret up front, a few at a time: one DescribeSecret after
   // another made a 100-secret task definition spend seconds on lookups alone.
   const secretRefs = references.flatMap((r) => (r.ref.kind === "secret" ? [r.ref] : []));

@@ -20,7 +20,15 @@
 import type { JsonPath } from "../../lib/annotations";
 import { isAccessDenied } from "../../lib/errors";
 import type { KeyInfo, Lookups } from "./aws-lookups";
-import type { CheckList, ContextValue, Finding, MatchedStatement, Principal, Scope } from "./checks";
+import {
+  type CheckList,
+  type ContextValue,
+  type Finding,
+  findingsAbout,
+  type MatchedStatement,
+  type Principal,
+  type Scope,
+} from "./checks";
 import { stringValue } from "./context-types";
 import { scopeOfArn } from "./references";
 import {
@@ -83,13 +91,7 @@ export async function addDecryptCheck(
   // The key ARN (and whether AWS manages the key) of a key id, an alias or an alias ARN, and for every key its
   // state: KMS decrypts only with an enabled key. A key ARN of another account may not be readable by the
   // preflight's role (its key policy decides): then its state goes unchecked, said in a note.
-  const add = (severity: Finding["severity"], message: string) =>
-    findings.push({
-      severity,
-      subject: keyId,
-      message: `${need.reason}: ${message}`,
-      sources: need.source ? [need.source] : [],
-    });
+  const add = findingsAbout(findings, keyId, need);
   let key: KeyInfo | undefined;
   try {
     key = await lookups.describeKey(keyId, owner.region);

@@ -18,7 +18,7 @@
 import type { JsonPath } from "../../lib/annotations";
 import { isAccessDenied } from "../../lib/errors";
 import type { Lookups } from "./aws-lookups";
-import type { ContextValue, Finding, Principal } from "./checks";
+import { type ContextValue, type Finding, findingsAbout, type Principal } from "./checks";
 
 export type Applies = "yes" | "no" | "may";
 
@@ -153,9 +153,8 @@ function conditionHolds(
   const known = Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase());
   const actual = known?.[1];
   const qualifier = /^(ForAnyValue|ForAllValues):/.exec(operator)?.[1];
-  const rest = operator.replace(/^(ForAnyValue|ForAllValues):/, "");
-  const ifExists = rest.endsWith("IfExists");
-  const base = rest.replace(/IfExists$/, "");
+  // The key is present whenever it is known here, so `IfExists` changes nothing.
+  const base = operator.replace(/^(ForAnyValue|ForAllValues):/, "").replace(/IfExists$/, "");
   const values = list(expected).map(String);
   if (base === "Null") {
     // Null: true means the key is absent. Only keys the context lists are known to be present.
@@ -170,7 +169,6 @@ function conditionHolds(
     const hit = values.some((e) => test(e, a));
     return negatedBase ? !hit : hit;
   };
-  void ifExists; // the key is present, so IfExists changes nothing
   const actuals = list(actual).map(String);
   if (qualifier === "ForAllValues") return actuals.every(one);
   if (qualifier === "ForAnyValue") return actuals.some(one);
@@ -294,13 +292,7 @@ export async function addSecretPolicyFindings(
   findings: Finding[],
 ): Promise<void> {
   if (accountOf(secretArn) !== accountOf(role.arn)) return;
-  const add = (severity: Finding["severity"], message: string) =>
-    findings.push({
-      severity,
-      subject: secretArn,
-      message: `${why.reason}: ${message}`,
-      sources: why.source ? [why.source] : [],
-    });
+  const add = findingsAbout(findings, secretArn, why);
   let policy: string | undefined;
   try {
     policy = await lookups.secretPolicy(secretArn);

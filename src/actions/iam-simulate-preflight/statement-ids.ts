@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { jsonValuePositions, type TextPosition } from "../../lib/annotations";
 import { errorMessage } from "../../lib/errors";
+import { onceEach } from "../../lib/once-each";
 import type { MatchedStatement, Row } from "./checks";
 
 /** Reads the text of a policy a matched statement came from; undefined when it cannot be found. */
@@ -30,25 +31,16 @@ const decode = (doc: string | undefined) => {
 };
 
 export function iamPolicyReader(iam: IAMClient): PolicyReader {
-  const attached = new Map<string, Promise<Map<string, string>>>();
-  const documents = new Map<string, Promise<string | undefined>>();
   const roleName = (arn: string) => arn.split("/").pop() ?? arn;
 
-  const attachedPolicies = (role: string) => {
-    let p = attached.get(role);
-    if (!p) {
-      p = (async () => {
-        const byName = new Map<string, string>();
-        for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: role })) {
-          for (const a of page.AttachedPolicies ?? [])
-            if (a.PolicyName && a.PolicyArn) byName.set(a.PolicyName, a.PolicyArn);
-        }
-        return byName;
-      })();
-      attached.set(role, p);
+  const attachedPolicies = onceEach(String, async (role: string) => {
+    const byName = new Map<string, string>();
+    for await (const page of paginateListAttachedRolePolicies({ client: iam }, { RoleName: role })) {
+      for (const a of page.AttachedPolicies ?? [])
+        if (a.PolicyName && a.PolicyArn) byName.set(a.PolicyName, a.PolicyArn);
     }
-    return p;
-  };
+    return byName;
+  });
 
   const managed = async (policyArn: string) => {
     const policy = await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
@@ -58,28 +50,23 @@ export function iamPolicyReader(iam: IAMClient): PolicyReader {
     return decode(out.PolicyVersion?.Document);
   };
 
-  return (roleArn, statement) => {
-    const key = `${roleArn}\n${statement.policyType ?? ""}\n${statement.policy}`;
-    let p = documents.get(key);
-    if (!p) {
+  return onceEach(
+    (roleArn: string, statement: MatchedStatement) => `${roleArn}\n${statement.policyType ?? ""}\n${statement.policy}`,
+    async (roleArn: string, statement: MatchedStatement) => {
       const role = roleName(roleArn);
-      p = (async () => {
-        if (statement.policyType === "role") {
-          const out = await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: statement.policy }));
-          return decode(out.PolicyDocument);
-        }
-        if (statement.policyType === "aws-managed" || statement.policyType === "user-managed") {
-          const arn = statement.policy.startsWith("arn:")
-            ? statement.policy
-            : (await attachedPolicies(role)).get(statement.policy);
-          return arn ? managed(arn) : undefined;
-        }
-        return undefined;
-      })();
-      documents.set(key, p);
-    }
-    return p;
-  };
+      if (statement.policyType === "role") {
+        const out = await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: statement.policy }));
+        return decode(out.PolicyDocument);
+      }
+      if (statement.policyType === "aws-managed" || statement.policyType === "user-managed") {
+        const arn = statement.policy.startsWith("arn:")
+          ? statement.policy
+          : (await attachedPolicies(role)).get(statement.policy);
+        return arn ? managed(arn) : undefined;
+      }
+      return undefined;
+    },
+  );
 }
 
 const before = (a: TextPosition, b: TextPosition) => a.line < b.line || (a.line === b.line && a.column <= b.column);
