@@ -52,6 +52,16 @@ export interface KeyInfo {
   state?: string;
   /** When a key in `PendingDeletion` is deleted. */
   deletionDate?: Date;
+  /** The plan resource that leaves the key disabled (`aws_kms_key.app` with `is_enabled = false`). */
+  disabledBy?: string;
+}
+
+/** Where a plan declares the resource policy that `keyPolicy` or `secretPolicy` returned. */
+export interface PolicyOrigin {
+  /** The resource that sets it: what to edit. */
+  address: string;
+  /** It is KMS's default key policy (a key created without one). */
+  defaultPolicy?: boolean;
 }
 
 export type RoleLookup = { exists: false } | { exists: true; arn: string; trustPolicy: unknown };
@@ -73,6 +83,8 @@ export interface Lookups {
   keyPolicy(keyArn: string): Promise<string | undefined>;
   /** A secret's resource policy, by its full ARN; undefined when it has none. */
   secretPolicy(secretArn: string): Promise<string | undefined>;
+  /** For a plan: the resource that declares the policy `keyPolicy` or `secretPolicy` returns for this ARN, if any. */
+  plannedPolicy?(arn: string): PolicyOrigin | undefined;
   /** The account of the credentials (when no ARN of the inputs names one). */
   callerAccount(): Promise<string>;
 }

@@ -65,6 +65,8 @@ function keyStateProblem(key: KeyInfo): string | undefined {
     case "Updating":
       return undefined;
     case "Disabled":
+      if (key.disabledBy)
+        return `the KMS key ${key.arn} it is encrypted with will be disabled by this plan (${key.disabledBy} disables it; KMS answers DisabledException). Keep the key enabled in ${key.disabledBy}, or re-encrypt with another key first.`;
       return `the KMS key ${key.arn} it is encrypted with is disabled (KMS answers DisabledException). Enable it (aws kms enable-key).`;
     case "PendingDeletion":
       return `the KMS key ${key.arn} it is encrypted with is scheduled for deletion${key.deletionDate ? ` on ${key.deletionDate.toISOString()}` : ""} (KMS answers KMSInvalidStateException). Cancel the deletion (aws kms cancel-key-deletion) and enable the key, or re-encrypt with another key.`;
@@ -170,6 +172,10 @@ async function keyPolicyVerdict(
     return undefined;
   }
   if (policy === undefined) return undefined;
+  // A policy the plan sets is changed where the plan declares it; a deployed one is read with the CLI.
+  const origin = lookups.plannedPolicy?.(keyArn);
+  const named = origin ? `the key policy ${origin.address} sets for ${keyArn}` : `the key policy of ${keyArn}`;
+  const where = origin ? `in ${origin.address}` : `(aws kms get-key-policy --key-id ${keyArn})`;
   const effect = resourcePolicyEffect(
     policy,
     { principalArn: role.arn, action: "kms:Decrypt", resourceArn: keyArn, context: requestContext(role.arn, context) },
@@ -188,32 +194,32 @@ async function keyPolicyVerdict(
       return undefined;
     case "granted":
       return {
-        policy: `key policy of ${keyArn}`,
+        policy: `key policy of ${keyArn}${origin ? ` (${origin.address})` : ""}`,
         policyType: "resource",
         ...(effect.statement.sid ? { sid: effect.statement.sid } : {}),
       };
     case "denied":
       add(
         "fail",
-        `the key policy of ${keyArn} denies ${role.arn} kms:Decrypt (${statementName(effect.statement)}), whatever IAM allows: ECS cannot decrypt the value, so the task will not start. Change that statement (aws kms get-key-policy --key-id ${keyArn}).`,
+        `${named} denies ${role.arn} kms:Decrypt (${statementName(effect.statement)}), whatever IAM allows: ECS cannot decrypt the value, so the task will not start. Change that statement ${where}.`,
       );
       return "refused";
     case "not-granted":
       add(
         "fail",
-        `the key policy of ${keyArn} neither lets IAM policies grant access to the key (an Allow for arn:aws:iam::${roleAccount}:root) nor allows ${role.arn} kms:Decrypt, so KMS denies it whatever IAM allows and the task will not start. Add a statement to the key policy: ${fix}`,
+        `${named} neither lets IAM policies grant access to the key (an Allow for arn:aws:iam::${roleAccount}:root) nor allows ${role.arn} kms:Decrypt, so KMS denies it whatever IAM allows and the task will not start. Add a statement to the key policy${origin ? ` in ${origin.address}` : ""}: ${fix}`,
       );
       return "refused";
     case "may-deny":
       add(
         "warning",
-        `the key policy of ${keyArn} may deny ${role.arn} kms:Decrypt: ${statementName(effect.statement)} is a Deny ${undecidedText(effect.statement)}. Review it (aws kms get-key-policy --key-id ${keyArn}).`,
+        `${named} may deny ${role.arn} kms:Decrypt: ${statementName(effect.statement)} is a Deny ${undecidedText(effect.statement)}. Review it ${where}.`,
       );
       return undefined;
     case "may-grant":
       add(
         "warning",
-        `the key policy of ${keyArn} lets ${role.arn} use the key only through ${effect.statements.map(statementName).join(", ")}, ${undecidedText(effect.statements[0] as StatementRef)}: without them KMS denies kms:Decrypt whatever IAM allows. Review it, or add a statement to the key policy: ${fix}`,
+        `${named} lets ${role.arn} use the key only through ${effect.statements.map(statementName).join(", ")}, ${undecidedText(effect.statements[0] as StatementRef)}: without them KMS denies kms:Decrypt whatever IAM allows. Review it, or add a statement to the key policy${origin ? ` in ${origin.address}` : ""}: ${fix}`,
       );
       return undefined;
   }

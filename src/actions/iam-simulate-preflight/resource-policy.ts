@@ -305,6 +305,9 @@ export async function addSecretPolicyFindings(
     return;
   }
   if (!policy) return;
+  const origin = lookups.plannedPolicy?.(secretArn);
+  const named = origin ? `the resource policy ${origin.address} sets for the secret` : "the secret's resource policy";
+  const where = origin ? `in ${origin.address}` : `(aws secretsmanager get-resource-policy --secret-id ${secretArn})`;
   const effect = resourcePolicyEffect(
     policy,
     {
@@ -318,12 +321,12 @@ export async function addSecretPolicyFindings(
   if (effect.kind === "denied")
     add(
       "fail",
-      `the secret's resource policy denies ${role.arn} secretsmanager:GetSecretValue (${statementName(effect.statement)}), whatever IAM allows, so the task will not start. Change that statement (aws secretsmanager get-resource-policy --secret-id ${secretArn}).`,
+      `${named} denies ${role.arn} secretsmanager:GetSecretValue (${statementName(effect.statement)}), whatever IAM allows, so the task will not start. Change that statement ${where}.`,
     );
   if (effect.kind === "may-deny")
     add(
       "warning",
-      `the secret's resource policy may deny ${role.arn} secretsmanager:GetSecretValue: ${statementName(effect.statement)} is a Deny ${undecidedText(effect.statement)}. Review it (aws secretsmanager get-resource-policy --secret-id ${secretArn}).`,
+      `${named} may deny ${role.arn} secretsmanager:GetSecretValue: ${statementName(effect.statement)} is a Deny ${undecidedText(effect.statement)}. Review it ${where}.`,
     );
 }
 

@@ -8,9 +8,11 @@ import { isPlainObject } from "../../../lib/inputs";
 import type { TaskDefinitionDoc } from "../derive";
 import { type CfnContext, type CfnResource, Intrinsics, isUnresolvedString } from "./cfn-intrinsics";
 import {
+  defaultKeyPolicy,
   emptyIam,
   type ParsedPlan,
   type PlannedDocument,
+  type PlannedResourcePolicy,
   type PlannedTaskDefinition,
   roleEntry,
   roleNameOfArn,
@@ -142,11 +144,13 @@ export function parseCloudFormation(template: Record<string, unknown>, ctx: CfnC
     return holds !== false; // an unknown condition: checked, and reported as unresolved
   });
   const iam = emptyIam();
-  const document = (id: string, raw: unknown): PlannedDocument => {
+  const document = (id: string, raw: unknown, property = "PolicyDocument"): PlannedDocument => {
     const before = intrinsics.unresolved.length;
-    const resolved = intrinsics.resolve(raw, `${id}.Properties.PolicyDocument`);
+    const resolved = intrinsics.resolve(raw, `${id}.Properties.${property}`);
     const problem = intrinsics.unresolved.slice(before)[0];
-    return problem ? { address: id, unknown: problem } : { address: id, document: JSON.stringify(resolved) };
+    if (problem) return { address: id, unknown: problem };
+    // A Json property takes the document as an object or as JSON text.
+    return { address: id, document: typeof resolved === "string" ? resolved : JSON.stringify(resolved) };
   };
   const roleName = (v: unknown, at: string) => {
     const name = intrinsics.resolve(v, at);
@@ -235,12 +239,83 @@ export function parseCloudFormation(template: Record<string, unknown>, ctx: CfnC
       if (name && !iam.roles.has(name.toLowerCase())) roleEntry(iam, name, arn as string);
     }
   }
+  const planned = resourcePolicies(resources, intrinsics, ctx, document);
   return {
     format: "cloudformation",
     taskDefinitions,
     iam,
     allTaskDefinitionAddresses: all.map(([id]) => id),
     placeholders: intrinsics.placeholders,
+    ...planned,
     unresolved: intrinsics.unresolved,
   };
+}
+
+/**
+ * The KMS keys and secrets of the template as the stack will leave them: each AWS::KMS::Key's `KeyPolicy` and
+ * `Enabled` (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-kms-key.html; without a
+ * `KeyPolicy`, the default key policy KMS gives a key created through the API without one,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html),
+ * each AWS::SecretsManager::ResourcePolicy, and the `KmsKeyId` of each AWS::SecretsManager::Secret (its
+ * kms:Decrypt row). A secret the stack creates without a ResourcePolicy has none.
+ */
+function resourcePolicies(
+  resources: [string, CfnResource][],
+  intrinsics: Intrinsics,
+  ctx: CfnContext,
+  document: (id: string, raw: unknown, property?: string) => PlannedDocument,
+): Pick<ParsedPlan, "plannedKeys" | "plannedSecrets" | "plannedSecretKeys"> {
+  const plannedKeys = new Map<string, PlannedResourcePolicy>();
+  const plannedSecrets = new Map<string, PlannedResourcePolicy>();
+  const plannedSecretKeys = new Map<string, string>();
+  const { partition, account } = ctx.scope;
+  const text = (v: unknown, at: string) => {
+    const r = intrinsics.resolve(v, at);
+    return typeof r === "string" && !isUnresolvedString(r) ? r : undefined;
+  };
+  const policy = (id: string, raw: unknown, property: string): PlannedResourcePolicy => {
+    const d = document(id, raw, property);
+    return d.unknown ? { address: id, unknown: d.unknown } : { address: id, policy: d.document ?? null };
+  };
+  for (const [id, r] of resources) {
+    const p = r.Properties ?? {};
+    const created = !ctx.stackResources?.has(id);
+    if (r.Type === "AWS::KMS::Key") {
+      const arn = text({ "Fn::GetAtt": [id, "Arn"] }, id);
+      if (!arn) continue;
+      const entry =
+        p.KeyPolicy === undefined
+          ? { address: id, policy: defaultKeyPolicy(partition, account), defaultPolicy: true }
+          : policy(id, p.KeyPolicy, "KeyPolicy");
+      const enabled = intrinsics.resolve(p.Enabled, `${id}.Properties.Enabled`);
+      // A Boolean is true/false or the string "true"/"false"; a key created without Enabled is enabled.
+      const value =
+        enabled === true || enabled === "true" || (enabled === undefined && created)
+          ? true
+          : enabled === false || enabled === "false"
+            ? false
+            : undefined;
+      plannedKeys.set(arn, { ...entry, ...(value !== undefined ? { enabled: { value, address: id } } : {}) });
+    }
+    if (r.Type === "AWS::SecretsManager::Secret") {
+      const arn = text({ Ref: id }, id);
+      if (!arn) continue;
+      if (created) plannedSecrets.set(arn, { address: id, policy: null });
+      // A deployed secret's versions stay encrypted as they are until the stack updates it; only new ones are read here.
+      if (created && p.KmsKeyId !== undefined) {
+        const key = text(p.KmsKeyId, `${id}.Properties.KmsKeyId`);
+        if (key) plannedSecretKeys.set(arn, key);
+      }
+    }
+  }
+  for (const [id, r] of resources) {
+    if (r.Type !== "AWS::SecretsManager::ResourcePolicy") continue;
+    const p = r.Properties ?? {};
+    const arn = text(p.SecretId, `${id}.Properties.SecretId`);
+    if (arn) plannedSecrets.set(arn, policy(id, p.ResourcePolicy, "ResourcePolicy"));
+  }
+  for (const entry of [...plannedKeys.values(), ...plannedSecrets.values()]) {
+    if (entry.unknown && !intrinsics.unresolved.includes(entry.unknown)) intrinsics.unresolved.push(entry.unknown);
+  }
+  return { plannedKeys, plannedSecrets, plannedSecretKeys };
 }

@@ -29,7 +29,7 @@ import { type Fix, proposeFix } from "./fix";
 import { type PolicySet, plannedPolicySet } from "./policy-set";
 import { type Locate, terraformBlocks, terraformLocator } from "./source-lines";
 import { PlanFormatError, parseTerraformPlan } from "./terraform";
-import type { ParsedPlan } from "./types";
+import type { ParsedPlan, PlannedResourcePolicy } from "./types";
 
 export interface PlannedDeps extends ActionDeps {
   lookups: Lookups;
@@ -125,22 +125,53 @@ const keyOf = (c: Pick<Check, "principal" | "action" | "resource">) =>
   JSON.stringify([c.principal.arn, c.action, c.resource]);
 const denied = (r: Row) => r.verdict === "implicitDeny" || r.verdict === "explicitDeny" || r.verdict === "needsContext";
 
-/** Lookups that know the placeholders: a secret or a key the plan creates exists once applied. */
-function plannedLookups(lookups: Lookups, parsed: ParsedPlan): Lookups {
-  const planned = new Set(parsed.placeholders.values());
+/**
+ * Lookups that know the plan: a secret or a key the plan creates exists once applied; a key policy, a secret's
+ * resource policy or a key's enabled state that the plan sets is the one it will have (`plannedPolicy` tells the
+ * findings where it is declared); a policy the plan leaves unknown is not known (the report lists it as unresolved).
+ */
+function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read: Set<string>): Lookups {
+  const created = new Set(parsed.placeholders.values());
+  // A bare key id (CloudFormation's Ref of a key, aws_kms_key.x.key_id) names a key of the plan's account.
+  const keyArn = (keyId: string, region: string) =>
+    keyId.startsWith("arn:") || keyId.startsWith("alias/")
+      ? keyId
+      : `arn:${scope.partition}:kms:${region}:${scope.account}:key/${keyId}`;
+  const planned = (map: Map<string, PlannedResourcePolicy> | undefined, arn: string) => {
+    const entry = map?.get(arn);
+    if (!entry || (entry.policy === undefined && !entry.unknown)) return undefined;
+    read.add(entry.address);
+    return entry;
+  };
   return {
     ...lookups,
     describeSecret: async (id, region) => {
-      if (!planned.has(id)) return lookups.describeSecret(id, region);
+      if (!created.has(id)) return lookups.describeSecret(id, region);
       const kmsKeyId = parsed.plannedSecretKeys?.get(id);
       return { arn: id, name: id.replace(/^.*:secret:/, ""), ...(kmsKeyId ? { kmsKeyId } : {}) };
     },
-    // A key the plan creates: customer managed, and enabled once applied.
-    describeKey: async (keyId, region) =>
-      planned.has(keyId) ? { arn: keyId, manager: "CUSTOMER", state: "Enabled" } : lookups.describeKey(keyId, region),
-    // The policies of a key or secret the plan creates are not read from the plan: not known.
-    keyPolicy: async (keyArn) => (planned.has(keyArn) ? undefined : lookups.keyPolicy(keyArn)),
-    secretPolicy: async (secretArn) => (planned.has(secretArn) ? undefined : lookups.secretPolicy(secretArn)),
+    describeKey: async (keyId, region) => {
+      const arn = keyArn(keyId, region);
+      const enabled = parsed.plannedKeys?.get(arn)?.enabled;
+      // A key the plan creates is customer managed.
+      const key = created.has(arn)
+        ? { arn, manager: "CUSTOMER", state: "Enabled" }
+        : await lookups.describeKey(keyId, region);
+      if (!key || !enabled || key.manager === "AWS") return key;
+      if (enabled.value) return key.state === "Disabled" ? { ...key, state: "Enabled" } : key;
+      return { ...key, state: "Disabled", disabledBy: enabled.address };
+    },
+    keyPolicy: async (arn) => {
+      const entry = planned(parsed.plannedKeys, arn);
+      if (entry) return entry.policy ?? undefined;
+      return created.has(arn) ? undefined : lookups.keyPolicy(arn);
+    },
+    secretPolicy: async (arn) => {
+      const entry = planned(parsed.plannedSecrets, arn);
+      if (entry) return entry.policy ?? undefined;
+      return created.has(arn) ? undefined : lookups.secretPolicy(arn);
+    },
+    plannedPolicy: (arn) => planned(parsed.plannedKeys, arn) ?? planned(parsed.plannedSecrets, arn),
   };
 }
 
@@ -155,7 +186,9 @@ export async function runPlannedPreflight(
   const scope: Scope = { account: await deps.lookups.callerAccount(), region: inputs.region, partition: "aws" };
   const parsed = await parse(planned, inputs, deps.io, scope, file.display, workspace);
   const selected = selectTaskDefinitions(parsed, inputs.taskDefinitionAddress, file.display);
-  const lookups = plannedLookups(deps.lookups, parsed);
+  // The resources whose planned key or secret policy the checks read (a note says which were evaluated from source).
+  const policiesRead = new Set<string>();
+  const lookups = plannedLookups(deps.lookups, parsed, scope, policiesRead);
   const locate: Locate =
     planned.format === "terraform-plan"
       ? terraformLocator(workspace)
@@ -244,8 +277,13 @@ export async function runPlannedPreflight(
       ...(await deriveExecutionRoleChecks(doc, role, scope, lookups, own)).map((f) => ({ ...f, at: td.address })),
     );
     for (const c of own.all()) {
+      // grantedBy: a key policy that grants the role kms:Decrypt on its own stays with the row.
       for (const reason of c.reasons)
-        checks.add(c.principal, c.action, c.resource, { reason: `${td.address}: ${reason}`, context: c.context });
+        checks.add(c.principal, c.action, c.resource, {
+          reason: `${td.address}: ${reason}`,
+          context: c.context,
+          grantedBy: c.grantedBy,
+        });
       const key = keyOf(c);
       rowAddresses.set(key, [...(rowAddresses.get(key) ?? []), td.address]);
     }
@@ -277,6 +315,10 @@ export async function runPlannedPreflight(
       if (note) about.push({ severity: "note", subject: address, message: `${note}.`, sources: [] });
     }
     findings.push(...about.map((f) => ({ ...f, role: arn })));
+  }
+  for (const address of policiesRead) {
+    const note = parsed.evaluatedFrom?.get(address);
+    if (note) findings.push({ severity: "note", subject: address, message: `${note}.`, sources: [] });
   }
   const deployedChecks = all.filter((c) => sets.get(c.principal.arn)?.deployed);
   const deployedRun = await simulateChecks(deployedChecks, deps.simulator);

@@ -17,10 +17,12 @@ import {
 } from "./terraform-source";
 import { FOLLOW, PlanValues, type ResourceChange } from "./terraform-values";
 import {
+  defaultKeyPolicy,
   emptyIam,
   type ParsedPlan,
   type PlannedDocument,
   type PlannedIam,
+  type PlannedResourcePolicy,
   type PlannedTaskDefinition,
   type PlanScope,
   roleEntry,
@@ -117,6 +119,8 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
       if (form) policyForms.set(rc.address, form);
     }
   }
+  const { plannedKeys, plannedSecrets } = collectResourcePolicies(managed, values, document);
+  for (const p of [...plannedKeys.values(), ...plannedSecrets.values()]) if (p.unknown) unresolved.push(p.unknown);
   for (const p of iam.managedPolicies.values()) if (p.unknown) unresolved.push(p.unknown);
   for (const role of iam.roles.values()) {
     for (const d of role.inline.values()) if (d?.unknown) unresolved.push(d.unknown);
@@ -155,8 +159,100 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
     allTaskDefinitionAddresses: all.map((rc) => rc.address),
     placeholders: values.placeholders,
     plannedSecretKeys,
+    plannedKeys,
+    plannedSecrets,
     unresolved,
   };
+}
+
+/** A key id or key ARN (`key_id` of aws_kms_key_policy) as a key ARN. */
+const keyArnOf = (id: string, scope: PlanScope) =>
+  id.startsWith("arn:") ? id : `arn:${scope.partition}:kms:${scope.region}:${scope.account}:key/${id}`;
+
+/**
+ * The key policies, key states and secret resource policies the plan sets (aws_kms_key `policy` and
+ * `is_enabled`, aws_kms_key_policy, aws_secretsmanager_secret `policy`, aws_secretsmanager_secret_policy), as they
+ * will be once applied. A key created without a policy gets KMS's default key policy (the AWS provider's
+ * aws_kms_key: "If a key policy is not specified, AWS gives the KMS key a default key policy"); so does a key
+ * whose aws_kms_key_policy the plan destroys (aws_kms_key_policy: "or this resource is destroyed"). A secret
+ * whose aws_secretsmanager_secret_policy is destroyed has no resource policy. The standalone resources are read
+ * after the attributes: when both set a policy, the one applied last wins, and that is the standalone one's
+ * (it depends on the key or secret).
+ */
+function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, documentOf: DocumentOf) {
+  const plannedKeys = new Map<string, PlannedResourcePolicy>();
+  const plannedSecrets = new Map<string, PlannedResourcePolicy>();
+  const { scope } = values;
+  const arnOf = (rc: ResourceChange, attr: string, follow: RegExp): string | undefined => {
+    const v = values.stringAttr(rc, attr, follow);
+    return v.value ?? (v.unknown ? undefined : (rc.change.before?.[attr] as string | undefined));
+  };
+  // A later resource's policy replaces an earlier one's; whether the key is enabled stays.
+  const set = (map: Map<string, PlannedResourcePolicy>, arn: string, entry: PlannedResourcePolicy) => {
+    const enabled = entry.enabled ?? map.get(arn)?.enabled;
+    map.set(arn, { ...entry, ...(enabled ? { enabled } : {}) });
+  };
+  const policyOf = (rc: ResourceChange): PlannedResourcePolicy => {
+    const d = documentOf(rc, ["policy"]);
+    return d.unknown
+      ? { address: rc.address, unknown: d.unknown }
+      : { address: rc.address, policy: d.document ?? null };
+  };
+  const ordered = [
+    ...managed.filter((rc) => rc.type === "aws_kms_key" || rc.type === "aws_secretsmanager_secret"),
+    ...managed.filter((rc) => rc.type === "aws_kms_key_policy" || rc.type === "aws_secretsmanager_secret_policy"),
+  ];
+  for (const rc of ordered) {
+    const kind = kindOf(rc.change.actions);
+    // Unchanged resources leave the deployed policy, which the preflight reads from AWS.
+    if (kind === undefined || kind === "read" || kind === "unchanged") continue;
+    const created = kind === "create" || kind === "replace";
+    switch (rc.type) {
+      case "aws_kms_key": {
+        if (kind === "delete") continue;
+        const arn = values.stringAttr(rc, "arn").value ?? values.placeholder(rc, "arn");
+        if (!arn) continue;
+        const entry: PlannedResourcePolicy = values.configures(rc, "policy")
+          ? policyOf(rc)
+          : created
+            ? { address: rc.address, policy: defaultKeyPolicy(scope.partition, scope.account), defaultPolicy: true }
+            : { address: rc.address };
+        const enabled = rc.change.after?.is_enabled;
+        if (typeof enabled === "boolean" && (created || enabled !== rc.change.before?.is_enabled))
+          entry.enabled = { value: enabled, address: rc.address };
+        set(plannedKeys, arn, entry);
+        break;
+      }
+      case "aws_kms_key_policy": {
+        const keyId = arnOf(rc, "key_id", /\.(arn|id|key_id)$/);
+        if (!keyId) continue;
+        const arn = keyArnOf(keyId, scope);
+        set(
+          plannedKeys,
+          arn,
+          kind === "delete"
+            ? { address: rc.address, policy: defaultKeyPolicy(scope.partition, scope.account), defaultPolicy: true }
+            : policyOf(rc),
+        );
+        break;
+      }
+      case "aws_secretsmanager_secret": {
+        if (kind === "delete") continue;
+        const arn = values.stringAttr(rc, "arn").value ?? values.placeholder(rc, "arn");
+        if (!arn) continue;
+        if (values.configures(rc, "policy")) set(plannedSecrets, arn, policyOf(rc));
+        else if (created) set(plannedSecrets, arn, { address: rc.address, policy: null });
+        break;
+      }
+      case "aws_secretsmanager_secret_policy": {
+        const arn = arnOf(rc, "secret_arn", /\.(arn|id)$/);
+        if (!arn) continue;
+        set(plannedSecrets, arn, kind === "delete" ? { address: rc.address, policy: null } : policyOf(rc));
+        break;
+      }
+    }
+  }
+  return { plannedKeys, plannedSecrets };
 }
 
 /** `data.aws_iam_policy_document.x.json` referenced from `rc`'s module → the data source's address. */

@@ -90,6 +90,46 @@ export interface PlannedIam {
   managedPolicies: Map<string, PlannedDocument>;
 }
 
+/**
+ * A KMS key or a secret whose resource policy (or, for a key, whether it is enabled) the plan sets: what the
+ * preflight reads in place of the deployed one. Keyed by the key's or the secret's ARN, real or placeholder.
+ */
+export interface PlannedResourcePolicy {
+  /** The resource that sets the policy (`aws_kms_key_policy.app`, the `KeyPolicy` of `AppKey`): where a fix goes. */
+  address: string;
+  /**
+   * The policy once applied, as JSON text; `null`: none (a secret created without one, or whose policy the plan
+   * removes); undefined: the plan does not set it (the deployed one stays) or does not know it (`unknown`).
+   */
+  policy?: string | null;
+  /** `policy` is the default key policy KMS gives a key created without one. */
+  defaultPolicy?: boolean;
+  unknown?: Unresolved;
+  /** For a key: enabled (true) or disabled (false) once applied, and the resource that says so; undefined: as deployed. */
+  enabled?: { value: boolean; address: string };
+}
+
+/**
+ * The key policy KMS attaches to a key created through the API without one: the account may use IAM policies
+ * for every KMS operation on the key (Default key policy,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
+ */
+export function defaultKeyPolicy(partition: string, account: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Id: "key-default-1",
+    Statement: [
+      {
+        Sid: "Enable IAM User Permissions",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ],
+  });
+}
+
 export interface ParsedPlan {
   format: PlanFormat;
   taskDefinitions: PlannedTaskDefinition[];
@@ -100,6 +140,10 @@ export interface ParsedPlan {
   placeholders: Map<string, string>;
   /** The KMS key of each secret the plan creates, by its placeholder ARN (absent: the AWS managed key). */
   plannedSecretKeys?: Map<string, string>;
+  /** The key policies and key states the plan sets, by key ARN (real or placeholder). */
+  plannedKeys?: Map<string, PlannedResourcePolicy>;
+  /** The secret resource policies the plan sets, by secret ARN (real or placeholder). */
+  plannedSecrets?: Map<string, PlannedResourcePolicy>;
   /** How each policy resource's policy is written in the `.tf` source (Terraform), so a fix takes the same form. */
   policyForms?: Map<string, "jsonencode" | "policy-document">;
   /** Policies unknown in the plan that were evaluated from the `.tf` source, by address: what the report says about it. */

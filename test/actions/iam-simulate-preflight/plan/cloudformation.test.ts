@@ -120,3 +120,72 @@ describe("CloudFormation templates", () => {
     expect(() => detectPlannedInput("Resources:\n  A: [\n", "t.yaml")).toThrow(/t.yaml is not valid YAML/);
   });
 });
+
+describe("CloudFormation templates: key policies, key states and secret resource policies", () => {
+  const p = () => parseCloudFormation(template("key-policies.yaml").template, { scope, parameters: {} });
+  const keyArn = (id: string) => p().placeholders.get(id) ?? expect.fail(`no placeholder for ${id}`);
+  const secretArn = (name: string) => `arn:aws:secretsmanager:us-west-2:123456789012:secret:${name}-PLANND`;
+
+  it("reads each KeyPolicy with its intrinsics resolved, and each key is enabled", () => {
+    const parsed = p();
+    expect(parsed.unresolved).toEqual([]);
+    const app = parsed.plannedKeys?.get(keyArn("AppKey"));
+    expect(app).toMatchObject({ address: "AppKey", enabled: { value: true, address: "AppKey" } });
+    expect(JSON.parse(app?.policy ?? "{}").Statement[0].Principal).toEqual({
+      AWS: "arn:aws:iam::123456789012:role/papyrus-key-admin",
+    });
+    const worker = JSON.parse(parsed.plannedKeys?.get(keyArn("WorkerKey"))?.policy ?? "{}");
+    expect(worker.Statement[1]).toMatchObject({
+      Principal: { AWS: "arn:aws:iam::123456789012:role/papyrus-prd-execution" },
+      Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com" } },
+    });
+  });
+
+  it("the KmsKeyId of each secret it creates, by Ref (a key id) and by GetAtt (a key ARN)", () => {
+    const parsed = p();
+    expect(parsed.plannedSecretKeys?.get(secretArn("papyrus/prd/api-key"))).toBe(
+      keyArn("AppKey").replace(/^.*:key\//, ""),
+    );
+    expect(parsed.plannedSecretKeys?.get(secretArn("papyrus/prd/worker-token"))).toBe(keyArn("WorkerKey"));
+  });
+
+  it("a ResourcePolicy sets the policy of the secret it names; secrets it creates without one have none", () => {
+    const parsed = p();
+    const db = parsed.plannedSecrets?.get("arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf");
+    expect(db?.address).toBe("DbSecretPolicy");
+    expect(JSON.parse(db?.policy ?? "{}").Statement[0].Condition).toEqual({
+      StringNotEquals: { "aws:PrincipalArn": "arn:aws:iam::123456789012:role/papyrus-api" },
+    });
+    expect(parsed.plannedSecrets?.get(secretArn("papyrus/prd/api-key"))).toEqual({ address: "ApiKey", policy: null });
+  });
+
+  it('a key without KeyPolicy gets KMS\'s default key policy; Enabled: false (or "false") disables it', () => {
+    for (const enabled of [false, "false"]) {
+      const parsed = parseCloudFormation(
+        { Resources: { Key: { Type: "AWS::KMS::Key", Properties: { Enabled: enabled } } } },
+        { scope, parameters: {} },
+      );
+      const key = [...(parsed.plannedKeys?.values() ?? [])][0];
+      expect(key).toMatchObject({ defaultPolicy: true, enabled: { value: false, address: "Key" } });
+      expect(JSON.parse(key?.policy ?? "{}").Statement[0].Principal).toEqual({ AWS: "arn:aws:iam::123456789012:root" });
+    }
+  });
+
+  it("a KeyPolicy with an intrinsic it cannot resolve is unresolved, not guessed", () => {
+    const parsed = parseCloudFormation(
+      {
+        Resources: {
+          Key: {
+            Type: "AWS::KMS::Key",
+            Properties: { KeyPolicy: { Statement: [{ Effect: "Allow", Principal: { AWS: { Ref: "Missing" } } }] } },
+          },
+        },
+      },
+      { scope, parameters: {} },
+    );
+    const key = [...(parsed.plannedKeys?.values() ?? [])][0];
+    expect(key?.policy).toBeUndefined();
+    expect(key?.unknown?.at).toMatch(/^Key\.Properties\.KeyPolicy/);
+    expect(parsed.unresolved).toContain(key?.unknown);
+  });
+});

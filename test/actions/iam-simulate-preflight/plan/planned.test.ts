@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, truncateSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IAMClient, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../../emulator/server";
 import type { Scenario } from "../../../emulator/types";
@@ -697,5 +698,234 @@ describe("the preflight role's documented policy with a plan or template", () =>
     const r = await runAs(terraformWorkspace("incident"), incident(), doc, { "task-definition": "plan.json" });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/iam:(SimulateCustomPolicy|ListRolePolicies) was denied/);
+  });
+});
+
+describe("iam-simulate-preflight with a plan that sets key policies, key states and secret resource policies", () => {
+  const EXEC = `arn:aws:iam::${ACCOUNT}:role/papyrus-task-execution`;
+  const EXEC_KEY = "AKIAEXECUTIONROLE001";
+  const KEY_ADMIN = {
+    Sid: "KeyAdministration",
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/papyrus-key-admin` },
+    Action: "kms:*",
+    Resource: "*",
+  };
+  const placeholdersOf = (r: RunResult) =>
+    (JSON.parse(r.outputs.report ?? "{}") as { plan: { placeholders: Record<string, string> } }).plan.placeholders;
+
+  /**
+   * What ECS meets once the plan is applied: the execution role's own GetSecretValue, under the emulator's
+   * enforcement of the same policies (identity, key policy, resource policy), in a fresh emulator that holds what
+   * the plan leaves.
+   */
+  async function ecsReads(applied: Scenario, secretId: string): Promise<"read" | "denied"> {
+    await emu.stop();
+    emu = await startEmulator({ scenario: { ...applied, principals: { [EXEC_KEY]: EXEC }, enforce: true } });
+    const client = new SecretsManagerClient({
+      endpoint: emu.endpoint,
+      region: "us-west-2",
+      maxAttempts: 1,
+      credentials: { accessKeyId: EXEC_KEY, secretAccessKey: "emulator-secret-key" },
+    });
+    try {
+      await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      return "read";
+    } catch (error) {
+      if ((error as Error).name === "AccessDeniedException") return "denied";
+      throw error;
+    } finally {
+      client.destroy();
+    }
+  }
+  /** The applied world of a case whose plan creates the key, the secret and the role. */
+  const applied = (keyArn: string, secretName: string, keyPolicy: unknown, rolePolicy: unknown): Scenario => ({
+    iam: {
+      roles: [{ name: "papyrus-task-execution", trustPolicy: TRUST, inlinePolicies: { "read-secrets": rolePolicy } }],
+    },
+    kms: { keys: [{ id: keyArn.split("/").pop() as string, policy: keyPolicy }] },
+    secretsmanager: { secrets: [{ name: secretName, arnSuffix: "PLANND", value: "k3y", kmsKeyId: keyArn }] },
+  });
+
+  it("key-policy: the planned key policy names only the key administrators: KMS refuses kms:Decrypt whatever the role's policy allows — failed, naming the resource to edit; ECS is refused too once applied", async () => {
+    const r = await run(terraformWorkspace("key-policy"), deployed([]));
+    expect(r.code).toBe(1);
+    const key = placeholdersOf(r)["aws_kms_key.secrets"] as string;
+    const failure = findingsOf(r).find((m) => m.includes("neither lets IAM policies grant access"));
+    expect(failure).toContain(`the key policy aws_kms_key.secrets sets for ${key}`);
+    expect(failure).toContain("Add a statement to the key policy in aws_kms_key.secrets:");
+    expect(failure).toContain(`"Principal":{"AWS":"${EXEC}"}`);
+    expect(reportOf(r).rows.find((x) => x.action === "kms:Decrypt")).toBeUndefined();
+    // No KMS call: the key is the plan's.
+    expect(emu.emulator.requests.filter((q) => q.service === "kms")).toEqual([]);
+    const secretArn = secret("papyrus/api-key-v5-PLANND");
+    const rolePolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+        { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
+      ],
+    };
+    const world = applied(key, "papyrus/api-key-v5", { Version: "2012-10-17", Statement: [KEY_ADMIN] }, rolePolicy);
+    expect(await ecsReads(world, secretArn)).toBe("denied");
+  });
+
+  it("key-policy-grants: aws_kms_key_policy (evaluated from the .tf source, the role's ARN unknown until apply) grants the role kms:Decrypt with no IAM policy for the key — passed; ECS reads the secret once applied", async () => {
+    const r = await run(terraformWorkspace("key-policy-grants"), deployed([]));
+    const key = placeholdersOf(r)["aws_kms_key.secrets"] as string;
+    const decrypt = reportOf(r).rows.find((x) => x.action === "kms:Decrypt") as PlanRow & {
+      matchedStatements?: { policy: string; sid?: string }[];
+    };
+    expect(decrypt).toMatchObject({
+      resource: key,
+      decision: "allowed",
+      matchedStatements: [
+        { policy: `key policy of ${key} (aws_kms_key_policy.secrets)`, sid: "AllowDecryptThroughSecretsManager" },
+      ],
+    });
+    expect(r.code).toBe(0);
+    // The policy came from the .tf source, with the role's placeholder ARN: a note says so.
+    expect(findingsOf(r)).toContainEqual(
+      expect.stringMatching(
+        /^aws_kms_key_policy\.secrets\.policy is unknown until apply \(it is computed from .*aws_iam_role\.exec\.arn.*\): the preflight evaluated it from infra\/main\.tf/,
+      ),
+    );
+    const secretArn = secret("papyrus/api-key-v6-PLANND");
+    const keyPolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        KEY_ADMIN,
+        {
+          Sid: "AllowDecryptThroughSecretsManager",
+          Effect: "Allow",
+          Principal: { AWS: EXEC },
+          Action: "kms:Decrypt",
+          Resource: "*",
+          Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-west-2.amazonaws.com" } },
+        },
+      ],
+    };
+    const rolePolicy = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn }],
+    };
+    expect(await ecsReads(applied(key, "papyrus/api-key-v6", keyPolicy, rolePolicy), secretArn)).toBe("read");
+    // The same world without the key policy's statement for the role: refused, so the grant is what decides.
+    const withoutGrant = applied(
+      key,
+      "papyrus/api-key-v6",
+      { Version: "2012-10-17", Statement: [KEY_ADMIN] },
+      rolePolicy,
+    );
+    expect(await ecsReads(withoutGrant, secretArn)).toBe("denied");
+  });
+
+  it("secret-policy-deny: the resource policy the plan puts on a deployed secret denies the role — failed, whatever IAM allows, naming the resource to edit; ECS is refused too once applied", async () => {
+    const r = await run(terraformWorkspace("secret-policy-deny"), deployed([]));
+    expect(r.code).toBe(1);
+    expect(rowOf(r, DB)).toMatchObject({ decision: "allowed" });
+    expect(findingsOf(r)).toContainEqual(
+      expect.stringContaining(
+        `the resource policy aws_secretsmanager_secret_policy.db sets for the secret denies ${EXEC} secretsmanager:GetSecretValue (statement 1 ("OnlyTheApi")), whatever IAM allows, so the task will not start. Change that statement in aws_secretsmanager_secret_policy.db.`,
+      ),
+    );
+    // The deployed secret's own policy is not read: the plan replaces it.
+    expect(emu.emulator.requests.filter((q) => q.action === "GetResourcePolicy")).toEqual([]);
+    const policy = JSON.parse(
+      (
+        JSON.parse(
+          readFileSync(join(__dirname, "../../../fixtures/terraform/secret-policy-deny/plan.json"), "utf8"),
+        ) as {
+          resource_changes: { address: string; change: { after: { policy: string } } }[];
+        }
+      ).resource_changes.find((rc) => rc.address === "aws_secretsmanager_secret_policy.db")?.change.after.policy ??
+        "{}",
+    );
+    const world: Scenario = {
+      iam: {
+        roles: [
+          {
+            name: "papyrus-task-execution",
+            trustPolicy: TRUST,
+            inlinePolicies: { "read-secrets": allowSecrets("papyrus/db-*") },
+          },
+        ],
+      },
+      secretsmanager: { secrets: [{ ...SECRETS.secrets[0], resourcePolicy: policy }] },
+    };
+    expect(await ecsReads(world, DB)).toBe("denied");
+  });
+
+  it("a deployed key whose key policy names the execution role: the plan's kms:Decrypt row is allowed by the key policy alone, as in the preflight of a task definition", async () => {
+    const CMK = `arn:aws:kms:us-west-2:${ACCOUNT}:key/5e0c2a1b-7d4f-4e8a-9b3c-0d1e2f3a4b5c`;
+    const scenario = deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/db-*") }], {
+      kms: {
+        keys: [
+          {
+            id: CMK.split("/").pop(),
+            policy: {
+              Version: "2012-10-17",
+              Statement: [
+                KEY_ADMIN,
+                {
+                  Sid: "ExecutionRoleDecrypts",
+                  Effect: "Allow",
+                  Principal: { AWS: EXEC },
+                  Action: "kms:Decrypt",
+                  Resource: "*",
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    scenario.secretsmanager = {
+      secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/db" ? { ...x, kmsKeyId: CMK } : x)),
+    };
+    const r = await run(terraformWorkspace("incident"), scenario);
+    const decrypt = reportOf(r).rows.find((x) => x.action === "kms:Decrypt") as PlanRow & {
+      matchedStatements?: { policy: string; sid?: string }[];
+    };
+    expect(decrypt).toMatchObject({
+      resource: CMK,
+      decision: "allowed",
+      matchedStatements: [{ policy: `key policy of ${CMK}`, sid: "ExecutionRoleDecrypts" }],
+    });
+  });
+
+  it("key-disabled: a key the plan creates disabled cannot decrypt — failed, naming the resource that disables it", async () => {
+    const r = await run(terraformWorkspace("key-disabled"), deployed([]));
+    expect(r.code).toBe(1);
+    const key = placeholdersOf(r)["aws_kms_key.secrets"] as string;
+    expect(findingsOf(r)).toContainEqual(
+      expect.stringContaining(
+        `the KMS key ${key} it is encrypted with will be disabled by this plan (aws_kms_key.secrets disables it; KMS answers DisabledException)`,
+      ),
+    );
+  });
+
+  it("a CloudFormation template: a KeyPolicy without the account root refuses, a KeyPolicy naming the role by !GetAtt grants, a ResourcePolicy denies", async () => {
+    const workspace = mkdtempSync(join(tmpdir(), "cfn-ws-"));
+    cpSync(join(__dirname, "../../../fixtures/cloudformation/key-policies.yaml"), join(workspace, "key-policies.yaml"));
+    const r = await run(workspace, deployed([]), { "task-definition": "key-policies.yaml" });
+    expect(r.code).toBe(1);
+    const role = `arn:aws:iam::${ACCOUNT}:role/papyrus-prd-execution`;
+    const placeholders = placeholdersOf(r);
+    const messages = findingsOf(r);
+    expect(messages).toContainEqual(
+      expect.stringContaining(
+        `the key policy AppKey sets for ${placeholders.AppKey} neither lets IAM policies grant access`,
+      ),
+    );
+    expect(messages).toContainEqual(
+      expect.stringContaining(`the resource policy DbSecretPolicy sets for the secret denies ${role}`),
+    );
+    const decrypt = reportOf(r).rows.filter((x) => x.action === "kms:Decrypt") as (PlanRow & {
+      matchedStatements?: { policy: string }[];
+    })[];
+    expect(decrypt.map((x) => [x.resource, x.decision, x.matchedStatements?.[0]?.policy])).toEqual([
+      [placeholders.WorkerKey, "allowed", `key policy of ${placeholders.WorkerKey} (WorkerKey)`],
+    ]);
   });
 });

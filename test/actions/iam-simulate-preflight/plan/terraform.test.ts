@@ -297,3 +297,83 @@ describe("Terraform plan JSON: jsonencode policies and definitions over resource
     );
   });
 });
+
+describe("Terraform plan JSON: key policies, key states and secret resource policies the plan sets", () => {
+  /** The case's .tf blocks, to evaluate what the plan leaves unknown. */
+  const withSource = (name: string) =>
+    parseTerraformPlan(planOf(name), scope, terraformBlocks(join(fixtures, name, "pr")));
+  const keyOf = (p: ParsedPlan) => p.placeholders.get("aws_kms_key.secrets") ?? expect.fail("no key placeholder");
+
+  it("key-policy: aws_kms_key's policy is the key's planned policy, as the plan knows it", () => {
+    const p = parse("key-policy");
+    const planned = p.plannedKeys?.get(keyOf(p));
+    expect(planned).toMatchObject({ address: "aws_kms_key.secrets", enabled: { value: true } });
+    expect(planned?.defaultPolicy).toBeUndefined();
+    expect(JSON.parse(planned?.policy ?? "{}").Statement).toEqual([
+      {
+        Sid: "KeyAdministration",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::123456789012:role/papyrus-key-admin" },
+        Action: "kms:*",
+        Resource: "*",
+      },
+    ]);
+    // The secret it creates has no resource policy.
+    const secret = p.placeholders.get("aws_secretsmanager_secret.api_key") as string;
+    expect(p.plannedSecrets?.get(secret)).toEqual({ address: "aws_secretsmanager_secret.api_key", policy: null });
+  });
+
+  it("new-secret-kms: a key created without a policy gets KMS's default key policy", () => {
+    const p = parse("new-secret-kms");
+    const planned = p.plannedKeys?.get(keyOf(p));
+    expect(planned).toMatchObject({ defaultPolicy: true });
+    expect(JSON.parse(planned?.policy ?? "{}").Statement).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::123456789012:root" },
+        Action: "kms:*",
+      }),
+    ]);
+  });
+
+  it("key-policy-grants: aws_kms_key_policy replaces the default policy; its policy, unknown until apply (the role's ARN), is evaluated from the .tf source with the role's placeholder", () => {
+    const p = withSource("key-policy-grants");
+    expect(p.unresolved).toEqual([]);
+    const planned = p.plannedKeys?.get(keyOf(p));
+    expect(planned?.address).toBe("aws_kms_key_policy.secrets");
+    expect(planned?.defaultPolicy).toBeUndefined();
+    const statements = JSON.parse(planned?.policy ?? "{}").Statement;
+    expect(statements[1]).toMatchObject({
+      Sid: "AllowDecryptThroughSecretsManager",
+      Principal: { AWS: "arn:aws:iam::123456789012:role/papyrus-task-execution" },
+    });
+    expect(p.evaluatedFrom?.get("aws_kms_key_policy.secrets")).toMatch(/unknown until apply.*aws_iam_role\.exec\.arn/);
+    // Without the .tf source it stays unknown, and is said to be.
+    const blind = parse("key-policy-grants");
+    expect(blind.plannedKeys?.get(keyOf(blind))?.policy).toBeUndefined();
+    expect(blind.unresolved.map((u) => u.at)).toContain("aws_kms_key_policy.secrets.policy");
+  });
+
+  it("secret-policy-deny: aws_secretsmanager_secret_policy sets the deployed secret's resource policy", () => {
+    const p = parse("secret-policy-deny");
+    const db = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/db-AbCdEf";
+    const planned = p.plannedSecrets?.get(db);
+    expect(planned?.address).toBe("aws_secretsmanager_secret_policy.db");
+    expect(JSON.parse(planned?.policy ?? "{}").Statement[0]).toMatchObject({ Sid: "OnlyTheApi", Effect: "Deny" });
+  });
+
+  it("key-disabled: is_enabled = false leaves the created key disabled", () => {
+    const p = parse("key-disabled");
+    expect(p.plannedKeys?.get(keyOf(p))).toMatchObject({
+      defaultPolicy: true,
+      enabled: { value: false, address: "aws_kms_key.secrets" },
+    });
+  });
+
+  it("unchanged keys and policies are not planned: the deployed ones are read from AWS", () => {
+    for (const name of ["incident", "policy-added", "role-created"]) {
+      const p = parse(name);
+      expect(p.plannedKeys?.size ?? 0).toBe(0);
+    }
+  });
+});
