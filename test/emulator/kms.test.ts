@@ -1,5 +1,10 @@
-/** The emulator's KMS: DescribeKey by every KeyId form, AWS managed keys, ListAliases paging, authorization on the key ARN. */
+/**
+ * The emulator's KMS: DescribeKey by every KeyId form, AWS managed keys, ListAliases paging, authorization on the key
+ * ARN, and the reads of Secrets Manager and Parameter Store that a key's state refuses.
+ */
 import { DescribeKeyCommand, KMSClient, paginateListAliases } from "@aws-sdk/client-kms";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "./server";
 
@@ -115,4 +120,67 @@ describe("KMS", () => {
     await expect(describeKey("alias/aws/ssm", reader)).rejects.toMatchObject({ name: "AccessDeniedException" });
     reader.destroy();
   });
+});
+
+describe("a value encrypted with a key KMS will not decrypt with", () => {
+  const DISABLED = `arn:aws:kms:us-west-2:${ACCOUNT}:key/2222bbbb-3333-4444-8555-666677778888`;
+  const PENDING = `arn:aws:kms:us-west-2:${ACCOUNT}:key/3333cccc-4444-4555-8666-777788889999`;
+  // Without enforcement too: the key's state stops the read whoever asks.
+  it.each([false, true])(
+    "GetSecretValue answers DecryptionFailure, GetParameter (with decryption) KMS's DisabledException / KMSInvalidStateException (enforcement %s)",
+    async (enforce) => {
+      const local = await startEmulator({
+        scenario: {
+          enforce,
+          kms: {
+            keys: [
+              { id: DISABLED.split("/").pop(), state: "Disabled" },
+              { id: PENDING.split("/").pop(), state: "PendingDeletion" },
+              { id: KEY_ID },
+            ],
+          },
+          secretsmanager: {
+            secrets: [
+              { name: "off", arnSuffix: "AbCdEf", value: "v", kmsKeyId: DISABLED },
+              { name: "going", arnSuffix: "GhIjKl", value: "v", kmsKeyId: PENDING },
+              { name: "on", arnSuffix: "MnOpQr", value: "v", kmsKeyId: KEY_ARN },
+            ],
+          },
+          ssm: {
+            parameters: [
+              { name: "/off", value: "v", type: "SecureString", keyId: DISABLED },
+              { name: "/going", value: "v", type: "SecureString", keyId: PENDING },
+            ],
+          },
+        },
+      });
+      const sm = new SecretsManagerClient({ endpoint: local.endpoint, region: "us-west-2", maxAttempts: 1 });
+      const ssm = new SSMClient({ endpoint: local.endpoint, region: "us-west-2", maxAttempts: 1 });
+      try {
+        for (const id of ["off", "going"]) {
+          await expect(sm.send(new GetSecretValueCommand({ SecretId: id }))).rejects.toMatchObject({
+            name: "DecryptionFailure",
+            message: "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+          });
+        }
+        await expect(sm.send(new GetSecretValueCommand({ SecretId: "on" }))).resolves.toMatchObject({
+          SecretString: "v",
+        });
+        await expect(ssm.send(new GetParameterCommand({ Name: "/off", WithDecryption: true }))).rejects.toMatchObject({
+          name: "DisabledException",
+          message: expect.stringContaining(`${DISABLED} is disabled.`),
+        });
+        await expect(ssm.send(new GetParameterCommand({ Name: "/going", WithDecryption: true }))).rejects.toMatchObject(
+          {
+            name: "KMSInvalidStateException",
+            message: expect.stringContaining(`${PENDING} is pending deletion.`),
+          },
+        );
+      } finally {
+        sm.destroy();
+        ssm.destroy();
+        await local.stop();
+      }
+    },
+  );
 });

@@ -100,7 +100,10 @@ export interface KmsService extends ServiceModule {
    * The key a key id, key ARN, alias name or alias ARN names in a region, as another service resolves its KmsKeyId
    * (Secrets Manager before it decrypts): undefined when there is none.
    */
-  keyOf(keyId: string, region: string): { arn: string; manager: "AWS" | "CUSTOMER"; policy?: string } | undefined;
+  keyOf(
+    keyId: string,
+    region: string,
+  ): { arn: string; manager: "AWS" | "CUSTOMER"; policy?: string; state?: KeyState } | undefined;
 }
 
 export const kmsOf = (emulator: Emulator): KmsService => emulator.service<KmsService>("kms");
@@ -115,6 +118,8 @@ export interface DecryptVia {
   denied(message: string): AwsError;
   /** The service's answer for a key KMS does not know. */
   unknownKey(): AwsError;
+  /** The service's answer for a key KMS will not decrypt with: disabled, pending deletion, ... (`state`). */
+  unusableKey(key: { arn: string; state: KeyState }): AwsError;
 }
 
 /**
@@ -129,9 +134,14 @@ export interface DecryptVia {
  * them); an alias or key id KMS does not know answers `unknownKey()`.
  */
 export async function authorizeDecrypt(emulator: Emulator, ctx: RequestContext, keyId: string, via: DecryptVia) {
+  // Whoever asks, KMS decrypts only with an enabled key (Key states of AWS KMS keys: Decrypt with a disabled key
+  // fails with DisabledException, in any other state but Enabled with KMSInvalidStateException,
+  // https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html); the service that asked answers its way.
+  const known = kmsOf(emulator).keyOf(keyId, ctx.region);
+  if (known?.state && known.state !== "Enabled") throw via.unusableKey({ arn: known.arn, state: known.state });
   if (!emulator.enforce || !emulator.authorizer) return;
   const key =
-    kmsOf(emulator).keyOf(keyId, ctx.region) ??
+    known ??
     (/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/./.test(keyId) ? { arn: keyId, manager: "CUSTOMER" } : undefined);
   if (!key) throw via.unknownKey();
   if (key.manager === "AWS") return;
@@ -287,7 +297,12 @@ export function createKms(emulator: Emulator): KmsService {
     keyOf(keyId, region) {
       try {
         const key = find(keyId, region);
-        return { arn: keyArn(key), manager: key.manager, ...(key.policy ? { policy: key.policy } : {}) };
+        return {
+          arn: keyArn(key),
+          manager: key.manager,
+          state: key.state,
+          ...(key.policy ? { policy: key.policy } : {}),
+        };
       } catch {
         return undefined;
       }

@@ -163,6 +163,12 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
               "DecryptionFailure",
               "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
             ),
+          // GetSecretValue's error for a key it cannot decrypt with (its API reference, Errors: DecryptionFailure).
+          unusableKey: () =>
+            new AwsError(
+              "DecryptionFailure",
+              "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+            ),
         });
   const requestTags = (params: Params): ConditionContext => {
     const tags: Params[] = Array.isArray(params.Tags) ? params.Tags : [];

@@ -120,6 +120,17 @@ export function createSsm(emulator: Emulator): SsmModule {
         kmsError(
           "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
         ),
+      // KMS's own error for the key's state (Decrypt's DisabledException / KMSInvalidStateException), relayed as
+      // Parameter Store relays KMS's denial above.
+      unusableKey: (key) => {
+        const code = key.state === "Disabled" ? "DisabledException" : "KMSInvalidStateException";
+        const why = key.state === "Disabled" ? "disabled" : "pending deletion";
+        return new AwsError(
+          code,
+          `${key.arn} is ${why}. (Service: AWSKMS; Status Code: 400; Error Code: ${code}; Request ID: ${randomUUID()}; Proxy: null)`,
+          400,
+        );
+      },
     });
   };
 
