@@ -129,6 +129,7 @@ export class CheckList {
     }
     if (!existing.reasons.includes(why.reason)) existing.reasons.push(why.reason);
     if (why.source) existing.sources.push(why.source);
+    if (why.grantedBy && !existing.grantedBy) existing.grantedBy = why.grantedBy;
   }
 
   all(): Check[] {

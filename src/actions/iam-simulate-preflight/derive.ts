@@ -281,8 +281,8 @@ async function resolveReferences(
   await inParallel(secretRefs, SECRET_LOOKUP_CONCURRENCY, (ref) => describeSecret(ref.id, ref.region));
   const grantSecret = async (secret: SecretInfo, r: Reference) => {
     const why = { reason: r.reason, source: r.source };
-    checks.add(role, "secretsmanager:GetSecretValue", secret.arn, why);
-    await addSecretPolicyFindings(secret.arn, role, lookups, why, findings);
+    const grantedBy = await addSecretPolicyFindings(secret.arn, role, lookups, why, findings);
+    checks.add(role, "secretsmanager:GetSecretValue", secret.arn, { ...why, grantedBy });
     await addDecryptCheck(
       {
         keyId: secret.kmsKeyId,

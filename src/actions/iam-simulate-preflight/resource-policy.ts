@@ -18,7 +18,7 @@
 import type { JsonPath } from "../../lib/annotations";
 import { isAccessDenied } from "../../lib/errors";
 import type { Lookups } from "./aws-lookups";
-import { type ContextValue, type Finding, findingsAbout, type Principal } from "./checks";
+import { type ContextValue, type Finding, findingsAbout, type MatchedStatement, type Principal } from "./checks";
 
 export type Applies = "yes" | "no" | "may";
 
@@ -238,9 +238,12 @@ function applicable(policy: string, request: PolicyRequest): Applicable[] {
 }
 
 /**
- * What a key policy (`keyPolicy`) or a secret's resource policy does to the request. For a secret only its
- * Denies matter here: in the secret's own account an Allow of either the identity policies or the resource
- * policy suffices, and the kms:Decrypt/GetSecretValue rows already ask IAM.
+ * What a key policy (`keyPolicy`) or a secret's resource policy does to the request. A key policy must allow:
+ * itself, or IAM through an Allow for the account. For a secret, in its own account an Allow of either the
+ * identity policies or the resource policy suffices: one that names the role (or everyone) grants it alone, one for
+ * the account leaves it to IAM ("For most resources, you only need an explicit Allow for the principal in either an
+ * identity-based policy or a resource-based policy"; an Allow for a role ARN is still limited by an implicit deny
+ * in its permissions boundary, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
  */
 export function resourcePolicyEffect(policy: string, request: PolicyRequest, keyPolicy: boolean): PolicyEffect {
   const statements = applicable(policy, request);
@@ -248,7 +251,10 @@ export function resourcePolicyEffect(policy: string, request: PolicyRequest, key
   if (deny) return { kind: "denied", statement: deny.ref };
   const mayDeny = statements.find((s) => s.effect === "Deny");
   if (mayDeny) return { kind: "may-deny", statement: mayDeny.ref };
-  if (!keyPolicy) return { kind: "iam-decides" };
+  if (!keyPolicy) {
+    const grant = statements.find((s) => s.effect === "Allow" && s.applies === "yes" && s.principal !== "account");
+    return grant ? { kind: "granted", statement: grant.ref } : { kind: "iam-decides" };
+  }
   const allows = statements.filter((s) => s.effect === "Allow");
   if (allows.some((s) => s.principal === "account" && s.applies === "yes")) return { kind: "iam-decides" };
   const grant = allows.find((s) => s.applies === "yes");
@@ -280,9 +286,10 @@ export function requestContext(
 
 /**
  * Adds what a secret's resource policy does to a role's GetSecretValue: a Deny that applies fails (whatever IAM
- * allows), one that may apply warns. Only for a secret of the role's own account (across accounts the secret's
- * policy must also allow; that is not checked). The policy unreadable to the preflight (GetResourcePolicy denied)
- * is a note.
+ * allows), one that may apply warns. An Allow that names the role is returned: the GetSecretValue row is allowed
+ * by it alone (unless the boundary or an SCP caps it, or a policy denies it). Only for a secret of the role's own
+ * account (across accounts the secret's policy must also allow; that is not checked). The policy unreadable to
+ * the preflight (GetResourcePolicy denied) is a note.
  */
 export async function addSecretPolicyFindings(
   secretArn: string,
@@ -290,8 +297,8 @@ export async function addSecretPolicyFindings(
   lookups: Lookups,
   why: { reason: string; source?: JsonPath | undefined },
   findings: Finding[],
-): Promise<void> {
-  if (accountOf(secretArn) !== accountOf(role.arn)) return;
+): Promise<MatchedStatement | undefined> {
+  if (accountOf(secretArn) !== accountOf(role.arn)) return undefined;
   const add = findingsAbout(findings, secretArn, why);
   let policy: string | undefined;
   try {
@@ -302,9 +309,9 @@ export async function addSecretPolicyFindings(
       "note",
       `the resource policy of the secret ${secretArn} was not checked (secretsmanager:GetResourcePolicy was denied).`,
     );
-    return;
+    return undefined;
   }
-  if (!policy) return;
+  if (!policy) return undefined;
   const origin = lookups.plannedPolicy?.(secretArn);
   const named = origin ? `the resource policy ${origin.address} sets for the secret` : "the secret's resource policy";
   const where = origin ? `in ${origin.address}` : `(aws secretsmanager get-resource-policy --secret-id ${secretArn})`;
@@ -328,6 +335,12 @@ export async function addSecretPolicyFindings(
       "warning",
       `${named} may deny ${role.arn} secretsmanager:GetSecretValue: ${statementName(effect.statement)} is a Deny ${undecidedText(effect.statement)}. Review it ${where}.`,
     );
+  if (effect.kind !== "granted") return undefined;
+  return {
+    policy: `resource policy of ${secretArn}${origin ? ` (${origin.address})` : ""}`,
+    policyType: "resource",
+    ...(effect.statement.sid ? { sid: effect.statement.sid } : {}),
+  };
 }
 
 /** `under conditions on kms:ViaService that the preflight cannot decide`. */

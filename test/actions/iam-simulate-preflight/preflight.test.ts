@@ -380,6 +380,57 @@ describe("iam-simulate-preflight", () => {
     else await expect(read).rejects.toMatchObject({ name: "AccessDeniedException" });
   });
 
+  // In the secret's own account an Allow of either policy suffices: a resource policy naming the execution role
+  // grants GetSecretValue with no IAM policy for the secret; one for the account leaves it to IAM.
+  it.each([
+    ["names the execution role", { AWS: EXECUTION_ROLE }, 0],
+    ["names only the account (IAM decides, and no IAM policy allows it)", { AWS: `arn:aws:iam::${ACCOUNT}:root` }, 1],
+  ] as const)("the secret's resource policy %s: the verdict ECS meets", async (_title, principal, code) => {
+    const EXEC_KEY = "AKIAEXECUTIONROLE001";
+    // The identity policy allows only the API key: the database secret is the resource policy's to grant.
+    const s = scenario({
+      executionPolicy: secretsPolicy([API_KEY_SECRET]),
+      secrets: [
+        { name: "papyrus/prd/db", arnSuffix: "AbCdEf" },
+        { name: "papyrus/prd/api-key", arnSuffix: "XyZ123" },
+      ],
+    });
+    (s.secretsmanager.secrets[0] as { resourcePolicy?: unknown }).resourcePolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ExecutionRoleReads",
+          Effect: "Allow",
+          Principal: principal,
+          Action: "secretsmanager:GetSecretValue",
+          Resource: "*",
+        },
+      ],
+    };
+    s.principals = { [EXEC_KEY]: EXECUTION_ROLE };
+    s.enforce = true;
+    await emulatorWith(s);
+    const result = await preflight(workspaceWith(TD_FILE, incidentTaskDefinition()), { comment: "false" });
+    expect(result.code).toBe(code);
+    expect(row(result, "secretsmanager:GetSecretValue", DB_SECRET)).toMatchObject(
+      code === 0
+        ? {
+            decision: "allowed",
+            matchedStatements: [{ policy: `resource policy of ${DB_SECRET}`, sid: "ExecutionRoleReads" }],
+          }
+        : { decision: "implicitDeny" },
+    );
+    const asExecutionRole = new SecretsManagerClient({
+      endpoint: emu.endpoint,
+      region: REGION,
+      maxAttempts: 1,
+      credentials: { accessKeyId: EXEC_KEY, secretAccessKey: "emulator-secret-key" },
+    });
+    const read = asExecutionRole.send(new GetSecretValueCommand({ SecretId: DB_SECRET }));
+    if (code === 0) await expect(read).resolves.toMatchObject({ ARN: DB_SECRET });
+    else await expect(read).rejects.toMatchObject({ name: "AccessDeniedException" });
+  });
+
   it("RDS-managed master secrets: no kms:Decrypt without MasterUserSecretKmsKeyId (aws/secretsmanager), the key's row with it", async () => {
     const s = scenario({ executionPolicy: secretsPolicy(["*"]) });
     s.rds = {

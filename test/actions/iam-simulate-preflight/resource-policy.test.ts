@@ -159,7 +159,7 @@ describe("what a key policy settles for kms:Decrypt", () => {
     ).toBe("iam-decides");
   });
 
-  it("a secret's resource policy: only its Denies matter (an Allow of either policy suffices in one account)", () => {
+  it("a secret's resource policy: a Deny denies, an Allow naming the role (or everyone) grants alone, one for the account leaves it to IAM", () => {
     const request: PolicyRequest = { ...decrypt, action: "secretsmanager:GetSecretValue", resourceArn: SECRET };
     const effect = (p: string) => resourcePolicyEffect(p, request, false).kind;
     expect(
@@ -175,6 +175,23 @@ describe("what a key policy settles for kms:Decrypt", () => {
         policy({ Effect: "Deny", Principal: { AWS: ROLE }, Action: "secretsmanager:*", Resource: `${SECRET}-other` }),
       ),
     ).toBe("iam-decides");
+    const allow = (principal: unknown, extra: Record<string, unknown> = {}) =>
+      effect(
+        policy({
+          Effect: "Allow",
+          Principal: principal,
+          Action: "secretsmanager:GetSecretValue",
+          Resource: "*",
+          ...extra,
+        }),
+      );
+    expect(allow({ AWS: ROLE })).toBe("granted");
+    expect(allow("*")).toBe("granted");
+    expect(allow({ AWS: `arn:aws:iam::${ACCOUNT}:root` })).toBe("iam-decides");
+    expect(allow({ AWS: ACCOUNT })).toBe("iam-decides");
+    expect(allow({ AWS: `arn:aws:iam::${ACCOUNT}:role/other` })).toBe("iam-decides");
+    // Only under conditions the preflight cannot decide: not counted as a grant.
+    expect(allow({ AWS: ROLE }, { Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } })).toBe("iam-decides");
   });
 
   it("wildcards match as IAM's `*` and `?` do (the same as a regular expression of the pattern), and stay fast on hostile patterns", () => {
@@ -337,6 +354,30 @@ describe("the kms:Decrypt row and the key policy", () => {
 });
 
 describe("a secret's resource policy and GetSecretValue", () => {
+  it("an Allow naming the role is the grant the GetSecretValue row carries, named after the policy and its Sid", async () => {
+    const grant = await addSecretPolicyFindings(
+      SECRET,
+      role,
+      {
+        secretPolicy: async () =>
+          policy({
+            Sid: "ExecutionRoleReads",
+            Effect: "Allow",
+            Principal: { AWS: ROLE },
+            Action: "secretsmanager:GetSecretValue",
+            Resource: "*",
+          }),
+      } as unknown as Lookups,
+      { reason: "container web, secret DB" },
+      [],
+    );
+    expect(grant).toEqual({
+      policy: `resource policy of ${SECRET}`,
+      policyType: "resource",
+      sid: "ExecutionRoleReads",
+    });
+  });
+
   const findingsFor = async (secretPolicy: () => Promise<string | undefined>, secretArn = SECRET) => {
     const findings: Finding[] = [];
     await addSecretPolicyFindings(
@@ -387,6 +428,12 @@ describe("a secret's resource policy and GetSecretValue", () => {
         throw accessDenied("secretsmanager:GetResourcePolicy");
       }),
     ).toEqual([["note", expect.stringContaining("secretsmanager:GetResourcePolicy was denied")]]);
+    // An Allow naming the role: no finding (the row carries the grant).
+    expect(
+      await findingsFor(async () =>
+        policy({ Effect: "Allow", Principal: { AWS: ROLE }, Action: "secretsmanager:GetSecretValue", Resource: "*" }),
+      ),
+    ).toEqual([]);
     // Another account's secret: not read.
     expect(
       await findingsFor(async () => {
