@@ -206,6 +206,7 @@ export class Intrinsics {
       "AWS::Logs::LogGroup": "LogGroupName",
       "AWS::S3::Bucket": "BucketName",
       "AWS::ECR::Repository": "RepositoryName",
+      "AWS::KMS::Alias": "AliasName",
     }[resource.Type];
     const given = property ? resource.Properties?.[property] : undefined;
     if (given !== undefined) return this.str(given, `${id}.Properties.${property}`);

@@ -257,18 +257,20 @@ export function parseCloudFormation(template: Record<string, unknown>, ctx: CfnC
  * `KeyPolicy`, the default key policy KMS gives a key created through the API without one,
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html),
  * each AWS::SecretsManager::ResourcePolicy, and the `KmsKeyId` of each AWS::SecretsManager::Secret (its
- * kms:Decrypt row). A secret the stack creates without a ResourcePolicy has none.
+ * kms:Decrypt row), and the key each AWS::KMS::Alias will name. A secret the stack creates without a ResourcePolicy
+ * has none.
  */
 function resourcePolicies(
   resources: [string, CfnResource][],
   intrinsics: Intrinsics,
   ctx: CfnContext,
   document: (id: string, raw: unknown, property?: string) => PlannedDocument,
-): Pick<ParsedPlan, "plannedKeys" | "plannedSecrets" | "plannedSecretKeys"> {
+): Pick<ParsedPlan, "plannedKeys" | "plannedSecrets" | "plannedSecretKeys" | "plannedAliases"> {
   const plannedKeys = new Map<string, PlannedResourcePolicy>();
   const plannedSecrets = new Map<string, PlannedResourcePolicy>();
   const plannedSecretKeys = new Map<string, string>();
-  const { partition, account } = ctx.scope;
+  const plannedAliases = new Map<string, string>();
+  const { partition, account, region } = ctx.scope;
   const text = (v: unknown, at: string) => {
     const r = intrinsics.resolve(v, at);
     return typeof r === "string" && !isUnresolvedString(r) ? r : undefined;
@@ -297,6 +299,15 @@ function resourcePolicies(
             : undefined;
       plannedKeys.set(arn, { ...entry, ...(value !== undefined ? { enabled: { value, address: id } } : {}) });
     }
+    if (r.Type === "AWS::KMS::Alias") {
+      // AliasName and TargetKeyId (a key id or ARN): the key a KmsKeyId of "alias/…" will name.
+      const name = text(p.AliasName, `${id}.Properties.AliasName`);
+      const target = text(p.TargetKeyId, `${id}.Properties.TargetKeyId`);
+      if (!name || !target) continue;
+      const key = target.startsWith("arn:") ? target : `arn:${partition}:kms:${region}:${account}:key/${target}`;
+      plannedAliases.set(name, key);
+      plannedAliases.set(`arn:${partition}:kms:${region}:${account}:${name}`, key);
+    }
     if (r.Type === "AWS::SecretsManager::Secret") {
       const arn = text({ Ref: id }, id);
       if (!arn) continue;
@@ -317,5 +328,5 @@ function resourcePolicies(
   for (const entry of [...plannedKeys.values(), ...plannedSecrets.values()]) {
     if (entry.unknown && !intrinsics.unresolved.includes(entry.unknown)) intrinsics.unresolved.push(entry.unknown);
   }
-  return { plannedKeys, plannedSecrets, plannedSecretKeys };
+  return { plannedKeys, plannedSecrets, plannedSecretKeys, plannedAliases };
 }

@@ -12,7 +12,7 @@ import { InputError } from "../../../lib/errors";
 import { EvidenceWriter } from "../../../lib/evidence";
 import { code, escapeText } from "../../../lib/report-markdown";
 import type { ActionDeps, ActionResult } from "../../../lib/run-action";
-import type { Lookups } from "../aws-lookups";
+import type { KeyInfo, Lookups } from "../aws-lookups";
 import { type Check, CheckList, type Finding, type Principal, type Row, type Scope } from "../checks";
 import { deriveExecutionRoleChecks, type TaskDefinitionDoc } from "../derive";
 import type { PreflightInputs } from "../inputs";
@@ -143,6 +143,13 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read
     read.add(entry.address);
     return entry;
   };
+  // Whether the plan enables or disables the key.
+  const withPlannedState = (key: KeyInfo): KeyInfo => {
+    const enabled = parsed.plannedKeys?.get(key.arn)?.enabled;
+    if (!enabled || key.manager === "AWS") return key;
+    if (enabled.value) return key.state === "Disabled" ? { ...key, state: "Enabled" } : key;
+    return { ...key, state: "Disabled", disabledBy: enabled.address };
+  };
   return {
     ...lookups,
     describeSecret: async (id, region) => {
@@ -151,15 +158,14 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read
       return { arn: id, name: id.replace(/^.*:secret:/, ""), ...(kmsKeyId ? { kmsKeyId } : {}) };
     },
     describeKey: async (keyId, region) => {
-      const arn = keyArn(keyId, region);
-      const enabled = parsed.plannedKeys?.get(arn)?.enabled;
+      // An alias the plan creates (or points at another key) names the key it will name once applied.
+      const aliased = parsed.plannedAliases?.get(keyId);
+      const arn = aliased ?? keyArn(keyId, region);
       // A key the plan creates is customer managed.
       const key = created.has(arn)
         ? { arn, manager: "CUSTOMER", state: "Enabled" }
-        : await lookups.describeKey(keyId, region);
-      if (!key || !enabled || key.manager === "AWS") return key;
-      if (enabled.value) return key.state === "Disabled" ? { ...key, state: "Enabled" } : key;
-      return { ...key, state: "Disabled", disabledBy: enabled.address };
+        : await lookups.describeKey(aliased ?? keyId, region);
+      return key && withPlannedState(key);
     },
     keyPolicy: async (arn) => {
       const entry = planned(parsed.plannedKeys, arn);

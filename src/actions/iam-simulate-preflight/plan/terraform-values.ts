@@ -170,6 +170,12 @@ export class PlanValues {
       case "aws_kms_key":
         arn = `arn:${p}:kms:${region}:${account}:key/00000000-0000-4000-8000-${hex12(rc.address)}`;
         break;
+      case "aws_kms_alias":
+        // An alias's name is its id ("alias/<name>"), known at plan time when it is given.
+        if (!named) return undefined;
+        arn = `arn:${p}:kms:${region}:${account}:${named}`;
+        byName = named;
+        break;
       default:
         return undefined;
     }

@@ -119,7 +119,7 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
       if (form) policyForms.set(rc.address, form);
     }
   }
-  const { plannedKeys, plannedSecrets } = collectResourcePolicies(managed, values, document);
+  const { plannedKeys, plannedSecrets, plannedAliases } = collectResourcePolicies(managed, values, document);
   for (const p of [...plannedKeys.values(), ...plannedSecrets.values()]) if (p.unknown) unresolved.push(p.unknown);
   for (const p of iam.managedPolicies.values()) if (p.unknown) unresolved.push(p.unknown);
   for (const role of iam.roles.values()) {
@@ -146,7 +146,7 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
   for (const rc of changes) {
     const arn = values.placeholders.get(rc.address);
     if (rc.type !== "aws_secretsmanager_secret" || !arn) continue;
-    const key = values.stringAttr(rc, "kms_key_id", /\.(arn|id|key_id)$/);
+    const key = values.stringAttr(rc, "kms_key_id", /\.(arn|id|key_id|name)$/);
     if (key.value) plannedSecretKeys.set(arn, key.value);
     else if (key.unknown) unresolved.push(key.unknown);
   }
@@ -161,6 +161,7 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
     plannedSecretKeys,
     plannedKeys,
     plannedSecrets,
+    plannedAliases,
     unresolved,
   };
 }
@@ -172,7 +173,7 @@ const keyArnOf = (id: string, scope: PlanScope) =>
 /**
  * The key policies, key states and secret resource policies the plan sets (aws_kms_key `policy` and
  * `is_enabled`, aws_kms_key_policy, aws_secretsmanager_secret `policy`, aws_secretsmanager_secret_policy), as they
- * will be once applied. A key created without a policy gets KMS's default key policy (the AWS provider's
+ * will be once applied, and the key each aws_kms_alias will name. A key created without a policy gets KMS's default key policy (the AWS provider's
  * aws_kms_key: "If a key policy is not specified, AWS gives the KMS key a default key policy"); so does a key
  * whose aws_kms_key_policy the plan destroys (aws_kms_key_policy: "or this resource is destroyed"). A secret
  * whose aws_secretsmanager_secret_policy is destroyed has no resource policy. The standalone resources are read
@@ -182,6 +183,7 @@ const keyArnOf = (id: string, scope: PlanScope) =>
 function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, documentOf: DocumentOf) {
   const plannedKeys = new Map<string, PlannedResourcePolicy>();
   const plannedSecrets = new Map<string, PlannedResourcePolicy>();
+  const plannedAliases = new Map<string, string>();
   const { scope } = values;
   const arnOf = (rc: ResourceChange, attr: string, follow: RegExp): string | undefined => {
     const v = values.stringAttr(rc, attr, follow);
@@ -199,7 +201,7 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
       : { address: rc.address, policy: d.document ?? null };
   };
   const ordered = [
-    ...managed.filter((rc) => rc.type === "aws_kms_key" || rc.type === "aws_secretsmanager_secret"),
+    ...managed.filter((rc) => ["aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret"].includes(rc.type)),
     ...managed.filter((rc) => rc.type === "aws_kms_key_policy" || rc.type === "aws_secretsmanager_secret_policy"),
   ];
   for (const rc of ordered) {
@@ -221,6 +223,16 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
         if (typeof enabled === "boolean" && (created || enabled !== rc.change.before?.is_enabled))
           entry.enabled = { value: enabled, address: rc.address };
         set(plannedKeys, arn, entry);
+        break;
+      }
+      case "aws_kms_alias": {
+        // name and target_key_id: the key a secret's kms_key_id = "alias/…" (or the alias's arn) will name.
+        const name = values.stringAttr(rc, "name").value;
+        const target = arnOf(rc, "target_key_id", /\.(arn|id|key_id)$/);
+        if (kind === "delete" || !name || !target) continue;
+        const key = keyArnOf(target, scope);
+        plannedAliases.set(name, key);
+        plannedAliases.set(`arn:${scope.partition}:kms:${scope.region}:${scope.account}:${name}`, key);
         break;
       }
       case "aws_kms_key_policy": {
@@ -252,7 +264,7 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
       }
     }
   }
-  return { plannedKeys, plannedSecrets };
+  return { plannedKeys, plannedSecrets, plannedAliases };
 }
 
 /** `data.aws_iam_policy_document.x.json` referenced from `rc`'s module → the data source's address. */

@@ -142,6 +142,8 @@ export interface ParsedPlan {
   plannedSecretKeys?: Map<string, string>;
   /** The key policies and key states the plan sets, by key ARN (real or placeholder). */
   plannedKeys?: Map<string, PlannedResourcePolicy>;
+  /** The KMS aliases the plan creates or points elsewhere: alias name and alias ARN → the key ARN it will name. */
+  plannedAliases?: Map<string, string>;
   /** The secret resource policies the plan sets, by secret ARN (real or placeholder). */
   plannedSecrets?: Map<string, PlannedResourcePolicy>;
   /** How each policy resource's policy is written in the `.tf` source (Terraform), so a fix takes the same form. */

@@ -171,6 +171,26 @@ describe("CloudFormation templates: key policies, key states and secret resource
     }
   });
 
+  it("an AWS::KMS::Alias names its target key, and a secret's KmsKeyId by !Ref of the alias is the alias name", () => {
+    const parsed = parseCloudFormation(
+      {
+        Resources: {
+          Key: { Type: "AWS::KMS::Key", Properties: {} },
+          KeyAlias: {
+            Type: "AWS::KMS::Alias",
+            Properties: { AliasName: "alias/papyrus", TargetKeyId: { Ref: "Key" } },
+          },
+          Secret: { Type: "AWS::SecretsManager::Secret", Properties: { Name: "s", KmsKeyId: { Ref: "KeyAlias" } } },
+        },
+      },
+      { scope, parameters: {} },
+    );
+    const key = parsed.placeholders.get("Key");
+    expect(parsed.plannedAliases?.get("alias/papyrus")).toBe(key);
+    expect(parsed.plannedAliases?.get("arn:aws:kms:us-west-2:123456789012:alias/papyrus")).toBe(key);
+    expect(parsed.plannedSecretKeys?.get(secretArn("s"))).toBe("alias/papyrus");
+  });
+
   it("a KeyPolicy with an intrinsic it cannot resolve is unresolved, not guessed", () => {
     const parsed = parseCloudFormation(
       {

@@ -719,7 +719,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
    * enforcement of the same policies (identity, key policy, resource policy), in a fresh emulator that holds what
    * the plan leaves.
    */
-  async function ecsReads(applied: Scenario, secretId: string): Promise<"read" | "denied"> {
+  async function ecsReads(applied: Scenario, secretId: string): Promise<string> {
     await emu.stop();
     emu = await startEmulator({ scenario: { ...applied, principals: { [EXEC_KEY]: EXEC }, enforce: true } });
     const client = new SecretsManagerClient({
@@ -732,7 +732,9 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
       await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       return "read";
     } catch (error) {
-      if ((error as Error).name === "AccessDeniedException") return "denied";
+      const name = (error as Error).name;
+      if (name === "AccessDeniedException") return "denied";
+      if (name === "DecryptionFailure") return name;
       throw error;
     } finally {
       client.destroy();
@@ -743,7 +745,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     iam: {
       roles: [{ name: "papyrus-task-execution", trustPolicy: TRUST, inlinePolicies: { "read-secrets": rolePolicy } }],
     },
-    kms: { keys: [{ id: keyArn.split("/").pop() as string, policy: keyPolicy }] },
+    kms: { keys: [{ id: keyArn.split("/").pop() as string, ...(keyPolicy ? { policy: keyPolicy } : {}) }] },
     secretsmanager: { secrets: [{ name: secretName, arnSuffix: "PLANND", value: "k3y", kmsKeyId: keyArn }] },
   });
 
@@ -894,6 +896,56 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     });
   });
 
+  it("key-alias: secrets whose key is an alias the plan creates (a literal alias name, the alias's ARN) get the planned key's kms:Decrypt row, not 'does not exist' — passed; ECS reads both once applied", async () => {
+    const r = await run(terraformWorkspace("key-alias"), deployed([]));
+    const key = placeholdersOf(r)["aws_kms_key.secrets"] as string;
+    expect(findingsOf(r).filter((m) => /does not exist/.test(m))).toEqual([]);
+    // One row per secret: the encryption context (SecretARN) differs.
+    expect(
+      reportOf(r)
+        .rows.filter((x) => x.action === "kms:Decrypt")
+        .map((x) => [x.resource, x.decision]),
+    ).toEqual([
+      [key, "allowed"],
+      [key, "allowed"],
+    ]);
+    expect(r.code).toBe(0);
+    const [apiKey, token] = [secret("papyrus/api-key-v8-PLANND"), secret("papyrus/token-v8-PLANND")];
+    const world: Scenario = {
+      iam: {
+        roles: [
+          {
+            name: "papyrus-task-execution",
+            trustPolicy: TRUST,
+            inlinePolicies: {
+              "read-secrets": {
+                Version: "2012-10-17",
+                Statement: [
+                  { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [apiKey, token] },
+                  { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
+                ],
+              },
+            },
+          },
+        ],
+      },
+      kms: { keys: [{ id: key.split("/").pop() as string, aliases: ["alias/papyrus-secrets"] }] },
+      secretsmanager: {
+        secrets: [
+          { name: "papyrus/api-key-v8", arnSuffix: "PLANND", value: "k3y", kmsKeyId: "alias/papyrus-secrets" },
+          {
+            name: "papyrus/token-v8",
+            arnSuffix: "PLANND",
+            value: "t0k",
+            kmsKeyId: `arn:aws:kms:us-west-2:${ACCOUNT}:alias/papyrus-secrets`,
+          },
+        ],
+      },
+    };
+    expect(await ecsReads(world, apiKey)).toBe("read");
+    expect(await ecsReads(world, token)).toBe("read");
+  });
+
   it("key-disabled: a key the plan creates disabled cannot decrypt — failed, naming the resource that disables it", async () => {
     const r = await run(terraformWorkspace("key-disabled"), deployed([]));
     expect(r.code).toBe(1);
@@ -903,6 +955,17 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
         `the KMS key ${key} it is encrypted with will be disabled by this plan (aws_kms_key.secrets disables it; KMS answers DisabledException)`,
       ),
     );
+    const secretArn = secret("papyrus/api-key-v7-PLANND");
+    const rolePolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+        { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
+      ],
+    };
+    const world = applied(key, "papyrus/api-key-v7", undefined, rolePolicy);
+    world.kms.keys[0].state = "Disabled";
+    expect(await ecsReads(world, secretArn)).toBe("DecryptionFailure");
   });
 
   it("a CloudFormation template: a KeyPolicy without the account root refuses, a KeyPolicy naming the role by !GetAtt grants, a ResourcePolicy denies", async () => {

@@ -370,6 +370,21 @@ describe("Terraform plan JSON: key policies, key states and secret resource poli
     });
   });
 
+  it("key-alias: an aws_kms_alias the plan creates names the planned key, by its name and by its ARN; the secrets' keys are the alias name and the alias's placeholder ARN", () => {
+    const p = parse("key-alias");
+    const key = keyOf(p);
+    const aliasArn = "arn:aws:kms:us-west-2:123456789012:alias/papyrus-secrets";
+    expect(p.plannedAliases).toEqual(
+      new Map([
+        ["alias/papyrus-secrets", key],
+        [aliasArn, key],
+      ]),
+    );
+    const secretKey = (address: string) => p.plannedSecretKeys?.get(p.placeholders.get(address) as string);
+    expect(secretKey("aws_secretsmanager_secret.api_key")).toBe("alias/papyrus-secrets");
+    expect(secretKey("aws_secretsmanager_secret.token")).toBe(aliasArn);
+  });
+
   it("unchanged keys and policies are not planned: the deployed ones are read from AWS", () => {
     for (const name of ["incident", "policy-added", "role-created"]) {
       const p = parse(name);
