@@ -14,6 +14,7 @@ import {
   type PlannedDocument,
   type PlannedResourcePolicy,
   type PlannedTaskDefinition,
+  plannedResourcePolicy,
   roleEntry,
   roleNameOfArn,
   type Unresolved,
@@ -275,10 +276,8 @@ function resourcePolicies(
     const r = intrinsics.resolve(v, at);
     return typeof r === "string" && !isUnresolvedString(r) ? r : undefined;
   };
-  const policy = (id: string, raw: unknown, property: string): PlannedResourcePolicy => {
-    const d = document(id, raw, property);
-    return d.unknown ? { address: id, unknown: d.unknown } : { address: id, policy: d.document ?? null };
-  };
+  const policy = (id: string, raw: unknown, property: string) =>
+    plannedResourcePolicy(document(id, raw, property), `${id}.Properties.${property}`);
   for (const [id, r] of resources) {
     const p = r.Properties ?? {};
     const created = !ctx.stackResources?.has(id);

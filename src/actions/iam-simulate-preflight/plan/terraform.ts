@@ -25,6 +25,7 @@ import {
   type PlannedResourcePolicy,
   type PlannedTaskDefinition,
   type PlanScope,
+  plannedResourcePolicy,
   roleEntry,
   roleKey,
   roleNameOfArn,
@@ -194,12 +195,7 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
     const enabled = entry.enabled ?? map.get(arn)?.enabled;
     map.set(arn, { ...entry, ...(enabled ? { enabled } : {}) });
   };
-  const policyOf = (rc: ResourceChange): PlannedResourcePolicy => {
-    const d = documentOf(rc, ["policy"]);
-    return d.unknown
-      ? { address: rc.address, unknown: d.unknown }
-      : { address: rc.address, policy: d.document ?? null };
-  };
+  const policyOf = (rc: ResourceChange) => plannedResourcePolicy(documentOf(rc, ["policy"]), `${rc.address}.policy`);
   const ordered = [
     ...managed.filter((rc) => ["aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret"].includes(rc.type)),
     ...managed.filter((rc) => rc.type === "aws_kms_key_policy" || rc.type === "aws_secretsmanager_secret_policy"),

@@ -110,6 +110,31 @@ export interface PlannedResourcePolicy {
 }
 
 /**
+ * A resource policy as the plan leaves it, from the document it declares: unknown when the plan does not know it,
+ * or when it is no JSON policy document (KMS and Secrets Manager refuse such a policy with
+ * MalformedPolicyDocumentException, so apply fails before ECS meets it).
+ */
+export function plannedResourcePolicy(d: PlannedDocument, at: string): PlannedResourcePolicy {
+  if (d.unknown) return { address: d.address, unknown: d.unknown };
+  if (d.document === undefined) return { address: d.address, policy: null };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(d.document);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+    return { address: d.address, policy: d.document };
+  return {
+    address: d.address,
+    unknown: {
+      at,
+      reason: `is not a JSON policy document (AWS refuses it with MalformedPolicyDocumentException when the plan is applied); the preflight checks the rows without it`,
+    },
+  };
+}
+
+/**
  * The key policy KMS attaches to a key created through the API without one: the account may use IAM policies
  * for every KMS operation on the key (Default key policy,
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).

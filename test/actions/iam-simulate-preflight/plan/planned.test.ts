@@ -772,6 +772,19 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     expect(await ecsReads(world, secretArn)).toBe("denied");
   });
 
+  it("a planned key policy that is no JSON policy document is a failing unresolved finding naming the attribute, not an internal error", async () => {
+    const workspace = terraformWorkspace("key-policy");
+    const plan = JSON.parse(readFileSync(join(workspace, "plan.json"), "utf8"));
+    for (const rc of plan.resource_changes) if (rc.type === "aws_kms_key") rc.change.after.policy = "not json {";
+    writeFileSync(join(workspace, "plan.json"), JSON.stringify(plan));
+    const r = await run(workspace, deployed([]));
+    expect(r.code).toBe(1);
+    expect(findingsOf(r)).toContainEqual(
+      expect.stringMatching(/^aws_kms_key\.secrets\.policy: is not a JSON policy document \(AWS refuses it/),
+    );
+    expect(r.stderr ?? "").not.toMatch(/internal error|at .*\.ts:\d+/);
+  });
+
   it("key-policy-grants: aws_kms_key_policy (evaluated from the .tf source, the role's ARN unknown until apply) grants the role kms:Decrypt with no IAM policy for the key — passed; ECS reads the secret once applied", async () => {
     const r = await run(terraformWorkspace("key-policy-grants"), deployed([]));
     const key = placeholdersOf(r)["aws_kms_key.secrets"] as string;

@@ -385,6 +385,35 @@ describe("Terraform plan JSON: key policies, key states and secret resource poli
     expect(secretKey("aws_secretsmanager_secret.token")).toBe(aliasArn);
   });
 
+  it("whatever a plan holds where a key or secret policy goes, parsing never throws and keeps only JSON policy documents (property)", () => {
+    const anything = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.jsonValue(),
+      fc.constantFrom("null", "[]", "{", '"text"', '{"Statement":"x"}'),
+    );
+    fc.assert(
+      fc.property(anything, anything, (keyPolicy, secretPolicy) => {
+        const plan = planOf("key-policy");
+        for (const rc of plan.resource_changes) {
+          if (rc.type === "aws_kms_key") rc.change.after.policy = keyPolicy;
+          if (rc.type === "aws_secretsmanager_secret") {
+            rc.change.after.policy = secretPolicy;
+            rc.change.after_unknown.policy = false;
+          }
+        }
+        const p = parseTerraformPlan(plan, scope);
+        for (const entry of [...(p.plannedKeys?.values() ?? []), ...(p.plannedSecrets?.values() ?? [])]) {
+          if (typeof entry.policy === "string") {
+            const parsed = JSON.parse(entry.policy);
+            expect(typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)).toBe(true);
+          } else if (entry.policy === undefined) expect(entry.unknown?.at).toMatch(/\.policy$/);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("unchanged keys and policies are not planned: the deployed ones are read from AWS", () => {
     for (const name of ["incident", "policy-added", "role-created"]) {
       const p = parse(name);
