@@ -5,7 +5,7 @@
 import type { JsonPath } from "../../lib/annotations";
 import { onceEach } from "../../lib/once-each";
 import type { Lookups, SecretInfo } from "./aws-lookups";
-import type { CheckList, Finding, Principal, Scope } from "./checks";
+import { type CheckList, type Finding, findingsAbout, type Principal, type Scope } from "./checks";
 import { addDecryptCheck } from "./kms";
 import { classifyValueFrom, ecrRepositoryArn, parameterKey, type SecretReference, s3Arns } from "./references";
 import { addSecretPolicyFindings } from "./resource-policy";
@@ -70,15 +70,14 @@ export async function deriveExecutionRoleChecks(
     const container = c.name ?? `#${i + 1}`;
     const path = [...at, "containerDefinitions", i];
     const reference = (valueFrom: unknown, reason: string, source: JsonPath, field?: "credentials") => {
-      const fail = (message: string) =>
-        findings.push({ severity: "fail", subject: String(valueFrom ?? ""), message, sources: [source] });
+      const add = findingsAbout(findings, String(valueFrom ?? ""), { reason, source });
       if (typeof valueFrom !== "string" || valueFrom === "") {
-        fail(`${reason}: ${field ? "credentialsParameter" : "valueFrom"} is missing or empty; ECS requires it.`);
+        add("fail", `${field ? "credentialsParameter" : "valueFrom"} is missing or empty; ECS requires it.`);
         return;
       }
       const ref = classifyValueFrom(valueFrom, scope, field === "credentials" ? "credentials" : "secret");
       if (ref.kind === "rejected") {
-        fail(`${reason}: '${valueFrom}' is not a reference ECS accepts: ${ref.problem}. ECS will not start the task.`);
+        add("fail", `'${valueFrom}' is not a reference ECS accepts: ${ref.problem}. ECS will not start the task.`);
         return;
       }
       references.push({ ref, valueFrom, reason, source, ...(field ? { field } : {}) });
@@ -105,12 +104,13 @@ export async function deriveExecutionRoleChecks(
     // (KeyValuePair has name and value only: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KeyValuePair.html).
     (c.environment ?? []).forEach((e, j) => {
       if (e.valueFrom === undefined) return;
-      findings.push({
-        severity: "warning",
-        subject: container,
-        message: `container ${container}: environment variable ${e.name ?? `#${j + 1}`} has a valueFrom, which ECS ignores under environment[] (the variable will not be set from '${e.valueFrom}'). Move it to secrets[].`,
-        sources: [[...path, "environment", j, "valueFrom"]],
-      });
+      findingsAbout(findings, container, {
+        reason: `container ${container}`,
+        source: [...path, "environment", j, "valueFrom"],
+      })(
+        "warning",
+        `environment variable ${e.name ?? `#${j + 1}`} has a valueFrom, which ECS ignores under environment[] (the variable will not be set from '${e.valueFrom}'). Move it to secrets[].`,
+      );
     });
     // FireLens with config-file-type s3: the execution role reads the config file at task start
     // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/firelens-taskdef.html).
@@ -120,12 +120,10 @@ export async function deriveExecutionRoleChecks(
       const source: JsonPath = [...path, "firelensConfiguration", "options", "config-file-value"];
       const arns = s3Arns(value);
       if (!arns) {
-        findings.push({
-          severity: "fail",
-          subject: value,
-          message: `container ${container}: FireLens config-file-value '${value}' is not an S3 object ARN (arn:aws:s3:::bucket/key), which config-file-type s3 needs.`,
-          sources: [source],
-        });
+        findingsAbout(findings, value, { reason: `container ${container}`, source })(
+          "fail",
+          `FireLens config-file-value '${value}' is not an S3 object ARN (arn:aws:s3:::bucket/key), which config-file-type s3 needs.`,
+        );
       } else {
         const why = { reason: `container ${container}, FireLens config file`, source };
         checks.add(role, "s3:GetObject", arns.object, why);
@@ -157,12 +155,10 @@ export async function deriveExecutionRoleChecks(
       const source: JsonPath = [...path, "environmentFiles", k, "value"];
       const arns = f.value && (f.type ?? "s3") === "s3" ? s3Arns(f.value) : undefined;
       if (!arns) {
-        findings.push({
-          severity: "fail",
-          subject: f.value ?? "",
-          message: `container ${container}: environment file '${f.value ?? ""}' is not an S3 object ARN (arn:aws:s3:::bucket/key).`,
-          sources: [source],
-        });
+        findingsAbout(findings, f.value ?? "", { reason: `container ${container}`, source })(
+          "fail",
+          `environment file '${f.value ?? ""}' is not an S3 object ARN (arn:aws:s3:::bucket/key).`,
+        );
         return;
       }
       const why = { reason: `container ${container}, environment file`, source };
@@ -221,12 +217,10 @@ function awslogsChecks(
   if (options["awslogs-datetime-format"] !== undefined && options["awslogs-multiline-pattern"] !== undefined)
     problems.push("'awslogs-datetime-format' and 'awslogs-multiline-pattern' cannot both be set");
   if (problems.length > 0) {
-    findings.push({
-      severity: "fail",
-      subject: container,
-      message: `container ${container}: the awslogs log configuration is not one ECS accepts: ${problems.join("; ")}. The container will not start.`,
-      sources: [source],
-    });
+    findingsAbout(findings, container, { reason: `container ${container}`, source })(
+      "fail",
+      `the awslogs log configuration is not one ECS accepts: ${problems.join("; ")}. The container will not start.`,
+    );
     return;
   }
   const groupArn = `arn:${scope.partition}:logs:${region}:${scope.account}:log-group:${group}`;
@@ -301,25 +295,22 @@ async function resolveReferences(
 
   for (const r of references) {
     const ref = r.ref;
+    const add = findingsAbout(findings, r.valueFrom, r);
     if (r.field === "credentials" && (ref.kind === "parameter" || ref.via === "ssm-reference")) {
       if (ref.kind === "parameter" && !ref.byName) {
-        findings.push({
-          severity: "fail",
-          subject: r.valueFrom,
-          message: `${r.reason}: '${r.valueFrom}' is an SSM parameter, but credentialsParameter takes a Secrets Manager secret (ARN or name) only. ECS will fail to pull the image; store the credentials in Secrets Manager.`,
-          sources: [r.source],
-        });
+        add(
+          "fail",
+          `'${r.valueFrom}' is an SSM parameter, but credentialsParameter takes a Secrets Manager secret (ARN or name) only. ECS will fail to pull the image; store the credentials in Secrets Manager.`,
+        );
         continue;
       }
       // A name there is a Secrets Manager secret's name.
       const secret = await describeSecret(r.valueFrom, ref.region);
       if (!secret) {
-        findings.push({
-          severity: "fail",
-          subject: r.valueFrom,
-          message: `${r.reason}: there is no Secrets Manager secret named '${r.valueFrom}' in ${ref.region}. ECS will fail to pull the image; point credentialsParameter at the secret's ARN.`,
-          sources: [r.source],
-        });
+        add(
+          "fail",
+          `there is no Secrets Manager secret named '${r.valueFrom}' in ${ref.region}. ECS will fail to pull the image; point credentialsParameter at the secret's ARN.`,
+        );
         continue;
       }
       await grantSecret(secret, r);
@@ -344,50 +335,37 @@ async function resolveReferences(
       // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/secrets-envvar-secrets-manager.html).
       const secret = ref.byName ? await describeSecret(r.valueFrom, ref.region) : undefined;
       if (secret) {
-        findings.push({
-          severity: "fail",
-          subject: r.valueFrom,
-          message: `${r.reason}: '${r.valueFrom}' is not an SSM parameter; ECS reads a plain name from Parameter Store only, so the task will not start. It is the name of a Secrets Manager secret: use its ARN ${secret.arn} in valueFrom.`,
-          sources: [r.source],
-        });
+        add(
+          "fail",
+          `'${r.valueFrom}' is not an SSM parameter; ECS reads a plain name from Parameter Store only, so the task will not start. It is the name of a Secrets Manager secret: use its ARN ${secret.arn} in valueFrom.`,
+        );
         continue;
       }
-      findings.push({
-        severity: "fail",
-        subject: r.valueFrom,
-        message: `${r.reason}: the SSM parameter '${ref.names[0]}' does not exist in ${ref.region}. ECS will fail to start the task. Create it, or fix the name in valueFrom.`,
-        sources: [r.source],
-      });
+      add(
+        "fail",
+        `the SSM parameter '${ref.names[0]}' does not exist in ${ref.region}. ECS will fail to start the task. Create it, or fix the name in valueFrom.`,
+      );
       continue;
     }
     const secret = await describeSecret(ref.id, ref.region);
     if (!secret) {
-      findings.push({
-        severity: "fail",
-        subject: r.valueFrom,
-        message: `${r.reason}: the secret '${ref.id}' does not exist in ${ref.region} (renamed or deleted?). ECS will fail to start the task. Point valueFrom at the secret's current ARN.`,
-        sources: [r.source],
-      });
+      add(
+        "fail",
+        `the secret '${ref.id}' does not exist in ${ref.region} (renamed or deleted?). ECS will fail to start the task. Point valueFrom at the secret's current ARN.`,
+      );
       continue;
     }
     const why = unreadable(secret, ref);
     if (why) {
-      findings.push({
-        severity: "fail",
-        subject: r.valueFrom,
-        message: `${r.reason}: ${why.problem}, so ECS's GetSecretValue will fail and the task will not start. ${why.fix}`,
-        sources: [r.source],
-      });
+      add("fail", `${why.problem}, so ECS's GetSecretValue will fail and the task will not start. ${why.fix}`);
       continue;
     }
     if (ref.versionId && secret.versions && !(ref.versionId in secret.versions)) {
       // GetSecretValue still reads a version without labels until Secrets Manager deletes it.
-      findings.push({
-        severity: "note",
-        subject: r.valueFrom,
-        message: `${r.reason}: the version '${ref.versionId}' is not among the secret's versions with a staging label; a version without labels is deprecated and Secrets Manager may delete it, after which the task will not start.`,
-        sources: [r.source],
-      });
+      add(
+        "note",
+        `the version '${ref.versionId}' is not among the secret's versions with a staging label; a version without labels is deprecated and Secrets Manager may delete it, after which the task will not start.`,
+      );
     }
     if (ref.via === "ssm-reference" && ref.referenceArn) {
       checks.add(role, "ssm:GetParameters", ref.referenceArn, { reason: r.reason, source: r.source });
