@@ -2,6 +2,7 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
   InvalidParameterException,
   InvalidRequestException,
@@ -63,6 +64,25 @@ describe("Secrets Manager emulator: reading", () => {
       const call = sm.send(new GetSecretValueCommand({ SecretId: id }));
       await expect(call).rejects.toBeInstanceOf(ResourceNotFoundException);
       await expect(call).rejects.toThrow("Secrets Manager can't find the specified secret.");
+    }
+  });
+
+  it("refuses another account's secret with IAM's cross-account denial (no resource policy here allows it), whatever the enforcement", async () => {
+    const other = "arn:aws:secretsmanager:us-west-2:444455556666:secret:shared/token-AbCdEf";
+    for (const command of [
+      new DescribeSecretCommand({ SecretId: other }),
+      new GetSecretValueCommand({ SecretId: other }),
+      new GetResourcePolicyCommand({ SecretId: other }),
+    ]) {
+      const action = `secretsmanager:${command.constructor.name.replace(/Command$/, "")}`;
+      await expect(sm.send(command as never)).rejects.toMatchObject({
+        name: "AccessDeniedException",
+        message: expect.stringMatching(
+          new RegExp(
+            `^User: arn:aws:iam::123456789012:user/\\S+ is not authorized to perform: ${action} on resource: ${other.replace(/[/]/g, "\\/")} because no resource-based policy allows the ${action} action$`,
+          ),
+        ),
+      });
     }
   });
 

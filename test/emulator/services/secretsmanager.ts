@@ -193,6 +193,31 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
   };
   const aboutASecret = { resources: secretArn, conditions: secretTags, resourcePolicies: secretPolicy };
 
+  /**
+   * A secret of another account: this emulator holds one account, and a caller reaches another account's secret
+   * only through that secret's resource policy ("To allow users in one account to access secrets in another
+   * account (cross-account access), you must allow access both in a resource policy and in an identity policy",
+   * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html), which no
+   * secret here has: AccessDeniedException, as IAM words a denial no resource-based policy allows
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_denied-error-messages.html), whatever the enforcement.
+   */
+  const otherAccount = (params: Params, ctx: RequestContext): void => {
+    const id = params.SecretId;
+    if (typeof id !== "string") return;
+    const account = /^arn:aws[a-z-]*:secretsmanager:[^:]*:(\d{12}):secret:/.exec(id)?.[1];
+    if (!account || account === emulator.account) return;
+    const action = `secretsmanager:${ctx.action}`;
+    throw jsonAccessDenied(
+      `User: ${ctx.principalArn} is not authorized to perform: ${action} on resource: ${id} because no resource-based policy allows the ${action} action`,
+    );
+  };
+
+  /** The secret a request names: refused across accounts, then as the store refuses it. */
+  const required = (params: Params, ctx: RequestContext, allowDeleted = false) => {
+    otherAccount(params, ctx);
+    return store.require(params.SecretId, allowDeleted);
+  };
+
   const module: SecretsManagerModule = {
     signingName: "secretsmanager",
     protocol: "json",
@@ -227,7 +252,7 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
           return { ARN: secret.arn, Name: secret.name, ...(version ? { VersionId: version.id } : {}) };
         },
         GetSecretValue: async (params, ctx) => {
-          const secret = store.require(params.SecretId);
+          const secret = required(params, ctx);
           const version = store.version(secret, params.VersionId, params.VersionStage);
           await decryptable(secret, version.id, ctx);
           store.markAccessed(secret);
@@ -241,12 +266,12 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
             CreatedDate: version.createdDate,
           };
         },
-        DescribeSecret: (params) => {
-          const secret = store.require(params.SecretId, true);
+        DescribeSecret: (params, ctx) => {
+          const secret = required(params, ctx, true);
           return { ...store.summary(secret), VersionIdsToStages: store.versionIdsToStages(secret) };
         },
-        PutSecretValue: (params) => {
-          const secret = store.require(params.SecretId);
+        PutSecretValue: (params, ctx) => {
+          const secret = required(params, ctx);
           const value = secretValue(params);
           if (value.secretString === undefined && value.secretBinary === undefined)
             throw invalidParameter("You must provide either SecretString or SecretBinary.");
@@ -293,16 +318,16 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
             ...(result.nextToken ? { NextToken: result.nextToken } : {}),
           };
         },
-        GetResourcePolicy: (params) => {
-          const secret = store.require(params.SecretId, true);
+        GetResourcePolicy: (params, ctx) => {
+          const secret = required(params, ctx, true);
           return {
             ARN: secret.arn,
             Name: secret.name,
             ...(secret.resourcePolicy ? { ResourcePolicy: secret.resourcePolicy } : {}),
           };
         },
-        PutResourcePolicy: (params) => {
-          const secret = store.require(params.SecretId);
+        PutResourcePolicy: (params, ctx) => {
+          const secret = required(params, ctx);
           if (params.ResourcePolicy === undefined) throw invalidParameter("You must provide a ResourcePolicy.");
           const text = policyText(String(params.ResourcePolicy));
           if (params.BlockPublicPolicy !== false && grantsPublicAccess(text))
@@ -310,12 +335,13 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
           secret.resourcePolicy = text;
           return { ARN: secret.arn, Name: secret.name };
         },
-        DeleteResourcePolicy: (params) => {
-          const secret = store.require(params.SecretId);
+        DeleteResourcePolicy: (params, ctx) => {
+          const secret = required(params, ctx);
           delete secret.resourcePolicy;
           return { ARN: secret.arn, Name: secret.name };
         },
-        DeleteSecret: (params) => {
+        DeleteSecret: (params, ctx) => {
+          otherAccount(params, ctx);
           const secret = store.find(params.SecretId);
           if (!secret) throw notFound();
           const force = params.ForceDeleteWithoutRecovery === true;
