@@ -3,6 +3,7 @@
  * containers, and the references that are broken before IAM even matters.
  */
 import type { JsonPath } from "../../lib/annotations";
+import { isAccessDenied } from "../../lib/errors";
 import { onceEach } from "../../lib/once-each";
 import type { Lookups, SecretInfo } from "./aws-lookups";
 import { type CheckList, type Finding, findingsAbout, type Principal, type Scope } from "./checks";
@@ -237,6 +238,9 @@ function awslogsChecks(
 
 const SECRET_LOOKUP_CONCURRENCY = 8;
 
+/** The account of an ARN (`arn:aws:secretsmanager:us-west-2:123456789012:secret:x` → `123456789012`). */
+const accountOfArn = (arn: string) => /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
+
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects on the first failure. */
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -272,9 +276,30 @@ async function resolveReferences(
   // Resolve every secret up front, a few at a time: one DescribeSecret after
   // another made a 100-secret task definition spend seconds on lookups alone.
   const secretRefs = references.flatMap((r) => (r.ref.kind === "secret" ? [r.ref] : []));
-  await inParallel(secretRefs, SECRET_LOOKUP_CONCURRENCY, (ref) => describeSecret(ref.id, ref.region));
+  // (A refused lookup is answered again below, where it is about one reference.)
+  await inParallel(secretRefs, SECRET_LOOKUP_CONCURRENCY, (ref) =>
+    describeSecret(ref.id, ref.region).catch(() => undefined),
+  );
+  const roleAccount = accountOfArn(role.arn) ?? scope.account;
   const grantSecret = async (secret: SecretInfo, r: Reference) => {
     const why = { reason: r.reason, source: r.source };
+    const owner = accountOfArn(secret.arn);
+    // Across accounts the AWS managed key cannot be used: "you can't use the AWS managed key (aws/secretsmanager)
+    // for cross-account access" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
+    if (
+      owner &&
+      owner !== roleAccount &&
+      (!secret.kmsKeyId || /(^|:)alias\/aws\/secretsmanager$/.test(secret.kmsKeyId))
+    ) {
+      findingsAbout(
+        findings,
+        r.valueFrom,
+        r,
+      )(
+        "fail",
+        `the secret is in account ${owner} and encrypted with the AWS managed key aws/secretsmanager, which cannot be used across accounts: ECS (as ${role.arn}) cannot decrypt it, so the task will not start. Re-encrypt it with a customer managed key whose key policy allows ${role.arn} kms:Decrypt (aws secretsmanager update-secret --secret-id ${secret.arn} --kms-key-id <key ARN>).`,
+      );
+    }
     const grantedBy = await addSecretPolicyFindings(secret.arn, role, lookups, why, findings);
     checks.add(role, "secretsmanager:GetSecretValue", secret.arn, { ...why, grantedBy });
     await addDecryptCheck(
@@ -347,7 +372,20 @@ async function resolveReferences(
       );
       continue;
     }
-    const secret = await describeSecret(ref.id, ref.region);
+    let secret: SecretInfo | undefined;
+    try {
+      secret = await describeSecret(ref.id, ref.region);
+    } catch (error) {
+      // Another account's secret is visible only if its resource policy lets the preflight's role describe it.
+      const owner = accountOfArn(ref.id);
+      if (!owner || owner === roleAccount || !isAccessDenied(error)) throw error;
+      add(
+        "warning",
+        `the secret is in account ${owner}, which does not let the preflight's role describe it (secretsmanager:DescribeSecret was denied), so whether it exists, its KMS key and its resource policy were not checked. ECS reads it only if the secret's resource policy allows ${role.arn} secretsmanager:GetSecretValue and it is encrypted with a customer managed key whose key policy allows ${role.arn} kms:Decrypt (the AWS managed key aws/secretsmanager cannot be used across accounts).`,
+      );
+      checks.add(role, "secretsmanager:GetSecretValue", ref.id, { reason: r.reason, source: r.source });
+      continue;
+    }
     if (!secret) {
       add(
         "fail",

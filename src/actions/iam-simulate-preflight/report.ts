@@ -10,7 +10,8 @@ export const LIMITATION =
   "SimulatePrincipalPolicy evaluates the role's identity-based policies (and permissions boundary and SCPs) only. " +
   "The preflight reads the KMS key policies and secret resource policies of the role's own account itself (those a plan sets, from the plan): a Deny that applies, " +
   "or a key policy that neither lets IAM policies grant access nor names the role, fails the row; conditions it cannot decide are warnings. " +
-  "It does not evaluate resource policies of other accounts' keys and secrets, other resource policies (ECR repository policies, S3 bucket policies) " +
+  "Another account's secret is checked only as far as that account lets the preflight read it. " +
+  "It does not evaluate key policies of other accounts' keys, other resource policies (ECR repository policies, S3 bucket policies) " +
   "or resource control policies (RCPs): an `allowed` row can still be denied by one of those at run time.";
 
 export interface PreflightReport {

@@ -287,9 +287,9 @@ export function requestContext(
 /**
  * Adds what a secret's resource policy does to a role's GetSecretValue: a Deny that applies fails (whatever IAM
  * allows), one that may apply warns. An Allow that names the role is returned: the GetSecretValue row is allowed
- * by it alone (unless the boundary or an SCP caps it, or a policy denies it). Only for a secret of the role's own
- * account (across accounts the secret's policy must also allow; that is not checked). The policy unreadable to
- * the preflight (GetResourcePolicy denied) is a note.
+ * by it alone (unless the boundary or an SCP caps it, or a policy denies it). Another account's secret must be
+ * allowed by its policy as well (crossAccountSecretPolicy). The policy unreadable to the preflight
+ * (GetResourcePolicy denied) is a note.
  */
 export async function addSecretPolicyFindings(
   secretArn: string,
@@ -298,8 +298,9 @@ export async function addSecretPolicyFindings(
   why: { reason: string; source?: JsonPath | undefined },
   findings: Finding[],
 ): Promise<MatchedStatement | undefined> {
-  if (accountOf(secretArn) !== accountOf(role.arn)) return undefined;
   const add = findingsAbout(findings, secretArn, why);
+  const owner = accountOf(secretArn);
+  const foreign = owner !== accountOf(role.arn);
   let policy: string | undefined;
   try {
     policy = await lookups.secretPolicy(secretArn);
@@ -307,24 +308,21 @@ export async function addSecretPolicyFindings(
     if (!isAccessDenied(error)) throw error;
     add(
       "note",
-      `the resource policy of the secret ${secretArn} was not checked (secretsmanager:GetResourcePolicy was denied).`,
+      foreign
+        ? `the resource policy of the secret in account ${owner} was not checked (secretsmanager:GetResourcePolicy was denied across accounts); ECS reads it only if that policy allows ${role.arn} secretsmanager:GetSecretValue.`
+        : `the resource policy of the secret ${secretArn} was not checked (secretsmanager:GetResourcePolicy was denied).`,
     );
+    return undefined;
+  }
+  if (foreign) {
+    crossAccountSecretPolicy(secretArn, role, policy, add);
     return undefined;
   }
   if (!policy) return undefined;
   const origin = lookups.plannedPolicy?.(secretArn);
   const named = origin ? `the resource policy ${origin.address} sets for the secret` : "the secret's resource policy";
   const where = origin ? `in ${origin.address}` : `(aws secretsmanager get-resource-policy --secret-id ${secretArn})`;
-  const effect = resourcePolicyEffect(
-    policy,
-    {
-      principalArn: role.arn,
-      action: "secretsmanager:GetSecretValue",
-      resourceArn: secretArn,
-      context: requestContext(role.arn, {}),
-    },
-    false,
-  );
+  const effect = resourcePolicyEffect(policy, readsSecret(role, secretArn), false);
   if (effect.kind === "denied")
     add(
       "fail",
@@ -342,6 +340,67 @@ export async function addSecretPolicyFindings(
     ...(effect.statement.sid ? { sid: effect.statement.sid } : {}),
   };
 }
+
+/**
+ * Another account's secret: ECS reads it only if both the role's identity policies (its row) and the secret's
+ * resource policy allow ("you must allow access both in a resource policy and in an identity policy",
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html). Its policy, as
+ * the secret's account let the preflight read it: none, a Deny, or no Allow for the role or its account fail; one
+ * the preflight cannot decide warns.
+ */
+function crossAccountSecretPolicy(
+  secretArn: string,
+  role: Principal,
+  policy: string | undefined,
+  add: (severity: Finding["severity"], message: string) => void,
+): void {
+  const owner = accountOf(secretArn);
+  const fix = `Add to the secret's resource policy (aws secretsmanager put-resource-policy --secret-id ${secretArn}): ${JSON.stringify({ Effect: "Allow", Principal: { AWS: role.arn }, Action: "secretsmanager:GetSecretValue", Resource: "*" })}`;
+  if (!policy) {
+    add(
+      "fail",
+      `the secret is in account ${owner} and has no resource policy: across accounts ECS reads it only if the secret's resource policy allows ${role.arn} too, so the task will not start. ${fix}`,
+    );
+    return;
+  }
+  const effect = resourcePolicyEffect(policy, readsSecret(role, secretArn), true);
+  switch (effect.kind) {
+    case "denied":
+      add(
+        "fail",
+        `the resource policy of the secret in account ${owner} denies ${role.arn} secretsmanager:GetSecretValue (${statementName(effect.statement)}), so the task will not start. Change that statement.`,
+      );
+      return;
+    case "not-granted":
+      add(
+        "fail",
+        `the resource policy of the secret in account ${owner} allows neither ${role.arn} nor its account secretsmanager:GetSecretValue: across accounts both the role's policy and the secret's must allow, so the task will not start. ${fix}`,
+      );
+      return;
+    case "may-deny":
+      add(
+        "warning",
+        `the resource policy of the secret in account ${owner} may deny ${role.arn} secretsmanager:GetSecretValue: ${statementName(effect.statement)} is a Deny ${undecidedText(effect.statement)}. Review it.`,
+      );
+      return;
+    case "may-grant":
+      add(
+        "warning",
+        `the resource policy of the secret in account ${owner} allows ${role.arn} secretsmanager:GetSecretValue only through ${effect.statements.map(statementName).join(", ")}, ${undecidedText(effect.statements[0] as StatementRef)}: without them the task will not start. Review it.`,
+      );
+      return;
+    default:
+      return;
+  }
+}
+
+/** The role's GetSecretValue of the secret, as a resource policy sees it. */
+const readsSecret = (role: Principal, secretArn: string): PolicyRequest => ({
+  principalArn: role.arn,
+  action: "secretsmanager:GetSecretValue",
+  resourceArn: secretArn,
+  context: requestContext(role.arn, {}),
+});
 
 /** `under conditions on kms:ViaService that the preflight cannot decide`. */
 export function undecidedText(ref: StatementRef): string {

@@ -1,4 +1,5 @@
 /** The permission derivation as pure logic, with the AWS lookups faked. */
+import { SecretsManagerServiceException } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import type { Lookups, SecretInfo } from "../../../src/actions/iam-simulate-preflight/aws-lookups";
 import { CheckList, type Principal, type Scope } from "../../../src/actions/iam-simulate-preflight/checks";
@@ -510,5 +511,79 @@ describe("secret versions as ECS asks for them", () => {
     const out = await derive(`${arn}:::v9`);
     expect(out.checks).toEqual(["secretsmanager:GetSecretValue"]);
     expect(out.findings).toEqual([["note", expect.stringContaining("the version 'v9' is not among")]]);
+  });
+});
+
+describe("a secret of another account", () => {
+  const OTHER = "arn:aws:secretsmanager:us-west-2:444455556666:secret:shared/token-AbCdEf";
+  const OTHER_KEY = "arn:aws:kms:us-west-2:444455556666:key/2222bbbb-3333-cccc-4444-dddd5555eeee";
+  const allowRole = JSON.stringify({
+    Statement: [
+      { Effect: "Allow", Principal: { AWS: role.arn }, Action: "secretsmanager:GetSecretValue", Resource: "*" },
+    ],
+  });
+  const derive = async (secret: Partial<SecretInfo> | "denied") => {
+    const base = lookups({});
+    const checks = new CheckList();
+    const findings = await deriveExecutionRoleChecks(
+      { containerDefinitions: [{ name: "web", secrets: [{ name: "TOKEN", valueFrom: OTHER }] }] },
+      role,
+      scope,
+      {
+        ...base,
+        describeSecret: async () => {
+          if (secret === "denied") {
+            // The SDK's own exception class, as the client throws it.
+            throw new SecretsManagerServiceException({
+              name: "AccessDeniedException",
+              $fault: "client",
+              $metadata: { httpStatusCode: 400 },
+              message: `User: ${role.arn} is not authorized to perform: secretsmanager:DescribeSecret on resource: ${OTHER} because no resource-based policy allows the secretsmanager:DescribeSecret action`,
+            });
+          }
+          return { arn: OTHER, name: "shared/token", versions: { v1: ["AWSCURRENT"] }, ...secret };
+        },
+        describeKey: async (keyId) => ({ arn: keyId, manager: "CUSTOMER", state: "Enabled" }),
+        secretPolicy: async () => allowRole,
+      },
+      checks,
+    );
+    return { findings, checks: checks.all().map((c) => [c.action, c.resource]) };
+  };
+
+  it("encrypted with aws/secretsmanager: fails, as that key cannot be used across accounts", async () => {
+    for (const kmsKeyId of [undefined, "alias/aws/secretsmanager"]) {
+      const { findings } = await derive(kmsKeyId ? { kmsKeyId } : {});
+      expect(findings.map((f) => [f.severity, f.message])).toEqual([
+        [
+          "fail",
+          expect.stringContaining(
+            "the secret is in account 444455556666 and encrypted with the AWS managed key aws/secretsmanager, which cannot be used across accounts",
+          ),
+        ],
+      ]);
+    }
+  });
+
+  it("encrypted with a customer managed key and allowed by its resource policy: the GetSecretValue and kms:Decrypt rows, no finding", async () => {
+    const { findings, checks } = await derive({ kmsKeyId: OTHER_KEY });
+    expect(findings).toEqual([]);
+    expect(checks).toEqual([
+      ["secretsmanager:GetSecretValue", OTHER],
+      ["kms:Decrypt", OTHER_KEY],
+    ]);
+  });
+
+  it("not describable by the preflight's role: a warning saying what ECS needs, and the identity row still checked", async () => {
+    const { findings, checks } = await derive("denied");
+    expect(findings.map((f) => [f.severity, f.message])).toEqual([
+      [
+        "warning",
+        expect.stringContaining(
+          "the secret is in account 444455556666, which does not let the preflight's role describe it (secretsmanager:DescribeSecret was denied)",
+        ),
+      ],
+    ]);
+    expect(checks).toEqual([["secretsmanager:GetSecretValue", OTHER]]);
   });
 });

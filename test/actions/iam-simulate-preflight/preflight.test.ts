@@ -130,7 +130,7 @@ describe("iam-simulate-preflight", () => {
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body.startsWith(MARKER)).toBe(true);
     expect(comments[0]?.body).toContain("IAM preflight failed");
-    expect(comments[0]?.body).toContain("It does not evaluate resource policies of other accounts");
+    expect(comments[0]?.body).toContain("It does not evaluate key policies of other accounts");
     // Account IDs are masked in what leaves the runner; the evidence keeps them.
     expect(comments[0]?.body).not.toContain(ACCOUNT);
     expect(broken.summary).not.toContain(ACCOUNT);
@@ -429,6 +429,29 @@ describe("iam-simulate-preflight", () => {
     const read = asExecutionRole.send(new GetSecretValueCommand({ SecretId: DB_SECRET }));
     if (code === 0) await expect(read).resolves.toMatchObject({ ARN: DB_SECRET });
     else await expect(read).rejects.toMatchObject({ name: "AccessDeniedException" });
+  });
+
+  it("a secret of another account that the preflight's role may not describe: a warning saying what ECS needs (not 'does not exist'), and the execution role's own policy still decides", async () => {
+    const SHARED = "arn:aws:secretsmanager:us-west-2:444455556666:secret:shared/token-AbCdEf";
+    for (const [allowed, code] of [
+      [true, 0],
+      [false, 1],
+    ] as const) {
+      await emulatorWith(scenario({ executionPolicy: secretsPolicy(allowed ? [SHARED] : [DB_SECRET]) }));
+      const result = await preflight(webWorkspace([{ name: "TOKEN", valueFrom: SHARED }]), { comment: "false" });
+      expect(result.code).toBe(code);
+      const findings = reportOf(result).findings;
+      expect(findings.map((f) => [f.severity, f.message])).toEqual([
+        [
+          "warning",
+          expect.stringContaining(
+            "the secret is in account 444455556666, which does not let the preflight's role describe it (secretsmanager:DescribeSecret was denied)",
+          ),
+        ],
+      ]);
+      expect(row(result, "secretsmanager:GetSecretValue", SHARED)?.decision).toBe(allowed ? "allowed" : "implicitDeny");
+      await emu.stop();
+    }
   });
 
   it("RDS-managed master secrets: no kms:Decrypt without MasterUserSecretKmsKeyId (aws/secretsmanager), the key's row with it", async () => {

@@ -434,11 +434,43 @@ describe("a secret's resource policy and GetSecretValue", () => {
         policy({ Effect: "Allow", Principal: { AWS: ROLE }, Action: "secretsmanager:GetSecretValue", Resource: "*" }),
       ),
     ).toEqual([]);
-    // Another account's secret: not read.
+  });
+
+  it("another account's secret: its resource policy must allow the role or its account too — none, a Deny or no such Allow fails, a conditional one warns, an unreadable one is a note", async () => {
+    const OTHER = "arn:aws:secretsmanager:us-west-2:444455556666:secret:shared/db-AbCdEf";
+    const read = (p?: unknown) => findingsFor(async () => (p === undefined ? undefined : policy(p as never)), OTHER);
+    const allow = (principal: unknown, extra: Record<string, unknown> = {}) => ({
+      Effect: "Allow",
+      Principal: principal,
+      Action: "secretsmanager:GetSecretValue",
+      Resource: "*",
+      ...extra,
+    });
+    expect(await read(allow({ AWS: ROLE }))).toEqual([]);
+    expect(await read(allow({ AWS: `arn:aws:iam::${ACCOUNT}:root` }))).toEqual([]);
+    expect(await read()).toEqual([
+      ["fail", expect.stringContaining("is in account 444455556666 and has no resource policy")],
+    ]);
+    const [severity, message] =
+      ((await read(allow({ AWS: "arn:aws:iam::777788889999:root" }))) as [string, string][])[0] ?? [];
+    expect(severity).toBe("fail");
+    expect(message).toContain(`allows neither ${ROLE} nor its account secretsmanager:GetSecretValue`);
+    expect(message).toContain(`aws secretsmanager put-resource-policy --secret-id ${OTHER}`);
+    expect(await read({ ...allow({ AWS: ROLE }), Effect: "Deny", Sid: "No" })).toEqual([
+      ["fail", expect.stringContaining(`denies ${ROLE} secretsmanager:GetSecretValue (statement 1 ("No"))`)],
+    ]);
+    expect(await read(allow({ AWS: ROLE }, { Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } }))).toEqual([
+      ["warning", expect.stringContaining("only through statement 1, under conditions on aws:SourceIp")],
+    ]);
     expect(
       await findingsFor(async () => {
-        throw new Error("not called");
-      }, "arn:aws:secretsmanager:us-west-2:444455556666:secret:db-AbCdEf"),
-    ).toEqual([]);
+        throw accessDenied("secretsmanager:GetResourcePolicy");
+      }, OTHER),
+    ).toEqual([
+      [
+        "note",
+        expect.stringContaining("was not checked (secretsmanager:GetResourcePolicy was denied across accounts)"),
+      ],
+    ]);
   });
 });
