@@ -72,6 +72,8 @@ export interface MatchedStatement {
   policyType?: string;
   /** The statement's Sid, when the policy document could be read. */
   sid?: string;
+  /** A resource policy a plan sets: the resource that declares it (the deployed one may not grant this). */
+  plannedBy?: string;
   /** `lines 3-9` of the policy document, as IAM reports the position. */
   lines?: string;
   /** IAM's StartPosition / EndPosition of the statement in the policy text. */

@@ -196,6 +196,7 @@ async function keyPolicyVerdict(
       return {
         policy: `key policy of ${keyArn}${origin ? ` (${origin.address})` : ""}`,
         policyType: "resource",
+        ...(origin ? { plannedBy: origin.address } : {}),
         ...(effect.statement.sid ? { sid: effect.statement.sid } : {}),
       };
     case "denied":

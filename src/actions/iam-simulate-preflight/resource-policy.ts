@@ -256,9 +256,10 @@ export function resourcePolicyEffect(policy: string, request: PolicyRequest, key
     return grant ? { kind: "granted", statement: grant.ref } : { kind: "iam-decides" };
   }
   const allows = statements.filter((s) => s.effect === "Allow");
-  if (allows.some((s) => s.principal === "account" && s.applies === "yes")) return { kind: "iam-decides" };
-  const grant = allows.find((s) => s.applies === "yes");
+  // A statement naming the role grants it on its own, also next to the account's (the default key policy's).
+  const grant = allows.find((s) => s.applies === "yes" && s.principal !== "account");
   if (grant) return { kind: "granted", statement: grant.ref };
+  if (allows.some((s) => s.principal === "account" && s.applies === "yes")) return { kind: "iam-decides" };
   if (allows.length > 0) return { kind: "may-grant", statements: allows.map((s) => s.ref) };
   return { kind: "not-granted" };
 }
@@ -337,6 +338,7 @@ export async function addSecretPolicyFindings(
   return {
     policy: `resource policy of ${secretArn}${origin ? ` (${origin.address})` : ""}`,
     policyType: "resource",
+    ...(origin ? { plannedBy: origin.address } : {}),
     ...(effect.statement.sid ? { sid: effect.statement.sid } : {}),
   };
 }

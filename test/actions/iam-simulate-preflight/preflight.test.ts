@@ -288,6 +288,13 @@ describe("iam-simulate-preflight", () => {
   it.each([
     ["the key policy names the execution role (no IAM policy for the key)", "exec", undefined, 0, "allowed"],
     [
+      "the key policy names the execution role next to the default key policy's account statement",
+      "exec-and-account",
+      undefined,
+      0,
+      "allowed",
+    ],
+    [
       "the key policy neither enables IAM policies nor names the role",
       "admin-only",
       undefined,
@@ -304,7 +311,15 @@ describe("iam-simulate-preflight", () => {
     ["the secret's resource policy denies the role", "exec", "deny", 1, "the secret's resource policy denies"],
   ] as const)("%s: the verdict ECS meets", async (_title, keyPolicy, secretPolicy, code, expected) => {
     const EXEC_KEY = "AKIAEXECUTIONROLE001";
+    const exec = {
+      Sid: "ExecutionRoleDecrypts",
+      Effect: "Allow",
+      Principal: { AWS: EXECUTION_ROLE },
+      Action: "kms:Decrypt",
+      Resource: "*",
+    };
     const statement = {
+      "exec-and-account": exec,
       exec: {
         Sid: "ExecutionRoleDecrypts",
         Effect: "Allow",
@@ -338,7 +353,10 @@ describe("iam-simulate-preflight", () => {
       keys: [
         {
           id: CMK.split("/").pop() as string,
-          policy: { Version: "2012-10-17", Statement: keyPolicy === "deny" ? [enable, statement] : [statement] },
+          policy: {
+            Version: "2012-10-17",
+            Statement: keyPolicy === "deny" || keyPolicy === "exec-and-account" ? [enable, statement] : [statement],
+          },
         },
       ],
     };

@@ -159,6 +159,19 @@ describe("what a key policy settles for kms:Decrypt", () => {
     ).toBe("iam-decides");
   });
 
+  it("a key policy statement naming the role grants on its own, also next to the account's statement", () => {
+    const account = {
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    };
+    const roleGrant = { Effect: "Allow", Principal: { AWS: ROLE }, Action: "kms:Decrypt", Resource: "*" };
+    expect(kinds(policy(account, roleGrant))).toBe("granted");
+    expect(kinds(policy(roleGrant, account))).toBe("granted");
+    expect(kinds(policy(account))).toBe("iam-decides");
+  });
+
   it("a secret's resource policy: a Deny denies, an Allow naming the role (or everyone) grants alone, one for the account leaves it to IAM", () => {
     const request: PolicyRequest = { ...decrypt, action: "secretsmanager:GetSecretValue", resourceArn: SECRET };
     const effect = (p: string) => resourcePolicyEffect(p, request, false).kind;

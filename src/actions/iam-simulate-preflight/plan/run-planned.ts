@@ -283,7 +283,7 @@ export async function runPlannedPreflight(
       ...(await deriveExecutionRoleChecks(doc, role, scope, lookups, own)).map((f) => ({ ...f, at: td.address })),
     );
     for (const c of own.all()) {
-      // grantedBy: a key policy that grants the role kms:Decrypt on its own stays with the row.
+      // grantedBy: a key policy or a secret's resource policy that grants the role on its own stays with the row.
       for (const reason of c.reasons)
         checks.add(c.principal, c.action, c.resource, {
           reason: `${td.address}: ${reason}`,
@@ -326,7 +326,14 @@ export async function runPlannedPreflight(
     const note = parsed.evaluatedFrom?.get(address);
     if (note) findings.push({ severity: "note", subject: address, message: `${note}.`, sources: [] });
   }
-  const deployedChecks = all.filter((c) => sets.get(c.principal.arn)?.deployed);
+  // As deployed: without the grants of resource policies that only the plan sets.
+  const deployedChecks = all
+    .filter((c) => sets.get(c.principal.arn)?.deployed)
+    .map((c): Check => {
+      if (!c.grantedBy?.plannedBy) return c;
+      const { grantedBy: _planned, ...rest } = c;
+      return rest;
+    });
   const deployedRun = await simulateChecks(deployedChecks, deps.simulator);
   // planned-policies: false simulates the roles as deployed (a role the plan creates has no rows then).
   const plannedRun = inputs.plannedPolicies

@@ -959,6 +959,52 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     expect(await ecsReads(world, token)).toBe("read");
   });
 
+  it("key-policy-added: an aws_kms_key_policy on a deployed key that names the deployed role fixes kms:Decrypt — denied as deployed, allowed by the planned key policy; ECS reads the secret once applied, and could not before", async () => {
+    const KEY = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const rolePolicy = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: API_KEY }],
+    };
+    const world = (keyPolicy?: unknown): Scenario => ({
+      iam: {
+        roles: [{ name: "papyrus-task-execution", trustPolicy: TRUST, inlinePolicies: { "read-secrets": rolePolicy } }],
+      },
+      kms: { keys: [{ id: KEY.split("/").pop() as string, ...(keyPolicy ? { policy: keyPolicy } : {}) }] },
+      secretsmanager: {
+        secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/api-key" ? { ...x, kmsKeyId: KEY } : x)),
+      },
+    });
+    const r = await run(terraformWorkspace("key-policy-added"), world());
+    const decrypt = reportOf(r).rows.find((x) => x.action === "kms:Decrypt") as PlanRow & {
+      matchedStatements?: { policy: string; sid?: string; plannedBy?: string }[];
+    };
+    expect(decrypt).toMatchObject({
+      resource: KEY,
+      decision: "allowed",
+      deployedDecision: "implicitDeny",
+      change: "fixes",
+      matchedStatements: [
+        {
+          policy: `key policy of ${KEY} (aws_kms_key_policy.secrets)`,
+          sid: "AllowDecryptThroughSecretsManager",
+          plannedBy: "aws_kms_key_policy.secrets",
+        },
+      ],
+    });
+    expect(r.code).toBe(0);
+    // The deployed key policy is not read: the plan sets the one that counts.
+    expect(emu.emulator.requests.filter((q) => q.action === "GetKeyPolicy")).toEqual([]);
+    const planned = JSON.parse(
+      (
+        JSON.parse(readFileSync(join(__dirname, "../../../fixtures/terraform/key-policy-added/plan.json"), "utf8")) as {
+          resource_changes: { address: string; change: { after: { policy?: string } } }[];
+        }
+      ).resource_changes.find((rc) => rc.address === "aws_kms_key_policy.secrets")?.change.after.policy ?? "null",
+    );
+    expect(await ecsReads(world(), API_KEY)).toBe("denied");
+    if (planned) expect(await ecsReads(world(planned), API_KEY)).toBe("read");
+  });
+
   it("key-disabled: a key the plan creates disabled cannot decrypt — failed, naming the resource that disables it", async () => {
     const r = await run(terraformWorkspace("key-disabled"), deployed([]));
     expect(r.code).toBe(1);
