@@ -52,8 +52,8 @@ export interface KeyInfo {
   state?: string;
   /** When a key in `PendingDeletion` is deleted. */
   deletionDate?: Date;
-  /** The plan resource that leaves the key disabled (`aws_kms_key.app` with `is_enabled = false`). */
-  disabledBy?: string;
+  /** The plan resource that leaves the key in `state` (`aws_kms_key.app` with `is_enabled = false`, or destroyed). */
+  stateBy?: string;
 }
 
 /** Where a plan declares the resource policy that `keyPolicy` or `secretPolicy` returned. */

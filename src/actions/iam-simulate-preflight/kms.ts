@@ -65,10 +65,12 @@ function keyStateProblem(key: KeyInfo): string | undefined {
     case "Updating":
       return undefined;
     case "Disabled":
-      if (key.disabledBy)
-        return `the KMS key ${key.arn} it is encrypted with will be disabled by this plan (${key.disabledBy} disables it; KMS answers DisabledException). Keep the key enabled in ${key.disabledBy}, or re-encrypt with another key first.`;
+      if (key.stateBy)
+        return `the KMS key ${key.arn} it is encrypted with will be disabled by this plan (${key.stateBy} disables it; KMS answers DisabledException). Keep the key enabled in ${key.stateBy}, or re-encrypt with another key first.`;
       return `the KMS key ${key.arn} it is encrypted with is disabled (KMS answers DisabledException). Enable it (aws kms enable-key).`;
     case "PendingDeletion":
+      if (key.stateBy)
+        return `the KMS key ${key.arn} it is encrypted with will be scheduled for deletion by this plan (it destroys ${key.stateBy}; KMS answers KMSInvalidStateException). Keep the key, or re-encrypt with another key first.`;
       return `the KMS key ${key.arn} it is encrypted with is scheduled for deletion${key.deletionDate ? ` on ${key.deletionDate.toISOString()}` : ""} (KMS answers KMSInvalidStateException). Cancel the deletion (aws kms cancel-key-deletion) and enable the key, or re-encrypt with another key.`;
     default:
       return `the KMS key ${key.arn} it is encrypted with is in state ${key.state}, in which KMS does not decrypt (KMSInvalidStateException).`;

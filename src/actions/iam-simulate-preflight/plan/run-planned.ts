@@ -143,12 +143,15 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read
     read.add(entry.address);
     return entry;
   };
-  // Whether the plan enables or disables the key.
+  // Whether the plan enables, disables or destroys the key.
   const withPlannedState = (key: KeyInfo): KeyInfo => {
-    const enabled = parsed.plannedKeys?.get(key.arn)?.enabled;
-    if (!enabled || key.manager === "AWS") return key;
+    const planned = parsed.plannedKeys?.get(key.arn);
+    if (!planned || key.manager === "AWS") return key;
+    if (planned.deleted) return { ...key, state: "PendingDeletion", stateBy: planned.address };
+    const { enabled } = planned;
+    if (!enabled) return key;
     if (enabled.value) return key.state === "Disabled" ? { ...key, state: "Enabled" } : key;
-    return { ...key, state: "Disabled", disabledBy: enabled.address };
+    return { ...key, state: "Disabled", stateBy: enabled.address };
   };
   return {
     ...lookups,

@@ -174,8 +174,10 @@ const keyArnOf = (id: string, scope: PlanScope) =>
 /**
  * The key policies, key states and secret resource policies the plan sets (aws_kms_key `policy` and
  * `is_enabled`, aws_kms_key_policy, aws_secretsmanager_secret `policy`, aws_secretsmanager_secret_policy), as they
- * will be once applied, and the key each aws_kms_alias will name. A key created without a policy gets KMS's default key policy (the AWS provider's
- * aws_kms_key: "If a key policy is not specified, AWS gives the KMS key a default key policy"); so does a key
+ * will be once applied, and the key each aws_kms_alias will name. A key the plan destroys is scheduled for
+ * deletion (the AWS provider's aws_kms_key deletes a key by scheduling its deletion, deletion_window_in_days). A
+ * key created without a policy gets KMS's default key policy (the AWS provider's aws_kms_key: "If a key policy is
+ * not specified, AWS gives the KMS key a default key policy"); so does a key
  * whose aws_kms_key_policy the plan destroys (aws_kms_key_policy: "or this resource is destroyed"). A secret
  * whose aws_secretsmanager_secret_policy is destroyed has no resource policy. The standalone resources are read
  * after the attributes: when both set a policy, the one applied last wins, and that is the standalone one's
@@ -207,7 +209,11 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
     const created = kind === "create" || kind === "replace";
     switch (rc.type) {
       case "aws_kms_key": {
-        if (kind === "delete") continue;
+        if (kind === "delete") {
+          const arn = rc.change.before?.arn;
+          if (typeof arn === "string") set(plannedKeys, arn, { address: rc.address, deleted: true });
+          continue;
+        }
         const arn = values.stringAttr(rc, "arn").value ?? values.placeholder(rc, "arn");
         if (!arn) continue;
         const entry: PlannedResourcePolicy = values.configures(rc, "policy")

@@ -1005,6 +1005,42 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     if (planned) expect(await ecsReads(world(planned), API_KEY)).toBe("read");
   });
 
+  it("key-destroyed: a plan that destroys the deployed key a secret is encrypted with fails, naming the resource; once applied (the key pending deletion) ECS cannot read the secret", async () => {
+    const KEY = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const world = (state?: string): Scenario => ({
+      iam: {
+        roles: [
+          {
+            name: "papyrus-task-execution",
+            trustPolicy: TRUST,
+            inlinePolicies: {
+              "read-secrets": {
+                Version: "2012-10-17",
+                Statement: [
+                  { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: API_KEY },
+                  { Effect: "Allow", Action: "kms:Decrypt", Resource: KEY },
+                ],
+              },
+            },
+          },
+        ],
+      },
+      kms: { keys: [{ id: KEY.split("/").pop() as string, ...(state ? { state } : {}) }] },
+      secretsmanager: {
+        secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/api-key" ? { ...x, kmsKeyId: KEY } : x)),
+      },
+    });
+    const r = await run(terraformWorkspace("key-destroyed"), world());
+    expect(r.code).toBe(1);
+    expect(findingsOf(r)).toContainEqual(
+      expect.stringContaining(
+        `the KMS key ${KEY} it is encrypted with will be scheduled for deletion by this plan (it destroys aws_kms_key.secrets; KMS answers KMSInvalidStateException)`,
+      ),
+    );
+    expect(await ecsReads(world(), API_KEY)).toBe("read");
+    expect(await ecsReads(world("PendingDeletion"), API_KEY)).toBe("DecryptionFailure");
+  });
+
   it("key-disabled: a key the plan creates disabled cannot decrypt — failed, naming the resource that disables it", async () => {
     const r = await run(terraformWorkspace("key-disabled"), deployed([]));
     expect(r.code).toBe(1);

@@ -414,6 +414,14 @@ describe("Terraform plan JSON: key policies, key states and secret resource poli
     );
   });
 
+  it("key-destroyed: a key the plan destroys is planned as deleted, by its deployed ARN", () => {
+    const p = parse("key-destroyed");
+    expect(p.plannedKeys?.get("arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")).toEqual({
+      address: "aws_kms_key.secrets",
+      deleted: true,
+    });
+  });
+
   it("unchanged keys and policies are not planned: the deployed ones are read from AWS", () => {
     for (const name of ["incident", "policy-added", "role-created"]) {
       const p = parse(name);
