@@ -711,6 +711,18 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     Action: "kms:*",
     Resource: "*",
   };
+  /** The execution role once applied, with its read-secrets policy. */
+  const execRole = (policy: unknown) => ({
+    roles: [{ name: "papyrus-task-execution", trustPolicy: TRUST, inlinePolicies: { "read-secrets": policy } }],
+  });
+  /** GetSecretValue on the secrets, and kms:Decrypt on the key when one is given. */
+  const reads = (secrets: string | string[], key?: string) => ({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secrets },
+      ...(key ? [{ Effect: "Allow", Action: "kms:Decrypt", Resource: key }] : []),
+    ],
+  });
   const placeholdersOf = (r: RunResult) =>
     (JSON.parse(r.outputs.report ?? "{}") as { plan: { placeholders: Record<string, string> } }).plan.placeholders;
 
@@ -742,9 +754,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
   }
   /** The applied world of a case whose plan creates the key, the secret and the role. */
   const applied = (keyArn: string, secretName: string, keyPolicy: unknown, rolePolicy: unknown): Scenario => ({
-    iam: {
-      roles: [{ name: "papyrus-task-execution", trustPolicy: TRUST, inlinePolicies: { "read-secrets": rolePolicy } }],
-    },
+    iam: execRole(rolePolicy),
     kms: { keys: [{ id: keyArn.split("/").pop() as string, ...(keyPolicy ? { policy: keyPolicy } : {}) }] },
     secretsmanager: { secrets: [{ name: secretName, arnSuffix: "PLANND", value: "k3y", kmsKeyId: keyArn }] },
   });
@@ -761,13 +771,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     // No KMS call: the key is the plan's.
     expect(emu.emulator.requests.filter((q) => q.service === "kms")).toEqual([]);
     const secretArn = secret("papyrus/api-key-v5-PLANND");
-    const rolePolicy = {
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
-        { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
-      ],
-    };
+    const rolePolicy = reads(secretArn, key);
     const world = applied(key, "papyrus/api-key-v5", { Version: "2012-10-17", Statement: [KEY_ADMIN] }, rolePolicy);
     expect(await ecsReads(world, secretArn)).toBe("denied");
   });
@@ -820,10 +824,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
         },
       ],
     };
-    const rolePolicy = {
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn }],
-    };
+    const rolePolicy = reads(secretArn);
     expect(await ecsReads(applied(key, "papyrus/api-key-v6", keyPolicy, rolePolicy), secretArn)).toBe("read");
     // The same world without the key policy's statement for the role: refused, so the grant is what decides.
     const withoutGrant = applied(
@@ -857,15 +858,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
         "{}",
     );
     const world: Scenario = {
-      iam: {
-        roles: [
-          {
-            name: "papyrus-task-execution",
-            trustPolicy: TRUST,
-            inlinePolicies: { "read-secrets": allowSecrets("papyrus/db-*") },
-          },
-        ],
-      },
+      iam: execRole(allowSecrets("papyrus/db-*")),
       secretsmanager: { secrets: [{ ...SECRETS.secrets[0], resourcePolicy: policy }] },
     };
     expect(await ecsReads(world, DB)).toBe("denied");
@@ -925,23 +918,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     expect(r.code).toBe(0);
     const [apiKey, token] = [secret("papyrus/api-key-v8-PLANND"), secret("papyrus/token-v8-PLANND")];
     const world: Scenario = {
-      iam: {
-        roles: [
-          {
-            name: "papyrus-task-execution",
-            trustPolicy: TRUST,
-            inlinePolicies: {
-              "read-secrets": {
-                Version: "2012-10-17",
-                Statement: [
-                  { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [apiKey, token] },
-                  { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
-                ],
-              },
-            },
-          },
-        ],
-      },
+      iam: execRole(reads([apiKey, token], key)),
       kms: { keys: [{ id: key.split("/").pop() as string, aliases: ["alias/papyrus-secrets"] }] },
       secretsmanager: {
         secrets: [
@@ -961,14 +938,8 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
 
   it("key-policy-added: an aws_kms_key_policy on a deployed key that names the deployed role fixes kms:Decrypt — denied as deployed, allowed by the planned key policy; ECS reads the secret once applied, and could not before", async () => {
     const KEY = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
-    const rolePolicy = {
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: API_KEY }],
-    };
     const world = (keyPolicy?: unknown): Scenario => ({
-      iam: {
-        roles: [{ name: "papyrus-task-execution", trustPolicy: TRUST, inlinePolicies: { "read-secrets": rolePolicy } }],
-      },
+      iam: execRole(reads(API_KEY)),
       kms: { keys: [{ id: KEY.split("/").pop() as string, ...(keyPolicy ? { policy: keyPolicy } : {}) }] },
       secretsmanager: {
         secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/api-key" ? { ...x, kmsKeyId: KEY } : x)),
@@ -1008,23 +979,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
   it("key-destroyed: a plan that destroys the deployed key a secret is encrypted with fails, naming the resource; once applied (the key pending deletion) ECS cannot read the secret", async () => {
     const KEY = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     const world = (state?: string): Scenario => ({
-      iam: {
-        roles: [
-          {
-            name: "papyrus-task-execution",
-            trustPolicy: TRUST,
-            inlinePolicies: {
-              "read-secrets": {
-                Version: "2012-10-17",
-                Statement: [
-                  { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: API_KEY },
-                  { Effect: "Allow", Action: "kms:Decrypt", Resource: KEY },
-                ],
-              },
-            },
-          },
-        ],
-      },
+      iam: execRole(reads(API_KEY, KEY)),
       kms: { keys: [{ id: KEY.split("/").pop() as string, ...(state ? { state } : {}) }] },
       secretsmanager: {
         secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/api-key" ? { ...x, kmsKeyId: KEY } : x)),
@@ -1051,13 +1006,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
       ),
     );
     const secretArn = secret("papyrus/api-key-v7-PLANND");
-    const rolePolicy = {
-      Version: "2012-10-17",
-      Statement: [
-        { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
-        { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
-      ],
-    };
+    const rolePolicy = reads(secretArn, key);
     const world = applied(key, "papyrus/api-key-v7", undefined, rolePolicy);
     world.kms.keys[0].state = "Disabled";
     expect(await ecsReads(world, secretArn)).toBe("DecryptionFailure");
