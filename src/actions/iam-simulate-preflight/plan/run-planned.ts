@@ -156,7 +156,14 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read
   return {
     ...lookups,
     describeSecret: async (id, region) => {
-      if (!created.has(id)) return lookups.describeSecret(id, region);
+      if (!created.has(id)) {
+        // A deployed secret the plan moves to another key ("": the AWS managed key).
+        const deployed = await lookups.describeSecret(id, region);
+        const moved = deployed && parsed.plannedSecretKeys?.get(deployed.arn);
+        if (!deployed || moved === undefined) return deployed;
+        const { kmsKeyId: _before, ...rest } = deployed;
+        return moved ? { ...rest, kmsKeyId: moved } : rest;
+      }
       const kmsKeyId = parsed.plannedSecretKeys?.get(id);
       return { arn: id, name: id.replace(/^.*:secret:/, ""), ...(kmsKeyId ? { kmsKeyId } : {}) };
     },
@@ -297,12 +304,13 @@ export async function runPlannedPreflight(
       rowAddresses.set(key, [...(rowAddresses.get(key) ?? []), td.address]);
     }
     if (td.before?.executionRoleArn) {
+      // What the deployed task definition needs as AWS is now (not as the plan leaves its secrets and keys).
       const old = new CheckList();
       await deriveExecutionRoleChecks(
         td.before,
         { arn: td.before.executionRoleArn, role: "execution role" },
         scope,
-        lookups,
+        deps.lookups,
         old,
       );
       for (const c of old.all()) before.add(keyOf(c));

@@ -142,14 +142,22 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
     }
     taskDefinitions.push(td);
   }
-  // The KMS key of each secret the plan creates and a task definition or policy refers to (kms:Decrypt rows).
+  // The KMS key of each secret the plan creates and a task definition or policy refers to (kms:Decrypt rows), and
+  // the new key of a deployed secret whose kms_key_id the plan changes: Secrets Manager re-encrypts the versions
+  // labelled AWSCURRENT, AWSPENDING and AWSPREVIOUS with it (UpdateSecret, KmsKeyId,
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecret.html); "" is the AWS managed key.
   const plannedSecretKeys = new Map<string, string>();
   for (const rc of changes) {
-    const arn = values.placeholders.get(rc.address);
-    if (rc.type !== "aws_secretsmanager_secret" || !arn) continue;
+    if (rc.type !== "aws_secretsmanager_secret" || rc.mode !== "managed") continue;
+    const placeholder = values.placeholders.get(rc.address);
+    const deployed = kindOf(rc.change.actions) === "update" ? rc.change.before?.arn : undefined;
+    const arn = placeholder ?? (typeof deployed === "string" ? deployed : undefined);
+    if (!arn) continue;
     const key = values.stringAttr(rc, "kms_key_id", /\.(arn|id|key_id|name)$/);
-    if (key.value) plannedSecretKeys.set(arn, key.value);
-    else if (key.unknown) unresolved.push(key.unknown);
+    if (key.unknown) unresolved.push(key.unknown);
+    else if (placeholder) {
+      if (key.value) plannedSecretKeys.set(arn, key.value);
+    } else if ((key.value ?? "") !== (rc.change.before?.kms_key_id ?? "")) plannedSecretKeys.set(arn, key.value ?? "");
   }
   return {
     format: "terraform-plan",

@@ -996,6 +996,26 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     expect(await ecsReads(world("PendingDeletion"), API_KEY)).toBe("DecryptionFailure");
   });
 
+  it("secret-key-changed: a deployed secret moved to a new key the role may not use: kms:Decrypt on the new key's placeholder is denied, 'this PR breaks' it, with a proven fix; ECS is refused too once applied", async () => {
+    const OLD_KEY = `arn:aws:kms:us-west-2:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const world = (key: string): Scenario => ({
+      iam: execRole(reads(API_KEY, OLD_KEY)),
+      kms: { keys: [{ id: OLD_KEY.split("/").pop() as string }, { id: key.split("/").pop() as string }] },
+      secretsmanager: {
+        secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/api-key" ? { ...x, kmsKeyId: key } : x)),
+      },
+    });
+    const r = await run(terraformWorkspace("secret-key-changed"), world(OLD_KEY));
+    expect(r.code).toBe(1);
+    const NEW_KEY = placeholdersOf(r)["aws_kms_key.secrets_v2"] as string;
+    const decrypt = reportOf(r).rows.filter((x) => x.action === "kms:Decrypt");
+    expect(decrypt.map((x) => [x.resource, x.decision, x.change, x.fixVerified])).toEqual([
+      [NEW_KEY, "implicitDeny", "breaks", true],
+    ]);
+    expect(await ecsReads(world(OLD_KEY), API_KEY)).toBe("read");
+    expect(await ecsReads(world(NEW_KEY), API_KEY)).toBe("denied");
+  });
+
   it("key-disabled: a key the plan creates disabled cannot decrypt — failed, naming the resource that disables it", async () => {
     const r = await run(terraformWorkspace("key-disabled"), deployed([]));
     expect(r.code).toBe(1);

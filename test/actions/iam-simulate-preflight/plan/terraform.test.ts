@@ -414,6 +414,19 @@ describe("Terraform plan JSON: key policies, key states and secret resource poli
     );
   });
 
+  it("secret-key-changed: a deployed secret's new kms_key_id is planned by its deployed ARN; an unchanged one is not", () => {
+    const p = parse("secret-key-changed");
+    expect(p.plannedSecretKeys).toEqual(
+      new Map([
+        [
+          "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-GhIjKl",
+          p.placeholders.get("aws_kms_key.secrets_v2"),
+        ],
+      ]),
+    );
+    expect(parse("key-policy-added").plannedSecretKeys?.size).toBe(0);
+  });
+
   it("key-destroyed: a key the plan destroys is planned as deleted, by its deployed ARN", () => {
     const p = parse("key-destroyed");
     expect(p.plannedKeys?.get("arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")).toEqual({
