@@ -311,8 +311,9 @@ function resourcePolicies(
       const arn = text({ Ref: id }, id);
       if (!arn) continue;
       if (created) plannedSecrets.set(arn, { address: id, policy: null });
-      // A deployed secret's versions stay encrypted as they are until the stack updates it; only new ones are read here.
-      if (created && p.KmsKeyId !== undefined) {
+      // The key the secret will be encrypted with; a deployed secret's labelled versions are re-encrypted with a
+      // new KmsKeyId (UpdateSecret, https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecret.html).
+      if (p.KmsKeyId !== undefined) {
         const key = text(p.KmsKeyId, `${id}.Properties.KmsKeyId`);
         if (key) plannedSecretKeys.set(arn, key);
       }

@@ -191,6 +191,22 @@ describe("CloudFormation templates: key policies, key states and secret resource
     expect(parsed.plannedSecretKeys?.get(secretArn("s"))).toBe("alias/papyrus");
   });
 
+  it("a deployed secret (stack-name) with a KmsKeyId: the key it will be encrypted with, by its physical ARN", () => {
+    const deployed = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/prd/api-key-AbCdEf";
+    const parsed = parseCloudFormation(
+      {
+        Resources: {
+          Key: { Type: "AWS::KMS::Key", Properties: {} },
+          Secret: { Type: "AWS::SecretsManager::Secret", Properties: { KmsKeyId: { "Fn::GetAtt": ["Key", "Arn"] } } },
+        },
+      },
+      { scope, parameters: {}, stackName: "papyrus", stackResources: new Map([["Secret", deployed]]) },
+    );
+    expect(parsed.plannedSecretKeys?.get(deployed)).toBe(parsed.placeholders.get("Key"));
+    // A deployed secret keeps its resource policy unless the template sets one.
+    expect(parsed.plannedSecrets?.has(deployed)).toBe(false);
+  });
+
   it("a KeyPolicy with an intrinsic it cannot resolve is unresolved, not guessed", () => {
     const parsed = parseCloudFormation(
       {
