@@ -36,6 +36,8 @@ export interface SecretInfo {
   versions?: Record<string, string[]>;
   /** DescribeSecret's DeletedDate: the secret is scheduled for deletion, and GetSecretValue refuses it. */
   deletedDate?: Date;
+  /** The plan resource whose destruction schedules the secret's deletion. */
+  deletedBy?: string;
 }
 
 export interface ParameterInfo {

@@ -21,6 +21,11 @@ export function versionRead(versions: Record<string, string[]> | undefined, read
  * value for staging label: AWSCURRENT"). Versions that are not known (a secret a plan creates) are not judged.
  */
 export function unreadable(secret: SecretInfo, read: SecretRead = {}): { problem: string; fix: string } | undefined {
+  if (secret.deletedBy)
+    return {
+      problem: `this plan deletes the secret ${secret.arn} (it destroys ${secret.deletedBy}: Secrets Manager schedules the deletion and refuses to read it)`,
+      fix: `Keep ${secret.deletedBy}, or point valueFrom at the secret that replaces it.`,
+    };
   if (secret.deletedDate)
     return {
       problem: `the secret ${secret.arn} is scheduled for deletion (since ${secret.deletedDate.toISOString()}), and Secrets Manager refuses to read it`,

@@ -157,10 +157,13 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read
     ...lookups,
     describeSecret: async (id, region) => {
       if (!created.has(id)) {
-        // A deployed secret the plan moves to another key ("": the AWS managed key).
         const deployed = await lookups.describeSecret(id, region);
-        const moved = deployed && parsed.plannedSecretKeys?.get(deployed.arn);
-        if (!deployed || moved === undefined) return deployed;
+        if (!deployed) return deployed;
+        // A deployed secret the plan destroys, or moves to another key ("": the AWS managed key).
+        const destroyed = parsed.plannedSecrets?.get(deployed.arn);
+        if (destroyed?.deleted) return { ...deployed, deletedBy: destroyed.address };
+        const moved = parsed.plannedSecretKeys?.get(deployed.arn);
+        if (moved === undefined) return deployed;
         const { kmsKeyId: _before, ...rest } = deployed;
         return moved ? { ...rest, kmsKeyId: moved } : rest;
       }

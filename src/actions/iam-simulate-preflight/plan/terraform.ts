@@ -128,19 +128,11 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
   }
 
   const all = changes.filter((rc) => rc.mode === "managed" && rc.type === "aws_ecs_task_definition");
-  const taskDefinitions: PlannedTaskDefinition[] = [];
+  const candidates: PlannedTaskDefinition[] = [];
   for (const rc of all) {
     const change = kindOf(rc.change.actions);
     if (change !== "create" && change !== "update" && change !== "replace" && change !== "unchanged") continue;
-    const td = taskDefinition(rc, change, values, source);
-    if (change === "unchanged") {
-      const roles = [td.doc?.executionRoleArn, td.doc?.taskRoleArn].flatMap((arn) => {
-        const name = arn ? roleNameOfArn(arn) : undefined;
-        return name ? [iam.roles.get(roleKey(name))] : [];
-      });
-      if (!roles.some((r) => r?.changed)) continue;
-    }
-    taskDefinitions.push(td);
+    candidates.push(taskDefinition(rc, change, values, source));
   }
   // The KMS key of each secret the plan creates and a task definition or policy refers to (kms:Decrypt rows), and
   // the new key of a deployed secret whose kms_key_id the plan changes: Secrets Manager re-encrypts the versions
@@ -159,6 +151,18 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
       if (key.value) plannedSecretKeys.set(arn, key.value);
     } else if ((key.value ?? "") !== (rc.change.before?.kms_key_id ?? "")) plannedSecretKeys.set(arn, key.value ?? "");
   }
+  // An unchanged task definition is checked when the plan changes what it reads: a role's IAM policies, or a
+  // secret it names (deleted, given a resource policy or another key).
+  const touched = [...plannedSecrets.keys(), ...plannedSecretKeys.keys()];
+  const taskDefinitions = candidates.filter((td) => {
+    if (td.change !== "unchanged") return true;
+    const roles = [td.doc?.executionRoleArn, td.doc?.taskRoleArn].flatMap((arn) => {
+      const name = arn ? roleNameOfArn(arn) : undefined;
+      return name ? [iam.roles.get(roleKey(name))] : [];
+    });
+    const text = JSON.stringify(td.doc?.containerDefinitions ?? []);
+    return roles.some((r) => r?.changed) || touched.some((arn) => text.includes(arn));
+  });
   return {
     format: "terraform-plan",
     taskDefinitions,
@@ -200,10 +204,12 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
     const v = values.stringAttr(rc, attr, follow);
     return v.value ?? (v.unknown ? undefined : (rc.change.before?.[attr] as string | undefined));
   };
-  // A later resource's policy replaces an earlier one's; whether the key is enabled stays.
+  // A later resource's policy replaces an earlier one's; whether the key is enabled, or destroyed, stays.
   const set = (map: Map<string, PlannedResourcePolicy>, arn: string, entry: PlannedResourcePolicy) => {
-    const enabled = entry.enabled ?? map.get(arn)?.enabled;
-    map.set(arn, { ...entry, ...(enabled ? { enabled } : {}) });
+    const before = map.get(arn);
+    const enabled = entry.enabled ?? before?.enabled;
+    const deleted = entry.deleted ?? before?.deleted;
+    map.set(arn, { ...entry, ...(enabled ? { enabled } : {}), ...(deleted ? { deleted } : {}) });
   };
   const policyOf = (rc: ResourceChange) => plannedResourcePolicy(documentOf(rc, ["policy"]), `${rc.address}.policy`);
   const ordered = [
@@ -249,6 +255,7 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
         const keyId = arnOf(rc, "key_id", /\.(arn|id|key_id)$/);
         if (!keyId) continue;
         const arn = keyArnOf(keyId, scope);
+        if (plannedKeys.get(arn)?.deleted) continue;
         set(
           plannedKeys,
           arn,
@@ -259,6 +266,10 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
         break;
       }
       case "aws_secretsmanager_secret": {
+        // The deployed secret a delete or a replace destroys: the provider's DeleteSecret schedules its deletion.
+        const destroyed = rc.change.before?.arn;
+        if ((kind === "delete" || kind === "replace") && typeof destroyed === "string")
+          set(plannedSecrets, destroyed, { address: rc.address, deleted: true });
         if (kind === "delete") continue;
         const arn = values.stringAttr(rc, "arn").value ?? values.placeholder(rc, "arn");
         if (!arn) continue;
@@ -268,7 +279,8 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
       }
       case "aws_secretsmanager_secret_policy": {
         const arn = arnOf(rc, "secret_arn", /\.(arn|id)$/);
-        if (!arn) continue;
+        // The policy of a secret the plan destroys goes with it.
+        if (!arn || plannedSecrets.get(arn)?.deleted) continue;
         set(plannedSecrets, arn, kind === "delete" ? { address: rc.address, policy: null } : policyOf(rc));
         break;
       }

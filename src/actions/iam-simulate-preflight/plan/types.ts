@@ -107,7 +107,8 @@ export interface PlannedResourcePolicy {
   unknown?: Unresolved;
   /** For a key: enabled (true) or disabled (false) once applied, and the resource that says so; undefined: as deployed. */
   enabled?: { value: boolean; address: string };
-  /** For a key: the plan destroys it (its deletion is scheduled, so KMS no longer decrypts with it). */
+  /** The plan destroys it: a key's or a secret's deletion is scheduled (KMS no longer decrypts with the key;
+   * Secrets Manager refuses to read the secret). */
   deleted?: boolean;
 }
 

@@ -1016,6 +1016,19 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     expect(await ecsReads(world(NEW_KEY), API_KEY)).toBe("denied");
   });
 
+  it("secret-destroyed: a plan that destroys a deployed secret the task definition still names fails, naming the resource", async () => {
+    const r = await run(
+      terraformWorkspace("secret-destroyed"),
+      deployed([{ name: "papyrus-task-execution", inline: allowSecrets("papyrus/api-key-*") }]),
+    );
+    expect(r.code).toBe(1);
+    expect(findingsOf(r)).toContainEqual(
+      expect.stringContaining(
+        `this plan deletes the secret ${API_KEY} (it destroys aws_secretsmanager_secret.api_key: Secrets Manager schedules the deletion and refuses to read it), so ECS's GetSecretValue will fail and the task will not start. Keep aws_secretsmanager_secret.api_key, or point valueFrom at the secret that replaces it.`,
+      ),
+    );
+  });
+
   it("key-disabled: a key the plan creates disabled cannot decrypt — failed, naming the resource that disables it", async () => {
     const r = await run(terraformWorkspace("key-disabled"), deployed([]));
     expect(r.code).toBe(1);

@@ -427,6 +427,30 @@ describe("Terraform plan JSON: key policies, key states and secret resource poli
     expect(parse("key-policy-added").plannedSecretKeys?.size).toBe(0);
   });
 
+  it("secret-destroyed: a secret the plan destroys is planned as deleted; an unchanged task definition that names it is checked, one that does not is not", () => {
+    const DEPLOYED = "arn:aws:secretsmanager:us-west-2:123456789012:secret:papyrus/api-key-GhIjKl";
+    expect(parse("secret-destroyed").plannedSecrets?.get(DEPLOYED)).toEqual({
+      address: "aws_secretsmanager_secret.api_key",
+      deleted: true,
+    });
+    // The same plan with the task definition and the role's policy left as they are (edited here: the real plan of
+    // this case replaces the one and updates the other).
+    const unchanged = (keepDelete: boolean) => {
+      const plan = planOf("secret-destroyed");
+      for (const rc of plan.resource_changes) {
+        // The role's policy too (this case's update of it rewrites the same document).
+        if (rc.type === "aws_ecs_task_definition" || rc.type === "aws_iam_role_policy") rc.change.actions = ["no-op"];
+      }
+      if (!keepDelete)
+        plan.resource_changes = plan.resource_changes.filter(
+          (rc: { type: string }) => rc.type !== "aws_secretsmanager_secret",
+        );
+      return parseTerraformPlan(plan, scope).taskDefinitions.map((t) => [t.address, t.change]);
+    };
+    expect(unchanged(true)).toEqual([["aws_ecs_task_definition.app", "unchanged"]]);
+    expect(unchanged(false)).toEqual([]);
+  });
+
   it("key-destroyed: a key the plan destroys is planned as deleted, by its deployed ARN", () => {
     const p = parse("key-destroyed");
     expect(p.plannedKeys?.get("arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")).toEqual({
