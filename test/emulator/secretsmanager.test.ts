@@ -86,6 +86,22 @@ describe("Secrets Manager emulator: reading", () => {
     }
   });
 
+  it("a scenario secret scheduledForDeletion is marked for deletion: DeletedDate shown, reads refused", async () => {
+    const local = await startEmulator({
+      scenario: { secretsmanager: { secrets: [{ name: "going", value: "v", scheduledForDeletion: true }] } },
+    });
+    const client = new SecretsManagerClient({ endpoint: local.endpoint, region: "us-west-2", maxAttempts: 1 });
+    try {
+      expect((await client.send(new DescribeSecretCommand({ SecretId: "going" }))).DeletedDate).toBeInstanceOf(Date);
+      await expect(client.send(new GetSecretValueCommand({ SecretId: "going" }))).rejects.toBeInstanceOf(
+        InvalidRequestException,
+      );
+    } finally {
+      client.destroy();
+      await local.stop();
+    }
+  });
+
   it("describes KmsKeyId, tags and versions", async () => {
     const out = await sm.send(new DescribeSecretCommand({ SecretId: `${PREFIX}papyrus/db` }));
     expect(out).toMatchObject({ ARN: `${PREFIX}papyrus/db-AbCdEf`, Name: "papyrus/db", KmsKeyId: KMS });

@@ -40,6 +40,8 @@ export interface SecretsManagerScenario {
     tags?: Record<string, string> | { Key: string; Value: string }[];
     /** The secret's resource policy: a document or its JSON. */
     resourcePolicy?: unknown;
+    /** Scheduled for deletion (as DeleteSecret with a recovery window leaves it): reads are refused. */
+    scheduledForDeletion?: boolean;
   }[];
 }
 
@@ -393,7 +395,7 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
         if (typeof s.name !== "string" || s.name === "")
           throw new Error("secretsmanager scenario: every secret needs a name");
         store.secrets.delete(s.name);
-        store.add({
+        const added = store.add({
           name: s.name,
           ...(s.value !== undefined
             ? { secretString: typeof s.value === "string" ? s.value : JSON.stringify(s.value) }
@@ -406,6 +408,7 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
           ...(s.resourcePolicy !== undefined ? { resourcePolicy: policyText(s.resourcePolicy) } : {}),
           seeded: true,
         });
+        if (s.scheduledForDeletion) added.deletedDate = new Date();
       }
     },
   };

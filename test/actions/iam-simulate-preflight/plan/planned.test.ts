@@ -746,7 +746,7 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     } catch (error) {
       const name = (error as Error).name;
       if (name === "AccessDeniedException") return "denied";
-      if (name === "DecryptionFailure") return name;
+      if (name === "DecryptionFailure" || name === "InvalidRequestException") return name;
       throw error;
     } finally {
       client.destroy();
@@ -1027,6 +1027,14 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
         `this plan deletes the secret ${API_KEY} (it destroys aws_secretsmanager_secret.api_key: Secrets Manager schedules the deletion and refuses to read it), so ECS's GetSecretValue will fail and the task will not start. Keep aws_secretsmanager_secret.api_key, or point valueFrom at the secret that replaces it.`,
       ),
     );
+    const world = (scheduledForDeletion: boolean): Scenario => ({
+      iam: execRole(allowSecrets("papyrus/api-key-*")),
+      secretsmanager: {
+        secrets: SECRETS.secrets.map((x) => (x.name === "papyrus/api-key" ? { ...x, scheduledForDeletion } : x)),
+      },
+    });
+    expect(await ecsReads(world(false), API_KEY)).toBe("read");
+    expect(await ecsReads(world(true), API_KEY)).toBe("InvalidRequestException");
   });
 
   it("key-disabled: a key the plan creates disabled cannot decrypt — failed, naming the resource that disables it", async () => {
