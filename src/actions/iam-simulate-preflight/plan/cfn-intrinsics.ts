@@ -7,6 +7,7 @@
  * `UNRESOLVED(...)` string and an entry in `unresolved`, never a guess.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html
  */
+import { hex12 } from "./terraform-values";
 import type { PlanScope, Unresolved } from "./types";
 
 export interface CfnContext {
@@ -231,11 +232,8 @@ export class Intrinsics {
         break;
       }
       case "AWS::KMS::Key": {
-        const keyId = `00000000-0000-4000-8000-${id
-          .toLowerCase()
-          .replace(/[^a-z0-9]/g, "")
-          .padEnd(12, "0")
-          .slice(0, 12)}`;
+        // A key id is a UUID (hex digits): the last group is a hash of the logical ID, as for Terraform's addresses.
+        const keyId = `00000000-0000-4000-8000-${hex12(id)}`;
         arn = `arn:${p}:kms:${region}:${account}:key/${keyId}`;
         ref = keyId;
         break;

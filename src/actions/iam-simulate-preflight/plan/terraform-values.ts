@@ -193,7 +193,7 @@ export class PlanValues {
 }
 
 /** A stable 12-hex-digit tag of a string (FNV-1a), so a placeholder key id is the same on every run. */
-function hex12(s: string): string {
+export function hex12(s: string): string {
   let h = 0xcbf29ce484222325n;
   for (const c of Buffer.from(s)) h = ((h ^ BigInt(c)) * 0x100000001b3n) & 0xffffffffffffn;
   return h.toString(16).padStart(12, "0");

@@ -10,6 +10,11 @@ import { join } from "node:path";
 import { IAMClient, SimulateCustomPolicyCommand } from "@aws-sdk/client-iam";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  parseCloudFormation,
+  readTemplate,
+  type TemplateText,
+} from "../../../../src/actions/iam-simulate-preflight/plan/cloudformation";
 import { type RunningEmulator, startEmulator } from "../../../emulator/server";
 import type { Scenario } from "../../../emulator/types";
 import { type GitHubFake, startGitHubFake } from "../../../fakes/github-api";
@@ -731,9 +736,9 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
    * enforcement of the same policies (identity, key policy, resource policy), in a fresh emulator that holds what
    * the plan leaves.
    */
-  async function ecsReads(applied: Scenario, secretId: string): Promise<string> {
+  async function ecsReads(applied: Scenario, secretId: string, role = EXEC): Promise<string> {
     await emu.stop();
-    emu = await startEmulator({ scenario: { ...applied, principals: { [EXEC_KEY]: EXEC }, enforce: true } });
+    emu = await startEmulator({ scenario: { ...applied, principals: { [EXEC_KEY]: role }, enforce: true } });
     const client = new SecretsManagerClient({
       endpoint: emu.endpoint,
       region: "us-west-2",
@@ -1075,5 +1080,43 @@ describe("iam-simulate-preflight with a plan that sets key policies, key states 
     expect(decrypt.map((x) => [x.resource, x.decision, x.matchedStatements?.[0]?.policy])).toEqual([
       [placeholders.WorkerKey, "allowed", `key policy of ${placeholders.WorkerKey} (WorkerKey)`],
     ]);
+    // Once deployed, with the template's own policies (as the preflight resolved them): ECS reads the worker
+    // token, and is refused the API key (AppKey's policy) and the database secret (DbSecretPolicy's Deny).
+    const parsed = parseCloudFormation(
+      (readTemplate(readFileSync(join(workspace, "key-policies.yaml"), "utf8")) as TemplateText).template,
+      { scope: { account: ACCOUNT, region: "us-west-2", partition: "aws" }, parameters: {} },
+    );
+    const policyOf = (map: typeof parsed.plannedKeys, arn: string) => JSON.parse(map?.get(arn)?.policy ?? "null");
+    const world: Scenario = {
+      iam: {
+        roles: [
+          {
+            name: "papyrus-prd-execution",
+            trustPolicy: TRUST,
+            inlinePolicies: {
+              "read-secrets": JSON.parse(
+                parsed.iam.roles.get("papyrus-prd-execution")?.inline.get("read-secrets")?.document ?? "null",
+              ),
+            },
+          },
+        ],
+      },
+      kms: {
+        keys: [placeholders.AppKey, placeholders.WorkerKey].map((arn) => ({
+          id: (arn as string).split("/").pop(),
+          policy: policyOf(parsed.plannedKeys, arn as string),
+        })),
+      },
+      secretsmanager: {
+        secrets: [
+          { name: "papyrus/prd/api-key", arnSuffix: "PLANND", value: "k", kmsKeyId: placeholders.AppKey },
+          { name: "papyrus/prd/worker-token", arnSuffix: "PLANND", value: "t", kmsKeyId: placeholders.WorkerKey },
+          { ...SECRETS.secrets[0], resourcePolicy: policyOf(parsed.plannedSecrets, DB) },
+        ],
+      },
+    };
+    expect(await ecsReads(world, secret("papyrus/prd/worker-token-PLANND"), role)).toBe("read");
+    expect(await ecsReads(world, secret("papyrus/prd/api-key-PLANND"), role)).toBe("denied");
+    expect(await ecsReads(world, DB, role)).toBe("denied");
   });
 });
