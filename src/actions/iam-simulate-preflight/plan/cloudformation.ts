@@ -284,10 +284,13 @@ function resourcePolicies(
     if (r.Type === "AWS::KMS::Key") {
       const arn = text({ "Fn::GetAtt": [id, "Arn"] }, id);
       if (!arn) continue;
-      const entry =
-        p.KeyPolicy === undefined
-          ? { address: id, policy: defaultKeyPolicy(partition, account), defaultPolicy: true }
-          : policy(id, p.KeyPolicy, "KeyPolicy");
+      // Without a KeyPolicy: a key the stack creates gets the default key policy; a deployed one keeps its own.
+      const entry: PlannedResourcePolicy =
+        p.KeyPolicy !== undefined
+          ? policy(id, p.KeyPolicy, "KeyPolicy")
+          : created
+            ? { address: id, policy: defaultKeyPolicy(partition, account), defaultPolicy: true }
+            : { address: id };
       const enabled = intrinsics.resolve(p.Enabled, `${id}.Properties.Enabled`);
       // A Boolean is true/false or the string "true"/"false"; a key created without Enabled is enabled.
       const value =

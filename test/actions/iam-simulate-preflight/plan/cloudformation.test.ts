@@ -203,6 +203,17 @@ describe("CloudFormation templates: key policies, key states and secret resource
       { scope, parameters: {}, stackName: "papyrus", stackResources: new Map([["Secret", deployed]]) },
     );
     expect(parsed.plannedSecretKeys?.get(deployed)).toBe(parsed.placeholders.get("Key"));
+    // A deployed key without KeyPolicy in the template keeps its own policy (read from AWS), not the default one.
+    const stack = parseCloudFormation(
+      { Resources: { Key: { Type: "AWS::KMS::Key", Properties: {} } } },
+      {
+        scope,
+        parameters: {},
+        stackName: "papyrus",
+        stackResources: new Map([["Key", "1234abcd-12ab-34cd-56ef-1234567890ab"]]),
+      },
+    );
+    expect([...(stack.plannedKeys?.values() ?? [])]).toEqual([{ address: "Key" }]);
     // A deployed secret keeps its resource policy unless the template sets one.
     expect(parsed.plannedSecrets?.has(deployed)).toBe(false);
   });
