@@ -238,20 +238,21 @@ function applicable(policy: string, request: PolicyRequest): Applicable[] {
 }
 
 /**
- * What a key policy (`keyPolicy`) or a secret's resource policy does to the request. A key policy must allow:
- * itself, or IAM through an Allow for the account. For a secret, in its own account an Allow of either the
- * identity policies or the resource policy suffices: one that names the role (or everyone) grants it alone, one for
- * the account leaves it to IAM ("For most resources, you only need an explicit Allow for the principal in either an
- * identity-based policy or a resource-based policy"; an Allow for a role ARN is still limited by an implicit deny
- * in its permissions boundary, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+ * What a resource policy does to the request. With `mustAllow` (a key policy; the policy of another account's
+ * secret) the policy must allow: itself, or IAM through an Allow for the account. For a secret of the role's own
+ * account (`mustAllow` false) an Allow of either the identity policies or the resource policy suffices: one that
+ * names the role (or everyone) grants it alone, one for the account leaves it to IAM ("For most resources, you only
+ * need an explicit Allow for the principal in either an identity-based policy or a resource-based policy"; an Allow
+ * for a role ARN is still limited by an implicit deny in its permissions boundary,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
  */
-export function resourcePolicyEffect(policy: string, request: PolicyRequest, keyPolicy: boolean): PolicyEffect {
+export function resourcePolicyEffect(policy: string, request: PolicyRequest, mustAllow: boolean): PolicyEffect {
   const statements = applicable(policy, request);
   const deny = statements.find((s) => s.effect === "Deny" && s.applies === "yes");
   if (deny) return { kind: "denied", statement: deny.ref };
   const mayDeny = statements.find((s) => s.effect === "Deny");
   if (mayDeny) return { kind: "may-deny", statement: mayDeny.ref };
-  if (!keyPolicy) {
+  if (!mustAllow) {
     const grant = statements.find((s) => s.effect === "Allow" && s.applies === "yes" && s.principal !== "account");
     return grant ? { kind: "granted", statement: grant.ref } : { kind: "iam-decides" };
   }

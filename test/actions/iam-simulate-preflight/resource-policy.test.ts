@@ -43,7 +43,7 @@ const decrypt: PolicyRequest = {
     "kms:EncryptionContextKeys": ["SecretARN", "SecretVersionId"],
   },
 };
-const kinds = (p: string, keyPolicy = true) => resourcePolicyEffect(p, decrypt, keyPolicy).kind;
+const kinds = (p: string, mustAllow = true) => resourcePolicyEffect(p, decrypt, mustAllow).kind;
 
 describe("what a key policy settles for kms:Decrypt", () => {
   it("the default key policy (an Allow for the account): IAM policies decide", () => {
