@@ -8,7 +8,14 @@ import { onceEach } from "../../lib/once-each";
 import type { Lookups, SecretInfo } from "./aws-lookups";
 import { type CheckList, type Finding, findingsAbout, type Principal, type Scope } from "./checks";
 import { addDecryptCheck } from "./kms";
-import { classifyValueFrom, ecrRepositoryArn, parameterKey, type SecretReference, s3Arns } from "./references";
+import {
+  classifyValueFrom,
+  ecrRepositoryArn,
+  parameterKey,
+  type SecretReference,
+  s3Arns,
+  scopeOfArn,
+} from "./references";
 import { addSecretPolicyFindings } from "./resource-policy";
 import { unreadable, versionRead } from "./secret-read";
 
@@ -238,9 +245,6 @@ function awslogsChecks(
 
 const SECRET_LOOKUP_CONCURRENCY = 8;
 
-/** The account of an ARN (`arn:aws:secretsmanager:us-west-2:123456789012:secret:x` → `123456789012`). */
-const accountOfArn = (arn: string) => /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
-
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects on the first failure. */
 async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -280,17 +284,15 @@ async function resolveReferences(
   await inParallel(secretRefs, SECRET_LOOKUP_CONCURRENCY, (ref) =>
     describeSecret(ref.id, ref.region).catch(() => undefined),
   );
-  const roleAccount = accountOfArn(role.arn) ?? scope.account;
+  // Whose account a secret is in: its ARN's, else (a name) the task's.
+  const accountOf = (arn: string) => scopeOfArn(arn, scope).account;
+  const roleAccount = accountOf(role.arn);
   const grantSecret = async (secret: SecretInfo, r: Reference) => {
     const why = { reason: r.reason, source: r.source };
-    const owner = accountOfArn(secret.arn);
+    const owner = accountOf(secret.arn);
     // Across accounts the AWS managed key cannot be used: "you can't use the AWS managed key (aws/secretsmanager)
     // for cross-account access" (https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples_cross.html).
-    if (
-      owner &&
-      owner !== roleAccount &&
-      (!secret.kmsKeyId || /(^|:)alias\/aws\/secretsmanager$/.test(secret.kmsKeyId))
-    ) {
+    if (owner !== roleAccount && (!secret.kmsKeyId || /(^|:)alias\/aws\/secretsmanager$/.test(secret.kmsKeyId))) {
       findingsAbout(
         findings,
         r.valueFrom,
@@ -377,8 +379,8 @@ async function resolveReferences(
       secret = await describeSecret(ref.id, ref.region);
     } catch (error) {
       // Another account's secret is visible only if its resource policy lets the preflight's role describe it.
-      const owner = accountOfArn(ref.id);
-      if (!owner || owner === roleAccount || !isAccessDenied(error)) throw error;
+      const owner = accountOf(ref.id);
+      if (owner === roleAccount || !isAccessDenied(error)) throw error;
       add(
         "warning",
         `the secret is in account ${owner}, which does not let the preflight's role describe it (secretsmanager:DescribeSecret was denied), so whether it exists, its KMS key and its resource policy were not checked. ECS reads it only if the secret's resource policy allows ${role.arn} secretsmanager:GetSecretValue and it is encrypted with a customer managed key whose key policy allows ${role.arn} kms:Decrypt (the AWS managed key aws/secretsmanager cannot be used across accounts).`,

@@ -120,7 +120,7 @@ export async function addDecryptCheck(
     return;
   }
   const keyArn = key?.arn ?? keyId;
-  const roleAccount = role.arn.split(":")[4] || scope.account;
+  const roleAccount = scopeOfArn(role.arn, scope).account;
   const context: Record<string, ContextValue> = {
     "kms:ViaService": stringValue(`${need.via}.${owner.region}.amazonaws.com`),
     "kms:CallerAccount": stringValue(roleAccount),

@@ -317,7 +317,7 @@ export async function addSecretPolicyFindings(
     return undefined;
   }
   if (foreign) {
-    crossAccountSecretPolicy(secretArn, role, policy, add);
+    crossAccountSecretPolicy(secretArn, owner, role, policy, add);
     return undefined;
   }
   if (!policy) return undefined;
@@ -353,11 +353,11 @@ export async function addSecretPolicyFindings(
  */
 function crossAccountSecretPolicy(
   secretArn: string,
+  owner: string,
   role: Principal,
   policy: string | undefined,
   add: (severity: Finding["severity"], message: string) => void,
 ): void {
-  const owner = accountOf(secretArn);
   const fix = `Add to the secret's resource policy (aws secretsmanager put-resource-policy --secret-id ${secretArn}): ${JSON.stringify({ Effect: "Allow", Principal: { AWS: role.arn }, Action: "secretsmanager:GetSecretValue", Resource: "*" })}`;
   if (!policy) {
     add(

@@ -153,6 +153,11 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
    * center, secrets-manager-cross-account-key). The encryption context is the secret's ARN and version id (Secrets
    * Manager user guide, security-encryption: "Secrets Manager encryption context").
    */
+  const decryptionFailure = () =>
+    new AwsError(
+      "DecryptionFailure",
+      "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+    );
   const decryptable = (secret: Secret, versionId: string, ctx: RequestContext) =>
     secret.kmsKeyId === undefined
       ? undefined
@@ -160,17 +165,10 @@ export function createSecretsManager(emulator: Emulator): SecretsManagerModule {
           service: "secretsmanager",
           context: { SecretARN: secret.arn, SecretVersionId: versionId },
           denied: () => new AwsError("AccessDeniedException", "Access to KMS is not allowed", 400),
-          unknownKey: () =>
-            new AwsError(
-              "DecryptionFailure",
-              "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
-            ),
-          // GetSecretValue's error for a key it cannot decrypt with (its API reference, Errors: DecryptionFailure).
-          unusableKey: () =>
-            new AwsError(
-              "DecryptionFailure",
-              "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
-            ),
+          // GetSecretValue's error for a key it cannot decrypt with (its API reference, Errors: DecryptionFailure),
+          // whether KMS does not know the key or will not decrypt with it.
+          unknownKey: decryptionFailure,
+          unusableKey: decryptionFailure,
         });
   const requestTags = (params: Params): ConditionContext => {
     const tags: Params[] = Array.isArray(params.Tags) ? params.Tags : [];

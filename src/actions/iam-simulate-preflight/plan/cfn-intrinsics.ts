@@ -7,7 +7,7 @@
  * `UNRESOLVED(...)` string and an entry in `unresolved`, never a guess.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html
  */
-import { hex12 } from "./terraform-values";
+import { placeholderKeyId } from "./terraform-values";
 import type { PlanScope, Unresolved } from "./types";
 
 export interface CfnContext {
@@ -233,7 +233,7 @@ export class Intrinsics {
       }
       case "AWS::KMS::Key": {
         // A key id is a UUID (hex digits): the last group is a hash of the logical ID, as for Terraform's addresses.
-        const keyId = `00000000-0000-4000-8000-${hex12(id)}`;
+        const keyId = placeholderKeyId(id);
         arn = `arn:${p}:kms:${region}:${account}:key/${keyId}`;
         ref = keyId;
         break;

@@ -10,10 +10,12 @@ import { type CfnContext, type CfnResource, Intrinsics, isUnresolvedString } fro
 import {
   defaultKeyPolicy,
   emptyIam,
+  kmsKeyArn,
   type ParsedPlan,
   type PlannedDocument,
   type PlannedResourcePolicy,
   type PlannedTaskDefinition,
+  planAlias,
   plannedResourcePolicy,
   roleEntry,
   roleNameOfArn,
@@ -271,7 +273,6 @@ function resourcePolicies(
   const plannedSecrets = new Map<string, PlannedResourcePolicy>();
   const plannedSecretKeys = new Map<string, string>();
   const plannedAliases = new Map<string, string>();
-  const { partition, account, region } = ctx.scope;
   const text = (v: unknown, at: string) => {
     const r = intrinsics.resolve(v, at);
     return typeof r === "string" && !isUnresolvedString(r) ? r : undefined;
@@ -289,7 +290,7 @@ function resourcePolicies(
         p.KeyPolicy !== undefined
           ? policy(id, p.KeyPolicy, "KeyPolicy")
           : created
-            ? { address: id, policy: defaultKeyPolicy(partition, account), defaultPolicy: true }
+            ? defaultKeyPolicy(id, ctx.scope)
             : { address: id };
       const enabled = intrinsics.resolve(p.Enabled, `${id}.Properties.Enabled`);
       // A Boolean is true/false or the string "true"/"false"; a key created without Enabled is enabled.
@@ -306,9 +307,7 @@ function resourcePolicies(
       const name = text(p.AliasName, `${id}.Properties.AliasName`);
       const target = text(p.TargetKeyId, `${id}.Properties.TargetKeyId`);
       if (!name || !target) continue;
-      const key = target.startsWith("arn:") ? target : `arn:${partition}:kms:${region}:${account}:key/${target}`;
-      plannedAliases.set(name, key);
-      plannedAliases.set(`arn:${partition}:kms:${region}:${account}:${name}`, key);
+      planAlias(plannedAliases, name, kmsKeyArn(target, ctx.scope), ctx.scope);
     }
     if (r.Type === "AWS::SecretsManager::Secret") {
       const arn = text({ Ref: id }, id);

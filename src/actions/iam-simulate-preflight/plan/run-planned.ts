@@ -29,7 +29,7 @@ import { type Fix, proposeFix } from "./fix";
 import { type PolicySet, plannedPolicySet } from "./policy-set";
 import { type Locate, terraformBlocks, terraformLocator } from "./source-lines";
 import { PlanFormatError, parseTerraformPlan } from "./terraform";
-import type { ParsedPlan, PlannedResourcePolicy } from "./types";
+import { kmsKeyArn, type ParsedPlan, type PlannedResourcePolicy } from "./types";
 
 export interface PlannedDeps extends ActionDeps {
   lookups: Lookups;
@@ -132,17 +132,20 @@ const denied = (r: Row) => r.verdict === "implicitDeny" || r.verdict === "explic
  */
 function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read: Set<string>): Lookups {
   const created = new Set(parsed.placeholders.values());
-  // A bare key id (CloudFormation's Ref of a key, aws_kms_key.x.key_id) names a key of the plan's account.
-  const keyArn = (keyId: string, region: string) =>
-    keyId.startsWith("arn:") || keyId.startsWith("alias/")
-      ? keyId
-      : `arn:${scope.partition}:kms:${region}:${scope.account}:key/${keyId}`;
   const planned = (map: Map<string, PlannedResourcePolicy> | undefined, arn: string) => {
     const entry = map?.get(arn);
     if (!entry || (entry.policy === undefined && !entry.unknown)) return undefined;
     read.add(entry.address);
     return entry;
   };
+  // The policy the plan sets; else, for what the plan creates, none known; else the deployed one.
+  const policyLookup =
+    (map: Map<string, PlannedResourcePolicy> | undefined, deployed: (arn: string) => Promise<string | undefined>) =>
+    async (arn: string) => {
+      const entry = planned(map, arn);
+      if (entry) return entry.policy ?? undefined;
+      return created.has(arn) ? undefined : deployed(arn);
+    };
   // Whether the plan enables, disables or destroys the key.
   const withPlannedState = (key: KeyInfo): KeyInfo => {
     const planned = parsed.plannedKeys?.get(key.arn);
@@ -173,23 +176,16 @@ function plannedLookups(lookups: Lookups, parsed: ParsedPlan, scope: Scope, read
     describeKey: async (keyId, region) => {
       // An alias the plan creates (or points at another key) names the key it will name once applied.
       const aliased = parsed.plannedAliases?.get(keyId);
-      const arn = aliased ?? keyArn(keyId, region);
+      // A bare key id (CloudFormation's Ref of a key) names a key of the plan's account.
+      const arn = aliased ?? kmsKeyArn(keyId, { ...scope, region });
       // A key the plan creates is customer managed.
       const key = created.has(arn)
         ? { arn, manager: "CUSTOMER", state: "Enabled" }
         : await lookups.describeKey(aliased ?? keyId, region);
       return key && withPlannedState(key);
     },
-    keyPolicy: async (arn) => {
-      const entry = planned(parsed.plannedKeys, arn);
-      if (entry) return entry.policy ?? undefined;
-      return created.has(arn) ? undefined : lookups.keyPolicy(arn);
-    },
-    secretPolicy: async (arn) => {
-      const entry = planned(parsed.plannedSecrets, arn);
-      if (entry) return entry.policy ?? undefined;
-      return created.has(arn) ? undefined : lookups.secretPolicy(arn);
-    },
+    keyPolicy: policyLookup(parsed.plannedKeys, lookups.keyPolicy),
+    secretPolicy: policyLookup(parsed.plannedSecrets, lookups.secretPolicy),
     plannedPolicy: (arn) => planned(parsed.plannedKeys, arn) ?? planned(parsed.plannedSecrets, arn),
   };
 }

@@ -5,7 +5,7 @@
  * come from, and one placeholder ARN per resource the plan creates.
  * Format: https://developer.hashicorp.com/terraform/internals/json-format
  */
-import type { PlanScope, Unresolved } from "./types";
+import { kmsAliasArn, type PlanScope, type Unresolved } from "./types";
 
 export interface ResourceChange {
   address: string;
@@ -168,12 +168,12 @@ export class PlanValues {
         byName = name;
         break;
       case "aws_kms_key":
-        arn = `arn:${p}:kms:${region}:${account}:key/00000000-0000-4000-8000-${hex12(rc.address)}`;
+        arn = `arn:${p}:kms:${region}:${account}:key/${placeholderKeyId(rc.address)}`;
         break;
       case "aws_kms_alias":
         // An alias's name is its id ("alias/<name>"), known at plan time when it is given.
         if (!named) return undefined;
-        arn = `arn:${p}:kms:${region}:${account}:${named}`;
+        arn = kmsAliasArn(named, this.scope);
         byName = named;
         break;
       default:
@@ -192,8 +192,11 @@ export class PlanValues {
   }
 }
 
+/** The key id a key the plan creates stands in with: a UUID whose last group is a hash of `seed` (its address). */
+export const placeholderKeyId = (seed: string) => `00000000-0000-4000-8000-${hex12(seed)}`;
+
 /** A stable 12-hex-digit tag of a string (FNV-1a), so a placeholder key id is the same on every run. */
-export function hex12(s: string): string {
+function hex12(s: string): string {
   let h = 0xcbf29ce484222325n;
   for (const c of Buffer.from(s)) h = ((h ^ BigInt(c)) * 0x100000001b3n) & 0xffffffffffffn;
   return h.toString(16).padStart(12, "0");

@@ -19,12 +19,15 @@ import { FOLLOW, PlanValues, type ResourceChange } from "./terraform-values";
 import {
   defaultKeyPolicy,
   emptyIam,
+  isJsonObject,
+  kmsKeyArn,
   type ParsedPlan,
   type PlannedDocument,
   type PlannedIam,
   type PlannedResourcePolicy,
   type PlannedTaskDefinition,
   type PlanScope,
+  planAlias,
   plannedResourcePolicy,
   roleEntry,
   roleKey,
@@ -179,10 +182,6 @@ export function parseTerraformPlan(plan: Record<string, unknown>, scope: PlanSco
   };
 }
 
-/** A key id or key ARN (`key_id` of aws_kms_key_policy) as a key ARN. */
-const keyArnOf = (id: string, scope: PlanScope) =>
-  id.startsWith("arn:") ? id : `arn:${scope.partition}:kms:${scope.region}:${scope.account}:key/${id}`;
-
 /**
  * The key policies, key states and secret resource policies the plan sets (aws_kms_key `policy` and
  * `is_enabled`, aws_kms_key_policy, aws_secretsmanager_secret `policy`, aws_secretsmanager_secret_policy), as they
@@ -233,7 +232,7 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
         const entry: PlannedResourcePolicy = values.configures(rc, "policy")
           ? policyOf(rc)
           : created
-            ? { address: rc.address, policy: defaultKeyPolicy(scope.partition, scope.account), defaultPolicy: true }
+            ? defaultKeyPolicy(rc.address, scope)
             : { address: rc.address };
         const enabled = rc.change.after?.is_enabled;
         if (typeof enabled === "boolean" && (created || enabled !== rc.change.before?.is_enabled))
@@ -246,23 +245,15 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
         const name = values.stringAttr(rc, "name").value;
         const target = arnOf(rc, "target_key_id", /\.(arn|id|key_id)$/);
         if (kind === "delete" || !name || !target) continue;
-        const key = keyArnOf(target, scope);
-        plannedAliases.set(name, key);
-        plannedAliases.set(`arn:${scope.partition}:kms:${scope.region}:${scope.account}:${name}`, key);
+        planAlias(plannedAliases, name, kmsKeyArn(target, scope), scope);
         break;
       }
       case "aws_kms_key_policy": {
         const keyId = arnOf(rc, "key_id", /\.(arn|id|key_id)$/);
         if (!keyId) continue;
-        const arn = keyArnOf(keyId, scope);
+        const arn = kmsKeyArn(keyId, scope);
         if (plannedKeys.get(arn)?.deleted) continue;
-        set(
-          plannedKeys,
-          arn,
-          kind === "delete"
-            ? { address: rc.address, policy: defaultKeyPolicy(scope.partition, scope.account), defaultPolicy: true }
-            : policyOf(rc),
-        );
+        set(plannedKeys, arn, kind === "delete" ? defaultKeyPolicy(rc.address, scope) : policyOf(rc));
         break;
       }
       case "aws_secretsmanager_secret": {
@@ -293,16 +284,6 @@ function collectResourcePolicies(managed: ResourceChange[], values: PlanValues, 
 function dataAddress(rc: ResourceChange, reference: string): string {
   const m = /^(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+)/.exec(reference);
   return `${rc.module_address ? `${rc.module_address}.` : ""}${m?.[1] ?? reference}`;
-}
-
-/** Whether a string is a JSON object (a policy document). */
-function isJsonObject(text: string): boolean {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return isPlainObject(v);
-  } catch {
-    return false;
-  }
 }
 
 /** `, with the placeholder ARNs of …` for the placeholders a value holds (said in the report). */

@@ -3,6 +3,7 @@
  * definitions and the IAM policies of their roles, once it is applied. Both
  * parsers produce these shapes; the preflight simulates them.
  */
+import { isPlainObject } from "../../../lib/inputs";
 import type { TaskDefinitionDoc } from "../derive";
 
 export type PlanFormat = "terraform-plan" | "cloudformation";
@@ -120,14 +121,7 @@ export interface PlannedResourcePolicy {
 export function plannedResourcePolicy(d: PlannedDocument, at: string): PlannedResourcePolicy {
   if (d.unknown) return { address: d.address, unknown: d.unknown };
   if (d.document === undefined) return { address: d.address, policy: null };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(d.document);
-  } catch {
-    parsed = undefined;
-  }
-  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
-    return { address: d.address, policy: d.document };
+  if (isJsonObject(d.document)) return { address: d.address, policy: d.document };
   return {
     address: d.address,
     unknown: {
@@ -137,25 +131,51 @@ export function plannedResourcePolicy(d: PlannedDocument, at: string): PlannedRe
   };
 }
 
+/** Whether a string is a JSON object (a policy document). */
+export function isJsonObject(text: string): boolean {
+  try {
+    return isPlainObject(JSON.parse(text) as unknown);
+  } catch {
+    return false;
+  }
+}
+
+/** A key id or key ARN as a key ARN (an alias name stays as it is: it is resolved elsewhere). */
+export const kmsKeyArn = (id: string, scope: PlanScope) =>
+  id.startsWith("arn:") || id.startsWith("alias/")
+    ? id
+    : `arn:${scope.partition}:kms:${scope.region}:${scope.account}:key/${id}`;
+
+/** `alias/x` → its alias ARN. */
+export const kmsAliasArn = (name: string, scope: PlanScope) =>
+  `arn:${scope.partition}:kms:${scope.region}:${scope.account}:${name}`;
+
+/** Records that an alias will name `keyArn`, by its name and by its ARN (either may appear as a KmsKeyId). */
+export function planAlias(aliases: Map<string, string>, name: string, keyArn: string, scope: PlanScope): void {
+  aliases.set(name, keyArn);
+  aliases.set(kmsAliasArn(name, scope), keyArn);
+}
+
 /**
- * The key policy KMS attaches to a key created through the API without one: the account may use IAM policies
- * for every KMS operation on the key (Default key policy,
+ * The key policy KMS attaches to a key created through the API without one, as the entry of the key `address`
+ * declares: the account may use IAM policies for every KMS operation on the key (Default key policy,
  * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
  */
-export function defaultKeyPolicy(partition: string, account: string): string {
-  return JSON.stringify({
+export function defaultKeyPolicy(address: string, scope: PlanScope): PlannedResourcePolicy {
+  const policy = JSON.stringify({
     Version: "2012-10-17",
     Id: "key-default-1",
     Statement: [
       {
         Sid: "Enable IAM User Permissions",
         Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+        Principal: { AWS: `arn:${scope.partition}:iam::${scope.account}:root` },
         Action: "kms:*",
         Resource: "*",
       },
     ],
   });
+  return { address, policy, defaultPolicy: true };
 }
 
 export interface ParsedPlan {
