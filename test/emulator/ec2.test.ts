@@ -176,6 +176,22 @@ describe("EC2 security groups", () => {
     await expect(
       ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: task, IpPermissions: [permission] })),
     ).rejects.toMatchObject({ name: "InvalidPermission.Duplicate" });
+    // The same permission twice in one request: a validation error, and nothing is added.
+    const twice = { IpProtocol: "tcp", FromPort: 80, ToPort: 80 };
+    await expect(
+      ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: task,
+          IpPermissions: [
+            { ...twice, IpRanges: [{ CidrIp: "203.0.113.7/32" }] },
+            { ...twice, IpRanges: [{ CidrIp: "203.0.113.7/32" }] },
+          ],
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: "InvalidParameterValue",
+      message: "The same permission must not appear multiple times",
+    });
     expect(model.allowsIngress([task], [alb], 5000)).toBe(true);
     expect(model.allowsIngress([task], [alb], 5001)).toBe(false);
     expect(model.allowsIngress([task], [task], 5000)).toBe(false);

@@ -146,13 +146,16 @@ function readIds(get: InputSource, name: string, pattern: RegExp, example: strin
 function readCidrs(get: InputSource): "auto" | string[] {
   const raw = readList(get, "ingress-cidrs", { commas: true });
   if (raw.length === 0 || (raw.length === 1 && raw[0] === "auto")) return "auto";
-  return raw.map((c) => {
+  const cidrs = raw.map((c) => {
     const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(c);
     if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || (m[5] !== undefined && Number(m[5]) > 32)) {
       throw new InputError("ingress-cidrs", `'${c}' is not an IPv4 CIDR (like 203.0.113.7/32) or 'auto'.`);
     }
     return m[5] === undefined ? `${c}/32` : c;
   });
+  // The same CIDR twice (`203.0.113.7, 203.0.113.7/32`) would be the same permission twice in one
+  // AuthorizeSecurityGroupIngress, which EC2 refuses ("The same permission must not appear multiple times").
+  return [...new Set(cidrs)];
 }
 
 /**
@@ -203,6 +206,22 @@ function readTags(get: InputSource): Record<string, string> {
 }
 
 const MATCHER = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
+
+/**
+ * ELBv2's Matcher.HttpCode for an Application Load Balancer: "you can specify values between 200 and 499"
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Matcher.html); a range runs low to high.
+ * Checked here so the step fails before it creates anything, not at CreateTargetGroup.
+ */
+function matcherRangeProblem(matcher: string): string | undefined {
+  for (const part of matcher.split(",")) {
+    const [from, to = from] = part.split("-").map(Number) as [number, number?];
+    const outside = [from, to].find((c) => c < 200 || c > 499);
+    if (outside !== undefined)
+      return `'${matcher}': ${outside} is outside 200-499, the codes an Application Load Balancer's health check accepts.`;
+    if (to < from) return `'${matcher}': the range '${part}' runs backwards; write it low to high.`;
+  }
+  return undefined;
+}
 
 /**
  * The mode each input belongs to (`both`: every mode; `mode: destroy` takes
@@ -363,6 +382,8 @@ export function readInputs(get: InputSource, env: NodeJS.ProcessEnv = process.en
   if (!MATCHER.test(matcher)) {
     throw new InputError("health-check-matcher", `'${matcher}' is not an HTTP code list like 200, 200-399 or 200,302.`);
   }
+  const matcherProblem = matcherRangeProblem(matcher);
+  if (matcherProblem) throw new InputError("health-check-matcher", matcherProblem);
   const healthCheck: HealthCheckSettings = {
     path,
     matcher,

@@ -55,6 +55,18 @@ export function defaultPrefix(repository: string): string {
   return cleaned === "eas" || cleaned === "" ? "eas" : cleaned;
 }
 
+/**
+ * A start AWS reserves: ELBv2 names must not begin with `internal-` (CreateLoadBalancer, Name), and a
+ * security group's name must not begin with `sg-` (CreateSecurityGroup, GroupName: "Can't start with sg-");
+ * the group is named `<prefix>-<hash>-alb-sg`, so a prefix of just `sg` is refused too.
+ */
+function reservedStart(prefix: string): "internal-" | "sg-" | undefined {
+  const p = `${prefix.toLowerCase()}-`;
+  if (p.startsWith("internal-")) return "internal-";
+  if (p.startsWith("sg-")) return "sg-";
+  return undefined;
+}
+
 /** Why a prefix is unusable, or undefined when it is fine. */
 export function prefixProblem(prefix: string): string | undefined {
   if (prefix.length > MAX_PREFIX) {
@@ -63,8 +75,10 @@ export function prefixProblem(prefix: string): string | undefined {
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(prefix)) {
     return `'${prefix}' may contain only letters, digits and hyphens, and must not start or end with a hyphen.`;
   }
-  if (prefix.toLowerCase().startsWith("internal-"))
-    return `'${prefix}' must not start with 'internal-' (reserved by ELBv2).`;
+  const reserved = reservedStart(prefix);
+  if (reserved === "internal-") return `'${prefix}' must not start with 'internal-' (reserved by ELBv2).`;
+  if (reserved === "sg-")
+    return `'${prefix}' must not start with 'sg-' or be 'sg': the security group is named '${prefix}-<hash>-alb-sg', and EC2 refuses group names that start with 'sg-'.`;
   return undefined;
 }
 

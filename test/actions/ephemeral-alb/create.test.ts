@@ -346,3 +346,10 @@ describe("ephemeral-alb inputs: tags ELB would refuse", () => {
     expect(() => read(tags)).toThrow(message);
   });
 });
+
+describe("ephemeral-alb inputs: ingress-cidrs", () => {
+  it("sends each CIDR once: EC2 refuses the same permission twice in one request", () => {
+    const read = inputs({ "ingress-cidrs": "203.0.113.7, 198.51.100.0/24,203.0.113.7/32, 198.51.100.0/24" });
+    expect(read).toMatchObject({ ingressCidrs: ["203.0.113.7/32", "198.51.100.0/24"] });
+  });
+});

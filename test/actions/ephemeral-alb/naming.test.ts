@@ -52,5 +52,9 @@ describe("resource names", () => {
     expect(prefixProblem("-bad")).toMatch(/must not start or end with a hyphen/);
     expect(prefixProblem("bad_name")).toMatch(/only letters, digits and hyphens/);
     expect(prefixProblem("internal-x")).toMatch(/internal-/);
+    // The security group is `<prefix>-<hash>-alb-sg`, and EC2 refuses group names that start with `sg-`.
+    expect(prefixProblem("sg-app")).toMatch(/must not start with 'sg-'/);
+    expect(prefixProblem("SG")).toMatch(/must not start with 'sg-' or be 'sg'/);
+    expect(prefixProblem("sgapp")).toBeUndefined();
   });
 });

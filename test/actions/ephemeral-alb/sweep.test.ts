@@ -107,6 +107,12 @@ describe("ephemeral-alb mode: sweep", () => {
       [{ "vpc-id": "vpc-nope" }, /^Input 'vpc-id': 'vpc-nope' is not a VPC ID/],
       [{ "ingress-cidrs": "10.0.0.0/33" }, /^Input 'ingress-cidrs': '10.0.0.0\/33' is not an IPv4 CIDR/],
       [{ "health-check-path": "healthz" }, /^Input 'health-check-path': must start with '\/'/],
+      [{ "name-prefix": "sg-app" }, /^Input 'name-prefix': 'sg-app' must not start with 'sg-'/],
+      [{ "health-check-matcher": "200-599" }, /^Input 'health-check-matcher': '200-599': 599 is outside 200-499/],
+      [
+        { "health-check-matcher": "399-200" },
+        /^Input 'health-check-matcher': '399-200': the range '399-200' runs backwards/,
+      ],
       [{ mode: "scrub" }, /^Input 'mode': must be one of 'create', 'sweep', 'destroy'/],
     ];
     for (const [bad, message] of cases) {

@@ -72,13 +72,17 @@ export async function authorize(state: Ec2State, p: Params, isEgress: boolean, c
   const group = groupFromParams(state, p);
   const specs = readRuleSpecs(p, state, group, isEgress);
   const tags = tagsFromSpecifications(p.TagSpecification, "security-group-rule");
-  specs.forEach((spec, i) => {
-    const duplicate =
-      group.rules.some((r) => sameRule(r, spec)) || specs.slice(0, i).some((other) => sameRuleSpec(other, spec));
-    if (duplicate) {
+  // The same permission twice in one request is a validation error, before the group's rules are looked at:
+  // EC2 answers InvalidParameterValue "The same permission must not appear multiple times" (the API reference
+  // does not list it; seen from AWS in aws/aws-sdk-go#1340 and terraform-provider-aws#2587, on a group with no rules).
+  if (specs.some((spec, i) => specs.slice(0, i).some((other) => sameRuleSpec(other, spec)))) {
+    throw new AwsError("InvalidParameterValue", "The same permission must not appear multiple times");
+  }
+  for (const spec of specs) {
+    if (group.rules.some((r) => sameRule(r, spec))) {
       throw new AwsError("InvalidPermission.Duplicate", `the specified rule "${describeRule(spec)}" already exists`);
     }
-  });
+  }
   await authorizeTagOnCreate(state, ctx, `arn:aws:ec2:${ctx.region}:${ctx.account}:security-group-rule/*`, tags);
   const added = specs.map((spec) => state.newRule(group.id, { ...spec, tags: new Map(tags) }, true));
   group.rules.push(...added);
