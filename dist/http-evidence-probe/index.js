@@ -38213,7 +38213,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7600:
+/***/ 383:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38330,6 +38330,137 @@ function withOperationNames(client) {
 
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/lib/paths.ts
+var paths = __nccwpck_require__(9927);
+;// CONCATENATED MODULE: ./src/lib/annotations.ts
+/**
+ * Line numbers of values in a JSON file, so an `::error file=\u2026,line=\u2026::`
+ * annotation can point at the exact `valueFrom` a reviewer has to fix in the
+ * pull request's diff. JSON.parse keeps no positions, hence this small scanner.
+ */
+
+
+function annotations_jsonPathKey(path) {
+    return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+}
+/**
+ * Maps every value's path (as `jsonPathKey`) to the 1-based line where the
+ * value starts. Returns an empty map for text that is not valid JSON.
+ */
+function annotations_jsonValueLines(text) {
+    return new Map([...jsonValuePositions(text)].map(([key, p]) => [key, p.line]));
+}
+/** Like `jsonValueLines`, with the column: tells apart values on one line (minified policies). */
+function jsonValuePositions(text) {
+    const positions = new Map();
+    let i = 0;
+    let line = 1;
+    let lineStart = 0;
+    const ws = () => {
+        for (; i < text.length; i++) {
+            const c = text[i];
+            if (c === "\n") {
+                line++;
+                lineStart = i + 1;
+            }
+            else if (c !== " " && c !== "\t" && c !== "\r")
+                break;
+        }
+    };
+    const str = () => {
+        const start = i;
+        i++; // opening quote
+        for (; i < text.length && text[i] !== '"'; i++)
+            if (text[i] === "\\")
+                i++;
+        i++;
+        return JSON.parse(text.slice(start, i));
+    };
+    // `{\u2026}` or `[\u2026]`: items separated by commas up to the closing character.
+    const sequence = (close, item) => {
+        i++;
+        ws();
+        if (text[i] === close) {
+            i++;
+            return;
+        }
+        for (let n = 0;; n++) {
+            item(n);
+            ws();
+            if (text[i] === ",") {
+                i++;
+                continue;
+            }
+            if (text[i] !== close)
+                throw new Error(`',' or '${close}' expected`);
+            i++;
+            return;
+        }
+    };
+    const value = (path) => {
+        ws();
+        positions.set(annotations_jsonPathKey(path), { line, column: i - lineStart + 1 });
+        const c = text[i];
+        if (c === "{") {
+            sequence("}", () => {
+                ws();
+                if (text[i] !== '"')
+                    throw new Error("key expected");
+                const key = str();
+                ws();
+                if (text[i] !== ":")
+                    throw new Error("colon expected");
+                i++;
+                value([...path, key]);
+            });
+            return;
+        }
+        if (c === "[") {
+            sequence("]", (n) => value([...path, n]));
+            return;
+        }
+        if (c === '"') {
+            str();
+            return;
+        }
+        const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(i, i + 64));
+        if (!m)
+            throw new Error("value expected");
+        i += m[0].length;
+    };
+    try {
+        value([]);
+    }
+    catch {
+        return new Map();
+    }
+    return positions;
+}
+/** A path inside GITHUB_WORKSPACE as annotations need it (relative, forward slashes), or undefined when outside. */
+function workspaceRelative(file, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
+    // Input paths arrive with their symlinks resolved (lib/paths.ts): compare with the real workspace too.
+    for (const root of new Set([resolve(workspace), pathRoots({ GITHUB_WORKSPACE: workspace }).workspace])) {
+        const rel = relative(root, resolve(root, file));
+        if (rel !== "" && !rel.startsWith("..") && resolve(rel) !== rel)
+            return rel.split(sep).join("/");
+    }
+    return undefined;
+}
+/** Annotations of one level at a place in a file, written by `write` (the seam's `log.annotation`). */
+function annotatorFor(write, level) {
+    return (message, at) => {
+        if (!at) {
+            write(level, message);
+            return;
+        }
+        write(level, message, {
+            file: at.file,
+            ...(at.line !== undefined ? { startLine: at.line } : {}),
+            ...(at.title ? { title: at.title } : {}),
+        });
+    };
+}
+
 // EXTERNAL MODULE: ./src/lib/inputs.ts
 var inputs = __nccwpck_require__(1662);
 // EXTERNAL MODULE: external "node:fs"
@@ -38381,9 +38512,92 @@ function syntaxErrorAt(text, error) {
     return { text: ` at line ${line}, column ${column}${what}`, position: { line, column } };
 }
 
-// EXTERNAL MODULE: ./src/lib/paths.ts
-var paths = __nccwpck_require__(9927);
+;// CONCATENATED MODULE: ./src/lib/task-definition-shape.ts
+
+
+const SECRET = { name: "string", valueFrom: "string" };
+const STRING_MAP = { "*": "string" };
+const CONTAINER = {
+    name: "string",
+    image: "string",
+    essential: "boolean",
+    secrets: [SECRET],
+    environment: [{ name: "string", value: "string", valueFrom: "string" }],
+    environmentFiles: [{ value: "string", type: "string" }],
+    repositoryCredentials: { credentialsParameter: "string" },
+    logConfiguration: { logDriver: "string", options: STRING_MAP, secretOptions: [SECRET] },
+    firelensConfiguration: { type: "string", options: STRING_MAP },
+    portMappings: [{ containerPort: "integer", hostPort: "integer", protocol: "string", name: "string" }],
+};
+const TASK_DEFINITION = {
+    family: "string",
+    revision: "integer",
+    taskDefinitionArn: "string",
+    executionRoleArn: "string",
+    taskRoleArn: "string",
+    networkMode: "string",
+    requiresCompatibilities: ["string"],
+    containerDefinitions: [CONTAINER],
+};
+const kind = (v) => Array.isArray(v) ? "a list" : isPlainObject(v) ? "an object" : typeof v === "string" ? "a string" : `a ${typeof v}`;
+const expected = (shape) => shape === "integer"
+    ? "a whole number"
+    : shape === "string" || shape === "boolean"
+        ? `a ${shape}`
+        : Array.isArray(shape)
+            ? "a list"
+            : "an object";
+function check(value, shape, path) {
+    if (value === null || value === undefined)
+        return undefined;
+    const ok = shape === "string"
+        ? typeof value === "string"
+        : shape === "integer"
+            ? Number.isSafeInteger(value)
+            : shape === "boolean"
+                ? typeof value === "boolean"
+                : Array.isArray(shape)
+                    ? Array.isArray(value)
+                    : isPlainObject(value);
+    if (!ok) {
+        const where = jsonPathKey(path).replace(/^\./, "");
+        return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
+    }
+    if (Array.isArray(shape)) {
+        const list = value;
+        for (let i = 0; i < list.length; i++) {
+            const found = check(list[i], shape[0], [...path, i]);
+            if (found)
+                return found;
+        }
+        return undefined;
+    }
+    if (typeof shape === "object") {
+        const object = value;
+        const any = shape["*"];
+        for (const key of Object.keys(object)) {
+            const inner = any ?? shape[key];
+            if (inner === undefined)
+                continue;
+            const found = check(object[key], inner, [...path, key]);
+            if (found)
+                return found;
+        }
+    }
+    return undefined;
+}
+/** The first field of a task definition whose type is not ECS's, or undefined. */
+function task_definition_shape_taskDefinitionShapeProblem(taskDefinition) {
+    return check(taskDefinition, TASK_DEFINITION, []);
+}
+/** The same, for a list of container definitions (Terraform's `container_definitions`), paths from the list. */
+function containerDefinitionsShapeProblem(containers) {
+    return check(containers, [CONTAINER], []);
+}
+
 ;// CONCATENATED MODULE: ./src/lib/task-definition.ts
+
+
 
 
 
@@ -38457,11 +38671,17 @@ annotateAs) {
     if (!isPlainObject(taskDefinition) || !Array.isArray(taskDefinition.containerDefinitions)) {
         throw new InputError(input, `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`);
     }
-    return {
-        taskDefinition: taskDefinition,
-        text,
-        at: wrapped ? ["taskDefinition"] : [],
-    };
+    const at = wrapped ? ["taskDefinition"] : [];
+    const shape = taskDefinitionShapeProblem(taskDefinition);
+    if (shape) {
+        // The message names the field and the types, never the value: the file is the pull request author's.
+        const failure = new InputError(input, `${display}: ${shape.problem}.`, "Fix that field: ECS registers only a task definition whose fields have the types of its API (RegisterTaskDefinition).");
+        const line = jsonValueLines(text).get(jsonPathKey([...at, ...shape.path]));
+        if (annotateAs)
+            failure.at = { file: annotateAs, ...(line !== undefined ? { line } : {}) };
+        throw failure;
+    }
+    return { taskDefinition: taskDefinition, text, at };
 }
 /**
  * A registered task definition, from ECS. An unknown family or revision is the
@@ -39427,7 +39647,7 @@ function routeFilterPattern(path) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
-/* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7600);
+/* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(383);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8669);
 /* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7643);
 var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__]);

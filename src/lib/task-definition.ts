@@ -6,10 +6,12 @@ import {
   InvalidParameterException,
   type TaskDefinition,
 } from "@aws-sdk/client-ecs";
+import { jsonPathKey, jsonValueLines } from "./annotations";
 import { awsException, ConfigurationError, InputError } from "./errors";
 import { isPlainObject } from "./inputs";
 import { readJsonFile } from "./json-file";
 import { entryExists, isInside, type PathRoots, resolveInputPath } from "./paths";
+import { taskDefinitionShapeProblem } from "./task-definition-shape";
 
 /** Where a `task-definition` input points: a file (workspace or RUNNER_TEMP), or a registered revision for ECS. */
 export type TaskDefinitionRef = { kind: "file"; path: string; display: string } | { kind: "registered"; id: string };
@@ -101,11 +103,20 @@ export function readTaskDefinitionFile(
       `${display} has no 'containerDefinitions' list: expected a task definition (or the output of aws ecs describe-task-definition).`,
     );
   }
-  return {
-    taskDefinition: taskDefinition as TaskDefinitionFile["taskDefinition"],
-    text,
-    at: wrapped ? ["taskDefinition"] : [],
-  };
+  const at = wrapped ? ["taskDefinition"] : [];
+  const shape = taskDefinitionShapeProblem(taskDefinition);
+  if (shape) {
+    // The message names the field and the types, never the value: the file is the pull request author's.
+    const failure = new InputError(
+      input,
+      `${display}: ${shape.problem}.`,
+      "Fix that field: ECS registers only a task definition whose fields have the types of its API (RegisterTaskDefinition).",
+    );
+    const line = jsonValueLines(text).get(jsonPathKey([...at, ...shape.path]));
+    if (annotateAs) failure.at = { file: annotateAs, ...(line !== undefined ? { line } : {}) };
+    throw failure;
+  }
+  return { taskDefinition: taskDefinition as TaskDefinitionFile["taskDefinition"], text, at };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readPreflightInputs } from "../../src/actions/iam-simulate-preflight/inputs";
 import { readDriftInputs } from "../../src/actions/secrets-rds-drift/inputs";
@@ -72,6 +73,122 @@ describe("readTaskDefinitionFile", () => {
     const error = failureOf(content);
     expect(error.input).toBe("task-definition");
     expect(error.message).toBe(NOT_A_TASK_DEFINITION);
+  });
+
+  it.each([
+    [
+      "a revision that is not a number (a fork's markdown)",
+      { ...TD, revision: "3 approved by @octo-org/security-team [signed](https://evil.example)\n## Safe to merge" },
+      "revision is a string; ECS expects a whole number there",
+    ],
+    ["a fractional revision", { ...TD, revision: 2.5 }, "revision is a number; ECS expects a whole number there"],
+    [
+      "secrets that is a string",
+      { ...TD, containerDefinitions: [{ name: "web", secrets: "arn:aws:secretsmanager:x" }] },
+      "containerDefinitions[0].secrets is a string; ECS expects a list there",
+    ],
+    [
+      "a valueFrom that is a number",
+      {
+        ...TD,
+        containerDefinitions: [
+          { name: "web" },
+          { name: "db", secrets: [{ name: "A", valueFrom: "a" }, { valueFrom: 7 }] },
+        ],
+      },
+      "containerDefinitions[1].secrets[1].valueFrom is a number; ECS expects a string there",
+    ],
+    [
+      "a log option that is an object",
+      {
+        ...TD,
+        containerDefinitions: [{ logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": {} } } }],
+      },
+      "containerDefinitions[0].logConfiguration.options.awslogs-group is an object; ECS expects a string there",
+    ],
+    [
+      "a container that is a string",
+      { ...TD, containerDefinitions: ["web"] },
+      "containerDefinitions[0] is a string; ECS expects an object there",
+    ],
+    [
+      "a containerPort that is a string",
+      { ...TD, containerDefinitions: [{ portMappings: [{ containerPort: "8080" }] }] },
+      "containerDefinitions[0].portMappings[0].containerPort is a string; ECS expects a whole number there",
+    ],
+  ])("%s: an input error naming the field and the types, never the value", (_, doc, problem) => {
+    const text = JSON.stringify({ taskDefinition: doc }, null, 2);
+    const error = failureOf(text, "deploy/td.json");
+    expect(error.input).toBe("task-definition");
+    expect(error.message).toBe(
+      `Input 'task-definition': deploy/td.json: ${problem}. Fix that field: ECS registers only a task definition whose fields have the types of its API (RegisterTaskDefinition).`,
+    );
+    expect(error.message).not.toMatch(/@octo-org|evil\.example|arn:aws|awslogs"|8080/);
+    // Annotated on the line of the field: the value that is refused.
+    const last = problem.split(" ")[0]?.match(/([A-Za-z-]+)(\[\d+\])?$/);
+    const key = last?.[2] ? undefined : `"${last?.[1]}":`;
+    const lines = text.split("\n");
+    expect(error.at?.file).toBe("deploy/td.json");
+    const line = error.at?.line ?? 0;
+    if (key) expect(lines[line - 1]).toContain(key);
+    else expect(lines[line - 1]).toMatch(/^\s*"web"/);
+  });
+
+  it("null counts as absent, and fields the suite does not read are not checked", () => {
+    const doc = {
+      ...TD,
+      revision: null,
+      cpu: 256,
+      containerDefinitions: [{ name: "web", secrets: null, ulimits: "x" }],
+    };
+    expect(readTaskDefinitionFile("task-definition", fileWith(JSON.stringify(doc)), "td.json").taskDefinition).toEqual(
+      doc,
+    );
+  });
+
+  it("any JSON where a task definition's fields go: read, or refused with an input error; read means ECS's types", () => {
+    const json = fc.jsonValue({ maxDepth: 3 });
+    const container = fc.record(
+      {
+        name: json,
+        secrets: fc.oneof(
+          json,
+          fc.array(fc.record({ name: json, valueFrom: json }, { requiredKeys: [] }), { maxLength: 3 }),
+        ),
+        logConfiguration: fc.oneof(json, fc.record({ options: fc.dictionary(fc.string(), json, { maxKeys: 3 }) })),
+        portMappings: fc.oneof(json, fc.array(fc.record({ containerPort: json }), { maxLength: 2 })),
+      },
+      { requiredKeys: [] },
+    );
+    const doc = fc.record(
+      { family: json, revision: json, containerDefinitions: fc.array(fc.oneof(container, json), { maxLength: 3 }) },
+      { requiredKeys: ["containerDefinitions"] },
+    );
+    fc.assert(
+      fc.property(doc, (d) => {
+        let read: Record<string, unknown> | undefined;
+        try {
+          read = readTaskDefinitionFile("task-definition", fileWith(JSON.stringify(d)), "td.json").taskDefinition;
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputError);
+          return;
+        }
+        const absent = (v: unknown) => v === null || v === undefined;
+        expect(absent(read.family) || typeof read.family === "string").toBe(true);
+        expect(absent(read.revision) || Number.isSafeInteger(read.revision)).toBe(true);
+        for (const c of read.containerDefinitions as unknown[]) {
+          if (absent(c)) continue;
+          expect(typeof c === "object" && !Array.isArray(c)).toBe(true);
+          const secrets = (c as { secrets?: unknown }).secrets;
+          expect(absent(secrets) || Array.isArray(secrets)).toBe(true);
+          for (const s of Array.isArray(secrets) ? secrets : []) {
+            const v = (s as { valueFrom?: unknown } | null)?.valueFrom;
+            expect(absent(v) || typeof v === "string").toBe(true);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("names the input it is given", () => {

@@ -163,7 +163,8 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
       ? {
           taskDefinition: {
             family: td.doc.family ?? "(no family)",
-            ...(td.doc.revision !== undefined ? { revision: td.doc.revision } : {}),
+            // A number, whatever the file said (readTaskDefinitionFile checks it too): it is printed unquoted.
+            ...(Number.isSafeInteger(td.doc.revision) ? { revision: td.doc.revision } : {}),
             source: td.source,
           },
         }

@@ -103,16 +103,22 @@ export function importsExports(template: Record<string, unknown>): boolean {
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : {});
+/** A map's string values only (an unresolved intrinsic is an object, not a log group name). */
+const stringsOf = (m: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === "string"));
 
 /** ECS container definitions as the API (and derive.ts) spells them, from CloudFormation's PascalCase. */
-function containerDoc(c: Record<string, unknown>): NonNullable<TaskDefinitionDoc["containerDefinitions"]>[number] {
-  const log = c.LogConfiguration as Record<string, unknown> | undefined;
-  const creds = c.RepositoryCredentials as Record<string, unknown> | undefined;
+function containerDoc(raw: unknown): NonNullable<TaskDefinitionDoc["containerDefinitions"]>[number] {
+  // A template is the pull request author's: what is not an object where ECS has one is read as empty.
+  const c = obj(raw);
+  const log = isPlainObject(c.LogConfiguration) ? c.LogConfiguration : undefined;
+  const creds = isPlainObject(c.RepositoryCredentials) ? c.RepositoryCredentials : undefined;
   return {
     ...(str(c.Name) ? { name: str(c.Name) as string } : {}),
     ...(str(c.Image) ? { image: str(c.Image) as string } : {}),
     secrets: asList(c.Secrets).map((s) => {
-      const secret = s as Record<string, unknown>;
+      const secret = obj(s);
       return {
         ...(str(secret.Name) ? { name: str(secret.Name) as string } : {}),
         ...(str(secret.ValueFrom) ? { valueFrom: str(secret.ValueFrom) as string } : {}),
@@ -125,12 +131,12 @@ function containerDoc(c: Record<string, unknown>): NonNullable<TaskDefinitionDoc
       ? {
           logConfiguration: {
             ...(str(log.LogDriver) ? { logDriver: str(log.LogDriver) as string } : {}),
-            ...(isPlainObject(log.Options) ? { options: log.Options as Record<string, string> } : {}),
+            ...(isPlainObject(log.Options) ? { options: stringsOf(log.Options) } : {}),
           },
         }
       : {}),
     environmentFiles: asList(c.EnvironmentFiles).map((f) => {
-      const file = f as Record<string, unknown>;
+      const file = obj(f);
       return {
         ...(str(file.Value) ? { value: str(file.Value) as string } : {}),
         ...(str(file.Type) ? { type: str(file.Type) as string } : {}),
@@ -228,7 +234,7 @@ export function parseCloudFormation(template: Record<string, unknown>, ctx: CfnC
     const unresolved: Unresolved[] = intrinsics.unresolved.slice(before);
     const doc: TaskDefinitionDoc = {
       family: str(p.Family) ?? `${ctx.stackName ?? "stack"}-${id}`,
-      containerDefinitions: asList(p.ContainerDefinitions).map((c) => containerDoc(c as Record<string, unknown>)),
+      containerDefinitions: asList(p.ContainerDefinitions).map(containerDoc),
     };
     if (str(p.ExecutionRoleArn)) doc.executionRoleArn = str(p.ExecutionRoleArn) as string;
     if (str(p.TaskRoleArn)) doc.taskRoleArn = str(p.TaskRoleArn) as string;

@@ -4,6 +4,7 @@
  * will have once it is applied.
  */
 import { isPlainObject } from "../../../lib/inputs";
+import { containerDefinitionsShapeProblem } from "../../../lib/task-definition-shape";
 import type { TaskDefinitionDoc } from "../derive";
 import { renderPolicyDocument } from "./policy-document";
 import type { FindBlocks } from "./source-lines";
@@ -337,12 +338,15 @@ function taskDefinition(
   let containers: unknown;
   try {
     containers = JSON.parse(text);
-  } catch (error) {
-    throw new PlanFormatError(`${rc.address}: container_definitions is not JSON (${(error as Error).message}).`);
+  } catch {
+    // Not V8's message: it quotes the text around the error, and container definitions hold environment values.
+    throw new PlanFormatError(`${rc.address}: container_definitions is not JSON.`);
   }
   if (!Array.isArray(containers)) {
     throw new PlanFormatError(`${rc.address}: container_definitions is not a JSON list of containers.`);
   }
+  const shape = containerDefinitionsShapeProblem(containers);
+  if (shape) throw new PlanFormatError(`${rc.address}: container_definitions${shape.problem}.`);
   doc.containerDefinitions = containers as NonNullable<TaskDefinitionDoc["containerDefinitions"]>;
   const before = beforeDoc(rc);
   return {
@@ -415,7 +419,7 @@ function beforeDoc(rc: ResourceChange): TaskDefinitionDoc | undefined {
   if (!b || typeof b.container_definitions !== "string") return undefined;
   try {
     const containers = JSON.parse(b.container_definitions) as unknown;
-    if (!Array.isArray(containers)) return undefined;
+    if (!Array.isArray(containers) || containerDefinitionsShapeProblem(containers)) return undefined;
     return {
       ...(typeof b.family === "string" ? { family: b.family } : {}),
       ...(typeof b.execution_role_arn === "string" && b.execution_role_arn

@@ -74,6 +74,38 @@ describe("Terraform plan JSON (fixtures from terraform 1.11.4 + AWS provider 5.1
     expect(() => parseTerraformPlan({ ...planOf("incident"), errored: true }, scope)).toThrow(/errored/);
   });
 
+  it("refuses container_definitions whose fields have types ECS refuses, naming the address and the field, not the value", () => {
+    const edited = (edit: (containers: Record<string, unknown>[]) => void) => {
+      const plan = planOf("incident");
+      const rc = plan.resource_changes.find((r: { type: string }) => r.type === "aws_ecs_task_definition");
+      const containers = JSON.parse(rc.change.after.container_definitions);
+      edit(containers);
+      rc.change.after.container_definitions = JSON.stringify(containers);
+      return () => parseTerraformPlan(plan, scope);
+    };
+    expect(
+      edited((c) => {
+        (c[0] as Record<string, unknown>).secrets = "@octo-org/security-team [approved](https://evil.example)";
+      }),
+    ).toThrow(
+      new PlanFormatError(
+        "aws_ecs_task_definition.app: container_definitions[0].secrets is a string; ECS expects a list there.",
+      ),
+    );
+    expect(
+      edited((c) => {
+        ((c[0] as { secrets: Record<string, unknown>[] }).secrets[1] as Record<string, unknown>).valueFrom = 42;
+      }),
+    ).toThrow(/container_definitions\[0\]\.secrets\[1\]\.valueFrom is a number; ECS expects a string there\.$/);
+    const plan = planOf("incident");
+    const rc = plan.resource_changes.find((r: { type: string }) => r.type === "aws_ecs_task_definition");
+    rc.change.after.container_definitions =
+      '[{"name": "app", "environment": [{"name": "TOKEN", "value": "hunter2"}],}]';
+    expect(() => parseTerraformPlan(plan, scope)).toThrow(
+      new PlanFormatError("aws_ecs_task_definition.app: container_definitions is not JSON."),
+    );
+  });
+
   it("task-definition-address selects one, and an unknown address lists the ones there are", () => {
     const p = parse("incident");
     expect(selectTaskDefinitions(p, "aws_ecs_task_definition.app", "plan.json")).toHaveLength(1);
