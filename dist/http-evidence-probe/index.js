@@ -38762,7 +38762,7 @@ function awsLogsApi(region, overrides = {}) {
  * the region a run asks for (the clients are made then). The command line shares it.
  */
 function probeClients() {
-    return { exchange: http/* exchange */.c, logsApi: awsLogsApi };
+    return { exchange: http/* exchange */.cv, logsApi: awsLogsApi };
 }
 
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/deps.ts
@@ -38918,8 +38918,9 @@ function percentile(sorted, p) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  c: () => (/* binding */ exchange),
-  l: () => (/* binding */ resolvedAddress)
+  BE: () => (/* binding */ SENSITIVE_HEADER),
+  cv: () => (/* binding */ exchange),
+  l1: () => (/* binding */ resolvedAddress)
 });
 
 // EXTERNAL MODULE: external "node:dns"
@@ -39309,6 +39310,12 @@ async function explainCertificate(hop, address, port, servername, timeoutMs) {
             : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
 }
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/** Header names whose values are credentials: masked as secrets, and never sent on to another origin. */
+const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
+const sameOrigin = (a, b) => a.protocol === b.protocol && a.host === b.host;
+function withoutSecrets(headers) {
+    return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !SENSITIVE_HEADER.test(name)));
+}
 /** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
 async function exchange(url, opts) {
     const redirects = [];
@@ -39340,6 +39347,10 @@ async function exchange(url, opts) {
             rawHeaders: res.rawHeaders,
         });
         current = new URL(location, current);
+        // Credentials stay with the origin they were given for: curl drops Authorization and Cookie when a redirect
+        // changes the host, the port or the scheme (CVE-2022-27776; --location-trusted keeps them). The probe drops
+        // every header it treats as a secret, X-Api-Key and the like too, since the app decides where it redirects.
+        hopOpts = { ...hopOpts, headers: sameOrigin(current, url) ? (opts.headers ?? {}) : withoutSecrets(opts.headers) };
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
             const { body: _body, ...rest } = hopOpts;
             hopOpts = { ...rest, method: "GET" };
@@ -39410,6 +39421,8 @@ function readCaFile(get, env) {
     return { path, pems };
 }
 
+// EXTERNAL MODULE: ./src/actions/http-evidence-probe/http.ts + 1 modules
+var http = __nccwpck_require__(291);
 // EXTERNAL MODULE: ./src/actions/http-evidence-probe/log-inputs.ts
 var log_inputs = __nccwpck_require__(1233);
 // EXTERNAL MODULE: ./src/actions/http-evidence-probe/probe-list.ts
@@ -39428,7 +39441,7 @@ var tls_info = __nccwpck_require__(1841);
 
 
 
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
+
 function readProbeInputs(get, env = process.env) {
     const url = (0,lib_inputs/* readString */.E3)(get, "url");
     const baseUrl = (0,lib_inputs/* readString */.E3)(get, "base-url");
@@ -39521,7 +39534,7 @@ function readProbeInputs(get, env = process.env) {
     }
     for (const p of probes) {
         for (const [k, v] of Object.entries(p.headers))
-            if (SENSITIVE_HEADER.test(k) && v)
+            if (http/* SENSITIVE_HEADER */.BE.test(k) && v)
                 inputs.secrets.push(v);
         if (p.url.password)
             inputs.secrets.push(decodeURIComponent(p.url.password));
@@ -40765,7 +40778,7 @@ async function runProbe(spec, inputs, deps, evidence) {
     if (inputs.proxy)
         opts.proxy = inputs.proxy;
     const via = (0,proxy/* proxyFor */.iJ)(spec.url, inputs.proxy);
-    const pinned = (0,http/* resolvedAddress */.l)(spec.url, inputs.resolve);
+    const pinned = (0,http/* resolvedAddress */.l1)(spec.url, inputs.resolve);
     const route = via
         ? ` (through proxy ${(0,proxy/* shownProxy */.qb)(via)}${pinned ? `; 'resolve' does not apply through a proxy, as with curl` : ""})`
         : pinned

@@ -297,6 +297,16 @@ async function explainCertificate(
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
+/** Header names whose values are credentials: masked as secrets, and never sent on to another origin. */
+export const SENSITIVE_HEADER =
+  /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
+
+const sameOrigin = (a: URL, b: URL) => a.protocol === b.protocol && a.host === b.host;
+
+function withoutSecrets(headers: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !SENSITIVE_HEADER.test(name)));
+}
+
 /** One request and, with followRedirects, its redirects (like curl -L, up to maxRedirects). */
 export async function exchange(url: URL, opts: ExchangeOptions): Promise<Exchange> {
   const redirects: ResponseHead[] = [];
@@ -327,6 +337,10 @@ export async function exchange(url: URL, opts: ExchangeOptions): Promise<Exchang
       rawHeaders: res.rawHeaders,
     });
     current = new URL(location, current);
+    // Credentials stay with the origin they were given for: curl drops Authorization and Cookie when a redirect
+    // changes the host, the port or the scheme (CVE-2022-27776; --location-trusted keeps them). The probe drops
+    // every header it treats as a secret, X-Api-Key and the like too, since the app decides where it redirects.
+    hopOpts = { ...hopOpts, headers: sameOrigin(current, url) ? (opts.headers ?? {}) : withoutSecrets(opts.headers) };
     if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
       const { body: _body, ...rest } = hopOpts;
       hopOpts = { ...rest, method: "GET" };

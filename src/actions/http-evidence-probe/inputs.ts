@@ -3,6 +3,7 @@ import { InputError } from "../../lib/errors";
 import { type InputSource, readBoolean, readEnum, readList, readNumber, readString, readYaml } from "../../lib/inputs";
 import { readEvidenceDir } from "../../lib/paths";
 import type { StatusRange } from "./expectations";
+import { SENSITIVE_HEADER } from "./http";
 import { type Correlation, type LogSettings, readCorrelation, readLogSettings } from "./log-inputs";
 import {
   type Defaults,
@@ -79,8 +80,6 @@ export interface ProbeInputs {
   /** The server-side evidence search; undefined when off. */
   logs?: LogSettings;
 }
-
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
 
 export function readProbeInputs(get: InputSource, env: NodeJS.ProcessEnv = process.env): ProbeInputs {
   const url = readString(get, "url");
