@@ -40612,11 +40612,17 @@ async function addServerEvidence(runs, search, inputs, deps, writer, redact, rew
     }
 }
 
+// EXTERNAL MODULE: ./src/lib/report-markdown.ts
+var report_markdown = __nccwpck_require__(7363);
 ;// CONCATENATED MODULE: ./src/actions/http-evidence-probe/summary.ts
-/** Untrusted text (a server's reason, a URL) as inert table-cell text. */
+
+/**
+ * Untrusted text (a server's reason, a value from the body, a URL) as inert table-cell text: report-markdown's
+ * escapeText (every token that could be markup, a mention or an autolink such as `www.evil.example/fix` becomes a
+ * code span), with `|` escaped as GFM reads it even inside a span.
+ */
 function cell(text, max = 160) {
-    const s = text.length > max ? `${text.slice(0, max - 1)}\u2026` : text;
-    return s.replace(/[\r\n]+/g, " ").replace(/[&<>|`*[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+    return (0,report_markdown/* escapeText */.X1)(text, max).replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
 }
 function expectationsCell(r) {
     if (r.expectations.length === 0)
@@ -41214,6 +41220,31 @@ class AwsUserError extends ConfigurationError {
 }
 function isOperationFailed(error) {
     return error instanceof AwsOperationError || error instanceof AwsUserError;
+}
+
+
+/***/ }),
+
+/***/ 1012:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ inertLogText)
+/* harmony export */ });
+/**
+ * Text for the job log that the runner cannot take for a workflow command. The runner reads every line a step
+ * prints and runs, as a command, a line that starts with `::name::` once leading white space is trimmed
+ * (ActionCommand.TryParseV2) and, failing that, one holding the legacy `##[name]` anywhere (ActionCommand.TryParse,
+ * which it still tries: src/Runner.Worker/ActionCommandManager.cs). The suite logs names and text it did not write:
+ * file names in the evidence folder, task definition fields, HTTP answers. A file named `.x\n::stop-commands::t`
+ * would make the runner ignore every later `::add-mask::` of the step, and a `##[add-matcher]` could load a
+ * problem matcher. A zero-width space after the first character breaks the command; the line reads the same.
+ */
+// .NET's TrimStart trims what Char.IsWhiteSpace calls white space, U+0085 included (JavaScript's \s does not).
+const COMMAND_START = /^([\s\u0085]*):(?=:)/gmu;
+const LEGACY_COMMAND = /#(?=#\[)/g;
+function inertLogText(text) {
+    return text.replace(COMMAND_START, "$1:\u200b").replace(LEGACY_COMMAND, "#\u200b");
 }
 
 
@@ -42042,9 +42073,10 @@ function runnerProxyAgents(env = process.env) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   X1: () => (/* binding */ escapeText),
 /* harmony export */   o4: () => (/* binding */ truncateMarkdown)
 /* harmony export */ });
-/* unused harmony exports GITHUB_COMMENT_LIMIT, code, escapeText, table */
+/* unused harmony exports GITHUB_COMMENT_LIMIT, code, table */
 /**
  * Markdown for reports that GitHub renders (PR comments, job summaries).
  *
@@ -42231,9 +42263,10 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony export */ });
 /* unused harmony exports actionInputs, runnerDeps, reportFailure, runPost */
 /* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
+/* harmony import */ var _inert_log__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1012);
 /* harmony import */ var _job_report__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2851);
 /* harmony import */ var _retry__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1737);
-/* harmony import */ var _saved_state__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1096);
+/* harmony import */ var _saved_state__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1096);
 var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_job_report__WEBPACK_IMPORTED_MODULE_1__]);
 _job_report__WEBPACK_IMPORTED_MODULE_1__ = (__webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__)[0];
 /**
@@ -42252,6 +42285,7 @@ _job_report__WEBPACK_IMPORTED_MODULE_1__ = (__webpack_async_dependencies__.then 
 
 
 
+
 // Awaited at load, as in job-report.ts: the same chunk, parsed apart from the start-up script.
 const core = await __nccwpck_require__.e(/* import() | actions-core */ 328).then(__nccwpck_require__.bind(__nccwpck_require__, 6421));
 /** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
@@ -42264,7 +42298,7 @@ function runnerDeps() {
     const annotation = (level, message, at = {}) => (0,_job_report__WEBPACK_IMPORTED_MODULE_1__/* .annotate */ .fz)(level, message, at);
     return {
         log: {
-            info: (message) => core.info(message),
+            info: (message) => core.info((0,_inert_log__WEBPACK_IMPORTED_MODULE_3__/* .inertLogText */ .I)(message)),
             debug: (message) => core.debug(message),
             warning: (message, at) => annotation("warning", message, at),
             error: (message, at) => annotation("error", message, at),
@@ -42274,7 +42308,7 @@ function runnerDeps() {
         summary: { write: (markdown, opts) => (0,_job_report__WEBPACK_IMPORTED_MODULE_1__/* .writeSummary */ .Sy)(markdown, opts?.hint) },
         state: {
             save: (key, value) => core.saveState(key, JSON.stringify(value)),
-            load: (key, version) => (0,_saved_state__WEBPACK_IMPORTED_MODULE_3__/* .parseVersioned */ .r)(key, core.getState(key), version),
+            load: (key, version) => (0,_saved_state__WEBPACK_IMPORTED_MODULE_4__/* .parseVersioned */ .r)(key, core.getState(key), version),
         },
         outputs: {
             set: (name, value) => core.setOutput(name, outputText(value)),

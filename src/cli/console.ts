@@ -15,6 +15,7 @@
  * that one document.
  */
 
+import { inertLogText } from "../lib/inert-log";
 import { redactor } from "../lib/masking";
 
 export interface ConsoleOptions {
@@ -93,7 +94,7 @@ export class CliConsole {
 
   private line(text: string, style?: Style): void {
     const stamp = this.paint(this.colourErr, "dim", `[${this.elapsed().padStart(7)}]`);
-    for (const l of this.mask(text).split("\n")) {
+    for (const l of inertLogText(this.mask(text)).split("\n")) {
       this.err(`${stamp} ${style ? this.paint(this.colourErr, style, l) : l}\n`);
     }
   }
@@ -116,12 +117,12 @@ export class CliConsole {
 
   /** A usage error or a fatal one: plain, no timestamp. */
   fatal(text: string): void {
-    this.err(`${this.paint(this.colourErr, "red", `ecs-alb-smoke: ${this.mask(text)}`)}\n`);
+    this.err(`${this.paint(this.colourErr, "red", `ecs-alb-smoke: ${inertLogText(this.mask(text))}`)}\n`);
   }
 
   /** Lines to copy and paste (commands), on stderr without timestamps. */
   plain(text: string): void {
-    this.err(`${this.mask(text)}\n`);
+    this.err(`${inertLogText(this.mask(text))}\n`);
   }
 
   /**

@@ -11,6 +11,7 @@
  * types from here (and its in-memory state from saved-state.ts).
  */
 import { ConfigurationError, errorMessage } from "./errors";
+import { inertLogText } from "./inert-log";
 import type { InputSource } from "./inputs";
 import { type AnnotationLevel, annotate, configureJobReport, failStep, writeSummary } from "./job-report";
 import { type Clock, realClock } from "./retry";
@@ -85,7 +86,7 @@ export function runnerDeps(): ActionDeps {
   const annotation = (level: AnnotationLevel, message: string, at: AnnotationAt = {}) => annotate(level, message, at);
   return {
     log: {
-      info: (message) => core.info(message),
+      info: (message) => core.info(inertLogText(message)),
       debug: (message) => core.debug(message),
       warning: (message, at) => annotation("warning", message, at),
       error: (message, at) => annotation("error", message, at),

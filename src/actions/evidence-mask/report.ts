@@ -1,3 +1,4 @@
+import { code, escapeText, table } from "../../lib/report-markdown";
 import { VERSION } from "../../lib/version";
 import type { Mode } from "./inputs";
 import type { FileScan } from "./stream";
@@ -87,33 +88,33 @@ export function findingLines(report: MaskReport): { file: string; line: number; 
   return out;
 }
 
-const escapeCell = (s: string) => s.replace(/\|/g, "\\|");
-
 export function summaryMarkdown(
   report: MaskReport,
   artifact: { name: string; id: number; url: string; digest: string } | undefined,
 ): string {
   const icon = report.result === "failed" ? "❌" : "✅";
+  // File names are whatever is in the evidence folder (a fork's pull request can put files there): each is a
+  // code span, so a name like `[Signed](https://…).log` or one holding a newline stays text.
+  const rows: string[][] = [];
+  for (const f of report.files) {
+    const rules = new Set([...Object.keys(f.masked), ...Object.keys(f.remaining)]);
+    const label = `${code(f.path, 500)}${f.binary ? " (binary)" : ""}`;
+    if (rules.size === 0) rows.push([label, "—", "0", "0"]);
+    for (const rule of [...rules].sort()) {
+      rows.push([label, escapeText(rule), String(f.masked[rule] ?? 0), String(f.remaining[rule]?.count ?? 0)]);
+    }
+  }
   const lines = [
     `## evidence-mask ${icon} ${report.result}`,
     "",
     `Mode \`${report.mode}\`: ${report.maskedCount} value(s) masked, ${report.remainingCount} still found, in ${report.files.length} file(s).`,
     "",
-    "| File | Rule | Masked | Still found |",
-    "| --- | --- | ---: | ---: |",
+    table(["File", "Rule", "Masked", "Still found"], rows),
   ];
-  for (const f of report.files) {
-    const rules = new Set([...Object.keys(f.masked), ...Object.keys(f.remaining)]);
-    const label = `${escapeCell(f.path)}${f.binary ? " (binary)" : ""}`;
-    if (rules.size === 0) lines.push(`| ${label} | — | 0 | 0 |`);
-    for (const rule of [...rules].sort()) {
-      lines.push(`| ${label} | ${rule} | ${f.masked[rule] ?? 0} | ${f.remaining[rule]?.count ?? 0} |`);
-    }
-  }
-  for (const s of report.skipped) lines.push("", `Skipped \`${s.path}\`: ${s.reason}`);
+  for (const s of report.skipped) lines.push("", `Skipped ${code(s.path, 500)}: ${escapeText(s.reason, 500)}`);
   for (const u of report.unmaskable) {
-    const what = u.field === undefined ? "its whole value" : `field \`${u.field}\``;
-    lines.push("", `Secret \`${u.secretId}\`, ${what}: too short to mask; rotate it to a longer value.`);
+    const what = u.field === undefined ? "its whole value" : `field ${code(u.field)}`;
+    lines.push("", `Secret ${code(u.secretId)}, ${what}: too short to mask; rotate it to a longer value.`);
   }
   if (artifact) {
     lines.push("", `Uploaded artifact [\`${artifact.name}\`](${artifact.url}) (id ${artifact.id}).`);

@@ -1,9 +1,13 @@
+import { escapeText } from "../../lib/report-markdown";
 import type { ProbeReport } from "./run";
 
-/** Untrusted text (a server's reason, a URL) as inert table-cell text. */
+/**
+ * Untrusted text (a server's reason, a value from the body, a URL) as inert table-cell text: report-markdown's
+ * escapeText (every token that could be markup, a mention or an autolink such as `www.evil.example/fix` becomes a
+ * code span), with `|` escaped as GFM reads it even inside a span.
+ */
 function cell(text: string, max = 160): string {
-  const s = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-  return s.replace(/[\r\n]+/g, " ").replace(/[&<>|`*[\]\\]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return escapeText(text, max).replace(/(\\*)\|/g, (_, bs: string) => `${bs}${bs}\\|`);
 }
 
 function expectationsCell(r: ProbeReport): string {

@@ -71,7 +71,7 @@ describe("evidence-mask end to end", () => {
     const tf = report.files.find((f: { path: string }) => f.path === "evidence/terraform.tfstate.json");
     expect(tf.masked).toMatchObject({ "secret-value": expect.any(Number), "account-id": 1, "rds-endpoint": 1 });
     for (const text of [reportText, r.summary, ...errors(r)]) expect(plantedIn(text)).toEqual([]);
-    expect(r.summary).toContain("| evidence/terraform.tfstate.json | secret-value |");
+    expect(r.summary).toContain("| `evidence/terraform.tfstate.json` | secret-value |");
     // Every value found is masked in the job log too; multi-line values line by line, never short pieces.
     expect(r.masked).toContain(DB_PASSWORD);
     expect(r.masked).toContain(ACCESS_KEY_ID);
@@ -121,7 +121,7 @@ describe("evidence-mask end to end", () => {
       /evidence\/shot\.png:1: binary file holds 1 value\(s\) matched by rule 'aws-access-key-id'/,
     );
     expect(errors(r).join("\n")).not.toContain("clean.bin");
-    expect(r.summary).toContain("evidence/shot.png (binary)");
+    expect(r.summary).toContain("`evidence/shot.png` (binary)");
   });
 
   it.each([

@@ -118,7 +118,7 @@ describe("run", () => {
       },
     ]);
     expect(f.secrets).toEqual(expect.arrayContaining([CALLER_ACCOUNT, ACCESS_KEY_ID]));
-    expect(f.summary()).toContain("| evidence/a.log | account-id | 1 | 0 |");
+    expect(f.summary()).toContain("| `evidence/a.log` | account-id | 1 | 0 |");
     expect(f.summary()).toContain(
       "Uploaded artifact [`ev`](https://github.com/octo-org/papyrus/actions/runs/1/artifacts/77) (id 77)",
     );

@@ -148,7 +148,8 @@ describe("http-evidence-probe: the app's own log entries (CloudWatch Logs)", () 
     const { deps, info, summary } = world();
     const result = await run(inputs, deps);
     expect(result.failure, info.join("\n")).toBeUndefined();
-    expect(summary[0]).toContain(`| healthz | 1 | request-id | ${taskIdOf(tasks[0] as SampleApp)} |`);
+    // A task ID is 32 hex digits, which GitHub would link as a commit: a code span.
+    expect(summary[0]).toContain(`| healthz | 1 | request-id | \`${taskIdOf(tasks[0] as SampleApp)}\` |`);
     const ev = files(dir);
     const cw = JSON.parse(ev["cloudwatch_healthz.json"] as string);
     expect(Object.keys(cw)).toEqual(["events", "searchedLogStreams"]);
