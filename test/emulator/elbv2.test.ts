@@ -378,6 +378,33 @@ describe("ELBv2 target groups", () => {
     expect(reason).toBe("Target.NotInUse");
   });
 
+  it("hides a new load balancer from DescribeLoadBalancers for elbv2.loadBalancerConsistencyMs (eventual consistency)", async () => {
+    const { elb, ec2 } = clients(emu);
+    await emu.emulator.loadScenario({ elbv2: { loadBalancerConsistencyMs: 40_000 } }); // 400 ms at timeScale 0.01
+    const created = await elb.send(
+      new CreateLoadBalancerCommand({ Name: "eventual-lb", Subnets: await defaultSubnets(ec2) }),
+    );
+    const arn = created.LoadBalancers?.[0]?.LoadBalancerArn as string;
+    await expect(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))).rejects.toBeInstanceOf(
+      LoadBalancerNotFoundException,
+    );
+    await expect(elb.send(new DescribeLoadBalancersCommand({ Names: ["eventual-lb"] }))).rejects.toBeInstanceOf(
+      LoadBalancerNotFoundException,
+    );
+    const listed = await elb.send(new DescribeLoadBalancersCommand({}));
+    expect(listed.LoadBalancers?.map((l) => l.LoadBalancerName)).not.toContain("eventual-lb");
+    let seen: string | undefined;
+    for (let i = 0; i < 200 && seen === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      seen = await elb
+        .send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [arn] }))
+        .then((o) => o.LoadBalancers?.[0]?.LoadBalancerArn)
+        .catch(() => undefined);
+    }
+    expect(seen).toBe(arn);
+    await elb.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: arn }));
+  });
+
   it("shows targets of a group no listener uses as unused / Target.NotInUse, and refuses bad targets", async () => {
     const { elb } = clients(emu);
     const arn = (await elb.send(new CreateTargetGroupCommand({ Name: "lonely", ...base() }))).TargetGroups?.[0]

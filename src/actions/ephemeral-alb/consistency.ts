@@ -19,6 +19,12 @@ import type { AlbClients } from "./clients";
  */
 export const NEW_GROUP_RETRY_MS = 120_000;
 
+/**
+ * How long DescribeLoadBalancers' LoadBalancerNotFound for the load balancer CreateLoadBalancer just returned
+ * counts as "not visible yet" in the wait for `active` (see waitActive in create.ts).
+ */
+export const NEW_LOAD_BALANCER_RETRY_MS = 60_000;
+
 /** The codes a new security group's propagation delay produces, per call. */
 export const NOT_YET_VISIBLE = {
   ec2: "InvalidGroup.NotFound",

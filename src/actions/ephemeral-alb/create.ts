@@ -7,13 +7,15 @@ import {
   DescribeLoadBalancersCommand,
   type Listener,
   type LoadBalancer,
+  LoadBalancerNotFoundException,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsErrorCode, awsErrorStatus, ConfigurationError } from "../../lib/errors";
+import { awsErrorCode, awsErrorStatus, awsException, ConfigurationError } from "../../lib/errors";
 import { done, hopeless, notYet, WaiterState, waitFor } from "../../lib/wait";
 import type { AlbClients } from "./clients";
 import {
   authorizeIdempotent,
   authorizeReferencingRule,
+  NEW_LOAD_BALANCER_RETRY_MS,
   NOT_YET_VISIBLE,
   NotYetVisible,
   retryWhileNotVisible,
@@ -306,6 +308,9 @@ export async function createCycle(
 
   /** Until the load balancer is active; `failed` ends the wait at once with AWS's reason. */
   async function waitActive(lb: LoadBalancer, until: number): Promise<LoadBalancer> {
+    const createdAt = Date.now();
+    const describe = () =>
+      elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn as string] }));
     const waited = await waitFor<LoadBalancer>(
       {
         what: `load balancer ${state.names.loadBalancer} to become active`,
@@ -314,9 +319,18 @@ export async function createCycle(
         maxDelayMs: 5_000,
       },
       async () => {
-        const out = await elb.send(
-          new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn as string] }),
-        );
+        let out: Awaited<ReturnType<typeof describe>>;
+        try {
+          out = await describe();
+        } catch (error) {
+          // A load balancer created a moment ago can be missing from DescribeLoadBalancers: ELB's reads are
+          // eventually consistent (hashicorp/terraform-provider-aws#15214: "ALB/NLB creation occasionally fails due
+          // to eventual consistency with the error LoadBalancerNotFound"). Its ARN came from CreateLoadBalancer, so
+          // NotFound means "not yet" for a while; after NEW_LOAD_BALANCER_RETRY_MS it is reported as it came.
+          const fresh = Date.now() - createdAt < NEW_LOAD_BALANCER_RETRY_MS;
+          if (fresh && awsException(error) instanceof LoadBalancerNotFoundException) return notYet("not visible yet");
+          throw error;
+        }
         const current = out.LoadBalancers?.[0];
         const code = current?.State?.Code;
         // active_impaired routes traffic (it only lacks room to scale): good enough for a smoke test.

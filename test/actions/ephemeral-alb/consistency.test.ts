@@ -39,6 +39,19 @@ describe("ephemeral-alb and real AWS consistency", () => {
     expect(leftovers(emu)).toEqual({});
   });
 
+  it("waits through a new load balancer's LoadBalancerNotFound in DescribeLoadBalancers until it shows", async () => {
+    await reload(emu, base);
+    // The new load balancer stays invisible to DescribeLoadBalancers for 1.5 s (150 s x timeScale 0.01).
+    await emu.emulator.loadScenario({ elbv2: { loadBalancerConsistencyMs: 150_000 } });
+    const main = await runAlb(emu, await albInputs());
+    expect(main.code, describeRun(main)).toBe(0);
+    const codes = emu.emulator.requests.map((r) => `${r.action} ${r.code ?? r.status}`);
+    expect(codes).toContain("DescribeLoadBalancers LoadBalancerNotFound");
+    const post = await runAlbPost(emu, main);
+    expect(post.code, describeRun(post)).toBe(0);
+    expect(leftovers(emu)).toEqual({});
+  });
+
   const lost: [string, FaultRule][] = [
     ["the ALB ingress (5xx)", { service: "ec2", action: "AuthorizeSecurityGroupIngress", loseResponseNth: { n: 1 } }],
     [

@@ -191,6 +191,31 @@ describe("ephemeral-alb create: state is saved after every create, before the ne
     expect(elbMock.commandCalls(DescribeLoadBalancersCommand)).toHaveLength(1);
   });
 
+  it("waits through LoadBalancerNotFound right after CreateLoadBalancer (ELB's reads are eventually consistent)", async () => {
+    let describes = 0;
+    elbMock.on(DescribeLoadBalancersCommand).callsFake(() => {
+      describes++;
+      if (describes <= 2) throw awsError("LoadBalancerNotFound", "One or more load balancers not found");
+      return { LoadBalancers: [{ LoadBalancerArn: LB, DNSName: "x.elb.amazonaws.com", State: { Code: "active" } }] };
+    });
+    const result = await run(inputs(), deps());
+    expect(result.failure).toBeUndefined();
+    expect(describes).toBe(3);
+    expect(saved().listenerArn).toBe(LISTENER);
+  });
+
+  it("reports a load balancer still not found a minute after its creation, naming the operation", async () => {
+    elbMock
+      .on(DescribeLoadBalancersCommand)
+      .rejects(awsError("LoadBalancerNotFound", "One or more load balancers not found"));
+    const result = await run(inputs(), deps());
+    expect(result.failure).toMatch(/elasticloadbalancing:DescribeLoadBalancers.*LoadBalancerNotFound/);
+    const calls = elbMock.commandCalls(DescribeLoadBalancersCommand).length;
+    // Retried with the waiter's backoff (250 ms to 5 s) for about 60 s, then given up: not one call, not forever.
+    expect(calls).toBeGreaterThan(5);
+    expect(calls).toBeLessThan(60);
+  });
+
   it("adopts its own security group when a retried create finds it already made", async () => {
     ec2Mock.on(CreateSecurityGroupCommand).rejects(awsError("InvalidGroup.Duplicate"));
     // Not visible to Describe at first (eventual consistency), then found.

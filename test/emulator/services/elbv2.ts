@@ -53,6 +53,7 @@ export function createElbv2(emulator: Emulator): Elbv2Service {
       "registrationSeconds",
       "failProvisioning",
       "consistencyMs",
+      "loadBalancerConsistencyMs",
       "serviceLinkedRole",
     ];
     for (const key of Object.keys(section)) {

@@ -112,6 +112,8 @@ export async function createLoadBalancer(state: Elbv2State, p: Params, ctx: Requ
     lb.eniIds.push(eni.id);
     lb.eniAddresses.push(eni.privateIpAddress);
   }
+  const hiddenMs = emulator.scaled(state.config.loadBalancerConsistencyMs);
+  if (hiddenMs > 0) lb.visibleAt = Date.now() + hiddenMs;
   loadBalancers.set(lb.arn, lb);
   lb.timer = setTimeout(
     () => void finishProvisioning(state, lb),
@@ -161,14 +163,16 @@ async function finishProvisioning(state: Elbv2State, lb: LoadBalancer): Promise<
 }
 
 export function describeLoadBalancers(state: Elbv2State, p: Params) {
-  const { loadBalancers } = state;
   const arns = asArray(p.LoadBalancerArns);
   const names = asArray(p.Names);
   if (arns.length > 0 && names.length > 0)
     throw validation("Load balancer names and load balancer ARNs cannot be specified at the same time");
+  // A load balancer created a moment ago may not show yet (loadBalancerConsistencyMs): NotFound by ARN or name.
+  const now = Date.now();
+  const visible = [...state.loadBalancers.values()].filter((l) => (l.visibleAt ?? 0) <= now);
   const lbs = chosenByArnsAndNames(
-    [...loadBalancers.values()],
-    loadBalancers,
+    visible,
+    new Map(visible.map((l) => [l.arn, l])),
     arns,
     names,
     "LoadBalancerNotFound",

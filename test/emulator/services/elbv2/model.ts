@@ -31,6 +31,8 @@ export interface LoadBalancer {
   eniAddresses: string[];
   settings: string;
   timer?: NodeJS.Timeout;
+  /** Until when (epoch ms) DescribeLoadBalancers does not show it yet (`loadBalancerConsistencyMs`). */
+  visibleAt?: number;
 }
 
 export interface HealthCheck {

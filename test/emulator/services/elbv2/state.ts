@@ -31,6 +31,13 @@ export interface Elbv2Scenario {
    * this many ms, scaled by timeScale (default 0).
    */
   consistencyMs?: number;
+  /**
+   * Eventual consistency of a new load balancer: DescribeLoadBalancers answers LoadBalancerNotFound for its ARN
+   * (and leaves it out of a listing) for this many ms after CreateLoadBalancer, scaled by timeScale (default 0).
+   * Seen from AWS: "ALB/NLB creation occasionally fails due to eventual consistency with the error
+   * LoadBalancerNotFound" (hashicorp/terraform-provider-aws#15214), in the provider's wait for `active`.
+   */
+  loadBalancerConsistencyMs?: number;
 }
 
 export interface Config {
@@ -39,6 +46,7 @@ export interface Config {
   registrationSeconds: number;
   failProvisioning: string[];
   consistencyMs: number;
+  loadBalancerConsistencyMs: number;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -47,6 +55,7 @@ export const DEFAULT_CONFIG: Config = {
   registrationSeconds: 10,
   failProvisioning: [],
   consistencyMs: 0,
+  loadBalancerConsistencyMs: 0,
 };
 
 export class Elbv2State implements Elbv2Resources {
