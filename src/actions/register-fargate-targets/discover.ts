@@ -19,6 +19,8 @@ export interface TaskTarget {
   taskDefinitionArn: string;
   availabilityZone: string | undefined;
   networkInterfaceId: string | undefined;
+  /** The subnet of the task's ENI (the attachment's `subnetId`). */
+  subnetId: string | undefined;
 }
 
 export interface IgnoredTask {
@@ -153,6 +155,7 @@ async function selectTargets(
       taskDefinitionArn: task.taskDefinitionArn ?? "",
       availabilityZone: task.availabilityZone,
       networkInterfaceId: eni?.details?.find((d) => d.name === "networkInterfaceId")?.value,
+      subnetId: eni?.details?.find((d) => d.name === "subnetId")?.value,
     };
   });
   return { targets, ignored, primaryDeploymentId, seen: tasks.length };

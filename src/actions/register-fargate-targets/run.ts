@@ -1,4 +1,4 @@
-import type { EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeSubnetsCommand, type EC2Client, type Subnet } from "@aws-sdk/client-ec2";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import {
   DescribeLoadBalancersCommand,
@@ -9,10 +9,10 @@ import {
   TargetGroupNotFoundException,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { awsException, ConfigurationError, errorMessage, InputError } from "../../lib/errors";
+import { awsException, ConfigurationError, errorMessage, InputError, isAccessDenied } from "../../lib/errors";
 import { EvidenceWriter } from "../../lib/evidence";
 import { keptTargetGroups } from "../../lib/kept";
-import type { ActionDeps, ActionResult } from "../../lib/run-action";
+import type { ActionDeps, ActionResult, Log } from "../../lib/run-action";
 import { findStoppedTasks, healthCheckLine, hint, type StoppedTask, stoppedLine } from "./diagnose";
 import { findRunningTasks, type TaskTarget } from "./discover";
 import type { Inputs } from "./inputs";
@@ -79,6 +79,35 @@ function portsAgree(tg: TargetGroup, targets: TaskTarget[], inputs: Inputs): voi
   );
 }
 
+/**
+ * The tasks must run in the target group's VPC. ELB registers an address outside it only with an Availability
+ * Zone ("If the IP address is outside the VPC, this parameter is required", and for an ALB only `all`:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html), and the load
+ * balancer would then need a route to that other VPC. A service in another VPC than the one given to ephemeral-alb
+ * is a configuration mistake: said before anything is registered, naming both VPCs. Without ec2:DescribeSubnets
+ * (an older copy of the policy) the check is skipped with a note, and ELB decides.
+ */
+async function sameVpc(ec2: EC2Client, tg: TargetGroup, targets: TaskTarget[], log: Log): Promise<void> {
+  const subnetIds = [...new Set(targets.flatMap((t) => (t.subnetId ? [t.subnetId] : [])))];
+  if (subnetIds.length === 0 || !tg.VpcId) return;
+  let subnets: Subnet[];
+  try {
+    subnets = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets ?? [];
+  } catch (error) {
+    if (!isAccessDenied(error)) throw error;
+    log.info(`Not checking that the tasks run in ${tg.VpcId}: ${errorMessage(error).split("\n")[0]}`);
+    return;
+  }
+  const vpcOf = new Map(subnets.map((s) => [s.SubnetId, s.VpcId]));
+  const elsewhere = targets.filter((t) => t.subnetId && vpcOf.get(t.subnetId) && vpcOf.get(t.subnetId) !== tg.VpcId);
+  const first = elsewhere[0];
+  if (!first?.subnetId) return;
+  const vpcs = [...new Set(elsewhere.map((t) => vpcOf.get(t.subnetId as string)))].join(", ");
+  throw new ConfigurationError(
+    `Target group ${tg.TargetGroupName} is in ${tg.VpcId}, but ${elsewhere.length} of the ${targets.length} task(s) run in ${vpcs} (task ${first.taskArn.split("/").pop()} in ${first.subnetId}). Nothing was registered: the load balancer cannot reach tasks outside its VPC. Give ephemeral-alb the service's VPC ('vpc-id' ${vpcOf.get(first.subnetId)}) and subnets in it.`,
+  );
+}
+
 async function loadBalancerStates(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<LoadBalancerStatus[]> {
   const out = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns }));
   return (out.LoadBalancers ?? []).map((lb) => ({
@@ -136,6 +165,7 @@ export async function run(inputs: Inputs, deps: Deps): Promise<ActionResult> {
   }
 
   portsAgree(tg, targets, inputs);
+  await sameVpc(deps.clients.ec2, tg, targets, log);
 
   const request = targets.map((t) => ({ Id: t.ip, Port: t.port }));
   const kept = inputs.keep ?? keptTargetGroups().includes(inputs.targetGroupArn);

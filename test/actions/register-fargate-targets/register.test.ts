@@ -3,6 +3,7 @@ import {
   EC2Client,
   RevokeSecurityGroupIngressCommand,
 } from "@aws-sdk/client-ec2";
+import { ElasticLoadBalancingV2Client, RegisterTargetsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningEmulator } from "../../emulator/server";
 import { type SampleApp, startTasks } from "../../fixtures/sample-app";
@@ -213,6 +214,41 @@ describe("register-fargate-targets against the emulator", () => {
       `Hint: ${a.address}:5000 is in us-west-2c, which the load balancer does not enable (it has us-west-2a, us-west-2b) — add a subnet of us-west-2c to ephemeral-alb's 'subnet-ids'`,
     );
     expect(message).not.toContain("not used by any listener");
+  });
+
+  it("refuses tasks in another VPC than the target group's before registering anything, naming both", async () => {
+    const [a] = apps as [SampleApp];
+    await emu.emulator.loadScenario({
+      ec2: {
+        vpcs: [{ id: "vpc-0e0e0e0e0e0e0e0e0", cidr: "10.9.0.0/16" }],
+        subnets: [
+          {
+            id: "subnet-0e0e0e0e0e0e0e0e0",
+            vpcId: "vpc-0e0e0e0e0e0e0e0e0",
+            cidr: "10.9.1.0/24",
+            availabilityZone: "us-west-2a",
+          },
+        ],
+      },
+    });
+    await useTasks(emu, [{ ip: a.address, port: 5000, subnetId: "subnet-0e0e0e0e0e0e0e0e0" }]);
+    const since = lastSeq(emu);
+    const reg = await registerAndDeregister();
+    expect(reg.code).toBe(1);
+    const message = errors(reg).join("\n");
+    expect(message).toMatch(
+      /^Target group \S+ is in vpc-\w+, but 1 of the 1 task\(s\) run in vpc-0e0e0e0e0e0e0e0e0 \(task \w+ in subnet-0e0e0e0e0e0e0e0e0\)\. Nothing was registered/,
+    );
+    expect(calls(emu, "RegisterTargets", since)).toBe(0);
+    // The emulator refuses such an address as ELB does (no Availability Zone for an IP outside the VPC).
+    const elb = new ElasticLoadBalancingV2Client({
+      endpoint: emu.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: "AKIAEMULATOR00000001", secretAccessKey: "x" },
+    });
+    await expect(
+      elb.send(new RegisterTargetsCommand({ TargetGroupArn: tg, Targets: [{ Id: a.address, Port: 5000 }] })),
+    ).rejects.toMatchObject({ name: "ValidationError", message: expect.stringMatching(/outside the VPC/) });
   });
 
   it("reports a stopped task with its stoppedReason and exit code", async () => {

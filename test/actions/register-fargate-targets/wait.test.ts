@@ -21,6 +21,7 @@ const targets: TaskTarget[] = ["10.0.1.5", "10.0.2.6"].map((ip, i) => ({
   taskDefinitionArn: "td",
   availabilityZone: "us-west-2a",
   networkInterfaceId: `eni-${i}`,
+  subnetId: "subnet-0a1b2c3d",
 }));
 
 type Health = [TargetHealthStateEnum, string?, string?];

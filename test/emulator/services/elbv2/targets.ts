@@ -71,6 +71,19 @@ export class Targets {
         );
       }
     }
+    // TargetDescription.AvailabilityZone: "If the IP address is outside the VPC, this parameter is required"
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetDescription.html; for an ALB the
+    // only value then is `all`). Loopback addresses stand for VPC addresses here, so the VPC of an address is that of
+    // the ENI holding it; an address no ENI holds is taken to be inside. The wording is the emulator's.
+    const ec2 = ec2Of(this.deps.emulator);
+    for (const t of targets) {
+      const eni = ec2.networkInterfaceByAddress(t.id);
+      if (t.availabilityZone === undefined && eni && eni.vpcId !== tg.vpcId) {
+        throw validation(
+          `The IP address '${t.id}' is outside the VPC of target group '${tg.name}' (${tg.vpcId}): specify an Availability Zone for it`,
+        );
+      }
+    }
     if (tg.targets.size + targets.length > 1000)
       throw new AwsError("TooManyTargets", "You've reached the limit on the number of targets");
     for (const t of targets) {
