@@ -50,21 +50,28 @@ export function iamPolicyReader(iam: IAMClient): PolicyReader {
     return decode(out.PolicyVersion?.Document);
   };
 
+  const inline = async (role: string, name: string) =>
+    decode((await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: name }))).PolicyDocument);
+  const attached = async (role: string, policy: string) => {
+    const arn = policy.startsWith("arn:") ? policy : (await attachedPolicies(role)).get(policy);
+    return arn ? managed(arn) : undefined;
+  };
+
   return onceEach(
     (roleArn: string, statement: MatchedStatement) => `${roleArn}\n${statement.policyType ?? ""}\n${statement.policy}`,
     async (roleArn: string, statement: MatchedStatement) => {
       const role = roleName(roleArn);
-      if (statement.policyType === "role") {
-        const out = await iam.send(new GetRolePolicyCommand({ RoleName: role, PolicyName: statement.policy }));
-        return decode(out.PolicyDocument);
-      }
-      if (statement.policyType === "aws-managed" || statement.policyType === "user-managed") {
-        const arn = statement.policy.startsWith("arn:")
-          ? statement.policy
-          : (await attachedPolicies(role)).get(statement.policy);
-        return arn ? managed(arn) : undefined;
-      }
-      return undefined;
+      const { policy, policyType } = statement;
+      // As the API reference documents the Statement type: the inline policy's name with type `role`.
+      if (policyType === "role") return inline(role, policy);
+      if (policyType === "aws-managed" || policyType === "user-managed") return attached(role, policy);
+      // As IAM is seen answering (type "IAM Policy"): `role_<RoleName>_<PolicyName>` for an inline policy (the
+      // role's name is known, so a `_` in either name does not mislead), a managed policy by its name, and
+      // `PolicyInputList.N` / a resource policy, which are not the role's to read.
+      if (policyType !== undefined && policyType !== "IAM Policy") return undefined;
+      const prefix = `role_${role}_`;
+      if (policy.startsWith(prefix) && policy.length > prefix.length) return inline(role, policy.slice(prefix.length));
+      return attached(role, policy);
     },
   );
 }

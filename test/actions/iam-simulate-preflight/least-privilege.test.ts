@@ -27,7 +27,11 @@ afterEach(async () => {
   await emu?.stop();
 });
 
-async function runAs(policy: unknown, extraChecks = `- principal: ${DEPLOYER}\n  action: ecs:RegisterTaskDefinition`) {
+async function runAs(
+  policy: unknown,
+  extraChecks = `- principal: ${DEPLOYER}\n  action: ecs:RegisterTaskDefinition`,
+  matchedStatementShape: "documented" | "observed" = "documented",
+) {
   const readParameters = {
     Sid: "ReadParameters",
     Effect: "Allow",
@@ -73,6 +77,7 @@ async function runAs(policy: unknown, extraChecks = `- principal: ${DEPLOYER}\n 
   ];
   s.principals = { [PREFLIGHT_KEY]: PREFLIGHT_ROLE };
   s.enforce = true;
+  (s.iam as { matchedStatementShape?: string }).matchedStatementShape = matchedStatementShape;
   emu = await startEmulator({ scenario: s });
   return runInProcess("iam-simulate-preflight", {
     inputs: {
@@ -89,39 +94,44 @@ async function runAs(policy: unknown, extraChecks = `- principal: ${DEPLOYER}\n 
 const denied = () => emu.emulator.requests.filter((r) => /AccessDenied/.test(r.code ?? ""));
 
 describe("the preflight role's documented policy", () => {
-  it("is enough for every call, Sids included", async () => {
-    const result = await runAs(documentedPolicy());
-    expect(result.stderr).toBe("");
-    expect(denied()).toEqual([]);
-    expect(result.annotations.filter((a) => a.level === "error")).toEqual([]);
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.outputs.report ?? "{}");
-    expect(report.statementIdsUnavailable).toBeUndefined();
-    const sids = (action: string) =>
-      report.rows
-        .find((r: { action: string }) => r.action === action)
-        ?.matchedStatements.map((m: { sid: string }) => m.sid);
-    expect(sids("secretsmanager:GetSecretValue")).toEqual(["ReadPapyrusSecrets"]);
-    // AmazonECSTaskExecutionRolePolicy has no Sids: the statement's number instead.
-    expect(sids("ecr:BatchGetImage")).toEqual(["statement 1"]);
-    const actions = new Set(emu.emulator.requests.map((r) => `${r.service}:${r.action}`));
-    for (const call of [
-      "iam:SimulatePrincipalPolicy",
-      "iam:GetRole",
-      "ecs:DescribeTaskDefinition",
-      "secretsmanager:DescribeSecret",
-      "ssm:DescribeParameters",
-      "kms:DescribeKey",
-      "kms:GetKeyPolicy",
-      "secretsmanager:GetResourcePolicy",
-      "iam:GetRolePolicy",
-      "iam:ListAttachedRolePolicies",
-      "iam:GetPolicy",
-      "iam:GetPolicyVersion",
-    ]) {
-      expect(actions).toContain(call);
-    }
-  });
+  // How IAM names a matched policy: as its API reference documents (`role`, the inline policy's name) and as it
+  // is seen answering ("IAM Policy", `role_<RoleName>_<PolicyName>`); the Sids are found either way.
+  it.each(["documented", "observed"] as const)(
+    "is enough for every call, Sids included (%s policy IDs)",
+    async (shape) => {
+      const result = await runAs(documentedPolicy(), undefined, shape);
+      expect(result.stderr).toBe("");
+      expect(denied()).toEqual([]);
+      expect(result.annotations.filter((a) => a.level === "error")).toEqual([]);
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.outputs.report ?? "{}");
+      expect(report.statementIdsUnavailable).toBeUndefined();
+      const sids = (action: string) =>
+        report.rows
+          .find((r: { action: string }) => r.action === action)
+          ?.matchedStatements.map((m: { sid: string }) => m.sid);
+      expect(sids("secretsmanager:GetSecretValue")).toEqual(["ReadPapyrusSecrets"]);
+      // AmazonECSTaskExecutionRolePolicy has no Sids: the statement's number instead.
+      expect(sids("ecr:BatchGetImage")).toEqual(["statement 1"]);
+      const actions = new Set(emu.emulator.requests.map((r) => `${r.service}:${r.action}`));
+      for (const call of [
+        "iam:SimulatePrincipalPolicy",
+        "iam:GetRole",
+        "ecs:DescribeTaskDefinition",
+        "secretsmanager:DescribeSecret",
+        "ssm:DescribeParameters",
+        "kms:DescribeKey",
+        "kms:GetKeyPolicy",
+        "secretsmanager:GetResourcePolicy",
+        "iam:GetRolePolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+      ]) {
+        expect(actions).toContain(call);
+      }
+    },
+  );
 
   it("simulates a user named in extra-checks end to end: the user's own verdicts, the call authorized on user/*", async () => {
     const checks = [

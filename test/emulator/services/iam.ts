@@ -41,11 +41,19 @@ export interface IamScenario {
     permissionsBoundary?: string;
   }[];
   policies?: { name: string; path?: string; description?: string; document: unknown }[];
+  /** How SimulatePrincipalPolicy names matched policies: `documented` (default) or `observed` (evaluate.ts). */
+  matchedStatementShape?: "documented" | "observed";
 }
 
 function loadIamScenario(store: IamStore, section: IamScenario): void {
   const where = (what: string, error: unknown) =>
     new Error(`scenario iam.${what}: ${error instanceof Error ? error.message : String(error)}`);
+  const shape = section.matchedStatementShape;
+  if (shape !== undefined) {
+    if (shape !== "documented" && shape !== "observed")
+      throw new Error(`scenario iam.matchedStatementShape: '${shape}' is neither 'documented' nor 'observed'`);
+    store.matchedStatementShape = shape;
+  }
   (section.policies ?? []).forEach((p, i) => {
     try {
       const arn = `arn:aws:iam::${store.account()}:policy${p.path ?? "/"}${p.name}`;

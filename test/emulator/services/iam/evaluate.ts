@@ -16,7 +16,18 @@ import { decideEncryptionContext, NEVER_KEY, withEncryptionContext } from "./enc
 import { type StatementSpan, statementSpans } from "./positions";
 import type { Entity, IamStore } from "./store";
 
-export type PolicySourceType = "role" | "user" | "aws-managed" | "user-managed" | "none";
+export type PolicySourceType = "role" | "user" | "aws-managed" | "user-managed" | "none" | "IAM Policy";
+
+/**
+ * How SimulatePrincipalPolicy names the policy a matched statement came from. `documented`: the Statement data
+ * type's values ("SourcePolicyType … Valid Values: user | group | role | aws-managed | user-managed | resource |
+ * none", https://docs.aws.amazon.com/IAM/latest/APIReference/API_Statement.html), the inline policy's name as its ID.
+ * `observed`: what IAM is seen returning instead — `"IAM Policy"` for every identity policy, an inline policy's ID
+ * `role_<RoleName>_<PolicyName>`, a managed one's its name, a simulation input's `PolicyInputList.N` (captured
+ * `aws iam simulate-principal-policy` output in public repositories; soto-project/soto#230: "This isn't documented,
+ * but is being returned by IAM"). The doc is the default; the preflight is tested against both.
+ */
+export type MatchedStatementShape = "documented" | "observed";
 export type Decision = "allowed" | "explicitDeny" | "implicitDeny";
 
 export interface SourcePolicy {
@@ -58,21 +69,30 @@ function source(id: string, type: PolicySourceType, text: string): SourcePolicy 
 
 /** The identity policies of a role or user, plus policies given inline to a simulation. */
 export function compilePrincipal(store: IamStore, entity: Entity | undefined, arn: string, extra: string[] = []) {
+  const observed = store.matchedStatementShape === "observed";
   const policies: SourcePolicy[] = [];
   if (entity) {
-    for (const [name, text] of entity.inline) policies.push(source(name, entity.kind, text));
+    for (const [name, text] of entity.inline) {
+      policies.push(
+        observed
+          ? source(`${entity.kind}_${entity.name}_${name}`, "IAM Policy", text)
+          : source(name, entity.kind, text),
+      );
+    }
     for (const policyArn of entity.attached) {
       const policy = store.policies.get(policyArn);
-      if (!policy) continue;
-      policies.push(
-        source(policy.name, policy.awsManaged ? "aws-managed" : "user-managed", store.defaultDocument(policy)),
-      );
+      if (policy) policies.push(source(policy.name, managedType(store, policy), store.defaultDocument(policy)));
     }
   }
   extra.forEach((text, i) => {
-    policies.push(source(`PolicyInputList.${i + 1}`, "none", text));
+    policies.push(source(`PolicyInputList.${i + 1}`, observed ? "IAM Policy" : "none", text));
   });
   return compiledFrom(arn, policies);
+}
+
+function managedType(store: IamStore, policy: { awsManaged: boolean }): PolicySourceType {
+  if (store.matchedStatementShape === "observed") return "IAM Policy";
+  return policy.awsManaged ? "aws-managed" : "user-managed";
 }
 
 function compiledFrom(arn: string, policies: SourcePolicy[]): CompiledPrincipal {
@@ -97,11 +117,13 @@ export function compileBoundary(
   arn: string,
   given?: string,
 ): CompiledPrincipal | undefined {
-  if (given !== undefined) return compiledFrom(arn, [source("PermissionsBoundaryPolicyInputList.1", "none", given)]);
+  if (given !== undefined) {
+    const type = store.matchedStatementShape === "observed" ? "IAM Policy" : "none";
+    return compiledFrom(arn, [source("PermissionsBoundaryPolicyInputList.1", type, given)]);
+  }
   const policy = entity?.permissionsBoundary ? store.policies.get(entity.permissionsBoundary) : undefined;
   if (!policy) return undefined;
-  const type = policy.awsManaged ? "aws-managed" : "user-managed";
-  return compiledFrom(arn, [source(policy.name, type, store.defaultDocument(policy))]);
+  return compiledFrom(arn, [source(policy.name, managedType(store, policy), store.defaultDocument(policy))]);
 }
 
 /**

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { validateIdentityPolicy, validateTrustPolicy } from "@cloud-copilot/iam-policy";
 import { AwsError } from "../../errors";
 import { AWS_MANAGED_POLICIES } from "./aws-managed";
+import type { MatchedStatementShape } from "./evaluate";
 
 export type EntityKind = "role" | "user";
 
@@ -130,6 +131,8 @@ export const documentText = (doc: unknown): string => (typeof doc === "string" ?
 
 export class IamStore {
   version = 0;
+  /** How SimulatePrincipalPolicy names matched policies (scenario `iam.matchedStatementShape`; see evaluate.ts). */
+  matchedStatementShape: MatchedStatementShape = "documented";
   readonly roles = new Map<string, Entity>();
   readonly users = new Map<string, Entity>();
   readonly policies = new Map<string, ManagedPolicy>();
@@ -139,6 +142,7 @@ export class IamStore {
   }
 
   reset(): void {
+    this.matchedStatementShape = "documented";
     this.roles.clear();
     this.users.clear();
     this.policies.clear();
