@@ -62,7 +62,7 @@ function workflowRunEvent(overrides: Record<string, unknown> = {}) {
   };
 }
 
-async function runReport(event: unknown) {
+async function runReport(event: unknown, artifact?: unknown) {
   const downloads: Record<string, string>[] = [];
   const result = await runWorkflowJob({
     workflow: WORKFLOW,
@@ -82,18 +82,19 @@ async function runReport(event: unknown) {
         writeFile(
           workspace,
           "preflight-input/task-definition.json",
-          taskDefinition(
-            [
-              {
-                name: "web",
-                secrets: [
-                  { name: "API_KEY", valueFrom: API_KEY_SECRET },
-                  { name: "STRIPE", valueFrom: OTHER_SECRET },
-                ],
-              },
-            ],
-            { executionRoleArn: ADMIN_ROLE, taskRoleArn: ADMIN_ROLE },
-          ),
+          artifact ??
+            taskDefinition(
+              [
+                {
+                  name: "web",
+                  secrets: [
+                    { name: "API_KEY", valueFrom: API_KEY_SECRET },
+                    { name: "STRIPE", valueFrom: OTHER_SECRET },
+                  ],
+                },
+              ],
+              { executionRoleArn: ADMIN_ROLE, taskRoleArn: ADMIN_ROLE },
+            ),
         );
         return {};
       },
@@ -126,6 +127,41 @@ describe("fork-safe preflight report", () => {
     // The base branch's execution role (the task role has no checks here); never the PR's roles.
     expect(simulatedPrincipals().has(EXECUTION_ROLE)).toBe(true);
     expect([...simulatedPrincipals()].every((p) => p === EXECUTION_ROLE || p === TASK_ROLE)).toBe(true);
+    expect(emu.emulator.requests.some((r) => JSON.stringify(r.params).includes("papyrus-admin"))).toBe(false);
+  });
+
+  it("an artifact that is a Terraform plan (which names its own roles) is refused: the fork cannot choose the roles", async () => {
+    const container = [{ name: "web", secrets: [{ name: "STRIPE", valueFrom: OTHER_SECRET }] }];
+    const plan = {
+      format_version: "1.2",
+      terraform_version: "1.11.4",
+      resource_changes: [
+        {
+          address: "aws_ecs_task_definition.app",
+          mode: "managed",
+          type: "aws_ecs_task_definition",
+          name: "app",
+          change: {
+            actions: ["create"],
+            before: null,
+            after: {
+              family: "papyrus-task",
+              execution_role_arn: ADMIN_ROLE,
+              task_role_arn: ADMIN_ROLE,
+              container_definitions: JSON.stringify(container),
+            },
+            after_unknown: {},
+          },
+        },
+      ],
+    };
+    const { result } = await runReport(workflowRunEvent(), plan);
+    const iam = result.steps.find((s) => s.label.startsWith("Simulate"));
+    expect(iam?.status).toBe("failure");
+    expect(iam?.result?.annotations.map((a) => a.message).join("\n")).toMatch(
+      /Input 'execution-role-arn': is given, but task-definition preflight-input\/task-definition\.json is a Terraform plan/,
+    );
+    expect(simulatedPrincipals().size).toBe(0);
     expect(emu.emulator.requests.some((r) => JSON.stringify(r.params).includes("papyrus-admin"))).toBe(false);
   });
 

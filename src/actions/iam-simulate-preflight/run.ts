@@ -108,6 +108,17 @@ export async function runPreflight(inputs: PreflightInputs, deps: PreflightDeps)
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
   // A Terraform plan or a CloudFormation template, told from its content: the planned-state preflight.
   const planned = plannedInputOf(inputs.taskDefinition, workspace);
+  if (planned && (inputs.executionRoleArn || inputs.taskRoleArn)) {
+    // A plan's task definitions name their own roles, and the planned preflight checks those: the role inputs
+    // would be silently set aside. In the fork-safe pattern they are the base branch's roles and the file is the
+    // fork's, so a fork that sends a plan instead of a task definition would choose which roles are simulated.
+    const what = planned.input.format === "terraform-plan" ? "a Terraform plan" : "a CloudFormation template";
+    throw new InputError(
+      inputs.executionRoleArn ? "execution-role-arn" : "task-role-arn",
+      `is given, but task-definition ${planned.file.display} is ${what}, whose task definitions name their own roles; the role inputs apply only to a task definition.`,
+      "Leave execution-role-arn and task-role-arn empty to check a plan, or give a task definition file.",
+    );
+  }
   if (planned && deps.planIo) {
     return runPlannedPreflight(inputs, { ...deps, io: deps.planIo, env }, planned.input, planned.file);
   }
