@@ -169,13 +169,21 @@ function checkSteps(where: string, steps: Step[], problems: string[]): void {
   }
 }
 
-/** Every `uses: x@ref` whose ref is not a full commit SHA needs a comment saying it is mutable. */
+/**
+ * Every third-party `uses: x@ref` is a full commit SHA: a moved tag would run someone else's code in a job that
+ * holds AWS credentials (and, in the plan job, the plan's secrets). Only the suite's own references
+ * (`ecs-alb-smoke/…@v1`) may be a mutable tag, with a comment saying so.
+ */
 function checkPins(file: string, problems: string[]): void {
   const lines = readFileSync(file, "utf8").split("\n");
   lines.forEach((line, i) => {
     const m = /uses:\s*([^\s#]+@([^\s#]+))/.exec(line);
     if (!m) return;
     if (/^[0-9a-f]{40}$/.test(m[2] as string)) return;
+    if (!(m[1] as string).startsWith("ecs-alb-smoke/")) {
+      problems.push(`${relative(ROOT, file)}:${i + 1}: ${m[1]} is a third-party action: pin a full commit SHA`);
+      return;
+    }
     const nearby = [line, lines[i - 1] ?? "", lines[i - 2] ?? ""].join("\n");
     if (!/#.*mutable/i.test(nearby)) {
       problems.push(`${relative(ROOT, file)}:${i + 1}: ${m[1]} pins a mutable ref without a comment saying so`);

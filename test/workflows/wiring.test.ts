@@ -63,6 +63,9 @@ jobs:
         with:
           no-such-input: 1
       - uses: actions/checkout@v4
+      - uses: ecs-alb-smoke/ecs-alb-smoke/actions/evidence-mask@v1
+      # Mutable major tag: the comment does not make a third-party tag acceptable.
+      - uses: hashicorp/setup-terraform@v3
   b:
     runs-on: ubuntu-latest
     steps:
@@ -72,7 +75,10 @@ jobs:
     const problems = wiringProblems(f).join("\n");
     expect(problems).toMatch(/'with: no-such-input' is not an input/);
     expect(problems).toMatch(/steps\.probe\.outputs\.nope is not a declared output/);
-    expect(problems).toMatch(/actions\/checkout@v4 pins a mutable ref/);
+    expect(problems).toMatch(/actions\/checkout@v4 is a third-party action: pin a full commit SHA/);
+    expect(problems).toMatch(/hashicorp\/setup-terraform@v3 is a third-party action: pin a full commit SHA/);
+    // The suite's own @v1 is allowed with a comment saying it is mutable; without one it is reported.
+    expect(problems).toMatch(/ecs-alb-smoke\/ecs-alb-smoke\/actions\/evidence-mask@v1 pins a mutable ref/);
     expect(problems).toMatch(/does not list it in needs/);
     expect(problems).toMatch(/needs\.a\.outputs\.y is not a declared job output/);
   });
