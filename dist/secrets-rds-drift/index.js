@@ -87678,9 +87678,15 @@ function sensitiveValues(secretString, keyMap, contents) {
  */
 function assertMaskablePassword(secretId, contents) {
     const password = contents.values.password;
-    if (password === undefined || (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .isMaskable */ .h_)(password.trim()))
+    if (password === undefined)
         return;
-    throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", `secret '${secretId}' field '${contents.keys.password}': shorter than ${_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .MIN_MASKABLE_LENGTH */ .nB} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`, "Rotate the secret to a longer password (16 or more characters; RDS requires at least 8).");
+    // The runner masks a value with a line break only line by line: every line must be long enough itself
+    // (`abc\r\nxyz` is 8 characters, and neither of its lines could be masked).
+    const lines = password.split(/\r\n|\r|\n/).map((l) => l.trim());
+    const multiline = lines.length > 1;
+    if (lines.every((l) => l === "" || (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .isMaskable */ .h_)(l)) && (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .isMaskable */ .h_)(password.trim()))
+        return;
+    throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", `secret '${secretId}' field '${contents.keys.password}': ${multiline ? `it spans lines, and one of them is` : "it is"} shorter than ${_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .MIN_MASKABLE_LENGTH */ .nB} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`, "Rotate the secret to a longer password on one line (16 or more characters; RDS requires at least 8).");
 }
 
 

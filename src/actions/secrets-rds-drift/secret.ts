@@ -127,10 +127,15 @@ export function sensitiveValues(secretString: string, keyMap: KeyMap, contents?:
  */
 export function assertMaskablePassword(secretId: string, contents: SecretContents): void {
   const password = contents.values.password;
-  if (password === undefined || isMaskable(password.trim())) return;
+  if (password === undefined) return;
+  // The runner masks a value with a line break only line by line: every line must be long enough itself
+  // (`abc\r\nxyz` is 8 characters, and neither of its lines could be masked).
+  const lines = password.split(/\r\n|\r|\n/).map((l) => l.trim());
+  const multiline = lines.length > 1;
+  if (lines.every((l) => l === "" || isMaskable(l)) && isMaskable(password.trim())) return;
   throw new InputError(
     "secret-id",
-    `secret '${secretId}' field '${contents.keys.password}': shorter than ${MIN_MASKABLE_LENGTH} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`,
-    "Rotate the secret to a longer password (16 or more characters; RDS requires at least 8).",
+    `secret '${secretId}' field '${contents.keys.password}': ${multiline ? `it spans lines, and one of them is` : "it is"} shorter than ${MIN_MASKABLE_LENGTH} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`,
+    "Rotate the secret to a longer password on one line (16 or more characters; RDS requires at least 8).",
   );
 }

@@ -249,7 +249,7 @@ describe("run (SDK mocked)", () => {
     secrets.on(GetSecretValueCommand).resolves({ ARN, SecretString: JSON.stringify({ ...SECRET, password: "q7" }) });
     const error = await run(inputs({ "connect-check": "true" }), deps()).catch((e: unknown) => e);
     expect(String(error)).toContain(
-      "Input 'secret-id': secret 'papyrus/db' field 'password': shorter than 4 characters, too short for the runner's log masker",
+      "Input 'secret-id': secret 'papyrus/db' field 'password': it is shorter than 4 characters, too short for the runner's log masker",
     );
     expect(String(error)).toMatch(/Rotate the secret to a longer password/);
     expect(String(error)).not.toMatch(/\bq7\b/);
@@ -260,6 +260,21 @@ describe("run (SDK mocked)", () => {
     expect(setSecrets).toEqual(expect.arrayContaining([HOST, "papyrus_admin"]));
     expect(setSecrets).not.toContain("papyrus");
   });
+
+  it.each(["abc\r\nxyz", "ab\ncd", "a-long-first-line\nxy"])(
+    "a password on lines of which one is too short to mask (%j) fails the same way, before anything is logged",
+    async (password) => {
+      // The runner masks a value with a line break line by line only: a line under 4 characters stays in clear.
+      secrets.on(GetSecretValueCommand).resolves({ ARN, SecretString: JSON.stringify({ ...SECRET, password }) });
+      const error = await run(inputs({ "connect-check": "true" }), deps()).catch((e: unknown) => e);
+      expect(String(error)).toContain(
+        "Input 'secret-id': secret 'papyrus/db' field 'password': it spans lines, and one of them is shorter than 4 characters",
+      );
+      for (const line of password.split(/\r?\n/)) expect(String(error)).not.toContain(line);
+      expect(logs).toEqual([]);
+      expect(rds.commandCalls(DescribeDBInstancesCommand)).toEqual([]);
+    },
+  );
 
   it("an unknown secret is an error naming it and the input", async () => {
     secrets
