@@ -126,6 +126,10 @@ export async function main(argv: string[]): Promise<number> {
 async function run(command: Command, parsed: ParsedCommand, cons: CliConsole): Promise<number> {
   const spec = command.spec;
   if (parsed.profile) process.env.AWS_PROFILE = parsed.profile;
+  // Paths are the current directory's, as the README says, for the input readers (which check them against
+  // GITHUB_WORKSPACE) and for what the commands then read and rewrite alike: run in a job step from another
+  // directory, `mask --path 'proj/**'` checked $GITHUB_WORKSPACE/proj and rewrote ./proj.
+  process.env.GITHUB_WORKSPACE = process.cwd();
   await resolveRegion(parsed);
 
   let result: ActionResult & { exitCode?: number };

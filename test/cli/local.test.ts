@@ -2,7 +2,7 @@
  * `probe` and `mask` from a terminal, and credentials the way the AWS CLI
  * finds them (a named profile of the shared files, its region).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -95,6 +95,24 @@ describe("ecs-alb-smoke mask", () => {
     expect(after).toContain("****.****.us-west-2.rds.amazonaws.com");
     expect(readdirSync(join(cwd, "evidence")).some((f) => f.endsWith("_mask_report.json"))).toBe(true);
     expect(masked.stdout).toContain("mask: PASS");
+  });
+
+  it("in a job step (GITHUB_WORKSPACE elsewhere), checks and rewrites the current directory's files, one tree", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "eas-cli-mask-cwd-"));
+    const workspace = mkdtempSync(join(tmpdir(), "eas-cli-mask-ws-"));
+    const text = '{"arn":"arn:aws:iam::123456789012:role/x"}\n';
+    // The same relative path in both trees; in the current directory, `proj` is a link leading out of it.
+    mkdirSync(join(workspace, "proj"));
+    writeFileSync(join(workspace, "proj", "a.json"), text);
+    const outside = mkdtempSync(join(tmpdir(), "eas-cli-mask-out-"));
+    writeFileSync(join(outside, "a.json"), text);
+    symlinkSync(outside, join(cwd, "proj"));
+    const env = { AWS_ENDPOINT_URL: "http://127.0.0.1:9", GITHUB_WORKSPACE: workspace };
+    const r = await runCli(["mask", "--path", "proj/**"], { cwd, env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/path/);
+    expect(readFileSync(join(outside, "a.json"), "utf8")).toBe(text);
+    expect(readFileSync(join(workspace, "proj", "a.json"), "utf8")).toBe(text);
   });
 });
 
