@@ -86795,6 +86795,9 @@ function clusterTarget(db) {
         endpoints.push({ address: db.Endpoint, role: "writer" });
     if (db.ReaderEndpoint)
         endpoints.push({ address: db.ReaderEndpoint, role: "reader" });
+    // Aurora custom endpoints (DBCluster.CustomEndpoints) are this cluster's too: a secret may name one.
+    for (const custom of db.CustomEndpoints ?? [])
+        endpoints.push({ address: custom, role: "custom" });
     const target = {
         kind: "cluster",
         identifier: db.DBClusterIdentifier ?? "",
@@ -86877,7 +86880,7 @@ async function findTargetByHost(rds, host) {
             : instanceTarget(hit);
     const cluster = await (async () => {
         for await (const page of (0,dist_cjs/* paginateDescribeDBClusters */.cbb)(paging, {})) {
-            const found = (page.DBClusters ?? []).find((db) => [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted));
+            const found = (page.DBClusters ?? []).find((db) => [db.Endpoint, db.ReaderEndpoint, ...(db.CustomEndpoints ?? [])].some((e) => e && normalizeHost(e) === wanted));
             if (found)
                 return found;
         }

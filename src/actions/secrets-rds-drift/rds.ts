@@ -16,8 +16,8 @@ import { awsErrorCode, awsException, ConfigurationError, errorMessage } from "..
 
 export interface DbEndpoint {
   address: string;
-  /** `instance` endpoint, cluster `writer` endpoint, cluster `reader` endpoint. */
-  role: "instance" | "writer" | "reader";
+  /** `instance` endpoint, cluster `writer` endpoint, cluster `reader` endpoint, an Aurora `custom` endpoint. */
+  role: "instance" | "writer" | "reader" | "custom";
 }
 
 /** The RDS side of the comparison, instance or cluster alike. */
@@ -79,6 +79,8 @@ export function clusterTarget(db: DBCluster): DbTarget {
   const endpoints: DbEndpoint[] = [];
   if (db.Endpoint) endpoints.push({ address: db.Endpoint, role: "writer" });
   if (db.ReaderEndpoint) endpoints.push({ address: db.ReaderEndpoint, role: "reader" });
+  // Aurora custom endpoints (DBCluster.CustomEndpoints) are this cluster's too: a secret may name one.
+  for (const custom of db.CustomEndpoints ?? []) endpoints.push({ address: custom, role: "custom" });
   const target: DbTarget = {
     kind: "cluster",
     identifier: db.DBClusterIdentifier ?? "",
@@ -157,7 +159,7 @@ export async function findTargetByHost(rds: RDSClient, host: string): Promise<Db
   const cluster = await (async () => {
     for await (const page of paginateDescribeDBClusters(paging, {})) {
       const found = (page.DBClusters ?? []).find((db) =>
-        [db.Endpoint, db.ReaderEndpoint].some((e) => e && normalizeHost(e) === wanted),
+        [db.Endpoint, db.ReaderEndpoint, ...(db.CustomEndpoints ?? [])].some((e) => e && normalizeHost(e) === wanted),
       );
       if (found) return found;
     }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningEmulator, startEmulator } from "../../emulator/server";
 import type { SecretsManagerModule } from "../../emulator/services/secretsmanager";
@@ -116,6 +116,41 @@ describe("secrets-rds-drift end to end (emulator)", () => {
     expect(report.target).toMatchObject({ kind: "cluster", identifier: "papyrus", engine: "aurora-postgresql" });
     expect(report.rows[0]).toMatchObject({ field: "host", verdict: "matches", detail: "the reader endpoint" });
     expect(driftOf(r).engine).toBe("matches");
+  });
+
+  it("cluster: the secret's host is an Aurora custom endpoint (DBCluster.CustomEndpoints); found by the host", async () => {
+    await emu.emulator.reset();
+    await emu.emulator.loadScenario({
+      rds: {
+        clusters: [
+          {
+            id: "papyrus",
+            engine: "aurora-postgresql",
+            databaseName: "papyrus",
+            masterUsername: USERNAME,
+            customEndpoints: ["analytics"],
+            port: 5432,
+          },
+        ],
+      },
+    });
+    const rds = new RDSClient({ endpoint: emu.endpoint, region: "us-west-2" });
+    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: "papyrus" }))).DBClusters?.[0];
+    const custom = cluster?.CustomEndpoints?.[0] as string;
+    expect(custom).toMatch(/^analytics\.cluster-custom-[a-z0-9]{12}\.us-west-2\.rds\.amazonaws\.com$/);
+    await emu.emulator.loadScenario({
+      secretsmanager: {
+        secrets: [{ name: "papyrus/prd/db", value: secretValue({ host: custom, engine: "postgres" }) }],
+      },
+    });
+    const r = await runBundle("secrets-rds-drift", {
+      inputs: { "secret-id": "papyrus/prd/db", comment: "false" },
+      env: { AWS_ENDPOINT_URL: emu.endpoint },
+    });
+    expect(r.code, errors(r).join("\n")).toBe(0);
+    const report = JSON.parse(r.outputs.report ?? "{}");
+    expect(report.target).toMatchObject({ kind: "cluster", identifier: "papyrus" });
+    expect(report.rows[0]).toMatchObject({ field: "host", verdict: "matches", detail: "the custom endpoint" });
   });
 
   it("managed master secret: the current one passes (host, port, dbname from RDS); a stale one is drift", async () => {

@@ -280,6 +280,7 @@ export function createRds(emulator: Emulator): RdsModule {
         engine: c.engine,
         address: c.address,
         readerAddress: c.readerAddress,
+        customAddresses: c.customAddresses,
         port: c.port,
         databaseName: c.databaseName,
         parameterGroup: c.parameterGroup,

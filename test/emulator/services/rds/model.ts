@@ -47,6 +47,8 @@ export interface DbCluster extends DbResource {
   databaseName?: string;
   address: string;
   readerAddress: string;
+  /** Aurora custom endpoints' addresses (DBCluster.CustomEndpoints: "The custom endpoints associated with the DB cluster"). */
+  customAddresses: string[];
 }
 
 /** RDS's Route 53 hosted zone per region (what Endpoint.HostedZoneId shows). */
@@ -147,6 +149,7 @@ export function clusterView(c: DbCluster, members: DbInstance[], region: string)
     Status: status,
     Endpoint: c.address,
     ReaderEndpoint: c.readerAddress,
+    CustomEndpoints: xmlList("member", c.customAddresses),
     MultiAZ: members.length > 1,
     Engine: c.engine,
     EngineVersion: c.engineVersion,

@@ -54,6 +54,8 @@ export interface ClusterSpec {
   masterUsername: string;
   address?: string;
   readerAddress?: string;
+  /** Identifiers of Aurora custom endpoints: `<id>.cluster-custom-<suffix>.<region>.rds.amazonaws.com`. */
+  customEndpoints?: string[];
   port?: number;
   parameterGroup?: string;
   securityGroups?: string[];
@@ -198,6 +200,9 @@ export class RdsState {
       masterUsername: spec.masterUsername,
       address: spec.address ?? `${spec.id}.cluster-${this.dnsSuffix}.${this.region}.rds.amazonaws.com`,
       readerAddress: spec.readerAddress ?? `${spec.id}.cluster-ro-${this.dnsSuffix}.${this.region}.rds.amazonaws.com`,
+      customAddresses: (spec.customEndpoints ?? []).map(
+        (e) => `${e.toLowerCase()}.cluster-custom-${this.dnsSuffix}.${this.region}.rds.amazonaws.com`,
+      ),
       port: spec.port ?? defaultPort(spec.engine),
       parameterGroup: this.groupFor("cluster", spec.parameterGroup, familyOf(spec.engine, engineVersion)),
       securityGroups: spec.securityGroups ?? [],
