@@ -87689,7 +87689,7 @@ function assertMaskablePassword(secretId, contents) {
     const multiline = lines.length > 1;
     if (lines.every((l) => l === "" || (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .isMaskable */ .h_)(l)) && (0,_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .isMaskable */ .h_)(password.trim()))
         return;
-    throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", `secret '${secretId}' field '${contents.keys.password}': ${multiline ? `it spans lines, and one of them is` : "it is"} shorter than ${_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .MIN_MASKABLE_LENGTH */ .nB} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`, "Rotate the secret to a longer password on one line (16 or more characters; RDS requires at least 8).");
+    throw new _lib_errors__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz("secret-id", `secret '${secretId}' field '${contents.keys.password}': ${multiline ? "spans lines, and one of them is " : ""}shorter than ${_lib_secret_policy__WEBPACK_IMPORTED_MODULE_2__/* .MIN_MASKABLE_LENGTH */ .nB} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`, "Rotate the secret to a longer password on one line (16 or more characters; RDS requires at least 8).");
 }
 
 

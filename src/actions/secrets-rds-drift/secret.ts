@@ -135,7 +135,7 @@ export function assertMaskablePassword(secretId: string, contents: SecretContent
   if (lines.every((l) => l === "" || isMaskable(l)) && isMaskable(password.trim())) return;
   throw new InputError(
     "secret-id",
-    `secret '${secretId}' field '${contents.keys.password}': ${multiline ? `it spans lines, and one of them is` : "it is"} shorter than ${MIN_MASKABLE_LENGTH} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`,
+    `secret '${secretId}' field '${contents.keys.password}': ${multiline ? "spans lines, and one of them is " : ""}shorter than ${MIN_MASKABLE_LENGTH} characters, too short for the runner's log masker to hide without blanking unrelated text, so this step stops before using it.`,
     "Rotate the secret to a longer password on one line (16 or more characters; RDS requires at least 8).",
   );
 }

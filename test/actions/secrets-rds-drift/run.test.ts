@@ -249,7 +249,7 @@ describe("run (SDK mocked)", () => {
     secrets.on(GetSecretValueCommand).resolves({ ARN, SecretString: JSON.stringify({ ...SECRET, password: "q7" }) });
     const error = await run(inputs({ "connect-check": "true" }), deps()).catch((e: unknown) => e);
     expect(String(error)).toContain(
-      "Input 'secret-id': secret 'papyrus/db' field 'password': it is shorter than 4 characters, too short for the runner's log masker",
+      "Input 'secret-id': secret 'papyrus/db' field 'password': shorter than 4 characters, too short for the runner's log masker",
     );
     expect(String(error)).toMatch(/Rotate the secret to a longer password/);
     expect(String(error)).not.toMatch(/\bq7\b/);
@@ -268,7 +268,7 @@ describe("run (SDK mocked)", () => {
       secrets.on(GetSecretValueCommand).resolves({ ARN, SecretString: JSON.stringify({ ...SECRET, password }) });
       const error = await run(inputs({ "connect-check": "true" }), deps()).catch((e: unknown) => e);
       expect(String(error)).toContain(
-        "Input 'secret-id': secret 'papyrus/db' field 'password': it spans lines, and one of them is shorter than 4 characters",
+        "Input 'secret-id': secret 'papyrus/db' field 'password': spans lines, and one of them is shorter than 4 characters",
       );
       for (const line of password.split(/\r?\n/)) expect(String(error)).not.toContain(line);
       expect(logs).toEqual([]);
