@@ -38566,7 +38566,12 @@ function check(value, shape, path) {
     if (Array.isArray(shape)) {
         const list = value;
         for (let i = 0; i < list.length; i++) {
-            const found = check(list[i], shape[0], [...path, i]);
+            const item = list[i];
+            if (item === null || item === undefined) {
+                const where = jsonPathKey([...path, i]).replace(/^\./, "");
+                return { path: [...path, i], problem: `${where} is null; ECS expects ${expected(shape[0])} there` };
+            }
+            const found = check(item, shape[0], [...path, i]);
             if (found)
                 return found;
         }
@@ -40653,14 +40658,14 @@ function summaryMarkdown(reports, result, files) {
     }
     const logged = reports.filter((r) => r.log);
     if (logged.length > 0) {
-        lines.push("", `Server-side evidence: the app's own log entries in ${cell(logged[0]?.log?.group ?? "")}`, "", "| probe | log entries | matched by | answered by (task) |", "| --- | ---: | --- | --- |");
+        lines.push("", `Server-side evidence: the app's own log entries in ${(0,report_markdown/* escapeText */.X1)(logged[0]?.log?.group ?? "")}`, "", "| probe | log entries | matched by | answered by (task) |", "| --- | ---: | --- | --- |");
         for (const r of logged) {
             const l = r.log;
             const task = l.answered_by?.task_id ?? l.answered_by?.log_stream ?? "";
             lines.push(`| ${cell(r.name)} | ${l.events} | ${l.matched_by} | ${cell(task)} |`);
         }
     }
-    lines.push("", "<details><summary>Evidence files</summary>", "", ...files.map((f) => `- ${cell(f, 300)}`), "", "</details>", "");
+    lines.push("", "<details><summary>Evidence files</summary>", "", ...files.map((f) => `- ${(0,report_markdown/* escapeText */.X1)(f, 300)}`), "", "</details>", "");
     return lines.join("\n");
 }
 
@@ -42263,10 +42268,11 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony export */ });
 /* unused harmony exports actionInputs, runnerDeps, reportFailure, runPost */
 /* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7268);
-/* harmony import */ var _inert_log__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1012);
+/* harmony import */ var _inert_log__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1012);
 /* harmony import */ var _job_report__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2851);
-/* harmony import */ var _retry__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1737);
-/* harmony import */ var _saved_state__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1096);
+/* harmony import */ var _masking__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2087);
+/* harmony import */ var _retry__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1737);
+/* harmony import */ var _saved_state__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1096);
 var __webpack_async_dependencies__ = __webpack_handle_async_dependencies__([_job_report__WEBPACK_IMPORTED_MODULE_1__]);
 _job_report__WEBPACK_IMPORTED_MODULE_1__ = (__webpack_async_dependencies__.then ? (await __webpack_async_dependencies__)() : __webpack_async_dependencies__)[0];
 /**
@@ -42286,6 +42292,7 @@ _job_report__WEBPACK_IMPORTED_MODULE_1__ = (__webpack_async_dependencies__.then 
 
 
 
+
 // Awaited at load, as in job-report.ts: the same chunk, parsed apart from the start-up script.
 const core = await __nccwpck_require__.e(/* import() | actions-core */ 328).then(__nccwpck_require__.bind(__nccwpck_require__, 6421));
 /** Reads an input the way the runner passes it (INPUT_<NAME>), not trimmed of meaning. */
@@ -42296,25 +42303,33 @@ function outputText(value) {
 /** The runner's: @actions/core for the log, state and outputs; job-report for what people see (masked). */
 function runnerDeps() {
     const annotation = (level, message, at = {}) => (0,_job_report__WEBPACK_IMPORTED_MODULE_1__/* .annotate */ .fz)(level, message, at);
+    // The runner masks registered values in what it reads; a value holding `##[` or starting a line with `::` would
+    // be changed by inertLogText before that and escape the mask. So they are replaced here first, as the runner
+    // would show them (`***`), as the CLI's console does.
+    const secrets = new Set();
     return {
         log: {
-            info: (message) => core.info((0,_inert_log__WEBPACK_IMPORTED_MODULE_3__/* .inertLogText */ .I)(message)),
+            info: (message) => core.info((0,_inert_log__WEBPACK_IMPORTED_MODULE_4__/* .inertLogText */ .I)(secrets.size > 0 ? (0,_masking__WEBPACK_IMPORTED_MODULE_2__/* .redactor */ .$p)(secrets)(message) : message)),
             debug: (message) => core.debug(message),
             warning: (message, at) => annotation("warning", message, at),
             error: (message, at) => annotation("error", message, at),
             annotation,
-            secret: (value) => core.setSecret(value),
+            secret: (value) => {
+                core.setSecret(value);
+                if (value.trim() !== "")
+                    secrets.add(value);
+            },
         },
         summary: { write: (markdown, opts) => (0,_job_report__WEBPACK_IMPORTED_MODULE_1__/* .writeSummary */ .Sy)(markdown, opts?.hint) },
         state: {
             save: (key, value) => core.saveState(key, JSON.stringify(value)),
-            load: (key, version) => (0,_saved_state__WEBPACK_IMPORTED_MODULE_4__/* .parseVersioned */ .r)(key, core.getState(key), version),
+            load: (key, version) => (0,_saved_state__WEBPACK_IMPORTED_MODULE_5__/* .parseVersioned */ .r)(key, core.getState(key), version),
         },
         outputs: {
             set: (name, value) => core.setOutput(name, outputText(value)),
             exportVariable: (name, value) => core.exportVariable(name, value),
         },
-        clock: _retry__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .d,
+        clock: _retry__WEBPACK_IMPORTED_MODULE_3__/* .realClock */ .d,
     };
 }
 /**

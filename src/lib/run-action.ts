@@ -14,6 +14,7 @@ import { ConfigurationError, errorMessage } from "./errors";
 import { inertLogText } from "./inert-log";
 import type { InputSource } from "./inputs";
 import { type AnnotationLevel, annotate, configureJobReport, failStep, writeSummary } from "./job-report";
+import { redactor } from "./masking";
 import { type Clock, realClock } from "./retry";
 import { parseVersioned, type StateStore } from "./saved-state";
 
@@ -84,14 +85,21 @@ function outputText(value: OutputValue): string {
 /** The runner's: @actions/core for the log, state and outputs; job-report for what people see (masked). */
 export function runnerDeps(): ActionDeps {
   const annotation = (level: AnnotationLevel, message: string, at: AnnotationAt = {}) => annotate(level, message, at);
+  // The runner masks registered values in what it reads; a value holding `##[` or starting a line with `::` would
+  // be changed by inertLogText before that and escape the mask. So they are replaced here first, as the runner
+  // would show them (`***`), as the CLI's console does.
+  const secrets = new Set<string>();
   return {
     log: {
-      info: (message) => core.info(inertLogText(message)),
+      info: (message) => core.info(inertLogText(secrets.size > 0 ? redactor(secrets)(message) : message)),
       debug: (message) => core.debug(message),
       warning: (message, at) => annotation("warning", message, at),
       error: (message, at) => annotation("error", message, at),
       annotation,
-      secret: (value) => core.setSecret(value),
+      secret: (value) => {
+        core.setSecret(value);
+        if (value.trim() !== "") secrets.add(value);
+      },
     },
     summary: { write: (markdown, opts) => writeSummary(markdown, opts?.hint) },
     state: {

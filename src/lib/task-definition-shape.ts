@@ -9,7 +9,8 @@ import { isPlainObject } from "./inputs";
  * API_RepositoryCredentials.html). A file from a pull request is anything its author wrote: a `revision`
  * that is a paragraph of markdown, `secrets` that is a string. ECS refuses such a file at registration;
  * the suite refuses it first, naming the field, instead of crashing on it or printing it into a comment.
- * Fields not listed here are not read, and not checked. `null` counts as absent, as the suite reads it.
+ * Fields not listed here are not read, and not checked. A `null` field counts as absent, as the suite reads it;
+ * a `null` item of a list does not (ECS refuses it, and the suite would read a field of it).
  */
 type Shape = "string" | "integer" | "boolean" | readonly [Shape] | { readonly [key: string]: Shape };
 
@@ -77,7 +78,12 @@ function check(value: unknown, shape: Shape, path: JsonPath): ShapeProblem | und
   if (Array.isArray(shape)) {
     const list = value as unknown[];
     for (let i = 0; i < list.length; i++) {
-      const found = check(list[i], shape[0] as Shape, [...path, i]);
+      const item = list[i];
+      if (item === null || item === undefined) {
+        const where = jsonPathKey([...path, i]).replace(/^\./, "");
+        return { path: [...path, i], problem: `${where} is null; ECS expects ${expected(shape[0] as Shape)} there` };
+      }
+      const found = check(item, shape[0] as Shape, [...path, i]);
       if (found) return found;
     }
     return undefined;

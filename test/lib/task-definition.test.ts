@@ -107,6 +107,16 @@ describe("readTaskDefinitionFile", () => {
       "containerDefinitions[0].logConfiguration.options.awslogs-group is an object; ECS expects a string there",
     ],
     [
+      "a secret that is null",
+      { ...TD, containerDefinitions: [{ name: "web", secrets: [null] }] },
+      "containerDefinitions[0].secrets[0] is null; ECS expects an object there",
+    ],
+    [
+      "a container that is null",
+      { ...TD, containerDefinitions: [null] },
+      "containerDefinitions[0] is null; ECS expects an object there",
+    ],
+    [
       "a container that is a string",
       { ...TD, containerDefinitions: ["web"] },
       "containerDefinitions[0] is a string; ECS expects an object there",
@@ -131,7 +141,7 @@ describe("readTaskDefinitionFile", () => {
     expect(error.at?.file).toBe("deploy/td.json");
     const line = error.at?.line ?? 0;
     if (key) expect(lines[line - 1]).toContain(key);
-    else expect(lines[line - 1]).toMatch(/^\s*"web"/);
+    else expect(lines[line - 1]).toMatch(/^\s*("web"|null)/);
   });
 
   it("null counts as absent, and fields the suite does not read are not checked", () => {
@@ -177,12 +187,12 @@ describe("readTaskDefinitionFile", () => {
         expect(absent(read.family) || typeof read.family === "string").toBe(true);
         expect(absent(read.revision) || Number.isSafeInteger(read.revision)).toBe(true);
         for (const c of read.containerDefinitions as unknown[]) {
-          if (absent(c)) continue;
-          expect(typeof c === "object" && !Array.isArray(c)).toBe(true);
+          expect(typeof c === "object" && c !== null && !Array.isArray(c)).toBe(true);
           const secrets = (c as { secrets?: unknown }).secrets;
           expect(absent(secrets) || Array.isArray(secrets)).toBe(true);
           for (const s of Array.isArray(secrets) ? secrets : []) {
-            const v = (s as { valueFrom?: unknown } | null)?.valueFrom;
+            expect(typeof s === "object" && s !== null).toBe(true);
+            const v = (s as { valueFrom?: unknown }).valueFrom;
             expect(absent(v) || typeof v === "string").toBe(true);
           }
         }

@@ -76,7 +76,8 @@ export function prefixProblem(prefix: string): string | undefined {
     return `'${prefix}' may contain only letters, digits and hyphens, and must not start or end with a hyphen.`;
   }
   const reserved = reservedStart(prefix);
-  if (reserved === "internal-") return `'${prefix}' must not start with 'internal-' (reserved by ELBv2).`;
+  if (reserved === "internal-")
+    return `'${prefix}' must not start with 'internal-' or be 'internal' (ELBv2 reserves names that start with 'internal-').`;
   if (reserved === "sg-")
     return `'${prefix}' must not start with 'sg-' or be 'sg': the security group is named '${prefix}-<hash>-alb-sg', and EC2 refuses group names that start with 'sg-'.`;
   return undefined;

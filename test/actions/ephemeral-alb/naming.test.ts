@@ -56,5 +56,6 @@ describe("resource names", () => {
     expect(prefixProblem("sg-app")).toMatch(/must not start with 'sg-'/);
     expect(prefixProblem("SG")).toMatch(/must not start with 'sg-' or be 'sg'/);
     expect(prefixProblem("sgapp")).toBeUndefined();
+    expect(prefixProblem("internal")).toMatch(/or be .internal./);
   });
 });

@@ -104,9 +104,16 @@ export function importsExports(template: Record<string, unknown>): boolean {
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 const obj = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : {});
-/** A map's string values only (an unresolved intrinsic is an object, not a log group name). */
+/**
+ * A map's scalar values as strings, as CloudFormation passes them (`awslogs-create-group: true` unquoted in YAML is
+ * the string "true" to ECS); an unresolved intrinsic is an object, not a log group name, and is left out.
+ */
 const stringsOf = (m: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(m).filter((e): e is [string, string] => typeof e[1] === "string"));
+  Object.fromEntries(
+    Object.entries(m).flatMap(([k, v]) =>
+      typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? [[k, String(v)]] : [],
+    ),
+  );
 
 /** ECS container definitions as the API (and derive.ts) spells them, from CloudFormation's PascalCase. */
 function containerDoc(raw: unknown): NonNullable<TaskDefinitionDoc["containerDefinitions"]>[number] {

@@ -54,6 +54,32 @@ describe("CloudFormation templates", () => {
     expect(p.placeholders.get("DbSecret")).toBe(db);
   });
 
+  it("log options keep scalars as the strings CloudFormation passes (awslogs-create-group: true), not objects", () => {
+    const text = `Resources:
+  TaskDefinition:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: papyrus-task
+      ContainerDefinitions:
+        - Name: web
+          LogConfiguration:
+            LogDriver: awslogs
+            Options:
+              awslogs-group: /ecs/papyrus
+              awslogs-create-group: true
+              awslogs-region: us-west-2
+              max-buffer-size: 25
+              weird: { Foo: Bar }
+`;
+    const p = parseCloudFormation((readTemplate(text) as TemplateText).template, { scope, parameters: {} });
+    expect(p.taskDefinitions[0]?.doc?.containerDefinitions?.[0]?.logConfiguration?.options).toEqual({
+      "awslogs-group": "/ecs/papyrus",
+      "awslogs-create-group": "true",
+      "awslogs-region": "us-west-2",
+      "max-buffer-size": "25",
+    });
+  });
+
   it("reports what it cannot resolve instead of guessing: a missing parameter, exports not read", () => {
     const p = parseCloudFormation(template("service.yaml").template, { scope, parameters: { Environment: "stg" } });
     const reasons = p.unresolved.map((u) => u.reason);
