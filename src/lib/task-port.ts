@@ -1,8 +1,9 @@
 import {
   ClusterNotFoundException,
   DescribeServicesCommand,
-  type DescribeServicesCommandOutput,
   type ECSClient,
+  type Service,
+  ServiceNotFoundException,
 } from "@aws-sdk/client-ecs";
 import { awsException, ConfigurationError, InputError } from "./errors";
 import { describeTaskDefinition } from "./task-definition";
@@ -59,6 +60,60 @@ export async function taskDefinitionPort(
   return { port: first.port, container: first.container, taskDefinitionArn: arn };
 }
 
+/**
+ * An ECS error that means the user's cluster or service is not there, as an input error naming it, else undefined.
+ * A deleted service is INACTIVE for a while and then purged, when ECS answers ServiceNotFoundException (DeleteService:
+ * "DescribeServices calls on those services return a ServiceNotFoundException error"; ListTasks has it too).
+ */
+export function ecsNotFound(
+  error: unknown,
+  cluster: string,
+  service: string | undefined,
+  region?: string,
+): InputError | undefined {
+  const cause = awsException(error);
+  if (cause instanceof ClusterNotFoundException) {
+    return region
+      ? new InputError(
+          "cluster",
+          `cluster '${cluster}' was not found in ${region}.`,
+          "Check the cluster name and the region (aws-region / AWS_REGION).",
+        )
+      : new InputError("cluster", `cluster '${cluster}' was not found.`, "Check the cluster name and the region.");
+  }
+  if (cause instanceof ServiceNotFoundException && service !== undefined) return serviceMissing(cluster, service);
+  return undefined;
+}
+
+function serviceMissing(cluster: string, service: string, status?: string): InputError {
+  return new InputError(
+    "service",
+    `service '${service}' was not found in cluster '${cluster}'${status ? ` (it is ${status})` : ""}.`,
+    "Check the service name and the cluster.",
+  );
+}
+
+/**
+ * A service that can run tasks. ECS answers a missing one with an empty `services` (a `failures` entry MISSING),
+ * a deleted one as INACTIVE while it is still kept, and a purged one with ServiceNotFoundException: all three are
+ * the user's to fix, as is a missing cluster.
+ */
+export async function describeService(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+  region?: string,
+): Promise<Service> {
+  let found: Service | undefined;
+  try {
+    found = (await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }))).services?.[0];
+  } catch (error) {
+    throw ecsNotFound(error, cluster, service, region) ?? error;
+  }
+  if (!found || found.status === "INACTIVE") throw serviceMissing(cluster, service, found?.status);
+  return found;
+}
+
 /** The container port of a service's current task definition (its PRIMARY deployment's). */
 export async function servicePort(
   ecs: ECSClient,
@@ -66,24 +121,8 @@ export async function servicePort(
   service: string,
   containerName: string | undefined,
 ): Promise<ContainerPort> {
-  let out: DescribeServicesCommandOutput;
-  try {
-    out = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
-  } catch (error) {
-    if (awsException(error) instanceof ClusterNotFoundException) {
-      throw new InputError("cluster", `cluster '${cluster}' was not found.`, "Check the cluster name and the region.");
-    }
-    throw error;
-  }
-  const found = out.services?.[0];
-  const taskDefinition =
-    found?.deployments?.find((d) => d.status === "PRIMARY")?.taskDefinition ?? found?.taskDefinition;
-  if (!found || found.status === "INACTIVE" || !taskDefinition) {
-    throw new InputError(
-      "service",
-      `service '${service}' was not found in cluster '${cluster}'${found?.status === "INACTIVE" ? " (it is INACTIVE)" : ""}.`,
-      "Check the service name and the cluster.",
-    );
-  }
+  const found = await describeService(ecs, cluster, service);
+  const taskDefinition = found.deployments?.find((d) => d.status === "PRIMARY")?.taskDefinition ?? found.taskDefinition;
+  if (!taskDefinition) throw serviceMissing(cluster, service);
   return taskDefinitionPort(ecs, taskDefinition, containerName);
 }

@@ -233,6 +233,10 @@ describe("ECS emulator: tasks", () => {
     });
     expect(healthy?.startedAt).toBeInstanceOf(Date);
     expect(byIp.get("127.0.0.22")).toMatchObject({ lastStatus: "PENDING", desiredStatus: "RUNNING" });
+    // ListTasks, desiredStatus: "Although you can filter results based on a desired status of PENDING, this doesn't
+    // return any results. Amazon ECS never sets the desired status of a task to that value."
+    const pending = await ecs.send(new ListTasksCommand({ cluster: "papyrus", desiredStatus: "PENDING" }));
+    expect(pending.taskArns).toEqual([]);
     expect(byIp.get("127.0.0.23")?.taskDefinitionArn).toMatch(/papyrus-task:1$/);
     expect(byIp.get("127.0.0.23")?.startedBy).toBe(OLD_DEPLOYMENT);
     const stopped = byIp.get("127.0.0.24");
@@ -397,7 +401,17 @@ describe("ECS emulator: task definitions and deployments", () => {
     await expect(ecs.send(new DeleteServiceCommand({ cluster: "empty", service: "web" }))).rejects.toBeInstanceOf(
       InvalidParameterException,
     );
-    await ecs.send(new DeleteServiceCommand({ cluster: "empty", service: "web", force: true }));
+    const deleted = await ecs.send(new DeleteServiceCommand({ cluster: "empty", service: "web", force: true }));
+    expect(deleted.service?.status).toBe("DRAINING");
+    // DeleteService: "Services in the DRAINING or INACTIVE status can still be viewed with the DescribeServices API
+    // operation"; nothing else finds it, and its name may be used again.
+    const inactive = await ecs.send(new DescribeServicesCommand({ cluster: "empty", services: ["web"] }));
+    expect(inactive.services?.map((s) => [s.serviceName, s.status])).toEqual([["web", "INACTIVE"]]);
+    expect(inactive.failures).toEqual([]);
+    expect((await ecs.send(new ListServicesCommand({ cluster: "empty" }))).serviceArns).toEqual([]);
+    await expect(ecs.send(new UpdateServiceCommand({ cluster: "empty", service: "web" }))).rejects.toBeInstanceOf(
+      ServiceNotFoundException,
+    );
     for (const rev of [1, 2]) await ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: `rollout:${rev}` }));
     expect(emu.emulator.leftovers().ecs).toBeUndefined();
   });

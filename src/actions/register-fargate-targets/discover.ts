@@ -1,14 +1,6 @@
-import {
-  ClusterNotFoundException,
-  DescribeServicesCommand,
-  DescribeTasksCommand,
-  type ECSClient,
-  paginateListTasks,
-  type Task,
-} from "@aws-sdk/client-ecs";
+import { DescribeTasksCommand, type ECSClient, paginateListTasks, type Task } from "@aws-sdk/client-ecs";
 import { chunks } from "../../lib/chunks";
-import { awsException, InputError } from "../../lib/errors";
-import { taskDefinitionPort } from "../../lib/task-port";
+import { describeService, ecsNotFound, taskDefinitionPort } from "../../lib/task-port";
 import type { Inputs } from "./inputs";
 
 export interface TaskTarget {
@@ -40,15 +32,9 @@ export interface Discovery {
 /** DescribeTasks takes at most 100 tasks per call. */
 const DESCRIBE_CHUNK = 100;
 
+/** A missing cluster, or a service deleted (and purged) since DescribeServices answered ListTasks' way. */
 function clusterError(inputs: Inputs, error: unknown): never {
-  if (awsException(error) instanceof ClusterNotFoundException) {
-    throw new InputError(
-      "cluster",
-      `cluster '${inputs.cluster}' was not found in ${inputs.region}.`,
-      "Check the cluster name and the region (aws-region / AWS_REGION).",
-    );
-  }
-  throw error;
+  throw ecsNotFound(error, inputs.cluster, inputs.service, inputs.region) ?? error;
 }
 
 /** The private IPv4 address of a task's ENI: the attachment's details, else the container's network interface. */
@@ -87,17 +73,7 @@ export async function findRunningTasks(
   let arns: string[] = inputs.taskArns;
   try {
     if (inputs.service !== undefined) {
-      const svc = await ecs.send(
-        new DescribeServicesCommand({ cluster: inputs.cluster, services: [inputs.service as string] }),
-      );
-      const service = svc.services?.[0];
-      if (!service || service.status === "INACTIVE") {
-        throw new InputError(
-          "service",
-          `service '${inputs.service}' was not found in cluster '${inputs.cluster}'${service ? " (it is INACTIVE)" : ""}.`,
-          "Check the service name and the cluster.",
-        );
-      }
+      const service = await describeService(ecs, inputs.cluster, inputs.service, inputs.region);
       primaryDeploymentId = service.deployments?.find((d) => d.status === "PRIMARY")?.id;
       arns = [];
       {

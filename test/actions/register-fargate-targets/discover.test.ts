@@ -93,6 +93,26 @@ describe("findRunningTasks", () => {
     ]);
   });
 
+  it("a deleted service: INACTIVE, or purged (ServiceNotFoundException, from DescribeServices or ListTasks)", async () => {
+    const ecs = () => withOperationNames(new ECSClient({}));
+    const input = inputs({ service: "web" });
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [{ serviceName: "web", status: "INACTIVE" }], failures: [] });
+    await expect(findRunningTasks(ecs(), input)).rejects.toThrow(
+      "Input 'service': service 'web' was not found in cluster 'papyrus' (it is INACTIVE).",
+    );
+    ecsMock.on(DescribeServicesCommand).rejects(awsError("ServiceNotFoundException", "Service not found."));
+    await expect(findRunningTasks(ecs(), input)).rejects.toThrow(
+      /^Input 'service': service 'web' was not found in cluster 'papyrus'\. Check the service name and the cluster\.$/,
+    );
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolves({ services: [{ serviceName: "web", status: "ACTIVE" }], failures: [] });
+    ecsMock.on(ListTasksCommand).rejects(awsError("ServiceNotFoundException", "Service not found."));
+    await expect(findRunningTasks(ecs(), input)).rejects.toThrow(/^Input 'service': service 'web' was not found/);
+  });
+
   it("turns an unknown cluster into an input error", async () => {
     ecsMock.on(DescribeServicesCommand).rejects(awsError("ClusterNotFoundException", "Cluster not found."));
     await expect(findRunningTasks(withOperationNames(new ECSClient({})), inputs())).rejects.toThrow(

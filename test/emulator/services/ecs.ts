@@ -100,9 +100,8 @@ export function createEcs(emulator: Emulator): EcsModule {
       if (serviceName !== undefined && t.serviceName !== serviceName) return false;
       if (family !== undefined && !t.taskDefinitionArn.includes(`:task-definition/${family}:`)) return false;
       if (params.startedBy !== undefined && t.deploymentId !== params.startedBy) return false;
-      // ECS filters on the desired status; PENDING selects tasks not yet running.
-      if (desired === "PENDING")
-        return t.desiredStatus === "RUNNING" && t.lastStatus !== "RUNNING" && t.lastStatus !== "STOPPED";
+      // ECS filters on the desired status, which it never sets to PENDING: "Although you can filter results based
+      // on a desired status of PENDING, this doesn't return any results" (ListTasks, desiredStatus).
       return t.desiredStatus === desired;
     });
     const result = page(
@@ -142,7 +141,7 @@ export function createEcs(emulator: Emulator): EcsModule {
     ListServices: (params) => {
       const cluster = requireCluster(state, params.cluster);
       const services = [...cluster.services.values()].filter(
-        (s) => params.launchType === undefined || s.launchType === params.launchType,
+        (s) => !s.inactive && (params.launchType === undefined || s.launchType === params.launchType),
       );
       const result = page(
         services.map((s) => s.arn),
@@ -163,7 +162,7 @@ export function createEcs(emulator: Emulator): EcsModule {
       const services: Params[] = [];
       const failures: Params[] = [];
       for (const ref of refs) {
-        const service = state.findService(cluster, ref);
+        const service = state.findService(cluster, ref, true);
         if (service) services.push(serviceView(service, cluster, includesTags(params)));
         else failures.push(missing(ref, "service", `${cluster.name}/${ref}`));
       }
@@ -198,7 +197,9 @@ export function createEcs(emulator: Emulator): EcsModule {
       const name = params.serviceName;
       if (typeof name !== "string" || !/^[A-Za-z0-9_-]{1,255}$/.test(name))
         throw invalidParameter("Service name contains invalid characters.");
-      if (cluster.services.has(name)) throw invalidParameter("Creation of service was not idempotent.");
+      // An INACTIVE service's name may be used again.
+      const existing = cluster.services.get(name);
+      if (existing && !existing.inactive) throw invalidParameter("Creation of service was not idempotent.");
       const td = state.taskDefinitions.resolve(params.taskDefinition);
       if (td?.status !== "ACTIVE") throw invalidParameter("TaskDefinition not found.");
       const desiredCount = params.desiredCount === undefined ? 0 : Number(params.desiredCount);

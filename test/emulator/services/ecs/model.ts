@@ -63,6 +63,11 @@ export interface EcsTask {
 export interface EcsService {
   name: string;
   arn: string;
+  /**
+   * Deleted: DescribeServices still shows it, as INACTIVE ("Services in the DRAINING or INACTIVE status can still
+   * be viewed with the DescribeServices API operation", DeleteService); no other call finds it.
+   */
+  inactive?: boolean;
   clusterName: string;
   taskDefinition: string;
   desiredCount: number;
@@ -160,7 +165,7 @@ export function serviceView(service: EcsService, cluster: EcsCluster, includeTag
     clusterArn: cluster.arn,
     loadBalancers: service.loadBalancers,
     serviceRegistries: [],
-    status: "ACTIVE",
+    status: service.inactive ? "INACTIVE" : "ACTIVE",
     desiredCount: service.desiredCount,
     runningCount: countTasks(service, cluster, "RUNNING"),
     pendingCount: countTasks(service, cluster, "PENDING"),

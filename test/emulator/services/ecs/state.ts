@@ -85,14 +85,17 @@ export class EcsState {
     return this.clusters.get(name);
   }
 
-  /** A `service` reference: name or ARN (old `service/name` and new `service/cluster/name` formats). */
-  findService(cluster: EcsCluster, reference: unknown): EcsService | undefined {
+  /**
+   * A `service` reference: name or ARN (old `service/name` and new `service/cluster/name` formats). A deleted
+   * (INACTIVE) service only with `inactiveToo` (DescribeServices).
+   */
+  findService(cluster: EcsCluster, reference: unknown, inactiveToo = false): EcsService | undefined {
     if (typeof reference !== "string") return undefined;
     const name = reference.startsWith("arn:") ? reference.slice(reference.lastIndexOf("/") + 1) : reference;
     const service = cluster.services.get(name);
     if (service && reference.startsWith("arn:") && reference !== service.arn && !reference.endsWith(`:service/${name}`))
       return undefined;
-    return service;
+    return service?.inactive && !inactiveToo ? undefined : service;
   }
 
   /** A task reference: ARN or bare id. */
@@ -292,7 +295,9 @@ export class EcsState {
           stoppedReason: "Scaling activity initiated by (deployment)",
         });
     }
-    cluster.services.delete(service.name);
+    // Its tasks are stopped at once here, so DRAINING (what DeleteService answers) ends at once: INACTIVE.
+    service.inactive = true;
+    service.desiredCount = 0;
   }
 
   snapshot(): Params {
@@ -331,7 +336,8 @@ export class EcsState {
 
   created(): string[] {
     const out: string[] = [];
-    for (const c of this.clusters.values()) for (const s of c.services.values()) if (!s.seeded) out.push(s.arn);
+    for (const c of this.clusters.values())
+      for (const s of c.services.values()) if (!s.seeded && !s.inactive) out.push(s.arn);
     for (const r of this.taskDefinitions.all()) if (!r.seeded && r.status === "ACTIVE") out.push(r.arn);
     return out;
   }
