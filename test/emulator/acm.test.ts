@@ -3,6 +3,7 @@
  * TLS with the imported certificate and key, the security policy's TLS
  * versions, AWS's errors, and the redirect action.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -178,13 +179,53 @@ describe("ACM", () => {
     );
   });
 
-  it("ListCertificates filters by status and pages", async () => {
-    await importServerCert("list-1");
+  it("ImportCertificate refuses a key algorithm ACM does not take (Ed25519)", async () => {
+    // "Prerequisites for importing ACM certificates": RSA 1024 to 4096 and ECDSA P-256/P-384/P-521 only.
+    const key = join(dir, "ed25519.key");
+    const cert = join(dir, "ed25519.pem");
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ed25519",
+        "-nodes",
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-subj",
+        `/CN=${HOST}`,
+        "-days",
+        "1",
+      ],
+      { stdio: "ignore" },
+    );
+    expect(
+      await errorOf(acm.send(new ImportCertificateCommand({ Certificate: read(cert), PrivateKey: read(key) }))),
+    ).toEqual({
+      name: "ValidationException",
+      message: expect.stringContaining("key algorithm (ED25519) is not supported"),
+    });
+  });
+
+  it("ListCertificates filters by status and key type (RSA 1024/2048 unless Includes says otherwise) and pages", async () => {
+    const ec = await importServerCert("list-1"); // the fixture CA issues EC P-256 keys
     await importServerCert("list-2");
+    const listed = async (input: object) => {
+      const arns: string[] = [];
+      for await (const page of paginateListCertificates({ client: acm }, input))
+        for (const c of page.CertificateSummaryList ?? []) arns.push(c.CertificateArn as string);
+      return arns;
+    };
+    // "Default filtering returns only RSA_1024 and RSA_2048 certificates" (ListCertificates, Includes.keyTypes).
+    expect(await listed({})).not.toContain(ec);
+    expect(await listed({ Includes: { keyTypes: ["EC_prime256v1"] } })).toContain(ec);
     const issued: string[] = [];
     for await (const page of paginateListCertificates(
       { client: acm, pageSize: 1 },
-      { CertificateStatuses: ["ISSUED"] },
+      { CertificateStatuses: ["ISSUED"], Includes: { keyTypes: ["EC_prime256v1", "RSA_2048"] } },
     )) {
       expect((page.CertificateSummaryList ?? []).length).toBeLessThanOrEqual(1);
       for (const c of page.CertificateSummaryList ?? []) issued.push(c.Status as string);

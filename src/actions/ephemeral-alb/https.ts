@@ -18,6 +18,14 @@ import { awsException, errorMessage, InputError } from "../../lib/errors";
 import { type InputSource, readBoolean, readNumber, readString } from "../../lib/inputs";
 import type { AlbClients } from "./clients";
 
+/**
+ * The command that lists a region's certificates of every key type an ALB takes: without `--includes`,
+ * ListCertificates shows only RSA 1024 and 2048 ("Default filtering returns only RSA_1024 and RSA_2048
+ * certificates", Includes.keyTypes), so an ECDSA or RSA 4096 certificate would be missing from the list.
+ */
+const listCertificates = (region: string) =>
+  `aws acm list-certificates --region ${region} --includes keyTypes=RSA_1024,RSA_2048,RSA_3072,RSA_4096,EC_prime256v1,EC_secp384r1,EC_secp521r1`;
+
 export interface HttpsSettings {
   certificateArn: string;
   port: number;
@@ -72,7 +80,7 @@ export function readHttps(get: InputSource, region: string, listenerPort: number
     throw new InputError(
       "certificate-arn",
       `${arn} is in ${m[1]}, but the load balancer is created in ${region}: an ALB can only use a certificate of its own region. Nothing was created.`,
-      `Use a certificate of ${region} (aws acm list-certificates --region ${region}), or import or request one there.`,
+      `Use a certificate of ${region} (${listCertificates(region)}), or import or request one there.`,
     );
   }
   const port = readNumber(get, "https-port", { default: 443, min: 1, max: 65535 });
@@ -112,7 +120,7 @@ export async function checkHttps(
       throw new InputError(
         "certificate-arn",
         `${arn} does not exist in ${region} (acm:DescribeCertificate: ResourceNotFoundException); nothing was created.`,
-        `List the region's certificates with: aws acm list-certificates --region ${region}`,
+        `List the region's certificates with: ${listCertificates(region)}`,
       );
     }
     const cause = awsException(error);

@@ -79,6 +79,22 @@ function blob(value: unknown, field: string): string {
   return Buffer.from(value, "base64").toString("utf8");
 }
 
+/**
+ * The key algorithms ACM takes ("Prerequisites for importing ACM certificates": RSA 1024 to 4096, ECDSA P-256,
+ * P-384, P-521), by their KeyAlgorithm names.
+ */
+const KEY_ALGORITHMS = [
+  "RSA_1024",
+  "RSA_2048",
+  "RSA_3072",
+  "RSA_4096",
+  "EC_prime256v1",
+  "EC_secp384r1",
+  "EC_secp521r1",
+] as const;
+/** ListCertificates without Includes.keyTypes: "Default filtering returns only RSA_1024 and RSA_2048 certificates". */
+const DEFAULT_LISTED_KEY_TYPES = ["RSA_1024", "RSA_2048"];
+
 function keyAlgorithm(x509: X509Certificate): string {
   const key = x509.publicKey;
   const details = key.asymmetricKeyDetails ?? {};
@@ -260,6 +276,12 @@ export function createAcm(emulator: Emulator): AcmService {
       throw validationError("The private key is not supported: it must be PEM-encoded and unencrypted.");
     }
     if (!x509.checkPrivateKey(key)) throw validationError("The private key does not match the certificate.");
+    const algorithm = keyAlgorithm(x509);
+    if (!(KEY_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      throw validationError(
+        `The certificate's key algorithm (${algorithm}) is not supported: ACM imports RSA 1024 to 4096 and ECDSA P-256, P-384 and P-521 keys.`,
+      );
+    }
     if (chainPem !== undefined) {
       const chain = (chainPem.match(PEM_CERT) ?? []).map((pem) => {
         try {
@@ -306,13 +328,23 @@ export function createAcm(emulator: Emulator): AcmService {
         `1 validation error detected: Value '${p.MaxItems}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`,
       );
     }
+    const includes = (p.Includes ?? {}) as Params;
+    const keyTypes = includes.keyTypes === undefined ? DEFAULT_LISTED_KEY_TYPES : (includes.keyTypes as string[]);
+    for (const k of keyTypes) {
+      if (!(KEY_ALGORITHMS as readonly string[]).includes(k)) {
+        throw validationError(
+          `1 validation error detected: Value '[${k}]' at 'includes.keyTypes' failed to satisfy constraint: Member must satisfy enum value set: [${KEY_ALGORITHMS.join(", ")}]`,
+        );
+      }
+    }
     const all = [...certificates.values()]
       .filter((c) => c.region === region && (statuses.length === 0 || statuses.includes(status(c))))
+      .filter((c) => keyTypes.includes(String((detail(c) as Params).KeyAlgorithm ?? "RSA_2048")))
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1));
     const result = page(all, {
       token: p.NextToken,
       max,
-      tag: `certificates:${region}:${statuses.join(",")}`,
+      tag: `certificates:${region}:${statuses.join(",")}:${keyTypes.join(",")}`,
       badToken: () => new AwsError("InvalidArgsException", "The NextToken is not valid."),
     });
     return {
