@@ -38928,6 +38928,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   l1: () => (/* binding */ resolvedAddress)
 });
 
+// UNUSED EXPORTS: linkLocal
+
 // EXTERNAL MODULE: external "node:dns"
 var external_node_dns_ = __nccwpck_require__(610);
 // EXTERNAL MODULE: external "node:http"
@@ -38961,6 +38963,15 @@ const CERT_CODES = new Set([
     "CERT_NOT_YET_VALID",
     "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
+/** A redirect to a link-local address (the instance metadata service), refused before any connection. */
+const LINK_LOCAL_REFUSED = "LINK_LOCAL_REFUSED";
+function linkLocalRefused(host, address) {
+    return {
+        code: LINK_LOCAL_REFUSED,
+        curlExit: 7,
+        message: `refused to follow a redirect to ${host} (${address}): a link-local address, where the instance metadata service answers, is never followed`,
+    };
+}
 function curlError(error, ctx) {
     const code = error.code ?? "UNKNOWN";
     // Through a proxy, the only connection this side makes is to the proxy.
@@ -39013,6 +39024,8 @@ function curlError(error, ctx) {
         }
         return { code, curlExit: 56, message: "curl: (56) Recv failure: Connection reset by peer" };
     }
+    if (code === LINK_LOCAL_REFUSED)
+        return linkLocalRefused(ctx.host, error.address ?? "");
     if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ABORTED") {
         return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
     }
@@ -39075,6 +39088,10 @@ async function exchangeOnce(url, opts) {
     // curl --resolve, while Host and the TLS server name stay the URL's host.
     const connectHost = pinned ?? host;
     const isHttps = url.protocol === "https:";
+    if (opts.refuseLinkLocal && !via && linkLocal(connectHost)) {
+        timings.total = since();
+        return { url: url.href, timings, error: linkLocalRefused(host, connectHost) };
+    }
     const headers = {
         Host: url.host,
         "User-Agent": `ecs-alb-smoke-http-evidence-probe/${version/* VERSION */.x}`,
@@ -39102,8 +39119,13 @@ async function exchangeOnce(url, opts) {
         agent: false,
         setHost: false,
         lookup: (hostname, lookupOpts, callback) => {
-            (0,external_node_dns_.lookup)(hostname, lookupOpts, (err, address, family) => {
+            (0,external_node_dns_.lookup)(hostname, lookupOpts, (lookupError, address, family) => {
                 timings.dns = since();
+                let err = lookupError;
+                const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
+                const refused = opts.refuseLinkLocal && !err ? addresses.find((a) => linkLocal(a)) : undefined;
+                if (refused)
+                    err = Object.assign(new Error("link-local"), { code: LINK_LOCAL_REFUSED, address: refused });
                 callback(err, address, family);
             });
         },
@@ -39315,6 +39337,19 @@ async function explainCertificate(hop, address, port, servername, timeoutMs) {
             : `the server's chain ends at a certificate issued by '${seen.chain_root_issuer ?? seen.issuer ?? "?"}', which is not trusted: give that CA's certificate as 'ca-file'`;
 }
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
+/**
+ * Link-local addresses, where the instance metadata service answers (169.254.169.254, fd00:ec2::254; Azure's and
+ * GCP's are link-local too). A redirect the app chose never goes there: on a self-hosted runner its answer (the
+ * instance role's credentials, with IMDSv1) would be written to the evidence and uploaded.
+ */
+function linkLocal(address) {
+    const a = address.toLowerCase().replace(/^::ffff:/, "");
+    if ((0,external_node_net_.isIP)(a) === 4)
+        return a.startsWith("169.254.");
+    if ((0,external_node_net_.isIP)(a) === 6)
+        return /^fe[89ab][0-9a-f]:/.test(a) || a === "fd00:ec2::254";
+    return false;
+}
 /** Header names whose values are credentials: masked as secrets, and never sent on to another origin. */
 const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
 const sameOrigin = (a, b) => a.protocol === b.protocol && a.host === b.host;
@@ -39355,7 +39390,11 @@ async function exchange(url, opts) {
         // Credentials stay with the origin they were given for: curl drops Authorization and Cookie when a redirect
         // changes the host, the port or the scheme (CVE-2022-27776; --location-trusted keeps them). The probe drops
         // every header it treats as a secret, X-Api-Key and the like too, since the app decides where it redirects.
-        hopOpts = { ...hopOpts, headers: sameOrigin(current, url) ? (opts.headers ?? {}) : withoutSecrets(opts.headers) };
+        hopOpts = {
+            ...hopOpts,
+            headers: sameOrigin(current, url) ? (opts.headers ?? {}) : withoutSecrets(opts.headers),
+            refuseLinkLocal: true,
+        };
         if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
             const { body: _body, ...rest } = hopOpts;
             hopOpts = { ...rest, method: "GET" };

@@ -26,6 +26,17 @@ const CERT_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
+/** A redirect to a link-local address (the instance metadata service), refused before any connection. */
+export const LINK_LOCAL_REFUSED = "LINK_LOCAL_REFUSED";
+
+export function linkLocalRefused(host: string, address: string): ProbeError {
+  return {
+    code: LINK_LOCAL_REFUSED,
+    curlExit: 7,
+    message: `refused to follow a redirect to ${host} (${address}): a link-local address, where the instance metadata service answers, is never followed`,
+  };
+}
+
 export function curlError(
   error: NodeJS.ErrnoException & { reason?: string },
   ctx: { host: string; port: number; ms: number; bytes: number; connected: boolean; raw: Buffer; proxy?: URL },
@@ -79,6 +90,7 @@ export function curlError(
     }
     return { code, curlExit: 56, message: "curl: (56) Recv failure: Connection reset by peer" };
   }
+  if (code === LINK_LOCAL_REFUSED) return linkLocalRefused(ctx.host, (error as { address?: string }).address ?? "");
   if (code === "ERR_STREAM_PREMATURE_CLOSE" || code === "ABORTED") {
     return { code, curlExit: 18, message: `curl: (18) transfer closed with outstanding read data remaining` };
   }

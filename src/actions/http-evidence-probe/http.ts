@@ -12,7 +12,7 @@ import { isIP, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import tls, { type PeerCertificate, type TLSSocket } from "node:tls";
 import { VERSION } from "../../lib/version";
-import { curlError } from "./curl-errors";
+import { curlError, LINK_LOCAL_REFUSED, linkLocalRefused } from "./curl-errors";
 import type { ResolveEntry } from "./inputs";
 import { openTunnel, proxyAuthorization, proxyFor, shownProxy } from "./proxy";
 import { presentedChain, type TlsInfo, tlsInfo } from "./tls-info";
@@ -58,6 +58,10 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
   // curl --resolve, while Host and the TLS server name stay the URL's host.
   const connectHost = pinned ?? host;
   const isHttps = url.protocol === "https:";
+  if (opts.refuseLinkLocal && !via && linkLocal(connectHost)) {
+    timings.total = since();
+    return { url: url.href, timings, error: linkLocalRefused(host, connectHost) };
+  }
   const headers: Record<string, string> = {
     Host: url.host,
     "User-Agent": `ecs-alb-smoke-http-evidence-probe/${VERSION}`,
@@ -84,8 +88,12 @@ async function exchangeOnce(url: URL, opts: ExchangeOptions): Promise<OneHop> {
     agent: false,
     setHost: false,
     lookup: (hostname, lookupOpts, callback) => {
-      dnsLookup(hostname, lookupOpts, (err, address, family) => {
+      dnsLookup(hostname, lookupOpts, (lookupError, address, family) => {
         timings.dns = since();
+        let err = lookupError;
+        const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
+        const refused = opts.refuseLinkLocal && !err ? addresses.find((a) => linkLocal(a)) : undefined;
+        if (refused) err = Object.assign(new Error("link-local"), { code: LINK_LOCAL_REFUSED, address: refused });
         (callback as (e: NodeJS.ErrnoException | null, a: string | LookupAddress[], f?: number) => void)(
           err,
           address,
@@ -297,6 +305,18 @@ async function explainCertificate(
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * Link-local addresses, where the instance metadata service answers (169.254.169.254, fd00:ec2::254; Azure's and
+ * GCP's are link-local too). A redirect the app chose never goes there: on a self-hosted runner its answer (the
+ * instance role's credentials, with IMDSv1) would be written to the evidence and uploaded.
+ */
+export function linkLocal(address: string): boolean {
+  const a = address.toLowerCase().replace(/^::ffff:/, "");
+  if (isIP(a) === 4) return a.startsWith("169.254.");
+  if (isIP(a) === 6) return /^fe[89ab][0-9a-f]:/.test(a) || a === "fd00:ec2::254";
+  return false;
+}
+
 /** Header names whose values are credentials: masked as secrets, and never sent on to another origin. */
 export const SENSITIVE_HEADER =
   /^(authorization|proxy-authorization|cookie|x-api-key|x-auth-token)$|token|secret|password/i;
@@ -340,7 +360,11 @@ export async function exchange(url: URL, opts: ExchangeOptions): Promise<Exchang
     // Credentials stay with the origin they were given for: curl drops Authorization and Cookie when a redirect
     // changes the host, the port or the scheme (CVE-2022-27776; --location-trusted keeps them). The probe drops
     // every header it treats as a secret, X-Api-Key and the like too, since the app decides where it redirects.
-    hopOpts = { ...hopOpts, headers: sameOrigin(current, url) ? (opts.headers ?? {}) : withoutSecrets(opts.headers) };
+    hopOpts = {
+      ...hopOpts,
+      headers: sameOrigin(current, url) ? (opts.headers ?? {}) : withoutSecrets(opts.headers),
+      refuseLinkLocal: true,
+    };
     if (res.status === 303 || ((res.status === 301 || res.status === 302) && opts.method === "POST")) {
       const { body: _body, ...rest } = hopOpts;
       hopOpts = { ...rest, method: "GET" };

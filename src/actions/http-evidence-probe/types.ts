@@ -59,6 +59,8 @@ export interface ExchangeOptions {
   ca?: string[];
   followRedirects: boolean;
   maxRedirects?: number;
+  /** Set by `exchange` on a redirect's hop: a link-local address (the metadata service) is refused. */
+  refuseLinkLocal?: boolean;
   resolve: ResolveEntry[];
   proxy?: ProxySettings;
 }

@@ -2,7 +2,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exchange } from "../../../src/actions/http-evidence-probe/http";
+import { exchange, linkLocal } from "../../../src/actions/http-evidence-probe/http";
 
 interface Seen {
   path: string;
@@ -42,6 +42,9 @@ describe("http exchange: redirects and credentials", () => {
       if (path === "/same") return { status: 302, location: "/home" };
       if (path === "/away") return { status: 302, location: `${otherUrl}/steal` };
       if (path === "/away-and-back") return { status: 307, location: `${otherUrl}/back` };
+      if (path === "/metadata") return { status: 302, location: "http://169.254.169.254/latest/meta-data/iam/" };
+      if (path === "/metadata6") return { status: 302, location: "http://[fd00:ec2::254]/latest/meta-data/" };
+      if (path === "/pinned") return { status: 302, location: "http://metadata.example.test/latest/" };
       return { status: 200 };
     });
     appUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`;
@@ -89,6 +92,37 @@ describe("http exchange: redirects and credentials", () => {
     expect(ex.redirects).toHaveLength(1);
     expect(app.map(sent)).toEqual([{ ...all, correlation: "corr-1" }]);
     expect(other.map((s) => [s.path, sent(s)])).toEqual([["/steal", { ...none, correlation: "corr-1" }]]);
+  });
+
+  it.each(["/metadata", "/metadata6", "/pinned"])(
+    "never follows a redirect to a link-local address (%s: the instance metadata service), by address or by name",
+    async (path) => {
+      // The loopback guard would fail the test on any connection attempt: the refusal comes before one.
+      const ex = await exchange(new URL(`${appUrl}${path}`), {
+        method: "GET",
+        headers: {},
+        timeoutMs: 5_000,
+        maxBodyBytes: 1024,
+        insecure: false,
+        followRedirects: true,
+        // A name pinned to the metadata address, as DNS could answer it.
+        resolve: [{ host: "metadata.example.test", port: "*", address: "169.254.169.254" }],
+      });
+      expect(ex.redirects).toHaveLength(1);
+      expect(ex.response).toBeUndefined();
+      expect(ex.error).toMatchObject({ code: "LINK_LOCAL_REFUSED", curlExit: 7 });
+      expect(ex.error?.message).toMatch(/^refused to follow a redirect to .* a link-local address/);
+    },
+  );
+
+  it("linkLocal: 169.254/16, its IPv4-mapped form, fe80::/10 and EC2's IPv6 metadata address", () => {
+    expect(linkLocal("169.254.169.254")).toBe(true);
+    expect(linkLocal("::ffff:169.254.169.254")).toBe(true);
+    expect(linkLocal("fe80::1")).toBe(true);
+    expect(linkLocal("fd00:ec2::254")).toBe(true);
+    expect(linkLocal("10.0.0.5")).toBe(false);
+    expect(linkLocal("127.0.0.1")).toBe(false);
+    expect(linkLocal("metadata.example.test")).toBe(false);
   });
 
   it("sends them again once a redirect comes back to the origin they were given for", async () => {
