@@ -38539,7 +38539,15 @@ const TASK_DEFINITION = {
     requiresCompatibilities: ["string"],
     containerDefinitions: [CONTAINER],
 };
-const kind = (v) => Array.isArray(v) ? "a list" : isPlainObject(v) ? "an object" : typeof v === "string" ? "a string" : `a ${typeof v}`;
+const kind = (v) => v === null || v === undefined
+    ? "null"
+    : Array.isArray(v)
+        ? "a list"
+        : isPlainObject(v)
+            ? "an object"
+            : typeof v === "string"
+                ? "a string"
+                : `a ${typeof v}`;
 const expected = (shape) => shape === "integer"
     ? "a whole number"
     : shape === "string" || shape === "boolean"
@@ -38547,6 +38555,10 @@ const expected = (shape) => shape === "integer"
         : Array.isArray(shape)
             ? "a list"
             : "an object";
+function mismatch(path, value, shape) {
+    const where = jsonPathKey(path).replace(/^\./, "");
+    return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
+}
 function check(value, shape, path) {
     if (value === null || value === undefined)
         return undefined;
@@ -38559,19 +38571,15 @@ function check(value, shape, path) {
                 : Array.isArray(shape)
                     ? Array.isArray(value)
                     : isPlainObject(value);
-    if (!ok) {
-        const where = jsonPathKey(path).replace(/^\./, "");
-        return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
-    }
+    if (!ok)
+        return mismatch(path, value, shape);
     if (Array.isArray(shape)) {
         const list = value;
         for (let i = 0; i < list.length; i++) {
             const item = list[i];
-            if (item === null || item === undefined) {
-                const where = jsonPathKey([...path, i]).replace(/^\./, "");
-                return { path: [...path, i], problem: `${where} is null; ECS expects ${expected(shape[0])} there` };
-            }
-            const found = check(item, shape[0], [...path, i]);
+            const found = item === null || item === undefined
+                ? mismatch([...path, i], item, shape[0])
+                : check(item, shape[0], [...path, i]);
             if (found)
                 return found;
         }
@@ -40666,7 +40674,7 @@ var report_markdown = __nccwpck_require__(7363);
  * code span), with `|` escaped as GFM reads it even inside a span.
  */
 function cell(text, max = 160) {
-    return (0,report_markdown/* escapeText */.X1)(text, max).replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
+    return (0,report_markdown/* tableCell */.xR)((0,report_markdown/* escapeText */.X1)(text, max));
 }
 function expectationsCell(r) {
     if (r.expectations.length === 0)
@@ -42118,7 +42126,8 @@ function runnerProxyAgents(env = process.env) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   X1: () => (/* binding */ escapeText),
-/* harmony export */   o4: () => (/* binding */ truncateMarkdown)
+/* harmony export */   o4: () => (/* binding */ truncateMarkdown),
+/* harmony export */   xR: () => (/* binding */ tableCell)
 /* harmony export */ });
 /* unused harmony exports GITHUB_COMMENT_LIMIT, code, table */
 /**
@@ -42211,6 +42220,10 @@ function escapeText(text, maxLength = 300) {
     }
     return out.join(" ");
 }
+/** Trusted markdown as one table cell: newlines become spaces, `|` is escaped (see `table`). */
+function tableCell(markdown) {
+    return markdown.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
+}
 /**
  * A GFM table. Cells are trusted markdown: build them with `code()` /
  * `escapeText()` for anything untrusted. Every `|` is escaped as `\|`, which
@@ -42220,11 +42233,10 @@ function escapeText(text, maxLength = 300) {
  * become spaces. One bad cell cannot shift the columns.
  */
 function table(headers, rows) {
-    const cell = (c) => c.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
     const lines = [
-        `| ${headers.map(cell).join(" | ")} |`,
+        `| ${headers.map(tableCell).join(" | ")} |`,
         `| ${headers.map(() => "---").join(" | ")} |`,
-        ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+        ...rows.map((r) => `| ${r.map(tableCell).join(" | ")} |`),
     ];
     return lines.join("\n");
 }

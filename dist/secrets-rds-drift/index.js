@@ -89066,6 +89066,7 @@ __webpack_async_result__();
 /* harmony export */   o4: () => (/* binding */ truncateMarkdown),
 /* harmony export */   tp: () => (/* binding */ table)
 /* harmony export */ });
+/* unused harmony export tableCell */
 /**
  * Markdown for reports that GitHub renders (PR comments, job summaries).
  *
@@ -89156,6 +89157,10 @@ function escapeText(text, maxLength = 300) {
     }
     return out.join(" ");
 }
+/** Trusted markdown as one table cell: newlines become spaces, `|` is escaped (see `table`). */
+function tableCell(markdown) {
+    return markdown.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
+}
 /**
  * A GFM table. Cells are trusted markdown: build them with `code()` /
  * `escapeText()` for anything untrusted. Every `|` is escaped as `\|`, which
@@ -89165,11 +89170,10 @@ function escapeText(text, maxLength = 300) {
  * become spaces. One bad cell cannot shift the columns.
  */
 function table(headers, rows) {
-    const cell = (c) => c.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs) => `${bs}${bs}\\|`);
     const lines = [
-        `| ${headers.map(cell).join(" | ")} |`,
+        `| ${headers.map(tableCell).join(" | ")} |`,
         `| ${headers.map(() => "---").join(" | ")} |`,
-        ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+        ...rows.map((r) => `| ${r.map(tableCell).join(" | ")} |`),
     ];
     return lines.join("\n");
 }
@@ -89689,7 +89693,15 @@ const TASK_DEFINITION = {
     requiresCompatibilities: ["string"],
     containerDefinitions: [CONTAINER],
 };
-const kind = (v) => Array.isArray(v) ? "a list" : (0,inputs/* isPlainObject */.Qd)(v) ? "an object" : typeof v === "string" ? "a string" : `a ${typeof v}`;
+const kind = (v) => v === null || v === undefined
+    ? "null"
+    : Array.isArray(v)
+        ? "a list"
+        : (0,inputs/* isPlainObject */.Qd)(v)
+            ? "an object"
+            : typeof v === "string"
+                ? "a string"
+                : `a ${typeof v}`;
 const expected = (shape) => shape === "integer"
     ? "a whole number"
     : shape === "string" || shape === "boolean"
@@ -89697,6 +89709,10 @@ const expected = (shape) => shape === "integer"
         : Array.isArray(shape)
             ? "a list"
             : "an object";
+function mismatch(path, value, shape) {
+    const where = (0,annotations/* jsonPathKey */.V3)(path).replace(/^\./, "");
+    return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
+}
 function check(value, shape, path) {
     if (value === null || value === undefined)
         return undefined;
@@ -89709,19 +89725,15 @@ function check(value, shape, path) {
                 : Array.isArray(shape)
                     ? Array.isArray(value)
                     : (0,inputs/* isPlainObject */.Qd)(value);
-    if (!ok) {
-        const where = (0,annotations/* jsonPathKey */.V3)(path).replace(/^\./, "");
-        return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
-    }
+    if (!ok)
+        return mismatch(path, value, shape);
     if (Array.isArray(shape)) {
         const list = value;
         for (let i = 0; i < list.length; i++) {
             const item = list[i];
-            if (item === null || item === undefined) {
-                const where = (0,annotations/* jsonPathKey */.V3)([...path, i]).replace(/^\./, "");
-                return { path: [...path, i], problem: `${where} is null; ECS expects ${expected(shape[0])} there` };
-            }
-            const found = check(item, shape[0], [...path, i]);
+            const found = item === null || item === undefined
+                ? mismatch([...path, i], item, shape[0])
+                : check(item, shape[0], [...path, i]);
             if (found)
                 return found;
         }

@@ -93,6 +93,11 @@ export function escapeText(text: string, maxLength = 300): string {
   return out.join(" ");
 }
 
+/** Trusted markdown as one table cell: newlines become spaces, `|` is escaped (see `table`). */
+export function tableCell(markdown: string): string {
+  return markdown.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs: string) => `${bs}${bs}\\|`);
+}
+
 /**
  * A GFM table. Cells are trusted markdown: build them with `code()` /
  * `escapeText()` for anything untrusted. Every `|` is escaped as `\|`, which
@@ -102,11 +107,10 @@ export function escapeText(text: string, maxLength = 300): string {
  * become spaces. One bad cell cannot shift the columns.
  */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const cell = (c: string) => c.replace(/\r?\n|\r/g, " ").replace(/(\\*)\|/g, (_, bs: string) => `${bs}${bs}\\|`);
   const lines = [
-    `| ${headers.map(cell).join(" | ")} |`,
+    `| ${headers.map(tableCell).join(" | ")} |`,
     `| ${headers.map(() => "---").join(" | ")} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
+    ...rows.map((r) => `| ${r.map(tableCell).join(" | ")} |`),
   ];
   return lines.join("\n");
 }

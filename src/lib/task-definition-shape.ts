@@ -49,7 +49,15 @@ export interface ShapeProblem {
 }
 
 const kind = (v: unknown) =>
-  Array.isArray(v) ? "a list" : isPlainObject(v) ? "an object" : typeof v === "string" ? "a string" : `a ${typeof v}`;
+  v === null || v === undefined
+    ? "null"
+    : Array.isArray(v)
+      ? "a list"
+      : isPlainObject(v)
+        ? "an object"
+        : typeof v === "string"
+          ? "a string"
+          : `a ${typeof v}`;
 const expected = (shape: Shape) =>
   shape === "integer"
     ? "a whole number"
@@ -58,6 +66,11 @@ const expected = (shape: Shape) =>
       : Array.isArray(shape)
         ? "a list"
         : "an object";
+
+function mismatch(path: JsonPath, value: unknown, shape: Shape): ShapeProblem {
+  const where = jsonPathKey(path).replace(/^\./, "");
+  return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
+}
 
 function check(value: unknown, shape: Shape, path: JsonPath): ShapeProblem | undefined {
   if (value === null || value === undefined) return undefined;
@@ -71,19 +84,15 @@ function check(value: unknown, shape: Shape, path: JsonPath): ShapeProblem | und
           : Array.isArray(shape)
             ? Array.isArray(value)
             : isPlainObject(value);
-  if (!ok) {
-    const where = jsonPathKey(path).replace(/^\./, "");
-    return { path, problem: `${where} is ${kind(value)}; ECS expects ${expected(shape)} there` };
-  }
+  if (!ok) return mismatch(path, value, shape);
   if (Array.isArray(shape)) {
     const list = value as unknown[];
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
-      if (item === null || item === undefined) {
-        const where = jsonPathKey([...path, i]).replace(/^\./, "");
-        return { path: [...path, i], problem: `${where} is null; ECS expects ${expected(shape[0] as Shape)} there` };
-      }
-      const found = check(item, shape[0] as Shape, [...path, i]);
+      const found =
+        item === null || item === undefined
+          ? mismatch([...path, i], item, shape[0] as Shape)
+          : check(item, shape[0] as Shape, [...path, i]);
       if (found) return found;
     }
     return undefined;

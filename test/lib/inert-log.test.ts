@@ -1,17 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { inertLogText } from "../../src/lib/inert-log";
+import { runnerCommand, runnerLines } from "../harness/runner-commands";
 
-/** Whether the runner would run `line` as a command: its two parsers' tests (ActionCommand.TryParseV2, TryParse). */
-const WHITE = /^[\s\u0085]*/u;
-function runnerCommand(line: string): boolean {
-  const v2 = line.replace(WHITE, "");
-  if (v2.startsWith("::") && v2.indexOf("::", 2) >= 2) return true;
-  const legacy = line.indexOf("##[");
-  return legacy >= 0 && line.indexOf("]", legacy) > legacy;
-}
-/** The runner's lines: StreamReader.ReadLine ends a line at \n, \r or \r\n. */
-const lines = (text: string) => text.split(/\r\n|\r|\n/);
+/** Whether the runner would run `line` as a command. */
+const isCommand = (line: string) => runnerCommand(line) !== undefined;
 
 describe("inertLogText", () => {
   it("breaks the commands a hostile file name or answer could carry, and reads the same", () => {
@@ -25,7 +18,7 @@ describe("inertLogText", () => {
     ];
     for (const text of hostile) {
       const out = inertLogText(text);
-      expect(lines(out).some(runnerCommand), JSON.stringify(out)).toBe(false);
+      expect(runnerLines(out).some(isCommand), JSON.stringify(out)).toBe(false);
       expect(out.replaceAll("\u200b", "")).toBe(text);
     }
   });
@@ -64,7 +57,7 @@ describe("inertLogText", () => {
     fc.assert(
       fc.property(text, (t) => {
         const out = inertLogText(t);
-        expect(lines(out).some(runnerCommand)).toBe(false);
+        expect(runnerLines(out).some(isCommand)).toBe(false);
         expect(out.replaceAll("\u200b", "")).toBe(t.replaceAll("\u200b", ""));
       }),
       { numRuns: 2000 },

@@ -9,20 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runBundle } from "../harness/runner";
+import { runnerCommand, runnerLines } from "../harness/runner-commands";
 
 const LINK_NAME = "[Signed report](https&#58;&#47;&#47;evil.example&#47;r).log";
 const HEADING_NAME = "b\n## Safe to merge\n![](https:evil.example.png).log";
 const STOP_NAME = ".x\n::stop-commands::zz\n##[add-matcher]m.json";
 const LEGACY_NAME = "found ##[add-matcher]m.json.log";
 const SECRET = "Xk9#pL2vQw-hostile-names";
-
-/** A line the runner would run as a command (ActionCommand.TryParseV2, then the legacy TryParse). */
-function runnerCommand(line: string): string | undefined {
-  const v2 = /^[\s\u0085]*::([^:\s]+)/u.exec(line);
-  if (v2) return v2[1];
-  const legacy = /##\[([^\]\s]+)/.exec(line);
-  return legacy?.[1];
-}
 
 describe("evidence-mask: hostile file names (bundle)", () => {
   it("summary cells are code spans; the log carries no command but the suite's own", async () => {
@@ -39,7 +32,7 @@ describe("evidence-mask: hostile file names (bundle)", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.outputs.result).toBe("masked");
 
-    const commands = r.stdout.split(/\r\n|\r|\n/).flatMap((l) => runnerCommand(l) ?? []);
+    const commands = runnerLines(r.stdout).flatMap((l) => runnerCommand(l) ?? []);
     expect(commands.length).toBeGreaterThan(0);
     // What @actions/core writes for the suite (masks, annotations, groups); never stop-commands or add-matcher.
     expect(new Set(commands)).toEqual(

@@ -1,4 +1,4 @@
-import { escapeText } from "../../lib/report-markdown";
+import { escapeText, tableCell } from "../../lib/report-markdown";
 import type { ProbeReport } from "./run";
 
 /**
@@ -7,7 +7,7 @@ import type { ProbeReport } from "./run";
  * code span), with `|` escaped as GFM reads it even inside a span.
  */
 function cell(text: string, max = 160): string {
-  return escapeText(text, max).replace(/(\\*)\|/g, (_, bs: string) => `${bs}${bs}\\|`);
+  return tableCell(escapeText(text, max));
 }
 
 function expectationsCell(r: ProbeReport): string {
